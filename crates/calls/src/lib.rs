@@ -1,0 +1,10 @@
+//! Everything Ringside knows about calls, kept free of I/O: channel-name
+//! parsing, the AMI dialects, the pure [`tracker`], presence, PBX profiles,
+//! typed actions and number normalization.
+//!
+//! This crate must not open sockets or files; the only async code is the thin
+//! glue that feeds the tracker from an `ringside-ami` event stream.
+
+pub mod record;
+
+pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};

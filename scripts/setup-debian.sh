@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything Ringside needs to build, run and test on Debian 12:
+# system packages (Tauri's WebKitGTK stack, the test display, D-Bus, keyring,
+# notification daemon, Chromium) and the npm packages of the UI.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PKGS=(
+  # Tauri v2 build
+  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  # display and WebDriver for the end-to-end test
+  xvfb xauth webkit2gtk-driver
+  # session bus, keyring, notifications
+  dbus dbus-x11 at-spi2-core gnome-keyring libsecret-1-dev dunst
+  # UI tests and screenshots
+  chromium imagemagick
+  # misc
+  curl ca-certificates procps
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ -f ui/package.json ]; then
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+fi
