@@ -5,6 +5,8 @@
 //! This crate must not know about calls, extensions or any UI; those live in
 //! `ringside-calls` and the app shell.
 
+pub mod codec;
 pub mod packet;
 
+pub use codec::{AmiCodec, Banner, CodecError, Frame};
 pub use packet::{EncodeError, Packet};
