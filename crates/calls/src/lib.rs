@@ -5,6 +5,8 @@
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
 
+pub mod number;
 pub mod record;
 
+pub use number::NumberPlan;
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
