@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The one command that sets up a fresh Debian 12 machine and runs every test:
+#   1. system packages and npm packages (scripts/setup-debian.sh)
+#   2. the web UI build (embedded into the app binary)
+#   3. one cargo build+test of the whole workspace, app included
+#      (headless crates, simulated PBX, CLI replays, fault matrix, the app's own tests)
+#   4. the UI in real Chromium with mocked IPC (screenshots in artifacts/screenshots/)
+#   5. the real app end to end under Xvfb + tauri-driver (artifacts/e2e/)
+# Everything runs inside a private session D-Bus with an unlocked gnome-keyring and a
+# notification daemon, and with XDG dirs pointed at a temp dir, so nothing touches $HOME.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+if [ "${RINGSIDE_TEST_INNER:-}" != 1 ]; then
+  bash scripts/setup-debian.sh
+  echo "==> building the web UI"
+  npm --prefix ui run build
+  export RINGSIDE_TEST_INNER=1
+  TMP_SESSION=$(mktemp -d)
+  trap 'rm -rf "$TMP_SESSION"' EXIT
+  export XDG_RUNTIME_DIR="$TMP_SESSION/run" XDG_DATA_HOME="$TMP_SESSION/data" \
+         XDG_CONFIG_HOME="$TMP_SESSION/config" XDG_CACHE_HOME="$TMP_SESSION/cache"
+  mkdir -p "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+  chmod 700 "$XDG_RUNTIME_DIR"
+  exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash "$0" "$@"
+fi
+
+# --- inside Xvfb and a private session bus ---
+# Secret Service: gnome-keyring needs a non-empty password to create the login collection.
+eval "$(printf 'ringside-test-keyring\n' | gnome-keyring-daemon --unlock --components=secrets)"
+export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK 2>/dev/null || true
+# A notification daemon answers org.freedesktop.Notifications (tests observe the bus).
+(dunst >/dev/null 2>&1 &)
+
+echo "==> cargo test (workspace, app included)"
+cargo test --workspace --features ringside/custom-protocol --locked
+
+echo "==> UI tests in Chromium"
+npm --prefix ui test
+
+echo "==> app end to end (tauri-driver + WebKitWebDriver)"
+bash scripts/test-e2e.sh
+
+echo "==> all tests passed"
