@@ -1,0 +1,444 @@
+//! [`HistoryStore`]: the handle the app and the CLI hold. It owns one writer
+//! thread and a small pool of reader threads, each with its own SQLite
+//! connection; callers send closures over channels and get the answer back
+//! through a [`Pending`], which can be awaited from async code or waited on
+//! from blocking code. No database work ever runs on the caller's thread.
+//!
+//! ## Behavior
+//! - Writes are applied in the order they were requested, one transaction
+//!   per request. A request is queued when the method is called; dropping
+//!   its [`Pending`] does not cancel it.
+//! - Reads use separate connections; in WAL mode they never wait for the
+//!   writer, so a long import or purge cannot delay a popup lookup.
+//! - When the last handle is dropped, queued writes finish before the
+//!   threads stop.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+
+use ringside_calls::{CallRecord, NumberPlan};
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use crate::db;
+use crate::error::{Result, StoreError};
+use crate::import;
+use crate::model::{CallQuery, CallerContext, Contact, ContactFields, ImportReport, Note, NoteTarget, Retention, StoredCall};
+use crate::schema::{self, Durability, LATEST_VERSION};
+
+/// The file name used inside the platform data directory.
+pub const DEFAULT_FILE_NAME: &str = "history.db";
+
+/// Calls deleted per retention transaction: small, so other writes
+/// interleave and no transaction holds the write lock for long.
+pub const PURGE_BATCH: u32 = 500;
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// The database file; `None` uses [`default_path`].
+    pub path: Option<PathBuf>,
+    /// How numbers are normalized for matching.
+    pub plan: NumberPlan,
+    /// Which calls [`HistoryStore::purge`] removes.
+    pub retention: Retention,
+    /// Reader threads (at least 1).
+    pub readers: usize,
+    /// How hard commits are synced; see [`Durability`].
+    pub durability: Durability,
+}
+
+impl StoreConfig {
+    /// Defaults: the platform data directory, keep everything, two readers,
+    /// [`Durability::Normal`].
+    pub fn new(plan: NumberPlan) -> Self {
+        Self { path: None, plan, retention: Retention::default(), readers: 2, durability: Durability::default() }
+    }
+
+    /// The same config with a user-chosen database file.
+    pub fn with_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+/// `<platform data dir>/history.db`, e.g.
+/// `~/.local/share/ringside/history.db` on Linux.
+pub fn default_path() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("app", "Ringside", "ringside").ok_or(StoreError::NoDataDir)?;
+    Ok(dirs.data_dir().join(DEFAULT_FILE_NAME))
+}
+
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// The answer to one store request: `.await` it in async code, or call
+/// [`Pending::wait`] in blocking code (never inside an async task).
+#[derive(Debug)]
+#[must_use = "the request runs anyway, but its result (and any error) is lost"]
+pub struct Pending<T> {
+    rx: oneshot::Receiver<Result<T>>,
+    path: Arc<PathBuf>,
+}
+
+impl<T> Pending<T> {
+    /// Blocks the current thread until the answer arrives.
+    ///
+    /// # Panics
+    /// When called from inside an async runtime (use `.await` there).
+    pub fn wait(self) -> Result<T> {
+        let path = self.path;
+        self.rx.blocking_recv().unwrap_or_else(|_| Err(StoreError::Closed { path: path.to_path_buf() }))
+    }
+}
+
+impl<T> Future for Pending<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let this = self.get_mut();
+        Pin::new(&mut this.rx)
+            .poll(cx)
+            .map(|r| r.unwrap_or_else(|_| Err(StoreError::Closed { path: this.path.to_path_buf() })))
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: Arc<PathBuf>,
+    plan: NumberPlan,
+    retention: Mutex<Retention>,
+    writer: Option<mpsc::Sender<Job>>,
+    readers: Option<mpsc::Sender<Job>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the channels lets each thread drain its queue and stop.
+        self.writer.take();
+        self.readers.take();
+        for t in self.threads.drain(..) {
+            if t.join().is_err() {
+                tracing::error!(path = %self.path.display(), "a history store thread panicked");
+            }
+        }
+    }
+}
+
+/// The call history, contacts and notes. A cheap `Clone` handle.
+///
+/// # Example
+/// ```
+/// use ringside_calls::NumberPlan;
+/// use ringside_store::{HistoryStore, StoreConfig};
+/// # let dir = tempfile::tempdir().unwrap();
+/// let store = HistoryStore::open(
+///     StoreConfig::new(NumberPlan::new("44", "0", "00")).with_path(dir.path().join("history.db")),
+/// )?;
+/// let popup = store.lookup_caller("020 7946 000", 0, 5).wait()?;
+/// assert!(popup.contact.is_none());
+/// # Ok::<(), ringside_store::StoreError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct HistoryStore {
+    inner: Arc<Inner>,
+}
+
+fn spawn_worker(name: &str, mut conn: Connection, rx: Arc<Mutex<mpsc::Receiver<Job>>>) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || loop {
+            let job = {
+                let Ok(rx) = rx.lock() else { return };
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            };
+            // A panicking request must not take the store down with it; its
+            // caller sees `Closed` because its reply sender was dropped.
+            let run = std::panic::AssertUnwindSafe(|| job(&mut conn));
+            if std::panic::catch_unwind(run).is_err() {
+                tracing::error!("a history store request panicked");
+            }
+        })
+        .map_err(|source| StoreError::Io { path: PathBuf::from(name), source })
+}
+
+impl HistoryStore {
+    /// Opens (creating or upgrading) the database and starts its threads.
+    /// Blocking: takes a few milliseconds, longer only when a migration
+    /// runs. From async code use [`HistoryStore::open_async`].
+    ///
+    /// A file from a newer Ringside, a damaged file and a read-only file are
+    /// refused with an error naming the file, and left untouched.
+    pub fn open(config: StoreConfig) -> Result<Self> {
+        let path = match config.path {
+            Some(p) => p,
+            None => default_path()?,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        }
+        schema::precheck(&path)?;
+        let mut writer = schema::connect(&path, config.durability, false)?;
+        schema::migrate(&mut writer, &path, LATEST_VERSION)?;
+        let mut reader_conns = Vec::new();
+        for _ in 0..config.readers.max(1) {
+            reader_conns.push(schema::connect(&path, config.durability, true)?);
+        }
+        let (wtx, wrx) = mpsc::channel::<Job>();
+        let (rtx, rrx) = mpsc::channel::<Job>();
+        let mut threads = vec![spawn_worker("ringside-store-writer", writer, Arc::new(Mutex::new(wrx)))?];
+        let rrx = Arc::new(Mutex::new(rrx));
+        for conn in reader_conns {
+            threads.push(spawn_worker("ringside-store-reader", conn, rrx.clone())?);
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: Arc::new(path),
+                plan: config.plan,
+                retention: Mutex::new(config.retention),
+                writer: Some(wtx),
+                readers: Some(rtx),
+                threads,
+            }),
+        })
+    }
+
+    /// [`HistoryStore::open`] on a thread of its own, for async callers.
+    pub async fn open_async(config: StoreConfig) -> Result<Self> {
+        let (tx, rx) = oneshot::channel();
+        let path = config.path.clone().unwrap_or_default();
+        std::thread::Builder::new()
+            .name("ringside-store-open".into())
+            .spawn(move || {
+                let _ = tx.send(Self::open(config));
+            })
+            .map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        rx.await.unwrap_or(Err(StoreError::Closed { path }))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The numbering plan used for matching.
+    pub fn plan(&self) -> &NumberPlan {
+        &self.inner.plan
+    }
+
+    fn submit<T: Send + 'static>(
+        &self,
+        sender: Option<&mpsc::Sender<Job>>,
+        f: impl FnOnce(&mut Connection, &Path, &NumberPlan) -> Result<T> + Send + 'static,
+    ) -> Pending<T> {
+        let (tx, rx) = oneshot::channel();
+        let path = self.inner.path.clone();
+        let plan = self.inner.plan.clone();
+        let job_path = path.clone();
+        let job: Job = Box::new(move |conn| {
+            // The caller may have gone away; the work is done regardless.
+            let _ = tx.send(f(conn, &job_path, &plan));
+        });
+        if let Some(sender) = sender {
+            // On failure the job (and its reply sender) is dropped, so the
+            // Pending resolves to `Closed`.
+            let _ = sender.send(job);
+        }
+        Pending { rx, path }
+    }
+
+    fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &Path, &NumberPlan) -> Result<T> + Send + 'static,
+    ) -> Pending<T> {
+        self.submit(self.inner.writer.as_ref(), f)
+    }
+
+    fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &Path, &NumberPlan) -> Result<T> + Send + 'static,
+    ) -> Pending<T> {
+        self.submit(self.inner.readers.as_ref(), f)
+    }
+
+    // ---- calls ----
+
+    /// Records a finished call, or updates it if a call with the same
+    /// `call_id` is already stored (a resync never duplicates a call).
+    ///
+    /// When it resolves to `Ok`, the call is committed: it survives the
+    /// process being killed. An answered outbound call marks earlier missed
+    /// calls from the same number as called back.
+    pub fn record_call(&self, record: CallRecord) -> Pending<()> {
+        self.write(move |conn, path, plan| db::record_calls(conn, path, plan, std::slice::from_ref(&record)))
+    }
+
+    /// [`HistoryStore::record_call`] for many calls in one transaction.
+    pub fn record_calls(&self, records: Vec<CallRecord>) -> Pending<()> {
+        self.write(move |conn, path, plan| db::record_calls(conn, path, plan, &records))
+    }
+
+    /// One call by its `call_id`, with its notes.
+    pub fn get_call(&self, call_id: &str) -> Pending<Option<StoredCall>> {
+        let call_id = call_id.to_owned();
+        self.read(move |conn, path, _| db::get_call(conn, path, &call_id))
+    }
+
+    /// How many calls are stored.
+    pub fn count_calls(&self) -> Pending<u64> {
+        self.read(|conn, path, _| db::count_calls(conn, path))
+    }
+
+    /// What the popup shows for `number` (any format): the contact, the last
+    /// `recent` calls with their notes, how many calls started at or after
+    /// `today_start_ms` (the caller's local midnight, in Unix milliseconds),
+    /// and notes on the number.
+    pub fn lookup_caller(&self, number: &str, today_start_ms: i64, recent: u32) -> Pending<CallerContext> {
+        let number = number.to_owned();
+        self.read(move |conn, path, plan| db::lookup_caller(conn, path, plan, &number, today_start_ms, recent))
+    }
+
+    /// Missed calls (missed, abandoned, voicemail) that started at or after
+    /// `since_ms`, newest first; without those already called back unless
+    /// `include_called_back`.
+    pub fn missed_calls(&self, since_ms: i64, include_called_back: bool, limit: u32) -> Pending<Vec<StoredCall>> {
+        self.read(move |conn, path, _| db::missed_calls(conn, path, since_ms, include_called_back, limit))
+    }
+
+    /// Searches the call history; see [`CallQuery`]. Results are the most
+    /// recently recorded matches, shown newest first.
+    pub fn search_calls(&self, query: CallQuery) -> Pending<Vec<StoredCall>> {
+        self.read(move |conn, path, plan| db::search_calls(conn, path, plan, &query))
+    }
+
+    // ---- notes ----
+
+    /// Adds a timestamped note to a call (live or finished) or a number.
+    pub fn add_note(&self, target: NoteTarget, body: &str, at_ms: i64) -> Pending<Note> {
+        let body = body.to_owned();
+        self.write(move |conn, path, plan| db::add_note(conn, path, plan, &target, &body, at_ms))
+    }
+
+    /// Deletes a note; resolves to whether it existed.
+    pub fn delete_note(&self, id: i64) -> Pending<bool> {
+        self.write(move |conn, path, _| db::delete_note(conn, path, id))
+    }
+
+    /// Notes on a number (any format), newest first.
+    pub fn notes_for_number(&self, number: &str) -> Pending<Vec<Note>> {
+        let number = number.to_owned();
+        self.read(move |conn, path, plan| match plan.normalize(&number) {
+            Some(norm) => db::notes_for_number(conn, path, &norm),
+            None => Ok(Vec::new()),
+        })
+    }
+
+    // ---- contacts ----
+
+    /// Adds a contact.
+    pub fn create_contact(&self, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
+        self.write(move |conn, path, plan| {
+            let ids = db::create_contacts(conn, path, plan, std::slice::from_ref(&fields), now_ms)?;
+            let id = ids.first().copied().ok_or_else(|| StoreError::Invalid("no contact was created".into()))?;
+            db::get_contact(conn, path, id)?.ok_or(StoreError::NoSuchContact(id))
+        })
+    }
+
+    /// Adds many contacts in one transaction; resolves to their ids.
+    pub fn create_contacts(&self, all: Vec<ContactFields>, now_ms: i64) -> Pending<Vec<i64>> {
+        self.write(move |conn, path, plan| db::create_contacts(conn, path, plan, &all, now_ms))
+    }
+
+    /// Replaces a contact's fields.
+    pub fn update_contact(&self, id: i64, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
+        self.write(move |conn, path, plan| db::update_contact(conn, path, plan, id, &fields, now_ms))
+    }
+
+    /// Deletes a contact.
+    pub fn delete_contact(&self, id: i64) -> Pending<()> {
+        self.write(move |conn, path, _| db::delete_contact(conn, path, id))
+    }
+
+    /// One contact.
+    pub fn get_contact(&self, id: i64) -> Pending<Option<Contact>> {
+        self.read(move |conn, path, _| db::get_contact(conn, path, id))
+    }
+
+    /// Contacts matching a number fragment (any format) or a name, company,
+    /// e-mail or notes fragment (case- and accent-insensitive), by name.
+    pub fn search_contacts(&self, text: &str, limit: u32) -> Pending<Vec<Contact>> {
+        let text = text.to_owned();
+        self.read(move |conn, path, plan| db::search_contacts(conn, path, plan, &text, limit))
+    }
+
+    /// Imports contacts from a CSV file's bytes; see [`import::parse_csv`].
+    pub fn import_csv(&self, bytes: Vec<u8>, now_ms: i64) -> Pending<ImportReport> {
+        self.write(move |conn, path, plan| {
+            let parsed = import::parse_csv(plan, &bytes)?;
+            db::import_contacts(conn, path, plan, parsed, now_ms)
+        })
+    }
+
+    /// Imports contacts from a vCard file; see [`import::parse_vcard`].
+    pub fn import_vcard(&self, text: String, now_ms: i64) -> Pending<ImportReport> {
+        self.write(move |conn, path, plan| {
+            let parsed = import::parse_vcard(plan, &text);
+            db::import_contacts(conn, path, plan, parsed, now_ms)
+        })
+    }
+
+    /// All contacts as CSV; see [`import::contacts_to_csv`].
+    pub fn export_csv(&self) -> Pending<Vec<u8>> {
+        self.read(|conn, path, _| import::contacts_to_csv(&db::all_contacts(conn, path)?))
+    }
+
+    // ---- retention ----
+
+    /// Changes which calls [`HistoryStore::purge`] removes.
+    pub fn set_retention(&self, retention: Retention) {
+        if let Ok(mut r) = self.inner.retention.lock() {
+            *r = retention;
+        }
+    }
+
+    /// Deletes one batch (at most [`PURGE_BATCH`]) of calls outside the
+    /// retention policy; resolves to how many went (0: nothing left).
+    pub fn purge_step(&self, now_ms: i64) -> Pending<usize> {
+        let retention = self.inner.retention.lock().map(|r| *r).unwrap_or_default();
+        self.write(move |conn, path, _| db::purge_batch(conn, path, retention, now_ms, PURGE_BATCH))
+    }
+
+    /// Deletes every call outside the retention policy, one small
+    /// transaction at a time so recording and lookups interleave. Resolves
+    /// to the number deleted.
+    pub async fn purge(&self, now_ms: i64) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.purge_step(now_ms).await?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// [`HistoryStore::purge`] for blocking callers.
+    pub fn purge_blocking(&self, now_ms: i64) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.purge_step(now_ms).wait()?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+}
