@@ -1,0 +1,106 @@
+// DOM building for both windows. Everything that came from the PBX, the
+// history or the user is set with textContent or an attribute, never parsed
+// as HTML: a caller name is text, whatever bytes it holds.
+
+type Child = Node | string | null | undefined | false;
+
+export interface ElOptions {
+  class?: string;
+  testid?: string;
+  text?: string;
+  attrs?: Record<string, string>;
+}
+
+/** Creates an element; string children become text nodes. */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  opts: ElOptions = {},
+  children: Child[] = [],
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (opts.class) node.className = opts.class;
+  if (opts.testid) node.dataset.testid = opts.testid;
+  if (opts.text !== undefined) node.textContent = opts.text;
+  if (opts.attrs) for (const [k, v] of Object.entries(opts.attrs)) node.setAttribute(k, v);
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const node = document.getElementById(id);
+  if (!node) throw new Error(`missing #${id} in the page`);
+  return node as T;
+}
+
+/** Longest caller text shown in full; a 10,000-character name must not push the card off screen. */
+export const MAX_SHOWN_CHARS = 60;
+
+/**
+ * Text from outside (a caller name, a contact, a note) in its own bidi
+ * isolate, so an RTL override inside it cannot reorder the text around it,
+ * shortened with an ellipsis when long and kept whole in the title.
+ */
+export function outsideText(
+  value: string,
+  opts: { class?: string; testid?: string; max?: number } = {},
+): HTMLSpanElement {
+  const max = opts.max ?? MAX_SHOWN_CHARS;
+  const chars = Array.from(value);
+  const shown = chars.length > max ? chars.slice(0, max - 1).join("") + "…" : value;
+  const span = el("span", {
+    class: `outside ${opts.class ?? ""}`.trim(),
+    testid: opts.testid,
+    text: shown,
+    attrs: { dir: "auto" },
+  });
+  if (shown !== value) span.title = value;
+  return span;
+}
+
+export function clear(node: Element): void {
+  node.replaceChildren();
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dayFmt = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+
+/** "14:05" today, "3 Nov 14:05" otherwise. */
+export function shortTime(ms: number, now = Date.now()): string {
+  const d = new Date(ms);
+  const sameDay = new Date(now).toDateString() === d.toDateString();
+  return sameDay ? timeFmt.format(d) : `${dayFmt.format(d)} ${timeFmt.format(d)}`;
+}
+
+const OUTCOME_WORDS: Record<string, string> = {
+  answered: "Answered",
+  missed: "Missed",
+  answered_elsewhere: "Answered elsewhere",
+  abandoned: "Caller hung up in queue",
+  voicemail: "Voicemail",
+  unanswered: "Not answered",
+};
+
+export function outcomeText(outcome: string, answeredBy?: string | null): string {
+  const word = OUTCOME_WORDS[outcome] ?? outcome;
+  return answeredBy && (outcome === "answered" || outcome === "answered_elsewhere")
+    ? `${word} by ${answeredBy}`
+    : word;
+}
+
+const PRESENCE_WORDS: Record<string, string> = {
+  idle: "Available",
+  ringing: "Ringing",
+  inUse: "On a call",
+  busy: "Busy",
+  onHold: "On hold",
+  unavailable: "Offline",
+  notFound: "Unknown",
+  inUseRinging: "On a call, ringing",
+};
+
+export function presenceText(state: string): string {
+  return PRESENCE_WORDS[state] ?? state;
+}

@@ -1,0 +1,92 @@
+// The one place the UI talks to the Rust shell: event names and a typed
+// `command()` over `invoke`, both following docs/ipc-contract.md. Pages import
+// from here, never from @tauri-apps/api directly, so a renamed command or
+// payload is a type error in one file.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type {
+  CallCard,
+  CallerContext,
+  CallerContextEvent,
+  CallRow,
+  CardChange,
+  Colleague,
+  ConnectionStatus,
+  Contact,
+  HistoryQuery,
+  ImportReport,
+  IpcError,
+  Note,
+  Settings,
+  Status,
+  TestReport,
+} from "./types";
+
+/** Event names, as the constants in src-tauri/src/ipc.rs. */
+export const EVENTS = {
+  card: "ringside://card",
+  callerContext: "ringside://caller-context",
+  connection: "ringside://connection",
+  presence: "ringside://presence",
+  historyChanged: "ringside://history-changed",
+} as const;
+
+interface EventPayloads {
+  [EVENTS.card]: CardChange;
+  [EVENTS.callerContext]: CallerContextEvent;
+  [EVENTS.connection]: ConnectionStatus;
+  [EVENTS.presence]: Colleague[];
+  [EVENTS.historyChanged]: Record<string, never>;
+}
+
+/** Arguments and return type of every command. */
+interface Commands {
+  get_status: [undefined, Status];
+  get_presence: [undefined, Colleague[]];
+  list_live_calls: [undefined, CallCard[]];
+  dial: [{ number: string }, null];
+  transfer: [{ call: string; target: string; attended: boolean }, null];
+  hangup: [{ call: string }, null];
+  add_note: [{ callId?: string; number?: string; text: string }, Note];
+  lookup_caller: [{ number: string }, CallerContext];
+  search_history: [{ query: HistoryQuery }, CallRow[]];
+  list_missed: [undefined, CallRow[]];
+  mark_called_back: [{ callId: string }, null];
+  search_contacts: [{ text: string }, Contact[]];
+  import_contacts: [{ fileName: string; content: string }, ImportReport];
+  export_contacts: [undefined, string];
+  get_settings: [undefined, Settings];
+  save_settings: [{ settings: Settings }, null];
+  set_secret: [{ secret: string }, null];
+  test_connection: [{ settings: Settings }, TestReport];
+  open_crm: [{ number: string }, null];
+  dismiss_popup: [{ call: string }, null];
+}
+
+export type CommandName = keyof Commands;
+
+export function command<C extends CommandName>(
+  name: C,
+  ...args: Commands[C][0] extends undefined ? [] : [Commands[C][0]]
+): Promise<Commands[C][1]> {
+  return invoke<Commands[C][1]>(name, args[0] as Record<string, unknown> | undefined);
+}
+
+export function onEvent<E extends keyof EventPayloads>(
+  name: E,
+  handler: (payload: EventPayloads[E]) => void,
+): Promise<UnlistenFn> {
+  return listen<EventPayloads[E]>(name, (event) => handler(event.payload));
+}
+
+function isIpcError(e: unknown): e is IpcError {
+  return typeof e === "object" && e !== null && typeof (e as IpcError).message === "string";
+}
+
+/** A sentence to show for a failed command: the shell's message when it sent one. */
+export function errorText(e: unknown): string {
+  if (isIpcError(e) && e.message.trim() !== "") return e.message;
+  if (typeof e === "string" && e.trim() !== "") return e;
+  return "Ringside could not reach its background service. Restart the app if this keeps happening.";
+}

@@ -1,0 +1,444 @@
+// The caller popup window: one card per ringing call and watched extension,
+// stacked, newest on top. It renders what `ringside://card` and
+// `ringside://caller-context` say and invokes commands for the card's
+// buttons; it decides nothing about calls itself.
+
+import "./style.css";
+import { clear, el, outcomeText, outsideText, shortTime } from "./dom";
+import { command, errorText, EVENTS, onEvent } from "./ipc";
+import { TransferPicker } from "./transfer-picker";
+import type { CallerContext, CardChange, CardPopup, CloseReason, Colleague, Transfer } from "./types";
+
+/** How long a card that closed on its own stays up to say why ("Answered by 1002"). */
+const CLOSING_NOTICE_MS = 2500;
+
+/** What is known about one real call, shared by all its cards. */
+interface CallInfo {
+  answeredBy: string | null;
+  transfers: Transfer[];
+  context: CallerContext | null;
+  ringing: Set<string>;
+}
+
+const cardsRoot = document.getElementById("cards")!;
+const noCalls = document.getElementById("no-calls")!;
+const calls = new Map<string, CallInfo>();
+const cards = new Map<string, PopupCard>();
+let myExtensions = new Set<string>();
+let colleagues: Colleague[] = [];
+
+/**
+ * Where "send to voicemail" transfers to. The tracker adds a `voicemail` key
+ * to the popup only where the PBX profile allows it (the CLI JSON only ever
+ * gains keys); without one the button is not shown.
+ */
+function voicemailTarget(popup: CardPopup): string | null {
+  const target = (popup as CardPopup & { voicemail?: unknown }).voicemail;
+  return typeof target === "string" && target !== "" ? target : null;
+}
+
+function cardKey(call: string, extension: string): string {
+  return `${call}\u0000${extension}`;
+}
+
+function callInfo(call: string): CallInfo {
+  let info = calls.get(call);
+  if (!info) {
+    info = { answeredBy: null, transfers: [], context: null, ringing: new Set() };
+    calls.set(call, info);
+  }
+  return info;
+}
+
+function cardsOf(call: string): PopupCard[] {
+  return [...cards.values()].filter((c) => c.call === call);
+}
+
+function refreshEmpty(): void {
+  noCalls.hidden = cards.size > 0;
+}
+
+class PopupCard {
+  readonly root: HTMLElement;
+  readonly call: string;
+  readonly extension: string;
+  private readonly status: HTMLElement;
+  private readonly ringingAt: HTMLElement;
+  private readonly ringingRow: HTMLElement[];
+  private readonly context: HTMLElement;
+  private readonly transfers: HTMLElement;
+  private readonly feedback: HTMLElement;
+  private readonly picker: TransferPicker;
+  private readonly pickerPanel: HTMLElement;
+  private readonly notePanel: HTMLFormElement;
+  private readonly noteText: HTMLTextAreaElement;
+  private readonly savedNotes: HTMLUListElement;
+  private readonly actionButtons: HTMLButtonElement[] = [];
+  private removeTimer: number | undefined;
+
+  constructor(readonly popup: CardPopup) {
+    this.call = popup.call;
+    this.extension = popup.extension;
+    const idPrefix = `card-${cards.size}-${Date.now().toString(36)}`;
+    const name = popup.caller_name?.trim() ? popup.caller_name : "Unknown caller";
+
+    this.status = el("p", { class: "card-status", testid: "card-status", attrs: { role: "status" } });
+    this.ringingAt = el("dd", { testid: "ringing-extensions" });
+    this.ringingRow = [el("dt", { text: "Ringing" }), this.ringingAt];
+    this.context = el("section", { class: "card-context", testid: "caller-context", attrs: { "aria-label": "What we know" } });
+    this.transfers = el("p", { class: "card-transfers", testid: "transfers" });
+    this.feedback = el("p", { class: "card-feedback", testid: "card-feedback", attrs: { role: "status" } });
+
+    this.picker = new TransferPicker(
+      idPrefix,
+      () => new Set([this.extension, ...myExtensions]),
+      (choice) => void this.transfer(choice.target, choice.label, choice.attended),
+    );
+    this.pickerPanel = el("div", { class: "card-panel", testid: "transfer-panel" }, [this.picker.root]);
+    this.pickerPanel.hidden = true;
+
+    this.noteText = el("textarea", {
+      class: "input",
+      testid: "note-text",
+      attrs: { id: `${idPrefix}-note`, rows: "2", maxlength: "2000" },
+    });
+    this.notePanel = el("form", { class: "card-panel note-form", testid: "note-panel" }, [
+      el("label", { text: "Note about this call", attrs: { for: `${idPrefix}-note` } }),
+      this.noteText,
+      el("button", { class: "button primary", testid: "note-save", text: "Save note", attrs: { type: "submit" } }),
+    ]);
+    this.notePanel.hidden = true;
+    this.notePanel.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.saveNote();
+    });
+    this.savedNotes = el("ul", { class: "saved-notes", testid: "saved-notes" });
+
+    const lineParts: string[] = [];
+    if (popup.did) lineParts.push(`DID ${popup.did}`);
+    if (popup.queue) lineParts.push(`queue ${popup.queue}`);
+    if (popup.trunk) lineParts.push(`trunk ${popup.trunk}`);
+    const lineText = lineParts.length > 0 ? lineParts.join(" · ") : popup.direction === "internal" ? "internal call" : "—";
+
+    const dismiss = el("button", {
+      class: "icon-button",
+      testid: "dismiss",
+      text: "✕",
+      attrs: { type: "button", "aria-label": "Dismiss this call", title: "Dismiss" },
+    });
+    dismiss.addEventListener("click", () => void this.dismiss());
+
+    const actions = el("div", { class: "card-actions" }, [
+      this.action("Transfer…", "action-transfer", () => this.togglePanel(this.pickerPanel, () => this.picker.focus())),
+      voicemailTarget(popup) ? this.action("To voicemail", "action-voicemail", () => void this.toVoicemail()) : null,
+      this.action("Note…", "action-note", () => this.togglePanel(this.notePanel, () => this.noteText.focus())),
+      this.action("Copy number", "action-copy", () => void this.copyNumber(), true),
+      this.action("Open CRM", "action-crm", () => void this.openCrm(), true),
+    ]);
+
+    this.root = el(
+      "article",
+      {
+        class: `card direction-${popup.direction}`,
+        testid: "card",
+        attrs: { "data-call": popup.call, "data-extension": popup.extension, "aria-label": `Call from ${name}` },
+      },
+      [
+        el("header", { class: "card-head" }, [
+          el("div", { class: "caller" }, [
+            outsideText(name, { class: "caller-name", testid: "caller-name" }),
+            el("span", { class: "caller-number", testid: "caller-number", text: popup.caller_num, attrs: { dir: "ltr" } }),
+          ]),
+          dismiss,
+        ]),
+        this.status,
+        this.transfers,
+        el("dl", { class: "card-line" }, [
+          el("dt", { text: "Line" }),
+          el("dd", { testid: "line-info", text: lineText }),
+          ...this.ringingRow,
+        ]),
+        this.context,
+        actions,
+        this.feedback,
+        this.pickerPanel,
+        this.notePanel,
+        this.savedNotes,
+      ],
+    );
+
+    this.picker.setColleagues(colleagues);
+    this.showRinging();
+    this.refreshRinging();
+    this.renderContext();
+    this.renderTransfers();
+  }
+
+  private action(label: string, testid: string, onClick: () => void, survivesEnd = false): HTMLButtonElement {
+    const b = el("button", { class: "button", testid, text: label, attrs: { type: "button" } });
+    b.addEventListener("click", onClick);
+    if (!survivesEnd) this.actionButtons.push(b);
+    return b;
+  }
+
+  private togglePanel(panel: HTMLElement, focus: () => void): void {
+    const open = panel.hidden;
+    this.pickerPanel.hidden = true;
+    this.notePanel.hidden = true;
+    panel.hidden = !open;
+    if (open) focus();
+  }
+
+  private say(text: string, kind: "ok" | "error" = "ok"): void {
+    this.feedback.textContent = text;
+    this.feedback.dataset.kind = kind;
+  }
+
+  private setStatus(text: string, state: string): void {
+    this.status.textContent = text;
+    this.root.dataset.state = state;
+  }
+
+  private isMine(extension: string): boolean {
+    return extension === this.extension || myExtensions.has(extension);
+  }
+
+  showRinging(): void {
+    const where = this.popup.direction === "internal" ? "Internal call ringing" : "Ringing";
+    const from = this.popup.transferred_by ? `Transferred here by ${this.popup.transferred_by}. ` : "";
+    this.setStatus(`${from}${where} at ${this.extension}`, "ringing");
+  }
+
+  refreshRinging(): void {
+    const ringing = [...callInfo(this.call).ringing];
+    this.ringingAt.textContent = ringing.join(", ");
+    for (const node of this.ringingRow) node.hidden = ringing.length === 0;
+  }
+
+  showAnswered(by: string): void {
+    this.setStatus(this.isMine(by) ? `Answered by you (${by})` : `Answered by ${by}`, "answered");
+  }
+
+  /** The call's transfer history: "Transferred by 1001 to 1002, then to 1003". */
+  renderTransfers(): void {
+    const hops = callInfo(this.call).transfers;
+    this.transfers.textContent = hops
+      .map((t, i) => `${i === 0 ? "Transferred" : "then"}${t.by ? ` by ${t.by}` : ""} to ${t.to}${t.kind === "attended" ? " (asked first)" : ""}`)
+      .join(", ");
+  }
+
+  renderContext(): void {
+    const ctx = callInfo(this.call).context;
+    clear(this.context);
+    if (!ctx) return;
+    if (ctx.contact) {
+      const contactLine = el("p", { class: "contact", testid: "contact" }, [
+        outsideText(ctx.contact.name, { class: "contact-name", testid: "contact-name" }),
+      ]);
+      if (ctx.contact.company) {
+        contactLine.append(", ", outsideText(ctx.contact.company, { class: "contact-company", testid: "contact-company" }));
+      }
+      this.context.append(contactLine);
+    }
+    if (ctx.callsToday > 0) {
+      const times = ctx.callsToday === 1 ? "once" : `${ctx.callsToday} times`;
+      this.context.append(el("p", { class: "calls-today", testid: "calls-today", text: `Called ${times} today` }));
+    }
+    if (ctx.recentCalls.length > 0) {
+      const list = el("ul", { class: "recent-calls", testid: "recent-calls", attrs: { "aria-label": "Last calls" } });
+      for (const row of ctx.recentCalls.slice(0, 3)) {
+        const item = el("li", { testid: "recent-call" }, [
+          el("span", { class: "recent-time", text: shortTime(row.startedAtMs) }),
+          " ",
+          el("span", { class: `outcome outcome-${row.outcome}`, text: outcomeText(row.outcome, row.answeredBy) }),
+        ]);
+        for (const note of row.notes.slice(0, 2)) {
+          item.append(el("br"), outsideText(note.text, { class: "recent-note", testid: "recent-note", max: 120 }));
+        }
+        list.append(item);
+      }
+      this.context.append(list);
+    }
+  }
+
+  setColleagues(list: Colleague[]): void {
+    this.picker.setColleagues(list);
+  }
+
+  /** Shows why the card is going away, then removes it. */
+  closeWith(text: string, state: string): void {
+    this.setStatus(text, state);
+    this.endActions();
+    this.root.classList.add("closing");
+    window.clearTimeout(this.removeTimer);
+    this.removeTimer = window.setTimeout(() => this.remove(), CLOSING_NOTICE_MS);
+  }
+
+  endActions(): void {
+    for (const b of this.actionButtons) b.disabled = true;
+    this.pickerPanel.hidden = true;
+  }
+
+  remove(): void {
+    window.clearTimeout(this.removeTimer);
+    this.root.remove();
+    cards.delete(cardKey(this.call, this.extension));
+    if (cardsOf(this.call).length === 0) calls.delete(this.call);
+    refreshEmpty();
+  }
+
+  private async transfer(target: string, label: string, attended: boolean): Promise<void> {
+    this.say(attended ? `Calling ${label} first…` : `Transferring to ${label}…`);
+    try {
+      await command("transfer", { call: this.call, target, attended });
+      this.say(attended ? `Talk to ${label}, then hang up to complete the transfer.` : `Transferred to ${label}.`);
+      this.pickerPanel.hidden = true;
+    } catch (e) {
+      this.say(errorText(e), "error");
+    }
+  }
+
+  private async toVoicemail(): Promise<void> {
+    const target = voicemailTarget(this.popup);
+    if (!target) return;
+    try {
+      await command("transfer", { call: this.call, target, attended: false });
+      this.say("Sent to voicemail.");
+    } catch (e) {
+      this.say(errorText(e), "error");
+    }
+  }
+
+  private async saveNote(): Promise<void> {
+    const text = this.noteText.value.trim();
+    if (text === "") {
+      this.say("Type the note first.", "error");
+      return;
+    }
+    try {
+      const note = await command("add_note", { callId: this.call, number: this.popup.caller_num, text });
+      this.savedNotes.append(el("li", { testid: "saved-note" }, [outsideText(note.text, { max: 200 })]));
+      this.noteText.value = "";
+      this.notePanel.hidden = true;
+      this.say("Note saved.");
+    } catch (e) {
+      this.say(errorText(e), "error");
+    }
+  }
+
+  private async copyNumber(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(this.popup.caller_num);
+      this.say(`Copied ${this.popup.caller_num}.`);
+    } catch {
+      this.say("Could not copy. Select the number and press Ctrl+C.", "error");
+    }
+  }
+
+  private async openCrm(): Promise<void> {
+    try {
+      await command("open_crm", { number: this.popup.caller_num });
+      this.say("Opened in your CRM.");
+    } catch (e) {
+      this.say(errorText(e), "error");
+    }
+  }
+
+  private async dismiss(): Promise<void> {
+    // Hide first: a dismiss must feel instant even if the shell is slow.
+    for (const card of cardsOf(this.call)) card.remove();
+    try {
+      await command("dismiss_popup", { call: this.call });
+    } catch {
+      // The card is gone either way; the shell only forgets it later.
+    }
+  }
+}
+
+const CLOSE_WORDS: Record<CloseReason, string> = {
+  answered: "Answered",
+  answered_elsewhere: "Answered elsewhere",
+  missed: "Missed call",
+  ended: "Call ended",
+  transferred: "Transferred",
+};
+
+/** Applies one tracker change to the cards. */
+function applyCardChange(change: CardChange): void {
+  const info = callInfo(change.call);
+  switch (change.type) {
+    case "popup": {
+      const key = cardKey(change.call, change.extension);
+      info.ringing.add(change.extension);
+      if (!cards.has(key)) {
+        const card = new PopupCard(change);
+        cards.set(key, card);
+        cardsRoot.prepend(card.root);
+        refreshEmpty();
+      }
+      for (const card of cardsOf(change.call)) card.refreshRinging();
+      break;
+    }
+    case "update": {
+      const live = change.card;
+      info.ringing = new Set(live.ringing);
+      if (live.answered_by) info.answeredBy = live.answered_by;
+      info.transfers = live.transfers;
+      for (const card of cardsOf(change.call)) {
+        card.refreshRinging();
+        card.renderTransfers();
+        if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+      }
+      break;
+    }
+    case "close": {
+      if (change.answered_by) info.answeredBy = change.answered_by;
+      info.ringing.delete(change.extension);
+      const card = cards.get(cardKey(change.call, change.extension));
+      for (const other of cardsOf(change.call)) other.refreshRinging();
+      if (!card) break;
+      if (change.reason === "answered") {
+        // The receptionist picked up: keep the card, it is where she transfers from.
+        card.showAnswered(info.answeredBy ?? change.extension);
+      } else if (change.reason === "answered_elsewhere") {
+        card.closeWith(info.answeredBy ? `Answered by ${info.answeredBy}` : "Answered elsewhere", "answered-elsewhere");
+      } else {
+        card.closeWith(CLOSE_WORDS[change.reason] ?? "Call ended", change.reason);
+      }
+      break;
+    }
+    case "call_end": {
+      info.answeredBy = change.answered_by ?? info.answeredBy;
+      for (const card of cardsOf(change.call)) {
+        card.closeWith(change.missed ? "Missed call" : "Call ended", change.missed ? "missed" : "ended");
+      }
+      break;
+    }
+  }
+}
+
+function applyCallerContext(call: string, context: CallerContext): void {
+  callInfo(call).context = context;
+  for (const card of cardsOf(call)) card.renderContext();
+}
+
+function applyPresence(list: Colleague[]): void {
+  colleagues = list;
+  for (const card of cards.values()) card.setColleagues(list);
+}
+
+async function start(): Promise<void> {
+  refreshEmpty();
+  // Listen before asking for anything, so no change is lost in between.
+  await Promise.all([
+    onEvent(EVENTS.card, applyCardChange),
+    onEvent(EVENTS.callerContext, (e) => applyCallerContext(e.call, e.callerContext)),
+    onEvent(EVENTS.presence, applyPresence),
+  ]);
+  const [status, presence] = await Promise.allSettled([command("get_status"), command("get_presence")]);
+  if (status.status === "fulfilled") myExtensions = new Set(status.value.extensions);
+  if (presence.status === "fulfilled") applyPresence(presence.value);
+  document.body.dataset.ready = "true";
+}
+
+void start();

@@ -1,0 +1,123 @@
+// The colleague list a popup card transfers to: searchable by name or
+// extension, showing live presence, blind ("transfer now") or attended
+// ("ask first"). It only renders and reports a choice; the card invokes.
+
+import { el, outsideText, presenceText } from "./dom";
+import type { Colleague } from "./types";
+import { checkDialNumber } from "./validate";
+
+export interface TransferChoice {
+  target: string;
+  label: string;
+  attended: boolean;
+}
+
+export class TransferPicker {
+  readonly root: HTMLElement;
+  private readonly search: HTMLInputElement;
+  private readonly list: HTMLUListElement;
+  private readonly attended: HTMLInputElement;
+  private colleagues: Colleague[] = [];
+
+  constructor(
+    idPrefix: string,
+    private readonly exclude: () => Set<string>,
+    private readonly onChoose: (choice: TransferChoice) => void,
+  ) {
+    this.search = el("input", {
+      class: "input",
+      testid: "transfer-search",
+      attrs: {
+        type: "search",
+        id: `${idPrefix}-search`,
+        placeholder: "Name or extension",
+        autocomplete: "off",
+        "aria-controls": `${idPrefix}-list`,
+      },
+    });
+    const blind = el("input", {
+      testid: "transfer-mode-blind",
+      attrs: { type: "radio", name: `${idPrefix}-mode`, value: "blind", id: `${idPrefix}-blind` },
+    });
+    blind.checked = true;
+    this.attended = el("input", {
+      testid: "transfer-mode-attended",
+      attrs: { type: "radio", name: `${idPrefix}-mode`, value: "attended", id: `${idPrefix}-attended` },
+    });
+    this.list = el("ul", { class: "picker-list", testid: "transfer-list", attrs: { id: `${idPrefix}-list` } });
+    this.root = el("div", { class: "picker", testid: "transfer-picker" }, [
+      el("label", { class: "picker-label", text: "Transfer to", attrs: { for: `${idPrefix}-search` } }),
+      this.search,
+      el("fieldset", { class: "picker-modes" }, [
+        el("legend", { class: "sr-only", text: "How to transfer" }),
+        el("label", { attrs: { for: `${idPrefix}-blind` } }, [blind, " Transfer now"]),
+        el("label", { attrs: { for: `${idPrefix}-attended` } }, [this.attended, " Ask first"]),
+      ]),
+      this.list,
+    ]);
+    this.search.addEventListener("input", () => this.render());
+    this.search.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        this.list.querySelector<HTMLButtonElement>("button")?.click();
+      }
+    });
+  }
+
+  setColleagues(colleagues: Colleague[]): void {
+    this.colleagues = colleagues;
+    this.render();
+  }
+
+  focus(): void {
+    this.search.focus();
+  }
+
+  private render(): void {
+    const query = this.search.value.trim().toLowerCase();
+    const excluded = this.exclude();
+    const matches = this.colleagues.filter(
+      (c) =>
+        !excluded.has(c.extension) &&
+        (query === "" || c.extension.toLowerCase().includes(query) || c.name.toLowerCase().includes(query)),
+    );
+    const rows: HTMLLIElement[] = matches.map((c) => {
+      const button = el(
+        "button",
+        {
+          class: `picker-target presence-${c.state}`,
+          testid: "transfer-target",
+          attrs: { type: "button", "data-extension": c.extension },
+        },
+        [
+          el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
+          outsideText(c.name, { class: "picker-name", max: 32 }),
+          el("span", { class: "picker-ext", text: c.extension }),
+          el("span", { class: "picker-state", testid: "transfer-target-state", text: presenceText(c.state) }),
+        ],
+      );
+      button.addEventListener("click", () => this.choose(c.extension, `${c.name} (${c.extension})`));
+      return el("li", {}, [button]);
+    });
+    // A number nobody on the board has (another department, a mobile) can still be typed.
+    const typed = checkDialNumber(this.search.value);
+    if (typed.ok && !matches.some((c) => c.extension === typed.number)) {
+      const button = el("button", {
+        class: "picker-target picker-typed",
+        testid: "transfer-typed",
+        text: `Transfer to ${typed.number}`,
+        attrs: { type: "button" },
+      });
+      button.addEventListener("click", () => this.choose(typed.number, typed.number));
+      rows.push(el("li", {}, [button]));
+    }
+    if (rows.length === 0) {
+      rows.push(el("li", { class: "picker-empty", text: "No colleague matches." }));
+    }
+    this.list.replaceChildren(...rows);
+  }
+
+  private choose(target: string, label: string): void {
+    this.onChoose({ target, label, attended: this.attended.checked });
+  }
+}

@@ -1,0 +1,139 @@
+// Checks the UI does before it invokes anything. The shell validates again
+// (it is the real gate); these exist so a mistake gets a message next to the
+// field that caused it, and a smuggled dial string never leaves the page.
+
+import type { PbxProfile, Settings } from "./types";
+
+export type DialCheck = { ok: true; number: string } | { ok: false; message: string };
+
+const MAX_DIAL_DIGITS = 32;
+
+function describeChar(ch: string): string {
+  if (ch === "\r" || ch === "\n") return "a line break";
+  if (ch === "\t") return "a tab";
+  const code = ch.codePointAt(0) ?? 0;
+  if (code < 0x20 || code === 0x7f) return "an invisible control character";
+  return `"${ch}"`;
+}
+
+/**
+ * Turns what the user typed into a dialable number: spaces, dashes, dots and
+ * parentheses are dropped; what remains may hold only digits, * and #, and one
+ * leading +. Line breaks are refused, not stripped, so "1002\r\nAction: ..."
+ * can never become a number.
+ */
+export function checkDialNumber(input: string): DialCheck {
+  const number = input.replace(/[ .()\-]/g, "");
+  if (number === "") return { ok: false, message: "Type a number to call." };
+  for (const [i, ch] of Array.from(number).entries()) {
+    const allowed = /[0-9*#]/.test(ch) || (ch === "+" && i === 0);
+    if (!allowed) {
+      const what = ch === "+" ? "A + is only allowed at the start" : `${describeChar(ch)} is not allowed in a phone number`;
+      return {
+        ok: false,
+        message: `Cannot call this: ${what}. Use digits, * and #, with an optional + at the start.`,
+      };
+    }
+  }
+  if (number === "+") return { ok: false, message: "Type a number after the +." };
+  if (number.length > MAX_DIAL_DIGITS) {
+    return { ok: false, message: `Cannot call this: a number has at most ${MAX_DIAL_DIGITS} digits.` };
+  }
+  return { ok: true, number };
+}
+
+/** True when the text looks like a number rather than a name to search for. */
+export function looksLikeNumber(input: string): boolean {
+  return /^[\s0-9*#+().\-]+$/.test(input);
+}
+
+export interface ProfileInfo {
+  id: PbxProfile;
+  label: string;
+  port: number;
+}
+
+/** The seed vendors and their default AMI ports (Grandstream UCM listens on 7777). */
+export const PROFILES: ProfileInfo[] = [
+  { id: "yeastarS", label: "Yeastar S-Series", port: 5038 },
+  { id: "yeastarMyPbx", label: "Yeastar MyPBX", port: 5038 },
+  { id: "grandstreamUcm", label: "Grandstream UCM", port: 7777 },
+  { id: "freePbx", label: "FreePBX / Elastix", port: 5038 },
+  { id: "openVox", label: "OpenVox", port: 5038 },
+  { id: "genericAsterisk", label: "Generic Asterisk", port: 5038 },
+];
+
+export type SettingsField = keyof Settings;
+
+export interface FieldError {
+  field: SettingsField;
+  message: string;
+}
+
+/** Splits "1001, 1002 1003" into ["1001", "1002", "1003"]. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+const HOST_RE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IPV6_RE = /^\[?[0-9A-Fa-f:.]+\]?$/;
+const EXT_RE = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** A SHA-256 fingerprint: 64 hex digits, optionally in colon-separated pairs. */
+export function normalizeFingerprint(text: string): string | null {
+  const t = text.trim();
+  if (/^[0-9A-Fa-f]{64}$/.test(t)) return t.toUpperCase().match(/../g)!.join(":");
+  if (/^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31}$/.test(t)) return t.toUpperCase();
+  return null;
+}
+
+/** Every problem in the form, each naming its field the way the form labels it. */
+export function validateSettings(s: Settings): FieldError[] {
+  const errors: FieldError[] = [];
+  const add = (field: SettingsField, message: string) => errors.push({ field, message });
+
+  const host = s.host.trim();
+  if (host === "") add("host", "Host: enter the PBX address, for example pbx.local or 192.168.1.10.");
+  else if (!(HOST_RE.test(host) || (host.includes(":") && IPV6_RE.test(host))))
+    add("host", "Host: use only letters, digits, dots and dashes (no http://, spaces or slashes).");
+
+  if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
+    add("port", "Port: must be a whole number from 1 to 65535.");
+
+  if (s.tls && s.pinnedFingerprint && s.pinnedFingerprint.trim() !== "" && normalizeFingerprint(s.pinnedFingerprint) === null)
+    add(
+      "pinnedFingerprint",
+      "Pinned certificate: a SHA-256 fingerprint is 64 hexadecimal digits, optionally in pairs separated by colons.",
+    );
+
+  if (s.amiUser.trim() === "") add("amiUser", "AMI user: enter the user name from the PBX's AMI settings.");
+  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", "AMI user: must not contain spaces or line breaks.");
+
+  if (s.extensions.length === 0) add("extensions", "My extensions: enter at least one extension, like 1001.");
+  else {
+    const bad = s.extensions.find((e) => !EXT_RE.test(e));
+    if (bad !== undefined) add("extensions", `My extensions: "${bad}" is not an extension (letters, digits, - and _ only).`);
+  }
+  const badGroup = s.watchedGroups.find((e) => !EXT_RE.test(e));
+  if (badGroup !== undefined)
+    add("watchedGroups", `Ring groups and queues: "${badGroup}" is not a group or queue number.`);
+
+  if (s.countryCode !== "" && !/^\+?[0-9]{1,3}$/.test(s.countryCode))
+    add("countryCode", "Country code: 1 to 3 digits, like 44 or 1.");
+  if (s.trunkPrefix !== "" && !/^[0-9]{1,4}$/.test(s.trunkPrefix))
+    add("trunkPrefix", "Trunk prefix: up to 4 digits, like 0 or 9.");
+
+  const crm = s.crmUrlTemplate.trim();
+  if (crm !== "") {
+    if (!/^https?:\/\/[^\s]+$/i.test(crm)) add("crmUrlTemplate", "CRM link: must start with http:// or https:// and contain no spaces.");
+    else if (!crm.includes("{number}")) add("crmUrlTemplate", "CRM link: put {number} where the caller's number goes.");
+  }
+
+  if (!Number.isInteger(s.popupDurationSecs) || s.popupDurationSecs < 0 || s.popupDurationSecs > 3600)
+    add("popupDurationSecs", "Popup duration: a whole number of seconds from 0 (stay until dismissed) to 3600.");
+
+  return errors;
+}

@@ -1,0 +1,353 @@
+// The caller popup, in real Chromium, fed the ground-truth popups of the
+// real captures in tests/fixtures/ami/ as the shell would emit them.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  cspViolations,
+  emit,
+  fixture,
+  invocations,
+  launchBrowser,
+  liveCard,
+  openApp,
+  popupChanges,
+  screenshot,
+  serveDist,
+} from "./support.mjs";
+
+const CARD = "ringside://card";
+const CONTEXT = "ringside://caller-context";
+const PRESENCE = "ringside://presence";
+
+const COLLEAGUES = [
+  { extension: "1000", name: "Reception", state: "idle" },
+  { extension: "1001", name: "Alice Front Desk", state: "ringing" },
+  { extension: "1002", name: "Bob Sales", state: "idle" },
+  { extension: "1003", name: "Carol Support", state: "inUse", talkingTo: "+15550001111" },
+  { extension: "1004", name: "Dave Accounts", state: "unavailable" },
+];
+
+function shell(extensions, extra = {}) {
+  return {
+    get_status: { connection: { state: "connected", message: "Connected to Asterisk 23.4.1" }, demo: false, extensions },
+    get_presence: COLLEAGUES,
+    ...extra,
+  };
+}
+
+let browser;
+let server;
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Every page must finish a test without a script error, a dialog, or a CSP violation. */
+async function assertClean(app) {
+  assert.deepEqual(app.pageErrors, [], "no uncaught error in the page");
+  assert.deepEqual(app.dialogs, [], "no alert/confirm/prompt was opened");
+  assert.deepEqual(await cspViolations(app.page), [], "nothing needed more than the app's CSP allows");
+}
+
+test("incoming-answered: one card with the caller, the line and what history knows", async () => {
+  const truth = await fixture("incoming-answered");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  const [popup] = popupChanges("1700000000.11", truth);
+  await emit(page, CARD, popup);
+
+  const card = page.getByTestId("card");
+  await card.waitFor();
+  assert.equal(await card.count(), 1, "one popup in the ground truth, one card");
+  assert.equal(await card.getByTestId("caller-name").textContent(), "ACME Corp");
+  assert.equal(await card.getByTestId("caller-number").textContent(), "+15551234567");
+  assert.match(await card.getByTestId("line-info").textContent(), /trunk carrier/);
+  assert.equal(await card.getByTestId("card-status").textContent(), "Ringing at 1001");
+  assert.equal(await card.getByTestId("ringing-extensions").textContent(), "1001");
+  assert.equal(await page.getByTestId("no-calls").isVisible(), false, "the empty note hides while a call rings");
+
+  await emit(page, CONTEXT, {
+    call: popup.call,
+    callerContext: {
+      contact: { id: 7, name: "Wile E. Coyote", company: "ACME Corp", numbers: ["+15551234567"] },
+      callsToday: 3,
+      recentCalls: [
+        {
+          callId: "1699990000.1",
+          direction: "inbound",
+          remoteNum: "+15551234567",
+          outcome: "missed",
+          startedAtMs: Date.now() - 3_600_000,
+          notes: [{ id: 1, text: "Wants a quote for 40 rockets", createdAtMs: Date.now() - 3_500_000 }],
+        },
+      ],
+    },
+  });
+  await card.getByTestId("calls-today").waitFor();
+  assert.equal(await card.getByTestId("calls-today").textContent(), "Called 3 times today");
+  assert.equal(await card.getByTestId("contact-name").textContent(), "Wile E. Coyote");
+  assert.equal(await card.getByTestId("contact-company").textContent(), "ACME Corp");
+  assert.match(await card.getByTestId("recent-call").textContent(), /Missed/);
+  assert.equal(await card.getByTestId("recent-note").textContent(), "Wants a quote for 40 rockets");
+  await screenshot(page, "popup-incoming-answered");
+
+  // The ground truth: 1001 answered. The card stays (she transfers from it) and says so.
+  assert.equal(truth.outcome.answered_by, "1001");
+  await emit(page, CARD, {
+    type: "update",
+    call: popup.call,
+    card: liveCard(popup, { state: "answered", answered_by: "1001", rang: ["1001"] }),
+    at_ms: 1,
+  });
+  await emit(page, CARD, { type: "close", call: popup.call, extension: "1001", reason: "answered", answered_by: "1001", at_ms: 1 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Answered by you (1001)");
+  assert.equal(await card.count(), 1, "answering at my own phone keeps the card");
+
+  await emit(page, CARD, { type: "call_end", call: popup.call, answered_by: "1001", missed: false, answered_elsewhere_for: [], ended_offline: false });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Call ended");
+  await card.waitFor({ state: "detached", timeout: 5000 });
+  assert.equal(await page.getByTestId("no-calls").isVisible(), true);
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("ringgroup-answered: three stacked cards; 1001 and 1003 close as answered by 1002", async () => {
+  const truth = await fixture("ringgroup-answered");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001", "1002", "1003"]));
+  const { page } = app;
+  const call = "1700000100.42";
+  for (const change of popupChanges(call, truth)) await emit(page, CARD, change);
+
+  const cards = page.getByTestId("card");
+  assert.equal(await cards.count(), 3, "one card per ground-truth popup");
+  for (const p of truth.popups) {
+    const card = page.locator(`[data-testid="card"][data-extension="${p.extension}"]`);
+    assert.equal(await card.getByTestId("caller-name").textContent(), p.caller_name);
+    assert.equal(await card.getByTestId("caller-number").textContent(), p.caller_num);
+    assert.equal(await card.getByTestId("ringing-extensions").textContent(), "1001, 1002, 1003");
+  }
+  await screenshot(page, "popup-ringgroup-ringing");
+
+  const answeredBy = truth.outcome.answered_by;
+  const [first] = popupChanges(call, truth);
+  await emit(page, CARD, {
+    type: "update",
+    call,
+    card: liveCard(first, { state: "answered", answered_by: answeredBy, rang: ["1001", "1002", "1003"] }),
+    at_ms: 2,
+  });
+  // The order the tracker closes them in: the others first, with who answered.
+  for (const ext of truth.outcome.answered_elsewhere_for) {
+    await emit(page, CARD, { type: "close", call, extension: ext, reason: "answered_elsewhere", answered_by: answeredBy, at_ms: 2 });
+  }
+  await emit(page, CARD, { type: "close", call, extension: answeredBy, reason: "answered", answered_by: answeredBy, at_ms: 2 });
+  for (const ext of truth.outcome.answered_elsewhere_for) {
+    const status = page.locator(`[data-testid="card"][data-extension="${ext}"] [data-testid="card-status"]`);
+    assert.equal(await status.textContent(), `Answered by ${answeredBy}`, `${ext} says who answered before closing`);
+  }
+  await screenshot(page, "popup-ringgroup-answered-elsewhere");
+  for (const ext of truth.outcome.answered_elsewhere_for) {
+    await page.locator(`[data-testid="card"][data-extension="${ext}"]`).waitFor({ state: "detached", timeout: 5000 });
+  }
+  assert.equal(await cards.count(), 1, "only the answering extension's card is left");
+  const left = page.locator(`[data-testid="card"][data-extension="${answeredBy}"]`);
+  assert.equal(await left.getByTestId("card-status").textContent(), `Answered by you (${answeredBy})`);
+  assert.equal(await left.getByTestId("ringing-extensions").isVisible(), false, "nothing rings once answered");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("hostile-callerid: the name is literal text, no element is created and no script runs", async () => {
+  const truth = await fixture("hostile-callerid");
+  const hostile = truth.popups[0].caller_name;
+  assert.equal(hostile, "<img src=x onerror=alert(document.domain)>");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  const [popup] = popupChanges("1700000200.5", truth);
+  await emit(page, CARD, popup);
+  // A second payload that would set a flag instead of alerting, and one in every other text slot.
+  const flagger = "<img src=x onerror=window.__ringsideXss=1>";
+  const scripter = "<script>window.__ringsideXss=2</script>";
+  await emit(page, CARD, { ...popup, call: "1700000200.6", caller_name: flagger });
+  await emit(page, CONTEXT, {
+    call: popup.call,
+    callerContext: {
+      contact: { id: 1, name: flagger, company: hostile, numbers: [] },
+      callsToday: 1,
+      recentCalls: [{ callId: "x", direction: "inbound", remoteNum: "+1", outcome: "missed", startedAtMs: 0, notes: [{ id: 2, text: scripter, createdAtMs: 0 }] }],
+    },
+  });
+  await page.getByTestId("contact-name").waitFor();
+
+  const name = page.locator(`[data-call="${popup.call}"] [data-testid="caller-name"]`);
+  assert.equal(await name.textContent(), hostile);
+  assert.equal(await name.isVisible(), true);
+  await page.getByText(hostile, { exact: true }).first().waitFor({ state: "visible" });
+  assert.equal(await page.getByTestId("contact-name").textContent(), flagger);
+  assert.equal(await page.getByTestId("recent-note").textContent(), scripter);
+  assert.equal(await page.locator("img").count(), 0, "no <img> element was created from caller text");
+  assert.equal(await page.locator("body script").count(), 0, "no <script> element was created from caller text");
+  await page.waitForTimeout(300); // an onerror would fire on the failed load of "x"
+  assert.equal(await page.evaluate(() => window.__ringsideXss), undefined, "no onerror or script ran");
+  await screenshot(page, "popup-hostile-callerid");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("very long and right-to-left-override names stay on the card and cannot reorder the page", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  const long = "Very Long Name ".repeat(700).slice(0, 10_000);
+  const rlo = "\u202Eevil.exe\u202C Ltd";
+  const base = { type: "popup", extension: "1001", direction: "inbound", trunk: null, did: null, queue: null, transferred_by: null, at_ms: 0 };
+  await emit(page, CARD, { ...base, call: "a", caller_num: "+15550001", caller_name: long });
+  await emit(page, CARD, { ...base, call: "b", caller_num: "+15550002", caller_name: rlo });
+
+  const longName = page.locator('[data-call="a"] [data-testid="caller-name"]');
+  const shown = await longName.textContent();
+  assert.ok(shown.length < 100, `a 10,000-character name is shortened for display (got ${shown.length})`);
+  assert.ok(shown.endsWith("…"), "the cut is marked with an ellipsis");
+  assert.equal(await longName.getAttribute("title"), long, "the full name is kept in the title");
+  const box = await page.locator('[data-call="a"]').boundingBox();
+  assert.ok(box.width <= 420, "the card does not grow wider than the popup");
+
+  const rloName = page.locator('[data-call="b"] [data-testid="caller-name"]');
+  assert.equal(await rloName.textContent(), rlo);
+  assert.equal(await rloName.getAttribute("dir"), "auto");
+  assert.equal(await rloName.evaluate((e) => getComputedStyle(e).unicodeBidi), "isolate");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("transfer from the popup sends `transfer` with the picked colleague, blind and attended", async () => {
+  const truth = await fixture("incoming-answered");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"], { transfer: null }));
+  const { page } = app;
+  const [popup] = popupChanges("1700000300.9", truth);
+  await emit(page, CARD, popup);
+  const card = page.getByTestId("card");
+  await card.getByTestId("action-transfer").click();
+  const search = card.getByTestId("transfer-search");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "transfer-search");
+
+  const targets = card.getByTestId("transfer-target");
+  const shownExts = await targets.evaluateAll((els) => els.map((e) => e.dataset.extension));
+  assert.deepEqual(shownExts, ["1000", "1002", "1003", "1004"], "everyone but the ringing extension itself");
+  await search.fill("bob");
+  assert.equal(await targets.count(), 1, "search by name narrows the list");
+  assert.equal(await targets.first().getAttribute("data-extension"), "1002");
+  assert.equal(await targets.first().getByTestId("transfer-target-state").textContent(), "Available");
+
+  // Presence is live: Bob picks up another call while the list is open.
+  await emit(page, PRESENCE, COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "inUse" } : c)));
+  assert.equal(await targets.first().getByTestId("transfer-target-state").textContent(), "On a call");
+
+  await targets.first().click();
+  await card.getByTestId("card-feedback").filter({ hasText: "Transferred to Bob Sales (1002)." }).waitFor();
+  assert.deepEqual(await invocations(page, "transfer"), [{ call: popup.call, target: "1002", attended: false }]);
+
+  await card.getByTestId("action-transfer").click();
+  await card.getByTestId("transfer-mode-attended").check();
+  await search.fill("1002");
+  await targets.first().click();
+  await card.getByTestId("card-feedback").filter({ hasText: "Talk to Bob Sales (1002)" }).waitFor();
+  assert.deepEqual(await invocations(page, "transfer"), [
+    { call: popup.call, target: "1002", attended: false },
+    { call: popup.call, target: "1002", attended: true },
+  ]);
+
+  // A refusal from the PBX is shown in its own words.
+  await page.evaluate(() => {
+    window.__ringside.responses.transfer = { __error: { code: "pbx_refused", message: "The PBX refused the transfer to 1003: extension is busy." } };
+  });
+  await card.getByTestId("action-transfer").click();
+  await search.fill("carol");
+  await targets.first().click();
+  await card.getByTestId("card-feedback").filter({ hasText: "The PBX refused the transfer to 1003: extension is busy." }).waitFor();
+  assert.equal(await card.getByTestId("card-feedback").getAttribute("data-kind"), "error");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("note, copy, CRM, voicemail and dismiss invoke their commands with this call's data", async () => {
+  const app = await openApp(
+    browser,
+    server.url,
+    "popup.html",
+    shell(["1001"], {
+      add_note: { id: 99, callId: "c1", text: "Call back after 3", createdAtMs: 1 },
+      open_crm: null,
+      dismiss_popup: null,
+      transfer: null,
+    }),
+  );
+  const { page } = app;
+  const base = { type: "popup", extension: "1001", direction: "inbound", trunk: "carrier", did: "5550100", queue: null, transferred_by: null, at_ms: 0 };
+  await emit(page, CARD, { ...base, call: "c1", caller_num: "+15551234567", caller_name: "ACME Corp", voicemail: "*1001" });
+  await emit(page, CARD, { ...base, call: "c2", caller_num: "+15559990000", caller_name: "Other" });
+  const card = page.locator('[data-call="c1"]');
+  assert.equal(await page.locator('[data-call="c2"] [data-testid="action-voicemail"]').count(), 0, "no voicemail button where the PBX does not allow it");
+
+  await card.getByTestId("action-note").click();
+  await card.getByTestId("note-text").fill("Call back after 3");
+  await card.getByTestId("note-save").click();
+  await card.getByTestId("saved-note").waitFor();
+  assert.deepEqual(await invocations(page, "add_note"), [{ callId: "c1", number: "+15551234567", text: "Call back after 3" }]);
+
+  await card.getByTestId("action-copy").click();
+  await card.getByTestId("card-feedback").filter({ hasText: "Copied +15551234567." }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), "+15551234567");
+
+  await card.getByTestId("action-crm").click();
+  await card.getByTestId("card-feedback").filter({ hasText: "Opened in your CRM." }).waitFor();
+  assert.deepEqual(await invocations(page, "open_crm"), [{ number: "+15551234567" }]);
+
+  await card.getByTestId("action-voicemail").click();
+  await card.getByTestId("card-feedback").filter({ hasText: "Sent to voicemail." }).waitFor();
+  assert.deepEqual(await invocations(page, "transfer"), [{ call: "c1", target: "*1001", attended: false }]);
+
+  await card.getByTestId("dismiss").click();
+  await card.waitFor({ state: "detached" });
+  assert.deepEqual(await invocations(page, "dismiss_popup"), [{ call: "c1" }]);
+  assert.equal(await page.getByTestId("card").count(), 1, "the other call's card stays");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("a transfer shows on the card: history on the old card, 'transferred here' on the new one", async () => {
+  const truth = await fixture("incoming-answered");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001", "1002"]));
+  const { page } = app;
+  const [popup] = popupChanges("1700000400.1", truth);
+  await emit(page, CARD, { ...popup, did: "5550100" });
+  const first = page.locator('[data-testid="card"][data-extension="1001"]');
+  assert.equal(await first.getByTestId("line-info").textContent(), "DID 5550100 · trunk carrier");
+
+  await emit(page, CARD, {
+    type: "update",
+    call: popup.call,
+    card: liveCard(popup, {
+      state: "answered",
+      answered_by: "1001",
+      transfers: [{ by: "1001", to: "1002", kind: "blind", at_ms: 5 }],
+    }),
+    at_ms: 5,
+  });
+  assert.equal(await first.getByTestId("transfers").textContent(), "Transferred by 1001 to 1002");
+  await emit(page, CARD, { ...popup, extension: "1002", transferred_by: "1001" });
+  const second = page.locator('[data-testid="card"][data-extension="1002"]');
+  assert.equal(await second.getByTestId("card-status").textContent(), "Transferred here by 1001. Ringing at 1002");
+  assert.equal(await second.getByTestId("transfers").textContent(), "Transferred by 1001 to 1002");
+
+  await emit(page, CARD, { type: "close", call: popup.call, extension: "1001", reason: "transferred", answered_by: null, at_ms: 6 });
+  assert.equal(await first.getByTestId("card-status").textContent(), "Transferred");
+  await first.waitFor({ state: "detached", timeout: 5000 });
+  assert.equal(await second.count(), 1, "the card at the new extension stays");
+  await assertClean(app);
+  await app.context.close();
+});
