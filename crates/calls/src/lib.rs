@@ -5,8 +5,12 @@
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
 
+pub mod channel;
 pub mod number;
 pub mod record;
+pub mod replay;
+pub mod tracker;
 
 pub use number::NumberPlan;
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
+pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};

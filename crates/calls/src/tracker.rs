@@ -1,0 +1,1703 @@
+//! [`CallTracker`]: the pure call model. It turns AMI events into
+//! [`CardChange`]s (popup, update, close, call end) for the watched
+//! extensions, one [`CallCard`] per real call.
+//!
+//! `(state, event) -> (state, changes)`: no clock (the caller passes the
+//! event's time), no I/O, no async, so a replay gives the same output every
+//! time. It must not send actions or touch the network; `crate::actions`
+//! does that.
+//!
+//! ## How a call is recognised
+//! - **Grouping.** AMI 2+ gives every channel the `Linkedid` of the call it
+//!   belongs to. AMI 1.1/1.3 has none, so a channel starts as a call of its
+//!   own and is merged into the caller's call when it is dialled (`Dial`
+//!   Begin), and Local `;1`/`;2` halves are joined by name.
+//! - **Caller.** Always the call's originating channel (the first channel,
+//!   `Uniqueid == Linkedid`), never the dialing channel: a Local `;2` half or
+//!   a queue dials with its own caller ID.
+//! - **Popups.** A dial (`DialBegin` / `Dial` Begin) whose destination is an
+//!   extension and whose dialing channel exists. A dial with no dialing
+//!   channel is an Originate ringing the user's own phone: never a popup.
+//!   Trunk destinations and Local channels never pop.
+//! - **Answer.** The ringing leg goes `Up` (`Newstate`), its `DialEnd` says
+//!   `ANSWER`, or it enters a bridge; whichever comes first.
+//! - **Transfers.** `BlindTransfer`, `AttendedTransfer`, chan_sip's
+//!   `Transfer`, and a `Redirect` (no event of its own: the caller's channel,
+//!   bridged with extension X, dials another extension).
+
+use std::collections::{HashMap, HashSet};
+
+use ringside_ami::Packet;
+use serde::{Deserialize, Serialize};
+
+use crate::channel::{self, ChannelName, Classifier, EndpointKind};
+use crate::record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
+
+/// Which AMI dialect the PBX speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// Not known yet: both event families are accepted.
+    #[default]
+    Unknown,
+    /// Asterisk 1.4–11 (AMI 1.0–1.3): `Event: Dial`, `Bridge`/`Link`, no Linkedid.
+    Ami1,
+    /// Asterisk 12+ (AMI 2+): `DialBegin`, `BridgeEnter`, Linkedid.
+    Ami2,
+}
+
+impl Dialect {
+    /// The dialect of a banner version (`1.1`, `1.3` → AMI 1; `2.x`+ and
+    /// Asterisk 12's `12.0.0` style → AMI 2).
+    pub fn from_banner_version(version: &str) -> Self {
+        let major: u32 = version.split('.').next().and_then(|m| m.trim().parse().ok()).unwrap_or(0);
+        match major {
+            0 => Self::Unknown,
+            1 => Self::Ami1,
+            _ => Self::Ami2,
+        }
+    }
+}
+
+/// What the tracker watches and what it knows about the PBX.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TrackerConfig {
+    /// The user's own extensions. Empty means every extension (for replays
+    /// and for a supervisor's view).
+    pub extensions: Vec<String>,
+    /// Ring groups and queues the user belongs to (numbers such as `600` or
+    /// queue names such as `support`): a call entering one pops with the
+    /// group as its extension, even before a phone rings.
+    pub groups: Vec<String>,
+    /// Endpoints known to be trunks (`carrier`, `trunk-test1`).
+    pub trunks: Vec<String>,
+    /// Endpoints known to be phones even though their names are not digits.
+    pub known_extensions: Vec<String>,
+}
+
+impl TrackerConfig {
+    /// A config watching these extensions.
+    pub fn watching<I, S>(extensions: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self { extensions: extensions.into_iter().map(Into::into).collect(), ..Self::default() }
+    }
+}
+
+/// Where a call is, as the user sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// Set up, nothing ringing yet (in a queue, in an IVR, dialling out).
+    Dialing,
+    /// At least one phone is ringing.
+    Ringing,
+    /// Someone (or the far end) answered.
+    Answered,
+    /// Every channel of the call hung up.
+    Ended,
+}
+
+/// Why a popup goes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// This extension answered.
+    Answered,
+    /// Another extension answered (see `answered_by`).
+    AnsweredElsewhere,
+    /// It stopped ringing here and nobody answered.
+    Missed,
+    /// The call ended after being answered here or transferred here.
+    Ended,
+    /// The call was transferred away from this extension while ringing.
+    Transferred,
+}
+
+/// One real call as the user sees it. Built on demand from the tracker's
+/// state; sent in [`CardChange::Update`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallCard {
+    /// The PBX's id for the call (Linkedid, or the first Uniqueid on AMI 1.x).
+    pub call: String,
+    /// The real caller's number: the outside caller for inbound calls, the
+    /// calling extension for internal and outbound ones.
+    pub caller_num: String,
+    /// The caller's name as the PBX sent it (plain text, any bytes).
+    pub caller_name: Option<String>,
+    /// Inbound, internal or outbound, once known.
+    pub direction: Option<Direction>,
+    /// The trunk the call uses.
+    pub trunk: Option<String>,
+    /// The DID dialled on the trunk.
+    pub did: Option<String>,
+    /// The queue or ring group it went through.
+    pub queue: Option<String>,
+    /// For outbound calls, the number dialled.
+    pub dialed: Option<String>,
+    /// The extension that placed an internal or outbound call.
+    pub from_extension: Option<String>,
+    /// Extensions ringing right now.
+    pub ringing: Vec<String>,
+    /// Every extension it rang, in order.
+    pub rang: Vec<String>,
+    /// The call's state.
+    pub state: CallState,
+    /// The extension talking to the caller now (after transfers, the last one).
+    pub answered_by: Option<String>,
+    /// The trunk whose far end answered an outbound call.
+    pub answered_by_trunk: Option<String>,
+    /// When it was first answered, Unix ms.
+    pub answered_at_ms: Option<i64>,
+    /// Transfer history: "transferred by 1001 to 1002".
+    pub transfers: Vec<Transfer>,
+    /// When it started, Unix ms.
+    pub started_at_ms: i64,
+}
+
+/// A change of a call card, for the watched extensions. These values are
+/// the CLI's JSON lines and the app's event payloads.
+///
+/// ```
+/// use ringside_calls::tracker::{CardChange, CloseReason};
+/// let c = CardChange::Close {
+///     call: "1795444700.4".into(),
+///     extension: "1001".into(),
+///     reason: CloseReason::AnsweredElsewhere,
+///     answered_by: Some("1002".into()),
+///     at_ms: 0,
+/// };
+/// let json = serde_json::to_string(&c).unwrap();
+/// assert!(json.starts_with(r#"{"type":"close","call":"1795444700.4","extension":"1001","reason":"answered_elsewhere""#));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CardChange {
+    /// A watched extension starts ringing: show the caller.
+    Popup {
+        /// The call id.
+        call: String,
+        /// The watched extension (or watched group) that rings.
+        extension: String,
+        /// The real caller's number.
+        caller_num: String,
+        /// The real caller's name, as text.
+        caller_name: Option<String>,
+        /// `inbound` or `internal`; outbound calls never pop.
+        direction: Direction,
+        /// The trunk an inbound call came in on.
+        trunk: Option<String>,
+        /// The DID dialled on the trunk.
+        did: Option<String>,
+        /// The queue or ring group it came through.
+        queue: Option<String>,
+        /// The extension that transferred the call here.
+        transferred_by: Option<String>,
+        /// When it started ringing here, Unix ms.
+        at_ms: i64,
+    },
+    /// The card changed: answered, transferred, answered elsewhere.
+    Update {
+        /// The call id.
+        call: String,
+        /// The whole card after the change.
+        card: CallCard,
+        /// When, Unix ms.
+        at_ms: i64,
+    },
+    /// A popup goes away.
+    Close {
+        /// The call id.
+        call: String,
+        /// The extension whose popup closes.
+        extension: String,
+        /// Why.
+        reason: CloseReason,
+        /// Who answered, when someone did.
+        answered_by: Option<String>,
+        /// When, Unix ms.
+        at_ms: i64,
+    },
+    /// The call is over; sent once per real call.
+    #[serde(rename = "call_end")]
+    Ended {
+        /// The call id.
+        call: String,
+        /// Who picked up last: an extension, or `trunk NAME` when the far
+        /// end of an outbound call answered; `null` when nobody did.
+        answered_by: Option<String>,
+        /// It rang at a watched extension and nobody answered.
+        missed: bool,
+        /// Watched extensions whose popup closed because another answered.
+        answered_elsewhere_for: Vec<String>,
+        /// The call ended while Ringside was disconnected.
+        ended_offline: bool,
+        /// The record to store.
+        record: CallRecord,
+    },
+}
+
+impl CardChange {
+    /// The call id of any change.
+    pub fn call(&self) -> &str {
+        match self {
+            Self::Popup { call, .. } | Self::Update { call, .. } | Self::Close { call, .. } | Self::Ended { call, .. } => call,
+        }
+    }
+}
+
+type CallKey = u64;
+
+/// What a tracked channel is doing in its call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LegState {
+    /// Not dialled (an originating channel, a trunk, a Local half).
+    None,
+    /// Dialled extension, ringing.
+    Ringing,
+    /// Dialled extension, answered.
+    Answered,
+    /// Dialled extension, stopped ringing without answering.
+    Ended,
+}
+
+#[derive(Debug)]
+struct Chan {
+    name: Box<str>,
+    call: CallKey,
+    kind: EndpointKind,
+    /// Extension number for phones, trunk name for trunks.
+    endpoint: Box<str>,
+    caller_num: Box<str>,
+    caller_name: Box<str>,
+    up: bool,
+    leg: LegState,
+    /// The Originate leg ringing the user's own phone.
+    originate_leg: bool,
+    /// The channel that dialled this one.
+    dialed_by: Option<Box<str>>,
+    /// The last extension this channel was bridged with.
+    peer_ext: Option<Box<str>>,
+    bridge: Option<Box<str>>,
+    /// For AMI 1.x Local halves: the shared name without `;1`/`;2`.
+    local_base: Option<Box<str>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    /// Popup shown, phone ringing.
+    Open,
+    /// Phone stopped ringing, but the call may still be answered elsewhere
+    /// (caller-side cancel, queue retry): the popup stays until resolved.
+    Pending,
+    /// Popup shown for a call now talking here (an attended transfer).
+    Talking,
+    Closed,
+}
+
+#[derive(Debug)]
+struct Slot {
+    ext: Box<str>,
+    state: SlotState,
+}
+
+#[derive(Debug)]
+struct PendingTransfer {
+    by: Option<String>,
+}
+
+#[derive(Debug)]
+struct Call {
+    id: Box<str>,
+    first_uid: Box<str>,
+    origin: Option<Box<str>>,
+    caller_num: String,
+    caller_name: String,
+    origin_kind: EndpointKind,
+    direction: Option<Direction>,
+    trunk: Option<String>,
+    did: Option<String>,
+    queue: Option<String>,
+    dialed: Option<String>,
+    from_extension: Option<String>,
+    live: u32,
+    rang: Vec<String>,
+    answered_by: Option<String>,
+    answered_by_trunk: Option<String>,
+    answered_at_ms: Option<i64>,
+    transfers: Vec<Transfer>,
+    pending_transfer: Option<PendingTransfer>,
+    voicemail: bool,
+    abandoned: bool,
+    started_at_ms: i64,
+    slots: Vec<Slot>,
+    answered_elsewhere_for: Vec<String>,
+    group_popped: bool,
+    relevant: bool,
+    /// Number of ringing extension legs.
+    ringing: u32,
+}
+
+/// Field names of one channel snapshot inside an event: the plain one, or
+/// the `Dest…` one of a dial.
+struct Keys {
+    channel: &'static str,
+    uniqueid: &'static str,
+    linkedid: &'static str,
+    cid_num: &'static str,
+    cid_name: &'static str,
+    context: &'static str,
+    exten: &'static str,
+}
+
+const PLAIN: Keys = Keys {
+    channel: "Channel",
+    uniqueid: "Uniqueid",
+    linkedid: "Linkedid",
+    cid_num: "CallerIDNum",
+    cid_name: "CallerIDName",
+    context: "Context",
+    exten: "Exten",
+};
+const DEST: Keys = Keys {
+    channel: "DestChannel",
+    uniqueid: "DestUniqueid",
+    linkedid: "DestLinkedid",
+    cid_num: "DestCallerIDNum",
+    cid_name: "DestCallerIDName",
+    context: "DestContext",
+    exten: "DestExten",
+};
+/// AMI 1.x `Event: Dial` names its destination `Destination`.
+const DEST1: Keys = Keys {
+    channel: "Destination",
+    uniqueid: "DestUniqueID",
+    linkedid: "DestLinkedid",
+    cid_num: "DestCallerIDNum",
+    cid_name: "DestCallerIDName",
+    context: "DestContext",
+    exten: "DestExten",
+};
+
+/// The events the tracker reads; everything else is skipped at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ev {
+    Newchannel,
+    NewCallerid,
+    Newstate,
+    Newexten,
+    DialBegin,
+    DialEnd,
+    Dial,
+    BridgeEnter,
+    BridgeLeave,
+    Bridge,
+    Link,
+    Unlink,
+    LocalBridge,
+    Hangup,
+    Rename,
+    BlindTransfer,
+    AttendedTransfer,
+    Transfer,
+    QueueCallerJoin,
+    QueueCallerAbandon,
+    Join,
+    Other,
+}
+
+const EVENT_NAMES: &[(&str, Ev)] = &[
+    ("Newchannel", Ev::Newchannel),
+    ("NewCallerid", Ev::NewCallerid),
+    ("Newstate", Ev::Newstate),
+    ("Newexten", Ev::Newexten),
+    ("DialBegin", Ev::DialBegin),
+    ("DialEnd", Ev::DialEnd),
+    ("Dial", Ev::Dial),
+    ("BridgeEnter", Ev::BridgeEnter),
+    ("BridgeLeave", Ev::BridgeLeave),
+    ("Bridge", Ev::Bridge),
+    ("Link", Ev::Link),
+    ("Unlink", Ev::Unlink),
+    ("LocalBridge", Ev::LocalBridge),
+    ("Hangup", Ev::Hangup),
+    ("Rename", Ev::Rename),
+    ("BlindTransfer", Ev::BlindTransfer),
+    ("AttendedTransfer", Ev::AttendedTransfer),
+    ("Transfer", Ev::Transfer),
+    ("QueueCallerJoin", Ev::QueueCallerJoin),
+    ("QueueCallerAbandon", Ev::QueueCallerAbandon),
+    ("Join", Ev::Join),
+];
+
+fn classify_event(name: &str) -> Ev {
+    // The bulk of the stream (VarSet, Newexten, Cdr, …) is decided by the
+    // first byte or an exact match, without case folding.
+    match name {
+        "VarSet" | "Cdr" | "DialState" | "HangupRequest" | "SoftHangupRequest" | "BridgeCreate"
+        | "BridgeDestroy" | "DeviceStateChange" | "NewConnectedLine" | "ExtensionStatus" => Ev::Other,
+        _ => EVENT_NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .or_else(|| EVENT_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map_or(Ev::Other, |&(_, e)| e),
+    }
+}
+
+/// True when the PBX sent no real value (`<unknown>`, empty).
+fn absent(v: &str) -> bool {
+    v.is_empty() || v.eq_ignore_ascii_case("<unknown>")
+}
+
+/// The pure call tracker. See the module docs for the rules.
+///
+/// ```
+/// use ringside_ami::Packet;
+/// use ringside_calls::tracker::{CallTracker, CardChange, TrackerConfig};
+/// let mut t = CallTracker::new(TrackerConfig::watching(["474"]));
+/// let ev = |pairs: &[(&str, &str)]| pairs.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v));
+/// t.apply(&ev(&[("Event", "Newchannel"), ("Channel", "SIP/470-000079dd"), ("CallerIDNum", "470"), ("CallerIDName", "470"), ("Uniqueid", "1372066112.31203")]), 0);
+/// t.apply(&ev(&[("Event", "Newchannel"), ("Channel", "SIP/474-000079de"), ("Uniqueid", "1372066112.31204")]), 0);
+/// let changes = t.apply(&ev(&[("Event", "Dial"), ("SubEvent", "Begin"), ("Channel", "SIP/470-000079dd"),
+///     ("Destination", "SIP/474-000079de"), ("CallerIDNum", "470"), ("UniqueID", "1372066112.31203"),
+///     ("DestUniqueID", "1372066112.31204"), ("Dialstring", "474")]), 1);
+/// assert!(matches!(&changes[0], CardChange::Popup { extension, caller_num, .. } if extension == "474" && caller_num == "470"));
+/// ```
+#[derive(Debug)]
+pub struct CallTracker {
+    watch_all: bool,
+    watched: HashSet<String>,
+    groups: HashSet<String>,
+    classifier: Classifier,
+    dialect: Dialect,
+    channels: HashMap<Box<str>, Chan>,
+    calls: HashMap<CallKey, Call>,
+    call_ids: HashMap<Box<str>, CallKey>,
+    local_halves: HashMap<Box<str>, Box<str>>,
+    bridges: HashMap<Box<str>, Vec<Box<str>>>,
+    next_key: CallKey,
+}
+
+impl CallTracker {
+    /// A tracker with nothing in flight.
+    pub fn new(config: TrackerConfig) -> Self {
+        let mut classifier = Classifier::new();
+        for t in &config.trunks {
+            classifier.add_trunk(t);
+        }
+        for e in config.known_extensions.iter().chain(&config.extensions) {
+            if !classifier.is_known_trunk(e) {
+                classifier.add_extension(e);
+            }
+        }
+        Self {
+            watch_all: config.extensions.is_empty(),
+            watched: config.extensions.into_iter().collect(),
+            groups: config.groups.into_iter().collect(),
+            classifier,
+            dialect: Dialect::Unknown,
+            channels: HashMap::new(),
+            calls: HashMap::new(),
+            call_ids: HashMap::new(),
+            local_halves: HashMap::new(),
+            bridges: HashMap::new(),
+            next_key: 1,
+        }
+    }
+
+    /// The endpoint classifier, to feed it PJSIPShowEndpoints / SIPpeers
+    /// results or the user's settings.
+    pub fn classifier_mut(&mut self) -> &mut Classifier {
+        &mut self.classifier
+    }
+
+    /// Tells the tracker the banner version (`Asterisk Call Manager/1.3`
+    /// → `1.3`). Events switch the dialect too, so this is a hint.
+    pub fn observe_banner(&mut self, version: &str) {
+        self.dialect = Dialect::from_banner_version(version);
+    }
+
+    /// The dialect seen so far.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Calls in flight.
+    pub fn live_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Channels tracked.
+    pub fn live_channels(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// The cards of every call in flight, for a main window.
+    pub fn cards(&self) -> Vec<CallCard> {
+        let mut v: Vec<CallCard> = self.calls.values().map(|c| self.card(c, false)).collect();
+        v.sort_by(|a, b| a.started_at_ms.cmp(&b.started_at_ms).then_with(|| a.call.cmp(&b.call)));
+        v
+    }
+
+    /// Is this extension one of the user's?
+    pub fn is_watched(&self, ext: &str) -> bool {
+        self.watch_all || self.watched.contains(ext)
+    }
+
+    /// Applies one AMI event received at `at_ms` (the PBX's time or the
+    /// receive time) and returns what changed for the watched extensions.
+    pub fn apply(&mut self, ev: &Packet, at_ms: i64) -> Vec<CardChange> {
+        let mut out = Vec::new();
+        self.apply_into(ev, at_ms, &mut out);
+        out
+    }
+
+    /// [`CallTracker::apply`] appending to a caller-owned buffer.
+    pub fn apply_into(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(name) = ev.event() else { return };
+        match classify_event(name) {
+            Ev::Other => {
+                self.classifier.learn(ev);
+            }
+            Ev::Newchannel => {
+                self.note_dialect(ev);
+                self.ensure_channel(ev, &PLAIN, at_ms);
+            }
+            Ev::NewCallerid => self.on_callerid(ev),
+            Ev::Newstate => self.on_newstate(ev, at_ms, out),
+            Ev::Newexten => self.on_newexten(ev, at_ms, out),
+            Ev::DialBegin => {
+                self.dialect = Dialect::Ami2;
+                self.on_dial_begin(ev, &DEST, at_ms, out);
+            }
+            Ev::Dial => {
+                self.dialect = Dialect::Ami1;
+                match ev.get("SubEvent") {
+                    Some(s) if s.eq_ignore_ascii_case("Begin") => self.on_dial_begin(ev, &DEST1, at_ms, out),
+                    Some(s) if s.eq_ignore_ascii_case("End") => self.on_dial_end(ev, at_ms, out),
+                    // Asterisk 1.4 has no SubEvent: every Dial is a begin.
+                    None => self.on_dial_begin(ev, &DEST1, at_ms, out),
+                    Some(_) => {}
+                }
+            }
+            Ev::DialEnd => self.on_dial_end(ev, at_ms, out),
+            Ev::BridgeEnter => self.on_bridge_enter(ev, at_ms, out),
+            Ev::BridgeLeave => self.on_bridge_leave(ev),
+            Ev::Bridge => {
+                let linked = ev.get("Bridgestate").is_none_or(|s| s.eq_ignore_ascii_case("Link"));
+                if linked {
+                    self.on_link(ev, at_ms, out);
+                }
+            }
+            Ev::Link => self.on_link(ev, at_ms, out),
+            Ev::Unlink => {}
+            Ev::LocalBridge => self.on_local_bridge(ev),
+            Ev::Hangup => self.on_hangup(ev, at_ms, out),
+            Ev::Rename => self.on_rename(ev),
+            Ev::BlindTransfer => self.on_blind_transfer(ev, at_ms, out),
+            Ev::AttendedTransfer => self.on_attended_transfer(ev, at_ms, out),
+            Ev::Transfer => self.on_sip_transfer(ev, at_ms, out),
+            Ev::QueueCallerJoin | Ev::Join => self.on_queue_join(ev, at_ms, out),
+            Ev::QueueCallerAbandon => {
+                if let Some(k) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) {
+                    if let Some(call) = self.calls.get_mut(&k) {
+                        call.abandoned = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn note_dialect(&mut self, ev: &Packet) {
+        if self.dialect == Dialect::Unknown {
+            self.dialect = if ev.get("Linkedid").is_some() { Dialect::Ami2 } else { Dialect::Ami1 };
+        }
+    }
+
+    fn new_call(&mut self, id: &str, first_uid: &str, at_ms: i64) -> CallKey {
+        let key = self.next_key;
+        self.next_key += 1;
+        self.call_ids.insert(id.into(), key);
+        self.calls.insert(
+            key,
+            Call {
+                id: id.into(),
+                first_uid: first_uid.into(),
+                origin: None,
+                caller_num: String::new(),
+                caller_name: String::new(),
+                origin_kind: EndpointKind::Unknown,
+                direction: None,
+                trunk: None,
+                did: None,
+                queue: None,
+                dialed: None,
+                from_extension: None,
+                live: 0,
+                rang: Vec::new(),
+                answered_by: None,
+                answered_by_trunk: None,
+                answered_at_ms: None,
+                transfers: Vec::new(),
+                pending_transfer: None,
+                voicemail: false,
+                abandoned: false,
+                started_at_ms: at_ms,
+                slots: Vec::new(),
+                answered_elsewhere_for: Vec::new(),
+                group_popped: false,
+                relevant: self.watch_all,
+                ringing: 0,
+            },
+        );
+        key
+    }
+
+    /// Makes sure the channel snapshot under `keys` is tracked; returns
+    /// false when the event names no channel.
+    fn ensure_channel(&mut self, ev: &Packet, keys: &Keys, at_ms: i64) -> bool {
+        let Some(uid) = ev.get(keys.uniqueid).filter(|u| !u.is_empty()) else { return false };
+        if self.channels.contains_key(uid) {
+            return true;
+        }
+        let Some(raw) = ev.get(keys.channel) else { return false };
+        let Some(name) = ChannelName::parse(raw) else { return false };
+        let context = ev.get(keys.context).unwrap_or("");
+        let exten = ev.get(keys.exten).unwrap_or("");
+        let cid_num = ev.get(keys.cid_num).unwrap_or("");
+        let cid_name = ev.get(keys.cid_name).unwrap_or("");
+        let mut kind = self.classifier.classify(&name);
+        if kind == EndpointKind::Unknown && channel::is_trunk_context(context) {
+            kind = EndpointKind::Trunk;
+        }
+        let endpoint: Box<str> = match kind {
+            EndpointKind::Trunk => name.yeastar_trunk().unwrap_or(name.endpoint).into(),
+            _ => name.endpoint.into(),
+        };
+
+        // Which call: the Linkedid, else the other Local half, else its own.
+        let linkedid = ev.get(keys.linkedid).filter(|l| !l.is_empty());
+        let mut local_base: Option<Box<str>> = None;
+        let key = if let Some(l) = linkedid {
+            match self.call_ids.get(l) {
+                Some(&k) => k,
+                None => self.new_call(l, uid, at_ms),
+            }
+        } else {
+            let partner = if name.local_half.is_some() {
+                let base = raw.trim().trim_end_matches(";1").trim_end_matches(";2");
+                local_base = Some(base.into());
+                match self.local_halves.remove(base) {
+                    Some(other) => self.channels.get(&*other).map(|c| c.call),
+                    None => {
+                        self.local_halves.insert(base.into(), uid.into());
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            match partner {
+                Some(k) => k,
+                None => self.new_call(uid, uid, at_ms),
+            }
+        };
+        let is_origin;
+        {
+            let call = self.calls.get_mut(&key).expect("call created above");
+            call.live += 1;
+            is_origin = call.origin.is_none() && (*call.id == *uid || *call.first_uid == *uid) && kind != EndpointKind::Local;
+            if is_origin {
+                call.origin = Some(uid.into());
+                call.origin_kind = kind;
+                call.caller_num = if absent(cid_num) { String::new() } else { cid_num.to_owned() };
+                call.caller_name = if absent(cid_name) { String::new() } else { cid_name.to_owned() };
+                if kind == EndpointKind::Unknown && !absent(cid_num) && cid_num != name.endpoint && !name.is_dahdi() {
+                    // A named endpoint that carries someone else's number is a trunk.
+                    call.origin_kind = EndpointKind::Trunk;
+                    kind = EndpointKind::Trunk;
+                }
+                if kind == EndpointKind::Trunk {
+                    call.trunk = Some(endpoint.to_string());
+                    if !absent(exten) && exten != "s" {
+                        call.did = Some(exten.to_owned());
+                    }
+                }
+            }
+        }
+        self.channels.insert(
+            uid.into(),
+            Chan {
+                name: raw.into(),
+                call: key,
+                kind,
+                endpoint,
+                caller_num: cid_num.into(),
+                caller_name: cid_name.into(),
+                up: ev.get("ChannelState").is_some_and(|s| s == "6"),
+                leg: LegState::None,
+                originate_leg: false,
+                dialed_by: None,
+                peer_ext: None,
+                bridge: None,
+                local_base,
+            },
+        );
+        true
+    }
+
+    fn on_callerid(&mut self, ev: &Packet) {
+        let Some(uid) = ev.get("Uniqueid") else { return };
+        let Some(chan) = self.channels.get_mut(uid) else { return };
+        let num = ev.get("CallerIDNum").unwrap_or("");
+        let name = ev.get("CallerIDName").unwrap_or("");
+        chan.caller_num = num.into();
+        chan.caller_name = name.into();
+        let key = chan.call;
+        if let Some(call) = self.calls.get_mut(&key) {
+            if call.origin.as_deref() == Some(uid) {
+                if !absent(num) {
+                    call.caller_num = num.to_owned();
+                }
+                if !absent(name) {
+                    call.caller_name = name.to_owned();
+                }
+            }
+        }
+    }
+
+    fn on_newstate(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(uid) = ev.get("Uniqueid") else { return };
+        let up = ev.get("ChannelState").map_or_else(
+            || ev.get("ChannelStateDesc").or(ev.get("State")).is_some_and(|s| s.eq_ignore_ascii_case("Up")),
+            |s| s == "6",
+        );
+        let Some(chan) = self.channels.get_mut(uid) else { return };
+        if !up || chan.up {
+            return;
+        }
+        chan.up = true;
+        self.answered(uid, at_ms, out);
+    }
+
+    fn on_newexten(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(app) = ev.get("Application") else { return };
+        let voicemail = app.eq_ignore_ascii_case("VoiceMail");
+        let queue = app.eq_ignore_ascii_case("Queue");
+        if !voicemail && !queue {
+            return;
+        }
+        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        if voicemail {
+            if let Some(call) = self.calls.get_mut(&key) {
+                call.voicemail = true;
+            }
+        } else if let Some(q) = ev.get("AppData").and_then(|d| d.split(',').next()).filter(|q| !q.is_empty()) {
+            self.enter_group(key, q, at_ms, out);
+        }
+    }
+
+    fn on_queue_join(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(q) = ev.get("Queue").filter(|q| !q.is_empty()) else { return };
+        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        self.enter_group(key, q, at_ms, out);
+    }
+
+    /// The call entered a queue or ring group: remember it, and pop for a
+    /// watched group.
+    fn enter_group(&mut self, key: CallKey, group: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let watched_group = self.groups.contains(group);
+        let Some(call) = self.calls.get_mut(&key) else { return };
+        if call.queue.is_none() {
+            call.queue = Some(group.to_owned());
+        }
+        if watched_group && !call.group_popped {
+            call.group_popped = true;
+            call.relevant = true;
+            if call.direction.is_none() {
+                call.direction = Some(origin_direction(call.origin_kind));
+            }
+            call.slots.push(Slot { ext: group.into(), state: SlotState::Open });
+            let popup = popup_for(call, group, None, at_ms);
+            out.push(popup);
+        }
+    }
+
+    fn on_dial_begin(&mut self, ev: &Packet, dest: &Keys, at_ms: i64, out: &mut Vec<CardChange>) {
+        if !self.ensure_channel(ev, dest, at_ms) {
+            return;
+        }
+        let Some(dest_uid) = ev.get(dest.uniqueid) else { return };
+        let caller_uid = if self.ensure_channel(ev, &PLAIN, at_ms) { ev.get("Uniqueid") } else { None };
+        let Some(caller_uid) = caller_uid else {
+            // No dialing channel: an Originate ringing the user's own phone.
+            // Never a popup; the phone's extension is the one placing the call.
+            if let Some(chan) = self.channels.get_mut(dest_uid) {
+                chan.originate_leg = true;
+                let (key, ext, kind) = (chan.call, chan.endpoint.clone(), chan.kind);
+                let watched = self.is_watched(&ext);
+                if let Some(call) = self.calls.get_mut(&key) {
+                    if kind == EndpointKind::Extension && call.from_extension.is_none() {
+                        call.from_extension = Some(ext.to_string());
+                        call.relevant |= watched;
+                    }
+                }
+            }
+            return;
+        };
+        if caller_uid == dest_uid {
+            return;
+        }
+        self.join_calls(caller_uid, dest_uid);
+
+        let dialstring = ev.get("DialString").unwrap_or("");
+        let Some(caller) = self.channels.get(caller_uid) else { return };
+        let caller_key = caller.call;
+        let caller_kind = caller.kind;
+        let caller_ext = caller.endpoint.clone();
+        let caller_peer = caller.peer_ext.clone();
+        let caller_exten = ev.get("Exten").or(ev.get("Extension")).unwrap_or("").to_owned();
+
+        let Some(d) = self.channels.get_mut(dest_uid) else { return };
+        d.dialed_by = Some(caller_uid.into());
+        if d.kind == EndpointKind::Unknown && channel::trunk_in_dialstring(dialstring).is_some() {
+            d.kind = EndpointKind::Trunk;
+        }
+        let mut dest_kind = d.kind;
+        if dest_kind == EndpointKind::Unknown && self.watched.contains(&*d.endpoint) {
+            dest_kind = EndpointKind::Extension;
+            d.kind = dest_kind;
+        }
+        let dest_ext = d.endpoint.clone();
+        match dest_kind {
+            EndpointKind::Extension => {
+                d.leg = LegState::Ringing;
+                let watched = self.is_watched(&dest_ext);
+                let Some(call) = self.calls.get_mut(&caller_key) else { return };
+                if call.direction.is_none() {
+                    call.direction = Some(origin_direction(call.origin_kind));
+                    if call.origin_kind == EndpointKind::Extension {
+                        let placed_by = self.channels.get(call.origin.as_deref().unwrap_or("")).map(|c| c.endpoint.to_string());
+                        call.from_extension = call.from_extension.take().or(placed_by);
+                    }
+                }
+                if call.caller_num.is_empty() && call.caller_name.is_empty() {
+                    // The origin was never seen (started before we connected).
+                    call.caller_num = ev.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
+                    call.caller_name = ev.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+                }
+                call.ringing += 1;
+                if !call.rang.iter().any(|r| *r == *dest_ext) {
+                    call.rang.push(dest_ext.to_string());
+                }
+                // Who moved the call here: a transfer event, or a Redirect
+                // (the dialing channel was talking to another extension).
+                let transferred_by = if let Some(p) = call.pending_transfer.take() {
+                    if let Some(t) = call.transfers.last_mut() {
+                        if t.to.is_empty() {
+                            t.to = dest_ext.to_string();
+                        }
+                    }
+                    p.by
+                } else if call.answered_by.is_some() && caller_kind != EndpointKind::Local {
+                    match caller_peer {
+                        Some(peer) if *peer != *dest_ext => {
+                            call.transfers.push(Transfer {
+                                by: Some(peer.to_string()),
+                                to: dest_ext.to_string(),
+                                kind: TransferKind::Blind,
+                                at_ms,
+                            });
+                            Some(peer.to_string())
+                        }
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                if watched {
+                    call.relevant = true;
+                    match call.slots.iter_mut().find(|s| *s.ext == *dest_ext) {
+                        Some(slot) if slot.state != SlotState::Closed => {
+                            // Still shown (queue retry): ringing again, no second popup.
+                            slot.state = SlotState::Open;
+                        }
+                        Some(slot) if transferred_by.is_none() => {
+                            slot.state = SlotState::Open;
+                            let p = popup_for(call, &dest_ext, None, at_ms);
+                            out.push(p);
+                        }
+                        _ => {
+                            call.slots.push(Slot { ext: dest_ext.clone(), state: SlotState::Open });
+                            let p = popup_for(call, &dest_ext, transferred_by.clone(), at_ms);
+                            out.push(p);
+                        }
+                    }
+                }
+                if transferred_by.is_some() && call.relevant {
+                    let card = self.card_by_key(caller_key);
+                    out.extend(card.map(|card| CardChange::Update { call: card.call.clone(), card, at_ms }));
+                }
+            }
+            EndpointKind::Trunk => {
+                let trunk = dest_ext.to_string();
+                let Some(call) = self.calls.get_mut(&caller_key) else { return };
+                if call.direction.is_none() {
+                    if call.origin_kind == EndpointKind::Trunk {
+                        call.direction = Some(Direction::Inbound);
+                    } else {
+                        call.direction = Some(Direction::Outbound);
+                        if caller_kind == EndpointKind::Extension {
+                            call.from_extension.get_or_insert_with(|| caller_ext.to_string());
+                        }
+                        let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
+                            .and_then(|n| n.dialed.map(str::to_owned))
+                            .or_else(|| dialed_number(dialstring))
+                            .or_else(|| (!absent(&caller_exten)).then(|| caller_exten.clone()));
+                        call.dialed = number;
+                        call.trunk = Some(trunk);
+                        let watched = call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
+                        call.relevant |= watched;
+                    }
+                }
+            }
+            EndpointKind::Local | EndpointKind::Unknown => {}
+        }
+    }
+
+    /// AMI 1.x: the dialled channel (and its Local partner) joins the
+    /// caller's call. AMI 2+ channels already share the Linkedid.
+    fn join_calls(&mut self, caller_uid: &str, dest_uid: &str) {
+        let (Some(a), Some(b)) = (self.channels.get(caller_uid), self.channels.get(dest_uid)) else { return };
+        let (to, from) = (a.call, b.call);
+        if to == from {
+            return;
+        }
+        let fresh = self.calls.get(&from).is_some_and(|c| c.slots.is_empty() && c.answered_by.is_none() && c.rang.is_empty());
+        if !fresh {
+            return;
+        }
+        let Some(old) = self.calls.remove(&from) else { return };
+        self.call_ids.remove(&old.id);
+        let moved = if old.live <= 1 {
+            if let Some(c) = self.channels.get_mut(dest_uid) {
+                c.call = to;
+            }
+            1
+        } else {
+            let mut n = 0;
+            for c in self.channels.values_mut().filter(|c| c.call == from) {
+                c.call = to;
+                n += 1;
+            }
+            n
+        };
+        if let Some(call) = self.calls.get_mut(&to) {
+            call.live += moved;
+        }
+    }
+
+    fn on_dial_end(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let status = ev.get("DialStatus").unwrap_or("");
+        if let Some(dest) = ev.get("DestUniqueid").or(ev.get("DestUniqueID")).filter(|d| !d.is_empty()) {
+            if status.eq_ignore_ascii_case("ANSWER") {
+                self.answered(dest, at_ms, out);
+            } else {
+                self.leg_stopped(dest, cancel_like(status), at_ms, out);
+            }
+            return;
+        }
+        // AMI 1.x: Dial End names only the dialing channel.
+        if status.eq_ignore_ascii_case("ANSWER") {
+            return;
+        }
+        let Some(caller) = ev.get("Uniqueid") else { return };
+        let legs: Vec<Box<str>> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.leg == LegState::Ringing && c.dialed_by.as_deref() == Some(caller))
+            .map(|(u, _)| u.clone())
+            .collect();
+        for leg in legs {
+            self.leg_stopped(&leg, cancel_like(status), at_ms, out);
+        }
+    }
+
+    fn on_bridge_enter(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else { return };
+        if !self.channels.contains_key(uid) {
+            return;
+        }
+        let members = self.bridges.entry(bridge.into()).or_default();
+        let others: Vec<Box<str>> = members.clone();
+        members.push(uid.into());
+        if let Some(c) = self.channels.get_mut(uid) {
+            c.bridge = Some(bridge.into());
+        }
+        for other in &others {
+            self.note_peers(uid, other);
+        }
+        if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
+            self.answered(uid, at_ms, out);
+        }
+    }
+
+    fn on_bridge_leave(&mut self, ev: &Packet) {
+        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else { return };
+        self.leave_bridge(uid, bridge);
+    }
+
+    fn leave_bridge(&mut self, uid: &str, bridge: &str) {
+        if let Some(members) = self.bridges.get_mut(bridge) {
+            members.retain(|m| **m != *uid);
+            if members.is_empty() {
+                self.bridges.remove(bridge);
+            }
+        }
+        if let Some(c) = self.channels.get_mut(uid) {
+            if c.bridge.as_deref() == Some(bridge) {
+                c.bridge = None;
+            }
+        }
+    }
+
+    /// Two channels talk to each other: each remembers the other's extension.
+    fn note_peers(&mut self, a: &str, b: &str) {
+        let ext_of = |c: &Chan| (c.kind == EndpointKind::Extension).then(|| c.endpoint.clone());
+        let (ea, eb) = match (self.channels.get(a), self.channels.get(b)) {
+            (Some(x), Some(y)) => (ext_of(x), ext_of(y)),
+            _ => return,
+        };
+        if let (Some(e), Some(c)) = (eb, self.channels.get_mut(a)) {
+            c.peer_ext = Some(e);
+        }
+        if let (Some(e), Some(c)) = (ea, self.channels.get_mut(b)) {
+            c.peer_ext = Some(e);
+        }
+    }
+
+    /// AMI 1.x `Bridge` (Link) and 1.4 `Link`.
+    fn on_link(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) else { return };
+        self.note_peers(a, b);
+        for uid in [a, b] {
+            if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
+                self.answered(uid, at_ms, out);
+            }
+        }
+    }
+
+    /// AMI 1.8 `LocalBridge`: the two Local halves belong to one call.
+    fn on_local_bridge(&mut self, ev: &Packet) {
+        if let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) {
+            self.join_calls(a, b);
+        }
+    }
+
+    fn on_rename(&mut self, ev: &Packet) {
+        let (Some(uid), Some(new)) = (ev.get("Uniqueid"), ev.get("Newname").or(ev.get("NewName"))) else { return };
+        if let Some(c) = self.channels.get_mut(uid) {
+            c.name = new.into();
+        }
+    }
+
+    /// A dialled leg (or a trunk leg) was answered.
+    fn answered(&mut self, uid: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(chan) = self.channels.get_mut(uid) else { return };
+        let key = chan.call;
+        match (chan.kind, chan.leg) {
+            (EndpointKind::Extension, LegState::Ringing) => {
+                chan.leg = LegState::Answered;
+                let ext = chan.endpoint.to_string();
+                let Some(call) = self.calls.get_mut(&key) else { return };
+                call.ringing = call.ringing.saturating_sub(1);
+                call.answered_by = Some(ext.clone());
+                call.answered_at_ms.get_or_insert(at_ms);
+                if self.watch_all || self.watched.contains(&ext) {
+                    call.relevant = true;
+                }
+                for slot in call.slots.iter_mut() {
+                    if matches!(slot.state, SlotState::Open | SlotState::Pending) {
+                        let mine = *slot.ext == *ext;
+                        slot.state = SlotState::Closed;
+                        if !mine {
+                            call.answered_elsewhere_for.push(slot.ext.to_string());
+                        }
+                        out.push(CardChange::Close {
+                            call: call.id.to_string(),
+                            extension: slot.ext.to_string(),
+                            reason: if mine { CloseReason::Answered } else { CloseReason::AnsweredElsewhere },
+                            answered_by: Some(ext.clone()),
+                            at_ms,
+                        });
+                    }
+                }
+                // The other phones stop ringing; their CANCEL will follow.
+                let others: Vec<Box<str>> = self
+                    .channels
+                    .iter()
+                    .filter(|(u, c)| c.call == key && c.leg == LegState::Ringing && ***u != *uid)
+                    .map(|(u, _)| u.clone())
+                    .collect();
+                for o in others {
+                    if let Some(c) = self.channels.get_mut(&*o) {
+                        c.leg = LegState::Ended;
+                    }
+                    if let Some(call) = self.calls.get_mut(&key) {
+                        call.ringing = call.ringing.saturating_sub(1);
+                    }
+                }
+                self.push_update(key, at_ms, out);
+            }
+            (EndpointKind::Trunk, _) if chan.dialed_by.is_some() && !chan.originate_leg => {
+                let trunk = chan.endpoint.to_string();
+                let Some(call) = self.calls.get_mut(&key) else { return };
+                if call.direction == Some(Direction::Outbound) && call.answered_by_trunk.is_none() {
+                    call.answered_by_trunk = Some(trunk);
+                    call.answered_at_ms.get_or_insert(at_ms);
+                    self.push_update(key, at_ms, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A ringing leg stopped without being answered. `cancelled` means the
+    /// caller side stopped it (someone else may have answered, or the call
+    /// is moving on), so the popup waits to be resolved.
+    fn leg_stopped(&mut self, uid: &str, cancelled: bool, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(chan) = self.channels.get_mut(uid) else { return };
+        if chan.leg != LegState::Ringing {
+            return;
+        }
+        chan.leg = LegState::Ended;
+        let (key, ext) = (chan.call, chan.endpoint.clone());
+        let still_ringing_here = self
+            .channels
+            .values()
+            .any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
+        let Some(call) = self.calls.get_mut(&key) else { return };
+        call.ringing = call.ringing.saturating_sub(1);
+        if still_ringing_here {
+            return;
+        }
+        let Some(slot) = call.slots.iter_mut().find(|s| *s.ext == *ext && s.state == SlotState::Open) else { return };
+        if let Some(by) = call.answered_by.clone() {
+            slot.state = SlotState::Closed;
+            call.answered_elsewhere_for.push(ext.to_string());
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: ext.to_string(),
+                reason: CloseReason::AnsweredElsewhere,
+                answered_by: Some(by),
+                at_ms,
+            });
+        } else if cancelled || call.queue.is_some() {
+            slot.state = SlotState::Pending;
+        } else {
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: ext.to_string(),
+                reason: CloseReason::Missed,
+                answered_by: None,
+                at_ms,
+            });
+        }
+    }
+
+    fn on_hangup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(uid) = ev.get("Uniqueid") else { return };
+        if !self.channels.contains_key(uid) {
+            return;
+        }
+        // Cause 26 is "answered elsewhere"; 0/16/127 after the caller left.
+        let cause = ev.get("Cause").unwrap_or("");
+        self.leg_stopped(uid, cause == "26", at_ms, out);
+        self.drop_channel(uid, at_ms, false, out);
+    }
+
+    /// Forgets a channel; ends its call when it was the last one.
+    fn drop_channel(&mut self, uid: &str, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
+        let Some(chan) = self.channels.remove(uid) else { return };
+        if let Some(b) = chan.bridge.as_deref() {
+            if let Some(members) = self.bridges.get_mut(b) {
+                members.retain(|m| **m != *uid);
+                if members.is_empty() {
+                    self.bridges.remove(b);
+                }
+            }
+        }
+        if let Some(base) = chan.local_base.as_deref() {
+            if self.local_halves.get(base).is_some_and(|u| **u == *uid) {
+                self.local_halves.remove(base);
+            }
+        }
+        let key = chan.call;
+        let done = match self.calls.get_mut(&key) {
+            Some(call) => {
+                call.live = call.live.saturating_sub(1);
+                call.live == 0
+            }
+            None => false,
+        };
+        if done {
+            self.finish_call(key, at_ms, offline, out);
+        }
+    }
+
+    fn finish_call(&mut self, key: CallKey, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
+        let Some(mut call) = self.calls.remove(&key) else { return };
+        self.call_ids.remove(&call.id);
+        let answered = call.answered_by.is_some();
+        for slot in call.slots.iter_mut() {
+            if slot.state == SlotState::Closed {
+                continue;
+            }
+            let reason = match (slot.state, call.answered_by.as_deref()) {
+                (SlotState::Talking, _) => CloseReason::Ended,
+                (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
+                (_, Some(_)) => {
+                    call.answered_elsewhere_for.push(slot.ext.to_string());
+                    CloseReason::AnsweredElsewhere
+                }
+                (_, None) => CloseReason::Missed,
+            };
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: slot.ext.to_string(),
+                reason,
+                answered_by: call.answered_by.clone(),
+                at_ms,
+            });
+        }
+        if !call.relevant {
+            return;
+        }
+        let rang_here = !call.slots.is_empty();
+        let placed_by_user = call.from_extension.as_deref().is_some_and(|e| self.is_watched(e));
+        let answered_here = call.answered_by.as_deref().is_some_and(|e| self.is_watched(e));
+        let outcome = if answered || call.answered_by_trunk.is_some() {
+            if answered_here || placed_by_user || !rang_here {
+                Outcome::Answered
+            } else {
+                Outcome::AnsweredElsewhere
+            }
+        } else if call.voicemail {
+            Outcome::Voicemail
+        } else if call.abandoned {
+            Outcome::Abandoned
+        } else if rang_here {
+            Outcome::Missed
+        } else {
+            Outcome::Unanswered
+        };
+        let direction = call.direction.unwrap_or_else(|| origin_direction(call.origin_kind));
+        let answered_label = call
+            .answered_by
+            .clone()
+            .or_else(|| call.answered_by_trunk.as_ref().map(|t| format!("trunk {t}")));
+        let record = CallRecord {
+            call_id: call.id.to_string(),
+            uniqueid: call.first_uid.to_string(),
+            direction,
+            remote_num: if direction == Direction::Outbound {
+                call.dialed.clone().unwrap_or_default()
+            } else {
+                call.caller_num.clone()
+            },
+            remote_name: if direction == Direction::Outbound || call.caller_name.is_empty() {
+                None
+            } else {
+                Some(call.caller_name.clone())
+            },
+            from_extension: call.from_extension.clone(),
+            trunk: call.trunk.clone(),
+            did: call.did.clone().or_else(|| call.queue.clone()),
+            rang: call.rang.clone(),
+            answered_by: call.answered_by.clone().or_else(|| {
+                call.answered_by_trunk.as_ref().and(call.from_extension.clone())
+            }),
+            transfers: call.transfers.clone(),
+            outcome,
+            started_at_ms: call.started_at_ms,
+            answered_at_ms: call.answered_at_ms,
+            ended_at_ms: at_ms,
+            ended_offline: offline,
+        };
+        out.push(CardChange::Ended {
+            call: call.id.to_string(),
+            answered_by: answered_label,
+            missed: rang_here && !answered,
+            answered_elsewhere_for: call.answered_elsewhere_for.clone(),
+            ended_offline: offline,
+            record,
+        });
+    }
+
+    fn on_blind_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        if ev.get("Result").is_some_and(|r| !r.eq_ignore_ascii_case("Success")) {
+            return;
+        }
+        let by = ev
+            .get("TransfererUniqueid")
+            .and_then(|u| self.channels.get(u))
+            .filter(|c| c.kind == EndpointKind::Extension)
+            .map(|c| c.endpoint.to_string());
+        let to = ev.get("Extension").unwrap_or("").to_owned();
+        let Some(key) = ev.get("TransfereeUniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        self.record_transfer(key, by, to, TransferKind::Blind, at_ms, out);
+    }
+
+    /// chan_sip's `Transfer` event (Asterisk 1.4–11): `Channel` transfers
+    /// `TargetChannel` to `TransferExten`.
+    fn on_sip_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let kind = if ev.get("TransferType").is_some_and(|t| t.eq_ignore_ascii_case("Attended")) {
+            TransferKind::Attended
+        } else {
+            TransferKind::Blind
+        };
+        let by = ev
+            .get("Uniqueid")
+            .and_then(|u| self.channels.get(u))
+            .filter(|c| c.kind == EndpointKind::Extension)
+            .map(|c| c.endpoint.to_string());
+        let to = ev.get("TransferExten").unwrap_or("").to_owned();
+        let Some(key) = ev
+            .get("TargetUniqueid")
+            .or(ev.get("TargetUniqueID"))
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
+            return;
+        };
+        self.record_transfer(key, by, to, kind, at_ms, out);
+    }
+
+    fn record_transfer(
+        &mut self,
+        key: CallKey,
+        by: Option<String>,
+        to: String,
+        kind: TransferKind,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(call) = self.calls.get_mut(&key) else { return };
+        call.transfers.push(Transfer { by: by.clone(), to, kind, at_ms });
+        call.pending_transfer = Some(PendingTransfer { by });
+        if call.relevant {
+            self.push_update(key, at_ms, out);
+        }
+    }
+
+    /// Asterisk 12+ `AttendedTransfer`: the transferee (the caller) is now
+    /// talking to the transfer target. The target's channel moves into the
+    /// caller's call, so the card keeps the real caller.
+    fn on_attended_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        if ev.get("Result").is_some_and(|r| !r.eq_ignore_ascii_case("Success")) {
+            return;
+        }
+        let ext_of = |t: &Self, k: &str| {
+            ev.get(k)
+                .and_then(|u| t.channels.get(u))
+                .filter(|c| c.kind == EndpointKind::Extension)
+                .map(|c| c.endpoint.to_string())
+        };
+        let by = ext_of(self, "OrigTransfererUniqueid");
+        let target_ext = ext_of(self, "TransferTargetUniqueid");
+        let Some(key) = ev.get("TransfereeUniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        let Some(target_uid) = ev.get("TransferTargetUniqueid").filter(|u| self.channels.contains_key(*u)) else {
+            let to = ev.get("Extension").unwrap_or("").to_owned();
+            self.record_transfer(key, by, to, TransferKind::Attended, at_ms, out);
+            return;
+        };
+        let Some(to) = target_ext else { return };
+        // Move the target's channel into the caller's call.
+        let old_key = self.channels.get(target_uid).map(|c| c.call).unwrap_or(key);
+        if old_key != key {
+            if let Some(c) = self.channels.get_mut(target_uid) {
+                c.call = key;
+                c.leg = LegState::Answered;
+            }
+            if let Some(c) = self.calls.get_mut(&key) {
+                c.live += 1;
+            }
+        }
+        let watched = self.is_watched(&to);
+        if let Some(call) = self.calls.get_mut(&key) {
+            call.transfers.push(Transfer { by: by.clone(), to: to.clone(), kind: TransferKind::Attended, at_ms });
+            call.answered_by = Some(to.clone());
+            call.answered_at_ms.get_or_insert(at_ms);
+            if !call.rang.contains(&to) {
+                call.rang.push(to.clone());
+            }
+            if watched {
+                call.relevant = true;
+                call.slots.retain(|s| *s.ext != *to || s.state != SlotState::Closed);
+                if !call.slots.iter().any(|s| *s.ext == *to) {
+                    call.slots.push(Slot { ext: to.as_str().into(), state: SlotState::Talking });
+                    let p = popup_for(call, &to, by.clone(), at_ms);
+                    out.push(p);
+                }
+            }
+            if call.relevant {
+                self.push_update(key, at_ms, out);
+            }
+        }
+        if old_key != key {
+            let done = self.calls.get_mut(&old_key).is_some_and(|c| {
+                c.live = c.live.saturating_sub(1);
+                c.live == 0
+            });
+            if done {
+                self.finish_call(old_key, at_ms, false, out);
+            }
+        }
+    }
+
+    fn push_update(&self, key: CallKey, at_ms: i64, out: &mut Vec<CardChange>) {
+        if let Some(call) = self.calls.get(&key) {
+            if call.relevant {
+                let card = self.card(call, false);
+                out.push(CardChange::Update { call: card.call.clone(), card, at_ms });
+            }
+        }
+    }
+
+    fn card_by_key(&self, key: CallKey) -> Option<CallCard> {
+        self.calls.get(&key).map(|c| self.card(c, false))
+    }
+
+    fn card(&self, call: &Call, ended: bool) -> CallCard {
+        let key = self.call_ids.get(&call.id).copied();
+        let mut ringing: Vec<String> = self
+            .channels
+            .values()
+            .filter(|c| Some(c.call) == key && c.leg == LegState::Ringing)
+            .map(|c| c.endpoint.to_string())
+            .collect();
+        ringing.sort();
+        ringing.dedup();
+        let state = if ended {
+            CallState::Ended
+        } else if call.answered_by.is_some() || call.answered_by_trunk.is_some() {
+            CallState::Answered
+        } else if !ringing.is_empty() {
+            CallState::Ringing
+        } else {
+            CallState::Dialing
+        };
+        CallCard {
+            call: call.id.to_string(),
+            caller_num: call.caller_num.clone(),
+            caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
+            direction: call.direction,
+            trunk: call.trunk.clone(),
+            did: call.did.clone(),
+            queue: call.queue.clone(),
+            dialed: call.dialed.clone(),
+            from_extension: call.from_extension.clone(),
+            ringing,
+            rang: call.rang.clone(),
+            state,
+            answered_by: call.answered_by.clone(),
+            answered_by_trunk: call.answered_by_trunk.clone(),
+            answered_at_ms: call.answered_at_ms,
+            transfers: call.transfers.clone(),
+            started_at_ms: call.started_at_ms,
+        }
+    }
+
+    /// Rebuilds in-flight calls after a reconnect or an overflow from the
+    /// `CoreShowChannel` events (or `Status` events on old PBXes) of a fresh
+    /// listing, without a second popup for calls already shown.
+    ///
+    /// - tracked channels missing from the list hung up while we were away:
+    ///   they are dropped, and a call left with no channel is reported once,
+    ///   with `ended_offline = true`;
+    /// - channels in the list but unknown are added, and an extension found
+    ///   ringing for an unseen call pops;
+    /// - a leg we saw ringing that is now up was answered while we were away.
+    pub fn resync(&mut self, channels: &[Packet], at_ms: i64) -> Vec<CardChange> {
+        let mut out = Vec::new();
+        let listed: Vec<&Packet> = channels
+            .iter()
+            .filter(|p| {
+                p.event().is_some_and(|e| e.eq_ignore_ascii_case("CoreShowChannel") || e.eq_ignore_ascii_case("Status"))
+                    && p.get("Uniqueid").is_some_and(|u| !u.is_empty())
+            })
+            .collect();
+        let live: HashSet<&str> = listed.iter().filter_map(|p| p.get("Uniqueid")).collect();
+
+        // 1. What we knew and is still there: catch up on answers.
+        for p in &listed {
+            let uid = p.get("Uniqueid").unwrap_or("");
+            let up = p.get("ChannelState").is_some_and(|s| s == "6");
+            if up && self.channels.get(uid).is_some_and(|c| !c.up) {
+                if let Some(c) = self.channels.get_mut(uid) {
+                    c.up = true;
+                }
+                self.answered(uid, at_ms, &mut out);
+            }
+        }
+
+        // 2. Channels we never saw.
+        let mut added: Vec<&Packet> = Vec::new();
+        for p in &listed {
+            let uid = p.get("Uniqueid").unwrap_or("");
+            if self.channels.contains_key(uid) {
+                continue;
+            }
+            if self.ensure_channel(p, &PLAIN, at_ms) {
+                added.push(p);
+            }
+        }
+        // AMI 1.x lists have no Linkedid: join bridged channels.
+        for p in &added {
+            let uid = p.get("Uniqueid").unwrap_or("");
+            if let Some(peer) = p.get("BridgedUniqueid").or(p.get("BridgedUniqueID")).filter(|u| !u.is_empty()) {
+                if self.channels.contains_key(peer) {
+                    self.join_calls(peer, uid);
+                }
+            }
+        }
+        for p in &added {
+            self.adopt_listed(p, at_ms, &mut out);
+        }
+
+        // 3. Everything else hung up while we were away.
+        let gone: Vec<Box<str>> = self.channels.keys().filter(|u| !live.contains(&***u)).cloned().collect();
+        for uid in &gone {
+            if self.channels.get(&**uid).is_some_and(|c| c.leg == LegState::Ringing) {
+                self.leg_stopped(uid, true, at_ms, &mut out);
+            }
+        }
+        for uid in gone {
+            self.drop_channel(&uid, at_ms, true, &mut out);
+        }
+        self.local_halves.retain(|_, u| live.contains(&**u));
+        self.bridges.retain(|_, m| {
+            m.retain(|u| live.contains(&**u));
+            !m.is_empty()
+        });
+        self.shrink_if_idle();
+        out
+    }
+
+    /// Works out what a channel first seen in a listing is doing.
+    fn adopt_listed(&mut self, p: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let uid = p.get("Uniqueid").unwrap_or("");
+        let Some(chan) = self.channels.get(uid) else { return };
+        let key = chan.call;
+        let is_dialed = p.get("Application").is_some_and(|a| a.eq_ignore_ascii_case("AppDial") || a.eq_ignore_ascii_case("AppDial2"));
+        if chan.kind != EndpointKind::Extension || !is_dialed {
+            // An origin whose call we did not know: it sets the caller.
+            let kind = chan.kind;
+            let endpoint = chan.endpoint.to_string();
+            if let Some(call) = self.calls.get_mut(&key) {
+                if call.origin.is_none() && kind != EndpointKind::Local {
+                    call.origin = Some(uid.into());
+                    call.origin_kind = kind;
+                    call.caller_num = p.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
+                    call.caller_name = p.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+                    if kind == EndpointKind::Trunk {
+                        call.trunk = Some(endpoint);
+                        call.did = p.get("DNID").filter(|d| !absent(d)).map(str::to_owned);
+                    }
+                }
+            }
+            return;
+        }
+        let ext = chan.endpoint.to_string();
+        let ringing = p.get("ChannelState").is_some_and(|s| s == "5");
+        let up = p.get("ChannelState").is_some_and(|s| s == "6");
+        let watched = self.is_watched(&ext);
+        if let Some(c) = self.channels.get_mut(uid) {
+            c.leg = if up { LegState::Answered } else { LegState::Ringing };
+        }
+        let Some(call) = self.calls.get_mut(&key) else { return };
+        if call.caller_num.is_empty() {
+            // Without the origin, the leg's connected line is the caller.
+            call.caller_num = p.get("ConnectedLineNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
+            call.caller_name = p.get("ConnectedLineName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+        }
+        if call.direction.is_none() {
+            call.direction = Some(origin_direction(call.origin_kind));
+        }
+        if !call.rang.contains(&ext) {
+            call.rang.push(ext.clone());
+        }
+        if up {
+            call.answered_by = Some(ext.clone());
+            call.answered_at_ms.get_or_insert(at_ms);
+            call.relevant |= watched;
+        } else if ringing {
+            call.ringing += 1;
+            if watched && !call.slots.iter().any(|s| *s.ext == *ext) {
+                call.relevant = true;
+                call.slots.push(Slot { ext: ext.as_str().into(), state: SlotState::Open });
+                let popup = popup_for(call, &ext, None, at_ms);
+                out.push(popup);
+            }
+        }
+    }
+
+    /// Gives back the maps' memory once nothing is in flight, so a tracker
+    /// that ran for weeks holds no more than a fresh one.
+    fn shrink_if_idle(&mut self) {
+        if self.channels.is_empty() && self.calls.is_empty() {
+            self.channels.shrink_to_fit();
+            self.calls.shrink_to_fit();
+            self.call_ids.shrink_to_fit();
+            self.local_halves.shrink_to_fit();
+            self.bridges.shrink_to_fit();
+        }
+    }
+}
+
+/// Direction implied by what placed the call.
+fn origin_direction(kind: EndpointKind) -> Direction {
+    match kind {
+        EndpointKind::Trunk => Direction::Inbound,
+        _ => Direction::Internal,
+    }
+}
+
+/// A dial status meaning the caller side stopped the ringing.
+fn cancel_like(status: &str) -> bool {
+    status.eq_ignore_ascii_case("CANCEL")
+}
+
+/// The number in a trunk dial string: `5559876543@carrier`, `carrier/5559876543`.
+fn dialed_number(dialstring: &str) -> Option<String> {
+    let first = dialstring.split(['&', ',']).next()?;
+    if let Some((num, _)) = first.split_once('@') {
+        let num = num.rsplit('/').next().unwrap_or(num);
+        return (!num.is_empty()).then(|| num.to_owned());
+    }
+    first.rsplit_once('/').map(|(_, n)| n.to_owned()).filter(|n| !n.is_empty())
+}
+
+fn popup_for(call: &Call, ext: &str, transferred_by: Option<String>, at_ms: i64) -> CardChange {
+    let direction = match call.direction {
+        Some(Direction::Inbound) => Direction::Inbound,
+        Some(_) => Direction::Internal,
+        None => origin_direction(call.origin_kind),
+    };
+    CardChange::Popup {
+        call: call.id.to_string(),
+        extension: ext.to_owned(),
+        caller_num: call.caller_num.clone(),
+        caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
+        direction,
+        trunk: if direction == Direction::Inbound { call.trunk.clone() } else { None },
+        did: call.did.clone(),
+        queue: call.queue.clone(),
+        transferred_by,
+        at_ms,
+    }
+}
