@@ -83,14 +83,28 @@ pub(crate) enum LoginFailure {
     Broken(String),
 }
 
-async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, p: &Packet) -> Result<(), LoginFailure> {
+/// True for the errors that mean the PBX hung up on us.
+fn is_hang_up(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), UnexpectedEof | BrokenPipe | ConnectionReset | ConnectionAborted)
+}
+
+fn broken(e: &std::io::Error, host_port: &str) -> LoginFailure {
+    LoginFailure::Broken(if is_hang_up(e) {
+        messages::closed_before_login(host_port)
+    } else {
+        messages::io_during_login(host_port, e)
+    })
+}
+
+async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, p: &Packet, host_port: &str) -> Result<(), LoginFailure> {
     let bytes = p.to_bytes().map_err(|e| LoginFailure::Broken(format!("cannot send the login: {e}")))?;
     async {
         w.write_all(&bytes).await?;
         w.flush().await
     }
     .await
-    .map_err(|e| LoginFailure::Broken(e.to_string()))
+    .map_err(|e| broken(&e, host_port))
 }
 
 /// Reads until the response carrying `action_id`. Events before it are
@@ -102,9 +116,7 @@ async fn read_response(reader: &mut Reader, action_id: &str, host_port: &str) ->
                 return Ok(p)
             }
             Some(Ok(_)) => continue,
-            Some(Err(CodecError::Io(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return Err(LoginFailure::Broken(messages::closed_before_login(host_port)))
-            }
+            Some(Err(CodecError::Io(e))) => return Err(broken(&e, host_port)),
             Some(Err(e)) => return Err(LoginFailure::Broken(messages::io_during_login(host_port, &e))),
             None => return Err(LoginFailure::Broken(messages::closed_before_login(host_port))),
         }
@@ -138,9 +150,7 @@ pub(crate) async fn login<W: AsyncWrite + Unpin>(
         Some(Ok(Frame::Banner(b))) => b.version,
         // No banner: some AMI proxies skip it. Carry on and let the login decide.
         Some(Ok(_)) => String::new(),
-        Some(Err(CodecError::Io(e))) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            return Err(LoginFailure::Broken(messages::closed_before_login(host_port)))
-        }
+        Some(Err(CodecError::Io(e))) => return Err(broken(&e, host_port)),
         Some(Err(e)) => return Err(LoginFailure::Broken(messages::io_during_login(host_port, &e))),
         None => return Err(LoginFailure::Broken(messages::closed_before_login(host_port))),
     };
@@ -149,7 +159,7 @@ pub(crate) async fn login<W: AsyncWrite + Unpin>(
     let mut login = None;
     if cfg.auth == AuthMode::Md5Challenge {
         let (id, _) = ids.next_id();
-        write_packet(writer, &challenge_action(&id)).await?;
+        write_packet(writer, &challenge_action(&id), host_port).await?;
         let answer = read_response(reader, &id, host_port).await?;
         match answer.get("Challenge") {
             Some(challenge) if answer.is("Response", "Success") => {
@@ -169,7 +179,7 @@ pub(crate) async fn login<W: AsyncWrite + Unpin>(
             (plain_login_action(cfg, &id), id)
         }
     };
-    write_packet(writer, &packet).await?;
+    write_packet(writer, &packet, host_port).await?;
     let answer = read_response(reader, &id, host_port).await?;
     if answer.is("Response", "Success") {
         Ok(version)
