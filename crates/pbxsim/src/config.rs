@@ -1,0 +1,254 @@
+//! What a simulated PBX is: its AMI users, its dialect, its extensions and
+//! trunk, TLS, and what it streams (a capture replay, a demo loop, or only
+//! what tests script). Plain data, no I/O except loading TLS material.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::capture::Capture;
+use crate::error::{Error, Result};
+use crate::fault::Fault;
+
+/// Which Asterisk generation the simulated PBX speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// Asterisk 1.8 / AMI 1.1 (Yeastar MyPBX, old Elastix): banner
+    /// `Asterisk Call Manager/1.1`, `SIP/` channels, `Event: Dial` with
+    /// `SubEvent: Begin|End` and `Destination`, `Event: Bridge` with
+    /// `Bridgestate: Link|Unlink`, `Response: Follows` command output.
+    /// Actions added after 1.8 (`BlindTransfer`, `ExtensionStateList`,
+    /// `DeviceStateList`) are unknown, as on a real 1.8 box.
+    Ami11,
+    /// Asterisk 12+ (here shaped after Asterisk 23): banner
+    /// `Asterisk Call Manager/12.0.0`, `PJSIP/` channels, `DialBegin`/`DialEnd`,
+    /// `BridgeEnter`/`BridgeLeave`, `Output:` command lines.
+    #[default]
+    Modern,
+}
+
+impl Dialect {
+    /// The banner line (without CRLF) this dialect sends on connect.
+    pub fn banner(self) -> &'static str {
+        match self {
+            Dialect::Ami11 => "Asterisk Call Manager/1.1",
+            Dialect::Modern => "Asterisk Call Manager/12.0.0",
+        }
+    }
+
+    /// The channel technology of phones and the trunk (`SIP` or `PJSIP`).
+    pub fn tech(self) -> &'static str {
+        match self {
+            Dialect::Ami11 => "SIP",
+            Dialect::Modern => "PJSIP",
+        }
+    }
+}
+
+/// One AMI account of the simulated PBX (`manager.conf` user).
+#[derive(Clone)]
+pub struct SimUser {
+    /// Login name (`Username`).
+    pub name: String,
+    /// Password, for plain `Secret` and MD5 `Key` logins.
+    pub secret: String,
+    /// False when the client's address is outside this user's permit list:
+    /// every login as this user then fails with `Authentication failed`,
+    /// exactly as Asterisk answers an ACL refusal.
+    pub permitted: bool,
+}
+
+impl SimUser {
+    /// A permitted user.
+    pub fn new(name: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            secret: secret.into(),
+            permitted: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for SimUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimUser")
+            .field("name", &self.name)
+            .field("secret", &"<redacted>")
+            .field("permitted", &self.permitted)
+            .finish()
+    }
+}
+
+/// A phone extension of the simulated PBX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    /// The number, also the endpoint name (`PJSIP/1001`).
+    pub number: String,
+    /// The caller-ID name of the phone.
+    pub name: String,
+}
+
+impl Extension {
+    /// An extension with its caller-ID name.
+    pub fn new(number: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            number: number.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// The extensions of the PBX the captures were recorded on (1000-1005).
+pub fn capture_extensions() -> Vec<Extension> {
+    [
+        ("1000", "Reception"),
+        ("1001", "Alice Front Desk"),
+        ("1002", "Bob Sales"),
+        ("1003", "Carol Support"),
+        ("1004", "Dave Accounts"),
+        ("1005", "Erin Manager"),
+    ]
+    .into_iter()
+    .map(|(n, name)| Extension::new(n, name))
+    .collect()
+}
+
+/// How fast a capture is streamed to each logged-in client.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// Write as fast as the client reads: plain `write_all` in a loop, so
+    /// TCP back-pressure is the only brake (for benchmarks).
+    AsFastAsPossible,
+    /// A fixed pause before each packet.
+    Delay(Duration),
+    /// An even rate of packets per second.
+    PerSecond(f64),
+}
+
+/// A capture to stream to every client after its login.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The capture, already loaded (share it between servers with `Arc`).
+    pub capture: Arc<Capture>,
+    /// How fast to stream it.
+    pub pace: Pace,
+    /// Wait this long after the login before the first packet.
+    pub start_delay: Duration,
+    /// Start again from the top when the capture ends.
+    pub repeat: bool,
+}
+
+impl Replay {
+    /// Replays `capture` once, as fast as the client reads.
+    pub fn new(capture: Arc<Capture>) -> Self {
+        Self {
+            capture,
+            pace: Pace::AsFastAsPossible,
+            start_delay: Duration::ZERO,
+            repeat: false,
+        }
+    }
+}
+
+/// TLS for the AMI port (AMI over TLS is `tlsenable=yes` in `manager.conf`).
+#[derive(Clone)]
+pub enum SimTls {
+    /// A ready rustls server configuration.
+    Config(Arc<rustls::ServerConfig>),
+    /// A PEM certificate chain and PEM private key.
+    Pem {
+        /// The certificate chain, leaf first.
+        cert_chain: Vec<u8>,
+        /// The private key (PKCS#8, PKCS#1 or SEC1).
+        key: Vec<u8>,
+    },
+}
+
+impl std::fmt::Debug for SimTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SimTls::Config(_) => f.write_str("SimTls::Config(..)"),
+            SimTls::Pem { .. } => f.write_str("SimTls::Pem { <redacted> }"),
+        }
+    }
+}
+
+impl SimTls {
+    /// Builds the rustls configuration (ring provider, no client auth).
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>> {
+        match self {
+            SimTls::Config(c) => Ok(c.clone()),
+            SimTls::Pem { cert_chain, key } => {
+                let certs = CertificateDer::pem_slice_iter(cert_chain)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| Error::Tls(format!("certificate: {e}")))?;
+                if certs.is_empty() {
+                    return Err(Error::Tls("no certificate in the PEM data".into()));
+                }
+                let key = PrivateKeyDer::from_pem_slice(key)
+                    .map_err(|e| Error::Tls(format!("private key: {e}")))?;
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let config = rustls::ServerConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| Error::Tls(e.to_string()))?
+                    .with_no_client_auth()
+                    .with_single_cert(certs, key)
+                    .map_err(|e| Error::Tls(e.to_string()))?;
+                Ok(Arc::new(config))
+            }
+        }
+    }
+}
+
+/// Everything the simulated PBX needs to start.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen; `127.0.0.1:0` (the default) picks a free port.
+    pub listen: SocketAddr,
+    /// AMI accounts.
+    pub users: Vec<SimUser>,
+    /// Which Asterisk generation to speak.
+    pub dialect: Dialect,
+    /// Phone extensions (default: the captures' 1000-1005).
+    pub extensions: Vec<Extension>,
+    /// The SIP trunk endpoint external calls arrive on (default `carrier`).
+    pub trunk: String,
+    /// TLS on the AMI port, or plain TCP when `None`.
+    pub tls: Option<SimTls>,
+    /// A capture streamed to each client after its login.
+    pub replay: Option<Replay>,
+    /// Play the demo loop (a new call every this often) for as long as the
+    /// server runs.
+    pub demo_every: Option<Duration>,
+    /// A fault applied to every session from the start.
+    pub fault: Option<Fault>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            users: vec![SimUser::new("ringside", "ringside-secret")],
+            dialect: Dialect::Modern,
+            extensions: capture_extensions(),
+            trunk: "carrier".into(),
+            tls: None,
+            replay: None,
+            demo_every: None,
+            fault: None,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The default configuration in the given dialect.
+    pub fn dialect(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            ..Self::default()
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! `ringside-pbxsim`: the simulated PBX as a program, for scripts, the peer
+//! benchmark and trying Ringside without a PBX. Prints
+//! `listening on <addr>` as its first stdout line, then serves until
+//! interrupted.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use ringside_pbxsim::{Capture, Dialect, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser};
+
+/// A simulated Asterisk PBX speaking AMI.
+#[derive(Debug, Parser)]
+#[command(name = "ringside-pbxsim", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:5038")]
+    listen: SocketAddr,
+    /// Which Asterisk generation to speak.
+    #[arg(long, value_enum, default_value_t = DialectArg::Modern)]
+    dialect: DialectArg,
+    /// AMI user name.
+    #[arg(long, default_value = "ringside")]
+    user: String,
+    /// AMI secret of that user.
+    #[arg(
+        long,
+        default_value = "ringside-secret",
+        env = "RINGSIDE_PBXSIM_SECRET",
+        hide_env_values = true
+    )]
+    secret: String,
+    /// Replay this capture (`.ami` or `.ami.gz`) to every client after login.
+    #[arg(long)]
+    replay: Option<PathBuf>,
+    /// Replay pace in packets per second.
+    #[arg(long, requires = "replay", conflicts_with = "as_fast_as_possible")]
+    rate: Option<f64>,
+    /// Replay as fast as the client reads (the default for --replay).
+    #[arg(long, requires = "replay")]
+    as_fast_as_possible: bool,
+    /// Wait this many milliseconds after login before replaying.
+    #[arg(long, requires = "replay", default_value_t = 0)]
+    start_delay_ms: u64,
+    /// Start the replay again when it ends.
+    #[arg(long = "loop", requires = "replay")]
+    repeat: bool,
+    /// Play demo calls (external callers, a ring group, internal calls, a
+    /// queue, a transfer) for as long as it runs.
+    #[arg(long)]
+    demo: bool,
+    /// Seconds between demo calls.
+    #[arg(long, default_value_t = 8)]
+    demo_every: u64,
+    /// PEM certificate chain: serve AMI over TLS.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DialectArg {
+    /// Asterisk 12+ (PJSIP, DialBegin).
+    Modern,
+    /// Asterisk 1.8 / AMI 1.1 (SIP, Dial SubEvent).
+    Ami11,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    match serve(Args::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ringside-pbxsim: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = SimConfig {
+        listen: args.listen,
+        users: vec![SimUser::new(args.user, args.secret)],
+        dialect: match args.dialect {
+            DialectArg::Modern => Dialect::Modern,
+            DialectArg::Ami11 => Dialect::Ami11,
+        },
+        ..SimConfig::default()
+    };
+    if let Some(path) = &args.replay {
+        let mut replay = Replay::new(Arc::new(Capture::load(path)?));
+        if let Some(rate) = args.rate {
+            replay.pace = Pace::PerSecond(rate);
+        }
+        replay.start_delay = Duration::from_millis(args.start_delay_ms);
+        replay.repeat = args.repeat;
+        config.replay = Some(replay);
+    }
+    if args.demo {
+        config.demo_every = Some(Duration::from_secs(args.demo_every.max(1)));
+    }
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(SimTls::Pem {
+            cert_chain: std::fs::read(cert)?,
+            key: std::fs::read(key)?,
+        });
+    }
+    let sim = PbxSim::start(config).await?;
+    // The first stdout line is the contract with scripts.
+    println!("listening on {}", sim.addr());
+    use std::io::Write as _;
+    std::io::stdout().flush()?;
+    tokio::signal::ctrl_c().await?;
+    sim.shutdown().await;
+    Ok(())
+}

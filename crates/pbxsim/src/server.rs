@@ -1,0 +1,428 @@
+//! The listening side: [`PbxSim::start`] binds, accepts (plain TCP or TLS)
+//! and runs one session task per connection; [`SimHandle`] is the test's or
+//! app's grip on the running server: what it received, scripted calls,
+//! faults, shutdown. Server-wide faults (refused logins, permit-list close,
+//! restart) live here; per-connection behaviour lives in `session.rs`.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ringside_ami::Packet;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Dialect, Replay, SimConfig, SimUser};
+use crate::error::{Error, Result};
+use crate::fault::Fault;
+use crate::scenario::{self, Scenario};
+use crate::session::{self, Ctl};
+use crate::world::World;
+
+/// How many live events a session may fall behind before it is dropped,
+/// as Asterisk drops a client that does not read within `writetimeout`.
+const EVENT_BACKLOG: usize = 16 * 1024;
+
+/// State shared by the server, its sessions and the handle.
+pub(crate) struct Shared {
+    pub dialect: Dialect,
+    pub users: Vec<SimUser>,
+    pub replay: Option<Replay>,
+    pub default_fault: Option<Fault>,
+    pub world: Arc<Mutex<World>>,
+    pub events: broadcast::Sender<Bytes>,
+    received: Mutex<Vec<Packet>>,
+    received_count: watch::Sender<usize>,
+    sessions: Mutex<Vec<(u64, mpsc::UnboundedSender<Ctl>)>>,
+    next_session: AtomicU64,
+    pub refuse_logins: AtomicBool,
+    pub close_after_banner: AtomicBool,
+    logged_in: watch::Sender<usize>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    /// Records an action a client sent.
+    pub fn record(&self, p: &Packet) {
+        let mut r = self
+            .received
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        r.push(p.clone());
+        self.received_count.send_replace(r.len());
+    }
+
+    /// Registers a session's control channel; returns its id.
+    pub fn add_session(&self, tx: mpsc::UnboundedSender<Ctl>) -> u64 {
+        let id = self.next_session.fetch_add(1, Ordering::Relaxed);
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((id, tx));
+        id
+    }
+
+    pub fn remove_session(&self, id: u64) {
+        self.sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(i, _)| *i != id);
+    }
+
+    /// Counts logged-in sessions up or down.
+    pub fn logged_in_changed(&self, up: bool) {
+        self.logged_in.send_modify(|n| {
+            if up {
+                *n += 1
+            } else {
+                *n = n.saturating_sub(1)
+            }
+        });
+    }
+
+    fn broadcast_ctl(&self, ctl: &Ctl) {
+        for (_, tx) in self
+            .sessions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = tx.send(ctl.clone());
+        }
+    }
+}
+
+/// The simulated PBX. See [`PbxSim::start`].
+#[derive(Debug)]
+pub struct PbxSim;
+
+impl PbxSim {
+    /// Binds `config.listen` and serves AMI until [`SimHandle::shutdown`]
+    /// (or until the handle is dropped).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> ringside_pbxsim::Result<()> {
+    /// use ringside_pbxsim::{Party, PbxSim, Scenario, SimConfig};
+    /// let sim = PbxSim::start(SimConfig::default()).await?;
+    /// println!("AMI on {}", sim.addr());
+    /// sim.play(Scenario::incoming(Party::new("+15551234567", "ACME Corp"), "5550100", "1001"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn start(config: SimConfig) -> Result<SimHandle> {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| Error::Listen {
+                addr: config.listen.to_string(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Listen {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+        let tls = match &config.tls {
+            Some(t) => Some(tokio_rustls::TlsAcceptor::from(t.server_config()?)),
+            None => None,
+        };
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let world = World::new(
+            config.dialect,
+            config.extensions.clone(),
+            config.trunk.clone(),
+            events.clone(),
+        );
+        let shared = Arc::new(Shared {
+            dialect: config.dialect,
+            users: config.users.clone(),
+            replay: config.replay.clone(),
+            default_fault: config.fault.clone(),
+            world: Arc::new(Mutex::new(world)),
+            events,
+            received: Mutex::new(Vec::new()),
+            received_count: watch::channel(0).0,
+            sessions: Mutex::new(Vec::new()),
+            next_session: AtomicU64::new(1),
+            refuse_logins: AtomicBool::new(false),
+            close_after_banner: AtomicBool::new(false),
+            logged_in: watch::channel(0).0,
+        });
+        if let Some(f) = &config.fault {
+            apply_server_flag(&shared, f);
+        }
+        let token = CancellationToken::new();
+        let (restart_tx, restart_rx) = mpsc::unbounded_channel();
+        let accept = tokio::spawn(accept_loop(
+            listener,
+            addr,
+            tls,
+            shared.clone(),
+            token.clone(),
+            restart_rx,
+        ));
+        let mut tasks = vec![accept];
+        if let Some(every) = config.demo_every {
+            tasks.push(tokio::spawn(demo_loop(
+                shared.clone(),
+                every,
+                token.clone(),
+            )));
+        }
+        Ok(SimHandle {
+            addr,
+            shared,
+            token,
+            restart: restart_tx,
+            tasks: Mutex::new(tasks),
+        })
+    }
+}
+
+fn apply_server_flag(shared: &Shared, fault: &Fault) {
+    match fault {
+        Fault::RefuseLogins => shared.refuse_logins.store(true, Ordering::SeqCst),
+        Fault::CloseAfterBanner => shared.close_after_banner.store(true, Ordering::SeqCst),
+        _ => {}
+    }
+}
+
+async fn accept_loop(
+    mut listener: TcpListener,
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+    token: CancellationToken,
+    mut restart: mpsc::UnboundedReceiver<Duration>,
+) {
+    loop {
+        tokio::select! {
+            () = token.cancelled() => return,
+            Some(down_for) = restart.recv() => {
+                drop(listener);
+                shared.broadcast_ctl(&Ctl::Close);
+                shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner).wipe();
+                tokio::select! {
+                    () = token.cancelled() => return,
+                    () = tokio::time::sleep(down_for) => {}
+                }
+                listener = loop {
+                    match TcpListener::bind(addr).await {
+                        Ok(l) => break l,
+                        Err(e) => {
+                            tracing::warn!(%addr, error = %e, "re-binding after simulated restart failed; retrying");
+                            tokio::select! {
+                                () = token.cancelled() => return,
+                                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+                            }
+                        }
+                    }
+                };
+            }
+            accepted = listener.accept() => {
+                let (tcp, peer) = match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = tcp.set_nodelay(true);
+                let shared = shared.clone();
+                let token = token.child_token();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    match tls {
+                        None => session::run(shared, tcp, token).await,
+                        Some(acceptor) => match acceptor.accept(tcp).await {
+                            Ok(stream) => session::run(shared, stream, token).await,
+                            Err(e) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        },
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn demo_loop(shared: Arc<Shared>, every: Duration, token: CancellationToken) {
+    let set = Scenario::demo_set();
+    // A first call soon after start, so a newcomer sees a popup at once.
+    let mut next = tokio::time::Instant::now() + every.min(Duration::from_secs(2));
+    for scenario in set.iter().cycle() {
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = tokio::time::sleep_until(next) => {}
+        }
+        tokio::spawn(scenario::play(shared.world.clone(), scenario.clone()));
+        next += every;
+    }
+}
+
+/// A scripted call being played; drop it to let the call run on its own.
+#[derive(Debug)]
+pub struct Playing(JoinHandle<()>);
+
+impl Playing {
+    /// Waits until the call has ended (every channel hung up).
+    pub async fn finished(self) {
+        let _ = self.0.await;
+    }
+}
+
+/// The running simulated PBX.
+#[derive(Debug)]
+pub struct SimHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    token: CancellationToken,
+    restart: mpsc::UnboundedSender<Duration>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl SimHandle {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The dialect it speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.shared.dialect
+    }
+
+    /// Every action packet received so far, from all sessions, in order
+    /// (Login included, with its secret or key).
+    pub fn received(&self) -> Vec<Packet> {
+        self.shared
+            .received
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Waits up to `timeout` for a received action matching `pred` (also
+    /// one received before the call) and returns it.
+    pub async fn wait_for_action(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&Packet) -> bool,
+    ) -> Option<Packet> {
+        let mut rx = self.shared.received_count.subscribe();
+        let wait = async {
+            loop {
+                if let Some(p) = self.received().into_iter().find(|p| pred(p)) {
+                    return Some(p);
+                }
+                if rx.changed().await.is_err() {
+                    return None;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.ok().flatten()
+    }
+
+    /// Waits up to `timeout` until at least `n` sessions are logged in.
+    pub async fn wait_logged_in(&self, n: usize, timeout: Duration) -> bool {
+        let mut rx = self.shared.logged_in.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|&c| c >= n))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// How many sessions are logged in now.
+    pub fn logged_in(&self) -> usize {
+        *self.shared.logged_in.borrow()
+    }
+
+    /// Starts a scripted call; its events go to every logged-in session.
+    pub fn play(&self, scenario: Scenario) -> Playing {
+        Playing(tokio::spawn(scenario::play(
+            self.shared.world.clone(),
+            scenario,
+        )))
+    }
+
+    /// Marks an extension's phone unregistered (state 4) or registered again.
+    pub fn set_unavailable(&self, exten: &str, unavailable: bool) {
+        self.shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .set_unavailable(exten, unavailable);
+    }
+
+    /// `(extension, state)` for every extension, with the `ExtensionStatus`
+    /// codes: 0 idle, 1 in use, 4 unavailable, 8 ringing, 9 in use and
+    /// ringing, 16 on hold.
+    pub fn extension_states(&self) -> Vec<(String, u8)> {
+        self.shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extension_states()
+    }
+
+    /// Names of the live channels, oldest first.
+    pub fn channels(&self) -> Vec<String> {
+        let w = self
+            .shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        w.channels().map(|c| c.name.clone()).collect()
+    }
+
+    /// Injects a fault; see [`Fault`] for which sessions it hits.
+    pub fn inject(&self, fault: Fault) {
+        match fault {
+            Fault::RefuseLogins | Fault::CloseAfterBanner => {
+                apply_server_flag(&self.shared, &fault)
+            }
+            Fault::Restart { down_for } => {
+                let _ = self.restart.send(down_for);
+            }
+            f => self.shared.broadcast_ctl(&Ctl::Fault(f)),
+        }
+    }
+
+    /// Lifts the server-wide faults (refused logins, close after banner).
+    /// Sessions already dripping or silent stay so; they end with their
+    /// connection.
+    pub fn heal(&self) {
+        self.shared.refuse_logins.store(false, Ordering::SeqCst);
+        self.shared
+            .close_after_banner
+            .store(false, Ordering::SeqCst);
+    }
+
+    /// Closes every session and stops listening.
+    pub async fn shutdown(self) {
+        self.token.cancel();
+        self.shared.broadcast_ctl(&Ctl::Close);
+        let tasks = std::mem::take(
+            &mut *self
+                .tasks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.token.cancel();
+        self.shared.broadcast_ctl(&Ctl::Close);
+    }
+}
