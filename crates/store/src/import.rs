@@ -156,12 +156,12 @@ pub fn parse_csv(plan: &NumberPlan, bytes: &[u8]) -> Result<Parsed> {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(bytes, p.byte()));
                 out.skip(line, format!("unreadable row: {e}"));
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rec.position().map_or(0, |p| line_at(bytes, p.byte()));
         if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
             continue; // blank line
         }
@@ -184,6 +184,17 @@ pub fn parse_csv(plan: &NumberPlan, bytes: &[u8]) -> Result<Parsed> {
         out_row(plan, &mut out, line, &columns, &fields);
     }
     Ok(out)
+}
+
+/// The 1-based line where a record starting at `offset` begins. csv's own
+/// line counter lags by one after CRLF line ends, and its record offset
+/// points at the `\n` of a CRLF, so skip line ends before counting.
+fn line_at(bytes: &[u8], offset: u64) -> u64 {
+    let mut end = (offset as usize).min(bytes.len());
+    while end < bytes.len() && (bytes[end] == b'\r' || bytes[end] == b'\n') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
 fn out_row(plan: &NumberPlan, out: &mut Parsed, line: u64, columns: &[Column], fields: &[&str]) {
@@ -471,6 +482,18 @@ mod tests {
         assert_eq!(sniff_delimiter("Name;Phone\nA;1"), b';', "semicolons dominate the header");
         assert_eq!(sniff_delimiter("\"a;b;c\",Phone\n"), b',', "semicolons inside quotes do not count");
         assert_eq!(sniff_delimiter("Name\tPhone\n"), b'\t', "tab-separated files are read too");
+    }
+
+    #[test]
+    fn skipped_csv_rows_carry_their_real_line_with_lf_or_crlf() {
+        let plan = NumberPlan::new("44", "0", "00");
+        for eol in ["\n", "\r\n"] {
+            let text = ["Name,Phone", "\"A\nB\",1001", "bad", "C,1002", ""].join(eol);
+            let parsed = parse_csv(&plan, text.as_bytes()).expect("a header with a name column");
+            let lines: Vec<u64> = parsed.skipped.iter().map(|s| s.line).collect();
+            assert_eq!(lines, [4], "the short row is on line 4 (after a quoted newline) with {eol:?}");
+            assert_eq!(parsed.contacts.len(), 2, "the good rows are kept with {eol:?}");
+        }
     }
 
     #[test]
