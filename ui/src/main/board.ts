@@ -1,0 +1,159 @@
+// The colleagues board and the live calls above it. Clicking a colleague
+// calls them; dropping a live call chip on a colleague (or choosing a chip,
+// then a colleague, from the keyboard) transfers that call to them.
+
+import { byId, el, outsideText, presenceText } from "../dom";
+import { command, errorText, EVENTS, onEvent } from "../ipc";
+import type { CallCard, Colleague } from "../types";
+import { dialNumber } from "./dialer";
+
+const CALL_MIME = "application/x-ringside-call";
+
+let colleagues: Colleague[] = [];
+let liveCalls: CallCard[] = [];
+/** The call chosen for a keyboard transfer, waiting for a colleague. */
+let pickedCall: string | null = null;
+
+function say(text: string, kind: "ok" | "error"): void {
+  const m = byId("board-message");
+  m.textContent = text;
+  m.dataset.kind = kind;
+}
+
+function callLabel(c: CallCard): string {
+  return c.caller_name?.trim() ? c.caller_name : c.caller_num;
+}
+
+async function transferTo(callId: string, colleague: Colleague): Promise<void> {
+  const call = liveCalls.find((c) => c.call === callId);
+  const who = `${colleague.name} (${colleague.extension})`;
+  pickedCall = null;
+  renderCalls();
+  try {
+    await command("transfer", { call: callId, target: colleague.extension, attended: false });
+    say(`Transferred ${call ? callLabel(call) : "the call"} to ${who}.`, "ok");
+  } catch (e) {
+    say(errorText(e), "error");
+  }
+}
+
+function renderBoard(): void {
+  const board = byId("board");
+  board.replaceChildren(
+    ...colleagues.map((c) => {
+      const detail = c.talkingTo ? `${presenceText(c.state)} with ${c.talkingTo}` : presenceText(c.state);
+      const button = el(
+        "button",
+        {
+          class: `colleague presence-${c.state}`,
+          testid: "colleague",
+          attrs: { type: "button", "data-extension": c.extension, "data-state": c.state },
+        },
+        [
+          el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
+          outsideText(c.name, { class: "colleague-name", max: 40 }),
+          el("span", { class: "colleague-detail", testid: "colleague-detail" }, [`${c.extension} · `, outsideText(detail, { max: 60 })]),
+        ],
+      );
+      button.addEventListener("click", () => {
+        if (pickedCall) void transferTo(pickedCall, c);
+        else void dialNumber(c.extension, `${c.name} (${c.extension})`);
+      });
+      button.addEventListener("dragover", (e) => {
+        if (e.dataTransfer?.types.includes(CALL_MIME)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "move";
+          button.classList.add("drop-target");
+        }
+      });
+      button.addEventListener("dragleave", () => button.classList.remove("drop-target"));
+      button.addEventListener("drop", (e) => {
+        button.classList.remove("drop-target");
+        const callId = e.dataTransfer?.getData(CALL_MIME);
+        if (!callId) return;
+        e.preventDefault();
+        void transferTo(callId, c);
+      });
+      return el("li", {}, [button]);
+    }),
+  );
+}
+
+function renderCalls(): void {
+  const list = byId("live-calls");
+  if (liveCalls.length === 0) {
+    list.replaceChildren(el("li", { class: "hint", testid: "no-live-calls", text: "No calls right now." }));
+    return;
+  }
+  list.replaceChildren(
+    ...liveCalls.map((c) => {
+      const where = c.state === "answered" && c.answered_by ? `with ${c.answered_by}` : c.state;
+      const chip = el(
+        "button",
+        {
+          class: "call-chip",
+          testid: "live-call",
+          attrs: {
+            type: "button",
+            draggable: "true",
+            "data-call": c.call,
+            "aria-pressed": String(pickedCall === c.call),
+            title: "Drag onto a colleague to transfer, or press to choose a colleague",
+          },
+        },
+        [outsideText(callLabel(c), { max: 30 }), ` · ${where}`],
+      );
+      chip.addEventListener("dragstart", (e) => {
+        e.dataTransfer?.setData(CALL_MIME, c.call);
+        e.dataTransfer?.setData("text/plain", c.caller_num);
+        if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+      });
+      chip.addEventListener("click", () => {
+        pickedCall = pickedCall === c.call ? null : c.call;
+        renderCalls();
+        if (pickedCall) say(`Choose a colleague to transfer ${callLabel(c)} to. Press Esc to cancel.`, "ok");
+        else say("", "ok");
+      });
+      return el("li", {}, [chip]);
+    }),
+  );
+}
+
+let refreshTimer: number | undefined;
+async function refreshCalls(): Promise<void> {
+  try {
+    liveCalls = await command("list_live_calls");
+    if (pickedCall && !liveCalls.some((c) => c.call === pickedCall)) pickedCall = null;
+    renderCalls();
+  } catch (e) {
+    say(errorText(e), "error");
+  }
+}
+
+export async function startBoard(): Promise<void> {
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && pickedCall) {
+      pickedCall = null;
+      renderCalls();
+      say("Transfer cancelled.", "ok");
+    }
+  });
+  await Promise.all([
+    onEvent(EVENTS.presence, (list) => {
+      colleagues = list;
+      renderBoard();
+    }),
+    // Any card change may add, answer or end a live call; coalesce bursts into one query.
+    onEvent(EVENTS.card, () => {
+      window.clearTimeout(refreshTimer);
+      refreshTimer = window.setTimeout(() => void refreshCalls(), 100);
+    }),
+  ]);
+  try {
+    colleagues = await command("get_presence");
+    renderBoard();
+  } catch (e) {
+    say(errorText(e), "error");
+  }
+  await refreshCalls();
+}

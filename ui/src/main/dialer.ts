@@ -1,0 +1,95 @@
+// The dial box and pad: dials a typed number, or finds a contact by name and
+// dials one of theirs. A string that is not a number is refused here with a
+// reason and never reaches `dial`.
+
+import { byId, el, outsideText } from "../dom";
+import { command, errorText } from "../ipc";
+import { checkDialNumber, looksLikeNumber } from "../validate";
+
+const PAD_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+
+function say(text: string, kind: "ok" | "error"): void {
+  const message = byId("dial-message");
+  message.textContent = text;
+  message.dataset.kind = kind;
+}
+
+/** Dials after the same check as the box; used by the board, history and contacts too. */
+export async function dialNumber(raw: string, label?: string): Promise<boolean> {
+  const checked = checkDialNumber(raw);
+  if (!checked.ok) {
+    say(checked.message, "error");
+    return false;
+  }
+  say(`Calling ${label ?? checked.number}… Your phone rings first; pick it up.`, "ok");
+  try {
+    await command("dial", { number: checked.number });
+    return true;
+  } catch (e) {
+    say(errorText(e), "error");
+    return false;
+  }
+}
+
+export function startDialer(): void {
+  const form = byId<HTMLFormElement>("dialer");
+  const input = byId<HTMLInputElement>("dial-input");
+  const matches = byId<HTMLUListElement>("dial-matches");
+  const pad = byId("dial-pad");
+
+  for (const key of PAD_KEYS) {
+    const b = el("button", { class: "button", testid: `pad-${key}`, text: key, attrs: { type: "button" } });
+    b.addEventListener("click", () => {
+      input.value += key;
+      input.focus();
+    });
+    pad.append(b);
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const checked = checkDialNumber(input.value);
+    if (!checked.ok) {
+      const hint = matches.childElementCount > 0 ? " To call a contact, choose them from the list below." : "";
+      say(checked.message + hint, "error");
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    input.removeAttribute("aria-invalid");
+    void dialNumber(checked.number);
+  });
+
+  let searchTimer: number | undefined;
+  let searchSeq = 0;
+  input.addEventListener("input", () => {
+    window.clearTimeout(searchTimer);
+    const text = input.value.trim();
+    if (text.length < 2 || looksLikeNumber(text)) {
+      matches.replaceChildren();
+      return;
+    }
+    searchTimer = window.setTimeout(async () => {
+      const seq = ++searchSeq;
+      try {
+        const contacts = await command("search_contacts", { text });
+        if (seq !== searchSeq) return; // a newer search is on its way
+        matches.replaceChildren(
+          ...contacts.slice(0, 8).flatMap((c) =>
+            c.numbers.map((n) => {
+              const b = el("button", { class: "button contact-call", testid: "dial-match", attrs: { type: "button" } }, [
+                "Call ",
+                outsideText(c.name, { max: 40 }),
+                ` ${n}`,
+              ]);
+              b.addEventListener("click", () => void dialNumber(n, `${c.name} (${n})`));
+              return el("li", {}, [b]);
+            }),
+          ),
+        );
+      } catch {
+        matches.replaceChildren();
+      }
+    }, 200);
+  });
+}

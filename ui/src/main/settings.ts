@@ -1,0 +1,212 @@
+// The Settings form: PBX profile and connection, the AMI secret (typed once,
+// handed to the keyring through `set_secret`, then wiped from the page),
+// watched extensions, number plan, CRM link, popup and start-up options.
+// Client-side checks name the field; the shell checks again on save.
+
+import { byId, el } from "../dom";
+import { command, errorText } from "../ipc";
+import type { PbxProfile, PopupPosition, Settings } from "../types";
+import { normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
+
+/** Form fields by the Settings key they edit (the secret is not one of them). */
+const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
+  profile: "s-profile",
+  host: "s-host",
+  port: "s-port",
+  tls: "s-tls",
+  pinnedFingerprint: "s-fingerprint",
+  amiUser: "s-user",
+  extensions: "s-extensions",
+  watchedGroups: "s-groups",
+  countryCode: "s-country",
+  trunkPrefix: "s-trunk",
+  crmUrlTemplate: "s-crm",
+  popupPosition: "s-position",
+  popupDurationSecs: "s-duration",
+  notifications: "s-notifications",
+  startWithOs: "s-autostart",
+};
+
+let hasSecret = false;
+
+const input = (id: string) => byId<HTMLInputElement>(id);
+
+function say(text: string, kind: "ok" | "error"): void {
+  const m = byId("settings-message");
+  m.textContent = text;
+  m.dataset.kind = kind;
+}
+
+function showSecretState(): void {
+  byId("secret-state").textContent = hasSecret
+    ? "Saved in the system keyring. Type a new one only to replace it."
+    : "Not set yet. Typed once, kept in the system keyring, never shown again.";
+}
+
+function fillForm(s: Settings): void {
+  byId<HTMLSelectElement>("s-profile").value = s.profile;
+  input("s-host").value = s.host;
+  input("s-port").value = String(s.port);
+  input("s-tls").checked = s.tls;
+  input("s-fingerprint").value = s.pinnedFingerprint ?? "";
+  input("s-user").value = s.amiUser;
+  input("s-extensions").value = s.extensions.join(", ");
+  input("s-groups").value = s.watchedGroups.join(", ");
+  input("s-country").value = s.countryCode;
+  input("s-trunk").value = s.trunkPrefix;
+  input("s-crm").value = s.crmUrlTemplate;
+  byId<HTMLSelectElement>("s-position").value = s.popupPosition;
+  input("s-duration").value = String(s.popupDurationSecs);
+  input("s-notifications").checked = s.notifications;
+  input("s-autostart").checked = s.startWithOs;
+  hasSecret = s.hasSecret;
+  showSecretState();
+}
+
+/** A whole number, or NaN for anything else ("", "12.5", "5038x"). */
+function wholeNumber(text: string): number {
+  return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+}
+
+function readForm(): Settings {
+  const fingerprint = input("s-fingerprint").value.trim();
+  return {
+    profile: byId<HTMLSelectElement>("s-profile").value as PbxProfile,
+    host: input("s-host").value.trim(),
+    port: wholeNumber(input("s-port").value),
+    tls: input("s-tls").checked,
+    pinnedFingerprint: fingerprint === "" ? null : (normalizeFingerprint(fingerprint) ?? fingerprint),
+    amiUser: input("s-user").value.trim(),
+    hasSecret,
+    extensions: splitList(input("s-extensions").value),
+    watchedGroups: splitList(input("s-groups").value),
+    countryCode: input("s-country").value.trim(),
+    trunkPrefix: input("s-trunk").value.trim(),
+    crmUrlTemplate: input("s-crm").value.trim(),
+    popupPosition: byId<HTMLSelectElement>("s-position").value as PopupPosition,
+    popupDurationSecs: wholeNumber(input("s-duration").value),
+    notifications: input("s-notifications").checked,
+    startWithOs: input("s-autostart").checked,
+  };
+}
+
+function showErrors(errors: FieldError[]): void {
+  for (const [field, id] of Object.entries(FIELD_IDS)) {
+    const error = errors.find((e) => e.field === field);
+    const errorBox = document.getElementById(`err-${field}`);
+    if (errorBox) errorBox.textContent = error?.message ?? "";
+    const control = document.getElementById(id!);
+    if (error) control?.setAttribute("aria-invalid", "true");
+    else control?.removeAttribute("aria-invalid");
+  }
+  const summary = byId("settings-errors");
+  if (errors.length === 0) {
+    summary.hidden = true;
+    summary.replaceChildren();
+    return;
+  }
+  summary.replaceChildren(
+    el("strong", { text: errors.length === 1 ? "One thing to fix:" : `${errors.length} things to fix:` }),
+    el(
+      "ul",
+      {},
+      errors.map((e) => {
+        const link = el("a", { testid: "settings-error", text: e.message, attrs: { href: `#${FIELD_IDS[e.field]}` } });
+        link.addEventListener("click", (ev) => {
+          ev.preventDefault();
+          document.getElementById(FIELD_IDS[e.field]!)?.focus();
+        });
+        return el("li", {}, [link]);
+      }),
+    ),
+  );
+  summary.hidden = false;
+  summary.focus();
+}
+
+/** Sends a typed secret to the keyring and wipes it from the page, whatever the outcome. */
+async function saveSecret(): Promise<boolean> {
+  const field = input("s-secret");
+  const secret = field.value;
+  field.value = "";
+  if (secret === "") return true;
+  try {
+    await command("set_secret", { secret });
+    hasSecret = true;
+    showSecretState();
+    return true;
+  } catch (e) {
+    say(`${errorText(e)} The secret was not saved; type it again.`, "error");
+    return false;
+  }
+}
+
+async function save(): Promise<void> {
+  const settings = readForm();
+  const errors = validateSettings(settings);
+  showErrors(errors);
+  if (errors.length > 0) {
+    say("Settings not saved. Fix the fields marked above.", "error");
+    return;
+  }
+  if (!(await saveSecret())) return;
+  try {
+    await command("save_settings", { settings: { ...settings, hasSecret } });
+    say("Settings saved.", "ok");
+  } catch (e) {
+    say(errorText(e), "error");
+  }
+}
+
+async function testConnection(): Promise<void> {
+  const settings = readForm();
+  const errors = validateSettings(settings);
+  showErrors(errors);
+  const steps = byId("test-steps");
+  steps.replaceChildren();
+  if (errors.length > 0) {
+    say("Fix the fields marked above before testing.", "error");
+    return;
+  }
+  if (!(await saveSecret())) return;
+  say("Testing the connection…", "ok");
+  try {
+    const report = await command("test_connection", { settings: { ...settings, hasSecret } });
+    steps.replaceChildren(
+      ...report.steps.map((s) =>
+        el("li", { class: s.ok ? "step-ok" : "step-fail", testid: "test-step", attrs: { "data-ok": String(s.ok) } }, [
+          el("strong", { text: s.name }),
+          `: ${s.message}`,
+        ]),
+      ),
+    );
+    const allOk = report.steps.length > 0 && report.steps.every((s) => s.ok);
+    say(allOk ? "Everything worked." : "The connection test found a problem; see the failed step.", allOk ? "ok" : "error");
+  } catch (e) {
+    say(errorText(e), "error");
+  }
+}
+
+export async function startSettings(): Promise<void> {
+  const profile = byId<HTMLSelectElement>("s-profile");
+  for (const p of PROFILES) profile.append(el("option", { text: p.label, attrs: { value: p.id } }));
+  profile.addEventListener("change", () => {
+    const chosen = PROFILES.find((p) => p.id === profile.value);
+    if (chosen) input("s-port").value = String(chosen.port);
+  });
+  byId<HTMLFormElement>("settings-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    void save();
+  });
+  byId("settings-test").addEventListener("click", () => void testConnection());
+  byId("s-secret-save").addEventListener("click", async () => {
+    const typed = input("s-secret").value !== "";
+    if (typed && (await saveSecret())) say("AMI secret saved in the system keyring.", "ok");
+    else if (!typed) say("Type the AMI secret first.", "error");
+  });
+  try {
+    fillForm(await command("get_settings"));
+  } catch (e) {
+    say(errorText(e), "error");
+  }
+}

@@ -1,0 +1,419 @@
+// The main window in real Chromium with the shell mocked: connection status,
+// demo banner, colleagues board (click to call, drop to transfer), the
+// dialer's refusal of smuggled dial strings, history, contacts and settings.
+
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { after, before, test } from "node:test";
+import { cspViolations, emit, invocations, launchBrowser, openApp, screenshot, serveDist } from "./support.mjs";
+
+const VIEWPORT = { width: 1100, height: 800 };
+const HOSTILE = "<img src=x onerror=alert(document.domain)>";
+
+const COLLEAGUES = [
+  { extension: "1001", name: "Alice Front Desk", state: "idle" },
+  { extension: "1002", name: "Bob Sales", state: "idle" },
+  { extension: "1003", name: "Carol Support", state: "inUse", talkingTo: "+15550001111" },
+];
+
+const SETTINGS = {
+  profile: "genericAsterisk",
+  host: "pbx.local",
+  port: 5038,
+  tls: false,
+  pinnedFingerprint: null,
+  amiUser: "ringside",
+  hasSecret: false,
+  extensions: ["1001"],
+  watchedGroups: ["600"],
+  countryCode: "1",
+  trunkPrefix: "",
+  crmUrlTemplate: "https://crm.example/search?phone={number}",
+  popupPosition: "bottomRight",
+  popupDurationSecs: 20,
+  notifications: true,
+  startWithOs: false,
+};
+
+function row(callId, fields) {
+  return {
+    callId,
+    direction: "inbound",
+    remoteNum: "+15551234567",
+    remoteName: "ACME Corp",
+    contactName: null,
+    answeredBy: null,
+    outcome: "answered",
+    startedAtMs: Date.now() - 600_000,
+    talkSeconds: 30,
+    calledBack: false,
+    notes: [],
+    ...fields,
+  };
+}
+
+function shell(extra = {}) {
+  return {
+    get_status: {
+      connection: { state: "connected", message: "Connected to Asterisk 23.4.1 at pbx.local:5038" },
+      demo: false,
+      extensions: ["1001"],
+    },
+    get_presence: COLLEAGUES,
+    list_live_calls: [],
+    search_history: [],
+    list_missed: [],
+    search_contacts: [],
+    get_settings: SETTINGS,
+    dial: null,
+    transfer: null,
+    ...extra,
+  };
+}
+
+let browser;
+let server;
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function assertClean(app) {
+  assert.deepEqual(app.pageErrors, [], "no uncaught error in the page");
+  assert.deepEqual(app.dialogs, [], "no alert/confirm/prompt was opened");
+  assert.deepEqual(await cspViolations(app.page), [], "nothing needed more than the app's CSP allows");
+}
+
+test("connection status says the last error in plain words; the demo banner shows in demo mode", async () => {
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({
+      get_status: {
+        connection: { state: "authFailed", message: "Wrong AMI password for user 'ringside' on pbx.local:5038." },
+        demo: true,
+        extensions: ["1001"],
+      },
+    }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  assert.equal(await page.getByTestId("connection-state").textContent(), "Login refused");
+  assert.equal(await page.getByTestId("connection-message").textContent(), "Wrong AMI password for user 'ringside' on pbx.local:5038.");
+  assert.equal(await page.getByTestId("demo-banner").isVisible(), true);
+  assert.equal((await page.getByTestId("demo-banner").textContent()).trim(), "This is the demo PBX. Open Settings to connect your own PBX.");
+
+  await emit(page, "ringside://connection", { state: "connected", message: "Connected to the demo PBX.", version: "Asterisk 23.4.1" });
+  assert.equal(await page.getByTestId("connection-state").textContent(), "Connected");
+  assert.equal(await page.getByTestId("connection-message").textContent(), "Connected to the demo PBX.");
+  assert.equal(await page.getByTestId("connection").getAttribute("data-state"), "connected");
+  await assertClean(app);
+  await app.context.close();
+
+  const real = await openApp(browser, server.url, "index.html", shell(), VIEWPORT);
+  assert.equal(await real.page.getByTestId("demo-banner").isVisible(), false, "no demo banner on a real PBX");
+  await real.context.close();
+});
+
+test("colleagues board: live presence, click to call, drop a live call to transfer", async () => {
+  const liveCall = {
+    call: "1700000000.11",
+    caller_num: "+15551234567",
+    caller_name: "ACME Corp",
+    direction: "inbound",
+    trunk: "carrier",
+    did: "5550100",
+    queue: null,
+    dialed: null,
+    from_extension: null,
+    ringing: [],
+    rang: ["1001"],
+    state: "answered",
+    answered_by: "1001",
+    answered_by_trunk: null,
+    answered_at_ms: 1,
+    transfers: [],
+    started_at_ms: 0,
+  };
+  const app = await openApp(browser, server.url, "index.html", shell({ list_live_calls: [liveCall] }), VIEWPORT);
+  const { page } = app;
+  const board = page.getByTestId("colleague");
+  assert.deepEqual(await board.evaluateAll((els) => els.map((e) => e.dataset.extension)), ["1001", "1002", "1003"]);
+  const carol = page.locator('[data-testid="colleague"][data-extension="1003"]');
+  assert.equal(await carol.getByTestId("colleague-detail").textContent(), "1003 · On a call with +15550001111");
+
+  await emit(page, "ringside://presence", COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "ringing" } : c)));
+  const bob = page.locator('[data-testid="colleague"][data-extension="1002"]');
+  assert.equal(await bob.getAttribute("data-state"), "ringing");
+  assert.equal(await bob.getByTestId("colleague-detail").textContent(), "1002 · Ringing");
+
+  await bob.click();
+  await page.getByTestId("dial-message").filter({ hasText: "Calling Bob Sales (1002)" }).waitFor();
+  assert.deepEqual(await invocations(page, "dial"), [{ number: "1002" }]);
+
+  const chip = page.getByTestId("live-call");
+  assert.match(await chip.textContent(), /ACME Corp · with 1001/);
+  await screenshot(page, "main-calls");
+  await chip.dragTo(carol);
+  await page.getByTestId("board-message").filter({ hasText: "Transferred ACME Corp to Carol Support (1003)." }).waitFor();
+  assert.deepEqual(await invocations(page, "transfer"), [{ call: liveCall.call, target: "1003", attended: false }]);
+
+  // The same without a mouse: choose the call, then the colleague.
+  await chip.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await chip.getAttribute("aria-pressed"), "true");
+  await bob.focus();
+  await page.keyboard.press("Enter");
+  await page.getByTestId("board-message").filter({ hasText: "Transferred ACME Corp to Bob Sales (1002)." }).waitFor();
+  assert.deepEqual((await invocations(page, "transfer"))[1], { call: liveCall.call, target: "1002", attended: false });
+  assert.equal((await invocations(page, "dial")).length, 1, "choosing a colleague during a transfer does not also call them");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("the dialer refuses an injected AMI string with a clear message and never invokes dial", async () => {
+  const app = await openApp(browser, server.url, "index.html", shell(), VIEWPORT);
+  const { page } = app;
+  const input = page.getByTestId("dial-input");
+  await input.fill("1002\r\nAction: Originate");
+  await page.getByTestId("dial-button").click();
+  const message = page.getByTestId("dial-message");
+  // A text field drops the line break itself; what is left still holds letters and is refused.
+  assert.match(await message.textContent(), /^Cannot call this: "A" is not allowed in a phone number\./);
+  assert.equal(await message.getAttribute("data-kind"), "error");
+  assert.equal(await input.getAttribute("aria-invalid"), "true");
+  await input.press("Enter");
+  assert.deepEqual(await invocations(page, "dial"), [], "dial was never invoked");
+
+  for (const bad of ["1002;1003", "+1+2", "1001 & 1002"]) {
+    await input.fill(bad);
+    await page.getByTestId("dial-button").click();
+    assert.match(await message.textContent(), /^Cannot call this/, `refuses ${bad}`);
+  }
+  assert.deepEqual(await invocations(page, "dial"), [], "dial was never invoked");
+
+  // Spaces, dashes and parentheses are layout, not part of the number.
+  await input.fill("+1 (555) 123-4567");
+  await input.press("Enter");
+  await message.filter({ hasText: "Calling +15551234567" }).waitFor();
+  assert.deepEqual(await invocations(page, "dial"), [{ number: "+15551234567" }]);
+
+  await input.fill("");
+  for (const key of ["1", "0", "0", "2", "#"]) await page.getByTestId(`pad-${key}`).click();
+  assert.equal(await input.inputValue(), "1002#");
+  await page.getByTestId("dial-button").click();
+  await message.filter({ hasText: "Calling 1002#" }).waitFor();
+
+  // A name finds the contact, and one of their numbers is dialled.
+  await page.evaluate(() => {
+    window.__ringside.handlers.search_contacts = ({ text }) =>
+      text === "wile" ? [{ id: 1, name: "Wile E. Coyote", company: "ACME Corp", numbers: ["+15551234567"] }] : [];
+  });
+  await input.fill("wile");
+  await page.getByTestId("dial-match").click();
+  assert.deepEqual((await invocations(page, "dial")).at(-1), { number: "+15551234567" });
+  assert.deepEqual((await invocations(page, "search_contacts")).at(-1), { text: "wile" });
+
+  // The shell's refusal is shown as its sentence.
+  await page.evaluate(() => {
+    window.__ringside.responses.dial = { __error: { code: "not_connected", message: "Ringside is not connected to the PBX, so it cannot dial." } };
+  });
+  await input.fill("1003");
+  await input.press("Enter");
+  await message.filter({ hasText: "Ringside is not connected to the PBX, so it cannot dial." }).waitFor();
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("history search passes the typed text and renders the rows; missed calls call back and add notes", async () => {
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({
+      list_missed: [row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" })],
+      mark_called_back: null,
+      add_note: { id: 5, callId: "m1", text: "Left a message", createdAtMs: 1 },
+    }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  await page.evaluate(() => {
+    window.__ringside.handlers.search_history = ({ query }) => {
+      const all = [
+        {
+          callId: "h1", direction: "inbound", remoteNum: "+15551234567", remoteName: "ACME Corp", contactName: "Wile E. Coyote",
+          answeredBy: "1002", outcome: "answered", startedAtMs: Date.now() - 60_000, talkSeconds: 40, calledBack: false,
+          notes: [{ id: 1, text: "Wants a quote for 40 rockets", createdAtMs: 0 }],
+        },
+        {
+          callId: "h2", direction: "inbound", remoteNum: "+15550006666", remoteName: "<img src=x onerror=alert(document.domain)>",
+          contactName: null, answeredBy: null, outcome: "missed", startedAtMs: Date.now() - 120_000, talkSeconds: null,
+          calledBack: false, notes: [],
+        },
+      ];
+      const t = (query.text ?? "").toLowerCase();
+      return all.filter((r) => !t || JSON.stringify(r).toLowerCase().includes(t));
+    };
+  });
+  await page.getByTestId("tab-history").click();
+  const search = page.getByTestId("history-search");
+  await search.fill("rockets");
+  await page.getByTestId("history-search-button").click();
+  const rows = page.getByTestId("history-row");
+  await page.locator('[data-testid="history-row"][data-call="h1"]').waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.equal((await invocations(page, "search_history")).at(-1).query.text, "rockets");
+  assert.equal(await rows.getByTestId("row-caller").textContent(), "Wile E. Coyote");
+  assert.equal(await rows.getByTestId("row-number").textContent(), "+15551234567");
+  assert.equal(await rows.getByTestId("row-outcome").textContent(), "Answered by 1002");
+  assert.equal(await rows.getByTestId("row-note").textContent(), "Wants a quote for 40 rockets");
+
+  await search.fill("");
+  await page.getByTestId("history-search-button").click();
+  await page.locator('[data-testid="history-row"][data-call="h2"]').waitFor();
+  assert.equal(await page.locator('[data-call="h2"] [data-testid="row-caller"]').textContent(), HOSTILE);
+  assert.equal(await page.locator("img").count(), 0, "a hostile name in history stays text");
+  assert.deepEqual((await invocations(page, "search_history")).at(-1), { query: { limit: 200 } }, "an empty search sends no text");
+
+  await page.getByTestId("history-outcome").selectOption("missed");
+  await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "search_history").at(-1).args.query.outcome === "missed");
+  await screenshot(page, "main-history");
+
+  const missed = page.getByTestId("missed-row");
+  assert.equal(await missed.getByTestId("row-caller").textContent(), "Initech");
+  await missed.getByTestId("row-call-back").click();
+  assert.deepEqual((await invocations(page, "dial")).at(-1), { number: "+442071234567" });
+  await missed.getByTestId("row-add-note").click();
+  await missed.getByTestId("row-note-input").fill("Left a message");
+  await missed.getByTestId("row-note-save").click();
+  await page.getByTestId("missed-message").filter({ hasText: "Note saved." }).waitFor();
+  assert.deepEqual(await invocations(page, "add_note"), [{ callId: "m1", number: "+442071234567", text: "Left a message" }]);
+  await missed.getByTestId("row-called-back").click();
+  await page.waitForFunction(() => window.__ringside.calls.some((c) => c.cmd === "mark_called_back"));
+  assert.deepEqual(await invocations(page, "mark_called_back"), [{ callId: "m1" }]);
+
+  // A recorded call refreshes both lists without a click.
+  const before = (await invocations(page, "list_missed")).length;
+  await emit(page, "ringside://history-changed", {});
+  await page.waitForFunction((n) => window.__ringside.calls.filter((c) => c.cmd === "list_missed").length > n, before);
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("settings: field-named errors, profile ports, the secret goes to set_secret and is never shown back", async () => {
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({
+      save_settings: null,
+      set_secret: null,
+      test_connection: {
+        steps: [
+          { name: "Reach pbx.example.org:7777", ok: true, message: "TCP connection opened in 12 ms." },
+          { name: "Log in", ok: false, message: "Wrong AMI password for user 'ringside' on pbx.example.org:7777." },
+        ],
+      },
+    }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  await page.getByTestId("tab-settings").click();
+  assert.equal(await page.getByTestId("settings-host").inputValue(), "pbx.local");
+  assert.match(await page.getByTestId("secret-state").textContent(), /Not set yet/);
+
+  await page.getByTestId("settings-host").fill("");
+  await page.getByTestId("settings-port").fill("99999");
+  await page.getByTestId("settings-tls").check();
+  await page.getByTestId("settings-fingerprint").fill("AB:CD:not-a-fingerprint");
+  await page.getByTestId("settings-save").click();
+  assert.match(await page.getByTestId("error-host").textContent(), /^Host: /);
+  assert.equal(await page.getByTestId("error-port").textContent(), "Port: must be a whole number from 1 to 65535.");
+  assert.match(await page.getByTestId("error-pinnedFingerprint").textContent(), /^Pinned certificate: a SHA-256 fingerprint is 64 hexadecimal digits/);
+  assert.equal(await page.getByTestId("settings-host").getAttribute("aria-invalid"), "true");
+  assert.equal(await page.getByTestId("settings-errors").isVisible(), true);
+  assert.equal(await page.getByTestId("settings-error").count(), 3, "exactly the three bad fields are reported");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "settings-errors", "focus moves to the summary");
+  await screenshot(page, "main-settings-errors");
+  assert.deepEqual(await invocations(page, "save_settings"), [], "nothing invalid is sent");
+
+  await page.getByTestId("settings-profile").selectOption("grandstreamUcm");
+  assert.equal(await page.getByTestId("settings-port").inputValue(), "7777", "Grandstream UCM's AMI port");
+  await page.getByTestId("settings-profile").selectOption("yeastarS");
+  assert.equal(await page.getByTestId("settings-port").inputValue(), "5038");
+  await page.getByTestId("settings-profile").selectOption("grandstreamUcm");
+
+  const secret = "s3cret-Ringside!";
+  const fingerprint = "ab".repeat(32);
+  await page.getByTestId("settings-host").fill("pbx.example.org");
+  await page.getByTestId("settings-fingerprint").fill(fingerprint);
+  await page.getByTestId("settings-secret").fill(secret);
+  await page.getByTestId("settings-save").click();
+  await page.getByTestId("settings-message").filter({ hasText: "Settings saved." }).waitFor();
+  assert.equal(await page.getByTestId("settings-errors").isVisible(), false);
+  assert.equal(await page.getByTestId("error-host").textContent(), "");
+  assert.deepEqual(await invocations(page, "set_secret"), [{ secret }]);
+  assert.equal(await page.getByTestId("settings-secret").inputValue(), "", "the secret field is cleared after set_secret");
+  assert.match(await page.getByTestId("secret-state").textContent(), /^Saved in the system keyring/);
+  const [saved] = await invocations(page, "save_settings");
+  assert.equal(saved.settings.host, "pbx.example.org");
+  assert.equal(saved.settings.port, 7777);
+  assert.equal(saved.settings.profile, "grandstreamUcm");
+  assert.equal(saved.settings.pinnedFingerprint, "AB:".repeat(31) + "AB", "the fingerprint is sent in one canonical form");
+  assert.equal(saved.settings.hasSecret, true);
+  assert.ok(!JSON.stringify(saved).includes(secret), "the secret never travels with the settings");
+  assert.ok(!(await page.content()).includes(secret), "the secret is nowhere in the page");
+
+  await page.getByTestId("settings-test").click();
+  await page.getByTestId("test-step").nth(1).waitFor();
+  const steps = await page.getByTestId("test-step").evaluateAll((els) => els.map((e) => [e.dataset.ok, e.textContent]));
+  assert.deepEqual(steps, [
+    ["true", "Reach pbx.example.org:7777: TCP connection opened in 12 ms."],
+    ["false", "Log in: Wrong AMI password for user 'ringside' on pbx.example.org:7777."],
+  ]);
+  assert.equal(await page.getByTestId("settings-message").getAttribute("data-kind"), "error");
+  assert.equal((await invocations(page, "set_secret")).length, 1, "an empty secret field sends nothing to the keyring");
+  await assertClean(app);
+  await app.context.close();
+
+  // After a restart the shell says only that a secret exists; the field stays empty.
+  const again = await openApp(browser, server.url, "index.html", shell({ get_settings: { ...SETTINGS, hasSecret: true } }), VIEWPORT);
+  await again.page.getByTestId("tab-settings").click();
+  assert.equal(await again.page.getByTestId("settings-secret").inputValue(), "");
+  assert.match(await again.page.getByTestId("secret-state").textContent(), /^Saved in the system keyring/);
+  await again.context.close();
+});
+
+test("contacts: import sends the file's text and shows what was skipped; export downloads the CSV", async () => {
+  const csv = "name,company,number\nWile E. Coyote,ACME Corp,+15551234567\n";
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({
+      import_contacts: { imported: 1, skipped: [{ line: 3, reason: "no phone number" }] },
+      export_contacts: csv,
+    }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  await page.getByTestId("tab-contacts").click();
+  const content = "name,company,number\nWile E. Coyote,ACME Corp,+15551234567\nNo Number,,\n";
+  await page.getByTestId("contacts-import").setInputFiles({ name: "office.csv", mimeType: "text/csv", buffer: Buffer.from(content) });
+  await page.getByTestId("import-summary").waitFor();
+  assert.deepEqual(await invocations(page, "import_contacts"), [{ fileName: "office.csv", content }]);
+  assert.equal(await page.getByTestId("import-summary").textContent(), "Imported 1 contact from office.csv.");
+  assert.equal(await page.getByTestId("import-skipped-line").textContent(), "Line 3: no phone number");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("contacts-export").click()]);
+  assert.equal(download.suggestedFilename(), "ringside-contacts.csv");
+  assert.equal(await readFile(await download.path(), "utf8"), csv);
+  await assertClean(app);
+  await app.context.close();
+});
