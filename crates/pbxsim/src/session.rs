@@ -200,7 +200,8 @@ fn login(shared: &Shared, auth: &mut Auth, packet: &Packet) -> Vec<Out> {
         .with("Message", "Authentication accepted")
         .to_bytes()
         .unwrap_or_default();
-    if events {
+    // A replayed capture brings its own FullyBooted (and SuccessfulAuth).
+    if events && shared.replay.is_none() {
         bytes.extend(encode(&fully_booted(shared.dialect)));
     }
     vec![Out::LoggedIn {
