@@ -1,0 +1,669 @@
+//! Constructed event sequences for what the real captures lack: the AMI 1.1
+//! examples of the MyPBX seed, FreePBX queues and ring groups through Local
+//! channels, BlindTransfer / AttendedTransfer, voicemail, queue abandon, and
+//! reconnects (resync) in the middle of a call. Field names and event order
+//! follow the captures in `tests/fixtures` and the Asterisk AMI references.
+
+use ringside_ami::Packet;
+use ringside_calls::tracker::{CallTracker, CardChange, CloseReason, TrackerConfig};
+use ringside_calls::{Direction, Outcome, TransferKind};
+
+/// One channel's snapshot fields.
+#[derive(Clone, Copy)]
+struct Ch {
+    name: &'static str,
+    uid: &'static str,
+    /// Empty on AMI 1.x.
+    linked: &'static str,
+    num: &'static str,
+    cname: &'static str,
+    ctx: &'static str,
+    exten: &'static str,
+}
+
+fn snapshot(p: Packet, prefix: &str, c: &Ch) -> Packet {
+    let k = |s: &str| format!("{prefix}{s}");
+    let mut p = p
+        .with(k("Channel"), c.name)
+        .with(k("CallerIDNum"), c.num)
+        .with(k("CallerIDName"), c.cname)
+        .with(k("Context"), c.ctx)
+        .with(k("Exten"), c.exten)
+        .with(k("Uniqueid"), c.uid);
+    if !c.linked.is_empty() {
+        p = p.with(k("Linkedid"), c.linked);
+    }
+    p
+}
+
+fn event(name: &str) -> Packet {
+    Packet::new().with("Event", name).with("Privilege", "call,all")
+}
+
+fn newchannel(c: &Ch) -> Packet {
+    snapshot(event("Newchannel"), "", c).with("ChannelState", "0").with("ChannelStateDesc", "Down")
+}
+
+fn newstate(c: &Ch, state: &str, desc: &str) -> Packet {
+    snapshot(event("Newstate"), "", c).with("ChannelState", state).with("ChannelStateDesc", desc)
+}
+
+fn ringing(c: &Ch) -> Packet {
+    newstate(c, "5", "Ringing")
+}
+
+fn up(c: &Ch) -> Packet {
+    newstate(c, "6", "Up")
+}
+
+fn dial_begin(caller: Option<&Ch>, dest: &Ch, dialstring: &str) -> Packet {
+    let mut p = event("DialBegin");
+    if let Some(c) = caller {
+        p = snapshot(p, "", c);
+    }
+    snapshot(p, "Dest", dest).with("DialString", dialstring)
+}
+
+fn dial_end(caller: &Ch, dest: &Ch, status: &str) -> Packet {
+    snapshot(snapshot(event("DialEnd"), "", caller), "Dest", dest).with("DialStatus", status)
+}
+
+fn bridge_enter(c: &Ch, bridge: &str) -> Packet {
+    event("BridgeEnter").with("BridgeUniqueid", bridge).with("BridgeType", "basic").then_snapshot(c)
+}
+
+fn bridge_leave(c: &Ch, bridge: &str) -> Packet {
+    event("BridgeLeave").with("BridgeUniqueid", bridge).then_snapshot(c)
+}
+
+fn hangup(c: &Ch, cause: &str) -> Packet {
+    snapshot(event("Hangup"), "", c).with("Cause", cause)
+}
+
+fn newexten(c: &Ch, app: &str, data: &str) -> Packet {
+    snapshot(event("Newexten"), "", c).with("Application", app).with("AppData", data)
+}
+
+trait Then {
+    fn then_snapshot(self, c: &Ch) -> Packet;
+}
+impl Then for Packet {
+    fn then_snapshot(self, c: &Ch) -> Packet {
+        snapshot(self, "", c)
+    }
+}
+
+/// AMI 1.1 `Event: Dial` with `SubEvent: Begin`, as in the MyPBX seed.
+fn dial1(caller: &Ch, dest: &Ch, dialstring: &str) -> Packet {
+    event("Dial")
+        .with("SubEvent", "Begin")
+        .with("Channel", caller.name)
+        .with("Destination", dest.name)
+        .with("CallerIDNum", caller.num)
+        .with("CallerIDName", caller.cname)
+        .with("UniqueID", caller.uid)
+        .with("DestUniqueID", dest.uid)
+        .with("Dialstring", dialstring)
+}
+
+fn dial1_end(caller: &Ch, status: &str) -> Packet {
+    event("Dial").with("SubEvent", "End").with("Channel", caller.name).with("UniqueID", caller.uid).with("DialStatus", status)
+}
+
+fn link1(a: &Ch, b: &Ch) -> Packet {
+    event("Bridge")
+        .with("Bridgestate", "Link")
+        .with("Bridgetype", "core")
+        .with("Channel1", a.name)
+        .with("Channel2", b.name)
+        .with("Uniqueid1", a.uid)
+        .with("Uniqueid2", b.uid)
+}
+
+fn feed(t: &mut CallTracker, evs: &[Packet], start_ms: i64) -> Vec<CardChange> {
+    let mut out = Vec::new();
+    for (i, e) in evs.iter().enumerate() {
+        out.extend(t.apply(e, start_ms + i as i64 * 100));
+    }
+    out
+}
+
+fn popups(ch: &[CardChange]) -> Vec<&CardChange> {
+    ch.iter().filter(|c| matches!(c, CardChange::Popup { .. })).collect()
+}
+
+fn popup_exts(ch: &[CardChange]) -> Vec<String> {
+    ch.iter()
+        .filter_map(|c| match c {
+            CardChange::Popup { extension, .. } => Some(extension.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn closes(ch: &[CardChange]) -> Vec<(String, CloseReason, Option<String>)> {
+    ch.iter()
+        .filter_map(|c| match c {
+            CardChange::Close { extension, reason, answered_by, .. } => Some((extension.clone(), *reason, answered_by.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ends(ch: &[CardChange]) -> Vec<&CardChange> {
+    ch.iter().filter(|c| matches!(c, CardChange::Ended { .. })).collect()
+}
+
+fn watching(exts: &[&str]) -> CallTracker {
+    CallTracker::new(TrackerConfig::watching(exts.iter().copied()))
+}
+
+// ---------------------------------------------------------------- AMI 1.1
+
+const S470: Ch = Ch { name: "SIP/470-000079dd", uid: "1372066112.31203", linked: "", num: "470", cname: "470", ctx: "DLPN_DialPlan470", exten: "474" };
+const S474: Ch = Ch { name: "SIP/474-000079de", uid: "1372066112.31204", linked: "", num: "474", cname: "474", ctx: "DLPN_DialPlan474", exten: "" };
+
+#[test]
+fn mypbx_seed_dial_to_an_extension_pops_internal() {
+    let mut t = watching(&["474"]);
+    let ch = feed(&mut t, &[newchannel(&S470), newchannel(&S474), dial1(&S470, &S474, "474"), ringing(&S474)], 0);
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, caller_num, direction, trunk, .. }] => {
+            assert_eq!(extension, "474", "the seed: Destination SIP/474-… means extension 474 rings");
+            assert_eq!(caller_num, "470", "the seed: the caller ID is in CallerIDNum");
+            assert_eq!(*direction, Direction::Internal, "an extension called another extension");
+            assert_eq!(*trunk, None, "no trunk on an internal call");
+        }
+        other => panic!("exactly one popup for 474 expected, got {other:?}"),
+    }
+    let ch = feed(&mut t, &[hangup(&S474, "16"), dial1_end(&S470, "NOANSWER"), hangup(&S470, "16")], 1000);
+    assert_eq!(closes(&ch), vec![("474".into(), CloseReason::Missed, None)], "nobody answered 474");
+    assert_eq!(ends(&ch).len(), 1, "the call ends once");
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "nothing left after the hangups");
+}
+
+#[test]
+fn mypbx_seed_trunk_destinations_do_not_pop() {
+    for dest_name in ["SIP/trunk-sps-test3/111222-0000802c", "SIP/trunk-test1/1112233-0000802c", "IAX2/trunk-test2/1112233-0000802c"] {
+        let mut t = CallTracker::new(TrackerConfig::default()); // watches everything
+        let trunk = Ch { name: dest_name, uid: "1372066112.40", linked: "", num: "", cname: "", ctx: "", exten: "" };
+        let caller = Ch { exten: "111222", ..S470 };
+        let ch = feed(
+            &mut t,
+            &[newchannel(&caller), newchannel(&trunk), dial1(&caller, &trunk, "trunk-sps-test3/111222"), ringing(&trunk), up(&trunk), link1(&caller, &trunk)],
+            0,
+        );
+        assert!(popups(&ch).is_empty(), "{dest_name}: dialling out via a trunk is not an incoming call");
+        let ch = feed(&mut t, &[hangup(&trunk, "16"), dial1_end(&caller, "ANSWER"), hangup(&caller, "16")], 1000);
+        match ends(&ch).as_slice() {
+            [CardChange::Ended { answered_by, missed, record, .. }] => {
+                let name = dest_name.split('/').nth(1).and_then(|s| s.strip_prefix("trunk-")).expect("yeastar trunk");
+                assert_eq!(answered_by.as_deref(), Some(format!("trunk {name}").as_str()), "the far end on the trunk answered");
+                assert!(!missed, "an outbound call is never missed");
+                assert_eq!(record.direction, Direction::Outbound, "extension to trunk is outbound");
+                assert_eq!(record.from_extension.as_deref(), Some("470"), "470 placed it");
+            }
+            other => panic!("{dest_name}: one call_end expected, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn analog_port_of_unknown_kind_does_not_pop_until_declared() {
+    let port = Ch { name: "DAHDI/65-0000801c", uid: "1372066112.50", linked: "", num: "", cname: "", ctx: "", exten: "" };
+    let run = |t: &mut CallTracker| feed(t, &[newchannel(&S470), newchannel(&port), dial1(&S470, &port, "65")], 0);
+    let mut t = CallTracker::new(TrackerConfig::default());
+    assert!(popups(&run(&mut t)).is_empty(), "DAHDI/65 may be an analog trunk: the name alone must not pop");
+    let mut cfg = TrackerConfig::default();
+    cfg.known_extensions.push("65".into());
+    let mut t = CallTracker::new(cfg);
+    assert_eq!(popup_exts(&run(&mut t)), vec!["65"], "once the user says port 65 is a phone, it pops");
+}
+
+const C1: Ch = Ch { name: "SIP/carrier-00000010", uid: "1795447900.16", linked: "", num: "+15551234567", cname: "ACME Corp", ctx: "from-trunk", exten: "5550600" };
+
+#[test]
+fn ami1_ring_group_through_local_channels() {
+    // FreePBX ring group on Asterisk 11: Dial(Local/1001@from-internal&Local/1003@from-internal).
+    let l1a = Ch { name: "Local/1001@from-internal-00000001;1", uid: "1795447900.17", linked: "", num: "600", cname: "Ring Group 600", ctx: "from-internal", exten: "1001" };
+    let l1b = Ch { name: "Local/1001@from-internal-00000001;2", uid: "1795447900.18", ..l1a };
+    let l3a = Ch { name: "Local/1003@from-internal-00000002;1", uid: "1795447900.19", exten: "1003", ..l1a };
+    let l3b = Ch { name: "Local/1003@from-internal-00000002;2", uid: "1795447900.20", exten: "1003", ..l1a };
+    let p1 = Ch { name: "SIP/1001-00000011", uid: "1795447900.21", linked: "", num: "1001", cname: "Alice Front Desk", ctx: "from-internal", exten: "" };
+    let p3 = Ch { name: "SIP/1003-00000012", uid: "1795447900.22", num: "1003", cname: "Carol Support", ..p1 };
+    let mut t = watching(&["1001", "1003"]);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&C1),
+            newexten(&C1, "Dial", "Local/1001@from-internal&Local/1003@from-internal,25"),
+            newchannel(&l1a),
+            newchannel(&l1b),
+            newchannel(&l3a),
+            newchannel(&l3b),
+            dial1(&C1, &l1a, "1001@from-internal"),
+            dial1(&C1, &l3a, "1003@from-internal"),
+            newchannel(&p1),
+            dial1(&l1b, &p1, "1001"),
+            newchannel(&p3),
+            dial1(&l3b, &p3, "1003"),
+            ringing(&p1),
+            ringing(&p3),
+        ],
+        0,
+    );
+    assert_eq!(popup_exts(&ch), vec!["1001", "1003"], "one popup per real phone, none for the Local halves");
+    for p in popups(&ch) {
+        let CardChange::Popup { caller_num, caller_name, direction, call, trunk, .. } = p else { unreachable!() };
+        assert_eq!(caller_num, "+15551234567", "the real outside caller, not the Local channel's 600");
+        assert_eq!(caller_name.as_deref(), Some("ACME Corp"), "the outside caller's name");
+        assert_eq!(*direction, Direction::Inbound, "came in on the trunk");
+        assert_eq!(call, C1.uid, "AMI 1.1 call id is the first channel's Uniqueid: one call");
+        assert_eq!(trunk.as_deref(), Some("carrier"), "found from the from-trunk context");
+    }
+    let ch = feed(
+        &mut t,
+        &[up(&p1), up(&l1b), hangup(&p3, "26"), hangup(&l3b, "26"), hangup(&l3a, "26"), link1(&C1, &l1a), hangup(&C1, "16"), hangup(&l1a, "16"), hangup(&l1b, "16"), hangup(&p1, "16")],
+        2000,
+    );
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::Answered, Some("1001".into())), ("1003".into(), CloseReason::AnsweredElsewhere, Some("1001".into()))],
+        "1001 answered; 1003's popup closes as answered by 1001"
+    );
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { answered_by, answered_elsewhere_for, .. }] => {
+            assert_eq!(answered_by.as_deref(), Some("1001"), "1001 answered");
+            assert_eq!(answered_elsewhere_for, &vec!["1003".to_string()], "1003 saw it answered elsewhere");
+        }
+        other => panic!("one call_end for the whole ring group call, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "Local halves and phones all gone");
+}
+
+// ---------------------------------------------------------------- AMI 2+
+
+const TRUNK: Ch = Ch { name: "PJSIP/carrier-00000020", uid: "1795445000.30", linked: "1795445000.30", num: "+15551234567", cname: "ACME Corp", ctx: "from-pstn", exten: "5550400" };
+
+fn phone(ext: &'static str, uid: &'static str, seq: &'static str, linked: &'static str) -> Ch {
+    let name: &'static str = Box::leak(format!("PJSIP/{ext}-{seq}").into_boxed_str());
+    Ch { name, uid, linked, num: ext, cname: ext, ctx: "from-internal", exten: "s" }
+}
+
+#[test]
+fn freepbx_queue_with_local_members() {
+    let lk = TRUNK.linked;
+    let q = |name: &'static str, uid: &'static str, exten: &'static str| Ch {
+        name,
+        uid,
+        linked: lk,
+        // FreePBX rewrites the member leg's caller name; it must not leak into the popup.
+        num: "400",
+        cname: "Q:Sales",
+        ctx: "from-queue",
+        exten,
+    };
+    let l1a = q("Local/1001@from-queue-00000001;1", "1795445000.31", "1001");
+    let l1b = q("Local/1001@from-queue-00000001;2", "1795445000.32", "1001");
+    let l2a = q("Local/1002@from-queue-00000002;1", "1795445000.33", "1002");
+    let l2b = q("Local/1002@from-queue-00000002;2", "1795445000.34", "1002");
+    let p1 = phone("1001", "1795445000.35", "00000021", lk);
+    let p2 = phone("1002", "1795445000.36", "00000022", lk);
+    let start = [
+        newchannel(&TRUNK),
+        newexten(&TRUNK, "Queue", "400,t,,,300"),
+        event("QueueCallerJoin").then_snapshot(&TRUNK).with("Queue", "400").with("Position", "1"),
+        newchannel(&l1a),
+        newchannel(&l1b),
+        newchannel(&l2a),
+        newchannel(&l2b),
+        dial_begin(Some(&TRUNK), &l1a, "Local/1001@from-queue/n"),
+        dial_begin(Some(&TRUNK), &l2a, "Local/1002@from-queue/n"),
+        newchannel(&p1),
+        dial_begin(Some(&l1b), &p1, "1001"),
+        newchannel(&p2),
+        dial_begin(Some(&l2b), &p2, "1002"),
+        ringing(&p1),
+        ringing(&p2),
+    ];
+    let mut t = watching(&["1001", "1002", "1003"]);
+    let ch = feed(&mut t, &start, 0);
+    assert_eq!(popup_exts(&ch), vec!["1001", "1002"], "one popup per real phone; Local members never pop");
+    for p in popups(&ch) {
+        let CardChange::Popup { caller_num, caller_name, queue, direction, .. } = p else { unreachable!() };
+        assert_eq!(caller_num, "+15551234567", "the real caller, not the Local leg's 400");
+        assert_eq!(caller_name.as_deref(), Some("ACME Corp"), "not the queue's rewritten name");
+        assert_eq!(queue.as_deref(), Some("400"), "the queue it came through");
+        assert_eq!(*direction, Direction::Inbound, "from the trunk");
+    }
+    let answer = [
+        up(&p2),
+        dial_end(&l1b, &p1, "CANCEL"),
+        dial_end(&l2b, &p2, "ANSWER"),
+        dial_end(&TRUNK, &l1a, "CANCEL"),
+        dial_end(&TRUNK, &l2a, "ANSWER"),
+        hangup(&p1, "26"),
+        hangup(&l1b, "26"),
+        hangup(&l1a, "26"),
+        bridge_enter(&TRUNK, "b1"),
+        bridge_enter(&l2a, "b1"),
+        bridge_enter(&l2b, "b2"),
+        bridge_enter(&p2, "b2"),
+        event("LocalOptimizationBegin").with("LocalOneUniqueid", l2a.uid).with("LocalTwoUniqueid", l2b.uid),
+        event("LocalOptimizationEnd").with("LocalOneUniqueid", l2a.uid).with("LocalTwoUniqueid", l2b.uid).with("Success", "Yes"),
+        hangup(&l2a, "16"),
+        hangup(&l2b, "16"),
+        hangup(&TRUNK, "16"),
+        hangup(&p2, "16"),
+    ];
+    let ch = feed(&mut t, &answer, 5000);
+    assert!(popups(&ch).is_empty(), "answering pops nothing new");
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::AnsweredElsewhere, Some("1002".into())), ("1002".into(), CloseReason::Answered, Some("1002".into()))],
+        "1002 answered; 1001 closes as answered elsewhere even though its CANCEL arrived first"
+    );
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { answered_by, missed, record, .. }] => {
+            assert_eq!(answered_by.as_deref(), Some("1002"), "1002 answered");
+            assert!(!missed, "answered by a colleague is not missed");
+            assert_eq!(record.did.as_deref(), Some("5550400"), "the DID it came in on");
+            assert_eq!(record.rang, vec!["1001".to_string(), "1002".to_string()], "rang both members");
+        }
+        other => panic!("one call_end, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "queue call fully cleaned up");
+
+    // Watching the queue itself pops once for the queue, before any phone rings.
+    let mut cfg = TrackerConfig::watching(["1005"]);
+    cfg.groups.push("400".into());
+    let mut t = CallTracker::new(cfg);
+    let ch = feed(&mut t, &start, 0);
+    assert_eq!(popup_exts(&ch), vec!["400"], "a watched queue pops once; unwatched member phones do not");
+}
+
+#[test]
+fn queue_caller_abandons() {
+    let lk = TRUNK.linked;
+    let l1a = Ch { name: "Local/1001@from-queue-00000003;1", uid: "1795445000.41", linked: lk, num: "400", cname: "Q", ctx: "from-queue", exten: "1001" };
+    let l1b = Ch { name: "Local/1001@from-queue-00000003;2", uid: "1795445000.42", ..l1a };
+    let p1 = phone("1001", "1795445000.43", "00000031", lk);
+    let mut t = watching(&["1001"]);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&TRUNK),
+            newexten(&TRUNK, "Queue", "400,t"),
+            newchannel(&l1a),
+            newchannel(&l1b),
+            dial_begin(Some(&TRUNK), &l1a, "Local/1001@from-queue/n"),
+            newchannel(&p1),
+            dial_begin(Some(&l1b), &p1, "1001"),
+            ringing(&p1),
+            dial_end(&l1b, &p1, "NOANSWER"),
+            hangup(&p1, "19"),
+            event("QueueCallerAbandon").then_snapshot(&TRUNK).with("Queue", "400").with("Position", "1"),
+            hangup(&l1b, "16"),
+            hangup(&l1a, "16"),
+            hangup(&TRUNK, "16"),
+        ],
+        0,
+    );
+    assert_eq!(popup_exts(&ch), vec!["1001"], "1001 rang");
+    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Missed, None)], "the caller gave up: missed at 1001");
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { missed, record, .. }] => {
+            assert!(*missed, "it rang here and nobody answered");
+            assert_eq!(record.outcome, Outcome::Abandoned, "QueueCallerAbandon: abandoned in the queue");
+        }
+        other => panic!("one call_end, got {other:?}"),
+    }
+}
+
+#[test]
+fn unanswered_call_goes_to_voicemail() {
+    let p1 = phone("1001", "1795445000.51", "00000041", TRUNK.linked);
+    let mut t = watching(&["1001"]);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&TRUNK),
+            newchannel(&p1),
+            dial_begin(Some(&TRUNK), &p1, "1001"),
+            ringing(&p1),
+            dial_end(&TRUNK, &p1, "NOANSWER"),
+            hangup(&p1, "19"),
+            newexten(&TRUNK, "VoiceMail", "1001@default,u"),
+            up(&TRUNK),
+            hangup(&TRUNK, "16"),
+        ],
+        0,
+    );
+    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Missed, None)], "the phone stopped ringing unanswered");
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { answered_by, record, .. }] => {
+            assert_eq!(*answered_by, None, "voicemail is not a person answering");
+            assert_eq!(record.outcome, Outcome::Voicemail, "the call entered VoiceMail");
+        }
+        other => panic!("one call_end, got {other:?}"),
+    }
+}
+
+/// ACME on the trunk, answered by 1001 and bridged.
+fn answered_by_1001(t: &mut CallTracker, p1: &Ch) -> Vec<CardChange> {
+    feed(
+        t,
+        &[
+            newchannel(&TRUNK),
+            newchannel(p1),
+            dial_begin(Some(&TRUNK), p1, "1001"),
+            ringing(p1),
+            up(p1),
+            dial_end(&TRUNK, p1, "ANSWER"),
+            up(&TRUNK),
+            bridge_enter(p1, "b1"),
+            bridge_enter(&TRUNK, "b1"),
+        ],
+        0,
+    )
+}
+
+#[test]
+fn blind_transfer_event_pops_at_the_target_with_history() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    let mut t = watching(&["1001", "1002"]);
+    let first = answered_by_1001(&mut t, &p1);
+    assert_eq!(popup_exts(&first), vec!["1001"], "the call first rings 1001");
+    let ch = feed(
+        &mut t,
+        &[
+            event("BlindTransfer")
+                .with("Result", "Success")
+                .with("TransfererChannel", p1.name)
+                .with("TransfererUniqueid", p1.uid)
+                .with("TransfereeChannel", TRUNK.name)
+                .with("TransfereeUniqueid", TRUNK.uid)
+                .with("IsExternal", "Yes")
+                .with("Context", "from-internal")
+                .with("Extension", "1002"),
+            bridge_leave(&p1, "b1"),
+            hangup(&p1, "16"),
+            bridge_leave(&TRUNK, "b1"),
+            newchannel(&p2),
+            dial_begin(Some(&TRUNK), &p2, "1002"),
+            ringing(&p2),
+            up(&p2),
+            dial_end(&TRUNK, &p2, "ANSWER"),
+            bridge_enter(&p2, "b3"),
+            bridge_enter(&TRUNK, "b3"),
+            hangup(&TRUNK, "16"),
+            hangup(&p2, "16"),
+        ],
+        10_000,
+    );
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, caller_num, caller_name, transferred_by, .. }] => {
+            assert_eq!(extension, "1002", "a transferred call pops at its new extension");
+            assert_eq!(caller_num, "+15551234567", "still the outside caller");
+            assert_eq!(caller_name.as_deref(), Some("ACME Corp"), "still the outside caller's name");
+            assert_eq!(transferred_by.as_deref(), Some("1001"), "the BlindTransfer's transferer");
+        }
+        other => panic!("one popup at 1002 expected, got {other:?}"),
+    }
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { answered_by, record, .. }] => {
+            assert_eq!(answered_by.as_deref(), Some("1002"), "1002 ends up talking to the caller");
+            assert_eq!(record.transfers.len(), 1, "one transfer in the history, not two (event + redial)");
+            let tr = &record.transfers[0];
+            assert_eq!((tr.by.as_deref(), tr.to.as_str(), tr.kind), (Some("1001"), "1002", TransferKind::Blind), "from ACME, transferred by 1001 to 1002");
+        }
+        other => panic!("one call_end, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "all cleaned up");
+}
+
+#[test]
+fn attended_transfer_event_moves_the_caller_to_the_target() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.71", "00000061", lk);
+    // The consult call is a new call with its own Linkedid.
+    let c1 = Ch { cname: "Alice Front Desk", ..phone("1001", "1795445000.72", "00000062", "1795445000.72") };
+    let c2 = phone("1002", "1795445000.73", "00000063", "1795445000.72");
+    let mut t = watching(&["1001", "1002"]);
+    answered_by_1001(&mut t, &p1);
+    let consult = feed(
+        &mut t,
+        &[newchannel(&c1), newchannel(&c2), dial_begin(Some(&c1), &c2, "1002"), ringing(&c2), up(&c2), dial_end(&c1, &c2, "ANSWER"), bridge_enter(&c1, "b2"), bridge_enter(&c2, "b2")],
+        5000,
+    );
+    match popups(&consult).as_slice() {
+        [CardChange::Popup { extension, caller_num, direction, call, .. }] => {
+            assert_eq!((extension.as_str(), caller_num.as_str()), ("1002", "1001"), "the consult call: 1001 calls 1002");
+            assert_eq!(*direction, Direction::Internal, "consult is internal");
+            assert_eq!(call, c1.uid, "a call of its own");
+        }
+        other => panic!("one consult popup expected, got {other:?}"),
+    }
+    let ch = feed(
+        &mut t,
+        &[
+            event("AttendedTransfer")
+                .with("Result", "Success")
+                .with("OrigTransfererChannel", p1.name)
+                .with("OrigTransfererUniqueid", p1.uid)
+                .with("SecondTransfererChannel", c1.name)
+                .with("SecondTransfererUniqueid", c1.uid)
+                .with("TransfereeChannel", TRUNK.name)
+                .with("TransfereeUniqueid", TRUNK.uid)
+                .with("TransferTargetChannel", c2.name)
+                .with("TransferTargetUniqueid", c2.uid)
+                .with("DestType", "Bridge")
+                .with("DestBridgeUniqueid", "b1"),
+            bridge_leave(&p1, "b1"),
+            bridge_leave(&c1, "b2"),
+            bridge_leave(&c2, "b2"),
+            bridge_enter(&c2, "b1"),
+            hangup(&p1, "16"),
+            hangup(&c1, "16"),
+        ],
+        8000,
+    );
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, caller_num, transferred_by, call, .. }] => {
+            assert_eq!(extension, "1002", "1002 now has ACME on the line");
+            assert_eq!(caller_num, "+15551234567", "the card shows the real caller, not 1001");
+            assert_eq!(transferred_by.as_deref(), Some("1001"), "1001 did the transfer");
+            assert_eq!(call, TRUNK.linked, "it is the caller's call");
+        }
+        other => panic!("one popup for the transferred caller expected, got {other:?}"),
+    }
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { call, answered_by, .. }] => {
+            assert_eq!(call, c1.uid, "the consult call is over once 1001 hangs up");
+            assert_eq!(answered_by.as_deref(), Some("1002"), "1002 answered the consult");
+        }
+        other => panic!("the consult call ends exactly once here, got {other:?}"),
+    }
+    let ch = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&c2, "16")], 20_000);
+    assert_eq!(closes(&ch), vec![("1002".into(), CloseReason::Ended, Some("1002".into()))], "the transferred popup closes when the call ends");
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { call, answered_by, record, .. }] => {
+            assert_eq!(call, TRUNK.linked, "the caller's call");
+            assert_eq!(answered_by.as_deref(), Some("1002"), "the caller ended up with 1002");
+            assert_eq!(record.transfers.len(), 1, "one attended transfer");
+            assert_eq!(record.transfers[0].kind, TransferKind::Attended, "attended");
+            assert_eq!(record.transfers[0].by.as_deref(), Some("1001"), "by 1001");
+        }
+        other => panic!("the caller's call ends once, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "all cleaned up");
+}
+
+// ---------------------------------------------------------------- resync
+
+/// `CoreShowChannel` list item for a channel in `state` (5 ringing, 6 up).
+fn listed(c: &Ch, state: &str, app: &str) -> Packet {
+    snapshot(Packet::new().with("Event", "CoreShowChannel").with("ActionID", "resync"), "", c)
+        .with("ChannelState", state)
+        .with("Application", app)
+}
+
+#[test]
+fn reconnect_while_ringing_then_answered_offline_gives_no_duplicate_popup() {
+    let p1 = phone("1001", "1795445000.81", "00000071", TRUNK.linked);
+    let mut t = watching(&["1001"]);
+    let ch = feed(&mut t, &[newchannel(&TRUNK), newchannel(&p1), dial_begin(Some(&TRUNK), &p1, "1001"), ringing(&p1)], 0);
+    assert_eq!(popup_exts(&ch), vec!["1001"], "rings before the disconnect");
+
+    // Still ringing at the first resync: nothing new to say.
+    let again = t.resync(&[listed(&TRUNK, "4", "Dial"), listed(&p1, "5", "AppDial")], 1000);
+    assert!(again.is_empty(), "a call already shown is not shown again: {again:?}");
+
+    // Answered while we were away: the second resync closes the popup as answered.
+    let ch = t.resync(&[listed(&TRUNK, "6", "Dial"), listed(&p1, "6", "AppDial")], 2000);
+    assert!(popups(&ch).is_empty(), "no duplicate popup");
+    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Answered, Some("1001".into()))], "learned the answer at resync");
+
+    let ch = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&p1, "16")], 3000);
+    assert_eq!(ends(&ch).len(), 1, "the end is recorded once");
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "all cleaned up");
+}
+
+#[test]
+fn call_that_ended_while_offline_is_reported_once() {
+    let p1 = phone("1001", "1795445000.91", "00000081", TRUNK.linked);
+    let mut t = watching(&["1001"]);
+    feed(&mut t, &[newchannel(&TRUNK), newchannel(&p1), dial_begin(Some(&TRUNK), &p1, "1001"), ringing(&p1)], 0);
+    let ch = t.resync(&[], 60_000);
+    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Missed, None)], "the popup goes away");
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { ended_offline, missed, record, .. }] => {
+            assert!(*ended_offline, "we only learned of the end at resync");
+            assert!(record.ended_offline, "the record says so too");
+            assert!(*missed, "nobody was seen answering it");
+        }
+        other => panic!("exactly one call_end, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "lost Hangups are garbage-collected at resync");
+    assert!(t.resync(&[], 61_000).is_empty(), "a second resync reports nothing again");
+    assert!(feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 62_000).is_empty(), "late hangups of a collected call say nothing");
+}
+
+#[test]
+fn call_first_seen_at_resync_pops_once() {
+    let p2 = phone("1002", "1795445001.02", "00000091", TRUNK.linked);
+    let mut t = watching(&["1002"]);
+    let list = [listed(&TRUNK, "4", "Dial"), listed(&p2, "5", "AppDial")];
+    let ch = t.resync(&list, 0);
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, caller_num, direction, .. }] => {
+            assert_eq!(extension, "1002", "1002 is ringing");
+            assert_eq!(caller_num, "+15551234567", "the caller comes from the listed origin channel");
+            assert_eq!(*direction, Direction::Inbound, "the origin is a trunk (from-pstn context)");
+        }
+        other => panic!("one popup expected, got {other:?}"),
+    }
+    assert!(t.resync(&list, 1000).is_empty(), "listing the same ringing call again does not pop again");
+}
