@@ -88,9 +88,10 @@ impl EventStream {
         }
     }
 
-    /// How many items are buffered for this subscriber (never more than the
-    /// configured capacity).
-    pub fn buffered(&self) -> usize {
+    /// How many items were published since this subscriber last read,
+    /// counting those it already lost to overflow (only the newest
+    /// `event_capacity` of them are actually held).
+    pub fn unread(&self) -> usize {
         self.rx.len()
     }
 }
