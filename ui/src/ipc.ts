@@ -12,6 +12,7 @@ import type {
   CallRow,
   CardChange,
   Colleague,
+  ConfirmDial,
   ConnectionStatus,
   Contact,
   HistoryQuery,
@@ -30,6 +31,8 @@ export const EVENTS = {
   connection: "ringside://connection",
   presence: "ringside://presence",
   historyChanged: "ringside://history-changed",
+  confirmDial: "ringside://confirm-dial",
+  focusDialer: "ringside://focus-dialer",
 } as const;
 
 interface EventPayloads {
@@ -38,6 +41,8 @@ interface EventPayloads {
   [EVENTS.connection]: ConnectionStatus;
   [EVENTS.presence]: Colleague[];
   [EVENTS.historyChanged]: Record<string, never>;
+  [EVENTS.confirmDial]: ConfirmDial;
+  [EVENTS.focusDialer]: Record<string, never>;
 }
 
 /** Arguments and return type of every command. */

@@ -35,9 +35,8 @@ function startTabs(): void {
 
 async function start(): Promise<void> {
   startTabs();
-  startDialer();
   // Each part reports its own failures in place; one failing must not blank the others.
-  await Promise.allSettled([startStatus(), startBoard(), startHistory(), startContacts(), startSettings()]);
+  await Promise.allSettled([startDialer(), startStatus(), startBoard(), startHistory(), startContacts(), startSettings()]);
   document.body.dataset.ready = "true";
 }
 

@@ -159,6 +159,14 @@ export interface Status {
   extensions: string[];
 }
 
+export type DialSource = "hotkey" | "link" | "tray";
+
+/** `ringside://confirm-dial`: a dial from outside the app that the user must confirm. */
+export interface ConfirmDial {
+  number: string;
+  source: DialSource;
+}
+
 export interface HistoryQuery {
   text?: string;
   outcome?: Outcome;

@@ -219,6 +219,25 @@ test("the dialer refuses an injected AMI string with a clear message and never i
   assert.deepEqual((await invocations(page, "dial")).at(-1), { number: "+15551234567" });
   assert.deepEqual((await invocations(page, "search_contacts")).at(-1), { text: "wile" });
 
+  // A dial from a tel: link or the hotkey waits for a yes, and a no dials nothing.
+  const dialsBefore = (await invocations(page, "dial")).length;
+  await emit(page, "ringside://confirm-dial", { number: "+15557654321", source: "link" });
+  const confirm = page.getByTestId("confirm-dial");
+  await confirm.waitFor();
+  assert.equal(await page.getByTestId("confirm-dial-text").textContent(), "Call +15557654321? It came from a link you opened.");
+  assert.equal((await invocations(page, "dial")).length, dialsBefore, "nothing is dialled before the user confirms");
+  await page.getByTestId("confirm-dial-no").click();
+  assert.equal(await confirm.isVisible(), false);
+  assert.equal((await invocations(page, "dial")).length, dialsBefore, "cancel dials nothing");
+  await emit(page, "ringside://confirm-dial", { number: "+15557654321", source: "hotkey" });
+  await page.getByTestId("confirm-dial-yes").click();
+  assert.deepEqual((await invocations(page, "dial")).at(-1), { number: "+15557654321" });
+
+  // The tray's "Quick dial…" brings the dial box to the keyboard.
+  await page.getByTestId("tab-settings").click();
+  await emit(page, "ringside://focus-dialer", {});
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "dial-input");
+
   // The shell's refusal is shown as its sentence.
   await page.evaluate(() => {
     window.__ringside.responses.dial = { __error: { code: "not_connected", message: "Ringside is not connected to the PBX, so it cannot dial." } };

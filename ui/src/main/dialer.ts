@@ -3,7 +3,8 @@
 // reason and never reaches `dial`.
 
 import { byId, el, outsideText } from "../dom";
-import { command, errorText } from "../ipc";
+import { command, errorText, EVENTS, onEvent } from "../ipc";
+import type { ConfirmDial } from "../types";
 import { checkDialNumber, looksLikeNumber } from "../validate";
 
 const PAD_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
@@ -31,7 +32,32 @@ export async function dialNumber(raw: string, label?: string): Promise<boolean> 
   }
 }
 
-export function startDialer(): void {
+const SOURCE_WORDS: Record<string, string> = {
+  hotkey: "the number you copied",
+  link: "a link you opened",
+  tray: "the tray menu",
+};
+
+/**
+ * A dial that did not start with a click here (hotkey, tel: link, tray) waits
+ * for the user's yes; nothing is dialled on the event alone.
+ */
+function askToDial(request: ConfirmDial): void {
+  const box = byId("confirm-dial");
+  const from = SOURCE_WORDS[request.source] ?? "outside Ringside";
+  byId("confirm-dial-text").textContent = `Call ${request.number}? It came from ${from}.`;
+  box.dataset.number = request.number;
+  box.hidden = false;
+  byId("confirm-dial-yes").focus();
+}
+
+function closeConfirm(): void {
+  const box = byId("confirm-dial");
+  box.hidden = true;
+  delete box.dataset.number;
+}
+
+export async function startDialer(): Promise<void> {
   const form = byId<HTMLFormElement>("dialer");
   const input = byId<HTMLInputElement>("dial-input");
   const matches = byId<HTMLUListElement>("dial-matches");
@@ -58,6 +84,20 @@ export function startDialer(): void {
     }
     input.removeAttribute("aria-invalid");
     void dialNumber(checked.number);
+  });
+
+  byId("confirm-dial-yes").addEventListener("click", () => {
+    const number = byId("confirm-dial").dataset.number;
+    closeConfirm();
+    if (number) void dialNumber(number);
+  });
+  byId("confirm-dial-no").addEventListener("click", () => {
+    closeConfirm();
+    say("Call cancelled.", "ok");
+    input.focus();
+  });
+  byId("confirm-dial").addEventListener("keydown", (e) => {
+    if (e.key === "Escape") byId<HTMLButtonElement>("confirm-dial-no").click();
   });
 
   let searchTimer: number | undefined;
@@ -92,4 +132,13 @@ export function startDialer(): void {
       }
     }, 200);
   });
+
+  await Promise.all([
+    onEvent(EVENTS.confirmDial, askToDial),
+    onEvent(EVENTS.focusDialer, () => {
+      byId<HTMLButtonElement>("tab-calls").click();
+      input.focus();
+      input.select();
+    }),
+  ]);
 }

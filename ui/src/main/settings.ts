@@ -80,7 +80,8 @@ function readForm(): Settings {
     hasSecret,
     extensions: splitList(input("s-extensions").value),
     watchedGroups: splitList(input("s-groups").value),
-    countryCode: input("s-country").value.trim(),
+    // Stored without the +, as the shell's number plan expects ("44", not "+44").
+    countryCode: input("s-country").value.trim().replace(/^\+/, ""),
     trunkPrefix: input("s-trunk").value.trim(),
     crmUrlTemplate: input("s-crm").value.trim(),
     popupPosition: byId<HTMLSelectElement>("s-position").value as PopupPosition,
