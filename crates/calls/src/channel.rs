@@ -213,6 +213,11 @@ impl Classifier {
         self.extensions.contains(endpoint)
     }
 
+    /// True when the endpoint's kind was declared rather than guessed.
+    pub fn is_declared(&self, endpoint: &str) -> bool {
+        self.trunks.contains(endpoint) || self.extensions.contains(endpoint)
+    }
+
     /// Learns from PBX list events: `EndpointList` (PJSIPShowEndpoints; an
     /// endpoint with outbound authentication registers to a provider, so it
     /// is a trunk) and `PeerEntry` (SIPpeers; an all-digit name is a phone).

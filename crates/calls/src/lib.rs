@@ -7,6 +7,7 @@
 
 pub mod channel;
 pub mod number;
+pub mod presence;
 pub mod record;
 pub mod replay;
 pub mod tracker;

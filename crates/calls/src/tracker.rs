@@ -669,7 +669,13 @@ impl CallTracker {
         let cid_num = ev.get(keys.cid_num).unwrap_or("");
         let cid_name = ev.get(keys.cid_name).unwrap_or("");
         let mut kind = self.classifier.classify(&name);
-        if kind == EndpointKind::Unknown && channel::is_trunk_context(context) {
+        // A channel that starts in a trunk context came in on a trunk, even
+        // when its endpoint is all digits (FreePBX `SIP/902422277777`),
+        // unless the PBX or the user said otherwise.
+        if matches!(kind, EndpointKind::Unknown | EndpointKind::Extension)
+            && !self.classifier.is_declared(name.endpoint)
+            && channel::is_trunk_context(context)
+        {
             kind = EndpointKind::Trunk;
         }
         let endpoint: Box<str> = match kind {
@@ -862,7 +868,12 @@ impl CallTracker {
 
         let Some(d) = self.channels.get_mut(dest_uid) else { return };
         d.dialed_by = Some(caller_uid.into());
-        if d.kind == EndpointKind::Unknown && channel::trunk_in_dialstring(dialstring).is_some() {
+        // `908500000000/05346782695` or `5559876543@carrier`: the dial
+        // string names the endpoint as a trunk.
+        if matches!(d.kind, EndpointKind::Unknown | EndpointKind::Extension)
+            && ChannelName::parse(&d.name)
+                .is_some_and(|n| !self.classifier.is_declared(n.endpoint) && channel::trunk_in_dialstring(dialstring) == Some(n.endpoint))
+        {
             d.kind = EndpointKind::Trunk;
         }
         let mut dest_kind = d.kind;

@@ -667,3 +667,27 @@ fn call_first_seen_at_resync_pops_once() {
     }
     assert!(t.resync(&list, 1000).is_empty(), "listing the same ringing call again does not pop again");
 }
+
+#[test]
+fn freepbx_trunks_named_with_digits_are_still_trunks() {
+    // Elastix seed: trunk peers named after their numbers.
+    let inbound = Ch { name: "SIP/902422277777-00000031", uid: "1600000000.31", linked: "", num: "02166311616", cname: "", ctx: "from-trunk-sip-900000000000", exten: "902422277777" };
+    let p2003 = Ch { name: "SIP/2003-0000115b", uid: "1600000000.32", linked: "", num: "2003", cname: "2003", ctx: "from-internal", exten: "" };
+    let mut t = CallTracker::new(TrackerConfig::default());
+    let ch = feed(&mut t, &[newchannel(&inbound), newchannel(&p2003), dial1(&inbound, &p2003, "2003"), ringing(&p2003)], 0);
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, direction, trunk, caller_num, .. }] => {
+            assert_eq!(extension, "2003", "the phone rings");
+            assert_eq!(*direction, Direction::Inbound, "a from-trunk context means a trunk, digits or not");
+            assert_eq!(trunk.as_deref(), Some("902422277777"), "the trunk peer");
+            assert_eq!(caller_num, "02166311616", "the outside caller");
+        }
+        other => panic!("one popup, got {other:?}"),
+    }
+
+    let p5000 = Ch { name: "SIP/5000-00001186", uid: "1600000000.40", linked: "", num: "5000", cname: "5000", ctx: "from-internal", exten: "05346782695" };
+    let out = Ch { name: "SIP/908500000000-00001187", uid: "1600000000.41", linked: "", num: "", cname: "", ctx: "from-trunk", exten: "" };
+    let mut t = CallTracker::new(TrackerConfig::default());
+    let ch = feed(&mut t, &[newchannel(&p5000), newchannel(&out), dial1(&p5000, &out, "SIP/908500000000/05346782695"), ringing(&out)], 0);
+    assert!(popups(&ch).is_empty(), "dialling out through a digit-named trunk is not an incoming call");
+}
