@@ -7,7 +7,7 @@ import "./style.css";
 import { clear, el, outcomeText, outsideText, shortTime } from "./dom";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { TransferPicker } from "./transfer-picker";
-import type { CallerContext, CardChange, CardPopup, CloseReason, Colleague, Transfer } from "./types";
+import type { CallCard, CallerContext, CardChange, CardPopup, CloseReason, Colleague, Transfer } from "./types";
 
 /** How long a card that closed on its own stays up to say why ("Answered by 1002"). */
 const CLOSING_NOTICE_MS = 2500;
@@ -75,6 +75,8 @@ class PopupCard {
   private readonly savedNotes: HTMLUListElement;
   private readonly actionButtons: HTMLButtonElement[] = [];
   private removeTimer: number | undefined;
+  /** Set once the card is on its way out; later changes must not overwrite why. */
+  closing = false;
 
   constructor(readonly popup: CardPopup) {
     this.call = popup.call;
@@ -267,6 +269,8 @@ class PopupCard {
 
   /** Shows why the card is going away, then removes it. */
   closeWith(text: string, state: string): void {
+    if (this.closing) return;
+    this.closing = true;
     this.setStatus(text, state);
     this.endActions();
     this.root.classList.add("closing");
@@ -387,7 +391,7 @@ function applyCardChange(change: CardChange): void {
       for (const card of cardsOf(change.call)) {
         card.refreshRinging();
         card.renderTransfers();
-        if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+        if (!card.closing && live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
       }
       break;
     }
@@ -427,6 +431,44 @@ function applyPresence(list: Colleague[]): void {
   for (const card of cards.values()) card.setColleagues(list);
 }
 
+/**
+ * The window may open (or reload) after a call began ringing, when its popup
+ * event has already gone by: cards for calls ringing at my extensions are
+ * rebuilt from the live calls, and their history is looked up directly.
+ */
+async function restoreRinging(live: CallCard[]): Promise<void> {
+  for (const call of live) {
+    if (call.state !== "ringing") continue;
+    const mine = call.ringing.filter((ext) => myExtensions.has(ext));
+    for (const extension of mine) {
+      applyCardChange({
+        type: "popup",
+        call: call.call,
+        extension,
+        caller_num: call.caller_num,
+        caller_name: call.caller_name,
+        direction: call.direction ?? "inbound",
+        trunk: call.trunk,
+        did: call.did,
+        queue: call.queue,
+        transferred_by: call.transfers.at(-1)?.by ?? null,
+        at_ms: call.started_at_ms,
+      });
+    }
+    if (mine.length > 0) {
+      for (const ext of call.ringing) callInfo(call.call).ringing.add(ext);
+      for (const card of cardsOf(call.call)) card.refreshRinging();
+      if (!callInfo(call.call).context) {
+        try {
+          applyCallerContext(call.call, await command("lookup_caller", { number: call.caller_num }));
+        } catch {
+          // The card is useful without history; the next popup brings it.
+        }
+      }
+    }
+  }
+}
+
 async function start(): Promise<void> {
   refreshEmpty();
   // Listen before asking for anything, so no change is lost in between.
@@ -435,9 +477,14 @@ async function start(): Promise<void> {
     onEvent(EVENTS.callerContext, (e) => applyCallerContext(e.call, e.callerContext)),
     onEvent(EVENTS.presence, applyPresence),
   ]);
-  const [status, presence] = await Promise.allSettled([command("get_status"), command("get_presence")]);
+  const [status, presence, live] = await Promise.allSettled([
+    command("get_status"),
+    command("get_presence"),
+    command("list_live_calls"),
+  ]);
   if (status.status === "fulfilled") myExtensions = new Set(status.value.extensions);
   if (presence.status === "fulfilled") applyPresence(presence.value);
+  if (live.status === "fulfilled") await restoreRinging(live.value);
   document.body.dataset.ready = "true";
 }
 

@@ -32,6 +32,7 @@ function shell(extensions, extra = {}) {
   return {
     get_status: { connection: { state: "connected", message: "Connected to Asterisk 23.4.1" }, demo: false, extensions },
     get_presence: COLLEAGUES,
+    list_live_calls: [],
     ...extra,
   };
 }
@@ -146,18 +147,34 @@ test("ringgroup-answered: three stacked cards; 1001 and 1003 close as answered b
     await emit(page, CARD, { type: "close", call, extension: ext, reason: "answered_elsewhere", answered_by: answeredBy, at_ms: 2 });
   }
   await emit(page, CARD, { type: "close", call, extension: answeredBy, reason: "answered", answered_by: answeredBy, at_ms: 2 });
+  const left = page.locator(`[data-testid="card"][data-extension="${answeredBy}"]`);
+  assert.equal(await left.getByTestId("card-status").textContent(), `Answered by you (${answeredBy})`);
+  assert.equal(await left.getByTestId("ringing-extensions").isVisible(), false, "nothing rings once answered");
   for (const ext of truth.outcome.answered_elsewhere_for) {
     const status = page.locator(`[data-testid="card"][data-extension="${ext}"] [data-testid="card-status"]`);
     assert.equal(await status.textContent(), `Answered by ${answeredBy}`, `${ext} says who answered before closing`);
   }
   await screenshot(page, "popup-ringgroup-answered-elsewhere");
+
+  // The call ends while the others still show why they close; that must not overwrite it.
+  await emit(page, CARD, {
+    type: "call_end",
+    call,
+    answered_by: answeredBy,
+    missed: truth.outcome.missed,
+    answered_elsewhere_for: truth.outcome.answered_elsewhere_for,
+    ended_offline: false,
+  });
+  assert.equal(await left.getByTestId("card-status").textContent(), "Call ended", "the answering card closes with the call's end");
+  for (const ext of truth.outcome.answered_elsewhere_for) {
+    const status = page.locator(`[data-testid="card"][data-extension="${ext}"] [data-testid="card-status"]`);
+    assert.equal(await status.textContent(), `Answered by ${answeredBy}`, "the call's end does not overwrite why it closed");
+  }
   for (const ext of truth.outcome.answered_elsewhere_for) {
     await page.locator(`[data-testid="card"][data-extension="${ext}"]`).waitFor({ state: "detached", timeout: 5000 });
   }
-  assert.equal(await cards.count(), 1, "only the answering extension's card is left");
-  const left = page.locator(`[data-testid="card"][data-extension="${answeredBy}"]`);
-  assert.equal(await left.getByTestId("card-status").textContent(), `Answered by you (${answeredBy})`);
-  assert.equal(await left.getByTestId("ringing-extensions").isVisible(), false, "nothing rings once answered");
+  await left.waitFor({ state: "detached", timeout: 5000 });
+  assert.equal(await cards.count(), 0);
   await assertClean(app);
   await app.context.close();
 });
@@ -348,6 +365,37 @@ test("a transfer shows on the card: history on the old card, 'transferred here' 
   assert.equal(await first.getByTestId("card-status").textContent(), "Transferred");
   await first.waitFor({ state: "detached", timeout: 5000 });
   assert.equal(await second.count(), 1, "the card at the new extension stays");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("a popup window that opens after the call began ringing rebuilds its card from the live calls", async () => {
+  const truth = await fixture("incoming-answered");
+  const [popup] = popupChanges("1700000500.3", truth);
+  const ringing = liveCard(popup, { ringing: ["1001", "1002"], rang: ["1001", "1002"] });
+  const elsewhere = liveCard({ ...popup, call: "other" }, { ringing: ["1004"], rang: ["1004"] });
+  const app = await openApp(
+    browser,
+    server.url,
+    "popup.html",
+    shell(["1001"], {
+      list_live_calls: [ringing, elsewhere],
+      lookup_caller: { contact: { id: 3, name: "Wile E. Coyote", company: "ACME Corp", numbers: [] }, recentCalls: [], callsToday: 2 },
+    }),
+  );
+  const { page } = app;
+  const card = page.getByTestId("card");
+  await card.getByTestId("calls-today").waitFor();
+  assert.equal(await card.count(), 1, "only the call ringing at my extension gets a card");
+  assert.equal(await card.getAttribute("data-call"), popup.call);
+  assert.equal(await card.getByTestId("caller-name").textContent(), "ACME Corp");
+  assert.equal(await card.getByTestId("ringing-extensions").textContent(), "1001, 1002");
+  assert.equal(await card.getByTestId("calls-today").textContent(), "Called 2 times today");
+  assert.deepEqual(await invocations(page, "lookup_caller"), [{ number: "+15551234567" }]);
+
+  // The popup event arriving late is not a second card.
+  await emit(page, CARD, popup);
+  assert.equal(await card.count(), 1);
   await assertClean(app);
   await app.context.close();
 });
