@@ -356,7 +356,8 @@ enum DialEnd {
 
 /// How the talk phase ended.
 enum TalkEnd {
-    HungUp,
+    /// Someone hung up; the leg A was talking to at the end.
+    HungUp(Leg),
     Moved(String),
 }
 
@@ -530,15 +531,14 @@ impl CallRun {
         }
     }
 
-    /// Creates and rings one leg per target.
+    /// Creates and rings one leg per target. As Asterisk's Dial does, all
+    /// channels are created first, then dialled, then they ring.
     fn ring(&mut self, targets: &[String]) -> Vec<Leg> {
         let mut w = lock(&self.w);
-        let dialect = w.dialect;
-        let tech = dialect.tech();
+        let tech = w.dialect.tech();
         let Some(a) = w.chan(&self.a).cloned() else {
             return Vec::new();
         };
-        let mut legs = Vec::new();
         self.last_data = match &self.route {
             Route::Trunk => format!("{tech}/{}@{},60", targets.join("&"), w.trunk),
             Route::Queue(q) => format!("{q},t"),
@@ -551,8 +551,7 @@ impl CallRun {
                     .join("&")
             ),
         };
-        if let Route::Queue(queue) = &self.route {
-            // Queue app on the caller's channel.
+        if let Route::Queue(queue) = self.route.clone() {
             w.set_location(
                 &self.a,
                 "ext-queues",
@@ -560,93 +559,140 @@ impl CallRun {
                 "Queue",
                 &self.last_data.clone(),
             );
-            queue_event(&w, QueueEv::Join, &self.a, None, queue, 1);
-        } else {
-            let ctx = if matches!(self.route, Route::Trunk) {
-                "outbound"
-            } else {
-                "internal"
-            };
-            let exten = targets.first().cloned().unwrap_or_default();
-            w.set_location(&self.a, ctx, &exten, "Dial", &self.last_data.clone());
+            queue_event(&w, QueueEv::Join, &self.a, None, &queue, 1);
+            return targets
+                .iter()
+                .map(|t| self.ring_queue_agent(&mut w, &a, &queue, t))
+                .collect();
         }
-        for t in targets {
-            let leg = match (&self.route, dialect) {
-                (Route::Queue(queue), _) => {
-                    let id = {
-                        // Local channel names carry their own counter.
-                        let n = w.channels().count() as u64 + 0x10;
-                        format!("{n:08x}")
-                    };
-                    let base = format!("Local/{t}@from-queue-{id}");
-                    let ep = format!("{t}@from-queue");
-                    let mk = |w: &mut World, suffix: &str, state| {
-                        w.new_channel(
-                            self.id,
-                            NewChan {
-                                endpoint: &ep,
-                                state,
-                                cid_num: &a.cid_num,
-                                cid_name: &a.cid_name,
-                                context: "from-queue",
-                                exten: t,
-                                linkedid: Some(&a.linkedid),
-                                uniqueid: None,
-                                local_name: Some(&format!("{base};{suffix}")),
-                            },
-                        )
-                    };
-                    let l1 = mk(&mut w, "1", ChanState::Down);
-                    let l2 = mk(&mut w, "2", ChanState::Ring);
-                    let dialstring = format!("{t}@from-queue/n");
-                    w.dial_begin(Some(&self.a), &l1, &dialstring);
-                    queue_event(&w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
-                    let phone = self.new_phone_leg(&mut w, t, &a, &l2);
-                    w.set_state(&l1, ChanState::Ringing);
-                    Leg {
-                        target: t.clone(),
-                        dialled: l1,
-                        local: Some((l2, phone)),
+        let ctx = if matches!(self.route, Route::Trunk) {
+            "outbound"
+        } else {
+            "internal"
+        };
+        let exten = targets.first().cloned().unwrap_or_default();
+        w.set_location(&self.a, ctx, &exten, "Dial", &self.last_data.clone());
+        let trunk = w.trunk.clone();
+        let legs: Vec<Leg> = targets
+            .iter()
+            .map(|t| {
+                let chan = match self.route {
+                    Route::Trunk => self.new_leg(&mut w, &trunk, t, "", "from-trunk", "s", &a),
+                    _ => {
+                        let name = w.ext_name(t);
+                        let context = format!("DLPN_DialPlan{t}");
+                        let exten = if w.dialect == Dialect::Modern {
+                            "s"
+                        } else {
+                            ""
+                        };
+                        let b = self.new_leg(&mut w, t, t, &name, &context, exten, &a);
+                        w.set_location(&b, &context, t, "AppDial", "(Outgoing Line)");
+                        b
                     }
+                };
+                Leg {
+                    target: t.clone(),
+                    dialled: chan,
+                    local: None,
                 }
-                (Route::Trunk, _) => {
-                    let trunk = w.trunk.clone();
-                    let b = w.new_channel(
-                        self.id,
-                        NewChan {
-                            endpoint: &trunk,
-                            state: ChanState::Down,
-                            cid_num: t,
-                            cid_name: "",
-                            context: "from-trunk",
-                            exten: "s",
-                            linkedid: Some(&a.linkedid),
-                            uniqueid: None,
-                            local_name: None,
-                        },
-                    );
-                    w.set_connected(&b, &a.cid_num, &a.cid_name);
-                    w.dial_begin(Some(&self.a), &b, &format!("{t}@{trunk}"));
-                    w.set_state(&b, ChanState::Ringing);
-                    Leg {
-                        target: t.clone(),
-                        dialled: b,
-                        local: None,
-                    }
-                }
-                (Route::Direct, _) => {
-                    let a_name = self.a.clone();
-                    let phone = self.new_phone_leg(&mut w, t, &a, &a_name);
-                    Leg {
-                        target: t.clone(),
-                        dialled: phone,
-                        local: None,
-                    }
-                }
+            })
+            .collect();
+        for l in &legs {
+            let dialstring = if matches!(self.route, Route::Trunk) {
+                format!("{}@{trunk}", l.target)
+            } else {
+                l.target.clone()
             };
-            legs.push(leg);
+            w.dial_begin(Some(&self.a), &l.dialled, &dialstring);
+        }
+        for l in &legs {
+            w.set_state(&l.dialled, ChanState::Ringing);
+        }
+        if let [only] = legs.as_slice() {
+            let name = if matches!(self.route, Route::Trunk) {
+                String::new()
+            } else {
+                w.ext_name(&only.target)
+            };
+            w.set_connected(&self.a, &only.target, &name);
         }
         legs
+    }
+
+    /// A new Down channel on `endpoint`, linked to the caller `a`.
+    #[allow(clippy::too_many_arguments)]
+    fn new_leg(
+        &self,
+        w: &mut World,
+        endpoint: &str,
+        cid_num: &str,
+        cid_name: &str,
+        context: &str,
+        exten: &str,
+        a: &crate::world::Chan,
+    ) -> String {
+        let b = w.new_channel(
+            self.id,
+            NewChan {
+                endpoint,
+                state: ChanState::Down,
+                cid_num,
+                cid_name,
+                context,
+                exten,
+                linkedid: Some(&a.linkedid),
+                uniqueid: None,
+                local_name: None,
+            },
+        );
+        w.set_connected(&b, &a.cid_num, &a.cid_name);
+        b
+    }
+
+    /// Rings one queue agent the FreePBX way: the queue dials
+    /// `Local/<agent>@from-queue-…;1`, whose `;2` half dials the phone.
+    fn ring_queue_agent(
+        &self,
+        w: &mut World,
+        a: &crate::world::Chan,
+        queue: &str,
+        agent: &str,
+    ) -> Leg {
+        // Local channel names carry a counter of their own.
+        let base = format!(
+            "Local/{agent}@from-queue-{:08x}",
+            w.channels().count() as u64 + 0x10
+        );
+        let ep = format!("{agent}@from-queue");
+        let half = |w: &mut World, suffix: &str, state| {
+            w.new_channel(
+                self.id,
+                NewChan {
+                    endpoint: &ep,
+                    state,
+                    cid_num: &a.cid_num,
+                    cid_name: &a.cid_name,
+                    context: "from-queue",
+                    exten: agent,
+                    linkedid: Some(&a.linkedid),
+                    uniqueid: None,
+                    local_name: Some(&format!("{base};{suffix}")),
+                },
+            )
+        };
+        let l1 = half(w, "1", ChanState::Down);
+        let l2 = half(w, "2", ChanState::Ring);
+        w.dial_begin(Some(&self.a), &l1, &format!("{agent}@from-queue/n"));
+        queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
+        let l2_chan = w.chan(&l2).cloned().unwrap_or_else(|| a.clone());
+        let phone = self.new_phone_leg(w, agent, &l2_chan, &l2);
+        w.set_state(&l1, ChanState::Ringing);
+        Leg {
+            target: agent.to_owned(),
+            dialled: l1,
+            local: Some((l2, phone)),
+        }
     }
 
     /// Creates a phone's channel dialled from `from` and makes it ring.
@@ -682,12 +728,11 @@ impl CallRun {
         w.set_location(&b, &context, ext, "AppDial", "(Outgoing Line)");
         w.dial_begin(Some(from), &b, ext);
         w.set_state(&b, ChanState::Ringing);
-        let (n, nm) = (w.ext_name(ext), ext.to_owned());
-        w.set_connected(from, &nm, &n);
         b
     }
 
-    /// `leg` answers; every other ringing leg is cancelled.
+    /// `leg` answers; every other ringing leg is cancelled, in the order
+    /// the captures show for each dialect.
     fn answer(&mut self, leg: &Leg, ringing: &[Leg]) {
         let others: Vec<Leg> = ringing
             .iter()
@@ -695,6 +740,7 @@ impl CallRun {
             .cloned()
             .collect();
         let mut w = lock(&self.w);
+        let modern = w.dialect == Dialect::Modern;
         let phone = leg.phone().to_owned();
         w.set_state(&phone, ChanState::Up);
         if let Some((l2, p)) = &leg.local {
@@ -703,14 +749,29 @@ impl CallRun {
             w.bridge(l2, p);
             w.set_state(&leg.dialled, ChanState::Up);
         }
+        for o in &others {
+            w.dial_end(Some(&self.a), &o.dialled, "CANCEL");
+        }
         w.dial_end(Some(&self.a), &leg.dialled, "ANSWER");
         if self.answered_at.is_none() {
             self.answered_at = Some(w.now().as_secs());
         }
+        if !modern {
+            for o in &others {
+                hang_leg(&mut w, o, 26);
+            }
+        }
+        let name = if matches!(self.route, Route::Trunk) {
+            String::new()
+        } else {
+            w.ext_name(&leg.target)
+        };
+        w.set_connected(&self.a, &leg.target, &name);
         w.set_state(&self.a, ChanState::Up);
-        for o in &others {
-            w.dial_end(Some(&self.a), &o.dialled, "CANCEL");
-            hang_leg(&mut w, o, 26);
+        if modern {
+            for o in &others {
+                hang_leg(&mut w, o, 26);
+            }
         }
         if let Route::Queue(q) = &self.route {
             let q = q.clone();
@@ -763,12 +824,12 @@ impl CallRun {
                         channel: leg.phone().to_owned(),
                         exten,
                     },
-                    None => return TalkEnd::HungUp,
+                    None => return TalkEnd::HungUp(leg.clone()),
                 },
                 Wake::Cmd(cmd) => cmd,
             };
             match cmd {
-                CallCmd::Hangup { .. } => return TalkEnd::HungUp,
+                CallCmd::Hangup { .. } => return TalkEnd::HungUp(leg.clone()),
                 CallCmd::Redirect { exten, .. } => {
                     let mut w = lock(&self.w);
                     w.unbridge(&self.a, &leg.dialled);
@@ -818,7 +879,7 @@ impl CallRun {
             Wake::Cmd(CallCmd::Hangup { channel }) if channel == self.a => {
                 let mut w = lock(&self.w);
                 w.hangup(&c, 16);
-                return Some(TalkEnd::HungUp);
+                return Some(TalkEnd::HungUp(leg.clone()));
             }
             _ => {}
         }
@@ -846,6 +907,7 @@ impl CallRun {
             // The consulted phone is now the caller's peer.
             w.bridge(&self.a, &c);
             self.last_dest_chan = c.clone();
+            self.destination = exten.to_owned();
         }
         let new_leg = Leg {
             target: exten.to_owned(),
@@ -868,12 +930,9 @@ impl CallRun {
                 DialEnd::Answered(leg) => {
                     disposition = "ANSWERED";
                     match self.talk(&leg).await {
-                        TalkEnd::HungUp => {
+                        TalkEnd::HungUp(leg) => {
                             let mut w = lock(&self.w);
-                            w.unbridge(&self.a, &leg.dialled);
-                            self.finish(&mut w, disposition, 16);
-                            self.end_dial_app(&mut w, "ANSWER");
-                            hang_leg(&mut w, &leg, 16);
+                            self.hang_up_answered(&mut w, &leg);
                             break;
                         }
                         TalkEnd::Moved(exten) => {
@@ -894,12 +953,25 @@ impl CallRun {
                         queue_event(&w, QueueEv::Leave, &self.a, None, &q, 1);
                     }
                     self.end_dial_app(&mut w, "CANCEL");
-                    let cause = if w.dialect == Dialect::Modern {
-                        self.missed_cause
+                    if w.dialect == Dialect::Modern {
+                        self.write_cdr(&w, disposition);
+                        w.hangup(&self.a, self.missed_cause);
                     } else {
-                        0
-                    };
-                    self.finish(&mut w, disposition, cause);
+                        // 1.8 writes this Cdr after the caller's Hangup.
+                        let a = w.chan(&self.a).cloned();
+                        w.hangup(&self.a, 0);
+                        if let Some(a) = a {
+                            w.cdr(
+                                &a,
+                                &self.destination,
+                                &self.last_dest_chan,
+                                &self.last_data,
+                                self.start,
+                                None,
+                                disposition,
+                            );
+                        }
+                    }
                     break;
                 }
             }
@@ -920,20 +992,38 @@ impl CallRun {
         self.destination = exten.to_owned();
     }
 
-    /// The caller hangs up; the Cdr is written.
-    fn finish(&self, w: &mut World, disposition: &str, cause: u8) {
-        if let Some(a) = w.chan(&self.a).cloned() {
-            w.cdr(
-                &a,
-                &self.destination,
-                &self.last_dest_chan,
-                &self.last_data,
-                self.start,
-                self.answered_at,
-                disposition,
-            );
+    /// The caller's Cdr, written from its channel (call before its hangup).
+    fn write_cdr(&self, w: &World, disposition: &str) {
+        let Some(a) = w.chan(&self.a).cloned() else {
+            return;
+        };
+        w.cdr(
+            &a,
+            &self.destination,
+            &self.last_dest_chan,
+            &self.last_data,
+            self.start,
+            self.answered_at,
+            disposition,
+        );
+    }
+
+    /// The caller hangs up an answered call, in each dialect's order
+    /// (incoming-answered.ami for 12+, ami-1.3/incoming-answered.ami for 1.8).
+    fn hang_up_answered(&self, w: &mut World, leg: &Leg) {
+        if w.dialect == Dialect::Modern {
+            w.leave_bridge(&self.a);
+            self.write_cdr(w, "ANSWERED");
+            w.leave_bridge(&leg.dialled);
+            w.hangup(&self.a, 16);
+            hang_leg(w, leg, 16);
+        } else {
+            w.unbridge(&self.a, &leg.dialled);
+            self.write_cdr(w, "ANSWERED");
+            hang_leg(w, leg, 16);
+            self.end_dial_app(w, "ANSWER");
+            w.hangup(&self.a, 16);
         }
-        w.hangup(&self.a, cause);
     }
 }
 

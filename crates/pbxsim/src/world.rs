@@ -560,46 +560,71 @@ impl World {
 
     /// Takes two bridged channels out of their bridge and destroys it.
     pub fn unbridge(&mut self, a: &str, b: &str) {
-        let (Some(ca), Some(cb)) = (self.chan(a).cloned(), self.chan(b).cloned()) else {
+        self.leave_bridge(a);
+        self.leave_bridge(b);
+    }
+
+    /// One channel leaves its bridge (`BridgeLeave`, and `BridgeDestroy`
+    /// when it was the last one). On 1.8 the first leave unlinks the pair.
+    pub fn leave_bridge(&mut self, name: &str) {
+        let Some(c) = self.chan(name).cloned() else {
             return;
         };
-        let Some(id) = ca.bridge.clone() else { return };
+        let Some(id) = c.bridge.clone() else { return };
+        let peers: Vec<Chan> = self
+            .chans
+            .values()
+            .filter(|x| x.name != name && x.bridge.as_deref() == Some(&id))
+            .cloned()
+            .collect();
         match self.dialect {
             Dialect::Modern => {
-                for (n, c) in [(1, &ca), (0, &cb)] {
+                let mut p = Packet::new()
+                    .with("Event", "BridgeLeave")
+                    .with("Privilege", "call,all");
+                push_bridge(&mut p, &id, "native_rtp", peers.len());
+                self.chan_fields(&mut p, &c, "");
+                self.emit(&p);
+                if peers.is_empty() {
                     let mut p = Packet::new()
-                        .with("Event", "BridgeLeave")
+                        .with("Event", "BridgeDestroy")
                         .with("Privilege", "call,all");
-                    p.push("BridgeUniqueid", &id);
-                    p.push("BridgeType", "basic");
-                    p.push("BridgeTechnology", "native_rtp");
-                    p.push("BridgeCreator", "<unknown>");
-                    p.push("BridgeName", "<unknown>");
-                    p.push("BridgeNumChannels", n.to_string());
-                    p.push("BridgeVideoSourceMode", "none");
-                    self.chan_fields(&mut p, c, "");
+                    push_bridge(&mut p, &id, "native_rtp", 0);
                     self.emit(&p);
                 }
-                self.emit(
-                    &Packet::new()
-                        .with("Event", "BridgeDestroy")
-                        .with("Privilege", "call,all")
-                        .with("BridgeUniqueid", &id)
-                        .with("BridgeType", "basic")
-                        .with("BridgeTechnology", "native_rtp")
-                        .with("BridgeCreator", "<unknown>")
-                        .with("BridgeName", "<unknown>")
-                        .with("BridgeNumChannels", "0")
-                        .with("BridgeVideoSourceMode", "none"),
-                );
             }
-            Dialect::Ami11 => self.emit(&bridge_11("Unlink", &ca, &cb)),
-        }
-        for n in [a, b] {
-            if let Some(c) = self.chan_mut(n) {
-                c.bridge = None;
+            Dialect::Ami11 => {
+                if let Some(peer) = peers.first() {
+                    // 1.8 names the channels in the order they were linked.
+                    let (one, two) = if peer.created <= c.created && self.is_older(&peer.name, name)
+                    {
+                        (peer, &c)
+                    } else {
+                        (&c, peer)
+                    };
+                    self.emit(&bridge_11("Unlink", one, two));
+                }
+                for p in &peers {
+                    if let Some(x) = self.chan_mut(&p.name) {
+                        x.bridge = None;
+                    }
+                }
             }
         }
+        if let Some(x) = self.chan_mut(name) {
+            x.bridge = None;
+        }
+    }
+
+    /// True when channel `a` was created before channel `b`.
+    fn is_older(&self, a: &str, b: &str) -> bool {
+        let key = |n: &str| {
+            self.chans
+                .iter()
+                .find(|(_, c)| c.name == n)
+                .map(|(k, _)| *k)
+        };
+        key(a) < key(b)
     }
 
     /// Puts a channel on hold or takes it off (`Hold`/`Unhold` on 12+,
@@ -801,6 +826,16 @@ impl World {
     pub fn hint_context(&self) -> &'static str {
         "internal"
     }
+}
+
+fn push_bridge(p: &mut Packet, id: &str, tech: &str, n: usize) {
+    p.push("BridgeUniqueid", id);
+    p.push("BridgeType", "basic");
+    p.push("BridgeTechnology", tech);
+    p.push("BridgeCreator", "<unknown>");
+    p.push("BridgeName", "<unknown>");
+    p.push("BridgeNumChannels", n.to_string());
+    p.push("BridgeVideoSourceMode", "none");
 }
 
 fn extend(p: &mut Packet, other: &Packet) {

@@ -14,17 +14,47 @@ async fn md5_login_is_accepted_after_the_modern_banner() {
     let sim = PbxSim::start(SimConfig::default()).await.expect("starts");
     let mut c = connect(sim.addr()).await;
     let banner = c.banner.clone().expect("a banner comes first");
-    assert_eq!(banner.raw, "Asterisk Call Manager/12.0.0", "what Asterisk 23 really sends");
+    assert_eq!(
+        banner.raw, "Asterisk Call Manager/12.0.0",
+        "what Asterisk 23 really sends"
+    );
     let r = c.login_md5("ringside", "ringside-secret").await;
-    assert_eq!(r.response(), Some("Success"), "md5(challenge+secret) is the right key: {r:?}");
-    assert_eq!(r.get("Message"), Some("Authentication accepted"), "Asterisk's wording");
+    assert_eq!(
+        r.response(),
+        Some("Success"),
+        "md5(challenge+secret) is the right key: {r:?}"
+    );
+    assert_eq!(
+        r.get("Message"),
+        Some("Authentication accepted"),
+        "Asterisk's wording"
+    );
     let booted = c.next().await.expect("an event follows the login");
-    assert_eq!(booted.event(), Some("FullyBooted"), "Asterisk greets logged-in clients with FullyBooted");
+    assert_eq!(
+        booted.event(),
+        Some("FullyBooted"),
+        "Asterisk greets logged-in clients with FullyBooted"
+    );
     let ping = c.ask(Packet::action("Ping"), "p1").await;
-    assert_eq!(ping.get("Ping"), Some("Pong"), "Ping answered as in actions.ami: {ping:?}");
-    assert!(ping.get("Timestamp").is_some_and(|t| t.contains('.')), "Ping carries a secs.micros Timestamp");
-    let logins: Vec<_> = sim.received().into_iter().filter(|p| p.is("Action", "Login")).collect();
-    assert_eq!(logins.len(), 1, "the simulator records the login it received");
+    assert_eq!(
+        ping.get("Ping"),
+        Some("Pong"),
+        "Ping answered as in actions.ami: {ping:?}"
+    );
+    assert!(
+        ping.get("Timestamp").is_some_and(|t| t.contains('.')),
+        "Ping carries a secs.micros Timestamp"
+    );
+    let logins: Vec<_> = sim
+        .received()
+        .into_iter()
+        .filter(|p| p.is("Action", "Login"))
+        .collect();
+    assert_eq!(
+        logins.len(),
+        1,
+        "the simulator records the login it received"
+    );
     assert!(logins[0].get("Key").is_some(), "recorded with its key");
 }
 
@@ -38,9 +68,21 @@ async fn wrong_secret_is_answered_like_the_capture_and_closed() {
     let sent = decode_actions("ami/login-failed.sent");
     c.send(sent[0].clone()).await;
     let r = c.response("1").await;
-    let fields = |p: &Packet| p.fields().iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
-    assert_eq!(fields(&r), fields(real), "same fields in the same order as the real PBX");
-    assert!(c.next().await.is_none(), "Asterisk closes the session after a failed login");
+    let fields = |p: &Packet| {
+        p.fields()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields(&r),
+        fields(real),
+        "same fields in the same order as the real PBX"
+    );
+    assert!(
+        c.next().await.is_none(),
+        "Asterisk closes the session after a failed login"
+    );
 }
 
 #[tokio::test]
@@ -48,38 +90,64 @@ async fn wrong_md5_key_and_unknown_user_fail() {
     let sim = PbxSim::start(SimConfig::default()).await.expect("starts");
     let mut c = connect(sim.addr()).await;
     let r = c.login_md5("ringside", "not-the-secret").await;
-    assert_eq!(r.get("Message"), Some("Authentication failed"), "a key from the wrong secret fails");
+    assert_eq!(
+        r.get("Message"),
+        Some("Authentication failed"),
+        "a key from the wrong secret fails"
+    );
     let mut c = connect(sim.addr()).await;
     let r = c.login_plain("nobody", "ringside-secret").await;
-    assert_eq!(r.get("Message"), Some("Authentication failed"), "an unknown user fails the same way");
+    assert_eq!(
+        r.get("Message"),
+        Some("Authentication failed"),
+        "an unknown user fails the same way"
+    );
 }
 
 #[tokio::test]
 async fn not_permitted_user_is_refused_even_with_the_right_secret() {
     let config = SimConfig {
-        users: vec![SimUser { name: "ringside".into(), secret: "ringside-secret".into(), permitted: false }],
+        users: vec![SimUser {
+            name: "ringside".into(),
+            secret: "ringside-secret".into(),
+            permitted: false,
+        }],
         ..SimConfig::default()
     };
     let sim = PbxSim::start(config).await.expect("starts");
     let mut c = connect(sim.addr()).await;
     let r = c.login_md5("ringside", "ringside-secret").await;
     assert_eq!(r.response(), Some("Error"), "an ACL refusal is an error");
-    assert_eq!(r.get("Message"), Some("Authentication failed"), "Asterisk does not say why");
+    assert_eq!(
+        r.get("Message"),
+        Some("Authentication failed"),
+        "Asterisk does not say why"
+    );
     assert!(c.next().await.is_none(), "and closes the session");
 }
 
 #[tokio::test]
 async fn permit_list_close_after_banner() {
-    let sim = PbxSim::start(SimConfig { fault: Some(Fault::CloseAfterBanner), ..SimConfig::default() })
-        .await
-        .expect("starts");
+    let sim = PbxSim::start(SimConfig {
+        fault: Some(Fault::CloseAfterBanner),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
     let mut c = connect(sim.addr()).await;
     assert!(c.banner.is_some(), "the banner still comes");
-    assert!(c.frame().await.is_none(), "then the connection closes without an answer");
+    assert!(
+        c.frame().await.is_none(),
+        "then the connection closes without an answer"
+    );
     sim.heal();
     let mut c = connect(sim.addr()).await;
     let r = c.login_md5("ringside", "ringside-secret").await;
-    assert_eq!(r.response(), Some("Success"), "after heal() logins work again");
+    assert_eq!(
+        r.response(),
+        Some("Success"),
+        "after heal() logins work again"
+    );
 }
 
 #[tokio::test]
@@ -87,27 +155,62 @@ async fn actions_before_login_are_denied() {
     let sim = PbxSim::start(SimConfig::default()).await.expect("starts");
     let mut c = connect(sim.addr()).await;
     let r = c.ask(Packet::action("Ping"), "early").await;
-    assert_eq!((r.response(), r.get("Message")), (Some("Error"), Some("Permission denied")), "as manager.c answers");
+    assert_eq!(
+        (r.response(), r.get("Message")),
+        (Some("Error"), Some("Permission denied")),
+        "as manager.c answers"
+    );
     let r = c.ask(Packet::new().with("Foo", "bar"), "noaction").await;
-    assert_eq!(r.get("Message"), Some("Missing action in request"), "a packet without Action");
-    let r = c.ask(Packet::action("Challenge").with("AuthType", "plain"), "ch").await;
-    assert_eq!(r.get("Message"), Some("Must specify AuthType"), "only MD5 challenges exist");
+    assert_eq!(
+        r.get("Message"),
+        Some("Missing action in request"),
+        "a packet without Action"
+    );
+    let r = c
+        .ask(Packet::action("Challenge").with("AuthType", "plain"), "ch")
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Must specify AuthType"),
+        "only MD5 challenges exist"
+    );
     let r = c.login_plain("ringside", "ringside-secret").await;
     assert_eq!(r.response(), Some("Success"), "the session is still usable");
 }
 
 #[tokio::test]
 async fn ami11_banner_and_refused_logins() {
-    let sim = PbxSim::start(SimConfig::dialect(Dialect::Ami11)).await.expect("starts");
+    let sim = PbxSim::start(SimConfig::dialect(Dialect::Ami11))
+        .await
+        .expect("starts");
     let mut c = connect(sim.addr()).await;
-    assert_eq!(c.banner.as_ref().map(|b| b.raw.as_str()), Some("Asterisk Call Manager/1.1"), "MyPBX's banner");
+    assert_eq!(
+        c.banner.as_ref().map(|b| b.raw.as_str()),
+        Some("Asterisk Call Manager/1.1"),
+        "MyPBX's banner"
+    );
     let r = c.login_plain("ringside", "ringside-secret").await;
-    assert_eq!(r.response(), Some("Success"), "plain login as in the MyPBX guide");
+    assert_eq!(
+        r.response(),
+        Some("Success"),
+        "plain login as in the MyPBX guide"
+    );
     sim.inject(Fault::RefuseLogins);
     let mut c2 = connect(sim.addr()).await;
     let r = c2.login_md5("ringside", "ringside-secret").await;
-    assert_eq!(r.get("Message"), Some("Authentication failed"), "a revoked secret fails");
+    assert_eq!(
+        r.get("Message"),
+        Some("Authentication failed"),
+        "a revoked secret fails"
+    );
     let ping = c.ask(Packet::action("Ping"), "still").await;
-    assert_eq!(ping.get("Ping"), Some("Pong"), "sessions already logged in stay");
-    assert!(sim.wait_logged_in(1, Duration::from_secs(1)).await, "one session counted as logged in");
+    assert_eq!(
+        ping.get("Ping"),
+        Some("Pong"),
+        "sessions already logged in stay"
+    );
+    assert!(
+        sim.wait_logged_in(1, Duration::from_secs(1)).await,
+        "one session counted as logged in"
+    );
 }

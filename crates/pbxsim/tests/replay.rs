@@ -34,8 +34,16 @@ fn counts(events: &[Packet]) -> BTreeMap<String, usize> {
 async fn start(name: &str, pace: Pace) -> (ringside_pbxsim::SimHandle, usize) {
     let capture = Arc::new(Capture::load(fixture(name)).expect("capture loads"));
     let n = capture.packet_count();
-    let replay = Replay { pace, ..Replay::new(capture) };
-    let sim = PbxSim::start(SimConfig { replay: Some(replay), ..SimConfig::default() }).await.expect("starts");
+    let replay = Replay {
+        pace,
+        ..Replay::new(capture)
+    };
+    let sim = PbxSim::start(SimConfig {
+        replay: Some(replay),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
     (sim, n)
 }
 
@@ -43,27 +51,64 @@ async fn start(name: &str, pace: Pace) -> (ringside_pbxsim::SimHandle, usize) {
 async fn incoming_answered_replays_exactly_the_post_login_events() {
     let (sim, n) = start("ami/incoming-answered.ami", Pace::AsFastAsPossible).await;
     let expected = capture_counts("ami/incoming-answered.ami");
-    assert_eq!(n, expected.values().sum::<usize>(), "the replay holds every unsolicited event and nothing else");
+    assert_eq!(
+        n,
+        expected.values().sum::<usize>(),
+        "the replay holds every unsolicited event and nothing else"
+    );
     let mut c = connect(sim.addr()).await;
-    assert_eq!(c.banner.as_ref().map(|b| b.raw.as_str()), Some("Asterisk Call Manager/12.0.0"), "capture's banner");
+    assert_eq!(
+        c.banner.as_ref().map(|b| b.raw.as_str()),
+        Some("Asterisk Call Manager/12.0.0"),
+        "capture's banner"
+    );
     let r = c.login_md5("ringside", "ringside-secret").await;
-    assert_eq!(r.response(), Some("Success"), "the real client's login is answered freshly");
+    assert_eq!(
+        r.response(),
+        Some("Success"),
+        "the real client's login is answered freshly"
+    );
     let mut events = std::mem::take(&mut c.events);
     while events.len() < n {
-        events.push(c.next().await.expect("the replay is complete before anything else happens"));
+        events.push(
+            c.next()
+                .await
+                .expect("the replay is complete before anything else happens"),
+        );
     }
-    assert_eq!(counts(&events), expected, "same events, same number of each, as in the capture");
-    assert!(events.iter().all(|e| e.response().is_none()), "no recorded response leaks into the replay");
-    let popup = events.iter().find(|e| e.is("Event", "DialBegin")).expect("the capture rings 1001");
-    assert_eq!(popup.get("CallerIDName"), Some("ACME Corp"), "bytes are replayed as recorded");
+    assert_eq!(
+        counts(&events),
+        expected,
+        "same events, same number of each, as in the capture"
+    );
+    assert!(
+        events.iter().all(|e| e.response().is_none()),
+        "no recorded response leaks into the replay"
+    );
+    let popup = events
+        .iter()
+        .find(|e| e.is("Event", "DialBegin"))
+        .expect("the capture rings 1001");
+    assert_eq!(
+        popup.get("CallerIDName"),
+        Some("ACME Corp"),
+        "bytes are replayed as recorded"
+    );
     let ping = c.ask(Packet::action("Ping"), "after").await;
-    assert_eq!(ping.get("Ping"), Some("Pong"), "the session lives on after the replay");
+    assert_eq!(
+        ping.get("Ping"),
+        Some("Pong"),
+        "the session lives on after the replay"
+    );
 }
 
 #[tokio::test]
 async fn busy_hour_gz_streams_every_event() {
     let (sim, n) = start("ami/busy-hour.ami.gz", Pace::AsFastAsPossible).await;
-    assert!(n > 30_000, "the busy hour has about 31,800 events, found {n}");
+    assert!(
+        n > 30_000,
+        "the busy hour has about 31,800 events, found {n}"
+    );
     let mut c = connect(sim.addr()).await;
     c.login_md5("ringside", "ringside-secret").await;
     let mut seen = c.events.len();
@@ -72,8 +117,16 @@ async fn busy_hour_gz_streams_every_event() {
         seen += 1;
     }
     let ping = c.ask(Packet::action("Ping"), "end").await;
-    assert_eq!(ping.get("Ping"), Some("Pong"), "nothing beyond the capture's events came before the Ping answer");
-    assert!(c.events.is_empty(), "exactly the capture's events, none extra: {:?}", c.events.first());
+    assert_eq!(
+        ping.get("Ping"),
+        Some("Pong"),
+        "nothing beyond the capture's events came before the Ping answer"
+    );
+    assert!(
+        c.events.is_empty(),
+        "exactly the capture's events, none extra: {:?}",
+        c.events.first()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -86,14 +139,24 @@ async fn paced_replay_takes_its_time_and_answers_ping_meanwhile() {
     let first = c.next().await.expect("a first event");
     assert!(first.event().is_some(), "replay sends events");
     let ping = c.ask(Packet::action("Ping"), "mid").await;
-    assert_eq!(ping.get("Ping"), Some("Pong"), "actions are answered during a replay");
+    assert_eq!(
+        ping.get("Ping"),
+        Some("Pong"),
+        "actions are answered during a replay"
+    );
     let before_ping = c.events.len() + 1;
-    assert!(before_ping < n, "the Ping was answered before the replay ended ({before_ping} of {n})");
+    assert!(
+        before_ping < n,
+        "the Ping was answered before the replay ended ({before_ping} of {n})"
+    );
     let mut seen = before_ping;
     while seen < n {
         c.next().await.expect("the rest of the replay");
         seen += 1;
     }
     let took = started.elapsed();
-    assert!(took >= delay * n as u32, "{n} packets at {delay:?} each cannot take only {took:?}");
+    assert!(
+        took >= delay * n as u32,
+        "{n} packets at {delay:?} each cannot take only {took:?}"
+    );
 }

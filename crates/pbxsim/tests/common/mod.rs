@@ -20,13 +20,16 @@ pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The repo's copy of the captures.
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
 }
 
 /// Decodes every packet of a capture file with the client codec.
 pub fn decode_file(name: &str) -> Vec<Packet> {
     use tokio_util::codec::Decoder;
-    let mut buf = bytes::BytesMut::from(&std::fs::read(fixture(name)).expect("fixture readable")[..]);
+    let mut buf =
+        bytes::BytesMut::from(&std::fs::read(fixture(name)).expect("fixture readable")[..]);
     let mut codec = AmiCodec::client();
     let mut out = Vec::new();
     while let Some(f) = codec.decode_eof(&mut buf).expect("fixtures decode") {
@@ -40,7 +43,8 @@ pub fn decode_file(name: &str) -> Vec<Packet> {
 /// Decodes a `.sent` file (the recording client's actions).
 pub fn decode_actions(name: &str) -> Vec<Packet> {
     use tokio_util::codec::Decoder;
-    let mut buf = bytes::BytesMut::from(&std::fs::read(fixture(name)).expect("fixture readable")[..]);
+    let mut buf =
+        bytes::BytesMut::from(&std::fs::read(fixture(name)).expect("fixture readable")[..]);
     let mut codec = AmiCodec::server();
     let mut out = Vec::new();
     while let Some(f) = codec.decode_eof(&mut buf).expect(".sent files decode") {
@@ -59,7 +63,9 @@ pub struct RawClient<S> {
 }
 
 pub async fn connect(addr: SocketAddr) -> RawClient<TcpStream> {
-    let tcp = TcpStream::connect(addr).await.expect("simulator accepts connections");
+    let tcp = TcpStream::connect(addr)
+        .await
+        .expect("simulator accepts connections");
     RawClient::over(tcp).await
 }
 
@@ -70,7 +76,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
             Ok(Some(Ok(Frame::Banner(b)))) => Some(b),
             _ => None,
         };
-        Self { framed, banner, events: Vec::new() }
+        Self {
+            framed,
+            banner,
+            events: Vec::new(),
+        }
     }
 
     pub async fn send(&mut self, p: Packet) {
@@ -99,7 +109,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
     /// Reads until the response carrying `id`, keeping events aside.
     pub async fn response(&mut self, id: &str) -> Packet {
         loop {
-            let p = self.next().await.expect("connection stays open until the response");
+            let p = self
+                .next()
+                .await
+                .expect("connection stays open until the response");
             if p.response().is_some() && p.action_id() == Some(id) {
                 return p;
             }
@@ -132,7 +145,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
 
     /// Challenge + MD5 login, as the captures do.
     pub async fn login_md5(&mut self, user: &str, secret: &str) -> Packet {
-        let ch = self.ask(Packet::action("Challenge").with("AuthType", "MD5"), "1").await;
+        let ch = self
+            .ask(Packet::action("Challenge").with("AuthType", "MD5"), "1")
+            .await;
         let challenge = ch.get("Challenge").expect("challenge answered").to_owned();
         let key = hex::encode(Md5::digest(format!("{challenge}{secret}").as_bytes()));
         let login = Packet::action("Login")
@@ -144,7 +159,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
     }
 
     pub async fn login_plain(&mut self, user: &str, secret: &str) -> Packet {
-        self.ask(Packet::action("Login").with("Username", user).with("Secret", secret), "2").await
+        self.ask(
+            Packet::action("Login")
+                .with("Username", user)
+                .with("Secret", secret),
+            "2",
+        )
+        .await
     }
 
     /// Collects events until one matches `stop` (included).
