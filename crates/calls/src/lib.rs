@@ -5,9 +5,11 @@
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
 
+pub mod actions;
 pub mod channel;
 pub mod number;
 pub mod presence;
+pub mod profile;
 pub mod record;
 pub mod replay;
 pub mod tracker;

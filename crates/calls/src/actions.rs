@@ -1,0 +1,508 @@
+//! Typed PBX actions: click-to-dial, blind and attended transfer (and its
+//! cancel), hangup, park. Each builder validates every field and returns a
+//! ready [`Packet`], or a typed [`ActionError`] before any byte could be
+//! sent: numbers and extensions may hold only `0-9 * # +` (letters only
+//! where the [`Profile`] allows), contexts and channel names only their own
+//! safe characters, so no `\r\n`, NUL or smuggled `Action:` ever reaches the
+//! PBX.
+//!
+//! The builders are pure. The `send_*` functions at the end are the thin
+//! async glue to a [`ringside_ami::Client`] that DESIGN.md allows here.
+
+use std::time::Duration;
+
+use ringside_ami::{Client, Packet, SessionEvent};
+
+use crate::channel::ChannelName;
+use crate::profile::{BlindTransferMethod, Profile};
+use crate::tracker::Dialect;
+
+/// Longest number or extension accepted.
+pub const MAX_NUMBER_LEN: usize = 40;
+
+/// Why an action was refused or failed. The message is written for the
+/// person at the phone.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ActionError {
+    /// A number or extension held something other than dialable characters.
+    #[error("{field} '{shown}' is not a number that can be dialled: use only digits, *, # and +")]
+    NotDialable {
+        /// Which field (`number`, `extension`, `target`).
+        field: &'static str,
+        /// The value with control characters made visible.
+        shown: String,
+    },
+    /// A field was empty.
+    #[error("the {field} is empty")]
+    Empty {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A context, channel, caller-ID name or id held characters it must not.
+    #[error("{field} '{shown}' contains characters that are not allowed there")]
+    BadField {
+        /// Which field.
+        field: &'static str,
+        /// The value with control characters made visible.
+        shown: String,
+    },
+    /// This PBX profile has no such action.
+    #[error("this PBX does not support {action}")]
+    Unsupported {
+        /// The action people asked for.
+        action: &'static str,
+    },
+    /// The PBX refused or the connection failed.
+    #[error("{0}")]
+    Pbx(String),
+    /// The phone (or the number) did not answer a click-to-dial.
+    #[error("click-to-dial failed: {0}")]
+    DialFailed(DialFailure),
+}
+
+/// Why a click-to-dial failed, from OriginateResponse's `Reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DialFailure {
+    /// Reason 0: no such extension or number, or the channel could not be made.
+    NoSuchExtension,
+    /// Reason 1: hung up before answering.
+    HungUp,
+    /// Reason 3: the phone rang and nobody answered.
+    NoAnswer,
+    /// Reason 5: busy.
+    Busy,
+    /// Reason 8: congestion (no free line).
+    Congestion,
+    /// Another reason code.
+    Other(i32),
+    /// No OriginateResponse arrived in time.
+    NoResult,
+}
+
+impl std::fmt::Display for DialFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoSuchExtension => f.write_str("no such extension or number"),
+            Self::HungUp => f.write_str("the phone hung up"),
+            Self::NoAnswer => f.write_str("your phone did not answer"),
+            Self::Busy => f.write_str("the line is busy"),
+            Self::Congestion => f.write_str("no free line (congestion)"),
+            Self::Other(c) => write!(f, "the PBX gave reason {c}"),
+            Self::NoResult => f.write_str("the PBX did not say whether the call started"),
+        }
+    }
+}
+
+impl DialFailure {
+    /// From OriginateResponse `Reason`.
+    pub fn from_reason(code: i32) -> Self {
+        match code {
+            0 => Self::NoSuchExtension,
+            1 => Self::HungUp,
+            3 => Self::NoAnswer,
+            5 => Self::Busy,
+            8 => Self::Congestion,
+            c => Self::Other(c),
+        }
+    }
+}
+
+impl From<ringside_ami::Error> for ActionError {
+    fn from(e: ringside_ami::Error) -> Self {
+        Self::Pbx(e.to_string())
+    }
+}
+
+/// Result of this module.
+pub type Result<T> = std::result::Result<T, ActionError>;
+
+/// Shows control characters in a refused value instead of printing them.
+fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(60).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+/// Checks a number or extension: `0-9 * # +`, letters only when the
+/// profile allows them; a leading `+` only.
+pub fn dialable(field: &'static str, value: &str, profile: &Profile) -> Result<String> {
+    if value.is_empty() {
+        return Err(ActionError::Empty { field });
+    }
+    let ok = value.len() <= MAX_NUMBER_LEN
+        && value.char_indices().all(|(i, c)| {
+            c.is_ascii_digit() || c == '*' || c == '#' || (c == '+' && i == 0) || (profile.letters_allowed && c.is_ascii_alphabetic())
+        })
+        && value != "+";
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ActionError::NotDialable { field, shown: shown(value) })
+    }
+}
+
+/// Checks a dialplan context name (`DLPN_DialPlan1000`, `from-internal`).
+pub fn context_name(value: &str) -> Result<String> {
+    safe(value, "context", 80, |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Checks a channel name as the PBX gave it (`PJSIP/carrier-0000000e`).
+pub fn channel_name(value: &str) -> Result<String> {
+    let v = safe(value, "channel", 120, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '@' | ';' | '+' | '*' | '#')
+    })?;
+    if ChannelName::parse(&v).is_none() {
+        return Err(ActionError::BadField { field: "channel", shown: shown(value) });
+    }
+    Ok(v)
+}
+
+/// Checks a caller-ID name: any text (Unicode welcome) without line breaks,
+/// NUL, quotes or angle brackets, which would break `"Name" <num>`.
+pub fn caller_name(value: &str) -> Result<String> {
+    safe(value, "caller ID name", 80, |c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+}
+
+fn id(value: &str, field: &'static str) -> Result<String> {
+    safe(value, field, 64, |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn safe(value: &str, field: &'static str, max: usize, ok: impl Fn(char) -> bool) -> Result<String> {
+    if value.is_empty() {
+        return Err(ActionError::Empty { field });
+    }
+    if value.chars().count() > max || !value.chars().all(ok) {
+        return Err(ActionError::BadField { field, shown: shown(value) });
+    }
+    Ok(value.to_owned())
+}
+
+/// A click-to-dial request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialRequest {
+    /// The user's own extension (its phone rings first).
+    pub extension: String,
+    /// The number to call.
+    pub number: String,
+    /// The user's name for the CallerID her phone shows.
+    pub caller_name: Option<String>,
+    /// Preset channel id, so the tracker and the OriginateResponse can be
+    /// matched to this click (`ringside-c2d-1`).
+    pub channel_id: String,
+    /// Override of the profile's originate context.
+    pub context: Option<String>,
+}
+
+/// Builds the click-to-dial `Originate`, as in the Yeastar guide:
+/// the user's phone (`PJSIP/1000`) rings first in context
+/// `DLPN_DialPlan1000`, then `Exten` is dialled; `Async: true`; a preset
+/// `ChannelId` (AMI 2+ only); the user's own CallerID.
+///
+/// ```
+/// use ringside_calls::actions::{click_to_dial, DialRequest};
+/// use ringside_calls::profile::{PbxKind, Profile};
+/// use ringside_calls::tracker::Dialect;
+/// let req = DialRequest { extension: "1000".into(), number: "1002".into(), caller_name: None,
+///     channel_id: "ringside-c2d-1".into(), context: None };
+/// let p = click_to_dial(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &req).unwrap();
+/// assert_eq!(p.get("Context"), Some("DLPN_DialPlan1000"));
+/// assert!(click_to_dial(&Profile::of(PbxKind::YeastarS), Dialect::Ami2,
+///     &DialRequest { number: "1002\r\nAction: Hangup".into(), ..req }).is_err());
+/// ```
+pub fn click_to_dial(profile: &Profile, dialect: Dialect, req: &DialRequest) -> Result<Packet> {
+    let ext = dialable("extension", &req.extension, profile)?;
+    let number = dialable("number", &req.number, profile)?;
+    let context = match &req.context {
+        Some(c) => context_name(c)?,
+        None => context_name(&profile.originate_context_for(&ext))?,
+    };
+    let channel_id = id(&req.channel_id, "channel id")?;
+    let caller_id = match &req.caller_name {
+        Some(n) if !n.is_empty() => format!("\"{}\" <{ext}>", caller_name(n)?),
+        _ => ext.clone(),
+    };
+    let mut p = Packet::action("Originate")
+        .with("Channel", profile.device_for(&ext))
+        .with("Context", context)
+        .with("Exten", number)
+        .with("Priority", "1")
+        .with("Timeout", "30000")
+        .with("CallerID", caller_id)
+        .with("Async", "true");
+    if dialect != Dialect::Ami1 {
+        p = p.with("ChannelId", channel_id.clone()).with("OtherChannelId", format!("{channel_id}b"));
+    }
+    Ok(p)
+}
+
+/// A blind transfer: send the far party to `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlindTransferRequest {
+    /// The user's own channel in the call (for the `BlindTransfer` action).
+    pub own_channel: String,
+    /// The far party's channel (the caller), which `Redirect` moves.
+    pub far_channel: String,
+    /// The user's extension (for `{ext}` contexts).
+    pub extension: String,
+    /// Where to.
+    pub target: String,
+    /// Override of the profile's transfer context.
+    pub context: Option<String>,
+}
+
+/// Builds a blind transfer: `BlindTransfer` of the user's own channel where
+/// the PBX has it (AMI 2+), otherwise `Redirect` of the far party's channel
+/// (never the receptionist's own, which would move her instead).
+pub fn blind_transfer(profile: &Profile, dialect: Dialect, req: &BlindTransferRequest) -> Result<Packet> {
+    let ext = dialable("extension", &req.extension, profile)?;
+    let target = dialable("target", &req.target, profile)?;
+    let context = match &req.context {
+        Some(c) => context_name(c)?,
+        None => context_name(&profile.transfer_context_for(&ext))?,
+    };
+    let use_action = profile.blind_transfer == BlindTransferMethod::Auto
+        && (dialect == Dialect::Ami2 || (dialect == Dialect::Unknown && profile.dialect == Dialect::Ami2));
+    if use_action {
+        Ok(Packet::action("BlindTransfer")
+            .with("Channel", channel_name(&req.own_channel)?)
+            .with("Context", context)
+            .with("Exten", target))
+    } else {
+        Ok(Packet::action("Redirect")
+            .with("Channel", channel_name(&req.far_channel)?)
+            .with("Context", context)
+            .with("Exten", target)
+            .with("Priority", "1"))
+    }
+}
+
+/// Builds an attended transfer (`Atxfer`) of the user's own channel to `target`.
+pub fn attended_transfer(profile: &Profile, own_channel: &str, extension: &str, target: &str, context: Option<&str>) -> Result<Packet> {
+    if !profile.attended_transfer {
+        return Err(ActionError::Unsupported { action: "attended transfer" });
+    }
+    let ext = dialable("extension", extension, profile)?;
+    let target = dialable("target", target, profile)?;
+    let context = match context {
+        Some(c) => context_name(c)?,
+        None => context_name(&profile.transfer_context_for(&ext))?,
+    };
+    Ok(Packet::action("Atxfer").with("Channel", channel_name(own_channel)?).with("Exten", target).with("Context", context))
+}
+
+/// Builds the cancel of an attended transfer: `CancelAtxfer` on AMI 2+,
+/// or hanging up the consultation leg on older PBXes.
+pub fn cancel_attended_transfer(dialect: Dialect, own_channel: &str, consult_channel: Option<&str>) -> Result<Packet> {
+    match (dialect, consult_channel) {
+        (Dialect::Ami1, Some(c)) => hangup(c),
+        (Dialect::Ami1, None) => Err(ActionError::Empty { field: "consultation channel" }),
+        _ => Ok(Packet::action("CancelAtxfer").with("Channel", channel_name(own_channel)?)),
+    }
+}
+
+/// Builds a `Hangup` of one channel.
+pub fn hangup(channel: &str) -> Result<Packet> {
+    Ok(Packet::action("Hangup").with("Channel", channel_name(channel)?))
+}
+
+/// Builds a `Park` of the far party; when the parking times out the call
+/// comes back to the user's own channel.
+pub fn park(profile: &Profile, dialect: Dialect, far_channel: &str, own_channel: &str) -> Result<Packet> {
+    if !profile.park {
+        return Err(ActionError::Unsupported { action: "park" });
+    }
+    let far = channel_name(far_channel)?;
+    let own = channel_name(own_channel)?;
+    Ok(if dialect == Dialect::Ami1 {
+        Packet::action("Park").with("Channel", far).with("Channel2", own)
+    } else {
+        Packet::action("Park").with("Channel", far).with("TimeoutChannel", own)
+    })
+}
+
+/// Sends a click-to-dial and waits for its OriginateResponse (matched by
+/// the preset channel id, or the ActionID), up to `wait`.
+pub async fn send_click_to_dial(client: &Client, originate: Packet, channel_id: &str, wait: Duration) -> Result<()> {
+    let mut events = client.events();
+    let queued = client.send(originate).await?;
+    let action_id = queued.action_id().map(str::to_owned);
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let ev = match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(ev)) => ev,
+            Ok(None) => return Err(ActionError::Pbx("the connection to the PBX closed".into())),
+            Err(_) => return Err(ActionError::DialFailed(DialFailure::NoResult)),
+        };
+        let SessionEvent::Event(ev) = ev else { continue };
+        let p = &ev.packet;
+        if !p.event().is_some_and(|e| e.eq_ignore_ascii_case("OriginateResponse")) {
+            continue;
+        }
+        let ours = p.get("Uniqueid") == Some(channel_id) || (action_id.is_some() && p.action_id() == action_id.as_deref());
+        if !ours {
+            continue;
+        }
+        if p.is("Response", "Success") {
+            return Ok(());
+        }
+        let reason = p.get("Reason").and_then(|r| r.trim().parse().ok()).unwrap_or(-1);
+        return Err(ActionError::DialFailed(DialFailure::from_reason(reason)));
+    }
+}
+
+/// Sends any action built here and returns the PBX's answer.
+pub async fn send(client: &Client, action: Packet) -> Result<Packet> {
+    Ok(client.send(action).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::PbxKind;
+
+    const HOSTILE: &[&str] = &[
+        "1002\r\nAction: Hangup\r\nChannel: PJSIP/1001-00000001",
+        "1002\nAction: Originate",
+        "1002\0",
+        "Action: Hangup",
+        "\r\n\r\n",
+        "10 02",
+        "1002;",
+        "<1002>",
+        "",
+    ];
+
+    fn dial_req() -> DialRequest {
+        DialRequest {
+            extension: "1000".into(),
+            number: "1002".into(),
+            caller_name: None,
+            channel_id: "ringside-c2d-1".into(),
+            context: None,
+        }
+    }
+
+    fn xfer_req() -> BlindTransferRequest {
+        BlindTransferRequest {
+            own_channel: "PJSIP/1001-0000000f".into(),
+            far_channel: "PJSIP/carrier-0000000e".into(),
+            extension: "1001".into(),
+            target: "1002".into(),
+            context: Some("internal".into()),
+        }
+    }
+
+    /// The fields of `click-to-dial.sent`, in order, ActionID aside (the
+    /// client assigns it).
+    #[test]
+    fn click_to_dial_has_the_real_capture_shape() {
+        let p = click_to_dial(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &dial_req()).expect("valid");
+        let want = [
+            ("Action", "Originate"),
+            ("Channel", "PJSIP/1000"),
+            ("Context", "DLPN_DialPlan1000"),
+            ("Exten", "1002"),
+            ("Priority", "1"),
+            ("Timeout", "30000"),
+            ("CallerID", "1000"),
+            ("Async", "true"),
+            ("ChannelId", "ringside-c2d-1"),
+            ("OtherChannelId", "ringside-c2d-1b"),
+        ];
+        let got: Vec<(&str, &str)> = p.fields().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, want, "same fields and order as the Originate that worked on the real PBX");
+        let named = click_to_dial(&Profile::of(PbxKind::FreePbx), Dialect::Ami2, &DialRequest { caller_name: Some("Réception".into()), ..dial_req() })
+            .expect("valid");
+        assert_eq!(named.get("CallerID"), Some("\"Réception\" <1000>"), "the user's own name and number, Unicode kept");
+        assert_eq!(named.get("Context"), Some("from-internal"), "FreePBX context");
+        let old = click_to_dial(&Profile::of(PbxKind::YeastarMyPbx), Dialect::Ami1, &dial_req()).expect("valid");
+        assert_eq!(old.get("Channel"), Some("SIP/1000"), "MyPBX phones are SIP/");
+        assert_eq!(old.get("ChannelId"), None, "Asterisk 1.8 has no ChannelId");
+    }
+
+    #[test]
+    fn blind_transfer_picks_the_method_and_the_right_channel() {
+        let y = blind_transfer(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &xfer_req()).expect("valid");
+        let got: Vec<(&str, &str)> = y.fields().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [("Action", "Redirect"), ("Channel", "PJSIP/carrier-0000000e"), ("Context", "internal"), ("Exten", "1002"), ("Priority", "1")],
+            "the redirect-transfer.sent shape: Redirect moves the far party (the caller), not the receptionist"
+        );
+        let f = blind_transfer(&Profile::of(PbxKind::FreePbx), Dialect::Ami2, &xfer_req()).expect("valid");
+        assert_eq!(f.action_name(), Some("BlindTransfer"), "AMI 2 PBX has BlindTransfer");
+        assert_eq!(f.get("Channel"), Some("PJSIP/1001-0000000f"), "BlindTransfer takes the transferer's channel");
+        let old = blind_transfer(&Profile::of(PbxKind::FreePbx), Dialect::Ami1, &xfer_req()).expect("valid");
+        assert_eq!(old.action_name(), Some("Redirect"), "Asterisk 1.8 has no BlindTransfer");
+        let ctx = blind_transfer(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &BlindTransferRequest { context: None, ..xfer_req() })
+            .expect("valid");
+        assert_eq!(ctx.get("Context"), Some("DLPN_DialPlan1001"), "Yeastar: the source extension's dial plan");
+    }
+
+    #[test]
+    fn other_actions() {
+        let p = Profile::of(PbxKind::FreePbx);
+        let a = attended_transfer(&p, "PJSIP/1001-0000000f", "1001", "1002", None).expect("valid");
+        assert_eq!((a.action_name(), a.get("Exten")), (Some("Atxfer"), Some("1002")), "Atxfer to 1002");
+        let c = cancel_attended_transfer(Dialect::Ami2, "PJSIP/1001-0000000f", None).expect("valid");
+        assert_eq!(c.action_name(), Some("CancelAtxfer"), "AMI 2 cancel");
+        let c = cancel_attended_transfer(Dialect::Ami1, "SIP/1001-0000000f", Some("SIP/1002-00000010")).expect("valid");
+        assert_eq!((c.action_name(), c.get("Channel")), (Some("Hangup"), Some("SIP/1002-00000010")), "old PBX: hang up the consult leg");
+        let k = park(&p, Dialect::Ami2, "PJSIP/carrier-0000000e", "PJSIP/1001-0000000f").expect("valid");
+        assert_eq!(k.get("TimeoutChannel"), Some("PJSIP/1001-0000000f"), "comes back to the user");
+        assert!(matches!(park(&Profile::of(PbxKind::OpenVox), Dialect::Ami1, "SIP/a-1234", "SIP/b-1234"), Err(ActionError::Unsupported { .. })), "OpenVox has no park");
+        assert_eq!(hangup("PJSIP/1000-0000000c").expect("valid").get("Channel"), Some("PJSIP/1000-0000000c"), "hangup one channel");
+    }
+
+    #[test]
+    fn every_field_refuses_injection_before_anything_is_built() {
+        let y = Profile::of(PbxKind::YeastarS);
+        for bad in HOSTILE {
+            let cases: Vec<(&str, Result<Packet>)> = vec![
+                ("number", click_to_dial(&y, Dialect::Ami2, &DialRequest { number: (*bad).into(), ..dial_req() })),
+                ("extension", click_to_dial(&y, Dialect::Ami2, &DialRequest { extension: (*bad).into(), ..dial_req() })),
+                ("context", click_to_dial(&y, Dialect::Ami2, &DialRequest { context: Some((*bad).into()), ..dial_req() })),
+                ("channel id", click_to_dial(&y, Dialect::Ami2, &DialRequest { channel_id: (*bad).into(), ..dial_req() })),
+                ("target", blind_transfer(&y, Dialect::Ami2, &BlindTransferRequest { target: (*bad).into(), ..xfer_req() })),
+                ("far channel", blind_transfer(&y, Dialect::Ami2, &BlindTransferRequest { far_channel: (*bad).into(), ..xfer_req() })),
+                ("transfer context", blind_transfer(&y, Dialect::Ami2, &BlindTransferRequest { context: Some((*bad).into()), ..xfer_req() })),
+                ("atxfer target", attended_transfer(&y, "PJSIP/1001-0000000f", "1001", bad, None)),
+                ("atxfer channel", attended_transfer(&y, bad, "1001", "1002", None)),
+                ("hangup channel", hangup(bad)),
+                ("park channel", park(&y, Dialect::Ami2, bad, "PJSIP/1001-0000000f")),
+            ];
+            for (field, r) in cases {
+                assert!(r.is_err(), "{field} = {bad:?} must be refused before sending");
+            }
+        }
+        // The caller-ID name may be any text, but not a line break, NUL or quote.
+        for bad in ["Eve\r\nAction: Hangup", "Eve\0", "Eve\" <999>", "Eve\n"] {
+            let r = click_to_dial(&y, Dialect::Ami2, &DialRequest { caller_name: Some(bad.into()), ..dial_req() });
+            assert!(matches!(r, Err(ActionError::BadField { .. })), "caller ID name {bad:?} refused");
+        }
+        let e = dialable("number", "1002\r\nAction: Hangup", &y).expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "number '1002\\r\\nAction: Hangup' is not a number that can be dialled: use only digits, *, # and +",
+            "a message a person can act on, control characters shown, not sent"
+        );
+    }
+
+    #[test]
+    fn dialable_characters() {
+        let p = Profile::of(PbxKind::Generic);
+        for ok in ["1002", "+15551234567", "*97", "#31#", "0207946000"] {
+            assert!(dialable("number", ok, &p).is_ok(), "{ok} is dialable");
+        }
+        for bad in ["+", "1+2", "abc", "1-800", "1 2"] {
+            assert!(dialable("number", bad, &p).is_err(), "{bad} is not dialable");
+        }
+        let letters = Profile { letters_allowed: true, ..p };
+        assert!(dialable("number", "alice", &letters).is_ok(), "letters where the profile allows them");
+        assert!(dialable("number", "al ice", &letters).is_err(), "still no spaces");
+    }
+}
