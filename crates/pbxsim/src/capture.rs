@@ -195,13 +195,13 @@ Event: A\r\nX: 1\r\n\r\nEvent: ExtensionStatus\r\nActionID: l\r\n\r\n\r\nEvent: 
         let (chunk, next) = c.chunk(0, 1);
         assert_eq!(
             (chunk.len(), next),
-            (17, 1),
+            (18, 1),
             "a chunk holds at least one whole packet"
         );
         let (chunk, next) = c.chunk(0, 1 << 16);
         assert_eq!(
             (chunk.len(), next),
-            (29, 2),
+            (30, 2),
             "a big chunk takes every packet"
         );
     }
