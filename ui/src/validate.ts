@@ -50,18 +50,29 @@ export function looksLikeNumber(input: string): boolean {
 export interface ProfileInfo {
   id: PbxProfile;
   label: string;
+  /** Plain AMI port. */
   port: number;
+  /** AMI-over-TLS port, where the vendor documents one. */
+  tlsPort: number | null;
 }
 
-/** The seed vendors and their default AMI ports (Grandstream UCM listens on 7777). */
+/**
+ * The seed vendors and their default AMI ports, as in crates/calls/src/profile.rs
+ * (Grandstream UCM: 7777, TLS on 5039).
+ */
 export const PROFILES: ProfileInfo[] = [
-  { id: "yeastarS", label: "Yeastar S-Series", port: 5038 },
-  { id: "yeastarMyPbx", label: "Yeastar MyPBX", port: 5038 },
-  { id: "grandstreamUcm", label: "Grandstream UCM", port: 7777 },
-  { id: "freePbx", label: "FreePBX / Elastix", port: 5038 },
-  { id: "openVox", label: "OpenVox", port: 5038 },
-  { id: "genericAsterisk", label: "Generic Asterisk", port: 5038 },
+  { id: "yeastarS", label: "Yeastar S-Series", port: 5038, tlsPort: null },
+  { id: "yeastarMyPbx", label: "Yeastar MyPBX", port: 5038, tlsPort: null },
+  { id: "grandstreamUcm", label: "Grandstream UCM", port: 7777, tlsPort: 5039 },
+  { id: "freePbx", label: "FreePBX / Elastix", port: 5038, tlsPort: null },
+  { id: "openVox", label: "OpenVox", port: 5038, tlsPort: null },
+  { id: "genericAsterisk", label: "Generic Asterisk", port: 5038, tlsPort: null },
 ];
+
+/** The port a profile uses by default, with or without TLS. */
+export function defaultPort(profile: ProfileInfo, tls: boolean): number {
+  return tls && profile.tlsPort !== null ? profile.tlsPort : profile.port;
+}
 
 export type SettingsField = keyof Settings;
 

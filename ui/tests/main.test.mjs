@@ -362,11 +362,17 @@ test("settings: field-named errors, profile ports, the secret goes to set_secret
   await screenshot(page, "main-settings-errors");
   assert.deepEqual(await invocations(page, "save_settings"), [], "nothing invalid is sent");
 
+  await page.getByTestId("settings-tls").uncheck();
   await page.getByTestId("settings-profile").selectOption("grandstreamUcm");
   assert.equal(await page.getByTestId("settings-port").inputValue(), "7777", "Grandstream UCM's AMI port");
+  await page.getByTestId("settings-tls").check();
+  assert.equal(await page.getByTestId("settings-port").inputValue(), "5039", "Grandstream UCM's AMI-over-TLS port");
   await page.getByTestId("settings-profile").selectOption("yeastarS");
   assert.equal(await page.getByTestId("settings-port").inputValue(), "5038");
+  await page.getByTestId("settings-tls").uncheck();
   await page.getByTestId("settings-profile").selectOption("grandstreamUcm");
+  await page.getByTestId("settings-tls").check();
+  await page.getByTestId("settings-port").fill("7777");
 
   const secret = "s3cret-Ringside!";
   const fingerprint = "ab".repeat(32);

@@ -6,7 +6,7 @@
 import { byId, el } from "../dom";
 import { command, errorText } from "../ipc";
 import type { PbxProfile, PopupPosition, Settings } from "../types";
-import { normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
+import { defaultPort, normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
 const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
@@ -191,9 +191,18 @@ async function testConnection(): Promise<void> {
 export async function startSettings(): Promise<void> {
   const profile = byId<HTMLSelectElement>("s-profile");
   for (const p of PROFILES) profile.append(el("option", { text: p.label, attrs: { value: p.id } }));
+  const chosenProfile = () => PROFILES.find((p) => p.id === profile.value);
   profile.addEventListener("change", () => {
-    const chosen = PROFILES.find((p) => p.id === profile.value);
-    if (chosen) input("s-port").value = String(chosen.port);
+    const chosen = chosenProfile();
+    if (chosen) input("s-port").value = String(defaultPort(chosen, input("s-tls").checked));
+  });
+  // Turning TLS on or off moves a default port along with it; a port the user typed stays.
+  input("s-tls").addEventListener("change", () => {
+    const chosen = chosenProfile();
+    const tls = input("s-tls").checked;
+    if (chosen && input("s-port").value === String(defaultPort(chosen, !tls))) {
+      input("s-port").value = String(defaultPort(chosen, tls));
+    }
   });
   byId<HTMLFormElement>("settings-form").addEventListener("submit", (e) => {
     e.preventDefault();
