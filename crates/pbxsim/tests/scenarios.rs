@@ -12,39 +12,7 @@ use ringside_ami::Packet;
 use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle, TransferStyle};
 use tokio::net::TcpStream;
 
-const SHAPING: &[&str] = &[
-    "Newchannel",
-    "Newstate",
-    "DialBegin",
-    "DialEnd",
-    "Dial",
-    "BridgeEnter",
-    "BridgeLeave",
-    "Bridge",
-    "Hangup",
-    "Cdr",
-];
-
-/// `Event(endpoint,detail)` for call-shaping events, e.g.
-/// `DialBegin(PJSIP/carrier,Ring)` or `Dial(SIP/carrier,Begin)`.
-fn signature(events: &[Packet]) -> Vec<String> {
-    events
-        .iter()
-        .filter(|e| e.event().is_some_and(|n| SHAPING.contains(&n)))
-        .map(|e| {
-            let chan = e
-                .get("Channel")
-                .or_else(|| e.get("Channel1"))
-                .unwrap_or_default();
-            let endpoint = chan.rsplit_once('-').map_or(chan, |(ep, _)| ep);
-            let detail: String = ["SubEvent", "Bridgestate", "ChannelStateDesc", "DialStatus"]
-                .iter()
-                .filter_map(|k| e.get(k))
-                .collect();
-            format!("{}({endpoint},{detail})", e.event().unwrap_or_default())
-        })
-        .collect()
-}
+use common::signature;
 
 fn capture_signature(name: &str) -> Vec<String> {
     signature(&decode_file(name))

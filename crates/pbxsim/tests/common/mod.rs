@@ -189,3 +189,43 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
 pub fn names(events: &[Packet]) -> Vec<&str> {
     events.iter().filter_map(Packet::event).collect()
 }
+
+/// Events that shape a call: channels, states, dials, bridges, hangups, Cdr.
+pub const SHAPING: &[&str] = &[
+    "Newchannel",
+    "Newstate",
+    "DialBegin",
+    "DialEnd",
+    "Dial",
+    "BridgeEnter",
+    "BridgeLeave",
+    "Bridge",
+    "Hangup",
+    "Cdr",
+];
+
+/// `Event(endpoint,detail)` for call-shaping events, e.g.
+/// `DialBegin(PJSIP/carrier,Ring)` or `Dial(SIP/carrier,Begin)`.
+pub fn signature(events: &[Packet]) -> Vec<String> {
+    signature_of(events, SHAPING)
+}
+
+/// [`signature`] over a chosen set of event names.
+pub fn signature_of(events: &[Packet], set: &[&str]) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e.event().is_some_and(|n| set.contains(&n)))
+        .map(|e| {
+            let chan = e
+                .get("Channel")
+                .or_else(|| e.get("Channel1"))
+                .unwrap_or_default();
+            let endpoint = chan.rsplit_once('-').map_or(chan, |(ep, _)| ep);
+            let detail: String = ["SubEvent", "Bridgestate", "ChannelStateDesc", "DialStatus"]
+                .iter()
+                .filter_map(|k| e.get(k))
+                .collect();
+            format!("{}({endpoint},{detail})", e.event().unwrap_or_default())
+        })
+        .collect()
+}

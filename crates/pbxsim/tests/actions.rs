@@ -1,0 +1,541 @@
+//! Actions against the simulator's live calls, using the recorded actions
+//! of click-to-dial.sent and redirect-transfer.sent where they exist, and
+//! checking the answers' shapes against actions.ami.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{connect, decode_actions, decode_file, signature, signature_of, RawClient, SHAPING};
+use ringside_ami::Packet;
+use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle};
+use tokio::net::TcpStream;
+
+async fn logged_in(dialect: Dialect) -> (SimHandle, RawClient<TcpStream>) {
+    let sim = PbxSim::start(SimConfig::dialect(dialect))
+        .await
+        .expect("starts");
+    let mut c = connect(sim.addr()).await;
+    let r = c.login_md5("ringside", "ringside-secret").await;
+    assert_eq!(r.response(), Some("Success"), "login works");
+    c.events.clear();
+    (sim, c)
+}
+
+/// Starts a long call from ACME to 1001 and waits until it is answered.
+/// Returns the events so far, the caller's and 1001's channel names.
+async fn answered_call(
+    sim: &SimHandle,
+    c: &mut RawClient<TcpStream>,
+) -> (Vec<Packet>, String, String) {
+    let call = Scenario::incoming(Party::new("+15551234567", "ACME Corp"), "5550100", "1001")
+        .with_timing(Duration::from_secs(2), Duration::from_secs(600));
+    drop(sim.play(call));
+    let events = c
+        .events_until(|e| {
+            (e.is("Event", "BridgeEnter") && e.is("BridgeNumChannels", "2"))
+                || e.is("Bridgestate", "Link")
+        })
+        .await;
+    let dial = events
+        .iter()
+        .find(|e| e.is("Event", "DialBegin") || e.is("SubEvent", "Begin"))
+        .expect("the call was dialled");
+    let caller = dial.get("Channel").expect("caller channel").to_owned();
+    let phone = dial
+        .get("DestChannel")
+        .or_else(|| dial.get("Destination"))
+        .expect("dialled channel")
+        .to_owned();
+    (events, caller, phone)
+}
+
+fn without_cdr(sig: Vec<String>) -> Vec<String> {
+    sig.into_iter().filter(|s| !s.starts_with("Cdr")).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn redirect_moves_a_live_call_as_in_the_capture() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    let (mut events, caller, _) = answered_call(&sim, &mut c).await;
+    let mut redirect = decode_actions("ami/redirect-transfer.sent")
+        .into_iter()
+        .find(|a| a.is("Action", "Redirect"))
+        .expect("the recorded Redirect");
+    redirect.set("Channel", caller.clone());
+    c.send(redirect).await;
+    let r = c.response("xfer-1").await;
+    assert_eq!(
+        (r.response(), r.get("Message")),
+        (Some("Success"), Some("Redirect successful")),
+        "as recorded"
+    );
+    let got = sim
+        .wait_for_action(Duration::from_secs(1), |a| a.is("Action", "Redirect"))
+        .await
+        .expect("the Redirect is recorded");
+    assert_eq!(
+        (got.get("Channel"), got.get("Exten")),
+        (Some(caller.as_str()), Some("1002")),
+        "recorded as sent"
+    );
+    events.extend(
+        c.events_until(|e| {
+            e.is("Event", "BridgeEnter") && e.get("Channel") == Some(caller.as_str())
+        })
+        .await,
+    );
+    // The recorded caller hung up in the end; so does ours.
+    let r = c
+        .ask(
+            Packet::action("Hangup").with("Channel", caller.clone()),
+            "bye",
+        )
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Channel Hungup"),
+        "Hangup of a live channel"
+    );
+    let last_hangup = |e: &Packet| {
+        e.is("Event", "Hangup")
+            && e.get("Channel")
+                .is_some_and(|ch| ch.starts_with("PJSIP/1002-"))
+    };
+    events.extend(c.events_until(last_hangup).await);
+    assert_eq!(
+        without_cdr(signature(&events)),
+        without_cdr(signature(&decode_file("ami/redirect-transfer.ami"))),
+        "the redirected call goes through the same states as the recorded one"
+    );
+    assert!(
+        sim.channels().is_empty(),
+        "the call ended: {:?}",
+        sim.channels()
+    );
+    let r = c
+        .ask(
+            Packet::action("Redirect")
+                .with("Channel", "PJSIP/9999-00000000")
+                .with("Exten", "1002"),
+            "bad",
+        )
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Channel does not exist: PJSIP/9999-00000000"),
+        "worded as in actions.ami"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn click_to_dial_originate_rings_both_phones_as_in_the_capture() {
+    let (_sim, mut c) = logged_in(Dialect::Modern).await;
+    let sent = decode_actions("ami/click-to-dial.sent");
+    let originate = sent
+        .iter()
+        .find(|a| a.is("Action", "Originate"))
+        .expect("recorded Originate")
+        .clone();
+    let hangup = sent
+        .iter()
+        .find(|a| a.is("Action", "Hangup"))
+        .expect("recorded Hangup")
+        .clone();
+    c.send(originate).await;
+    let r = c.response("c2d-1").await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Originate successfully queued"),
+        "Async Originate is queued at once"
+    );
+    let mut events = c
+        .events_until(|e| {
+            e.is("Event", "BridgeEnter")
+                && e.get("Channel")
+                    .is_some_and(|ch| ch.starts_with("PJSIP/1000-"))
+        })
+        .await;
+    let resp = events
+        .iter()
+        .find(|e| e.is("Event", "OriginateResponse"))
+        .expect("an OriginateResponse");
+    assert_eq!(
+        (resp.action_id(), resp.get("Response")),
+        (Some("c2d-1"), Some("Success")),
+        "carries the ActionID"
+    );
+    assert_eq!(
+        resp.get("Uniqueid"),
+        Some("ringside-c2d-1"),
+        "the preset ChannelId becomes the Uniqueid"
+    );
+    let first = events
+        .iter()
+        .find(|e| e.is("Event", "DialBegin"))
+        .expect("a first DialBegin");
+    assert!(
+        first.get("Channel").is_none(),
+        "the user's own phone is rung with no caller channel"
+    );
+    c.send(hangup).await;
+    let (head, items, done) = 'answer: loop {
+        let p = c.next().await.expect("the Hangup is answered");
+        if p.action_id() == Some("hup-1") && p.response().is_some() {
+            let mut items = Vec::new();
+            loop {
+                let q = c.next().await.expect("the list completes");
+                if q.action_id() != Some("hup-1") {
+                    events.push(q);
+                } else if q.is("EventList", "Complete") {
+                    break 'answer (p, items, q);
+                } else {
+                    items.push(q);
+                }
+            }
+        }
+        events.push(p);
+    };
+    assert_eq!(
+        head.get("Message"),
+        Some("Channels hung up will follow"),
+        "regex Hangup answers with a list"
+    );
+    assert_eq!(items.len(), 1, "one channel matched the regex");
+    assert!(
+        items[0]
+            .get("Channel")
+            .is_some_and(|ch| ch.starts_with("PJSIP/1000-")),
+        "1000's channel was hung up"
+    );
+    assert_eq!(done.get("ListItems"), Some("1"), "the list says how many");
+    events.extend(
+        c.events_until(|e| {
+            e.is("Event", "Hangup")
+                && e.get("Channel")
+                    .is_some_and(|ch| ch.starts_with("PJSIP/1002-"))
+        })
+        .await,
+    );
+    let set: Vec<&str> = SHAPING
+        .iter()
+        .copied()
+        .chain(["OriginateResponse"])
+        .collect();
+    assert_eq!(
+        without_cdr(signature_of(&events, &set)),
+        without_cdr(signature_of(&decode_file("ami/click-to-dial.ami"), &set)),
+        "same sequence as the recorded click-to-dial"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn originate_errors_are_worded_like_asterisk() {
+    let (_sim, mut c) = logged_in(Dialect::Modern).await;
+    let bad = decode_actions("ami/actions.sent")
+        .into_iter()
+        .find(|a| a.is("Action", "Originate"))
+        .expect("recorded");
+    c.send(bad).await;
+    let r = c.response("a-originate-bad").await;
+    assert_eq!(
+        (r.response(), r.get("Message")),
+        (Some("Error"), Some("Originate failed")),
+        "as in actions.ami"
+    );
+    let r = c
+        .ask(
+            Packet::action("Hangup").with("Channel", "PJSIP/9999-00000000"),
+            "h",
+        )
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("No such channel"),
+        "as in actions.ami"
+    );
+    let r = c.ask(Packet::action("NoSuchAction"), "u").await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Invalid/unknown command: NoSuchAction. Use Action: ListCommands to show available commands."),
+        "as in actions.ami"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn event_lists_reflect_the_live_call() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    let (_, caller, phone) = answered_call(&sim, &mut c).await;
+    let (head, items, done) = c.list(Packet::action("CoreShowChannels"), "ch").await;
+    assert_eq!(
+        head.get("EventList"),
+        Some("start"),
+        "lists start with EventList: start"
+    );
+    let names: Vec<_> = items.iter().filter_map(|p| p.get("Channel")).collect();
+    assert_eq!(
+        names,
+        vec![caller.as_str(), phone.as_str()],
+        "both legs of the live call"
+    );
+    assert_eq!(
+        (done.get("EventList"), done.get("ListItems")),
+        (Some("Complete"), Some("2")),
+        "complete, counted"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i.get("BridgeId").is_some_and(|b| !b.is_empty())),
+        "both are bridged"
+    );
+
+    let (_, items, done) = c.list(Packet::action("Status"), "st").await;
+    assert_eq!(items.len(), 2, "Status lists both channels");
+    assert_eq!(
+        (done.event(), done.get("Items")),
+        (Some("StatusComplete"), Some("2")),
+        "Status complete with Items"
+    );
+
+    let (_, items, done) = c.list(Packet::action("ExtensionStateList"), "ext").await;
+    assert_eq!(
+        done.event(),
+        Some("ExtensionStateListComplete"),
+        "ends with its Complete event"
+    );
+    let state = |e: &str| {
+        items
+            .iter()
+            .find(|i| i.is("Exten", e))
+            .and_then(|i| i.get("Status"))
+            .map(str::to_owned)
+    };
+    assert_eq!(state("1001").as_deref(), Some("1"), "1001 is in use");
+    assert_eq!(state("1002").as_deref(), Some("0"), "1002 is idle");
+    assert_eq!(items.len(), 6, "every extension is listed");
+
+    let (_, items, _) = c.list(Packet::action("DeviceStateList"), "dev").await;
+    let dev = items
+        .iter()
+        .find(|i| i.is("Device", "PJSIP/1001"))
+        .expect("1001's device");
+    assert_eq!(
+        dev.get("State"),
+        Some("INUSE"),
+        "device state follows the call"
+    );
+
+    let r = c
+        .ask(
+            Packet::action("ExtensionState")
+                .with("Exten", "1001")
+                .with("Context", "internal"),
+            "es",
+        )
+        .await;
+    assert_eq!(
+        (r.get("Status"), r.get("StatusText")),
+        (Some("1"), Some("InUse")),
+        "as in actions.ami"
+    );
+
+    let r = c
+        .ask(
+            Packet::action("Command").with("Command", "core show channels"),
+            "cmd",
+        )
+        .await;
+    let out: Vec<_> = r.get_all("Output").collect();
+    assert!(
+        out.iter().any(|l| l.starts_with(&caller)),
+        "CLI output lists the caller's channel: {out:?}"
+    );
+    assert!(
+        out.iter().any(|l| *l == "2 active channels"),
+        "and counts channels"
+    );
+    let r = c
+        .ask(
+            Packet::action("Command").with("Command", "no such cli command"),
+            "bogus",
+        )
+        .await;
+    assert_eq!(
+        r.response(),
+        Some("Error"),
+        "a bad CLI command is an error on 12+"
+    );
+    assert!(
+        r.get("Output")
+            .is_some_and(|o| o.starts_with("No such command 'no such cli command'")),
+        "worded as recorded"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn blind_and_attended_transfer_actions() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    let (_, _, phone) = answered_call(&sim, &mut c).await;
+    let r = c
+        .ask(
+            Packet::action("BlindTransfer")
+                .with("Channel", phone.clone())
+                .with("Exten", "1003")
+                .with("Context", "internal"),
+            "bt",
+        )
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Transfer succeeded"),
+        "BlindTransfer accepted"
+    );
+    let events = c
+        .events_until(|e| {
+            e.is("Event", "DialBegin")
+                && e.get("DestChannel")
+                    .is_some_and(|d| d.starts_with("PJSIP/1003-"))
+        })
+        .await;
+    let bt = events
+        .iter()
+        .find(|e| e.is("Event", "BlindTransfer"))
+        .expect("a BlindTransfer event");
+    assert_eq!(
+        (bt.get("TransfererChannel"), bt.get("Extension")),
+        (Some(phone.as_str()), Some("1003")),
+        "who and where"
+    );
+
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    let (_, _, phone) = answered_call(&sim, &mut c).await;
+    let r = c
+        .ask(
+            Packet::action("Atxfer")
+                .with("Channel", phone.clone())
+                .with("Exten", "1003")
+                .with("Context", "internal"),
+            "at",
+        )
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Atxfer successfully queued"),
+        "Atxfer accepted"
+    );
+    let events = c.events_until(|e| e.is("Event", "AttendedTransfer")).await;
+    assert!(
+        events.iter().any(|e| e.is("Event", "Hold")),
+        "the caller is held while 1001 consults"
+    );
+    assert!(
+        sim.received()
+            .iter()
+            .any(|a| a.is("Action", "Atxfer") && a.is("Exten", "1003")),
+        "Atxfer recorded"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn ami11_answers_like_asterisk_1_8() {
+    let (sim, mut c) = logged_in(Dialect::Ami11).await;
+    let (_, caller, _) = answered_call(&sim, &mut c).await;
+    assert!(caller.starts_with("SIP/carrier-"), "chan_sip channel names");
+    let r = c
+        .ask(
+            Packet::action("Command").with("Command", "core show channels"),
+            "cmd",
+        )
+        .await;
+    assert_eq!(
+        r.response(),
+        Some("Follows"),
+        "1.8 answers Command with Response: Follows"
+    );
+    let out: Vec<_> = r.get_all("Output").collect();
+    assert!(
+        out.iter().any(|l| l.starts_with(&caller)),
+        "raw output lines arrive as Output: {out:?}"
+    );
+    assert!(
+        !out.iter().any(|l| l.contains("--END COMMAND--")),
+        "the end marker is framing, not output"
+    );
+    let r = c.ask(Packet::action("ExtensionStateList"), "esl").await;
+    assert!(
+        r.get("Message")
+            .is_some_and(|m| m.starts_with("Invalid/unknown command")),
+        "1.8 has no ExtensionStateList"
+    );
+    let r = c
+        .ask(
+            Packet::action("BlindTransfer")
+                .with("Channel", caller.clone())
+                .with("Exten", "1002"),
+            "bt",
+        )
+        .await;
+    assert!(
+        r.get("Message")
+            .is_some_and(|m| m.starts_with("Invalid/unknown command")),
+        "1.8 has no BlindTransfer"
+    );
+    let (head, items, done) = c.list(Packet::action("Status"), "st").await;
+    assert!(
+        head.get("EventList").is_none(),
+        "1.8 Status has no EventList header"
+    );
+    assert_eq!(
+        (items.len(), done.get("Items")),
+        (2, Some("2")),
+        "StatusComplete counts Items"
+    );
+    let (_, items, done) = c.list(Packet::action("CoreShowChannels"), "csc").await;
+    assert_eq!(
+        done.get("ListItems"),
+        Some("2"),
+        "CoreShowChannels completes with ListItems"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i.get("BridgedChannel").is_some_and(|b| !b.is_empty())),
+        "1.8 names the bridged peer"
+    );
+    let r = c
+        .ask(Packet::action("Events").with("EventMask", "off"), "ev")
+        .await;
+    assert_eq!(r.response(), Some("Events Off"), "1.8's Events answer");
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_off_and_logoff() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    let r = c
+        .ask(Packet::action("Events").with("EventMask", "off"), "ev")
+        .await;
+    assert_eq!(r.get("Events"), Some("Off"), "events switched off");
+    // FullyBooted came before the switch.
+    c.events.clear();
+    sim.play(
+        Scenario::internal("1004", "1001")
+            .with_timing(Duration::from_millis(10), Duration::from_millis(10)),
+    )
+    .finished()
+    .await;
+    let r = c.ask(Packet::action("Ping"), "p").await;
+    assert_eq!(r.get("Ping"), Some("Pong"), "still answering");
+    assert!(
+        c.events.is_empty(),
+        "no events while they are off: {:?}",
+        c.events.first()
+    );
+    let r = c.ask(Packet::action("Logoff"), "99").await;
+    assert_eq!(
+        (r.response(), r.get("Message")),
+        (Some("Goodbye"), Some("Thanks for all the fish.")),
+        "as recorded"
+    );
+    assert!(c.next().await.is_none(), "the session closes after Goodbye");
+}
