@@ -26,6 +26,7 @@
 //!   [`Frame::Oversized`]. Decoding then carries on with the next packet.
 
 use std::io;
+use std::ops::Range;
 
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
@@ -92,6 +93,16 @@ enum Body {
     Follows { output_started: bool },
 }
 
+/// Where one field of the pending packet lies in the buffer. Fields are
+/// turned into strings only once the packet is complete, so the whole packet
+/// is UTF-8-checked in one pass instead of two short checks per line.
+#[derive(Debug, Clone)]
+struct Span {
+    /// The key's bytes, or `None` for a raw `Follows` output line (key `Output`).
+    key: Option<Range<usize>>,
+    value: Range<usize>,
+}
+
 /// State while discarding an oversized packet.
 #[derive(Debug, Clone)]
 struct Skip {
@@ -129,15 +140,13 @@ pub struct AmiCodec {
     max_line: usize,
     max_packet: usize,
     /// Start of the current, unfinished line in the buffer. Everything before
-    /// it belongs to `pending` and has been parsed already.
+    /// it belongs to the pending packet and has been scanned into `spans`.
     line_start: usize,
     /// How far the search for the current line's end has got.
     scanned: usize,
-    /// Fields of the packet being read.
-    pending: Packet,
+    /// Fields of the packet being read, as offsets into the buffer.
+    spans: Vec<Span>,
     body: Body,
-    /// Field count of the last packet, to size the next one's allocation.
-    last_len: usize,
     skip: Option<Skip>,
     /// Reused encoder output, so `Packet::encode_into` can write into a `Vec`.
     scratch: Vec<u8>,
@@ -152,9 +161,8 @@ impl AmiCodec {
             max_packet: DEFAULT_MAX_PACKET,
             line_start: 0,
             scanned: 0,
-            pending: Packet::new(),
+            spans: Vec::new(),
             body: Body::Fields,
-            last_len: 8,
             skip: None,
             scratch: Vec::new(),
         }
@@ -192,6 +200,29 @@ impl AmiCodec {
         self.line_start = 0;
         self.scanned = 0;
         self.body = Body::Fields;
+        self.spans.clear();
+    }
+
+    /// Builds the pending packet from `bytes`, the buffer up to its
+    /// terminating blank line.
+    fn build_packet(&self, bytes: &[u8]) -> Packet {
+        // One validation for the whole packet. Every span boundary sits next
+        // to an ASCII byte, so it is a char boundary of valid UTF-8; `get`
+        // still guards it, falling back to a lossy copy of that field.
+        let text = std::str::from_utf8(bytes).ok();
+        let field = |r: &Range<usize>| match text.and_then(|t| t.get(r.clone())) {
+            Some(s) => s.to_owned(),
+            None => bytes.get(r.clone()).map(lossy).unwrap_or_default(),
+        };
+        let mut packet = Packet::with_capacity(self.spans.len());
+        for span in &self.spans {
+            let key = match &span.key {
+                Some(k) => field(k),
+                None => "Output".to_owned(),
+            };
+            packet.push(key, field(&span.value));
+        }
+        packet
     }
 
     /// Drops the pending packet and everything parsed of it, and starts
@@ -200,7 +231,6 @@ impl AmiCodec {
         let in_output = matches!(self.body, Body::Follows { .. });
         let consumed = self.line_start;
         buf.advance(consumed);
-        self.pending = Packet::new();
         self.reset_packet();
         self.skip = Some(Skip { bytes: consumed, in_output, line_trimmed: false, scanned: 0 });
     }
@@ -247,18 +277,15 @@ impl AmiCodec {
     /// Handles one complete line (without its line end). Returns a frame when
     /// the line completes one. `next` is the buffer offset after the line end.
     fn take_line(&mut self, buf: &mut BytesMut, end: usize, had_cr: bool, next: usize) -> Option<Frame> {
-        let line = &buf[self.line_start..end];
+        let start = self.line_start;
+        let line = &buf[start..end];
         match self.body {
             Body::Fields if line.is_empty() => {
+                let packet = (!self.spans.is_empty()).then(|| self.build_packet(&buf[..start]));
                 buf.advance(next);
                 self.reset_packet();
-                if self.pending.is_empty() {
-                    // A stray blank line between packets.
-                    return None;
-                }
-                self.last_len = self.pending.len();
-                let packet = std::mem::replace(&mut self.pending, Packet::with_capacity(self.last_len));
-                return Some(Frame::Packet(packet));
+                // No packet: a stray blank line between packets.
+                return packet.map(Frame::Packet);
             }
             Body::Fields => {
                 if self.expect_banner {
@@ -270,24 +297,25 @@ impl AmiCodec {
                         return Some(Frame::Banner(banner));
                     }
                 }
-                let (key, value) = split_field(line);
-                if key.eq_ignore_ascii_case(b"Response") && value.eq_ignore_ascii_case(b"Follows") {
+                let (key, value) = split_field(line, start);
+                if buf[key.clone()].eq_ignore_ascii_case(b"Response") && buf[value.clone()].eq_ignore_ascii_case(b"Follows") {
                     self.body = Body::Follows { output_started: false };
                 }
-                self.pending.push(lossy(key), lossy(value));
+                self.spans.push(Span { key: Some(key), value });
             }
             Body::Follows { output_started } => {
-                if let Some(before) = line.strip_suffix(END_COMMAND) {
+                if line.ends_with(END_COMMAND) {
                     // The marker may be glued onto the last output line.
+                    let before = start..end - END_COMMAND.len();
                     if !before.is_empty() {
-                        self.pending.push("Output", lossy(before));
+                        self.spans.push(Span { key: None, value: before });
                     }
                     self.body = Body::Fields;
                 } else if !output_started && is_follows_header(line, had_cr) {
-                    let (key, value) = split_field(line);
-                    self.pending.push(lossy(key), lossy(value));
+                    let (key, value) = split_field(line, start);
+                    self.spans.push(Span { key: Some(key), value });
                 } else {
-                    self.pending.push("Output", lossy(line));
+                    self.spans.push(Span { key: None, value: start..end });
                     self.body = Body::Follows { output_started: true };
                 }
             }
@@ -310,15 +338,17 @@ fn strip_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// Splits at the first colon and drops one space after it. A line without a
-/// colon is all key.
-fn split_field(line: &[u8]) -> (&[u8], &[u8]) {
+/// Splits the line `buf[start..end]` at the first colon and drops one space
+/// after it; returns the key and value ranges. A line without a colon is all key.
+fn split_field(line: &[u8], start: usize) -> (Range<usize>, Range<usize>) {
+    let end = start + line.len();
     match memchr::memchr(b':', line) {
         Some(c) => {
-            let value = &line[c + 1..];
-            (&line[..c], value.strip_prefix(b" ").unwrap_or(value))
+            let colon = start + c;
+            let value = if line.get(c + 1) == Some(&b' ') { colon + 2 } else { colon + 1 };
+            (start..colon, value..end)
         }
-        None => (line, &[]),
+        None => (start..end, end..end),
     }
 }
 
@@ -405,7 +435,7 @@ impl Decoder for AmiCodec {
             buf.clear();
             return Ok(Some(Frame::Oversized { bytes }));
         }
-        if self.pending.is_empty() && buf.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+        if self.spans.is_empty() && buf.iter().all(|b| matches!(b, b'\r' | b'\n')) {
             buf.clear();
             self.reset_packet();
             return Ok(None);
@@ -454,9 +484,10 @@ mod tests {
 
     #[test]
     fn split_field_drops_one_space_only() {
-        assert_eq!(split_field(b"Key:  two"), (&b"Key"[..], &b" two"[..]), "only one leading space is AMI syntax");
-        assert_eq!(split_field(b"Key:v:w"), (&b"Key"[..], &b"v:w"[..]), "split at the first colon only");
-        assert_eq!(split_field(b"nocolon"), (&b"nocolon"[..], &b""[..]), "a line without a colon is all key");
+        assert_eq!(split_field(b"Key:  two", 10), (10..13, 15..19), "only one leading space is AMI syntax");
+        assert_eq!(split_field(b"Key:v:w", 0), (0..3, 4..7), "split at the first colon only");
+        assert_eq!(split_field(b"Key:", 0), (0..3, 4..4), "an empty value");
+        assert_eq!(split_field(b"nocolon", 2), (2..9, 9..9), "a line without a colon is all key");
     }
 
     #[test]
