@@ -33,7 +33,10 @@ async fn fake_pbx() -> u16 {
             tokio::spawn(async move {
                 let (read, mut write) = tcp.into_split();
                 let mut actions = FramedRead::new(read, AmiCodec::server());
-                write.write_all(b"Asterisk Call Manager/12.0.0\r\n").await.expect("banner");
+                write
+                    .write_all(b"Asterisk Call Manager/12.0.0\r\n")
+                    .await
+                    .expect("banner");
                 let mut out = Vec::new();
                 while let Some(Ok(Frame::Packet(action))) = actions.next().await {
                     let id = action.action_id().unwrap_or_default().to_owned();
@@ -52,10 +55,14 @@ async fn fake_pbx() -> u16 {
                         }
                     }
                     let reply = match action.action_name() {
-                        Some(a) if a.eq_ignore_ascii_case("Challenge") => {
-                            Packet::new().with("Response", "Success").with("ActionID", id).with("Challenge", "1")
-                        }
-                        _ => Packet::new().with("Response", "Success").with("ActionID", id).with("Ping", "Pong"),
+                        Some(a) if a.eq_ignore_ascii_case("Challenge") => Packet::new()
+                            .with("Response", "Success")
+                            .with("ActionID", id)
+                            .with("Challenge", "1"),
+                        _ => Packet::new()
+                            .with("Response", "Success")
+                            .with("ActionID", id)
+                            .with("Ping", "Pong"),
                     };
                     reply.encode_into(&mut out).expect("encodable");
                     if write.write_all(&out).await.is_err() {
@@ -76,7 +83,11 @@ fn connect(rt: &Runtime) -> Client {
             .action_timeout(Duration::from_secs(60))
             .event_capacity(1024);
         let client = Client::start(config).expect("valid settings");
-        client.state().wait_for(ConnectionState::is_connected).await.expect("the fake PBX accepts the login");
+        client
+            .state()
+            .wait_for(ConnectionState::is_connected)
+            .await
+            .expect("the fake PBX accepts the login");
         client
     })
 }
@@ -111,6 +122,8 @@ fn flood_rate(rt: &Runtime, client: &Client) {
     let t = Instant::now();
     rt.block_on(client.send(flood)).expect("the reply after the flood");
     let elapsed = t.elapsed();
+    let rate = (FLOOD * 4) as f64 / elapsed.as_secs_f64();
+    assert!(rate >= 20_000.0, "reading must keep up with 20,000 events/s with a stalled subscriber: {rate:.0}/s");
     println!(
         "events read with a stalled subscriber: {} in {:?} = {:.0} events/s",
         FLOOD * 4,
@@ -120,7 +133,10 @@ fn flood_rate(rt: &Runtime, client: &Client) {
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let client = connect(&rt);
     percentiles(&rt, &client);
     flood_rate(&rt, &client);
@@ -136,7 +152,10 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(FLOOD as u64));
     group.sample_size(10);
     group.bench_function("newstate_events", |b| {
-        b.iter(|| rt.block_on(client.send(flood.clone())).expect("the reply after the flood"));
+        b.iter(|| {
+            rt.block_on(client.send(flood.clone()))
+                .expect("the reply after the flood")
+        });
     });
     group.finish();
 }

@@ -15,7 +15,10 @@ use ringside_ami::{AuthMode, Client, ConnectionState, Error, Packet, SessionEven
 /// Streams `NAME.ami` to the client, answering `NAME.sent`'s actions in order.
 async fn replay(mut peer: Peer, name: &str) {
     let (banner, packets) = pbx_packets(&format!("{name}.ami"));
-    let captured: Vec<Packet> = sent_packets_raw(&format!("{name}.sent")).iter().map(|r| parse_action(r)).collect();
+    let captured: Vec<Packet> = sent_packets_raw(&format!("{name}.sent"))
+        .iter()
+        .map(|r| parse_action(r))
+        .collect();
     let index_of: HashMap<String, usize> = captured
         .iter()
         .enumerate()
@@ -33,7 +36,12 @@ async fn replay(mut peer: Peer, name: &str) {
                     action.is("Action", expected.action_name().unwrap_or_default()),
                     "the client sent {action:?} where the capture has {expected:?}"
                 );
-                client_ids.push(action.action_id().expect("every client action has an ActionID").to_owned());
+                client_ids.push(
+                    action
+                        .action_id()
+                        .expect("every client action has an ActionID")
+                        .to_owned(),
+                );
             }
             p = rewrite_id(&p, &client_ids[idx]);
         }
@@ -45,7 +53,10 @@ async fn replay(mut peer: Peer, name: &str) {
 #[tokio::test]
 async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
     let (_, packets) = pbx_packets("actions.ami");
-    let captured: Vec<Packet> = sent_packets_raw("actions.sent").iter().map(|r| parse_action(r)).collect();
+    let captured: Vec<Packet> = sent_packets_raw("actions.sent")
+        .iter()
+        .map(|r| parse_action(r))
+        .collect();
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
     tokio::spawn(async move {
         let io = servers.recv().await.expect("the client connects");
@@ -84,15 +95,33 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
         request.remove("ActionID");
         if is_list {
             list_ids.push(captured_id.to_owned());
-            let list = client.send_list(request).await.unwrap_or_else(|e| panic!("{captured_id} must complete: {e}"));
+            let list = client
+                .send_list(request)
+                .await
+                .unwrap_or_else(|e| panic!("{captured_id} must complete: {e}"));
             let expected_items = packets
                 .iter()
                 .filter(|p| p.event().is_some() && p.action_id() == Some(captured_id) && !p.is("EventList", "Complete"))
                 .count();
-            assert_eq!(list.events.len(), expected_items, "{captured_id}: every list item collected");
-            let list_items: usize = list.complete.get("ListItems").and_then(|n| n.parse().ok()).expect("ListItems");
-            assert_eq!(list.events.len(), list_items, "{captured_id}: as many items as the PBX counted");
-            assert!(list.complete.is("EventList", "Complete"), "{captured_id}: ended by EventList: Complete");
+            assert_eq!(
+                list.events.len(),
+                expected_items,
+                "{captured_id}: every list item collected"
+            );
+            let list_items: usize = list
+                .complete
+                .get("ListItems")
+                .and_then(|n| n.parse().ok())
+                .expect("ListItems");
+            assert_eq!(
+                list.events.len(),
+                list_items,
+                "{captured_id}: as many items as the PBX counted"
+            );
+            assert!(
+                list.complete.is("EventList", "Complete"),
+                "{captured_id}: ended by EventList: Complete"
+            );
             assert!(
                 list.events.iter().all(|e| e.action_id() == list.response.action_id()),
                 "{captured_id}: only this action's events are in its list"
@@ -100,17 +129,27 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
         } else {
             match client.send(request).await {
                 Ok(response) => {
-                    assert!(!answer.is("Response", "Error"), "{captured_id}: a captured error must not pass as Ok");
+                    assert!(
+                        !answer.is("Response", "Error"),
+                        "{captured_id}: a captured error must not pass as Ok"
+                    );
                     let strip = |p: &Packet| {
                         let mut p = p.clone();
                         p.remove("ActionID");
                         p
                     };
-                    assert_eq!(strip(&response), strip(answer), "{captured_id}: the response arrives unchanged");
+                    assert_eq!(
+                        strip(&response),
+                        strip(answer),
+                        "{captured_id}: the response arrives unchanged"
+                    );
                     successes.insert(captured_id.to_owned(), response);
                 }
                 Err(Error::ActionFailed { action: name, message }) => {
-                    assert!(answer.is("Response", "Error"), "{captured_id}: only Response: Error fails ({message})");
+                    assert!(
+                        answer.is("Response", "Error"),
+                        "{captured_id}: only Response: Error fails ({message})"
+                    );
                     assert!(action.is("Action", &name), "{captured_id}: the error names the action");
                     failures.insert(captured_id.to_owned(), message);
                 }
@@ -126,7 +165,9 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
         "a successful Command returns its output lines"
     );
     assert!(
-        successes["a-cmd-channels"].get_all("Output").any(|l| l == "2 active channels"),
+        successes["a-cmd-channels"]
+            .get_all("Output")
+            .any(|l| l == "2 active channels"),
         "multi-line Command output is kept line by line"
     );
     assert!(
@@ -134,8 +175,14 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
         "a failing Command surfaces its output, not 'Command output follows': {}",
         failures["a-cmd-bogus"]
     );
-    assert!(failures["a-bogus"].starts_with("Invalid/unknown command: NoSuchAction"), "unknown actions are typed errors");
-    assert_eq!(failures["a-redirect-bad"], "Channel does not exist: PJSIP/9999-00000000", "Redirect error kept");
+    assert!(
+        failures["a-bogus"].starts_with("Invalid/unknown command: NoSuchAction"),
+        "unknown actions are typed errors"
+    );
+    assert_eq!(
+        failures["a-redirect-bad"], "Channel does not exist: PJSIP/9999-00000000",
+        "Redirect error kept"
+    );
     assert_eq!(failures["a-originate-bad"], "Originate failed", "Originate error kept");
     assert_eq!(failures["a-hangup-bad"], "No such channel", "Hangup error kept");
     assert_eq!(failures.len(), 5, "exactly the capture's five errors: {failures:?}");
@@ -155,8 +202,15 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
             _ => {}
         }
     }
-    assert_eq!(got.len(), expected.len(), "every unsolicited event is delivered exactly once");
-    assert!(got.iter().zip(&expected).all(|(a, b)| a == *b), "events keep the PBX's order");
+    assert_eq!(
+        got.len(),
+        expected.len(),
+        "every unsolicited event is delivered exactly once"
+    );
+    assert!(
+        got.iter().zip(&expected).all(|(a, b)| a == *b),
+        "events keep the PBX's order"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -177,7 +231,10 @@ async fn injection_is_refused_before_any_byte_is_sent() {
         async move { client.send(Packet::action("Ping")).await }
     });
     let next = peer.read_action().await.expect("the next action");
-    assert!(next.is("Action", "Ping"), "nothing of the refused action reached the PBX: {next:?}");
+    assert!(
+        next.is("Action", "Ping"),
+        "nothing of the refused action reached the PBX: {next:?}"
+    );
     peer.send(&pong(next.action_id().unwrap_or_default())).await;
     assert!(ping.await.expect("joined").is_ok(), "the session is unharmed");
 }
@@ -189,21 +246,52 @@ async fn unanswered_action_times_out_and_its_late_answer_is_dropped() {
     let mut events = client.events();
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.accept_login().await;
-    client.state().wait_for(ConnectionState::is_connected).await.expect("connected");
+    client
+        .state()
+        .wait_for(ConnectionState::is_connected)
+        .await
+        .expect("connected");
     let started = tokio::time::Instant::now();
     let slow = client.send_list(Packet::action("CoreShowChannels")).await;
     assert!(
         matches!(&slow, Err(Error::Timeout { action, .. }) if action == "CoreShowChannels"),
         "no answer within the default 10 s is a Timeout naming the action: {slow:?}"
     );
-    assert_eq!(started.elapsed(), Duration::from_secs(10), "the default action timeout is 10 s");
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_secs(10),
+        "the default action timeout is 10 s"
+    );
     let late = peer.read_action().await.expect("the action was sent");
     let id = late.action_id().unwrap_or_default().to_owned();
-    peer.send(&Packet::new().with("Response", "Success").with("ActionID", id.as_str()).with("EventList", "start"))
+    peer.send(
+        &Packet::new()
+            .with("Response", "Success")
+            .with("ActionID", id.as_str())
+            .with("EventList", "start"),
+    )
+    .await;
+    peer.send(
+        &Packet::new()
+            .with("Event", "CoreShowChannel")
+            .with("ActionID", id.as_str()),
+    )
+    .await;
+    peer.send(&Packet::new().with("Event", "Hangup").with("Channel", "PJSIP/1001-1"))
         .await;
-    peer.send(&Packet::new().with("Event", "CoreShowChannel").with("ActionID", id.as_str())).await;
-    peer.send(&Packet::new().with("Event", "Hangup").with("Channel", "PJSIP/1001-1")).await;
-    assert_eq!(events.recv().await, Some(SessionEvent::Connected { version: "12.0.0".into() }), "marker first");
-    let Some(SessionEvent::Event(ev)) = events.recv().await else { panic!("an event follows") };
-    assert!(ev.packet.is("Event", "Hangup"), "the late list item was dropped, not published: {:?}", ev.packet);
+    assert_eq!(
+        events.recv().await,
+        Some(SessionEvent::Connected {
+            version: "12.0.0".into()
+        }),
+        "marker first"
+    );
+    let Some(SessionEvent::Event(ev)) = events.recv().await else {
+        panic!("an event follows")
+    };
+    assert!(
+        ev.packet.is("Event", "Hangup"),
+        "the late list item was dropped, not published: {:?}",
+        ev.packet
+    );
 }

@@ -11,7 +11,12 @@ use ringside_ami::{Client, ConnectionState, DisconnectReason, Error, Packet, Ses
 use tokio::time::Instant;
 
 async fn wait_for(client: &Client, pred: impl Fn(&ConnectionState) -> bool) -> ConnectionState {
-    client.state().wait_for(|s| pred(s)).await.expect("state channel open").clone()
+    client
+        .state()
+        .wait_for(|s| pred(s))
+        .await
+        .expect("state channel open")
+        .clone()
 }
 
 #[tokio::test(start_paused = true)]
@@ -39,10 +44,19 @@ async fn disconnect_mid_packet_fails_pending_reports_and_reconnects() {
     );
     let state = wait_for(&client, |s| matches!(s, ConnectionState::Disconnected { .. })).await;
     assert!(
-        matches!(state, ConnectionState::Disconnected { reason: DisconnectReason::ClosedByPbx, .. }),
+        matches!(
+            state,
+            ConnectionState::Disconnected {
+                reason: DisconnectReason::ClosedByPbx,
+                ..
+            }
+        ),
         "a PBX hanging up mid-packet is reported as closed by the PBX: {state:?}"
     );
-    assert!(state.message().is_some_and(|m| m.contains("pbx.test:5038")), "the message names the PBX");
+    assert!(
+        state.message().is_some_and(|m| m.contains("pbx.test:5038")),
+        "the message names the PBX"
+    );
 
     let mut peer = Peer::new(servers.recv().await.expect("the client reconnects by itself"));
     peer.accept_login().await;
@@ -52,9 +66,13 @@ async fn disconnect_mid_packet_fails_pending_reports_and_reconnects() {
     assert_eq!(
         markers,
         vec![
-            SessionEvent::Connected { version: "12.0.0".into() },
+            SessionEvent::Connected {
+                version: "12.0.0".into()
+            },
             SessionEvent::Disconnected,
-            SessionEvent::Connected { version: "12.0.0".into() },
+            SessionEvent::Connected {
+                version: "12.0.0".into()
+            },
         ],
         "the half packet is never published, and the markers tell consumers to resync"
     );
@@ -83,14 +101,34 @@ async fn pbx_that_stops_answering_ping_is_declared_dead_within_the_deadline() {
     let state = wait_for(&client, |s| matches!(s, ConnectionState::Disconnected { .. })).await;
     let dead_after = up.elapsed();
     assert!(
-        matches!(state, ConnectionState::Disconnected { reason: DisconnectReason::KeepaliveTimeout, .. }),
+        matches!(
+            state,
+            ConnectionState::Disconnected {
+                reason: DisconnectReason::KeepaliveTimeout,
+                ..
+            }
+        ),
         "silence is a keepalive timeout: {state:?}"
     );
     // Pings at 20 s and 40 s are answered; the one at 60 s is not; dead at 60 + 10 s.
-    assert_eq!(dead_after, Duration::from_secs(70), "declared dead exactly at the 10 s Ping deadline");
-    assert!(state.message().is_some_and(|m| m.contains("stopped answering")), "the message says what happened");
-    assert_eq!(server.await.expect("server joined"), 3, "three Pings were sent, every 20 s");
-    assert!(servers.recv().await.is_some(), "the client reconnects after a dead connection");
+    assert_eq!(
+        dead_after,
+        Duration::from_secs(70),
+        "declared dead exactly at the 10 s Ping deadline"
+    );
+    assert!(
+        state.message().is_some_and(|m| m.contains("stopped answering")),
+        "the message says what happened"
+    );
+    assert_eq!(
+        server.await.expect("server joined"),
+        3,
+        "three Pings were sent, every 20 s"
+    );
+    assert!(
+        servers.recv().await.is_some(),
+        "the client reconnects after a dead connection"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -108,7 +146,10 @@ async fn answered_keepalives_keep_the_session_up() {
         pings
     });
     tokio::time::sleep(Duration::from_secs(600)).await;
-    assert!(client.state().borrow().is_connected(), "a PBX that answers its Pings stays connected");
+    assert!(
+        client.state().borrow().is_connected(),
+        "a PBX that answers its Pings stays connected"
+    );
     assert_eq!(connector.attempts(), 1, "and is never reconnected");
     client.shutdown().await;
     let pings = server.await.expect("joined");
@@ -122,7 +163,9 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
     const CAPACITY: usize = 1024;
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
     let client = Client::start(
-        config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE).event_capacity(CAPACITY),
+        config(connector)
+            .keepalive(NO_KEEPALIVE, NO_KEEPALIVE)
+            .event_capacity(CAPACITY),
     )
     .expect("valid");
     let mut slow = client.events();
@@ -148,8 +191,14 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
     assert!(reply.is_ok(), "and it is matched to its action: {reply:?}");
     let _peer = server.await.expect("server joined");
 
-    assert_eq!(slow.unread(), BURST + 1, "the marker and the whole burst were published while nobody read");
-    let Some(SessionEvent::Lagged(lost)) = slow.recv().await else { panic!("the first item says it lagged") };
+    assert_eq!(
+        slow.unread(),
+        BURST + 1,
+        "the marker and the whole burst were published while nobody read"
+    );
+    let Some(SessionEvent::Lagged(lost)) = slow.recv().await else {
+        panic!("the first item says it lagged")
+    };
     let mut received = Vec::new();
     while let Some(item) = slow.try_recv() {
         match item {
@@ -157,9 +206,21 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
             other => panic!("only events remain after the lag notice: {other:?}"),
         }
     }
-    assert!(received.len() <= CAPACITY, "memory is bounded: at most {CAPACITY} items held, got {}", received.len());
+    assert!(
+        received.len() <= CAPACITY,
+        "memory is bounded: at most {CAPACITY} items held, got {}",
+        received.len()
+    );
     // The Connected marker plus BURST events went into the stream.
-    assert_eq!(lost as usize + received.len(), BURST + 1, "every item is either delivered or counted as lost");
+    assert_eq!(
+        lost as usize + received.len(),
+        BURST + 1,
+        "every item is either delivered or counted as lost"
+    );
     assert!(lost as usize >= BURST + 1 - CAPACITY, "the overflow is counted: {lost}");
-    assert_eq!(received.last().copied().flatten(), Some(BURST - 1), "the newest events are kept, up to the last");
+    assert_eq!(
+        received.last().copied().flatten(),
+        Some(BURST - 1),
+        "the newest events are kept, up to the last"
+    );
 }

@@ -24,8 +24,13 @@ fn new_ca() -> Ca {
     let key = KeyPair::generate().expect("key generation");
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(rcgen::DnType::CommonName, "Ringside Test CA");
-    Ca { cert: params.self_signed(&key).expect("CA cert"), key }
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Ringside Test CA");
+    Ca {
+        cert: params.self_signed(&key).expect("CA cert"),
+        key,
+    }
 }
 
 type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
@@ -38,12 +43,18 @@ fn leaf(ca: &Ca, name: &str, expired: bool) -> Identity {
         params.not_after = rcgen::date_time_ymd(2020, 1, 1);
     }
     let cert = params.signed_by(&key, &ca.cert, &ca.key).expect("leaf cert");
-    (vec![cert.der().clone()], PrivatePkcs8KeyDer::from(key.serialize_der()).into())
+    (
+        vec![cert.der().clone()],
+        PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+    )
 }
 
 fn self_signed(name: &str) -> Identity {
     let ck = rcgen::generate_simple_self_signed(vec![name.to_owned()]).expect("self-signed cert");
-    (vec![ck.cert.der().clone()], PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()).into())
+    (
+        vec![ck.cert.der().clone()],
+        PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()).into(),
+    )
 }
 
 /// Plays a PBX on an accepted stream: banner, login, Pings, Logoff.
@@ -53,7 +64,8 @@ async fn serve_ami(io: impl ringside_ami::AmiStream + 'static) {
     while let Some(action) = peer.read_action().await {
         let id = action.action_id().unwrap_or_default().to_owned();
         if action.is("Action", "Logoff") {
-            peer.send(&Packet::new().with("Response", "Goodbye").with("ActionID", id)).await;
+            peer.send(&Packet::new().with("Response", "Goodbye").with("ActionID", id))
+                .await;
             return;
         }
         peer.send(&pong(&id)).await;
@@ -110,7 +122,12 @@ async fn first_outcome(config: ClientConfig) -> (Client, ConnectionState) {
     let client = Client::start(config).expect("valid TLS settings");
     let state = tokio::time::timeout(
         Duration::from_secs(60),
-        client.state().wait_for(|s| matches!(s, ConnectionState::Connected { .. } | ConnectionState::Unreachable { .. })),
+        client.state().wait_for(|s| {
+            matches!(
+                s,
+                ConnectionState::Connected { .. } | ConnectionState::Unreachable { .. }
+            )
+        }),
     )
     .await
     .expect("the TLS attempt settles")
@@ -125,8 +142,14 @@ async fn certificate_from_a_trusted_ca_passes() {
     let port = tls_server(leaf(&ca, NAME, false)).await;
     let trust = TlsTrust::system_and_pem(ca.cert.pem().as_bytes()).expect("the CA PEM parses");
     let (client, state) = first_outcome(tls_config(port, trust)).await;
-    assert!(state.is_connected(), "a certificate chaining to a trusted CA is accepted: {state:?}");
-    assert!(client.send(Packet::action("Ping")).await.is_ok(), "and AMI works over the TLS session");
+    assert!(
+        state.is_connected(),
+        "a certificate chaining to a trusted CA is accepted: {state:?}"
+    );
+    assert!(
+        client.send(Packet::action("Ping")).await.is_ok(),
+        "and AMI works over the TLS session"
+    );
     client.shutdown().await;
 }
 
@@ -136,9 +159,16 @@ async fn unknown_self_signed_certificate_fails_and_shows_its_fingerprint() {
     let fingerprint = CertFingerprint::of(&identity.0[0]);
     let port = tls_server(identity).await;
     let unrelated = new_ca();
-    let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![unrelated.cert.der().clone()]))).await;
+    let (client, state) = first_outcome(tls_config(
+        port,
+        TlsTrust::only_roots(vec![unrelated.cert.der().clone()]),
+    ))
+    .await;
     let message = state.message().unwrap_or_default();
-    assert!(matches!(state, ConnectionState::Unreachable { .. }), "an untrusted certificate never connects");
+    assert!(
+        matches!(state, ConnectionState::Unreachable { .. }),
+        "an untrusted certificate never connects"
+    );
     assert!(
         message.contains("no trusted authority signed") && message.contains(&format!("127.0.0.1:{port}")),
         "the message says the certificate is not trusted, for which PBX: {message}"
@@ -157,8 +187,14 @@ async fn pinned_fingerprint_passes() {
     let port = tls_server(identity).await;
     // Pinning ignores names and issuers: the certificate is for another name here.
     let (client, state) = first_outcome(tls_config(port, TlsTrust::pinned(&pin).expect("valid pin"))).await;
-    assert!(state.is_connected(), "the pinned self-signed certificate is accepted: {state:?}");
-    assert!(client.send(Packet::action("Ping")).await.is_ok(), "and the session works");
+    assert!(
+        state.is_connected(),
+        "the pinned self-signed certificate is accepted: {state:?}"
+    );
+    assert!(
+        client.send(Packet::action("Ping")).await.is_ok(),
+        "and the session works"
+    );
     client.shutdown().await;
 }
 
@@ -170,7 +206,10 @@ async fn wrong_pin_fails_and_names_both_fingerprints() {
     let other = CertFingerprint::of(b"some other certificate");
     let (client, state) = first_outcome(tls_config(port, TlsTrust::Pinned(other))).await;
     let message = state.message().unwrap_or_default();
-    assert!(matches!(state, ConnectionState::Unreachable { .. }), "a different certificate never connects");
+    assert!(
+        matches!(state, ConnectionState::Unreachable { .. }),
+        "a different certificate never connects"
+    );
     assert!(
         message.contains(&presented.to_string()) && message.contains(&format!("not the pinned {other}")),
         "the message shows what was presented and what was pinned: {message}"
@@ -184,7 +223,10 @@ async fn tls_against_a_plain_text_port_fails_clearly_without_fallback() {
     let ca = new_ca();
     let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![ca.cert.der().clone()]))).await;
     let message = state.message().unwrap_or_default();
-    assert!(matches!(state, ConnectionState::Unreachable { .. }), "TLS never falls back to plain text: {state:?}");
+    assert!(
+        matches!(state, ConnectionState::Unreachable { .. }),
+        "TLS never falls back to plain text: {state:?}"
+    );
     assert!(
         message.contains("answered in plain text") && message.contains("5039 on Grandstream"),
         "the message says the port speaks plain text and where TLS usually is: {message}"
@@ -198,7 +240,10 @@ async fn certificate_for_another_name_fails_as_wrong_host_name() {
     let port = tls_server(leaf(&ca, "other.example", false)).await;
     let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![ca.cert.der().clone()]))).await;
     let message = state.message().unwrap_or_default();
-    assert!(message.contains("different host name"), "a name mismatch is named as such: {message}");
+    assert!(
+        message.contains("different host name"),
+        "a name mismatch is named as such: {message}"
+    );
     client.shutdown().await;
 }
 
@@ -208,6 +253,9 @@ async fn expired_certificate_fails_as_expired() {
     let port = tls_server(leaf(&ca, NAME, true)).await;
     let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![ca.cert.der().clone()]))).await;
     let message = state.message().unwrap_or_default();
-    assert!(message.contains("has expired"), "an expired certificate is named as such: {message}");
+    assert!(
+        message.contains("has expired"),
+        "an expired certificate is named as such: {message}"
+    );
     client.shutdown().await;
 }

@@ -20,14 +20,18 @@ pub struct BackoffPolicy {
 
 impl BackoffPolicy {
     /// After a lost or unreachable connection: 0.5 s doubling to 30 s.
-    pub const CONNECT: BackoffPolicy =
-        BackoffPolicy { initial: Duration::from_millis(500), max: Duration::from_secs(30) };
+    pub const CONNECT: BackoffPolicy = BackoffPolicy {
+        initial: Duration::from_millis(500),
+        max: Duration::from_secs(30),
+    };
 
     /// After a refused login: 30 s doubling to 5 min. A wrong password does
     /// not fix itself, and a tight loop of failed logins can get this
     /// computer's IP banned by the PBX (fail2ban and friends).
-    pub const AUTH: BackoffPolicy =
-        BackoffPolicy { initial: Duration::from_secs(30), max: Duration::from_secs(300) };
+    pub const AUTH: BackoffPolicy = BackoffPolicy {
+        initial: Duration::from_secs(30),
+        max: Duration::from_secs(300),
+    };
 }
 
 /// The running state of one backoff sequence.
@@ -71,13 +75,25 @@ mod tests {
         let mut nominal = Duration::from_millis(500);
         for _ in 0..20 {
             let d = b.next_delay();
-            assert!(d <= nominal, "a delay never exceeds its nominal value ({d:?} > {nominal:?})");
-            assert!(d >= nominal.mul_f64(0.75), "jitter stays within the upper quarter ({d:?})");
+            assert!(
+                d <= nominal,
+                "a delay never exceeds its nominal value ({d:?} > {nominal:?})"
+            );
+            assert!(
+                d >= nominal.mul_f64(0.75),
+                "jitter stays within the upper quarter ({d:?})"
+            );
             nominal = (nominal * 2).min(Duration::from_secs(30));
         }
-        assert!(b.next_delay() <= Duration::from_secs(30), "the cap holds however many failures");
+        assert!(
+            b.next_delay() <= Duration::from_secs(30),
+            "the cap holds however many failures"
+        );
         b.reset();
-        assert!(b.next_delay() <= Duration::from_millis(500), "reset starts over from the initial delay");
+        assert!(
+            b.next_delay() <= Duration::from_millis(500),
+            "reset starts over from the initial delay"
+        );
     }
 
     #[test]

@@ -246,7 +246,12 @@ impl ClientConfig {
             None => Arc::new(TcpConnector::new(self.host.clone(), self.port)),
             Some(trust) => {
                 let name = self.tls_server_name.as_deref().unwrap_or(&self.host);
-                Arc::new(TlsConnector::with_server_name(self.host.clone(), self.port, name, trust.clone())?)
+                Arc::new(TlsConnector::with_server_name(
+                    self.host.clone(),
+                    self.port,
+                    name,
+                    trust.clone(),
+                )?)
             }
         })
     }

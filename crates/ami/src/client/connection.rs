@@ -38,7 +38,12 @@ const LOGOFF_GRACE: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub(crate) enum Command {
     /// Send an action and deliver its answer.
-    Action { packet: Packet, expect: Expect, timeout: Duration, reply: ReplyTx },
+    Action {
+        packet: Packet,
+        expect: Expect,
+        timeout: Duration,
+        reply: ReplyTx,
+    },
     /// Log off and stop; `done` fires when the task has finished.
     Shutdown { done: oneshot::Sender<()> },
 }
@@ -66,11 +71,7 @@ impl Stop {
 
 /// Runs `fut` while answering commands with [`Error::NotConnected`]. Returns
 /// `None` when a shutdown was requested (or every handle is gone) first.
-async fn serve_while<F: Future>(
-    commands: &mut mpsc::Receiver<Command>,
-    stop: &mut Stop,
-    fut: F,
-) -> Option<F::Output> {
+async fn serve_while<F: Future>(commands: &mut mpsc::Receiver<Command>, stop: &mut Stop, fut: F) -> Option<F::Output> {
     let mut fut = std::pin::pin!(fut);
     loop {
         tokio::select! {
@@ -122,7 +123,12 @@ async fn establish(
     mut ids: ActionIds,
 ) -> Result<Session, Failure> {
     let stream = match timeout(cfg.connect_timeout, connector.connect()).await {
-        Err(_) => return Err(Failure::Unreachable(messages::connect_timeout(host_port, cfg.connect_timeout))),
+        Err(_) => {
+            return Err(Failure::Unreachable(messages::connect_timeout(
+                host_port,
+                cfg.connect_timeout,
+            )))
+        }
         Ok(Err(e)) => return Err(Failure::Unreachable(messages::connect_failed(&e, &cfg.host, host_port))),
         Ok(Ok(stream)) => stream,
     };
@@ -141,7 +147,12 @@ async fn establish(
         })),
         Ok(Err(LoginFailure::Refused(message))) => Err(Failure::Auth(message)),
         Ok(Err(LoginFailure::Broken(message))) => Err(Failure::Unreachable(message)),
-        Ok(Ok(version)) => Ok(Session { reader, writer, version, ids }),
+        Ok(Ok(version)) => Ok(Session {
+            reader,
+            writer,
+            version,
+            ids,
+        }),
     }
 }
 
@@ -216,7 +227,8 @@ impl Actor {
                         End::Shutdown => (DisconnectReason::Shutdown, messages::shutdown(&host_port)),
                     };
                     tracing::info!(pbx = %host_port, ?reason, "AMI session ended");
-                    self.state.send_replace(ConnectionState::Disconnected { reason, message });
+                    self.state
+                        .send_replace(ConnectionState::Disconnected { reason, message });
                     let _ = self.events.send(SessionEvent::Disconnected);
                     if stop.requested {
                         break;
@@ -239,13 +251,19 @@ impl Actor {
                 }
             };
             tracing::debug!(pbx = %host_port, ?delay, "waiting before reconnecting");
-            if serve_while(&mut self.commands, &mut stop, tokio::time::sleep(delay)).await.is_none() {
+            if serve_while(&mut self.commands, &mut stop, tokio::time::sleep(delay))
+                .await
+                .is_none()
+            {
                 break;
             }
         }
         if !matches!(
             *self.state.borrow(),
-            ConnectionState::Disconnected { reason: DisconnectReason::Shutdown, .. }
+            ConnectionState::Disconnected {
+                reason: DisconnectReason::Shutdown,
+                ..
+            }
         ) {
             self.state.send_replace(ConnectionState::Disconnected {
                 reason: DisconnectReason::Shutdown,
@@ -270,8 +288,12 @@ impl Actor {
         if let Ok(mut v) = self.shared.version.lock() {
             *v = Some(s.version.clone());
         }
-        self.state.send_replace(ConnectionState::Connected { version: s.version.clone() });
-        let _ = self.events.send(SessionEvent::Connected { version: s.version.clone() });
+        self.state.send_replace(ConnectionState::Connected {
+            version: s.version.clone(),
+        });
+        let _ = self.events.send(SessionEvent::Connected {
+            version: s.version.clone(),
+        });
 
         let cfg = &self.cfg;
         let mut pendings = Pendings::default();

@@ -75,13 +75,19 @@ pub struct TcpConnector {
 impl TcpConnector {
     /// A connector for `host:port`.
     pub fn new(host: impl Into<String>, port: u16) -> Self {
-        Self { host: host.into(), port }
+        Self {
+            host: host.into(),
+            port,
+        }
     }
 
     async fn connect_tcp(&self) -> Result<TcpStream, ConnectError> {
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((self.host.as_str(), self.port))
             .await
-            .map_err(|source| ConnectError::Dns { host: self.host.clone(), source })?
+            .map_err(|source| ConnectError::Dns {
+                host: self.host.clone(),
+                source,
+            })?
             .collect();
         let mut last = None;
         for addr in addrs {
@@ -153,16 +159,17 @@ impl TlsConnector {
 
     /// As [`TlsConnector::new`], but checking the certificate for
     /// `server_name` instead of the host connected to.
-    pub fn with_server_name(
-        host: impl Into<String>,
-        port: u16,
-        server_name: &str,
-        trust: TlsTrust,
-    ) -> Result<Self> {
+    pub fn with_server_name(host: impl Into<String>, port: u16, server_name: &str, trust: TlsTrust) -> Result<Self> {
         let server_name = ServerName::try_from(server_name.to_owned())
             .map_err(|_| Error::Config(format!("'{server_name}' is not a valid TLS server name")))?;
         let (config, seen) = tls::client_config(&trust)?;
-        Ok(Self { tcp: TcpConnector::new(host, port), server_name, trust, config, seen })
+        Ok(Self {
+            tcp: TcpConnector::new(host, port),
+            server_name,
+            trust,
+            config,
+            seen,
+        })
     }
 }
 

@@ -45,7 +45,9 @@ pub(crate) fn md5_key(challenge: &str, secret: &str) -> String {
 /// The `Action: Challenge` packet, fields in the order Asterisk's own
 /// clients send them.
 pub(crate) fn challenge_action(action_id: &str) -> Packet {
-    Packet::action("Challenge").with("AuthType", "MD5").with("ActionID", action_id)
+    Packet::action("Challenge")
+        .with("AuthType", "MD5")
+        .with("ActionID", action_id)
 }
 
 /// The MD5 `Login` packet for a challenge.
@@ -86,7 +88,10 @@ pub(crate) enum LoginFailure {
 /// True for the errors that mean the PBX hung up on us.
 fn is_hang_up(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
-    matches!(e.kind(), UnexpectedEof | BrokenPipe | ConnectionReset | ConnectionAborted)
+    matches!(
+        e.kind(),
+        UnexpectedEof | BrokenPipe | ConnectionReset | ConnectionAborted
+    )
 }
 
 fn broken(e: &std::io::Error, host_port: &str) -> LoginFailure {
@@ -98,7 +103,9 @@ fn broken(e: &std::io::Error, host_port: &str) -> LoginFailure {
 }
 
 async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, p: &Packet, host_port: &str) -> Result<(), LoginFailure> {
-    let bytes = p.to_bytes().map_err(|e| LoginFailure::Broken(format!("cannot send the login: {e}")))?;
+    let bytes = p
+        .to_bytes()
+        .map_err(|e| LoginFailure::Broken(format!("cannot send the login: {e}")))?;
     async {
         w.write_all(&bytes).await?;
         w.flush().await
@@ -112,9 +119,7 @@ async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, p: &Packet, host_port: &
 async fn read_response(reader: &mut Reader, action_id: &str, host_port: &str) -> Result<Packet, LoginFailure> {
     loop {
         match reader.next().await {
-            Some(Ok(Frame::Packet(p))) if p.response().is_some() && p.action_id() == Some(action_id) => {
-                return Ok(p)
-            }
+            Some(Ok(Frame::Packet(p))) if p.response().is_some() && p.action_id() == Some(action_id) => return Ok(p),
             Some(Ok(_)) => continue,
             Some(Err(CodecError::Io(e))) => return Err(broken(&e, host_port)),
             Some(Err(e)) => return Err(LoginFailure::Broken(messages::io_during_login(host_port, &e))),

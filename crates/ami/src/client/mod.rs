@@ -208,7 +208,12 @@ impl Client {
         let (reply, answer) = oneshot::channel();
         let timeout = timeout.unwrap_or(self.action_timeout);
         self.commands
-            .send(Command::Action { packet: action, expect, timeout, reply })
+            .send(Command::Action {
+                packet: action,
+                expect,
+                timeout,
+                reply,
+            })
             .await
             .map_err(|_| Error::Closed)?;
         answer.await.map_err(|_| Error::Closed)?
@@ -261,7 +266,11 @@ impl Client {
         if complete.is("EventList", "Cancelled") {
             return Err(Error::ListCancelled { action: name });
         }
-        Ok(EventList { response, events: done.events, complete })
+        Ok(EventList {
+            response,
+            events: done.events,
+            complete,
+        })
     }
 
     /// Subscribes to the session stream from now on. See [`EventStream`].
@@ -313,5 +322,8 @@ fn success(response: Packet, action: &str) -> Result<Packet> {
     } else {
         output.join("\n")
     };
-    Err(Error::ActionFailed { action: action.to_owned(), message })
+    Err(Error::ActionFailed {
+        action: action.to_owned(),
+        message,
+    })
 }

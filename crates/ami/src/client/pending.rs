@@ -141,7 +141,11 @@ impl Pendings {
             self.deadlines.remove(&(p.deadline, p.seq));
             let Some(response) = p.response else { return };
             // The caller may have gone away; its answer is simply dropped.
-            let _ = p.reply.send(Ok(Completed { response, events: p.events, complete: p.complete }));
+            let _ = p.reply.send(Ok(Completed {
+                response,
+                events: p.events,
+                complete: p.complete,
+            }));
         }
     }
 
@@ -160,7 +164,11 @@ impl Pendings {
         let is_response = packet.response().is_some();
         let is_event = !is_response && packet.event().is_some();
         let Some(id) = packet.action_id() else {
-            return if is_event { Routed::Event(packet) } else { Routed::Unmatched(packet) };
+            return if is_event {
+                Routed::Event(packet)
+            } else {
+                Routed::Unmatched(packet)
+            };
         };
         if let Some(pending) = self.by_id.get_mut(id) {
             let id = id.to_owned();
@@ -171,7 +179,11 @@ impl Pendings {
                     return Routed::Consumed;
                 }
                 (Expect::Single, false) => {
-                    return if is_event { Routed::Event(packet) } else { Routed::Unmatched(packet) };
+                    return if is_event {
+                        Routed::Event(packet)
+                    } else {
+                        Routed::Unmatched(packet)
+                    };
                 }
                 (Expect::List { .. }, true) => {
                     let failed = packet.is("Response", "Error");
@@ -221,7 +233,10 @@ impl Pendings {
             let id = entry.remove();
             if let Some(p) = self.by_id.remove(&id) {
                 tracing::debug!(action = %p.action, action_id = %id, "AMI action timed out");
-                let _ = p.reply.send(Err(Error::Timeout { action: p.action, after: p.timeout }));
+                let _ = p.reply.send(Err(Error::Timeout {
+                    action: p.action,
+                    after: p.timeout,
+                }));
                 n += 1;
             }
             self.remember_expired(id);
@@ -258,7 +273,15 @@ mod tests {
 
     fn add(p: &mut Pendings, id: &str, expect: Expect, now: Instant) -> oneshot::Receiver<Result<Completed>> {
         let (tx, rx) = oneshot::channel();
-        p.insert(id.into(), p.len() as u64, "Test".into(), expect, now, Duration::from_secs(10), tx);
+        p.insert(
+            id.into(),
+            p.len() as u64,
+            "Test".into(),
+            expect,
+            now,
+            Duration::from_secs(10),
+            tx,
+        );
         rx
     }
 
@@ -270,12 +293,22 @@ mod tests {
         assert_eq!(p.route(response("x-1").with("EventList", "start")), Routed::Consumed);
         assert_eq!(p.route(event("CoreShowChannel", Some("x-1"))), Routed::Consumed);
         // A name that looks like an end, without the EventList marker, is an item.
-        assert_eq!(p.route(event("CoreShowChannelsComplete", Some("x-1"))), Routed::Consumed);
+        assert_eq!(
+            p.route(event("CoreShowChannelsComplete", Some("x-1"))),
+            Routed::Consumed
+        );
         assert!(rx.try_recv().is_err(), "an event name alone must not end a list");
         let other = event("Newchannel", None);
-        assert_eq!(p.route(other.clone()), Routed::Event(other), "unrelated events go to the stream");
+        assert_eq!(
+            p.route(other.clone()),
+            Routed::Event(other),
+            "unrelated events go to the stream"
+        );
         p.route(event("Done", Some("x-1")).with("EventList", "Complete"));
-        let done = rx.try_recv().expect("EventList: Complete ends the list").expect("a success");
+        let done = rx
+            .try_recv()
+            .expect("EventList: Complete ends the list")
+            .expect("a success");
         assert_eq!(done.events.len(), 2, "both items were collected");
         assert!(done.complete.is_some(), "the completion event is returned too");
     }
@@ -286,13 +319,30 @@ mod tests {
         let mut p = Pendings::default();
         let mut rx = add(&mut p, "x-1", Expect::List { end_event: None }, now);
         p.route(Packet::new().with("Response", "Error").with("ActionID", "x-1"));
-        let done = rx.try_recv().expect("an error response completes the list").expect("delivered");
-        assert!(done.response.is("Response", "Error"), "the error response is what the caller sees");
+        let done = rx
+            .try_recv()
+            .expect("an error response completes the list")
+            .expect("delivered");
+        assert!(
+            done.response.is("Response", "Error"),
+            "the error response is what the caller sees"
+        );
 
         let mut rx = add(&mut p, "x-2", Expect::Single, now);
-        assert_eq!(p.expire(now + Duration::from_secs(11)), 1, "past its deadline the action times out");
-        assert!(matches!(rx.try_recv(), Ok(Err(Error::Timeout { .. }))), "the caller gets a Timeout");
-        assert_eq!(p.route(response("x-2")), Routed::Consumed, "the late response is read and dropped");
+        assert_eq!(
+            p.expire(now + Duration::from_secs(11)),
+            1,
+            "past its deadline the action times out"
+        );
+        assert!(
+            matches!(rx.try_recv(), Ok(Err(Error::Timeout { .. }))),
+            "the caller gets a Timeout"
+        );
+        assert_eq!(
+            p.route(response("x-2")),
+            Routed::Consumed,
+            "the late response is read and dropped"
+        );
     }
 
     #[test]
@@ -302,7 +352,11 @@ mod tests {
         let _rx = add(&mut p, "x-1", Expect::Single, now);
         p.route(response("x-1"));
         let ev = event("OriginateResponse", Some("x-1"));
-        assert_eq!(p.route(ev.clone()), Routed::Event(ev), "OriginateResponse is an event for the tracker");
+        assert_eq!(
+            p.route(ev.clone()),
+            Routed::Event(ev),
+            "OriginateResponse is an event for the tracker"
+        );
     }
 
     #[test]
@@ -310,7 +364,11 @@ mod tests {
         let now = Instant::now();
         let mut p = Pendings::default();
         drop(add(&mut p, "x-1", Expect::Single, now));
-        assert_eq!(p.route(response("x-1")), Routed::Consumed, "the orphan answer is consumed, not leaked");
+        assert_eq!(
+            p.route(response("x-1")),
+            Routed::Consumed,
+            "the orphan answer is consumed, not leaked"
+        );
         assert_eq!(p.len(), 0, "and its entry is gone");
     }
 }

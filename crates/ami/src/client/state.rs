@@ -126,7 +126,11 @@ pub(crate) mod messages {
 
     fn secs(d: Duration) -> String {
         let s = d.as_secs_f64();
-        if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s:.1} s") }
+        if s.fract() == 0.0 {
+            format!("{s:.0} s")
+        } else {
+            format!("{s:.1} s")
+        }
     }
 
     pub(crate) fn connect_failed(err: &ConnectError, host: &str, host_port: &str) -> String {
@@ -138,9 +142,9 @@ pub(crate) mod messages {
                 "PBX refused the connection on {host_port}: is AMI enabled on that port, and is this \
                  computer's IP permitted?"
             ),
-            ConnectError::Unreachable(e) => format!(
-                "Cannot reach {host_port} ({e}): check this computer's network connection and the PBX address"
-            ),
+            ConnectError::Unreachable(e) => {
+                format!("Cannot reach {host_port} ({e}): check this computer's network connection and the PBX address")
+            }
             ConnectError::Io(e) => format!("Could not connect to {host_port}: {e}"),
             ConnectError::Tls(t) => t.message(host_port),
         }
@@ -163,7 +167,10 @@ pub(crate) mod messages {
     }
 
     pub(crate) fn login_no_answer(user: &str, host_port: &str, after: Duration) -> String {
-        format!("The PBX at {host_port} did not answer the login for user '{user}' within {}", secs(after))
+        format!(
+            "The PBX at {host_port} did not answer the login for user '{user}' within {}",
+            secs(after)
+        )
     }
 
     pub(crate) fn closed_before_login(host_port: &str) -> String {

@@ -56,12 +56,11 @@ impl FromStr for CertFingerprint {
 
     fn from_str(s: &str) -> Result<Self> {
         let digits: String = s.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
-        let bytes = hex::decode(&digits).map_err(|_| {
-            Error::Config("a certificate fingerprint is made of hexadecimal digits (0-9, A-F)".into())
-        })?;
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| {
-            Error::Config("a SHA-256 certificate fingerprint has exactly 64 hexadecimal digits".into())
-        })?;
+        let bytes = hex::decode(&digits)
+            .map_err(|_| Error::Config("a certificate fingerprint is made of hexadecimal digits (0-9, A-F)".into()))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::Config("a SHA-256 certificate fingerprint has exactly 64 hexadecimal digits".into()))?;
         Ok(Self(arr))
     }
 }
@@ -105,12 +104,18 @@ pub enum TlsTrust {
 impl TlsTrust {
     /// The operating system's CA store.
     pub fn system() -> Self {
-        TlsTrust::Roots { system_roots: true, extra_roots: Vec::new() }
+        TlsTrust::Roots {
+            system_roots: true,
+            extra_roots: Vec::new(),
+        }
     }
 
     /// Only these CA certificates (DER), not the system store.
     pub fn only_roots(roots: Vec<CertificateDer<'static>>) -> Self {
-        TlsTrust::Roots { system_roots: false, extra_roots: roots }
+        TlsTrust::Roots {
+            system_roots: false,
+            extra_roots: roots,
+        }
     }
 
     /// The system store plus every certificate in a PEM file's contents.
@@ -121,7 +126,10 @@ impl TlsTrust {
         if roots.is_empty() {
             return Err(Error::Config("the CA certificate file holds no PEM certificate".into()));
         }
-        Ok(TlsTrust::Roots { system_roots: true, extra_roots: roots })
+        Ok(TlsTrust::Roots {
+            system_roots: true,
+            extra_roots: roots,
+        })
     }
 
     /// Trust one certificate by its SHA-256 fingerprint (hex, colons allowed).
@@ -171,7 +179,10 @@ pub struct TlsFailure {
 impl TlsFailure {
     /// A message for the user, naming `host_port` (`pbx.local:5039`).
     pub fn message(&self, host_port: &str) -> String {
-        let fp = self.presented.map(|f| f.to_string()).unwrap_or_else(|| "(not received)".into());
+        let fp = self
+            .presented
+            .map(|f| f.to_string())
+            .unwrap_or_else(|| "(not received)".into());
         match &self.kind {
             TlsFailureKind::UntrustedCertificate => format!(
                 "The PBX at {host_port} presented a TLS certificate that no trusted authority signed \
@@ -182,9 +193,9 @@ impl TlsFailure {
                 "The PBX's TLS certificate on {host_port} has expired (or this computer's clock is wrong). \
                  Renew the certificate on the PBX, or pin its fingerprint: {fp}"
             ),
-            TlsFailureKind::NotYetValid => format!(
-                "The PBX's TLS certificate on {host_port} is not valid yet: check this computer's clock"
-            ),
+            TlsFailureKind::NotYetValid => {
+                format!("The PBX's TLS certificate on {host_port} is not valid yet: check this computer's clock")
+            }
             TlsFailureKind::WrongHostName => format!(
                 "The PBX's TLS certificate on {host_port} was issued for a different host name: connect \
                  using the name on the certificate, or pin its fingerprint: {fp}"
@@ -254,9 +265,9 @@ impl ServerCertVerifier for RecordingVerifier {
             // Constant-time comparison is not needed: the fingerprint of a
             // certificate the server sends in the clear is not a secret.
             Check::Pinned(pin) if *pin == presented => Ok(ServerCertVerified::assertion()),
-            Check::Pinned(_) => {
-                Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
-            }
+            Check::Pinned(_) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            )),
         }
     }
 
@@ -266,12 +277,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -280,12 +286,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -299,7 +300,10 @@ pub(crate) fn client_config(trust: &TlsTrust) -> Result<(Arc<rustls::ClientConfi
     let provider = provider();
     let check = match trust {
         TlsTrust::Pinned(fp) => Check::Pinned(*fp),
-        TlsTrust::Roots { system_roots, extra_roots } => {
+        TlsTrust::Roots {
+            system_roots,
+            extra_roots,
+        } => {
             let mut store = RootCertStore::empty();
             if *system_roots {
                 let native = rustls_native_certs::load_native_certs();
@@ -310,9 +314,9 @@ pub(crate) fn client_config(trust: &TlsTrust) -> Result<(Arc<rustls::ClientConfi
                 tracing::debug!(added, ignored, "loaded system CA certificates");
             }
             for der in extra_roots {
-                store.add(der.clone()).map_err(|e| {
-                    Error::Config(format!("a supplied CA certificate cannot be used: {e}"))
-                })?;
+                store
+                    .add(der.clone())
+                    .map_err(|e| Error::Config(format!("a supplied CA certificate cannot be used: {e}")))?;
             }
             let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
                 .build()
@@ -326,7 +330,11 @@ pub(crate) fn client_config(trust: &TlsTrust) -> Result<(Arc<rustls::ClientConfi
         }
     };
     let seen: SeenCert = Arc::default();
-    let verifier = Arc::new(RecordingVerifier { check, provider: provider.clone(), seen: seen.clone() });
+    let verifier = Arc::new(RecordingVerifier {
+        check,
+        provider: provider.clone(),
+        seen: seen.clone(),
+    });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("TLS set-up failed: {e}")))?
@@ -342,13 +350,9 @@ pub(crate) fn classify(err: &std::io::Error, trust: &TlsTrust, presented: Option
     let rustls_err = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
     let kind = match rustls_err {
         Some(rustls::Error::InvalidCertificate(cert)) => match cert {
-            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
-                TlsFailureKind::UntrustedCertificate
-            }
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => TlsFailureKind::UntrustedCertificate,
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => TlsFailureKind::Expired,
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                TlsFailureKind::NotYetValid
-            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => TlsFailureKind::NotYetValid,
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 TlsFailureKind::WrongHostName
             }
@@ -370,7 +374,11 @@ pub(crate) fn classify(err: &std::io::Error, trust: &TlsTrust, presented: Option
         }
         None => TlsFailureKind::Other,
     };
-    TlsFailure { kind, presented, detail }
+    TlsFailure {
+        kind,
+        presented,
+        detail,
+    }
 }
 
 #[cfg(test)]
@@ -384,7 +392,13 @@ mod tests {
         let b: CertFingerprint = a.to_string().parse().expect("the display form parses back");
         assert_eq!(a, b, "colons are only presentation");
         assert_eq!(a.to_string().len(), 64 + 31, "32 upper-case pairs joined by colons");
-        assert!(plain[..62].parse::<CertFingerprint>().is_err(), "a short fingerprint is refused");
-        assert!(format!("{}zz", &plain[..62]).parse::<CertFingerprint>().is_err(), "non-hex is refused");
+        assert!(
+            plain[..62].parse::<CertFingerprint>().is_err(),
+            "a short fingerprint is refused"
+        );
+        assert!(
+            format!("{}zz", &plain[..62]).parse::<CertFingerprint>().is_err(),
+            "non-hex is refused"
+        );
     }
 }

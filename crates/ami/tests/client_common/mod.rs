@@ -10,16 +10,16 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures::future::BoxFuture;
-use ringside_ami::{
-    AmiCodec, BoxedStream, ClientConfig, ConnectError, Connector, Frame, Packet, Secret,
-};
+use ringside_ami::{AmiCodec, BoxedStream, ClientConfig, ConnectError, Connector, Frame, Packet, Secret};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
 /// Path of a capture in the repository's `tests/fixtures/ami`.
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/ami")
+        .join(name)
 }
 
 pub fn read_fixture(name: &str) -> Vec<u8> {
@@ -89,7 +89,14 @@ pub struct TestConnector {
 impl TestConnector {
     pub fn new(mode: Mode) -> (Arc<Self>, mpsc::UnboundedReceiver<DuplexStream>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Arc::new(Self { attempts: AtomicUsize::new(0), mode, servers: tx }), rx)
+        (
+            Arc::new(Self {
+                attempts: AtomicUsize::new(0),
+                mode,
+                servers: tx,
+            }),
+            rx,
+        )
     }
 
     pub fn attempts(&self) -> usize {
@@ -128,7 +135,10 @@ pub struct Peer {
 
 impl Peer {
     pub fn new(io: impl ringside_ami::AmiStream + 'static) -> Self {
-        Self { io: Box::new(io), buf: Vec::new() }
+        Self {
+            io: Box::new(io),
+            buf: Vec::new(),
+        }
     }
 
     pub async fn write(&mut self, bytes: &[u8]) {
@@ -168,8 +178,13 @@ impl Peer {
             let Some(action) = self.read_action().await else { return };
             let id = action.action_id().unwrap_or_default().to_owned();
             if action.is("Action", "Challenge") {
-                self.send(&Packet::new().with("Response", "Success").with("ActionID", id).with("Challenge", "1234"))
-                    .await;
+                self.send(
+                    &Packet::new()
+                        .with("Response", "Success")
+                        .with("ActionID", id)
+                        .with("Challenge", "1234"),
+                )
+                .await;
             } else if action.is("Action", "Login") {
                 self.send(
                     &Packet::new()
@@ -208,7 +223,10 @@ pub fn rewrite_id(p: &Packet, id: &str) -> Packet {
 
 /// A pong for a Ping.
 pub fn pong(id: &str) -> Packet {
-    Packet::new().with("Response", "Success").with("ActionID", id).with("Ping", "Pong")
+    Packet::new()
+        .with("Response", "Success")
+        .with("ActionID", id)
+        .with("Ping", "Pong")
 }
 
 /// Long enough that no keepalive fires during a test that does not want one.
