@@ -1,0 +1,631 @@
+//! The IPC contract between the Rust shell and the web UI, in one place:
+//! event names, the payload structs of events and commands, and the one
+//! error type every command returns. `docs/ipc-contract.md` is its human
+//! summary; the TypeScript types in `ui/src/bindings/` are generated from
+//! these types by `ts-rs` (`cargo test -p ringside`, test
+//! `export_typescript_bindings`), never written by hand.
+//!
+//! This module holds no behaviour beyond conversions; it must not touch
+//! windows, the PBX or the store. The call cards themselves
+//! (`CardChange`, `CallCard`) are defined once in `ringside-calls` and sent
+//! as the same JSON the CLI prints.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Tracker changes for the watched extensions: a `ringside_calls::CardChange`.
+pub const EVENT_CARD: &str = "ringside://card";
+/// History context for a caller, sent right after a popup: [`CallerContextEvent`].
+pub const EVENT_CALLER_CONTEXT: &str = "ringside://caller-context";
+/// Every change of the PBX connection: [`ConnectionStatus`].
+pub const EVENT_CONNECTION: &str = "ringside://connection";
+/// Presence of the colleagues changed: `Colleague[]`.
+pub const EVENT_PRESENCE: &str = "ringside://presence";
+/// A call or note was recorded: [`HistoryChanged`].
+pub const EVENT_HISTORY_CHANGED: &str = "ringside://history-changed";
+/// The user must confirm a dial that did not come from a click in the app
+/// (the clipboard hotkey, a `tel:`/`sip:` link): [`ConfirmDial`]. Sent to
+/// the main window, which shows a confirmation and then calls `dial`.
+pub const EVENT_CONFIRM_DIAL: &str = "ringside://confirm-dial";
+/// The tray's "Quick dial…" was picked: [`HistoryChanged`]-like empty payload;
+/// the main window focuses its dial box.
+pub const EVENT_FOCUS_DIALER: &str = "ringside://focus-dialer";
+
+/// A stable, machine-readable error code; the UI may branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A dial string or extension the PBX cannot dial.
+    InvalidNumber,
+    /// A command argument that is not acceptable (empty note, unknown call...).
+    InvalidInput,
+    /// No live AMI session.
+    NotConnected,
+    /// The PBX rejected the AMI user or secret.
+    AuthFailed,
+    /// The PBX answered an action with an error.
+    PbxRefused,
+    /// The PBX did not answer in time.
+    Timeout,
+    /// The call history database could not be used.
+    StoreUnavailable,
+    /// A setting failed validation; the message names the field.
+    InvalidSetting,
+    /// The OS keyring (Secret Service) could not be used.
+    KeyringUnavailable,
+    /// The call this command names is not live any more.
+    UnknownCall,
+    /// A file could not be read or written.
+    Io,
+}
+
+/// The error every command returns: `{ code, message }`, where `message` is
+/// a sentence a receptionist can act on (never a Rust debug dump).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{message}")]
+pub struct IpcError {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Plain-language explanation and what to do about it.
+    pub message: String,
+}
+
+impl IpcError {
+    /// An error with this code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+/// What a command returns.
+pub type IpcResult<T> = Result<T, IpcError>;
+
+/// The connection states the UI distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ConnectionState {
+    /// Connecting or logging in (also between reconnect attempts).
+    Connecting,
+    /// Logged in and receiving events.
+    Connected,
+    /// The PBX refused the AMI user or secret; no retry until settings change.
+    AuthFailed,
+    /// The PBX could not be reached (DNS, refused, timeout, TLS).
+    Unreachable,
+    /// The session ended (PBX went away, logoff, no PBX configured).
+    Disconnected,
+}
+
+/// `ringside://connection` and `Status.connection`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionStatus {
+    /// The state.
+    pub state: ConnectionState,
+    /// A plain sentence for the status line ("Connected to pbx.local:5038").
+    pub message: String,
+    /// The AMI version from the PBX banner, once connected.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// What `get_status` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// The current connection.
+    pub connection: ConnectionStatus,
+    /// True when connected to the built-in demo PBX: the UI shows a banner.
+    pub demo: bool,
+    /// The extensions whose calls pop up.
+    pub extensions: Vec<String>,
+}
+
+/// A colleague's presence as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PresenceState {
+    /// Free.
+    Idle,
+    /// The phone rings.
+    Ringing,
+    /// On a call.
+    InUse,
+    /// Busy (DND or all lines busy).
+    Busy,
+    /// Has a call on hold.
+    OnHold,
+    /// Phone not registered.
+    Unavailable,
+    /// The PBX does not know this extension's hint.
+    NotFound,
+    /// On a call while another one rings.
+    InUseRinging,
+}
+
+/// One entry of `ringside://presence` and `get_presence`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Colleague {
+    /// The extension number.
+    pub extension: String,
+    /// The name shown on the board (text, never HTML).
+    pub name: String,
+    /// Presence.
+    pub state: PresenceState,
+    /// Who they are talking to, when known.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talking_to: Option<String>,
+}
+
+/// A note on a call or a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The call it belongs to.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<String>,
+    /// The number it belongs to.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// The text (shown as text).
+    pub text: String,
+    /// When it was written, Unix milliseconds.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+}
+
+/// A contact of the local address book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    /// Row id.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Company, if any.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// Phone numbers, normalized where possible.
+    pub numbers: Vec<String>,
+    /// E-mail, if any.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Which way a call went (same strings as `ringside_calls::Direction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From outside.
+    Inbound,
+    /// Between extensions.
+    Internal,
+    /// To outside.
+    Outbound,
+}
+
+/// How a call ended (same strings as `ringside_calls::Outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Answered by a watched extension.
+    Answered,
+    /// Rang here, nobody answered.
+    Missed,
+    /// Rang here, a colleague answered.
+    AnsweredElsewhere,
+    /// Caller gave up in a queue.
+    Abandoned,
+    /// Went to voicemail.
+    Voicemail,
+    /// Ended unanswered without ringing here.
+    Unanswered,
+}
+
+impl From<ringside_calls::Direction> for Direction {
+    fn from(d: ringside_calls::Direction) -> Self {
+        match d {
+            ringside_calls::Direction::Inbound => Self::Inbound,
+            ringside_calls::Direction::Internal => Self::Internal,
+            ringside_calls::Direction::Outbound => Self::Outbound,
+        }
+    }
+}
+
+impl From<ringside_calls::Outcome> for Outcome {
+    fn from(o: ringside_calls::Outcome) -> Self {
+        match o {
+            ringside_calls::Outcome::Answered => Self::Answered,
+            ringside_calls::Outcome::Missed => Self::Missed,
+            ringside_calls::Outcome::AnsweredElsewhere => Self::AnsweredElsewhere,
+            ringside_calls::Outcome::Abandoned => Self::Abandoned,
+            ringside_calls::Outcome::Voicemail => Self::Voicemail,
+            ringside_calls::Outcome::Unanswered => Self::Unanswered,
+        }
+    }
+}
+
+impl From<Outcome> for ringside_calls::Outcome {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Answered => Self::Answered,
+            Outcome::Missed => Self::Missed,
+            Outcome::AnsweredElsewhere => Self::AnsweredElsewhere,
+            Outcome::Abandoned => Self::Abandoned,
+            Outcome::Voicemail => Self::Voicemail,
+            Outcome::Unanswered => Self::Unanswered,
+        }
+    }
+}
+
+/// One row of the call history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRow {
+    /// The PBX's call id (Linkedid).
+    pub call_id: String,
+    /// Which way it went.
+    pub direction: Direction,
+    /// The other party's number.
+    pub remote_num: String,
+    /// The other party's name as the PBX sent it (text, never HTML).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_name: Option<String>,
+    /// The matching contact's name, if any.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_name: Option<String>,
+    /// The DID, queue or ring group it came in on.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub did: Option<String>,
+    /// Who answered.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// When it started, Unix milliseconds.
+    #[ts(type = "number")]
+    pub started_at_ms: i64,
+    /// Talk time, when answered.
+    #[ts(optional, type = "number")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talk_seconds: Option<i64>,
+    /// True once a missed call was called back.
+    pub called_back: bool,
+    /// Notes on this call.
+    pub notes: Vec<Note>,
+}
+
+/// What history knows about a caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerContext {
+    /// The matching contact.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    /// The last calls with this number, newest first.
+    pub recent_calls: Vec<CallRow>,
+    /// How many calls with this number today ("called 3 times today").
+    pub calls_today: u32,
+}
+
+/// `ringside://caller-context`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerContextEvent {
+    /// The card's call id.
+    pub call: String,
+    /// What history knows.
+    pub caller_context: CallerContext,
+}
+
+/// `ringside://history-changed` and `ringside://focus-dialer` (no payload).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryChanged {}
+
+/// Where a dial that needs confirmation came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum DialSource {
+    /// The global hotkey, with the clipboard's number.
+    Hotkey,
+    /// A `tel:` or `sip:` link.
+    Link,
+    /// "Recent calls" in the tray.
+    Tray,
+}
+
+/// `ringside://confirm-dial`: ask the user before dialling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmDial {
+    /// The number, already validated; pass it to `dial` unchanged.
+    pub number: String,
+    /// Where it came from.
+    pub source: DialSource,
+}
+
+/// `search_history`'s query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HistoryQuery {
+    /// Free text: number, name, contact or note.
+    #[ts(optional)]
+    pub text: Option<String>,
+    /// Only calls with this outcome.
+    #[ts(optional)]
+    pub outcome: Option<Outcome>,
+    /// Calls started at or after, Unix ms.
+    #[ts(optional, type = "number")]
+    pub from_ms: Option<i64>,
+    /// Calls started before, Unix ms.
+    #[ts(optional, type = "number")]
+    pub to_ms: Option<i64>,
+    /// At most this many rows (default 200).
+    #[ts(optional)]
+    pub limit: Option<u32>,
+}
+
+/// A CSV line that `import_contacts` skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedLine {
+    /// 1-based line number in the file.
+    pub line: u32,
+    /// Why, in plain words.
+    pub reason: String,
+}
+
+/// What `import_contacts` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    /// Contacts added or updated.
+    pub imported: u32,
+    /// Lines not imported, with the reason.
+    pub skipped: Vec<SkippedLine>,
+}
+
+/// The PBX families Ringside has profiles for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PbxProfile {
+    /// Yeastar S-Series (`DLPN_DialPlan<ext>` context).
+    YeastarS,
+    /// Yeastar MyPBX (Asterisk 1.8, AMI 1.1).
+    YeastarMyPbx,
+    /// Grandstream UCM6xxx.
+    GrandstreamUcm,
+    /// FreePBX / Elastix (`from-internal`).
+    FreePbx,
+    /// OpenVox gateways.
+    OpenVox,
+    /// Plain Asterisk.
+    GenericAsterisk,
+}
+
+/// Screen corner of the caller popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum PopupPosition {
+    /// Top left.
+    TopLeft,
+    /// Top right.
+    TopRight,
+    /// Bottom left.
+    BottomLeft,
+    /// Bottom right.
+    BottomRight,
+}
+
+/// The user's settings. The AMI secret is never part of it: `set_secret`
+/// puts it in the OS keyring and `hasSecret` only says whether one is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// PBX family (dial context, dialect quirks).
+    pub profile: PbxProfile,
+    /// PBX host name or IP; empty = no PBX configured (demo mode).
+    pub host: String,
+    /// AMI port (5038; Grandstream 7777).
+    pub port: u16,
+    /// AMI over TLS.
+    pub tls: bool,
+    /// SHA-256 fingerprint of the PBX's TLS certificate (hex, colons allowed),
+    /// for self-signed PBX certificates.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_fingerprint: Option<String>,
+    /// AMI user name.
+    pub ami_user: String,
+    /// True when the keyring holds a secret for this user and host (read only).
+    #[serde(default)]
+    pub has_secret: bool,
+    /// My extension(s): their calls pop up and `dial` places calls from the first.
+    pub extensions: Vec<String>,
+    /// Ring groups and queues whose calls also pop up.
+    pub watched_groups: Vec<String>,
+    /// Country calling code without `+` ("1", "44").
+    pub country_code: String,
+    /// National trunk prefix ("0", "1" or empty).
+    pub trunk_prefix: String,
+    /// CRM search URL with `{number}`, http or https only; empty = none.
+    pub crm_url_template: String,
+    /// Screen corner of the popup.
+    pub popup_position: PopupPosition,
+    /// Seconds the popup stays after the call stops ringing; 0 = closes with it.
+    pub popup_duration_secs: u32,
+    /// Native desktop notification with each popup.
+    pub notifications: bool,
+    /// Start with the OS session.
+    pub start_with_os: bool,
+}
+
+/// One step of `test_connection`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TestStep {
+    /// "Reach the PBX", "TLS", "AMI banner", "Log in", "Permissions".
+    pub name: String,
+    /// Whether it worked.
+    pub ok: bool,
+    /// What happened, in plain words.
+    pub message: String,
+}
+
+/// What `test_connection` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TestReport {
+    /// The steps tried, in order; the first failing one is the last.
+    pub steps: Vec<TestStep>,
+}
+
+impl From<ringside_store::Note> for Note {
+    fn from(n: ringside_store::Note) -> Self {
+        Self { id: n.id, call_id: n.call_id, number: n.number, text: n.body, created_at_ms: n.created_at_ms }
+    }
+}
+
+impl From<ringside_store::Contact> for Contact {
+    fn from(c: ringside_store::Contact) -> Self {
+        Self {
+            id: c.id,
+            name: c.fields.name,
+            company: c.fields.company,
+            numbers: c.fields.numbers.into_iter().map(|n| n.number).collect(),
+            email: c.fields.email,
+        }
+    }
+}
+
+impl From<ringside_store::StoredCall> for CallRow {
+    fn from(c: ringside_store::StoredCall) -> Self {
+        let talk_seconds = c.record.talk_seconds();
+        let r = c.record;
+        Self {
+            call_id: r.call_id,
+            direction: r.direction.into(),
+            remote_num: r.remote_num,
+            remote_name: r.remote_name,
+            contact_name: None,
+            did: r.did,
+            answered_by: r.answered_by,
+            outcome: r.outcome.into(),
+            started_at_ms: r.started_at_ms,
+            talk_seconds,
+            called_back: c.called_back.is_some(),
+            notes: c.notes.into_iter().map(Note::from).collect(),
+        }
+    }
+}
+
+impl From<ringside_store::CallerContext> for CallerContext {
+    fn from(c: ringside_store::CallerContext) -> Self {
+        let contact_name = c.contact.as_ref().map(|k| k.fields.name.clone());
+        Self {
+            contact: c.contact.map(Contact::from),
+            recent_calls: c
+                .recent_calls
+                .into_iter()
+                .map(|s| CallRow { contact_name: contact_name.clone(), ..CallRow::from(s) })
+                .collect(),
+            calls_today: c.calls_today,
+        }
+    }
+}
+
+impl From<ringside_store::ImportReport> for ImportReport {
+    fn from(r: ringside_store::ImportReport) -> Self {
+        Self {
+            imported: u32::try_from(r.imported).unwrap_or(u32::MAX),
+            skipped: r
+                .skipped
+                .into_iter()
+                .map(|s| SkippedLine { line: u32::try_from(s.line).unwrap_or(u32::MAX), reason: s.reason })
+                .collect(),
+        }
+    }
+}
+
+impl HistoryQuery {
+    /// The store's query for this search (at most 500 rows).
+    pub fn to_store(&self) -> ringside_store::model::CallQuery {
+        ringside_store::model::CallQuery {
+            text: self.text.clone().filter(|t| !t.trim().is_empty()),
+            from_ms: self.from_ms,
+            until_ms: self.to_ms,
+            outcomes: self.outcome.map(|o| vec![o.into()]).unwrap_or_default(),
+            limit: self.limit.unwrap_or(200).clamp(1, 500),
+        }
+    }
+}
+
+impl From<ringside_store::StoreError> for IpcError {
+    fn from(e: ringside_store::StoreError) -> Self {
+        let code = match e {
+            ringside_store::StoreError::Invalid(_) | ringside_store::StoreError::Import(_) => ErrorCode::InvalidInput,
+            _ => ErrorCode::StoreUnavailable,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Writes the TypeScript bindings of every IPC type into `ui/src/bindings/`.
+    /// i64 fields are milliseconds and ids far below 2^53, so they map to
+    /// `number` (ts-rs would default to `bigint`, which JSON.parse never gives).
+    #[test]
+    fn export_typescript_bindings() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+        let cfg = ts_rs::Config::new().with_large_int("number").with_out_dir(&dir);
+        macro_rules! export {
+            ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg).expect(concat!("export ", stringify!($t))); )* };
+        }
+        export!(
+            IpcError, ConnectionStatus, Status, Colleague, CallRow, CallerContext, CallerContextEvent,
+            HistoryChanged, ConfirmDial, HistoryQuery, ImportReport, Settings, TestReport,
+        );
+        let settings = std::fs::read_to_string(dir.join("Settings.ts")).expect("Settings.ts written");
+        assert!(settings.contains("hasSecret: boolean"), "camelCase names must reach TypeScript: {settings}");
+        assert!(!settings.contains(" secret"), "no secret field may ever reach the UI type: {settings}");
+        let note = std::fs::read_to_string(dir.join("Note.ts")).expect("Note.ts written");
+        assert!(note.contains("createdAtMs: number"), "ms timestamps must be plain numbers: {note}");
+    }
+
+    #[test]
+    fn ipc_error_serializes_as_code_and_message() {
+        let e = IpcError::new(ErrorCode::InvalidNumber, "“12a” is not a number Ringside can dial.");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"code": "invalid_number", "message": "“12a” is not a number Ringside can dial."}),
+            "the UI reads exactly these two keys"
+        );
+    }
+
+    #[test]
+    fn connection_status_is_camel_case() {
+        let s = ConnectionStatus { state: ConnectionState::AuthFailed, message: "x".into(), version: None };
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"state":"authFailed","message":"x"}"#);
+    }
+}

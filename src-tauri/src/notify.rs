@@ -1,0 +1,111 @@
+//! The native desktop notification that goes out at the same moment as the
+//! caller popup (notify-rust over D-Bus on Linux), with the same caller text.
+//!
+//! Caller names come from the PBX and may be anything, including HTML
+//! (`<img src=x onerror=...>`). The freedesktop spec treats the summary as
+//! plain text but lets servers parse the body as markup, so the name goes in
+//! the summary and the body is escaped when the server says it understands
+//! markup (`body-markup` capability): either way the user reads the literal
+//! text. This module must not decide *when* to notify; the session does.
+
+use std::sync::OnceLock;
+
+/// What one notification says about a ringing call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerNotice {
+    /// The caller's number as the PBX sent it.
+    pub caller_num: String,
+    /// The caller's name as the PBX sent it (any text).
+    pub caller_name: Option<String>,
+    /// The line, DID or queue it came in on.
+    pub line: Option<String>,
+    /// The extension it rings.
+    pub extension: String,
+}
+
+impl CallerNotice {
+    /// The summary line: the caller's name (or number), as plain text.
+    pub fn summary(&self) -> String {
+        match self.caller_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => format!("Call from {name}"),
+            None => format!("Call from {}", self.caller_num),
+        }
+    }
+
+    /// The body as plain text: number, then where the call came in.
+    pub fn body_text(&self) -> String {
+        let mut body = self.caller_num.clone();
+        match &self.line {
+            Some(line) if !line.is_empty() => body.push_str(&format!("\non line {line}, ringing {}", self.extension)),
+            _ => body.push_str(&format!("\nringing {}", self.extension)),
+        }
+        body
+    }
+}
+
+/// Escapes the five characters the notification body markup gives meaning to.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether the notification server parses body markup; asked once.
+fn server_parses_markup() -> bool {
+    static MARKUP: OnceLock<bool> = OnceLock::new();
+    *MARKUP.get_or_init(|| {
+        notify_rust::get_capabilities().map(|caps| caps.iter().any(|c| c == "body-markup")).unwrap_or(true)
+    })
+}
+
+/// Sends the notification. Blocking (a D-Bus round trip): call it from a
+/// blocking thread. A missing notification server is logged, not fatal: the
+/// popup still shows.
+pub fn show_blocking(notice: &CallerNotice) {
+    let body = if server_parses_markup() { escape_markup(&notice.body_text()) } else { notice.body_text() };
+    let result = notify_rust::Notification::new()
+        .appname("Ringside")
+        .summary(&notice.summary())
+        .body(&body)
+        .icon("call-start")
+        .hint(notify_rust::Hint::Category("im.received".into()))
+        .timeout(notify_rust::Timeout::Milliseconds(15_000))
+        .show();
+    match result {
+        Ok(_) => tracing::debug!(call_from = %notice.caller_num, "notification sent"),
+        Err(e) => tracing::warn!("could not show the desktop notification: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_stay_literal_text() {
+        let n = CallerNotice {
+            caller_num: "+15551234567".into(),
+            caller_name: Some("<img src=x onerror=alert(document.domain)>".into()),
+            line: Some("5550100".into()),
+            extension: "1001".into(),
+        };
+        assert_eq!(n.summary(), "Call from <img src=x onerror=alert(document.domain)>", "the summary is plain text by spec");
+        assert_eq!(escape_markup("<b>&'\""), "&lt;b&gt;&amp;&apos;&quot;");
+        assert!(n.body_text().starts_with("+15551234567\n"), "the number leads the body");
+    }
+
+    #[test]
+    fn a_call_without_a_name_shows_the_number() {
+        let n = CallerNotice { caller_num: "1004".into(), caller_name: Some(" ".into()), line: None, extension: "1001".into() };
+        assert_eq!(n.summary(), "Call from 1004");
+    }
+}

@@ -1,0 +1,433 @@
+//! The live PBX session: picks the PBX (the command line, the saved
+//! settings, or the built-in demo PBX), starts the AMI client, feeds the
+//! call tracker from its event stream on one task, and fans the tracker's
+//! `CardChange`s out: `ringside://card` to the windows, the popup and the
+//! desktop notification, the caller's history, and the store for ended
+//! calls.
+//!
+//! It must not interpret AMI itself: `ringside-ami` owns the socket and
+//! `ringside-calls` decides what a call is.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState, Packet, SessionEvent};
+use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
+use tauri::async_runtime::JoinHandle;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::commands::now_ms;
+use crate::ipc::{
+    CallerContextEvent, ConnectionState, ConnectionStatus, HistoryChanged, EVENT_CALLER_CONTEXT, EVENT_CARD,
+    EVENT_HISTORY_CHANGED,
+};
+use crate::notify::CallerNotice;
+use crate::settings::{self, Secret};
+use crate::shell::{LiveInfo, Shell};
+use crate::tray::{RecentCall, Tray};
+
+/// Where this run connects and as whom.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// PBX host.
+    pub host: String,
+    /// AMI port.
+    pub port: u16,
+    /// AMI user.
+    pub user: String,
+    /// TLS, with an optional pinned SHA-256 fingerprint.
+    pub tls: Option<Option<String>>,
+    /// The user's extensions.
+    pub extensions: Vec<String>,
+    /// Watched ring groups and queues.
+    pub groups: Vec<String>,
+    /// True for the built-in demo PBX.
+    pub demo: bool,
+}
+
+/// Why there is no session to start.
+#[derive(Debug, Clone)]
+pub struct NoTarget(pub ConnectionStatus);
+
+/// One running session: the AMI client, the tracker, their tasks, and the
+/// demo PBX when there is one.
+#[derive(Debug)]
+pub struct Session {
+    /// The AMI client handle.
+    pub client: Client,
+    /// The call tracker, fed by the session task; commands read it briefly.
+    pub tracker: Arc<Mutex<CallTracker>>,
+    /// Where it connects.
+    pub target: Target,
+    tasks: Vec<JoinHandle<()>>,
+    demo: Option<crate::demo::DemoPbx>,
+}
+
+impl Session {
+    async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.client.shutdown().await;
+        if let Some(d) = self.demo {
+            d.stop().await;
+        }
+    }
+}
+
+/// The slot holding the running session, managed by Tauri.
+#[derive(Debug, Default)]
+pub struct SessionSlot(pub tokio::sync::Mutex<Option<Session>>);
+
+impl SessionSlot {
+    /// The client and tracker of the running session, if any.
+    pub async fn current(&self) -> Option<(Client, Arc<Mutex<CallTracker>>, Target)> {
+        self.0.lock().await.as_ref().map(|s| (s.client.clone(), s.tracker.clone(), s.target.clone()))
+    }
+}
+
+/// The AMI secret for a target: `--secret-env VAR` / `RINGSIDE_AMI_SECRET`
+/// for command-line runs, else the OS keyring.
+fn secret_for(shell: &Shell, target: &Target) -> Result<Option<Secret>, ConnectionStatus> {
+    let var = shell.args.secret_env.clone().unwrap_or_else(|| "RINGSIDE_AMI_SECRET".into());
+    if let Ok(s) = std::env::var(&var) {
+        if !s.is_empty() {
+            return Ok(Some(Secret::new(s)));
+        }
+    }
+    shell.secrets.get(&settings::keyring_account(&target.user, &target.host)).map_err(|e| ConnectionStatus {
+        state: ConnectionState::Disconnected,
+        message: e.message,
+        version: None,
+    })
+}
+
+/// Decides what to connect to: `--demo`, `--pbx`, the saved PBX, or the
+/// demo PBX when nothing is configured.
+pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
+    let saved = shell.settings();
+    let args = &shell.args;
+    let extensions = if args.extensions.is_empty() { saved.extensions.clone() } else { args.extensions.clone() };
+    if let Some(pbx) = &args.pbx {
+        let (host, port) = crate::cli::parse_host_port(pbx).map_err(|m| {
+            NoTarget(ConnectionStatus { state: ConnectionState::Disconnected, message: m, version: None })
+        })?;
+        let user = args.user.clone().unwrap_or_else(|| saved.ami_user.clone());
+        return Ok(Target {
+            host,
+            port,
+            user,
+            tls: args.tls.then_some(None),
+            extensions,
+            groups: saved.watched_groups.clone(),
+            demo: false,
+        });
+    }
+    if args.demo || saved.host.trim().is_empty() {
+        return Ok(Target {
+            host: "127.0.0.1".into(),
+            port: 0,
+            user: crate::demo::DEMO_USER.into(),
+            tls: None,
+            extensions: if args.extensions.is_empty() { vec![crate::demo::DEMO_EXTENSION.into()] } else { extensions },
+            groups: vec![crate::demo::DEMO_RING_GROUP.into()],
+            demo: true,
+        });
+    }
+    Ok(Target {
+        host: saved.host.trim().to_string(),
+        port: saved.port,
+        user: saved.ami_user.clone(),
+        tls: saved.tls.then(|| saved.pinned_fingerprint.clone().filter(|f| !f.is_empty())),
+        extensions,
+        groups: saved.watched_groups.clone(),
+        demo: false,
+    })
+}
+
+/// Maps the client's state to the UI's.
+pub fn connection_status(state: &AmiState, target: &Target, version: Option<String>) -> ConnectionStatus {
+    let place = if target.demo { "the demo PBX".to_string() } else { format!("{}:{}", target.host, target.port) };
+    let (state, message) = match state {
+        AmiState::Connecting { attempt } if *attempt <= 1 => (ConnectionState::Connecting, format!("Connecting to {place}…")),
+        AmiState::Connecting { attempt } => {
+            (ConnectionState::Connecting, format!("Connecting to {place} (attempt {attempt})…"))
+        }
+        AmiState::Connected { version } => {
+            return ConnectionStatus {
+                state: ConnectionState::Connected,
+                message: format!("Connected to {place}"),
+                version: Some(version.clone()),
+            }
+        }
+        AmiState::AuthFailed { message } => (ConnectionState::AuthFailed, message.clone()),
+        AmiState::Unreachable { message } => (ConnectionState::Unreachable, message.clone()),
+        AmiState::Disconnected { message, .. } => (ConnectionState::Disconnected, message.clone()),
+        other => (ConnectionState::Disconnected, other.message().unwrap_or("Disconnected").to_string()),
+    };
+    ConnectionStatus { state, message, version }
+}
+
+/// (Re)starts the session from the current settings and command line, on
+/// Tauri's runtime. The previous session (and demo PBX) is stopped first.
+pub fn restart<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(slot) = app.try_state::<SessionSlot>() else { return };
+        let mut guard = slot.0.lock().await;
+        if let Some(old) = guard.take() {
+            old.stop().await;
+        }
+        let shell = app.state::<Shell>();
+        match start(&app, &shell).await {
+            Ok(session) => *guard = Some(session),
+            Err(NoTarget(status)) => shell.set_connection(&app, status),
+        }
+    });
+}
+
+async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session, NoTarget> {
+    let started = Instant::now();
+    let mut target = resolve_target(shell)?;
+    let (demo, secret) = if target.demo {
+        let demo = crate::demo::DemoPbx::start().await.map_err(|m| {
+            NoTarget(ConnectionStatus { state: ConnectionState::Disconnected, message: m, version: None })
+        })?;
+        target.port = demo.port();
+        let secret = demo.secret();
+        (Some(demo), secret)
+    } else {
+        let secret = secret_for(shell, &target).map_err(NoTarget)?.ok_or_else(|| {
+            NoTarget(ConnectionStatus {
+                state: ConnectionState::AuthFailed,
+                message: format!(
+                    "No AMI secret is saved for user '{}' on {}:{}. Type it in Settings.",
+                    target.user, target.host, target.port
+                ),
+                version: None,
+            })
+        })?;
+        (None, secret)
+    };
+    if target.user.trim().is_empty() {
+        return Err(NoTarget(ConnectionStatus {
+            state: ConnectionState::AuthFailed,
+            message: "No AMI user is set. Enter it in Settings.".into(),
+            version: None,
+        }));
+    }
+    let mut config =
+        ClientConfig::new(target.host.clone(), target.port, target.user.clone(), ringside_ami::Secret::new(secret.expose()));
+    if let Some(pin) = &target.tls {
+        let trust = match pin {
+            Some(fp) => ringside_ami::TlsTrust::pinned(fp),
+            None => Ok(ringside_ami::TlsTrust::system()),
+        };
+        config = config.tls(trust.map_err(|e| bad_config(&e))?);
+    }
+    let client = Client::start(config).map_err(|e| bad_config(&e))?;
+    let events = client.events();
+    shell.set_live(LiveInfo { demo: target.demo, extensions: target.extensions.clone() });
+
+    let tracker = Arc::new(Mutex::new(CallTracker::new(TrackerConfig {
+        extensions: target.extensions.clone(),
+        groups: target.groups.clone(),
+        ..TrackerConfig::default()
+    })));
+    let state_task = tauri::async_runtime::spawn(follow_state(app.clone(), client.clone(), target.clone(), started));
+    let event_task =
+        tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), tracker.clone(), events));
+    tracing::info!(demo = target.demo, host = %target.host, port = target.port, user = %target.user, "session started");
+    Ok(Session { client, tracker, target, tasks: vec![state_task, event_task], demo })
+}
+
+fn bad_config(e: &ringside_ami::Error) -> NoTarget {
+    NoTarget(ConnectionStatus {
+        state: ConnectionState::Disconnected,
+        message: format!("The connection settings cannot work: {e}. Check them in Settings."),
+        version: None,
+    })
+}
+
+async fn follow_state<R: Runtime>(app: AppHandle<R>, client: Client, target: Target, started: Instant) {
+    let mut rx = client.state();
+    let mut reported_connect_time = false;
+    loop {
+        let state = rx.borrow_and_update().clone();
+        if state.is_connected() && !reported_connect_time {
+            reported_connect_time = true;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "connected to the PBX");
+        }
+        let status = connection_status(&state, &target, client.banner_version());
+        if let Some(shell) = app.try_state::<Shell>() {
+            shell.set_connection(&app, status);
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn follow_events<R: Runtime>(
+    app: AppHandle<R>,
+    client: Client,
+    tracker: Arc<Mutex<CallTracker>>,
+    mut events: ringside_ami::EventStream,
+) {
+    if client.state().borrow().is_connected() {
+        resync(&app, &client, &tracker).await;
+    }
+    while let Some(item) = events.recv().await {
+        match item {
+            SessionEvent::Event(ev) => {
+                let changes = tracker.lock().expect("tracker lock").apply(&ev.packet, ev.received_at_ms);
+                for change in changes {
+                    dispatch(&app, change);
+                }
+            }
+            SessionEvent::Connected { version } => {
+                tracker.lock().expect("tracker lock").observe_banner(&version);
+                resync(&app, &client, &tracker).await;
+            }
+            SessionEvent::Lagged(n) => {
+                tracing::warn!(lost = n, "fell behind the PBX's events; resynchronising");
+                resync(&app, &client, &tracker).await;
+            }
+            SessionEvent::Disconnected => {}
+            _ => {}
+        }
+    }
+}
+
+/// Rebuilds live calls from `CoreShowChannels` (`Status` on AMI 1.x).
+async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, tracker: &Arc<Mutex<CallTracker>>) {
+    let old = tracker.lock().expect("tracker lock").dialect() == ringside_calls::tracker::Dialect::Ami1;
+    let listing = if old {
+        client.send_list_until(Packet::action("Status"), "StatusComplete").await
+    } else {
+        client.send_list(Packet::action("CoreShowChannels")).await
+    };
+    match listing {
+        Ok(list) => {
+            let changes = tracker.lock().expect("tracker lock").resync(&list.events, now_ms());
+            for change in changes {
+                dispatch(app, change);
+            }
+        }
+        Err(e) => tracing::warn!("could not list the PBX's channels to resynchronise: {e}"),
+    }
+}
+
+/// Sends one tracker change everywhere it matters.
+pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
+    if let Err(e) = app.emit(EVENT_CARD, &change) {
+        tracing::warn!("could not send a card to the windows: {e}");
+    }
+    let Some(shell) = app.try_state::<Shell>() else { return };
+    match change {
+        CardChange::Popup { call, extension, caller_num, caller_name, did, queue, .. } => {
+            let notice = CallerNotice {
+                caller_num: caller_num.clone(),
+                caller_name,
+                line: queue.or(did),
+                extension,
+            };
+            shell.popup_opened(app, &call, notice);
+            send_caller_context(app, call, caller_num);
+        }
+        CardChange::Close { call, reason, .. } => {
+            // Answered here: the card stays, it is where she transfers from.
+            if reason != CloseReason::Answered {
+                shell.popup_closed(app, &call, true);
+            }
+        }
+        CardChange::Ended { call, record, .. } => {
+            shell.popup_closed(app, &call, true);
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let Some(shell) = app.try_state::<Shell>() else { return };
+                let Ok(store) = shell.store() else { return };
+                match store.record_call(record).await {
+                    Ok(()) => {
+                        let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
+                        refresh_tray_recent(&app).await;
+                    }
+                    Err(e) => tracing::error!("could not save a call to history: {e}"),
+                }
+            });
+        }
+        CardChange::Update { .. } => {}
+    }
+}
+
+fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: String) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(shell) = app.try_state::<Shell>() else { return };
+        let Ok(store) = shell.store() else { return };
+        let day = 86_400_000;
+        match store.lookup_caller(&number, now_ms() - now_ms().rem_euclid(day), 5).await {
+            Ok(ctx) => {
+                let _ = app.emit(EVENT_CALLER_CONTEXT, CallerContextEvent { call, caller_context: ctx.into() });
+            }
+            Err(e) => tracing::warn!("could not look up the caller in history: {e}"),
+        }
+    });
+}
+
+/// Puts the last calls into the tray menu.
+pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
+    let Some(shell) = app.try_state::<Shell>() else { return };
+    let Ok(store) = shell.store() else { return };
+    let query = ringside_store::CallQuery { limit: 8, ..Default::default() };
+    let Ok(rows) = store.search_calls(query).await else { return };
+    let recent = rows
+        .into_iter()
+        .filter(|c| !c.record.remote_num.is_empty())
+        .map(|c| {
+            let r = c.record;
+            let who = match r.remote_name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(name) => format!("{name} ({})", r.remote_num),
+                None => r.remote_num.clone(),
+            };
+            RecentCall { number: r.remote_num, label: format!("{who} · {}", r.outcome.as_str().replace('_', " ")) }
+        })
+        .collect();
+    if let Some(tray) = app.try_state::<Tray<R>>() {
+        tray.set_recent(app, recent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(demo: bool) -> Target {
+        Target {
+            host: "pbx.local".into(),
+            port: 5038,
+            user: "ringside".into(),
+            tls: None,
+            extensions: vec!["1001".into()],
+            groups: vec![],
+            demo,
+        }
+    }
+
+    #[test]
+    fn client_states_map_to_plain_ui_states() {
+        let s = connection_status(&AmiState::Connected { version: "12.0.0".into() }, &target(false), None);
+        assert_eq!(s.state, ConnectionState::Connected);
+        assert_eq!(s.message, "Connected to pbx.local:5038");
+        assert_eq!(s.version.as_deref(), Some("12.0.0"));
+        let demo = connection_status(&AmiState::Connecting { attempt: 1 }, &target(true), None);
+        assert_eq!(demo.message, "Connecting to the demo PBX…", "the demo's random port means nothing to a user");
+        let failed = connection_status(
+            &AmiState::AuthFailed { message: "Wrong AMI password for user 'ringside' on pbx.local:5038".into() },
+            &target(false),
+            None,
+        );
+        assert_eq!(failed.state, ConnectionState::AuthFailed);
+        assert!(failed.message.contains("Wrong AMI password"), "the client's actionable message is passed through");
+    }
+}

@@ -1,0 +1,429 @@
+//! User settings and the AMI secret.
+//!
+//! Defaults live in code ([`default_settings`]); the user's file
+//! (`settings.json` in the config dir, `RINGSIDE_CONFIG_DIR` overrides the
+//! platform's) stores only the keys that differ from them, so a new default
+//! reaches everybody who never changed that setting.
+//!
+//! The AMI secret never goes into that file, a log or the UI: it is a
+//! [`Secret`] (its `Debug` prints `<redacted>`) that goes straight to a
+//! [`SecretStore`], the OS keyring in the app and a file in a temp dir in
+//! unit tests. This module must not touch windows or the PBX.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+use crate::ipc::{ErrorCode, IpcError, IpcResult, PbxProfile, PopupPosition, Settings};
+
+/// The name of the settings file inside the config dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+/// The keyring service name every Ringside secret is stored under.
+pub const KEYRING_SERVICE: &str = "ringside";
+
+/// The settings of a fresh install: no PBX (so the demo PBX starts), the
+/// FreePBX-style dial plan, popups top right.
+pub fn default_settings() -> Settings {
+    Settings {
+        profile: PbxProfile::GenericAsterisk,
+        host: String::new(),
+        port: 5038,
+        tls: false,
+        pinned_fingerprint: None,
+        ami_user: String::new(),
+        has_secret: false,
+        extensions: Vec::new(),
+        watched_groups: Vec::new(),
+        country_code: "1".into(),
+        trunk_prefix: "1".into(),
+        crm_url_template: String::new(),
+        popup_position: PopupPosition::TopRight,
+        popup_duration_secs: 0,
+        notifications: true,
+        start_with_os: false,
+    }
+}
+
+/// Where settings live: `RINGSIDE_CONFIG_DIR`, else the platform config dir
+/// (`$XDG_CONFIG_HOME/ringside` on Linux).
+pub fn config_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RINGSIDE_CONFIG_DIR") {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("app", "ringside", "ringside")
+        .map(|d| d.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".ringside"))
+}
+
+/// Where the history database and logs live: `RINGSIDE_DATA_DIR`, else the
+/// platform data dir (`$XDG_DATA_HOME/ringside` on Linux).
+pub fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RINGSIDE_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("app", "ringside", "ringside")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".ringside"))
+}
+
+/// Reads the settings: defaults overlaid with the user's file. A missing file
+/// is a fresh install; an unreadable one is reported (and defaults used by
+/// the caller) rather than silently overwritten.
+pub fn load(dir: &Path) -> IpcResult<Settings> {
+    let path = dir.join(SETTINGS_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(default_settings()),
+        Err(e) => {
+            return Err(IpcError::new(
+                ErrorCode::Io,
+                format!("Ringside could not read its settings file {}: {e}.", path.display()),
+            ))
+        }
+    };
+    let user: Value = serde_json::from_str(&text).map_err(|e| {
+        IpcError::new(
+            ErrorCode::InvalidSetting,
+            format!("The settings file {} is damaged ({e}); fix or delete it.", path.display()),
+        )
+    })?;
+    let mut merged = serde_json::to_value(default_settings()).expect("settings serialize");
+    if let (Value::Object(base), Value::Object(user)) = (&mut merged, user) {
+        for (k, v) in user {
+            // Unknown keys (from a newer version) are ignored; `hasSecret`
+            // is never taken from a file.
+            if base.contains_key(&k) && k != "hasSecret" {
+                base.insert(k, v);
+            }
+        }
+    }
+    serde_json::from_value(merged).map_err(|e| {
+        IpcError::new(
+            ErrorCode::InvalidSetting,
+            format!("The settings file {} has a wrong value ({e}); fix or delete it.", path.display()),
+        )
+    })
+}
+
+/// The keys of `settings` that differ from the defaults (never `hasSecret`).
+pub fn diff_from_defaults(settings: &Settings) -> Map<String, Value> {
+    let Value::Object(defaults) = serde_json::to_value(default_settings()).expect("settings serialize") else {
+        unreachable!("Settings is a struct")
+    };
+    let Value::Object(current) = serde_json::to_value(settings).expect("settings serialize") else {
+        unreachable!("Settings is a struct")
+    };
+    current
+        .into_iter()
+        .filter(|(k, v)| k != "hasSecret" && defaults.get(k) != Some(v))
+        .collect()
+}
+
+/// Validates and writes the settings (only what differs from the defaults),
+/// atomically: a crash mid-write leaves the old file.
+pub fn save(dir: &Path, settings: &Settings) -> IpcResult<()> {
+    validate(settings)?;
+    let io = |e: std::io::Error| {
+        IpcError::new(ErrorCode::Io, format!("Ringside could not save its settings in {}: {e}.", dir.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let body = serde_json::to_string_pretty(&Value::Object(diff_from_defaults(settings))).expect("json");
+    let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
+    std::fs::write(&tmp, body).map_err(io)?;
+    std::fs::rename(&tmp, dir.join(SETTINGS_FILE)).map_err(io)
+}
+
+fn invalid(field: &str, why: impl std::fmt::Display) -> IpcError {
+    IpcError::new(ErrorCode::InvalidSetting, format!("{field}: {why}"))
+}
+
+fn is_extension(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 16 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '#')
+}
+
+/// Checks every field; the error names the field the user must fix.
+pub fn validate(s: &Settings) -> IpcResult<()> {
+    let host = s.host.trim();
+    if host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '@') {
+        return Err(invalid("PBX host", "enter a host name or IP address only, such as pbx.local or 192.168.1.10."));
+    }
+    if s.port == 0 {
+        return Err(invalid("Port", "enter the PBX's AMI port, usually 5038 (7777 on Grandstream)."));
+    }
+    if !host.is_empty() && s.ami_user.trim().is_empty() {
+        return Err(invalid("AMI user", "enter the AMI user name configured on the PBX."));
+    }
+    if s.ami_user.chars().any(|c| c.is_control()) || s.ami_user.len() > 80 {
+        return Err(invalid("AMI user", "the name may not contain line breaks or control characters."));
+    }
+    if let Some(fp) = &s.pinned_fingerprint {
+        let hex: String = fp.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+        if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
+            return Err(invalid(
+                "Pinned certificate",
+                "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.",
+            ));
+        }
+    }
+    if !host.is_empty() && s.extensions.is_empty() {
+        return Err(invalid("My extension", "enter at least one extension, such as 1001."));
+    }
+    for e in s.extensions.iter().chain(&s.watched_groups) {
+        if !is_extension(e) {
+            return Err(invalid(
+                "My extension",
+                format!("“{e}” is not an extension; use digits only, such as 1001 or 600."),
+            ));
+        }
+    }
+    if s.country_code.is_empty() || s.country_code.len() > 3 || !s.country_code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid("Country code", "enter 1 to 3 digits without +, such as 1 or 44."));
+    }
+    if s.trunk_prefix.len() > 2 || !s.trunk_prefix.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid("Trunk prefix", "enter the national prefix digit (0 or 1), or leave it empty."));
+    }
+    if !s.crm_url_template.is_empty() {
+        let t = s.crm_url_template.trim();
+        if !(t.starts_with("https://") || t.starts_with("http://")) || !t.contains("{number}") {
+            return Err(invalid(
+                "CRM URL",
+                "use an http:// or https:// address containing {number}, such as https://crm.example/search?phone={number}.",
+            ));
+        }
+    }
+    if s.popup_duration_secs > 3600 {
+        return Err(invalid("Popup duration", "use at most 3600 seconds (0 closes it with the call)."));
+    }
+    Ok(())
+}
+
+/// Fills a CRM URL template with the percent-encoded number; refuses
+/// anything but http/https so a template cannot open `file:` or `javascript:`.
+pub fn crm_url(template: &str, number: &str) -> IpcResult<String> {
+    let t = template.trim();
+    if t.is_empty() {
+        return Err(invalid("CRM URL", "no CRM address is set; add one in Settings."));
+    }
+    if !(t.starts_with("https://") || t.starts_with("http://")) {
+        return Err(invalid("CRM URL", "only http:// and https:// addresses can be opened."));
+    }
+    let mut enc = String::new();
+    for b in number.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(t.replace("{number}", &enc))
+}
+
+/// The AMI secret. Its `Debug` prints `<redacted>`; it has no `Display` and
+/// no `Serialize`, so it cannot reach a log line or the UI by accident.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself, for the login and the keyring only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// The keyring account name of an AMI login: `<user>@<host>`.
+pub fn keyring_account(user: &str, host: &str) -> String {
+    format!("{}@{}", user.trim(), host.trim())
+}
+
+/// Where secrets are kept: the OS keyring in the app, a file in a temp dir
+/// in unit tests (so tests never touch the user's keychain).
+pub trait SecretStore: Send + Sync + std::fmt::Debug {
+    /// Stores the secret for `account`.
+    fn set(&self, account: &str, secret: &Secret) -> IpcResult<()>;
+    /// Reads it; `Ok(None)` when there is none.
+    fn get(&self, account: &str) -> IpcResult<Option<Secret>>;
+}
+
+/// The OS keyring (Secret Service on Linux) through `keyring` 4.
+#[derive(Debug, Default)]
+pub struct OsKeyring;
+
+fn keyring_error(e: keyring::Error) -> IpcError {
+    IpcError::new(
+        ErrorCode::KeyringUnavailable,
+        format!(
+            "The system keyring could not be used ({e}). Unlock your keyring (GNOME Keyring / KWallet) and try again."
+        ),
+    )
+}
+
+impl SecretStore for OsKeyring {
+    fn set(&self, account: &str, secret: &Secret) -> IpcResult<()> {
+        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)?;
+        entry.set_password(secret.expose()).map_err(keyring_error)
+    }
+
+    fn get(&self, account: &str) -> IpcResult<Option<Secret>> {
+        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)?;
+        match entry.get_password() {
+            Ok(p) => Ok(Some(Secret(p))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_error(e)),
+        }
+    }
+}
+
+/// A file-backed store for unit tests: one file per account in a temp dir.
+#[derive(Debug)]
+pub struct FileSecretStore {
+    dir: PathBuf,
+}
+
+impl FileSecretStore {
+    /// A store keeping its files in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+}
+
+impl SecretStore for FileSecretStore {
+    fn set(&self, account: &str, secret: &Secret) -> IpcResult<()> {
+        let io = |e: std::io::Error| IpcError::new(ErrorCode::KeyringUnavailable, e.to_string());
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        std::fs::write(self.dir.join(hex_name(account)), secret.expose()).map_err(io)
+    }
+
+    fn get(&self, account: &str) -> IpcResult<Option<Secret>> {
+        match std::fs::read_to_string(self.dir.join(hex_name(account))) {
+            Ok(s) => Ok(Some(Secret(s))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(IpcError::new(ErrorCode::KeyringUnavailable, e.to_string())),
+        }
+    }
+}
+
+fn hex_name(account: &str) -> String {
+    account.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores a secret typed in Settings: refuses an empty one or one with line
+/// breaks (it would break the AMI login packet), then hands it to `store`.
+pub fn store_secret(store: &dyn SecretStore, settings: &Settings, secret: &Secret) -> IpcResult<()> {
+    if settings.host.trim().is_empty() || settings.ami_user.trim().is_empty() {
+        return Err(invalid("AMI secret", "save the PBX host and AMI user first, then type the secret."));
+    }
+    let s = secret.expose();
+    if s.is_empty() {
+        return Err(invalid("AMI secret", "the secret is empty."));
+    }
+    if s.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+        return Err(invalid("AMI secret", "the secret may not contain line breaks."));
+    }
+    store.set(&keyring_account(&settings.ami_user, &settings.host), secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configured() -> Settings {
+        Settings {
+            host: "pbx.local".into(),
+            ami_user: "ringside".into(),
+            extensions: vec!["1001".into()],
+            ..default_settings()
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_a_fresh_install_has_no_pbx() {
+        let d = default_settings();
+        validate(&d).expect("defaults must pass validation or nobody could save settings");
+        assert!(d.host.is_empty(), "no PBX configured by default, so the demo PBX starts");
+    }
+
+    #[test]
+    fn the_file_stores_only_what_differs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = configured();
+        s.has_secret = true;
+        save(dir.path(), &s).unwrap();
+        let text = std::fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["amiUser", "extensions", "host"], "only changed keys, never hasSecret: {text}");
+        let back = load(dir.path()).unwrap();
+        assert_eq!(back, Settings { has_secret: false, ..s }, "defaults + file give the saved settings back");
+    }
+
+    #[test]
+    fn a_missing_file_means_defaults_and_a_damaged_one_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap(), default_settings());
+        std::fs::write(dir.path().join(SETTINGS_FILE), "{not json").unwrap();
+        let e = load(dir.path()).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidSetting, "a damaged file must be reported, not overwritten");
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let cases: Vec<(fn(&mut Settings), &str)> = vec![
+            (|s| s.port = 0, "Port"),
+            (|s| s.host = "pbx.local/x".into(), "PBX host"),
+            (|s| s.extensions = vec!["10 01".into()], "My extension"),
+            (|s| s.extensions.clear(), "My extension"),
+            (|s| s.country_code = "+1".into(), "Country code"),
+            (|s| s.crm_url_template = "javascript:alert(1)//{number}".into(), "CRM URL"),
+            (|s| s.pinned_fingerprint = Some("abc".into()), "Pinned certificate"),
+            (|s| s.ami_user = "a\r\nAction: Originate".into(), "AMI user"),
+        ];
+        for (break_it, field) in cases {
+            let mut s = configured();
+            break_it(&mut s);
+            let e = validate(&s).expect_err(field);
+            assert_eq!(e.code, ErrorCode::InvalidSetting);
+            assert!(e.message.starts_with(field), "message must name the field {field}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn crm_url_percent_encodes_the_number_and_refuses_other_schemes() {
+        let url = crm_url("https://crm.example/search?phone={number}", "+1 555&x=<b>").unwrap();
+        assert_eq!(url, "https://crm.example/search?phone=%2B1%20555%26x%3D%3Cb%3E");
+        assert!(crm_url("file:///etc/passwd?{number}", "1").is_err(), "only http(s) may open");
+    }
+
+    #[test]
+    fn secret_debug_is_redacted_and_goes_to_the_store_not_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileSecretStore::new(dir.path().join("keys"));
+        let secret = Secret::new("hunter2-ami");
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        let s = configured();
+        store_secret(&store, &s, &secret).unwrap();
+        assert_eq!(store.get("ringside@pbx.local").unwrap().unwrap().expose(), "hunter2-ami");
+        save(&dir.path().join("cfg"), &s).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("cfg").join(SETTINGS_FILE)).unwrap();
+        assert!(!text.contains("hunter2"), "the settings file must never hold the secret");
+        let bad = store_secret(&store, &s, &Secret::new("a\r\nAction: Originate")).unwrap_err();
+        assert_eq!(bad.code, ErrorCode::InvalidSetting, "a secret with CRLF would inject AMI headers");
+    }
+}

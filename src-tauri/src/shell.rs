@@ -1,0 +1,192 @@
+//! The app's shared state ([`Shell`], managed by Tauri) and the few things
+//! every part of the shell does with it: publish the connection state, show
+//! or hide the popup for a card, notify. No telephony logic lives here: the
+//! cards come from `ringside-calls`, the history from `ringside-store`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::cli::Args;
+use crate::ipc::{ConnectionState, ConnectionStatus, ErrorCode, IpcError, IpcResult, Settings, Status, EVENT_CONNECTION};
+use crate::notify::CallerNotice;
+use crate::popup::{self, PopupState, WindowChange};
+use crate::settings::{self, SecretStore};
+use crate::tray::Tray;
+
+/// Everything the commands and background tasks share. Locks are held only
+/// for a few field reads or writes, never across an `.await` or I/O.
+#[derive(Debug)]
+pub struct Shell {
+    /// The command line of this run.
+    pub args: Args,
+    /// Where `settings.json` lives.
+    pub config_dir: PathBuf,
+    /// Where the history database and the log live.
+    pub data_dir: PathBuf,
+    /// The OS keyring.
+    pub secrets: Arc<dyn SecretStore>,
+    saved: Mutex<Settings>,
+    connection: Mutex<ConnectionStatus>,
+    /// The popup's cards and do-not-disturb.
+    pub popup: Mutex<PopupState>,
+    live: Mutex<LiveInfo>,
+    store: Result<ringside_store::HistoryStore, String>,
+}
+
+/// What the running session is connected as.
+#[derive(Debug, Clone, Default)]
+pub struct LiveInfo {
+    /// Connected to the built-in demo PBX.
+    pub demo: bool,
+    /// The extensions whose calls pop up.
+    pub extensions: Vec<String>,
+}
+
+impl Shell {
+    /// The shell for this run, with the saved settings loaded (defaults when
+    /// the file is damaged; the error is logged and shown as the status).
+    pub fn new(args: Args, config_dir: PathBuf, data_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
+        let saved = settings::load(&config_dir).unwrap_or_else(|e| {
+            tracing::warn!("{}", e.message);
+            settings::default_settings()
+        });
+        let db = data_dir.join(ringside_store::DEFAULT_FILE_NAME);
+        let store = ringside_store::HistoryStore::open(
+            ringside_store::StoreConfig::new(number_plan(&saved)).with_path(&db),
+        )
+        .map_err(|e| {
+            tracing::error!("{e}");
+            e.to_string()
+        });
+        Self {
+            store,
+            args,
+            config_dir,
+            data_dir,
+            secrets,
+            saved: Mutex::new(saved),
+            connection: Mutex::new(ConnectionStatus {
+                state: ConnectionState::Connecting,
+                message: "Starting…".into(),
+                version: None,
+            }),
+            popup: Mutex::new(PopupState::default()),
+            live: Mutex::new(LiveInfo::default()),
+        }
+    }
+
+    /// The history store, or why it could not be opened.
+    pub fn store(&self) -> IpcResult<&ringside_store::HistoryStore> {
+        self.store.as_ref().map_err(|e| IpcError::new(ErrorCode::StoreUnavailable, e.clone()))
+    }
+
+    /// What `get_status` returns.
+    pub fn status(&self) -> Status {
+        let live = self.live.lock().expect("live lock").clone();
+        Status { connection: self.connection(), demo: live.demo, extensions: live.extensions }
+    }
+
+    /// Records what the session connects as.
+    pub fn set_live(&self, info: LiveInfo) {
+        *self.live.lock().expect("live lock") = info;
+    }
+
+    /// Settings were saved or the secret changed: reconnect when the PBX
+    /// login (or the watched extensions) differ from what runs now. A run
+    /// started with `--pbx` or `--demo` keeps its command-line PBX.
+    pub fn settings_changed<R: Runtime>(&self, app: &AppHandle<R>, old: &Settings) {
+        let new = self.settings();
+        let login = |s: &Settings| {
+            (s.host.clone(), s.port, s.tls, s.pinned_fingerprint.clone(), s.ami_user.clone(), s.extensions.clone(), s.watched_groups.clone(), s.profile)
+        };
+        if self.args.pbx.is_some() || self.args.demo {
+            return;
+        }
+        if login(old) != login(&new) || old.has_secret != new.has_secret {
+            crate::session::restart(app);
+        }
+    }
+
+    /// The saved settings, with `hasSecret` filled from the keyring.
+    pub fn settings(&self) -> Settings {
+        let mut s = self.saved.lock().expect("settings lock").clone();
+        s.has_secret = !s.host.is_empty()
+            && !s.ami_user.is_empty()
+            && matches!(self.secrets.get(&settings::keyring_account(&s.ami_user, &s.host)), Ok(Some(_)));
+        s
+    }
+
+    /// Validates, writes and adopts new settings.
+    pub fn save_settings(&self, new: Settings) -> IpcResult<Settings> {
+        settings::save(&self.config_dir, &new)?;
+        let mut saved = self.saved.lock().expect("settings lock");
+        let old = std::mem::replace(&mut *saved, Settings { has_secret: false, ..new });
+        Ok(old)
+    }
+
+    /// The current connection state.
+    pub fn connection(&self) -> ConnectionStatus {
+        self.connection.lock().expect("connection lock").clone()
+    }
+
+    /// Records and publishes a connection state: event to every window, tray icon.
+    pub fn set_connection<R: Runtime>(&self, app: &AppHandle<R>, status: ConnectionStatus) {
+        {
+            let mut cur = self.connection.lock().expect("connection lock");
+            if *cur == status {
+                return;
+            }
+            *cur = status.clone();
+        }
+        tracing::info!(state = ?status.state, "{}", status.message);
+        let _ = app.emit(EVENT_CONNECTION, &status);
+        if let Some(tray) = app.try_state::<Tray<R>>() {
+            tray.set_connection(app, &status);
+        }
+    }
+
+    /// A call started ringing at a watched extension: show the popup (unless
+    /// do-not-disturb) and, at the same moment, the desktop notification.
+    pub fn popup_opened<R: Runtime>(&self, app: &AppHandle<R>, call: &str, notice: CallerNotice) {
+        let change = self.popup.lock().expect("popup lock").open(call);
+        let dnd = self.popup.lock().expect("popup lock").do_not_disturb;
+        if dnd {
+            return;
+        }
+        let s = self.saved.lock().expect("settings lock").clone();
+        if change == WindowChange::Show {
+            popup::show_window(app, s.popup_position);
+        }
+        if s.notifications {
+            tauri::async_runtime::spawn_blocking(move || crate::notify::show_blocking(&notice));
+        }
+    }
+
+    /// A card went away; `linger` keeps it for the configured seconds first.
+    pub fn popup_closed<R: Runtime>(&self, app: &AppHandle<R>, call: &str, linger: bool) {
+        let secs = self.saved.lock().expect("settings lock").popup_duration_secs;
+        if linger && secs > 0 {
+            let app = app.clone();
+            let call = call.to_string();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(u64::from(secs))).await;
+                if let Some(shell) = app.try_state::<Shell>() {
+                    shell.popup_closed(&app, &call, false);
+                }
+            });
+            return;
+        }
+        if self.popup.lock().expect("popup lock").close(call) == WindowChange::Hide {
+            popup::hide_window(app);
+        }
+    }
+}
+
+/// The number plan for the settings' country: `011` international prefix
+/// in the North American plan, `00` elsewhere.
+pub fn number_plan(s: &Settings) -> ringside_calls::NumberPlan {
+    let intl = if s.country_code == "1" { "011" } else { "00" };
+    ringside_calls::NumberPlan::new(&s.country_code, &s.trunk_prefix, intl)
+}

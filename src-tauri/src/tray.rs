@@ -1,0 +1,204 @@
+//! The tray icon: connection state as the icon (and tooltip where the
+//! desktop shows one), the last calls, quick dial, do-not-disturb for
+//! popups, show the window, quit. Menu labels that come from the PBX
+//! (caller names) are made literal for the menu toolkit first.
+
+use std::sync::Mutex;
+
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::ipc::{ConnectionState, ConnectionStatus, HistoryChanged, EVENT_FOCUS_DIALER};
+use crate::popup::{show_main, MAIN_WINDOW};
+
+const ICON_CONNECTED: &[u8] = include_bytes!("../../icons/tray-connected.png");
+const ICON_CONNECTING: &[u8] = include_bytes!("../../icons/tray-connecting.png");
+const ICON_ERROR: &[u8] = include_bytes!("../../icons/tray-error.png");
+const ICON_OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
+
+const ID_STATUS: &str = "tray:status";
+const ID_QUICK_DIAL: &str = "tray:quick-dial";
+const ID_DND: &str = "tray:dnd";
+const ID_SHOW: &str = "tray:show";
+const ID_QUIT: &str = "tray:quit";
+const RECENT_PREFIX: &str = "tray:recent:";
+
+/// One line of the tray's "Recent calls".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentCall {
+    /// The number to call back.
+    pub number: String,
+    /// What the menu shows ("ACME Corp (+15551234567) missed").
+    pub label: String,
+}
+
+/// The tray's live parts, kept to update them.
+pub struct Tray<R: Runtime> {
+    icon: TrayIcon<R>,
+    inner: Mutex<TrayState>,
+}
+
+impl<R: Runtime> std::fmt::Debug for Tray<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tray").field("state", &self.inner).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Default)]
+struct TrayState {
+    status: Option<ConnectionStatus>,
+    recent: Vec<RecentCall>,
+    dnd: bool,
+}
+
+/// Makes PBX-supplied text literal in a menu label: `&` is the mnemonic
+/// marker for the menu toolkit, control characters are dropped, and a long
+/// name is cut so the menu stays usable.
+pub fn menu_label(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).take(60).collect();
+    clean.replace('&', "&&")
+}
+
+fn icon_for(state: ConnectionState) -> &'static [u8] {
+    match state {
+        ConnectionState::Connected => ICON_CONNECTED,
+        ConnectionState::Connecting => ICON_CONNECTING,
+        ConnectionState::AuthFailed | ConnectionState::Unreachable => ICON_ERROR,
+        ConnectionState::Disconnected => ICON_OFFLINE,
+    }
+}
+
+/// What the tray does when a menu item is picked; the shell implements it.
+pub trait TrayActions<R: Runtime>: Send + Sync + 'static {
+    /// Do-not-disturb was toggled.
+    fn set_do_not_disturb(&self, app: &AppHandle<R>, on: bool);
+    /// A recent call was picked: confirm, then call back.
+    fn call_back(&self, app: &AppHandle<R>, number: &str);
+}
+
+impl<R: Runtime> Tray<R> {
+    /// Builds the tray icon and its menu.
+    pub fn build(app: &AppHandle<R>, actions: impl TrayActions<R>) -> tauri::Result<Self> {
+        let state = TrayState::default();
+        let menu = build_menu(app, &state)?;
+        let icon = TrayIconBuilder::with_id("ringside")
+            .icon(Image::from_bytes(ICON_OFFLINE)?)
+            .tooltip("Ringside")
+            .menu(&menu)
+            .show_menu_on_left_click(true)
+            .on_menu_event(move |app, event| {
+                let id = event.id().as_ref();
+                match id {
+                    ID_QUIT => app.exit(0),
+                    ID_SHOW => show_main(app),
+                    ID_QUICK_DIAL => {
+                        show_main(app);
+                        let _ = app.emit_to(MAIN_WINDOW, EVENT_FOCUS_DIALER, HistoryChanged {});
+                    }
+                    ID_DND => {
+                        let on = app
+                            .try_state::<Tray<R>>()
+                            .map(|t| {
+                                let mut s = t.inner.lock().expect("tray state");
+                                s.dnd = !s.dnd;
+                                s.dnd
+                            })
+                            .unwrap_or(false);
+                        actions.set_do_not_disturb(app, on);
+                    }
+                    _ => {
+                        if let Some(number) = id.strip_prefix(RECENT_PREFIX) {
+                            actions.call_back(app, number);
+                        }
+                    }
+                }
+            })
+            .build(app)?;
+        Ok(Self { icon, inner: Mutex::new(state) })
+    }
+
+    /// Shows a new connection state as icon, tooltip and status line.
+    pub fn set_connection(&self, app: &AppHandle<R>, status: &ConnectionStatus) {
+        if let Ok(img) = Image::from_bytes(icon_for(status.state)) {
+            let _ = self.icon.set_icon(Some(img));
+        }
+        let _ = self.icon.set_tooltip(Some(format!("Ringside: {}", status.message)));
+        let mut s = self.inner.lock().expect("tray state");
+        s.status = Some(status.clone());
+        self.refresh(app, &s);
+    }
+
+    /// Replaces the "Recent calls" list.
+    pub fn set_recent(&self, app: &AppHandle<R>, recent: Vec<RecentCall>) {
+        let mut s = self.inner.lock().expect("tray state");
+        if s.recent == recent {
+            return;
+        }
+        s.recent = recent;
+        self.refresh(app, &s);
+    }
+
+    fn refresh(&self, app: &AppHandle<R>, s: &TrayState) {
+        match build_menu(app, s) {
+            Ok(menu) => {
+                let _ = self.icon.set_menu(Some(menu));
+            }
+            Err(e) => tracing::warn!("could not rebuild the tray menu: {e}"),
+        }
+    }
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>, s: &TrayState) -> tauri::Result<Menu<R>> {
+    let status_text = s.status.as_ref().map(|st| menu_label(&st.message)).unwrap_or_else(|| "Starting…".into());
+    let status = MenuItem::with_id(app, ID_STATUS, status_text, false, None::<&str>)?;
+    let recent = Submenu::with_id(app, "tray:recent", "Recent calls", true)?;
+    if s.recent.is_empty() {
+        recent.append(&MenuItem::new(app, "No calls yet", false, None::<&str>)?)?;
+    }
+    for call in &s.recent {
+        let item = MenuItem::with_id(
+            app,
+            format!("{RECENT_PREFIX}{}", call.number),
+            menu_label(&call.label),
+            true,
+            None::<&str>,
+        )?;
+        recent.append(&item)?;
+    }
+    let quick = MenuItem::with_id(app, ID_QUICK_DIAL, "Quick dial…", true, None::<&str>)?;
+    let dnd = CheckMenuItem::with_id(app, ID_DND, "Do not disturb (no popups)", true, s.dnd, None::<&str>)?;
+    let show = MenuItem::with_id(app, ID_SHOW, "Show Ringside", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, ID_QUIT, "Quit", true, None::<&str>)?;
+    Menu::with_items(
+        app,
+        &[
+            &status,
+            &PredefinedMenuItem::separator(app)?,
+            &recent,
+            &quick,
+            &dnd,
+            &PredefinedMenuItem::separator(app)?,
+            &show,
+            &quit,
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pbx_text_is_literal_in_menus() {
+        assert_eq!(menu_label("Smith & Sons"), "Smith && Sons", "a lone & would become a mnemonic and vanish");
+        assert_eq!(menu_label("a\nb\u{7}c"), "abc");
+        assert_eq!(menu_label(&"x".repeat(100)).len(), 60);
+        assert_eq!(
+            menu_label("<img src=x onerror=alert(document.domain)>"),
+            "<img src=x onerror=alert(document.domain)>",
+            "menus are not HTML; the name shows as typed"
+        );
+    }
+}
