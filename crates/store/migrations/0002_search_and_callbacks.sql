@@ -6,15 +6,17 @@
 -- Numbers are indexed as '^' followed by the digits of the normalized number:
 -- the '^' lets a fragment typed in national form ("020 7946") match only at
 -- the start of the international digits.
+-- columnsize = 0: nothing ranks by BM25, so the per-row size record is
+-- dead weight on every insert.
 
 ALTER TABLE calls ADD COLUMN called_back_at_ms INTEGER;
 ALTER TABLE calls ADD COLUMN called_back_by TEXT;  -- call_id of the outbound call
 CREATE INDEX calls_missed ON calls (started_at_ms)
     WHERE outcome IN ('missed', 'abandoned', 'voicemail');
 
-CREATE VIRTUAL TABLE calls_fts USING fts5 (num, name, tokenize = 'trigram');
-CREATE VIRTUAL TABLE contacts_fts USING fts5 (num, name, email, notes, tokenize = 'trigram');
-CREATE VIRTUAL TABLE notes_fts USING fts5 (body, tokenize = 'trigram');
+CREATE VIRTUAL TABLE calls_fts USING fts5 (num, name, tokenize = 'trigram', columnsize = 0);
+CREATE VIRTUAL TABLE contacts_fts USING fts5 (num, name, email, notes, tokenize = 'trigram', columnsize = 0);
+CREATE VIRTUAL TABLE notes_fts USING fts5 (body, tokenize = 'trigram', columnsize = 0);
 
 CREATE TRIGGER calls_fts_insert AFTER INSERT ON calls BEGIN
     INSERT INTO calls_fts (rowid, num, name)

@@ -309,25 +309,27 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
     };
     let mut found;
     if is_number_like(text) {
-        found = match number_match(plan, text) {
-            Some(m) => {
-                let sql = format!(
-                    "SELECT {CALL_COLS} FROM calls_fts f JOIN calls c ON c.id = f.rowid
-                     WHERE calls_fts MATCH ?1 {filters} ORDER BY f.rowid DESC LIMIT ?4"
-                );
-                collect_calls(conn, path, &sql, params![m, from, until, limit])?
-            }
-            None => {
-                // One or two digits: too short for the index, scan.
-                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-                let sql = format!(
-                    "SELECT {CALL_COLS} FROM calls c WHERE instr(c.remote_norm, ?1) > 0 {filters}
-                     ORDER BY c.id DESC LIMIT ?4"
-                );
-                collect_calls(conn, path, &sql, params![digits, from, until, limit])?
-            }
-        };
-    } else {
+        found = Vec::new();
+        let Some(frag) = plan.digits_fragment(text) else { return Ok(found) };
+        if trigram_usable(&frag.anywhere) {
+            let sql = format!(
+                "SELECT {CALL_COLS} FROM calls_fts f JOIN calls c ON c.id = f.rowid
+                 WHERE calls_fts MATCH ?1 {filters} ORDER BY f.rowid DESC LIMIT ?4"
+            );
+            let m = format!("num : {}", fts_phrase(&frag.anywhere));
+            found.extend(collect_calls(conn, path, &sql, params![m, from, until, limit])?);
+        } else if frag.leading.is_none() {
+            // One or two digits: too short for the index, scan.
+            let sql = format!(
+                "SELECT {CALL_COLS} FROM calls c WHERE instr(c.remote_norm, ?1) > 0 {filters}
+                 ORDER BY c.id DESC LIMIT ?4"
+            );
+            found.extend(collect_calls(conn, path, &sql, params![frag.anywhere, from, until, limit])?);
+        }
+        if let Some(leading) = frag.leading.filter(|l| !l.is_empty()) {
+            found.extend(calls_with_prefix(conn, path, &leading, &filters, from, until, limit)?);
+        }
+        } else {
         let folded = fold(text);
         let (name_sql, note_sql) = if trigram_usable(&folded) {
             (
@@ -362,6 +364,40 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
     found.dedup_by(|a, b| a.record.call_id == b.record.call_id);
     found.truncate(limit as usize);
     Ok(found)
+}
+
+/// Calls whose normalized number starts with `+leading` (a fragment typed
+/// in national or international form). A range on `calls_by_number` is
+/// exact but costs one row per match; a walk down `calls_by_start` costs
+/// `limit / selectivity` rows. A bounded count picks the cheaper one, so
+/// neither "020 7946 0" nor "020" scans a million rows.
+fn calls_with_prefix(
+    conn: &Connection,
+    path: &Path,
+    leading: &str,
+    filters: &str,
+    from: i64,
+    until: i64,
+    limit: i64,
+) -> Result<Vec<StoredCall>> {
+    const RANGE_MAX: i64 = 2_000;
+    let lo = format!("+{leading}");
+    let hi = format!("+{leading}:"); // ':' sorts right after '9'
+    let in_range: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM calls INDEXED BY calls_by_number
+             WHERE remote_norm >= ?1 AND remote_norm < ?2 LIMIT ?3)",
+        )
+        .at(path)?
+        .query_row(params![lo, hi, RANGE_MAX], |r| r.get(0))
+        .at(path)?;
+    let index = if in_range < RANGE_MAX { "calls_by_number" } else { "calls_by_start" };
+    let sql = format!(
+        "SELECT {CALL_COLS} FROM calls c INDEXED BY {index}
+         WHERE c.remote_norm >= ?1 AND c.remote_norm < ?5 {filters}
+         ORDER BY c.started_at_ms DESC LIMIT ?4"
+    );
+    collect_calls(conn, path, &sql, params![lo, from, until, limit, hi])
 }
 
 /// LIKE treats `%` and `_` as wildcards; the trigram fallback has no ESCAPE,

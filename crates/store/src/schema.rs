@@ -118,7 +118,8 @@ pub(crate) fn connect(path: &Path, durability: Durability, read_only: bool) -> R
     };
     conn.pragma_update(None, "synchronous", sync).at(path)?;
     conn.pragma_update(None, "foreign_keys", "ON").at(path)?;
-    conn.pragma_update(None, "cache_size", -16_000).at(path)?;
+    conn.pragma_update(None, "cache_size", -32_000).at(path)?;
+    conn.pragma_update(None, "temp_store", "MEMORY").at(path)?;
     if read_only {
         conn.pragma_update(None, "query_only", "ON").at(path)?;
     }

@@ -114,6 +114,8 @@ struct Inner {
     retention: Mutex<Retention>,
     writer: Option<mpsc::Sender<Job>>,
     readers: Option<mpsc::Sender<Job>>,
+    /// Dropping it stops the checkpointer.
+    checkpoint_stop: Option<mpsc::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -122,6 +124,7 @@ impl Drop for Inner {
         // Closing the channels lets each thread drain its queue and stop.
         self.writer.take();
         self.readers.take();
+        self.checkpoint_stop.take();
         for t in self.threads.drain(..) {
             if t.join().is_err() {
                 tracing::error!(path = %self.path.display(), "a history store thread panicked");
@@ -170,6 +173,29 @@ fn spawn_worker(name: &str, mut conn: Connection, rx: Arc<Mutex<mpsc::Receiver<J
         .map_err(|source| StoreError::Io { path: PathBuf::from(name), source })
 }
 
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Moves WAL checkpoints (and their fsyncs) off the writer thread, so no
+/// `record_call` ever waits for one. PASSIVE checkpoints never block the
+/// writer or readers.
+fn spawn_checkpointer(conn: Connection, path: Arc<PathBuf>, stop: mpsc::Receiver<()>) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ringside-store-checkpoint".into())
+        .spawn(move || {
+            let checkpoint = |mode: &str| {
+                if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+                    tracing::warn!(path = %path.display(), error = %e, "WAL checkpoint failed");
+                }
+            };
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+                checkpoint("PASSIVE");
+            }
+            checkpoint("PASSIVE");
+        })
+        .map_err(|source| StoreError::Io { path: PathBuf::from("ringside-store-checkpoint"), source })
+}
+
 impl HistoryStore {
     /// Opens (creating or upgrading) the database and starts its threads.
     /// Blocking: takes a few milliseconds, longer only when a migration
@@ -188,6 +214,9 @@ impl HistoryStore {
         schema::precheck(&path)?;
         let mut writer = schema::connect(&path, config.durability, false)?;
         schema::migrate(&mut writer, &path, LATEST_VERSION)?;
+        // The checkpointer thread does this instead; see spawn_checkpointer.
+        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| StoreError::from_sqlite(&path, e))?;
+        let checkpointer = schema::connect(&path, config.durability, false)?;
         let mut reader_conns = Vec::new();
         for _ in 0..config.readers.max(1) {
             reader_conns.push(schema::connect(&path, config.durability, true)?);
@@ -199,9 +228,13 @@ impl HistoryStore {
         for conn in reader_conns {
             threads.push(spawn_worker("ringside-store-reader", conn, rrx.clone())?);
         }
+        let path = Arc::new(path);
+        let (stop_tx, stop_rx) = mpsc::channel();
+        threads.push(spawn_checkpointer(checkpointer, path.clone(), stop_rx)?);
         Ok(Self {
             inner: Arc::new(Inner {
-                path: Arc::new(path),
+                path,
+                checkpoint_stop: Some(stop_tx),
                 plan: config.plan,
                 retention: Mutex::new(config.retention),
                 writer: Some(wtx),
