@@ -295,3 +295,130 @@ async fn unanswered_action_times_out_and_its_late_answer_is_dropped() {
         ev.packet
     );
 }
+
+/// A connected client and the PBX end of its connection.
+async fn connected() -> (Client, Peer) {
+    let (connector, mut servers) = TestConnector::new(Mode::Pipe);
+    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let mut peer = Peer::new(servers.recv().await.expect("connects"));
+    peer.accept_login().await;
+    client
+        .state()
+        .wait_for(ConnectionState::is_connected)
+        .await
+        .expect("connected");
+    (client, peer)
+}
+
+#[tokio::test(start_paused = true)]
+async fn old_status_list_ends_only_at_the_event_the_caller_names() {
+    let (client, mut peer) = connected().await;
+    // Asterisk 1.4/1.8 Status: no EventList header anywhere.
+    let answer_old_status = |id: String| {
+        vec![
+            Packet::new()
+                .with("Response", "Success")
+                .with("ActionID", id.as_str())
+                .with("Message", "Channel status will follow"),
+            Packet::new()
+                .with("Event", "Status")
+                .with("Channel", "SIP/1001-00000001")
+                .with("ActionID", id.as_str()),
+            Packet::new()
+                .with("Event", "StatusComplete")
+                .with("ActionID", id.as_str())
+                .with("Items", "1"),
+        ]
+    };
+    let guessing = tokio::spawn({
+        let client = client.clone();
+        async move { client.send_list(Packet::action("Status")).await }
+    });
+    let action = peer.read_action().await.expect("Status sent");
+    for p in answer_old_status(action.action_id().unwrap_or_default().to_owned()) {
+        peer.send(&p).await;
+    }
+    assert!(
+        matches!(guessing.await.expect("joined"), Err(Error::Timeout { .. })),
+        "without EventList: Complete, send_list does not guess that StatusComplete ends the list"
+    );
+
+    let named = tokio::spawn({
+        let client = client.clone();
+        async move { client.send_list_until(Packet::action("Status"), "StatusComplete").await }
+    });
+    let action = peer.read_action().await.expect("Status sent again");
+    for p in answer_old_status(action.action_id().unwrap_or_default().to_owned()) {
+        peer.send(&p).await;
+    }
+    let list = named
+        .await
+        .expect("joined")
+        .expect("the caller-named end event completes the list");
+    assert_eq!(list.events.len(), 1, "the one Status item was collected");
+    assert!(
+        list.complete.is("Event", "StatusComplete"),
+        "and the named event ended it"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelled_and_refused_lists_are_typed_errors() {
+    let (client, mut peer) = connected().await;
+    let cancelled = tokio::spawn({
+        let client = client.clone();
+        async move { client.send_list(Packet::action("QueueStatus")).await }
+    });
+    let id = peer
+        .read_action()
+        .await
+        .expect("sent")
+        .action_id()
+        .unwrap_or_default()
+        .to_owned();
+    peer.send(
+        &Packet::new()
+            .with("Response", "Success")
+            .with("ActionID", id.as_str())
+            .with("EventList", "start"),
+    )
+    .await;
+    peer.send(
+        &Packet::new()
+            .with("Event", "QueueStatusComplete")
+            .with("ActionID", id.as_str())
+            .with("EventList", "Cancelled"),
+    )
+    .await;
+    assert!(
+        matches!(cancelled.await.expect("joined"), Err(Error::ListCancelled { action }) if action == "QueueStatus"),
+        "EventList: Cancelled ends the list with a typed error"
+    );
+
+    let refused = tokio::spawn({
+        let client = client.clone();
+        async move { client.send_list(Packet::action("PJSIPShowEndpoints")).await }
+    });
+    let id = peer
+        .read_action()
+        .await
+        .expect("sent")
+        .action_id()
+        .unwrap_or_default()
+        .to_owned();
+    peer.send(
+        &Packet::new()
+            .with("Response", "Error")
+            .with("ActionID", id.as_str())
+            .with("Message", "Invalid/unknown command: PJSIPShowEndpoints."),
+    )
+    .await;
+    let result = tokio::time::timeout(Duration::from_secs(1), refused)
+        .await
+        .expect("an error response completes a list at once, not at the timeout")
+        .expect("joined");
+    assert!(
+        matches!(&result, Err(Error::ActionFailed { message, .. }) if message.starts_with("Invalid/unknown command")),
+        "with the PBX's message: {result:?}"
+    );
+}

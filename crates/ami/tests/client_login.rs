@@ -85,8 +85,19 @@ async fn login_failed_capture_gives_wrong_password_message_and_no_tight_loop() {
 
 #[tokio::test(start_paused = true)]
 async fn md5_login_sends_exactly_the_captured_bytes_then_events_flow() {
-    let (banner, packets) = pbx_packets("incoming-answered.ami");
-    let sent = sent_packets_raw("incoming-answered.sent");
+    md5_replay("incoming-answered", "12.0.0").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn md5_login_matches_the_asterisk_11_capture_too() {
+    md5_replay("../ami-1.3/incoming-answered", "1.3").await;
+}
+
+/// Replays the login, first events and logoff of capture `name`, checking
+/// the client's bytes against `name.sent`.
+async fn md5_replay(name: &str, version: &str) {
+    let (banner, packets) = pbx_packets(&format!("{name}.ami"));
+    let sent = sent_packets_raw(&format!("{name}.sent"));
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
     let client = Client::start(config(connector.clone()).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
     let mut events = client.events();
@@ -128,19 +139,19 @@ async fn md5_login_sends_exactly_the_captured_bytes_then_events_flow() {
     assert_eq!(
         state,
         ConnectionState::Connected {
-            version: "12.0.0".into()
+            version: version.into()
         },
         "version comes from the banner"
     );
     assert_eq!(
         client.banner_version().as_deref(),
-        Some("12.0.0"),
+        Some(version),
         "banner_version reports it too"
     );
     assert_eq!(
         events.recv().await,
         Some(SessionEvent::Connected {
-            version: "12.0.0".into()
+            version: version.into()
         }),
         "the stream opens with a Connected marker so consumers resync"
     );
@@ -372,8 +383,14 @@ async fn unknown_host_name_is_reported_as_dns() {
     // `.invalid` is reserved (RFC 2606) and never resolves.
     let cfg = ringside_ami::ClientConfig::new("pbx.invalid", 5038, "ringside", "x".into());
     let client = Client::start(cfg).expect("valid");
-    let state = wait_state(&client, "Unreachable", |s| matches!(s, ConnectionState::Unreachable { .. })).await;
+    let state = wait_state(&client, "Unreachable", |s| {
+        matches!(s, ConnectionState::Unreachable { .. })
+    })
+    .await;
     let message = state.message().unwrap_or_default();
-    assert!(message.starts_with("Could not find pbx.invalid (DNS)"), "a name that does not resolve says so: {message}");
+    assert!(
+        message.starts_with("Could not find pbx.invalid (DNS)"),
+        "a name that does not resolve says so: {message}"
+    );
     client.shutdown().await;
 }
