@@ -274,31 +274,60 @@ impl AmiCodec {
         }
     }
 
-    /// Handles one complete line (without its line end). Returns a frame when
-    /// the line completes one. `next` is the buffer offset after the line end.
-    fn take_line(&mut self, buf: &mut BytesMut, end: usize, had_cr: bool, next: usize) -> Option<Frame> {
-        let start = self.line_start;
+    /// Scans complete lines from the scan position on, without consuming
+    /// anything, until one completes a frame, calls for skipping, or the
+    /// buffer runs out.
+    fn scan(&mut self, buf: &[u8]) -> Step {
+        let base = self.scanned;
+        // One iterator over all newlines: far cheaper than a memchr call per
+        // short line.
+        for i in memchr::memchr_iter(b'\n', &buf[base..]) {
+            let nl = base + i;
+            let start = self.line_start;
+            let had_cr = nl > start && buf[nl - 1] == b'\r';
+            let end = if had_cr { nl - 1 } else { nl };
+            if end - start > self.max_line || nl + 1 > self.max_packet {
+                // The skipper re-reads this line from its start, so a blank
+                // terminator or an `--END COMMAND--` on it is still seen.
+                return Step::Skip;
+            }
+            if let Some(step) = self.take_line(buf, start..end, had_cr, nl + 1) {
+                return step;
+            }
+        }
+        self.scanned = buf.len();
+        if buf.len() - self.line_start > self.max_line + 1 || buf.len() > self.max_packet {
+            return Step::Skip;
+        }
+        Step::NeedMore
+    }
+
+    /// Handles the complete line `buf[line]` (without its line end). `next`
+    /// is the buffer offset after the line end. Returns a step when the line
+    /// ends a frame or is a stray blank line.
+    fn take_line(&mut self, buf: &[u8], line: Range<usize>, had_cr: bool, next: usize) -> Option<Step> {
+        let Range { start, end } = line;
         let line = &buf[start..end];
         match self.body {
             Body::Fields if line.is_empty() => {
-                let packet = (!self.spans.is_empty()).then(|| self.build_packet(&buf[..start]));
-                buf.advance(next);
-                self.reset_packet();
-                // No packet: a stray blank line between packets.
-                return packet.map(Frame::Packet);
+                if self.spans.is_empty() {
+                    return Some(Step::Consume(next));
+                }
+                return Some(Step::Emit(Frame::Packet(self.build_packet(&buf[..start])), next));
             }
             Body::Fields => {
                 if self.expect_banner {
                     self.expect_banner = false;
                     if let Some(banner) = parse_banner(line) {
                         self.banner = Some(banner.clone());
-                        buf.advance(next);
-                        self.reset_packet();
-                        return Some(Frame::Banner(banner));
+                        return Some(Step::Emit(Frame::Banner(banner), next));
                     }
                 }
                 let (key, value) = split_field(line, start);
-                if buf[key.clone()].eq_ignore_ascii_case(b"Response") && buf[value.clone()].eq_ignore_ascii_case(b"Follows") {
+                if key.len() == 8
+                    && buf[key.clone()].eq_ignore_ascii_case(b"Response")
+                    && buf[value.clone()].eq_ignore_ascii_case(b"Follows")
+                {
                     self.body = Body::Follows { output_started: false };
                 }
                 self.spans.push(Span { key: Some(key), value });
@@ -321,9 +350,21 @@ impl AmiCodec {
             }
         }
         self.line_start = next;
-        self.scanned = next;
         None
     }
+}
+
+/// What [`AmiCodec::scan`] found.
+#[derive(Debug)]
+enum Step {
+    /// A frame ends at this buffer offset.
+    Emit(Frame, usize),
+    /// Stray blank lines up to this offset: drop them.
+    Consume(usize),
+    /// The pending packet is over a cap.
+    Skip,
+    /// No complete frame yet.
+    NeedMore,
 }
 
 impl Default for AmiCodec {
@@ -342,7 +383,8 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 /// after it; returns the key and value ranges. A line without a colon is all key.
 fn split_field(line: &[u8], start: usize) -> (Range<usize>, Range<usize>) {
     let end = start + line.len();
-    match memchr::memchr(b':', line) {
+    // Keys are short: a plain loop beats a memchr call here.
+    match line.iter().position(|&b| b == b':') {
         Some(c) => {
             let colon = start + c;
             let value = if line.get(c + 1) == Some(&b' ') { colon + 2 } else { colon + 1 };
@@ -400,25 +442,18 @@ impl Decoder for AmiCodec {
             if self.skip.is_some() {
                 return Ok(self.skip_to_terminator(buf).map(|bytes| Frame::Oversized { bytes }));
             }
-            let Some(i) = memchr::memchr(b'\n', &buf[self.scanned..]) else {
-                self.scanned = buf.len();
-                if buf.len() - self.line_start > self.max_line + 1 || buf.len() > self.max_packet {
-                    self.start_skipping(buf);
-                    continue;
+            match self.scan(buf) {
+                Step::Emit(frame, next) => {
+                    buf.advance(next);
+                    self.reset_packet();
+                    return Ok(Some(frame));
                 }
-                return Ok(None);
-            };
-            let nl = self.scanned + i;
-            let had_cr = nl > self.line_start && buf[nl - 1] == b'\r';
-            let end = if had_cr { nl - 1 } else { nl };
-            if end - self.line_start > self.max_line || nl + 1 > self.max_packet {
-                // The skipper re-reads this line from its start, so a blank
-                // terminator or an `--END COMMAND--` on it is still seen.
-                self.start_skipping(buf);
-                continue;
-            }
-            if let Some(frame) = self.take_line(buf, end, had_cr, nl + 1) {
-                return Ok(Some(frame));
+                Step::Consume(next) => {
+                    buf.advance(next);
+                    self.reset_packet();
+                }
+                Step::Skip => self.start_skipping(buf),
+                Step::NeedMore => return Ok(None),
             }
         }
     }
