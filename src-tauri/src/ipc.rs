@@ -608,7 +608,10 @@ mod tests {
         );
         let settings = std::fs::read_to_string(dir.join("Settings.ts")).expect("Settings.ts written");
         assert!(settings.contains("hasSecret: boolean"), "camelCase names must reach TypeScript: {settings}");
-        assert!(!settings.contains(" secret"), "no secret field may ever reach the UI type: {settings}");
+        assert!(
+            !settings.lines().any(|l| l.trim_start().starts_with("secret")),
+            "no secret field may ever reach the UI type: {settings}"
+        );
         let note = std::fs::read_to_string(dir.join("Note.ts")).expect("Note.ts written");
         assert!(note.contains("createdAtMs: number"), "ms timestamps must be plain numbers: {note}");
     }

@@ -23,7 +23,7 @@ pub const SETTINGS_FILE: &str = "settings.json";
 pub const KEYRING_SERVICE: &str = "ringside";
 
 /// The settings of a fresh install: no PBX (so the demo PBX starts), the
-/// FreePBX-style dial plan, popups top right.
+/// plain-Asterisk profile, popups top right and kept 4 s after ringing stops.
 pub fn default_settings() -> Settings {
     Settings {
         profile: PbxProfile::GenericAsterisk,
@@ -39,7 +39,7 @@ pub fn default_settings() -> Settings {
         trunk_prefix: "1".into(),
         crm_url_template: String::new(),
         popup_position: PopupPosition::TopRight,
-        popup_duration_secs: 0,
+        popup_duration_secs: 4,
         notifications: true,
         start_with_os: false,
     }
