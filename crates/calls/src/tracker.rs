@@ -248,6 +248,23 @@ impl CardChange {
     }
 }
 
+/// One live channel of a call, from [`CallTracker::channels_of`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallChannel {
+    /// The channel name as the PBX gave it (`PJSIP/carrier-00000002`).
+    pub name: String,
+    /// Extension number for phones, trunk name for trunks.
+    pub endpoint: String,
+    /// Phone, trunk, Local or unknown.
+    pub kind: EndpointKind,
+    /// Answered.
+    pub up: bool,
+    /// A dialled leg that is ringing now.
+    pub ringing: bool,
+    /// The channel that started the call (the caller's).
+    pub origin: bool,
+}
+
 type CallKey = u64;
 
 /// What a tracked channel is doing in its call.
@@ -544,6 +561,30 @@ impl CallTracker {
     /// Is this extension one of the user's?
     pub fn is_watched(&self, ext: &str) -> bool {
         self.watch_all || self.watched.contains(ext)
+    }
+
+    /// The live channels of a call, the caller's (origin) first: what a
+    /// transfer or hangup acts on (the app uses it because a PBX replaying
+    /// or restarting may not list them in `CoreShowChannels`). Empty for a
+    /// call that is not live.
+    pub fn channels_of(&self, call: &str) -> Vec<CallChannel> {
+        let Some(&key) = self.call_ids.get(call) else { return Vec::new() };
+        let origin = self.calls.get(&key).and_then(|c| c.origin.as_deref());
+        let mut out: Vec<CallChannel> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.call == key)
+            .map(|(uid, c)| CallChannel {
+                name: c.name.to_string(),
+                endpoint: c.endpoint.to_string(),
+                kind: c.kind,
+                up: c.up,
+                ringing: c.leg == LegState::Ringing,
+                origin: origin == Some(&**uid),
+            })
+            .collect();
+        out.sort_by(|a, b| b.origin.cmp(&a.origin).then_with(|| a.name.cmp(&b.name)));
+        out
     }
 
     /// Applies one AMI event received at `at_ms` (the PBX's time or the
