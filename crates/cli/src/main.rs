@@ -1,1 +1,365 @@
-fn main() {}
+//! `ringside`: the command-line front end. It parses arguments, connects
+//! through `ringside-ami`, and prints what `ringside-calls` decides; it holds
+//! no call logic of its own. `watch --replay` feeds a capture through the
+//! very same tracker offline. See README.md for the JSON lines.
+
+mod args;
+mod output;
+
+use std::io::{BufRead, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use ringside_ami::{Client, ClientConfig, ConnectionState, Packet, Secret, TlsTrust};
+use ringside_calls::actions::{self, BlindTransferRequest, DialRequest};
+use ringside_calls::channel::ChannelName;
+use ringside_calls::live::{self, LiveUpdate};
+use ringside_calls::presence::Presence;
+use ringside_calls::profile::Profile;
+use ringside_calls::replay::{self, Capture};
+use ringside_calls::tracker::{CallTracker, CardChange, Dialect, TrackerConfig};
+
+use args::{Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs};
+
+/// The keyring service name, shared with the desktop app.
+const KEYRING_SERVICE: &str = "ringside";
+
+/// A failure with the exit code and a message a person can act on.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// Bad input: nothing was sent.
+    fn usage(message: impl Into<String>) -> Self {
+        Self { code: 2, message: message.into() }
+    }
+    /// The PBX, the network or the keyring failed.
+    fn runtime(message: impl Into<String>) -> Self {
+        Self { code: 1, message: message.into() }
+    }
+}
+
+impl From<actions::ActionError> for Failure {
+    fn from(e: actions::ActionError) -> Self {
+        match e {
+            actions::ActionError::Pbx(_) | actions::ActionError::DialFailed(_) => Self::runtime(e.to_string()),
+            _ => Self::usage(e.to_string()),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Watch(a) if a.replay.is_some() => watch_replay(&a),
+        Command::Watch(a) => with_runtime(watch_live(a)),
+        Command::Dial(a) => with_runtime(dial(a)),
+        Command::Transfer(a) => with_runtime(transfer(a)),
+        Command::Presence(a) => with_runtime(presence(a)),
+        Command::Login(a) => login(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("ringside: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn with_runtime(fut: impl std::future::Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?
+        .block_on(fut)
+}
+
+fn tracker_config(a: &WatchArgs) -> TrackerConfig {
+    TrackerConfig {
+        extensions: a.extensions.clone(),
+        groups: a.groups.clone(),
+        trunks: a.trunks.clone(),
+        known_extensions: Vec::new(),
+    }
+}
+
+fn print_change(change: &CardChange, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+    if json {
+        writeln!(out, "{}", output::json(change))
+    } else {
+        writeln!(out, "{}", output::text(change))
+    }
+}
+
+/// Reads a capture, gunzipping it when it is gzip (by magic, not by name).
+fn read_capture(path: &Path) -> Result<Vec<u8>, Failure> {
+    let raw = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| Failure::usage(format!("{} is not valid gzip: {e}", path.display())))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+fn watch_replay(a: &WatchArgs) -> Result<(), Failure> {
+    let path = a.replay.as_deref().expect("checked by the caller");
+    let bytes = read_capture(path)?;
+    let capture = Capture::decode(&bytes).map_err(|e| Failure::usage(format!("{} is not an AMI capture: {e}", path.display())))?;
+    let mut tracker = CallTracker::new(tracker_config(a));
+    let changes = replay::replay(&mut tracker, &capture);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for c in &changes {
+        if print_change(c, a.json, &mut out).is_err() {
+            return Ok(()); // the reader went away (e.g. `| head`)
+        }
+    }
+    out.flush().ok();
+    Ok(())
+}
+
+/// Host and port from `HOST` or `HOST:PORT` (`[v6]:PORT` too).
+fn host_port(pbx: &PbxArgs, profile: &Profile) -> Result<(String, u16), Failure> {
+    let raw = pbx.pbx.as_deref().ok_or_else(|| Failure::usage("which PBX? give --pbx HOST[:PORT]"))?;
+    let default = if pbx.tls { profile.tls_port.unwrap_or(profile.port) } else { profile.port };
+    let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
+        let (h, tail) = rest.split_once(']').ok_or_else(|| Failure::usage(format!("'{raw}' is not HOST[:PORT]")))?;
+        (h, tail.strip_prefix(':'))
+    } else if raw.matches(':').count() == 1 {
+        let (h, p) = raw.split_once(':').expect("one colon");
+        (h, Some(p))
+    } else {
+        (raw, None)
+    };
+    let port = match port {
+        Some(p) => p.parse().map_err(|_| Failure::usage(format!("'{p}' is not a port number")))?,
+        None => default,
+    };
+    if host.is_empty() {
+        return Err(Failure::usage("the PBX host is empty"));
+    }
+    Ok((host.to_owned(), port))
+}
+
+fn profile_of(pbx: &PbxArgs) -> Result<Profile, Failure> {
+    Profile::by_name(&pbx.profile)
+        .ok_or_else(|| Failure::usage(format!("unknown profile '{}': use one of {}", pbx.profile, Profile::NAMES.join(", "))))
+}
+
+fn keyring_account(user: &str, host: &str) -> String {
+    format!("{}@{}", user.trim(), host.trim())
+}
+
+/// The AMI secret: `RINGSIDE_AMI_SECRET` for scripted use, else the OS keyring.
+fn secret_for(user: &str, host: &str) -> Result<Secret, Failure> {
+    if let Ok(s) = std::env::var("RINGSIDE_AMI_SECRET") {
+        if !s.is_empty() {
+            return Ok(Secret::new(s));
+        }
+    }
+    let account = keyring_account(user, host);
+    let entry = keyring::Entry::new(KEYRING_SERVICE, &account)
+        .map_err(|e| Failure::runtime(format!("the OS keyring is not available ({e}); set RINGSIDE_AMI_SECRET or run `ringside login`")))?;
+    entry.get_password().map(Secret::new).map_err(|_| {
+        Failure::runtime(format!(
+            "no AMI secret stored for {account}: run `ringside login --pbx {host} --user {user}` (or set RINGSIDE_AMI_SECRET)"
+        ))
+    })
+}
+
+fn login(a: &LoginArgs) -> Result<(), Failure> {
+    let profile = profile_of(&a.pbx)?;
+    let (host, _) = host_port(&a.pbx, &profile)?;
+    let user = a.pbx.user.as_deref().ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
+    eprintln!("AMI secret for {user}@{host} (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::usage(format!("cannot read the secret: {e}")))?;
+    let secret = line.trim_end_matches(['\r', '\n']);
+    if secret.is_empty() {
+        return Err(Failure::usage("the secret is empty; nothing stored"));
+    }
+    let account = keyring_account(user, &host);
+    keyring::Entry::new(KEYRING_SERVICE, &account)
+        .and_then(|e| e.set_password(secret))
+        .map_err(|e| Failure::runtime(format!("could not store the secret in the OS keyring: {e}")))?;
+    eprintln!("stored in the OS keyring as {KEYRING_SERVICE}/{account}");
+    Ok(())
+}
+
+/// Starts the client and waits (up to 15 s) for the first session.
+async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
+    let (host, port) = host_port(pbx, profile)?;
+    let user = pbx.user.as_deref().ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
+    let secret = secret_for(user, &host)?;
+    let mut config = ClientConfig::new(host.clone(), port, user, secret);
+    if pbx.tls {
+        config = config.tls(TlsTrust::system());
+    }
+    let client = Client::start(config).map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut state = client.state();
+    let waited = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match &*state.borrow_and_update() {
+                ConnectionState::Connected { .. } => return Ok(()),
+                ConnectionState::AuthFailed { message } => return Err(message.clone()),
+                _ => {}
+            }
+            if state.changed().await.is_err() {
+                return Err("the connection task stopped".to_owned());
+            }
+        }
+    })
+    .await;
+    match waited {
+        Ok(Ok(())) => Ok(client),
+        Ok(Err(m)) => Err(Failure::runtime(m)),
+        Err(_) => {
+            let why = state.borrow().message().map(str::to_owned).unwrap_or_else(|| "no answer".into());
+            Err(Failure::runtime(format!("could not connect to {host}:{port} within 15 s: {why}")))
+        }
+    }
+}
+
+fn dialect_of(client: &Client) -> Dialect {
+    client.banner_version().map_or(Dialect::Unknown, |v| Dialect::from_banner_version(&v))
+}
+
+async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
+    if a.extensions.is_empty() && a.groups.is_empty() {
+        return Err(Failure::usage("which extensions? give --extension EXT (repeatable)"));
+    }
+    let profile = profile_of(&a.pbx)?;
+    let client = connect(&a.pbx, &profile).await?;
+    let mut tracker = CallTracker::new(tracker_config(&a));
+    let mut presence = Presence::new();
+    let json = a.json;
+    let mut report = |u: LiveUpdate| {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let _ = match &u {
+            LiveUpdate::Card(c) => print_change(c, json, &mut out),
+            LiveUpdate::Connected(v) if !json => writeln!(out, "connected (AMI {})", output::safe(v)),
+            LiveUpdate::Disconnected if !json => writeln!(out, "disconnected; reconnecting…"),
+            LiveUpdate::ResyncFailed(m) => {
+                eprintln!("ringside: could not rebuild the call list: {m}");
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        let _ = out.flush();
+    };
+    tokio::select! {
+        () = live::follow(&client, &mut tracker, &mut presence, &mut report) => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    client.shutdown().await;
+    Ok(())
+}
+
+async fn dial(a: DialArgs) -> Result<(), Failure> {
+    let profile = profile_of(&a.pbx)?;
+    let channel_id = format!("ringside-c2d-{}-{}", std::process::id(), now_ms());
+    let request = DialRequest {
+        extension: a.extension.clone(),
+        number: a.number.clone(),
+        caller_name: a.name.clone(),
+        channel_id: channel_id.clone(),
+        context: a.context.clone(),
+    };
+    // Validate before connecting: a bad number never reaches the PBX.
+    actions::click_to_dial(&profile, profile.dialect, &request)?;
+    let client = connect(&a.pbx, &profile).await?;
+    let originate = actions::click_to_dial(&profile, dialect_of(&client), &request)?;
+    eprintln!("ringing {} first, then calling {}…", a.extension, a.number);
+    let result = actions::send_click_to_dial(&client, originate, &channel_id, Duration::from_secs(60)).await;
+    client.shutdown().await;
+    result?;
+    eprintln!("connected: {} is calling {}", a.extension, a.number);
+    Ok(())
+}
+
+async fn transfer(a: TransferArgs) -> Result<(), Failure> {
+    let profile = profile_of(&a.pbx)?;
+    actions::dialable("target", &a.target, &profile)?;
+    actions::dialable("extension", &a.extension, &profile)?;
+    if let Some(c) = &a.context {
+        actions::context_name(c)?;
+    }
+    let client = connect(&a.pbx, &profile).await?;
+    let result = transfer_on(&client, &profile, &a).await;
+    client.shutdown().await;
+    result
+}
+
+async fn transfer_on(client: &Client, profile: &Profile, a: &TransferArgs) -> Result<(), Failure> {
+    let list = client.send_list(Packet::action("CoreShowChannels")).await.map_err(|e| Failure::runtime(e.to_string()))?;
+    let in_call: Vec<&Packet> = list
+        .events
+        .iter()
+        .filter(|p| p.get("Linkedid").or(p.get("Uniqueid")) == Some(a.call.as_str()) || p.get("Uniqueid") == Some(a.call.as_str()))
+        .collect();
+    let endpoint = |p: &Packet| p.get("Channel").and_then(ChannelName::parse).map(|c| (c.endpoint.to_owned(), c.is_local()));
+    let own = in_call
+        .iter()
+        .find(|p| endpoint(p).is_some_and(|(e, local)| !local && e == a.extension))
+        .and_then(|p| p.get("Channel"))
+        .ok_or_else(|| Failure::runtime(format!("call {} has no channel of extension {} (is it still up?)", a.call, a.extension)))?;
+    let far = in_call
+        .iter()
+        .filter(|p| endpoint(p).is_some_and(|(e, local)| !local && e != a.extension))
+        .max_by_key(|p| p.get("Uniqueid") == Some(a.call.as_str()))
+        .and_then(|p| p.get("Channel"))
+        .ok_or_else(|| Failure::runtime(format!("call {} has no other party to transfer", a.call)))?;
+    let dialect = dialect_of(client);
+    let packet = if a.attended {
+        actions::attended_transfer(profile, own, &a.extension, &a.target, a.context.as_deref())?
+    } else {
+        actions::blind_transfer(
+            profile,
+            dialect,
+            &BlindTransferRequest {
+                own_channel: own.to_owned(),
+                far_channel: far.to_owned(),
+                extension: a.extension.clone(),
+                target: a.target.clone(),
+                context: a.context.clone(),
+            },
+        )?
+    };
+    actions::send(client, packet).await?;
+    eprintln!("call {} {} to {}", a.call, if a.attended { "consulting" } else { "transferred" }, a.target);
+    Ok(())
+}
+
+async fn presence(a: PresenceArgs) -> Result<(), Failure> {
+    let profile = profile_of(&a.pbx)?;
+    let client = connect(&a.pbx, &profile).await?;
+    let list = client.send_list(Packet::action("ExtensionStateList")).await;
+    client.shutdown().await;
+    let list = list.map_err(|e| Failure::runtime(e.to_string()))?;
+    let mut p = Presence::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for c in p.resync(&list.events) {
+        let line = if a.json { serde_json::to_string(&c).unwrap_or_default() } else { output::colleague_text(&c) };
+        if writeln!(out, "{line}").is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
+}

@@ -1,0 +1,126 @@
+//! The thin async glue that feeds the pure [`CallTracker`] (and
+//! [`Presence`]) from a live [`ringside_ami::Client`]: apply each event in
+//! order, and rebuild state from `CoreShowChannels` (`Status` on old PBXes)
+//! and `ExtensionStateList` whenever a session starts or events were lost.
+//!
+//! No call logic lives here: every decision is the tracker's. Wall-clock
+//! time enters only as the event's receive time (or the PBX's own
+//! `Timestamp`), stamped before the tracker sees it.
+
+use ringside_ami::{Client, Packet, SessionEvent};
+
+use crate::presence::{Colleague, Presence};
+use crate::tracker::{CallTracker, CardChange};
+
+/// What the live feed reports.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+// Cards are nearly every update; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+pub enum LiveUpdate {
+    /// A card changed.
+    Card(CardChange),
+    /// A colleague's presence changed.
+    Presence(Colleague),
+    /// A session started (version from the banner); state was rebuilt.
+    Connected(String),
+    /// The session ended; a `Connected` follows when it is back.
+    Disconnected,
+    /// Rebuilding state after a (re)connect or overflow failed; the message
+    /// says why. Events are still applied.
+    ResyncFailed(String),
+}
+
+/// The time an event happened: the PBX's `Timestamp` when it sends one
+/// (`timestampevents = yes`), else when it was received.
+pub fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
+    p.get("Timestamp")
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .map_or(received_at_ms, |s| (s * 1000.0) as i64)
+}
+
+/// Rebuilds the tracker and presence from fresh listings. Also teaches the
+/// tracker which endpoints are trunks (PJSIPShowEndpoints, else SIPpeers).
+pub async fn resync(
+    client: &Client,
+    tracker: &mut CallTracker,
+    presence: &mut Presence,
+    at_ms: i64,
+    out: &mut dyn FnMut(LiveUpdate),
+) -> Result<(), ringside_ami::Error> {
+    if let Some(v) = client.banner_version() {
+        tracker.observe_banner(&v);
+    }
+    let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
+        Ok(list) => Ok(list),
+        Err(_) => client.send_list(Packet::action("SIPpeers")).await,
+    };
+    if let Ok(list) = endpoints {
+        for p in &list.events {
+            tracker.classifier_mut().learn(p);
+        }
+    }
+    let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
+        Ok(list) => list.events,
+        // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
+        Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await?.events,
+    };
+    for change in tracker.resync(&channels, at_ms) {
+        out(LiveUpdate::Card(change));
+    }
+    if let Ok(list) = client.send_list(Packet::action("ExtensionStateList")).await {
+        for c in presence.resync(&list.events) {
+            out(LiveUpdate::Presence(c));
+        }
+    }
+    Ok(())
+}
+
+/// Follows the client's session forever (until the client shuts down):
+/// applies each event to `tracker` and `presence`, resyncs on every new
+/// session and after lost events, and hands every change to `out`.
+pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
+    let mut events = client.events();
+    // A subscriber joining a live session gets no Connected marker.
+    if client.state().borrow().is_connected() {
+        let version = client.banner_version().unwrap_or_default();
+        resync_reporting(client, tracker, presence, now_ms(), out).await;
+        out(LiveUpdate::Connected(version));
+    }
+    let mut changes = Vec::new();
+    while let Some(item) = events.recv().await {
+        match item {
+            SessionEvent::Connected { version } => {
+                tracker.observe_banner(&version);
+                resync_reporting(client, tracker, presence, now_ms(), out).await;
+                out(LiveUpdate::Connected(version));
+            }
+            SessionEvent::Event(ev) => {
+                let at = event_time(&ev.packet, ev.received_at_ms);
+                tracker.apply_into(&ev.packet, at, &mut changes);
+                for c in changes.drain(..) {
+                    out(LiveUpdate::Card(c));
+                }
+                for c in presence.apply(&ev.packet) {
+                    out(LiveUpdate::Presence(c));
+                }
+            }
+            SessionEvent::Lagged(_) => resync_reporting(client, tracker, presence, now_ms(), out).await,
+            SessionEvent::Disconnected => out(LiveUpdate::Disconnected),
+            _ => {}
+        }
+    }
+}
+
+async fn resync_reporting(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, at: i64, out: &mut dyn FnMut(LiveUpdate)) {
+    if let Err(e) = resync(client, tracker, presence, at, out).await {
+        out(LiveUpdate::ResyncFailed(e.to_string()));
+    }
+}
+
+/// The one wall clock of this crate, used only to stamp a resync.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,129 @@
+//! Command-line arguments of `ringside`. Argument handling only.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Ringside: caller-ID popups, click-to-dial and transfers for desk phones
+/// on Asterisk-based PBXes, from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "ringside", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every change of a call card for the watched extensions.
+    Watch(WatchArgs),
+    /// Click-to-dial: ring your phone, then call NUMBER.
+    Dial(DialArgs),
+    /// Transfer call CALL (its id from `watch`) to extension EXT.
+    Transfer(TransferArgs),
+    /// Show every extension's state.
+    Presence(PresenceArgs),
+    /// Store the AMI secret in the OS keyring (read from standard input).
+    Login(LoginArgs),
+}
+
+/// How to reach the PBX.
+#[derive(Debug, Args, Clone)]
+pub struct PbxArgs {
+    /// The PBX, as HOST or HOST:PORT (the port defaults to the profile's).
+    #[arg(long, env = "RINGSIDE_PBX")]
+    pub pbx: Option<String>,
+    /// The AMI user.
+    #[arg(long, env = "RINGSIDE_AMI_USER")]
+    pub user: Option<String>,
+    /// PBX profile: yeastar-s, mypbx, grandstream, freepbx, elastix, openvox, generic.
+    #[arg(long, default_value = "generic")]
+    pub profile: String,
+    /// Connect with TLS (trusting the system's CA store).
+    #[arg(long)]
+    pub tls: bool,
+}
+
+/// `ringside watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Connection settings (not used with --replay).
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// A watched extension; repeat for several. Without any, a replay
+    /// watches every extension.
+    #[arg(long = "extension", short = 'e')]
+    pub extensions: Vec<String>,
+    /// A watched ring group or queue (number or queue name); repeatable.
+    #[arg(long = "group")]
+    pub groups: Vec<String>,
+    /// An endpoint that is a trunk (e.g. `carrier`); repeatable.
+    #[arg(long = "trunk")]
+    pub trunks: Vec<String>,
+    /// Feed a captured AMI session (`.ami`, or gzip-compressed) through the
+    /// tracker offline instead of connecting.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<std::path::PathBuf>,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ringside dial`.
+#[derive(Debug, Args)]
+pub struct DialArgs {
+    /// The number to call (digits, *, #, leading +).
+    pub number: String,
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// Your own extension (its phone rings first).
+    #[arg(long, short = 'e', env = "RINGSIDE_EXTENSION")]
+    pub extension: String,
+    /// Your name, shown on your phone as the caller ID.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Originate context (default: the profile's, e.g. DLPN_DialPlan<ext>).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+/// `ringside transfer`.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// The call id (Linkedid) as `watch` prints it.
+    pub call: String,
+    /// The extension to transfer to.
+    pub target: String,
+    /// Consult first (Atxfer) instead of a blind transfer.
+    #[arg(long)]
+    pub attended: bool,
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// Your own extension (the one talking to the caller).
+    #[arg(long, short = 'e', env = "RINGSIDE_EXTENSION")]
+    pub extension: String,
+    /// Transfer context (default: the profile's).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+/// `ringside presence`.
+#[derive(Debug, Args)]
+pub struct PresenceArgs {
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ringside login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Connection settings (host and user name the keyring entry).
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+}

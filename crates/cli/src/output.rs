@@ -1,0 +1,108 @@
+//! How `ringside` prints card changes and presence: JSON lines (the
+//! serialized `CardChange`, documented in README.md) or readable text.
+
+use ringside_calls::presence::Colleague;
+use ringside_calls::tracker::{CardChange, CloseReason};
+use ringside_calls::Direction;
+
+/// Makes PBX-supplied text safe for a terminal: control characters (an
+/// escape sequence in a caller name) are shown, not obeyed.
+pub fn safe(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+fn who(num: &str, name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.is_empty() => format!("{} <{}>", safe(n), safe(num)),
+        _ => safe(num),
+    }
+}
+
+/// One JSON line.
+pub fn json(change: &CardChange) -> String {
+    serde_json::to_string(change).unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
+}
+
+/// One readable line.
+pub fn text(change: &CardChange) -> String {
+    match change {
+        CardChange::Popup { call, extension, caller_num, caller_name, direction, trunk, did, queue, transferred_by, .. } => {
+            let mut s = format!(
+                "RINGING   {} <- {} ({})",
+                safe(extension),
+                who(caller_num, caller_name.as_deref()),
+                if *direction == Direction::Inbound { "outside call" } else { "internal" }
+            );
+            if let Some(t) = trunk {
+                s.push_str(&format!(" via {}", safe(t)));
+            }
+            if let Some(d) = did {
+                s.push_str(&format!(", dialled {}", safe(d)));
+            }
+            if let Some(q) = queue {
+                s.push_str(&format!(", queue {}", safe(q)));
+            }
+            if let Some(b) = transferred_by {
+                s.push_str(&format!(", transferred by {}", safe(b)));
+            }
+            s.push_str(&format!("  [call {}]", safe(call)));
+            s
+        }
+        CardChange::Update { call, card, .. } => {
+            let state = format!("{:?}", card.state).to_lowercase();
+            let mut s = format!("UPDATE    call {} is {state}", safe(call));
+            if let Some(a) = &card.answered_by {
+                s.push_str(&format!(", talking to {}", safe(a)));
+            }
+            for t in &card.transfers {
+                s.push_str(&format!(", transferred by {} to {}", safe(t.by.as_deref().unwrap_or("?")), safe(&t.to)));
+            }
+            s
+        }
+        CardChange::Close { call, extension, reason, answered_by, .. } => {
+            let why = match reason {
+                CloseReason::Answered => "answered here".to_owned(),
+                CloseReason::AnsweredElsewhere => format!("answered by {}", safe(answered_by.as_deref().unwrap_or("someone else"))),
+                CloseReason::Missed => "missed".to_owned(),
+                CloseReason::Ended => "call ended".to_owned(),
+                CloseReason::Transferred => "transferred away".to_owned(),
+            };
+            format!("CLOSED    {}: {why}  [call {}]", safe(extension), safe(call))
+        }
+        CardChange::Ended { call, answered_by, missed, ended_offline, record, .. } => {
+            let mut s = format!(
+                "CALL END  {} {} {}: {}",
+                record.direction.as_str(),
+                if record.direction == Direction::Outbound { "to" } else { "from" },
+                who(&record.remote_num, record.remote_name.as_deref()),
+                record.outcome.as_str()
+            );
+            if let Some(a) = answered_by {
+                s.push_str(&format!(", answered by {}", safe(a)));
+            }
+            if *missed {
+                s.push_str(", MISSED");
+            }
+            for t in &record.transfers {
+                s.push_str(&format!(", transferred by {} to {}", safe(t.by.as_deref().unwrap_or("?")), safe(&t.to)));
+            }
+            if *ended_offline {
+                s.push_str(" (ended while offline)");
+            }
+            if let Some(secs) = record.talk_seconds() {
+                s.push_str(&format!(", talked {secs} s"));
+            }
+            s.push_str(&format!("  [call {}]", safe(call)));
+            s
+        }
+    }
+}
+
+/// One colleague, as text.
+pub fn colleague_text(c: &Colleague) -> String {
+    let mut s = format!("{:<8} {}", safe(&c.extension), c.label);
+    if let Some(p) = &c.talking_to {
+        s.push_str(&format!(" with {}", who(&p.num, p.name.as_deref())));
+    }
+    s
+}
