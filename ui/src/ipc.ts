@@ -5,24 +5,22 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type {
-  CallCard,
-  CallerContext,
-  CallerContextEvent,
-  CallRow,
-  CardChange,
-  Colleague,
-  ConfirmDial,
-  ConnectionStatus,
-  Contact,
-  HistoryQuery,
-  ImportReport,
-  IpcError,
-  Note,
-  Settings,
-  Status,
-  TestReport,
-} from "./types";
+import type { CallCard, CardChange } from "./card";
+import type { CallerContext } from "./bindings/CallerContext";
+import type { CallerContextEvent } from "./bindings/CallerContextEvent";
+import type { CallRow } from "./bindings/CallRow";
+import type { Colleague } from "./bindings/Colleague";
+import type { ConfirmDial } from "./bindings/ConfirmDial";
+import type { ConnectionStatus } from "./bindings/ConnectionStatus";
+import type { Contact } from "./bindings/Contact";
+import type { HistoryChanged } from "./bindings/HistoryChanged";
+import type { HistoryQuery } from "./bindings/HistoryQuery";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { IpcError } from "./bindings/IpcError";
+import type { Note } from "./bindings/Note";
+import type { Settings } from "./bindings/Settings";
+import type { Status } from "./bindings/Status";
+import type { TestReport } from "./bindings/TestReport";
 
 /** Event names, as the constants in src-tauri/src/ipc.rs. */
 export const EVENTS = {
@@ -40,9 +38,9 @@ interface EventPayloads {
   [EVENTS.callerContext]: CallerContextEvent;
   [EVENTS.connection]: ConnectionStatus;
   [EVENTS.presence]: Colleague[];
-  [EVENTS.historyChanged]: Record<string, never>;
+  [EVENTS.historyChanged]: HistoryChanged;
   [EVENTS.confirmDial]: ConfirmDial;
-  [EVENTS.focusDialer]: Record<string, never>;
+  [EVENTS.focusDialer]: HistoryChanged;
 }
 
 /** Arguments and return type of every command. */

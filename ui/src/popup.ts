@@ -7,7 +7,9 @@ import "./style.css";
 import { clear, el, outcomeText, outsideText, shortTime } from "./dom";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { TransferPicker } from "./transfer-picker";
-import type { CallCard, CallerContext, CardChange, CardPopup, CloseReason, Colleague, Transfer } from "./types";
+import type { CallerContext } from "./bindings/CallerContext";
+import type { Colleague } from "./bindings/Colleague";
+import type { CallCard, CardChange, CardPopup, CloseReason, Transfer } from "./card";
 
 /** How long a card that closed on its own stays up to say why ("Answered by 1002"). */
 const CLOSING_NOTICE_MS = 2500;

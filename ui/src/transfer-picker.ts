@@ -3,7 +3,7 @@
 // ("ask first"). It only renders and reports a choice; the card invokes.
 
 import { el, outsideText, presenceText } from "./dom";
-import type { Colleague } from "./types";
+import type { Colleague } from "./bindings/Colleague";
 import { checkDialNumber } from "./validate";
 
 export interface TransferChoice {

@@ -2,7 +2,8 @@
 // (it is the real gate); these exist so a mistake gets a message next to the
 // field that caused it, and a smuggled dial string never leaves the page.
 
-import type { PbxProfile, Settings } from "./types";
+import type { PbxProfile } from "./bindings/PbxProfile";
+import type { Settings } from "./bindings/Settings";
 
 export type DialCheck = { ok: true; number: string } | { ok: false; message: string };
 

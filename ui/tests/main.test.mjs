@@ -21,7 +21,6 @@ const SETTINGS = {
   host: "pbx.local",
   port: 5038,
   tls: false,
-  pinnedFingerprint: null,
   amiUser: "ringside",
   hasSecret: false,
   extensions: ["1001"],
@@ -41,8 +40,6 @@ function row(callId, fields) {
     direction: "inbound",
     remoteNum: "+15551234567",
     remoteName: "ACME Corp",
-    contactName: null,
-    answeredBy: null,
     outcome: "answered",
     startedAtMs: Date.now() - 600_000,
     talkSeconds: 30,
@@ -272,8 +269,7 @@ test("history search passes the typed text and renders the rows; missed calls ca
         },
         {
           callId: "h2", direction: "inbound", remoteNum: "+15550006666", remoteName: "<img src=x onerror=alert(document.domain)>",
-          contactName: null, answeredBy: null, outcome: "missed", startedAtMs: Date.now() - 120_000, talkSeconds: null,
-          calledBack: false, notes: [],
+          outcome: "missed", startedAtMs: Date.now() - 120_000, calledBack: false, notes: [],
         },
       ];
       const t = (query.text ?? "").toLowerCase();

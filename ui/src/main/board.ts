@@ -4,7 +4,8 @@
 
 import { byId, el, outsideText, presenceText } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
-import type { CallCard, Colleague } from "../types";
+import type { Colleague } from "../bindings/Colleague";
+import type { CallCard } from "../card";
 import { dialNumber } from "./dialer";
 
 const CALL_MIME = "application/x-ringside-call";

@@ -4,7 +4,7 @@
 
 import { byId, el, outsideText } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
-import type { ConfirmDial } from "../types";
+import type { ConfirmDial } from "../bindings/ConfirmDial";
 import { checkDialNumber, looksLikeNumber } from "../validate";
 
 const PAD_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];

@@ -2,7 +2,9 @@
 
 import { byId, el, outcomeText, outsideText, shortTime } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
-import type { CallRow, HistoryQuery, Outcome } from "../types";
+import type { CallRow } from "../bindings/CallRow";
+import type { HistoryQuery } from "../bindings/HistoryQuery";
+import type { Outcome } from "../bindings/Outcome";
 import { dialNumber } from "./dialer";
 
 const HISTORY_LIMIT = 200;

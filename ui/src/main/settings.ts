@@ -5,7 +5,9 @@
 
 import { byId, el } from "../dom";
 import { command, errorText } from "../ipc";
-import type { PbxProfile, PopupPosition, Settings } from "../types";
+import type { PbxProfile } from "../bindings/PbxProfile";
+import type { PopupPosition } from "../bindings/PopupPosition";
+import type { Settings } from "../bindings/Settings";
 import { defaultPort, normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
@@ -75,7 +77,8 @@ function readForm(): Settings {
     host: input("s-host").value.trim(),
     port: wholeNumber(input("s-port").value),
     tls: input("s-tls").checked,
-    pinnedFingerprint: fingerprint === "" ? null : (normalizeFingerprint(fingerprint) ?? fingerprint),
+    // Left out when empty: the shell's Settings skips a missing pin rather than taking null.
+    pinnedFingerprint: fingerprint === "" ? undefined : (normalizeFingerprint(fingerprint) ?? fingerprint),
     amiUser: input("s-user").value.trim(),
     hasSecret,
     extensions: splitList(input("s-extensions").value),

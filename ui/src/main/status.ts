@@ -2,7 +2,7 @@
 
 import { byId } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
-import type { ConnectionStatus } from "../types";
+import type { ConnectionStatus } from "../bindings/ConnectionStatus";
 
 const STATE_WORDS: Record<string, string> = {
   connecting: "Connecting…",
