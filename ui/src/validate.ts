@@ -18,13 +18,14 @@ function describeChar(ch: string): string {
 }
 
 /**
- * Turns what the user typed into a dialable number: spaces, dashes, dots and
- * parentheses are dropped; what remains may hold only digits, * and #, and one
+ * Turns what the user typed into a dialable number, as the shell's
+ * `clean_dial_input` does: spaces, dashes, dots, slashes and parentheses are
+ * dropped; what remains may hold only digits, * and #, and one
  * leading +. Line breaks are refused, not stripped, so "1002\r\nAction: ..."
  * can never become a number.
  */
 export function checkDialNumber(input: string): DialCheck {
-  const number = input.replace(/[ .()\-]/g, "");
+  const number = input.trim().replace(/[ .()\/\u00a0-]/g, "");
   if (number === "") return { ok: false, message: "Type a number to call." };
   for (const [i, ch] of Array.from(number).entries()) {
     const allowed = /[0-9*#]/.test(ch) || (ch === "+" && i === 0);

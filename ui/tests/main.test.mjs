@@ -195,7 +195,7 @@ test("the dialer refuses an injected AMI string with a clear message and never i
   assert.deepEqual(await invocations(page, "dial"), [], "dial was never invoked");
 
   // Spaces, dashes and parentheses are layout, not part of the number.
-  await input.fill("+1 (555) 123-4567");
+  await input.fill(" +1 (555) 123-4567 ");
   await input.press("Enter");
   await message.filter({ hasText: "Calling +15551234567" }).waitFor();
   assert.deepEqual(await invocations(page, "dial"), [{ number: "+15551234567" }]);
