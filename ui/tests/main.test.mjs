@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
-import { cspViolations, emit, invocations, launchBrowser, openApp, screenshot, serveDist } from "./support.mjs";
+import { commandsGranted, commandsInvoked, cspViolations, emit, invocations, launchBrowser, openApp, recordCommands, screenshot, serveDist } from "./support.mjs";
 
 const VIEWPORT = { width: 1100, height: 800 };
 const HOSTILE = "<img src=x onerror=alert(document.domain)>";
@@ -80,6 +80,7 @@ after(async () => {
 });
 
 async function assertClean(app) {
+  await recordCommands(app, "main");
   assert.deepEqual(app.pageErrors, [], "no uncaught error in the page");
   assert.deepEqual(app.dialogs, [], "no alert/confirm/prompt was opened");
   assert.deepEqual(await cspViolations(app.page), [], "nothing needed more than the app's CSP allows");
@@ -437,4 +438,12 @@ test("contacts: import sends the file's text and shows what was skipped; export 
   assert.equal(await readFile(await download.path(), "utf8"), csv);
   await assertClean(app);
   await app.context.close();
+});
+
+test("every command the main window invoked is granted to it by src-tauri's capability", async () => {
+  const invoked = commandsInvoked("main");
+  assert.ok(invoked.length >= 5, `the tests above exercised the window's commands (saw ${invoked.join(", ")})`);
+  const granted = await commandsGranted("main");
+  const refused = invoked.filter((c) => !granted.includes(c));
+  assert.deepEqual(refused, [], "a command missing from the capability would be refused in the real app");
 });

@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  commandsGranted,
+  commandsInvoked,
   cspViolations,
   emit,
   fixture,
@@ -12,6 +14,7 @@ import {
   liveCard,
   openApp,
   popupChanges,
+  recordCommands,
   screenshot,
   serveDist,
 } from "./support.mjs";
@@ -50,6 +53,7 @@ after(async () => {
 
 /** Every page must finish a test without a script error, a dialog, or a CSP violation. */
 async function assertClean(app) {
+  await recordCommands(app, "popup");
   assert.deepEqual(app.pageErrors, [], "no uncaught error in the page");
   assert.deepEqual(app.dialogs, [], "no alert/confirm/prompt was opened");
   assert.deepEqual(await cspViolations(app.page), [], "nothing needed more than the app's CSP allows");
@@ -398,4 +402,12 @@ test("a popup window that opens after the call began ringing rebuilds its card f
   assert.equal(await card.count(), 1);
   await assertClean(app);
   await app.context.close();
+});
+
+test("every command the popup window invoked is granted to it by src-tauri's capability", async () => {
+  const invoked = commandsInvoked("popup");
+  assert.ok(invoked.length >= 5, `the tests above exercised the window's commands (saw ${invoked.join(", ")})`);
+  const granted = await commandsGranted("popup");
+  const refused = invoked.filter((c) => !granted.includes(c));
+  assert.deepEqual(refused, [], "a command missing from the capability would be refused in the real app");
 });

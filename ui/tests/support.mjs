@@ -181,3 +181,30 @@ export function liveCard(popup, fields) {
     ...fields,
   };
 }
+
+/** Commands each window invoked over a test file, to check against its capability. */
+const invokedByWindow = new Map();
+
+export async function recordCommands(app, windowLabel) {
+  const cmds = await app.page.evaluate(() => window.__ringside.calls.map((c) => c.cmd));
+  const seen = invokedByWindow.get(windowLabel) ?? new Set();
+  for (const c of cmds) seen.add(c);
+  invokedByWindow.set(windowLabel, seen);
+}
+
+export function commandsInvoked(windowLabel) {
+  return [...(invokedByWindow.get(windowLabel) ?? [])].sort();
+}
+
+/**
+ * The commands src-tauri grants a window: the `<label>-window-commands` set
+ * of src-tauri/permissions/windows.toml, `allow-get-status` read as `get_status`.
+ */
+export async function commandsGranted(windowLabel) {
+  const toml = await readFile(join(repoRoot, "src-tauri", "permissions", "windows.toml"), "utf8");
+  const blocks = toml.split("[[set]]").slice(1);
+  const block = blocks.find((b) => b.includes(`identifier = "${windowLabel}-window-commands"`));
+  if (!block) throw new Error(`no ${windowLabel}-window-commands set in src-tauri/permissions/windows.toml`);
+  const list = block.slice(block.indexOf("permissions"));
+  return [...list.matchAll(/"allow-([a-z-]+)"/g)].map((m) => m[1].replaceAll("-", "_")).sort();
+}
