@@ -224,3 +224,22 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
         "the newest events are kept, up to the last"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn announced_pbx_restart_is_explained() {
+    let (connector, mut servers) = TestConnector::new(Mode::Pipe);
+    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let mut peer = Peer::new(servers.recv().await.expect("connects"));
+    peer.accept_login().await;
+    wait_for(&client, ConnectionState::is_connected).await;
+    // What Asterisk sends on `core restart now` before it closes the socket.
+    peer.write(b"Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n")
+        .await;
+    drop(peer);
+    let state = wait_for(&client, |s| matches!(s, ConnectionState::Disconnected { .. })).await;
+    assert_eq!(
+        state.message(),
+        Some("The PBX at pbx.test:5038 is restarting; reconnecting when it is back"),
+        "a restart announced by the PBX is not reported as a mysterious hang-up"
+    );
+}

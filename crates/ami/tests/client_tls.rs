@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use client_common::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-use ringside_ami::{CertFingerprint, Client, ClientConfig, ConnectionState, Packet, Secret, TlsTrust};
+use ringside_ami::{CertFingerprint, Client, ClientConfig, ConnectionState, Packet, Secret, TlsFailureKind, TlsTrust};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 
@@ -177,6 +177,17 @@ async fn unknown_self_signed_certificate_fails_and_shows_its_fingerprint() {
         message.contains(&fingerprint.to_string()),
         "it shows the fingerprint to pin ({fingerprint}): {message}"
     );
+    let failure = client.last_tls_failure().expect("the TLS failure is kept for the UI");
+    assert_eq!(
+        failure.kind,
+        TlsFailureKind::UntrustedCertificate,
+        "classified as untrusted"
+    );
+    assert_eq!(
+        failure.presented,
+        Some(fingerprint),
+        "with the presented certificate's fingerprint, ready to pin"
+    );
     client.shutdown().await;
 }
 
@@ -190,6 +201,11 @@ async fn pinned_fingerprint_passes() {
     assert!(
         state.is_connected(),
         "the pinned self-signed certificate is accepted: {state:?}"
+    );
+    assert_eq!(
+        client.last_tls_failure(),
+        None,
+        "no TLS failure is reported once connected"
     );
     assert!(
         client.send(Packet::action("Ping")).await.is_ok(),

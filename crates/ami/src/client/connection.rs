@@ -22,10 +22,11 @@ use tokio_util::codec::FramedRead;
 
 use super::backoff::Backoff;
 use super::config::ClientConfig;
-use super::connector::{BoxedStream, Connector};
+use super::connector::{BoxedStream, ConnectError, Connector};
 use super::login::{self, ActionIds, LoginFailure, Phase};
 use super::pending::{Expect, Pendings, ReplyTx, Routed};
 use super::state::{messages, now_unix_ms, ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent};
+use super::tls::TlsFailure;
 use super::Reader;
 use crate::codec::{AmiCodec, CodecError, Frame};
 use crate::error::Error;
@@ -53,6 +54,9 @@ pub(crate) enum Command {
 pub(crate) struct Shared {
     /// The AMI version from the most recent banner.
     pub(crate) version: Mutex<Option<String>>,
+    /// How the latest connection attempt's TLS handshake failed, if it did;
+    /// cleared by the next successful login.
+    pub(crate) tls_failure: Mutex<Option<TlsFailure>>,
 }
 
 /// Shutdown bookkeeping: whether one was asked for, and who waits for it.
@@ -104,12 +108,15 @@ struct Session {
 /// Why connecting or logging in failed, with the user-facing message.
 enum Failure {
     Auth(String),
-    Unreachable(String),
+    /// Unreachable; with the TLS details when the handshake was the problem.
+    Unreachable(String, Option<TlsFailure>),
 }
 
 /// Why a session ended.
 enum End {
-    Closed,
+    /// The PBX closed the connection; `Some(restart)` when it announced its
+    /// own shutdown first (`Event: Shutdown`).
+    Closed(Option<bool>),
     Keepalive,
     Io(String),
     Shutdown,
@@ -124,12 +131,21 @@ async fn establish(
 ) -> Result<Session, Failure> {
     let stream = match timeout(cfg.connect_timeout, connector.connect()).await {
         Err(_) => {
-            return Err(Failure::Unreachable(messages::connect_timeout(
-                host_port,
-                cfg.connect_timeout,
-            )))
+            return Err(Failure::Unreachable(
+                messages::connect_timeout(host_port, cfg.connect_timeout),
+                None,
+            ))
         }
-        Ok(Err(e)) => return Err(Failure::Unreachable(messages::connect_failed(&e, &cfg.host, host_port))),
+        Ok(Err(e)) => {
+            let tls = match &e {
+                ConnectError::Tls(t) => Some(t.clone()),
+                _ => None,
+            };
+            return Err(Failure::Unreachable(
+                messages::connect_failed(&e, &cfg.host, host_port),
+                tls,
+            ));
+        }
         Ok(Ok(stream)) => stream,
     };
     let (read, mut writer) = tokio::io::split(stream);
@@ -141,12 +157,15 @@ async fn establish(
     )
     .await;
     match result {
-        Err(_) => Err(Failure::Unreachable(match phase {
-            Phase::Banner => messages::no_banner(host_port, cfg.login_timeout),
-            Phase::Login => messages::login_no_answer(&cfg.username, host_port, cfg.login_timeout),
-        })),
+        Err(_) => Err(Failure::Unreachable(
+            match phase {
+                Phase::Banner => messages::no_banner(host_port, cfg.login_timeout),
+                Phase::Login => messages::login_no_answer(&cfg.username, host_port, cfg.login_timeout),
+            },
+            None,
+        )),
         Ok(Err(LoginFailure::Refused(message))) => Err(Failure::Auth(message)),
-        Ok(Err(LoginFailure::Broken(message))) => Err(Failure::Unreachable(message)),
+        Ok(Err(LoginFailure::Broken(message))) => Err(Failure::Unreachable(message, None)),
         Ok(Ok(version)) => Ok(Session {
             reader,
             writer,
@@ -218,7 +237,11 @@ impl Actor {
                     let started = Instant::now();
                     let end = self.run_session(session, &host_port, &mut stop).await;
                     let (reason, message) = match end {
-                        End::Closed => (DisconnectReason::ClosedByPbx, messages::closed_by_pbx(&host_port)),
+                        End::Closed(None) => (DisconnectReason::ClosedByPbx, messages::closed_by_pbx(&host_port)),
+                        End::Closed(Some(restart)) => (
+                            DisconnectReason::ClosedByPbx,
+                            messages::pbx_shut_down(&host_port, restart),
+                        ),
                         End::Keepalive => (
                             DisconnectReason::KeepaliveTimeout,
                             messages::keepalive(&host_port, self.cfg.ping_timeout),
@@ -244,8 +267,11 @@ impl Actor {
                     self.state.send_replace(ConnectionState::AuthFailed { message });
                     auth_backoff.next_delay()
                 }
-                Err(Failure::Unreachable(message)) => {
+                Err(Failure::Unreachable(message, tls)) => {
                     tracing::warn!(pbx = %host_port, %message, "AMI connection failed");
+                    if let Ok(mut slot) = self.shared.tls_failure.lock() {
+                        *slot = tls;
+                    }
                     self.state.send_replace(ConnectionState::Unreachable { message });
                     backoff.next_delay()
                 }
@@ -288,6 +314,9 @@ impl Actor {
         if let Ok(mut v) = self.shared.version.lock() {
             *v = Some(s.version.clone());
         }
+        if let Ok(mut tls) = self.shared.tls_failure.lock() {
+            *tls = None;
+        }
         self.state.send_replace(ConnectionState::Connected {
             version: s.version.clone(),
         });
@@ -303,6 +332,8 @@ impl Actor {
         let mut ping: Option<(String, Instant)> = None;
         let mut next_ping = Instant::now() + cfg.ping_interval;
         let mut closing: Option<(String, Instant)> = None;
+        // Set when the PBX announces it is going down, to explain the hang-up.
+        let mut pbx_shutdown: Option<bool> = None;
         let timer = tokio::time::sleep_until(next_ping);
         let mut timer = std::pin::pin!(timer);
 
@@ -336,7 +367,12 @@ impl Actor {
                         }
                         match pendings.route(p) {
                             Routed::Consumed => {}
-                            Routed::Event(p) => self.publish_event(p),
+                            Routed::Event(p) => {
+                                if p.is("Event", "Shutdown") {
+                                    pbx_shutdown = Some(p.is("Restart", "True"));
+                                }
+                                self.publish_event(p)
+                            }
                             Routed::Unmatched(p) => {
                                 tracing::debug!(packet = ?p, "AMI response matches no action; dropped");
                             }
@@ -347,9 +383,9 @@ impl Actor {
                     }
                     Some(Ok(_)) => {}
                     Some(Err(_)) | None if closing.is_some() => break End::Shutdown,
-                    Some(Err(CodecError::Io(e))) if e.kind() == io::ErrorKind::UnexpectedEof => break End::Closed,
+                    Some(Err(CodecError::Io(e))) if e.kind() == io::ErrorKind::UnexpectedEof => break End::Closed(pbx_shutdown),
                     Some(Err(e)) => break End::Io(e.to_string()),
-                    None => break End::Closed,
+                    None => break End::Closed(pbx_shutdown),
                 },
                 res = poll_fn(|cx| poll_write_out(cx, &mut s.writer, &mut out, &mut out_pos, &mut needs_flush)),
                     if out_pos < out.len() || needs_flush =>

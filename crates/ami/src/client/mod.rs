@@ -299,6 +299,14 @@ impl Client {
         self.shared.version.lock().ok().and_then(|v| v.clone())
     }
 
+    /// How the latest connection attempt's TLS handshake failed, while the
+    /// state is `Unreachable` because of it: the kind of problem and the
+    /// fingerprint of the certificate the PBX presented, so the UI can offer
+    /// to pin it. `None` after a successful login.
+    pub fn last_tls_failure(&self) -> Option<TlsFailure> {
+        self.shared.tls_failure.lock().ok().and_then(|t| t.clone())
+    }
+
     /// Logs off (`Logoff`, waiting briefly for `Goodbye`), closes the
     /// connection and stops reconnecting. Returns when the session task
     /// has finished; later calls return at once.

@@ -206,6 +206,14 @@ pub(crate) mod messages {
         format!("The PBX at {host_port} closed the AMI connection; reconnecting")
     }
 
+    pub(crate) fn pbx_shut_down(host_port: &str, restart: bool) -> String {
+        if restart {
+            format!("The PBX at {host_port} is restarting; reconnecting when it is back")
+        } else {
+            format!("The PBX at {host_port} was shut down; reconnecting when it is back")
+        }
+    }
+
     pub(crate) fn keepalive(host_port: &str, after: Duration) -> String {
         format!(
             "The PBX at {host_port} stopped answering (no reply to the keepalive within {}); reconnecting",
