@@ -432,6 +432,7 @@ test("contacts: import sends the file's text and shows what was skipped; export 
   assert.deepEqual(await invocations(page, "import_contacts"), [{ fileName: "office.csv", content }]);
   assert.equal(await page.getByTestId("import-summary").textContent(), "Imported 1 contact from office.csv.");
   assert.equal(await page.getByTestId("import-skipped-line").textContent(), "Line 3: no phone number");
+  await screenshot(page, "main-contacts-import");
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("contacts-export").click()]);
   assert.equal(download.suggestedFilename(), "ringside-contacts.csv");

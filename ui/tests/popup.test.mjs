@@ -267,6 +267,9 @@ test("transfer from the popup sends `transfer` with the picked colleague, blind 
   // Presence is live: Bob picks up another call while the list is open.
   await emit(page, PRESENCE, COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "inUse" } : c)));
   assert.equal(await targets.first().getByTestId("transfer-target-state").textContent(), "On a call");
+  await search.fill("");
+  await screenshot(page, "popup-transfer-picker");
+  await search.fill("bob");
 
   await targets.first().click();
   await card.getByTestId("card-feedback").filter({ hasText: "Transferred to Bob Sales (1002)." }).waitFor();
