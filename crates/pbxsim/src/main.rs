@@ -54,6 +54,11 @@ struct Args {
     /// Seconds between demo calls.
     #[arg(long, default_value_t = 8)]
     demo_every: u64,
+    /// After the `listening on` line, print every action received as one
+    /// JSON object per line (`Secret` and `Key` redacted), for scripts that
+    /// check what a client sent (the app's end-to-end test).
+    #[arg(long)]
+    print_actions: bool,
     /// PEM certificate chain: serve AMI over TLS.
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -118,7 +123,52 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on {}", sim.addr());
     use std::io::Write as _;
     std::io::stdout().flush()?;
-    tokio::signal::ctrl_c().await?;
+    if args.print_actions {
+        let mut printed = 0;
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        loop {
+            tokio::select! {
+                r = &mut ctrl_c => { r?; break; }
+                () = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+            let all = sim.received();
+            for p in all.iter().skip(printed) {
+                println!("{}", action_json(p));
+            }
+            printed = all.len();
+            std::io::stdout().flush()?;
+        }
+    } else {
+        tokio::signal::ctrl_c().await?;
+    }
     sim.shutdown().await;
     Ok(())
+}
+
+/// One received action as a JSON object, credentials redacted.
+fn action_json(p: &ringside_ami::Packet) -> String {
+    fn esc(s: &str) -> String {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+    let fields: Vec<String> = p
+        .fields()
+        .iter()
+        .map(|(k, v)| {
+            let v = if k.eq_ignore_ascii_case("Secret") || k.eq_ignore_ascii_case("Key") { "<redacted>" } else { v };
+            format!("{}:{}", esc(k), esc(v))
+        })
+        .collect();
+    format!("{{{}}}", fields.join(","))
 }
