@@ -153,13 +153,15 @@ async function save(): Promise<void> {
     say("Settings not saved. Fix the fields marked above.", "error");
     return;
   }
-  if (!(await saveSecret())) return;
   try {
     await command("save_settings", { settings: { ...settings, hasSecret } });
-    say("Settings saved.", "ok");
   } catch (e) {
     say(errorText(e), "error");
+    return;
   }
+  // After the settings: the keyring entry is named after the saved user and host.
+  if (!(await saveSecret())) return;
+  say("Settings saved.", "ok");
 }
 
 async function testConnection(): Promise<void> {
