@@ -119,17 +119,59 @@ fn upsert_call(tx: &Transaction<'_>, plan: &NumberPlan, rec: &CallRecord) -> rus
         .execute(params![norm, rec.started_at_ms, rec.call_id])?;
     } else if is_missed(rec.outcome) {
         // Recorded late (after a resync): the call back may already be here.
-        tx.prepare_cached(
-            "UPDATE calls SET (called_back_at_ms, called_back_by) = (
-                 SELECT o.started_at_ms, o.call_id FROM calls o
-                 WHERE o.remote_norm = ?1 AND o.direction = 'outbound' AND o.outcome = 'answered'
-                   AND o.started_at_ms >= ?2
-                 ORDER BY o.started_at_ms LIMIT 1)
-             WHERE call_id = ?3 AND called_back_at_ms IS NULL",
-        )?
-        .execute(params![norm, rec.started_at_ms, rec.call_id])?;
+        // Look first; rewriting the row only when one exists keeps the
+        // common case (no call back yet) to one index probe.
+        let back: Option<(i64, String)> = tx
+            .prepare_cached(
+                "SELECT o.started_at_ms, o.call_id FROM calls o INDEXED BY calls_by_number
+                 WHERE o.remote_norm = ?1 AND o.started_at_ms >= ?2
+                   AND o.direction = 'outbound' AND o.outcome = 'answered'
+                 ORDER BY o.started_at_ms LIMIT 1",
+            )?
+            .query_row(params![norm, rec.started_at_ms], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((at, by)) = back {
+            tx.prepare_cached(
+                "UPDATE calls SET called_back_at_ms = ?2, called_back_by = ?3
+                 WHERE call_id = ?1 AND called_back_at_ms IS NULL",
+            )?
+            .execute(params![rec.call_id, at, by])?;
+        }
     }
     Ok(())
+}
+
+/// Adds up to `chunk` not-yet-indexed calls to the search index in one
+/// transaction. Returns how many were indexed (0: the index is complete).
+pub(crate) fn index_calls_step(conn: &mut Connection, path: &Path, chunk: u32) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+    let upto: i64 = tx.query_row("SELECT calls_indexed_upto FROM search_state", [], |r| r.get(0)).at(path)?;
+    let last: Option<i64> = tx
+        .query_row("SELECT max(id) FROM (SELECT id FROM calls WHERE id > ?1 ORDER BY id LIMIT ?2)", params![upto, chunk], |r| {
+            r.get(0)
+        })
+        .at(path)?;
+    let Some(last) = last else { return Ok(0) };
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO calls_fts (rowid, num, name)
+             SELECT id, '^' || ltrim(coalesce(remote_norm, ''), '+'), ringside_fold(remote_name)
+             FROM calls WHERE id > ?1 AND id <= ?2",
+        )
+        .at(path)?
+        .execute(params![upto, last])
+        .at(path)?;
+    tx.execute("UPDATE search_state SET calls_indexed_upto = ?1", [last]).at(path)?;
+    tx.commit().at(path)?;
+    Ok(n)
+}
+
+/// How many calls are not in the search index yet.
+pub(crate) fn unindexed_calls(conn: &Connection, path: &Path) -> Result<u64> {
+    conn.prepare_cached("SELECT count(*) FROM calls WHERE id > (SELECT calls_indexed_upto FROM search_state)")
+        .at(path)?
+        .query_row([], |r| r.get(0))
+        .at(path)
 }
 
 /// One call by id, with its notes.
@@ -318,6 +360,11 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
             );
             let m = format!("num : {}", fts_phrase(&frag.anywhere));
             found.extend(collect_calls(conn, path, &sql, params![m, from, until, limit])?);
+            let tail = format!(
+                "SELECT {CALL_COLS} FROM calls c WHERE c.id > (SELECT calls_indexed_upto FROM search_state)
+                 AND instr(c.remote_norm, ?1) > 0 {filters} ORDER BY c.id DESC LIMIT ?4"
+            );
+            found.extend(collect_calls(conn, path, &tail, params![frag.anywhere, from, until, limit])?);
         } else if frag.leading.is_none() {
             // One or two digits: too short for the index, scan.
             let sql = format!(
@@ -356,6 +403,11 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
         };
         let arg = if trigram_usable(&folded) { fts_phrase(&folded) } else { escape_like(&folded) };
         found = collect_calls(conn, path, &name_sql, params![arg, from, until, limit])?;
+        let tail = format!(
+            "SELECT {CALL_COLS} FROM calls c WHERE c.id > (SELECT calls_indexed_upto FROM search_state)
+             AND instr(ringside_fold(c.remote_name), ?1) > 0 {filters} ORDER BY c.id DESC LIMIT ?4"
+        );
+        found.extend(collect_calls(conn, path, &tail, params![folded, from, until, limit])?);
         found.extend(collect_calls(conn, path, &note_sql, params![arg, from, until, limit])?);
     }
     found.sort_by(|a, b| {

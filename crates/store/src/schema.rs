@@ -22,6 +22,7 @@ use crate::text::fold;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_search_and_callbacks.sql"),
+    include_str!("../migrations/0003_deferred_call_index.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -10,6 +10,11 @@
 //!   its [`Pending`] does not cancel it.
 //! - Reads use separate connections; in WAL mode they never wait for the
 //!   writer, so a long import or purge cannot delay a popup lookup.
+//! - New calls enter the search index after they are recorded: the writer
+//!   indexes them in small chunks once idle for 200 ms (and every 64
+//!   requests under a stream that never pauses). Search scans the
+//!   not-yet-indexed tail, so a call is findable as soon as it is recorded.
+//! - WAL checkpoints run on a thread of their own, never in a write.
 //! - When the last handle is dropped, queued writes finish before the
 //!   threads stop.
 
@@ -20,6 +25,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use ringside_calls::{CallRecord, NumberPlan};
 use rusqlite::Connection;
@@ -51,13 +57,23 @@ pub struct StoreConfig {
     pub readers: usize,
     /// How hard commits are synced; see [`Durability`].
     pub durability: Durability,
+    /// How long the writer waits without requests before indexing new calls
+    /// for search (default 200 ms).
+    pub index_after_idle: Duration,
 }
 
 impl StoreConfig {
     /// Defaults: the platform data directory, keep everything, two readers,
     /// [`Durability::Normal`].
     pub fn new(plan: NumberPlan) -> Self {
-        Self { path: None, plan, retention: Retention::default(), readers: 2, durability: Durability::default() }
+        Self {
+            path: None,
+            plan,
+            retention: Retention::default(),
+            readers: 2,
+            durability: Durability::default(),
+            index_after_idle: INDEX_AFTER_IDLE,
+        }
     }
 
     /// The same config with a user-chosen database file.
@@ -163,18 +179,91 @@ fn spawn_worker(name: &str, mut conn: Connection, rx: Arc<Mutex<mpsc::Receiver<J
                     Err(_) => return,
                 }
             };
-            // A panicking request must not take the store down with it; its
-            // caller sees `Closed` because its reply sender was dropped.
-            let run = std::panic::AssertUnwindSafe(|| job(&mut conn));
-            if std::panic::catch_unwind(run).is_err() {
-                tracing::error!("a history store request panicked");
-            }
+            run_job(job, &mut conn);
         })
         .map_err(|source| StoreError::Io { path: PathBuf::from(name), source })
 }
 
+/// By default the writer indexes new calls for search once no request has
+/// arrived for this long; see migration 0003.
+const INDEX_AFTER_IDLE: Duration = Duration::from_millis(200);
+
+/// Calls indexed per transaction: small enough (a few milliseconds) that a
+/// `record_call` arriving meanwhile barely waits.
+const INDEX_CHUNK: u32 = 500;
+
+/// Under a write stream that never pauses, index one chunk every this many
+/// requests anyway, so the unindexed tail that search scans stays short.
+const INDEX_EVERY_REQUESTS: u32 = 64;
+
+/// The writer thread: runs requests in order, and indexes calls for search
+/// when idle.
+fn spawn_writer(
+    mut conn: Connection,
+    path: Arc<PathBuf>,
+    rx: mpsc::Receiver<Job>,
+    idle: Duration,
+) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("ringside-store-writer".into())
+        .spawn(move || {
+            // Calls left unindexed by an earlier session are indexed too.
+            let mut dirty = true;
+            let mut indexing = false;
+            let mut since_index = 0u32;
+            let index_step = |conn: &mut Connection| match db::index_calls_step(conn, &path, INDEX_CHUNK) {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "indexing calls for search failed");
+                    false
+                }
+            };
+            loop {
+                let next = if !dirty {
+                    rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+                } else if indexing {
+                    rx.try_recv().map_err(|e| match e {
+                        mpsc::TryRecvError::Empty => mpsc::RecvTimeoutError::Timeout,
+                        mpsc::TryRecvError::Disconnected => mpsc::RecvTimeoutError::Disconnected,
+                    })
+                } else {
+                    rx.recv_timeout(idle)
+                };
+                match next {
+                    Ok(job) => {
+                        run_job(job, &mut conn);
+                        dirty = true;
+                        indexing = false;
+                        since_index += 1;
+                        if since_index >= INDEX_EVERY_REQUESTS {
+                            since_index = 0;
+                            index_step(&mut conn);
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        since_index = 0;
+                        indexing = index_step(&mut conn);
+                        dirty = indexing;
+                    }
+                    // Closing: the next open indexes whatever is left.
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                }
+            }
+        })
+        .map_err(|source| StoreError::Io { path: PathBuf::from("ringside-store-writer"), source })
+}
+
+/// Runs one request. A panicking request must not take the store down with
+/// it; its caller sees `Closed` because its reply sender was dropped.
+fn run_job(job: Job, conn: &mut Connection) {
+    let run = std::panic::AssertUnwindSafe(|| job(conn));
+    if std::panic::catch_unwind(run).is_err() {
+        tracing::error!("a history store request panicked");
+    }
+}
+
 /// How often the checkpointer copies the WAL into the database file.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// Moves WAL checkpoints (and their fsyncs) off the writer thread, so no
 /// `record_call` ever waits for one. PASSIVE checkpoints never block the
@@ -223,12 +312,12 @@ impl HistoryStore {
         }
         let (wtx, wrx) = mpsc::channel::<Job>();
         let (rtx, rrx) = mpsc::channel::<Job>();
-        let mut threads = vec![spawn_worker("ringside-store-writer", writer, Arc::new(Mutex::new(wrx)))?];
+        let path = Arc::new(path);
+        let mut threads = vec![spawn_writer(writer, path.clone(), wrx, config.index_after_idle)?];
         let rrx = Arc::new(Mutex::new(rrx));
         for conn in reader_conns {
             threads.push(spawn_worker("ringside-store-reader", conn, rrx.clone())?);
         }
-        let path = Arc::new(path);
         let (stop_tx, stop_rx) = mpsc::channel();
         threads.push(spawn_checkpointer(checkpointer, path.clone(), stop_rx)?);
         Ok(Self {
@@ -317,6 +406,27 @@ impl HistoryStore {
     /// [`HistoryStore::record_call`] for many calls in one transaction.
     pub fn record_calls(&self, records: Vec<CallRecord>) -> Pending<()> {
         self.write(move |conn, path, plan| db::record_calls(conn, path, plan, &records))
+    }
+
+    /// Indexes every call not yet in the search index, now. The writer does
+    /// this by itself when idle; tests, benches and bulk imports call it to
+    /// stop waiting. Resolves to the number of calls indexed.
+    pub fn finish_indexing(&self) -> Pending<usize> {
+        self.write(|conn, path, _| {
+            let mut total = 0;
+            loop {
+                match db::index_calls_step(conn, path, 10_000)? {
+                    0 => return Ok(total),
+                    n => total += n,
+                }
+            }
+        })
+    }
+
+    /// How many calls are not in the search index yet (search still finds
+    /// them, by scanning).
+    pub fn unindexed_calls(&self) -> Pending<u64> {
+        self.read(|conn, path, _| db::unindexed_calls(conn, path))
     }
 
     /// One call by its `call_id`, with its notes.

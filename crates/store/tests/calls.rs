@@ -39,6 +39,13 @@ fn writing_the_same_call_twice_updates_it() {
     assert_eq!(got.record, resynced, "the later write wins");
     let hits = store.search_calls(CallQuery { text: Some("7946".into()), ..Default::default() }).wait().expect("search");
     assert_eq!(hits.len(), 1, "the search index holds the call once after an update");
+    store.finish_indexing().wait().expect("index");
+    resynced.remote_name = Some("Renamed Caller".into());
+    store.record_call(resynced).wait().expect("record after indexing");
+    let by_name = store.search_calls(CallQuery { text: Some("renamed".into()), ..Default::default() });
+    assert_eq!(by_name.wait().expect("search").len(), 1, "an indexed call is re-indexed when its name changes");
+    let hits = store.search_calls(CallQuery { text: Some("7946".into()), ..Default::default() }).wait().expect("search");
+    assert_eq!(hits.len(), 1, "re-indexing does not duplicate the call");
 }
 
 #[test]
@@ -128,7 +135,13 @@ fn answered_outbound_call_marks_missed_calls_called_back() {
 #[test]
 fn search_by_number_name_note_date_and_outcome() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = open(&dir.path().join("h.db"));
+    // No automatic indexing during the test, so the first pass really
+    // searches unindexed calls.
+    let config = ringside_store::StoreConfig {
+        index_after_idle: std::time::Duration::from_secs(3600),
+        ..ringside_store::StoreConfig::new(common::uk()).with_path(dir.path().join("h.db"))
+    };
+    let store = ringside_store::HistoryStore::open(config).expect("open");
     let mut jose = inbound("c-jose", "0207946000", Outcome::Answered, DAY0 + HOUR);
     jose.remote_name = Some("José Núñez".into());
     let mut muller = inbound("c-muller", "+49 30 1234567", Outcome::Missed, DAY0 + 2 * HOUR);
@@ -141,6 +154,18 @@ fn search_by_number_name_note_date_and_outcome() {
     store.record_calls(vec![jose, muller, old, ext]).wait().expect("record");
     store.add_note(NoteTarget::Call("c-muller".into()), "Invoice 4471 is overdue", DAY0).wait().expect("note");
 
+    // First while the calls are still outside the search index (found by
+    // scanning the tail), then once the writer has indexed them.
+    for indexed in [false, true] {
+        if indexed {
+            assert!(store.finish_indexing().wait().expect("index") > 0, "there were calls to index");
+            assert_eq!(store.unindexed_calls().wait().expect("count"), 0, "every call is indexed now");
+        }
+        search_assertions(&store, indexed);
+    }
+}
+
+fn search_assertions(store: &ringside_store::HistoryStore, indexed: bool) {
     let search = |q: CallQuery| -> Vec<String> {
         let mut ids: Vec<String> =
             store.search_calls(q).wait().expect("search").into_iter().map(|c| c.record.call_id).collect();
@@ -148,15 +173,15 @@ fn search_by_number_name_note_date_and_outcome() {
         ids
     };
     let text = |t: &str| CallQuery { text: Some(t.into()), ..Default::default() };
-    assert_eq!(search(text("7946 000")), ["c-jose", "c-old"], "a spaced fragment matches the stored number");
+    assert_eq!(search(text("7946 000")), ["c-jose", "c-old"], "a spaced fragment matches the stored number (indexed: {indexed})");
     assert_eq!(search(text("020 7946")), ["c-jose", "c-old"], "a national-format prefix matches E.164 numbers");
     assert_eq!(search(text("+49 30")), ["c-muller"], "an international prefix matches");
     assert_eq!(search(text("0049")), ["c-muller"], "00 + country code matches");
     assert_eq!(search(text("1002")), ["c-ext"], "extensions are searchable");
-    assert_eq!(search(text("jose")), ["c-jose"], "names match without accents");
+    assert_eq!(search(text("jose")), ["c-jose"], "names match without accents (indexed: {indexed})");
     assert_eq!(search(text("NÚÑ")), ["c-jose"], "names match in any case, accents or not");
     assert_eq!(search(text("muller")), ["c-muller"], "umlauts fold");
-    assert_eq!(search(text("mü")), ["c-muller"], "short fragments fall back to a scan");
+    assert_eq!(search(text("mü")), ["c-muller"], "short fragments fall back to a scan (indexed: {indexed})");
     assert_eq!(search(text("overdue")), ["c-muller"], "note text finds its call");
     assert_eq!(search(text("zebra")), Vec::<String>::new(), "no false matches");
     let today = CallQuery { from_ms: Some(DAY0), until_ms: Some(DAY0 + 24 * HOUR), ..text("7946") };

@@ -31,8 +31,17 @@ fn every_earlier_schema_upgrades_in_place_keeping_data() {
         create_at_version(&path, from).expect("an older schema can be built");
         assert_eq!(file_version(&path).ok(), Some(from), "the file must really be at schema {from}");
         if from >= 1 {
-            // Data as schema 1 wrote it, without the search index of schema 2.
+            // Data in the older schema's tables (for schema 1, without the
+            // search index that schema 2 backfills).
             let conn = Connection::open(&path).expect("open old file");
+            // Schema 2's triggers call the function the store registers.
+            conn.create_scalar_function(
+                "ringside_fold",
+                1,
+                rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+                |ctx| Ok(ctx.get::<Option<String>>(0)?.map(|s| ringside_store::text::fold(&s))),
+            )
+            .expect("register fold");
             conn.execute_batch(
                 "INSERT INTO calls (call_id, uniqueid, direction, remote_num, remote_norm, remote_name, rang,
                                     transfers, outcome, started_at_ms, ended_at_ms)
@@ -47,6 +56,13 @@ fn every_earlier_schema_upgrades_in_place_keeping_data() {
                  INSERT INTO notes (call_id, body, created_at_ms) VALUES ('old-1', 'wants a quote for the boiler', 5);",
             )
             .expect("schema-1 data inserts");
+            if from >= 2 {
+                // What schema 2's store wrote when the call back was recorded.
+                conn.execute_batch(
+                    "UPDATE calls SET called_back_at_ms = 1795395600000, called_back_by = 'old-2' WHERE call_id = 'old-1'",
+                )
+                .expect("schema-2 called-back mark");
+            }
         }
         let store = open(&path);
         assert_eq!(file_version(&path).ok(), Some(LATEST_VERSION), "schema {from} must be upgraded to the latest");
