@@ -6,11 +6,16 @@
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::ipc::{
-    CallRow, CallerContext, Contact, ErrorCode, HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note,
+    CallRow, CallerContext, Colleague, Contact, ErrorCode, PbxProfile, HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note,
     Settings, Status, TestReport, EVENT_HISTORY_CHANGED,
 };
+use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
 use crate::shell::Shell;
+use ringside_calls::actions::{self, ActionError, BlindTransferRequest, DialRequest};
+use ringside_calls::channel::EndpointKind;
+use ringside_calls::profile::{BlindTransferMethod, PbxKind, Profile};
+use ringside_calls::tracker::CallChannel;
 
 /// The handler with every command, for `Builder::invoke_handler`.
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -29,6 +34,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         import_contacts,
         export_contacts,
         test_connection,
+        get_presence,
+        list_live_calls,
+        dial,
+        transfer,
+        hangup,
     ]
 }
 
@@ -223,6 +233,163 @@ pub async fn import_contacts<R: Runtime>(
 pub async fn export_contacts(shell: State<'_, Shell>) -> IpcResult<String> {
     let bytes = shell.store()?.export_csv().await?;
     String::from_utf8(bytes).map_err(|_| IpcError::new(ErrorCode::StoreUnavailable, "The contacts could not be exported as text."))
+}
+
+/// The calls crate's profile for the settings' PBX family.
+pub fn profile_of(p: PbxProfile) -> Profile {
+    Profile::of(match p {
+        PbxProfile::YeastarS => PbxKind::YeastarS,
+        PbxProfile::YeastarMyPbx => PbxKind::YeastarMyPbx,
+        PbxProfile::GrandstreamUcm => PbxKind::GrandstreamUcm,
+        PbxProfile::FreePbx => PbxKind::FreePbx,
+        PbxProfile::OpenVox => PbxKind::OpenVox,
+        PbxProfile::GenericAsterisk => PbxKind::Generic,
+    })
+}
+
+/// An action the calls crate refused or the PBX rejected, for the UI.
+fn action_error(e: ActionError) -> IpcError {
+    match e {
+        ActionError::NotDialable { .. } | ActionError::Empty { .. } => {
+            IpcError::new(ErrorCode::InvalidNumber, format!("{}.", capitalize(&e.to_string())))
+        }
+        ActionError::BadField { .. } => IpcError::new(ErrorCode::InvalidInput, format!("{}.", capitalize(&e.to_string()))),
+        ActionError::Pbx(m) if m.contains("not connected") => IpcError::new(
+            ErrorCode::NotConnected,
+            "Ringside is not connected to the PBX right now; wait until the status says Connected.",
+        ),
+        ActionError::Pbx(m) if m.contains("did not answer") => {
+            IpcError::new(ErrorCode::Timeout, format!("{}.", capitalize(&m)))
+        }
+        other => IpcError::new(ErrorCode::PbxRefused, format!("{}.", capitalize(&other.to_string()))),
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn not_connected() -> IpcError {
+    IpcError::new(ErrorCode::NotConnected, "Ringside is not connected to the PBX right now; wait until the status says Connected.")
+}
+
+fn check_call_id(call: &str) -> IpcResult<()> {
+    if call.is_empty() || call.len() > 128 || call.chars().any(char::is_control) {
+        return Err(IpcError::new(ErrorCode::UnknownCall, "That call is not live any more."));
+    }
+    Ok(())
+}
+
+/// Every colleague's presence.
+#[tauri::command]
+pub async fn get_presence(slot: State<'_, SessionSlot>) -> IpcResult<Vec<Colleague>> {
+    match slot.current().await {
+        Some((_, live, _)) => Ok(crate::session::presence_list(&live).await),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The calls in flight, as the tracker sees them.
+#[tauri::command]
+pub async fn list_live_calls(slot: State<'_, SessionSlot>) -> IpcResult<Vec<ringside_calls::CallCard>> {
+    match slot.current().await {
+        Some((_, live, _)) => Ok(live.lock().await.tracker.cards()),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Click-to-dial: my phone rings first, then the number is dialled.
+/// Resolves once the PBX says the call started (or why it did not).
+#[tauri::command]
+pub async fn dial(shell: State<'_, Shell>, slot: State<'_, SessionSlot>, number: String) -> IpcResult<()> {
+    let number = clean_dial_input(&number)?;
+    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let extension = target.extensions.first().cloned().ok_or_else(|| {
+        IpcError::new(ErrorCode::InvalidSetting, "My extension: set your extension in Settings so Ringside knows which phone to ring.")
+    })?;
+    let profile = profile_of(shell.settings().profile);
+    let dialect = live.lock().await.tracker.dialect();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let channel_id = format!("ringside-c2d-{}-{}", now_ms(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let req = DialRequest { extension, number, caller_name: None, channel_id: channel_id.clone(), context: None };
+    let packet = actions::click_to_dial(&profile, dialect, &req).map_err(action_error)?;
+    tracing::info!(number = %req.number, from = %req.extension, "click-to-dial");
+    actions::send_click_to_dial(&client, packet, &channel_id, std::time::Duration::from_secs(40)).await.map_err(action_error)
+}
+
+/// Transfers a live call to `target`: blind (`Redirect` of the caller while
+/// it still rings here, else the profile's blind transfer) or attended
+/// (`Atxfer` of my own answered channel).
+#[tauri::command]
+pub async fn transfer(
+    shell: State<'_, Shell>,
+    slot: State<'_, SessionSlot>,
+    call: String,
+    target: String,
+    attended: bool,
+) -> IpcResult<()> {
+    check_call_id(&call)?;
+    let target = clean_dial_input(&target)?;
+    let (client, live, session_target) = slot.current().await.ok_or_else(not_connected)?;
+    let mut profile = profile_of(shell.settings().profile);
+    let (channels, dialect) = {
+        let l = live.lock().await;
+        (l.tracker.channels_of(&call), l.tracker.dialect())
+    };
+    let mine = |c: &&CallChannel| c.kind == EndpointKind::Extension && session_target.extensions.contains(&c.endpoint);
+    let own = channels.iter().filter(mine).max_by_key(|c| c.up);
+    let far = channels.iter().find(|c| c.origin && !mine(c)).or_else(|| {
+        channels.iter().find(|c| !mine(c) && c.kind != EndpointKind::Local)
+    });
+    let Some(far) = far else {
+        return Err(IpcError::new(ErrorCode::UnknownCall, "That call is not live any more, so it cannot be transferred."));
+    };
+    let extension = own
+        .map(|c| c.endpoint.clone())
+        .or_else(|| session_target.extensions.first().cloned())
+        .unwrap_or_default();
+    let packet = if attended {
+        let own = own.filter(|c| c.up).ok_or_else(|| {
+            IpcError::new(ErrorCode::InvalidInput, "Answer the call first: an attended transfer starts from your own phone.")
+        })?;
+        actions::attended_transfer(&profile, &own.name, &extension, &target, None)
+    } else {
+        if !own.is_some_and(|c| c.up) {
+            // Still ringing here: there is no channel of mine to transfer
+            // from, so move the caller's channel itself.
+            profile.blind_transfer = BlindTransferMethod::Redirect;
+        }
+        let req = BlindTransferRequest {
+            own_channel: own.map(|c| c.name.clone()).unwrap_or_else(|| far.name.clone()),
+            far_channel: far.name.clone(),
+            extension,
+            target: target.clone(),
+            context: None,
+        };
+        actions::blind_transfer(&profile, dialect, &req)
+    }
+    .map_err(action_error)?;
+    tracing::info!(%call, %target, attended, action = packet.action_name().unwrap_or(""), "transfer");
+    actions::send(&client, packet).await.map(|_| ()).map_err(action_error)
+}
+
+/// Hangs up my phone's leg of a call (declines it while ringing).
+#[tauri::command]
+pub async fn hangup(slot: State<'_, SessionSlot>, call: String) -> IpcResult<()> {
+    check_call_id(&call)?;
+    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let channels = live.lock().await.tracker.channels_of(&call);
+    let own = channels
+        .iter()
+        .filter(|c| c.kind == EndpointKind::Extension && target.extensions.contains(&c.endpoint))
+        .max_by_key(|c| c.up)
+        .ok_or_else(|| IpcError::new(ErrorCode::UnknownCall, "That call is not on your phone any more."))?;
+    let packet = actions::hangup(&own.name).map_err(action_error)?;
+    actions::send(&client, packet).await.map(|_| ()).map_err(action_error)
 }
 
 #[cfg(test)]

@@ -8,18 +8,20 @@
 //! It must not interpret AMI itself: `ringside-ami` owns the socket and
 //! `ringside-calls` decides what a call is.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState, Packet, SessionEvent};
+use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
+use tokio::sync::Mutex;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::commands::now_ms;
 use crate::ipc::{
-    CallerContextEvent, ConnectionState, ConnectionStatus, HistoryChanged, EVENT_CALLER_CONTEXT, EVENT_CARD,
-    EVENT_HISTORY_CHANGED,
+    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged, PresenceState,
+    EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_PRESENCE,
 };
 use crate::notify::CallerNotice;
 use crate::settings::{self, Secret};
@@ -49,14 +51,24 @@ pub struct Target {
 #[derive(Debug, Clone)]
 pub struct NoTarget(pub ConnectionStatus);
 
-/// One running session: the AMI client, the tracker, their tasks, and the
-/// demo PBX when there is one.
+/// What the session task keeps up to date from the PBX's events: the call
+/// tracker and the colleagues' presence. Commands lock it briefly to read.
+#[derive(Debug)]
+pub struct LiveState {
+    /// The calls in flight.
+    pub tracker: CallTracker,
+    /// The colleagues' presence.
+    pub presence: Presence,
+}
+
+/// One running session: the AMI client, the live state, their tasks, and
+/// the demo PBX when there is one.
 #[derive(Debug)]
 pub struct Session {
     /// The AMI client handle.
     pub client: Client,
-    /// The call tracker, fed by the session task; commands read it briefly.
-    pub tracker: Arc<Mutex<CallTracker>>,
+    /// Tracker and presence, fed by the session task.
+    pub live: Arc<Mutex<LiveState>>,
     /// Where it connects.
     pub target: Target,
     tasks: Vec<JoinHandle<()>>,
@@ -80,9 +92,9 @@ impl Session {
 pub struct SessionSlot(pub tokio::sync::Mutex<Option<Session>>);
 
 impl SessionSlot {
-    /// The client and tracker of the running session, if any.
-    pub async fn current(&self) -> Option<(Client, Arc<Mutex<CallTracker>>, Target)> {
-        self.0.lock().await.as_ref().map(|s| (s.client.clone(), s.tracker.clone(), s.target.clone()))
+    /// The client, live state and target of the running session, if any.
+    pub async fn current(&self) -> Option<(Client, Arc<Mutex<LiveState>>, Target)> {
+        self.0.lock().await.as_ref().map(|s| (s.client.clone(), s.live.clone(), s.target.clone()))
     }
 }
 
@@ -229,16 +241,18 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
     let events = client.events();
     shell.set_live(LiveInfo { demo: target.demo, extensions: target.extensions.clone() });
 
-    let tracker = Arc::new(Mutex::new(CallTracker::new(TrackerConfig {
-        extensions: target.extensions.clone(),
-        groups: target.groups.clone(),
-        ..TrackerConfig::default()
-    })));
+    let live = Arc::new(Mutex::new(LiveState {
+        tracker: CallTracker::new(TrackerConfig {
+            extensions: target.extensions.clone(),
+            groups: target.groups.clone(),
+            ..TrackerConfig::default()
+        }),
+        presence: Presence::new(),
+    }));
     let state_task = tauri::async_runtime::spawn(follow_state(app.clone(), client.clone(), target.clone(), started));
-    let event_task =
-        tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), tracker.clone(), events));
+    let event_task = tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), live.clone(), events));
     tracing::info!(demo = target.demo, host = %target.host, port = target.port, user = %target.user, "session started");
-    Ok(Session { client, tracker, target, tasks: vec![state_task, event_task], demo })
+    Ok(Session { client, live, target, tasks: vec![state_task, event_task], demo })
 }
 
 fn bad_config(e: &ringside_ami::Error) -> NoTarget {
@@ -268,53 +282,132 @@ async fn follow_state<R: Runtime>(app: AppHandle<R>, client: Client, target: Tar
     }
 }
 
+/// Applies the session's events in order to the tracker and presence (the
+/// same glue as `ringside_calls::live::follow`, holding the lock only per
+/// event so commands can read between them) and fans the changes out.
 async fn follow_events<R: Runtime>(
     app: AppHandle<R>,
     client: Client,
-    tracker: Arc<Mutex<CallTracker>>,
+    live: Arc<Mutex<LiveState>>,
     mut events: ringside_ami::EventStream,
 ) {
     if client.state().borrow().is_connected() {
-        resync(&app, &client, &tracker).await;
+        resync(&app, &client, &live).await;
     }
+    let mut changes = Vec::new();
     while let Some(item) = events.recv().await {
         match item {
             SessionEvent::Event(ev) => {
-                let changes = tracker.lock().expect("tracker lock").apply(&ev.packet, ev.received_at_ms);
-                for change in changes {
+                let at = event_time(&ev.packet, ev.received_at_ms);
+                let presence_changed = {
+                    let mut l = live.lock().await;
+                    l.tracker.apply_into(&ev.packet, at, &mut changes);
+                    !l.presence.apply(&ev.packet).is_empty()
+                };
+                for change in changes.drain(..) {
                     dispatch(&app, change);
+                }
+                if presence_changed {
+                    emit_presence(&app, &live).await;
                 }
             }
             SessionEvent::Connected { version } => {
-                tracker.lock().expect("tracker lock").observe_banner(&version);
-                resync(&app, &client, &tracker).await;
+                live.lock().await.tracker.observe_banner(&version);
+                resync(&app, &client, &live).await;
             }
             SessionEvent::Lagged(n) => {
                 tracing::warn!(lost = n, "fell behind the PBX's events; resynchronising");
-                resync(&app, &client, &tracker).await;
+                resync(&app, &client, &live).await;
             }
-            SessionEvent::Disconnected => {}
             _ => {}
         }
     }
 }
 
-/// Rebuilds live calls from `CoreShowChannels` (`Status` on AMI 1.x).
-async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, tracker: &Arc<Mutex<CallTracker>>) {
-    let old = tracker.lock().expect("tracker lock").dialect() == ringside_calls::tracker::Dialect::Ami1;
-    let listing = if old {
-        client.send_list_until(Packet::action("Status"), "StatusComplete").await
-    } else {
-        client.send_list(Packet::action("CoreShowChannels")).await
+/// Rebuilds live calls and presence from the PBX's listings, as
+/// `ringside_calls::live::resync` does, but with the listings fetched
+/// before the live state is locked, so commands are not held up by the PBX.
+async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>) {
+    let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
+        Ok(list) => Ok(list),
+        Err(_) => client.send_list(Packet::action("SIPpeers")).await,
     };
-    match listing {
-        Ok(list) => {
-            let changes = tracker.lock().expect("tracker lock").resync(&list.events, now_ms());
-            for change in changes {
-                dispatch(app, change);
+    let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
+        Ok(list) => Ok(list.events),
+        // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
+        Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await.map(|l| l.events),
+    };
+    let states = client.send_list(Packet::action("ExtensionStateList")).await;
+    let changes = {
+        let mut guard = live.lock().await;
+        let l = &mut *guard;
+        if let Some(v) = client.banner_version() {
+            l.tracker.observe_banner(&v);
+        }
+        if let Ok(list) = &endpoints {
+            for p in &list.events {
+                l.tracker.classifier_mut().learn(p);
             }
         }
-        Err(e) => tracing::warn!("could not list the PBX's channels to resynchronise: {e}"),
+        if let Ok(list) = &states {
+            l.presence.resync(&list.events);
+        }
+        match &channels {
+            Ok(events) => l.tracker.resync(events, now_ms()),
+            Err(e) => {
+                tracing::warn!("could not list the PBX's calls to resynchronise: {e}");
+                Vec::new()
+            }
+        }
+    };
+    for change in changes {
+        dispatch(app, change);
+    }
+    emit_presence(app, live).await;
+}
+
+/// The time an event happened: the PBX's `Timestamp` when it sends one
+/// (`timestampevents = yes`), else when it was received (as the CLI does).
+fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
+    p.get("Timestamp").and_then(|t| t.trim().parse::<f64>().ok()).map_or(received_at_ms, |s| (s * 1000.0) as i64)
+}
+
+/// The UI's view of a colleague's presence.
+pub fn colleague(c: &ringside_calls::presence::Colleague) -> Colleague {
+    let s = c.state;
+    let state = if s.not_found() {
+        PresenceState::NotFound
+    } else if s.unavailable() {
+        PresenceState::Unavailable
+    } else if s.ringing() && s.in_use() {
+        PresenceState::InUseRinging
+    } else if s.ringing() {
+        PresenceState::Ringing
+    } else if s.on_hold() {
+        PresenceState::OnHold
+    } else if s.busy() {
+        PresenceState::Busy
+    } else if s.in_use() {
+        PresenceState::InUse
+    } else {
+        PresenceState::Idle
+    };
+    let talking_to = c.talking_to.as_ref().map(|p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        Some(name) => format!("{name} ({})", p.num),
+        None => p.num.clone(),
+    });
+    Colleague { extension: c.extension.clone(), name: c.extension.clone(), state, talking_to }
+}
+
+/// Every colleague's presence, by extension.
+pub async fn presence_list(live: &Arc<Mutex<LiveState>>) -> Vec<Colleague> {
+    live.lock().await.presence.colleagues().map(colleague).collect()
+}
+
+async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
+    let list = presence_list(live).await;
+    if let Err(e) = app.emit(EVENT_PRESENCE, &list) {
+        tracing::warn!("could not send presence to the windows: {e}");
     }
 }
 
