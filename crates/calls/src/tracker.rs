@@ -26,6 +26,7 @@
 //!   bridged with extension X, dials another extension).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use ringside_ami::Packet;
 use serde::{Deserialize, Serialize};
@@ -286,18 +287,16 @@ struct Chan {
     call: CallKey,
     kind: EndpointKind,
     /// Extension number for phones, trunk name for trunks.
-    endpoint: Box<str>,
-    caller_num: Box<str>,
-    caller_name: Box<str>,
+    endpoint: Arc<str>,
     up: bool,
     leg: LegState,
     /// The Originate leg ringing the user's own phone.
     originate_leg: bool,
     /// The channel that dialled this one.
-    dialed_by: Option<Box<str>>,
+    dialed_by: Option<Arc<str>>,
     /// The last extension this channel was bridged with.
-    peer_ext: Option<Box<str>>,
-    bridge: Option<Box<str>>,
+    peer_ext: Option<Arc<str>>,
+    bridge: Option<Arc<str>>,
     /// For AMI 1.x Local halves: the shared name without `;1`/`;2`.
     local_base: Option<Box<str>>,
 }
@@ -316,7 +315,7 @@ enum SlotState {
 
 #[derive(Debug)]
 struct Slot {
-    ext: Box<str>,
+    ext: Arc<str>,
     state: SlotState,
 }
 
@@ -489,11 +488,11 @@ pub struct CallTracker {
     groups: HashSet<String>,
     classifier: Classifier,
     dialect: Dialect,
-    channels: HashMap<Box<str>, Chan>,
+    channels: HashMap<Arc<str>, Chan>,
     calls: HashMap<CallKey, Call>,
     call_ids: HashMap<Box<str>, CallKey>,
     local_halves: HashMap<Box<str>, Box<str>>,
-    bridges: HashMap<Box<str>, Vec<Box<str>>>,
+    bridges: HashMap<Arc<str>, Vec<Arc<str>>>,
     next_key: CallKey,
 }
 
@@ -719,7 +718,7 @@ impl CallTracker {
         {
             kind = EndpointKind::Trunk;
         }
-        let endpoint: Box<str> = match kind {
+        let endpoint: Arc<str> = match kind {
             EndpointKind::Trunk => name.yeastar_trunk().unwrap_or(name.endpoint).into(),
             _ => name.endpoint.into(),
         };
@@ -781,8 +780,6 @@ impl CallTracker {
                 call: key,
                 kind,
                 endpoint,
-                caller_num: cid_num.into(),
-                caller_name: cid_name.into(),
                 up: ev.get("ChannelState").is_some_and(|s| s == "6"),
                 leg: LegState::None,
                 originate_leg: false,
@@ -797,11 +794,9 @@ impl CallTracker {
 
     fn on_callerid(&mut self, ev: &Packet) {
         let Some(uid) = ev.get("Uniqueid") else { return };
-        let Some(chan) = self.channels.get_mut(uid) else { return };
+        let Some(chan) = self.channels.get(uid) else { return };
         let num = ev.get("CallerIDNum").unwrap_or("");
         let name = ev.get("CallerIDName").unwrap_or("");
-        chan.caller_num = num.into();
-        chan.caller_name = name.into();
         let key = chan.call;
         if let Some(call) = self.calls.get_mut(&key) {
             if call.origin.as_deref() == Some(uid) {
@@ -900,15 +895,16 @@ impl CallTracker {
         self.join_calls(caller_uid, dest_uid);
 
         let dialstring = ev.get("DialString").unwrap_or("");
+        let caller_key_arc = self.channels.get_key_value(caller_uid).map(|(k, _)| k.clone());
         let Some(caller) = self.channels.get(caller_uid) else { return };
         let caller_key = caller.call;
         let caller_kind = caller.kind;
         let caller_ext = caller.endpoint.clone();
         let caller_peer = caller.peer_ext.clone();
-        let caller_exten = ev.get("Exten").or(ev.get("Extension")).unwrap_or("").to_owned();
+        let caller_exten = ev.get("Exten").or(ev.get("Extension")).unwrap_or("");
 
         let Some(d) = self.channels.get_mut(dest_uid) else { return };
-        d.dialed_by = Some(caller_uid.into());
+        d.dialed_by = caller_key_arc;
         // `908500000000/05346782695` or `5559876543@carrier`: the dial
         // string names the endpoint as a trunk.
         if matches!(d.kind, EndpointKind::Unknown | EndpointKind::Extension)
@@ -1007,7 +1003,7 @@ impl CallTracker {
                         let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
                             .and_then(|n| n.dialed.map(str::to_owned))
                             .or_else(|| dialed_number(dialstring))
-                            .or_else(|| (!absent(&caller_exten)).then(|| caller_exten.clone()));
+                            .or_else(|| (!absent(caller_exten)).then(|| caller_exten.to_owned()));
                         call.dialed = number;
                         call.trunk = Some(trunk);
                         let watched = call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
@@ -1066,7 +1062,7 @@ impl CallTracker {
             return;
         }
         let Some(caller) = ev.get("Uniqueid") else { return };
-        let legs: Vec<Box<str>> = self
+        let legs: Vec<Arc<str>> = self
             .channels
             .iter()
             .filter(|(_, c)| c.leg == LegState::Ringing && c.dialed_by.as_deref() == Some(caller))
@@ -1082,15 +1078,19 @@ impl CallTracker {
         if !self.channels.contains_key(uid) {
             return;
         }
-        let members = self.bridges.entry(bridge.into()).or_default();
-        let others: Vec<Box<str>> = members.clone();
-        members.push(uid.into());
-        if let Some(c) = self.channels.get_mut(uid) {
-            c.bridge = Some(bridge.into());
-        }
-        for other in &others {
+        // Take the member list out (keeping its key) so the peers can be
+        // updated without cloning it; nothing here allocates for a known bridge.
+        let (key, mut members) = self.bridges.remove_entry(bridge).unwrap_or_else(|| (bridge.into(), Vec::new()));
+        for other in &members {
             self.note_peers(uid, other);
         }
+        if let Some(uid_key) = self.channels.get_key_value(uid).map(|(k, _)| k.clone()) {
+            members.push(uid_key);
+        }
+        if let Some(c) = self.channels.get_mut(uid) {
+            c.bridge = Some(key.clone());
+        }
+        self.bridges.insert(key, members);
         if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
             self.answered(uid, at_ms, out);
         }
@@ -1187,7 +1187,7 @@ impl CallTracker {
                     }
                 }
                 // The other phones stop ringing; their CANCEL will follow.
-                let others: Vec<Box<str>> = self
+                let others: Vec<Arc<str>> = self
                     .channels
                     .iter()
                     .filter(|(u, c)| c.call == key && c.leg == LegState::Ringing && ***u != *uid)
@@ -1303,6 +1303,7 @@ impl CallTracker {
     fn finish_call(&mut self, key: CallKey, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
         let Some(mut call) = self.calls.remove(&key) else { return };
         self.call_ids.remove(&call.id);
+        self.shrink_if_idle();
         let answered = call.answered_by.is_some();
         for slot in call.slots.iter_mut() {
             if slot.state == SlotState::Closed {
@@ -1622,7 +1623,7 @@ impl CallTracker {
         }
 
         // 3. Everything else hung up while we were away.
-        let gone: Vec<Box<str>> = self.channels.keys().filter(|u| !live.contains(&***u)).cloned().collect();
+        let gone: Vec<Arc<str>> = self.channels.keys().filter(|u| !live.contains(&***u)).cloned().collect();
         for uid in &gone {
             if self.channels.get(&**uid).is_some_and(|c| c.leg == LegState::Ringing) {
                 self.leg_stopped(uid, true, at_ms, &mut out);

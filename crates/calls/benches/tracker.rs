@@ -1,0 +1,44 @@
+//! Throughput of [`CallTracker::apply`] over the real busy-hour capture
+//! (about 450 overlapping calls, 31,800 events), packets decoded beforehand
+//! so only the tracker is measured.
+//!
+//! Run: `cargo bench -p ringside-calls --bench tracker`
+
+use std::io::Read;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use ringside_ami::Packet;
+use ringside_calls::replay::Capture;
+use ringside_calls::{CallTracker, TrackerConfig};
+
+fn busy_hour() -> Vec<Packet> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
+    let raw = std::fs::read(&path).expect("busy-hour capture");
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut bytes).expect("gunzip");
+    Capture::decode(&bytes).expect("decodes").packets.into_iter().filter(|p| p.event().is_some()).collect()
+}
+
+fn apply_busy_hour(c: &mut Criterion) {
+    let events = busy_hour();
+    let config = TrackerConfig::watching(["1000", "1001", "1002", "1003", "1004", "1005"]);
+    let mut group = c.benchmark_group("tracker");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.bench_function("apply_busy_hour", |b| {
+        let mut out = Vec::new();
+        b.iter(|| {
+            let mut t = CallTracker::new(config.clone());
+            for (i, p) in events.iter().enumerate() {
+                t.apply_into(p, i as i64, &mut out);
+                out.clear();
+            }
+            assert_eq!(t.live_calls(), 0, "every busy-hour call ends");
+            t
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, apply_busy_hour);
+criterion_main!(benches);
