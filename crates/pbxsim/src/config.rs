@@ -225,6 +225,10 @@ pub struct SimConfig {
     pub demo_every: Option<Duration>,
     /// A fault applied to every session from the start.
     pub fault: Option<Fault>,
+    /// Close a connection that has not logged in within this time, as
+    /// Asterisk's `authtimeout` and Grandstream's 30 s idle limit do.
+    /// `None` (the default) waits forever.
+    pub login_timeout: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -239,6 +243,7 @@ impl Default for SimConfig {
             replay: None,
             demo_every: None,
             fault: None,
+            login_timeout: None,
         }
     }
 }

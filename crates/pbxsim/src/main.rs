@@ -166,7 +166,11 @@ fn action_json(p: &ringside_ami::Packet) -> String {
         .fields()
         .iter()
         .map(|(k, v)| {
-            let v = if k.eq_ignore_ascii_case("Secret") || k.eq_ignore_ascii_case("Key") { "<redacted>" } else { v };
+            let v = if k.eq_ignore_ascii_case("Secret") || k.eq_ignore_ascii_case("Key") {
+                "<redacted>"
+            } else {
+                v
+            };
             format!("{}:{}", esc(k), esc(v))
         })
         .collect();

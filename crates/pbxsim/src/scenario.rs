@@ -868,9 +868,8 @@ impl CallRun {
         let transferer = leg.phone().to_owned();
         let c = {
             let mut w = lock(&self.w);
-            if w.extension(exten).is_none() {
-                return None;
-            }
+            // Only an extension can be consulted.
+            w.extension(exten)?;
             w.set_hold(&self.a, true);
             let caller = w.chan(&transferer).cloned()?;
             self.new_phone_leg(&mut w, exten, &caller, &transferer)

@@ -99,9 +99,15 @@ async fn read_actions<R>(
 {
     let mut frames = FramedRead::new(rd, AmiCodec::server());
     let mut auth = Auth::default();
+    let login_deadline = shared.login_timeout.map(|t| Instant::now() + t);
     loop {
+        let deadline = login_deadline.filter(|_| !auth.logged_in);
         let frame = tokio::select! {
             () = token.cancelled() => return,
+            () = sleep_until_opt(deadline) => {
+                tracing::debug!("no login within the login timeout; closing as Asterisk does");
+                break;
+            }
             f = frames.next() => f,
         };
         let packet = match frame {
@@ -123,6 +129,13 @@ async fn read_actions<R>(
         }
     }
     let _ = out.send(Out::Close).await;
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn after_login(shared: &Arc<Shared>, packet: &Packet) -> Vec<Out> {

@@ -214,3 +214,32 @@ async fn ami11_banner_and_refused_logins() {
         "one session counted as logged in"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn idle_connections_are_closed_after_the_login_timeout() {
+    // Shorter than the helper's own 20 s wait; Grandstream uses 30 s.
+    let timeout = Duration::from_secs(10);
+    let sim = PbxSim::start(SimConfig {
+        login_timeout: Some(timeout),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
+    let started = tokio::time::Instant::now();
+    let mut idle = connect(sim.addr()).await;
+    assert!(idle.frame().await.is_none(), "an idle connection is closed");
+    assert!(
+        started.elapsed() >= timeout,
+        "but not before the timeout: {:?}",
+        started.elapsed()
+    );
+    let mut c = connect(sim.addr()).await;
+    c.login_md5("ringside", "ringside-secret").await;
+    tokio::time::sleep(timeout * 2).await;
+    let ping = c.ask(Packet::action("Ping"), "later").await;
+    assert_eq!(
+        ping.get("Ping"),
+        Some("Pong"),
+        "a logged-in session is not timed out"
+    );
+}
