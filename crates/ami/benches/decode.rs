@@ -20,10 +20,13 @@ use ringside_ami::{AmiCodec, Frame};
 use tokio_util::codec::Decoder;
 
 fn busy_hour() -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(file).read_to_end(&mut out).expect("busy-hour.ami.gz is a valid gzip file");
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut out)
+        .expect("busy-hour.ami.gz is a valid gzip file");
     out
 }
 
@@ -53,8 +56,12 @@ fn decode(input: &[u8], chunk: usize) -> usize {
 struct ThreadCpuTime;
 
 fn thread_cpu_ns() -> u64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").expect("Linux /proc/thread-self/schedstat");
-    stat.split_whitespace().next().and_then(|n| n.parse().ok()).expect("schedstat starts with nanoseconds on CPU")
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("Linux /proc/thread-self/schedstat");
+    stat.split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("schedstat starts with nanoseconds on CPU")
 }
 
 static WALL: WallTime = WallTime;
@@ -95,7 +102,11 @@ fn bench_decode_cpu(c: &mut Criterion<ThreadCpuTime>) {
 
 fn bench_decode(c: &mut Criterion) {
     let input = busy_hour();
-    assert_eq!(decode(&input, 16 * 1024), 31_817, "the bench decodes every packet of the capture");
+    assert_eq!(
+        decode(&input, 16 * 1024),
+        31_817,
+        "the bench decodes every packet of the capture"
+    );
     let mut group = c.benchmark_group("decode busy-hour");
     group.throughput(Throughput::Bytes(input.len() as u64));
     group.sample_size(20);

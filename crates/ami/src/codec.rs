@@ -232,7 +232,12 @@ impl AmiCodec {
         let consumed = self.line_start;
         buf.advance(consumed);
         self.reset_packet();
-        self.skip = Some(Skip { bytes: consumed, in_output, line_trimmed: false, scanned: 0 });
+        self.skip = Some(Skip {
+            bytes: consumed,
+            in_output,
+            line_trimmed: false,
+            scanned: 0,
+        });
     }
 
     /// Discards input up to the end of the oversized packet. Returns the
@@ -305,7 +310,13 @@ impl AmiCodec {
     /// Handles the complete line `buf[line]` (without its line end). `next`
     /// is the buffer offset after the line end. Returns a step when the line
     /// ends a frame or is a stray blank line.
-    fn take_line(&mut self, buf: &[u8], line: Range<usize>, had_cr: bool, next: usize) -> Option<Step> {
+    fn take_line(
+        &mut self,
+        buf: &[u8],
+        line: Range<usize>,
+        had_cr: bool,
+        next: usize,
+    ) -> Option<Step> {
         let Range { start, end } = line;
         let line = &buf[start..end];
         match self.body {
@@ -313,7 +324,10 @@ impl AmiCodec {
                 if self.spans.is_empty() {
                     return Some(Step::Consume(next));
                 }
-                return Some(Step::Emit(Frame::Packet(self.build_packet(&buf[..start])), next));
+                return Some(Step::Emit(
+                    Frame::Packet(self.build_packet(&buf[..start])),
+                    next,
+                ));
             }
             Body::Fields => {
                 if self.expect_banner {
@@ -328,24 +342,40 @@ impl AmiCodec {
                     && buf[key.clone()].eq_ignore_ascii_case(b"Response")
                     && buf[value.clone()].eq_ignore_ascii_case(b"Follows")
                 {
-                    self.body = Body::Follows { output_started: false };
+                    self.body = Body::Follows {
+                        output_started: false,
+                    };
                 }
-                self.spans.push(Span { key: Some(key), value });
+                self.spans.push(Span {
+                    key: Some(key),
+                    value,
+                });
             }
             Body::Follows { output_started } => {
                 if line.ends_with(END_COMMAND) {
                     // The marker may be glued onto the last output line.
                     let before = start..end - END_COMMAND.len();
                     if !before.is_empty() {
-                        self.spans.push(Span { key: None, value: before });
+                        self.spans.push(Span {
+                            key: None,
+                            value: before,
+                        });
                     }
                     self.body = Body::Fields;
                 } else if !output_started && is_follows_header(line, had_cr) {
                     let (key, value) = split_field(line, start);
-                    self.spans.push(Span { key: Some(key), value });
+                    self.spans.push(Span {
+                        key: Some(key),
+                        value,
+                    });
                 } else {
-                    self.spans.push(Span { key: None, value: start..end });
-                    self.body = Body::Follows { output_started: true };
+                    self.spans.push(Span {
+                        key: None,
+                        value: start..end,
+                    });
+                    self.body = Body::Follows {
+                        output_started: true,
+                    };
                 }
             }
         }
@@ -387,7 +417,11 @@ fn split_field(line: &[u8], start: usize) -> (Range<usize>, Range<usize>) {
     match line.iter().position(|&b| b == b':') {
         Some(c) => {
             let colon = start + c;
-            let value = if line.get(c + 1) == Some(&b' ') { colon + 2 } else { colon + 1 };
+            let value = if line.get(c + 1) == Some(&b' ') {
+                colon + 2
+            } else {
+                colon + 1
+            };
             (start..colon, value..end)
         }
         None => (start..end, end..end),
@@ -403,7 +437,10 @@ fn lossy(bytes: &[u8]) -> String {
 
 /// True when `key` is a plain field name: non-empty ASCII letters, digits, `-`, `_`.
 fn is_token(key: &[u8]) -> bool {
-    !key.is_empty() && key.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+    !key.is_empty()
+        && key
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
 /// Whether a line after `Response: Follows`, before any output, is a header.
@@ -412,10 +449,14 @@ fn is_token(key: &[u8]) -> bool {
 /// header; `Privilege` and `ActionID` are headers whatever the line end, so
 /// streams that use bare LF throughout read the same.
 fn is_follows_header(line: &[u8], had_cr: bool) -> bool {
-    let Some(c) = memchr::memchr(b':', line) else { return false };
+    let Some(c) = memchr::memchr(b':', line) else {
+        return false;
+    };
     let key = &line[..c];
     is_token(key)
-        && (had_cr || key.eq_ignore_ascii_case(b"Privilege") || key.eq_ignore_ascii_case(b"ActionID"))
+        && (had_cr
+            || key.eq_ignore_ascii_case(b"Privilege")
+            || key.eq_ignore_ascii_case(b"ActionID"))
 }
 
 /// Reads the first line as a banner unless it is a `Key: Value` field.
@@ -430,7 +471,11 @@ fn parse_banner(line: &[u8]) -> Option<Banner> {
         Some((p, v)) => (p.trim().to_owned(), v.trim().to_owned()),
         None => (raw.trim().to_owned(), String::new()),
     };
-    Some(Banner { raw, product, version })
+    Some(Banner {
+        raw,
+        product,
+        version,
+    })
 }
 
 impl Decoder for AmiCodec {
@@ -440,7 +485,9 @@ impl Decoder for AmiCodec {
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, CodecError> {
         loop {
             if self.skip.is_some() {
-                return Ok(self.skip_to_terminator(buf).map(|bytes| Frame::Oversized { bytes }));
+                return Ok(self
+                    .skip_to_terminator(buf)
+                    .map(|bytes| Frame::Oversized { bytes }));
             }
             match self.scan(buf) {
                 Step::Emit(frame, next) => {
@@ -511,7 +558,10 @@ mod tests {
     fn decode_all(codec: &mut AmiCodec, input: &[u8]) -> Vec<Frame> {
         let mut buf = BytesMut::from(input);
         let mut out = Vec::new();
-        while let Some(f) = codec.decode_eof(&mut buf).expect("test input is well formed") {
+        while let Some(f) = codec
+            .decode_eof(&mut buf)
+            .expect("test input is well formed")
+        {
             out.push(f);
         }
         out
@@ -519,35 +569,73 @@ mod tests {
 
     #[test]
     fn split_field_drops_one_space_only() {
-        assert_eq!(split_field(b"Key:  two", 10), (10..13, 15..19), "only one leading space is AMI syntax");
-        assert_eq!(split_field(b"Key:v:w", 0), (0..3, 4..7), "split at the first colon only");
+        assert_eq!(
+            split_field(b"Key:  two", 10),
+            (10..13, 15..19),
+            "only one leading space is AMI syntax"
+        );
+        assert_eq!(
+            split_field(b"Key:v:w", 0),
+            (0..3, 4..7),
+            "split at the first colon only"
+        );
         assert_eq!(split_field(b"Key:", 0), (0..3, 4..4), "an empty value");
-        assert_eq!(split_field(b"nocolon", 2), (2..9, 9..9), "a line without a colon is all key");
+        assert_eq!(
+            split_field(b"nocolon", 2),
+            (2..9, 9..9),
+            "a line without a colon is all key"
+        );
     }
 
     #[test]
     fn banner_or_not() {
         let b = parse_banner(b"Asterisk Call Manager/1.3").expect("the standard banner");
-        assert_eq!((b.product.as_str(), b.version.as_str()), ("Asterisk Call Manager", "1.3"), "split at the slash");
-        assert!(parse_banner(b"Response: Success").is_none(), "a field is not a banner");
+        assert_eq!(
+            (b.product.as_str(), b.version.as_str()),
+            ("Asterisk Call Manager", "1.3"),
+            "split at the slash"
+        );
+        assert!(
+            parse_banner(b"Response: Success").is_none(),
+            "a field is not a banner"
+        );
     }
 
     #[test]
     fn packet_exactly_at_the_cap_passes_and_one_byte_more_is_skipped() {
         let p = b"Event: X\r\n\r\n";
         let frames = decode_all(&mut AmiCodec::server().with_limits(64, p.len()), p);
-        assert!(matches!(frames.as_slice(), [Frame::Packet(_)]), "the cap is inclusive: {frames:?}");
+        assert!(
+            matches!(frames.as_slice(), [Frame::Packet(_)]),
+            "the cap is inclusive: {frames:?}"
+        );
         let frames = decode_all(&mut AmiCodec::server().with_limits(64, p.len() - 1), p);
-        assert_eq!(frames, [Frame::Oversized { bytes: p.len() }], "one byte over the cap is oversized");
+        assert_eq!(
+            frames,
+            [Frame::Oversized { bytes: p.len() }],
+            "one byte over the cap is oversized"
+        );
     }
 
     #[test]
     fn line_exactly_at_the_cap_passes() {
-        let frames = decode_all(&mut AmiCodec::server().with_limits(8, 1024), b"Event: X\r\n\r\n");
-        assert!(matches!(frames.as_slice(), [Frame::Packet(_)]), "an 8-byte line fits an 8-byte cap: {frames:?}");
-        let frames = decode_all(&mut AmiCodec::server().with_limits(7, 1024), b"Event: X\r\n\r\nEv: Y\n\n");
+        let frames = decode_all(
+            &mut AmiCodec::server().with_limits(8, 1024),
+            b"Event: X\r\n\r\n",
+        );
         assert!(
-            matches!(frames.as_slice(), [Frame::Oversized { bytes: 12 }, Frame::Packet(_)]),
+            matches!(frames.as_slice(), [Frame::Packet(_)]),
+            "an 8-byte line fits an 8-byte cap: {frames:?}"
+        );
+        let frames = decode_all(
+            &mut AmiCodec::server().with_limits(7, 1024),
+            b"Event: X\r\n\r\nEv: Y\n\n",
+        );
+        assert!(
+            matches!(
+                frames.as_slice(),
+                [Frame::Oversized { bytes: 12 }, Frame::Packet(_)]
+            ),
             "a 7-byte cap rejects it and the next packet survives: {frames:?}"
         );
     }
@@ -555,7 +643,12 @@ mod tests {
     #[test]
     fn eof_mid_packet_is_an_error() {
         let mut buf = BytesMut::from(&b"Event: X\r\n"[..]);
-        let err = AmiCodec::server().decode_eof(&mut buf).expect_err("a half packet at EOF is a truncated stream");
-        assert!(matches!(err, CodecError::Io(ref e) if e.kind() == io::ErrorKind::UnexpectedEof), "{err}");
+        let err = AmiCodec::server()
+            .decode_eof(&mut buf)
+            .expect_err("a half packet at EOF is a truncated stream");
+        assert!(
+            matches!(err, CodecError::Io(ref e) if e.kind() == io::ErrorKind::UnexpectedEof),
+            "{err}"
+        );
     }
 }

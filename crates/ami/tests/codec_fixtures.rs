@@ -12,7 +12,9 @@ use ringside_ami::{AmiCodec, Frame, Packet};
 use tokio_util::codec::Decoder;
 
 fn fixtures_dir(dialect: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(dialect)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(dialect)
 }
 
 /// Every `.ami` capture of both dialects, with its file name.
@@ -27,11 +29,18 @@ fn captures() -> Vec<(String, Vec<u8>)> {
             .collect();
         paths.sort();
         for p in paths {
-            let name = format!("{dialect}/{}", p.file_name().expect("a file name").to_string_lossy());
+            let name = format!(
+                "{dialect}/{}",
+                p.file_name().expect("a file name").to_string_lossy()
+            );
             out.push((name, std::fs::read(&p).expect("readable capture")));
         }
     }
-    assert!(out.len() >= 14, "all 10 + 4 captures must be found, got {}", out.len());
+    assert!(
+        out.len() >= 14,
+        "all 10 + 4 captures must be found, got {}",
+        out.len()
+    );
     out
 }
 
@@ -57,7 +66,10 @@ fn decode_split(input: &[u8], cuts: &[usize]) -> Vec<Frame> {
             frames.push(f);
         }
     }
-    while let Some(f) = codec.decode_eof(&mut buf).expect("captures end on a packet boundary") {
+    while let Some(f) = codec
+        .decode_eof(&mut buf)
+        .expect("captures end on a packet boundary")
+    {
         frames.push(f);
     }
     frames
@@ -71,7 +83,10 @@ fn count_terminators(input: &[u8]) -> usize {
 
 /// Independent count of lines starting with `prefix`.
 fn count_lines_starting(input: &[u8], prefix: &[u8]) -> usize {
-    input.split(|&b| b == b'\n').filter(|l| l.starts_with(prefix)).count()
+    input
+        .split(|&b| b == b'\n')
+        .filter(|l| l.starts_with(prefix))
+        .count()
 }
 
 fn packets(frames: &[Frame]) -> Vec<&Packet> {
@@ -88,25 +103,58 @@ fn packets(frames: &[Frame]) -> Vec<&Packet> {
 /// per-kind counts, and that re-encoding reproduces the capture exactly.
 fn check_against_capture(name: &str, input: &[u8], frames: &[Frame]) {
     let Some(Frame::Banner(banner)) = frames.first() else {
-        panic!("{name}: the first frame must be the banner, got {:?}", frames.first());
+        panic!(
+            "{name}: the first frame must be the banner, got {:?}",
+            frames.first()
+        );
     };
-    let want_version = if name.starts_with("ami-1.3/") { "1.3" } else { "12.0.0" };
-    assert_eq!(banner.version, want_version, "{name}: banner version as on the wire");
-    assert_eq!(banner.product, "Asterisk Call Manager", "{name}: banner product");
+    let want_version = if name.starts_with("ami-1.3/") {
+        "1.3"
+    } else {
+        "12.0.0"
+    };
+    assert_eq!(
+        banner.version, want_version,
+        "{name}: banner version as on the wire"
+    );
+    assert_eq!(
+        banner.product, "Asterisk Call Manager",
+        "{name}: banner product"
+    );
     let pk = packets(frames);
-    assert_eq!(pk.len() + 1, frames.len(), "{name}: nothing but one banner and packets: {frames:?}");
-    assert_eq!(pk.len(), count_terminators(input), "{name}: one packet per blank-line terminator");
-    for (key, wire) in [("Event", &b"Event: "[..]), ("Response", b"Response: "), ("ActionID", b"ActionID: ")] {
+    assert_eq!(
+        pk.len() + 1,
+        frames.len(),
+        "{name}: nothing but one banner and packets: {frames:?}"
+    );
+    assert_eq!(
+        pk.len(),
+        count_terminators(input),
+        "{name}: one packet per blank-line terminator"
+    );
+    for (key, wire) in [
+        ("Event", &b"Event: "[..]),
+        ("Response", b"Response: "),
+        ("ActionID", b"ActionID: "),
+    ] {
         let decoded: usize = pk.iter().map(|p| p.get_all(key).count()).sum();
-        assert_eq!(decoded, count_lines_starting(input, wire), "{name}: every {key} line becomes a field");
+        assert_eq!(
+            decoded,
+            count_lines_starting(input, wire),
+            "{name}: every {key} line becomes a field"
+        );
     }
     // The strongest check: the fields, re-encoded, give back the capture byte
     // for byte (every line in these captures is `Key: Value\r\n`).
     let mut again = format!("{}\r\n", banner.raw).into_bytes();
     for p in &pk {
-        p.encode_into(&mut again).unwrap_or_else(|e| panic!("{name}: decoded fields re-encode: {e}"));
+        p.encode_into(&mut again)
+            .unwrap_or_else(|e| panic!("{name}: decoded fields re-encode: {e}"));
     }
-    assert!(again == input, "{name}: decoding then encoding must reproduce the capture exactly");
+    assert!(
+        again == input,
+        "{name}: decoding then encoding must reproduce the capture exactly"
+    );
 }
 
 #[test]
@@ -122,7 +170,10 @@ fn every_capture_decodes_the_same_byte_at_a_time() {
     for (name, input) in captures() {
         let whole = decode_split(&input, &[]);
         let cuts: Vec<usize> = (1..input.len()).collect();
-        assert!(decode_split(&input, &cuts) == whole, "{name}: one-byte reads must not change the packets");
+        assert!(
+            decode_split(&input, &cuts) == whole,
+            "{name}: one-byte reads must not change the packets"
+        );
     }
 }
 
@@ -142,7 +193,9 @@ fn every_split_point_of_every_capture_gives_the_same_packets() {
         let mut start = 0;
         loop {
             let before = codec.clone();
-            let Some(frame) = codec.decode(&mut buf).expect("captures are well formed") else { break };
+            let Some(frame) = codec.decode(&mut buf).expect("captures are well formed") else {
+                break;
+            };
             let end = input.len() - buf.len();
             let segment = &input[start..end];
             for cut in 1..segment.len() {
@@ -173,7 +226,10 @@ fn every_split_point_of_the_whole_stream_for_the_smallest_captures() {
     for (name, input) in captures().into_iter().filter(|(_, i)| i.len() <= 5_000) {
         let whole = decode_split(&input, &[]);
         for cut in 1..input.len() {
-            assert!(decode_split(&input, &[cut]) == whole, "{name}: split at {cut} changed the packets");
+            assert!(
+                decode_split(&input, &[cut]) == whole,
+                "{name}: split at {cut} changed the packets"
+            );
         }
     }
 }
@@ -187,7 +243,10 @@ fn three_way_splits_on_a_sample_of_points() {
         for i in 1..40usize {
             let a = (i * 7919) % n;
             let b = (a + (i * 104_729) % (n - a).max(1)).min(n);
-            assert!(decode_split(&input, &[a, b]) == whole, "{name}: cuts at {a} and {b} changed the packets");
+            assert!(
+                decode_split(&input, &[a, b]) == whole,
+                "{name}: cuts at {a} and {b} changed the packets"
+            );
         }
     }
 }
@@ -209,7 +268,11 @@ fn busy_hour_has_the_events_of_the_capture() {
         assert!(wire > 0, "{ev} occurs in a busy hour of real calls");
     }
     // 300 external + 150 internal calls, each dials exactly one phone.
-    assert_eq!(pk.iter().filter(|p| p.event() == Some("DialBegin")).count(), 450, "one DialBegin per call");
+    assert_eq!(
+        pk.iter().filter(|p| p.event() == Some("DialBegin")).count(),
+        450,
+        "one DialBegin per call"
+    );
 }
 
 /// The busy-hour capture, decoded once and shared by the proptest cases.
