@@ -19,6 +19,7 @@
 mod common;
 
 mod auth;
+mod fuzz_regressions;
 mod half_open;
 mod hostile_names;
 mod injection;
