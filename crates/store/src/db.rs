@@ -166,6 +166,22 @@ pub(crate) fn index_calls_step(conn: &mut Connection, path: &Path, chunk: u32) -
     Ok(n)
 }
 
+/// The id up to which calls are in the search index. Read separately and
+/// bound as a value: as a subquery, the planner walked `calls_by_start`
+/// instead of the rowid range and scanned every call.
+fn indexed_upto(conn: &Connection, path: &Path) -> Result<i64> {
+    conn.prepare_cached("SELECT calls_indexed_upto FROM search_state").at(path)?.query_row([], |r| r.get(0)).at(path)
+}
+
+/// An upper bound of the unindexed calls, in O(1): max(rowid) is one
+/// b-tree descent.
+pub(crate) fn unindexed_tail(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT coalesce((SELECT max(id) FROM calls), 0) - (SELECT calls_indexed_upto FROM search_state)",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
 /// How many calls are not in the search index yet.
 pub(crate) fn unindexed_calls(conn: &Connection, path: &Path) -> Result<u64> {
     conn.prepare_cached("SELECT count(*) FROM calls WHERE id > (SELECT calls_indexed_upto FROM search_state)")
@@ -361,10 +377,11 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
             let m = format!("num : {}", fts_phrase(&frag.anywhere));
             found.extend(collect_calls(conn, path, &sql, params![m, from, until, limit])?);
             let tail = format!(
-                "SELECT {CALL_COLS} FROM calls c WHERE c.id > (SELECT calls_indexed_upto FROM search_state)
+                "SELECT {CALL_COLS} FROM calls c NOT INDEXED WHERE c.id > ?5
                  AND instr(c.remote_norm, ?1) > 0 {filters} ORDER BY c.id DESC LIMIT ?4"
             );
-            found.extend(collect_calls(conn, path, &tail, params![frag.anywhere, from, until, limit])?);
+            let upto = indexed_upto(conn, path)?;
+            found.extend(collect_calls(conn, path, &tail, params![frag.anywhere, from, until, limit, upto])?);
         } else if frag.leading.is_none() {
             // One or two digits: too short for the index, scan.
             let sql = format!(
@@ -404,10 +421,11 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
         let arg = if trigram_usable(&folded) { fts_phrase(&folded) } else { escape_like(&folded) };
         found = collect_calls(conn, path, &name_sql, params![arg, from, until, limit])?;
         let tail = format!(
-            "SELECT {CALL_COLS} FROM calls c WHERE c.id > (SELECT calls_indexed_upto FROM search_state)
+            "SELECT {CALL_COLS} FROM calls c NOT INDEXED WHERE c.id > ?5
              AND instr(ringside_fold(c.remote_name), ?1) > 0 {filters} ORDER BY c.id DESC LIMIT ?4"
         );
-        found.extend(collect_calls(conn, path, &tail, params![folded, from, until, limit])?);
+        let upto = indexed_upto(conn, path)?;
+        found.extend(collect_calls(conn, path, &tail, params![folded, from, until, limit, upto])?);
         found.extend(collect_calls(conn, path, &note_sql, params![arg, from, until, limit])?);
     }
     found.sort_by(|a, b| {

@@ -11,8 +11,8 @@
 //! - Reads use separate connections; in WAL mode they never wait for the
 //!   writer, so a long import or purge cannot delay a popup lookup.
 //! - New calls enter the search index after they are recorded: the writer
-//!   indexes them in small chunks once idle for 200 ms (and every 64
-//!   requests under a stream that never pauses). Search scans the
+//!   indexes them in small chunks once idle for 200 ms (or as soon as
+//!   20,000 are waiting, under a stream that never pauses). Search scans the
 //!   not-yet-indexed tail, so a call is findable as soon as it is recorded.
 //! - WAL checkpoints run on a thread of their own, never in a write.
 //! - When the last handle is dropped, queued writes finish before the
@@ -192,9 +192,14 @@ const INDEX_AFTER_IDLE: Duration = Duration::from_millis(200);
 /// `record_call` arriving meanwhile barely waits.
 const INDEX_CHUNK: u32 = 500;
 
-/// Under a write stream that never pauses, index one chunk every this many
-/// requests anyway, so the unindexed tail that search scans stays short.
-const INDEX_EVERY_REQUESTS: u32 = 64;
+/// Under a write stream that never pauses, the writer checks the unindexed
+/// tail every this many requests...
+const TAIL_CHECK_EVERY: u32 = 16;
+
+/// ...and indexes a chunk when the tail is longer than this, so the scan
+/// search does over it stays a few milliseconds. Indexing only past this
+/// bound keeps it out of the way of single `record_call`s.
+const MAX_TAIL: i64 = 20_000;
 
 /// The writer thread: runs requests in order, and indexes calls for search
 /// when idle.
@@ -235,9 +240,11 @@ fn spawn_writer(
                         dirty = true;
                         indexing = false;
                         since_index += 1;
-                        if since_index >= INDEX_EVERY_REQUESTS {
+                        if since_index >= TAIL_CHECK_EVERY {
                             since_index = 0;
-                            index_step(&mut conn);
+                            if db::unindexed_tail(&conn).unwrap_or(0) > MAX_TAIL {
+                                index_step(&mut conn);
+                            }
                         }
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {

@@ -59,9 +59,10 @@ fn every_earlier_schema_upgrades_in_place_keeping_data() {
             if from >= 2 {
                 // What schema 2's store wrote when the call back was recorded.
                 conn.execute_batch(
-                    "UPDATE calls SET called_back_at_ms = 1795395600000, called_back_by = 'old-2' WHERE call_id = 'old-1'",
+                    "UPDATE calls SET called_back_at_ms = 1795395600000, called_back_by = 'old-2' WHERE call_id = 'old-1';
+                     INSERT INTO contacts_fts (rowid, num, name) VALUES (7, '^44207946000', 'zoe muller angstrom ltd');",
                 )
-                .expect("schema-2 called-back mark");
+                .expect("schema-2 called-back mark and contact index row");
             }
         }
         let store = open(&path);
