@@ -195,6 +195,7 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
         caller_id: action.get("CallerID").map(str::to_owned),
+        is_async,
     };
     let timing = Timing {
         ring: Duration::from_secs(1),

@@ -1285,6 +1285,9 @@ pub(crate) struct OriginateSpec {
     pub exten: String,
     pub channel_id: Option<String>,
     pub caller_id: Option<String>,
+    /// Asterisk reports the outcome as an `OriginateResponse` event only
+    /// for `Async: true`.
+    pub is_async: bool,
 }
 
 /// Plays an Originate: the originating phone rings and answers, then it
@@ -1363,7 +1366,9 @@ pub(crate) async fn originate(
 }
 
 fn originate_response(w: &World, spec: &OriginateSpec, chan: &str, ok: bool) {
-    let Some(c) = w.chan(chan) else { return };
+    let Some(c) = w.chan(chan).filter(|_| spec.is_async) else {
+        return;
+    };
     let mut p = ringside_ami::Packet::new()
         .with("Event", "OriginateResponse")
         .with("Privilege", "call,all");

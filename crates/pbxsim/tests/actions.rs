@@ -536,3 +536,153 @@ async fn events_off_and_logoff() {
     );
     assert!(c.next().await.is_none(), "the session closes after Goodbye");
 }
+
+#[tokio::test(start_paused = true)]
+async fn ami11_redirect_of_the_ringing_phone_as_in_the_mypbx_guide() {
+    let (sim, mut c) = logged_in(Dialect::Ami11).await;
+    // Each wait stays below the helper's 20 s per-read limit.
+    let call = Scenario::incoming_missed(Party::new("303", "303"), "5550100", "1001")
+        .with_timing(Duration::from_secs(15), Duration::from_secs(5));
+    let playing = sim.play(call);
+    let events = c
+        .events_until(|e| e.is("Event", "Dial") && e.is("SubEvent", "Begin"))
+        .await;
+    let ringing = events
+        .iter()
+        .find_map(|e| e.get("Destination"))
+        .expect("the dialled phone's channel")
+        .to_owned();
+    // The guide's example, with our channel: Action: redirect, lower case.
+    let redirect = Packet::new()
+        .with("Action", "redirect")
+        .with("ActionID", "#10001")
+        .with("Channel", ringing.clone())
+        .with("Context", "DLPN_DialPlan1002")
+        .with("Exten", "1002")
+        .with("Priority", "1");
+    c.send(redirect).await;
+    let r = c.response("#10001").await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Redirect successful"),
+        "the ringing phone's channel can be redirected"
+    );
+    let events = c
+        .events_until(|e| {
+            e.is("SubEvent", "Begin")
+                && e.get("Destination")
+                    .is_some_and(|d| d.starts_with("SIP/1002-"))
+        })
+        .await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.is("Event", "Hangup") && e.get("Channel") == Some(ringing.as_str())),
+        "1001 stops ringing"
+    );
+    let end = c.events_until(|e| e.is("Event", "Cdr")).await;
+    playing.finished().await;
+    let cdr = end.iter().find(|e| e.is("Event", "Cdr")).expect("a Cdr");
+    assert_eq!(
+        cdr.get("Destination"),
+        Some("1002"),
+        "the call ended up at 1002"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn ami11_originate_then_hangup() {
+    let (sim, mut c) = logged_in(Dialect::Ami11).await;
+    // The MyPBX guide's Originate, with our extensions.
+    let originate = Packet::new()
+        .with("Action", "originate")
+        .with("Context", "DLPN_DialPlan1000")
+        .with("Channel", "SIP/1000")
+        .with("Exten", "1002")
+        .with("Priority", "1")
+        .with("Timeout", "30000")
+        .with("CallerID", "1000")
+        .with("ActionID", "1");
+    c.send(originate).await;
+    // Not Async: answered once 1000 picks up.
+    let r = c.response("1").await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Originate successfully queued"),
+        "synchronous Originate succeeds: {r:?}"
+    );
+    let events = c.events_until(|e| e.is("Bridgestate", "Link")).await;
+    assert!(
+        !events.iter().any(|e| e.is("Event", "OriginateResponse")),
+        "a synchronous Originate reports through its response only"
+    );
+    let dial = events
+        .iter()
+        .find(|e| e.is("SubEvent", "Begin"))
+        .expect("1000 dials 1002");
+    let a = dial.get("Channel").unwrap_or_default().to_owned();
+    assert!(
+        a.starts_with("SIP/1000-"),
+        "the originated phone dials: {a}"
+    );
+    assert!(
+        dial.get("Destination")
+            .is_some_and(|d| d.starts_with("SIP/1002-")),
+        "1002 rings"
+    );
+    let r = c
+        .ask(Packet::action("Hangup").with("Channel", a), "h")
+        .await;
+    assert_eq!(r.get("Message"), Some("Channel Hungup"), "hangup accepted");
+    c.events_until(|e| e.is("Event", "Cdr")).await;
+    tokio::task::yield_now().await;
+    assert!(
+        sim.channels().is_empty(),
+        "the call ended: {:?}",
+        sim.channels()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn unavailable_phones_and_hostile_callers() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    sim.set_unavailable("1005", true);
+    let ev = c
+        .events_until(|e| e.is("Event", "ExtensionStatus") && e.is("Exten", "1005"))
+        .await;
+    assert_eq!(
+        ev.last().and_then(|e| e.get("Status")),
+        Some("4"),
+        "an unregistered phone is 4 (unavailable)"
+    );
+    let (_, items, _) = c.list(Packet::action("ExtensionStateList"), "esl").await;
+    assert!(
+        items
+            .iter()
+            .any(|i| i.is("Exten", "1005") && i.is("Status", "4")),
+        "the list agrees"
+    );
+    assert!(
+        sim.extension_states().contains(&("1005".to_owned(), 4)),
+        "and so does the handle"
+    );
+
+    let hostile = "<img src=x onerror=alert(document.domain)>";
+    sim.play(Scenario::incoming(
+        Party::new("+15550000000", hostile),
+        "5550100",
+        "1001",
+    ))
+    .finished()
+    .await;
+    let events = c.events_until(|e| e.is("Event", "DialBegin")).await;
+    let dial = events
+        .iter()
+        .find(|e| e.is("Event", "DialBegin"))
+        .expect("a DialBegin");
+    assert_eq!(
+        dial.get("CallerIDName"),
+        Some(hostile),
+        "the caller name arrives verbatim, as hostile-callerid.ami"
+    );
+}

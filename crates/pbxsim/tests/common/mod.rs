@@ -113,7 +113,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
                 .next()
                 .await
                 .expect("connection stays open until the response");
-            if p.response().is_some() && p.action_id() == Some(id) {
+            // OriginateResponse is an event that also has a Response field.
+            if p.response().is_some() && p.event().is_none() && p.action_id() == Some(id) {
                 return p;
             }
             self.events.push(p);
