@@ -40,6 +40,8 @@ pub const DEFAULT_MAX_PACKET: usize = 1024 * 1024;
 
 /// The marker that ends `Response: Follows` command output.
 const END_COMMAND: &[u8] = b"--END COMMAND--";
+/// The key prefix of Asterisk ≤ 11 channel variables, `ChanVariable(<channel>)`.
+const CHAN_VARIABLE: &[u8] = b"ChanVariable(";
 /// While skipping an oversized packet, the unfinished line is trimmed to this
 /// many trailing bytes: enough to recognise `--END COMMAND--\r` at its end.
 const SKIP_KEEP: usize = 32;
@@ -411,10 +413,29 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 
 /// Splits the line `buf[start..end]` at the first colon and drops one space
 /// after it; returns the key and value ranges. A line without a colon is all key.
+///
+/// One exception: Asterisk ≤ 11 names the channel in the key,
+/// `ChanVariable(IAX2/10.0.0.5:4569-123): NAME=value`, and a channel name may
+/// hold a colon, so such a key runs to its closing `):`.
 fn split_field(line: &[u8], start: usize) -> (Range<usize>, Range<usize>) {
     let end = start + line.len();
     // Keys are short: a plain loop beats a memchr call here.
-    match line.iter().position(|&b| b == b':') {
+    let first_colon = line.iter().position(|&b| b == b':');
+    let colon = match first_colon {
+        Some(c)
+            if c > CHAN_VARIABLE.len()
+                && line[c - 1] != b')'
+                && line[..CHAN_VARIABLE.len()].eq_ignore_ascii_case(CHAN_VARIABLE) =>
+        {
+            line[c..]
+                .windows(2)
+                .position(|w| w == b"):")
+                .map(|p| c + p + 1)
+                .or(first_colon)
+        }
+        other => other,
+    };
+    match colon {
         Some(c) => {
             let colon = start + c;
             let value = if line.get(c + 1) == Some(&b' ') {
@@ -584,6 +605,28 @@ mod tests {
             split_field(b"nocolon", 2),
             (2..9, 9..9),
             "a line without a colon is all key"
+        );
+    }
+
+    #[test]
+    fn chan_variable_keys_run_to_their_closing_paren() {
+        let line = b"ChanVariable(IAX2/10.0.0.5:4569-123): FOO=a:b";
+        assert_eq!(
+            split_field(line, 0),
+            (0..36, 38..line.len()),
+            "a colon in the channel name stays in the key"
+        );
+        let line = b"ChanVariable(SIP/1001-00000001): FOO=bar";
+        assert_eq!(
+            split_field(line, 0),
+            (0..31, 33..line.len()),
+            "the usual form"
+        );
+        let line = b"ChanVariable(never closed: x";
+        assert_eq!(
+            split_field(line, 0),
+            (0..25, 27..line.len()),
+            "no `):` falls back to the first colon"
         );
     }
 

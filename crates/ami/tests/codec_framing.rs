@@ -611,3 +611,28 @@ async fn framed_read_ends_cleanly_or_reports_a_cut_packet() {
         "the cut packet surfaces as an EOF error: {frames:?}"
     );
 }
+
+/// `channelvars` in both dialects: Asterisk 12+ sends `ChanVariable: N=V`,
+/// Asterisk ≤ 11 `ChanVariable(<channel>): N=V`; repeats stay in order and a
+/// colon inside an IAX2 channel name does not split the key.
+#[test]
+fn chan_variables_in_both_dialects_keep_order() {
+    let input = b"Event: Newchannel\r\nChannel: IAX2/10.0.0.5:4569-123\r\n\
+ChanVariable(IAX2/10.0.0.5:4569-123): CRM_ID=42\r\n\
+ChanVariable(IAX2/10.0.0.5:4569-123): URL=http://x/\r\n\r\n\
+Event: Newchannel\r\nChannel: PJSIP/1001-00000001\r\nChanVariable: CRM_ID=42\r\nChanVariable: URL=http://x/\r\n\r\n";
+    let got = packets(AmiCodec::server(), input);
+    assert_eq!(
+        fields(&got[0])[2..],
+        [
+            ("ChanVariable(IAX2/10.0.0.5:4569-123)", "CRM_ID=42"),
+            ("ChanVariable(IAX2/10.0.0.5:4569-123)", "URL=http://x/")
+        ],
+        "the old form keeps the channel in the key, in wire order"
+    );
+    assert_eq!(
+        got[1].get_all("chanvariable").collect::<Vec<_>>(),
+        ["CRM_ID=42", "URL=http://x/"],
+        "the new form reads with get_all"
+    );
+}
