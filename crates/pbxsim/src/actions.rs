@@ -144,6 +144,8 @@ pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
                 .with("CoreCurrentCalls", calls.to_string())])
         }
         "queuestatus" => queue_status(shared, action),
+        "pjsipshowendpoints" if dialect == Dialect::Modern => endpoints(shared, action),
+        "sippeers" if dialect == Dialect::Ami11 => endpoints(shared, action),
         "login" => Answer::packets(&[success(action, "Already authenticated")]),
         "" => Answer::packets(&[error(action, "Missing action in request")]),
         _ => Answer::packets(&[error(
@@ -627,6 +629,78 @@ fn queue_status(shared: &Arc<Shared>, action: &Packet) -> Answer {
         with_id(Packet::new().with("Event", "QueueStatusComplete"), action)
     };
     Answer::packets(&[start, params, complete])
+}
+
+/// `PJSIPShowEndpoints` (12+) or `SIPpeers` (1.8): one item per phone and
+/// the trunk, with their live device state.
+fn endpoints(shared: &Arc<Shared>, action: &Packet) -> Answer {
+    let w = lock(shared);
+    let modern = shared.dialect == Dialect::Modern;
+    let mut packets = vec![if modern {
+        list_start(
+            action,
+            "A listing of Endpoints follows, presented as EndpointList events",
+        )
+    } else {
+        list_start(action, "Peer status list will follow")
+    }];
+    let mut names: Vec<(String, u8)> = w.extension_states();
+    let trunk_busy = w.channels().filter(|c| c.endpoint == w.trunk).count();
+    names.push((w.trunk.clone(), u8::from(trunk_busy > 0)));
+    for (i, (name, st)) in names.iter().enumerate() {
+        let active = w.channels().filter(|c| &c.endpoint == name).count();
+        let p = if modern {
+            let state = match st {
+                0 => "Not in use",
+                4 => "Unavailable",
+                8 => "Ringing",
+                _ => "In use",
+            };
+            with_id(Packet::new().with("Event", "EndpointList"), action)
+                .with("ObjectType", "endpoint")
+                .with("ObjectName", name)
+                .with("Transport", "")
+                .with("Aor", name)
+                .with("Auths", "")
+                .with("OutboundAuths", "")
+                .with(
+                    "Contacts",
+                    format!("{name}/sip:{name}@127.0.0.{}:5060,", 10 + i),
+                )
+                .with("DeviceState", state)
+                .with("ActiveChannels", active.to_string())
+        } else {
+            with_id(Packet::new().with("Event", "PeerEntry"), action)
+                .with("Channeltype", "SIP")
+                .with("ObjectName", name)
+                .with("ChanObjectType", "peer")
+                .with(
+                    "IPaddress",
+                    if *st == 4 {
+                        "-none-".to_owned()
+                    } else {
+                        format!("127.0.0.{}", 10 + i)
+                    },
+                )
+                .with("IPport", if *st == 4 { "0" } else { "5060" })
+                .with("Dynamic", "yes")
+                .with("Forcerport", "no")
+                .with("VideoSupport", "no")
+                .with("TextSupport", "no")
+                .with("ACL", "no")
+                .with("Status", if *st == 4 { "UNREACHABLE" } else { "OK (1 ms)" })
+                .with("RealtimeDevice", "no")
+        };
+        packets.push(p);
+    }
+    let n = packets.len() - 1;
+    let complete = if modern {
+        "EndpointListComplete"
+    } else {
+        "PeerlistComplete"
+    };
+    packets.push(list_complete(action, complete, n));
+    Answer::packets(&packets)
 }
 
 /// The CLI commands the simulator knows, as output lines.

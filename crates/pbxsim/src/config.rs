@@ -225,6 +225,10 @@ pub struct SimConfig {
     pub demo_every: Option<Duration>,
     /// A fault applied to every session from the start.
     pub fault: Option<Fault>,
+    /// A banner line other than the dialect's (without line end), e.g.
+    /// Grandstream UCM's `Asterisk Call Manager/2.7.0`. A replayed capture's
+    /// own banner wins over both.
+    pub banner: Option<String>,
     /// Close a connection that has not logged in within this time, as
     /// Asterisk's `authtimeout` and Grandstream's 30 s idle limit do.
     /// `None` (the default) waits forever.
@@ -244,6 +248,7 @@ impl Default for SimConfig {
             demo_every: None,
             fault: None,
             login_timeout: None,
+            banner: None,
         }
     }
 }

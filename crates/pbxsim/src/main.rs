@@ -35,6 +35,15 @@ struct Args {
     /// Replay this capture (`.ami` or `.ami.gz`) to every client after login.
     #[arg(long)]
     replay: Option<PathBuf>,
+    /// Banner line to send instead of the dialect's.
+    #[arg(long)]
+    banner: Option<String>,
+    /// Close connections that do not log in within this many seconds.
+    #[arg(long)]
+    login_timeout: Option<u64>,
+    /// Replay pace: a pause of this many milliseconds before each packet.
+    #[arg(long, requires = "replay", conflicts_with_all = ["rate", "as_fast_as_possible"])]
+    delay_ms: Option<u64>,
     /// Replay pace in packets per second.
     #[arg(long, requires = "replay", conflicts_with = "as_fast_as_possible")]
     rate: Option<f64>,
@@ -105,10 +114,15 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         if let Some(rate) = args.rate {
             replay.pace = Pace::PerSecond(rate);
         }
+        if let Some(ms) = args.delay_ms {
+            replay.pace = Pace::Delay(Duration::from_millis(ms));
+        }
         replay.start_delay = Duration::from_millis(args.start_delay_ms);
         replay.repeat = args.repeat;
         config.replay = Some(replay);
     }
+    config.banner = args.banner;
+    config.login_timeout = args.login_timeout.map(Duration::from_secs);
     if args.demo {
         config.demo_every = Some(Duration::from_secs(args.demo_every.max(1)));
     }

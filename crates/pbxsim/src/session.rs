@@ -66,6 +66,7 @@ where
         .replay
         .as_ref()
         .and_then(|r| r.capture.banner().map(str::to_owned))
+        .or_else(|| shared.banner.clone())
         .unwrap_or_else(|| shared.dialect.banner().to_owned());
     let ok = writer.write(Bytes::from(format!("{banner}\r\n"))).await;
     if ok && !shared.close_after_banner.load(Ordering::SeqCst) {

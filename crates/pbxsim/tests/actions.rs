@@ -686,3 +686,60 @@ async fn unavailable_phones_and_hostile_callers() {
         "the caller name arrives verbatim, as hostile-callerid.ami"
     );
 }
+
+/// Every action of actions.sent, sent during a live call, gets the same kind
+/// of answer as the real Asterisk 23 gave: the same Response, and for lists
+/// the same completion event.
+#[tokio::test(start_paused = true)]
+async fn every_recorded_action_is_answered_like_the_capture() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    answered_call(&sim, &mut c).await;
+    let recorded = decode_file("ami/actions.ami");
+    let sent = decode_actions("ami/actions.sent");
+    let mut checked = 0;
+    for action in sent
+        .iter()
+        .filter(|a| !a.is("Action", "Login") && !a.is("Action", "Logoff"))
+    {
+        let id = action
+            .action_id()
+            .expect("every recorded action has an ActionID");
+        let real = recorded
+            .iter()
+            .find(|p| p.event().is_none() && p.action_id() == Some(id))
+            .expect("the capture answers every action");
+        let real_done = recorded
+            .iter()
+            .find(|p| p.action_id() == Some(id) && p.is("EventList", "Complete"));
+        c.send(action.clone()).await;
+        let ours = c.response(id).await;
+        assert_eq!(
+            ours.response(),
+            real.response(),
+            "{id}: same Response as the real PBX ({ours:?})"
+        );
+        if real.response() == Some("Error") {
+            let m = ours.get("Message").unwrap_or_default();
+            assert_eq!(
+                m,
+                real.get("Message").unwrap_or_default(),
+                "{id}: same error message"
+            );
+        }
+        if let Some(done) = real_done {
+            let ours_done = loop {
+                let p = c.next().await.expect("the list completes");
+                if p.action_id() == Some(id) && p.is("EventList", "Complete") {
+                    break p;
+                }
+            };
+            assert_eq!(
+                ours_done.event(),
+                done.event(),
+                "{id}: the list ends with the same event"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 17, "all 17 recorded actions were tried");
+}
