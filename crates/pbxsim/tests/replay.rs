@@ -160,3 +160,43 @@ async fn paced_replay_takes_its_time_and_answers_ping_meanwhile() {
         "{n} packets at {delay:?} each cannot take only {took:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn rate_and_start_delay_pace_the_replay() {
+    let capture =
+        Arc::new(Capture::load(fixture("ami-1.3/incoming-missed.ami")).expect("capture loads"));
+    let n = capture.packet_count();
+    let replay = Replay {
+        pace: Pace::PerSecond(4.0),
+        start_delay: Duration::from_secs(3),
+        ..Replay::new(capture)
+    };
+    let sim = PbxSim::start(SimConfig {
+        replay: Some(replay),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
+    let mut c = connect(sim.addr()).await;
+    assert_eq!(
+        c.banner.as_ref().map(|b| b.raw.as_str()),
+        Some("Asterisk Call Manager/1.3"),
+        "capture's banner"
+    );
+    c.login_md5("ringside", "ringside-secret").await;
+    let logged_in = tokio::time::Instant::now();
+    c.next().await.expect("a first event");
+    assert!(
+        logged_in.elapsed() >= Duration::from_secs(3),
+        "nothing before the start delay"
+    );
+    for _ in 1..n {
+        c.next().await.expect("the rest");
+    }
+    let took = logged_in.elapsed();
+    let pace = Duration::from_millis(250) * (n as u32 - 1);
+    assert!(
+        took >= Duration::from_secs(3) + pace,
+        "{n} packets at 4/s after 3 s took only {took:?}"
+    );
+}

@@ -465,3 +465,36 @@ fn hostile_names_cannot_break_packets() {
         "the rest is kept as is"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_logged_in_session_sees_the_call_but_not_before_login() {
+    let (sim, mut a) = logged_in(Dialect::Modern).await;
+    let mut b = connect(sim.addr()).await;
+    b.login_plain("ringside", "ringside-secret").await;
+    let mut not_logged_in = connect(sim.addr()).await;
+    assert!(
+        sim.wait_logged_in(2, Duration::from_secs(5)).await,
+        "two sessions logged in"
+    );
+    let playing = sim.play(Scenario::incoming(acme(), "5550100", "1001"));
+    for c in [&mut a, &mut b] {
+        let events = c.events_until(|e| e.is("Event", "Cdr")).await;
+        assert!(
+            events.iter().any(|e| e.is("Event", "DialBegin")),
+            "each logged-in session gets the call"
+        );
+    }
+    playing.finished().await;
+    let r = not_logged_in
+        .ask(ringside_ami::Packet::action("Ping"), "p")
+        .await;
+    assert_eq!(
+        r.get("Message"),
+        Some("Permission denied"),
+        "still not logged in"
+    );
+    assert!(
+        not_logged_in.events.is_empty(),
+        "a session that has not logged in gets no events"
+    );
+}
