@@ -1,6 +1,6 @@
 //! Scripted calls: what a test or the demo asks the simulated PBX to make
 //! happen ([`Scenario`]), and the call task that plays one out through the
-//! [`World`](crate::world::World), reacting to `Hangup`, `Redirect`,
+//! world model (`world.rs`), reacting to `Hangup`, `Redirect`,
 //! `BlindTransfer` and `Atxfer` sent by clients while it runs.
 //!
 //! The packet sequences follow the real captures (`tests/fixtures/ami` for
