@@ -89,15 +89,11 @@ pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
             let on = !action
                 .get("EventMask")
                 .is_some_and(|m| m.eq_ignore_ascii_case("off"));
-            let mut a = match dialect {
-                Dialect::Modern => Answer::packets(&[
-                    response(action, "Success").with("Events", if on { "On" } else { "Off" })
-                ]),
-                Dialect::Ami11 => Answer::packets(&[response(
-                    action,
-                    if on { "Events On" } else { "Events Off" },
-                )]),
-            };
+            // Asterisk 1.8 and 12+ both answer `Response: Success` with
+            // `Events: On|Off` and the ActionID (manager.c action_events).
+            let mut a = Answer::packets(&[
+                response(action, "Success").with("Events", if on { "On" } else { "Off" })
+            ]);
             a.events = Some(on);
             a
         }
