@@ -386,6 +386,16 @@ const DEST: Keys = Keys {
     context: "DestContext",
     exten: "DestExten",
 };
+/// Asterisk 1.4 `Event: Dial` (no SubEvent) names its dialing side `Source`.
+const SRC1: Keys = Keys {
+    channel: "Source",
+    uniqueid: "SrcUniqueID",
+    linkedid: "Linkedid",
+    cid_num: "CallerID",
+    cid_name: "CallerIDName",
+    context: "Context",
+    exten: "Exten",
+};
 /// AMI 1.x `Event: Dial` names its destination `Destination`.
 const DEST1: Keys = Keys {
     channel: "Destination",
@@ -421,6 +431,8 @@ enum Ev {
     QueueCallerJoin,
     QueueCallerAbandon,
     Join,
+    /// `EndpointList` (PJSIPShowEndpoints) / `PeerEntry` (SIPpeers) items.
+    EndpointList,
     Other,
 }
 
@@ -446,6 +458,8 @@ const EVENT_NAMES: &[(&str, Ev)] = &[
     ("QueueCallerJoin", Ev::QueueCallerJoin),
     ("QueueCallerAbandon", Ev::QueueCallerAbandon),
     ("Join", Ev::Join),
+    ("EndpointList", Ev::EndpointList),
+    ("PeerEntry", Ev::EndpointList),
 ];
 
 fn classify_event(name: &str) -> Ev {
@@ -598,7 +612,8 @@ impl CallTracker {
     pub fn apply_into(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
         let Some(name) = ev.event() else { return };
         match classify_event(name) {
-            Ev::Other => {
+            Ev::Other => {}
+            Ev::EndpointList => {
                 self.classifier.learn(ev);
             }
             Ev::Newchannel => {
@@ -872,7 +887,9 @@ impl CallTracker {
             return;
         }
         let Some(dest_uid) = ev.get(dest.uniqueid) else { return };
-        let caller_uid = if self.ensure_channel(ev, &PLAIN, at_ms) { ev.get("Uniqueid") } else { None };
+        // Asterisk 1.4 names the dialing side `Source` / `SrcUniqueID`.
+        let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() { &SRC1 } else { &PLAIN };
+        let caller_uid = if self.ensure_channel(ev, src, at_ms) { ev.get(src.uniqueid) } else { None };
         let Some(caller_uid) = caller_uid else {
             // No dialing channel: an Originate ringing the user's own phone.
             // Never a popup; the phone's extension is the one placing the call.

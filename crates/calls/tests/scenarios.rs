@@ -691,3 +691,24 @@ fn freepbx_trunks_named_with_digits_are_still_trunks() {
     let ch = feed(&mut t, &[newchannel(&p5000), newchannel(&out), dial1(&p5000, &out, "SIP/908500000000/05346782695"), ringing(&out)], 0);
     assert!(popups(&ch).is_empty(), "dialling out through a digit-named trunk is not an incoming call");
 }
+
+#[test]
+fn asterisk_1_4_dial_without_subevent_names_the_source() {
+    let mut t = watching(&["474"]);
+    let dial14 = event("Dial")
+        .with("Source", S470.name)
+        .with("Destination", S474.name)
+        .with("CallerID", "470")
+        .with("CallerIDName", "Front")
+        .with("SrcUniqueID", S470.uid)
+        .with("DestUniqueID", S474.uid);
+    let ch = feed(&mut t, &[newchannel(&S470), newchannel(&S474), dial14, ringing(&S474)], 0);
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, caller_num, .. }] => {
+            assert_eq!((extension.as_str(), caller_num.as_str()), ("474", "470"), "1.4 Source/SrcUniqueID is the caller, not an Originate leg");
+        }
+        other => panic!("one popup expected, got {other:?}"),
+    }
+    let ch = feed(&mut t, &[event("Link").with("Channel1", S470.name).with("Channel2", S474.name).with("Uniqueid1", S470.uid).with("Uniqueid2", S474.uid)], 500);
+    assert_eq!(closes(&ch), vec![("474".into(), CloseReason::Answered, Some("474".into()))], "1.4 Link means answered");
+}
