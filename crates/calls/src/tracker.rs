@@ -351,6 +351,10 @@ struct Call {
     slots: Vec<Slot>,
     answered_elsewhere_for: Vec<String>,
     group_popped: bool,
+    /// The extension whose ringing the caller side just cancelled, while
+    /// nobody had answered: a new dial elsewhere means the call was moved
+    /// (a `Redirect` of a ringing call).
+    last_cancelled: Option<Arc<str>>,
     relevant: bool,
     /// Number of ringing extension legs.
     ringing: u32,
@@ -703,6 +707,7 @@ impl CallTracker {
                 slots: Vec::new(),
                 answered_elsewhere_for: Vec::new(),
                 group_popped: false,
+                last_cancelled: None,
                 relevant: self.watch_all,
                 ringing: 0,
             },
@@ -982,6 +987,27 @@ impl CallTracker {
                 } else {
                     None
                 };
+                // A ringing call moved elsewhere before anyone answered.
+                let moved_from = call.last_cancelled.take().filter(|from| {
+                    transferred_by.is_none()
+                        && call.queue.is_none()
+                        && call.answered_by.is_none()
+                        && caller_kind != EndpointKind::Local
+                        && **from != *dest_ext
+                });
+                if let Some(from) = &moved_from {
+                    call.transfers.push(Transfer { by: None, to: dest_ext.to_string(), kind: TransferKind::Blind, at_ms });
+                    for slot in call.slots.iter_mut().filter(|s| s.ext == *from && s.state == SlotState::Pending) {
+                        slot.state = SlotState::Closed;
+                        out.push(CardChange::Close {
+                            call: call.id.to_string(),
+                            extension: slot.ext.to_string(),
+                            reason: CloseReason::Transferred,
+                            answered_by: None,
+                            at_ms,
+                        });
+                    }
+                }
                 if watched {
                     call.relevant = true;
                     match call.slots.iter_mut().find(|s| *s.ext == *dest_ext) {
@@ -1001,7 +1027,7 @@ impl CallTracker {
                         }
                     }
                 }
-                if transferred_by.is_some() && call.relevant {
+                if (transferred_by.is_some() || moved_from.is_some()) && call.relevant {
                     let card = self.card_by_key(caller_key);
                     out.extend(card.map(|card| CardChange::Update { call: card.call.clone(), card, at_ms }));
                 }
@@ -1249,6 +1275,9 @@ impl CallTracker {
             .any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
         let Some(call) = self.calls.get_mut(&key) else { return };
         call.ringing = call.ringing.saturating_sub(1);
+        if cancelled && call.answered_by.is_none() {
+            call.last_cancelled = Some(ext.clone());
+        }
         if still_ringing_here {
             return;
         }

@@ -712,3 +712,41 @@ fn asterisk_1_4_dial_without_subevent_names_the_source() {
     let ch = feed(&mut t, &[event("Link").with("Channel1", S470.name).with("Channel2", S474.name).with("Uniqueid1", S470.uid).with("Uniqueid2", S474.uid)], 500);
     assert_eq!(closes(&ch), vec![("474".into(), CloseReason::Answered, Some("474".into()))], "1.4 Link means answered");
 }
+
+#[test]
+fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
+    // S-Series guide: 1000 calls 1001; 1001 does not answer; the caller's
+    // channel is redirected to 1002.
+    let lk = "1480404007.15";
+    let x1000 = Ch { name: "PJSIP/1000-00000008", uid: lk, linked: lk, num: "1000", cname: "1000", ctx: "macro-realstexten", exten: "s" };
+    let x1001 = Ch { name: "PJSIP/1001-00000009", uid: "1480404007.16", linked: lk, num: "1001", cname: "1001", ctx: "DLPN_DialPlan1001", exten: "1001" };
+    let x1002 = Ch { name: "PJSIP/1002-0000000a", uid: "1480404007.17", linked: lk, num: "1002", cname: "1002", ctx: "DLPN_DialPlan1002", exten: "1002" };
+    let mut t = watching(&["1001", "1002"]);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&x1000),
+            newchannel(&x1001),
+            dial_begin(Some(&x1000), &x1001, "1001/sip:1001@192.168.9.11:64292;rinstance=ebcb18cbc5ef1744"),
+            ringing(&x1001),
+            dial_end(&x1000, &x1001, "CANCEL"),
+            hangup(&x1001, "16"),
+            newchannel(&x1002),
+            dial_begin(Some(&x1000), &x1002, "1002"),
+            ringing(&x1002),
+        ],
+        0,
+    );
+    assert_eq!(popup_exts(&ch), vec!["1001", "1002"], "the call pops at its new extension");
+    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Transferred, None)], "1001's popup goes: the call moved on");
+    let ch = feed(&mut t, &[up(&x1002), hangup(&x1000, "16"), hangup(&x1002, "16")], 5000);
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { answered_by, missed, record, .. }] => {
+            assert_eq!(answered_by.as_deref(), Some("1002"), "answered after the move");
+            assert!(!missed, "someone answered");
+            assert_eq!(record.transfers.len(), 1, "the move is in the history");
+            assert_eq!(record.transfers[0].to, "1002", "to 1002");
+        }
+        other => panic!("one call_end, got {other:?}"),
+    }
+}
