@@ -4,6 +4,9 @@
 //! descriptors, threads and live tokio tasks as it goes. Run by `bench/soak`.
 //!
 //! `ringside-soak [--hours 100] [--samples 10] [--rate EVENTS_PER_S]`
+//! (default rate 20,000 events/s, about 2,000 times a real busy hour; `--rate 0`
+//! streams as fast as TCP allows, which a loaded machine turns into lost
+//! events: the client never waits for a slow consumer, by design)
 //! spawns itself as `ringside-soak serve` (a separate process, so the PBX
 //! side's memory and sockets are not counted) which, after a real MD5 login,
 //! streams the busy-hour capture N times with each hour's call ids moved an
@@ -36,7 +39,7 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { serve: false, hours: 100, samples: 10, rate: None };
+    let mut a = Args { serve: false, hours: 100, samples: 10, rate: Some(20_000.0) };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -44,7 +47,7 @@ fn args() -> Args {
             "serve" => a.serve = true,
             "--hours" => a.hours = val().parse().expect("--hours N"),
             "--samples" => a.samples = val().parse().expect("--samples N"),
-            "--rate" => a.rate = Some(val().parse().expect("--rate EVENTS_PER_S")),
+            "--rate" => a.rate = Some(val().parse().expect("--rate EVENTS_PER_S")).filter(|r: &f64| *r > 0.0),
             other => panic!("unknown argument {other}; see the module docs"),
         }
     }
@@ -142,9 +145,12 @@ async fn serve(a: Args) -> i32 {
             let action = get(&p, "Action").unwrap_or_default().to_ascii_lowercase();
             let r = match action.as_str() {
                 "ping" => format!("Response: Success\r\nActionID: {aid}\r\nPing: Pong\r\nTimestamp: 0.0\r\n\r\n"),
-                "coreshowchannels" => format!(
-                    "Response: Success\r\nActionID: {aid}\r\nEventList: start\r\nMessage: Channels will follow\r\n\r\n\
-                     Event: CoreShowChannelsComplete\r\nActionID: {aid}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n"
+                // The resync's lists (CoreShowChannels, PJSIPShowEndpoints,
+                // ExtensionStateList): empty, as the stream itself is the
+                // only state this server keeps.
+                "coreshowchannels" | "pjsipshowendpoints" | "extensionstatelist" | "sippeers" | "status" | "devicestatelist" => format!(
+                    "Response: Success\r\nActionID: {aid}\r\nEventList: start\r\nMessage: List will follow\r\n\r\n\
+                     Event: ListComplete\r\nActionID: {aid}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n"
                 ),
                 "logoff" => format!("Response: Goodbye\r\nActionID: {aid}\r\nMessage: Thanks for all the fish.\r\n\r\n"),
                 _ => format!("Response: Success\r\nActionID: {aid}\r\nMessage: OK\r\n\r\n"),
@@ -226,6 +232,9 @@ struct Sample {
     calls_ended: u64,
     stored: u64,
     lagged: u64,
+    /// history.db plus its WAL, in KiB: SQLite's page cache (32 MiB per
+    /// connection in ringside-store) fills as the file grows.
+    db_kib: u64,
 }
 
 async fn soak(a: Args) -> i32 {
@@ -248,6 +257,7 @@ async fn soak(a: Args) -> i32 {
     });
 
     let dir = tempfile::tempdir().expect("a temp dir for the store");
+    let _ = DB_PATH.set(dir.path().join("history.db"));
     let store = HistoryStore::open_async(
         StoreConfig::new(NumberPlan::new("1", "", "011")).with_path(dir.path().join("history.db")),
     )
@@ -261,7 +271,8 @@ async fn soak(a: Args) -> i32 {
     let mut changes = Vec::new();
     let total = a.hours * EVENTS_PER_HOUR;
     let every = (total / a.samples.max(1)).max(1);
-    let (mut n, mut lagged, mut ended, mut popups) = (0u64, 0u64, 0u64, 0u64);
+    let (mut n, mut lagged, mut ended, mut popups, mut offline, mut resyncs) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut presence = ringside_calls::presence::Presence::new();
     let mut writes: VecDeque<ringside_store::Pending<()>> = VecDeque::new();
     let mut write_errors = 0u64;
     let mut samples = Vec::new();
@@ -277,7 +288,11 @@ async fn soak(a: Args) -> i32 {
             Err(_) => break "no event for 30 s",
         };
         match item {
-            SessionEvent::Connected { version } => tracker.observe_banner(&version),
+            SessionEvent::Connected { version } => {
+                tracker.observe_banner(&version);
+                resyncs += 1;
+                resync(&client, &mut tracker, &mut presence, &store, &mut writes, &mut ended, &mut offline).await;
+            }
             SessionEvent::Event(ev) => {
                 n += 1;
                 tracker.apply_into(&ev.packet, ev.received_at_ms, &mut changes);
@@ -293,15 +308,12 @@ async fn soak(a: Args) -> i32 {
                 }
                 // Bound the writes in flight: a store slower than the PBX
                 // must show up as back-pressure here, not as a growing queue.
-                while writes.len() > 256 {
+                while writes.len() > 1024 {
                     if let Some(w) = writes.pop_front() {
                         write_errors += u64::from(w.await.is_err());
                     }
                 }
                 if n % every == 0 || n == total {
-                    for w in writes.drain(..) {
-                        write_errors += u64::from(w.await.is_err());
-                    }
                     let stored = store.count_calls().await.unwrap_or(0);
                     let s = sample(n as f64 / EVENTS_PER_HOUR as f64, n, &metrics, &tracker, ended, stored, lagged);
                     println!("{}", sample_json(&s, started.elapsed().as_secs_f64()));
@@ -311,12 +323,24 @@ async fn soak(a: Args) -> i32 {
                     break "all events";
                 }
             }
-            SessionEvent::Lagged(k) => lagged += k,
+            // What the app does after lost events: rebuild from the PBX's lists.
+            SessionEvent::Lagged(k) => {
+                lagged += k;
+                resyncs += 1;
+                resync(&client, &mut tracker, &mut presence, &store, &mut writes, &mut ended, &mut offline).await;
+            }
             SessionEvent::Disconnected => {}
             _ => {}
         }
     };
     let elapsed = started.elapsed().as_secs_f64();
+    for w in writes.drain(..) {
+        write_errors += u64::from(w.await.is_err());
+    }
+    let stored_end = store.count_calls().await.unwrap_or(0);
+    let final_sample = sample(n as f64 / EVENTS_PER_HOUR as f64, n, &metrics, &tracker, ended, stored_end, lagged);
+    println!("{}", sample_json(&final_sample, elapsed));
+    samples.push(final_sample);
     client.shutdown().await;
     let _ = server.kill().await;
 
@@ -356,7 +380,7 @@ async fn soak(a: Args) -> i32 {
         serde_json::json!({
             "summary": {
                 "hours": a.hours, "events": n, "elapsed_s": elapsed, "events_per_s": n as f64 / elapsed,
-                "popups": popups, "calls_ended": ended, "stored": last.stored, "lagged": lagged,
+                "popups": popups, "calls_ended": ended, "ended_offline": offline, "resyncs": resyncs, "stored": last.stored, "lagged": lagged,
                 "live_calls_end": last.live_calls, "rss_kib_after_warmup": warm.rss_kib, "rss_kib_end": last.rss_kib,
                 "rss_peak_kib": ringside_matrix_tests::proc_status_kib("VmHWM"),
                 "fds_after_warmup": warm.fds, "fds_end": last.fds, "tasks_after_warmup": warm.tasks, "tasks_end": last.tasks,
@@ -365,6 +389,32 @@ async fn soak(a: Args) -> i32 {
         })
     );
     i32::from(!failures.is_empty())
+}
+
+/// The app's resync (`ringside_calls::live::resync`: endpoints, channels,
+/// extension states), with the calls it ends written to the store.
+async fn resync(
+    client: &Client,
+    tracker: &mut CallTracker,
+    presence: &mut ringside_calls::presence::Presence,
+    store: &HistoryStore,
+    writes: &mut VecDeque<ringside_store::Pending<()>>,
+    ended: &mut u64,
+    offline: &mut u64,
+) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let mut changes = Vec::new();
+    let r = ringside_calls::live::resync(client, tracker, presence, now, &mut |u| changes.push(u)).await;
+    if let Err(e) = r {
+        eprintln!("resync failed: {e}");
+    }
+    for u in changes {
+        if let ringside_calls::live::LiveUpdate::Card(CardChange::Ended { record, .. }) = u {
+            *ended += 1;
+            *offline += 1;
+            writes.push_back(store.record_call(record));
+        }
+    }
 }
 
 fn sample(
@@ -388,14 +438,20 @@ fn sample(
         calls_ended,
         stored,
         lagged,
+        db_kib: DB_PATH.get().map_or(0, |p| {
+            let size = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+            (size(p) + size(&p.with_extension("db-wal"))) / 1024
+        }),
     }
 }
+
+static DB_PATH: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
 fn sample_json(s: &Sample, elapsed: f64) -> serde_json::Value {
     serde_json::json!({
         "hour": (s.hour * 100.0).round() / 100.0, "elapsed_s": (elapsed * 10.0).round() / 10.0, "events": s.events,
         "rss_kib": s.rss_kib, "fds": s.fds, "threads": s.threads, "tokio_tasks": s.tasks,
         "live_calls": s.live_calls, "live_channels": s.live_channels, "calls_ended": s.calls_ended,
-        "stored": s.stored, "lagged": s.lagged,
+        "stored": s.stored, "lagged": s.lagged, "db_kib": s.db_kib,
     })
 }
