@@ -369,7 +369,12 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
     if is_number_like(text) {
         found = Vec::new();
         let Some(frag) = plan.digits_fragment(text) else { return Ok(found) };
-        if trigram_usable(&frag.anywhere) {
+        // A fragment typed like the start of a number ("020 7946", "+44 20")
+        // means the start: matching it anywhere as well would only add
+        // accidental hits, at the price of a trigram scan over the digits
+        // that every number shares.
+        let anchored = frag.leading.is_some() && frag.anywhere.len() >= 4;
+        if trigram_usable(&frag.anywhere) && !anchored {
             let sql = format!(
                 "SELECT {CALL_COLS} FROM calls_fts f JOIN calls c ON c.id = f.rowid
                  WHERE calls_fts MATCH ?1 {filters} ORDER BY f.rowid DESC LIMIT ?4"

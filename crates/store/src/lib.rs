@@ -6,6 +6,27 @@
 //! readers), never on an async runtime thread; see [`HistoryStore`]. The
 //! schema is created and upgraded by numbered migrations (see [`schema`]).
 //! The file never holds a secret.
+//!
+//! # Using it
+//! [`HistoryStore::open`] (or `open_async`) with a [`StoreConfig`]; every
+//! method returns a [`Pending`], to `.await` in async code (Tauri commands,
+//! the CLI) or `.wait()` in blocking code (tests, benches):
+//! `record_call` / `record_calls` (upsert by call id), `lookup_caller` (the
+//! popup), `missed_calls`, `search_calls` / `search_contacts`, `add_note`,
+//! contact CRUD, `import_csv` / `import_vcard` / `export_csv`, and retention
+//! with `set_retention` + `purge`.
+//!
+//! # Durability
+//! WAL mode with `synchronous=NORMAL` (see [`Durability`]): a call is
+//! reported recorded only after its transaction committed to the WAL file,
+//! and the OS keeps that even if the process is killed with `kill -9`
+//! (`tests/crash.rs` does exactly that, 30 times). Only a power cut can lose
+//! the last commits; [`Durability::Full`] trades one fsync per write for that.
+//!
+//! # Errors
+//! One [`StoreError`]; each message names the file. A newer, damaged or
+//! read-only file is refused before SQLite writes to it. The app should keep
+//! showing popups without history when the store fails to open.
 
 mod db;
 pub mod error;

@@ -143,7 +143,9 @@ pub struct CallQuery {
     /// A number fragment in any format ("7946 000", "020 7946"), or a
     /// fragment of the caller name or of a note on the call (case- and
     /// accent-insensitive). Text made only of digits and phone punctuation
-    /// is taken as a number.
+    /// is taken as a number; one that starts like a full number (`+`, the
+    /// international or trunk prefix) with at least four digits matches at
+    /// the start of numbers only.
     pub text: Option<String>,
     /// Calls that started at or after this time, Unix milliseconds.
     pub from_ms: Option<i64>,
