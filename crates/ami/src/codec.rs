@@ -38,8 +38,16 @@ pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
 /// Default cap on one packet, including its line ends and terminator: 1 MiB.
 pub const DEFAULT_MAX_PACKET: usize = 1024 * 1024;
 
+/// The highest packet cap [`AmiCodec::with_limits`] accepts: 512 MiB. A
+/// decoded packet's text can be up to six times its wire size (a one-byte
+/// output line becomes an `Output` key; an invalid byte becomes a three-byte
+/// U+FFFD), and it must stay within the packet's 32-bit offsets.
+pub const MAX_PACKET_LIMIT: usize = crate::packet::MAX_TEXT / 8;
+
 /// The marker that ends `Response: Follows` command output.
 const END_COMMAND: &[u8] = b"--END COMMAND--";
+/// The key given to each raw line of `Response: Follows` command output.
+const OUTPUT: &str = "Output";
 /// The key prefix of Asterisk ≤ 11 channel variables, `ChanVariable(<channel>)`.
 const CHAN_VARIABLE: &[u8] = b"ChanVariable(";
 /// While skipping an oversized packet, the unfinished line is trimmed to this
@@ -184,11 +192,12 @@ impl AmiCodec {
 
     /// Sets the caps: `max_line` bytes per line (line end excluded) and
     /// `max_packet` bytes per packet (line ends and terminator included).
-    /// Defaults are 64 KiB and 1 MiB. Values below 1 are raised to 1.
+    /// Defaults are 64 KiB and 1 MiB. Values below 1 are raised to 1, and
+    /// `max_packet` above [`MAX_PACKET_LIMIT`] is lowered to it.
     #[must_use]
     pub fn with_limits(mut self, max_line: usize, max_packet: usize) -> Self {
         self.max_line = max_line.max(1);
-        self.max_packet = max_packet.max(1);
+        self.max_packet = max_packet.clamp(1, MAX_PACKET_LIMIT);
         self
     }
 
@@ -206,23 +215,33 @@ impl AmiCodec {
     }
 
     /// Builds the pending packet from `bytes`, the buffer up to its
-    /// terminating blank line.
+    /// terminating blank line: every key and value is copied into the
+    /// packet's one text buffer, sized exactly up front.
     fn build_packet(&self, bytes: &[u8]) -> Packet {
+        let text_len: usize = self
+            .spans
+            .iter()
+            .map(|s| s.key.as_ref().map_or(OUTPUT.len(), Range::len) + s.value.len())
+            .sum();
+        let mut packet = Packet::with_text_capacity(self.spans.len(), text_len);
         // One validation for the whole packet. Every span boundary sits next
         // to an ASCII byte, so it is a char boundary of valid UTF-8; `get`
         // still guards it, falling back to a lossy copy of that field.
-        let text = std::str::from_utf8(bytes).ok();
-        let field = |r: &Range<usize>| match text.and_then(|t| t.get(r.clone())) {
-            Some(s) => s.to_owned(),
-            None => bytes.get(r.clone()).map(lossy).unwrap_or_default(),
-        };
-        let mut packet = Packet::with_capacity(self.spans.len());
-        for span in &self.spans {
-            let key = match &span.key {
-                Some(k) => field(k),
-                None => "Output".to_owned(),
-            };
-            packet.push(key, field(&span.value));
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            for span in &self.spans {
+                let key = match &span.key {
+                    Some(k) => text.get(k.clone()),
+                    None => Some(OUTPUT),
+                };
+                match (key, text.get(span.value.clone())) {
+                    (Some(key), Some(value)) => packet.push_str(key, value),
+                    _ => push_lossy(&mut packet, bytes, span),
+                }
+            }
+        } else {
+            for span in &self.spans {
+                push_lossy(&mut packet, bytes, span);
+            }
         }
         packet
     }
@@ -447,6 +466,17 @@ fn split_field(line: &[u8], start: usize) -> (Range<usize>, Range<usize>) {
         }
         None => (start..end, end..end),
     }
+}
+
+/// Appends one field, decoding its key and value as UTF-8 lossily each on
+/// its own: the slow path, for packets holding invalid UTF-8.
+fn push_lossy(packet: &mut Packet, bytes: &[u8], span: &Span) {
+    let field = |r: &Range<usize>| String::from_utf8_lossy(bytes.get(r.clone()).unwrap_or_default());
+    let key = match &span.key {
+        Some(k) => field(k),
+        None => OUTPUT.into(),
+    };
+    packet.push_str(&key, &field(&span.value));
 }
 
 fn lossy(bytes: &[u8]) -> String {

@@ -1,10 +1,15 @@
 //! [`Packet`]: one AMI message as it came off (or goes onto) the wire.
 //!
 //! A packet is an ordered list of `Key: Value` fields. Order matters and keys
-//! repeat (`Variable`, `ChanVariable`, `Output`), so it is a `Vec`, not a map.
+//! repeat (`Variable`, `ChanVariable`, `Output`), so it is a list, not a map.
 //! Keys are compared ASCII-case-insensitively, as Asterisk itself does.
 //! Encoding refuses CR, LF and NUL anywhere in a key or value, so no
 //! user-typed text can ever end a packet early and smuggle in an action.
+//!
+//! All keys and values of a packet live in one `String`, with a list of
+//! offsets into it: the decoder then makes two allocations per packet instead
+//! of two per field, which was most of its time on a busy PBX. This module
+//! owns that layout; nothing outside it sees the offsets.
 
 use std::fmt;
 
@@ -13,10 +18,36 @@ use std::fmt;
 /// Command output from `Response: Follows` (Asterisk ≤ 13) is stored as one
 /// `Output` field per line, the same shape Asterisk 14+ sends natively, so
 /// callers read both with [`Packet::get_all`]`("Output")`.
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// Two packets are equal when they hold the same fields in the same order;
+/// how their text happens to be laid out in memory does not matter.
+#[derive(Clone, Default)]
 pub struct Packet {
-    fields: Vec<(String, String)>,
+    /// Every key and value, back to back. Bytes no field points at any more
+    /// (left by [`Packet::set`] and [`Packet::remove`]) are dead until the
+    /// next compaction.
+    text: String,
+    /// The fields in wire order, as offsets into `text`. Every offset is a
+    /// char boundary of `text`.
+    fields: Vec<FieldSpan>,
 }
+
+/// Where one field's key and value lie in [`Packet::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FieldSpan {
+    key_start: u32,
+    key_len: u32,
+    value_start: u32,
+    value_len: u32,
+}
+
+/// The longest text a packet can hold, so that 32-bit offsets always fit.
+pub(crate) const MAX_TEXT: usize = u32::MAX as usize;
+
+/// Dead bytes tolerated before [`Packet::set`] or [`Packet::remove`] compacts
+/// the text: repeated `set` on a reused packet must not grow it forever, but
+/// one small edit should not copy the whole packet either.
+const COMPACT_SLACK: usize = 256;
 
 /// Why a packet could not be encoded. Nothing is written when this happens.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,7 +76,17 @@ impl Packet {
 
     /// A packet with room for `n` fields.
     pub fn with_capacity(n: usize) -> Self {
-        Self { fields: Vec::with_capacity(n) }
+        // Actions are a few short fields; 32 bytes each covers most of them.
+        Self::with_text_capacity(n, n.saturating_mul(32))
+    }
+
+    /// A packet with room for `fields` fields holding `text` bytes of keys
+    /// and values together: the decoder knows both exactly.
+    pub(crate) fn with_text_capacity(fields: usize, text: usize) -> Self {
+        Self {
+            text: String::with_capacity(text),
+            fields: Vec::with_capacity(fields),
+        }
     }
 
     /// Starts an action packet: `Action: <name>`.
@@ -56,13 +97,42 @@ impl Packet {
     /// ```
     pub fn action(name: &str) -> Self {
         let mut p = Self::with_capacity(4);
-        p.push("Action", name);
+        p.push_str("Action", name);
         p
     }
 
     /// Appends a field, keeping any earlier field with the same key.
+    ///
+    /// # Panics
+    ///
+    /// If the packet's keys and values together would pass 4 GiB.
     pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.fields.push((key.into(), value.into()));
+        self.push_str(&key.into(), &value.into());
+    }
+
+    /// [`Packet::push`] without converting to owned strings first: both are
+    /// copied straight into the packet's text.
+    pub(crate) fn push_str(&mut self, key: &str, value: &str) {
+        let (key_start, key_len) = self.append(key);
+        let (value_start, value_len) = self.append(value);
+        self.fields.push(FieldSpan {
+            key_start,
+            key_len,
+            value_start,
+            value_len,
+        });
+    }
+
+    /// Copies `s` onto the end of the text; returns its offset and length.
+    fn append(&mut self, s: &str) -> (u32, u32) {
+        let start = self.text.len();
+        assert!(
+            s.len() <= MAX_TEXT - start,
+            "a packet's keys and values must stay under 4 GiB so their 32-bit offsets fit"
+        );
+        self.text.push_str(s);
+        // Both fit: start + len <= MAX_TEXT, checked above.
+        (start as u32, s.len() as u32)
     }
 
     /// Builder form of [`Packet::push`].
@@ -74,31 +144,71 @@ impl Packet {
 
     /// Sets a field: replaces the first field with this key, or appends it.
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
-        match self.fields.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
-            Some((_, v)) => *v = value.into(),
-            None => self.fields.push((key.to_owned(), value.into())),
+        let value = value.into();
+        match self.position(key) {
+            Some(i) => {
+                // The old value's bytes stay behind, dead, until compaction.
+                let (value_start, value_len) = self.append(&value);
+                let field = &mut self.fields[i];
+                field.value_start = value_start;
+                field.value_len = value_len;
+                self.compact_if_mostly_dead();
+            }
+            None => self.push_str(key, &value),
         }
     }
 
     /// Removes every field with this key.
     pub fn remove(&mut self, key: &str) {
-        self.fields.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+        let text = &self.text;
+        self.fields
+            .retain(|f| !slice(text, f.key_start, f.key_len).eq_ignore_ascii_case(key));
+        self.compact_if_mostly_dead();
+    }
+
+    /// Rewrites the text without dead bytes once they outweigh the live ones
+    /// (plus some slack), so edits cost amortised O(1) copying each.
+    fn compact_if_mostly_dead(&mut self) {
+        let live: usize = self
+            .fields
+            .iter()
+            .map(|f| f.key_len as usize + f.value_len as usize)
+            .sum();
+        if self.text.len() - live <= live + COMPACT_SLACK {
+            return;
+        }
+        let mut compact = Self::with_text_capacity(self.fields.len(), live);
+        for (k, v) in self.fields() {
+            compact.push_str(k, v);
+        }
+        *self = compact;
+    }
+
+    /// Index of the first field whose key is `key`, case-insensitively.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.fields
+            .iter()
+            .position(|f| self.key(f).eq_ignore_ascii_case(key))
+    }
+
+    fn key(&self, f: &FieldSpan) -> &str {
+        slice(&self.text, f.key_start, f.key_len)
+    }
+
+    fn value(&self, f: &FieldSpan) -> &str {
+        slice(&self.text, f.value_start, f.value_len)
     }
 
     /// The first value for `key`, compared case-insensitively.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
+        self.position(key).map(|i| self.value(&self.fields[i]))
     }
 
     /// Every value for `key`, in wire order.
     pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.fields
-            .iter()
+        self.fields()
             .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     }
 
     /// True when `key` is present and equals `value` (case-insensitively).
@@ -106,9 +216,17 @@ impl Packet {
         self.get(key).is_some_and(|v| v.eq_ignore_ascii_case(value))
     }
 
-    /// All fields in wire order.
-    pub fn fields(&self) -> &[(String, String)] {
-        &self.fields
+    /// All fields in wire order, as `(key, value)`.
+    ///
+    /// ```
+    /// let p = ringside_ami::Packet::action("Ping").with("ActionID", "7");
+    /// let fields: Vec<(&str, &str)> = p.fields().collect();
+    /// assert_eq!(fields, [("Action", "Ping"), ("ActionID", "7")]);
+    /// ```
+    pub fn fields(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (&str, &str)> + DoubleEndedIterator + '_ {
+        self.fields.iter().map(|f| (self.key(f), self.value(f)))
     }
 
     /// Number of fields.
@@ -143,7 +261,7 @@ impl Packet {
 
     /// Checks that every key and value can go on the wire unchanged.
     pub fn validate(&self) -> Result<(), EncodeError> {
-        for (k, v) in &self.fields {
+        for (k, v) in self.fields() {
             if k.is_empty() || k.contains(':') || k.bytes().any(|b| b == b' ') {
                 return Err(EncodeError::InvalidKey { field: sanitize(k) });
             }
@@ -158,8 +276,8 @@ impl Packet {
     /// On error nothing is appended.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.validate()?;
-        out.reserve(self.fields.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2);
-        for (k, v) in &self.fields {
+        out.reserve(self.fields().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2);
+        for (k, v) in self.fields() {
             out.extend_from_slice(k.as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(v.as_bytes());
@@ -177,6 +295,13 @@ impl Packet {
     }
 }
 
+/// `text[start..start + len]`. Spans are only ever made from char-boundary
+/// offsets of this same text, so this cannot fail for a span of this packet.
+fn slice(text: &str, start: u32, len: u32) -> &str {
+    let start = start as usize;
+    &text[start..start + len as usize]
+}
+
 fn has_forbidden(s: &str) -> bool {
     s.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
@@ -188,15 +313,24 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
+impl PartialEq for Packet {
+    /// Same fields in the same order; dead bytes and layout are ignored.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.fields().eq(other.fields())
+    }
+}
+
+impl Eq for Packet {}
+
 impl fmt::Debug for Packet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
-        for (k, v) in &self.fields {
+        for (k, v) in self.fields() {
             // Never print secrets that an action may carry.
             if k.eq_ignore_ascii_case("Secret") || k.eq_ignore_ascii_case("Key") {
-                m.entry(k, &"<redacted>");
+                m.entry(&k, &"<redacted>");
             } else {
-                m.entry(k, v);
+                m.entry(&k, &v);
             }
         }
         m.finish()
@@ -205,7 +339,12 @@ impl fmt::Debug for Packet {
 
 impl FromIterator<(String, String)> for Packet {
     fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        Self { fields: iter.into_iter().collect() }
+        let iter = iter.into_iter();
+        let mut p = Self::with_capacity(iter.size_hint().0);
+        for (k, v) in iter {
+            p.push_str(&k, &v);
+        }
+        p
     }
 }
 
@@ -240,12 +379,59 @@ mod tests {
     #[test]
     fn encodes_crlf_lines_and_blank_terminator() {
         let p = Packet::action("Ping").with("ActionID", "7");
-        assert_eq!(p.to_bytes().unwrap(), b"Action: Ping\r\nActionID: 7\r\n\r\n");
+        assert_eq!(
+            p.to_bytes().expect("plain ASCII fields encode"),
+            b"Action: Ping\r\nActionID: 7\r\n\r\n",
+            "one CRLF per field and a blank line to end the packet"
+        );
     }
 
     #[test]
     fn debug_redacts_secrets() {
         let p = Packet::action("Login").with("Secret", "hunter2");
         assert!(!format!("{p:?}").contains("hunter2"), "secrets must not be logged");
+    }
+
+    #[test]
+    fn edits_keep_order_and_equality_ignores_dead_bytes() {
+        let mut p = Packet::action("Originate")
+            .with("Channel", "PJSIP/1000")
+            .with("Variable", "A=1")
+            .with("Variable", "B=2");
+        p.set("CHANNEL", "PJSIP/1001-with-a-longer-name");
+        p.set("ActionID", "42");
+        p.remove("variable");
+        p.push("Exten", "1002");
+        let want = [
+            ("Action", "Originate"),
+            ("Channel", "PJSIP/1001-with-a-longer-name"),
+            ("ActionID", "42"),
+            ("Exten", "1002"),
+        ];
+        assert_eq!(
+            p.fields().collect::<Vec<_>>(),
+            want,
+            "set replaces in place, appends new keys, remove drops every repeat, push appends"
+        );
+        assert_eq!(p.get("channel"), Some("PJSIP/1001-with-a-longer-name"), "lookup sees the new value");
+        assert_eq!(p.get("Variable"), None, "removed fields are gone from lookup");
+        let fresh: Packet = want.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect();
+        assert!(p.text.len() > fresh.text.len(), "the edits left dead bytes, so the next check is meaningful");
+        assert_eq!(p, fresh, "equality compares fields, not the text buffer with its dead bytes");
+        assert_ne!(p, fresh.clone().with("Extra", "1"), "a packet with one more field differs");
+    }
+
+    #[test]
+    fn repeated_set_does_not_grow_the_text_forever() {
+        let mut p = Packet::action("Ping").with("ActionID", "0");
+        for i in 0..10_000 {
+            p.set("ActionID", i.to_string());
+        }
+        assert_eq!(p.get("ActionID"), Some("9999"), "the last set wins");
+        assert!(
+            p.text.len() <= 2 * ("ActionPingActionID9999".len()) + COMPACT_SLACK,
+            "dead bytes are compacted away: {} bytes of text",
+            p.text.len()
+        );
     }
 }

@@ -59,10 +59,7 @@ fn packets(codec: AmiCodec, input: &[u8]) -> Vec<Packet> {
 }
 
 fn fields(p: &Packet) -> Vec<(&str, &str)> {
-    p.fields()
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
+    p.fields().collect()
 }
 
 #[test]

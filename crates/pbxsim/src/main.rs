@@ -178,7 +178,6 @@ fn action_json(p: &ringside_ami::Packet) -> String {
     }
     let fields: Vec<String> = p
         .fields()
-        .iter()
         .map(|(k, v)| {
             let v = if k.eq_ignore_ascii_case("Secret") || k.eq_ignore_ascii_case("Key") {
                 "<redacted>"

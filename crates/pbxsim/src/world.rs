@@ -840,7 +840,7 @@ fn push_bridge(p: &mut Packet, id: &str, tech: &str, n: usize) {
 
 fn extend(p: &mut Packet, other: &Packet) {
     for (k, v) in other.fields() {
-        p.push(k.clone(), v.clone());
+        p.push(k, v);
     }
 }
 

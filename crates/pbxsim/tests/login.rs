@@ -70,8 +70,7 @@ async fn wrong_secret_is_answered_like_the_capture_and_closed() {
     let r = c.response("1").await;
     let fields = |p: &Packet| {
         p.fields()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect::<Vec<_>>()
     };
     assert_eq!(
