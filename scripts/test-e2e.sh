@@ -52,7 +52,9 @@ if [ -n "${RINGSIDE_E2E_OWN_SESSION:-}" ]; then
   eval "$(printf 'ringside-e2e-keyring\n' | gnome-keyring-daemon --unlock --components=secrets)"
   (dunst >/dev/null 2>&1 &)
 fi
-ART=$ROOT/artifacts/e2e
-rm -rf "$ART"
-mkdir -p "$ART"
-exec node tests/e2e/run.mjs
+SCRIPT=${RINGSIDE_E2E_NODE_SCRIPT:-tests/e2e/run.mjs}
+if [ "$SCRIPT" = tests/e2e/run.mjs ]; then
+  rm -rf "$ROOT/artifacts/e2e"
+  mkdir -p "$ROOT/artifacts/e2e"
+fi
+exec node "$SCRIPT"

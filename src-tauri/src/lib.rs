@@ -6,6 +6,8 @@
 //! It must not parse AMI or decide what a call is: the tracker in
 //! `ringside-calls` does, and this crate forwards its `CardChange`s.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod cli;
 pub mod commands;
 pub mod demo;

@@ -291,6 +291,20 @@ async fn follow_events<R: Runtime>(
     live: Arc<Mutex<LiveState>>,
     mut events: ringside_ami::EventStream,
 ) {
+    // Presence changes come in bursts (every device state of every call):
+    // they are coalesced and sent at most every PRESENCE_EVERY, so a busy PBX
+    // cannot flood the windows and delay the popups.
+    let presence_dirty = Arc::new(tokio::sync::Notify::new());
+    let presence_task = {
+        let (app, live, dirty) = (app.clone(), live.clone(), presence_dirty.clone());
+        tauri::async_runtime::spawn(async move {
+            loop {
+                dirty.notified().await;
+                emit_presence(&app, &live).await;
+                tokio::time::sleep(PRESENCE_EVERY).await;
+            }
+        })
+    };
     if client.state().borrow().is_connected() {
         resync(&app, &client, &live).await;
     }
@@ -308,7 +322,7 @@ async fn follow_events<R: Runtime>(
                     dispatch(&app, change);
                 }
                 if presence_changed {
-                    emit_presence(&app, &live).await;
+                    presence_dirty.notify_one();
                 }
             }
             SessionEvent::Connected { version } => {
@@ -322,7 +336,11 @@ async fn follow_events<R: Runtime>(
             _ => {}
         }
     }
+    presence_task.abort();
 }
+
+/// How often presence is sent to the windows at most.
+const PRESENCE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Rebuilds live calls and presence from the PBX's listings, as
 /// `ringside_calls::live::resync` does, but with the listings fetched
@@ -441,16 +459,37 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
                 let Some(shell) = app.try_state::<Shell>() else { return };
                 let Ok(store) = shell.store() else { return };
                 match store.record_call(record).await {
-                    Ok(()) => {
-                        let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
-                        refresh_tray_recent(&app).await;
-                    }
+                    Ok(()) => history_changed(&app),
                     Err(e) => tracing::error!("could not save a call to history: {e}"),
                 }
             });
         }
         CardChange::Update { .. } => {}
     }
+}
+
+/// How often the windows and the tray hear "history changed" at most: in a
+/// busy hour calls end several times a second, and each notice makes the
+/// main window reload its history and the tray rebuild its menu.
+const HISTORY_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Tells the windows and the tray that history changed, coalesced.
+pub fn history_changed<R: Runtime>(app: &AppHandle<R>) {
+    static DIRTY: std::sync::OnceLock<Arc<tokio::sync::Notify>> = std::sync::OnceLock::new();
+    let dirty = DIRTY.get_or_init(|| {
+        let dirty = Arc::new(tokio::sync::Notify::new());
+        let (app, wake) = (app.clone(), dirty.clone());
+        tauri::async_runtime::spawn(async move {
+            loop {
+                wake.notified().await;
+                let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
+                refresh_tray_recent(&app).await;
+                tokio::time::sleep(HISTORY_EVERY).await;
+            }
+        });
+        dirty
+    });
+    dirty.notify_one();
 }
 
 fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: String) {
@@ -486,9 +525,14 @@ pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
             RecentCall { number: r.remote_num, label: format!("{who} · {}", r.outcome.as_str().replace('_', " ")) }
         })
         .collect();
-    if let Some(tray) = app.try_state::<Tray<R>>() {
-        tray.set_recent(app, recent);
-    }
+    // Rebuilding a menu waits for the GUI thread: not on a runtime worker.
+    let app = app.clone();
+    let _ = tauri::async_runtime::spawn_blocking(move || {
+        if let Some(tray) = app.try_state::<Tray<R>>() {
+            tray.set_recent(&app, recent);
+        }
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -385,7 +385,8 @@ mod tests {
 
     #[test]
     fn validation_names_the_field() {
-        let cases: Vec<(fn(&mut Settings), &str)> = vec![
+        type Case = (fn(&mut Settings), &'static str);
+        let cases: Vec<Case> = vec![
             (|s| s.port = 0, "Port"),
             (|s| s.host = "pbx.local/x".into(), "PBX host"),
             (|s| s.extensions = vec!["10 01".into()], "My extension"),

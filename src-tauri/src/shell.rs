@@ -33,6 +33,15 @@ pub struct Shell {
     pub popup: Mutex<PopupState>,
     live: Mutex<LiveInfo>,
     store: Result<ringside_store::HistoryStore, String>,
+    window_ops: Mutex<Option<tokio::sync::mpsc::UnboundedSender<WindowOp>>>,
+}
+
+/// A change to the popup window, applied in order by one task: window calls
+/// wait for the GUI thread, and the session task must never wait for it.
+#[derive(Debug, Clone, Copy)]
+enum WindowOp {
+    Show(crate::ipc::PopupPosition),
+    Hide,
 }
 
 /// What the running session is connected as.
@@ -74,6 +83,30 @@ impl Shell {
             }),
             popup: Mutex::new(PopupState::default()),
             live: Mutex::new(LiveInfo::default()),
+            window_ops: Mutex::new(None),
+        }
+    }
+
+    fn window_op<R: Runtime>(&self, app: &AppHandle<R>, op: WindowOp) {
+        let mut tx = self.window_ops.lock().expect("window ops lock");
+        if tx.is_none() {
+            let (sender, mut rx) = tokio::sync::mpsc::unbounded_channel::<WindowOp>();
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                while let Some(op) = rx.recv().await {
+                    let app = app.clone();
+                    // Window calls block until the GUI thread answers.
+                    let _ = tauri::async_runtime::spawn_blocking(move || match op {
+                        WindowOp::Show(corner) => popup::show_window(&app, corner),
+                        WindowOp::Hide => popup::hide_window(&app),
+                    })
+                    .await;
+                }
+            });
+            *tx = Some(sender);
+        }
+        if let Some(tx) = tx.as_ref() {
+            let _ = tx.send(op);
         }
     }
 
@@ -157,7 +190,7 @@ impl Shell {
         }
         let s = self.saved.lock().expect("settings lock").clone();
         if change == WindowChange::Show {
-            popup::show_window(app, s.popup_position);
+            self.window_op(app, WindowOp::Show(s.popup_position));
         }
         if s.notifications {
             tauri::async_runtime::spawn_blocking(move || crate::notify::show_blocking(&notice));
@@ -179,7 +212,7 @@ impl Shell {
             return;
         }
         if self.popup.lock().expect("popup lock").close(call) == WindowChange::Hide {
-            popup::hide_window(app);
+            self.window_op(app, WindowOp::Hide);
         }
     }
 }

@@ -155,12 +155,12 @@ async function main() {
   // Notifications: record every Notify call on the session bus (dunst answers them).
   const monitor = start("notifications", "dbus-monitor", ["--session", "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"], {});
 
-  // The simulated PBX: replay paced at 1.5 packets/s, 3 s after each login, so the
-  // call rings here for about 8 s (DialBegin to DialEnd): time to transfer it.
+  // The simulated PBX: replay paced at 1 packet/s, 2 s after each login, so the
+  // call rings here for about 12 s (DialBegin to DialEnd): time to transfer it.
   const pbx = start(
     "pbxsim",
     PBXSIM,
-    ["--listen", "127.0.0.1:0", "--replay", FIXTURE, "--rate", "1.5", "--start-delay-ms", "3000", "--user", "ringside", "--print-actions"],
+    ["--listen", "127.0.0.1:0", "--replay", FIXTURE, "--rate", "1", "--start-delay-ms", "2000", "--user", "ringside", "--print-actions"],
     { RINGSIDE_PBXSIM_SECRET: SECRET },
   );
   const listening = await waitFor("the simulated PBX's 'listening on' line", 30_000, async () =>

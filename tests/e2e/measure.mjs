@@ -1,0 +1,198 @@
+// Measures the real app (run by scripts/measure-app.sh, inside Xvfb and a
+// private session bus with a keyring and a notification daemon):
+//   1. start → "Connected" against a local ringside-pbxsim (5 cold starts):
+//      from spawning the process to the log line where the shell publishes
+//      the Connected state to the windows;
+//   2. DialBegin → popup UI event latency while the simulated PBX streams the
+//      busy-hour capture at 5,000 events/s: the popup window's own listener
+//      records when each `ringside://card` popup event arrives, against the
+//      card's `at_ms`, which is the AMI client's receive stamp of the
+//      DialBegin packet (both wall clock, millisecond resolution, so each
+//      figure is within ±1 ms);
+//   3. RSS of the ringside-app process and of its whole tree (WebKit web and
+//      network processes included) after that replay, with the UI open.
+// Prints a JSON summary and writes it to artifacts/measure/summary.json.
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync, createWriteStream } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Session, waitFor, waitForDriver } from "./webdriver.mjs";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const ART = join(ROOT, "artifacts/measure");
+const APP = process.env.RINGSIDE_APP_BIN;
+const PBXSIM = process.env.RINGSIDE_PBXSIM_BIN;
+const DRIVER = process.env.TAURI_DRIVER_BIN;
+const BUSY = join(ROOT, "tests/fixtures/ami/busy-hour.ami.gz");
+const SECRET = "measure-secret";
+const RATE = Number(process.env.RINGSIDE_MEASURE_RATE ?? 5000);
+mkdirSync(ART, { recursive: true });
+const TMP = mkdtempSync(join(tmpdir(), "ringside-measure-"));
+const children = [];
+
+function start(name, cmd, args, env) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const out = createWriteStream(join(ART, `${name}.log`));
+  child.lines = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = "";
+    stream.on("data", (d) => {
+      out.write(d);
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        child.lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+  }
+  children.push(child);
+  return child;
+}
+
+function freePort() {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function pbxsim(name, extra) {
+  const pbx = start(name, PBXSIM, ["--listen", "127.0.0.1:0", "--user", "ringside", ...extra], { RINGSIDE_PBXSIM_SECRET: SECRET });
+  const m = await waitFor("pbxsim listening", 20_000, async () => pbx.lines.map((l) => /^listening on (\S+)/.exec(l)).find(Boolean));
+  return { pbx, addr: m[1] };
+}
+
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+};
+
+/** RSS in kB of `pid` and of every process under it. */
+function treeRss(pid) {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .map(([p, pp, rss, ...comm]) => ({ pid: +p, ppid: +pp, rss: +rss, comm: comm.join(" ") }));
+  const tree = [];
+  const walk = (p) => {
+    for (const r of rows.filter((r) => r.ppid === p)) {
+      tree.push(r);
+      walk(r.pid);
+    }
+  };
+  const self = rows.find((r) => r.pid === pid);
+  walk(pid);
+  return { self: self?.rss ?? 0, tree: (self?.rss ?? 0) + tree.reduce((a, r) => a + r.rss, 0), children: tree.map((r) => `${r.comm}:${r.rss}`) };
+}
+
+function findAppUnder(pid) {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .map(([p, pp, comm]) => ({ pid: +p, ppid: +pp, comm }));
+  const under = (p) => rows.filter((r) => r.ppid === p).flatMap((r) => [r, ...under(r.pid)]);
+  return under(pid).find((r) => r.comm.startsWith("ringside-app"))?.pid;
+}
+
+async function startToConnected(runs = 5) {
+  const { pbx, addr } = await pbxsim("pbxsim-start", []);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = Date.now();
+    const app = start(`app-start-${i}`, APP, ["--pbx", addr, "--user", "ringside", "--extension", "1001", "--data-dir", join(TMP, `start-${i}`)], {
+      RINGSIDE_AMI_SECRET: SECRET,
+      RINGSIDE_CONFIG_DIR: join(TMP, `start-cfg-${i}`),
+      RUST_LOG: "info",
+    });
+    const line = await waitFor("the app to log Connected", 30_000, async () => app.lines.find((l) => /state=Connected/.test(l)));
+    const ts = Date.parse(line.split(/\s+/)[0]);
+    times.push(ts - t0);
+    // Wait for the exit: a second instance would hand over to the first (single instance).
+    const exited = new Promise((r) => app.on("exit", r));
+    app.kill("SIGTERM");
+    await exited;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  pbx.kill();
+  return { runsMs: times, medianMs: quantile(times, 0.5), maxMs: Math.max(...times) };
+}
+
+async function latencyAndMemory() {
+  // Replay starts 10 s after the login: time for the WebDriver session and the listener.
+  const { pbx, addr } = await pbxsim("pbxsim-busy", ["--replay", BUSY, "--rate", String(RATE), "--start-delay-ms", "10000"]);
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = start("driver", DRIVER, ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+    RINGSIDE_AMI_SECRET: SECRET,
+    RINGSIDE_CONFIG_DIR: join(TMP, "busy-cfg"),
+    RUST_LOG: "info",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForDriver(base);
+  const session = await Session.create(base, {
+    alwaysMatch: { "tauri:options": { application: APP, args: ["--pbx", addr, "--user", "ringside", "--extension", "1001", "--data-dir", join(TMP, "busy-data")] } },
+  });
+  try {
+    await session.switchToPage("popup.html");
+    await session.exec(`
+      window.__lat = [];
+      const T = window.__TAURI_INTERNALS__;
+      const cb = T.transformCallback((event) => {
+        const p = event.payload;
+        if (p && p.type === "popup") window.__lat.push(Date.now() - p.at_ms);
+      });
+      return T.invoke("plugin:event|listen", { event: "ringside://card", target: { kind: "Any" }, handler: cb });
+    `);
+    let last = -1;
+    let stableSince = Date.now();
+    await waitFor("the busy-hour replay to finish", 120_000, async () => {
+      const n = await session.exec("return window.__lat.length;");
+      if (n !== last) {
+        last = n;
+        stableSince = Date.now();
+      }
+      return n > 0 && Date.now() - stableSince > 4000;
+    }, 500);
+    const lat = await session.exec("return window.__lat;");
+    await new Promise((r) => setTimeout(r, 2000));
+    const appPid = findAppUnder(driver.pid);
+    const mem = appPid ? treeRss(appPid) : null;
+    return {
+      popups: lat.length,
+      rateEventsPerSecond: RATE,
+      latencyMs: { p50: quantile(lat, 0.5), p90: quantile(lat, 0.9), p99: quantile(lat, 0.99), max: Math.max(...lat) },
+      rssKb: mem,
+    };
+  } finally {
+    await session.delete();
+    driver.kill("SIGTERM");
+    pbx.kill();
+  }
+}
+
+async function main() {
+  for (const [k, v] of Object.entries({ RINGSIDE_APP_BIN: APP, RINGSIDE_PBXSIM_BIN: PBXSIM, TAURI_DRIVER_BIN: DRIVER })) {
+    if (!v) throw new Error(`${k} is not set; run scripts/measure-app.sh`);
+  }
+  const summary = { app: APP, startToConnected: await startToConnected(), busyHour: await latencyAndMemory() };
+  writeFileSync(join(ART, "summary.json"), JSON.stringify(summary, null, 2));
+  console.log(JSON.stringify(summary, null, 2));
+}
+
+main()
+  .then(() => {
+    for (const c of children) c.kill();
+    process.exit(0);
+  })
+  .catch((e) => {
+    console.error(`[measure] FAIL: ${e.message}`);
+    for (const c of children) c.kill();
+    process.exit(1);
+  });
