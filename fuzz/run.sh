@@ -11,7 +11,8 @@
 # assertions and overflow checks stay on. Seeds come from the AMI captures
 # in tests/fixtures and a few examples below; corpora and crash artifacts
 # stay in fuzz/corpus and fuzz/artifacts (gitignored). A summary line per
-# target goes to fuzz/artifacts/summary.txt.
+# target goes to fuzz/artifacts/summary.txt. In the status line, #N is the
+# number of executions, cov the coverage edges, ft the features.
 set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ=$PWD
@@ -58,19 +59,25 @@ seed() {
 }
 
 mkdir -p "$FUZZ/artifacts"
+# Build once, then run the binaries: other people's commits landing
+# mid-sequence must not trigger rebuilds that eat into a target's time.
 for t in "${TARGETS[@]}"; do "${CARGO[@]}" fuzz build -s none -O "$t"; done
+BIN="$FUZZ/target/x86_64-unknown-linux-gnu/release"
 for t in "${TARGETS[@]}"; do
   seed "$t"
+  mkdir -p "$FUZZ/artifacts/$t"
   log="$FUZZ/artifacts/$t.log"
   echo "==> $t for ${SECS}s (log: fuzz/artifacts/$t.log)"
+  # One worker process (-fork=1), which goes on after a crash
+  # (-ignore_crashes=1) so a known bug does not end the run; every crash
+  # input is kept in fuzz/artifacts/$t/.
   set +e
-  "${CARGO[@]}" fuzz run -s none -O "$t" "$FUZZ/corpus/$t" -- \
-    -max_total_time="$SECS" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 >"$log" 2>&1
+  "$BIN/$t" "$FUZZ/corpus/$t" -fork=1 -ignore_crashes=1 -max_total_time="$SECS" -timeout=10 \
+    -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$FUZZ/artifacts/$t/" >"$log" 2>&1
   rc=$?
   set -e
-  last=$(grep -E '^#[0-9]+' "$log" | tail -1)
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  crash=$(grep -oE 'artifacts/[^ ]*/(crash|oom|timeout|leak)-[0-9a-f]+' "$log" | head -1)
-  line="$t: exit $rc; executions ${execs:-?}; last status: ${last:-none}${crash:+; FOUND: fuzz/$crash}"
+  last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
+  crashes=$(find "$FUZZ/artifacts/$t" -name 'crash-*' | wc -l)
+  line="$t: ${SECS}s, exit $rc; last status: ${last:-none}; crash inputs kept: $crashes"
   echo "$line" | tee -a "$FUZZ/artifacts/summary.txt"
 done
