@@ -7,8 +7,9 @@
 //!
 //! This module holds no behaviour beyond conversions; it must not touch
 //! windows, the PBX or the store. The call cards themselves
-//! (`CardChange`, `CallCard`) are defined once in `ringside-calls` and sent
-//! as the same JSON the CLI prints.
+//! (`CardChange`, `CallCard`, and `Direction`/`Outcome`) are defined once in
+//! `ringside-calls` and sent as the same JSON the CLI prints; their
+//! TypeScript comes from that crate's `ts` feature, exported here too.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -204,71 +205,7 @@ pub struct Contact {
     pub email: Option<String>,
 }
 
-/// Which way a call went (same strings as `ringside_calls::Direction`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// From outside.
-    Inbound,
-    /// Between extensions.
-    Internal,
-    /// To outside.
-    Outbound,
-}
-
-/// How a call ended (same strings as `ringside_calls::Outcome`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Answered by a watched extension.
-    Answered,
-    /// Rang here, nobody answered.
-    Missed,
-    /// Rang here, a colleague answered.
-    AnsweredElsewhere,
-    /// Caller gave up in a queue.
-    Abandoned,
-    /// Went to voicemail.
-    Voicemail,
-    /// Ended unanswered without ringing here.
-    Unanswered,
-}
-
-impl From<ringside_calls::Direction> for Direction {
-    fn from(d: ringside_calls::Direction) -> Self {
-        match d {
-            ringside_calls::Direction::Inbound => Self::Inbound,
-            ringside_calls::Direction::Internal => Self::Internal,
-            ringside_calls::Direction::Outbound => Self::Outbound,
-        }
-    }
-}
-
-impl From<ringside_calls::Outcome> for Outcome {
-    fn from(o: ringside_calls::Outcome) -> Self {
-        match o {
-            ringside_calls::Outcome::Answered => Self::Answered,
-            ringside_calls::Outcome::Missed => Self::Missed,
-            ringside_calls::Outcome::AnsweredElsewhere => Self::AnsweredElsewhere,
-            ringside_calls::Outcome::Abandoned => Self::Abandoned,
-            ringside_calls::Outcome::Voicemail => Self::Voicemail,
-            ringside_calls::Outcome::Unanswered => Self::Unanswered,
-        }
-    }
-}
-
-impl From<Outcome> for ringside_calls::Outcome {
-    fn from(o: Outcome) -> Self {
-        match o {
-            Outcome::Answered => Self::Answered,
-            Outcome::Missed => Self::Missed,
-            Outcome::AnsweredElsewhere => Self::AnsweredElsewhere,
-            Outcome::Abandoned => Self::Abandoned,
-            Outcome::Voicemail => Self::Voicemail,
-            Outcome::Unanswered => Self::Unanswered,
-        }
-    }
-}
+pub use ringside_calls::{Direction, Outcome};
 
 /// One row of the call history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -521,13 +458,13 @@ impl From<ringside_store::StoredCall> for CallRow {
         let r = c.record;
         Self {
             call_id: r.call_id,
-            direction: r.direction.into(),
+            direction: r.direction,
             remote_num: r.remote_num,
             remote_name: r.remote_name,
             contact_name: None,
             did: r.did,
             answered_by: r.answered_by,
-            outcome: r.outcome.into(),
+            outcome: r.outcome,
             started_at_ms: r.started_at_ms,
             talk_seconds,
             called_back: c.called_back.is_some(),
@@ -571,7 +508,7 @@ impl HistoryQuery {
             text: self.text.clone().filter(|t| !t.trim().is_empty()),
             from_ms: self.from_ms,
             until_ms: self.to_ms,
-            outcomes: self.outcome.map(|o| vec![o.into()]).unwrap_or_default(),
+            outcomes: self.outcome.map(|o| vec![o]).unwrap_or_default(),
             limit: self.limit.unwrap_or(200).clamp(1, 500),
         }
     }
@@ -605,6 +542,12 @@ mod tests {
         export!(
             IpcError, ConnectionStatus, Status, Colleague, CallRow, CallerContext, CallerContextEvent,
             HistoryChanged, ConfirmDial, HistoryQuery, ImportReport, Settings, TestReport,
+            ringside_calls::CardChange, ringside_calls::CallCard,
+        );
+        let card = std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");
+        assert!(
+            card.contains(r#""type": "popup""#) && card.contains(r#""type": "call_end""#),
+            "the card union keeps the CLI's snake_case type tags: {card}"
         );
         let settings = std::fs::read_to_string(dir.join("Settings.ts")).expect("Settings.ts written");
         assert!(settings.contains("hasSecret: boolean"), "camelCase names must reach TypeScript: {settings}");

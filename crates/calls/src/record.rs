@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which way a call went, seen from the office.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From an outside caller through a trunk.
@@ -39,6 +40,7 @@ impl Direction {
 
 /// How a call ended, from the point of view of the watched extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A watched extension answered it (or, for outbound calls, the far end answered).
@@ -85,6 +87,7 @@ impl Outcome {
 
 /// How a transfer was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TransferKind {
     /// Blind: `Redirect`, `BlindTransfer`, or a blind transfer on the phone.
@@ -95,6 +98,7 @@ pub enum TransferKind {
 
 /// One hop in a call's transfer history: "transferred by 1001 to 1002".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Transfer {
     /// The extension that did the transfer, when known.
     pub by: Option<String>,
@@ -112,6 +116,7 @@ pub struct Transfer {
 /// [`CallRecord::call_id`], so writing the same call again after a resync
 /// updates the row instead of adding a second one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallRecord {
     /// The PBX's id for the whole call: the Linkedid (AMI 2+), or the first
     /// channel's Uniqueid on AMI 1.1, which has no Linkedid.

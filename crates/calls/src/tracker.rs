@@ -89,6 +89,7 @@ impl TrackerConfig {
 
 /// Where a call is, as the user sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CallState {
     /// Set up, nothing ringing yet (in a queue, in an IVR, dialling out).
@@ -103,6 +104,7 @@ pub enum CallState {
 
 /// Why a popup goes away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     /// This extension answered.
@@ -120,6 +122,7 @@ pub enum CloseReason {
 /// One real call as the user sees it. Built on demand from the tracker's
 /// state; sent in [`CardChange::Update`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CallCard {
     /// The PBX's id for the call (Linkedid, or the first Uniqueid on AMI 1.x).
     pub call: String,
@@ -174,6 +177,7 @@ pub struct CallCard {
 /// assert!(json.starts_with(r#"{"type":"close","call":"1795444700.4","extension":"1001","reason":"answered_elsewhere""#));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CardChange {
     /// A watched extension starts ringing: show the caller.
