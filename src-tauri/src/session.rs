@@ -431,6 +431,9 @@ async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveStat
 
 /// Sends one tracker change everywhere it matters.
 pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
+    if let CardChange::Popup { call, at_ms, .. } = &change {
+        tracing::debug!(%call, behind_ms = now_ms() - at_ms, "popup");
+    }
     if let Err(e) = app.emit(EVENT_CARD, &change) {
         tracing::warn!("could not send a card to the windows: {e}");
     }

@@ -132,7 +132,7 @@ async function latencyAndMemory() {
   const driver = start("driver", DRIVER, ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
     RINGSIDE_AMI_SECRET: SECRET,
     RINGSIDE_CONFIG_DIR: join(TMP, "busy-cfg"),
-    RUST_LOG: "info",
+    RUST_LOG: process.env.RUST_LOG ?? "info",
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForDriver(base);
@@ -161,6 +161,7 @@ async function latencyAndMemory() {
       return n > 0 && Date.now() - stableSince > 4000;
     }, 500);
     const lat = await session.exec("return window.__lat;");
+    writeFileSync(join(ART, "latency-samples.json"), JSON.stringify(lat));
     await new Promise((r) => setTimeout(r, 2000));
     const appPid = findAppUnder(driver.pid);
     const mem = appPid ? treeRss(appPid) : null;
