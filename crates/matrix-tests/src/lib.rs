@@ -179,7 +179,7 @@ mod tests {
     fn shift_call_ids_moves_only_ids() {
         let src = b"Uniqueid: 1795445061.52\r\nLinkedid: 1795445061.52\r\nCallerIDNum: +15550001\r\nUptime: 484\r\n";
         let out = shift_call_ids(src, 3600);
-        let text = String::from_utf8(out).unwrap();
+        let text = String::from_utf8(out).expect("ASCII in, ASCII out");
         assert!(text.contains("Uniqueid: 1795448661.52"), "the id must move by an hour: {text}");
         assert!(text.contains("Linkedid: 1795448661.52"), "Linkedid moves with Uniqueid so calls stay grouped");
         assert!(text.contains("CallerIDNum: +15550001"), "numbers that are not ids must not change");

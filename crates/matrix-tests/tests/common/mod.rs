@@ -23,6 +23,9 @@ use tokio::sync::mpsc;
 pub const WAIT: Duration = Duration::from_secs(30);
 
 /// What the chain showed the user, in order, with store writes confirmed.
+// Updates are the bulk and are kept as the glue made them; boxing them
+// would only change how the tests match on them.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Seen {
     Update(LiveUpdate),
