@@ -53,6 +53,7 @@ impl<R: Runtime> TrayActions<R> for ShellTrayActions {
 pub fn ask_to_dial<R: Runtime>(app: &AppHandle<R>, raw: &str, source: DialSource) {
     match commands::clean_dial_input(raw) {
         Ok(number) => {
+            tracing::info!(?source, %number, "asking the user to confirm a dial");
             show_main(app);
             let _ = app.emit_to(MAIN_WINDOW, EVENT_CONFIRM_DIAL, ConfirmDial { number, source });
         }
@@ -91,10 +92,11 @@ pub fn run() {
     let start_links = args.urls.clone();
 
     let result = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            // A second start (or a link opened while running) lands here.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // A second start lands here; a link it carried reaches the
+            // deep-link plugin's on_open_url (single-instance's deep-link
+            // feature), so it is not handled twice.
             show_main(app);
-            handle_links(app, argv.into_iter().skip(1).filter(|a| !a.starts_with('-')));
         }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_clipboard_manager::init())
