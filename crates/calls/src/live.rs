@@ -81,15 +81,21 @@ pub async fn resync(
 /// session and after lost events, and hands every change to `out`.
 pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
     let mut events = client.events();
-    // A subscriber joining a live session gets no Connected marker.
+    // A subscriber joining a live session gets no Connected marker, but one
+    // may still be queued for it if the session came up while subscribing:
+    // that one is skipped, since this resync already covers it (a second
+    // listing taken mid-call, ahead of the queued events, would be stale).
+    let mut synced_this_session = false;
     if client.state().borrow().is_connected() {
         let version = client.banner_version().unwrap_or_default();
         resync_reporting(client, tracker, presence, now_ms(), out).await;
         out(LiveUpdate::Connected(version));
+        synced_this_session = true;
     }
     let mut changes = Vec::new();
     while let Some(item) = events.recv().await {
         match item {
+            SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
             SessionEvent::Connected { version } => {
                 tracker.observe_banner(&version);
                 resync_reporting(client, tracker, presence, now_ms(), out).await;
@@ -106,7 +112,10 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
                 }
             }
             SessionEvent::Lagged(_) => resync_reporting(client, tracker, presence, now_ms(), out).await,
-            SessionEvent::Disconnected => out(LiveUpdate::Disconnected),
+            SessionEvent::Disconnected => {
+                synced_this_session = false;
+                out(LiveUpdate::Disconnected);
+            }
             _ => {}
         }
     }

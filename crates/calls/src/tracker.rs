@@ -355,6 +355,10 @@ struct Call {
     slots: Vec<Slot>,
     answered_elsewhere_for: Vec<String>,
     group_popped: bool,
+    /// A ringing leg first seen in a resync listing without its caller's
+    /// channel (AMI 1.x lists have no Linkedid): its Dial, when it arrives,
+    /// folds it into the caller's call.
+    orphan_leg: bool,
     /// The extension whose ringing the caller side just cancelled, while
     /// nobody had answered: a new dial elsewhere means the call was moved
     /// (a `Redirect` of a ringing call).
@@ -711,6 +715,7 @@ impl CallTracker {
                 slots: Vec::new(),
                 answered_elsewhere_for: Vec::new(),
                 group_popped: false,
+                orphan_leg: false,
                 last_cancelled: None,
                 relevant: self.watch_all,
                 ringing: 0,
@@ -975,6 +980,13 @@ impl CallTracker {
                         }
                     }
                     p.by
+                } else if caller_kind == EndpointKind::Extension
+                    && call.answered_by.as_deref() == Some(&*caller_ext)
+                    && *caller_ext != *dest_ext
+                {
+                    // The extension talking to the caller dials another one
+                    // inside the same call: a consultation, offering the caller.
+                    Some(caller_ext.to_string())
                 } else if call.answered_by.is_some() && caller_kind != EndpointKind::Local {
                     match caller_peer {
                         Some(peer) if *peer != *dest_ext => {
@@ -1070,12 +1082,31 @@ impl CallTracker {
         if to == from {
             return;
         }
-        let fresh = self.calls.get(&from).is_some_and(|c| c.slots.is_empty() && c.answered_by.is_none() && c.rang.is_empty());
-        if !fresh {
+        // Only a call that is nothing yet (a freshly created channel), or a
+        // leg adopted at resync without its caller, may be folded in.
+        let foldable = self.calls.get(&from).is_some_and(|c| {
+            (c.slots.is_empty() && c.answered_by.is_none() && c.rang.is_empty()) || (c.orphan_leg && c.answered_by.is_none())
+        });
+        if !foldable {
             return;
         }
         let Some(old) = self.calls.remove(&from) else { return };
         self.call_ids.remove(&old.id);
+        if let Some(call) = self.calls.get_mut(&to) {
+            // An adopted leg's popup stays the one popup for that extension.
+            for slot in old.slots {
+                if !call.slots.iter().any(|s| s.ext == slot.ext) {
+                    call.slots.push(slot);
+                }
+            }
+            for r in old.rang {
+                if !call.rang.contains(&r) {
+                    call.rang.push(r);
+                }
+            }
+            call.ringing += old.ringing;
+            call.relevant |= old.relevant;
+        }
         let moved = if old.live <= 1 {
             if let Some(c) = self.channels.get_mut(dest_uid) {
                 c.call = to;
@@ -1504,20 +1535,23 @@ impl CallTracker {
         if ev.get("Result").is_some_and(|r| !r.eq_ignore_ascii_case("Success")) {
             return;
         }
-        let ext_of = |t: &Self, k: &str| {
-            ev.get(k)
-                .and_then(|u| t.channels.get(u))
+        let ext_of = |t: &Self, uid: Option<&Arc<str>>| {
+            uid.and_then(|u| t.channels.get(&**u))
                 .filter(|c| c.kind == EndpointKind::Extension)
                 .map(|c| c.endpoint.to_string())
         };
-        let by = ext_of(self, "OrigTransfererUniqueid");
-        let target_ext = ext_of(self, "TransferTargetUniqueid");
-        let Some(key) = ev.get("TransfereeUniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
-        let Some(target_uid) = ev.get("TransferTargetUniqueid").filter(|u| self.channels.contains_key(*u)) else {
+        // Asterisk sends prefixed snapshots; accept bare names too.
+        let transferer = self.uid_in(ev, "OrigTransferer").or_else(|| self.uid_in(ev, ""));
+        let by = ext_of(self, transferer.as_ref());
+        let target = self.uid_in(ev, "TransferTarget");
+        let target_ext = ext_of(self, target.as_ref());
+        let Some(key) = self.uid_in(ev, "Transferee").and_then(|u| self.channels.get(&*u)).map(|c| c.call) else { return };
+        let Some(target_uid) = target else {
             let to = ev.get("Extension").unwrap_or("").to_owned();
             self.record_transfer(key, by, to, TransferKind::Attended, at_ms, out);
             return;
         };
+        let target_uid: &str = &target_uid;
         let Some(to) = target_ext else { return };
         // Move the target's channel into the caller's call.
         let old_key = self.channels.get(target_uid).map(|c| c.call).unwrap_or(key);
@@ -1540,7 +1574,6 @@ impl CallTracker {
             }
             if watched {
                 call.relevant = true;
-                call.slots.retain(|s| *s.ext != *to || s.state != SlotState::Closed);
                 if !call.slots.iter().any(|s| *s.ext == *to) {
                     call.slots.push(Slot { ext: to.as_str().into(), state: SlotState::Talking });
                     let p = popup_for(call, &to, by.clone(), at_ms);
@@ -1560,6 +1593,18 @@ impl CallTracker {
                 self.finish_call(old_key, at_ms, false, out);
             }
         }
+    }
+
+    /// The tracked Uniqueid a transfer event names with `prefix`: its
+    /// `<prefix>Uniqueid`, or else its `<prefix>Channel` name.
+    fn uid_in(&self, ev: &Packet, prefix: &str) -> Option<Arc<str>> {
+        if let Some(u) = ev.get(&format!("{prefix}Uniqueid")) {
+            if let Some((k, _)) = self.channels.get_key_value(u) {
+                return Some(k.clone());
+            }
+        }
+        let name = ev.get(&format!("{prefix}Channel"))?;
+        self.channels.iter().find(|(_, c)| &*c.name == name).map(|(k, _)| k.clone())
     }
 
     fn push_update(&self, key: CallKey, at_ms: i64, out: &mut Vec<CardChange>) {
@@ -1723,6 +1768,15 @@ impl CallTracker {
             c.leg = if up { LegState::Answered } else { LegState::Ringing };
         }
         let Some(call) = self.calls.get_mut(&key) else { return };
+        if call.origin.as_deref() == Some(uid) {
+            // A dialled leg is never the caller: without a Linkedid the leg
+            // got a call of its own. Its connected line is the caller.
+            call.origin = None;
+            call.origin_kind = EndpointKind::Unknown;
+            call.orphan_leg = true;
+            call.caller_num.clear();
+            call.caller_name.clear();
+        }
         if call.caller_num.is_empty() {
             // Without the origin, the leg's connected line is the caller.
             call.caller_num = p.get("ConnectedLineNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
