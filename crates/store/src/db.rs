@@ -141,6 +141,18 @@ fn upsert_call(tx: &Transaction<'_>, plan: &NumberPlan, rec: &CallRecord) -> rus
     Ok(())
 }
 
+/// Marks one call as called back by hand; false when unknown or already marked.
+pub(crate) fn mark_called_back(conn: &mut Connection, path: &Path, call_id: &str, at_ms: i64) -> Result<bool> {
+    let n = conn
+        .execute(
+            "UPDATE calls SET called_back_at_ms = ?2, called_back_by = 'manual'
+             WHERE call_id = ?1 AND called_back_at_ms IS NULL",
+            params![call_id, at_ms],
+        )
+        .at(path)?;
+    Ok(n > 0)
+}
+
 /// Adds up to `chunk` not-yet-indexed calls to the search index in one
 /// transaction. Returns how many were indexed (0: the index is complete).
 pub(crate) fn index_calls_step(conn: &mut Connection, path: &Path, chunk: u32) -> Result<usize> {

@@ -463,6 +463,15 @@ impl HistoryStore {
         self.read(move |conn, path, _| db::missed_calls(conn, path, since_ms, include_called_back, limit))
     }
 
+    /// Marks a missed call as called back by hand (she rang back from
+    /// another phone); `by_call_id` of its [`crate::CalledBack`] is then
+    /// `manual`. Resolves to false when the call is unknown or was already
+    /// marked.
+    pub fn mark_called_back(&self, call_id: &str, at_ms: i64) -> Pending<bool> {
+        let call_id = call_id.to_owned();
+        self.write(move |conn, path, _| db::mark_called_back(conn, path, &call_id, at_ms))
+    }
+
     /// Searches the call history; see [`CallQuery`]. Results are the most
     /// recently recorded matches, shown newest first.
     pub fn search_calls(&self, query: CallQuery) -> Pending<Vec<StoredCall>> {
