@@ -324,8 +324,10 @@ pub fn park(profile: &Profile, dialect: Dialect, far_channel: &str, own_channel:
     })
 }
 
-/// Sends a click-to-dial and waits for its OriginateResponse (matched by
-/// the preset channel id, or the ActionID), up to `wait`.
+/// Sends a click-to-dial and waits up to `wait` for its outcome: the
+/// OriginateResponse (matched by the preset channel id or the ActionID), or,
+/// as PBXes and clients do not always deliver that event, the user's own
+/// leg (whose Uniqueid is the preset channel id) answering or hanging up.
 pub async fn send_click_to_dial(client: &Client, originate: Packet, channel_id: &str, wait: Duration) -> Result<()> {
     let mut events = client.events();
     let queued = client.send(originate).await?;
@@ -338,20 +340,43 @@ pub async fn send_click_to_dial(client: &Client, originate: Packet, channel_id: 
             Err(_) => return Err(ActionError::DialFailed(DialFailure::NoResult)),
         };
         let SessionEvent::Event(ev) = ev else { continue };
-        let p = &ev.packet;
-        if !p.event().is_some_and(|e| e.eq_ignore_ascii_case("OriginateResponse")) {
-            continue;
+        if let Some(outcome) = click_to_dial_outcome(&ev.packet, channel_id, action_id.as_deref()) {
+            return outcome;
         }
-        let ours = p.get("Uniqueid") == Some(channel_id) || (action_id.is_some() && p.action_id() == action_id.as_deref());
+    }
+}
+
+/// What one event says about a click-to-dial, if anything.
+pub fn click_to_dial_outcome(p: &Packet, channel_id: &str, action_id: Option<&str>) -> Option<Result<()>> {
+    let event = p.event()?;
+    if event.eq_ignore_ascii_case("OriginateResponse") {
+        let ours = p.get("Uniqueid") == Some(channel_id) || (action_id.is_some() && p.action_id() == action_id);
         if !ours {
-            continue;
+            return None;
         }
         if p.is("Response", "Success") {
-            return Ok(());
+            return Some(Ok(()));
         }
         let reason = p.get("Reason").and_then(|r| r.trim().parse().ok()).unwrap_or(-1);
-        return Err(ActionError::DialFailed(DialFailure::from_reason(reason)));
+        return Some(Err(ActionError::DialFailed(DialFailure::from_reason(reason))));
     }
+    if p.get("Uniqueid") != Some(channel_id) {
+        return None;
+    }
+    if event.eq_ignore_ascii_case("Newstate") && p.get("ChannelState") == Some("6") {
+        return Some(Ok(()));
+    }
+    if event.eq_ignore_ascii_case("Hangup") {
+        let failure = match p.get("Cause").and_then(|c| c.trim().parse::<i32>().ok()) {
+            Some(17) => DialFailure::Busy,
+            Some(18 | 19 | 21) => DialFailure::NoAnswer,
+            Some(1 | 3 | 20 | 27) => DialFailure::NoSuchExtension,
+            Some(34 | 38 | 42) => DialFailure::Congestion,
+            _ => DialFailure::HungUp,
+        };
+        return Some(Err(ActionError::DialFailed(failure)));
+    }
+    None
 }
 
 /// Sends any action built here and returns the PBX's answer.
@@ -497,6 +522,30 @@ mod tests {
             "number '1002\\r\\nAction: Hangup' is not a number that can be dialled: use only digits, *, # and +",
             "a message a person can act on, control characters shown, not sent"
         );
+    }
+
+    #[test]
+    fn click_to_dial_outcomes() {
+        let ev = |pairs: &[(&str, &str)]| pairs.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v));
+        let id = "ringside-c2d-1";
+        let ok = ev(&[("Event", "OriginateResponse"), ("Response", "Success"), ("Uniqueid", id), ("Reason", "4")]);
+        assert_eq!(click_to_dial_outcome(&ok, id, None), Some(Ok(())), "OriginateResponse Success");
+        let busy = ev(&[("Event", "OriginateResponse"), ("Response", "Failure"), ("ActionID", "a1"), ("Uniqueid", "<null>"), ("Reason", "5")]);
+        assert_eq!(
+            click_to_dial_outcome(&busy, id, Some("a1")),
+            Some(Err(ActionError::DialFailed(DialFailure::Busy))),
+            "failure matched by ActionID, reason 5 is busy"
+        );
+        let up = ev(&[("Event", "Newstate"), ("Uniqueid", id), ("ChannelState", "6")]);
+        assert_eq!(click_to_dial_outcome(&up, id, None), Some(Ok(())), "the user's own leg answered");
+        let gone = ev(&[("Event", "Hangup"), ("Uniqueid", id), ("Cause", "19")]);
+        assert_eq!(
+            click_to_dial_outcome(&gone, id, None),
+            Some(Err(ActionError::DialFailed(DialFailure::NoAnswer))),
+            "the phone did not answer"
+        );
+        let other = ev(&[("Event", "Newstate"), ("Uniqueid", "1795444722.13"), ("ChannelState", "6")]);
+        assert_eq!(click_to_dial_outcome(&other, id, None), None, "someone else's channel says nothing");
     }
 
     #[test]

@@ -86,6 +86,9 @@ pub struct DialArgs {
     /// Originate context (default: the profile's, e.g. DLPN_DialPlan<ext>).
     #[arg(long)]
     pub context: Option<String>,
+    /// How long to wait for your phone to answer, in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub wait: u64,
 }
 
 /// `ringside transfer`.

@@ -282,7 +282,7 @@ async fn dial(a: DialArgs) -> Result<(), Failure> {
     let client = connect(&a.pbx, &profile).await?;
     let originate = actions::click_to_dial(&profile, dialect_of(&client), &request)?;
     eprintln!("ringing {} first, then calling {}…", a.extension, a.number);
-    let result = actions::send_click_to_dial(&client, originate, &channel_id, Duration::from_secs(60)).await;
+    let result = actions::send_click_to_dial(&client, originate, &channel_id, Duration::from_secs(a.wait)).await;
     client.shutdown().await;
     result?;
     eprintln!("connected: {} is calling {}", a.extension, a.number);
