@@ -64,3 +64,43 @@ async fn presence_lists_every_extension() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_moves_the_far_party_with_the_profiles_method() {
+    use ringside_ami::{Client, ClientConfig, Packet, Secret};
+    use ringside_pbxsim::{Party, Scenario};
+
+    let sim = PbxSim::start(SimConfig::default()).await.expect("simulator starts");
+    let addr = sim.addr().to_string();
+    let _call = sim.play(
+        Scenario::incoming(Party::new("+15551234567", "ACME Corp"), "5550100", "1001")
+            .with_timing(Duration::from_millis(100), Duration::from_secs(30)),
+    );
+    let client = Client::start(ClientConfig::new("127.0.0.1", sim.addr().port(), "ringside", Secret::new("ringside-secret")))
+        .expect("client starts");
+    // Wait until the caller and 1001 are both up, and learn the call id.
+    let mut listing = Vec::new();
+    for _ in 0..50 {
+        if let Ok(list) = client.send_list(Packet::action("CoreShowChannels")).await {
+            if list.events.len() == 2 && list.events.iter().all(|p| p.is("ChannelState", "6")) {
+                listing = list.events;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(listing.len(), 2, "the call is up between the trunk and 1001");
+    let call = listing[0].get("Linkedid").expect("Linkedid").to_owned();
+    let carrier = listing.iter().find_map(|p| p.get("Channel").filter(|c| c.starts_with("PJSIP/carrier"))).expect("trunk leg").to_owned();
+    let phone = listing.iter().find_map(|p| p.get("Channel").filter(|c| c.starts_with("PJSIP/1001"))).expect("1001 leg").to_owned();
+    client.shutdown().await;
+
+    // Yeastar: Redirect of the far party (the caller), never the receptionist.
+    let out = ringside(args(&["transfer", &call, "1002", "--extension", "1001", "--profile", "yeastar-s", "--context", "internal", "--pbx", &addr, "--user", "ringside"])).await;
+    assert!(out.status.success(), "transfer accepted: {}", String::from_utf8_lossy(&out.stderr));
+    let redirect = sim.wait_for_action(Duration::from_secs(5), |p| p.is("Action", "Redirect")).await.expect("a Redirect was sent");
+    assert_eq!(redirect.get("Channel"), Some(carrier.as_str()), "Redirect moves the caller's channel");
+    assert_eq!(redirect.get("Exten"), Some("1002"), "to 1002");
+    assert_ne!(redirect.get("Channel"), Some(phone.as_str()), "not the receptionist's own channel");
+    sim.shutdown().await;
+}
