@@ -30,6 +30,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         lookup_caller,
         search_history,
         list_missed,
+        mark_called_back,
         search_contacts,
         import_contacts,
         export_contacts,
@@ -194,6 +195,17 @@ pub async fn list_missed(shell: State<'_, Shell>) -> IpcResult<Vec<CallRow>> {
     let since = now_ms() - 30 * 86_400_000;
     let rows = shell.store()?.missed_calls(since, true, 500).await?;
     Ok(rows.into_iter().map(CallRow::from).collect())
+}
+
+/// Marks a missed call as called back by hand.
+#[tauri::command]
+pub async fn mark_called_back<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, call_id: String) -> IpcResult<()> {
+    check_call_id(&call_id)?;
+    if !shell.store()?.mark_called_back(&call_id, now_ms()).await? {
+        return Err(IpcError::new(ErrorCode::UnknownCall, "That call is not in the history, or it is already marked as called back."));
+    }
+    crate::session::history_changed(&app);
+    Ok(())
 }
 
 /// Contacts matching a name, company or number fragment.
