@@ -161,8 +161,10 @@ impl Pendings {
 
     /// Sends `packet` where it belongs.
     pub(crate) fn route(&mut self, packet: Packet) -> Routed {
-        let is_response = packet.response().is_some();
-        let is_event = !is_response && packet.event().is_some();
+        // An `Event:` key wins: `OriginateResponse` is an event that also carries
+        // `Response:` (and the Originate's ActionID), and must reach the event stream.
+        let is_event = packet.event().is_some();
+        let is_response = !is_event && packet.response().is_some();
         let Some(id) = packet.action_id() else {
             return if is_event {
                 Routed::Event(packet)
@@ -351,7 +353,8 @@ mod tests {
         let mut p = Pendings::default();
         let _rx = add(&mut p, "x-1", Expect::Single, now);
         p.route(response("x-1"));
-        let ev = event("OriginateResponse", Some("x-1"));
+        // The real shape (click-to-dial.ami): an event that also carries `Response: Success`.
+        let ev = event("OriginateResponse", Some("x-1")).with("Response", "Success");
         assert_eq!(
             p.route(ev.clone()),
             Routed::Event(ev),
