@@ -15,7 +15,7 @@
 // logs in with the saved settings, so the secret was read back from the
 // Secret Service; then no file in the config dir, the data dir or the logs
 // contains the secret.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, createWriteStream } from "node:fs";
 import { createServer } from "node:net";
@@ -136,6 +136,41 @@ async function startDriver(name, env) {
   return { driver, base };
 }
 
+/** The pid of the ringside-app process started under `pid` (tauri-driver), if any. */
+function appUnder(pid) {
+  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .map(([p, pp, comm]) => ({ pid: +p, ppid: +pp, comm }));
+  const under = (p) => rows.filter((r) => r.ppid === p).flatMap((r) => [r, ...under(r.pid)]);
+  return under(pid).find((r) => r.comm.startsWith("ringside-app"))?.pid;
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Ends a WebDriver session and its driver, and waits until the app it started is gone:
+ * a second app started while the first still holds the single-instance name would hand over to it. */
+async function stopApp(session, driver) {
+  const app = appUnder(driver.pid);
+  await session.delete();
+  driver.kill("SIGTERM");
+  if (!app) return;
+  try {
+    await waitFor(`the app (pid ${app}) to exit`, 15_000, async () => !alive(app), 200);
+  } catch {
+    log(`the app (pid ${app}) did not exit after its session ended; killing it`);
+    process.kill(app, "SIGKILL");
+  }
+}
+
 function appCaps(args) {
   return { alwaysMatch: { "tauri:options": { application: APP, args } } };
 }
@@ -252,8 +287,7 @@ async function main() {
     await screenshot(session, "05-settings-secret-saved");
     pass("the secret was saved through Settings (hasSecret read back from the keyring)");
   } finally {
-    await session.delete();
-    driver.kill("SIGTERM");
+    await stopApp(session, driver);
   }
 
   // ---------- phase 2: no secret in the environment ----------
@@ -264,8 +298,7 @@ async function main() {
     await screenshot(session, "06-restart-connected-from-keyring");
     pass("the restarted app logged in with the secret read back from the Secret Service");
   } finally {
-    await session.delete();
-    driver.kill("SIGTERM");
+    await stopApp(session, driver);
   }
   await new Promise((r) => setTimeout(r, 500));
 
