@@ -13,7 +13,7 @@
 //      network processes included) after that replay, with the UI open.
 // Prints a JSON summary and writes it to artifacts/measure/summary.json.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync, createWriteStream } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -72,7 +72,17 @@ const quantile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 };
 
-/** RSS in kB of `pid` and of every process under it. */
+/** Proportional set size in kB (shared pages split between their users), or 0. */
+function pss(pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? +m[1] : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** RSS (and PSS) in kB of `pid` and of every process under it. */
 function treeRss(pid) {
   const rows = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" })
     .trim()
@@ -88,7 +98,13 @@ function treeRss(pid) {
   };
   const self = rows.find((r) => r.pid === pid);
   walk(pid);
-  return { self: self?.rss ?? 0, tree: (self?.rss ?? 0) + tree.reduce((a, r) => a + r.rss, 0), children: tree.map((r) => `${r.comm}:${r.rss}`) };
+  return {
+    self: self?.rss ?? 0,
+    tree: (self?.rss ?? 0) + tree.reduce((a, r) => a + r.rss, 0),
+    selfPss: pss(pid),
+    treePss: pss(pid) + tree.reduce((a, r) => a + pss(r.pid), 0),
+    children: tree.map((r) => `${r.comm}:${r.rss}`),
+  };
 }
 
 function findAppUnder(pid) {
@@ -124,20 +140,29 @@ async function startToConnected(runs = 5) {
   return { runsMs: times, medianMs: quantile(times, 0.5), maxMs: Math.max(...times) };
 }
 
-async function latencyAndMemory() {
+/**
+ * `stress`: every one of the busy-hour's 300 calls rings the watched 1001, so
+ * popups come at about 50/s inside the 5,000 events/s stream.
+ * `background`: the busy-hour loops at 5,000 events/s as background traffic
+ * (its calls ring 1001 and 1002) while the simulator's demo calls ring the
+ * watched 1003 (ring group and queue) about every 3.5 s, for `seconds`.
+ */
+async function latencyAndMemory(mode, seconds = 45) {
   // Replay starts 10 s after the login: time for the WebDriver session and the listener.
-  const { pbx, addr } = await pbxsim("pbxsim-busy", ["--replay", BUSY, "--rate", String(RATE), "--start-delay-ms", "10000"]);
+  const extra = mode === "stress" ? [] : ["--loop", "--demo", "--demo-every", "1"];
+  const watched = mode === "stress" ? "1001" : "1003";
+  const { pbx, addr } = await pbxsim(`pbxsim-${mode}`, ["--replay", BUSY, "--rate", String(RATE), "--start-delay-ms", "10000", ...extra]);
   const port = await freePort();
   const nativePort = await freePort();
-  const driver = start("driver", DRIVER, ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+  const driver = start(`driver-${mode}`, DRIVER, ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
     RINGSIDE_AMI_SECRET: SECRET,
-    RINGSIDE_CONFIG_DIR: join(TMP, "busy-cfg"),
+    RINGSIDE_CONFIG_DIR: join(TMP, `busy-cfg-${mode}`),
     RUST_LOG: process.env.RUST_LOG ?? "info",
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForDriver(base);
   const session = await Session.create(base, {
-    alwaysMatch: { "tauri:options": { application: APP, args: ["--pbx", addr, "--user", "ringside", "--extension", "1001", "--data-dir", join(TMP, "busy-data")] } },
+    alwaysMatch: { "tauri:options": { application: APP, args: ["--pbx", addr, "--user", "ringside", "--extension", watched, "--data-dir", join(TMP, `busy-data-${mode}`)] } },
   });
   try {
     await session.switchToPage("popup.html");
@@ -150,22 +175,28 @@ async function latencyAndMemory() {
       });
       return T.invoke("plugin:event|listen", { event: "ringside://card", target: { kind: "Any" }, handler: cb });
     `);
-    let last = -1;
-    let stableSince = Date.now();
-    await waitFor("the busy-hour replay to finish", 120_000, async () => {
-      const n = await session.exec("return window.__lat.length;");
-      if (n !== last) {
-        last = n;
-        stableSince = Date.now();
-      }
-      return n > 0 && Date.now() - stableSince > 4000;
-    }, 500);
+    if (mode === "stress") {
+      let last = -1;
+      let stableSince = Date.now();
+      await waitFor("the busy-hour replay to finish", 120_000, async () => {
+        const n = await session.exec("return window.__lat.length;");
+        if (n !== last) {
+          last = n;
+          stableSince = Date.now();
+        }
+        return n > 0 && Date.now() - stableSince > 4000;
+      }, 500);
+    } else {
+      await new Promise((r) => setTimeout(r, (10 + seconds) * 1000));
+    }
     const lat = await session.exec("return window.__lat;");
-    writeFileSync(join(ART, "latency-samples.json"), JSON.stringify(lat));
+    writeFileSync(join(ART, `latency-samples-${mode}.json`), JSON.stringify(lat));
     await new Promise((r) => setTimeout(r, 2000));
     const appPid = findAppUnder(driver.pid);
     const mem = appPid ? treeRss(appPid) : null;
     return {
+      mode,
+      watched,
       popups: lat.length,
       rateEventsPerSecond: RATE,
       latencyMs: { p50: quantile(lat, 0.5), p90: quantile(lat, 0.9), p99: quantile(lat, 0.99), max: Math.max(...lat) },
@@ -182,7 +213,12 @@ async function main() {
   for (const [k, v] of Object.entries({ RINGSIDE_APP_BIN: APP, RINGSIDE_PBXSIM_BIN: PBXSIM, TAURI_DRIVER_BIN: DRIVER })) {
     if (!v) throw new Error(`${k} is not set; run scripts/measure-app.sh`);
   }
-  const summary = { app: APP, startToConnected: await startToConnected(), busyHour: await latencyAndMemory() };
+  const summary = {
+    app: APP,
+    startToConnected: await startToConnected(),
+    background: await latencyAndMemory("background"),
+    stress: await latencyAndMemory("stress"),
+  };
   writeFileSync(join(ART, "summary.json"), JSON.stringify(summary, null, 2));
   console.log(JSON.stringify(summary, null, 2));
 }
