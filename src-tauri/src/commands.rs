@@ -109,7 +109,7 @@ pub async fn test_connection(shell: State<'_, Shell>, settings: Settings) -> Ipc
 pub fn open_crm<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, number: String) -> IpcResult<()> {
     use tauri_plugin_opener::OpenerExt;
     let number = clean_dial_input(&number)?;
-    let url = settings::crm_url(&shell.settings().crm_url_template, &number)?;
+    let url = settings::crm_url(&shell.saved_settings().crm_url_template, &number)?;
     app.opener().open_url(url, None::<&str>).map_err(|e| {
         IpcError::new(ErrorCode::Io, format!("Could not open the browser for the CRM page: {e}."))
     })
@@ -323,7 +323,7 @@ pub async fn dial(shell: State<'_, Shell>, slot: State<'_, SessionSlot>, number:
     let extension = target.extensions.first().cloned().ok_or_else(|| {
         IpcError::new(ErrorCode::InvalidSetting, "My extension: set your extension in Settings so Ringside knows which phone to ring.")
     })?;
-    let profile = profile_of(shell.settings().profile);
+    let profile = profile_of(shell.saved_settings().profile);
     let dialect = live.lock().await.tracker.dialect();
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let channel_id = format!("ringside-c2d-{}-{}", now_ms(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
@@ -347,7 +347,7 @@ pub async fn transfer(
     check_call_id(&call)?;
     let target = clean_dial_input(&target)?;
     let (client, live, session_target) = slot.current().await.ok_or_else(not_connected)?;
-    let mut profile = profile_of(shell.settings().profile);
+    let mut profile = profile_of(shell.saved_settings().profile);
     let (channels, dialect) = {
         let l = live.lock().await;
         (l.tracker.channels_of(&call), l.tracker.dialect())

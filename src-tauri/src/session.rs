@@ -117,7 +117,7 @@ fn secret_for(shell: &Shell, target: &Target) -> Result<Option<Secret>, Connecti
 /// Decides what to connect to: `--demo`, `--pbx`, the saved PBX, or the
 /// demo PBX when nothing is configured.
 pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
-    let saved = shell.settings();
+    let saved = shell.saved_settings();
     let args = &shell.args;
     let extensions = if args.extensions.is_empty() { saved.extensions.clone() } else { args.extensions.clone() };
     if let Some(pbx) = &args.pbx {

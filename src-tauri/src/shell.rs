@@ -142,6 +142,12 @@ impl Shell {
         }
     }
 
+    /// The saved settings without asking the keyring (`hasSecret` false):
+    /// for the hot paths (dial, transfer) that only need the PBX profile.
+    pub fn saved_settings(&self) -> Settings {
+        self.saved.lock().expect("settings lock").clone()
+    }
+
     /// The saved settings, with `hasSecret` filled from the keyring.
     pub fn settings(&self) -> Settings {
         let mut s = self.saved.lock().expect("settings lock").clone();
