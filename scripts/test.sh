@@ -33,8 +33,16 @@ export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK 2>/dev/null || true
 # A notification daemon answers org.freedesktop.Notifications (tests observe the bus).
 (dunst >/dev/null 2>&1 &)
 
-echo "==> cargo test (workspace, app included)"
-cargo test --workspace --features ringside/custom-protocol --locked
+# One feature set for every cargo step, so the app and simulator binaries built here
+# are the very ones the end-to-end test drives, and nothing is compiled twice.
+CARGO_FLAGS=(--workspace --features ringside/custom-protocol --locked)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+echo "==> cargo build (workspace, app included)"
+cargo build "${CARGO_FLAGS[@]}" --bins --tests
+echo "==> cargo test"
+cargo test "${CARGO_FLAGS[@]}"
+export RINGSIDE_APP_BIN=$TARGET_DIR/debug/ringside-app
+export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
 
 echo "==> UI tests in Chromium"
 npm --prefix ui test
