@@ -35,6 +35,9 @@ fi
 
 if [ -f ui/package.json ]; then
   if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-    (cd ui && npm ci --no-audit --no-fund)
+    # `npm install` follows package-lock.json like `npm ci`, but tolerates the lock's
+    # missing entries for other platforms' optional rollup binaries, which `npm ci`
+    # (npm 11) rejects as "not in sync".
+    (cd ui && npm install --no-audit --no-fund)
   fi
 fi
