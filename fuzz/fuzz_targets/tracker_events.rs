@@ -120,18 +120,47 @@ impl World {
     }
 }
 
+/// A packet as a JSON array of [key, value] pairs (for RINGSIDE_FUZZ_DUMP).
+fn json_fields(p: &Packet) -> String {
+    let esc = |s: &str| {
+        let mut o = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => o.push_str("\\\""),
+                '\\' => o.push_str("\\\\"),
+                c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+                c => o.push(c),
+            }
+        }
+        o.push('"');
+        o
+    };
+    let pairs: Vec<String> = p.fields().map(|(k, v)| format!("[{},{}]", esc(k), esc(v))).collect();
+    format!("[{}]", pairs.join(","))
+}
+
 fn run(input: &Input) -> (Vec<CardChange>, usize, usize, Vec<String>) {
     let exts = ["1001", "1002", "1003", "600", "support"];
     let watched: Vec<String> = input.watched.iter().take(3).map(|w| exts[usize::from(*w) % exts.len()].to_owned()).collect();
+    let t_watched = watched.clone();
     let mut t = CallTracker::new(TrackerConfig { trunks: vec!["carrier".into()], ..TrackerConfig::watching(watched) });
     let mut w = World { gens: [0; 8], used: BTreeSet::new() };
     let mut out = Vec::new();
     let mut clock = 1_795_445_061_000i64;
+    // RINGSIDE_FUZZ_DUMP=1 prints every packet applied, to turn a crash
+    // input into a readable regression test.
+    let dump = std::env::var_os("RINGSIDE_FUZZ_DUMP").is_some();
+    if dump {
+        eprintln!("{{\"op\":\"watch\",\"exts\":{:?}}}", t_watched);
+    }
     for op in input.ops.iter().take(200) {
         clock += 7;
         match op {
             Op::Event { name, slot, linked, extra } => {
                 let p = w.event(EVENTS[usize::from(*name) % EVENTS.len()], *slot, *linked, extra);
+                if dump {
+                    eprintln!("{{\"op\":\"apply\",\"at\":{clock},\"fields\":{}}}", json_fields(&p));
+                }
                 t.apply_into(&p, clock, &mut out);
             }
             Op::NewChannel { slot } => {
@@ -144,9 +173,17 @@ fn run(input: &Input) -> (Vec<CardChange>, usize, usize, Vec<String>) {
                     .take(8)
                     .map(|(s, l, v)| w.event("CoreShowChannel", *s, *l, &[(5, *v, 0), (9, *v, 0), (10, *v, 0), (3, *v, 0)]))
                     .collect();
+                if dump {
+                    eprintln!("{{\"op\":\"resync\",\"at\":{clock},\"list\":[{}]}}", list.iter().map(json_fields).collect::<Vec<_>>().join(","));
+                }
                 out.extend(t.resync(&list, clock));
             }
-            Op::Banner { old } => t.observe_banner(if *old { "1.3" } else { "12.0.0" }),
+            Op::Banner { old } => {
+                if dump {
+                    eprintln!("{{\"op\":\"banner\",\"old\":{old}}}");
+                }
+                t.observe_banner(if *old { "1.3" } else { "12.0.0" })
+            }
         }
         let _ = t.cards();
     }
@@ -156,6 +193,9 @@ fn run(input: &Input) -> (Vec<CardChange>, usize, usize, Vec<String>) {
         clock += 7;
         let name = format!("{}0", CHANNELS[*s % CHANNELS.len()]);
         let p = Packet::new().with("Event", "Hangup").with("Channel", name).with("Uniqueid", uid.as_str()).with("Cause", "16");
+        if dump {
+            eprintln!("{{\"op\":\"apply\",\"at\":{clock},\"fields\":{}}}", json_fields(&p));
+        }
         t.apply_into(&p, clock, &mut out);
     }
     let live_cards: Vec<String> = t.cards().into_iter().map(|c| c.call).collect();
