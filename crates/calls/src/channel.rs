@@ -66,7 +66,9 @@ impl<'a> ChannelName<'a> {
         }
         // Masquerade wrappers carry the real channel after their own prefix.
         for prefix in ["AsyncGoto/", "Parked/", "Transfered/", "Transferred/"] {
-            if s.len() > prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            // `get` rather than slicing: the name is untrusted text and the cut may
+            // fall inside a multi-byte character.
+            if s.len() > prefix.len() && s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
                 s = &s[prefix.len()..];
                 wrapped = true;
             }

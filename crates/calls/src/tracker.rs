@@ -25,7 +25,13 @@
 //!   `Transfer`, and a `Redirect` (no event of its own: the caller's channel,
 //!   bridged with extension X, dials another extension).
 
-use std::collections::{HashMap, HashSet};
+// Maps with a fixed (unrandomised) hasher: iteration order then depends only on
+// the sequence of events, so the same PBX events always give the same changes in
+// the same order, as a replay promises. The fuzzer found run-to-run differences
+// with std's per-process random keys.
+type FixedState = std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>;
+type HashMap<K, V> = std::collections::HashMap<K, V, FixedState>;
+type HashSet<T> = std::collections::HashSet<T, FixedState>;
 use std::sync::Arc;
 
 use ringside_ami::Packet;
@@ -540,11 +546,11 @@ impl CallTracker {
             groups: config.groups.into_iter().collect(),
             classifier,
             dialect: Dialect::Unknown,
-            channels: HashMap::new(),
-            calls: HashMap::new(),
-            call_ids: HashMap::new(),
-            local_halves: HashMap::new(),
-            bridges: HashMap::new(),
+            channels: HashMap::default(),
+            calls: HashMap::default(),
+            call_ids: HashMap::default(),
+            local_halves: HashMap::default(),
+            bridges: HashMap::default(),
             next_key: 1,
         }
     }
