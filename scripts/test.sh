@@ -40,7 +40,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 echo "==> cargo build (workspace, app included)"
 cargo build "${CARGO_FLAGS[@]}" --bins --tests
 echo "==> cargo test"
-cargo test "${CARGO_FLAGS[@]}"
+cargo test "${CARGO_FLAGS[@]}" --no-fail-fast
 export RINGSIDE_APP_BIN=$TARGET_DIR/debug/ringside-app
 export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
 
