@@ -388,7 +388,10 @@ test("settings: field-named errors, profile ports, the secret goes to set_secret
   assert.equal(saved.settings.port, 7777);
   assert.equal(saved.settings.profile, "grandstreamUcm");
   assert.equal(saved.settings.pinnedFingerprint, "AB:".repeat(31) + "AB", "the fingerprint is sent in one canonical form");
-  assert.equal(saved.settings.hasSecret, true);
+  const order = await page.evaluate(() =>
+    window.__ringside.calls.map((x) => x.cmd).filter((c) => c === "save_settings" || c === "set_secret"),
+  );
+  assert.deepEqual(order, ["save_settings", "set_secret"], "settings first: the keyring entry is named after the saved user and host");
   assert.ok(!JSON.stringify(saved).includes(secret), "the secret never travels with the settings");
   assert.ok(!(await page.content()).includes(secret), "the secret is nowhere in the page");
 
