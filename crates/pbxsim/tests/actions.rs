@@ -6,21 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connect, decode_actions, decode_file, signature, signature_of, RawClient, SHAPING};
+use common::{decode_actions, decode_file, logged_in, signature, signature_of, RawClient, SHAPING};
 use ringside_ami::Packet;
-use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle};
+use ringside_pbxsim::{Dialect, Party, Scenario, SimHandle};
 use tokio::net::TcpStream;
-
-async fn logged_in(dialect: Dialect) -> (SimHandle, RawClient<TcpStream>) {
-    let sim = PbxSim::start(SimConfig::dialect(dialect))
-        .await
-        .expect("starts");
-    let mut c = connect(sim.addr()).await;
-    let r = c.login_md5("ringside", "ringside-secret").await;
-    assert_eq!(r.response(), Some("Success"), "login works");
-    c.events.clear();
-    (sim, c)
-}
 
 /// Starts a long call from ACME to 1001 and waits until it is answered.
 /// Returns the events so far, the caller's and 1001's channel names.

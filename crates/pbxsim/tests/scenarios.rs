@@ -7,26 +7,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::{connect, decode_file, RawClient};
+use common::{connect, decode_file, logged_in, RawClient};
 use ringside_ami::Packet;
-use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle, TransferStyle};
+use ringside_pbxsim::{Dialect, Party, Scenario, SimHandle, TransferStyle};
 use tokio::net::TcpStream;
 
 use common::signature;
 
 fn capture_signature(name: &str) -> Vec<String> {
     signature(&decode_file(name))
-}
-
-async fn logged_in(dialect: Dialect) -> (SimHandle, RawClient<TcpStream>) {
-    let sim = PbxSim::start(SimConfig::dialect(dialect))
-        .await
-        .expect("starts");
-    let mut c = connect(sim.addr()).await;
-    let r = c.login_md5("ringside", "ringside-secret").await;
-    assert_eq!(r.response(), Some("Success"), "login works");
-    c.events.clear();
-    (sim, c)
 }
 
 /// Plays a scenario and collects events until `n` call-shaping ones came.

@@ -62,6 +62,19 @@ pub struct RawClient<S> {
     pub events: Vec<Packet>,
 }
 
+/// Starts a simulator in `dialect` and logs a raw client in with MD5, with
+/// the login's own events cleared.
+pub async fn logged_in(dialect: ringside_pbxsim::Dialect) -> (ringside_pbxsim::SimHandle, RawClient<TcpStream>) {
+    let sim = ringside_pbxsim::PbxSim::start(ringside_pbxsim::SimConfig::dialect(dialect))
+        .await
+        .expect("starts");
+    let mut c = connect(sim.addr()).await;
+    let r = c.login_md5("ringside", "ringside-secret").await;
+    assert_eq!(r.response(), Some("Success"), "login works");
+    c.events.clear();
+    (sim, c)
+}
+
 pub async fn connect(addr: SocketAddr) -> RawClient<TcpStream> {
     let tcp = TcpStream::connect(addr)
         .await
