@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use crate::config::Dialect;
 use crate::scenario::{self, OriginateSpec, Timing};
 use crate::server::Shared;
-use crate::world::{status_text, CallCmd, ChanState, World};
+use crate::world::{chan_fields, connected_or_unknown, status_text, CallCmd, ChanState, World};
 
 /// What the session must do after an action was answered.
 #[derive(Debug, Default)]
@@ -357,33 +357,15 @@ fn core_show_channels(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let now = w.now().as_secs();
     let mut packets = vec![list_start(action, "Channels will follow")];
     for c in w.channels() {
-        let conn = |v: &str| {
-            if v.is_empty() {
-                "<unknown>".to_owned()
-            } else {
-                v.to_owned()
-            }
-        };
         let p = match shared.dialect {
-            Dialect::Modern => with_id(Packet::new().with("Event", "CoreShowChannel"), action)
-                .with("Channel", &c.name)
-                .with("ChannelState", (c.state as u8).to_string())
-                .with("ChannelStateDesc", state_desc(c.state))
-                .with("CallerIDNum", &c.cid_num)
-                .with("CallerIDName", &c.cid_name)
-                .with("ConnectedLineNum", conn(&c.conn_num))
-                .with("ConnectedLineName", conn(&c.conn_name))
-                .with("Language", "en")
-                .with("AccountCode", "")
-                .with("Context", &c.context)
-                .with("Exten", &c.exten)
-                .with("Priority", "1")
-                .with("Uniqueid", &c.uniqueid)
-                .with("Linkedid", &c.linkedid)
-                .with("Application", &c.app)
-                .with("ApplicationData", &c.app_data)
-                .with("Duration", duration_hms(now.saturating_sub(c.created)))
-                .with("BridgeId", c.bridge.clone().unwrap_or_default()),
+            Dialect::Modern => {
+                let mut p = with_id(Packet::new().with("Event", "CoreShowChannel"), action);
+                chan_fields(&mut p, c, "");
+                p.with("Application", &c.app)
+                    .with("ApplicationData", &c.app_data)
+                    .with("Duration", duration_hms(now.saturating_sub(c.created)))
+                    .with("BridgeId", c.bridge.clone().unwrap_or_default())
+            }
             Dialect::Ami11 => {
                 let peer = bridged_peer(&w, &c.name);
                 with_id(Packet::new().with("Event", "CoreShowChannel"), action)
@@ -393,7 +375,7 @@ fn core_show_channels(shared: &Arc<Shared>, action: &Packet) -> Answer {
                     .with("Extension", &c.exten)
                     .with("Priority", "1")
                     .with("ChannelState", (c.state as u8).to_string())
-                    .with("ChannelStateDesc", state_desc(c.state))
+                    .with("ChannelStateDesc", c.state.desc())
                     .with("Application", &c.app)
                     .with("ApplicationData", &c.app_data)
                     .with("CallerIDnum", &c.cid_num)
@@ -416,14 +398,6 @@ fn core_show_channels(shared: &Arc<Shared>, action: &Packet) -> Answer {
     Answer::packets(&packets)
 }
 
-fn state_desc(s: ChanState) -> &'static str {
-    match s {
-        ChanState::Down => "Down",
-        ChanState::Ring => "Ring",
-        ChanState::Ringing => "Ringing",
-        ChanState::Up => "Up",
-    }
-}
 
 fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let w = lock(shared);
@@ -442,37 +416,17 @@ fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
         success(action, "Channel status will follow")
     }];
     for c in w.channels().filter(|c| wanted.is_none_or(|n| n == c.name)) {
-        let conn = |v: &str| {
-            if v.is_empty() {
-                "<unknown>".to_owned()
-            } else {
-                v.to_owned()
-            }
-        };
         let mut p = Packet::new()
             .with("Event", "Status")
             .with("Privilege", "Call");
         let secs = now.saturating_sub(c.created).to_string();
         if modern {
+            chan_fields(&mut p, c, "");
             p = p
-                .with("Channel", &c.name)
-                .with("ChannelState", (c.state as u8).to_string())
-                .with("ChannelStateDesc", state_desc(c.state))
-                .with("CallerIDNum", &c.cid_num)
-                .with("CallerIDName", &c.cid_name)
-                .with("ConnectedLineNum", conn(&c.conn_num))
-                .with("ConnectedLineName", conn(&c.conn_name))
-                .with("Language", "en")
-                .with("AccountCode", "")
-                .with("Context", &c.context)
-                .with("Exten", &c.exten)
-                .with("Priority", "1")
-                .with("Uniqueid", &c.uniqueid)
-                .with("Linkedid", &c.linkedid)
                 .with("Type", shared.dialect.tech())
                 .with("DNID", &c.dnid)
-                .with("EffectiveConnectedLineNum", conn(&c.conn_num))
-                .with("EffectiveConnectedLineName", conn(&c.conn_name))
+                .with("EffectiveConnectedLineNum", connected_or_unknown(&c.conn_num))
+                .with("EffectiveConnectedLineName", connected_or_unknown(&c.conn_name))
                 .with("TimeToHangup", "0")
                 .with("BridgeID", c.bridge.clone().unwrap_or_default())
                 .with("Application", &c.app)
@@ -495,7 +449,7 @@ fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
                 .with("ConnectedLineName", &c.conn_name)
                 .with("Accountcode", "")
                 .with("ChannelState", (c.state as u8).to_string())
-                .with("ChannelStateDesc", state_desc(c.state))
+                .with("ChannelStateDesc", c.state.desc())
                 .with("Context", &c.context)
                 .with("Extension", &c.exten)
                 .with("Priority", "1")
@@ -725,7 +679,7 @@ fn cli_output(shared: &Arc<Shared>, command: &str) -> Option<Vec<String>> {
                     "{:<64} {:<32} {:<7} {:<30}",
                     c.name,
                     loc,
-                    state_desc(c.state),
+                    c.state.desc(),
                     app
                 ));
             }

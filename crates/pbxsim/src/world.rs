@@ -42,7 +42,7 @@ pub(crate) enum ChanState {
 }
 
 impl ChanState {
-    fn desc(self) -> &'static str {
+    pub(crate) fn desc(self) -> &'static str {
         match self {
             ChanState::Down => "Down",
             ChanState::Ring => "Ring",
@@ -50,6 +50,35 @@ impl ChanState {
             ChanState::Up => "Up",
         }
     }
+}
+
+/// A connected-line value as Asterisk prints it: `<unknown>` when empty.
+pub(crate) fn connected_or_unknown(v: &str) -> String {
+    if v.is_empty() {
+        "<unknown>".to_owned()
+    } else {
+        v.to_owned()
+    }
+}
+
+/// The channel fields every Asterisk 12+ channel event (and the channel
+/// snapshots of CoreShowChannel and Status) carries, with an optional `Dest` prefix.
+pub(crate) fn chan_fields(p: &mut Packet, c: &Chan, prefix: &str) {
+    let key = |s: &str| format!("{prefix}{s}");
+    p.push(key("Channel"), &c.name);
+    p.push(key("ChannelState"), (c.state as u8).to_string());
+    p.push(key("ChannelStateDesc"), c.state.desc());
+    p.push(key("CallerIDNum"), &c.cid_num);
+    p.push(key("CallerIDName"), &c.cid_name);
+    p.push(key("ConnectedLineNum"), connected_or_unknown(&c.conn_num));
+    p.push(key("ConnectedLineName"), connected_or_unknown(&c.conn_name));
+    p.push(key("Language"), "en");
+    p.push(key("AccountCode"), "");
+    p.push(key("Context"), &c.context);
+    p.push(key("Exten"), &c.exten);
+    p.push(key("Priority"), "1");
+    p.push(key("Uniqueid"), &c.uniqueid);
+    p.push(key("Linkedid"), &c.linkedid);
 }
 
 /// One live channel.
@@ -320,7 +349,7 @@ impl World {
             .with("Event", "Newchannel")
             .with("Privilege", "call,all");
         match self.dialect {
-            Dialect::Modern => self.chan_fields(&mut p, &chan, ""),
+            Dialect::Modern => chan_fields(&mut p, &chan, ""),
             Dialect::Ami11 => {
                 p.push("Channel", &chan.name);
                 p.push("ChannelState", (chan.state as u8).to_string());
@@ -342,38 +371,11 @@ impl World {
         name
     }
 
-    /// The channel fields every Asterisk 12+ channel event carries, with an
-    /// optional `Dest` prefix.
-    fn chan_fields(&self, p: &mut Packet, c: &Chan, prefix: &str) {
-        let conn = |v: &str| {
-            if v.is_empty() {
-                "<unknown>".to_owned()
-            } else {
-                v.to_owned()
-            }
-        };
-        let key = |s: &str| format!("{prefix}{s}");
-        p.push(key("Channel"), &c.name);
-        p.push(key("ChannelState"), (c.state as u8).to_string());
-        p.push(key("ChannelStateDesc"), c.state.desc());
-        p.push(key("CallerIDNum"), &c.cid_num);
-        p.push(key("CallerIDName"), &c.cid_name);
-        p.push(key("ConnectedLineNum"), conn(&c.conn_num));
-        p.push(key("ConnectedLineName"), conn(&c.conn_name));
-        p.push(key("Language"), "en");
-        p.push(key("AccountCode"), "");
-        p.push(key("Context"), &c.context);
-        p.push(key("Exten"), &c.exten);
-        p.push(key("Priority"), "1");
-        p.push(key("Uniqueid"), &c.uniqueid);
-        p.push(key("Linkedid"), &c.linkedid);
-    }
-
     fn chan_event(&self, event: &str, c: &Chan) -> Packet {
         let mut p = Packet::new()
             .with("Event", event)
             .with("Privilege", "call,all");
-        self.chan_fields(&mut p, c, "");
+        chan_fields(&mut p, c, "");
         p
     }
 
@@ -447,9 +449,9 @@ impl World {
                     .with("Event", "DialBegin")
                     .with("Privilege", "call,all");
                 if let Some(s) = &s {
-                    self.chan_fields(&mut p, s, "");
+                    chan_fields(&mut p, s, "");
                 }
-                self.chan_fields(&mut p, &d, "Dest");
+                chan_fields(&mut p, &d, "Dest");
                 p.push("DialString", dialstring);
                 self.emit(&p);
             }
@@ -494,9 +496,9 @@ impl World {
             .with("Event", "DialEnd")
             .with("Privilege", "call,all");
         if let Some(s) = src.and_then(|s| self.chan(s)) {
-            self.chan_fields(&mut p, s, "");
+            chan_fields(&mut p, s, "");
         }
-        self.chan_fields(&mut p, &d, "Dest");
+        chan_fields(&mut p, &d, "Dest");
         p.push("DialStatus", status);
         self.emit(&p);
     }
@@ -545,7 +547,7 @@ impl World {
                         .with("Event", "BridgeEnter")
                         .with("Privilege", "call,all");
                     extend(&mut p, &head(n, "simple_bridge"));
-                    self.chan_fields(&mut p, c, "");
+                    chan_fields(&mut p, c, "");
                     self.emit(&p);
                 }
             }
@@ -583,7 +585,7 @@ impl World {
                     .with("Event", "BridgeLeave")
                     .with("Privilege", "call,all");
                 push_bridge(&mut p, &id, "native_rtp", peers.len());
-                self.chan_fields(&mut p, &c, "");
+                chan_fields(&mut p, &c, "");
                 self.emit(&p);
                 if peers.is_empty() {
                     let mut p = Packet::new()
@@ -754,8 +756,8 @@ impl World {
             .with("Event", event)
             .with("Privilege", "agent,all");
         if self.dialect == Dialect::Modern {
-            self.chan_fields(&mut p, c, "");
-            self.chan_fields(&mut p, d, "Dest");
+            chan_fields(&mut p, c, "");
+            chan_fields(&mut p, d, "Dest");
         }
         for (k, v) in extra {
             p.push(*k, v.clone());
