@@ -5,7 +5,8 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { CallCard, CardChange } from "./card";
+import type { CallCard } from "./bindings/CallCard";
+import type { CardChange } from "./bindings/CardChange";
 import type { CallerContext } from "./bindings/CallerContext";
 import type { CallerContextEvent } from "./bindings/CallerContextEvent";
 import type { CallRow } from "./bindings/CallRow";

@@ -9,7 +9,13 @@ import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { TransferPicker } from "./transfer-picker";
 import type { CallerContext } from "./bindings/CallerContext";
 import type { Colleague } from "./bindings/Colleague";
-import type { CallCard, CardChange, CardPopup, CloseReason, Transfer } from "./card";
+import type { CallCard } from "./bindings/CallCard";
+import type { CardChange } from "./bindings/CardChange";
+import type { CloseReason } from "./bindings/CloseReason";
+import type { Transfer } from "./bindings/Transfer";
+
+/** The `popup` change that opens a card (generated from ringside-calls' `CardChange`). */
+type CardPopup = Extract<CardChange, { type: "popup" }>;
 
 /** How long a card that closed on its own stays up to say why ("Answered by 1002"). */
 const CLOSING_NOTICE_MS = 2500;

@@ -5,7 +5,7 @@
 import { byId, el, outsideText, presenceText } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { Colleague } from "../bindings/Colleague";
-import type { CallCard } from "../card";
+import type { CallCard } from "../bindings/CallCard";
 import { dialNumber } from "./dialer";
 
 const CALL_MIME = "application/x-ringside-call";
