@@ -141,7 +141,11 @@ export function validateSettings(s: Settings): FieldError[] {
 
   const crm = s.crmUrlTemplate.trim();
   if (crm !== "") {
-    if (!/^https?:\/\/[^\s]+$/i.test(crm)) add("crmUrlTemplate", "CRM link: must start with http:// or https:// and contain no spaces.");
+    // Same rule as src-tauri's settings::check_crm_template: an http(s) address
+    // with a host, no whitespace or control characters (so never javascript:,
+    // file:, data: or a scheme-less path).
+    if (!/^https?:\/\/[^\s\u0000-\u001f\u007f/?#][^\s\u0000-\u001f\u007f]*$/i.test(crm))
+      add("crmUrlTemplate", "CRM link: must start with http:// or https:// and a host name, and contain no spaces.");
     else if (!crm.includes("{number}")) add("crmUrlTemplate", "CRM link: put {number} where the caller's number goes.");
   }
 

@@ -415,6 +415,37 @@ test("settings: field-named errors, profile ports, the secret goes to set_secret
   await again.context.close();
 });
 
+test("settings: the CRM link must be an http(s) address with {number}; anything else is refused before saving", async () => {
+  const app = await openApp(browser, server.url, "index.html", shell({ save_settings: null }), VIEWPORT);
+  const { page } = app;
+  await page.getByTestId("tab-settings").click();
+  const refused = [
+    "javascript:alert(document.cookie)//{number}",
+    "JAVASCRIPT:alert(1)//{number}",
+    "file:///etc/passwd?{number}",
+    "data:text/html,<script>alert(1)</script>{number}",
+    "crm.example/search?phone={number}",
+    "//crm.example/search?phone={number}",
+    "https:///etc/passwd?{number}",
+    "https://crm.example/a b?phone={number}",
+    "https://crm.example/search",
+  ];
+  for (const template of refused) {
+    await page.getByTestId("settings-crm").fill(template);
+    await page.getByTestId("settings-save").click();
+    assert.match(await page.getByTestId("error-crmUrlTemplate").textContent(), /^CRM link: /, `${template} must be refused`);
+  }
+  assert.deepEqual(await invocations(page, "save_settings"), [], "no refused CRM link reaches save_settings");
+  await page.getByTestId("settings-crm").fill("HTTPS://crm.example:8443/search?phone={number}");
+  await page.getByTestId("settings-save").click();
+  await page.getByTestId("settings-message").filter({ hasText: "Settings saved." }).waitFor();
+  assert.equal(await page.getByTestId("error-crmUrlTemplate").textContent(), "");
+  const [saved] = await invocations(page, "save_settings");
+  assert.equal(saved.settings.crmUrlTemplate, "HTTPS://crm.example:8443/search?phone={number}");
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("contacts: import sends the file's text and shows what was skipped; export downloads the CSV", async () => {
   const csv = "name,company,number\nWile E. Coyote,ACME Corp,+15551234567\n";
   const app = await openApp(
