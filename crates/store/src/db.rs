@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 
 use crate::error::{Result, SqlContext, StoreError};
 use crate::model::{
-    normalize_numbers, CallQuery, CalledBack, CallerContext, Contact, ContactFields, ContactNumber, ImportReport, Note,
+    normalize_numbers, CallQuery, CallSource, CalledBack, CallerContext, Contact, ContactFields, ContactNumber, ImportReport, Note,
     NoteTarget, Retention, StoredCall, MISSED_OUTCOMES, MISSED_SQL,
 };
 use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
@@ -17,13 +17,14 @@ use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
 /// Columns of `calls` in the order [`call_from_row`] reads them.
 const CALL_COLS: &str = "c.call_id, c.uniqueid, c.direction, c.remote_num, c.remote_name, c.from_extension, \
      c.trunk, c.did, c.rang, c.answered_by, c.transfers, c.outcome, c.started_at_ms, c.answered_at_ms, \
-     c.ended_at_ms, c.ended_offline, c.remote_norm, c.called_back_at_ms, c.called_back_by";
+     c.ended_at_ms, c.ended_offline, c.remote_norm, c.called_back_at_ms, c.called_back_by, c.source, \
+     c.recording_file";
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
 
-fn call_from_row(row: &Row<'_>) -> rusqlite::Result<StoredCall> {
+pub(crate) fn call_from_row(row: &Row<'_>) -> rusqlite::Result<StoredCall> {
     let direction: String = row.get(2)?;
     let outcome: String = row.get(11)?;
     let rang: String = row.get(8)?;
@@ -55,7 +56,15 @@ fn call_from_row(row: &Row<'_>) -> rusqlite::Result<StoredCall> {
         (Some(at_ms), Some(by_call_id)) => Some(CalledBack { at_ms, by_call_id }),
         _ => None,
     };
-    Ok(StoredCall { record, remote_normalized: row.get(16)?, called_back, notes: Vec::new() })
+    let source: String = row.get(19)?;
+    Ok(StoredCall {
+        record,
+        remote_normalized: row.get(16)?,
+        called_back,
+        notes: Vec::new(),
+        recording_file: row.get(20)?,
+        source: CallSource::parse(&source).ok_or_else(|| bad(19, "source"))?,
+    })
 }
 
 fn is_missed(outcome: Outcome) -> bool {
@@ -66,19 +75,42 @@ fn is_missed(outcome: Outcome) -> bool {
 pub(crate) fn record_calls(conn: &mut Connection, path: &Path, plan: &NumberPlan, records: &[CallRecord]) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
     for rec in records {
-        upsert_call(&tx, plan, rec).at(path)?;
+        upsert_call(&tx, plan, rec, CallOrigin::AMI).at(path)?;
     }
     tx.commit().at(path)
 }
 
-fn upsert_call(tx: &Transaction<'_>, plan: &NumberPlan, rec: &CallRecord) -> rusqlite::Result<()> {
+/// Where a call being written comes from, and what only that origin knows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallOrigin<'a> {
+    /// Stored in `calls.source` when the row is created; an update keeps
+    /// the row's first source.
+    pub source: CallSource,
+    /// Stored when the row is created; an update keeps the stored one.
+    pub recording_file: Option<&'a str>,
+}
+
+impl CallOrigin<'_> {
+    /// A call from the live tracker.
+    pub const AMI: CallOrigin<'static> = CallOrigin { source: CallSource::Ami, recording_file: None };
+}
+
+/// Inserts a call, or updates the one with its `call_id`, and maintains the
+/// called-back marks of missed calls from the same number.
+pub(crate) fn upsert_call(
+    tx: &Transaction<'_>,
+    plan: &NumberPlan,
+    rec: &CallRecord,
+    origin: CallOrigin<'_>,
+) -> rusqlite::Result<()> {
     let norm = plan.normalize(&rec.remote_num);
     let rang = serde_json::to_string(&rec.rang).map_err(json_err)?;
     let transfers = serde_json::to_string(&rec.transfers).map_err(json_err)?;
     tx.prepare_cached(
         "INSERT INTO calls (call_id, uniqueid, direction, remote_num, remote_norm, remote_name, from_extension, \
-             trunk, did, rang, answered_by, transfers, outcome, started_at_ms, answered_at_ms, ended_at_ms, ended_offline)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+             trunk, did, rang, answered_by, transfers, outcome, started_at_ms, answered_at_ms, ended_at_ms, ended_offline, \
+             source, recording_file)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
          ON CONFLICT (call_id) DO UPDATE SET
              uniqueid = excluded.uniqueid, direction = excluded.direction, remote_num = excluded.remote_num,
              remote_norm = excluded.remote_norm, remote_name = excluded.remote_name,
@@ -106,6 +138,8 @@ fn upsert_call(tx: &Transaction<'_>, plan: &NumberPlan, rec: &CallRecord) -> rus
         rec.answered_at_ms,
         rec.ended_at_ms,
         rec.ended_offline,
+        origin.source.as_str(),
+        origin.recording_file,
     ])?;
     let Some(norm) = norm else { return Ok(()) };
     if rec.direction == Direction::Outbound && rec.outcome == Outcome::Answered {
@@ -315,7 +349,8 @@ pub(crate) fn lookup_caller(
         .query_row(params![norm, today_start_ms], |r| r.get(0))
         .at(path)?;
     let number_notes = notes_for_number(conn, path, &norm)?;
-    Ok(CallerContext { number: Some(norm), contact, recent_calls, calls_today, number_notes })
+    let recent_sms = crate::sms::thread_by_norm(conn, path, &norm, recent)?;
+    Ok(CallerContext { number: Some(norm), contact, recent_calls, calls_today, number_notes, recent_sms })
 }
 
 /// Missed calls, newest first; see `HistoryStore::missed_calls`.
@@ -340,7 +375,7 @@ pub(crate) fn missed_calls(
 
 /// Builds the FTS5 match expression for a number fragment, or `None` when
 /// the fragment is too short for the trigram index.
-fn number_match(plan: &NumberPlan, text: &str) -> Option<String> {
+pub(crate) fn number_match(plan: &NumberPlan, text: &str) -> Option<String> {
     let frag = plan.digits_fragment(text)?;
     let mut terms = Vec::new();
     if trigram_usable(&frag.anywhere) {
@@ -489,7 +524,7 @@ fn calls_with_prefix(
 
 /// LIKE treats `%` and `_` as wildcards; the trigram fallback has no ESCAPE,
 /// so drop them (they cannot occur in folded names that matter).
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     s.chars().filter(|c| *c != '%' && *c != '_').collect()
 }
 

@@ -14,7 +14,11 @@
 //! `record_call` / `record_calls` (upsert by call id), `lookup_caller` (the
 //! popup), `missed_calls`, `search_calls` / `search_contacts`, `add_note`,
 //! contact CRUD, `import_csv` / `import_vcard` / `export_csv`, and retention
-//! with `set_retention` + `purge`.
+//! with `set_retention` + `purge`. Text messages from the GSM gateway:
+//! `record_sms` (upsert by id), `set_sms_status`, `sms_thread`, `recent_sms`,
+//! `search_sms`. Calls from the PBX's own call records: `import_cdr`
+//! (batched, deduplicated against live-recorded calls, resumable with
+//! `cdr_cursor`).
 //!
 //! # Durability
 //! WAL mode with `synchronous=NORMAL` (see [`Durability`]): a call is
@@ -28,19 +32,22 @@
 //! read-only file is refused before SQLite writes to it. The app should keep
 //! showing popups without history when the store fails to open.
 
+mod cdr;
 mod db;
 pub mod error;
 pub mod import;
 pub mod model;
 pub mod schema;
+mod sms;
 mod store;
 pub mod text;
 
 pub use error::{Result, StoreError};
 pub use model::{
-    CallQuery, CalledBack, CallerContext, Contact, ContactFields, ContactNumber, ImportReport, Note, NoteTarget,
-    Retention, SkippedRow, StoredCall, MISSED_OUTCOMES,
+    CallQuery, CallSource, CalledBack, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact,
+    ContactFields, ContactNumber, ImportReport, ImportedCall, Note, NoteTarget, Retention, SkippedRow, SmsDirection,
+    SmsRecord, SmsStatus, StoredCall, StoredSms, MISSED_OUTCOMES,
 };
 pub use ringside_calls::{CallRecord, NumberPlan};
 pub use schema::{Durability, LATEST_VERSION};
-pub use store::{default_path, HistoryStore, Pending, StoreConfig, DEFAULT_FILE_NAME, PURGE_BATCH};
+pub use store::{default_path, HistoryStore, Pending, StoreConfig, CDR_BATCH, DEFAULT_FILE_NAME, PURGE_BATCH};

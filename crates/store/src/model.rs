@@ -118,6 +118,42 @@ pub struct StoredCall {
     pub called_back: Option<CalledBack>,
     /// Notes on this call, oldest first (filled by lookups; empty in search results).
     pub notes: Vec<Note>,
+    /// The PBX's recording file name, when a CDR import supplied one.
+    #[serde(default)]
+    pub recording_file: Option<String>,
+    /// Where the row came from: the live call tracker or a CDR import.
+    #[serde(default)]
+    pub source: CallSource,
+}
+
+/// Where a stored call came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallSource {
+    /// Recorded live from AMI by the call tracker (every call before schema 4).
+    #[default]
+    Ami,
+    /// Imported from the PBX's call detail records; Ringside did not see it live.
+    Cdr,
+}
+
+impl CallSource {
+    /// The value stored in `calls.source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ami => "ami",
+            Self::Cdr => "cdr",
+        }
+    }
+
+    /// The inverse of [`CallSource::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ami" => Some(Self::Ami),
+            "cdr" => Some(Self::Cdr),
+            _ => None,
+        }
+    }
 }
 
 /// What the popup shows about a caller. See `HistoryStore::lookup_caller`.
@@ -134,6 +170,10 @@ pub struct CallerContext {
     pub calls_today: u32,
     /// Notes written on the number itself, newest first.
     pub number_notes: Vec<Note>,
+    /// The last text messages with this number, newest first (at most as
+    /// many as recent calls were asked for).
+    #[serde(default)]
+    pub recent_sms: Vec<StoredSms>,
 }
 
 /// A search over call history. Every field narrows the result.
@@ -198,4 +238,169 @@ pub(crate) fn normalize_numbers(plan: &NumberPlan, fields: &mut ContactFields) {
     for n in &mut fields.numbers {
         n.normalized = plan.normalize(&n.number);
     }
+}
+
+// ---- text messages ----------------------------------------------------------
+
+/// Which way a text message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsDirection {
+    /// Received by the gateway from `number`.
+    Incoming,
+    /// Sent through the gateway to `number`.
+    Outgoing,
+}
+
+impl SmsDirection {
+    /// The value stored in `sms.direction`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+        }
+    }
+
+    /// The inverse of [`SmsDirection::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "incoming" => Some(Self::Incoming),
+            "outgoing" => Some(Self::Outgoing),
+            _ => None,
+        }
+    }
+}
+
+/// Where a text message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsStatus {
+    /// An incoming text, received.
+    Received,
+    /// An outgoing text handed to the gateway, not yet confirmed.
+    Sending,
+    /// The gateway confirmed sending it.
+    Sent,
+    /// The gateway could not send it; see [`SmsRecord::error`].
+    Failed,
+}
+
+impl SmsStatus {
+    /// The value stored in `sms.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The inverse of [`SmsStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "received" => Some(Self::Received),
+            "sending" => Some(Self::Sending),
+            "sent" => Some(Self::Sent),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One text message, as the gateway connector hands it to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsRecord {
+    /// A stable id for this message (derived from the gateway's event, or
+    /// chosen by Ringside when sending); recording the same id again
+    /// updates the message instead of adding one.
+    pub id: String,
+    /// Which way it went.
+    pub direction: SmsDirection,
+    /// The other party's number (or sender name) as the gateway gave it.
+    pub number: String,
+    /// The gateway's GSM span (port) it went through, when known.
+    pub span: Option<u32>,
+    /// The message text.
+    pub text: String,
+    /// The gateway's raw event text, kept so that nothing it said is lost.
+    pub raw: Option<String>,
+    /// When it was received or handed to the gateway, Unix milliseconds.
+    pub at_ms: i64,
+    /// Where it stands.
+    pub status: SmsStatus,
+    /// Why sending failed, in the gateway's words.
+    pub error: Option<String>,
+}
+
+/// A text message as read back from the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSms {
+    /// The message as last recorded (with any later status update).
+    pub record: SmsRecord,
+    /// [`NumberPlan::normalize`] of the number; `None` for a sender name.
+    pub number_normalized: Option<String>,
+}
+
+// ---- CDR import -------------------------------------------------------------
+
+/// One call from the PBX's call detail records, converted by the connector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedCall {
+    /// The call. `call_id` should be the CDR's linkedid when it has one
+    /// (that is what AMI recorded the call under), else its uniqueid.
+    pub record: CallRecord,
+    /// The recording file name the CDR gives, if any.
+    pub recording_file: Option<String>,
+    /// The CDR's `calldate` exactly as the PBX wrote it
+    /// ("2026-11-23 09:15:02"); the import cursor keeps the latest.
+    pub pbx_calldate: String,
+}
+
+/// How far one source's call records have been imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CdrCursor {
+    /// The latest `calldate` imported, as the PBX wrote it. Ask the PBX for
+    /// rows from this calldate on (inclusive: rows already imported are
+    /// recognized and left alone).
+    pub calldate: String,
+    /// The uniqueid of the latest row imported at that calldate.
+    pub uniqueid: String,
+    /// When the cursor last moved, Unix milliseconds.
+    pub updated_at_ms: i64,
+}
+
+/// Sent after each committed batch of a CDR import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CdrImportProgress {
+    /// Rows handled and committed so far.
+    pub done: usize,
+    /// Rows in the whole import.
+    pub total: usize,
+}
+
+/// What a CDR import did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CdrImportReport {
+    /// Rows handled (`inserted + merged + skipped.len()`).
+    pub total: usize,
+    /// Calls that were not in the store, added with source `cdr`.
+    pub inserted: usize,
+    /// Rows matching a call already stored (recorded live, or imported
+    /// before); they were not added again.
+    pub merged: usize,
+    /// Of the merged rows, how many gave a stored call the recording file
+    /// it lacked.
+    pub recordings_added: usize,
+    /// Rows left out, with reasons (`line` is the row's 1-based position in
+    /// the list handed to the import).
+    pub skipped: Vec<SkippedRow>,
+    /// The cursor after the import (`None` when nothing was imported ever).
+    pub cursor: Option<CdrCursor>,
 }

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_search_and_callbacks.sql"),
     include_str!("../migrations/0003_deferred_call_index.sql"),
+    include_str!("../migrations/0004_sms_and_cdr_import.sql"),
 ];
 
 /// The schema version this build writes and understands.

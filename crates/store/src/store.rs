@@ -33,12 +33,80 @@ use tokio::sync::oneshot;
 
 use crate::db;
 use crate::error::{Result, StoreError};
-use crate::import;
-use crate::model::{CallQuery, CallerContext, Contact, ContactFields, ImportReport, Note, NoteTarget, Retention, StoredCall};
+use crate::model::{
+    CallQuery, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact, ContactFields, ImportReport,
+    ImportedCall, Note, NoteTarget, Retention, SmsRecord, SmsStatus, StoredCall, StoredSms,
+};
 use crate::schema::{self, Durability, LATEST_VERSION};
+use crate::{cdr, import, sms};
 
 /// The file name used inside the platform data directory.
 pub const DEFAULT_FILE_NAME: &str = "history.db";
+
+/// CDR rows imported per transaction. Each batch is queued behind the
+/// writes requested while the previous one ran, so a live `record_call`
+/// waits for at most one batch (a few tens of milliseconds; see the bench).
+pub const CDR_BATCH: usize = 1_000;
+
+/// Wall-clock time for bookkeeping stamps (when a cursor moved, when a text
+/// was last updated); nothing is decided by it.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A CDR import in progress: it runs one batch per writer job and queues
+/// the next batch behind whatever was requested meanwhile.
+struct CdrImportRun<F> {
+    source: String,
+    rows: Vec<ImportedCall>,
+    done: usize,
+    report: CdrImportReport,
+    progress: F,
+    reply: oneshot::Sender<Result<CdrImportReport>>,
+    writer: mpsc::Sender<Job>,
+    path: Arc<PathBuf>,
+    plan: NumberPlan,
+}
+
+impl<F: FnMut(CdrImportProgress) + Send + 'static> CdrImportRun<F> {
+    fn step(mut self, conn: &mut Connection) {
+        let total = self.rows.len();
+        let end = (self.done + CDR_BATCH).min(total);
+        if end > self.done {
+            let batch = cdr::CdrBatch {
+                source: &self.source,
+                rows: &self.rows[self.done..end],
+                first_line: self.done,
+                now_ms: now_ms(),
+            };
+            if let Err(e) = cdr::import_batch(conn, &self.path, &self.plan, batch, &mut self.report) {
+                // Earlier batches stay committed, with the cursor past them.
+                tracing::warn!(path = %self.path.display(), source = %self.source, done = self.done, total, error = %e,
+                    "CDR import stopped");
+                let _ = self.reply.send(Err(e));
+                return;
+            }
+            self.done = end;
+            (self.progress)(CdrImportProgress { done: end, total });
+        }
+        if self.done >= total {
+            let result = cdr::cursor(conn, &self.path, &self.source).map(|cursor| {
+                let mut report = std::mem::take(&mut self.report);
+                report.cursor = cursor;
+                report
+            });
+            let _ = self.reply.send(result);
+            return;
+        }
+        let writer = self.writer.clone();
+        // If the writer is gone the run (and its reply sender) is dropped,
+        // and the caller sees `Closed`.
+        let _ = writer.send(Box::new(move |conn: &mut Connection| self.step(conn)));
+    }
+}
 
 /// Calls deleted per retention transaction: small, so other writes
 /// interleave and no transaction holds the write lock for long.
@@ -450,7 +518,7 @@ impl HistoryStore {
     /// What the popup shows for `number` (any format): the contact, the last
     /// `recent` calls with their notes, how many calls started at or after
     /// `today_start_ms` (the caller's local midnight, in Unix milliseconds),
-    /// and notes on the number.
+    /// notes on the number, and the last `recent` texts with it.
     pub fn lookup_caller(&self, number: &str, today_start_ms: i64, recent: u32) -> Pending<CallerContext> {
         let number = number.to_owned();
         self.read(move |conn, path, plan| db::lookup_caller(conn, path, plan, &number, today_start_ms, recent))
@@ -476,6 +544,104 @@ impl HistoryStore {
     /// recently recorded matches, shown newest first.
     pub fn search_calls(&self, query: CallQuery) -> Pending<Vec<StoredCall>> {
         self.read(move |conn, path, plan| db::search_calls(conn, path, plan, &query))
+    }
+
+    /// Imports calls from the PBX's call detail records (`source` names the
+    /// PBX, e.g. its host), in transactions of [`CDR_BATCH`] rows on the
+    /// writer thread. Each batch queues behind the writes requested while
+    /// the previous one ran, so live calls keep being recorded and lookups
+    /// (on the readers) never wait.
+    ///
+    /// A row matching a stored call (its uniqueid is that call's `uniqueid`
+    /// or `call_id`, or its `call_id` is that call's) is not added again; it
+    /// only gives the call a recording file it lacks (`merged`). Other rows
+    /// are added with source [`crate::CallSource::Cdr`] (`inserted`), so
+    /// importing the same rows twice changes nothing. Each batch moves the
+    /// source's [`CdrCursor`] past its rows in the same transaction.
+    ///
+    /// `progress` is called on the writer thread after each committed batch;
+    /// it must return at once (forward the value to a channel). When a
+    /// batch fails, the import stops with that batch's error: earlier
+    /// batches stay committed and [`HistoryStore::cdr_cursor`] says how far
+    /// it got, so running it again resumes.
+    pub fn import_cdr(
+        &self,
+        source: &str,
+        calls: Vec<ImportedCall>,
+        progress: impl FnMut(CdrImportProgress) + Send + 'static,
+    ) -> Pending<CdrImportReport> {
+        let (tx, rx) = oneshot::channel();
+        let path = self.inner.path.clone();
+        if let Some(writer) = self.inner.writer.as_ref() {
+            let run = CdrImportRun {
+                source: source.to_owned(),
+                rows: calls,
+                done: 0,
+                report: CdrImportReport::default(),
+                progress,
+                reply: tx,
+                writer: writer.clone(),
+                path: path.clone(),
+                plan: self.inner.plan.clone(),
+            };
+            let _ = writer.send(Box::new(move |conn: &mut Connection| run.step(conn)));
+        }
+        Pending { rx, path }
+    }
+
+    /// How far `source`'s call records have been imported; `None` before
+    /// its first import.
+    pub fn cdr_cursor(&self, source: &str) -> Pending<Option<CdrCursor>> {
+        let source = source.to_owned();
+        self.read(move |conn, path, _| cdr::cursor(conn, path, &source))
+    }
+
+    // ---- text messages ----
+
+    /// Records a text message, or updates the one with the same id (a
+    /// gateway event seen twice is stored once). A later report replaces
+    /// the stored fields, except that a missing `raw` or `span` keeps the
+    /// stored one.
+    pub fn record_sms(&self, record: SmsRecord) -> Pending<()> {
+        self.write(move |conn, path, plan| sms::record_sms(conn, path, plan, &record, now_ms()))
+    }
+
+    /// Sets a text's status (and failure message, cleared with `None`).
+    /// Resolves to false when no text has this id.
+    pub fn set_sms_status(&self, id: &str, status: SmsStatus, error: Option<String>) -> Pending<bool> {
+        let id = id.to_owned();
+        self.write(move |conn, path, _| sms::set_sms_status(conn, path, &id, status, error.as_deref(), now_ms()))
+    }
+
+    /// One text by its id.
+    pub fn get_sms(&self, id: &str) -> Pending<Option<StoredSms>> {
+        let id = id.to_owned();
+        self.read(move |conn, path, _| sms::get_sms(conn, path, &id))
+    }
+
+    /// The last `limit` texts with `number` (any format: matched by the
+    /// normalized number, like calls), newest first.
+    pub fn sms_thread(&self, number: &str, limit: u32) -> Pending<Vec<StoredSms>> {
+        let number = number.to_owned();
+        self.read(move |conn, path, plan| sms::sms_thread(conn, path, plan, &number, limit))
+    }
+
+    /// The last `limit` texts with anyone, newest first.
+    pub fn recent_sms(&self, limit: u32) -> Pending<Vec<StoredSms>> {
+        self.read(move |conn, path, _| sms::recent_sms(conn, path, limit))
+    }
+
+    /// Texts whose number matches a number fragment (as in
+    /// [`HistoryStore::search_calls`]) or whose text or sender name contains
+    /// a text fragment (case- and accent-insensitive), newest first.
+    pub fn search_sms(&self, text: &str, limit: u32) -> Pending<Vec<StoredSms>> {
+        let text = text.to_owned();
+        self.read(move |conn, path, plan| sms::search_sms(conn, path, plan, &text, limit))
+    }
+
+    /// How many texts are stored.
+    pub fn count_sms(&self) -> Pending<u64> {
+        self.read(|conn, path, _| sms::count_sms(conn, path))
     }
 
     // ---- notes ----

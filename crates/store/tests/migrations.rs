@@ -7,7 +7,9 @@ use std::fs;
 use common::{open, uk, DAY0};
 use ringside_calls::Outcome;
 use ringside_store::schema::{create_at_version, file_version};
-use ringside_store::{HistoryStore, StoreConfig, StoreError, LATEST_VERSION};
+use ringside_store::{
+    CallSource, HistoryStore, ImportedCall, SmsDirection, SmsRecord, SmsStatus, StoreConfig, StoreError, LATEST_VERSION,
+};
 use rusqlite::Connection;
 
 #[test]
@@ -84,8 +86,66 @@ fn every_earlier_schema_upgrades_in_place_keeping_data() {
             assert_eq!(popup.contact.map(|c| c.id), Some(7), "old contact numbers still match callers");
             assert_eq!(popup.recent_calls.len(), 2, "both old calls show in the popup");
             assert_eq!(popup.recent_calls[0].record.outcome, Outcome::Answered, "newest first");
+            assert!(
+                popup.recent_calls.iter().all(|c| c.source == CallSource::Ami && c.recording_file.is_none()),
+                "calls from before schema 4 were all recorded live and have no recording file"
+            );
+            assert!(popup.recent_sms.is_empty(), "an upgraded file has no texts yet");
         }
     }
+}
+
+#[test]
+fn schema_3_upgrades_to_4_and_its_calls_take_part_in_cdr_import() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("history.db");
+    create_at_version(&path, 3).expect("a schema-3 file can be built");
+    let conn = Connection::open(&path).expect("open old file");
+    conn.execute_batch(
+        "INSERT INTO calls (call_id, uniqueid, direction, remote_num, remote_norm, remote_name, rang, transfers,
+                            outcome, started_at_ms, ended_at_ms)
+         VALUES ('1795392000.5', '1795392000.6', 'inbound', '0207946000', '+44207946000', 'Old Caller', '[]', '[]',
+                 'missed', 1795392000000, 1795392060000);",
+    )
+    .expect("schema-3 call inserts");
+    drop(conn);
+
+    let store = open(&path);
+    assert_eq!(file_version(&path).ok(), Some(4), "schema 3 is upgraded to 4");
+    let old = store.get_call("1795392000.5").wait().expect("read").expect("the old call survives");
+    assert_eq!(old.record.remote_name.as_deref(), Some("Old Caller"), "its data is intact");
+    assert_eq!(old.source, CallSource::Ami, "an old row counts as recorded live");
+    assert!(store.cdr_cursor("pbx").wait().expect("cursor").is_none(), "no import has run on the old file");
+
+    // The PBX's record of the same call, found by the old row's uniqueid.
+    let mut record = old.record.clone();
+    record.call_id = "1795392000.6".into();
+    let row = ImportedCall {
+        record,
+        recording_file: Some("in-0207946000.wav".into()),
+        pbx_calldate: "2026-11-23 00:00:00".into(),
+    };
+    let report = store.import_cdr("pbx", vec![row], |_| {}).wait().expect("import");
+    assert_eq!((report.inserted, report.merged), (0, 1), "the pre-upgrade call is matched by its uniqueid");
+    let merged = store.get_call("1795392000.5").wait().expect("read").expect("still there");
+    assert_eq!(merged.recording_file.as_deref(), Some("in-0207946000.wav"), "the old call gains its recording");
+
+    store
+        .record_sms(SmsRecord {
+            id: "gw-1".into(),
+            direction: SmsDirection::Incoming,
+            number: "0207946000".into(),
+            span: Some(1),
+            text: "called you earlier".into(),
+            raw: None,
+            at_ms: 1_795_392_100_000,
+            status: SmsStatus::Received,
+            error: None,
+        })
+        .wait()
+        .expect("the new sms table takes texts");
+    let popup = store.lookup_caller("+44 20 7946 000", DAY0, 5).wait().expect("lookup");
+    assert_eq!(popup.recent_sms.len(), 1, "the popup shows the text beside the old call");
 }
 
 fn assert_untouched(path: &std::path::Path, before: &[u8], what: &str) {
