@@ -13,8 +13,10 @@ pub mod presence;
 pub mod profile;
 pub mod record;
 pub mod replay;
+pub mod sms;
 pub mod tracker;
 
 pub use number::NumberPlan;
+pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};
