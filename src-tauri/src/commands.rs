@@ -77,7 +77,7 @@ pub fn get_settings(shell: State<'_, Shell>) -> Settings {
 pub fn save_settings<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, settings: Settings) -> IpcResult<()> {
     let old = shell.save_settings(settings)?;
     shell.settings_changed(&app, &old);
-    Ok(())
+    shell.sync_autostart(&old)
 }
 
 /// Puts the AMI secret in the OS keyring (for the saved host and user) and
@@ -108,11 +108,22 @@ pub async fn test_connection(shell: State<'_, Shell>, settings: Settings) -> Ipc
 #[tauri::command]
 pub fn open_crm<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, number: String) -> IpcResult<()> {
     use tauri_plugin_opener::OpenerExt;
-    let number = clean_dial_input(&number)?;
-    let url = settings::crm_url(&shell.saved_settings().crm_url_template, &number)?;
-    app.opener().open_url(url, None::<&str>).map_err(|e| {
-        IpcError::new(ErrorCode::Io, format!("Could not open the browser for the CRM page: {e}."))
-    })
+    open_crm_with(&shell, &number, |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()))
+}
+
+/// What `open_crm` does, with the browser as a parameter so tests can see
+/// the exact URL that would be opened. The number is the caller's as the
+/// PBX sent it (it may hold letters, `#` or spaces, or be "anonymous"), so it
+/// is only checked for length and control characters and then
+/// percent-encoded in full; the template must be http(s).
+pub fn open_crm_with(
+    shell: &Shell,
+    number: &str,
+    open: impl FnOnce(String) -> Result<(), String>,
+) -> IpcResult<()> {
+    let number = check_lookup_number(number)?;
+    let url = settings::crm_url(&shell.saved_settings().crm_url_template, number)?;
+    open(url).map_err(|e| IpcError::new(ErrorCode::Io, format!("Could not open the browser for the CRM page: {e}.")))
 }
 
 /// Closes one card of the popup (the window hides with the last one).
@@ -133,10 +144,30 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Start of today (UTC midnight) in Unix ms, for "called 3 times today".
-fn today_start_ms() -> i64 {
-    let day = 86_400_000;
-    now_ms() - now_ms().rem_euclid(day)
+/// Start of today (local midnight, in the computer's time zone) in Unix ms,
+/// for "called 3 times today": a receptionist's day starts at her midnight,
+/// not at UTC's (which is mid-afternoon or morning in the Americas and Asia).
+pub fn today_start_ms() -> i64 {
+    day_start_ms(now_ms(), &chrono::Local)
+}
+
+/// The first instant of the day that contains `at_ms`, in `tz`, as Unix ms.
+/// Where a DST jump skips midnight (clocks go from 23:59 to 01:00), the day
+/// starts at the first local time that exists.
+pub fn day_start_ms<Tz: chrono::TimeZone>(at_ms: i64, tz: &Tz) -> i64 {
+    use chrono::{LocalResult, NaiveTime};
+    let Some(utc) = chrono::DateTime::from_timestamp_millis(at_ms) else {
+        return at_ms - at_ms.rem_euclid(86_400_000);
+    };
+    let date = utc.with_timezone(tz).date_naive();
+    for hour in 0..=3 {
+        let Some(t) = NaiveTime::from_hms_opt(hour, 0, 0) else { continue };
+        match date.and_time(t).and_local_timezone(tz.clone()) {
+            LocalResult::Single(start) | LocalResult::Ambiguous(start, _) => return start.timestamp_millis(),
+            LocalResult::None => {}
+        }
+    }
+    at_ms - at_ms.rem_euclid(86_400_000)
 }
 
 /// Checks a number as the PBX or the UI gave it (caller numbers may hold
@@ -407,6 +438,142 @@ pub async fn hangup(slot: State<'_, SessionSlot>, call: String) -> IpcResult<()>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    /// A shell over temp dirs whose settings file says `template`, written
+    /// as a hand-edited file would be (no validation on the way in), so the
+    /// opening path itself must refuse a bad scheme.
+    fn shell_with_crm(dir: &std::path::Path, template: &str) -> Shell {
+        let config = dir.join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let body = serde_json::json!({ "crmUrlTemplate": template }).to_string();
+        std::fs::write(config.join(settings::SETTINGS_FILE), body).unwrap();
+        let secrets = Arc::new(settings::FileSecretStore::new(dir.join("keys")));
+        Shell::new(crate::cli::Args::default(), config, dir.join("data"), secrets)
+    }
+
+    /// What `open_crm` would hand the browser, or its error.
+    fn crm_open(shell: &Shell, number: &str) -> Result<String, IpcError> {
+        let mut opened = None;
+        open_crm_with(shell, number, |url| {
+            opened = Some(url);
+            Ok(())
+        })?;
+        Ok(opened.expect("success means the browser was asked to open something"))
+    }
+
+    #[test]
+    fn open_crm_percent_encodes_the_whole_caller_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = shell_with_crm(dir.path(), "https://crm.example/search?phone={number}");
+        let base = "https://crm.example/search?phone=";
+        let cases = [
+            ("+1 555&x=<script>", "%2B1%20555%26x%3D%3Cscript%3E"),
+            ("+1 555 123 4567", "%2B1%20555%20123%204567"),
+            ("12#34", "12%2334"),
+            ("1001/../../admin", "1001%2F..%2F..%2Fadmin"),
+            ("Zoë ☎ 5", "Zo%C3%AB%20%E2%98%8E%205"),
+            ("anonymous", "anonymous"),
+            ("a?b=c%20", "a%3Fb%3Dc%2520"),
+        ];
+        for (number, encoded) in cases {
+            let url = crm_open(&shell, number).unwrap_or_else(|e| panic!("{number:?}: {}", e.message));
+            assert_eq!(url, format!("{base}{encoded}"), "{number:?} must stay one query value, not add parameters or a fragment");
+        }
+        for bad in ["", "1\r\nX-Evil: 1", "1\u{0}2", &"9".repeat(65)] {
+            let e = crm_open(&shell, bad).expect_err(bad);
+            assert_eq!(e.code, ErrorCode::InvalidNumber, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn open_crm_opens_only_http_and_https_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        for template in [
+            "javascript:alert(document.cookie)//{number}",
+            "JavaScript:alert(1)//{number}",
+            " javascript:alert(1)//{number}",
+            "file:///etc/passwd?{number}",
+            "data:text/html,<script>alert(1)</script>{number}",
+            "vbscript:msgbox({number})",
+            "crm.example/search?phone={number}",
+            "//crm.example/search?phone={number}",
+            "https:///etc/passwd?{number}",
+            "http://crm.example/a b?{number}",
+            "https://crm.example/\njavascript:{number}",
+            "",
+        ] {
+            let shell = shell_with_crm(dir.path(), template);
+            let mut opened = false;
+            let e = open_crm_with(&shell, "+15551234567", |_| {
+                opened = true;
+                Ok(())
+            })
+            .expect_err(template);
+            assert!(!opened, "{template:?} must never reach the browser");
+            assert_eq!(e.code, ErrorCode::InvalidSetting, "{template:?}");
+            assert!(e.message.starts_with("CRM URL"), "the message names the setting to fix: {}", e.message);
+        }
+        for ok in ["HTTPS://crm.example/?q={number}", "http://10.0.0.5:8080/c/{number}"] {
+            let shell = shell_with_crm(dir.path(), ok);
+            assert!(crm_open(&shell, "1001").is_ok(), "{ok:?} is a plain http(s) address");
+        }
+    }
+
+    #[test]
+    fn a_browser_failure_is_reported_in_plain_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = shell_with_crm(dir.path(), "https://crm.example/?q={number}");
+        let e = open_crm_with(&shell, "1001", |_| Err("no browser".into())).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Io);
+        assert!(e.message.contains("no browser"), "{}", e.message);
+    }
+
+    #[test]
+    fn saving_start_with_os_adds_and_removes_the_login_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut shell = shell_with_crm(dir.path(), "");
+        let xdg_config_home = dir.path().join("xdg-config");
+        shell.autostart = crate::autostart::Autostart::from_env();
+        shell.autostart.dir = Some(xdg_config_home.join("autostart"));
+        let entry = xdg_config_home.join("autostart").join(crate::autostart::ENTRY_FILE);
+        let save = |on: bool| {
+            let old = shell.save_settings(Settings { start_with_os: on, ..shell.saved_settings() }).unwrap();
+            shell.sync_autostart(&old).unwrap();
+        };
+        save(true);
+        let text = std::fs::read_to_string(&entry).expect("turning startWithOs on creates the XDG autostart entry");
+        let exe = std::env::current_exe().unwrap();
+        assert!(text.contains(&format!("Exec=\"{}\"", exe.display())), "the entry starts this program: {text}");
+        save(true);
+        assert!(entry.is_file(), "saving again with it on keeps the entry");
+        save(false);
+        assert!(!entry.exists(), "turning startWithOs off removes the entry");
+        save(false);
+        assert!(!entry.exists());
+    }
+
+    #[test]
+    fn today_starts_at_local_midnight_not_utc_midnight() {
+        use chrono::{FixedOffset, TimeZone, Utc};
+        // 2026-11-23 23:30 in New York (UTC-5) is 2026-11-24 04:30 UTC:
+        // her day began at 05:00 UTC on the 23rd, not at UTC midnight on the 24th.
+        let new_york = FixedOffset::west_opt(5 * 3600).unwrap();
+        let at = new_york.with_ymd_and_hms(2026, 11, 23, 23, 30, 0).unwrap().timestamp_millis();
+        let want = Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 0).unwrap().timestamp_millis();
+        assert_eq!(day_start_ms(at, &new_york), want, "a call at 20:00 her time is still today at 23:30");
+        // 2026-11-24 08:00 in Sydney (UTC+11) is 2026-11-23 21:00 UTC: her
+        // day began at 13:00 UTC on the 23rd; UTC midnight would count
+        // yesterday afternoon's calls as today's.
+        let sydney = FixedOffset::east_opt(11 * 3600).unwrap();
+        let at = sydney.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap().timestamp_millis();
+        let want = Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap().timestamp_millis();
+        assert_eq!(day_start_ms(at, &sydney), want);
+        assert_eq!(day_start_ms(at, &Utc), Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap().timestamp_millis());
+        let now = now_ms();
+        let start = today_start_ms();
+        assert!(start <= now && now - start < 25 * 3_600_000, "today began within the last 25 hours: {start} vs {now}");
+    }
 
     #[test]
     fn dial_input_is_cleaned_or_refused_with_an_actionable_message() {

@@ -462,7 +462,12 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
                 let Some(shell) = app.try_state::<Shell>() else { return };
                 let Ok(store) = shell.store() else { return };
                 match store.record_call(record).await {
-                    Ok(()) => history_changed(&app),
+                    Ok(()) => {
+                        // After the commit: the crash test holds the app to
+                        // every call this line names surviving a kill -9.
+                        tracing::info!(%call, "call saved to history");
+                        history_changed(&app);
+                    }
                     Err(e) => tracing::error!("could not save a call to history: {e}"),
                 }
             });
@@ -500,8 +505,7 @@ fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: Str
     tauri::async_runtime::spawn(async move {
         let Some(shell) = app.try_state::<Shell>() else { return };
         let Ok(store) = shell.store() else { return };
-        let day = 86_400_000;
-        match store.lookup_caller(&number, now_ms() - now_ms().rem_euclid(day), 5).await {
+        match store.lookup_caller(&number, crate::commands::today_start_ms(), 5).await {
             Ok(ctx) => {
                 let _ = app.emit(EVENT_CALLER_CONTEXT, CallerContextEvent { call, caller_context: ctx.into() });
             }

@@ -185,7 +185,7 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
     }
     if !s.crm_url_template.is_empty() {
         let t = s.crm_url_template.trim();
-        if !(t.starts_with("https://") || t.starts_with("http://")) || !t.contains("{number}") {
+        if check_crm_template(t).is_err() || !t.contains("{number}") {
             return Err(invalid(
                 "CRM URL",
                 "use an http:// or https:// address containing {number}, such as https://crm.example/search?phone={number}.",
@@ -198,16 +198,39 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
     Ok(())
 }
 
-/// Fills a CRM URL template with the percent-encoded number; refuses
-/// anything but http/https so a template cannot open `file:` or `javascript:`.
+/// Why a CRM URL template cannot be opened, if it cannot: it must be an
+/// absolute `http://` or `https://` address (scheme in any case) with a
+/// host, and hold no whitespace or control characters, so neither a typed
+/// template nor a hand-edited settings file can open `javascript:`,
+/// `file:`, `data:` or a scheme-less path.
+pub fn check_crm_template(t: &str) -> Result<(), &'static str> {
+    let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &t[8..]
+    } else if lower.starts_with("http://") {
+        &t[7..]
+    } else {
+        return Err("only http:// and https:// addresses can be opened.");
+    };
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("the address may not contain spaces or line breaks.");
+    }
+    if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
+        return Err("the address needs a host name, such as https://crm.example/search?phone={number}.");
+    }
+    Ok(())
+}
+
+/// Fills a CRM URL template with the number, every byte of it
+/// percent-encoded except RFC 3986's unreserved characters, so a caller id
+/// such as `+1 555&x=<script>` stays one query value; refuses anything but
+/// http/https (see [`check_crm_template`]).
 pub fn crm_url(template: &str, number: &str) -> IpcResult<String> {
     let t = template.trim();
     if t.is_empty() {
         return Err(invalid("CRM URL", "no CRM address is set; add one in Settings."));
     }
-    if !(t.starts_with("https://") || t.starts_with("http://")) {
-        return Err(invalid("CRM URL", "only http:// and https:// addresses can be opened."));
-    }
+    check_crm_template(t).map_err(|why| invalid("CRM URL", why))?;
     let mut enc = String::new();
     for b in number.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
