@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod autostart;
 pub mod cli;
 pub mod commands;
 pub mod demo;
@@ -89,6 +90,7 @@ pub fn run() {
     let log_path = logs::init(&data_dir);
     tracing::info!(log = ?log_path, "Ringside {} starting", env!("CARGO_PKG_VERSION"));
     let shell = Shell::new(args.clone(), settings::config_dir(), data_dir, Arc::new(settings::OsKeyring));
+    shell.refresh_autostart();
     let start_links = args.urls.clone();
 
     let result = tauri::Builder::default()

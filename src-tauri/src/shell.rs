@@ -34,6 +34,8 @@ pub struct Shell {
     live: Mutex<LiveInfo>,
     store: Result<ringside_store::HistoryStore, String>,
     window_ops: Mutex<Option<tokio::sync::mpsc::UnboundedSender<WindowOp>>>,
+    /// The login entry `startWithOs` creates or removes.
+    pub autostart: crate::autostart::Autostart,
 }
 
 /// A change to the popup window, applied in order by one task: window calls
@@ -84,6 +86,7 @@ impl Shell {
             popup: Mutex::new(PopupState::default()),
             live: Mutex::new(LiveInfo::default()),
             window_ops: Mutex::new(None),
+            autostart: crate::autostart::Autostart::from_env(),
         }
     }
 
@@ -163,6 +166,28 @@ impl Shell {
         let mut saved = self.saved.lock().expect("settings lock");
         let old = std::mem::replace(&mut *saved, Settings { has_secret: false, ..new });
         Ok(old)
+    }
+
+    /// After a save: adds or removes the login entry when `startWithOs`
+    /// changed (or the entry was removed by hand while the setting is on).
+    pub fn sync_autostart(&self, old: &Settings) -> IpcResult<()> {
+        let on = self.saved.lock().expect("settings lock").start_with_os;
+        if old.start_with_os != on || on != self.autostart.is_enabled() {
+            self.autostart.apply(on)?;
+            tracing::info!(start_with_os = on, "login entry {}", if on { "added" } else { "removed" });
+        }
+        Ok(())
+    }
+
+    /// At start-up: when `startWithOs` is on, rewrite the login entry so it
+    /// starts this program even after the app moved (an update, an AppImage
+    /// in another folder).
+    pub fn refresh_autostart(&self) {
+        if self.saved.lock().expect("settings lock").start_with_os {
+            if let Err(e) = self.autostart.apply(true) {
+                tracing::warn!("{}", e.message);
+            }
+        }
     }
 
     /// The current connection state.
