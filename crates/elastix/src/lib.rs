@@ -1,0 +1,52 @@
+//! The Elastix HTTP API (the `elastix-api` PHP add-on at
+//! `https://<pbx>/api/api.php`), and nothing else: call history (CDR),
+//! SIP peer presence, live calls and call recordings, fetched over HTTPS
+//! with the same certificate trust as the AMI client (system CAs, extra CA
+//! certificates, or one pinned SHA-256 fingerprint for the self-signed
+//! certificate Elastix ships).
+//!
+//! Parsing lives apart from networking: [`cdr`], [`peers`] and [`channels`]
+//! turn response bytes into typed values and can be used without a
+//! connection; [`ElastixClient`] only moves bytes. [`convert`] turns CDR rows
+//! into [`ringside_calls::CallRecord`]s for the history store. This crate
+//! knows nothing about the UI or the database.
+//!
+//! ```no_run
+//! use ringside_ami::{Secret, TlsTrust};
+//! use ringside_elastix::{CdrQuery, ElastixClient, ElastixConfig};
+//! # async fn demo() -> ringside_elastix::Result<()> {
+//! let trust = TlsTrust::pinned("AB:CD:...")?;
+//! # let trust = TlsTrust::system();
+//! let client = ElastixClient::new(ElastixConfig::new(
+//!     "https://pbx.office.lan/api/api.php",
+//!     Secret::new("kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj"),
+//!     trust,
+//! ))?;
+//! let rows = client.cdr_report(&CdrQuery::default()).await?;
+//! # let _ = rows; Ok(()) }
+//! ```
+
+pub mod cdr;
+pub mod channels;
+mod client;
+mod config;
+pub mod convert;
+pub mod error;
+mod loose;
+mod response;
+pub mod peers;
+pub mod recording;
+#[cfg(feature = "test-server")]
+pub mod testserver;
+pub mod time;
+
+pub use cdr::{CdrField, CdrQuery, CdrRow, CdrStatus, Disposition, RecordingFilter};
+pub use channels::{ActiveCalls, ActiveChannel};
+pub use client::ElastixClient;
+pub use config::ElastixConfig;
+pub use convert::{calls_from_cdr, CdrImport};
+pub use error::{Error, Result};
+pub use peers::{PeerKind, PeerPresence, PeerStatus, SipPeer};
+pub use recording::RecordingName;
+pub use ringside_ami::{CertFingerprint, Secret, TlsTrust};
+pub use time::{PbxDateTime, UtcOffset};
