@@ -703,7 +703,7 @@ fn cli_output(shared: &Arc<Shared>, command: &str) -> Option<Vec<String>> {
 
 fn command(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let cmd = action.get("Command").unwrap_or_default();
-    let output = cli_output(shared, cmd);
+    let output = crate::openvox::gsm_command(shared, cmd).or_else(|| cli_output(shared, cmd));
     let ok = output.is_some();
     let lines = output.unwrap_or_else(|| {
         let first = cmd.split_whitespace().take(2).collect::<Vec<_>>().join(" ");

@@ -12,6 +12,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use crate::capture::Capture;
 use crate::error::{Error, Result};
 use crate::fault::Fault;
+use crate::openvox::OpenVox;
 
 /// Which Asterisk generation the simulated PBX speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -233,6 +234,9 @@ pub struct SimConfig {
     /// Asterisk's `authtimeout` and Grandstream's 30 s idle limit do.
     /// `None` (the default) waits forever.
     pub login_timeout: Option<Duration>,
+    /// Act as an OpenVox GSM gateway: answer `gsm send sms`, and (with a
+    /// demo loop) receive SMS now and then. `None`: a PBX without GSM.
+    pub openvox: Option<OpenVox>,
 }
 
 impl Default for SimConfig {
@@ -249,6 +253,7 @@ impl Default for SimConfig {
             fault: None,
             login_timeout: None,
             banner: None,
+            openvox: None,
         }
     }
 }

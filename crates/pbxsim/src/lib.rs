@@ -13,6 +13,8 @@
 //! - answer Ping, Originate (and make the call happen), Redirect,
 //!   BlindTransfer, Atxfer, Hangup, the event lists, Command and Events
 //!   against its live channels and extension states, recording every action;
+//! - act as an OpenVox GSM gateway ([`OpenVox`]): take `gsm send sms`
+//!   commands and announce incoming SMS as the gateway's dialplan does;
 //! - inject [`Fault`]s: cut packets, drip, garbage, a 100 MiB packet, an
 //!   endless line, half-open silence, refused logins, permit-list closes,
 //!   event floods and restarts.
@@ -37,6 +39,7 @@ pub mod capture;
 pub mod config;
 pub mod error;
 pub mod fault;
+pub mod openvox;
 pub mod scenario;
 mod server;
 mod session;
@@ -48,5 +51,6 @@ pub use config::{
 };
 pub use error::{Error, Result};
 pub use fault::Fault;
+pub use openvox::{OpenVox, SentSms};
 pub use scenario::{Party, Scenario, Timing, TransferStyle};
 pub use server::{PbxSim, Playing, SimHandle};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use ringside_pbxsim::{Capture, Dialect, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser};
+use ringside_pbxsim::{Capture, Dialect, OpenVox, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser};
 
 /// A simulated Asterisk PBX speaking AMI.
 #[derive(Debug, Parser)]
@@ -60,6 +60,10 @@ struct Args {
     /// queue, a transfer) for as long as it runs.
     #[arg(long)]
     demo: bool,
+    /// Act as an OpenVox GSM gateway (spans 1-4): answer `gsm send sms`
+    /// commands and, with --demo, receive an SMS every third demo period.
+    #[arg(long)]
+    openvox: bool,
     /// Seconds between demo calls.
     #[arg(long, default_value_t = 8)]
     demo_every: u64,
@@ -122,6 +126,9 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         config.replay = Some(replay);
     }
     config.banner = args.banner;
+    if args.openvox {
+        config.openvox = Some(OpenVox::default());
+    }
     config.login_timeout = args.login_timeout.map(Duration::from_secs);
     if args.demo {
         config.demo_every = Some(Duration::from_secs(args.demo_every.max(1)));

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Dialect, Replay, SimConfig, SimUser};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
+use crate::openvox::{OpenVox, SentSms};
 use crate::scenario::{self, Scenario};
 use crate::session::{self, Ctl};
 use crate::world::World;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub default_fault: Option<Fault>,
     pub login_timeout: Option<Duration>,
     pub banner: Option<String>,
+    pub openvox: Option<OpenVox>,
+    sms_sent: Mutex<Vec<SentSms>>,
     pub world: Arc<Mutex<World>>,
     pub events: broadcast::Sender<Bytes>,
     received: Mutex<Vec<Packet>>,
@@ -63,6 +66,14 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         r.push(p.clone());
         self.received_count.send_replace(r.len());
+    }
+
+    /// Records an SMS a client sent through the OpenVox `gsm send sms`.
+    pub fn record_sms(&self, sms: SentSms) {
+        self.sms_sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(sms);
     }
 
     /// Registers a session's control channel; returns its id.
@@ -150,6 +161,8 @@ impl PbxSim {
             default_fault: config.fault.clone(),
             login_timeout: config.login_timeout,
             banner: config.banner.clone(),
+            openvox: config.openvox.clone(),
+            sms_sent: Mutex::new(Vec::new()),
             world: Arc::new(Mutex::new(world)),
             events,
             received: Mutex::new(Vec::new()),
@@ -180,6 +193,13 @@ impl PbxSim {
                 every,
                 token.clone(),
             )));
+            if config.openvox.is_some() {
+                tasks.push(tokio::spawn(demo_sms_loop(
+                    shared.clone(),
+                    every,
+                    token.clone(),
+                )));
+            }
         }
         Ok(SimHandle {
             addr,
@@ -271,6 +291,26 @@ async fn demo_loop(shared: Arc<Shared>, every: Duration, token: CancellationToke
     }
 }
 
+/// On a demo gateway, an incoming SMS every third demo period, the
+/// messages in turn, so the app's SMS view has something to show.
+async fn demo_sms_loop(shared: Arc<Shared>, every: Duration, token: CancellationToken) {
+    let messages = crate::openvox::demo_messages();
+    let period = every * 3;
+    let mut next = tokio::time::Instant::now() + every.min(Duration::from_secs(5));
+    for (span, sender, text) in messages.iter().cycle() {
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = tokio::time::sleep_until(next) => {}
+        }
+        shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .incoming_sms(*span, sender, text);
+        next += period;
+    }
+}
+
 /// A scripted call being played; drop it to let the call run on its own.
 #[derive(Debug)]
 pub struct Playing(JoinHandle<()>);
@@ -353,6 +393,32 @@ impl SimHandle {
             self.shared.world.clone(),
             scenario,
         )))
+    }
+
+    /// Every SMS clients sent with `gsm send sms` (OpenVox mode), in order,
+    /// with the text exactly as the gateway's CLI read it.
+    pub fn sent_sms(&self) -> Vec<SentSms> {
+        self.shared
+            .sms_sent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Announces an incoming SMS as an OpenVox gateway does: a `Newexten`
+    /// of the `sms` extension on `EXTRA-SMS/<span>-1`, context
+    /// `gsm-<span>`, whose `AppData` runs `process_sms` with the span,
+    /// sender, receive time (now, UTC) and message (see
+    /// [`openvox::sms_app_data`](crate::openvox::sms_app_data)), then the
+    /// dialplan's `Hangup` priority with the same `Uniqueid`. Returns that
+    /// `Uniqueid`. Works in any mode, so a test can also show that a
+    /// non-gateway client ignores it.
+    pub fn inject_sms(&self, span: u32, sender: &str, text: &str) -> String {
+        self.shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .incoming_sms(span, sender, text)
     }
 
     /// Marks an extension's phone unregistered (state 4) or registered again.

@@ -823,6 +823,50 @@ impl World {
         self.emit(&p);
     }
 
+    /// Announces an incoming SMS (see `SimHandle::inject_sms`); returns
+    /// the Uniqueid of its dialplan run.
+    pub fn incoming_sms(&mut self, span: u32, sender: &str, text: &str) -> String {
+        self.seq += 1;
+        let now = self.now().as_secs();
+        let uniqueid = format!("{now}.{}", self.seq);
+        let app_data = crate::openvox::sms_app_data(span, sender, &format_time(now), text);
+        let channel = format!("EXTRA-SMS/{span}-1");
+        let context = format!("gsm-{span}");
+        for (priority, app, data) in [("1", "NoOp", app_data.as_str()), ("2", "Hangup", "")] {
+            let mut p = Packet::new()
+                .with("Event", "Newexten")
+                .with("Privilege", "dialplan,all")
+                .with("Channel", &channel);
+            if self.dialect == Dialect::Modern {
+                p.push("ChannelState", "4");
+                p.push("ChannelStateDesc", "Ring");
+                p.push("CallerIDNum", sender);
+                p.push("CallerIDName", "<unknown>");
+                p.push("ConnectedLineNum", "<unknown>");
+                p.push("ConnectedLineName", "<unknown>");
+                p.push("Language", "en");
+                p.push("AccountCode", "");
+                p.push("Context", &context);
+                p.push("Exten", "sms");
+                p.push("Priority", priority);
+                p.push("Uniqueid", &uniqueid);
+                p.push("Linkedid", &uniqueid);
+                p.push("Extension", "sms");
+            } else {
+                p.push("Context", &context);
+                p.push("Extension", "sms");
+                p.push("Priority", priority);
+            }
+            p.push("Application", app);
+            p.push("AppData", data);
+            if self.dialect == Dialect::Ami11 {
+                p.push("Uniqueid", &uniqueid);
+            }
+            self.emit(&p);
+        }
+        uniqueid
+    }
+
     /// The context hints live in (`internal` on the capture PBX,
     /// `ext-local` style on FreePBX).
     pub fn hint_context(&self) -> &'static str {
