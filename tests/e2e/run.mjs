@@ -13,8 +13,17 @@
 //   - the AMI secret is saved through Settings into the Secret Service.
 // Phase 2: the app starts again WITHOUT the secret in its environment and
 // logs in with the saved settings, so the secret was read back from the
-// Secret Service; then no file in the config dir, the data dir or the logs
-// contains the secret.
+// Secret Service; while it runs (WAL file present), no file it wrote holds
+// the secret.
+// Phase 3 (crash safety): the simulated PBX streams the busy-hour capture
+// (about 30 calls/s); once the app's log has named at least 40 calls as
+// saved to history, the app is killed with SIGKILL mid-burst. Started again
+// on the same data dir, its store opens (it refuses damaged files) and its
+// history holds every call named before the kill; `sqlite3` (when
+// installed) also finds the file intact.
+// Finally: the secret is in no file under the app's config and data dirs,
+// XDG config/data/cache (WebKit's storage included; the keyring's own
+// encrypted file excepted) and in no line of the app's logs.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, createWriteStream } from "node:fs";
@@ -29,6 +38,7 @@ const APP = process.env.RINGSIDE_APP_BIN;
 const PBXSIM = process.env.RINGSIDE_PBXSIM_BIN;
 const DRIVER = process.env.TAURI_DRIVER_BIN;
 const FIXTURE = join(ROOT, "tests/fixtures/ami/incoming-answered.ami");
+const BUSY_HOUR = join(ROOT, "tests/fixtures/ami/busy-hour.ami.gz");
 const CALLER_NAME = "ACME Corp";
 const CALLER_NUM = "+15551234567";
 
@@ -36,6 +46,9 @@ mkdirSync(ART, { recursive: true });
 const TMP = mkdtempSync(join(tmpdir(), "ringside-e2e-"));
 const CONFIG_DIR = join(TMP, "config");
 const DATA_DIR = join(TMP, "data");
+const CRASH_DATA_DIR = join(TMP, "data-crash");
+/** Calls the app must have saved (per its log) before it is killed. */
+const SAVED_BEFORE_KILL = 40;
 const SECRET = `e2e-${randomBytes(12).toString("hex")}`;
 const children = [];
 const results = [];
@@ -123,6 +136,43 @@ function filesUnder(dir) {
   return out;
 }
 
+/** Every place the app (or WebKit on its behalf) may write: files to search for the secret. */
+function appFiles() {
+  const dirs = [CONFIG_DIR, DATA_DIR, CRASH_DATA_DIR];
+  for (const v of ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"]) if (process.env[v]) dirs.push(process.env[v]);
+  const logs = ["app-run1", "app-run2", "app-run3", "app-run4"].map((n) => join(ART, `${n}.log`));
+  // gnome-keyring's own file is where the secret belongs (encrypted).
+  const keyrings = process.env.XDG_DATA_HOME ? join(process.env.XDG_DATA_HOME, "keyrings") : null;
+  const files = dirs.flatMap(filesUnder).filter((f) => !keyrings || !f.startsWith(keyrings + "/"));
+  return [...new Set([...files, ...logs])];
+}
+
+/** The files among `files` that hold the secret (bytes, so SQLite pages and WAL frames count). */
+function secretLeaks(files) {
+  return files.filter((f) => {
+    try {
+      return readFileSync(f).includes(SECRET);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Call ids the app logged as committed to history ("call saved to history call=<id>"). */
+function savedCalls(logPath) {
+  let text = "";
+  try {
+    text = readFileSync(logPath, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((l) => l.includes("call saved to history"))
+    .map((l) => /\bcall=(\S+)/.exec(l)?.[1])
+    .filter(Boolean);
+}
+
 async function startDriver(name, env) {
   const port = await freePort();
   const nativePort = await freePort();
@@ -180,6 +230,97 @@ async function mainConnected(session, what) {
   await waitFor(what, 30_000, async () =>
     (await session.exec("const e = document.querySelector('[data-testid=\"connection\"]'); return e ? e.dataset.state : '';")) === "connected",
   );
+}
+
+/** Phase 3: kill -9 during a burst of calls loses no call the app had reported as saved. */
+async function crashDuringBurst() {
+  const burst = start(
+    "pbxsim-burst",
+    PBXSIM,
+    ["--listen", "127.0.0.1:0", "--replay", BUSY_HOUR, "--rate", "2000", "--loop", "--start-delay-ms", "3000", "--user", "ringside"],
+    { RINGSIDE_PBXSIM_SECRET: SECRET },
+  );
+  const addr = (
+    await waitFor("the burst PBX's 'listening on' line", 30_000, async () =>
+      burst.lines.map((l) => /^listening on (\S+)/.exec(l)).find(Boolean),
+    )
+  )[1];
+  const log = join(CRASH_DATA_DIR, "ringside.log");
+  let { driver, base } = await startDriver("app-run3", { RINGSIDE_AMI_SECRET: SECRET });
+  let session = await Session.create(
+    base,
+    appCaps(["--pbx", addr, "--user", "ringside", "--extension", "1001", "--data-dir", CRASH_DATA_DIR]),
+  );
+  let saved;
+  try {
+    await mainConnected(session, "the app to connect to the burst PBX");
+    await waitFor(`the app to log ${SAVED_BEFORE_KILL} calls as saved`, 90_000, async () => savedCalls(log).length >= SAVED_BEFORE_KILL, 50);
+    const app = appUnder(driver.pid);
+    if (!app) throw new Error("could not find the app's process to kill");
+    // Read what the app reported as saved, then kill it at once: anything it
+    // saves in between is only extra.
+    saved = new Set(savedCalls(log));
+    process.kill(app, "SIGKILL");
+    log3(`killed the app (pid ${app}) with SIGKILL after it reported ${saved.size} distinct calls saved`);
+    await waitFor(`the killed app (pid ${app}) to be gone`, 10_000, async () => !alive(app), 50);
+  } finally {
+    await session.delete();
+    driver.kill("SIGKILL");
+    burst.kill();
+  }
+  const stillStreaming = savedCalls(log).length;
+  const wal = filesUnder(CRASH_DATA_DIR).find((f) => f.endsWith("-wal"));
+  log3(`after the kill: ${stillStreaming} 'saved' lines in the log, WAL ${wal ? `${statSync(wal).size} bytes` : "absent"}`);
+
+  // An independent check of the file itself, on a copy (the app reopens the original).
+  const sqlite3 = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].find((p) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (sqlite3) {
+    const copy = mkdtempSync(join(TMP, "crash-copy-"));
+    for (const f of filesUnder(CRASH_DATA_DIR).filter((f) => /\.(sqlite|db)(-wal)?$/.test(f) || f.endsWith("-wal"))) {
+      writeFileSync(join(copy, f.slice(f.lastIndexOf("/") + 1)), readFileSync(f));
+    }
+    const db = filesUnder(copy).find((f) => !f.endsWith("-wal"));
+    const check = execFileSync(sqlite3, [db, "PRAGMA integrity_check;"], { encoding: "utf8" }).trim();
+    if (check !== "ok") throw new Error(`sqlite3 integrity_check after the kill: ${check}`);
+    pass("sqlite3 integrity_check of the killed app's database (with its WAL) says ok");
+  }
+
+  // Start the app again on the same data dir, against a port nobody listens
+  // on (no new calls): its store must open and hold every reported call.
+  const dead = await freePort();
+  ({ driver, base } = await startDriver("app-run4", { RINGSIDE_AMI_SECRET: SECRET }));
+  session = await Session.create(
+    base,
+    appCaps(["--pbx", `127.0.0.1:${dead}`, "--user", "ringside", "--extension", "1001", "--data-dir", CRASH_DATA_DIR]),
+  );
+  try {
+    await session.switchToPage("index.html");
+    const res = await waitFor("search_history to answer in the restarted app", 30_000, async () =>
+      session.execAsync(
+        "const done = arguments[arguments.length - 1];" +
+          "window.__TAURI_INTERNALS__.invoke('search_history', { query: { limit: 500 } })" +
+          ".then((rows) => done({ rows }), (e) => done({ error: e }));",
+      ),
+    );
+    if (res.error) throw new Error(`the restarted app's history failed: ${JSON.stringify(res.error)}`);
+    const have = new Set(res.rows.map((r) => r.callId));
+    const lost = [...saved].filter((id) => !have.has(id));
+    if (lost.length) throw new Error(`${lost.length} of ${saved.size} calls reported saved before the kill are missing: ${lost.slice(0, 10).join(", ")}`);
+    writeFileSync(join(ART, "crash-history.json"), JSON.stringify({ reportedSaved: [...saved], afterRestart: [...have] }, null, 2));
+    pass(`kill -9 mid-burst lost none of the ${saved.size} calls reported saved; the store reopened (${have.size} calls in history)`);
+  } finally {
+    await stopApp(session, driver);
+  }
+}
+
+function log3(msg) {
+  log(`[crash] ${msg}`);
 }
 
 async function main() {
@@ -297,22 +438,34 @@ async function main() {
     await mainConnected(session, "the restarted app to log in with the secret from the keyring");
     await screenshot(session, "06-restart-connected-from-keyring");
     pass("the restarted app logged in with the secret read back from the Secret Service");
+    const live = appFiles();
+    const leaks = secretLeaks(live);
+    if (leaks.length) throw new Error(`while the app runs, the AMI secret is in: ${leaks.join(", ")}`);
+    if (!live.some((f) => f.endsWith(".sqlite-wal") || f.endsWith(".db-wal") || f.endsWith("-wal"))) {
+      throw new Error(`no SQLite WAL file under ${DATA_DIR} while the app runs; the live scan would not cover it`);
+    }
+    pass(`while the app runs, no file holds the secret (${live.length} files, the history database and its WAL included)`);
   } finally {
     await stopApp(session, driver);
   }
   await new Promise((r) => setTimeout(r, 500));
 
-  const leaks = [CONFIG_DIR, DATA_DIR, ...["app-run1", "app-run2"].map((n) => join(ART, `${n}.log`))]
-    .flatMap((d) => (d.endsWith(".log") ? [d] : filesUnder(d)))
-    .filter((f) => {
-      try {
-        return readFileSync(f).includes(SECRET);
-      } catch {
-        return false;
-      }
-    });
+  await crashDuringBurst();
+
+  // The scanner itself must be able to fail: a canary file holding the secret is found.
+  const canary = join(TMP, "canary.bin");
+  writeFileSync(canary, Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(SECRET), Buffer.from([3])]));
+  if (secretLeaks([canary]).length !== 1) throw new Error("the secret scanner missed a canary file holding the secret");
+  const files = appFiles();
+  const leaks = secretLeaks(files);
   if (leaks.length) throw new Error(`the AMI secret was found in: ${leaks.join(", ")}`);
-  pass(`no file in the config dir, data dir or app logs holds the secret (${filesUnder(CONFIG_DIR).length + filesUnder(DATA_DIR).length} files checked)`);
+  for (const must of [join(DATA_DIR, "ringside.log"), join(CRASH_DATA_DIR, "ringside.log"), join(ART, "app-run3.log")]) {
+    if (!files.includes(must)) throw new Error(`the secret scan did not cover ${must}`);
+  }
+  if (!files.some((f) => f.startsWith(CRASH_DATA_DIR) && f.endsWith("-wal"))) {
+    throw new Error("the crashed app's WAL file was not scanned");
+  }
+  pass(`the secret is in no file of the app's config, data, cache and log dirs nor its logs (${files.length} files, SQLite files and WALs included)`);
   monitor.kill();
   pbx.kill();
 }

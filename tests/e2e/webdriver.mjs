@@ -39,6 +39,11 @@ export class Session {
     return this.cmd("POST", "/execute/sync", { script, args });
   }
 
+  /** Runs `script` as an async WebDriver script: it calls its last argument with the result. */
+  execAsync(script, ...args) {
+    return this.cmd("POST", "/execute/async", { script, args });
+  }
+
   async find(css) {
     const el = await this.cmd("POST", "/element", { using: "css selector", value: css });
     return Object.values(el)[0];
