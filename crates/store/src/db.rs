@@ -780,7 +780,9 @@ pub(crate) fn import_contacts(
 // ---- retention -----------------------------------------------------------
 
 /// Deletes at most `batch` calls outside the retention policy (oldest first)
-/// with their notes. Returns how many were deleted; 0 means done.
+/// with their notes, and at most `batch` texts older than its maximum age
+/// (a limit on the number of calls does not apply to texts). Returns how
+/// many calls and texts were deleted; 0 means done.
 pub(crate) fn purge_batch(
     conn: &mut Connection,
     path: &Path,
@@ -821,8 +823,16 @@ pub(crate) fn purge_batch(
         tx.prepare_cached("DELETE FROM notes WHERE call_id = ?1").at(path)?.execute([call_id]).at(path)?;
         tx.prepare_cached("DELETE FROM calls WHERE id = ?1").at(path)?.execute([id]).at(path)?;
     }
+    let texts = match retention.max_age_ms {
+        Some(age) => tx
+            .prepare_cached("DELETE FROM sms WHERE id IN (SELECT id FROM sms WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)")
+            .at(path)?
+            .execute(params![now_ms.saturating_sub(age), batch])
+            .at(path)?,
+        None => 0,
+    };
     tx.commit().at(path)?;
-    Ok(ids.len())
+    Ok(ids.len() + texts)
 }
 
 /// Counts calls (for tests, diagnostics and the settings page).

@@ -62,6 +62,7 @@ fn now_ms() -> i64 {
 struct CdrImportRun<F> {
     source: String,
     rows: Vec<ImportedCall>,
+    batch: usize,
     done: usize,
     report: CdrImportReport,
     progress: F,
@@ -74,7 +75,7 @@ struct CdrImportRun<F> {
 impl<F: FnMut(CdrImportProgress) + Send + 'static> CdrImportRun<F> {
     fn step(mut self, conn: &mut Connection) {
         let total = self.rows.len();
-        let end = (self.done + CDR_BATCH).min(total);
+        let end = (self.done + self.batch).min(total);
         if end > self.done {
             let batch = cdr::CdrBatch {
                 source: &self.source,
@@ -128,6 +129,8 @@ pub struct StoreConfig {
     /// How long the writer waits without requests before indexing new calls
     /// for search (default 200 ms).
     pub index_after_idle: Duration,
+    /// CDR rows per import transaction (default [`CDR_BATCH`]; at least 1).
+    pub cdr_batch: usize,
 }
 
 impl StoreConfig {
@@ -141,6 +144,7 @@ impl StoreConfig {
             readers: 2,
             durability: Durability::default(),
             index_after_idle: INDEX_AFTER_IDLE,
+            cdr_batch: CDR_BATCH,
         }
     }
 
@@ -195,6 +199,7 @@ impl<T> Future for Pending<T> {
 struct Inner {
     path: Arc<PathBuf>,
     plan: NumberPlan,
+    cdr_batch: usize,
     retention: Mutex<Retention>,
     writer: Option<mpsc::Sender<Job>>,
     readers: Option<mpsc::Sender<Job>>,
@@ -400,6 +405,7 @@ impl HistoryStore {
                 path,
                 checkpoint_stop: Some(stop_tx),
                 plan: config.plan,
+                cdr_batch: config.cdr_batch.max(1),
                 retention: Mutex::new(config.retention),
                 writer: Some(wtx),
                 readers: Some(rtx),
@@ -547,7 +553,8 @@ impl HistoryStore {
     }
 
     /// Imports calls from the PBX's call detail records (`source` names the
-    /// PBX, e.g. its host), in transactions of [`CDR_BATCH`] rows on the
+    /// PBX, e.g. its host), in transactions of [`StoreConfig::cdr_batch`]
+    /// rows (default [`CDR_BATCH`]) on the
     /// writer thread. Each batch queues behind the writes requested while
     /// the previous one ran, so live calls keep being recorded and lookups
     /// (on the readers) never wait.
@@ -576,6 +583,7 @@ impl HistoryStore {
             let run = CdrImportRun {
                 source: source.to_owned(),
                 rows: calls,
+                batch: self.inner.cdr_batch,
                 done: 0,
                 report: CdrImportReport::default(),
                 progress,
@@ -734,14 +742,15 @@ impl HistoryStore {
         }
     }
 
-    /// Deletes one batch (at most [`PURGE_BATCH`]) of calls outside the
-    /// retention policy; resolves to how many went (0: nothing left).
+    /// Deletes one batch (at most [`PURGE_BATCH`] calls and as many texts)
+    /// outside the retention policy; resolves to how many went (0: nothing
+    /// left). Texts go by age only.
     pub fn purge_step(&self, now_ms: i64) -> Pending<usize> {
         let retention = self.inner.retention.lock().map(|r| *r).unwrap_or_default();
         self.write(move |conn, path, _| db::purge_batch(conn, path, retention, now_ms, PURGE_BATCH))
     }
 
-    /// Deletes every call outside the retention policy, one small
+    /// Deletes every call (and text) outside the retention policy, one small
     /// transaction at a time so recording and lookups interleave. Resolves
     /// to the number deleted.
     pub async fn purge(&self, now_ms: i64) -> Result<usize> {

@@ -147,3 +147,23 @@ fn the_popup_carries_the_last_texts_with_the_caller() {
     let parsed: ringside_store::CallerContext = serde_json::from_value(older).expect("an older payload still parses");
     assert!(parsed.recent_sms.is_empty(), "a payload without recentSms reads as no texts");
 }
+
+#[test]
+fn retention_removes_texts_by_age_but_not_by_call_count() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(&dir.path().join("h.db"));
+    let day = 24 * 3_600_000;
+    store.record_sms(incoming("old", "0207946000", "last month", DAY0 - 40 * day)).wait().expect("record");
+    store.record_sms(incoming("new", "0207946000", "yesterday", DAY0 - day)).wait().expect("record");
+
+    store.set_retention(ringside_store::Retention { max_age_ms: None, max_calls: Some(1) });
+    assert_eq!(store.purge_blocking(DAY0).expect("purge"), 0, "a limit on calls says nothing about texts");
+    assert_eq!(store.count_sms().wait().expect("count"), 2, "both texts are kept");
+
+    store.set_retention(ringside_store::Retention { max_age_ms: Some(30 * day), max_calls: None });
+    assert_eq!(store.purge_blocking(DAY0).expect("purge"), 1, "the text older than 30 days goes");
+    let left: Vec<String> =
+        store.sms_thread("0207946000", 10).wait().expect("thread").into_iter().map(|s| s.record.id).collect();
+    assert_eq!(left, ["new"], "the recent text stays");
+    assert!(store.search_sms("last month", 10).wait().expect("search").is_empty(), "a purged text leaves the index");
+}
