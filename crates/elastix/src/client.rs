@@ -194,7 +194,7 @@ impl ElastixClient {
         if !resp.status().is_success() {
             return Err(self.status_failure(command, resp).await);
         }
-        if let Some(len) = header_text(&resp, CONTENT_LENGTH).parse::<u64>().ok() {
+        if let Ok(len) = header_text(&resp, CONTENT_LENGTH).parse::<u64>() {
             if len > self.inner.max_response_bytes {
                 return Err(Error::TooLarge { command: command.into(), limit: self.inner.max_response_bytes });
             }

@@ -1,4 +1,5 @@
-//! CDR rows into [`CallRecord`]s for the history store: rows sharing a
+//! CDR rows into [`ImportedCall`]s (a [`CallRecord`] plus its recording
+//! file and PBX timestamp) for the history store: rows sharing a
 //! `uniqueid` become one call; direction comes from the dialplan context and
 //! the caller's number, the outcome from `disposition`, `billsec` and the
 //! last application; the PBX's zone-less `calldate` becomes Unix time with a
@@ -8,24 +9,10 @@ use std::collections::HashMap;
 
 use ringside_calls::channel::{is_trunk_context, ChannelName};
 use ringside_calls::{CallRecord, Direction, Outcome};
+use ringside_store::ImportedCall;
 
 use crate::cdr::{CdrRow, Disposition};
 use crate::time::UtcOffset;
-
-/// One call ready for the history store's CDR import: the record, the
-/// recording's file name (the PBX's `recordingfile`, no folder) and the
-/// PBX's own `calldate` text, which with the file name rebuilds the
-/// recording's download name ([`crate::RecordingName::for_call`]) and is the
-/// import cursor's position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CdrImport {
-    /// The finished call.
-    pub record: CallRecord,
-    /// The recording's file name, when the call was recorded.
-    pub recording_file: Option<String>,
-    /// The first row's `calldate` as the PBX wrote it (`2015-12-05 10:07:05`).
-    pub pbx_calldate: String,
-}
 
 /// The longest number still taken for an extension; longer ones are outside numbers.
 const MAX_EXTENSION_DIGITS: usize = 6;
@@ -83,8 +70,12 @@ fn nonempty(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-/// Turns CDR rows into calls, one per `uniqueid`, in the order each call's
-/// first row came. `offset` is the PBX's offset from UTC, needed because
+/// Turns CDR rows into calls for [`ringside_store::HistoryStore::import_cdr`],
+/// one per `uniqueid`, in the order each call's first row came. Each keeps
+/// the recording's file name (`recordingfile`, no folder) and the first
+/// row's `calldate` text, which together rebuild the recording's download
+/// name ([`crate::RecordingName::for_call`]) and which the store's import
+/// cursor records. `offset` is the PBX's offset from UTC, needed because
 /// `calldate` carries no zone.
 ///
 /// Imported calls are marked `ended_offline`: Ringside learned of them from
@@ -99,7 +90,7 @@ fn nonempty(s: &str) -> Option<String> {
 /// assert_eq!(calls[0].record.answered_by.as_deref(), Some("101"));
 /// # Ok::<(), ringside_elastix::Error>(())
 /// ```
-pub fn calls_from_cdr(rows: &[CdrRow], offset: UtcOffset) -> Vec<CdrImport> {
+pub fn calls_from_cdr(rows: &[CdrRow], offset: UtcOffset) -> Vec<ImportedCall> {
     let mut order: Vec<Vec<&CdrRow>> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
     for row in rows {
@@ -115,7 +106,7 @@ pub fn calls_from_cdr(rows: &[CdrRow], offset: UtcOffset) -> Vec<CdrImport> {
 }
 
 /// One call from the rows that share its uniqueid (at least one).
-fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> CdrImport {
+fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
     // The earliest row opens the call; the PBX usually sends them in order,
     // but a report sorted by another column must not change the result.
     let first = rows.iter().copied().min_by_key(|r| r.calldate).unwrap_or(rows[0]);
@@ -209,7 +200,7 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> CdrImport {
         ended_at_ms,
         ended_offline: true,
     };
-    CdrImport {
+    ImportedCall {
         record,
         recording_file: rows.iter().find_map(|r| nonempty(&r.recordingfile)),
         pbx_calldate: first.calldate.to_string(),

@@ -160,6 +160,11 @@ pub enum Error {
         reason: String,
     },
 
+    /// The history store refused the imported calls (its message names the
+    /// database file and the problem).
+    #[error("the calls from the Elastix PBX could not be saved: {0}")]
+    Store(#[from] ringside_store::StoreError),
+
     /// Writing a recording to its destination failed (disk full, no permission).
     #[error("could not save the recording {name}: {source}")]
     Write {
@@ -193,6 +198,18 @@ impl Error {
             Error::Connection { .. } => "connection_lost",
             Error::BadCdrRow { .. } => "bad_cdr_row",
             Error::Write { .. } => "write_failed",
+            Error::Store(_) => "store_failed",
+        }
+    }
+}
+
+impl From<ringside_ami::Error> for Error {
+    /// Only settings errors come from the AMI crate here (a malformed pinned
+    /// fingerprint, an unreadable CA file); its text without the "AMI" prefix.
+    fn from(e: ringside_ami::Error) -> Self {
+        match e {
+            ringside_ami::Error::Config(msg) => Error::Config(msg),
+            other => Error::Config(other.to_string()),
         }
     }
 }

@@ -15,8 +15,10 @@
 //! use ringside_ami::{Secret, TlsTrust};
 //! use ringside_elastix::{CdrQuery, ElastixClient, ElastixConfig};
 //! # async fn demo() -> ringside_elastix::Result<()> {
-//! let trust = TlsTrust::pinned("AB:CD:...")?;
-//! # let trust = TlsTrust::system();
+//! // The fingerprint the first connection's error message showed.
+//! let trust = TlsTrust::pinned(
+//!     "3A:1F:6C:0B:9E:54:27:D8:41:C2:70:AF:15:88:E3:6D:92:0C:B7:44:5E:19:A6:F0:3D:81:C5:2B:7E:60:D9:14",
+//! )?;
 //! let client = ElastixClient::new(ElastixConfig::new(
 //!     "https://pbx.office.lan/api/api.php",
 //!     Secret::new("kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj"),
@@ -32,6 +34,7 @@ mod client;
 mod config;
 pub mod convert;
 pub mod error;
+mod import;
 mod loose;
 mod response;
 pub mod peers;
@@ -44,7 +47,8 @@ pub use cdr::{CdrField, CdrQuery, CdrRow, CdrStatus, Disposition, RecordingFilte
 pub use channels::{ActiveCalls, ActiveChannel};
 pub use client::ElastixClient;
 pub use config::ElastixConfig;
-pub use convert::{calls_from_cdr, CdrImport};
+pub use convert::calls_from_cdr;
+pub use import::import_cdr_since_cursor;
 pub use error::{Error, Result};
 pub use peers::{PeerKind, PeerPresence, PeerStatus, SipPeer};
 pub use recording::RecordingName;

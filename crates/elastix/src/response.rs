@@ -101,9 +101,25 @@ pub(crate) fn decode_json<T: DeserializeOwned>(command: &str, host_port: &str, b
                 },
                 _ => Error::UnexpectedResponse {
                     command: command.to_owned(),
-                    detail: e.to_string(),
+                    detail: match key_near(body, e.line(), e.column()) {
+                        Some(key) => format!("field \"{key}\": {e}"),
+                        None => e.to_string(),
+                    },
                 },
             })
         }
     }
+}
+
+/// The JSON key whose value ends at `line`:`column` (1-based, as serde_json
+/// reports errors), so a format error can name the field.
+fn key_near(body: &[u8], line: usize, column: usize) -> Option<String> {
+    let text = body.split(|&b| b == b'\n').nth(line.checked_sub(1)?)?;
+    let upto = &text[..column.min(text.len())];
+    // The last `"key":` before the error position; values with `":` inside
+    // could mislead this, which only costs a less precise message.
+    let colon = upto.windows(2).rposition(|w| w == b"\":")?;
+    let open = upto[..colon].iter().rposition(|&b| b == b'"')?;
+    let key = std::str::from_utf8(&upto[open + 1..colon]).ok()?;
+    (!key.is_empty() && key.len() <= 64).then(|| key.to_owned())
 }

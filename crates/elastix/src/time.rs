@@ -47,7 +47,7 @@ impl UtcOffset {
     pub const UTC: UtcOffset = UtcOffset(0);
 
     /// An offset in minutes east of UTC (`-300` for New York in winter).
-    pub fn from_minutes(minutes: i32) -> Self {
+    pub const fn from_minutes(minutes: i32) -> Self {
         Self(minutes)
     }
 
