@@ -31,7 +31,7 @@ use std::ops::Range;
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::packet::{EncodeError, Packet};
+use crate::packet::{EncodeError, FieldSpan, Packet};
 
 /// Default cap on one line, excluding its line end: 64 KiB.
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
@@ -105,12 +105,35 @@ enum Body {
 
 /// Where one field of the pending packet lies in the buffer. Fields are
 /// turned into strings only once the packet is complete, so the whole packet
-/// is UTF-8-checked in one pass instead of two short checks per line.
-#[derive(Debug, Clone)]
-struct Span {
-    /// The key's bytes, or `None` for a raw `Follows` output line (key `Output`).
-    key: Option<Range<usize>>,
-    value: Range<usize>,
+/// is UTF-8-checked and copied in one pass instead of two short steps per
+/// line. The pending packet always starts at buffer offset 0 (everything
+/// before it has been consumed), so these offsets are also offsets into the
+/// packet's text, and they fit in 32 bits because the packet cap does.
+/// A raw `Follows` output line has [`OUTPUT_KEY`] as its key start.
+type Span = FieldSpan;
+
+/// The key start of a raw `Follows` output line, whose key is `Output`.
+const OUTPUT_KEY: u32 = u32::MAX;
+
+/// A span for `key` and `value`, buffer ranges within the packet cap.
+fn span(key: Range<usize>, value: Range<usize>) -> Span {
+    // Within the packet cap (at most MAX_PACKET_LIMIT), so the casts keep every bit.
+    Span {
+        key_start: key.start as u32,
+        key_len: key.len() as u32,
+        value_start: value.start as u32,
+        value_len: value.len() as u32,
+    }
+}
+
+/// A span for one raw `Follows` output line.
+fn output_span(value: Range<usize>) -> Span {
+    Span {
+        key_start: OUTPUT_KEY,
+        key_len: OUTPUT.len() as u32,
+        value_start: value.start as u32,
+        value_len: value.len() as u32,
+    }
 }
 
 /// State while discarding an oversized packet.
@@ -156,6 +179,8 @@ pub struct AmiCodec {
     scanned: usize,
     /// Fields of the packet being read, as offsets into the buffer.
     spans: Vec<Span>,
+    /// Some span of the pending packet is a raw `Follows` output line.
+    has_output: bool,
     body: Body,
     skip: Option<Skip>,
     /// Reused encoder output, so `Packet::encode_into` can write into a `Vec`.
@@ -172,6 +197,7 @@ impl AmiCodec {
             line_start: 0,
             scanned: 0,
             spans: Vec::new(),
+            has_output: false,
             body: Body::Fields,
             skip: None,
             scratch: Vec::new(),
@@ -212,36 +238,39 @@ impl AmiCodec {
         self.scanned = 0;
         self.body = Body::Fields;
         self.spans.clear();
+        self.has_output = false;
     }
 
     /// Builds the pending packet from `bytes`, the buffer up to its
-    /// terminating blank line: every key and value is copied into the
-    /// packet's one text buffer, sized exactly up front.
+    /// terminating blank line. Fast path: the packet's text is one copy of
+    /// those bytes (line ends and `: ` separators stay in it, unused) and
+    /// its fields are the spans as they are. Invalid UTF-8 takes the slow
+    /// path, each key and value decoded lossily on its own.
     fn build_packet(&self, bytes: &[u8]) -> Packet {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let mut text = String::from(text);
+            let mut fields = self.spans.clone();
+            if self.has_output {
+                let at = text.len() as u32;
+                text.push_str(OUTPUT);
+                for f in fields.iter_mut().filter(|f| f.key_start == OUTPUT_KEY) {
+                    f.key_start = at;
+                }
+            }
+            // Every span boundary sits next to an ASCII byte, so it is a
+            // char boundary of valid UTF-8; `from_spans` still checks.
+            if let Some(packet) = Packet::from_spans(text, fields) {
+                return packet;
+            }
+        }
         let text_len: usize = self
             .spans
             .iter()
-            .map(|s| s.key.as_ref().map_or(OUTPUT.len(), Range::len) + s.value.len())
+            .map(|s| s.key_len as usize + s.value_len as usize)
             .sum();
         let mut packet = Packet::with_text_capacity(self.spans.len(), text_len);
-        // One validation for the whole packet. Every span boundary sits next
-        // to an ASCII byte, so it is a char boundary of valid UTF-8; `get`
-        // still guards it, falling back to a lossy copy of that field.
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            for span in &self.spans {
-                let key = match &span.key {
-                    Some(k) => text.get(k.clone()),
-                    None => Some(OUTPUT),
-                };
-                match (key, text.get(span.value.clone())) {
-                    (Some(key), Some(value)) => packet.push_str(key, value),
-                    _ => push_lossy(&mut packet, bytes, span),
-                }
-            }
-        } else {
-            for span in &self.spans {
-                push_lossy(&mut packet, bytes, span);
-            }
+        for span in &self.spans {
+            push_lossy(&mut packet, bytes, span);
         }
         packet
     }
@@ -367,33 +396,23 @@ impl AmiCodec {
                         output_started: false,
                     };
                 }
-                self.spans.push(Span {
-                    key: Some(key),
-                    value,
-                });
+                self.spans.push(span(key, value));
             }
             Body::Follows { output_started } => {
                 if line.ends_with(END_COMMAND) {
                     // The marker may be glued onto the last output line.
                     let before = start..end - END_COMMAND.len();
                     if !before.is_empty() {
-                        self.spans.push(Span {
-                            key: None,
-                            value: before,
-                        });
+                        self.spans.push(output_span(before));
+                        self.has_output = true;
                     }
                     self.body = Body::Fields;
                 } else if !output_started && is_follows_header(line, had_cr) {
                     let (key, value) = split_field(line, start);
-                    self.spans.push(Span {
-                        key: Some(key),
-                        value,
-                    });
+                    self.spans.push(span(key, value));
                 } else {
-                    self.spans.push(Span {
-                        key: None,
-                        value: start..end,
-                    });
+                    self.spans.push(output_span(start..end));
+                    self.has_output = true;
                     self.body = Body::Follows {
                         output_started: true,
                     };
@@ -471,12 +490,16 @@ fn split_field(line: &[u8], start: usize) -> (Range<usize>, Range<usize>) {
 /// Appends one field, decoding its key and value as UTF-8 lossily each on
 /// its own: the slow path, for packets holding invalid UTF-8.
 fn push_lossy(packet: &mut Packet, bytes: &[u8], span: &Span) {
-    let field = |r: &Range<usize>| String::from_utf8_lossy(bytes.get(r.clone()).unwrap_or_default());
-    let key = match &span.key {
-        Some(k) => field(k),
-        None => OUTPUT.into(),
+    let field = |start: u32, len: u32| {
+        let start = start as usize;
+        String::from_utf8_lossy(bytes.get(start..start + len as usize).unwrap_or_default())
     };
-    packet.push_str(&key, &field(&span.value));
+    let key = if span.key_start == OUTPUT_KEY {
+        OUTPUT.into()
+    } else {
+        field(span.key_start, span.key_len)
+    };
+    packet.push_str(&key, &field(span.value_start, span.value_len));
 }
 
 fn lossy(bytes: &[u8]) -> String {

@@ -9,7 +9,11 @@
 //! All keys and values of a packet live in one `String`, with a list of
 //! offsets into it: the decoder then makes two allocations per packet instead
 //! of two per field, which was most of its time on a busy PBX. This module
-//! owns that layout; nothing outside it sees the offsets.
+//! owns that layout; only the codec builds one from wire offsets.
+//!
+//! The packet also remembers where its routing keys (`Event`, `Response`,
+//! `ActionID`, `EventList`) first occur, so the client can route each
+//! packet without scanning its fields again for every one of them.
 
 use std::fmt;
 
@@ -30,15 +34,49 @@ pub struct Packet {
     /// The fields in wire order, as offsets into `text`. Every offset is a
     /// char boundary of `text`.
     fields: Vec<FieldSpan>,
+    /// Index of the first field with each routing key, kept in step with
+    /// `fields` by every edit.
+    routing: Routing,
 }
 
 /// Where one field's key and value lie in [`Packet::text`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FieldSpan {
-    key_start: u32,
-    key_len: u32,
-    value_start: u32,
-    value_len: u32,
+pub(crate) struct FieldSpan {
+    pub(crate) key_start: u32,
+    pub(crate) key_len: u32,
+    pub(crate) value_start: u32,
+    pub(crate) value_len: u32,
+}
+
+/// The keys the client routes by, in the order of [`Routing::first`].
+const ROUTING_KEYS: [&str; 4] = ["Event", "Response", "ActionID", "EventList"];
+
+/// "No such field" in [`Routing::first`].
+const ABSENT: u32 = u32::MAX;
+
+/// Index of the first field for each of [`ROUTING_KEYS`], or [`ABSENT`].
+#[derive(Debug, Clone, Copy)]
+struct Routing {
+    first: [u32; 4],
+}
+
+impl Default for Routing {
+    fn default() -> Self {
+        Self { first: [ABSENT; 4] }
+    }
+}
+
+/// Which of [`ROUTING_KEYS`] `key` is, case-insensitively. Checks the length
+/// first, so for most keys this costs one comparison.
+fn routing_slot(key: &str) -> Option<usize> {
+    let slot = match key.len() {
+        5 => 0,
+        8 if key.as_bytes()[0].eq_ignore_ascii_case(&b'R') => 1,
+        8 => 2,
+        9 => 3,
+        _ => return None,
+    };
+    key.eq_ignore_ascii_case(ROUTING_KEYS[slot]).then_some(slot)
 }
 
 /// The longest text a packet can hold, so that 32-bit offsets always fit.
@@ -86,7 +124,50 @@ impl Packet {
         Self {
             text: String::with_capacity(text),
             fields: Vec::with_capacity(fields),
+            routing: Routing::default(),
         }
+    }
+
+    /// A packet over `text` as it is, with `fields` pointing into it: the
+    /// decoder's fast path, one copy of the wire bytes and no per-field
+    /// work. Returns `None`, building nothing, when a span is out of bounds,
+    /// not on a char boundary, or `text` is too long for 32-bit offsets.
+    pub(crate) fn from_spans(text: String, fields: Vec<FieldSpan>) -> Option<Self> {
+        if text.len() > MAX_TEXT {
+            return None;
+        }
+        let on_boundary = |start: u32, len: u32| {
+            let (start, end) = (start as usize, start as usize + len as usize);
+            end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end)
+        };
+        if !fields
+            .iter()
+            .all(|f| on_boundary(f.key_start, f.key_len) && on_boundary(f.value_start, f.value_len))
+        {
+            return None;
+        }
+        let mut p = Self {
+            text,
+            fields,
+            routing: Routing::default(),
+        };
+        p.reindex();
+        Some(p)
+    }
+
+    /// Recomputes [`Packet::routing`] from the fields.
+    fn reindex(&mut self) {
+        let mut routing = Routing::default();
+        for (i, f) in self.fields.iter().enumerate() {
+            if let Some(slot) = routing_slot(self.key(f)) {
+                if routing.first[slot] == ABSENT {
+                    // Fields fit in u32: each takes at least one byte of
+                    // text, which stays under 4 GiB.
+                    routing.first[slot] = i as u32;
+                }
+            }
+        }
+        self.routing = routing;
     }
 
     /// Starts an action packet: `Action: <name>`.
@@ -115,6 +196,11 @@ impl Packet {
     pub(crate) fn push_str(&mut self, key: &str, value: &str) {
         let (key_start, key_len) = self.append(key);
         let (value_start, value_len) = self.append(value);
+        if let Some(slot) = routing_slot(key) {
+            if self.routing.first[slot] == ABSENT {
+                self.routing.first[slot] = u32::try_from(self.fields.len()).unwrap_or(ABSENT);
+            }
+        }
         self.fields.push(FieldSpan {
             key_start,
             key_len,
@@ -163,6 +249,7 @@ impl Packet {
         let text = &self.text;
         self.fields
             .retain(|f| !slice(text, f.key_start, f.key_len).eq_ignore_ascii_case(key));
+        self.reindex();
         self.compact_if_mostly_dead();
     }
 
@@ -185,7 +272,12 @@ impl Packet {
     }
 
     /// Index of the first field whose key is `key`, case-insensitively.
+    /// A routing key is answered from the index, without a scan.
     fn position(&self, key: &str) -> Option<usize> {
+        if let Some(slot) = routing_slot(key) {
+            let i = self.routing.first[slot];
+            return (i != ABSENT).then_some(i as usize);
+        }
         self.fields
             .iter()
             .position(|f| self.key(f).eq_ignore_ascii_case(key))
