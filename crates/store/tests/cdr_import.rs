@@ -230,3 +230,39 @@ fn rows_without_a_call_id_are_skipped_and_reported() {
     assert_eq!(empty.total, 0, "an empty import does nothing");
     assert!(empty.cursor.is_some(), "and reports the cursor as it stands");
 }
+
+#[test]
+fn a_live_call_recorded_during_an_import_is_written_between_its_batches() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = ringside_store::StoreConfig::new(common::uk()).with_path(dir.path().join("h.db"));
+    config.cdr_batch = 100;
+    let store = ringside_store::HistoryStore::open(config).expect("open");
+    let rows: Vec<ImportedCall> = (0..1_000)
+        .map(|i| cdr(inbound(&format!("cdr-{i}"), "07700900123", Outcome::Answered, DAY0 + i as i64), None, &calldate(i)))
+        .collect();
+    // The first batch's progress call holds the writer until the live call
+    // is queued, so the order of the queue is known.
+    let (queued_tx, queued_rx) = std::sync::mpsc::channel::<()>();
+    let seen_at_second_batch = Arc::new(Mutex::new(None));
+    let seen = seen_at_second_batch.clone();
+    let probe = store.clone();
+    let import = store.import_cdr("pbx", rows, move |p| {
+        if p.done == 100 {
+            queued_rx.recv().expect("the test queues the live call");
+        } else if p.done == 200 {
+            // Runs on the writer; the lookup runs on a reader thread.
+            let live = probe.get_call("live-1").wait().expect("read during import");
+            *seen.lock().expect("lock") = Some(live.is_some());
+        }
+    });
+    let live = store.record_call(inbound("live-1", "0207946000", Outcome::Missed, DAY0 + HOUR));
+    queued_tx.send(()).expect("release the first batch");
+    live.wait().expect("the live call is recorded while the import runs");
+    let report = import.wait().expect("import");
+    assert_eq!(report.inserted, 1_000, "the import completes");
+    assert_eq!(
+        *seen_at_second_batch.lock().expect("lock"),
+        Some(true),
+        "the live call was committed before the import's second batch, not after the whole import"
+    );
+}
