@@ -14,11 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use futures::StreamExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::{timeout, Instant};
-use tokio_util::codec::FramedRead;
 
 use super::backoff::Backoff;
 use super::config::ClientConfig;
@@ -31,6 +29,10 @@ use super::Reader;
 use crate::codec::{AmiCodec, CodecError, Frame};
 use crate::error::Error;
 use crate::packet::Packet;
+
+/// The most frames taken from the read buffer per turn of the session loop,
+/// so commands and timers are served between bursts.
+const MAX_BATCH: usize = 256;
 
 /// How long a shutdown waits for the PBX's `Goodbye` before closing anyway.
 const LOGOFF_GRACE: Duration = Duration::from_secs(2);
@@ -149,7 +151,7 @@ async fn establish(
         Ok(Ok(stream)) => stream,
     };
     let (read, mut writer) = tokio::io::split(stream);
-    let mut reader = FramedRead::new(read, AmiCodec::client());
+    let mut reader = Reader::new(read, AmiCodec::client());
     let mut phase = Phase::Banner;
     let result = timeout(
         cfg.login_timeout,
@@ -301,11 +303,11 @@ impl Actor {
         }
     }
 
-    fn publish_event(&self, packet: Packet) {
+    fn publish_event(&self, packet: Packet, received_at_ms: i64) {
         // No subscriber is fine: events are then simply not wanted.
         let _ = self.events.send(SessionEvent::Event(Arc::new(ReceivedEvent {
             packet,
-            received_at_ms: now_unix_ms(),
+            received_at_ms,
         })));
     }
 
@@ -334,6 +336,7 @@ impl Actor {
         let mut closing: Option<(String, Instant)> = None;
         // Set when the PBX announces it is going down, to explain the hang-up.
         let mut pbx_shutdown: Option<bool> = None;
+        let mut frames: Vec<Frame> = Vec::new();
         let timer = tokio::time::sleep_until(next_ping);
         let mut timer = std::pin::pin!(timer);
 
@@ -353,8 +356,17 @@ impl Actor {
             }
 
             tokio::select! {
-                frame = s.reader.next() => match frame {
-                    Some(Ok(Frame::Packet(p))) => {
+                more = s.reader.read_frames(&mut frames, MAX_BATCH) => {
+                    // Every frame of one read arrived at the same moment.
+                    let received_at_ms = now_unix_ms();
+                    let mut ended = None;
+                    for frame in frames.drain(..) {
+                        let Frame::Packet(p) = frame else {
+                            if let Frame::Oversized { bytes } = frame {
+                                tracing::warn!(pbx = %host_port, bytes, "skipped an oversized AMI packet");
+                            }
+                            continue;
+                        };
                         if p.response().is_some() {
                             if ping.as_ref().is_some_and(|(id, _)| p.action_id() == Some(id)) {
                                 ping = None;
@@ -362,7 +374,8 @@ impl Actor {
                                 continue;
                             }
                             if closing.as_ref().is_some_and(|(id, _)| p.action_id() == Some(id)) {
-                                break End::Shutdown;
+                                ended = Some(End::Shutdown);
+                                break;
                             }
                         }
                         match pendings.route(p) {
@@ -371,21 +384,24 @@ impl Actor {
                                 if p.is("Event", "Shutdown") {
                                     pbx_shutdown = Some(p.is("Restart", "True"));
                                 }
-                                self.publish_event(p)
+                                self.publish_event(p, received_at_ms);
                             }
                             Routed::Unmatched(p) => {
                                 tracing::debug!(packet = ?p, "AMI response matches no action; dropped");
                             }
                         }
                     }
-                    Some(Ok(Frame::Oversized { bytes })) => {
-                        tracing::warn!(pbx = %host_port, bytes, "skipped an oversized AMI packet");
+                    frames.clear();
+                    if let Some(end) = ended {
+                        break end;
                     }
-                    Some(Ok(_)) => {}
-                    Some(Err(_)) | None if closing.is_some() => break End::Shutdown,
-                    Some(Err(CodecError::Io(e))) if e.kind() == io::ErrorKind::UnexpectedEof => break End::Closed(pbx_shutdown),
-                    Some(Err(e)) => break End::Io(e.to_string()),
-                    None => break End::Closed(pbx_shutdown),
+                    match more {
+                        Some(Ok(())) => {}
+                        Some(Err(_)) | None if closing.is_some() => break End::Shutdown,
+                        Some(Err(CodecError::Io(e))) if e.kind() == io::ErrorKind::UnexpectedEof => break End::Closed(pbx_shutdown),
+                        Some(Err(e)) => break End::Io(e.to_string()),
+                        None => break End::Closed(pbx_shutdown),
+                    }
                 },
                 res = poll_fn(|cx| poll_write_out(cx, &mut s.writer, &mut out, &mut out_pos, &mut needs_flush)),
                     if out_pos < out.len() || needs_flush =>

@@ -3,7 +3,6 @@
 //! freshly opened transport, before the session loop takes it over; the
 //! caller bounds it with the login timeout.
 
-use futures::StreamExt;
 use md5::{Digest, Md5};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 

@@ -12,16 +12,15 @@ mod connection;
 mod connector;
 mod login;
 mod pending;
+mod reader;
 mod state;
 mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::ReadHalf;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use tokio_util::codec::FramedRead;
 
 pub use backoff::BackoffPolicy;
 pub use config::{AuthMode, ClientConfig, Secret};
@@ -29,14 +28,12 @@ pub use connector::{AmiStream, BoxedStream, ConnectError, Connector, TcpConnecto
 pub use state::{ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent};
 pub use tls::{CertFingerprint, TlsFailure, TlsFailureKind, TlsTrust};
 
-use crate::codec::AmiCodec;
 use crate::error::{Error, Result};
 use crate::packet::Packet;
 use connection::{Actor, Command, Shared};
 use pending::{Completed, Expect};
 
-/// The read side of a session's transport, framed.
-pub(crate) type Reader = FramedRead<ReadHalf<BoxedStream>, AmiCodec>;
+pub(crate) use reader::Reader;
 
 /// How many requests may queue for the socket task before `send` waits.
 const COMMAND_QUEUE: usize = 256;
