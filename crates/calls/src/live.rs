@@ -3,6 +3,10 @@
 //! order, and rebuild state from `CoreShowChannels` (`Status` on old PBXes)
 //! and `ExtensionStateList` whenever a session starts or events were lost.
 //!
+//! Incoming SMS from an OpenVox GSM gateway ride the same stream: each
+//! event also goes through an [`SmsDetector`], which reports every message
+//! once.
+//!
 //! No call logic lives here: every decision is the tracker's. Wall-clock
 //! time enters only as the event's receive time (or the PBX's own
 //! `Timestamp`), stamped before the tracker sees it.
@@ -10,6 +14,7 @@
 use ringside_ami::{Client, Packet, SessionEvent};
 
 use crate::presence::{Colleague, Presence};
+use crate::sms::{IncomingSms, SmsDetector};
 use crate::tracker::{CallTracker, CardChange};
 
 /// What the live feed reports.
@@ -22,6 +27,8 @@ pub enum LiveUpdate {
     Card(CardChange),
     /// A colleague's presence changed.
     Presence(Colleague),
+    /// An SMS reached the OpenVox GSM gateway (reported once per message).
+    Sms(IncomingSms),
     /// A session started (version from the banner); state was rebuilt.
     Connected(String),
     /// The session ended; a `Connected` follows when it is back.
@@ -93,6 +100,7 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
         synced_this_session = true;
     }
     let mut changes = Vec::new();
+    let mut sms = SmsDetector::new();
     while let Some(item) = events.recv().await {
         match item {
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
@@ -109,6 +117,9 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
                 }
                 for c in presence.apply(&ev.packet) {
                     out(LiveUpdate::Presence(c));
+                }
+                if let Some(s) = sms.observe(&ev.packet) {
+                    out(LiveUpdate::Sms(s));
                 }
             }
             SessionEvent::Lagged(_) => resync_reporting(client, tracker, presence, now_ms(), out).await,

@@ -26,7 +26,7 @@
 //! [`ringside_ami::Client`], as `actions.rs` does; errors are the crate's
 //! [`ActionError`].
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use ringside_ami::{Client, Packet};
 use serde::Serialize;
@@ -559,7 +559,10 @@ pub const DEFAULT_DETECTOR_MEMORY: usize = 256;
 /// on a long-running session.
 #[derive(Debug, Clone)]
 pub struct SmsDetector {
-    recent: VecDeque<String>,
+    /// Oldest first, to forget in order.
+    order: VecDeque<String>,
+    /// The same keys, for a lookup that does not scan the whole memory.
+    seen: HashSet<String>,
     capacity: usize,
 }
 
@@ -578,7 +581,8 @@ impl SmsDetector {
     /// A detector remembering the last `capacity` messages (at least one).
     pub fn with_memory(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        Self { recent: VecDeque::with_capacity(capacity.min(1024)), capacity }
+        let prealloc = capacity.min(1024);
+        Self { order: VecDeque::with_capacity(prealloc), seen: HashSet::with_capacity(prealloc), capacity }
     }
 
     /// The SMS this event carries, unless an earlier event of the same
@@ -590,13 +594,16 @@ impl SmsDetector {
             Some(u) => format!("u:{u}"),
             None => format!("c:{}\u{1f}{}", sms.channel, sms.raw),
         };
-        if self.recent.contains(&key) {
+        if self.seen.contains(&key) {
             return None;
         }
-        if self.recent.len() == self.capacity {
-            self.recent.pop_front();
+        if self.order.len() == self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
         }
-        self.recent.push_back(key);
+        self.seen.insert(key.clone());
+        self.order.push_back(key);
         Some(sms)
     }
 }

@@ -105,3 +105,46 @@ async fn a_pbx_without_gsm_and_a_multi_line_text_fail_clearly() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_feed_reports_each_incoming_sms_once() {
+    use ringside_calls::live::{follow, LiveUpdate};
+    use ringside_calls::presence::Presence;
+    use ringside_calls::{CallTracker, TrackerConfig};
+
+    let (sim, client) = sim_and_client(Dialect::Ami11, true).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
+    let mut presence = Presence::new();
+    let mut send = |u| drop(tx.send(u));
+    let feed = follow(&client, &mut tracker, &mut presence, &mut send);
+    let watch = async {
+        // The feed reports Connected once its resync is done; inject after that.
+        while let Some(u) = rx.recv().await {
+            if matches!(u, LiveUpdate::Connected(_)) {
+                break;
+            }
+        }
+        sim.inject_sms(2, "13632919026", "Bitte zurückrufen");
+        sim.inject_sms(2, "13632919026", "Zweite");
+        let mut seen = Vec::new();
+        while let Some(u) = rx.recv().await {
+            if let LiveUpdate::Sms(s) = &u {
+                seen.push(s.text.clone());
+            }
+            if let LiveUpdate::Card(_) = u {
+                panic!("an SMS dialplan run is no call: no card for EXTRA-SMS channels");
+            }
+            if seen.len() == 2 {
+                return seen;
+            }
+        }
+        seen
+    };
+    let texts = tokio::select! {
+        () = feed => panic!("the feed only ends with the client"),
+        r = tokio::time::timeout(WAIT, watch) => r.expect("both SMS arrive in time"),
+    };
+    assert_eq!(texts, ["Bitte zurückrufen", "Zweite"], "each message once, in order, though each run has two Newexten steps");
+    sim.shutdown().await;
+}
