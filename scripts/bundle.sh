@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds Ringside's Linux packages with the Tauri CLI that ships prebuilt in
+# npm (@tauri-apps/cli, a devDependency of ui/), so no 20-minute
+# `cargo install tauri-cli` is needed:
+#   - a .deb (binary, .desktop file with the tel:/sip: handlers, icons);
+#   - an AppImage only with RINGSIDE_BUNDLE_APPIMAGE=1: Tauri's bundler
+#     downloads AppRun, linuxdeploy and its plugins from GitHub at bundle
+#     time (checked with tauri-cli 2.12.5: it fails with "failed to lookup
+#     address" where github.com is unreachable), so it needs that network
+#     access or those tools already in ~/.cache/tauri.
+# The .desktop file comes from src-tauri/ringside.desktop: Tauri's default
+# one lists the tel:/sip: MimeType but has no %u, so a clicked link would
+# start the app without its number.
+# Timing on 2 busy cores: about 10 min for the release build, seconds for the .deb.
+# Not part of scripts/test.sh (CI stays lean); run it to make a release.
+#
+#   scripts/bundle.sh            release build, .deb
+#   RINGSIDE_BUNDLE_DEBUG=1 ...  bundle the debug build instead (fast, for checking the package)
+#
+# Prints where the packages are and what the .deb holds (dpkg-deb -I / -c).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+if [ ! -x ui/node_modules/.bin/tauri ]; then
+  npm --prefix ui ci
+fi
+echo "==> building the web UI"
+npm --prefix ui run build
+
+bundles=deb
+if [ "${RINGSIDE_BUNDLE_APPIMAGE:-}" = 1 ]; then
+  bundles=deb,appimage
+fi
+flags=(--bundles "$bundles" --ci)
+profile=release
+if [ "${RINGSIDE_BUNDLE_DEBUG:-}" = 1 ]; then
+  flags+=(--debug)
+  profile=debug
+fi
+
+echo "==> tauri build ${flags[*]} ($(ui/node_modules/.bin/tauri --version))"
+started=$(date +%s)
+# The CLI builds with the custom-protocol feature (UI embedded) and reads
+# src-tauri/tauri.conf.json: icons from icons/, deep-link schemes for MimeType.
+(cd src-tauri && ../ui/node_modules/.bin/tauri build "${flags[@]}")
+echo "==> bundled in $(( $(date +%s) - started )) s"
+
+out=$TARGET_DIR/$profile/bundle
+deb=$(ls -t "$out"/deb/*.deb | head -n 1)
+echo "==> $deb"
+dpkg-deb -I "$deb"
+dpkg-deb -c "$deb"
+desktop=$(mktemp -d)
+trap 'rm -rf "$desktop"' EXIT
+dpkg-deb -x "$deb" "$desktop"
+find "$desktop" -name '*.desktop' -exec sh -c 'echo "==> $1"; cat "$1"' _ {} \;
+if [ "$bundles" != deb ]; then
+  ls -l "$out"/appimage/*.AppImage
+fi
