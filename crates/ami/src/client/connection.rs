@@ -15,12 +15,13 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt, WriteHalf};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{timeout, Instant};
 
 use super::backoff::Backoff;
 use super::config::ClientConfig;
 use super::connector::{BoxedStream, ConnectError, Connector};
+use super::event_queue::EventSender;
 use super::login::{self, ActionIds, LoginFailure, Phase};
 use super::pending::{Expect, Pendings, ReplyTx, Routed};
 use super::state::{messages, now_unix_ms, ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent};
@@ -210,7 +211,7 @@ pub(crate) struct Actor {
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) commands: mpsc::Receiver<Command>,
     pub(crate) state: watch::Sender<ConnectionState>,
-    pub(crate) events: broadcast::Sender<SessionEvent>,
+    pub(crate) events: EventSender,
     pub(crate) shared: Arc<Shared>,
     /// Random per client, so ActionIDs differ between clients and sessions.
     pub(crate) id_prefix: String,
@@ -254,7 +255,7 @@ impl Actor {
                     tracing::info!(pbx = %host_port, ?reason, "AMI session ended");
                     self.state
                         .send_replace(ConnectionState::Disconnected { reason, message });
-                    let _ = self.events.send(SessionEvent::Disconnected);
+                    self.events.send(SessionEvent::Disconnected);
                     if stop.requested {
                         break;
                     }
@@ -303,14 +304,6 @@ impl Actor {
         }
     }
 
-    fn publish_event(&self, packet: Packet, received_at_ms: i64) {
-        // No subscriber is fine: events are then simply not wanted.
-        let _ = self.events.send(SessionEvent::Event(Arc::new(ReceivedEvent {
-            packet,
-            received_at_ms,
-        })));
-    }
-
     async fn run_session(&mut self, mut s: Session, host_port: &str, stop: &mut Stop) -> End {
         tracing::info!(pbx = %host_port, version = %s.version, "AMI session up");
         if let Ok(mut v) = self.shared.version.lock() {
@@ -322,7 +315,7 @@ impl Actor {
         self.state.send_replace(ConnectionState::Connected {
             version: s.version.clone(),
         });
-        let _ = self.events.send(SessionEvent::Connected {
+        self.events.send(SessionEvent::Connected {
             version: s.version.clone(),
         });
 
@@ -337,6 +330,7 @@ impl Actor {
         // Set when the PBX announces it is going down, to explain the hang-up.
         let mut pbx_shutdown: Option<bool> = None;
         let mut frames: Vec<Frame> = Vec::new();
+        let mut published: Vec<SessionEvent> = Vec::new();
         let timer = tokio::time::sleep_until(next_ping);
         let mut timer = std::pin::pin!(timer);
 
@@ -384,7 +378,10 @@ impl Actor {
                                 if p.is("Event", "Shutdown") {
                                     pbx_shutdown = Some(p.is("Restart", "True"));
                                 }
-                                self.publish_event(p, received_at_ms);
+                                published.push(SessionEvent::Event(Arc::new(ReceivedEvent {
+                                    packet: p,
+                                    received_at_ms,
+                                })));
                             }
                             Routed::Unmatched(p) => {
                                 tracing::debug!(packet = ?p, "AMI response matches no action; dropped");
@@ -392,6 +389,8 @@ impl Actor {
                         }
                     }
                     frames.clear();
+                    // One lock and one wake-up for all of this read's events.
+                    self.events.send_all(published.drain(..));
                     if let Some(end) = ended {
                         break end;
                     }

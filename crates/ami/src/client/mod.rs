@@ -10,6 +10,7 @@ mod backoff;
 mod config;
 mod connection;
 mod connector;
+mod event_queue;
 mod login;
 mod pending;
 mod reader;
@@ -19,11 +20,11 @@ mod tls;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::broadcast::error::{RecvError, TryRecvError};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backoff::BackoffPolicy;
 pub use config::{AuthMode, ClientConfig, Secret};
+pub use event_queue::EventStream;
 pub use connector::{AmiStream, BoxedStream, ConnectError, Connector, TcpConnector, TlsConnector};
 pub use state::{ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent};
 pub use tls::{CertFingerprint, TlsFailure, TlsFailureKind, TlsTrust};
@@ -31,6 +32,7 @@ pub use tls::{CertFingerprint, TlsFailure, TlsFailureKind, TlsTrust};
 use crate::error::{Error, Result};
 use crate::packet::Packet;
 use connection::{Actor, Command, Shared};
+use event_queue::{EventQueue, EventSender};
 use pending::{Completed, Expect};
 
 pub(crate) use reader::Reader;
@@ -50,47 +52,6 @@ pub struct EventList {
     /// The event that ended the list (`EventList: Complete`, often with
     /// `ListItems: n`).
     pub complete: Packet,
-}
-
-/// A subscription to the session stream: events nobody's action was waiting
-/// for, plus `Connected`/`Disconnected` markers and `Lagged` overflow
-/// notices, in order.
-///
-/// Each subscriber has its own bounded buffer
-/// ([`ClientConfig::event_capacity`]). A subscriber that falls behind loses
-/// the oldest events and then receives [`SessionEvent::Lagged`] with the
-/// count, so it can resynchronise; the socket is never held up for it.
-#[derive(Debug)]
-pub struct EventStream {
-    rx: broadcast::Receiver<SessionEvent>,
-}
-
-impl EventStream {
-    /// The next item; `None` once the client has shut down and every item
-    /// was read.
-    pub async fn recv(&mut self) -> Option<SessionEvent> {
-        match self.rx.recv().await {
-            Ok(ev) => Some(ev),
-            Err(RecvError::Lagged(n)) => Some(SessionEvent::Lagged(n)),
-            Err(RecvError::Closed) => None,
-        }
-    }
-
-    /// The next item if one is ready now.
-    pub fn try_recv(&mut self) -> Option<SessionEvent> {
-        match self.rx.try_recv() {
-            Ok(ev) => Some(ev),
-            Err(TryRecvError::Lagged(n)) => Some(SessionEvent::Lagged(n)),
-            Err(TryRecvError::Empty | TryRecvError::Closed) => None,
-        }
-    }
-
-    /// How many items were published since this subscriber last read,
-    /// counting those it already lost to overflow (only the newest
-    /// `event_capacity` of them are actually held).
-    pub fn unread(&self) -> usize {
-        self.rx.len()
-    }
 }
 
 /// A handle to one AMI session with one PBX. Cheap to clone; every clone
@@ -153,7 +114,7 @@ impl EventStream {
 #[derive(Debug, Clone)]
 pub struct Client {
     commands: mpsc::Sender<Command>,
-    events: broadcast::WeakSender<SessionEvent>,
+    events: Arc<EventQueue>,
     state: watch::Receiver<ConnectionState>,
     shared: Arc<Shared>,
     action_timeout: Duration,
@@ -170,12 +131,12 @@ impl Client {
     pub fn start(config: ClientConfig) -> Result<Client> {
         let connector = config.build_connector()?;
         let (commands, commands_rx) = mpsc::channel(COMMAND_QUEUE);
-        let (events_tx, _) = broadcast::channel(config.event_capacity);
+        let events = EventQueue::new(config.event_capacity);
         let (state_tx, state) = watch::channel(ConnectionState::Connecting { attempt: 1 });
         let shared = Arc::new(Shared::default());
         let client = Client {
             commands,
-            events: events_tx.downgrade(),
+            events: events.clone(),
             state,
             shared: shared.clone(),
             action_timeout: config.action_timeout,
@@ -185,7 +146,7 @@ impl Client {
             connector,
             commands: commands_rx,
             state: state_tx,
-            events: events_tx,
+            events: EventSender::new(events),
             shared,
             id_prefix: format!("rs{:08x}", rand::random::<u32>()),
         };
@@ -274,14 +235,8 @@ impl Client {
     /// A subscriber that joins while connected gets no `Connected` marker:
     /// check [`Client::state`] first.
     pub fn events(&self) -> EventStream {
-        match self.events.upgrade() {
-            Some(tx) => EventStream { rx: tx.subscribe() },
-            None => {
-                // The session task is gone: a stream that is already over.
-                let (_, rx) = broadcast::channel(1);
-                EventStream { rx }
-            }
-        }
+        // Once the session task is gone, this is a stream that is already over.
+        self.events.subscribe()
     }
 
     /// The connection state, as a `watch` receiver (`borrow()` for now,
