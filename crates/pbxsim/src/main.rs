@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use ringside_pbxsim::{Capture, Dialect, OpenVox, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser};
+use ringside_pbxsim::{
+    Capture, Dialect, OpenVox, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser,
+};
 
 /// A simulated Asterisk PBX speaking AMI.
 #[derive(Debug, Parser)]

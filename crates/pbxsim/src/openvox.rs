@@ -27,7 +27,9 @@ pub struct OpenVox {
 impl Default for OpenVox {
     /// A four-span gateway (spans 1 to 4), like a VS-GW1200-4G.
     fn default() -> Self {
-        Self { spans: vec![1, 2, 3, 4] }
+        Self {
+            spans: vec![1, 2, 3, 4],
+        }
     }
 }
 
@@ -47,7 +49,8 @@ pub struct SentSms {
 }
 
 /// The usage line the gateway prints for a malformed command.
-pub const SEND_SMS_USAGE: &str = "Usage: gsm send sms <span> <destination> <message> <timeout> [id]";
+pub const SEND_SMS_USAGE: &str =
+    "Usage: gsm send sms <span> <destination> <message> <timeout> [id]";
 
 /// Splits a CLI line into arguments exactly as Asterisk's `main/cli.c`
 /// `parse_args` does: spaces and tabs separate arguments, a double quote
@@ -115,8 +118,13 @@ pub fn uri_encode(s: &str) -> String {
 /// reader would decode (`%41`, a literal `\n`).
 fn needs_encoding(text: &str) -> bool {
     let b = text.as_bytes();
-    let escape_like = b.windows(3).any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
-    text.chars().any(char::is_control) || escape_like || text.contains("\\n") || text.contains("\\r")
+    let escape_like = b
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
+    text.chars().any(char::is_control)
+        || escape_like
+        || text.contains("\\n")
+        || text.contains("\\r")
 }
 
 /// The `AppData` of an incoming SMS:
@@ -133,7 +141,11 @@ fn needs_encoding(text: &str) -> bool {
 /// assert_eq!(&d[56..], "hello word");
 /// ```
 pub fn sms_app_data(span: u32, sender: &str, time: &str, text: &str) -> String {
-    let message = if needs_encoding(text) { uri_encode(text) } else { text.to_owned() };
+    let message = if needs_encoding(text) {
+        uri_encode(text)
+    } else {
+        text.to_owned()
+    };
     format!("process_sms: {span} from {sender} @ {time} : {message}")
 }
 
@@ -178,7 +190,11 @@ pub(crate) fn gsm_command(shared: &Shared, command: &str) -> Option<Vec<String>>
 /// and a two-line one in German with an emoji.
 pub(crate) fn demo_messages() -> [(u32, &'static str, &'static str); 2] {
     [
-        (1, "13632919026", "This is a short message from my mobile phone"),
+        (
+            1,
+            "13632919026",
+            "This is a short message from my mobile phone",
+        ),
         (2, "15551234567", "Grüße aus München 👋\nBitte um Rückruf"),
     ]
 }
@@ -189,19 +205,48 @@ mod tests {
 
     #[test]
     fn cli_args_follow_asterisk_rules() {
-        assert_eq!(parse_cli_args("  a   b\tc "), ["a", "b", "c"], "runs of spaces and tabs separate");
-        assert_eq!(parse_cli_args(r#"a "" b"#), ["a", "", "b"], "an empty quoted string is an argument");
-        assert_eq!(parse_cli_args(r#"a\ b "c d"e"#), ["a b", "c de"], "escaped space and quotes both join words");
-        assert_eq!(parse_cli_args(r#"\\ \""#), ["\\", "\""], "backslash escapes backslash and quote");
+        assert_eq!(
+            parse_cli_args("  a   b\tc "),
+            ["a", "b", "c"],
+            "runs of spaces and tabs separate"
+        );
+        assert_eq!(
+            parse_cli_args(r#"a "" b"#),
+            ["a", "", "b"],
+            "an empty quoted string is an argument"
+        );
+        assert_eq!(
+            parse_cli_args(r#"a\ b "c d"e"#),
+            ["a b", "c de"],
+            "escaped space and quotes both join words"
+        );
+        assert_eq!(
+            parse_cli_args(r#"\\ \""#),
+            ["\\", "\""],
+            "backslash escapes backslash and quote"
+        );
         let many = vec!["x"; 100].join(" ");
-        assert_eq!(parse_cli_args(&many).len(), 63, "truncated like AST_MAX_ARGS with its NULL slot");
+        assert_eq!(
+            parse_cli_args(&many).len(),
+            63,
+            "truncated like AST_MAX_ARGS with its NULL slot"
+        );
     }
 
     #[test]
     fn only_text_that_cannot_travel_is_encoded() {
-        assert!(sms_app_data(1, "13632919026", "2015-03-27 09:44:02", "50% off").ends_with(": 50% off"), "a lone % is no escape");
+        assert!(
+            sms_app_data(1, "13632919026", "2015-03-27 09:44:02", "50% off").ends_with(": 50% off"),
+            "a lone % is no escape"
+        );
         let d = sms_app_data(1, "13632919026", "2015-03-27 09:44:02", "a\nb");
-        assert!(d.ends_with(": a%0Ab"), "a line break would end the AMI line: {d}");
-        assert!(sms_app_data(1, "1", "t", "%41").ends_with(": %2541"), "text that looks encoded is encoded so it decodes back");
+        assert!(
+            d.ends_with(": a%0Ab"),
+            "a line break would end the AMI line: {d}"
+        );
+        assert!(
+            sms_app_data(1, "1", "t", "%41").ends_with(": %2541"),
+            "text that looks encoded is encoded so it decodes back"
+        );
     }
 }

@@ -33,18 +33,40 @@ fn command(line: &str) -> Packet {
 /// end of its read buffer; here the buffer ends with the AppData value.
 fn c_program_reads(app_data: &str) -> (String, String, String, String) {
     let b = app_data.as_bytes();
-    let at = app_data.find("process_sms").expect("strstr finds process_sms");
-    let take = |from: usize, n: usize| String::from_utf8_lossy(&b[at + from..(at + from + n).min(b.len())]).into_owned();
-    (take(13, 1), take(20, 11), take(34, 19), String::from_utf8_lossy(&b[at + 56..]).into_owned())
+    let at = app_data
+        .find("process_sms")
+        .expect("strstr finds process_sms");
+    let take = |from: usize, n: usize| {
+        String::from_utf8_lossy(&b[at + from..(at + from + n).min(b.len())]).into_owned()
+    };
+    (
+        take(13, 1),
+        take(20, 11),
+        take(34, 19),
+        String::from_utf8_lossy(&b[at + 56..]).into_owned(),
+    )
 }
 
 #[tokio::test]
 async fn send_sms_is_read_with_cli_quoting_and_recorded() {
     for dialect in [Dialect::Modern, Dialect::Ami11] {
         let (sim, mut c) = gateway(dialect, true).await;
-        let r = c.ask(command(r#"gsm send sms 2 +4915112345678 "Grüße, \"Chef\" \\ 👋" 30 ringside-1"#), "10").await;
-        let ok = if dialect == Dialect::Modern { "Success" } else { "Follows" };
-        assert_eq!(r.response(), Some(ok), "{dialect:?}: the command ran, as on the gateway");
+        let r = c
+            .ask(
+                command(r#"gsm send sms 2 +4915112345678 "Grüße, \"Chef\" \\ 👋" 30 ringside-1"#),
+                "10",
+            )
+            .await;
+        let ok = if dialect == Dialect::Modern {
+            "Success"
+        } else {
+            "Follows"
+        };
+        assert_eq!(
+            r.response(),
+            Some(ok),
+            "{dialect:?}: the command ran, as on the gateway"
+        );
         assert_eq!(
             sim.sent_sms(),
             vec![SentSms {
@@ -57,18 +79,26 @@ async fn send_sms_is_read_with_cli_quoting_and_recorded() {
             "{dialect:?}: quotes grouped the words and backslashes escaped exactly one character each"
         );
 
-        let r = c.ask(command(r#"gsm send sms 9 123456 "hi" 30"#), "11").await;
+        let r = c
+            .ask(command(r#"gsm send sms 9 123456 "hi" 30"#), "11")
+            .await;
         let out: Vec<&str> = r.get_all("Output").collect();
         assert!(
-            out.iter().any(|l| l.contains("span 9") && l.contains("unable to send")),
+            out.iter()
+                .any(|l| l.contains("span 9") && l.contains("unable to send")),
             "{dialect:?}: an unknown span is refused in the output: {out:?}"
         );
         let r = c.ask(command("gsm send sms 1 123456 hi"), "12").await;
         assert!(
-            r.get_all("Output").any(|l| l.starts_with("Usage: gsm send sms")),
+            r.get_all("Output")
+                .any(|l| l.starts_with("Usage: gsm send sms")),
             "{dialect:?}: a missing timeout prints the usage"
         );
-        assert_eq!(sim.sent_sms().len(), 1, "{dialect:?}: nothing refused was recorded as sent");
+        assert_eq!(
+            sim.sent_sms().len(),
+            1,
+            "{dialect:?}: nothing refused was recorded as sent"
+        );
         sim.shutdown().await;
     }
 }
@@ -76,10 +106,17 @@ async fn send_sms_is_read_with_cli_quoting_and_recorded() {
 #[tokio::test]
 async fn a_pbx_without_gsm_has_no_such_command() {
     let (sim, mut c) = gateway(Dialect::Modern, false).await;
-    let r = c.ask(command(r#"gsm send sms 1 123456 "hi" 30"#), "10").await;
-    assert_eq!(r.response(), Some("Error"), "Asterisk 12+ answers an unknown CLI command with Error");
+    let r = c
+        .ask(command(r#"gsm send sms 1 123456 "hi" 30"#), "10")
+        .await;
+    assert_eq!(
+        r.response(),
+        Some("Error"),
+        "Asterisk 12+ answers an unknown CLI command with Error"
+    );
     assert!(
-        r.get_all("Output").any(|l| l.starts_with("No such command 'gsm send sms")),
+        r.get_all("Output")
+            .any(|l| l.starts_with("No such command 'gsm send sms")),
         "the same words as Asterisk, which the client turns into 'not an OpenVox gateway'"
     );
     assert!(sim.sent_sms().is_empty(), "no SMS went anywhere");
@@ -90,25 +127,58 @@ async fn a_pbx_without_gsm_has_no_such_command() {
 async fn incoming_sms_is_laid_out_for_the_c_example_in_both_dialects() {
     for dialect in [Dialect::Modern, Dialect::Ami11] {
         let (sim, mut c) = gateway(dialect, true).await;
-        let uniqueid = sim.inject_sms(3, "13632919026", "This is a short message from my mobile phone");
-        let evs = c.events_until(|p| p.is("Event", "Newexten") && p.is("Application", "Hangup")).await;
+        let uniqueid = sim.inject_sms(
+            3,
+            "13632919026",
+            "This is a short message from my mobile phone",
+        );
+        let evs = c
+            .events_until(|p| p.is("Event", "Newexten") && p.is("Application", "Hangup"))
+            .await;
         let sms: Vec<&Packet> = evs.iter().filter(|p| p.is("Event", "Newexten")).collect();
-        assert_eq!(sms.len(), 2, "{dialect:?}: the process_sms priority, then the dialplan's Hangup");
+        assert_eq!(
+            sms.len(),
+            2,
+            "{dialect:?}: the process_sms priority, then the dialplan's Hangup"
+        );
         let first = sms[0];
-        for (k, v) in [("Channel", "EXTRA-SMS/3-1"), ("Context", "gsm-3"), ("Extension", "sms"), ("Priority", "1")] {
-            assert_eq!(first.get(k), Some(v), "{dialect:?}: {k} as in the seed's event");
+        for (k, v) in [
+            ("Channel", "EXTRA-SMS/3-1"),
+            ("Context", "gsm-3"),
+            ("Extension", "sms"),
+            ("Priority", "1"),
+        ] {
+            assert_eq!(
+                first.get(k),
+                Some(v),
+                "{dialect:?}: {k} as in the seed's event"
+            );
         }
-        assert_eq!(first.get("Uniqueid"), Some(uniqueid.as_str()), "{dialect:?}: the id inject_sms returned");
-        assert_eq!(sms[1].get("Uniqueid"), Some(uniqueid.as_str()), "{dialect:?}: both priorities are one dialplan run");
+        assert_eq!(
+            first.get("Uniqueid"),
+            Some(uniqueid.as_str()),
+            "{dialect:?}: the id inject_sms returned"
+        );
+        assert_eq!(
+            sms[1].get("Uniqueid"),
+            Some(uniqueid.as_str()),
+            "{dialect:?}: both priorities are one dialplan run"
+        );
         let app_data = first.get("AppData").expect("AppData");
         let (span, sender, time, message) = c_program_reads(app_data);
         assert_eq!(span, "3", "{dialect:?}: the C program's span offset");
-        assert_eq!(sender, "13632919026", "{dialect:?}: the C program's sender offset");
+        assert_eq!(
+            sender, "13632919026",
+            "{dialect:?}: the C program's sender offset"
+        );
         assert!(
             time.len() == 19 && time.as_bytes()[4] == b'-' && time.as_bytes()[13] == b':',
             "{dialect:?}: the C program's time offset holds YYYY-MM-DD HH:MM:SS: {time:?}"
         );
-        assert_eq!(message, "This is a short message from my mobile phone", "{dialect:?}: the C program's message offset");
+        assert_eq!(
+            message, "This is a short message from my mobile phone",
+            "{dialect:?}: the C program's message offset"
+        );
         sim.shutdown().await;
     }
 }
@@ -118,11 +188,24 @@ async fn a_multi_line_unicode_sms_keeps_the_c_offsets_and_travels_encoded() {
     let (sim, mut c) = gateway(Dialect::Ami11, true).await;
     let text = "Grüße aus München 👋\nBitte um Rückruf";
     sim.inject_sms(1, "15551234567", text);
-    let evs = c.events_until(|p| p.is("Event", "Newexten") && p.is("Priority", "1")).await;
-    let app_data = evs.last().and_then(|p| p.get("AppData")).expect("AppData").to_owned();
+    let evs = c
+        .events_until(|p| p.is("Event", "Newexten") && p.is("Priority", "1"))
+        .await;
+    let app_data = evs
+        .last()
+        .and_then(|p| p.get("AppData"))
+        .expect("AppData")
+        .to_owned();
     let (span, sender, _, message) = c_program_reads(&app_data);
-    assert_eq!((span.as_str(), sender.as_str()), ("1", "15551234567"), "fields before the message stay at their offsets");
-    assert!(!message.contains('\n'), "a line break never reaches the AMI line");
+    assert_eq!(
+        (span.as_str(), sender.as_str()),
+        ("1", "15551234567"),
+        "fields before the message stay at their offsets"
+    );
+    assert!(
+        !message.contains('\n'),
+        "a line break never reaches the AMI line"
+    );
     assert_eq!(
         message,
         ringside_pbxsim::openvox::uri_encode(text),
