@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
     let body = synthetic_cdr_json(ROWS, first_call(), None, None, None);
 
     let mut g = c.benchmark_group("cdr_100k");
-    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("parse_only", |b| {
         b.iter(|| black_box(parse_cdr_rows(black_box(&body)).expect("parses")).len())
