@@ -213,3 +213,29 @@ async fn a_multi_line_unicode_sms_keeps_the_c_offsets_and_travels_encoded() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_demo_gateway_receives_sms_between_calls() {
+    let config = SimConfig {
+        openvox: Some(OpenVox::default()),
+        demo_every: Some(std::time::Duration::from_millis(200)),
+        ..SimConfig::default()
+    };
+    let sim = PbxSim::start(config).await.expect("starts");
+    let mut c = connect(sim.addr()).await;
+    assert_eq!(
+        c.login_md5("ringside", "ringside-secret").await.response(),
+        Some("Success"),
+        "login works"
+    );
+    let evs = c
+        .events_until(|p| p.is("Event", "Newexten") && p.is("Extension", "sms"))
+        .await;
+    let sms = evs.last().expect("an event");
+    assert!(
+        sms.get("AppData")
+            .is_some_and(|d| d.starts_with("process_sms: 1 from 13632919026 @ ")),
+        "the first demo SMS is the seed's plain message on span 1: {sms:?}"
+    );
+    sim.shutdown().await;
+}
