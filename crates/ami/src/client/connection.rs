@@ -390,7 +390,15 @@ impl Actor {
                     }
                     frames.clear();
                     // One lock and one wake-up for all of this read's events.
+                    let n = published.len();
                     self.events.send_all(published.drain(..));
+                    // Each event is a unit of work for tokio's cooperative
+                    // budget: on a runtime shared with the subscribers (a
+                    // current-thread one in particular) they get a turn after
+                    // every few bursts, instead of finding their queue overrun.
+                    for _ in 0..n {
+                        tokio::task::consume_budget().await;
+                    }
                     if let Some(end) = ended {
                         break end;
                     }
