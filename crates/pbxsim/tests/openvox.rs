@@ -239,3 +239,56 @@ async fn the_demo_gateway_receives_sms_between_calls() {
     );
     sim.shutdown().await;
 }
+
+/// Kills the child even when an assertion fails.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_program_is_a_gateway_with_openvox() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_ringside-pbxsim"))
+            .args(["--listen", "127.0.0.1:0", "--openvox"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary runs"),
+    );
+    let stdout = child.0.stdout.take().expect("piped stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .expect("reader thread")
+    .expect("a first line");
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("first line is 'listening on ADDR'")
+        .parse()
+        .expect("a socket address");
+    let mut c = connect(addr).await;
+    assert_eq!(
+        c.login_md5("ringside", "ringside-secret").await.response(),
+        Some("Success"),
+        "default credentials"
+    );
+    let r = c
+        .ask(command(r#"gsm send sms 4 13632919026 "hello word" 20"#), "10")
+        .await;
+    assert_eq!(
+        r.response(),
+        Some("Success"),
+        "--openvox makes gsm send sms a known command on span 4"
+    );
+}
