@@ -514,6 +514,34 @@ mod tests {
     }
 
     #[test]
+    fn routing_keys_answer_from_the_index_through_every_edit() {
+        let mut p = Packet::new()
+            .with("Event", "OriginateResponse")
+            .with("response", "Success")
+            .with("ActionID", "a1")
+            .with("ActionID", "a2");
+        assert_eq!(
+            (p.event(), p.response(), p.action_id(), p.get("EVENTLIST")),
+            (Some("OriginateResponse"), Some("Success"), Some("a1"), None),
+            "the first of each routing key, any case; an absent one is None"
+        );
+        p.remove("Event");
+        assert_eq!(p.event(), None, "a removed routing key is gone from the index");
+        assert_eq!(p.action_id(), Some("a1"), "and the others moved with their fields");
+        p.remove("ActionID");
+        p.set("EventList", "Complete");
+        p.push("ActionID", "a3");
+        assert!(p.is("eventlist", "complete"), "set appends a new routing key to the index");
+        assert_eq!(p.action_id(), Some("a3"), "push of a routing key after a remove is indexed");
+        let fresh: Packet = p.fields().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        assert_eq!(
+            (fresh.response(), fresh.action_id(), fresh.get("EventList")),
+            (p.response(), p.action_id(), p.get("EventList")),
+            "a packet built from the same fields answers the same"
+        );
+    }
+
+    #[test]
     fn repeated_set_does_not_grow_the_text_forever() {
         let mut p = Packet::action("Ping").with("ActionID", "0");
         for i in 0..10_000 {
