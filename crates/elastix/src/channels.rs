@@ -175,3 +175,23 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
         serde_json::Value::Object(_) => "an object",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn singular_summaries_and_unknown_lines_are_handled() {
+        let live = parse_active_calls(br#"["1 active channel", "1 active call", "7 calls processed", "Asterisk ending"]"#)
+            .expect("summary lines alone are a valid answer");
+        assert_eq!(
+            (live.active_channels, live.active_calls, live.calls_processed),
+            (Some(1), Some(1), Some(7)),
+            "Asterisk writes the singular for one"
+        );
+        assert_eq!(live.other_lines, vec!["Asterisk ending".to_owned()], "unknown lines are kept, not fatal");
+        assert!(parse_active_calls(br#"[42]"#).is_err(), "a bare number is neither a channel nor a summary");
+        assert_eq!(parse_hms("100:00:01"), Some(Duration::from_secs(360_001)), "hours may pass 99");
+        assert_eq!(parse_hms("00:61:00"), None, "61 minutes is not a valid clock reading");
+    }
+}

@@ -25,13 +25,17 @@ fn is_extension(n: &str) -> bool {
 /// Contexts where calls from outside are handled: trunk and DID entry
 /// points, IVRs, queues, ring groups and time conditions.
 fn is_inbound_context(ctx: &str) -> bool {
-    let c = ctx.to_ascii_lowercase();
-    is_trunk_context(&c)
-        || c.starts_with("ivr")
-        || c.starts_with("ext-queues")
-        || c.starts_with("ext-group")
-        || c.starts_with("timeconditions")
-        || c.starts_with("app-announcement")
+    let starts = |p: &str| ctx.len() >= p.len() && ctx.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // Prefix checks first: they cover almost every row without allocating.
+    starts("from-trunk")
+        || starts("from-did")
+        || starts("from-pstn")
+        || starts("ivr")
+        || starts("ext-queues")
+        || starts("ext-group")
+        || starts("timeconditions")
+        || starts("app-announcement")
+        || (!starts("from-internal") && is_trunk_context(ctx))
 }
 
 /// The extension behind a phone channel (`SIP/101-00000033` → `101`,

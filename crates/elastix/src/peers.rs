@@ -225,3 +225,46 @@ pub(crate) fn parse_with_host(body: &[u8], host_port: &str) -> Result<Vec<SipPee
     let raw: Vec<RawPeer> = crate::response::decode_json("sippeers", host_port, body)?;
     Ok(raw.into_iter().map(SipPeer::from).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer(name: &str, dynamic: &str, ip: &str, status: &str) -> SipPeer {
+        let json = format!(
+            r#"[{{"ObjectName": "{name}", "ChanObjectType": "peer", "Dynamic": "{dynamic}", "IPaddress": "{ip}", "IPport": "5060", "Status": "{status}"}}]"#
+        );
+        parse_sip_peers(json.as_bytes()).expect("a peer list").remove(0)
+    }
+
+    #[test]
+    fn every_qualify_status_maps_to_a_presence() {
+        let cases = [
+            ("OK (5 ms)", "1.1.1.1", PeerPresence::Available),
+            ("LAGGED (2500 ms)", "1.1.1.1", PeerPresence::Degraded),
+            ("UNREACHABLE", "1.1.1.1", PeerPresence::Offline),
+            ("UNKNOWN", "-none-", PeerPresence::Offline),
+            ("UNKNOWN", "1.1.1.1", PeerPresence::Unknown),
+            ("Unmonitored", "(null)", PeerPresence::Offline),
+            ("Unmonitored", "1.1.1.1", PeerPresence::Unknown),
+        ];
+        for (status, ip, want) in cases {
+            let p = peer("101", "yes", ip, status);
+            assert_eq!(p.presence(), want, "{status} with address {ip}: a phone must show as {want:?}");
+        }
+        assert_eq!(
+            PeerStatus::parse("LAGGED (2500 ms)"),
+            PeerStatus::Lagged { latency_ms: Some(2500) },
+            "the lag is kept so the UI can show it"
+        );
+        assert_eq!(peer("101", "yes", "-none-", "UNKNOWN").ip_port, None, "no port without an address");
+    }
+
+    #[test]
+    fn phones_and_trunks_are_told_apart_by_registration_and_name() {
+        assert_eq!(peer("2003", "yes", "1.1.1.1", "OK").kind, PeerKind::Extension, "a registering short number");
+        assert_eq!(peer("2003", "no", "10.0.0.9", "OK").kind, PeerKind::Extension, "a fixed-IP phone is still a phone");
+        assert_eq!(peer("900000000000", "no", "10.10.10.10", "OK").kind, PeerKind::Trunk, "a carrier account");
+        assert_eq!(peer("voipcarrier", "no", "10.10.10.10", "OK").kind, PeerKind::Trunk, "a named static peer");
+    }
+}
