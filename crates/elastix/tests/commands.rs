@@ -40,6 +40,9 @@ async fn cdrreport_returns_every_row_of_the_seed_with_every_field() {
     assert_eq!(rows[3].disposition, Disposition::NoAnswer, "NO ANSWER has a space and is still recognized");
     assert_eq!(rows[3].channel, "Local/100@from-queue-00000008;2", "Local channel names survive intact");
 
+    let shown = format!("{client:?}");
+    assert!(!shown.contains(&server.token()), "the client's Debug output must not show the token: {shown}");
+
     let seen = server.requests();
     let req = seen.last().expect("the server saw the request");
     assert_eq!(req.method, "POST", "the API document asks for POST");
