@@ -26,6 +26,9 @@ const COMMANDS: &[&str] = &[
     "test_connection",
     "open_crm",
     "dismiss_popup",
+    "send_sms",
+    "sms_thread",
+    "search_sms",
 ];
 
 fn main() {

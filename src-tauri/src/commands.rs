@@ -7,7 +7,7 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::ipc::{
     CallRow, CallerContext, Colleague, Contact, ErrorCode, PbxProfile, HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note,
-    Settings, Status, TestReport, EVENT_HISTORY_CHANGED,
+    Settings, SmsRow, Status, TestReport, EVENT_HISTORY_CHANGED,
 };
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
@@ -40,6 +40,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         dial,
         transfer,
         hangup,
+        send_sms,
+        sms_thread,
+        search_sms,
     ]
 }
 
@@ -291,7 +294,7 @@ pub fn profile_of(p: PbxProfile) -> Profile {
 }
 
 /// An action the calls crate refused or the PBX rejected, for the UI.
-fn action_error(e: ActionError) -> IpcError {
+pub fn action_error(e: ActionError) -> IpcError {
     match e {
         ActionError::NotDialable { .. } | ActionError::Empty { .. } => {
             IpcError::new(ErrorCode::InvalidNumber, format!("{}.", capitalize(&e.to_string())))
@@ -433,6 +436,53 @@ pub async fn hangup(slot: State<'_, SessionSlot>, call: String) -> IpcResult<()>
         .ok_or_else(|| IpcError::new(ErrorCode::UnknownCall, "That call is not on your phone any more."))?;
     let packet = actions::hangup(&own.name).map_err(action_error)?;
     actions::send(&client, packet).await.map(|_| ()).map_err(action_error)
+}
+
+/// Sends a text message through the OpenVox gateway: checked by the calls
+/// crate's action, recorded as sending, sent, then marked sent or failed
+/// with the gateway's answer in plain words. `span` defaults to the
+/// settings' GSM span.
+#[tauri::command]
+pub async fn send_sms<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    slot: State<'_, SessionSlot>,
+    number: String,
+    text: String,
+    span: Option<u32>,
+) -> IpcResult<SmsRow> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = format!("out-{}-{}", now_ms(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let req = crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
+    let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
+    let store = shell.store()?;
+    let mut record = crate::sms::outgoing_record(&req, now_ms());
+    store.record_sms(record.clone()).await?;
+    tracing::info!(id = %record.id, span = %req.span, "sending a text message");
+    let outcome = ringside_calls::sms::send_sms(&client, &req).await.map_err(action_error);
+    (record.status, record.error) = match &outcome {
+        Ok(_) => (ringside_store::SmsStatus::Sent, None),
+        Err(e) => (ringside_store::SmsStatus::Failed, Some(e.message.clone())),
+    };
+    store.set_sms_status(&record.id, record.status, record.error.clone()).await?;
+    crate::session::history_changed(&app);
+    outcome.map(|_| SmsRow::from(record))
+}
+
+/// The last texts with a number, newest first.
+#[tauri::command]
+pub async fn sms_thread(shell: State<'_, Shell>, number: String) -> IpcResult<Vec<SmsRow>> {
+    let n = check_lookup_number(&number)?;
+    Ok(shell.store()?.sms_thread(n, 200).await?.into_iter().map(SmsRow::from).collect())
+}
+
+/// Texts whose number, sender or text matches; the latest ones for an empty search.
+#[tauri::command]
+pub async fn search_sms(shell: State<'_, Shell>, text: String) -> IpcResult<Vec<SmsRow>> {
+    if text.len() > 200 {
+        return Err(IpcError::new(ErrorCode::InvalidInput, "Search for at most 200 characters."));
+    }
+    Ok(shell.store()?.search_sms(text.trim(), 200).await?.into_iter().map(SmsRow::from).collect())
 }
 
 #[cfg(test)]

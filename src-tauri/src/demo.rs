@@ -1,7 +1,8 @@
 //! Demo mode: with no PBX configured (or `--demo`), the simulated PBX from
 //! `ringside-pbxsim` runs in-process on a free loopback port and plays its
 //! demo loop (external callers, a ring group, an internal call, a queue, a
-//! transfer, a missed call), and the app connects to it like to any PBX.
+//! transfer, a missed call) and, as an OpenVox gateway, an incoming text
+//! every third period; the app connects to it like to any PBX.
 //! Its AMI secret is random per run and never leaves memory.
 
 use std::hash::{BuildHasher, Hasher};
@@ -45,6 +46,9 @@ impl DemoPbx {
         let config = SimConfig {
             users: vec![SimUser::new(DEMO_USER, secret.clone())],
             demo_every: Some(DEMO_EVERY),
+            // The demo PBX is also an OpenVox GSM gateway, so a newcomer
+            // sees a text message card now and then and can reply to it.
+            openvox: Some(ringside_pbxsim::OpenVox::default()),
             ..SimConfig::default()
         };
         let sim = PbxSim::start(config).await.map_err(|e| format!("The demo PBX could not start: {e}."))?;

@@ -31,6 +31,10 @@ pub const EVENT_CONFIRM_DIAL: &str = "ringside://confirm-dial";
 /// The tray's "Quick dial…" was picked: [`HistoryChanged`]-like empty payload;
 /// the main window focuses its dial box.
 pub const EVENT_FOCUS_DIALER: &str = "ringside://focus-dialer";
+/// A text message reached the GSM gateway: [`IncomingSmsEvent`]. The popup
+/// shows a card for it (keyed `sms:<id>`); what history knows about the
+/// sender follows as `ringside://caller-context` with that key as `call`.
+pub const EVENT_SMS: &str = "ringside://sms";
 
 /// A stable, machine-readable error code; the UI may branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -260,6 +264,71 @@ pub struct CallerContext {
     pub recent_calls: Vec<CallRow>,
     /// How many calls with this number today ("called 3 times today").
     pub calls_today: u32,
+    /// The last text messages with this number, newest first.
+    pub recent_sms: Vec<SmsRow>,
+}
+
+/// Which way a text message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SmsDirection {
+    /// Received through the gateway.
+    Incoming,
+    /// Sent from Ringside through the gateway.
+    Outgoing,
+}
+
+/// Where a text message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SmsStatus {
+    /// An incoming text.
+    Received,
+    /// Handed to the gateway, no answer yet.
+    Sending,
+    /// The gateway took it.
+    Sent,
+    /// The gateway could not send it (`error` says why).
+    Failed,
+}
+
+/// One text message, as the windows show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SmsRow {
+    /// Stable id (the popup card's key is `sms:<id>`).
+    pub id: String,
+    /// Which way it went.
+    pub direction: SmsDirection,
+    /// The other party's number (or sender name) as the gateway gave it
+    /// (text, never HTML).
+    pub number: String,
+    /// The GSM span (SIM) it went through.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<u32>,
+    /// The message (text, never HTML).
+    pub text: String,
+    /// When it was received or sent, Unix ms.
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    /// Where it stands.
+    pub status: SmsStatus,
+    /// Why sending failed, in plain words.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `ringside://sms`: an incoming text message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct IncomingSmsEvent {
+    /// The popup card's key (`sms:<id>`), also the `call` of the caller
+    /// context that follows and what `dismiss_popup` takes.
+    pub key: String,
+    /// The message.
+    pub sms: SmsRow,
 }
 
 /// `ringside://caller-context`.
@@ -412,6 +481,13 @@ pub struct Settings {
     pub notifications: bool,
     /// Start with the OS session.
     pub start_with_os: bool,
+    /// The GSM span (SIM slot) texts are sent from on an OpenVox gateway.
+    #[serde(default = "default_gsm_span")]
+    pub gsm_span: u32,
+}
+
+fn default_gsm_span() -> u32 {
+    1
 }
 
 /// One step of `test_connection`.
@@ -484,7 +560,38 @@ impl From<ringside_store::CallerContext> for CallerContext {
                 .map(|s| CallRow { contact_name: contact_name.clone(), ..CallRow::from(s) })
                 .collect(),
             calls_today: c.calls_today,
+            recent_sms: c.recent_sms.into_iter().map(SmsRow::from).collect(),
         }
+    }
+}
+
+impl From<ringside_store::StoredSms> for SmsRow {
+    fn from(s: ringside_store::StoredSms) -> Self {
+        let r = s.record;
+        Self {
+            id: r.id,
+            direction: match r.direction {
+                ringside_store::SmsDirection::Incoming => SmsDirection::Incoming,
+                ringside_store::SmsDirection::Outgoing => SmsDirection::Outgoing,
+            },
+            number: r.number,
+            span: r.span,
+            text: r.text,
+            at_ms: r.at_ms,
+            status: match r.status {
+                ringside_store::SmsStatus::Received => SmsStatus::Received,
+                ringside_store::SmsStatus::Sending => SmsStatus::Sending,
+                ringside_store::SmsStatus::Sent => SmsStatus::Sent,
+                ringside_store::SmsStatus::Failed => SmsStatus::Failed,
+            },
+            error: r.error,
+        }
+    }
+}
+
+impl From<ringside_store::SmsRecord> for SmsRow {
+    fn from(record: ringside_store::SmsRecord) -> Self {
+        ringside_store::StoredSms { record, number_normalized: None }.into()
     }
 }
 
@@ -541,7 +648,8 @@ mod tests {
         }
         export!(
             IpcError, ConnectionStatus, Status, Colleague, CallRow, CallerContext, CallerContextEvent,
-            HistoryChanged, ConfirmDial, HistoryQuery, ImportReport, Settings, TestReport,
+            HistoryChanged, ConfirmDial, HistoryQuery, ImportReport, Settings, TestReport, SmsRow,
+            IncomingSmsEvent,
             ringside_calls::CardChange, ringside_calls::CallCard,
         );
         let card = std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");

@@ -20,6 +20,7 @@ pub mod probe;
 pub mod session;
 pub mod settings;
 pub mod shell;
+pub mod sms;
 pub mod tray;
 
 use std::sync::Arc;

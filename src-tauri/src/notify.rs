@@ -43,6 +43,64 @@ impl CallerNotice {
     }
 }
 
+/// What one notification says about an incoming text message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsNotice {
+    /// The sender's number (or name) as the gateway gave it.
+    pub sender: String,
+    /// The message (any text).
+    pub text: String,
+}
+
+/// Longest part of a text shown in a notification; the popup has the rest.
+pub const SMS_NOTICE_CHARS: usize = 200;
+
+impl SmsNotice {
+    /// "Text from +15551234567", as plain text.
+    pub fn summary(&self) -> String {
+        format!("Text from {}", self.sender)
+    }
+
+    /// The message, cut at [`SMS_NOTICE_CHARS`] with an ellipsis.
+    pub fn body_text(&self) -> String {
+        let mut body: String = self.text.chars().take(SMS_NOTICE_CHARS).collect();
+        if self.text.chars().count() > SMS_NOTICE_CHARS {
+            body.push('…');
+        }
+        body
+    }
+}
+
+/// Any notification the shell raises with a popup card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A call rings.
+    Call(CallerNotice),
+    /// A text message came in.
+    Sms(SmsNotice),
+}
+
+impl From<CallerNotice> for Notice {
+    fn from(n: CallerNotice) -> Self {
+        Self::Call(n)
+    }
+}
+
+impl From<SmsNotice> for Notice {
+    fn from(n: SmsNotice) -> Self {
+        Self::Sms(n)
+    }
+}
+
+impl Notice {
+    fn parts(&self) -> (String, String, &'static str) {
+        match self {
+            Self::Call(n) => (n.summary(), n.body_text(), "call-start"),
+            Self::Sms(n) => (n.summary(), n.body_text(), "mail-message-new"),
+        }
+    }
+}
+
 /// Escapes the five characters the notification body markup gives meaning to.
 pub fn escape_markup(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -70,18 +128,19 @@ fn server_parses_markup() -> bool {
 /// Sends the notification. Blocking (a D-Bus round trip): call it from a
 /// blocking thread. A missing notification server is logged, not fatal: the
 /// popup still shows.
-pub fn show_blocking(notice: &CallerNotice) {
-    let body = if server_parses_markup() { escape_markup(&notice.body_text()) } else { notice.body_text() };
+pub fn show_blocking(notice: &Notice) {
+    let (summary, body, icon) = notice.parts();
+    let body = if server_parses_markup() { escape_markup(&body) } else { body };
     let result = notify_rust::Notification::new()
         .appname("Ringside")
-        .summary(&notice.summary())
+        .summary(&summary)
         .body(&body)
-        .icon("call-start")
+        .icon(icon)
         .hint(notify_rust::Hint::Category("im.received".into()))
         .timeout(notify_rust::Timeout::Milliseconds(15_000))
         .show();
     match result {
-        Ok(_) => tracing::debug!(call_from = %notice.caller_num, "notification sent"),
+        Ok(_) => tracing::debug!("notification sent"),
         Err(e) => tracing::warn!("could not show the desktop notification: {e}"),
     }
 }
@@ -101,6 +160,15 @@ mod tests {
         assert_eq!(n.summary(), "Call from <img src=x onerror=alert(document.domain)>", "the summary is plain text by spec");
         assert_eq!(escape_markup("<b>&'\""), "&lt;b&gt;&amp;&apos;&quot;");
         assert!(n.body_text().starts_with("+15551234567\n"), "the number leads the body");
+    }
+
+    #[test]
+    fn sms_notices_are_plain_and_cut() {
+        let n = SmsNotice { sender: "+15551234567".into(), text: "<b>hi</b> ".repeat(40) };
+        assert_eq!(n.summary(), "Text from +15551234567");
+        let body = n.body_text();
+        assert_eq!(body.chars().count(), SMS_NOTICE_CHARS + 1, "a long text is cut, with an ellipsis: {body}");
+        assert!(body.starts_with("<b>hi</b>") && body.ends_with('…'), "the text stays literal; escaping happens only for markup servers");
     }
 
     #[test]

@@ -309,9 +309,16 @@ async fn follow_events<R: Runtime>(
         resync(&app, &client, &live).await;
     }
     let mut changes = Vec::new();
+    // Reports each incoming OpenVox text once (a dialplan may announce it
+    // in several Newexten events).
+    let mut sms = ringside_calls::sms::SmsDetector::new();
     while let Some(item) = events.recv().await {
         match item {
             SessionEvent::Event(ev) => {
+                let arrived = Instant::now();
+                if let Some(text) = sms.observe(&ev.packet) {
+                    crate::sms::incoming(&app, text, ev.received_at_ms, arrived);
+                }
                 let at = event_time(&ev.packet, ev.received_at_ms);
                 let presence_changed = {
                     let mut l = live.lock().await;

@@ -42,6 +42,7 @@ pub fn default_settings() -> Settings {
         popup_duration_secs: 4,
         notifications: true,
         start_with_os: false,
+        gsm_span: 1,
     }
 }
 
@@ -191,6 +192,9 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
                 "use an http:// or https:// address containing {number}, such as https://crm.example/search?phone={number}.",
             ));
         }
+    }
+    if s.gsm_span == 0 || s.gsm_span > ringside_calls::sms::MAX_SPAN {
+        return Err(invalid("GSM span", "enter the gateway's GSM port that sends texts, such as 1."));
     }
     if s.popup_duration_secs > 3600 {
         return Err(invalid("Popup duration", "use at most 3600 seconds (0 closes it with the call)."));

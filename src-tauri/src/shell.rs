@@ -10,7 +10,6 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::cli::Args;
 use crate::ipc::{ConnectionState, ConnectionStatus, ErrorCode, IpcError, IpcResult, Settings, Status, EVENT_CONNECTION};
-use crate::notify::CallerNotice;
 use crate::popup::{self, PopupState, WindowChange};
 use crate::settings::{self, SecretStore};
 use crate::tray::Tray;
@@ -213,7 +212,8 @@ impl Shell {
 
     /// A call started ringing at a watched extension: show the popup (unless
     /// do-not-disturb) and, at the same moment, the desktop notification.
-    pub fn popup_opened<R: Runtime>(&self, app: &AppHandle<R>, call: &str, notice: CallerNotice) {
+    pub fn popup_opened<R: Runtime>(&self, app: &AppHandle<R>, call: &str, notice: impl Into<crate::notify::Notice>) {
+        let notice = notice.into();
         let change = self.popup.lock().expect("popup lock").open(call);
         let dnd = self.popup.lock().expect("popup lock").do_not_disturb;
         if dnd {

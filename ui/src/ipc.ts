@@ -20,6 +20,8 @@ import type { ImportReport } from "./bindings/ImportReport";
 import type { IpcError } from "./bindings/IpcError";
 import type { Note } from "./bindings/Note";
 import type { Settings } from "./bindings/Settings";
+import type { IncomingSmsEvent } from "./bindings/IncomingSmsEvent";
+import type { SmsRow } from "./bindings/SmsRow";
 import type { Status } from "./bindings/Status";
 import type { TestReport } from "./bindings/TestReport";
 
@@ -32,6 +34,7 @@ export const EVENTS = {
   historyChanged: "ringside://history-changed",
   confirmDial: "ringside://confirm-dial",
   focusDialer: "ringside://focus-dialer",
+  sms: "ringside://sms",
 } as const;
 
 interface EventPayloads {
@@ -42,6 +45,7 @@ interface EventPayloads {
   [EVENTS.historyChanged]: HistoryChanged;
   [EVENTS.confirmDial]: ConfirmDial;
   [EVENTS.focusDialer]: HistoryChanged;
+  [EVENTS.sms]: IncomingSmsEvent;
 }
 
 /** Arguments and return type of every command. */
@@ -66,6 +70,9 @@ interface Commands {
   test_connection: [{ settings: Settings }, TestReport];
   open_crm: [{ number: string }, null];
   dismiss_popup: [{ call: string }, null];
+  send_sms: [{ number: string; text: string; span?: number }, SmsRow];
+  sms_thread: [{ number: string }, SmsRow[]];
+  search_sms: [{ text: string }, SmsRow[]];
 }
 
 export type CommandName = keyof Commands;

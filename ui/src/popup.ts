@@ -6,7 +6,10 @@
 import "./style.css";
 import { clear, el, outcomeText, outsideText, shortTime } from "./dom";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
+import { SmsCompose } from "./sms-compose";
 import { TransferPicker } from "./transfer-picker";
+import type { IncomingSmsEvent } from "./bindings/IncomingSmsEvent";
+import type { SmsRow } from "./bindings/SmsRow";
 import type { CallerContext } from "./bindings/CallerContext";
 import type { Colleague } from "./bindings/Colleague";
 import type { CallCard } from "./bindings/CallCard";
@@ -63,7 +66,116 @@ function cardsOf(call: string): PopupCard[] {
 }
 
 function refreshEmpty(): void {
-  noCalls.hidden = cards.size > 0;
+  noCalls.hidden = cards.size + smsCards.size > 0;
+}
+
+/** Longest part of a text shown on its card; the whole text is in the title. */
+const SMS_SHOWN_CHARS = 280;
+
+/** The last texts with a caller, for a card's context. */
+function recentTexts(rows: SmsRow[]): HTMLElement | null {
+  if (rows.length === 0) return null;
+  const list = el("ul", { class: "recent-texts", testid: "recent-texts", attrs: { "aria-label": "Last texts" } });
+  for (const row of rows.slice(0, 3)) {
+    list.append(
+      el("li", { testid: "recent-text" }, [
+        el("span", { class: "recent-time", text: shortTime(row.atMs) }),
+        " ",
+        el("span", { class: "sms-direction", text: row.direction === "incoming" ? "Received" : "Sent" }),
+        ": ",
+        outsideText(row.text, { class: "recent-text-body", max: 80 }),
+      ]),
+    );
+  }
+  return list;
+}
+
+/** A card for one incoming text message, stacked with the call cards. */
+class SmsCard {
+  readonly root: HTMLElement;
+  private readonly context: HTMLElement;
+  private readonly compose: SmsCompose;
+  private readonly feedback: HTMLElement;
+
+  constructor(readonly key: string, readonly sms: SmsRow) {
+    const idPrefix = `sms-${smsCards.size}-${Date.now().toString(36)}`;
+    this.context = el("section", { class: "card-context", testid: "sms-context", attrs: { "aria-label": "What we know" } });
+    this.feedback = el("p", { class: "card-feedback", testid: "sms-feedback", attrs: { role: "status" } });
+    this.compose = new SmsCompose(idPrefix, sms.number, () => {
+      this.compose.root.hidden = true;
+      this.feedback.textContent = "Reply sent.";
+    });
+    this.compose.root.hidden = true;
+    const dismiss = el("button", {
+      class: "icon-button",
+      testid: "sms-dismiss",
+      text: "✕",
+      attrs: { type: "button", "aria-label": "Dismiss this text", title: "Dismiss" },
+    });
+    dismiss.addEventListener("click", () => void this.dismiss());
+    const reply = el("button", { class: "button", testid: "sms-reply", text: "Reply…", attrs: { type: "button" } });
+    reply.addEventListener("click", () => {
+      this.compose.root.hidden = !this.compose.root.hidden;
+      if (!this.compose.root.hidden) this.compose.focus();
+    });
+    const meta = [`Text${sms.span ? ` on GSM ${sms.span}` : ""}`, shortTime(sms.atMs)].join(" · ");
+    this.root = el(
+      "article",
+      { class: "card sms-card", testid: "sms-card", attrs: { "data-sms": sms.id, "aria-label": `Text from ${sms.number}` } },
+      [
+        el("header", { class: "card-head" }, [
+          el("div", { class: "caller" }, [
+            outsideText(sms.number, { class: "caller-name", testid: "sms-sender" }),
+            el("span", { class: "caller-number", testid: "sms-meta", text: meta }),
+          ]),
+          dismiss,
+        ]),
+        el("p", { class: "sms-text" }, [outsideText(sms.text, { class: "sms-body", testid: "sms-text", max: SMS_SHOWN_CHARS })]),
+        this.context,
+        el("div", { class: "card-actions" }, [reply]),
+        this.feedback,
+        this.compose.root,
+      ],
+    );
+  }
+
+  renderContext(ctx: CallerContext): void {
+    clear(this.context);
+    if (ctx.contact) {
+      const line = el("p", { class: "contact", testid: "contact" }, [
+        outsideText(ctx.contact.name, { class: "contact-name", testid: "contact-name" }),
+      ]);
+      if (ctx.contact.company) line.append(", ", outsideText(ctx.contact.company, { class: "contact-company" }));
+      this.context.append(line);
+    }
+    const texts = recentTexts((ctx.recentSms ?? []).filter((r) => r.id !== this.sms.id));
+    if (texts) this.context.append(texts);
+  }
+
+  remove(): void {
+    this.root.remove();
+    smsCards.delete(this.key);
+    refreshEmpty();
+  }
+
+  private async dismiss(): Promise<void> {
+    this.remove();
+    try {
+      await command("dismiss_popup", { call: this.key });
+    } catch {
+      // The card is gone either way.
+    }
+  }
+}
+
+const smsCards = new Map<string, SmsCard>();
+
+function applyIncomingSms(e: IncomingSmsEvent): void {
+  if (smsCards.has(e.key)) return;
+  const card = new SmsCard(e.key, e.sms);
+  smsCards.set(e.key, card);
+  cardsRoot.prepend(card.root);
+  refreshEmpty();
 }
 
 class PopupCard {
@@ -269,6 +381,8 @@ class PopupCard {
       }
       this.context.append(list);
     }
+    const texts = recentTexts(ctx.recentSms ?? []);
+    if (texts) this.context.append(texts);
   }
 
   setColleagues(list: Colleague[]): void {
@@ -430,6 +544,12 @@ function applyCardChange(change: CardChange): void {
 }
 
 function applyCallerContext(call: string, context: CallerContext): void {
+  const sms = smsCards.get(call);
+  if (sms) {
+    sms.renderContext(context);
+    return;
+  }
+  if (call.startsWith("sms:")) return; // a text card already dismissed
   callInfo(call).context = context;
   for (const card of cardsOf(call)) card.renderContext();
 }
@@ -484,6 +604,7 @@ async function start(): Promise<void> {
     onEvent(EVENTS.card, applyCardChange),
     onEvent(EVENTS.callerContext, (e) => applyCallerContext(e.call, e.callerContext)),
     onEvent(EVENTS.presence, applyPresence),
+    onEvent(EVENTS.sms, applyIncomingSms),
   ]);
   const [status, presence, live] = await Promise.allSettled([
     command("get_status"),

@@ -149,6 +149,8 @@ export function validateSettings(s: Settings): FieldError[] {
     else if (!crm.includes("{number}")) add("crmUrlTemplate", "CRM link: put {number} where the caller's number goes.");
   }
 
+  if (!Number.isInteger(s.gsmSpan) || s.gsmSpan < 1 || s.gsmSpan > 255)
+    add("gsmSpan", "GSM span: the gateway's GSM port that sends texts, a whole number such as 1.");
   if (!Number.isInteger(s.popupDurationSecs) || s.popupDurationSecs < 0 || s.popupDurationSecs > 3600)
     add("popupDurationSecs", "Popup duration: a whole number of seconds from 0 (stay until dismissed) to 3600.");
 

@@ -407,6 +407,108 @@ test("a popup window that opens after the call began ringing rebuilds its card f
   await app.context.close();
 });
 
+const SMS = "ringside://sms";
+
+function incomingSms(id, text, extra = {}) {
+  return {
+    key: `sms:${id}`,
+    sms: { id, direction: "incoming", number: "13632919026", span: 2, text, atMs: Date.now(), status: "received", ...extra },
+  };
+}
+
+test("an incoming text is a card stacked with the calls: hostile, RTL and long texts stay literal text", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  const base = { type: "popup", extension: "1001", direction: "inbound", trunk: null, did: null, queue: null, transferred_by: null, at_ms: 0 };
+  await emit(page, CARD, { ...base, call: "c1", caller_num: "+15550001", caller_name: "A caller" });
+  const hostile = "<img src=x onerror=window.__ringsideXss=1><script>window.__ringsideXss=2</script>";
+  await emit(page, SMS, incomingSms("in-1", hostile));
+  const card = page.getByTestId("sms-card");
+  await card.waitFor();
+  assert.equal(await page.getByTestId("card").count(), 1, "the call card stays beside the text card");
+  assert.equal(await card.getByTestId("sms-sender").textContent(), "13632919026", "the sender leads the card");
+  assert.match(await card.getByTestId("sms-meta").textContent(), /GSM 2/, "the card says which SIM received it");
+  assert.equal(await card.getByTestId("sms-text").textContent(), hostile, "the text is shown exactly as received");
+  assert.equal(await page.locator("img").count(), 0, "no <img> element was created from the text");
+  assert.equal(await page.locator("body script").count(), 0, "no <script> element was created from the text");
+  const first = await page.locator("#cards > *").first().getAttribute("data-testid");
+  assert.equal(first, "sms-card", "the newest card is on top, whatever its kind");
+
+  // What history knows arrives under the card's key: contact and earlier texts, as text.
+  await emit(page, CONTEXT, {
+    call: "sms:in-1",
+    callerContext: {
+      contact: { id: 3, name: "<b>Zoë</b> Müller", numbers: ["13632919026"] },
+      callsToday: 0,
+      recentCalls: [],
+      recentSms: [
+        { id: "in-1", direction: "incoming", number: "13632919026", text: hostile, atMs: 1, status: "received" },
+        { id: "out-0", direction: "outgoing", number: "13632919026", text: "See you at 3", atMs: 0, status: "sent" },
+      ],
+    },
+  });
+  await card.getByTestId("contact-name").waitFor();
+  assert.equal(await card.getByTestId("contact-name").textContent(), "<b>Zoë</b> Müller", "the contact name is text");
+  assert.equal(await card.getByTestId("recent-text").count(), 1, "the text itself is not listed again as an earlier one");
+  assert.match(await card.getByTestId("recent-text").textContent(), /Sent: See you at 3/);
+
+  const rlo = "\u202Eevil.exe\u202C " + "long text ".repeat(200);
+  await emit(page, SMS, incomingSms("in-2", rlo));
+  const second = page.locator('[data-sms="in-2"] [data-testid="sms-text"]');
+  await second.waitFor();
+  const shown = await second.textContent();
+  assert.ok(shown.length < 300 && shown.endsWith("…"), `a long text is cut for display (got ${shown.length})`);
+  assert.equal(await second.getAttribute("title"), rlo, "the whole text stays in the title");
+  assert.equal(await second.getAttribute("dir"), "auto", "an RTL override is isolated to the text");
+  await emit(page, SMS, incomingSms("in-2", rlo));
+  assert.equal(await page.getByTestId("sms-card").count(), 2, "the same text announced twice is one card");
+
+  await page.waitForTimeout(300); // an onerror would fire on the failed load of "x"
+  assert.equal(await page.evaluate(() => window.__ringsideXss), undefined, "no onerror or script ran");
+  await screenshot(page, "popup-sms");
+  await page.locator('[data-sms="in-1"]').getByTestId("sms-dismiss").click();
+  assert.deepEqual(await invocations(page, "dismiss_popup"), [{ call: "sms:in-1" }], "the shell hears the card's key");
+  assert.equal(await page.getByTestId("sms-card").count(), 1);
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("replying to a text: a line break gets the clear error, a good text calls send_sms with the number and text", async () => {
+  const sent = { id: "out-1", direction: "outgoing", number: "13632919026", text: "x", atMs: 0, status: "sent" };
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"], { send_sms: sent }));
+  const { page } = app;
+  await emit(page, SMS, incomingSms("in-9", "Are you open today?"));
+  const card = page.getByTestId("sms-card");
+  await card.getByTestId("sms-reply").click();
+  const text = card.getByTestId("sms-compose-text");
+  await text.fill("Yes\nuntil 6");
+  await card.getByTestId("sms-compose-send").click();
+  assert.equal(
+    await card.getByTestId("sms-compose-feedback").textContent(),
+    "Write the text on one line: the gateway cannot send a line break.",
+    "a line break is refused before anything is sent, in words she can act on",
+  );
+  assert.deepEqual(await invocations(page, "send_sms"), [], "nothing went to the shell");
+
+  const reply = 'Yes, until 6 — "Grüße" \\o/ <b>';
+  await text.fill(reply);
+  await card.getByTestId("sms-compose-send").click();
+  await card.getByTestId("sms-feedback").getByText("Reply sent.").waitFor();
+  assert.equal(await card.getByTestId("sms-compose").isVisible(), false, "the form closes once the gateway took the text");
+  assert.deepEqual(await invocations(page, "send_sms"), [{ number: "13632919026", text: reply }], "the text goes exactly as typed, to the sender");
+
+  await page.evaluate(() => {
+    window.__ringside.responses.send_sms = { __error: { code: "pbx_refused", message: "The gateway could not send the SMS: span 2 is not ready." } };
+  });
+  await card.getByTestId("sms-reply").click();
+  await text.fill("again");
+  await card.getByTestId("sms-compose-send").click();
+  await card.getByTestId("sms-compose-feedback").getByText(/not ready/).waitFor();
+  assert.equal(await card.getByTestId("sms-compose-feedback").getAttribute("data-kind"), "error", "a gateway failure reads as an error");
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("every command the popup window invoked is granted to it by src-tauri's capability", async () => {
   const invoked = commandsInvoked("popup");
   assert.ok(invoked.length >= 5, `the tests above exercised the window's commands (saw ${invoked.join(", ")})`);

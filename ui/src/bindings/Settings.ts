@@ -71,4 +71,8 @@ notifications: boolean,
 /**
  * Start with the OS session.
  */
-startWithOs: boolean, };
+startWithOs: boolean, 
+/**
+ * The GSM span (SIM slot) texts are sent from on an OpenVox gateway.
+ */
+gsmSpan: number, };

@@ -6,6 +6,8 @@ import type { CallRow } from "../bindings/CallRow";
 import type { HistoryQuery } from "../bindings/HistoryQuery";
 import type { Outcome } from "../bindings/Outcome";
 import { dialNumber } from "./dialer";
+import { SmsCompose } from "../sms-compose";
+import type { SmsRow } from "../bindings/SmsRow";
 
 const HISTORY_LIMIT = 200;
 
@@ -60,6 +62,70 @@ function callBackButton(row: CallRow): HTMLButtonElement {
   return b;
 }
 
+let composeSeq = 0;
+
+/**
+ * A "Text back" button: opens the send-a-text form in a row of its own
+ * under `row`, or closes it when open.
+ */
+function textBackButton(number: string, label: string, testid: string): HTMLButtonElement {
+  const b = el("button", { class: "button", testid, text: label, attrs: { type: "button" } });
+  let formRow: HTMLTableRowElement | null = null;
+  b.addEventListener("click", () => {
+    if (formRow) {
+      formRow.remove();
+      formRow = null;
+      return;
+    }
+    const tr = b.closest("tr");
+    const compose = new SmsCompose(`history-sms-${++composeSeq}`, number);
+    formRow = el("tr", { class: "compose-row", testid: "compose-row" }, [el("td", { attrs: { colspan: "6" } }, [compose.root])]);
+    tr?.after(formRow);
+    compose.focus();
+  });
+  return b;
+}
+
+const SMS_STATUS_WORDS: Record<string, string> = {
+  received: "Received",
+  sending: "Sending…",
+  sent: "Sent",
+  failed: "Not sent",
+};
+
+function smsRowCells(sms: SmsRow): HTMLTableCellElement[] {
+  const way = SMS_STATUS_WORDS[sms.status] ?? sms.status;
+  const wayCell = el("td", { testid: "sms-row-status", class: `sms-${sms.status}`, text: way });
+  if (sms.error) wayCell.append(el("br"), outsideText(sms.error, { class: "sms-error", testid: "sms-row-error", max: 160 }));
+  return [
+    el("td", { text: shortTime(sms.atMs) }),
+    el("td", { testid: "sms-row-number" }, [outsideText(sms.number)]),
+    wayCell,
+    el("td", { testid: "sms-row-text" }, [outsideText(sms.text, { class: "sms-row-text", max: 200 })]),
+    el("td", {}, [textBackButton(sms.number, sms.direction === "incoming" ? "Reply" : "Text again", "sms-row-reply")]),
+  ];
+}
+
+let smsSeq = 0;
+
+/** Texts matching the history search (number, sender or text), newest first. */
+async function loadTexts(): Promise<void> {
+  const seq = ++smsSeq;
+  const text = byId<HTMLInputElement>("history-text").value.trim();
+  try {
+    const rows = await command("search_sms", { text });
+    if (seq !== smsSeq) return;
+    byId("sms-rows").replaceChildren(
+      ...rows.map((sms) => el("tr", { testid: "sms-row", attrs: { "data-sms": sms.id } }, smsRowCells(sms))),
+    );
+    const empty = byId("sms-empty");
+    empty.hidden = rows.length > 0;
+    empty.textContent = text ? "No texts match." : "No text messages yet.";
+  } catch (e) {
+    say("sms-message", errorText(e), "error");
+  }
+}
+
 function baseCells(row: CallRow): HTMLTableCellElement[] {
   return [
     el("td", { text: shortTime(row.startedAtMs) }),
@@ -86,7 +152,7 @@ async function loadHistory(): Promise<void> {
           ...baseCells(row),
           el("td", { class: `outcome-${row.outcome}`, testid: "row-outcome", text: outcomeText(row.outcome, row.answeredBy) }),
           notesCell(row, "history-message", () => void refreshAll()),
-          el("td", {}, [callBackButton(row)]),
+          el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text", "row-text-back")]),
         ]),
       ),
     );
@@ -115,7 +181,7 @@ async function loadMissed(): Promise<void> {
         return el("tr", { testid: "missed-row", attrs: { "data-call": row.callId } }, [
           ...baseCells(row),
           notesCell(row, "missed-message", () => void refreshAll()),
-          el("td", {}, [callBackButton(row), " ", done]),
+          el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
         ]);
       }),
     );
@@ -126,18 +192,22 @@ async function loadMissed(): Promise<void> {
 }
 
 function refreshAll(): Promise<unknown> {
-  return Promise.all([loadHistory(), loadMissed()]);
+  return Promise.all([loadHistory(), loadMissed(), loadTexts()]);
 }
 
 export async function startHistory(): Promise<void> {
   byId<HTMLFormElement>("history-search").addEventListener("submit", (e) => {
     e.preventDefault();
     void loadHistory();
+    void loadTexts();
   });
   let timer: number | undefined;
   byId("history-text").addEventListener("input", () => {
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => void loadHistory(), 250);
+    timer = window.setTimeout(() => {
+      void loadHistory();
+      void loadTexts();
+    }, 250);
   });
   byId("history-outcome").addEventListener("change", () => void loadHistory());
   await onEvent(EVENTS.historyChanged, () => void refreshAll());

@@ -27,6 +27,7 @@ const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
   popupDurationSecs: "s-duration",
   notifications: "s-notifications",
   startWithOs: "s-autostart",
+  gsmSpan: "s-gsm-span",
 };
 
 let hasSecret = false;
@@ -61,6 +62,7 @@ function fillForm(s: Settings): void {
   input("s-duration").value = String(s.popupDurationSecs);
   input("s-notifications").checked = s.notifications;
   input("s-autostart").checked = s.startWithOs;
+  input("s-gsm-span").value = String(s.gsmSpan ?? 1);
   hasSecret = s.hasSecret;
   showSecretState();
 }
@@ -91,6 +93,7 @@ function readForm(): Settings {
     popupDurationSecs: wholeNumber(input("s-duration").value),
     notifications: input("s-notifications").checked,
     startWithOs: input("s-autostart").checked,
+    gsmSpan: wholeNumber(input("s-gsm-span").value),
   };
 }
 

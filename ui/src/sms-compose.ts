@@ -1,0 +1,81 @@
+// The "send a text" form shared by the popup (reply to a text) and the main
+// window (text back from history): a one-line message to one number through
+// the OpenVox gateway. It checks what the gateway can never send before
+// asking the shell, which checks again with the calls crate's rules.
+
+import { el } from "./dom";
+import { command, errorText } from "./ipc";
+import type { SmsRow } from "./bindings/SmsRow";
+
+/** What the gateway's `gsm send sms` cannot carry, in the words the shell also uses. */
+export const LINE_BREAK_ERROR = "Write the text on one line: the gateway cannot send a line break.";
+
+/** Why `text` cannot be sent, or null when it can. */
+export function smsTextProblem(text: string): string | null {
+  if (text.trim() === "") return "Type the text message first.";
+  if (/[\r\n]/.test(text)) return LINE_BREAK_ERROR;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) return "The text holds a control character the gateway cannot send; retype it.";
+  return null;
+}
+
+export class SmsCompose {
+  readonly root: HTMLFormElement;
+  private readonly text: HTMLTextAreaElement;
+  private readonly feedback: HTMLElement;
+  private readonly send: HTMLButtonElement;
+
+  constructor(
+    idPrefix: string,
+    private readonly number: string,
+    private readonly onSent: (row: SmsRow) => void = () => {},
+  ) {
+    this.text = el("textarea", {
+      class: "input",
+      testid: "sms-compose-text",
+      attrs: { id: `${idPrefix}-sms`, rows: "2", maxlength: "900" },
+    });
+    this.send = el("button", { class: "button primary", testid: "sms-compose-send", text: "Send text", attrs: { type: "submit" } });
+    this.feedback = el("p", { class: "card-feedback", testid: "sms-compose-feedback", attrs: { role: "status" } });
+    this.root = el("form", { class: "card-panel sms-compose", testid: "sms-compose" }, [
+      el("label", { attrs: { for: `${idPrefix}-sms` } }, ["Text to ", el("span", { text: number, attrs: { dir: "ltr" } })]),
+      this.text,
+      this.send,
+      this.feedback,
+    ]);
+    this.root.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.submit();
+    });
+  }
+
+  focus(): void {
+    this.text.focus();
+  }
+
+  private say(text: string, kind: "ok" | "error" = "ok"): void {
+    this.feedback.textContent = text;
+    this.feedback.dataset.kind = kind;
+  }
+
+  private async submit(): Promise<void> {
+    const text = this.text.value;
+    const problem = smsTextProblem(text);
+    if (problem) {
+      this.say(problem, "error");
+      return;
+    }
+    this.send.disabled = true;
+    this.say("Sending…");
+    try {
+      const row = await command("send_sms", { number: this.number, text: text.trim() });
+      this.text.value = "";
+      this.say("Text sent.");
+      this.onSent(row);
+    } catch (e) {
+      this.say(errorText(e), "error");
+    } finally {
+      this.send.disabled = false;
+    }
+  }
+}
