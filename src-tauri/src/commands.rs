@@ -455,18 +455,9 @@ pub async fn send_sms<R: Runtime>(
     let id = format!("out-{}-{}", now_ms(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let req = crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
     let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
-    let store = shell.store()?;
-    let mut record = crate::sms::outgoing_record(&req, now_ms());
-    store.record_sms(record.clone()).await?;
-    tracing::info!(id = %record.id, span = %req.span, "sending a text message");
-    let outcome = ringside_calls::sms::send_sms(&client, &req).await.map_err(action_error);
-    (record.status, record.error) = match &outcome {
-        Ok(_) => (ringside_store::SmsStatus::Sent, None),
-        Err(e) => (ringside_store::SmsStatus::Failed, Some(e.message.clone())),
-    };
-    store.set_sms_status(&record.id, record.status, record.error.clone()).await?;
+    let row = crate::sms::send(shell.store()?, &client, &req, now_ms()).await;
     crate::session::history_changed(&app);
-    outcome.map(|_| SmsRow::from(record))
+    row
 }
 
 /// The last texts with a number, newest first.

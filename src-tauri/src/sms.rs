@@ -138,6 +138,28 @@ pub fn outgoing_record(req: &SmsRequest, at_ms: i64) -> SmsRecord {
     }
 }
 
+/// Sends a checked text: recorded as sending first (so a crash mid-send
+/// still shows it), handed to the gateway, then marked sent, or failed with
+/// the gateway's answer in plain words (which is also the command's error).
+pub async fn send(
+    store: &ringside_store::HistoryStore,
+    client: &ringside_ami::Client,
+    req: &SmsRequest,
+    at_ms: i64,
+) -> IpcResult<SmsRow> {
+    let mut record = outgoing_record(req, at_ms);
+    store.record_sms(record.clone()).await?;
+    tracing::info!(id = %record.id, span = %req.span, "sending a text message");
+    let outcome = ringside_calls::sms::send_sms(client, req).await.map_err(crate::commands::action_error);
+    (record.status, record.error) = match &outcome {
+        Ok(_) => (SmsStatus::Sent, None),
+        Err(e) => (SmsStatus::Failed, Some(e.message.clone())),
+    };
+    store.set_sms_status(&record.id, record.status, record.error.clone()).await?;
+    tracing::info!(id = %record.id, status = record.status.as_str(), "text message handed to the gateway");
+    outcome.map(|_| SmsRow::from(record))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +176,70 @@ mod tests {
             context: "gsm-2".into(),
             uniqueid: uniqueid.map(Into::into),
         }
+    }
+
+    /// A temp history store and an AMI client logged in to a simulated
+    /// gateway (or a plain PBX without `gsm send sms`).
+    async fn gateway(openvox: bool) -> (tempfile::TempDir, ringside_store::HistoryStore, ringside_pbxsim::SimHandle, ringside_ami::Client) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ringside_store::HistoryStore::open(
+            ringside_store::StoreConfig::new(ringside_calls::NumberPlan::new("1", "1", "011")).with_path(dir.path().join("h.db")),
+        )
+        .unwrap();
+        let config = ringside_pbxsim::SimConfig {
+            openvox: openvox.then(ringside_pbxsim::OpenVox::default),
+            ..ringside_pbxsim::SimConfig::default()
+        };
+        let sim = ringside_pbxsim::PbxSim::start(config).await.unwrap();
+        let client = ringside_ami::Client::start(ringside_ami::ClientConfig::new(
+            "127.0.0.1",
+            sim.addr().port(),
+            "ringside",
+            ringside_ami::Secret::new("ringside-secret"),
+        ))
+        .unwrap();
+        let mut state = client.state();
+        tokio::time::timeout(std::time::Duration::from_secs(10), state.wait_for(|s| s.is_connected()))
+            .await
+            .expect("logs in to the simulated PBX")
+            .unwrap();
+        (dir, store, sim, client)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sent_text_reaches_the_gateway_exactly_and_is_stored_as_sent() {
+        let (_dir, store, sim, client) = gateway(true).await;
+        let text = r#"Grüße "Chef" \ 👋 <b>"#;
+        let req = outgoing_request("+1 555 123 4567", text, Some(2), 1, "out-t1".into()).unwrap();
+        let row = send(&store, &client, &req, 1_000).await.unwrap();
+        assert_eq!(row.status, crate::ipc::SmsStatus::Sent, "the gateway took it");
+        let sent = sim.sent_sms();
+        assert_eq!(sent.len(), 1, "one command, one text");
+        assert_eq!(sent[0].text, text, "the gateway's CLI reads back exactly what was typed");
+        assert_eq!((sent[0].span, sent[0].destination.as_str()), (2, "+15551234567"));
+        let stored = store.get_sms("out-t1").await.unwrap().expect("the text is in history");
+        assert_eq!(stored.record.status, SmsStatus::Sent, "history says sent, not sending");
+        assert_eq!(stored.record.text, text);
+        client.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_text_is_stored_as_failed_with_the_gateways_words() {
+        let (_dir, store, sim, client) = gateway(true).await;
+        let req = outgoing_request("15551234567", "hello", Some(9), 1, "out-t2".into()).unwrap();
+        let e = send(&store, &client, &req, 1_000).await.unwrap_err();
+        assert!(sim.sent_sms().is_empty(), "span 9 does not exist on a four-span gateway");
+        assert!(e.message.starts_with("The gateway could not send the SMS"), "plain words: {}", e.message);
+        let stored = store.get_sms("out-t2").await.unwrap().expect("a failed text stays in history");
+        assert_eq!(stored.record.status, SmsStatus::Failed);
+        assert_eq!(stored.record.error.as_deref(), Some(e.message.as_str()), "history keeps why, in the same words");
+        client.shutdown().await;
+
+        let (_dir, store, _sim, client) = gateway(false).await;
+        let req = outgoing_request("15551234567", "hello", None, 1, "out-t3".into()).unwrap();
+        let e = send(&store, &client, &req, 1_000).await.unwrap_err();
+        assert!(e.message.contains("not an OpenVox GSM gateway"), "a PBX without GSM says so: {}", e.message);
+        client.shutdown().await;
     }
 
     #[test]

@@ -32,6 +32,7 @@ const SETTINGS = {
   popupDurationSecs: 20,
   notifications: true,
   startWithOs: false,
+  gsmSpan: 2,
 };
 
 function row(callId, fields) {
@@ -61,6 +62,7 @@ function shell(extra = {}) {
     search_history: [],
     list_missed: [],
     search_contacts: [],
+    search_sms: [],
     get_settings: SETTINGS,
     dial: null,
     transfer: null,
@@ -471,6 +473,61 @@ test("contacts: import sends the file's text and shows what was skipped; export 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("contacts-export").click()]);
   assert.equal(download.suggestedFilename(), "ringside-contacts.csv");
   assert.equal(await readFile(await download.path(), "utf8"), csv);
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("history: texts are found by search_sms with the same text, shown literally; text back sends with the row's number", async () => {
+  const sms = (id, fields) => ({ id, direction: "incoming", number: "13632919026", span: 1, text: "hi", atMs: Date.now() - 5_000, status: "received", ...fields });
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({
+      list_missed: [row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" })],
+      send_sms: sms("out-1", { direction: "outgoing", number: "+442071234567", status: "sent" }),
+    }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  await page.evaluate((hostile) => {
+    const all = [
+      { id: "in-1", direction: "incoming", number: "13632919026", span: 1, text: `Quote please ${hostile}`, atMs: Date.now() - 5_000, status: "received" },
+      { id: "out-0", direction: "outgoing", number: "+15550001", text: "On my way", atMs: Date.now() - 9_000, status: "failed", error: "The gateway could not send the SMS: span 1 is not ready." },
+    ];
+    window.__ringside.handlers.search_sms = ({ text }) => all.filter((r) => !text || JSON.stringify(r).toLowerCase().includes(text.toLowerCase()));
+  }, HOSTILE);
+  await emit(page, "ringside://history-changed", {});
+  await page.getByTestId("tab-history").click();
+  await page.locator('[data-testid="sms-row"][data-sms="out-0"]').waitFor();
+  assert.equal(await page.getByTestId("sms-row").count(), 2, "with no search, the latest texts show");
+  const failed = page.locator('[data-sms="out-0"]');
+  assert.match(await failed.getByTestId("sms-row-status").textContent(), /Not sent/, "a failed text says so");
+  assert.match(await failed.getByTestId("sms-row-error").textContent(), /not ready/, "and why, in the gateway's words");
+
+  await page.getByTestId("history-search").fill("quote");
+  await page.getByTestId("history-search-button").click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="sms-row"]').length === 1);
+  assert.equal((await invocations(page, "search_sms")).at(-1).text, "quote", "the history search also searches texts");
+  assert.equal(await page.getByTestId("sms-row-text").textContent(), `Quote please ${HOSTILE}`, "the text is literal");
+  assert.equal(await page.locator("#sms-rows img").count(), 0, "no element was created from a text");
+
+  const missed = page.locator('[data-testid="missed-row"][data-call="m1"]');
+  await missed.getByTestId("row-text-back").click();
+  const compose = page.getByTestId("compose-row");
+  await compose.getByTestId("sms-compose-text").fill("Line one\r\nline two");
+  await compose.getByTestId("sms-compose-send").click();
+  assert.match(await compose.getByTestId("sms-compose-feedback").textContent(), /one line/, "a line break gets the clear error");
+  assert.deepEqual(await invocations(page, "send_sms"), [], "and nothing is sent");
+  await compose.getByTestId("sms-compose-text").fill("Sorry we missed you, call us back any time");
+  await compose.getByTestId("sms-compose-send").click();
+  await compose.getByTestId("sms-compose-feedback").getByText("Text sent.").waitFor();
+  assert.deepEqual(
+    await invocations(page, "send_sms"),
+    [{ number: "+442071234567", text: "Sorry we missed you, call us back any time" }],
+    "text back goes to the missed caller's number, with no span so the settings' span is used",
+  );
+  await screenshot(page, "main-history-texts");
   await assertClean(app);
   await app.context.close();
 });
