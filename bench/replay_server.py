@@ -12,10 +12,9 @@ event it keeps the connection open until the client closes it, as a real PBX
 would; contenders detect the end by counting, not by the socket closing.
 
 This is deliberately not the product's pbxsim: the benchmark must not depend
-on the code under test to feed its rivals. It writes packet-aligned 1 MiB
-chunks of the pre-built stream with `sendall` (the kernel hands them out as
-fast as the client reads), so the server side costs one memcpy into the
-kernel per chunk and is not the bottleneck for any contender measured here.
+on the code under test to feed its rivals. It writes packet-aligned chunks
+with `sendall`, so the server side costs one memcpy into the kernel per
+chunk and is not the bottleneck for any contender measured here.
 
 Usage: replay_server.py --capture FILE.ami [--port 0] [--settle-ms 300]
 Prints `listening on 127.0.0.1:PORT` on stdout, then one line per served
@@ -31,9 +30,7 @@ import time
 
 USER = b"ringside"
 SECRET = b"ringside-secret"
-# Large writes, so the feeder's own per-write cost (Python) stays far below
-# what the fastest client needs; between writes it answers actions.
-CHUNK = 1024 * 1024
+CHUNK = 64 * 1024
 
 
 def load_capture(path):
