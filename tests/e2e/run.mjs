@@ -47,6 +47,9 @@ const TMP = mkdtempSync(join(tmpdir(), "ringside-e2e-"));
 const CONFIG_DIR = join(TMP, "config");
 const DATA_DIR = join(TMP, "data");
 const CRASH_DATA_DIR = join(TMP, "data-crash");
+const SMS_DATA_DIR = join(TMP, "data-sms");
+/** The simulated gateway's first demo text (crates/pbxsim/src/openvox.rs demo_messages). */
+const DEMO_SMS = { span: 1, sender: "13632919026", text: "This is a short message from my mobile phone" };
 /** Calls the app must have saved (per its log) before it is killed. */
 const SAVED_BEFORE_KILL = 40;
 const SECRET = `e2e-${randomBytes(12).toString("hex")}`;
@@ -230,6 +233,81 @@ async function mainConnected(session, what) {
   await waitFor(what, 30_000, async () =>
     (await session.exec("const e = document.querySelector('[data-testid=\"connection\"]'); return e ? e.dataset.state : '';")) === "connected",
   );
+}
+
+/** Asterisk's CLI quoting of one argument, as ringside_calls::sms::quote_cli_arg does it. */
+function cliQuoted(text) {
+  return `"${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * Phase SMS: the simulated PBX as an OpenVox gateway (--openvox --demo)
+ * announces a text; the popup shows it as a card and it lands in History;
+ * a reply typed in the popup reaches the gateway as `gsm send sms` with the
+ * exact text, and History shows it sent. The app's log gives the time from
+ * the event's arrival to the card's event.
+ */
+async function smsThroughGateway() {
+  const gw = start(
+    "pbxsim-openvox",
+    PBXSIM,
+    ["--listen", "127.0.0.1:0", "--openvox", "--demo", "--demo-every", "2", "--user", "ringside", "--print-actions"],
+    { RINGSIDE_PBXSIM_SECRET: SECRET },
+  );
+  const listening = await waitFor("the simulated gateway's 'listening on' line", 30_000, async () =>
+    gw.lines.map((l) => /^listening on (\S+)/.exec(l)).find(Boolean),
+  );
+  const { driver, base } = await startDriver("app-sms", { RINGSIDE_AMI_SECRET: SECRET });
+  const session = await Session.create(
+    base,
+    appCaps(["--pbx", listening[1], "--user", "ringside", "--extension", "1001", "--data-dir", SMS_DATA_DIR]),
+  );
+  try {
+    await mainConnected(session, "the app to connect to the simulated gateway");
+    await session.switchToPage("popup.html");
+    await waitFor("the popup to show the incoming text", 40_000, async () => {
+      const t = await session.exec(
+        "return [...document.querySelectorAll('[data-testid=\"sms-card\"]')].map((c) => c.innerText).join('\\n');",
+      );
+      return t.includes(DEMO_SMS.text) && t.includes(DEMO_SMS.sender);
+    });
+    await screenshot(session, "08-popup-sms");
+    pass("an incoming text from the gateway shows as a card in the popup, with its sender");
+
+    const card = `[data-testid="sms-card"][aria-label="Text from ${DEMO_SMS.sender}"]`;
+    const reply = 'Thanks, "got it" \\o/ <b>ok</b>';
+    await session.click(`${card} [data-testid="sms-reply"]`);
+    await session.type(`${card} [data-testid="sms-compose-text"]`, reply);
+    await session.click(`${card} [data-testid="sms-compose-send"]`);
+    const sent = await waitFor("the gateway to receive gsm send sms", 15_000, async () =>
+      pbxActions(gw).find((a) => /^gsm send sms /.test(field(a, "Command") ?? "")),
+    );
+    const cmd = field(sent, "Command");
+    const expected = `gsm send sms 1 ${DEMO_SMS.sender} ${cliQuoted(reply)} 20 `;
+    if (!cmd.startsWith(expected)) throw new Error(`the gateway got '${cmd}', expected it to start with '${expected}'`);
+    writeFileSync(join(ART, "sms-send-action.json"), JSON.stringify(sent, null, 2));
+    pass(`the reply reached the gateway with the exact text: ${cmd}`);
+    await waitFor("the popup to say the reply was sent", 15_000, async () =>
+      (await session.exec(`return document.querySelector('${card} [data-testid="sms-feedback"]')?.innerText ?? '';`)).includes("sent"),
+    );
+
+    await session.switchToPage("index.html");
+    await session.click('[data-testid="tab-history"]');
+    await waitFor("both texts in the main window's history", 20_000, async () => {
+      const t = await session.exec("const h = document.querySelector('[data-testid=\"sms-rows\"]'); return h ? h.innerText : '';");
+      return t.includes(DEMO_SMS.text) && t.includes(reply) && /\bSent\b/.test(t);
+    });
+    await screenshot(session, "09-history-texts");
+    pass("the incoming text and the sent reply are in History, the reply marked Sent");
+  } finally {
+    await stopApp(session, driver);
+    gw.kill();
+  }
+  const lines = readFileSync(join(SMS_DATA_DIR, "ringside.log"), "utf8").split("\n").filter((l) => l.includes("incoming text shown"));
+  const us = lines.map((l) => Number(/to_emit_us=(\d+)/.exec(l)?.[1])).filter(Number.isFinite);
+  if (us.length === 0) throw new Error("the app's log has no 'incoming text shown' line with to_emit_us");
+  writeFileSync(join(ART, "sms-latency.json"), JSON.stringify({ eventToEmitMicros: us }, null, 2));
+  log(`incoming text: event arrival to UI emit ${us.join(", ")} µs`);
 }
 
 /** Phase 3: kill -9 during a burst of calls loses no call the app had reported as saved. */
@@ -448,6 +526,9 @@ async function main() {
   } finally {
     await stopApp(session, driver);
   }
+  await new Promise((r) => setTimeout(r, 500));
+
+  await smsThroughGateway();
   await new Promise((r) => setTimeout(r, 500));
 
   await crashDuringBurst();
