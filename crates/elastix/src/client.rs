@@ -248,17 +248,24 @@ impl ElastixClient {
             }
         });
 
-        let mut target = form_urlencoded::Serializer::new(String::new());
-        target.append_pair("cmd", command);
-        for (k, v) in query {
-            target.append_pair(k, v);
-        }
-        let uri = format!("{}?{}", inner.endpoint.path, target.finish());
-        let mut body = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form {
-            body.append_pair(k, v);
-        }
-        let body = body.finish();
+        // The serializers hold a non-Sync encoder: built in blocks so none
+        // lives across an await, and the request future stays Send (the app
+        // runs it on a multi-threaded runtime).
+        let uri = {
+            let mut target = form_urlencoded::Serializer::new(String::new());
+            target.append_pair("cmd", command);
+            for (k, v) in query {
+                target.append_pair(k, v);
+            }
+            format!("{}?{}", inner.endpoint.path, target.finish())
+        };
+        let body = {
+            let mut body = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in form {
+                body.append_pair(k, v);
+            }
+            body.finish()
+        };
         let req = Request::builder()
             .method(Method::POST)
             .uri(uri)
