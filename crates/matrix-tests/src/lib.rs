@@ -1,7 +1,7 @@
-//! Support for the fault and abuse matrix (`tests/`), the soak
-//! (`ringside-soak`) and Ringside's benchmark consumer
-//! (`ringside-bench-count`): what the whole chain (AMI client, call
-//! tracker, history store) is measured with, not any part of it.
+//! Support for the fault and abuse matrix (`tests/`) and the soak
+//! (`ringside-soak`): what the whole chain (AMI client, call tracker,
+//! history store) is measured with, not any part of it. (The peer
+//! benchmark's Ringside consumer is `bench/consumers/ringside`.)
 //!
 //! It owns process probes (RSS, open descriptors), the capture fixtures, a
 //! TCP proxy that can go half-open, and the id rewriting that makes one
