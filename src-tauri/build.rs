@@ -29,6 +29,11 @@ const COMMANDS: &[&str] = &[
     "send_sms",
     "sms_thread",
     "search_sms",
+    "set_api_token",
+    "test_api_connection",
+    "import_cdr",
+    "list_pbx_calls",
+    "play_recording",
 ];
 
 fn main() {

@@ -7,7 +7,7 @@ use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::ipc::{
     CallRow, CallerContext, Colleague, Contact, ErrorCode, PbxProfile, HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note,
-    Settings, SmsRow, Status, TestReport, EVENT_HISTORY_CHANGED,
+    Settings, SmsRow, Status, TestReport, EVENT_HISTORY_CHANGED, ApiTestResult, CdrImportSummary, PbxChannel, EVENT_CDR_IMPORT,
 };
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
@@ -43,6 +43,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         send_sms,
         sms_thread,
         search_sms,
+        set_api_token,
+        test_api_connection,
+        import_cdr,
+        list_pbx_calls,
+        play_recording,
     ]
 }
 
@@ -332,10 +337,29 @@ fn check_call_id(call: &str) -> IpcResult<()> {
 
 /// Every colleague's presence.
 #[tauri::command]
-pub async fn get_presence(slot: State<'_, SessionSlot>) -> IpcResult<Vec<Colleague>> {
-    match slot.current().await {
-        Some((_, live, _)) => Ok(crate::session::presence_list(&live).await),
-        None => Ok(Vec::new()),
+pub async fn get_presence(shell: State<'_, Shell>, slot: State<'_, SessionSlot>) -> IpcResult<Vec<Colleague>> {
+    let ami = match slot.current().await {
+        Some((_, live, _)) => crate::session::presence_list(&live).await,
+        None => Vec::new(),
+    };
+    if !ami.is_empty() {
+        return Ok(ami);
+    }
+    // No hints over AMI (no session, or a PBX without them): the Elastix
+    // API's SIP peers at least say who is online.
+    let s = shell.saved_settings();
+    if s.elastix_url.trim().is_empty() {
+        return Ok(ami);
+    }
+    match crate::elastix::client(shell.secrets.as_ref(), &s) {
+        Ok(client) => match client.sip_peers().await {
+            Ok(peers) => Ok(crate::elastix::presence_from_peers(&peers)),
+            Err(e) => {
+                tracing::warn!("no presence from the Elastix API either: {e}");
+                Ok(ami)
+            }
+        },
+        Err(_) => Ok(ami),
     }
 }
 
@@ -474,6 +498,73 @@ pub async fn search_sms(shell: State<'_, Shell>, text: String) -> IpcResult<Vec<
         return Err(IpcError::new(ErrorCode::InvalidInput, "Search for at most 200 characters."));
     }
     Ok(shell.store()?.search_sms(text.trim(), 200).await?.into_iter().map(SmsRow::from).collect())
+}
+
+/// Puts the Elastix API token in the OS keyring for the saved API address.
+#[tauri::command]
+pub fn set_api_token(shell: State<'_, Shell>, token: Secret) -> IpcResult<()> {
+    let s = shell.saved_settings();
+    crate::elastix::store_token(shell.secrets.as_ref(), &s, &token)?;
+    tracing::info!(url = %s.elastix_url, "Elastix API token stored in the system keyring");
+    Ok(())
+}
+
+/// Tries the given (unsaved) API address and certificate with the token
+/// saved for that address.
+#[tauri::command]
+pub async fn test_api_connection(shell: State<'_, Shell>, settings: Settings) -> IpcResult<ApiTestResult> {
+    settings::validate(&settings)?;
+    let client = crate::elastix::client(shell.secrets.as_ref(), &settings)?;
+    Ok(crate::elastix::test(&client).await)
+}
+
+/// Imports the PBX's call records since the last import; progress goes to
+/// the main window as `ringside://cdr-import`.
+#[tauri::command]
+pub async fn import_cdr<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> IpcResult<CdrImportSummary> {
+    let client = crate::elastix::client(shell.secrets.as_ref(), &shell.saved_settings())?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                let _ = app.emit_to(crate::popup::MAIN_WINDOW, EVENT_CDR_IMPORT, p);
+            }
+        })
+    };
+    let summary = crate::elastix::import(&client, shell.store()?, move |p| {
+        let _ = tx.send(p);
+    })
+    .await;
+    let _ = forward.await;
+    crate::session::history_changed(&app);
+    summary
+}
+
+/// The calls in progress on the PBX, from its API.
+#[tauri::command]
+pub async fn list_pbx_calls(shell: State<'_, Shell>) -> IpcResult<Vec<PbxChannel>> {
+    let client = crate::elastix::client(shell.secrets.as_ref(), &shell.saved_settings())?;
+    Ok(crate::elastix::channels(client.active_calls().await.map_err(crate::elastix::api_error)?))
+}
+
+/// Fetches a call's recording into the app's cache and opens it in the
+/// system's audio player.
+#[tauri::command]
+pub async fn play_recording<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, call_id: String) -> IpcResult<()> {
+    use tauri::Manager;
+    use tauri_plugin_opener::OpenerExt;
+    check_call_id(&call_id)?;
+    let client = crate::elastix::client(shell.secrets.as_ref(), &shell.saved_settings())?;
+    let dir = app
+        .path()
+        .app_cache_dir()
+        .map_err(|e| IpcError::new(ErrorCode::Io, format!("Ringside has no cache folder for recordings: {e}.")))?
+        .join("recordings");
+    let path = crate::elastix::fetch_recording(&client, shell.store()?, &call_id, &dir).await?;
+    app.opener()
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(|e| IpcError::new(ErrorCode::Io, format!("The recording was saved to {} but no audio player opened it: {e}.", path.display())))
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ pub const EVENT_FOCUS_DIALER: &str = "ringside://focus-dialer";
 /// shows a card for it (keyed `sms:<id>`); what history knows about the
 /// sender follows as `ringside://caller-context` with that key as `call`.
 pub const EVENT_SMS: &str = "ringside://sms";
+/// A CDR import from the Elastix API committed a batch: [`ImportProgress`],
+/// to the main window.
+pub const EVENT_CDR_IMPORT: &str = "ringside://cdr-import";
 
 /// A stable, machine-readable error code; the UI may branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -63,6 +66,8 @@ pub enum ErrorCode {
     UnknownCall,
     /// A file could not be read or written.
     Io,
+    /// The PBX has no such thing (a recording that was deleted or never made).
+    NotFound,
 }
 
 /// The error every command returns: `{ code, message }`, where `message` is
@@ -248,6 +253,12 @@ pub struct CallRow {
     pub talk_seconds: Option<i64>,
     /// True once a missed call was called back.
     pub called_back: bool,
+    /// The PBX's recording of this call (from its CDR), if any.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_file: Option<String>,
+    /// Where the row came from: "ami" (seen live) or "cdr" (imported).
+    pub source: String,
     /// Notes on this call.
     pub notes: Vec<Note>,
 }
@@ -484,6 +495,75 @@ pub struct Settings {
     /// The GSM span (SIM slot) texts are sent from on an OpenVox gateway.
     #[serde(default = "default_gsm_span")]
     pub gsm_span: u32,
+    /// The Elastix / FreePBX HTTP API's address (`https://pbx/api/api.php`);
+    /// empty = not used.
+    #[serde(default)]
+    pub elastix_url: String,
+    /// SHA-256 fingerprint of the API's self-signed certificate, pinned.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elastix_fingerprint: Option<String>,
+    /// True when the keyring holds an API token for `elastixUrl` (read only).
+    #[serde(default)]
+    pub has_api_token: bool,
+}
+
+/// What `test_api_connection` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiTestResult {
+    /// Whether the API answered with the token.
+    pub ok: bool,
+    /// What happened, in plain words.
+    pub message: String,
+}
+
+/// `ringside://cdr-import`: rows of the running import committed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProgress {
+    /// Rows handled.
+    pub done: u32,
+    /// Rows in the whole import.
+    pub total: u32,
+}
+
+/// What `import_cdr` returns: "imported N, merged M".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CdrImportSummary {
+    /// Calls added to history.
+    pub imported: u32,
+    /// Calls history already had (recorded live or imported before).
+    pub merged: u32,
+    /// Of those, how many gained their recording.
+    pub recordings_added: u32,
+    /// Rows that could not be read.
+    pub skipped: u32,
+}
+
+/// One live channel on the PBX, from the API's `activecall`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PbxChannel {
+    /// Channel name (text).
+    pub channel: String,
+    /// `Up`, `Ring`, ...
+    pub state: String,
+    /// Caller ID number on the channel (text).
+    pub caller_id: String,
+    /// The extension it is at.
+    pub extension: String,
+    /// The running application.
+    pub application: String,
+    /// Seconds since it started.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u32>,
+    /// The channel it is bridged to.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridged_to: Option<String>,
 }
 
 fn default_gsm_span() -> u32 {
@@ -544,6 +624,8 @@ impl From<ringside_store::StoredCall> for CallRow {
             started_at_ms: r.started_at_ms,
             talk_seconds,
             called_back: c.called_back.is_some(),
+            recording_file: c.recording_file,
+            source: c.source.as_str().to_owned(),
             notes: c.notes.into_iter().map(Note::from).collect(),
         }
     }
@@ -649,7 +731,7 @@ mod tests {
         export!(
             IpcError, ConnectionStatus, Status, Colleague, CallRow, CallerContext, CallerContextEvent,
             HistoryChanged, ConfirmDial, HistoryQuery, ImportReport, Settings, TestReport, SmsRow,
-            IncomingSmsEvent,
+            IncomingSmsEvent, ApiTestResult, ImportProgress, CdrImportSummary, PbxChannel,
             ringside_calls::CardChange, ringside_calls::CallCard,
         );
         let card = std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");

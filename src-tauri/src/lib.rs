@@ -12,6 +12,7 @@ pub mod autostart;
 pub mod cli;
 pub mod commands;
 pub mod demo;
+pub mod elastix;
 pub mod ipc;
 pub mod logs;
 pub mod notify;

@@ -43,6 +43,9 @@ pub fn default_settings() -> Settings {
         notifications: true,
         start_with_os: false,
         gsm_span: 1,
+        elastix_url: String::new(),
+        elastix_fingerprint: None,
+        has_api_token: false,
     }
 }
 
@@ -94,7 +97,7 @@ pub fn load(dir: &Path) -> IpcResult<Settings> {
         for (k, v) in user {
             // Unknown keys (from a newer version) are ignored; `hasSecret`
             // is never taken from a file.
-            if base.contains_key(&k) && k != "hasSecret" {
+            if base.contains_key(&k) && k != "hasSecret" && k != "hasApiToken" {
                 base.insert(k, v);
             }
         }
@@ -117,7 +120,7 @@ pub fn diff_from_defaults(settings: &Settings) -> Map<String, Value> {
     };
     current
         .into_iter()
-        .filter(|(k, v)| k != "hasSecret" && defaults.get(k) != Some(v))
+        .filter(|(k, v)| k != "hasSecret" && k != "hasApiToken" && defaults.get(k) != Some(v))
         .collect()
 }
 
@@ -191,6 +194,20 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
                 "CRM URL",
                 "use an http:// or https:// address containing {number}, such as https://crm.example/search?phone={number}.",
             ));
+        }
+    }
+    let api = s.elastix_url.trim();
+    if !api.is_empty()
+        && (!api.to_ascii_lowercase().starts_with("https://")
+            || api.len() > 300
+            || api.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(invalid("Elastix API URL", "use the https:// address of the PBX's API, such as https://pbx.local/api/api.php."));
+    }
+    if let Some(fp) = &s.elastix_fingerprint {
+        let hex: String = fp.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+        if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
+            return Err(invalid("Elastix pinned certificate", "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed."));
         }
     }
     if s.gsm_span == 0 || s.gsm_span > ringside_calls::sms::MAX_SPAN {
@@ -398,7 +415,7 @@ mod tests {
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["amiUser", "extensions", "host"], "only changed keys, never hasSecret: {text}");
         let back = load(dir.path()).unwrap();
-        assert_eq!(back, Settings { has_secret: false, ..s }, "defaults + file give the saved settings back");
+        assert_eq!(back, Settings { has_secret: false, has_api_token: false, ..s }, "defaults + file give the saved settings back");
     }
 
     #[test]

@@ -156,6 +156,7 @@ impl Shell {
         s.has_secret = !s.host.is_empty()
             && !s.ami_user.is_empty()
             && matches!(self.secrets.get(&settings::keyring_account(&s.ami_user, &s.host)), Ok(Some(_)));
+        s.has_api_token = crate::elastix::has_token(self.secrets.as_ref(), &s);
         s
     }
 
@@ -163,7 +164,7 @@ impl Shell {
     pub fn save_settings(&self, new: Settings) -> IpcResult<Settings> {
         settings::save(&self.config_dir, &new)?;
         let mut saved = self.saved.lock().expect("settings lock");
-        let old = std::mem::replace(&mut *saved, Settings { has_secret: false, ..new });
+        let old = std::mem::replace(&mut *saved, Settings { has_secret: false, has_api_token: false, ..new });
         Ok(old)
     }
 

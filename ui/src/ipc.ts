@@ -21,6 +21,10 @@ import type { IpcError } from "./bindings/IpcError";
 import type { Note } from "./bindings/Note";
 import type { Settings } from "./bindings/Settings";
 import type { IncomingSmsEvent } from "./bindings/IncomingSmsEvent";
+import type { ApiTestResult } from "./bindings/ApiTestResult";
+import type { CdrImportSummary } from "./bindings/CdrImportSummary";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { PbxChannel } from "./bindings/PbxChannel";
 import type { SmsRow } from "./bindings/SmsRow";
 import type { Status } from "./bindings/Status";
 import type { TestReport } from "./bindings/TestReport";
@@ -35,6 +39,7 @@ export const EVENTS = {
   confirmDial: "ringside://confirm-dial",
   focusDialer: "ringside://focus-dialer",
   sms: "ringside://sms",
+  cdrImport: "ringside://cdr-import",
 } as const;
 
 interface EventPayloads {
@@ -46,6 +51,7 @@ interface EventPayloads {
   [EVENTS.confirmDial]: ConfirmDial;
   [EVENTS.focusDialer]: HistoryChanged;
   [EVENTS.sms]: IncomingSmsEvent;
+  [EVENTS.cdrImport]: ImportProgress;
 }
 
 /** Arguments and return type of every command. */
@@ -73,6 +79,11 @@ interface Commands {
   send_sms: [{ number: string; text: string; span?: number }, SmsRow];
   sms_thread: [{ number: string }, SmsRow[]];
   search_sms: [{ text: string }, SmsRow[]];
+  set_api_token: [{ token: string }, null];
+  test_api_connection: [{ settings: Settings }, ApiTestResult];
+  import_cdr: [undefined, CdrImportSummary];
+  list_pbx_calls: [undefined, PbxChannel[]];
+  play_recording: [{ callId: string }, null];
 }
 
 export type CommandName = keyof Commands;

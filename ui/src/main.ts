@@ -7,6 +7,7 @@ import { startBoard } from "./main/board";
 import { startContacts } from "./main/contacts";
 import { startDialer } from "./main/dialer";
 import { startHistory } from "./main/history";
+import { startPbxApi } from "./main/pbx-api";
 import { startSettings } from "./main/settings";
 import { startStatus } from "./main/status";
 
@@ -36,7 +37,7 @@ function startTabs(): void {
 async function start(): Promise<void> {
   startTabs();
   // Each part reports its own failures in place; one failing must not blank the others.
-  await Promise.allSettled([startDialer(), startStatus(), startBoard(), startHistory(), startContacts(), startSettings()]);
+  await Promise.allSettled([startDialer(), startStatus(), startBoard(), startHistory(), startContacts(), startSettings(), startPbxApi()]);
   document.body.dataset.ready = "true";
 }
 

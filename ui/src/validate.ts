@@ -149,6 +149,11 @@ export function validateSettings(s: Settings): FieldError[] {
     else if (!crm.includes("{number}")) add("crmUrlTemplate", "CRM link: put {number} where the caller's number goes.");
   }
 
+  const api = (s.elastixUrl ?? "").trim();
+  if (api !== "" && (!/^https:\/\/[^\s/]+/i.test(api) || /[\s\u0000-\u001f]/.test(api)))
+    add("elastixUrl", "Elastix API: use the https:// address of the PBX's API, such as https://pbx.local/api/api.php.");
+  if (s.elastixFingerprint && normalizeFingerprint(s.elastixFingerprint) === null)
+    add("elastixFingerprint", "API certificate: paste the SHA-256 fingerprint, 64 hexadecimal digits (colons allowed).");
   if (!Number.isInteger(s.gsmSpan) || s.gsmSpan < 1 || s.gsmSpan > 255)
     add("gsmSpan", "GSM span: the gateway's GSM port that sends texts, a whole number such as 1.");
   if (!Number.isInteger(s.popupDurationSecs) || s.popupDurationSecs < 0 || s.popupDurationSecs > 3600)

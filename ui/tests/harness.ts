@@ -54,6 +54,8 @@ mockIPC(
     if (!handler && !(cmd in harness.responses)) {
       throw { code: "not_mocked", message: `The test did not expect the command ${cmd}.` };
     }
+    // A handler may answer later (a long import): its promise is passed on.
+    if (answer instanceof Promise) return answer.then((v) => (v === undefined ? null : JSON.parse(JSON.stringify(v))));
     return answer === undefined ? null : JSON.parse(JSON.stringify(answer));
   },
   { shouldMockEvents: true },

@@ -532,6 +532,98 @@ test("history: texts are found by search_sms with the same text, shown literally
   await app.context.close();
 });
 
+test("Elastix API: import shows progress and the summary, the window stays usable; a recorded row plays, a missing file says so", async () => {
+  const API_SETTINGS = { ...SETTINGS, profile: "freePbx", elastixUrl: "https://pbx.local/api/api.php", hasApiToken: true };
+  const recorded = row("r1", { recordingFile: "exten-101-05396666666-20151205-152659-1449322009.66.wav", source: "cdr" });
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({
+      get_settings: API_SETTINGS,
+      search_history: [recorded, row("r2", { remoteNum: "+15550002222" })],
+      list_pbx_calls: [{ channel: "SIP/2003-0000115b", state: "Up", callerId: HOSTILE, extension: "2003", application: "Dial", seconds: 75, bridgedTo: "SIP/101-00000033" }],
+    }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  // The import resolves only when the test says so, as a long import would.
+  await page.evaluate(() => {
+    window.__ringside.handlers.import_cdr = () => new Promise((resolve) => { window.__finishImport = resolve; });
+  });
+  const pbxCall = page.getByTestId("pbx-call");
+  await pbxCall.waitFor();
+  assert.match(await pbxCall.textContent(), /Up · with SIP\/101-00000033 · 1:15/, "the PBX's live calls are listed");
+  assert.ok((await pbxCall.textContent()).includes(HOSTILE), "a caller id from the PBX is literal text");
+
+  await page.getByTestId("tab-history").click();
+  await page.getByTestId("cdr-import").click();
+  assert.equal(await page.getByTestId("cdr-import").isDisabled(), true, "one import at a time");
+  await emit(page, "ringside://cdr-import", { done: 5000, total: 20000 });
+  await page.getByTestId("cdr-import-message").getByText(/5,000 of 20,000/).waitFor();
+  assert.equal(await page.getByTestId("cdr-import-progress").getAttribute("max"), "20000", "the bar spans the whole import");
+  // The window answers while the import runs: the search still works.
+  await page.getByTestId("history-search").fill("555");
+  await page.getByTestId("history-search-button").click();
+  await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "search_history").some((c) => c.args.query.text === "555"));
+  await emit(page, "ringside://cdr-import", { done: 20000, total: 20000 });
+  await page.evaluate(() => window.__finishImport({ imported: 19000, merged: 1000, recordingsAdded: 12, skipped: 0 }));
+  await page.getByTestId("cdr-import-message").getByText("Imported 19,000 calls, merged 1,000 already in history, 12 gained a recording.").waitFor();
+  assert.equal(await page.getByTestId("cdr-import").isDisabled(), false, "the button is back for the next import");
+  assert.equal(await page.getByTestId("cdr-import-progress").isVisible(), false, "the bar goes away with the summary");
+
+  const rows = page.getByTestId("history-row");
+  assert.equal(await page.locator('[data-call="r2"] [data-testid="row-play"]').count(), 0, "no recording, no play button");
+  await page.evaluate(() => {
+    window.__ringside.responses.play_recording = {
+      __error: { code: "not_found", message: "No recording for this call on the PBX (it was not recorded, or the file was deleted): /2015/12/05/x.wav." },
+    };
+  });
+  await rows.locator('[data-testid="row-play"]').first().click();
+  await page.getByTestId("history-message").getByText(/No recording for this call on the PBX/).waitFor();
+  assert.deepEqual((await invocations(page, "play_recording")).at(-1), { callId: "r1" }, "the play button names its call");
+  await page.evaluate(() => {
+    window.__ringside.responses.play_recording = null;
+  });
+  await rows.locator('[data-testid="row-play"]').first().click();
+  await page.getByTestId("history-message").getByText("The recording opened in your audio player.").waitFor();
+  await screenshot(page, "main-history-elastix");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("Elastix API settings: the token goes to set_api_token and is wiped; the test shows the API's answer", async () => {
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({ save_settings: null, set_api_token: null, test_api_connection: { ok: false, message: "The Elastix PBX at pbx.local:443 refused the API token." } }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  await page.getByTestId("tab-settings").click();
+  await page.getByTestId("settings-elastix-url").fill("http://pbx.local/api/api.php");
+  await page.getByTestId("settings-save").click();
+  assert.match(await page.getByTestId("error-elastixUrl").textContent(), /https:\/\//, "a plain-http API address is refused");
+  assert.deepEqual(await invocations(page, "save_settings"), [], "nothing is saved");
+
+  await page.getByTestId("settings-elastix-url").fill("https://pbx.local/api/api.php");
+  await page.getByTestId("settings-api-token").fill("kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj");
+  await page.getByTestId("settings-save").click();
+  await page.getByTestId("api-token-state").getByText(/^Saved in the system keyring/).waitFor();
+  const saved = (await invocations(page, "save_settings")).at(-1).settings;
+  assert.equal(saved.elastixUrl, "https://pbx.local/api/api.php");
+  assert.ok(!JSON.stringify(saved).includes("kJBJzUqZ2W9"), "the token is never part of the settings");
+  assert.deepEqual(await invocations(page, "set_api_token"), [{ token: "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj" }]);
+  assert.equal(await page.getByTestId("settings-api-token").inputValue(), "", "the typed token is wiped from the page");
+
+  await page.getByTestId("settings-api-test").click();
+  await page.getByTestId("api-test-result").getByText(/refused the API token/).waitFor();
+  assert.equal(await page.getByTestId("api-test-result").getAttribute("data-kind"), "error");
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("every command the main window invoked is granted to it by src-tauri's capability", async () => {
   const invoked = commandsInvoked("main");
   assert.ok(invoked.length >= 5, `the tests above exercised the window's commands (saw ${invoked.join(", ")})`);

@@ -52,6 +52,14 @@ talkSeconds?: number,
  */
 calledBack: boolean, 
 /**
+ * The PBX's recording of this call (from its CDR), if any.
+ */
+recordingFile?: string, 
+/**
+ * Where the row came from: "ami" (seen live) or "cdr" (imported).
+ */
+source: string, 
+/**
  * Notes on this call.
  */
 notes: Array<Note>, };

@@ -3,4 +3,4 @@
 /**
  * A stable, machine-readable error code; the UI may branch on it.
  */
-export type ErrorCode = "invalid_number" | "invalid_input" | "not_connected" | "auth_failed" | "pbx_refused" | "timeout" | "store_unavailable" | "invalid_setting" | "keyring_unavailable" | "unknown_call" | "io";
+export type ErrorCode = "invalid_number" | "invalid_input" | "not_connected" | "auth_failed" | "pbx_refused" | "timeout" | "store_unavailable" | "invalid_setting" | "keyring_unavailable" | "unknown_call" | "io" | "not_found";

@@ -75,4 +75,17 @@ startWithOs: boolean,
 /**
  * The GSM span (SIM slot) texts are sent from on an OpenVox gateway.
  */
-gsmSpan: number, };
+gsmSpan: number, 
+/**
+ * The Elastix / FreePBX HTTP API's address (`https://pbx/api/api.php`);
+ * empty = not used.
+ */
+elastixUrl: string, 
+/**
+ * SHA-256 fingerprint of the API's self-signed certificate, pinned.
+ */
+elastixFingerprint?: string, 
+/**
+ * True when the keyring holds an API token for `elastixUrl` (read only).
+ */
+hasApiToken: boolean, };

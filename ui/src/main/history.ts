@@ -56,6 +56,25 @@ function notesCell(row: CallRow, messageId: string, refresh: () => void): HTMLTa
   return cell;
 }
 
+/** "Play recording" for a call the PBX recorded; the shell fetches it and opens the system player. */
+function recordingButton(row: CallRow, messageId: string): HTMLButtonElement | null {
+  if (!row.recordingFile) return null;
+  const b = el("button", { class: "button", testid: "row-play", text: "Play recording", attrs: { type: "button" } });
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    say(messageId, "Fetching the recording from the PBX…");
+    try {
+      await command("play_recording", { callId: row.callId });
+      say(messageId, "The recording opened in your audio player.");
+    } catch (e) {
+      say(messageId, errorText(e), "error");
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
 function callBackButton(row: CallRow): HTMLButtonElement {
   const b = el("button", { class: "button", testid: "row-call-back", text: "Call back", attrs: { type: "button" } });
   b.addEventListener("click", () => void dialNumber(row.remoteNum, `${callerOf(row)} (${row.remoteNum})`));
@@ -152,7 +171,13 @@ async function loadHistory(): Promise<void> {
           ...baseCells(row),
           el("td", { class: `outcome-${row.outcome}`, testid: "row-outcome", text: outcomeText(row.outcome, row.answeredBy) }),
           notesCell(row, "history-message", () => void refreshAll()),
-          el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text", "row-text-back")]),
+          el("td", {}, [
+            callBackButton(row),
+            " ",
+            textBackButton(row.remoteNum, "Text", "row-text-back"),
+            " ",
+            recordingButton(row, "history-message"),
+          ]),
         ]),
       ),
     );

@@ -28,9 +28,18 @@ const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
   notifications: "s-notifications",
   startWithOs: "s-autostart",
   gsmSpan: "s-gsm-span",
+  elastixUrl: "s-elastix-url",
+  elastixFingerprint: "s-elastix-fp",
 };
 
 let hasSecret = false;
+let hasApiToken = false;
+
+function showApiTokenState(): void {
+  byId("api-token-state").textContent = hasApiToken
+    ? "Saved in the system keyring. Type a new one only to replace it."
+    : "Not set yet. Typed once, kept in the system keyring, never shown again.";
+}
 
 const input = (id: string) => byId<HTMLInputElement>(id);
 
@@ -63,6 +72,10 @@ function fillForm(s: Settings): void {
   input("s-notifications").checked = s.notifications;
   input("s-autostart").checked = s.startWithOs;
   input("s-gsm-span").value = String(s.gsmSpan ?? 1);
+  input("s-elastix-url").value = s.elastixUrl ?? "";
+  input("s-elastix-fp").value = s.elastixFingerprint ?? "";
+  hasApiToken = s.hasApiToken ?? false;
+  showApiTokenState();
   hasSecret = s.hasSecret;
   showSecretState();
 }
@@ -74,6 +87,7 @@ function wholeNumber(text: string): number {
 
 function readForm(): Settings {
   const fingerprint = input("s-fingerprint").value.trim();
+  const apiFingerprint = input("s-elastix-fp").value.trim();
   return {
     profile: byId<HTMLSelectElement>("s-profile").value as PbxProfile,
     host: input("s-host").value.trim(),
@@ -94,6 +108,9 @@ function readForm(): Settings {
     notifications: input("s-notifications").checked,
     startWithOs: input("s-autostart").checked,
     gsmSpan: wholeNumber(input("s-gsm-span").value),
+    elastixUrl: input("s-elastix-url").value.trim(),
+    elastixFingerprint: apiFingerprint === "" ? undefined : (normalizeFingerprint(apiFingerprint) ?? apiFingerprint),
+    hasApiToken,
   };
 }
 
@@ -148,6 +165,45 @@ async function saveSecret(): Promise<boolean> {
   }
 }
 
+/** Sends a typed API token to the keyring and wipes it from the page, whatever the outcome. */
+async function saveApiToken(): Promise<boolean> {
+  const field = input("s-api-token");
+  const token = field.value;
+  field.value = "";
+  if (token === "") return true;
+  try {
+    await command("set_api_token", { token });
+    hasApiToken = true;
+    showApiTokenState();
+    return true;
+  } catch (e) {
+    say(`${errorText(e)} The API token was not saved; type it again.`, "error");
+    return false;
+  }
+}
+
+async function testApi(): Promise<void> {
+  const result = byId("api-test-result");
+  const settings = readForm();
+  const errors = validateSettings(settings);
+  showErrors(errors);
+  if (errors.length > 0) {
+    result.textContent = "Fix the fields marked above before testing.";
+    result.dataset.kind = "error";
+    return;
+  }
+  result.textContent = "Asking the PBX's API…";
+  result.dataset.kind = "ok";
+  try {
+    const r = await command("test_api_connection", { settings: { ...settings, hasSecret, hasApiToken } });
+    result.textContent = r.message;
+    result.dataset.kind = r.ok ? "ok" : "error";
+  } catch (e) {
+    result.textContent = errorText(e);
+    result.dataset.kind = "error";
+  }
+}
+
 async function save(): Promise<void> {
   const settings = readForm();
   const errors = validateSettings(settings);
@@ -157,13 +213,14 @@ async function save(): Promise<void> {
     return;
   }
   try {
-    await command("save_settings", { settings: { ...settings, hasSecret } });
+    await command("save_settings", { settings: { ...settings, hasSecret, hasApiToken } });
   } catch (e) {
     say(errorText(e), "error");
     return;
   }
-  // After the settings: the keyring entry is named after the saved user and host.
+  // After the settings: the keyring entries are named after the saved user, host and API address.
   if (!(await saveSecret())) return;
+  if (!(await saveApiToken())) return;
   say("Settings saved.", "ok");
 }
 
@@ -217,6 +274,12 @@ export async function startSettings(): Promise<void> {
     void save();
   });
   byId("settings-test").addEventListener("click", () => void testConnection());
+  byId("s-api-test").addEventListener("click", () => void testApi());
+  byId("s-api-token-save").addEventListener("click", async () => {
+    const typed = input("s-api-token").value !== "";
+    if (!typed) say("Type the API token first.", "error");
+    else if (await saveApiToken()) say("API token saved in the system keyring.", "ok");
+  });
   byId("s-secret-save").addEventListener("click", async () => {
     const typed = input("s-secret").value !== "";
     if (typed && (await saveSecret())) say("AMI secret saved in the system keyring.", "ok");
