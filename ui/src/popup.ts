@@ -191,6 +191,7 @@ class PopupCard {
   private readonly picker: TransferPicker;
   private readonly pickerPanel: HTMLElement;
   private readonly notePanel: HTMLFormElement;
+  private readonly textPanel: SmsCompose;
   private readonly noteText: HTMLTextAreaElement;
   private readonly savedNotes: HTMLUListElement;
   private readonly actionButtons: HTMLButtonElement[] = [];
@@ -235,6 +236,12 @@ class PopupCard {
       void this.saveNote();
     });
     this.savedNotes = el("ul", { class: "saved-notes", testid: "saved-notes" });
+    // "Text back": most useful once a call was missed, so it survives the call's end.
+    this.textPanel = new SmsCompose(idPrefix, popup.caller_num, () => {
+      this.textPanel.root.hidden = true;
+      this.say("Text sent.");
+    });
+    this.textPanel.root.hidden = true;
 
     const lineParts: string[] = [];
     if (popup.did) lineParts.push(`DID ${popup.did}`);
@@ -256,6 +263,9 @@ class PopupCard {
       this.action("Note…", "action-note", () => this.togglePanel(this.notePanel, () => this.noteText.focus())),
       this.action("Copy number", "action-copy", () => void this.copyNumber(), true),
       this.action("Open CRM", "action-crm", () => void this.openCrm(), true),
+      /\d/.test(popup.caller_num)
+        ? this.action("Text…", "action-text", () => this.togglePanel(this.textPanel.root, () => this.textPanel.focus()), true)
+        : null,
     ]);
 
     this.root = el(
@@ -285,6 +295,7 @@ class PopupCard {
         this.feedback,
         this.pickerPanel,
         this.notePanel,
+        this.textPanel.root,
         this.savedNotes,
       ],
     );
@@ -307,6 +318,7 @@ class PopupCard {
     const open = panel.hidden;
     this.pickerPanel.hidden = true;
     this.notePanel.hidden = true;
+    this.textPanel.root.hidden = true;
     panel.hidden = !open;
     if (open) focus();
   }
@@ -397,7 +409,10 @@ class PopupCard {
     this.endActions();
     this.root.classList.add("closing");
     window.clearTimeout(this.removeTimer);
-    this.removeTimer = window.setTimeout(() => this.remove(), CLOSING_NOTICE_MS);
+    // A card where she is writing a text back stays until she dismisses it.
+    this.removeTimer = window.setTimeout(() => {
+      if (this.textPanel.root.hidden) this.remove();
+    }, CLOSING_NOTICE_MS);
   }
 
   endActions(): void {

@@ -79,3 +79,27 @@ export class SmsCompose {
     }
   }
 }
+
+let composeSeq = 0;
+
+/**
+ * A "Text back" button for a table row: opens the send-a-text form in a
+ * row of its own under the button's row, or closes it when open.
+ */
+export function textBackButton(number: string, label: string, testid: string): HTMLButtonElement {
+  const b = el("button", { class: "button", testid, text: label, attrs: { type: "button" } });
+  let formRow: HTMLTableRowElement | null = null;
+  b.addEventListener("click", () => {
+    if (formRow) {
+      formRow.remove();
+      formRow = null;
+      return;
+    }
+    const tr = b.closest("tr");
+    const compose = new SmsCompose(`history-sms-${++composeSeq}`, number);
+    formRow = el("tr", { class: "compose-row", testid: "compose-row" }, [el("td", { attrs: { colspan: "6" } }, [compose.root])]);
+    tr?.after(formRow);
+    compose.focus();
+  });
+  return b;
+}

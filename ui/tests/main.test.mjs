@@ -528,6 +528,20 @@ test("history: texts are found by search_sms with the same text, shown literally
     "text back goes to the missed caller's number, with no span so the settings' span is used",
   );
   await screenshot(page, "main-history-texts");
+
+  // A contact's number can be texted from the Contacts tab too.
+  await page.evaluate(() => {
+    window.__ringside.handlers.search_contacts = () => [{ id: 1, name: "Wile E. Coyote", numbers: ["+15551234567"] }];
+  });
+  await page.getByTestId("tab-contacts").click();
+  await page.getByTestId("contacts-search").fill("wile");
+  await page.getByTestId("contacts-search").press("Enter");
+  await page.getByTestId("contact-text").click();
+  const contactCompose = page.locator('[data-testid="contacts-rows"] [data-testid="compose-row"]');
+  await contactCompose.getByTestId("sms-compose-text").fill("Your order is ready");
+  await contactCompose.getByTestId("sms-compose-send").click();
+  await contactCompose.getByTestId("sms-compose-feedback").getByText("Text sent.").waitFor();
+  assert.deepEqual((await invocations(page, "send_sms")).at(-1), { number: "+15551234567", text: "Your order is ready" }, "the contact's number");
   await assertClean(app);
   await app.context.close();
 });

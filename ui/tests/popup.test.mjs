@@ -509,6 +509,27 @@ test("replying to a text: a line break gets the clear error, a good text calls s
   await app.context.close();
 });
 
+test("text back on a missed call: the card stays while she writes, and send_sms gets the caller's number", async () => {
+  const sent = { id: "out-2", direction: "outgoing", number: "+15550001", text: "x", atMs: 0, status: "sent" };
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"], { send_sms: sent }));
+  const { page } = app;
+  const base = { type: "popup", extension: "1001", direction: "inbound", trunk: null, did: null, queue: null, transferred_by: null, at_ms: 0 };
+  await emit(page, CARD, { ...base, call: "m1", caller_num: "+15550001", caller_name: "Missed Caller" });
+  const card = page.locator('[data-call="m1"]');
+  await card.getByTestId("action-text").click();
+  await emit(page, CARD, { type: "call_end", call: "m1", answered_by: null, missed: true, answered_elsewhere_for: [], ended_offline: false });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Missed call");
+  await page.waitForTimeout(3000); // longer than the closing notice
+  assert.equal(await card.count(), 1, "a card with a text being written is not taken away");
+  assert.equal(await card.getByTestId("action-text").isDisabled(), false, "text back works after the call ended");
+  await card.getByTestId("sms-compose-text").fill("Sorry I missed you — call back any time");
+  await card.getByTestId("sms-compose-send").click();
+  await card.getByTestId("card-feedback").getByText("Text sent.").waitFor();
+  assert.deepEqual(await invocations(page, "send_sms"), [{ number: "+15550001", text: "Sorry I missed you — call back any time" }]);
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("every command the popup window invoked is granted to it by src-tauri's capability", async () => {
   const invoked = commandsInvoked("popup");
   assert.ok(invoked.length >= 5, `the tests above exercised the window's commands (saw ${invoked.join(", ")})`);

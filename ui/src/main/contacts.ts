@@ -3,6 +3,7 @@
 
 import { byId, el, outsideText } from "../dom";
 import { command, errorText } from "../ipc";
+import { textBackButton } from "../sms-compose";
 import { dialNumber } from "./dialer";
 
 /** Larger files are refused before reading; an address book is far smaller. */
@@ -26,10 +27,10 @@ async function loadContacts(): Promise<void> {
           el(
             "td",
             {},
-            c.numbers.map((n) => {
+            c.numbers.flatMap((n) => {
               const b = el("button", { class: "button", testid: "contact-call", text: `Call ${n}`, attrs: { type: "button" } });
               b.addEventListener("click", () => void dialNumber(n, `${c.name} (${n})`));
-              return b;
+              return [b, " ", textBackButton(n, "Text", "contact-text"), " "];
             }),
           ),
         ]),

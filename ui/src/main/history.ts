@@ -6,7 +6,7 @@ import type { CallRow } from "../bindings/CallRow";
 import type { HistoryQuery } from "../bindings/HistoryQuery";
 import type { Outcome } from "../bindings/Outcome";
 import { dialNumber } from "./dialer";
-import { SmsCompose } from "../sms-compose";
+import { textBackButton } from "../sms-compose";
 import type { SmsRow } from "../bindings/SmsRow";
 
 const HISTORY_LIMIT = 200;
@@ -78,30 +78,6 @@ function recordingButton(row: CallRow, messageId: string): HTMLButtonElement | n
 function callBackButton(row: CallRow): HTMLButtonElement {
   const b = el("button", { class: "button", testid: "row-call-back", text: "Call back", attrs: { type: "button" } });
   b.addEventListener("click", () => void dialNumber(row.remoteNum, `${callerOf(row)} (${row.remoteNum})`));
-  return b;
-}
-
-let composeSeq = 0;
-
-/**
- * A "Text back" button: opens the send-a-text form in a row of its own
- * under `row`, or closes it when open.
- */
-function textBackButton(number: string, label: string, testid: string): HTMLButtonElement {
-  const b = el("button", { class: "button", testid, text: label, attrs: { type: "button" } });
-  let formRow: HTMLTableRowElement | null = null;
-  b.addEventListener("click", () => {
-    if (formRow) {
-      formRow.remove();
-      formRow = null;
-      return;
-    }
-    const tr = b.closest("tr");
-    const compose = new SmsCompose(`history-sms-${++composeSeq}`, number);
-    formRow = el("tr", { class: "compose-row", testid: "compose-row" }, [el("td", { attrs: { colspan: "6" } }, [compose.root])]);
-    tr?.after(formRow);
-    compose.focus();
-  });
   return b;
 }
 
