@@ -332,6 +332,14 @@ mod tests {
     }
 
     #[test]
+    fn the_token_flag_is_never_written_to_the_settings_file() {
+        let s = Settings { elastix_url: "https://pbx.local/api/api.php".into(), has_api_token: true, ..crate::settings::default_settings() };
+        let file = crate::settings::diff_from_defaults(&s);
+        assert!(file.contains_key("elastixUrl"), "the address is a setting: {file:?}");
+        assert!(!file.contains_key("hasApiToken"), "whether a token exists is read from the keyring, never stored: {file:?}");
+    }
+
+    #[test]
     fn settings_refuse_a_non_https_api_address() {
         for bad in ["http://pbx/api/api.php", "pbx.local", "https://pbx/ api", "javascript:alert(1)"] {
             let s = Settings { elastix_url: bad.into(), ..crate::settings::default_settings() };
