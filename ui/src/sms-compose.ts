@@ -3,7 +3,7 @@
 // the OpenVox gateway. It checks what the gateway can never send before
 // asking the shell, which checks again with the calls crate's rules.
 
-import { el } from "./dom";
+import { el, outsideText, shortTime } from "./dom";
 import { command, errorText } from "./ipc";
 import type { SmsRow } from "./bindings/SmsRow";
 
@@ -82,6 +82,25 @@ export class SmsCompose {
 
 let composeSeq = 0;
 
+/** The last texts with `number`, oldest first, as a conversation reads. */
+async function showThread(list: HTMLUListElement, number: string): Promise<void> {
+  try {
+    const rows = (await command("sms_thread", { number })).slice(0, 5).reverse();
+    list.replaceChildren(
+      ...rows.map((r) =>
+        el("li", { testid: "sms-thread-item", attrs: { "data-direction": r.direction } }, [
+          el("span", { class: "recent-time", text: shortTime(r.atMs) }),
+          ` ${r.direction === "incoming" ? "Received" : r.status === "failed" ? "Not sent" : "Sent"}: `,
+          outsideText(r.text, { max: 200 }),
+        ]),
+      ),
+    );
+  } catch {
+    // The form works without the thread (a number history cannot look up).
+    list.replaceChildren();
+  }
+}
+
 /**
  * A "Text back" button for a table row: opens the send-a-text form in a
  * row of its own under the button's row, or closes it when open.
@@ -96,10 +115,14 @@ export function textBackButton(number: string, label: string, testid: string): H
       return;
     }
     const tr = b.closest("tr");
-    const compose = new SmsCompose(`history-sms-${++composeSeq}`, number);
-    formRow = el("tr", { class: "compose-row", testid: "compose-row" }, [el("td", { attrs: { colspan: "6" } }, [compose.root])]);
+    const thread = el("ul", { class: "recent-texts", testid: "sms-thread", attrs: { "aria-label": `Texts with ${number}` } });
+    const compose = new SmsCompose(`history-sms-${++composeSeq}`, number, () => void showThread(thread, number));
+    formRow = el("tr", { class: "compose-row", testid: "compose-row" }, [
+      el("td", { attrs: { colspan: "6" } }, [thread, compose.root]),
+    ]);
     tr?.after(formRow);
     compose.focus();
+    void showThread(thread, number);
   });
   return b;
 }

@@ -512,9 +512,25 @@ test("history: texts are found by search_sms with the same text, shown literally
   assert.equal(await page.getByTestId("sms-row-text").textContent(), `Quote please ${HOSTILE}`, "the text is literal");
   assert.equal(await page.locator("#sms-rows img").count(), 0, "no element was created from a text");
 
+  await page.evaluate((hostile) => {
+    window.__ringside.handlers.sms_thread = ({ number }) =>
+      number === "+442071234567"
+        ? [
+            { id: "in-7", direction: "incoming", number, text: `Call me ${hostile}`, atMs: Date.now() - 1_000, status: "received" },
+            { id: "out-6", direction: "outgoing", number, text: "Earlier reply", atMs: Date.now() - 9_000, status: "sent" },
+          ]
+        : [];
+  }, HOSTILE);
   const missed = page.locator('[data-testid="missed-row"][data-call="m1"]');
   await missed.getByTestId("row-text-back").click();
   const compose = page.getByTestId("compose-row");
+  await compose.getByTestId("sms-thread-item").first().waitFor();
+  assert.deepEqual(
+    await compose.getByTestId("sms-thread-item").allTextContents().then((t) => t.map((x) => x.slice(x.search(/(Sent|Received|Not sent): /)))),
+    ["Sent: Earlier reply", `Received: Call me ${HOSTILE}`],
+    "the number's thread shows above the form, oldest first, as literal text",
+  );
+  assert.deepEqual((await invocations(page, "sms_thread")).at(-1), { number: "+442071234567" });
   await compose.getByTestId("sms-compose-text").fill("Line one\r\nline two");
   await compose.getByTestId("sms-compose-send").click();
   assert.match(await compose.getByTestId("sms-compose-feedback").textContent(), /one line/, "a line break gets the clear error");
