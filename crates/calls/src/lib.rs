@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod channel;
+pub mod civil;
 pub mod live;
 pub mod number;
 pub mod presence;
