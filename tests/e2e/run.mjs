@@ -465,7 +465,19 @@ async function main() {
     );
     const channel = field(transfer, "Channel") ?? "";
     const exten = field(transfer, "Exten") ?? "";
-    if (!/^PJSIP\/carrier-/.test(channel)) throw new Error(`transfer moved channel '${channel}', not the caller's PJSIP/carrier-... channel`);
+    // While the call still rings here, Ringside must Redirect the caller's
+    // own channel. Once 1001 has answered (the replay answers after ~12 s, and
+    // a slow machine may click later than that), Asterisk's BlindTransfer
+    // takes the transferer's channel, 1001's, and moves its bridged peer.
+    const action = (field(transfer, "Action") ?? "").toLowerCase();
+    const expected = action === "redirect" ? /^PJSIP\/carrier-/ : /^PJSIP\/1001-/;
+    if (!expected.test(channel)) {
+      throw new Error(
+        action === "redirect"
+          ? `Redirect moved channel '${channel}', not the caller's PJSIP/carrier-... channel`
+          : `BlindTransfer named channel '${channel}', not the transferer's (my) PJSIP/1001-... channel`,
+      );
+    }
     if (exten !== "1002") throw new Error(`transfer went to exten '${exten}', not 1002`);
     writeFileSync(join(ART, "transfer-action.json"), JSON.stringify(transfer, null, 2));
     pass(`PBX received ${field(transfer, "Action")} of ${channel} to ${exten}`);
