@@ -5,7 +5,9 @@
 # the RSS of the app and of its whole process tree (WebKit included) after
 # it. Same session set-up as the end-to-end test (Xvfb, private session bus,
 # keyring, dunst). Prints a JSON summary, also kept in
-# artifacts/measure/summary.json. RINGSIDE_MEASURE_RATE changes the rate.
+# artifacts/measure/summary.json. RINGSIDE_MEASURE_RATE changes the rate,
+# RINGSIDE_MEASURE_PARTS picks parts (start,background,stress) and
+# RINGSIDE_MEASURE_SECONDS sets how long the background run lasts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}

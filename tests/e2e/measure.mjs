@@ -27,6 +27,10 @@ const DRIVER = process.env.TAURI_DRIVER_BIN;
 const BUSY = join(ROOT, "tests/fixtures/ami/busy-hour.ami.gz");
 const SECRET = "measure-secret";
 const RATE = Number(process.env.RINGSIDE_MEASURE_RATE ?? 5000);
+// Which parts to run (comma-separated: start,background,stress) and how long
+// the background run lasts: more seconds, more popups behind its p99.
+const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress").split(",");
+const BACKGROUND_SECONDS = Number(process.env.RINGSIDE_MEASURE_SECONDS ?? 45);
 mkdirSync(ART, { recursive: true });
 const TMP = mkdtempSync(join(tmpdir(), "ringside-measure-"));
 const children = [];
@@ -72,15 +76,18 @@ const quantile = (xs, q) => {
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 };
 
-/** Proportional set size in kB (shared pages split between their users), or 0. */
-function pss(pid) {
+/** A field of /proc/PID/smaps_rollup in kB, or 0. */
+function rollup(pid, field) {
   try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
     return m ? +m[1] : 0;
   } catch {
     return 0;
   }
 }
+
+/** Proportional set size in kB (shared pages split between their users), or 0. */
+const pss = (pid) => rollup(pid, "Pss");
 
 /** RSS (and PSS) in kB of `pid` and of every process under it. */
 function treeRss(pid) {
@@ -103,7 +110,9 @@ function treeRss(pid) {
     tree: (self?.rss ?? 0) + tree.reduce((a, r) => a + r.rss, 0),
     selfPss: pss(pid),
     treePss: pss(pid) + tree.reduce((a, r) => a + pss(r.pid), 0),
-    children: tree.map((r) => `${r.comm}:${r.rss}`),
+    // Private memory (heap, JS, caches) as against mapped libraries.
+    selfAnon: rollup(pid, "Anonymous"),
+    children: tree.map((r) => `${r.comm}:rss=${r.rss},pss=${pss(r.pid)},anon=${rollup(r.pid, "Anonymous")}`),
   };
 }
 
@@ -215,9 +224,9 @@ async function main() {
   }
   const summary = {
     app: APP,
-    startToConnected: await startToConnected(),
-    background: await latencyAndMemory("background"),
-    stress: await latencyAndMemory("stress"),
+    startToConnected: PARTS.includes("start") ? await startToConnected() : null,
+    background: PARTS.includes("background") ? await latencyAndMemory("background", BACKGROUND_SECONDS) : null,
+    stress: PARTS.includes("stress") ? await latencyAndMemory("stress") : null,
   };
   writeFileSync(join(ART, "summary.json"), JSON.stringify(summary, null, 2));
   console.log(JSON.stringify(summary, null, 2));
