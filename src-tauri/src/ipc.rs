@@ -14,8 +14,12 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// Tracker changes for the watched extensions: a `ringside_calls::CardChange`.
+/// Tracker changes for the popup's cards, to the popup window: a
+/// `ringside_calls::CardChange` (a new card, or a change to one it shows).
 pub const EVENT_CARD: &str = "ringside://card";
+/// The calls in flight changed, to the main window at most once a second:
+/// `ringside_calls::CallCard[]`, the whole list (as `list_live_calls`).
+pub const EVENT_LIVE_CALLS: &str = "ringside://live-calls";
 /// History context for a caller, sent right after a popup: [`CallerContextEvent`].
 pub const EVENT_CALLER_CONTEXT: &str = "ringside://caller-context";
 /// Every change of the PBX connection: [`ConnectionStatus`].

@@ -1,9 +1,10 @@
 //! The live PBX session: picks the PBX (the command line, the saved
 //! settings, or the built-in demo PBX), starts the AMI client, feeds the
 //! call tracker from its event stream on one task, and fans the tracker's
-//! `CardChange`s out: `ringside://card` to the windows, the popup and the
-//! desktop notification, the caller's history, and the store for ended
-//! calls.
+//! `CardChange`s out: `ringside://card` to the popup for the calls it
+//! shows, the popup window and the desktop notification, the caller's
+//! history, the store for ended calls, and (coalesced) the live calls to the
+//! main window.
 //!
 //! It must not interpret AMI itself: `ringside-ami` owns the socket and
 //! `ringside-calls` decides what a call is.
@@ -21,8 +22,9 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use crate::commands::now_ms;
 use crate::ipc::{
     CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged, PresenceState,
-    EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_PRESENCE,
+    EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_LIVE_CALLS, EVENT_PRESENCE,
 };
+use crate::popup::POPUP_WINDOW;
 use crate::notify::CallerNotice;
 use crate::settings::{self, Secret};
 use crate::shell::{LiveInfo, Shell};
@@ -291,22 +293,25 @@ async fn follow_events<R: Runtime>(
     live: Arc<Mutex<LiveState>>,
     mut events: ringside_ami::EventStream,
 ) {
-    // Presence changes come in bursts (every device state of every call):
-    // they are coalesced and sent at most every PRESENCE_EVERY, so a busy PBX
-    // cannot flood the windows and delay the popups.
-    let presence_dirty = Arc::new(tokio::sync::Notify::new());
-    let presence_task = {
-        let (app, live, dirty) = (app.clone(), live.clone(), presence_dirty.clone());
-        tauri::async_runtime::spawn(async move {
-            loop {
-                dirty.notified().await;
-                emit_presence(&app, &live).await;
-                tokio::time::sleep(PRESENCE_EVERY).await;
-            }
-        })
+    // Presence and the list of live calls change in bursts (every device
+    // state, every call of a busy office): the main window gets each at most
+    // every WINDOWS_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot flood the
+    // windows and delay the popups.
+    let windows = {
+        let (app_p, live_p, app_c, live_c) = (app.clone(), live.clone(), app.clone(), live.clone());
+        MainWindowFeeds {
+            presence: Coalesce::spawn(WINDOWS_EVERY, move || {
+                let (app, live) = (app_p.clone(), live_p.clone());
+                async move { emit_presence(&app, &live).await }
+            }),
+            live_calls: Coalesce::spawn(LIVE_CALLS_EVERY, move || {
+                let (app, live) = (app_c.clone(), live_c.clone());
+                async move { emit_live_calls(&app, &live).await }
+            }),
+        }
     };
     if client.state().borrow().is_connected() {
-        resync(&app, &client, &live).await;
+        resync(&app, &client, &live, &windows).await;
     }
     let mut changes = Vec::new();
     // Reports each incoming OpenVox text once (a dialplan may announce it
@@ -325,34 +330,88 @@ async fn follow_events<R: Runtime>(
                     l.tracker.apply_into(&ev.packet, at, &mut changes);
                     !l.presence.apply(&ev.packet).is_empty()
                 };
+                if !changes.is_empty() {
+                    windows.live_calls.poke();
+                }
                 for change in changes.drain(..) {
                     dispatch(&app, change);
                 }
                 if presence_changed {
-                    presence_dirty.notify_one();
+                    windows.presence.poke();
                 }
             }
             SessionEvent::Connected { version } => {
                 live.lock().await.tracker.observe_banner(&version);
-                resync(&app, &client, &live).await;
+                resync(&app, &client, &live, &windows).await;
             }
             SessionEvent::Lagged(n) => {
                 tracing::warn!(lost = n, "fell behind the PBX's events; resynchronising");
-                resync(&app, &client, &live).await;
+                resync(&app, &client, &live, &windows).await;
             }
             _ => {}
         }
     }
-    presence_task.abort();
 }
 
 /// How often presence is sent to the windows at most.
-const PRESENCE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+const WINDOWS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How often the main window gets the list of live calls at most. The list
+/// is every call in the office, rebuilt in the page each time: sent every
+/// 250 ms during the busy-hour replay it doubled the popup's median latency
+/// (scripts/measure-app.sh, bench/RESULTS.md).
+const LIVE_CALLS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What the main window is kept up to date with, each coalesced.
+#[derive(Debug)]
+struct MainWindowFeeds {
+    presence: Coalesce,
+    live_calls: Coalesce,
+}
+
+/// Runs its `send` after a `poke`, then at most once per period however
+/// many pokes come in the meantime; the last poke of a burst is always
+/// followed by a send, so the windows end up with the latest state.
+#[derive(Debug)]
+pub struct Coalesce {
+    dirty: Arc<tokio::sync::Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Coalesce {
+    /// Starts the sending task.
+    pub fn spawn<F, Fut>(every: std::time::Duration, mut send: F) -> Self
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let dirty = Arc::new(tokio::sync::Notify::new());
+        let wake = dirty.clone();
+        let task = tauri::async_runtime::spawn(async move {
+            loop {
+                wake.notified().await;
+                send().await;
+                tokio::time::sleep(every).await;
+            }
+        });
+        Self { dirty, task }
+    }
+
+    /// Something changed: send within the period.
+    pub fn poke(&self) {
+        self.dirty.notify_one();
+    }
+}
+
+impl Drop for Coalesce {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
 /// Rebuilds live calls and presence from the PBX's listings, as
 /// `ringside_calls::live::resync` does, but with the listings fetched
 /// before the live state is locked, so commands are not held up by the PBX.
-async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>) {
+async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>, windows: &MainWindowFeeds) {
     let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
         Ok(list) => Ok(list),
         Err(_) => client.send_list(Packet::action("SIPpeers")).await,
@@ -388,7 +447,8 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
     for change in changes {
         dispatch(app, change);
     }
-    emit_presence(app, live).await;
+    windows.presence.poke();
+    windows.live_calls.poke();
 }
 
 /// The time an event happened: the PBX's `Timestamp` when it sends one
@@ -436,15 +496,27 @@ async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveStat
     }
 }
 
-/// Sends one tracker change everywhere it matters.
+async fn emit_live_calls<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
+    let cards = live.lock().await.tracker.cards();
+    if let Err(e) = app.emit_to(crate::popup::MAIN_WINDOW, EVENT_LIVE_CALLS, &cards) {
+        tracing::warn!("could not send the live calls to the main window: {e}");
+    }
+}
+
+/// Sends one tracker change everywhere it matters. The popup hears only
+/// about its own cards: a new one (unless do-not-disturb) and changes to
+/// the ones it shows. The rest of a busy office's calls would only queue
+/// in front of the next popup.
 pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
     if let CardChange::Popup { call, at_ms, .. } = &change {
         tracing::debug!(%call, behind_ms = now_ms() - at_ms, "popup");
     }
-    if let Err(e) = app.emit(EVENT_CARD, &change) {
-        tracing::warn!("could not send a card to the windows: {e}");
-    }
     let Some(shell) = app.try_state::<Shell>() else { return };
+    if popup_wants(&shell.popup.lock().expect("popup lock"), &change) {
+        if let Err(e) = app.emit_to(POPUP_WINDOW, EVENT_CARD, &change) {
+            tracing::warn!("could not send a card to the popup: {e}");
+        }
+    }
     match change {
         CardChange::Popup { call, extension, caller_num, caller_name, did, queue, .. } => {
             let notice = CallerNotice {
@@ -483,6 +555,15 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
     }
 }
 
+/// Whether the popup window needs this change: a new card unless
+/// do-not-disturb is on, else only changes to a card it shows.
+pub fn popup_wants(popup: &crate::popup::PopupState, change: &CardChange) -> bool {
+    match change {
+        CardChange::Popup { .. } => !popup.do_not_disturb,
+        other => popup.is_shown(other.call()),
+    }
+}
+
 /// How often the windows and the tray hear "history changed" at most: in a
 /// busy hour calls end several times a second, and each notice makes the
 /// main window reload its history and the tray rebuild its menu.
@@ -490,21 +571,18 @@ const HISTORY_EVERY: std::time::Duration = std::time::Duration::from_millis(1000
 
 /// Tells the windows and the tray that history changed, coalesced.
 pub fn history_changed<R: Runtime>(app: &AppHandle<R>) {
-    static DIRTY: std::sync::OnceLock<Arc<tokio::sync::Notify>> = std::sync::OnceLock::new();
-    let dirty = DIRTY.get_or_init(|| {
-        let dirty = Arc::new(tokio::sync::Notify::new());
-        let (app, wake) = (app.clone(), dirty.clone());
-        tauri::async_runtime::spawn(async move {
-            loop {
-                wake.notified().await;
+    static FEED: std::sync::OnceLock<Coalesce> = std::sync::OnceLock::new();
+    FEED.get_or_init(|| {
+        let app = app.clone();
+        Coalesce::spawn(HISTORY_EVERY, move || {
+            let app = app.clone();
+            async move {
                 let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
                 refresh_tray_recent(&app).await;
-                tokio::time::sleep(HISTORY_EVERY).await;
             }
-        });
-        dirty
-    });
-    dirty.notify_one();
+        })
+    })
+    .poke();
 }
 
 fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: String) {
@@ -563,6 +641,44 @@ mod tests {
             groups: vec![],
             demo,
         }
+    }
+
+    fn ringing(call: &str) -> CardChange {
+        CardChange::Popup {
+            call: call.into(),
+            extension: "1001".into(),
+            caller_num: "+15551234567".into(),
+            caller_name: None,
+            direction: ringside_calls::Direction::Inbound,
+            trunk: None,
+            did: None,
+            queue: None,
+            transferred_by: None,
+            at_ms: 0,
+        }
+    }
+
+    fn closed(call: &str) -> CardChange {
+        CardChange::Close {
+            call: call.into(),
+            extension: "1001".into(),
+            reason: CloseReason::AnsweredElsewhere,
+            answered_by: Some("1002".into()),
+            at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn the_popup_hears_only_of_its_own_cards() {
+        let mut popup = crate::popup::PopupState::default();
+        assert!(popup_wants(&popup, &ringing("a")), "a new card always goes to the popup");
+        assert!(!popup_wants(&popup, &closed("a")), "another extension's call is none of the popup's business");
+        popup.open("a");
+        assert!(popup_wants(&popup, &closed("a")), "a change to a card it shows");
+        assert!(!popup_wants(&popup, &closed("b")));
+        popup.do_not_disturb = true;
+        assert!(!popup_wants(&popup, &ringing("c")), "no card under do-not-disturb");
+        assert!(popup_wants(&popup, &closed("a")), "a card already up still follows its call");
     }
 
     #[test]

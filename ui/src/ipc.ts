@@ -32,6 +32,7 @@ import type { TestReport } from "./bindings/TestReport";
 /** Event names, as the constants in src-tauri/src/ipc.rs. */
 export const EVENTS = {
   card: "ringside://card",
+  liveCalls: "ringside://live-calls",
   callerContext: "ringside://caller-context",
   connection: "ringside://connection",
   presence: "ringside://presence",
@@ -44,6 +45,7 @@ export const EVENTS = {
 
 interface EventPayloads {
   [EVENTS.card]: CardChange;
+  [EVENTS.liveCalls]: CallCard[];
   [EVENTS.callerContext]: CallerContextEvent;
   [EVENTS.connection]: ConnectionStatus;
   [EVENTS.presence]: Colleague[];

@@ -172,6 +172,14 @@ test("colleagues board: live presence, click to call, drop a live call to transf
   await page.getByTestId("board-message").filter({ hasText: "Transferred ACME Corp to Bob Sales (1002)." }).waitFor();
   assert.deepEqual((await invocations(page, "transfer"))[1], { call: liveCall.call, target: "1002", attended: false });
   assert.equal((await invocations(page, "dial")).length, 1, "choosing a colleague during a transfer does not also call them");
+
+  // The shell pushes the whole list of live calls as they change.
+  await emit(page, "ringside://live-calls", [{ ...liveCall, call: "1795445099.9", caller_name: "Globex", answered_by: "1002" }]);
+  await page.getByTestId("live-call").filter({ hasText: "Globex · with 1002" }).waitFor();
+  assert.equal(await page.getByTestId("live-call").count(), 1, "the ended call's chip is gone");
+  await emit(page, "ringside://live-calls", []);
+  await page.getByTestId("no-live-calls").waitFor();
+  assert.equal((await invocations(page, "list_live_calls")).length, 1, "the pushed list needs no query");
   await assertClean(app);
   await app.context.close();
 });

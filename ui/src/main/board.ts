@@ -120,12 +120,15 @@ function renderCalls(): void {
   );
 }
 
-let refreshTimer: number | undefined;
+function showCalls(list: CallCard[]): void {
+  liveCalls = list;
+  if (pickedCall && !liveCalls.some((c) => c.call === pickedCall)) pickedCall = null;
+  renderCalls();
+}
+
 async function refreshCalls(): Promise<void> {
   try {
-    liveCalls = await command("list_live_calls");
-    if (pickedCall && !liveCalls.some((c) => c.call === pickedCall)) pickedCall = null;
-    renderCalls();
+    showCalls(await command("list_live_calls"));
   } catch (e) {
     say(errorText(e), "error");
   }
@@ -144,11 +147,8 @@ export async function startBoard(): Promise<void> {
       colleagues = list;
       renderBoard();
     }),
-    // Any card change may add, answer or end a live call; coalesce bursts into one query.
-    onEvent(EVENTS.card, () => {
-      window.clearTimeout(refreshTimer);
-      refreshTimer = window.setTimeout(() => void refreshCalls(), 100);
-    }),
+    // The shell sends the whole list, at most once a second while calls change.
+    onEvent(EVENTS.liveCalls, showCalls),
   ]);
   try {
     colleagues = await command("get_presence");
