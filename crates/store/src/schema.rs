@@ -120,7 +120,10 @@ pub(crate) fn connect(path: &Path, durability: Durability, read_only: bool) -> R
     };
     conn.pragma_update(None, "synchronous", sync).at(path)?;
     conn.pragma_update(None, "foreign_keys", "ON").at(path)?;
-    conn.pragma_update(None, "cache_size", -32_000).at(path)?;
+    // Page cache per connection (writer, readers, checkpointer), in KiB. At
+    // 32 MiB each the 100-hour soak's RSS still climbed at hour 100; misses
+    // are served from the OS page cache anyway.
+    conn.pragma_update(None, "cache_size", -8_000).at(path)?;
     conn.pragma_update(None, "temp_store", "MEMORY").at(path)?;
     // Without a limit the WAL keeps its high-water size after checkpoints
     // (about 100 MB in the 100-hour soak); SQLite trims it back to this.
