@@ -24,8 +24,8 @@ use crate::ipc::{
     CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged, PresenceState,
     EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_LIVE_CALLS, EVENT_PRESENCE,
 };
-use crate::popup::POPUP_WINDOW;
 use crate::notify::CallerNotice;
+use crate::popup::{MAIN_WINDOW, POPUP_WINDOW};
 use crate::settings::{self, Secret};
 use crate::shell::{LiveInfo, Shell};
 use crate::tray::{RecentCall, Tray};
@@ -295,12 +295,12 @@ async fn follow_events<R: Runtime>(
 ) {
     // Presence and the list of live calls change in bursts (every device
     // state, every call of a busy office): the main window gets each at most
-    // every WINDOWS_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot flood the
+    // every PRESENCE_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot flood the
     // windows and delay the popups.
     let windows = {
         let (app_p, live_p, app_c, live_c) = (app.clone(), live.clone(), app.clone(), live.clone());
         MainWindowFeeds {
-            presence: Coalesce::spawn(WINDOWS_EVERY, move || {
+            presence: Coalesce::spawn(PRESENCE_EVERY, move || {
                 let (app, live) = (app_p.clone(), live_p.clone());
                 async move { emit_presence(&app, &live).await }
             }),
@@ -354,7 +354,7 @@ async fn follow_events<R: Runtime>(
 }
 
 /// How often presence is sent to the windows at most.
-const WINDOWS_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+const PRESENCE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// How often the main window gets the list of live calls at most. The list
 /// is every call in the office, rebuilt in the page each time: sent every
 /// 250 ms during the busy-hour replay it doubled the popup's median latency
@@ -372,14 +372,14 @@ struct MainWindowFeeds {
 /// many pokes come in the meantime; the last poke of a burst is always
 /// followed by a send, so the windows end up with the latest state.
 #[derive(Debug)]
-pub struct Coalesce {
+struct Coalesce {
     dirty: Arc<tokio::sync::Notify>,
     task: JoinHandle<()>,
 }
 
 impl Coalesce {
     /// Starts the sending task.
-    pub fn spawn<F, Fut>(every: std::time::Duration, mut send: F) -> Self
+    fn spawn<F, Fut>(every: std::time::Duration, mut send: F) -> Self
     where
         F: FnMut() -> Fut + Send + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -397,7 +397,7 @@ impl Coalesce {
     }
 
     /// Something changed: send within the period.
-    pub fn poke(&self) {
+    fn poke(&self) {
         self.dirty.notify_one();
     }
 }
@@ -498,7 +498,7 @@ async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveStat
 
 async fn emit_live_calls<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
     let cards = live.lock().await.tracker.cards();
-    if let Err(e) = app.emit_to(crate::popup::MAIN_WINDOW, EVENT_LIVE_CALLS, &cards) {
+    if let Err(e) = app.emit_to(MAIN_WINDOW, EVENT_LIVE_CALLS, &cards) {
         tracing::warn!("could not send the live calls to the main window: {e}");
     }
 }
@@ -557,7 +557,7 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
 
 /// Whether the popup window needs this change: a new card unless
 /// do-not-disturb is on, else only changes to a card it shows.
-pub fn popup_wants(popup: &crate::popup::PopupState, change: &CardChange) -> bool {
+fn popup_wants(popup: &crate::popup::PopupState, change: &CardChange) -> bool {
     match change {
         CardChange::Popup { .. } => !popup.do_not_disturb,
         other => popup.is_shown(other.call()),
