@@ -177,10 +177,24 @@ async function latencyAndMemory(mode, seconds = 45) {
     await session.switchToPage("popup.html");
     await session.exec(`
       window.__lat = [];
+      window.__arrivals = [];
+      // Stalls of the popup's main thread (painting, script): an event that
+      // arrives during one waits for its end.
+      window.__gaps = [];
+      let last = performance.now();
+      setInterval(() => {
+        const now = performance.now();
+        if (now - last > 12) window.__gaps.push([Date.now(), Math.round(now - last)]);
+        last = now;
+      }, 4);
       const T = window.__TAURI_INTERNALS__;
       const cb = T.transformCallback((event) => {
         const p = event.payload;
-        if (p && p.type === "popup") window.__lat.push(Date.now() - p.at_ms);
+        if (p && p.type === "popup") {
+          const now = Date.now();
+          window.__lat.push(now - p.at_ms);
+          window.__arrivals.push([p.call, p.at_ms, now]);
+        }
       });
       return T.invoke("plugin:event|listen", { event: "ringside://card", target: { kind: "Any" }, handler: cb });
     `);
@@ -200,6 +214,9 @@ async function latencyAndMemory(mode, seconds = 45) {
     }
     const lat = await session.exec("return window.__lat;");
     writeFileSync(join(ART, `latency-samples-${mode}.json`), JSON.stringify(lat));
+    const detail = await session.exec("return { arrivals: window.__arrivals, gaps: window.__gaps };");
+    writeFileSync(join(ART, `latency-detail-${mode}.json`), JSON.stringify(detail));
+    const stalls = detail.gaps.map(([, ms]) => ms);
     await new Promise((r) => setTimeout(r, 2000));
     const appPid = findAppUnder(driver.pid);
     const mem = appPid ? treeRss(appPid) : null;
@@ -209,6 +226,7 @@ async function latencyAndMemory(mode, seconds = 45) {
       popups: lat.length,
       rateEventsPerSecond: RATE,
       latencyMs: { p50: quantile(lat, 0.5), p90: quantile(lat, 0.9), p99: quantile(lat, 0.99), max: Math.max(...lat) },
+      popupStallsOver12Ms: { count: stalls.length, p50: quantile(stalls, 0.5) ?? 0, max: Math.max(0, ...stalls) },
       rssKb: mem,
     };
   } finally {
