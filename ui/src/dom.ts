@@ -104,3 +104,47 @@ const PRESENCE_WORDS: Record<string, string> = {
 export function presenceText(state: string): string {
   return PRESENCE_WORDS[state] ?? state;
 }
+
+/** One row of a list kept in step by `syncList`. */
+export interface Row {
+  /** Which row this is, from one update to the next (an extension, say). */
+  key: string;
+  /** Everything the row shows: it is refilled only when this changes. */
+  sig: string;
+  /** The row's element, with its listeners; `fill` gives it its content. */
+  make(): HTMLElement;
+  fill(node: HTMLElement): void;
+}
+
+const rowState = new WeakMap<Element, { key: string; sig: string }>();
+
+/**
+ * Brings `parent`'s children in line with `rows`. A row that was already
+ * there keeps its element, so keyboard focus, hover and a drag in progress
+ * survive, and it is touched only when what it shows changed. Presence
+ * re-sends the whole board several times a second: rebuilding it each time
+ * took the focus away and repainted the window for nothing.
+ */
+export function syncList(parent: HTMLElement, rows: Row[]): void {
+  const existing = new Map<string, HTMLElement>();
+  for (const child of Array.from(parent.children)) {
+    const state = rowState.get(child);
+    if (state && !existing.has(state.key)) existing.set(state.key, child as HTMLElement);
+    else child.remove();
+  }
+  let cursor = parent.firstElementChild;
+  for (const row of rows) {
+    let node = existing.get(row.key);
+    if (node) {
+      existing.delete(row.key);
+      if (rowState.get(node)?.sig !== row.sig) row.fill(node);
+    } else {
+      node = row.make();
+      row.fill(node);
+    }
+    rowState.set(node, { key: row.key, sig: row.sig });
+    if (node === cursor) cursor = cursor.nextElementSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  for (const gone of existing.values()) gone.remove();
+}

@@ -2,7 +2,7 @@
 // extension, showing live presence, blind ("transfer now") or attended
 // ("ask first"). It only renders and reports a choice; the card invokes.
 
-import { el, outsideText, presenceText } from "./dom";
+import { el, outsideText, presenceText, syncList, type Row } from "./dom";
 import type { Colleague } from "./bindings/Colleague";
 import { checkDialNumber } from "./validate";
 
@@ -81,40 +81,54 @@ export class TransferPicker {
         !excluded.has(c.extension) &&
         (query === "" || c.extension.toLowerCase().includes(query) || c.name.toLowerCase().includes(query)),
     );
-    const rows: HTMLLIElement[] = matches.map((c) => {
-      const button = el(
-        "button",
-        {
-          class: `picker-target presence-${c.state}`,
-          testid: "transfer-target",
-          attrs: { type: "button", "data-extension": c.extension },
-        },
-        [
+    const rows: Row[] = matches.map((c) => ({
+      key: `colleague:${c.extension}`,
+      sig: JSON.stringify(c),
+      make: () => {
+        const button = el("button", { testid: "transfer-target", attrs: { type: "button", "data-extension": c.extension } });
+        button.addEventListener("click", () => {
+          const now = this.colleagues.find((x) => x.extension === c.extension) ?? c;
+          this.choose(now.extension, `${now.name} (${now.extension})`);
+        });
+        return el("li", {}, [button]);
+      },
+      fill: (li) => {
+        const button = li.firstElementChild as HTMLButtonElement;
+        button.className = `picker-target presence-${c.state}`;
+        button.replaceChildren(
           el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
           outsideText(c.name, { class: "picker-name", max: 32 }),
           el("span", { class: "picker-ext", text: c.extension }),
           el("span", { class: "picker-state", testid: "transfer-target-state", text: presenceText(c.state) }),
-        ],
-      );
-      button.addEventListener("click", () => this.choose(c.extension, `${c.name} (${c.extension})`));
-      return el("li", {}, [button]);
-    });
+        );
+      },
+    }));
     // A number nobody on the board has (another department, a mobile) can still be typed.
     const typed = checkDialNumber(this.search.value);
     if (typed.ok && !matches.some((c) => c.extension === typed.number)) {
-      const button = el("button", {
-        class: "picker-target picker-typed",
-        testid: "transfer-typed",
-        text: `Transfer to ${typed.number}`,
-        attrs: { type: "button" },
+      const number = typed.number;
+      rows.push({
+        key: `typed:${number}`,
+        sig: number,
+        make: () => {
+          const button = el("button", {
+            class: "picker-target picker-typed",
+            testid: "transfer-typed",
+            text: `Transfer to ${number}`,
+            attrs: { type: "button" },
+          });
+          button.addEventListener("click", () => this.choose(number, number));
+          return el("li", {}, [button]);
+        },
+        fill: () => {},
       });
-      button.addEventListener("click", () => this.choose(typed.number, typed.number));
-      rows.push(el("li", {}, [button]));
     }
     if (rows.length === 0) {
-      rows.push(el("li", { class: "picker-empty", text: "No colleague matches." }));
+      rows.push({ key: "empty", sig: "", make: () => el("li", { class: "picker-empty", text: "No colleague matches." }), fill: () => {} });
     }
-    this.list.replaceChildren(...rows);
+    // Presence re-sends the list several times a second: rows are kept, so a
+    // colleague reached with the keyboard keeps the focus.
+    syncList(this.list, rows);
   }
 
   private choose(target: string, label: string): void {

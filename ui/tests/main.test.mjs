@@ -147,10 +147,18 @@ test("colleagues board: live presence, click to call, drop a live call to transf
   const carol = page.locator('[data-testid="colleague"][data-extension="1003"]');
   assert.equal(await carol.getByTestId("colleague-detail").textContent(), "1003 · On a call with +15550001111");
 
-  await emit(page, "ringside://presence", COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "ringing" } : c)));
+  // Presence updates in place: the button she tabbed to keeps the focus, and
+  // a colleague whose presence did not change is not redrawn.
   const bob = page.locator('[data-testid="colleague"][data-extension="1002"]');
+  await bob.focus();
+  await page.evaluate(() => {
+    window.__untouched = document.querySelector('[data-extension="1001"] .colleague-detail');
+  });
+  await emit(page, "ringside://presence", COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "ringing" } : c)));
   assert.equal(await bob.getAttribute("data-state"), "ringing");
   assert.equal(await bob.getByTestId("colleague-detail").textContent(), "1002 · Ringing");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.extension), "1002", "the update kept the focus");
+  assert.ok(await page.evaluate(() => window.__untouched.isConnected), "1001's row was left as it was");
 
   await bob.click();
   await page.getByTestId("dial-message").filter({ hasText: "Calling Bob Sales (1002)" }).waitFor();

@@ -264,9 +264,12 @@ test("transfer from the popup sends `transfer` with the picked colleague, blind 
   assert.equal(await targets.first().getAttribute("data-extension"), "1002");
   assert.equal(await targets.first().getByTestId("transfer-target-state").textContent(), "Available");
 
-  // Presence is live: Bob picks up another call while the list is open.
+  // Presence is live: Bob picks up another call while the list is open, and
+  // the row she has reached with the keyboard keeps the focus.
+  await targets.first().focus();
   await emit(page, PRESENCE, COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "inUse" } : c)));
   assert.equal(await targets.first().getByTestId("transfer-target-state").textContent(), "On a call");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.extension), "1002", "the update kept the focus");
   await search.fill("");
   await screenshot(page, "popup-transfer-picker");
   await search.fill("bob");

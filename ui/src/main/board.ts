@@ -2,7 +2,7 @@
 // calls them; dropping a live call chip on a colleague (or choosing a chip,
 // then a colleague, from the keyboard) transfers that call to them.
 
-import { byId, el, outsideText, presenceText } from "../dom";
+import { byId, el, outsideText, presenceText, syncList } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { Colleague } from "../bindings/Colleague";
 import type { CallCard } from "../bindings/CallCard";
@@ -38,45 +38,60 @@ async function transferTo(callId: string, colleague: Colleague): Promise<void> {
   }
 }
 
+/** The colleague behind a board button, as presence last said. */
+function colleagueAt(extension: string): Colleague | undefined {
+  return colleagues.find((c) => c.extension === extension);
+}
+
+function colleagueButton(extension: string): HTMLLIElement {
+  const button = el("button", { testid: "colleague", attrs: { type: "button", "data-extension": extension } });
+  button.addEventListener("click", () => {
+    const c = colleagueAt(extension);
+    if (!c) return;
+    if (pickedCall) void transferTo(pickedCall, c);
+    else void dialNumber(c.extension, `${c.name} (${c.extension})`);
+  });
+  button.addEventListener("dragover", (e) => {
+    if (e.dataTransfer?.types.includes(CALL_MIME)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "move";
+      button.classList.add("drop-target");
+    }
+  });
+  button.addEventListener("dragleave", () => button.classList.remove("drop-target"));
+  button.addEventListener("drop", (e) => {
+    button.classList.remove("drop-target");
+    const callId = e.dataTransfer?.getData(CALL_MIME);
+    const c = colleagueAt(extension);
+    if (!callId || !c) return;
+    e.preventDefault();
+    void transferTo(callId, c);
+  });
+  return el("li", {}, [button]);
+}
+
+function fillColleague(li: HTMLElement, c: Colleague): void {
+  const button = li.firstElementChild as HTMLButtonElement;
+  const detail = c.talkingTo ? `${presenceText(c.state)} with ${c.talkingTo}` : presenceText(c.state);
+  const dropTarget = button.classList.contains("drop-target");
+  button.className = `colleague presence-${c.state}${dropTarget ? " drop-target" : ""}`;
+  button.dataset.state = c.state;
+  button.replaceChildren(
+    el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
+    outsideText(c.name, { class: "colleague-name", max: 40 }),
+    el("span", { class: "colleague-detail", testid: "colleague-detail" }, [`${c.extension} · `, outsideText(detail, { max: 60 })]),
+  );
+}
+
 function renderBoard(): void {
-  const board = byId("board");
-  board.replaceChildren(
-    ...colleagues.map((c) => {
-      const detail = c.talkingTo ? `${presenceText(c.state)} with ${c.talkingTo}` : presenceText(c.state);
-      const button = el(
-        "button",
-        {
-          class: `colleague presence-${c.state}`,
-          testid: "colleague",
-          attrs: { type: "button", "data-extension": c.extension, "data-state": c.state },
-        },
-        [
-          el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
-          outsideText(c.name, { class: "colleague-name", max: 40 }),
-          el("span", { class: "colleague-detail", testid: "colleague-detail" }, [`${c.extension} · `, outsideText(detail, { max: 60 })]),
-        ],
-      );
-      button.addEventListener("click", () => {
-        if (pickedCall) void transferTo(pickedCall, c);
-        else void dialNumber(c.extension, `${c.name} (${c.extension})`);
-      });
-      button.addEventListener("dragover", (e) => {
-        if (e.dataTransfer?.types.includes(CALL_MIME)) {
-          e.preventDefault();
-          e.dataTransfer.dropEffect = "move";
-          button.classList.add("drop-target");
-        }
-      });
-      button.addEventListener("dragleave", () => button.classList.remove("drop-target"));
-      button.addEventListener("drop", (e) => {
-        button.classList.remove("drop-target");
-        const callId = e.dataTransfer?.getData(CALL_MIME);
-        if (!callId) return;
-        e.preventDefault();
-        void transferTo(callId, c);
-      });
-      return el("li", {}, [button]);
-    }),
+  syncList(
+    byId("board"),
+    colleagues.map((c) => ({
+      key: c.extension,
+      sig: JSON.stringify(c),
+      make: () => colleagueButton(c.extension),
+      fill: (li) => fillColleague(li, c),
+    })),
   );
 }
 
