@@ -315,6 +315,30 @@ test("history search passes the typed text and renders the rows; missed calls ca
   assert.equal(await page.locator("img").count(), 0, "a hostile name in history stays text");
   assert.deepEqual((await invocations(page, "search_history")).at(-1), { query: { limit: 200 } }, "an empty search sends no text");
 
+  // Calls ending elsewhere refresh the list while she writes a note: the
+  // draft, its focus and the untouched rows stay.
+  await page.locator('[data-call="h1"] [data-testid="row-add-note"]').click();
+  const draft = page.locator('[data-call="h1"] [data-testid="row-note-input"]');
+  await draft.fill("Call back about the 40 rock");
+  await page.evaluate(() => {
+    window.__h2 = document.querySelector('[data-testid="history-row"][data-call="h2"]');
+    const base = window.__ringside.handlers.search_history;
+    window.__ringside.handlers.search_history = (args) => {
+      const rows = base(args).map((r) =>
+        r.callId === "h1" ? { ...r, notes: [...r.notes, { id: 2, text: "Colleague: sent the brochure", createdAtMs: 1 }] } : r,
+      );
+      return [{ callId: "h0", direction: "inbound", remoteNum: "+15550007777", outcome: "answered", startedAtMs: Date.now(), calledBack: false, notes: [] }, ...rows];
+    };
+  });
+  await emit(page, "ringside://history-changed", {});
+  await page.locator('[data-testid="history-row"][data-call="h0"]').waitFor();
+  await page.locator('[data-call="h1"] [data-testid="row-note"]').filter({ hasText: "Colleague: sent the brochure" }).waitFor();
+  assert.equal(await draft.inputValue(), "Call back about the 40 rock", "the half-typed note survives the refresh");
+  assert.ok(await draft.isVisible());
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "row-note-input");
+  assert.ok(await page.evaluate(() => window.__h2.isConnected), "an unchanged row is the same element");
+  assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => e.dataset.call)), ["h0", "h1", "h2"]);
+
   await page.getByTestId("history-outcome").selectOption("missed");
   await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "search_history").at(-1).args.query.outcome === "missed");
   await screenshot(page, "main-history");

@@ -1,6 +1,6 @@
 // Call history and missed calls: searchable, with notes and call-back.
 
-import { byId, el, outcomeText, outsideText, shortTime } from "../dom";
+import { byId, el, outcomeText, outsideText, shortTime, syncList, type Row } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { CallRow } from "../bindings/CallRow";
 import type { HistoryQuery } from "../bindings/HistoryQuery";
@@ -54,6 +54,40 @@ function notesCell(row: CallRow, messageId: string, refresh: () => void): HTMLTa
   });
   cell.append(open, form);
   return cell;
+}
+
+/**
+ * Refills a history or missed-call row, keeping a note she was writing in it:
+ * the row changes when a call of the same caller is recorded or a colleague
+ * adds a note, and her half-typed text must not go with the old cells.
+ */
+function refillKeepingDraft(tr: HTMLElement, cells: HTMLTableCellElement[]): void {
+  const old = tr.querySelector<HTMLInputElement>('[data-testid="row-note-input"]');
+  const open = old !== null && !old.closest("form")!.hidden;
+  const draft = old?.value ?? "";
+  const focused = old !== null && document.activeElement === old;
+  tr.replaceChildren(...cells);
+  if (!open) return;
+  const input = tr.querySelector<HTMLInputElement>('[data-testid="row-note-input"]')!;
+  input.closest("form")!.hidden = false;
+  tr.querySelector<HTMLButtonElement>('[data-testid="row-add-note"]')!.hidden = true;
+  input.value = draft;
+  if (focused) input.focus();
+}
+
+/**
+ * A table row kept across refreshes by `syncList`: history changes up to
+ * once a second in a busy office, and a rebuilt table took away the note
+ * she was typing and the button she had reached.
+ */
+function tableRow(key: string, testid: string, sig: unknown, cells: () => HTMLTableCellElement[]): Row {
+  return {
+    key,
+    // The day is part of it: "14:05" becomes "3 Nov 14:05" after midnight.
+    sig: JSON.stringify([sig, new Date().toDateString()]),
+    make: () => el("tr", { testid, attrs: { [testid === "sms-row" ? "data-sms" : "data-call"]: key } }),
+    fill: (tr) => refillKeepingDraft(tr, cells()),
+  };
 }
 
 /** "Play recording" for a call the PBX recorded; the shell fetches it and opens the system player. */
@@ -110,8 +144,9 @@ async function loadTexts(): Promise<void> {
   try {
     const rows = await command("search_sms", { text });
     if (seq !== smsSeq) return;
-    byId("sms-rows").replaceChildren(
-      ...rows.map((sms) => el("tr", { testid: "sms-row", attrs: { "data-sms": sms.id } }, smsRowCells(sms))),
+    syncList(
+      byId("sms-rows"),
+      rows.map((sms) => tableRow(String(sms.id), "sms-row", sms, () => smsRowCells(sms))),
     );
     const empty = byId("sms-empty");
     empty.hidden = rows.length > 0;
@@ -141,9 +176,10 @@ async function loadHistory(): Promise<void> {
   try {
     const rows = await command("search_history", { query });
     if (seq !== historySeq) return; // a newer search is on its way; its rows win
-    byId("history-rows").replaceChildren(
-      ...rows.map((row) =>
-        el("tr", { testid: "history-row", attrs: { "data-call": row.callId } }, [
+    syncList(
+      byId("history-rows"),
+      rows.map((row) =>
+        tableRow(row.callId, "history-row", row, () => [
           ...baseCells(row),
           el("td", { class: `outcome-${row.outcome}`, testid: "row-outcome", text: outcomeText(row.outcome, row.answeredBy) }),
           notesCell(row, "history-message", () => void refreshAll()),
@@ -168,23 +204,26 @@ async function loadHistory(): Promise<void> {
 async function loadMissed(): Promise<void> {
   try {
     const rows = await command("list_missed");
-    byId("missed-rows").replaceChildren(
-      ...rows.map((row) => {
-        const done = el("button", { class: "button", testid: "row-called-back", text: "Mark called back", attrs: { type: "button" } });
-        done.addEventListener("click", async () => {
-          try {
-            await command("mark_called_back", { callId: row.callId });
-            void loadMissed();
-          } catch (e) {
-            say("missed-message", errorText(e), "error");
-          }
-        });
-        return el("tr", { testid: "missed-row", attrs: { "data-call": row.callId } }, [
-          ...baseCells(row),
-          notesCell(row, "missed-message", () => void refreshAll()),
-          el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
-        ]);
-      }),
+    syncList(
+      byId("missed-rows"),
+      rows.map((row) =>
+        tableRow(row.callId, "missed-row", row, () => {
+          const done = el("button", { class: "button", testid: "row-called-back", text: "Mark called back", attrs: { type: "button" } });
+          done.addEventListener("click", async () => {
+            try {
+              await command("mark_called_back", { callId: row.callId });
+              void loadMissed();
+            } catch (e) {
+              say("missed-message", errorText(e), "error");
+            }
+          });
+          return [
+            ...baseCells(row),
+            notesCell(row, "missed-message", () => void refreshAll()),
+            el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
+          ];
+        }),
+      ),
     );
     byId("missed-empty").hidden = rows.length > 0;
   } catch (e) {
