@@ -165,7 +165,8 @@ pub enum PresenceState {
 pub struct Colleague {
     /// The extension number.
     pub extension: String,
-    /// The name shown on the board (text, never HTML).
+    /// The name shown on the board (text, never HTML): the caller-ID name
+    /// the PBX has for the phone, else the extension number.
     pub name: String,
     /// Presence.
     pub state: PresenceState,

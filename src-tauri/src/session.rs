@@ -422,6 +422,7 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
         Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await.map(|l| l.events),
     };
     let states = client.send_list(Packet::action("ExtensionStateList")).await;
+    let mut queries = Vec::new();
     let changes = {
         let mut guard = live.lock().await;
         let l = &mut *guard;
@@ -432,6 +433,7 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
             for p in &list.events {
                 l.tracker.classifier_mut().learn(p);
             }
+            queries = ringside_calls::live::name_queries(&list.events, l.tracker.classifier());
         }
         if let Ok(list) = &states {
             l.presence.resync(&list.events);
@@ -449,6 +451,11 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
     }
     windows.presence.poke();
     windows.live_calls.poke();
+    // Names last, one action per phone: calls and presence do not wait for them.
+    let names = ringside_calls::live::endpoint_names(client, &queries).await;
+    if !live.lock().await.presence.set_names(names).is_empty() {
+        windows.presence.poke();
+    }
 }
 
 /// The time an event happened: the PBX's `Timestamp` when it sends one
@@ -481,7 +488,8 @@ pub fn colleague(c: &ringside_calls::presence::Colleague) -> Colleague {
         Some(name) => format!("{name} ({})", p.num),
         None => p.num.clone(),
     });
-    Colleague { extension: c.extension.clone(), name: c.extension.clone(), state, talking_to }
+    let name = c.name.clone().unwrap_or_else(|| c.extension.clone());
+    Colleague { extension: c.extension.clone(), name, state, talking_to }
 }
 
 /// Every colleague's presence, by extension.

@@ -438,6 +438,15 @@ async function main() {
     await screenshot(session, "01-main-connected");
     pass("main window connects to the simulated PBX");
 
+    // Colleagues are named from the caller ID their phones are configured with.
+    await waitFor("the board to name 1002 Bob Sales", 20_000, async () => {
+      const text = await session.exec(
+        `return document.querySelector('[data-testid="colleague"][data-extension="1002"]')?.textContent ?? "";`,
+      );
+      return text.includes("Bob Sales");
+    });
+    pass("the colleagues board names 1002 Bob Sales, from the PBX's PJSIPShowEndpoint");
+
     await session.switchToPage("popup.html");
     await waitFor(`the popup to show ${CALLER_NAME} and ${CALLER_NUM}`, 40_000, async () => {
       const text = await session.bodyText();

@@ -13,6 +13,8 @@
 
 use ringside_ami::{Client, Packet, SessionEvent};
 
+use crate::channel::Classifier;
+use crate::number::callerid_name;
 use crate::presence::{Colleague, Presence};
 use crate::sms::{IncomingSms, SmsDetector};
 use crate::tracker::{CallTracker, CardChange};
@@ -62,10 +64,12 @@ pub async fn resync(
         Ok(list) => Ok(list),
         Err(_) => client.send_list(Packet::action("SIPpeers")).await,
     };
+    let mut queries = Vec::new();
     if let Ok(list) = endpoints {
         for p in &list.events {
             tracker.classifier_mut().learn(p);
         }
+        queries = name_queries(&list.events, tracker.classifier());
     }
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => list.events,
@@ -80,7 +84,69 @@ pub async fn resync(
             out(LiveUpdate::Presence(c));
         }
     }
+    for c in presence.set_names(endpoint_names(client, &queries).await) {
+        out(LiveUpdate::Presence(c));
+    }
     Ok(())
+}
+
+/// At most this many phones are asked for their names, one action each.
+pub const MAX_NAMED_PHONES: usize = 500;
+
+/// How to ask the PBX how one phone is configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameQuery {
+    /// `PJSIPShowEndpoint` (Asterisk 12+), for an `EndpointList` item.
+    Pjsip(String),
+    /// `SIPshowpeer` (chan_sip), for a `PeerEntry` item.
+    Sip(String),
+}
+
+/// The phones of a `PJSIPShowEndpoints` / `SIPpeers` listing worth asking
+/// for a name: the endpoints `classifier` takes for extensions (trunks have
+/// no colleague behind them), at most [`MAX_NAMED_PHONES`].
+pub fn name_queries(endpoints: &[Packet], classifier: &Classifier) -> Vec<NameQuery> {
+    endpoints
+        .iter()
+        .filter_map(|p| {
+            let name = p.get("ObjectName").filter(|n| classifier.is_known_extension(n))?.to_owned();
+            match p.event() {
+                Some(e) if e.eq_ignore_ascii_case("EndpointList") => Some(NameQuery::Pjsip(name)),
+                Some(e) if e.eq_ignore_ascii_case("PeerEntry") => Some(NameQuery::Sip(name)),
+                _ => None,
+            }
+        })
+        .take(MAX_NAMED_PHONES)
+        .collect()
+}
+
+/// The names the PBX gives its phones: the caller ID each is configured
+/// with (`callerid=Bob Sales <1002>`), read with one action per phone.
+/// A phone the PBX will not show, or whose caller ID has no name, stays
+/// unnamed. Returns extension → name, for [`Presence::set_names`].
+pub async fn endpoint_names(client: &Client, queries: &[NameQuery]) -> Vec<(String, String)> {
+    let mut names = Vec::new();
+    for q in queries {
+        let (ext, clid) = match q {
+            NameQuery::Pjsip(ext) => {
+                let Ok(list) = client.send_list(Packet::action("PJSIPShowEndpoint").with("Endpoint", ext.as_str())).await else {
+                    continue;
+                };
+                let detail = list.events.iter().find(|p| p.event().is_some_and(|e| e.eq_ignore_ascii_case("EndpointDetail")));
+                (ext, detail.and_then(|p| p.get("Callerid")).map(str::to_owned))
+            }
+            NameQuery::Sip(ext) => {
+                let Ok(p) = client.send(Packet::action("SIPshowpeer").with("Peer", ext.as_str())).await else {
+                    continue;
+                };
+                (ext, p.get("Callerid").map(str::to_owned))
+            }
+        };
+        if let Some(name) = clid.and_then(|c| callerid_name(&c, ext)) {
+            names.push((ext.clone(), name));
+        }
+    }
+    names
 }
 
 /// Follows the client's session forever (until the client shuts down):

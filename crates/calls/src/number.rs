@@ -177,6 +177,22 @@ fn compact(raw: &str) -> Option<String> {
     }
 }
 
+/// The name in a caller ID as Asterisk writes it (`"Bob Sales" <1002>`,
+/// `Bob <1002>`), when there is one that is not just the number. Control
+/// characters are dropped: the name goes into lists and menus.
+///
+/// ```
+/// use ringside_calls::number::callerid_name;
+/// assert_eq!(callerid_name(r#""Bob Sales" <1002>"#, "1002").as_deref(), Some("Bob Sales"));
+/// assert_eq!(callerid_name("<1002>", "1002"), None);
+/// assert_eq!(callerid_name(r#""1002" <1002>"#, "1002"), None);
+/// ```
+pub fn callerid_name(clid: &str, number: &str) -> Option<String> {
+    let (name, _) = clid.rsplit_once('<')?;
+    let name: String = name.trim().trim_matches('"').trim().chars().filter(|c| !c.is_control()).collect();
+    (!name.is_empty() && name != number).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

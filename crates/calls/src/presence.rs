@@ -134,6 +134,10 @@ pub struct Colleague {
     pub label: String,
     /// Who they are talking to (or who is ringing them), when known.
     pub talking_to: Option<Party>,
+    /// Their name, from the caller ID their phone is configured with
+    /// (see [`crate::live::endpoint_names`]), when the PBX gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Presence of every extension seen, kept up to date from events.
@@ -144,6 +148,8 @@ pub struct Presence {
     devices: HashMap<String, Vec<String>>,
     /// Channel Uniqueid → extension, for "talking to".
     channels: HashMap<String, String>,
+    /// Extension → name, kept across resyncs.
+    names: HashMap<String, String>,
 }
 
 impl Presence {
@@ -160,6 +166,22 @@ impl Presence {
     /// One colleague.
     pub fn get(&self, extension: &str) -> Option<&Colleague> {
         self.colleagues.get(extension)
+    }
+
+    /// Names colleagues (extension → name, as [`crate::live::endpoint_names`]
+    /// reads them from the PBX); an extension left out loses its name.
+    /// Returns the colleagues whose name changed.
+    pub fn set_names(&mut self, names: impl IntoIterator<Item = (String, String)>) -> Vec<Colleague> {
+        self.names = names.into_iter().collect();
+        let mut changed = Vec::new();
+        for c in self.colleagues.values_mut() {
+            let name = self.names.get(&c.extension).cloned();
+            if c.name != name {
+                c.name = name;
+                changed.push(c.clone());
+            }
+        }
+        changed
     }
 
     /// Applies one event; returns the colleagues whose presence changed.
@@ -203,6 +225,7 @@ impl Presence {
             state: ExtensionState::IDLE,
             label: String::new(),
             talking_to: None,
+            name: self.names.get(ext).cloned(),
         });
         if hint.is_some() {
             c.hint = hint;
@@ -235,6 +258,7 @@ impl Presence {
                 state: ExtensionState::IDLE,
                 label: String::new(),
                 talking_to: None,
+                name: self.names.get(&ext).cloned(),
             });
             if c.state != state || c.label.is_empty() {
                 c.state = state;

@@ -557,6 +557,11 @@ impl CallTracker {
 
     /// The endpoint classifier, to feed it PJSIPShowEndpoints / SIPpeers
     /// results or the user's settings.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// The endpoint classifier, to teach it.
     pub fn classifier_mut(&mut self) -> &mut Classifier {
         &mut self.classifier
     }

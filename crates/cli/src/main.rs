@@ -346,9 +346,11 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
     let profile = profile_of(&a.pbx)?;
     let client = connect(&a.pbx, &profile).await?;
     let list = client.send_list(Packet::action("ExtensionStateList")).await;
+    let names = colleague_names(&client).await;
     client.shutdown().await;
     let list = list.map_err(|e| Failure::runtime(e.to_string()))?;
     let mut p = Presence::new();
+    p.set_names(names);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for c in p.resync(&list.events) {
@@ -358,6 +360,24 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Each phone's name from the caller ID it is configured with; none when
+/// the PBX will not list its endpoints.
+async fn colleague_names(client: &ringside_ami::Client) -> Vec<(String, String)> {
+    let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
+        Ok(list) => list,
+        Err(_) => match client.send_list(Packet::action("SIPpeers")).await {
+            Ok(list) => list,
+            Err(_) => return Vec::new(),
+        },
+    };
+    let mut classifier = ringside_calls::channel::Classifier::default();
+    for p in &endpoints.events {
+        classifier.learn(p);
+    }
+    let queries = ringside_calls::live::name_queries(&endpoints.events, &classifier);
+    ringside_calls::live::endpoint_names(client, &queries).await
 }
 
 fn now_ms() -> u128 {

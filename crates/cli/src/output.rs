@@ -100,7 +100,10 @@ pub fn text(change: &CardChange) -> String {
 
 /// One colleague, as text.
 pub fn colleague_text(c: &Colleague) -> String {
-    let mut s = format!("{:<8} {}", safe(&c.extension), c.label);
+    let mut s = match &c.name {
+        Some(name) => format!("{:<8} {} · {}", safe(&c.extension), safe(name), c.label),
+        None => format!("{:<8} {}", safe(&c.extension), c.label),
+    };
     if let Some(p) = &c.talking_to {
         s.push_str(&format!(" with {}", who(&p.num, p.name.as_deref())));
     }

@@ -62,6 +62,8 @@ async fn presence_lists_every_extension() {
         assert!(c["state"]["code"].is_i64(), "{ext} has a state code");
         assert!(c["label"].is_string(), "{ext} has a readable state");
     }
+    let bob = lines.iter().find(|l| l["extension"] == "1002").expect("1002 listed");
+    assert_eq!(bob["name"], "Bob Sales", "named from the phone's caller ID");
     sim.shutdown().await;
 }
 

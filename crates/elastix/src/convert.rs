@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use ringside_calls::channel::{is_trunk_context, ChannelName};
 use ringside_calls::{CallRecord, Direction, Outcome};
+use ringside_calls::number::callerid_name;
 use ringside_store::ImportedCall;
 
 use crate::cdr::{CdrRow, Disposition};
@@ -53,16 +54,6 @@ fn extension_of(channel: &str) -> Option<&str> {
 fn trunk_of(channel: &str) -> Option<String> {
     let c = ChannelName::parse(channel)?;
     (!c.is_local() && !is_extension(c.endpoint)).then(|| c.endpoint.to_owned())
-}
-
-/// `"Name" <number>` → `Name`, when there is a name that is not just the number.
-fn caller_name(clid: &str, number: &str) -> Option<String> {
-    let name = match clid.rsplit_once('<') {
-        Some((name, _)) => name,
-        None => return None,
-    };
-    let name = name.trim().trim_matches('"').trim();
-    (!name.is_empty() && name != number).then(|| name.to_owned())
 }
 
 fn answered(row: &CdrRow) -> bool {
@@ -183,7 +174,7 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
     };
     let remote_name = match direction {
         Direction::Outbound => nonempty(&first.dst_cnam),
-        _ => caller_name(&first.clid, &first.src).or_else(|| nonempty(&first.cnam).filter(|n| *n != first.src)),
+        _ => callerid_name(&first.clid, &first.src).or_else(|| nonempty(&first.cnam).filter(|n| *n != first.src)),
     };
 
     let record = CallRecord {

@@ -142,6 +142,8 @@ pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
         "queuestatus" => queue_status(shared, action),
         "pjsipshowendpoints" if dialect == Dialect::Modern => endpoints(shared, action),
         "sippeers" if dialect == Dialect::Ami11 => endpoints(shared, action),
+        "pjsipshowendpoint" if dialect == Dialect::Modern => endpoint_detail(shared, action),
+        "sipshowpeer" if dialect == Dialect::Ami11 => sip_peer(shared, action),
         "login" => Answer::packets(&[success(action, "Already authenticated")]),
         "" => Answer::packets(&[error(action, "Missing action in request")]),
         _ => Answer::packets(&[error(
@@ -651,6 +653,62 @@ fn endpoints(shared: &Arc<Shared>, action: &Packet) -> Answer {
     };
     packets.push(list_complete(action, complete, n));
     Answer::packets(&packets)
+}
+
+/// The caller ID a phone is configured with, as Asterisk shows it.
+fn callerid_of(w: &World, endpoint: &str) -> Option<String> {
+    w.extensions
+        .iter()
+        .find(|e| e.number == endpoint)
+        .map(|e| format!("\"{}\" <{}>", e.name, e.number))
+}
+
+/// `PJSIPShowEndpoint` (12+): the endpoint's configuration as an
+/// `EndpointDetail` event (with its `Callerid`) and its AOR, in a list.
+fn endpoint_detail(shared: &Arc<Shared>, action: &Packet) -> Answer {
+    let w = lock(shared);
+    let name = action.get("Endpoint").unwrap_or_default().trim();
+    let Some(callerid) = callerid_of(&w, name) else {
+        return Answer::packets(&[error(action, &format!("Unable to retrieve endpoint {name}"))]);
+    };
+    let start = list_start(action, "Following are Events for each object associated with the Endpoint");
+    let detail = with_id(Packet::new().with("Event", "EndpointDetail"), action)
+        .with("ObjectType", "endpoint")
+        .with("ObjectName", name)
+        .with("Context", "from-internal")
+        .with("Disallow", "")
+        .with("Allow", "(ulaw|alaw)")
+        .with("Aors", name)
+        .with("Callerid", &callerid)
+        .with("CalleridPrivacy", "allowed_not_screened")
+        .with("Mailboxes", format!("{name}@default"))
+        .with("DeviceState", "Not in use")
+        .with("ActiveChannels", "");
+    let aor = with_id(Packet::new().with("Event", "AorDetail"), action)
+        .with("ObjectType", "aor")
+        .with("ObjectName", name)
+        .with("MaxContacts", "1")
+        .with("EndpointName", name);
+    let complete = list_complete(action, "EndpointDetailComplete", 2);
+    Answer::packets(&[start, detail, aor, complete])
+}
+
+/// `SIPshowpeer` (chan_sip): one response with the peer's settings,
+/// `Callerid` among them.
+fn sip_peer(shared: &Arc<Shared>, action: &Packet) -> Answer {
+    let w = lock(shared);
+    let name = action.get("Peer").unwrap_or_default().trim();
+    let Some(callerid) = callerid_of(&w, name) else {
+        return Answer::packets(&[error(action, &format!("Peer {name} not found."))]);
+    };
+    let p = response(action, "Success")
+        .with("Channeltype", "SIP")
+        .with("ObjectName", name)
+        .with("ChanObjectType", "peer")
+        .with("Context", "from-internal")
+        .with("Callerid", &callerid)
+        .with("Status", "OK (1 ms)");
+    Answer::packets(&[p])
 }
 
 /// The CLI commands the simulator knows, as output lines.

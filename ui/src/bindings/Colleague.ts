@@ -10,7 +10,8 @@ export type Colleague = {
  */
 extension: string, 
 /**
- * The name shown on the board (text, never HTML).
+ * The name shown on the board (text, never HTML): the caller-ID name
+ * the PBX has for the phone, else the extension number.
  */
 name: string, 
 /**
