@@ -412,10 +412,7 @@ impl Drop for Coalesce {
 /// `ringside_calls::live::resync` does, but with the listings fetched
 /// before the live state is locked, so commands are not held up by the PBX.
 async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>, windows: &MainWindowFeeds) {
-    let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
-        Ok(list) => Ok(list),
-        Err(_) => client.send_list(Packet::action("SIPpeers")).await,
-    };
+    let endpoints = ringside_calls::live::list_endpoints(client).await;
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => Ok(list.events),
         // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.

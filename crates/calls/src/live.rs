@@ -11,7 +11,7 @@
 //! time enters only as the event's receive time (or the PBX's own
 //! `Timestamp`), stamped before the tracker sees it.
 
-use ringside_ami::{Client, Packet, SessionEvent};
+use ringside_ami::{Client, EventList, Packet, SessionEvent};
 
 use crate::channel::Classifier;
 use crate::number::callerid_name;
@@ -60,10 +60,7 @@ pub async fn resync(
     if let Some(v) = client.banner_version() {
         tracker.observe_banner(&v);
     }
-    let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
-        Ok(list) => Ok(list),
-        Err(_) => client.send_list(Packet::action("SIPpeers")).await,
-    };
+    let endpoints = list_endpoints(client).await;
     let mut queries = Vec::new();
     if let Ok(list) = endpoints {
         for p in &list.events {
@@ -88,6 +85,15 @@ pub async fn resync(
         out(LiveUpdate::Presence(c));
     }
     Ok(())
+}
+
+/// The PBX's phones and trunks: `PJSIPShowEndpoints` (Asterisk 12+), else
+/// `SIPpeers` (chan_sip).
+pub async fn list_endpoints(client: &Client) -> Result<EventList, ringside_ami::Error> {
+    match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
+        Ok(list) => Ok(list),
+        Err(_) => client.send_list(Packet::action("SIPpeers")).await,
+    }
 }
 
 /// At most this many phones are asked for their names, one action each.

@@ -3,25 +3,16 @@
 //! (`PJSIPShowEndpoint` on Asterisk 12+, `SIPshowpeer` on chan_sip); the
 //! trunk is never asked, and a phone the PBX will not show stays unnamed.
 
-use std::time::Duration;
-
-use ringside_ami::{Client, ClientConfig, Packet, Secret};
+use ringside_ami::{Client, Packet};
 use ringside_calls::live::{endpoint_names, name_queries, resync, LiveUpdate, NameQuery};
 use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, TrackerConfig};
-use ringside_pbxsim::{Dialect, PbxSim, SimConfig, SimHandle};
+use ringside_pbxsim::{capture_extensions, Dialect, SimConfig, SimHandle};
 
-const WAIT: Duration = Duration::from_secs(20);
+mod support;
 
 async fn sim_and_client(dialect: Dialect) -> (SimHandle, Client) {
-    let sim = PbxSim::start(SimConfig::dialect(dialect)).await.expect("simulator starts");
-    let config = ClientConfig::new("127.0.0.1", sim.addr().port(), "ringside", Secret::new("ringside-secret"));
-    let client = Client::start(config).expect("client starts");
-    tokio::time::timeout(WAIT, client.state().wait_for(|s| s.is_connected()))
-        .await
-        .expect("connects in time")
-        .expect("state stream open");
-    (sim, client)
+    support::pbx::sim_and_client(SimConfig::dialect(dialect)).await
 }
 
 fn names_of(presence: &Presence) -> Vec<(String, Option<String>)> {
@@ -43,18 +34,10 @@ async fn a_resync_names_every_phone_from_its_caller_id() {
     })
     .await
     .expect("resync");
-    assert_eq!(
-        names_of(&presence),
-        [
-            ("1000", "Reception"),
-            ("1001", "Alice Front Desk"),
-            ("1002", "Bob Sales"),
-            ("1003", "Carol Support"),
-            ("1004", "Dave Accounts"),
-            ("1005", "Erin Manager"),
-        ]
-        .map(|(e, n)| (e.to_owned(), Some(n.to_owned()))),
-    );
+    let configured: Vec<(String, Option<String>)> =
+        capture_extensions().into_iter().map(|e| (e.number, Some(e.name))).collect();
+    assert_eq!(configured.len(), 6);
+    assert_eq!(names_of(&presence), configured, "each phone named as the PBX has it configured");
     assert_eq!(named, ["1000", "1001", "1002", "1003", "1004", "1005"], "each naming is reported as a presence change");
 
     // A second resync (after a reconnect) keeps them.

@@ -3,26 +3,16 @@
 //! multi-line Unicode SMS is read back as exactly what was injected, once;
 //! a PBX without GSM and a text with a line break fail with clear messages.
 
-use std::time::Duration;
-
-use ringside_ami::{Client, ClientConfig, Secret, SessionEvent};
+use ringside_ami::{Client, SessionEvent};
 use ringside_calls::actions::ActionError;
 use ringside_calls::sms::{send_sms, IncomingSms, SmsDetector, SmsRequest};
-use ringside_pbxsim::{Dialect, OpenVox, PbxSim, SentSms, SimConfig, SimHandle};
+use ringside_pbxsim::{Dialect, OpenVox, SentSms, SimConfig, SimHandle};
 
-const WAIT: Duration = Duration::from_secs(20);
+mod support;
+use support::pbx::WAIT;
 
 async fn sim_and_client(dialect: Dialect, openvox: bool) -> (SimHandle, Client) {
-    let sim = PbxSim::start(SimConfig { openvox: openvox.then(OpenVox::default), ..SimConfig::dialect(dialect) })
-        .await
-        .expect("simulator starts");
-    let config = ClientConfig::new("127.0.0.1", sim.addr().port(), "ringside", Secret::new("ringside-secret"));
-    let client = Client::start(config).expect("client starts");
-    tokio::time::timeout(WAIT, client.state().wait_for(|s| s.is_connected()))
-        .await
-        .expect("connects in time")
-        .expect("state stream open");
-    (sim, client)
+    support::pbx::sim_and_client(SimConfig { openvox: openvox.then(OpenVox::default), ..SimConfig::dialect(dialect) }).await
 }
 
 /// Reads events through a detector until it reports an SMS.

@@ -365,13 +365,7 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
 /// Each phone's name from the caller ID it is configured with; none when
 /// the PBX will not list its endpoints.
 async fn colleague_names(client: &ringside_ami::Client) -> Vec<(String, String)> {
-    let endpoints = match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
-        Ok(list) => list,
-        Err(_) => match client.send_list(Packet::action("SIPpeers")).await {
-            Ok(list) => list,
-            Err(_) => return Vec::new(),
-        },
-    };
+    let Ok(endpoints) = ringside_calls::live::list_endpoints(client).await else { return Vec::new() };
     let mut classifier = ringside_calls::channel::Classifier::default();
     for p in &endpoints.events {
         classifier.learn(p);

@@ -1,2 +1,6 @@
-//! Test support shared by the integration tests.
+//! Test support shared by the integration tests (each test file uses only
+//! part of it).
+#[allow(dead_code)]
 pub mod ground_truth;
+#[allow(dead_code)]
+pub mod pbx;
