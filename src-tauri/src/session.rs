@@ -448,11 +448,15 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
     }
     windows.presence.poke();
     windows.live_calls.poke();
-    // Names last, one action per phone: calls and presence do not wait for them.
-    let names = ringside_calls::live::endpoint_names(client, &queries).await;
-    if !live.lock().await.presence.set_names(names).is_empty() {
-        windows.presence.poke();
-    }
+    // Names last and on their own task: a round trip per phone, which
+    // neither this session's events nor its popups wait for.
+    let (app, client, live) = (app.clone(), client.clone(), live.clone());
+    tauri::async_runtime::spawn(async move {
+        let names = ringside_calls::live::endpoint_names(&client, &queries).await;
+        if !live.lock().await.presence.set_names(names).is_empty() {
+            emit_presence(&app, &live).await;
+        }
+    });
 }
 
 /// The time an event happened: the PBX's `Timestamp` when it sends one

@@ -60,13 +60,10 @@ pub async fn resync(
     if let Some(v) = client.banner_version() {
         tracker.observe_banner(&v);
     }
-    let endpoints = list_endpoints(client).await;
-    let mut queries = Vec::new();
-    if let Ok(list) = endpoints {
+    if let Ok(list) = list_endpoints(client).await {
         for p in &list.events {
             tracker.classifier_mut().learn(p);
         }
-        queries = name_queries(&list.events, tracker.classifier());
     }
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => list.events,
@@ -81,10 +78,19 @@ pub async fn resync(
             out(LiveUpdate::Presence(c));
         }
     }
+    Ok(())
+}
+
+/// Names the colleagues from the caller IDs their phones are configured
+/// with ([`endpoint_names`]) and reports those whose name changed. Run after
+/// a resync has been announced: it costs a round trip per phone (a few in
+/// flight at once), and nothing else should wait for it.
+pub async fn name_colleagues(client: &Client, tracker: &CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
+    let Ok(list) = list_endpoints(client).await else { return };
+    let queries = name_queries(&list.events, tracker.classifier());
     for c in presence.set_names(endpoint_names(client, &queries).await) {
         out(LiveUpdate::Presence(c));
     }
-    Ok(())
 }
 
 /// The PBX's phones and trunks: `PJSIPShowEndpoints` (Asterisk 12+), else
@@ -132,27 +138,43 @@ pub fn name_queries(endpoints: &[Packet], classifier: &Classifier) -> Vec<NameQu
 /// unnamed. Returns extension → name, for [`Presence::set_names`].
 pub async fn endpoint_names(client: &Client, queries: &[NameQuery]) -> Vec<(String, String)> {
     let mut names = Vec::new();
-    for q in queries {
-        let (ext, clid) = match q {
-            NameQuery::Pjsip(ext) => {
-                let Ok(list) = client.send_list(Packet::action("PJSIPShowEndpoint").with("Endpoint", ext.as_str())).await else {
-                    continue;
-                };
-                let detail = list.events.iter().find(|p| p.event().is_some_and(|e| e.eq_ignore_ascii_case("EndpointDetail")));
-                (ext, detail.and_then(|p| p.get("Callerid")).map(str::to_owned))
-            }
-            NameQuery::Sip(ext) => {
-                let Ok(p) = client.send(Packet::action("SIPshowpeer").with("Peer", ext.as_str())).await else {
-                    continue;
-                };
-                (ext, p.get("Callerid").map(str::to_owned))
-            }
-        };
-        if let Some(name) = clid.and_then(|c| callerid_name(&c, ext)) {
-            names.push((ext.clone(), name));
+    let mut asking = tokio::task::JoinSet::new();
+    let mut pending = queries.iter().cloned();
+    loop {
+        while asking.len() < NAMES_IN_FLIGHT {
+            let Some(q) = pending.next() else { break };
+            let client = client.clone();
+            asking.spawn(async move { endpoint_name(&client, q).await });
+        }
+        match asking.join_next().await {
+            Some(Ok(Some(named))) => names.push(named),
+            Some(_) => {}
+            None => break,
         }
     }
     names
+}
+
+/// How many name questions are in flight at once: on a PBX across a WAN a
+/// round trip each, one after the other, would take seconds.
+const NAMES_IN_FLIGHT: usize = 8;
+
+async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)> {
+    let (ext, clid) = match q {
+        NameQuery::Pjsip(ext) => {
+            let list = client.send_list(Packet::action("PJSIPShowEndpoint").with("Endpoint", ext.as_str())).await.ok()?;
+            let detail = list.events.iter().find(|p| p.event().is_some_and(|e| e.eq_ignore_ascii_case("EndpointDetail")));
+            let clid = detail.and_then(|p| p.get("Callerid")).map(str::to_owned);
+            (ext, clid)
+        }
+        NameQuery::Sip(ext) => {
+            let p = client.send(Packet::action("SIPshowpeer").with("Peer", ext.as_str())).await.ok()?;
+            let clid = p.get("Callerid").map(str::to_owned);
+            (ext, clid)
+        }
+    };
+    let name = callerid_name(&clid?, &ext)?;
+    Some((ext, name))
 }
 
 /// Follows the client's session forever (until the client shuts down):
@@ -169,6 +191,7 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
         let version = client.banner_version().unwrap_or_default();
         resync_reporting(client, tracker, presence, now_ms(), out).await;
         out(LiveUpdate::Connected(version));
+        name_colleagues(client, tracker, presence, out).await;
         synced_this_session = true;
     }
     let mut changes = Vec::new();
@@ -180,6 +203,7 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
                 tracker.observe_banner(&version);
                 resync_reporting(client, tracker, presence, now_ms(), out).await;
                 out(LiveUpdate::Connected(version));
+                name_colleagues(client, tracker, presence, out).await;
             }
             SessionEvent::Event(ev) => {
                 let at = event_time(&ev.packet, ev.received_at_ms);

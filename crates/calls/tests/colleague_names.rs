@@ -4,7 +4,7 @@
 //! trunk is never asked, and a phone the PBX will not show stays unnamed.
 
 use ringside_ami::{Client, Packet};
-use ringside_calls::live::{endpoint_names, name_queries, resync, LiveUpdate, NameQuery};
+use ringside_calls::live::{endpoint_names, name_colleagues, name_queries, resync, LiveUpdate, NameQuery};
 use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, TrackerConfig};
 use ringside_pbxsim::{capture_extensions, Dialect, SimConfig, SimHandle};
@@ -25,19 +25,21 @@ async fn a_resync_names_every_phone_from_its_caller_id() {
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
     let mut named = Vec::new();
-    resync(&client, &mut tracker, &mut presence, 0, &mut |u| {
+    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {}).await.expect("resync");
+    assert!(presence.colleagues().all(|c| c.name.is_none()), "the resync itself does not wait for names");
+    name_colleagues(&client, &tracker, &mut presence, &mut |u| {
         if let LiveUpdate::Presence(c) = u {
             if c.name.is_some() {
                 named.push(c.extension);
             }
         }
     })
-    .await
-    .expect("resync");
+    .await;
     let configured: Vec<(String, Option<String>)> =
         capture_extensions().into_iter().map(|e| (e.number, Some(e.name))).collect();
     assert_eq!(configured.len(), 6);
     assert_eq!(names_of(&presence), configured, "each phone named as the PBX has it configured");
+    named.sort();
     assert_eq!(named, ["1000", "1001", "1002", "1003", "1004", "1005"], "each naming is reported as a presence change");
 
     // A second resync (after a reconnect) keeps them.

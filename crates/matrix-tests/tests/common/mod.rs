@@ -109,6 +109,18 @@ impl Chain {
         Chain { client, store, updates, log, _dir: dir, task }
     }
 
+    /// Waits until `n` colleagues have been named: each new session is
+    /// followed by a round of `PJSIPShowEndpoint` questions, and a test that
+    /// counts what reaches the PBX must start after it.
+    pub async fn wait_named(&mut self, n: usize) {
+        for i in 1..=n {
+            self.wait_for(&format!("colleague name {i} of {n}"), |s| {
+                matches!(s, Seen::Update(LiveUpdate::Presence(c)) if c.name.is_some())
+            })
+            .await;
+        }
+    }
+
     /// Waits (up to [`WAIT`]) for the next update matching `pred`, and
     /// returns it; fails the test on timeout.
     pub async fn wait_for(&mut self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {

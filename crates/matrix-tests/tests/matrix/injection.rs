@@ -14,7 +14,7 @@ use ringside_calls::actions::{attended_transfer, blind_transfer, click_to_dial, 
 use ringside_calls::live::LiveUpdate;
 use ringside_calls::profile::{PbxKind, Profile};
 use ringside_calls::tracker::Dialect;
-use ringside_pbxsim::{PbxSim, SimConfig};
+use ringside_pbxsim::{capture_extensions, PbxSim, SimConfig};
 
 use crate::common::*;
 
@@ -52,6 +52,7 @@ async fn no_user_typed_field_can_smuggle_anything_onto_the_wire() {
         let sim = PbxSim::start(SimConfig::default()).await.expect("pbxsim starts");
         let mut chain = Chain::start(config_for(sim.addr()), &["1001"]).await;
         chain.wait_for("the session", |s| matches!(s, Seen::Update(LiveUpdate::Connected(_)))).await;
+        chain.wait_named(capture_extensions().len()).await;
         let before = sim.received().len();
         let profile = Profile::of(PbxKind::FreePbx);
 
