@@ -485,7 +485,10 @@ pub fn colleague(c: &ringside_calls::presence::Colleague) -> Colleague {
     } else {
         PresenceState::Idle
     };
-    let talking_to = c.talking_to.as_ref().map(|p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
+    // A colleague who is free, offline or unknown talks to nobody, whatever
+    // connected-line update came after the state ("Available with ACME").
+    let on_a_call = !matches!(state, PresenceState::Idle | PresenceState::Unavailable | PresenceState::NotFound);
+    let talking_to = c.talking_to.as_ref().filter(|_| on_a_call).map(|p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
         Some(name) => format!("{name} ({})", p.num),
         None => p.num.clone(),
     });
@@ -639,6 +642,25 @@ pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_free_colleague_talks_to_nobody() {
+        use ringside_calls::presence::{Colleague as Seen, ExtensionState, Party};
+        let seen = |code: i32| Seen {
+            extension: "1001".into(),
+            hint: None,
+            state: ExtensionState::from_code(code),
+            label: String::new(),
+            talking_to: Some(Party { num: "+15551234567".into(), name: Some("ACME Corp".into()) }),
+            name: Some("Alice Front Desk".into()),
+        };
+        let busy = colleague(&seen(1));
+        assert_eq!(busy.talking_to.as_deref(), Some("ACME Corp (+15551234567)"));
+        assert_eq!(busy.name, "Alice Front Desk");
+        for code in [0, 4, -1] {
+            assert_eq!(colleague(&seen(code)).talking_to, None, "state {code}");
+        }
+    }
 
     fn target(demo: bool) -> Target {
         Target {
