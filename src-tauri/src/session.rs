@@ -311,7 +311,8 @@ async fn follow_events<R: Runtime>(
         }
     };
     if client.state().borrow().is_connected() {
-        resync(&app, &client, &live, &windows).await;
+        let phones = resync(&app, &client, &live, &windows).await;
+        name_colleagues(&app, &client, &live, phones);
     }
     let mut changes = Vec::new();
     // Reports each incoming OpenVox text once (a dialplan may announce it
@@ -342,10 +343,12 @@ async fn follow_events<R: Runtime>(
             }
             SessionEvent::Connected { version } => {
                 live.lock().await.tracker.observe_banner(&version);
-                resync(&app, &client, &live, &windows).await;
+                let phones = resync(&app, &client, &live, &windows).await;
+                name_colleagues(&app, &client, &live, phones);
             }
             SessionEvent::Lagged(n) => {
                 tracing::warn!(lost = n, "fell behind the PBX's events; resynchronising");
+                // Names do not change with lost events: no new naming round.
                 resync(&app, &client, &live, &windows).await;
             }
             _ => {}
@@ -411,7 +414,13 @@ impl Drop for Coalesce {
 /// Rebuilds live calls and presence from the PBX's listings, as
 /// `ringside_calls::live::resync` does, but with the listings fetched
 /// before the live state is locked, so commands are not held up by the PBX.
-async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>, windows: &MainWindowFeeds) {
+/// Returns the phones to ask for names, for [`name_colleagues`].
+async fn resync<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    live: &Arc<Mutex<LiveState>>,
+    windows: &MainWindowFeeds,
+) -> Vec<ringside_calls::live::NameQuery> {
     let endpoints = ringside_calls::live::list_endpoints(client).await;
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => Ok(list.events),
@@ -419,7 +428,7 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
         Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await.map(|l| l.events),
     };
     let states = client.send_list(Packet::action("ExtensionStateList")).await;
-    let mut queries = Vec::new();
+    let mut phones = Vec::new();
     let changes = {
         let mut guard = live.lock().await;
         let l = &mut *guard;
@@ -430,7 +439,7 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
             for p in &list.events {
                 l.tracker.classifier_mut().learn(p);
             }
-            queries = ringside_calls::live::name_queries(&list.events, l.tracker.classifier());
+            phones = ringside_calls::live::name_queries(&list.events, l.tracker.classifier());
         }
         if let Ok(list) = &states {
             l.presence.resync(&list.events);
@@ -448,11 +457,15 @@ async fn resync<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mute
     }
     windows.presence.poke();
     windows.live_calls.poke();
-    // Names last and on their own task: a round trip per phone, which
-    // neither this session's events nor its popups wait for.
+    phones
+}
+
+/// Names the colleagues once per session, on a task of its own: a round
+/// trip per phone, which neither the session's events nor its popups wait for.
+fn name_colleagues<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>, phones: Vec<ringside_calls::live::NameQuery>) {
     let (app, client, live) = (app.clone(), client.clone(), live.clone());
     tauri::async_runtime::spawn(async move {
-        let names = ringside_calls::live::endpoint_names(&client, &queries).await;
+        let names = ringside_calls::live::endpoint_names(&client, &phones).await;
         if !live.lock().await.presence.set_names(names).is_empty() {
             emit_presence(&app, &live).await;
         }
@@ -485,10 +498,7 @@ pub fn colleague(c: &ringside_calls::presence::Colleague) -> Colleague {
     } else {
         PresenceState::Idle
     };
-    // A colleague who is free, offline or unknown talks to nobody, whatever
-    // connected-line update came after the state ("Available with ACME").
-    let on_a_call = !matches!(state, PresenceState::Idle | PresenceState::Unavailable | PresenceState::NotFound);
-    let talking_to = c.talking_to.as_ref().filter(|_| on_a_call).map(|p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
+    let talking_to = c.talking_to_now().map(|p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
         Some(name) => format!("{name} ({})", p.num),
         None => p.num.clone(),
     });

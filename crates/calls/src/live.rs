@@ -49,21 +49,25 @@ pub fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
 }
 
 /// Rebuilds the tracker and presence from fresh listings. Also teaches the
-/// tracker which endpoints are trunks (PJSIPShowEndpoints, else SIPpeers).
+/// tracker which endpoints are trunks (PJSIPShowEndpoints, else SIPpeers),
+/// and returns the phones of that listing to ask for names
+/// ([`name_colleagues`]), which the resync itself does not wait for.
 pub async fn resync(
     client: &Client,
     tracker: &mut CallTracker,
     presence: &mut Presence,
     at_ms: i64,
     out: &mut dyn FnMut(LiveUpdate),
-) -> Result<(), ringside_ami::Error> {
+) -> Result<Vec<NameQuery>, ringside_ami::Error> {
     if let Some(v) = client.banner_version() {
         tracker.observe_banner(&v);
     }
+    let mut phones = Vec::new();
     if let Ok(list) = list_endpoints(client).await {
         for p in &list.events {
             tracker.classifier_mut().learn(p);
         }
+        phones = name_queries(&list.events, tracker.classifier());
     }
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => list.events,
@@ -78,17 +82,16 @@ pub async fn resync(
             out(LiveUpdate::Presence(c));
         }
     }
-    Ok(())
+    Ok(phones)
 }
 
 /// Names the colleagues from the caller IDs their phones are configured
-/// with ([`endpoint_names`]) and reports those whose name changed. Run after
-/// a resync has been announced: it costs a round trip per phone (a few in
-/// flight at once), and nothing else should wait for it.
-pub async fn name_colleagues(client: &Client, tracker: &CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
-    let Ok(list) = list_endpoints(client).await else { return };
-    let queries = name_queries(&list.events, tracker.classifier());
-    for c in presence.set_names(endpoint_names(client, &queries).await) {
+/// with ([`endpoint_names`]; `phones` as [`resync`] returns them) and
+/// reports those whose name changed. Run once a new session has been
+/// announced: it costs a round trip per phone (a few in flight at once),
+/// and nothing else should wait for it.
+pub async fn name_colleagues(client: &Client, phones: &[NameQuery], presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
+    for c in presence.set_names(endpoint_names(client, phones).await) {
         out(LiveUpdate::Presence(c));
     }
 }
@@ -189,9 +192,9 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
     let mut synced_this_session = false;
     if client.state().borrow().is_connected() {
         let version = client.banner_version().unwrap_or_default();
-        resync_reporting(client, tracker, presence, now_ms(), out).await;
+        let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
         out(LiveUpdate::Connected(version));
-        name_colleagues(client, tracker, presence, out).await;
+        name_colleagues(client, &phones, presence, out).await;
         synced_this_session = true;
     }
     let mut changes = Vec::new();
@@ -201,9 +204,9 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
             SessionEvent::Connected { version } => {
                 tracker.observe_banner(&version);
-                resync_reporting(client, tracker, presence, now_ms(), out).await;
+                let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
                 out(LiveUpdate::Connected(version));
-                name_colleagues(client, tracker, presence, out).await;
+                name_colleagues(client, &phones, presence, out).await;
             }
             SessionEvent::Event(ev) => {
                 let at = event_time(&ev.packet, ev.received_at_ms);
@@ -218,7 +221,10 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
                     out(LiveUpdate::Sms(s));
                 }
             }
-            SessionEvent::Lagged(_) => resync_reporting(client, tracker, presence, now_ms(), out).await,
+            // Names do not change with lost events: no new naming round.
+            SessionEvent::Lagged(_) => {
+                resync_reporting(client, tracker, presence, now_ms(), out).await;
+            }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
                 out(LiveUpdate::Disconnected);
@@ -228,10 +234,13 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
     }
 }
 
-async fn resync_reporting(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, at: i64, out: &mut dyn FnMut(LiveUpdate)) {
-    if let Err(e) = resync(client, tracker, presence, at, out).await {
+/// [`resync`], reporting a failure as an update; the phones to name, none
+/// when it failed.
+async fn resync_reporting(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, at: i64, out: &mut dyn FnMut(LiveUpdate)) -> Vec<NameQuery> {
+    resync(client, tracker, presence, at, out).await.unwrap_or_else(|e| {
         out(LiveUpdate::ResyncFailed(e.to_string()));
-    }
+        Vec::new()
+    })
 }
 
 /// The one wall clock of this crate, used only to stamp a resync.

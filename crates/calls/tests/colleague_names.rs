@@ -25,9 +25,10 @@ async fn a_resync_names_every_phone_from_its_caller_id() {
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
     let mut named = Vec::new();
-    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {}).await.expect("resync");
+    let phones = resync(&client, &mut tracker, &mut presence, 0, &mut |_| {}).await.expect("resync");
     assert!(presence.colleagues().all(|c| c.name.is_none()), "the resync itself does not wait for names");
-    name_colleagues(&client, &tracker, &mut presence, &mut |u| {
+    assert_eq!(phones.len(), 6, "the six phones of its listing, to name: {phones:?}");
+    name_colleagues(&client, &phones, &mut presence, &mut |u| {
         if let LiveUpdate::Presence(c) = u {
             if c.name.is_some() {
                 named.push(c.extension);
