@@ -140,6 +140,19 @@ pub struct Colleague {
     pub name: Option<String>,
 }
 
+impl Colleague {
+    /// Who they are talking to now: nobody while they are free, offline or
+    /// unknown, whatever connected-line update came after that state (a
+    /// late `NewConnectedLine` showed as "Available with ACME Corp").
+    pub fn talking_to_now(&self) -> Option<&Party> {
+        let s = self.state;
+        if s.idle() || s.not_found() || s.unavailable() {
+            return None;
+        }
+        self.talking_to.as_ref()
+    }
+}
+
 /// Presence of every extension seen, kept up to date from events.
 #[derive(Debug, Default)]
 pub struct Presence {

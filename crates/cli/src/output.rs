@@ -104,7 +104,7 @@ pub fn colleague_text(c: &Colleague) -> String {
         Some(name) => format!("{:<8} {} · {}", safe(&c.extension), safe(name), c.label),
         None => format!("{:<8} {}", safe(&c.extension), c.label),
     };
-    if let Some(p) = &c.talking_to {
+    if let Some(p) = c.talking_to_now() {
         s.push_str(&format!(" with {}", who(&p.num, p.name.as_deref())));
     }
     s

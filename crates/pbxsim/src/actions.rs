@@ -657,10 +657,7 @@ fn endpoints(shared: &Arc<Shared>, action: &Packet) -> Answer {
 
 /// The caller ID a phone is configured with, as Asterisk shows it.
 fn callerid_of(w: &World, endpoint: &str) -> Option<String> {
-    w.extensions
-        .iter()
-        .find(|e| e.number == endpoint)
-        .map(|e| format!("\"{}\" <{}>", e.name, e.number))
+    w.extension(endpoint).map(|e| format!("\"{}\" <{}>", e.name, e.number))
 }
 
 /// `PJSIPShowEndpoint` (12+): the endpoint's configuration as an

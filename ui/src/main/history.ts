@@ -80,12 +80,18 @@ function refillKeepingDraft(tr: HTMLElement, cells: HTMLTableCellElement[]): voi
  * once a second in a busy office, and a rebuilt table took away the note
  * she was typing and the button she had reached.
  */
-function tableRow(key: string, testid: string, sig: unknown, cells: () => HTMLTableCellElement[]): Row {
+function tableRow(
+  key: string,
+  testid: string,
+  keyAttr: "data-call" | "data-sms",
+  sig: unknown,
+  cells: () => HTMLTableCellElement[],
+): Row {
   return {
     key,
     // The day is part of it: "14:05" becomes "3 Nov 14:05" after midnight.
     sig: JSON.stringify([sig, new Date().toDateString()]),
-    make: () => el("tr", { testid, attrs: { [testid === "sms-row" ? "data-sms" : "data-call"]: key } }),
+    make: () => el("tr", { testid, attrs: { [keyAttr]: key } }),
     fill: (tr) => refillKeepingDraft(tr, cells()),
   };
 }
@@ -146,7 +152,7 @@ async function loadTexts(): Promise<void> {
     if (seq !== smsSeq) return;
     syncList(
       byId("sms-rows"),
-      rows.map((sms) => tableRow(String(sms.id), "sms-row", sms, () => smsRowCells(sms))),
+      rows.map((sms) => tableRow(String(sms.id), "sms-row", "data-sms", sms, () => smsRowCells(sms))),
     );
     const empty = byId("sms-empty");
     empty.hidden = rows.length > 0;
@@ -179,7 +185,7 @@ async function loadHistory(): Promise<void> {
     syncList(
       byId("history-rows"),
       rows.map((row) =>
-        tableRow(row.callId, "history-row", row, () => [
+        tableRow(row.callId, "history-row", "data-call", row, () => [
           ...baseCells(row),
           el("td", { class: `outcome-${row.outcome}`, testid: "row-outcome", text: outcomeText(row.outcome, row.answeredBy) }),
           notesCell(row, "history-message", () => void refreshAll()),
@@ -207,7 +213,7 @@ async function loadMissed(): Promise<void> {
     syncList(
       byId("missed-rows"),
       rows.map((row) =>
-        tableRow(row.callId, "missed-row", row, () => {
+        tableRow(row.callId, "missed-row", "data-call", row, () => {
           const done = el("button", { class: "button", testid: "row-called-back", text: "Mark called back", attrs: { type: "button" } });
           done.addEventListener("click", async () => {
             try {
