@@ -142,8 +142,10 @@ pub struct Colleague {
 
 impl Colleague {
     /// Who they are talking to now: nobody while they are free, offline or
-    /// unknown, whatever connected-line update came after that state (a
-    /// late `NewConnectedLine` showed as "Available with ACME Corp").
+    /// unknown. Asterisk sets the connected line on a phone's new channel
+    /// while it is still Down, before the device rings (see
+    /// `incoming-answered.ami`), so a client that lists the states just then
+    /// would otherwise show "Available with ACME Corp".
     pub fn talking_to_now(&self) -> Option<&Party> {
         let s = self.state;
         if s.idle() || s.not_found() || s.unavailable() {

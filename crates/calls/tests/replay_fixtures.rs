@@ -80,3 +80,49 @@ fn busy_hour_has_450_calls_all_ended() {
     assert_eq!(t.live_calls(), 0, "no call left in flight after the busy hour");
     assert_eq!(t.live_channels(), 0, "no channel left after the busy hour");
 }
+
+/// The capture's own order: Asterisk sets the connected line on 1001's new
+/// channel while it is still Down, before the phone rings. A client that
+/// logs in (or resyncs) just then sees 1001 idle *and* "with ACME Corp";
+/// the board must not say "Available with ACME Corp" (what the app's
+/// restart screenshot showed), only once the phone rings.
+#[test]
+fn presence_names_the_caller_only_once_the_phone_rings() {
+    use ringside_ami::Packet;
+    use ringside_calls::presence::Presence;
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/incoming-answered.ami");
+    let cap = load(&root);
+    let mut p = Presence::new();
+    let idle = Packet::new()
+        .with("Event", "ExtensionStatus")
+        .with("Exten", "1001")
+        .with("Context", "ext-local")
+        .with("Hint", "PJSIP/1001")
+        .with("Status", "0");
+    p.resync(&[idle]);
+
+    let mut seen = Vec::new();
+    for ev in cap.events() {
+        p.apply(ev);
+        let c = p.get("1001").expect("1001 stays listed");
+        let now = c.talking_to_now().and_then(|t| t.name.clone());
+        let step = (c.label.clone(), now, c.talking_to.is_some());
+        if seen.last() != Some(&step) {
+            seen.push(step);
+        }
+    }
+    let acme = Some("ACME Corp".to_owned());
+    assert_eq!(
+        seen,
+        vec![
+            ("idle".into(), None, false),
+            ("idle".into(), None, true),
+            ("ringing".into(), acme.clone(), true),
+            ("in use".into(), acme, true),
+            ("in use".into(), None, false),
+            ("idle".into(), None, false),
+        ],
+        "1001 through the call: the early connected line is kept but not shown while idle"
+    );
+}
