@@ -9,6 +9,8 @@
 //      card's `at_ms`, which is the AMI client's receive stamp of the
 //      DialBegin packet (both wall clock, millisecond resolution, so each
 //      figure is within ±1 ms);
+//      and, from the app's debug log, the shell's part of it: DialBegin
+//      received → card handed to the popup's webview (`shellMs`);
 //   3. RSS of the ringside-app process and of its whole tree (WebKit web and
 //      network processes included) after that replay, with the UI open.
 // Prints a JSON summary and writes it to artifacts/measure/summary.json.
@@ -166,7 +168,9 @@ async function latencyAndMemory(mode, seconds = 45) {
   const driver = start(`driver-${mode}`, DRIVER, ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
     RINGSIDE_AMI_SECRET: SECRET,
     RINGSIDE_CONFIG_DIR: join(TMP, `busy-cfg-${mode}`),
-    RUST_LOG: process.env.RUST_LOG ?? "info",
+    // ringside_app=debug logs each popup's dispatch (`behind_ms`): the shell's
+    // part of the latency, reported apart from WebKit's delivery.
+    RUST_LOG: process.env.RUST_LOG ?? "info,ringside_app=debug",
   });
   const base = `http://127.0.0.1:${port}`;
   await waitForDriver(base);
@@ -188,12 +192,17 @@ async function latencyAndMemory(mode, seconds = 45) {
         last = now;
       }, 4);
       const T = window.__TAURI_INTERNALS__;
+      // Cards on screen when a popup arrives: 0 means the window was hidden.
+      const open = new Set();
       const cb = T.transformCallback((event) => {
         const p = event.payload;
         if (p && p.type === "popup") {
           const now = Date.now();
           window.__lat.push(now - p.at_ms);
-          window.__arrivals.push([p.call, p.at_ms, now]);
+          window.__arrivals.push([p.call, p.at_ms, now, open.size]);
+          open.add(p.call);
+        } else if (p && (p.type === "call_end" || (p.type === "close" && p.reason !== "answered"))) {
+          open.delete(p.call);
         }
       });
       return T.invoke("plugin:event|listen", { event: "ringside://card", target: { kind: "Any" }, handler: cb });
@@ -217,6 +226,13 @@ async function latencyAndMemory(mode, seconds = 45) {
     const detail = await session.exec("return { arrivals: window.__arrivals, gaps: window.__gaps };");
     writeFileSync(join(ART, `latency-detail-${mode}.json`), JSON.stringify(detail));
     const stalls = detail.gaps.map(([, ms]) => ms);
+    // The shell's part: DialBegin received → card handed to the popup's
+    // webview (the app's debug line), for the popups the page heard.
+    const heard = new Set(detail.arrivals.map(([call]) => call));
+    const shell = driver.lines
+      .map((l) => /DEBUG popup call=(\S+) behind_ms=(-?\d+)/.exec(l))
+      .filter((m) => m && heard.has(m[1]))
+      .map((m) => Number(m[2]));
     await new Promise((r) => setTimeout(r, 2000));
     const appPid = findAppUnder(driver.pid);
     const mem = appPid ? treeRss(appPid) : null;
@@ -226,6 +242,7 @@ async function latencyAndMemory(mode, seconds = 45) {
       popups: lat.length,
       rateEventsPerSecond: RATE,
       latencyMs: { p50: quantile(lat, 0.5), p90: quantile(lat, 0.9), p99: quantile(lat, 0.99), max: Math.max(...lat) },
+      shellMs: shell.length ? { popups: shell.length, p50: quantile(shell, 0.5), p90: quantile(shell, 0.9), p99: quantile(shell, 0.99), max: Math.max(...shell) } : null,
       popupStallsOver12Ms: { count: stalls.length, p50: quantile(stalls, 0.5) ?? 0, max: Math.max(0, ...stalls) },
       rssKb: mem,
     };
