@@ -262,6 +262,7 @@ pub async fn search_contacts(shell: State<'_, Shell>, text: String) -> IpcResult
 pub async fn import_contacts<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
+    slot: State<'_, SessionSlot>,
     file_name: String,
     content: String,
 ) -> IpcResult<ImportReport> {
@@ -276,6 +277,10 @@ pub async fn import_contacts<R: Runtime>(
         store.import_csv(content.into_bytes(), now_ms()).await?
     };
     let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
+    // A contact may name a colleague on the board.
+    if let Some((_, live, _)) = slot.current().await {
+        crate::session::names_from_contacts(&app, &live).await;
+    }
     Ok(report.into())
 }
 

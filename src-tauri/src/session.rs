@@ -9,6 +9,7 @@
 //! It must not interpret AMI itself: `ringside-ami` owns the socket and
 //! `ringside-calls` decides what a call is.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -61,6 +62,9 @@ pub struct LiveState {
     pub tracker: CallTracker,
     /// The colleagues' presence.
     pub presence: Presence,
+    /// Names she gave colleagues in Contacts (a contact holding the
+    /// extension's number), by extension: they win over the PBX's names.
+    pub contact_names: BTreeMap<String, String>,
 }
 
 /// One running session: the AMI client, the live state, their tasks, and
@@ -250,6 +254,7 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
             ..TrackerConfig::default()
         }),
         presence: Presence::new(),
+        contact_names: BTreeMap::new(),
     }));
     let state_task = tauri::async_runtime::spawn(follow_state(app.clone(), client.clone(), target.clone(), started));
     let event_task = tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), live.clone(), events));
@@ -465,11 +470,34 @@ async fn resync<R: Runtime>(
 fn name_colleagues<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>, phones: Vec<ringside_calls::live::NameQuery>) {
     let (app, client, live) = (app.clone(), client.clone(), live.clone());
     tauri::async_runtime::spawn(async move {
+        names_from_contacts(&app, &live).await;
         let names = ringside_calls::live::endpoint_names(&client, &phones).await;
         if !live.lock().await.presence.set_names(names).is_empty() {
             emit_presence(&app, &live).await;
         }
     });
+}
+
+/// Looks the colleagues' extensions up in Contacts (after a resync, and
+/// after contacts are imported) and sends presence again if a name changed.
+pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
+    let Some(shell) = app.try_state::<Shell>() else { return };
+    let Ok(store) = shell.store() else { return };
+    let extensions: Vec<String> = live.lock().await.presence.colleagues().map(|c| c.extension.clone()).collect();
+    match store.contact_names(extensions).await {
+        Ok(names) => {
+            let changed = {
+                let mut l = live.lock().await;
+                let changed = l.contact_names != names;
+                l.contact_names = names;
+                changed
+            };
+            if changed {
+                emit_presence(app, live).await;
+            }
+        }
+        Err(e) => tracing::warn!("could not look the colleagues up in Contacts: {e}"),
+    }
 }
 
 /// The time an event happened: the PBX's `Timestamp` when it sends one
@@ -478,8 +506,9 @@ fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
     p.get("Timestamp").and_then(|t| t.trim().parse::<f64>().ok()).map_or(received_at_ms, |s| (s * 1000.0) as i64)
 }
 
-/// The UI's view of a colleague's presence.
-pub fn colleague(c: &ringside_calls::presence::Colleague) -> Colleague {
+/// The UI's view of a colleague's presence; `contact_name` is the name
+/// she gave the extension in Contacts, which wins over the PBX's.
+pub fn colleague(c: &ringside_calls::presence::Colleague, contact_name: Option<&String>) -> Colleague {
     let s = c.state;
     let state = if s.not_found() {
         PresenceState::NotFound
@@ -502,13 +531,14 @@ pub fn colleague(c: &ringside_calls::presence::Colleague) -> Colleague {
         Some(name) => format!("{name} ({})", p.num),
         None => p.num.clone(),
     });
-    let name = c.name.clone().unwrap_or_else(|| c.extension.clone());
+    let name = contact_name.or(c.name.as_ref()).unwrap_or(&c.extension).clone();
     Colleague { extension: c.extension.clone(), name, state, talking_to }
 }
 
 /// Every colleague's presence, by extension.
 pub async fn presence_list(live: &Arc<Mutex<LiveState>>) -> Vec<Colleague> {
-    live.lock().await.presence.colleagues().map(colleague).collect()
+    let l = live.lock().await;
+    l.presence.colleagues().map(|c| colleague(c, l.contact_names.get(&c.extension))).collect()
 }
 
 async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
@@ -664,12 +694,29 @@ mod tests {
             talking_to: Some(Party { num: "+15551234567".into(), name: Some("ACME Corp".into()) }),
             name: Some("Alice Front Desk".into()),
         };
-        let busy = colleague(&seen(1));
+        let busy = colleague(&seen(1), None);
         assert_eq!(busy.talking_to.as_deref(), Some("ACME Corp (+15551234567)"));
         assert_eq!(busy.name, "Alice Front Desk");
         for code in [0, 4, -1] {
-            assert_eq!(colleague(&seen(code)).talking_to, None, "state {code}");
+            assert_eq!(colleague(&seen(code), None).talking_to, None, "state {code}");
         }
+    }
+
+    #[test]
+    fn a_colleague_is_named_from_contacts_then_the_pbx_then_the_number() {
+        use ringside_calls::presence::{Colleague as Seen, ExtensionState};
+        let seen = |name: Option<&str>| Seen {
+            extension: "1002".into(),
+            hint: None,
+            state: ExtensionState::from_code(0),
+            label: String::new(),
+            talking_to: None,
+            name: name.map(str::to_owned),
+        };
+        let mine = "Bob (sales desk)".to_owned();
+        assert_eq!(colleague(&seen(Some("Bob Sales")), Some(&mine)).name, mine, "her contact wins");
+        assert_eq!(colleague(&seen(Some("Bob Sales")), None).name, "Bob Sales", "else the phone's caller ID");
+        assert_eq!(colleague(&seen(None), None).name, "1002", "else the number");
     }
 
     fn target(demo: bool) -> Target {

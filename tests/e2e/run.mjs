@@ -447,6 +447,21 @@ async function main() {
     });
     pass("the colleagues board names 1002 Bob Sales, from the PBX's PJSIPShowEndpoint");
 
+    // A contact she keeps for an extension names that colleague instead.
+    const report = await session.execAsync(`
+      const done = arguments[arguments.length - 1];
+      window.__TAURI_INTERNALS__
+        .invoke("import_contacts", { fileName: "team.csv", content: "Name,Desk phone\\nBob (sales desk),1002\\n" })
+        .then(done, (e) => done({ error: e }));`);
+    if (report.error || report.imported !== 1) throw new Error(`importing a contact for 1002 failed: ${JSON.stringify(report)}`);
+    await waitFor("the board to name 1002 after the contact", 10_000, async () => {
+      const text = await session.exec(
+        `return document.querySelector('[data-testid="colleague"][data-extension="1002"]')?.textContent ?? "";`,
+      );
+      return text.includes("Bob (sales desk)");
+    });
+    pass("a contact holding 1002 renames it on the board as soon as it is imported");
+
     await session.switchToPage("popup.html");
     await waitFor(`the popup to show ${CALLER_NAME} and ${CALLER_NUM}`, 40_000, async () => {
       const text = await session.bodyText();

@@ -2,6 +2,7 @@
 //! `rusqlite::Connection`. Runs only on the store's own threads (see
 //! `store.rs`); knows nothing about channels or async.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use ringside_calls::{CallRecord, Direction, NumberPlan, Outcome, Transfer};
@@ -351,6 +352,30 @@ pub(crate) fn lookup_caller(
     let number_notes = notes_for_number(conn, path, &norm)?;
     let recent_sms = crate::sms::thread_by_norm(conn, path, &norm, recent)?;
     Ok(CallerContext { number: Some(norm), contact, recent_calls, calls_today, number_notes, recent_sms })
+}
+
+/// The contact name for each of `numbers` that a contact has, keyed by the
+/// number as given; see `HistoryStore::contact_names`.
+pub(crate) fn contact_names(
+    conn: &Connection,
+    path: &Path,
+    plan: &NumberPlan,
+    numbers: &[String],
+) -> Result<BTreeMap<String, String>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT c.name FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id
+             WHERE n.norm = ?1 ORDER BY n.contact_id LIMIT 1",
+        )
+        .at(path)?;
+    let mut out = BTreeMap::new();
+    for raw in numbers {
+        let Some(norm) = plan.normalize(raw) else { continue };
+        if let Some(name) = stmt.query_row([&norm], |r| r.get::<_, String>(0)).optional().at(path)? {
+            out.insert(raw.clone(), name);
+        }
+    }
+    Ok(out)
 }
 
 /// Missed calls, newest first; see `HistoryStore::missed_calls`.

@@ -18,6 +18,7 @@
 //! - When the last handle is dropped, queued writes finish before the
 //!   threads stop.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -528,6 +529,13 @@ impl HistoryStore {
     pub fn lookup_caller(&self, number: &str, today_start_ms: i64, recent: u32) -> Pending<CallerContext> {
         let number = number.to_owned();
         self.read(move |conn, path, plan| db::lookup_caller(conn, path, plan, &number, today_start_ms, recent))
+    }
+
+    /// The name of the contact holding each of `numbers` (any format), keyed
+    /// by the number as given; numbers no contact has are left out. The same
+    /// contact wins as in [`Self::lookup_caller`]: the oldest one.
+    pub fn contact_names(&self, numbers: Vec<String>) -> Pending<BTreeMap<String, String>> {
+        self.read(move |conn, path, plan| db::contact_names(conn, path, plan, &numbers))
     }
 
     /// Missed calls (missed, abandoned, voicemail) that started at or after

@@ -244,3 +244,29 @@ fn csv_export_reimports_to_the_same_contacts() {
     let b = strip(copy.search_contacts("", 10).wait().expect("list"));
     assert_eq!(a, b, "export then import keeps names, companies, notes, links and labelled numbers");
 }
+
+#[test]
+fn contact_names_for_colleague_extensions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(&dir.path().join("h.db"));
+    let bob = |name: &str, numbers: Vec<ContactNumber>| ContactFields { name: name.into(), numbers, ..Default::default() };
+    store
+        .create_contact(bob("Bob (sales desk)", vec![ContactNumber::labeled("Desk", "1002"), ContactNumber::new("07700 900123")]), DAY0)
+        .wait()
+        .expect("create");
+    store.create_contact(bob("Bob again", vec![ContactNumber::new("1002")]), DAY0 + 1).wait().expect("create");
+    store.create_contact(bob("Carol", vec![ContactNumber::new("10-03")]), DAY0).wait().expect("create");
+    let got = store
+        .contact_names(vec!["1002".into(), "1003".into(), "1004".into(), "anonymous".into(), "+447700900123".into()])
+        .wait()
+        .expect("names");
+    assert_eq!(
+        got.into_iter().collect::<Vec<_>>(),
+        [
+            ("+447700900123".to_owned(), "Bob (sales desk)".to_owned()),
+            ("1002".into(), "Bob (sales desk)".into()),
+            ("1003".into(), "Carol".into()),
+        ],
+        "each number keyed as asked, matched in any format, the oldest contact first; unknown and non-numbers left out"
+    );
+}
