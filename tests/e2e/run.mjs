@@ -96,10 +96,16 @@ function start(name, cmd, args, env) {
 }
 
 async function screenshot(session, name) {
-  try {
-    writeFileSync(join(ART, `${name}.png`), await session.screenshot());
-  } catch (e) {
-    log(`screenshot ${name} failed: ${e.message}`);
+  // WebKitWebDriver now and then never answers a screenshot of the main
+  // window right after the popup hid; a second request gets one.
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      writeFileSync(join(ART, `${name}.png`), await session.screenshot(10_000));
+      return;
+    } catch (e) {
+      log(`screenshot ${name} (attempt ${attempt}) failed: ${e.message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 

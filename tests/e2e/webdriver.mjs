@@ -65,8 +65,8 @@ export class Session {
     return this.exec("return document.body ? document.body.innerText : '';");
   }
 
-  async screenshot() {
-    const b64 = await this.cmd("GET", "/screenshot");
+  async screenshot(timeoutMs = 30_000) {
+    const b64 = await call(this.base, "GET", `/session/${this.id}/screenshot`, undefined, timeoutMs);
     return Buffer.from(b64, "base64");
   }
 
