@@ -23,6 +23,7 @@ pub mod settings;
 pub mod shell;
 pub mod sms;
 pub mod tray;
+pub mod webkit_env;
 
 use std::sync::Arc;
 
@@ -85,12 +86,13 @@ fn handle_links<R: Runtime>(app: &AppHandle<R>, urls: impl IntoIterator<Item = S
     }
 }
 
-/// Starts the app.
-pub fn run() {
+/// Starts the app. `webkit` is what [`webkit_env::prepare`] set up.
+pub fn run(webkit: webkit_env::Prepared) {
     let args = cli::Args::parse();
     let data_dir = args.data_dir.clone().unwrap_or_else(settings::data_dir);
     let log_path = logs::init(&data_dir);
     tracing::info!(log = ?log_path, "Ringside {} starting", env!("CARGO_PKG_VERSION"));
+    tracing::info!(?webkit, "WebKitGTK environment");
     let shell = Shell::new(args.clone(), settings::config_dir(), data_dir, Arc::new(settings::OsKeyring));
     shell.refresh_autostart();
     let start_links = args.urls.clone();

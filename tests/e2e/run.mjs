@@ -10,6 +10,7 @@
 //     BlindTransfer of the caller's channel (PJSIP/carrier-...) to 1002;
 //   - the call lands in the main window's history;
 //   - a desktop notification with the caller went over the session bus;
+//   - the app process loaded no GL driver (Mesa, LLVM) to paint its windows;
 //   - the AMI secret is saved through Settings into the Secret Service.
 // Phase 2: the app starts again WITHOUT the secret in its environment and
 // logs in with the saved settings, so the secret was read back from the
@@ -475,6 +476,16 @@ async function main() {
     });
     await screenshot(session, "02-popup");
     pass("popup window shows ACME Corp and +15551234567");
+
+    // With the popup painted, the app process itself must hold no GL stack
+    // (Mesa's llvmpipe is ~60 MB of RSS per process; see webkit_env.rs).
+    const appPid = appUnder(driver.pid);
+    if (!appPid) throw new Error("could not find the ringside-app process under tauri-driver");
+    const gl = [...new Set(readFileSync(`/proc/${appPid}/maps`, "utf8").split("\n")
+      .map((l) => l.split(/\s+/)[5] ?? "")
+      .filter((f) => /libLLVM|_dri\.so|libGLX_mesa|libEGL_mesa/.test(f)))];
+    if (gl.length) throw new Error(`the app process loaded a GL driver: ${gl.join(", ")}`);
+    pass("the app process painted its windows without loading a GL driver (no Mesa, no LLVM)");
 
     await session.click('[data-testid="card"] [data-testid="action-transfer"]');
     await session.type('[data-testid="card"] [data-testid="transfer-search"]', "1002");
