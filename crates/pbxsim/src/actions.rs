@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use crate::config::Dialect;
 use crate::scenario::{self, OriginateSpec, Timing};
 use crate::server::Shared;
-use crate::world::{chan_fields, connected_or_unknown, status_text, CallCmd, ChanState, World};
+use crate::world::{chan_fields, connected_or_unknown, device_state, status_text, CallCmd, ChanState, World};
 
 /// What the session must do after an action was answered.
 #[derive(Debug, Default)]
@@ -502,16 +502,7 @@ fn device_state_list(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let tech = shared.dialect.tech();
     let mut packets = vec![list_start(action, "Device State Changes will follow")];
     for (ext, st) in w.extension_states() {
-        let state = match st {
-            0 => "NOT_INUSE",
-            1 | 17 => "INUSE",
-            2 => "BUSY",
-            4 => "UNAVAILABLE",
-            8 => "RINGING",
-            9 => "RINGINUSE",
-            16 => "ONHOLD",
-            _ => "UNKNOWN",
-        };
+        let state = device_state(st);
         packets.push(
             with_id(Packet::new().with("Event", "DeviceStateChange"), action)
                 .with("Device", format!("{tech}/{ext}"))

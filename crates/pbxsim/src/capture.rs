@@ -19,6 +19,39 @@ pub struct Capture {
     data: Bytes,
     /// End offset in `data` of each kept packet.
     ends: Vec<usize>,
+    /// The packets that say what a phone is doing, by packet index.
+    phone_states: Vec<(usize, PhoneState)>,
+}
+
+/// What one replayed event says a phone is doing: a `DeviceStateChange`
+/// (`Device: PJSIP/1001`, `State: RINGING`) or an `ExtensionStatus`
+/// (`Exten: 1001`, `Status: 8`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneState {
+    /// A device and its state name.
+    Device { device: String, state: String },
+    /// An extension and its `ExtensionStatus` code.
+    Extension { exten: String, status: u8 },
+}
+
+impl PhoneState {
+    fn parse(packet: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(packet).ok()?;
+        let field = |key: &str| {
+            text.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_owned())
+            })
+        };
+        let event = field("Event")?;
+        if event.eq_ignore_ascii_case("DeviceStateChange") {
+            Some(Self::Device { device: field("Device")?, state: field("State")? })
+        } else if event.eq_ignore_ascii_case("ExtensionStatus") {
+            Some(Self::Extension { exten: field("Exten")?, status: field("Status")?.parse().ok()? })
+        } else {
+            None
+        }
+    }
 }
 
 impl std::fmt::Debug for Capture {
@@ -67,8 +100,12 @@ impl Capture {
         }
         let mut data = BytesMut::with_capacity(rest.len());
         let mut ends = Vec::new();
+        let mut phone_states = Vec::new();
         for packet in split_packets(rest) {
             if is_unsolicited_event(packet) {
+                if let Some(state) = PhoneState::parse(packet) {
+                    phone_states.push((ends.len(), state));
+                }
                 data.extend_from_slice(packet);
                 ends.push(data.len());
             }
@@ -77,7 +114,17 @@ impl Capture {
             banner,
             data: data.freeze(),
             ends,
+            phone_states,
         }
+    }
+
+    /// What packets `range` (packet indices) say phones are doing, in order.
+    pub fn phone_states(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &PhoneState> {
+        let from = self.phone_states.partition_point(|(i, _)| *i < range.start);
+        self.phone_states[from..]
+            .iter()
+            .take_while(move |(i, _)| *i < range.end)
+            .map(|(_, s)| s)
     }
 
     /// The recorded banner line (without line end), if the capture has one.

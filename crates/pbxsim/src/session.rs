@@ -8,6 +8,7 @@
 //! The writer writes with `write_all`, so a client that stops reading slows
 //! the replay down through TCP back-pressure instead of growing a buffer.
 
+use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -265,8 +266,9 @@ impl ReplayCursor {
         }
     }
 
-    /// The next piece to write, or `None` at the end. Cancel-safe.
-    async fn next(&mut self) -> Option<Bytes> {
+    /// The next piece to write and the indices of the packets in it, or
+    /// `None` at the end. Cancel-safe.
+    async fn next(&mut self) -> Option<(Bytes, Range<usize>)> {
         if self.next >= self.capture.packet_count() {
             if !self.repeat || self.capture.packet_count() == 0 {
                 return None;
@@ -276,31 +278,33 @@ impl ReplayCursor {
         if let Some(t) = self.not_before {
             tokio::time::sleep_until(t).await;
         }
-        match self.pace {
+        let first = self.next;
+        let bytes = match self.pace {
             Pace::AsFastAsPossible => {
                 let (chunk, next) = self.capture.chunk(self.next, REPLAY_CHUNK);
                 self.next = next;
                 self.not_before = None;
-                Some(chunk)
+                chunk
             }
             Pace::Delay(d) => {
                 let p = self.capture.packet(self.next);
                 self.next += 1;
                 self.not_before = Some(Instant::now() + d);
-                Some(p)
+                p
             }
             Pace::PerSecond(rate) => {
                 let p = self.capture.packet(self.next);
                 self.next += 1;
                 let step = Duration::from_secs_f64(1.0 / rate.max(1e-3));
                 self.not_before = Some(self.not_before.unwrap_or_else(Instant::now) + step);
-                Some(p)
+                p
             }
-        }
+        };
+        Some((bytes, first..self.next))
     }
 }
 
-async fn next_replay(replay: &mut Option<ReplayCursor>) -> Option<Bytes> {
+async fn next_replay(replay: &mut Option<ReplayCursor>) -> Option<(Bytes, Range<usize>)> {
     match replay {
         Some(r) => r.next().await,
         None => std::future::pending().await,
@@ -375,7 +379,10 @@ impl<W: AsyncRead + AsyncWrite + Send + Unpin> Writer<W> {
                     }
                 },
                 r = next_replay(&mut self.replay) => match r {
-                    Some(b) => self.write(b).await,
+                    Some((b, packets)) => {
+                        self.note_phone_states(packets);
+                        self.write(b).await
+                    }
                     None => {
                         self.replay = None;
                         true
@@ -403,6 +410,21 @@ impl<W: AsyncRead + AsyncWrite + Send + Unpin> Writer<W> {
         match self.shared.default_fault.clone() {
             Some(f) => self.fault(f).await,
             None => true,
+        }
+    }
+
+    /// What the replayed packets about to be written say phones are doing
+    /// becomes what this PBX lists for them (before the bytes go out, so an
+    /// action answered after them agrees with them).
+    fn note_phone_states(&self, packets: Range<usize>) {
+        let Some(replay) = &self.replay else { return };
+        let mut states = replay.capture.phone_states(packets).peekable();
+        if states.peek().is_none() {
+            return;
+        }
+        let mut w = self.shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for state in states {
+            w.note_phone_state(state);
         }
     }
 

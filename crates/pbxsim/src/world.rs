@@ -14,6 +14,7 @@ use bytes::Bytes;
 use ringside_ami::Packet;
 use tokio::sync::{broadcast, mpsc};
 
+use crate::capture::PhoneState;
 use crate::config::{Dialect, Extension};
 
 /// Identifies one simulated call (one call task).
@@ -136,7 +137,8 @@ pub(crate) fn status_text(status: u8) -> &'static str {
     }
 }
 
-fn device_state(status: u8) -> &'static str {
+/// The `DeviceStateChange` state name of an `ExtensionStatus` code.
+pub(crate) fn device_state(status: u8) -> &'static str {
     match status {
         0 => "NOT_INUSE",
         1 | 17 => "INUSE",
@@ -147,6 +149,21 @@ fn device_state(status: u8) -> &'static str {
         16 => "ONHOLD",
         _ => "UNKNOWN",
     }
+}
+
+/// The `ExtensionStatus` code of a device state name (the inverse of
+/// [`device_state`]); `None` for a name it does not know.
+fn status_of_device_state(state: &str) -> Option<u8> {
+    Some(match state.to_ascii_uppercase().as_str() {
+        "NOT_INUSE" => 0,
+        "INUSE" => 1,
+        "BUSY" => 2,
+        "UNAVAILABLE" => 4,
+        "RINGING" => 8,
+        "RINGINUSE" => 9,
+        "ONHOLD" => 16,
+        _ => return None,
+    })
 }
 
 /// Hangup causes used by the flows.
@@ -279,6 +296,29 @@ impl World {
                 )
             })
             .collect()
+    }
+
+    /// A replayed capture said what a phone is doing: that is now its state in
+    /// `ExtensionStateList`, `DeviceStateList` and `ExtensionState`, so a
+    /// client resynchronising in the middle of a replay is told what the
+    /// events it was sent say, as a real PBX would (not "idle" while the
+    /// replay has its phone ringing). Phones this PBX does not have are
+    /// ignored; nothing is emitted (the replay sends its own events).
+    pub fn note_phone_state(&mut self, state: &PhoneState) {
+        let (number, status) = match state {
+            PhoneState::Device { device, state } => {
+                let Some((tech, number)) = device.split_once('/') else { return };
+                if !tech.eq_ignore_ascii_case(self.dialect.tech()) {
+                    return;
+                }
+                let Some(status) = status_of_device_state(state) else { return };
+                (number, status)
+            }
+            PhoneState::Extension { exten, status } => (exten.as_str(), *status),
+        };
+        if let Some(s) = self.ext_status.get_mut(number) {
+            *s = status;
+        }
     }
 
     /// Marks an extension's phone as unregistered (status 4) or back.
