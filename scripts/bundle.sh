@@ -11,7 +11,7 @@
 # The .desktop file comes from src-tauri/ringside.desktop: Tauri's default
 # one lists the tel:/sip: MimeType but has no %u, so a clicked link would
 # start the app without its number.
-# Timing on 2 busy cores: about 10 min for the release build, seconds for the .deb.
+# Timing on 2 cores: about 7 min for the dist build (its own target/dist), seconds for the .deb.
 # Not part of scripts/test.sh (CI stays lean); run it to make a release.
 #
 #   scripts/bundle.sh            release build, .deb
@@ -34,17 +34,20 @@ if [ "${RINGSIDE_BUNDLE_APPIMAGE:-}" = 1 ]; then
   bundles=deb,appimage
 fi
 flags=(--bundles "$bundles" --ci)
-profile=release
+profile=dist
+cargo_args=(--profile dist)
 if [ "${RINGSIDE_BUNDLE_DEBUG:-}" = 1 ]; then
   flags+=(--debug)
   profile=debug
+  cargo_args=()
 fi
 
 echo "==> tauri build ${flags[*]} ($(ui/node_modules/.bin/tauri --version))"
 started=$(date +%s)
 # The CLI builds with the custom-protocol feature (UI embedded) and reads
 # src-tauri/tauri.conf.json: icons from icons/, deep-link schemes for MimeType.
-(cd src-tauri && ../ui/node_modules/.bin/tauri build "${flags[@]}")
+# The `dist` profile (Cargo.toml) is release without debug info.
+(cd src-tauri && ../ui/node_modules/.bin/tauri build "${flags[@]}" -- "${cargo_args[@]}")
 echo "==> bundled in $(( $(date +%s) - started )) s"
 
 out=$TARGET_DIR/$profile/bundle
