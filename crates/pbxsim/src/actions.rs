@@ -15,7 +15,9 @@ use tokio::sync::oneshot;
 use crate::config::Dialect;
 use crate::scenario::{self, OriginateSpec, Timing};
 use crate::server::Shared;
-use crate::world::{chan_fields, connected_or_unknown, device_state, status_text, CallCmd, ChanState, World};
+use crate::world::{
+    chan_fields, connected_or_unknown, device_state, status_text, CallCmd, ChanState, World,
+};
 
 /// What the session must do after an action was answered.
 #[derive(Debug, Default)]

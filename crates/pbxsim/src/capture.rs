@@ -40,14 +40,22 @@ impl PhoneState {
         let field = |key: &str| {
             text.lines().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_owned())
+                k.trim()
+                    .eq_ignore_ascii_case(key)
+                    .then(|| v.trim().to_owned())
             })
         };
         let event = field("Event")?;
         if event.eq_ignore_ascii_case("DeviceStateChange") {
-            Some(Self::Device { device: field("Device")?, state: field("State")? })
+            Some(Self::Device {
+                device: field("Device")?,
+                state: field("State")?,
+            })
         } else if event.eq_ignore_ascii_case("ExtensionStatus") {
-            Some(Self::Extension { exten: field("Exten")?, status: field("Status")?.parse().ok()? })
+            Some(Self::Extension {
+                exten: field("Exten")?,
+                status: field("Status")?.parse().ok()?,
+            })
         } else {
             None
         }

@@ -422,7 +422,11 @@ impl<W: AsyncRead + AsyncWrite + Send + Unpin> Writer<W> {
         if states.peek().is_none() {
             return;
         }
-        let mut w = self.shared.world.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut w = self
+            .shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for state in states {
             w.note_phone_state(state);
         }

@@ -307,11 +307,15 @@ impl World {
     pub fn note_phone_state(&mut self, state: &PhoneState) {
         let (number, status) = match state {
             PhoneState::Device { device, state } => {
-                let Some((tech, number)) = device.split_once('/') else { return };
+                let Some((tech, number)) = device.split_once('/') else {
+                    return;
+                };
                 if !tech.eq_ignore_ascii_case(self.dialect.tech()) {
                     return;
                 }
-                let Some(status) = status_of_device_state(state) else { return };
+                let Some(status) = status_of_device_state(state) else {
+                    return;
+                };
                 (number, status)
             }
             PhoneState::Extension { exten, status } => (exten.as_str(), *status),

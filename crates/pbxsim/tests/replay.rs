@@ -202,12 +202,27 @@ async fn rate_and_start_delay_pace_the_replay() {
 }
 
 /// 1001's state in `ExtensionStateList` and `DeviceStateList`, as listed now.
-async fn listed_1001(c: &mut common::RawClient<tokio::net::TcpStream>, id: &str) -> (String, String) {
-    let (_, items, _) = c.list(Packet::action("ExtensionStateList"), &format!("{id}-e")).await;
-    let status = items.iter().find(|p| p.is("Exten", "1001")).and_then(|p| p.get("Status")).expect("1001 is listed");
+async fn listed_1001(
+    c: &mut common::RawClient<tokio::net::TcpStream>,
+    id: &str,
+) -> (String, String) {
+    let (_, items, _) = c
+        .list(Packet::action("ExtensionStateList"), &format!("{id}-e"))
+        .await;
+    let status = items
+        .iter()
+        .find(|p| p.is("Exten", "1001"))
+        .and_then(|p| p.get("Status"))
+        .expect("1001 is listed");
     let status = status.to_owned();
-    let (_, items, _) = c.list(Packet::action("DeviceStateList"), &format!("{id}-d")).await;
-    let state = items.iter().find(|p| p.is("Device", "PJSIP/1001")).and_then(|p| p.get("State")).expect("PJSIP/1001 is listed");
+    let (_, items, _) = c
+        .list(Packet::action("DeviceStateList"), &format!("{id}-d"))
+        .await;
+    let state = items
+        .iter()
+        .find(|p| p.is("Device", "PJSIP/1001"))
+        .and_then(|p| p.get("State"))
+        .expect("PJSIP/1001 is listed");
     (status, state.to_owned())
 }
 
@@ -215,19 +230,42 @@ async fn listed_1001(c: &mut common::RawClient<tokio::net::TcpStream>, id: &str)
 async fn presence_listed_mid_replay_agrees_with_the_replayed_events() {
     // A client that resynchronises while a replay has 1001 ringing must be
     // told "ringing", as a real PBX would, not the idle phone of an empty
-    // simulated world (the app's board once showed 1001 "Available" under a
-    // popup saying it rang).
-    let (sim, _) = start("ami/incoming-answered.ami", Pace::Delay(Duration::from_millis(2))).await;
+    // simulated world.
+    let (sim, _) = start(
+        "ami/incoming-answered.ami",
+        Pace::Delay(Duration::from_millis(2)),
+    )
+    .await;
     let mut c = connect(sim.addr()).await;
     c.login_md5("ringside", "ringside-secret").await;
     let device_is = |state: &'static str| {
-        move |p: &Packet| p.is("Event", "DeviceStateChange") && p.is("Device", "PJSIP/1001") && p.is("State", state)
+        move |p: &Packet| {
+            p.is("Event", "DeviceStateChange")
+                && p.is("Device", "PJSIP/1001")
+                && p.is("State", state)
+        }
     };
-    assert_eq!(listed_1001(&mut c, "before").await, ("0".into(), "NOT_INUSE".into()), "idle before the call");
+    assert_eq!(
+        listed_1001(&mut c, "before").await,
+        ("0".into(), "NOT_INUSE".into()),
+        "idle before the call"
+    );
     c.events_until(device_is("RINGING")).await;
-    assert_eq!(listed_1001(&mut c, "ringing").await, ("8".into(), "RINGING".into()), "ringing, as just replayed");
+    assert_eq!(
+        listed_1001(&mut c, "ringing").await,
+        ("8".into(), "RINGING".into()),
+        "ringing, as just replayed"
+    );
     c.events_until(device_is("INUSE")).await;
-    assert_eq!(listed_1001(&mut c, "talking").await, ("1".into(), "INUSE".into()), "in use once answered");
+    assert_eq!(
+        listed_1001(&mut c, "talking").await,
+        ("1".into(), "INUSE".into()),
+        "in use once answered"
+    );
     c.events_until(device_is("NOT_INUSE")).await;
-    assert_eq!(listed_1001(&mut c, "after").await, ("0".into(), "NOT_INUSE".into()), "idle after the hangup");
+    assert_eq!(
+        listed_1001(&mut c, "after").await,
+        ("0".into(), "NOT_INUSE".into()),
+        "idle after the hangup"
+    );
 }

@@ -64,7 +64,9 @@ pub struct RawClient<S> {
 
 /// Starts a simulator in `dialect` and logs a raw client in with MD5, with
 /// the login's own events cleared.
-pub async fn logged_in(dialect: ringside_pbxsim::Dialect) -> (ringside_pbxsim::SimHandle, RawClient<TcpStream>) {
+pub async fn logged_in(
+    dialect: ringside_pbxsim::Dialect,
+) -> (ringside_pbxsim::SimHandle, RawClient<TcpStream>) {
     let sim = ringside_pbxsim::PbxSim::start(ringside_pbxsim::SimConfig::dialect(dialect))
         .await
         .expect("starts");
