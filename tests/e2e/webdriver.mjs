@@ -1,6 +1,6 @@
 // A minimal W3C WebDriver client over fetch (Node 20+), enough to drive the
 // real Ringside app through tauri-driver + WebKitWebDriver: sessions,
-// window handles, elements, clicks, typing, scripts, screenshots.
+// window handles, elements, clicks, typing, scripts.
 
 export class WebDriverError extends Error {}
 
@@ -63,11 +63,6 @@ export class Session {
   /** Page text as the user reads it. */
   bodyText() {
     return this.exec("return document.body ? document.body.innerText : '';");
-  }
-
-  async screenshot(timeoutMs = 30_000) {
-    const b64 = await call(this.base, "GET", `/session/${this.id}/screenshot`, undefined, timeoutMs);
-    return Buffer.from(b64, "base64");
   }
 
   /** Switches to the window whose document path ends with `page` (e.g. "popup.html"). */

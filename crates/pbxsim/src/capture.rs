@@ -9,6 +9,8 @@ use std::io::Read;
 use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
+use ringside_ami::{AmiCodec, Frame};
+use tokio_util::codec::Decoder;
 
 use crate::error::{Error, Result};
 
@@ -35,26 +37,22 @@ pub enum PhoneState {
 }
 
 impl PhoneState {
+    /// Reads one recorded packet with the shared AMI codec.
     fn parse(packet: &[u8]) -> Option<Self> {
-        let text = std::str::from_utf8(packet).ok()?;
-        let field = |key: &str| {
-            text.lines().find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case(key)
-                    .then(|| v.trim().to_owned())
-            })
+        let Ok(Some(Frame::Packet(p))) = AmiCodec::server().decode(&mut BytesMut::from(packet))
+        else {
+            return None;
         };
-        let event = field("Event")?;
-        if event.eq_ignore_ascii_case("DeviceStateChange") {
+        let owned = |key: &str| p.get(key).map(str::to_owned);
+        if p.is("Event", "DeviceStateChange") {
             Some(Self::Device {
-                device: field("Device")?,
-                state: field("State")?,
+                device: owned("Device")?,
+                state: owned("State")?,
             })
-        } else if event.eq_ignore_ascii_case("ExtensionStatus") {
+        } else if p.is("Event", "ExtensionStatus") {
             Some(Self::Extension {
-                exten: field("Exten")?,
-                status: field("Status")?.parse().ok()?,
+                exten: owned("Exten")?,
+                status: p.get("Status")?.parse().ok()?,
             })
         } else {
             None

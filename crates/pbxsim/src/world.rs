@@ -154,16 +154,9 @@ pub(crate) fn device_state(status: u8) -> &'static str {
 /// The `ExtensionStatus` code of a device state name (the inverse of
 /// [`device_state`]); `None` for a name it does not know.
 fn status_of_device_state(state: &str) -> Option<u8> {
-    Some(match state.to_ascii_uppercase().as_str() {
-        "NOT_INUSE" => 0,
-        "INUSE" => 1,
-        "BUSY" => 2,
-        "UNAVAILABLE" => 4,
-        "RINGING" => 8,
-        "RINGINUSE" => 9,
-        "ONHOLD" => 16,
-        _ => return None,
-    })
+    [0, 1, 2, 4, 8, 9, 16]
+        .into_iter()
+        .find(|&code| device_state(code).eq_ignore_ascii_case(state))
 }
 
 /// Hangup causes used by the flows.

@@ -201,29 +201,21 @@ async fn rate_and_start_delay_pace_the_replay() {
     );
 }
 
-/// 1001's state in `ExtensionStateList` and `DeviceStateList`, as listed now.
-async fn listed_1001(
+/// What `list` says about one phone: `field` of the item whose `key` is `value`.
+async fn listed(
     c: &mut common::RawClient<tokio::net::TcpStream>,
+    action: &str,
     id: &str,
-) -> (String, String) {
-    let (_, items, _) = c
-        .list(Packet::action("ExtensionStateList"), &format!("{id}-e"))
-        .await;
-    let status = items
+    (key, value): (&str, &str),
+    field: &str,
+) -> String {
+    let (_, items, _) = c.list(Packet::action(action), id).await;
+    items
         .iter()
-        .find(|p| p.is("Exten", "1001"))
-        .and_then(|p| p.get("Status"))
-        .expect("1001 is listed");
-    let status = status.to_owned();
-    let (_, items, _) = c
-        .list(Packet::action("DeviceStateList"), &format!("{id}-d"))
-        .await;
-    let state = items
-        .iter()
-        .find(|p| p.is("Device", "PJSIP/1001"))
-        .and_then(|p| p.get("State"))
-        .expect("PJSIP/1001 is listed");
-    (status, state.to_owned())
+        .find(|p| p.is(key, value))
+        .and_then(|p| p.get(field))
+        .unwrap_or_else(|| panic!("{action} lists {value}"))
+        .to_owned()
 }
 
 #[tokio::test]
@@ -238,34 +230,43 @@ async fn presence_listed_mid_replay_agrees_with_the_replayed_events() {
     .await;
     let mut c = connect(sim.addr()).await;
     c.login_md5("ringside", "ringside-secret").await;
-    let device_is = |state: &'static str| {
-        move |p: &Packet| {
-            p.is("Event", "DeviceStateChange")
-                && p.is("Device", "PJSIP/1001")
-                && p.is("State", state)
+    // (the replayed device state to wait for, or none; then the listed
+    // ExtensionStatus code and device state)
+    let steps = [
+        (None, "0", "NOT_INUSE", "idle before the call"),
+        (Some("RINGING"), "8", "RINGING", "ringing, as just replayed"),
+        (Some("INUSE"), "1", "INUSE", "in use once answered"),
+        (Some("NOT_INUSE"), "0", "NOT_INUSE", "idle after the hangup"),
+    ];
+    for (i, (wait_for, status, state, why)) in steps.into_iter().enumerate() {
+        if let Some(wait_for) = wait_for {
+            c.events_until(|p| {
+                p.is("Event", "DeviceStateChange")
+                    && p.is("Device", "PJSIP/1001")
+                    && p.is("State", wait_for)
+            })
+            .await;
         }
-    };
-    assert_eq!(
-        listed_1001(&mut c, "before").await,
-        ("0".into(), "NOT_INUSE".into()),
-        "idle before the call"
-    );
-    c.events_until(device_is("RINGING")).await;
-    assert_eq!(
-        listed_1001(&mut c, "ringing").await,
-        ("8".into(), "RINGING".into()),
-        "ringing, as just replayed"
-    );
-    c.events_until(device_is("INUSE")).await;
-    assert_eq!(
-        listed_1001(&mut c, "talking").await,
-        ("1".into(), "INUSE".into()),
-        "in use once answered"
-    );
-    c.events_until(device_is("NOT_INUSE")).await;
-    assert_eq!(
-        listed_1001(&mut c, "after").await,
-        ("0".into(), "NOT_INUSE".into()),
-        "idle after the hangup"
-    );
+        let listed_status = listed(
+            &mut c,
+            "ExtensionStateList",
+            &format!("e{i}"),
+            ("Exten", "1001"),
+            "Status",
+        )
+        .await;
+        let listed_state = listed(
+            &mut c,
+            "DeviceStateList",
+            &format!("d{i}"),
+            ("Device", "PJSIP/1001"),
+            "State",
+        )
+        .await;
+        assert_eq!(
+            (listed_status.as_str(), listed_state.as_str()),
+            (status, state),
+            "{why}"
+        );
+    }
 }
