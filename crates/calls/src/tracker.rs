@@ -123,6 +123,44 @@ pub enum CloseReason {
     Ended,
     /// The call was transferred away from this extension while ringing.
     Transferred,
+    /// A consultation (the colleague's side of an attended transfer) ended
+    /// without the caller being handed over: declined, or cancelled by the
+    /// transferring extension.
+    ConsultationEnded,
+}
+
+/// The other party of a call, as a popup names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Party {
+    /// Their number.
+    pub caller_num: String,
+    /// Their name as the PBX sent it (plain text).
+    pub caller_name: Option<String>,
+}
+
+/// Where a parked call waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ParkSpot {
+    /// The parking space (`71`).
+    pub slot: String,
+    /// The parking lot (`default`), when the PBX names it.
+    pub lot: Option<String>,
+    /// The extension that parked the call, when known.
+    pub parked_by: Option<String>,
+}
+
+/// An attended transfer being prepared: `by` talks to `to` while the caller waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Consultation {
+    /// The transferring extension (the one the caller was talking to).
+    pub by: String,
+    /// The extension being consulted.
+    pub to: String,
+    /// The consulted extension has answered.
+    pub answered: bool,
 }
 
 /// One real call as the user sees it. Built on demand from the tracker's
@@ -165,6 +203,16 @@ pub struct CallCard {
     pub transfers: Vec<Transfer>,
     /// When it started, Unix ms.
     pub started_at_ms: i64,
+    /// The extension the caller is talking to right now (after a transfer,
+    /// a pickup or a parked call's retrieval); `null` while parked, ringing
+    /// or on an outbound call.
+    pub connected_to: Option<String>,
+    /// The extension that took this call while it rang at another phone.
+    pub picked_up_by: Option<String>,
+    /// Where the call waits while parked.
+    pub parked: Option<ParkSpot>,
+    /// An attended transfer being prepared for this caller.
+    pub consulting: Option<Consultation>,
 }
 
 /// A change of a call card, for the watched extensions. These values are
@@ -206,6 +254,17 @@ pub enum CardChange {
         queue: Option<String>,
         /// The extension that transferred the call here.
         transferred_by: Option<String>,
+        /// The colleague's side of an attended transfer: the caller is the
+        /// transferring extension, and `consulting_for` is who waits.
+        consultation: bool,
+        /// For a consultation: the caller about to be handed over.
+        consulting_for: Option<Party>,
+        /// A parked call nobody retrieved, ringing its parker again.
+        park_return: bool,
+        /// For a parked call coming back: the space it waited in.
+        park_slot: Option<String>,
+        /// For a parked call coming back: who parked it.
+        parked_by: Option<String>,
         /// When it started ringing here, Unix ms.
         at_ms: i64,
     },
@@ -243,6 +302,9 @@ pub enum CardChange {
         missed: bool,
         /// Watched extensions whose popup closed because another answered.
         answered_elsewhere_for: Vec<String>,
+        /// The extension that picked the call up while it rang elsewhere
+        /// (directed or group pickup); `null` otherwise.
+        picked_up_by: Option<String>,
         /// The call ended while Ringside was disconnected.
         ended_offline: bool,
         /// The record to store.
@@ -254,7 +316,10 @@ impl CardChange {
     /// The call id of any change.
     pub fn call(&self) -> &str {
         match self {
-            Self::Popup { call, .. } | Self::Update { call, .. } | Self::Close { call, .. } | Self::Ended { call, .. } => call,
+            Self::Popup { call, .. }
+            | Self::Update { call, .. }
+            | Self::Close { call, .. }
+            | Self::Ended { call, .. } => call,
         }
     }
 }
@@ -309,6 +374,9 @@ struct Chan {
     bridge: Option<Arc<str>>,
     /// For AMI 1.x Local halves: the shared name without `;1`/`;2`.
     local_base: Option<Box<str>>,
+    /// A leg ringing (or talking to) a colleague consulted before an
+    /// attended transfer: not the caller's call ringing there.
+    consult: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,6 +395,14 @@ enum SlotState {
 struct Slot {
     ext: Arc<str>,
     state: SlotState,
+    /// The popup of a consultation (the colleague's side of an attended transfer).
+    consult: bool,
+}
+
+impl Slot {
+    fn new(ext: Arc<str>, state: SlotState) -> Self {
+        Self { ext, state, consult: false }
+    }
 }
 
 #[derive(Debug)]
@@ -372,6 +448,23 @@ struct Call {
     relevant: bool,
     /// Number of ringing extension legs.
     ringing: u32,
+    /// The extension talking to the caller now.
+    connected: Option<String>,
+    /// The extension that picked the call up from another phone.
+    picked_up_by: Option<String>,
+    /// Ids of calls folded into this one (a consultation placed as a call of
+    /// its own, a pickup's or a retrieval's own channel): they name this call.
+    aliases: Vec<Box<str>>,
+    /// Where it waits while parked; kept after a timeout until it rings back.
+    park: Option<ParkSpot>,
+    /// The parking timed out and the call is on its way back to its parker.
+    park_returning: bool,
+    /// Waiting in a queue (between Join and Leave), so an AMI 1.x member
+    /// ringing with this caller on its connected line belongs to this call.
+    in_queue: bool,
+    /// An attended transfer being prepared, and who waits meanwhile.
+    consulting: Option<Consultation>,
+    consulting_for: Option<Party>,
 }
 
 /// Field names of one channel snapshot inside an event: the plain one, or
@@ -449,6 +542,16 @@ enum Ev {
     QueueCallerJoin,
     QueueCallerAbandon,
     Join,
+    /// `QueueCallerLeave` (12+) and `Leave` (1.x).
+    QueueLeave,
+    /// `AgentCalled` (1.x with `eventwhencalled`): names the member channel.
+    AgentCalled,
+    Pickup,
+    Masquerade,
+    ParkedCall,
+    UnParkedCall,
+    ParkedCallTimeOut,
+    ParkedCallGiveUp,
     /// `EndpointList` (PJSIPShowEndpoints) / `PeerEntry` (SIPpeers) items.
     EndpointList,
     Other,
@@ -476,6 +579,15 @@ const EVENT_NAMES: &[(&str, Ev)] = &[
     ("QueueCallerJoin", Ev::QueueCallerJoin),
     ("QueueCallerAbandon", Ev::QueueCallerAbandon),
     ("Join", Ev::Join),
+    ("QueueCallerLeave", Ev::QueueLeave),
+    ("Leave", Ev::QueueLeave),
+    ("AgentCalled", Ev::AgentCalled),
+    ("Pickup", Ev::Pickup),
+    ("Masquerade", Ev::Masquerade),
+    ("ParkedCall", Ev::ParkedCall),
+    ("UnParkedCall", Ev::UnParkedCall),
+    ("ParkedCallTimeOut", Ev::ParkedCallTimeOut),
+    ("ParkedCallGiveUp", Ev::ParkedCallGiveUp),
     ("EndpointList", Ev::EndpointList),
     ("PeerEntry", Ev::EndpointList),
 ];
@@ -484,8 +596,8 @@ fn classify_event(name: &str) -> Ev {
     // The bulk of the stream (VarSet, Newexten, Cdr, …) is decided by the
     // first byte or an exact match, without case folding.
     match name {
-        "VarSet" | "Cdr" | "DialState" | "HangupRequest" | "SoftHangupRequest" | "BridgeCreate"
-        | "BridgeDestroy" | "DeviceStateChange" | "NewConnectedLine" | "ExtensionStatus" => Ev::Other,
+        "VarSet" | "Cdr" | "DialState" | "HangupRequest" | "SoftHangupRequest" | "BridgeCreate" | "BridgeDestroy"
+        | "DeviceStateChange" | "NewConnectedLine" | "ExtensionStatus" => Ev::Other,
         _ => EVENT_NAMES
             .iter()
             .find(|(n, _)| *n == name)
@@ -604,7 +716,9 @@ impl CallTracker {
     /// or restarting may not list them in `CoreShowChannels`). Empty for a
     /// call that is not live.
     pub fn channels_of(&self, call: &str) -> Vec<CallChannel> {
-        let Some(&key) = self.call_ids.get(call) else { return Vec::new() };
+        let Some(&key) = self.call_ids.get(call) else {
+            return Vec::new();
+        };
         let origin = self.calls.get(&key).and_then(|c| c.origin.as_deref());
         let mut out: Vec<CallChannel> = self
             .channels
@@ -679,13 +793,43 @@ impl CallTracker {
             Ev::Transfer => self.on_sip_transfer(ev, at_ms, out),
             Ev::QueueCallerJoin | Ev::Join => self.on_queue_join(ev, at_ms, out),
             Ev::QueueCallerAbandon => {
-                if let Some(k) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) {
-                    if let Some(call) = self.calls.get_mut(&k) {
-                        call.abandoned = true;
+                if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+                    call.abandoned = true;
+                }
+            }
+            Ev::QueueLeave => {
+                if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+                    call.in_queue = false;
+                }
+            }
+            Ev::AgentCalled => self.on_agent_called(ev, at_ms, out),
+            Ev::Pickup => self.on_pickup(ev, at_ms, out),
+            Ev::Masquerade => self.on_masquerade(ev, at_ms, out),
+            Ev::ParkedCall => self.on_parked(ev, at_ms, out),
+            Ev::UnParkedCall => self.on_unparked(ev, at_ms, out),
+            Ev::ParkedCallTimeOut => {
+                let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+                if let Some(call) = self.call_of_mut(uid.as_deref()) {
+                    call.park_returning = call.park.is_some();
+                }
+            }
+            Ev::ParkedCallGiveUp => {
+                let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+                if let Some(key) = uid.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) {
+                    if let Some(call) = self.calls.get_mut(&key) {
+                        call.park = None;
+                        call.park_returning = false;
                     }
+                    self.push_update(key, at_ms, out);
                 }
             }
         }
+    }
+
+    /// The call of the channel with this Uniqueid.
+    fn call_of_mut(&mut self, uid: Option<&str>) -> Option<&mut Call> {
+        let key = self.channels.get(uid?)?.call;
+        self.calls.get_mut(&key)
     }
 
     fn note_dialect(&mut self, ev: &Packet) {
@@ -730,6 +874,14 @@ impl CallTracker {
                 last_cancelled: None,
                 relevant: self.watch_all,
                 ringing: 0,
+                connected: None,
+                picked_up_by: None,
+                aliases: Vec::new(),
+                park: None,
+                park_returning: false,
+                in_queue: false,
+                consulting: None,
+                consulting_for: None,
             },
         );
         key
@@ -738,12 +890,18 @@ impl CallTracker {
     /// Makes sure the channel snapshot under `keys` is tracked; returns
     /// false when the event names no channel.
     fn ensure_channel(&mut self, ev: &Packet, keys: &Keys, at_ms: i64) -> bool {
-        let Some(uid) = ev.get(keys.uniqueid).filter(|u| !u.is_empty()) else { return false };
+        let Some(uid) = ev.get(keys.uniqueid).filter(|u| !u.is_empty()) else {
+            return false;
+        };
         if self.channels.contains_key(uid) {
             return true;
         }
-        let Some(raw) = ev.get(keys.channel) else { return false };
-        let Some(name) = ChannelName::parse(raw) else { return false };
+        let Some(raw) = ev.get(keys.channel) else {
+            return false;
+        };
+        let Some(name) = ChannelName::parse(raw) else {
+            return false;
+        };
         let context = ev.get(keys.context).unwrap_or("");
         let exten = ev.get(keys.exten).unwrap_or("");
         let cid_num = ev.get(keys.cid_num).unwrap_or("");
@@ -794,7 +952,8 @@ impl CallTracker {
         {
             let call = self.calls.get_mut(&key).expect("call created above");
             call.live += 1;
-            is_origin = call.origin.is_none() && (*call.id == *uid || *call.first_uid == *uid) && kind != EndpointKind::Local;
+            is_origin =
+                call.origin.is_none() && (*call.id == *uid || *call.first_uid == *uid) && kind != EndpointKind::Local;
             if is_origin {
                 call.origin = Some(uid.into());
                 call.origin_kind = kind;
@@ -827,14 +986,19 @@ impl CallTracker {
                 peer_ext: None,
                 bridge: None,
                 local_base,
+                consult: false,
             },
         );
         true
     }
 
     fn on_callerid(&mut self, ev: &Packet) {
-        let Some(uid) = ev.get("Uniqueid") else { return };
-        let Some(chan) = self.channels.get(uid) else { return };
+        let Some(uid) = ev.get("Uniqueid") else {
+            return;
+        };
+        let Some(chan) = self.channels.get(uid) else {
+            return;
+        };
         let num = ev.get("CallerIDNum").unwrap_or("");
         let name = ev.get("CallerIDName").unwrap_or("");
         let key = chan.call;
@@ -851,12 +1015,20 @@ impl CallTracker {
     }
 
     fn on_newstate(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(uid) = ev.get("Uniqueid") else { return };
+        let Some(uid) = ev.get("Uniqueid") else {
+            return;
+        };
         let up = ev.get("ChannelState").map_or_else(
             || ev.get("ChannelStateDesc").or(ev.get("State")).is_some_and(|s| s.eq_ignore_ascii_case("Up")),
             |s| s == "6",
         );
-        let Some(chan) = self.channels.get_mut(uid) else { return };
+        if !up && ev.get("ChannelState") == Some("5") {
+            self.ringing_without_dial(ev, uid, at_ms, out);
+            return;
+        }
+        let Some(chan) = self.channels.get_mut(uid) else {
+            return;
+        };
         if !up || chan.up {
             return;
         }
@@ -864,14 +1036,44 @@ impl CallTracker {
         self.answered(uid, at_ms, out);
     }
 
+    /// AMI 1.x: `app_queue` rings a direct member (`SIP/1003`) with no Dial
+    /// event; the phone's channel only goes Ringing with the queued caller
+    /// on its connected line. It belongs to that caller's queued call.
+    fn ringing_without_dial(&mut self, ev: &Packet, uid: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        if self.dialect == Dialect::Ami2 {
+            return;
+        }
+        let Some(chan) = self.channels.get(uid) else {
+            return;
+        };
+        if chan.kind != EndpointKind::Extension || chan.leg != LegState::None || chan.originate_leg {
+            return;
+        }
+        let Some(connected) = ev.get("ConnectedLineNum").filter(|n| !absent(n)) else {
+            return;
+        };
+        let own = chan.call;
+        let alone = self.calls.get(&own).is_some_and(|c| c.live == 1 && c.origin.as_deref() == Some(uid));
+        if !alone {
+            return;
+        }
+        if let Some(q) = self.queued_call_for(connected, own) {
+            self.queue_rings(q, uid, ev, at_ms, out);
+        }
+    }
+
     fn on_newexten(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(app) = ev.get("Application") else { return };
+        let Some(app) = ev.get("Application") else {
+            return;
+        };
         let voicemail = app.eq_ignore_ascii_case("VoiceMail");
         let queue = app.eq_ignore_ascii_case("Queue");
         if !voicemail && !queue {
             return;
         }
-        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
         if voicemail {
             if let Some(call) = self.calls.get_mut(&key) {
                 call.voicemail = true;
@@ -882,8 +1084,15 @@ impl CallTracker {
     }
 
     fn on_queue_join(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(q) = ev.get("Queue").filter(|q| !q.is_empty()) else { return };
-        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        let Some(q) = ev.get("Queue").filter(|q| !q.is_empty()) else {
+            return;
+        };
+        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        if let Some(call) = self.calls.get_mut(&key) {
+            call.in_queue = true;
+        }
         self.enter_group(key, q, at_ms, out);
     }
 
@@ -891,7 +1100,9 @@ impl CallTracker {
     /// watched group.
     fn enter_group(&mut self, key: CallKey, group: &str, at_ms: i64, out: &mut Vec<CardChange>) {
         let watched_group = self.groups.contains(group);
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         if call.queue.is_none() {
             call.queue = Some(group.to_owned());
         }
@@ -901,7 +1112,7 @@ impl CallTracker {
             if call.direction.is_none() {
                 call.direction = Some(origin_direction(call.origin_kind));
             }
-            call.slots.push(Slot { ext: group.into(), state: SlotState::Open });
+            call.slots.push(Slot::new(group.into(), SlotState::Open));
             let popup = popup_for(call, group, None, at_ms);
             out.push(popup);
         }
@@ -911,7 +1122,9 @@ impl CallTracker {
         if !self.ensure_channel(ev, dest, at_ms) {
             return;
         }
-        let Some(dest_uid) = ev.get(dest.uniqueid) else { return };
+        let Some(dest_uid) = ev.get(dest.uniqueid) else {
+            return;
+        };
         // Asterisk 1.4 names the dialing side `Source` / `SrcUniqueID`.
         let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() { &SRC1 } else { &PLAIN };
         let caller_uid = if self.ensure_channel(ev, src, at_ms) { ev.get(src.uniqueid) } else { None };
@@ -934,24 +1147,31 @@ impl CallTracker {
         if caller_uid == dest_uid {
             return;
         }
+        let cid_num = ev.get(src.cid_num).filter(|v| !absent(v)).unwrap_or("");
+        // AMI 1.x: a queue rings a Local member from a Local pair of its own.
+        self.fold_queue_local(caller_uid, cid_num);
         self.join_calls(caller_uid, dest_uid);
 
         let dialstring = ev.get("DialString").unwrap_or("");
         let caller_key_arc = self.channels.get_key_value(caller_uid).map(|(k, _)| k.clone());
-        let Some(caller) = self.channels.get(caller_uid) else { return };
+        let Some(caller) = self.channels.get(caller_uid) else {
+            return;
+        };
         let caller_key = caller.call;
         let caller_kind = caller.kind;
         let caller_ext = caller.endpoint.clone();
-        let caller_peer = caller.peer_ext.clone();
         let caller_exten = ev.get("Exten").or(ev.get("Extension")).unwrap_or("");
 
-        let Some(d) = self.channels.get_mut(dest_uid) else { return };
+        let Some(d) = self.channels.get_mut(dest_uid) else {
+            return;
+        };
         d.dialed_by = caller_key_arc;
         // `908500000000/05346782695` or `5559876543@carrier`: the dial
         // string names the endpoint as a trunk.
         if matches!(d.kind, EndpointKind::Unknown | EndpointKind::Extension)
-            && ChannelName::parse(&d.name)
-                .is_some_and(|n| !self.classifier.is_declared(n.endpoint) && channel::trunk_in_dialstring(dialstring) == Some(n.endpoint))
+            && ChannelName::parse(&d.name).is_some_and(|n| {
+                !self.classifier.is_declared(n.endpoint) && channel::trunk_in_dialstring(dialstring) == Some(n.endpoint)
+            })
         {
             d.kind = EndpointKind::Trunk;
         }
@@ -963,105 +1183,33 @@ impl CallTracker {
         let dest_ext = d.endpoint.clone();
         match dest_kind {
             EndpointKind::Extension => {
-                d.leg = LegState::Ringing;
-                let watched = self.is_watched(&dest_ext);
-                let Some(call) = self.calls.get_mut(&caller_key) else { return };
-                if call.direction.is_none() {
-                    call.direction = Some(origin_direction(call.origin_kind));
-                    if call.origin_kind == EndpointKind::Extension {
-                        let placed_by = self.channels.get(call.origin.as_deref().unwrap_or("")).map(|c| c.endpoint.to_string());
-                        call.from_extension = call.from_extension.take().or(placed_by);
-                    }
-                }
-                if call.caller_num.is_empty() && call.caller_name.is_empty() {
-                    // The origin was never seen (started before we connected).
-                    call.caller_num = ev.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
-                    call.caller_name = ev.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
-                }
-                call.ringing += 1;
-                if !call.rang.iter().any(|r| *r == *dest_ext) {
-                    call.rang.push(dest_ext.to_string());
-                }
-                // Who moved the call here: a transfer event, or a Redirect
-                // (the dialing channel was talking to another extension).
-                let transferred_by = if let Some(p) = call.pending_transfer.take() {
-                    if let Some(t) = call.transfers.last_mut() {
-                        if t.to.is_empty() {
-                            t.to = dest_ext.to_string();
-                        }
-                    }
-                    p.by
-                } else if caller_kind == EndpointKind::Extension
-                    && call.answered_by.as_deref() == Some(&*caller_ext)
-                    && *caller_ext != *dest_ext
-                {
-                    // The extension talking to the caller dials another one
-                    // inside the same call: a consultation, offering the caller.
-                    Some(caller_ext.to_string())
-                } else if call.answered_by.is_some() && caller_kind != EndpointKind::Local {
-                    match caller_peer {
-                        Some(peer) if *peer != *dest_ext => {
-                            call.transfers.push(Transfer {
-                                by: Some(peer.to_string()),
-                                to: dest_ext.to_string(),
-                                kind: TransferKind::Blind,
-                                at_ms,
-                            });
-                            Some(peer.to_string())
-                        }
-                        _ => None,
-                    }
-                } else {
-                    None
+                // Who is dialling: an extension (its own channel, or a Local
+                // half carrying its caller ID) that is already talking to
+                // someone is consulting a colleague before a transfer.
+                let dialer = match caller_kind {
+                    EndpointKind::Extension => Some(caller_ext.clone()),
+                    EndpointKind::Local if !cid_num.is_empty() => Some(Arc::from(cid_num)),
+                    _ => None,
                 };
-                // A ringing call moved elsewhere before anyone answered.
-                let moved_from = call.last_cancelled.take().filter(|from| {
-                    transferred_by.is_none()
-                        && call.queue.is_none()
-                        && call.answered_by.is_none()
-                        && caller_kind != EndpointKind::Local
-                        && **from != *dest_ext
-                });
-                if let Some(from) = &moved_from {
-                    call.transfers.push(Transfer { by: None, to: dest_ext.to_string(), kind: TransferKind::Blind, at_ms });
-                    for slot in call.slots.iter_mut().filter(|s| s.ext == *from && s.state == SlotState::Pending) {
-                        slot.state = SlotState::Closed;
-                        out.push(CardChange::Close {
-                            call: call.id.to_string(),
-                            extension: slot.ext.to_string(),
-                            reason: CloseReason::Transferred,
-                            answered_by: None,
-                            at_ms,
-                        });
+                let consult_key =
+                    dialer.as_ref().filter(|x| ***x != *dest_ext).and_then(|x| self.consulting_call(x, caller_key));
+                if let (Some(x), Some(key)) = (dialer, consult_key) {
+                    if key != caller_key {
+                        // The consultation is a call of its own (a phone's
+                        // transfer key): it belongs to the caller's call.
+                        self.fold_call(caller_key, key);
                     }
+                    let name = ev.get(src.cid_name).filter(|v| !absent(v) && cid_num == &*x).map(str::to_owned);
+                    self.ring_consultation(key, dest_uid, &x, name, at_ms, out);
+                    return;
                 }
-                if watched {
-                    call.relevant = true;
-                    match call.slots.iter_mut().find(|s| *s.ext == *dest_ext) {
-                        Some(slot) if slot.state != SlotState::Closed => {
-                            // Still shown (queue retry): ringing again, no second popup.
-                            slot.state = SlotState::Open;
-                        }
-                        Some(slot) if transferred_by.is_none() => {
-                            slot.state = SlotState::Open;
-                            let p = popup_for(call, &dest_ext, None, at_ms);
-                            out.push(p);
-                        }
-                        _ => {
-                            call.slots.push(Slot { ext: dest_ext.clone(), state: SlotState::Open });
-                            let p = popup_for(call, &dest_ext, transferred_by.clone(), at_ms);
-                            out.push(p);
-                        }
-                    }
-                }
-                if (transferred_by.is_some() || moved_from.is_some()) && call.relevant {
-                    let card = self.card_by_key(caller_key);
-                    out.extend(card.map(|card| CardChange::Update { call: card.call.clone(), card, at_ms }));
-                }
+                self.ring_leg(caller_key, caller_kind, dest_uid, ev, at_ms, out);
             }
             EndpointKind::Trunk => {
                 let trunk = dest_ext.to_string();
-                let Some(call) = self.calls.get_mut(&caller_key) else { return };
+                let Some(call) = self.calls.get_mut(&caller_key) else {
+                    return;
+                };
                 if call.direction.is_none() {
                     if call.origin_kind == EndpointKind::Trunk {
                         call.direction = Some(Direction::Inbound);
@@ -1076,7 +1224,8 @@ impl CallTracker {
                             .or_else(|| (!absent(caller_exten)).then(|| caller_exten.to_owned()));
                         call.dialed = number;
                         call.trunk = Some(trunk);
-                        let watched = call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
+                        let watched =
+                            call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
                         call.relevant |= watched;
                     }
                 }
@@ -1085,10 +1234,269 @@ impl CallTracker {
         }
     }
 
+    /// An extension leg of the caller's call starts ringing: dialled, or
+    /// (AMI 1.x queues) rung by `app_queue` without a Dial event. Pops at a
+    /// watched extension, and works out who moved the call here.
+    fn ring_leg(
+        &mut self,
+        caller_key: CallKey,
+        caller_kind: EndpointKind,
+        dest_uid: &str,
+        ev: &Packet,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let caller_peer = self
+            .channels
+            .get(self.channels.get(dest_uid).and_then(|d| d.dialed_by.as_deref()).unwrap_or(""))
+            .and_then(|c| c.peer_ext.clone());
+        let Some(d) = self.channels.get_mut(dest_uid) else {
+            return;
+        };
+        d.leg = LegState::Ringing;
+        let dest_ext = d.endpoint.clone();
+        let watched = self.is_watched(&dest_ext);
+        let Some(call) = self.calls.get_mut(&caller_key) else {
+            return;
+        };
+        if call.direction.is_none() {
+            call.direction = Some(origin_direction(call.origin_kind));
+            if call.origin_kind == EndpointKind::Extension {
+                let placed_by = self.channels.get(call.origin.as_deref().unwrap_or("")).map(|c| c.endpoint.to_string());
+                call.from_extension = call.from_extension.take().or(placed_by);
+            }
+        }
+        if call.caller_num.is_empty() && call.caller_name.is_empty() {
+            // The origin was never seen (started before we connected).
+            call.caller_num = ev.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
+            call.caller_name = ev.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+        }
+        call.ringing += 1;
+        if !call.rang.iter().any(|r| *r == *dest_ext) {
+            call.rang.push(dest_ext.to_string());
+        }
+        // A parked call nobody retrieved rings its parker again.
+        let park_return = if call.park_returning { call.park.take() } else { None };
+        call.park_returning = false;
+        // Who moved the call here: a transfer event, or a Redirect (the
+        // dialing channel was talking to another extension).
+        let transferred_by = if let Some(p) = call.pending_transfer.take() {
+            if let Some(t) = call.transfers.last_mut() {
+                if t.to.is_empty() {
+                    t.to = dest_ext.to_string();
+                }
+            }
+            p.by
+        } else if park_return.is_none() && call.answered_by.is_some() && caller_kind != EndpointKind::Local {
+            match caller_peer {
+                Some(peer) if *peer != *dest_ext => {
+                    call.transfers.push(Transfer {
+                        by: Some(peer.to_string()),
+                        to: dest_ext.to_string(),
+                        kind: TransferKind::Blind,
+                        at_ms,
+                    });
+                    Some(peer.to_string())
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        // A ringing call moved elsewhere before anyone answered.
+        let moved_from = call.last_cancelled.take().filter(|from| {
+            transferred_by.is_none()
+                && call.queue.is_none()
+                && call.answered_by.is_none()
+                && caller_kind != EndpointKind::Local
+                && **from != *dest_ext
+        });
+        if let Some(from) = &moved_from {
+            call.transfers.push(Transfer { by: None, to: dest_ext.to_string(), kind: TransferKind::Blind, at_ms });
+            for slot in call.slots.iter_mut().filter(|s| s.ext == *from && s.state == SlotState::Pending) {
+                slot.state = SlotState::Closed;
+                out.push(CardChange::Close {
+                    call: call.id.to_string(),
+                    extension: slot.ext.to_string(),
+                    reason: CloseReason::Transferred,
+                    answered_by: None,
+                    at_ms,
+                });
+            }
+        }
+        if watched {
+            call.relevant = true;
+            let mut popup = match call.slots.iter_mut().find(|s| *s.ext == *dest_ext && !s.consult) {
+                Some(slot) if slot.state != SlotState::Closed => {
+                    // Still shown (queue retry): ringing again, no second popup.
+                    slot.state = SlotState::Open;
+                    None
+                }
+                Some(slot) if transferred_by.is_none() => {
+                    slot.state = SlotState::Open;
+                    Some(popup_for(call, &dest_ext, None, at_ms))
+                }
+                _ => {
+                    call.slots.push(Slot::new(dest_ext.clone(), SlotState::Open));
+                    Some(popup_for(call, &dest_ext, transferred_by.clone(), at_ms))
+                }
+            };
+            if let (Some(CardChange::Popup { park_return: pr, park_slot, parked_by, .. }), Some(spot)) =
+                (&mut popup, &park_return)
+            {
+                *pr = true;
+                *park_slot = Some(spot.slot.clone());
+                *parked_by = spot.parked_by.clone();
+            }
+            out.extend(popup);
+        }
+        if (transferred_by.is_some() || moved_from.is_some() || park_return.is_some()) && call.relevant {
+            self.push_update(caller_key, at_ms, out);
+        }
+    }
+
+    /// The live call, other than `except`, in which extension `x` is talking
+    /// to someone: the one a new dial by `x` consults for.
+    fn consulting_call(&self, x: &str, except: CallKey) -> Option<CallKey> {
+        // Its own call first (an `Atxfer` dials inside the caller's call).
+        let talking = |c: &Call| c.connected.as_deref() == Some(x) && c.consulting.is_none();
+        if self.calls.get(&except).is_some_and(|c| talking(c)) {
+            return Some(except);
+        }
+        // A call of its own that is nothing yet (no popup, nobody answered)
+        // while `x` talks in another one: the phone's own transfer key.
+        let fresh = self.calls.get(&except).is_some_and(|c| {
+            c.slots.is_empty()
+                && c.answered_by.is_none()
+                && c.rang.is_empty()
+                && c.origin_kind == EndpointKind::Extension
+        });
+        if !fresh {
+            return None;
+        }
+        self.calls.iter().filter(|(k, c)| **k != except && talking(c)).map(|(k, _)| *k).min()
+    }
+
+    /// Rings the consulted colleague: a popup from the transferring
+    /// extension, naming the caller who waits.
+    fn ring_consultation(
+        &mut self,
+        key: CallKey,
+        dest_uid: &str,
+        by: &str,
+        by_name: Option<String>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(d) = self.channels.get_mut(dest_uid) else {
+            return;
+        };
+        d.leg = LegState::Ringing;
+        d.consult = true;
+        let to = d.endpoint.clone();
+        let watched = self.is_watched(&to);
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        let waiting = Party {
+            caller_num: call.caller_num.clone(),
+            caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
+        };
+        call.consulting = Some(Consultation { by: by.to_owned(), to: to.to_string(), answered: false });
+        call.consulting_for = Some(waiting.clone());
+        if watched {
+            call.relevant = true;
+            call.slots.retain(|s| !(s.consult && *s.ext == *to && s.state == SlotState::Closed));
+            call.slots.push(Slot { ext: to.clone(), state: SlotState::Open, consult: true });
+            out.push(CardChange::Popup {
+                call: call.id.to_string(),
+                extension: to.to_string(),
+                caller_num: by.to_owned(),
+                caller_name: by_name,
+                direction: Direction::Internal,
+                trunk: None,
+                did: None,
+                queue: None,
+                transferred_by: None,
+                consultation: true,
+                consulting_for: Some(waiting),
+                park_return: false,
+                park_slot: None,
+                parked_by: None,
+                at_ms,
+            });
+        }
+        self.push_update(key, at_ms, out);
+    }
+
+    /// Folds call `from` (nothing of its own worth keeping: a consultation's
+    /// or a pickup's own channel) into call `into`: its channels move, its
+    /// id becomes an alias, and it never ends on its own.
+    fn fold_call(&mut self, from: CallKey, into: CallKey) {
+        if from == into || !self.calls.contains_key(&into) {
+            return;
+        }
+        let Some(old) = self.calls.remove(&from) else {
+            return;
+        };
+        let mut moved = 0;
+        for c in self.channels.values_mut().filter(|c| c.call == from) {
+            c.call = into;
+            moved += 1;
+        }
+        if let Some(call) = self.calls.get_mut(&into) {
+            call.live += moved;
+            call.ringing += old.ringing;
+            call.relevant |= old.relevant && !old.slots.is_empty();
+            if let Some(&k) = self.call_ids.get(&old.id) {
+                if k == from {
+                    self.call_ids.insert(old.id.clone(), into);
+                }
+            }
+            call.aliases.push(old.id);
+            for a in old.aliases {
+                self.call_ids.insert(a.clone(), into);
+                call.aliases.push(a);
+            }
+        }
+    }
+
+    /// AMI 1.x: a queue rings a Local member through a Local pair that is a
+    /// call of its own (no Dial from the caller). Its `;2` half dials with
+    /// the queued caller's number: that pair belongs to the queued call.
+    fn fold_queue_local(&mut self, caller_uid: &str, cid_num: &str) {
+        if cid_num.is_empty() {
+            return;
+        }
+        let Some(chan) = self.channels.get(caller_uid).filter(|c| c.kind == EndpointKind::Local) else {
+            return;
+        };
+        let from = chan.call;
+        let fresh =
+            self.calls.get(&from).is_some_and(|c| c.origin.is_none() && c.slots.is_empty() && c.rang.is_empty());
+        if !fresh {
+            return;
+        }
+        if let Some(into) = self.queued_call_for(cid_num, from) {
+            self.fold_call(from, into);
+        }
+    }
+
+    /// The call waiting in a queue, unanswered, whose caller has this number.
+    fn queued_call_for(&self, caller_num: &str, except: CallKey) -> Option<CallKey> {
+        self.calls
+            .iter()
+            .filter(|(k, c)| **k != except && c.in_queue && c.answered_by.is_none() && c.caller_num == caller_num)
+            .map(|(k, _)| *k)
+            .max()
+    }
+
     /// AMI 1.x: the dialled channel (and its Local partner) joins the
     /// caller's call. AMI 2+ channels already share the Linkedid.
     fn join_calls(&mut self, caller_uid: &str, dest_uid: &str) {
-        let (Some(a), Some(b)) = (self.channels.get(caller_uid), self.channels.get(dest_uid)) else { return };
+        let (Some(a), Some(b)) = (self.channels.get(caller_uid), self.channels.get(dest_uid)) else {
+            return;
+        };
         let (to, from) = (a.call, b.call);
         if to == from {
             return;
@@ -1096,12 +1504,15 @@ impl CallTracker {
         // Only a call that is nothing yet (a freshly created channel), or a
         // leg adopted at resync without its caller, may be folded in.
         let foldable = self.calls.get(&from).is_some_and(|c| {
-            (c.slots.is_empty() && c.answered_by.is_none() && c.rang.is_empty()) || (c.orphan_leg && c.answered_by.is_none())
+            (c.slots.is_empty() && c.answered_by.is_none() && c.rang.is_empty())
+                || (c.orphan_leg && c.answered_by.is_none())
         });
         if !foldable {
             return;
         }
-        let Some(old) = self.calls.remove(&from) else { return };
+        let Some(old) = self.calls.remove(&from) else {
+            return;
+        };
         self.call_ids.remove(&old.id);
         if let Some(call) = self.calls.get_mut(&to) {
             // An adopted leg's popup stays the one popup for that extension.
@@ -1150,7 +1561,9 @@ impl CallTracker {
         if status.eq_ignore_ascii_case("ANSWER") {
             return;
         }
-        let Some(caller) = ev.get("Uniqueid") else { return };
+        let Some(caller) = ev.get("Uniqueid") else {
+            return;
+        };
         let legs: Vec<Arc<str>> = self
             .channels
             .iter()
@@ -1163,7 +1576,9 @@ impl CallTracker {
     }
 
     fn on_bridge_enter(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else { return };
+        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else {
+            return;
+        };
         if !self.channels.contains_key(uid) {
             return;
         }
@@ -1186,7 +1601,9 @@ impl CallTracker {
     }
 
     fn on_bridge_leave(&mut self, ev: &Packet) {
-        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else { return };
+        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else {
+            return;
+        };
         self.leave_bridge(uid, bridge);
     }
 
@@ -1221,7 +1638,9 @@ impl CallTracker {
 
     /// AMI 1.x `Bridge` (Link) and 1.4 `Link`.
     fn on_link(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) else { return };
+        let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) else {
+            return;
+        };
         self.note_peers(a, b);
         for uid in [a, b] {
             if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
@@ -1238,28 +1657,56 @@ impl CallTracker {
     }
 
     fn on_rename(&mut self, ev: &Packet) {
-        let (Some(uid), Some(new)) = (ev.get("Uniqueid"), ev.get("Newname").or(ev.get("NewName"))) else { return };
+        let (Some(uid), Some(new)) = (ev.get("Uniqueid"), ev.get("Newname").or(ev.get("NewName"))) else {
+            return;
+        };
+        let renamed = ChannelName::parse(new).filter(|n| !n.wrapped && !n.is_local()).map(|n| n.endpoint);
         if let Some(c) = self.channels.get_mut(uid) {
             c.name = new.into();
+            // After a masquerade the channel is another phone's (a 1.x pickup).
+            if let Some(ep) = renamed.filter(|_| c.kind == EndpointKind::Extension) {
+                c.endpoint = ep.into();
+            }
         }
     }
 
     /// A dialled leg (or a trunk leg) was answered.
     fn answered(&mut self, uid: &str, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(chan) = self.channels.get_mut(uid) else { return };
+        let Some(chan) = self.channels.get_mut(uid) else {
+            return;
+        };
         let key = chan.call;
         match (chan.kind, chan.leg) {
+            (EndpointKind::Extension, LegState::Ringing) if chan.consult => {
+                // The colleague took the consultation: the caller still waits.
+                chan.leg = LegState::Answered;
+                let ext = chan.endpoint.clone();
+                let Some(call) = self.calls.get_mut(&key) else {
+                    return;
+                };
+                call.ringing = call.ringing.saturating_sub(1);
+                if let Some(c) = call.consulting.as_mut().filter(|c| *c.to == *ext) {
+                    c.answered = true;
+                }
+                for slot in call.slots.iter_mut().filter(|s| s.consult && s.ext == ext && s.state == SlotState::Open) {
+                    slot.state = SlotState::Talking;
+                }
+                self.push_update(key, at_ms, out);
+            }
             (EndpointKind::Extension, LegState::Ringing) => {
                 chan.leg = LegState::Answered;
                 let ext = chan.endpoint.to_string();
-                let Some(call) = self.calls.get_mut(&key) else { return };
+                let Some(call) = self.calls.get_mut(&key) else {
+                    return;
+                };
                 call.ringing = call.ringing.saturating_sub(1);
+                call.connected = Some(ext.clone());
                 call.answered_by = Some(ext.clone());
                 call.answered_at_ms.get_or_insert(at_ms);
                 if self.watch_all || self.watched.contains(&ext) {
                     call.relevant = true;
                 }
-                for slot in call.slots.iter_mut() {
+                for slot in call.slots.iter_mut().filter(|s| !s.consult) {
                     if matches!(slot.state, SlotState::Open | SlotState::Pending) {
                         let mine = *slot.ext == *ext;
                         slot.state = SlotState::Closed;
@@ -1279,7 +1726,7 @@ impl CallTracker {
                 let others: Vec<Arc<str>> = self
                     .channels
                     .iter()
-                    .filter(|(u, c)| c.call == key && c.leg == LegState::Ringing && ***u != *uid)
+                    .filter(|(u, c)| c.call == key && c.leg == LegState::Ringing && !c.consult && ***u != *uid)
                     .map(|(u, _)| u.clone())
                     .collect();
                 for o in others {
@@ -1294,7 +1741,9 @@ impl CallTracker {
             }
             (EndpointKind::Trunk, _) if chan.dialed_by.is_some() && !chan.originate_leg => {
                 let trunk = chan.endpoint.to_string();
-                let Some(call) = self.calls.get_mut(&key) else { return };
+                let Some(call) = self.calls.get_mut(&key) else {
+                    return;
+                };
                 if call.direction == Some(Direction::Outbound) && call.answered_by_trunk.is_none() {
                     call.answered_by_trunk = Some(trunk);
                     call.answered_at_ms.get_or_insert(at_ms);
@@ -1309,17 +1758,27 @@ impl CallTracker {
     /// caller side stopped it (someone else may have answered, or the call
     /// is moving on), so the popup waits to be resolved.
     fn leg_stopped(&mut self, uid: &str, cancelled: bool, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(chan) = self.channels.get_mut(uid) else { return };
+        let Some(chan) = self.channels.get_mut(uid) else {
+            return;
+        };
         if chan.leg != LegState::Ringing {
             return;
         }
         chan.leg = LegState::Ended;
         let (key, ext) = (chan.call, chan.endpoint.clone());
-        let still_ringing_here = self
-            .channels
-            .values()
-            .any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        if chan.consult {
+            // Declined, or cancelled by the transferring extension.
+            if let Some(call) = self.calls.get_mut(&key) {
+                call.ringing = call.ringing.saturating_sub(1);
+            }
+            self.end_consultation(key, &ext, at_ms, out);
+            return;
+        }
+        let still_ringing_here =
+            self.channels.values().any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         call.ringing = call.ringing.saturating_sub(1);
         if cancelled && call.answered_by.is_none() {
             call.last_cancelled = Some(ext.clone());
@@ -1327,7 +1786,10 @@ impl CallTracker {
         if still_ringing_here {
             return;
         }
-        let Some(slot) = call.slots.iter_mut().find(|s| *s.ext == *ext && s.state == SlotState::Open) else { return };
+        let Some(slot) = call.slots.iter_mut().find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
+        else {
+            return;
+        };
         if let Some(by) = call.answered_by.clone() {
             slot.state = SlotState::Closed;
             call.answered_elsewhere_for.push(ext.to_string());
@@ -1353,7 +1815,9 @@ impl CallTracker {
     }
 
     fn on_hangup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(uid) = ev.get("Uniqueid") else { return };
+        let Some(uid) = ev.get("Uniqueid") else {
+            return;
+        };
         if !self.channels.contains_key(uid) {
             return;
         }
@@ -1365,7 +1829,12 @@ impl CallTracker {
 
     /// Forgets a channel; ends its call when it was the last one.
     fn drop_channel(&mut self, uid: &str, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
-        let Some(chan) = self.channels.remove(uid) else { return };
+        let Some(chan) = self.channels.remove(uid) else {
+            return;
+        };
+        if chan.consult {
+            self.end_consultation(chan.call, &chan.endpoint, at_ms, out);
+        }
         if let Some(b) = chan.bridge.as_deref() {
             if let Some(members) = self.bridges.get_mut(b) {
                 members.retain(|m| **m != *uid);
@@ -1393,8 +1862,13 @@ impl CallTracker {
     }
 
     fn finish_call(&mut self, key: CallKey, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
-        let Some(mut call) = self.calls.remove(&key) else { return };
+        let Some(mut call) = self.calls.remove(&key) else {
+            return;
+        };
         self.call_ids.remove(&call.id);
+        for a in &call.aliases {
+            self.call_ids.remove(a);
+        }
         self.shrink_if_idle();
         let answered = call.answered_by.is_some();
         for slot in call.slots.iter_mut() {
@@ -1402,6 +1876,7 @@ impl CallTracker {
                 continue;
             }
             let reason = match (slot.state, call.answered_by.as_deref()) {
+                _ if slot.consult => CloseReason::ConsultationEnded,
                 (SlotState::Talking, _) => CloseReason::Ended,
                 (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
                 (_, Some(_)) => {
@@ -1422,7 +1897,8 @@ impl CallTracker {
         if !call.relevant {
             return;
         }
-        let rang_here = !call.slots.is_empty();
+        // A consultation popup is not the caller's call ringing there.
+        let rang_here = call.slots.iter().any(|s| !s.consult);
         let placed_by_user = call.from_extension.as_deref().is_some_and(|e| self.is_watched(e));
         let answered_here = call.answered_by.as_deref().is_some_and(|e| self.is_watched(e));
         let outcome = if answered || call.answered_by_trunk.is_some() {
@@ -1441,10 +1917,8 @@ impl CallTracker {
             Outcome::Unanswered
         };
         let direction = call.direction.unwrap_or_else(|| origin_direction(call.origin_kind));
-        let answered_label = call
-            .answered_by
-            .clone()
-            .or_else(|| call.answered_by_trunk.as_ref().map(|t| format!("trunk {t}")));
+        let answered_label =
+            call.answered_by.clone().or_else(|| call.answered_by_trunk.as_ref().map(|t| format!("trunk {t}")));
         let record = CallRecord {
             call_id: call.id.to_string(),
             uniqueid: call.first_uid.to_string(),
@@ -1463,9 +1937,10 @@ impl CallTracker {
             trunk: call.trunk.clone(),
             did: call.did.clone().or_else(|| call.queue.clone()),
             rang: call.rang.clone(),
-            answered_by: call.answered_by.clone().or_else(|| {
-                call.answered_by_trunk.as_ref().and(call.from_extension.clone())
-            }),
+            answered_by: call
+                .answered_by
+                .clone()
+                .or_else(|| call.answered_by_trunk.as_ref().and(call.from_extension.clone())),
             transfers: call.transfers.clone(),
             outcome,
             started_at_ms: call.started_at_ms,
@@ -1476,11 +1951,280 @@ impl CallTracker {
         out.push(CardChange::Ended {
             call: call.id.to_string(),
             answered_by: answered_label,
-            missed: rang_here && !answered,
+            // A caller who gave up waiting in a queue was missed too, though
+            // no phone may have rung.
+            missed: (rang_here || call.abandoned) && !answered,
             answered_elsewhere_for: call.answered_elsewhere_for.clone(),
+            picked_up_by: call.picked_up_by.clone(),
             ended_offline: offline,
             record,
         });
+    }
+
+    /// A consultation is over without a transfer (declined, cancelled, or
+    /// the colleague hung up): the colleague's popup goes, and the caller's
+    /// card is the transferring extension's again. Idempotent.
+    fn end_consultation(&mut self, key: CallKey, ext: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        let mut changed = false;
+        if call.consulting.as_ref().is_some_and(|c| c.to == ext) {
+            call.consulting = None;
+            call.consulting_for = None;
+            changed = true;
+        }
+        for slot in call.slots.iter_mut().filter(|s| s.consult && &*s.ext == ext && s.state != SlotState::Closed) {
+            slot.state = SlotState::Closed;
+            changed = true;
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: ext.to_owned(),
+                reason: CloseReason::ConsultationEnded,
+                answered_by: None,
+                at_ms,
+            });
+        }
+        if changed {
+            self.push_update(key, at_ms, out);
+        }
+    }
+
+    /// The transferring extension hands the caller to the colleague it
+    /// consulted (`AttendedTransfer`, chan_sip's attended `Transfer`, or the
+    /// masquerade of a 1.x feature transfer). False when no consultation was
+    /// in progress in this call.
+    fn complete_consultation(
+        &mut self,
+        key: CallKey,
+        target_uid: Option<&str>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) -> bool {
+        let Some(cons) = self.calls.get(&key).and_then(|c| c.consulting.clone()) else {
+            return false;
+        };
+        let named =
+            target_uid.filter(|u| self.channels.get(*u).is_some_and(|c| c.call == key && c.consult)).map(str::to_owned);
+        let leg = named.or_else(|| {
+            self.channels
+                .iter()
+                .filter(|(_, c)| c.call == key && c.consult && *c.endpoint == *cons.to)
+                .map(|(u, _)| u.to_string())
+                .min()
+        });
+        let mut ringing = false;
+        if let Some(c) = leg.as_deref().and_then(|u| self.channels.get_mut(u)) {
+            c.consult = false;
+            ringing = c.leg == LegState::Ringing;
+        }
+        let Some(call) = self.calls.get_mut(&key) else {
+            return false;
+        };
+        call.consulting = None;
+        call.consulting_for = None;
+        call.transfers.push(Transfer {
+            by: Some(cons.by.clone()),
+            to: cons.to.clone(),
+            kind: TransferKind::Attended,
+            at_ms,
+        });
+        if !call.rang.contains(&cons.to) {
+            call.rang.push(cons.to.clone());
+        }
+        for slot in call.slots.iter_mut().filter(|s| s.consult && *s.ext == *cons.to && s.state != SlotState::Closed) {
+            // Her colleague's card is now the caller's card.
+            slot.consult = false;
+            slot.state = if ringing { SlotState::Open } else { SlotState::Talking };
+        }
+        if !ringing {
+            call.answered_by = Some(cons.to.clone());
+            call.connected = Some(cons.to.clone());
+            call.answered_at_ms.get_or_insert(at_ms);
+        }
+        self.push_update(key, at_ms, out);
+        true
+    }
+
+    /// `Pickup`: the channel in `Channel`/`Uniqueid` took the ringing
+    /// channel named with the `Target` prefix.
+    fn on_pickup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let picker = self.uid_in(ev, "");
+        let target = self.uid_in(ev, "Target");
+        if let (Some(p), Some(t)) = (picker, target) {
+            self.picked_up(&p, &t, at_ms, out);
+        }
+    }
+
+    /// AMI 1.x `Masquerade`: the `Clone` channel takes the place of the
+    /// `Original`. A phone's channel cloned into a ringing leg of another
+    /// call is a pickup (Asterisk 1.8 sends no `Pickup` event; 11 sends one
+    /// first, and then the leg has already stopped ringing here).
+    fn on_masquerade(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let by_name = |t: &Self, key: &str| {
+            let name = ev.get(key)?;
+            t.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
+        };
+        if let (Some(p), Some(t)) = (by_name(self, "Clone"), by_name(self, "Original")) {
+            self.picked_up(&p, &t, at_ms, out);
+        }
+    }
+
+    /// The phone behind `picker` took `target`, a leg ringing at another
+    /// extension: the call is answered by the picker, the ringing phone's
+    /// popup closes as answered elsewhere, and the picker's own channel
+    /// (its feature-code call, or the Originate that ran `Pickup`) becomes
+    /// part of the call instead of a call of its own.
+    fn picked_up(&mut self, picker: &str, target: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(t) = self.channels.get(target).filter(|c| c.leg == LegState::Ringing && !c.consult) else {
+            return;
+        };
+        let (key, dialed_by) = (t.call, t.dialed_by.clone());
+        let Some(p) = self.channels.get(picker).filter(|c| c.kind == EndpointKind::Extension) else {
+            return;
+        };
+        let from = p.call;
+        let ext = p.endpoint.to_string();
+        if from != key {
+            let foldable = self
+                .calls
+                .get(&from)
+                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none());
+            if !foldable {
+                return;
+            }
+            self.fold_call(from, key);
+        }
+        if let Some(c) = self.channels.get_mut(picker) {
+            c.leg = LegState::Ringing;
+            c.dialed_by = dialed_by;
+        }
+        if let Some(call) = self.calls.get_mut(&key) {
+            call.ringing += 1;
+            call.picked_up_by = Some(ext);
+        }
+        self.answered(picker, at_ms, out);
+    }
+
+    /// `ParkedCall`: the caller waits in a parking space.
+    fn on_parked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+        let Some(key) = parkee.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        let Some(slot) = ev.get("ParkingSpace").or(ev.get("Exten")).filter(|s| !absent(s)) else {
+            return;
+        };
+        // 12+: `ParkerDialString: PJSIP/1001`; 1.x: `From: SIP/1001-0000000c`.
+        let parker = ev
+            .get("ParkerDialString")
+            .or(ev.get("From"))
+            .and_then(ChannelName::parse)
+            .filter(|n| {
+                self.classifier.classify(n) == EndpointKind::Extension || n.endpoint.bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(|n| n.endpoint.to_owned());
+        let lot = ev.get("Parkinglot").or(ev.get("ParkingLot")).filter(|l| !absent(l)).map(str::to_owned);
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        let parked_by = parker.or_else(|| call.connected.clone());
+        call.park = Some(ParkSpot { slot: slot.to_owned(), lot, parked_by });
+        call.park_returning = false;
+        call.connected = None;
+        self.push_update(key, at_ms, out);
+    }
+
+    /// `UnParkedCall`: someone retrieved the parked caller. The retriever's
+    /// own channel (the call that dialled the space) joins the caller's call.
+    fn on_unparked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+        let Some(key) = parkee.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        // 12+: `Retriever…` snapshot; 1.x: `From` names the retriever's channel.
+        let retriever = self.uid_in(ev, "Retriever").or_else(|| {
+            let name = ev.get("From")?;
+            self.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
+        });
+        let mut by = None;
+        if let Some(r) = retriever.as_deref() {
+            let from = self.channels.get(r).map(|c| c.call);
+            if let Some(from) = from.filter(|f| *f != key) {
+                let foldable = self.calls.get(&from).is_some_and(|c| c.slots.is_empty() && c.rang.is_empty());
+                if foldable {
+                    self.fold_call(from, key);
+                }
+            }
+            if let Some(c) = self.channels.get_mut(r).filter(|c| c.kind == EndpointKind::Extension && c.call == key) {
+                c.leg = LegState::Answered;
+                by = Some(c.endpoint.to_string());
+            }
+        }
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        call.park = None;
+        call.park_returning = false;
+        call.connected = by;
+        self.push_update(key, at_ms, out);
+    }
+
+    /// `AgentCalled` (AMI 1.x with `eventwhencalled=yes`): the queue rings
+    /// the member channel in `DestinationChannel` for the caller in
+    /// `ChannelCalling`. AMI 2+ rings members with `DialBegin` instead.
+    fn on_agent_called(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        if self.dialect == Dialect::Ami2 {
+            return;
+        }
+        let by_name = |t: &Self, key: &str| {
+            let name = ev.get(key)?;
+            t.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
+        };
+        let caller = ev
+            .get("Uniqueid")
+            .and_then(|u| self.channels.get_key_value(u).map(|(k, _)| k.clone()))
+            .or_else(|| by_name(self, "ChannelCalling"));
+        let (Some(caller), Some(member)) = (caller, by_name(self, "DestinationChannel")) else {
+            return;
+        };
+        let Some(key) = self.channels.get(&*caller).map(|c| c.call) else {
+            return;
+        };
+        self.queue_rings(key, &member, ev, at_ms, out);
+    }
+
+    /// An AMI 1.x queue rings a member channel that is, so far, a call of
+    /// its own: it joins the queued call, and a phone rings there.
+    fn queue_rings(&mut self, key: CallKey, member: &str, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(m) = self.channels.get(member) else {
+            return;
+        };
+        let (from, kind, leg) = (m.call, m.kind, m.leg);
+        if from != key {
+            let fresh = self
+                .calls
+                .get(&from)
+                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none() && c.live <= 2);
+            if !fresh {
+                return;
+            }
+            self.fold_call(from, key);
+        }
+        if kind != EndpointKind::Extension || leg != LegState::None {
+            return;
+        }
+        let origin_kind = self.calls.get(&key).map_or(EndpointKind::Unknown, |c| c.origin_kind);
+        let origin = self
+            .calls
+            .get(&key)
+            .and_then(|c| c.origin.as_deref())
+            .and_then(|o| self.channels.get_key_value(o))
+            .map(|(k, _)| k.clone());
+        if let Some(c) = self.channels.get_mut(member) {
+            c.dialed_by = origin;
+        }
+        self.ring_leg(key, origin_kind, member, ev, at_ms, out);
     }
 
     fn on_blind_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
@@ -1493,7 +2237,9 @@ impl CallTracker {
             .filter(|c| c.kind == EndpointKind::Extension)
             .map(|c| c.endpoint.to_string());
         let to = ev.get("Extension").unwrap_or("").to_owned();
-        let Some(key) = ev.get("TransfereeUniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else { return };
+        let Some(key) = ev.get("TransfereeUniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
         self.record_transfer(key, by, to, TransferKind::Blind, at_ms, out);
     }
 
@@ -1511,14 +2257,18 @@ impl CallTracker {
             .filter(|c| c.kind == EndpointKind::Extension)
             .map(|c| c.endpoint.to_string());
         let to = ev.get("TransferExten").unwrap_or("").to_owned();
-        let Some(key) = ev
-            .get("TargetUniqueid")
-            .or(ev.get("TargetUniqueID"))
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
+        let Some(key) =
+            ev.get("TargetUniqueid").or(ev.get("TargetUniqueID")).and_then(|u| self.channels.get(u)).map(|c| c.call)
         else {
             return;
         };
+        // A phone's consultative transfer completes the consultation it made.
+        let own = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call);
+        if kind == TransferKind::Attended
+            && [Some(key), own].into_iter().flatten().any(|k| self.complete_consultation(k, None, at_ms, out))
+        {
+            return;
+        }
         self.record_transfer(key, by, to, kind, at_ms, out);
     }
 
@@ -1531,7 +2281,9 @@ impl CallTracker {
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         call.transfers.push(Transfer { by: by.clone(), to, kind, at_ms });
         call.pending_transfer = Some(PendingTransfer { by });
         if call.relevant {
@@ -1556,7 +2308,12 @@ impl CallTracker {
         let by = ext_of(self, transferer.as_ref());
         let target = self.uid_in(ev, "TransferTarget");
         let target_ext = ext_of(self, target.as_ref());
-        let Some(key) = self.uid_in(ev, "Transferee").and_then(|u| self.channels.get(&*u)).map(|c| c.call) else { return };
+        let Some(key) = self.uid_in(ev, "Transferee").and_then(|u| self.channels.get(&*u)).map(|c| c.call) else {
+            return;
+        };
+        if self.complete_consultation(key, target.as_deref(), at_ms, out) {
+            return;
+        }
         let Some(target_uid) = target else {
             let to = ev.get("Extension").unwrap_or("").to_owned();
             self.record_transfer(key, by, to, TransferKind::Attended, at_ms, out);
@@ -1586,7 +2343,7 @@ impl CallTracker {
             if watched {
                 call.relevant = true;
                 if !call.slots.iter().any(|s| *s.ext == *to) {
-                    call.slots.push(Slot { ext: to.as_str().into(), state: SlotState::Talking });
+                    call.slots.push(Slot::new(to.as_str().into(), SlotState::Talking));
                     let p = popup_for(call, &to, by.clone(), at_ms);
                     out.push(p);
                 }
@@ -1627,10 +2384,6 @@ impl CallTracker {
         }
     }
 
-    fn card_by_key(&self, key: CallKey) -> Option<CallCard> {
-        self.calls.get(&key).map(|c| self.card(c, false))
-    }
-
     fn card(&self, call: &Call, ended: bool) -> CallCard {
         let key = self.call_ids.get(&call.id).copied();
         let mut ringing: Vec<String> = self
@@ -1668,6 +2421,10 @@ impl CallTracker {
             answered_at_ms: call.answered_at_ms,
             transfers: call.transfers.clone(),
             started_at_ms: call.started_at_ms,
+            connected_to: call.connected.clone(),
+            picked_up_by: call.picked_up_by.clone(),
+            parked: call.park.clone(),
+            consulting: call.consulting.clone(),
         }
     }
 
@@ -1750,9 +2507,13 @@ impl CallTracker {
     /// Works out what a channel first seen in a listing is doing.
     fn adopt_listed(&mut self, p: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
         let uid = p.get("Uniqueid").unwrap_or("");
-        let Some(chan) = self.channels.get(uid) else { return };
+        let Some(chan) = self.channels.get(uid) else {
+            return;
+        };
         let key = chan.call;
-        let is_dialed = p.get("Application").is_some_and(|a| a.eq_ignore_ascii_case("AppDial") || a.eq_ignore_ascii_case("AppDial2"));
+        let is_dialed = p
+            .get("Application")
+            .is_some_and(|a| a.eq_ignore_ascii_case("AppDial") || a.eq_ignore_ascii_case("AppDial2"));
         if chan.kind != EndpointKind::Extension || !is_dialed {
             // An origin whose call we did not know: it sets the caller.
             let kind = chan.kind;
@@ -1778,7 +2539,9 @@ impl CallTracker {
         if let Some(c) = self.channels.get_mut(uid) {
             c.leg = if up { LegState::Answered } else { LegState::Ringing };
         }
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         if call.origin.as_deref() == Some(uid) {
             // A dialled leg is never the caller: without a Linkedid the leg
             // got a call of its own. Its connected line is the caller.
@@ -1807,7 +2570,7 @@ impl CallTracker {
             call.ringing += 1;
             if watched && !call.slots.iter().any(|s| *s.ext == *ext) {
                 call.relevant = true;
-                call.slots.push(Slot { ext: ext.as_str().into(), state: SlotState::Open });
+                call.slots.push(Slot::new(ext.as_str().into(), SlotState::Open));
                 let popup = popup_for(call, &ext, None, at_ms);
                 out.push(popup);
             }
@@ -1866,6 +2629,11 @@ fn popup_for(call: &Call, ext: &str, transferred_by: Option<String>, at_ms: i64)
         did: call.did.clone(),
         queue: call.queue.clone(),
         transferred_by,
+        consultation: false,
+        consulting_for: None,
+        park_return: false,
+        park_slot: None,
+        parked_by: None,
         at_ms,
     }
 }

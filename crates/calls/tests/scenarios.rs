@@ -107,7 +107,11 @@ fn dial1(caller: &Ch, dest: &Ch, dialstring: &str) -> Packet {
 }
 
 fn dial1_end(caller: &Ch, status: &str) -> Packet {
-    event("Dial").with("SubEvent", "End").with("Channel", caller.name).with("UniqueID", caller.uid).with("DialStatus", status)
+    event("Dial")
+        .with("SubEvent", "End")
+        .with("Channel", caller.name)
+        .with("UniqueID", caller.uid)
+        .with("DialStatus", status)
 }
 
 fn link1(a: &Ch, b: &Ch) -> Packet {
@@ -144,7 +148,9 @@ fn popup_exts(ch: &[CardChange]) -> Vec<String> {
 fn closes(ch: &[CardChange]) -> Vec<(String, CloseReason, Option<String>)> {
     ch.iter()
         .filter_map(|c| match c {
-            CardChange::Close { extension, reason, answered_by, .. } => Some((extension.clone(), *reason, answered_by.clone())),
+            CardChange::Close { extension, reason, answered_by, .. } => {
+                Some((extension.clone(), *reason, answered_by.clone()))
+            }
             _ => None,
         })
         .collect()
@@ -160,8 +166,24 @@ fn watching(exts: &[&str]) -> CallTracker {
 
 // ---------------------------------------------------------------- AMI 1.1
 
-const S470: Ch = Ch { name: "SIP/470-000079dd", uid: "1372066112.31203", linked: "", num: "470", cname: "470", ctx: "DLPN_DialPlan470", exten: "474" };
-const S474: Ch = Ch { name: "SIP/474-000079de", uid: "1372066112.31204", linked: "", num: "474", cname: "474", ctx: "DLPN_DialPlan474", exten: "" };
+const S470: Ch = Ch {
+    name: "SIP/470-000079dd",
+    uid: "1372066112.31203",
+    linked: "",
+    num: "470",
+    cname: "470",
+    ctx: "DLPN_DialPlan470",
+    exten: "474",
+};
+const S474: Ch = Ch {
+    name: "SIP/474-000079de",
+    uid: "1372066112.31204",
+    linked: "",
+    num: "474",
+    cname: "474",
+    ctx: "DLPN_DialPlan474",
+    exten: "",
+};
 
 #[test]
 fn mypbx_seed_dial_to_an_extension_pops_internal() {
@@ -184,13 +206,22 @@ fn mypbx_seed_dial_to_an_extension_pops_internal() {
 
 #[test]
 fn mypbx_seed_trunk_destinations_do_not_pop() {
-    for dest_name in ["SIP/trunk-sps-test3/111222-0000802c", "SIP/trunk-test1/1112233-0000802c", "IAX2/trunk-test2/1112233-0000802c"] {
+    for dest_name in
+        ["SIP/trunk-sps-test3/111222-0000802c", "SIP/trunk-test1/1112233-0000802c", "IAX2/trunk-test2/1112233-0000802c"]
+    {
         let mut t = CallTracker::new(TrackerConfig::default()); // watches everything
         let trunk = Ch { name: dest_name, uid: "1372066112.40", linked: "", num: "", cname: "", ctx: "", exten: "" };
         let caller = Ch { exten: "111222", ..S470 };
         let ch = feed(
             &mut t,
-            &[newchannel(&caller), newchannel(&trunk), dial1(&caller, &trunk, "trunk-sps-test3/111222"), ringing(&trunk), up(&trunk), link1(&caller, &trunk)],
+            &[
+                newchannel(&caller),
+                newchannel(&trunk),
+                dial1(&caller, &trunk, "trunk-sps-test3/111222"),
+                ringing(&trunk),
+                up(&trunk),
+                link1(&caller, &trunk),
+            ],
             0,
         );
         assert!(popups(&ch).is_empty(), "{dest_name}: dialling out via a trunk is not an incoming call");
@@ -198,7 +229,11 @@ fn mypbx_seed_trunk_destinations_do_not_pop() {
         match ends(&ch).as_slice() {
             [CardChange::Ended { answered_by, missed, record, .. }] => {
                 let name = dest_name.split('/').nth(1).and_then(|s| s.strip_prefix("trunk-")).expect("yeastar trunk");
-                assert_eq!(answered_by.as_deref(), Some(format!("trunk {name}").as_str()), "the far end on the trunk answered");
+                assert_eq!(
+                    answered_by.as_deref(),
+                    Some(format!("trunk {name}").as_str()),
+                    "the far end on the trunk answered"
+                );
                 assert!(!missed, "an outbound call is never missed");
                 assert_eq!(record.direction, Direction::Outbound, "extension to trunk is outbound");
                 assert_eq!(record.from_extension.as_deref(), Some("470"), "470 placed it");
@@ -210,7 +245,8 @@ fn mypbx_seed_trunk_destinations_do_not_pop() {
 
 #[test]
 fn analog_port_of_unknown_kind_does_not_pop_until_declared() {
-    let port = Ch { name: "DAHDI/65-0000801c", uid: "1372066112.50", linked: "", num: "", cname: "", ctx: "", exten: "" };
+    let port =
+        Ch { name: "DAHDI/65-0000801c", uid: "1372066112.50", linked: "", num: "", cname: "", ctx: "", exten: "" };
     let run = |t: &mut CallTracker| feed(t, &[newchannel(&S470), newchannel(&port), dial1(&S470, &port, "65")], 0);
     let mut t = CallTracker::new(TrackerConfig::default());
     assert!(popups(&run(&mut t)).is_empty(), "DAHDI/65 may be an analog trunk: the name alone must not pop");
@@ -220,16 +256,40 @@ fn analog_port_of_unknown_kind_does_not_pop_until_declared() {
     assert_eq!(popup_exts(&run(&mut t)), vec!["65"], "once the user says port 65 is a phone, it pops");
 }
 
-const C1: Ch = Ch { name: "SIP/carrier-00000010", uid: "1795447900.16", linked: "", num: "+15551234567", cname: "ACME Corp", ctx: "from-trunk", exten: "5550600" };
+const C1: Ch = Ch {
+    name: "SIP/carrier-00000010",
+    uid: "1795447900.16",
+    linked: "",
+    num: "+15551234567",
+    cname: "ACME Corp",
+    ctx: "from-trunk",
+    exten: "5550600",
+};
 
 #[test]
 fn ami1_ring_group_through_local_channels() {
     // FreePBX ring group on Asterisk 11: Dial(Local/1001@from-internal&Local/1003@from-internal).
-    let l1a = Ch { name: "Local/1001@from-internal-00000001;1", uid: "1795447900.17", linked: "", num: "600", cname: "Ring Group 600", ctx: "from-internal", exten: "1001" };
+    let l1a = Ch {
+        name: "Local/1001@from-internal-00000001;1",
+        uid: "1795447900.17",
+        linked: "",
+        num: "600",
+        cname: "Ring Group 600",
+        ctx: "from-internal",
+        exten: "1001",
+    };
     let l1b = Ch { name: "Local/1001@from-internal-00000001;2", uid: "1795447900.18", ..l1a };
     let l3a = Ch { name: "Local/1003@from-internal-00000002;1", uid: "1795447900.19", exten: "1003", ..l1a };
     let l3b = Ch { name: "Local/1003@from-internal-00000002;2", uid: "1795447900.20", exten: "1003", ..l1a };
-    let p1 = Ch { name: "SIP/1001-00000011", uid: "1795447900.21", linked: "", num: "1001", cname: "Alice Front Desk", ctx: "from-internal", exten: "" };
+    let p1 = Ch {
+        name: "SIP/1001-00000011",
+        uid: "1795447900.21",
+        linked: "",
+        num: "1001",
+        cname: "Alice Front Desk",
+        ctx: "from-internal",
+        exten: "",
+    };
     let p3 = Ch { name: "SIP/1003-00000012", uid: "1795447900.22", num: "1003", cname: "Carol Support", ..p1 };
     let mut t = watching(&["1001", "1003"]);
     let ch = feed(
@@ -263,12 +323,26 @@ fn ami1_ring_group_through_local_channels() {
     }
     let ch = feed(
         &mut t,
-        &[up(&p1), up(&l1b), hangup(&p3, "26"), hangup(&l3b, "26"), hangup(&l3a, "26"), link1(&C1, &l1a), hangup(&C1, "16"), hangup(&l1a, "16"), hangup(&l1b, "16"), hangup(&p1, "16")],
+        &[
+            up(&p1),
+            up(&l1b),
+            hangup(&p3, "26"),
+            hangup(&l3b, "26"),
+            hangup(&l3a, "26"),
+            link1(&C1, &l1a),
+            hangup(&C1, "16"),
+            hangup(&l1a, "16"),
+            hangup(&l1b, "16"),
+            hangup(&p1, "16"),
+        ],
         2000,
     );
     assert_eq!(
         closes(&ch),
-        vec![("1001".into(), CloseReason::Answered, Some("1001".into())), ("1003".into(), CloseReason::AnsweredElsewhere, Some("1001".into()))],
+        vec![
+            ("1001".into(), CloseReason::Answered, Some("1001".into())),
+            ("1003".into(), CloseReason::AnsweredElsewhere, Some("1001".into()))
+        ],
         "1001 answered; 1003's popup closes as answered by 1001"
     );
     match ends(&ch).as_slice() {
@@ -283,7 +357,15 @@ fn ami1_ring_group_through_local_channels() {
 
 // ---------------------------------------------------------------- AMI 2+
 
-const TRUNK: Ch = Ch { name: "PJSIP/carrier-00000020", uid: "1795445000.30", linked: "1795445000.30", num: "+15551234567", cname: "ACME Corp", ctx: "from-pstn", exten: "5550400" };
+const TRUNK: Ch = Ch {
+    name: "PJSIP/carrier-00000020",
+    uid: "1795445000.30",
+    linked: "1795445000.30",
+    num: "+15551234567",
+    cname: "ACME Corp",
+    ctx: "from-pstn",
+    exten: "5550400",
+};
 
 fn phone(ext: &'static str, uid: &'static str, seq: &'static str, linked: &'static str) -> Ch {
     let name: &'static str = Box::leak(format!("PJSIP/{ext}-{seq}").into_boxed_str());
@@ -350,7 +432,10 @@ fn freepbx_queue_with_local_members() {
         bridge_enter(&l2b, "b2"),
         bridge_enter(&p2, "b2"),
         event("LocalOptimizationBegin").with("LocalOneUniqueid", l2a.uid).with("LocalTwoUniqueid", l2b.uid),
-        event("LocalOptimizationEnd").with("LocalOneUniqueid", l2a.uid).with("LocalTwoUniqueid", l2b.uid).with("Success", "Yes"),
+        event("LocalOptimizationEnd")
+            .with("LocalOneUniqueid", l2a.uid)
+            .with("LocalTwoUniqueid", l2b.uid)
+            .with("Success", "Yes"),
         hangup(&l2a, "16"),
         hangup(&l2b, "16"),
         hangup(&TRUNK, "16"),
@@ -360,7 +445,10 @@ fn freepbx_queue_with_local_members() {
     assert!(popups(&ch).is_empty(), "answering pops nothing new");
     assert_eq!(
         closes(&ch),
-        vec![("1001".into(), CloseReason::AnsweredElsewhere, Some("1002".into())), ("1002".into(), CloseReason::Answered, Some("1002".into()))],
+        vec![
+            ("1001".into(), CloseReason::AnsweredElsewhere, Some("1002".into())),
+            ("1002".into(), CloseReason::Answered, Some("1002".into()))
+        ],
         "1002 answered; 1001 closes as answered elsewhere even though its CANCEL arrived first"
     );
     match ends(&ch).as_slice() {
@@ -385,7 +473,15 @@ fn freepbx_queue_with_local_members() {
 #[test]
 fn queue_caller_abandons() {
     let lk = TRUNK.linked;
-    let l1a = Ch { name: "Local/1001@from-queue-00000003;1", uid: "1795445000.41", linked: lk, num: "400", cname: "Q", ctx: "from-queue", exten: "1001" };
+    let l1a = Ch {
+        name: "Local/1001@from-queue-00000003;1",
+        uid: "1795445000.41",
+        linked: lk,
+        num: "400",
+        cname: "Q",
+        ctx: "from-queue",
+        exten: "1001",
+    };
     let l1b = Ch { name: "Local/1001@from-queue-00000003;2", uid: "1795445000.42", ..l1a };
     let p1 = phone("1001", "1795445000.43", "00000031", lk);
     let mut t = watching(&["1001"]);
@@ -517,7 +613,11 @@ fn blind_transfer_event_pops_at_the_target_with_history() {
             assert_eq!(answered_by.as_deref(), Some("1002"), "1002 ends up talking to the caller");
             assert_eq!(record.transfers.len(), 1, "one transfer in the history, not two (event + redial)");
             let tr = &record.transfers[0];
-            assert_eq!((tr.by.as_deref(), tr.to.as_str(), tr.kind), (Some("1001"), "1002", TransferKind::Blind), "from ACME, transferred by 1001 to 1002");
+            assert_eq!(
+                (tr.by.as_deref(), tr.to.as_str(), tr.kind),
+                (Some("1001"), "1002", TransferKind::Blind),
+                "from ACME, transferred by 1001 to 1002"
+            );
         }
         other => panic!("one call_end, got {other:?}"),
     }
@@ -535,17 +635,37 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
     answered_by_1001(&mut t, &p1);
     let consult = feed(
         &mut t,
-        &[newchannel(&c1), newchannel(&c2), dial_begin(Some(&c1), &c2, "1002"), ringing(&c2), up(&c2), dial_end(&c1, &c2, "ANSWER"), bridge_enter(&c1, "b2"), bridge_enter(&c2, "b2")],
+        &[
+            newchannel(&c1),
+            newchannel(&c2),
+            dial_begin(Some(&c1), &c2, "1002"),
+            ringing(&c2),
+            up(&c2),
+            dial_end(&c1, &c2, "ANSWER"),
+            bridge_enter(&c1, "b2"),
+            bridge_enter(&c2, "b2"),
+        ],
         5000,
     );
     match popups(&consult).as_slice() {
-        [CardChange::Popup { extension, caller_num, direction, call, .. }] => {
-            assert_eq!((extension.as_str(), caller_num.as_str()), ("1002", "1001"), "the consult call: 1001 calls 1002");
+        [CardChange::Popup {
+            extension, caller_num, caller_name, direction, call, consultation, consulting_for, ..
+        }] => {
+            assert_eq!((extension.as_str(), caller_num.as_str()), ("1002", "1001"), "1002's phone shows 1001 calling");
+            assert_eq!(caller_name.as_deref(), Some("Alice Front Desk"), "with her name");
             assert_eq!(*direction, Direction::Internal, "consult is internal");
-            assert_eq!(call, c1.uid, "a call of its own");
+            assert!(*consultation, "marked as the colleague's side of a transfer");
+            let waiting = consulting_for.as_ref().expect("names who waits");
+            assert_eq!(
+                (waiting.caller_num.as_str(), waiting.caller_name.as_deref()),
+                ("+15551234567", Some("ACME Corp")),
+                "the held caller"
+            );
+            assert_eq!(call, TRUNK.linked, "the phone's consult call belongs to the caller's call");
         }
         other => panic!("one consult popup expected, got {other:?}"),
     }
+    assert!(ends(&consult).is_empty(), "the consultation is not a call of its own");
     let ch = feed(
         &mut t,
         &[
@@ -570,24 +690,28 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
         ],
         8000,
     );
-    match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, caller_num, transferred_by, call, .. }] => {
-            assert_eq!(extension, "1002", "1002 now has ACME on the line");
-            assert_eq!(caller_num, "+15551234567", "the card shows the real caller, not 1001");
-            assert_eq!(transferred_by.as_deref(), Some("1001"), "1001 did the transfer");
-            assert_eq!(call, TRUNK.linked, "it is the caller's call");
-        }
-        other => panic!("one popup for the transferred caller expected, got {other:?}"),
-    }
-    match ends(&ch).as_slice() {
-        [CardChange::Ended { call, answered_by, .. }] => {
-            assert_eq!(call, c1.uid, "the consult call is over once 1001 hangs up");
-            assert_eq!(answered_by.as_deref(), Some("1002"), "1002 answered the consult");
-        }
-        other => panic!("the consult call ends exactly once here, got {other:?}"),
-    }
+    assert!(popups(&ch).is_empty(), "no second popup: 1002's card becomes the caller's card");
+    let card = ch
+        .iter()
+        .find_map(|c| match c {
+            CardChange::Update { card, .. } if card.connected_to.as_deref() == Some("1002") => Some(card.clone()),
+            _ => None,
+        })
+        .expect("the card says the caller now talks to 1002");
+    assert_eq!(card.caller_num, "+15551234567", "the card shows the real caller, not 1001");
+    assert_eq!(
+        card.transfers.last().map(|t| (t.by.as_deref(), t.to.as_str())),
+        Some((Some("1001"), "1002")),
+        "transferred by 1001"
+    );
+    assert!(card.consulting.is_none(), "the consultation is over");
+    assert!(ends(&ch).is_empty(), "1001's hang-ups end no call: the caller talks to 1002");
     let ch = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&c2, "16")], 20_000);
-    assert_eq!(closes(&ch), vec![("1002".into(), CloseReason::Ended, Some("1002".into()))], "the transferred popup closes when the call ends");
+    assert_eq!(
+        closes(&ch),
+        vec![("1002".into(), CloseReason::Ended, Some("1002".into()))],
+        "the transferred popup closes when the call ends"
+    );
     match ends(&ch).as_slice() {
         [CardChange::Ended { call, answered_by, record, .. }] => {
             assert_eq!(call, TRUNK.linked, "the caller's call");
@@ -614,7 +738,8 @@ fn listed(c: &Ch, state: &str, app: &str) -> Packet {
 fn reconnect_while_ringing_then_answered_offline_gives_no_duplicate_popup() {
     let p1 = phone("1001", "1795445000.81", "00000071", TRUNK.linked);
     let mut t = watching(&["1001"]);
-    let ch = feed(&mut t, &[newchannel(&TRUNK), newchannel(&p1), dial_begin(Some(&TRUNK), &p1, "1001"), ringing(&p1)], 0);
+    let ch =
+        feed(&mut t, &[newchannel(&TRUNK), newchannel(&p1), dial_begin(Some(&TRUNK), &p1, "1001"), ringing(&p1)], 0);
     assert_eq!(popup_exts(&ch), vec!["1001"], "rings before the disconnect");
 
     // Still ringing at the first resync: nothing new to say.
@@ -624,7 +749,11 @@ fn reconnect_while_ringing_then_answered_offline_gives_no_duplicate_popup() {
     // Answered while we were away: the second resync closes the popup as answered.
     let ch = t.resync(&[listed(&TRUNK, "6", "Dial"), listed(&p1, "6", "AppDial")], 2000);
     assert!(popups(&ch).is_empty(), "no duplicate popup");
-    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Answered, Some("1001".into()))], "learned the answer at resync");
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::Answered, Some("1001".into()))],
+        "learned the answer at resync"
+    );
 
     let ch = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&p1, "16")], 3000);
     assert_eq!(ends(&ch).len(), 1, "the end is recorded once");
@@ -648,7 +777,10 @@ fn call_that_ended_while_offline_is_reported_once() {
     }
     assert_eq!(t.live_calls() + t.live_channels(), 0, "lost Hangups are garbage-collected at resync");
     assert!(t.resync(&[], 61_000).is_empty(), "a second resync reports nothing again");
-    assert!(feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 62_000).is_empty(), "late hangups of a collected call say nothing");
+    assert!(
+        feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 62_000).is_empty(),
+        "late hangups of a collected call say nothing"
+    );
 }
 
 #[test]
@@ -671,10 +803,27 @@ fn call_first_seen_at_resync_pops_once() {
 #[test]
 fn freepbx_trunks_named_with_digits_are_still_trunks() {
     // Elastix seed: trunk peers named after their numbers.
-    let inbound = Ch { name: "SIP/902422277777-00000031", uid: "1600000000.31", linked: "", num: "02166311616", cname: "", ctx: "from-trunk-sip-900000000000", exten: "902422277777" };
-    let p2003 = Ch { name: "SIP/2003-0000115b", uid: "1600000000.32", linked: "", num: "2003", cname: "2003", ctx: "from-internal", exten: "" };
+    let inbound = Ch {
+        name: "SIP/902422277777-00000031",
+        uid: "1600000000.31",
+        linked: "",
+        num: "02166311616",
+        cname: "",
+        ctx: "from-trunk-sip-900000000000",
+        exten: "902422277777",
+    };
+    let p2003 = Ch {
+        name: "SIP/2003-0000115b",
+        uid: "1600000000.32",
+        linked: "",
+        num: "2003",
+        cname: "2003",
+        ctx: "from-internal",
+        exten: "",
+    };
     let mut t = CallTracker::new(TrackerConfig::default());
-    let ch = feed(&mut t, &[newchannel(&inbound), newchannel(&p2003), dial1(&inbound, &p2003, "2003"), ringing(&p2003)], 0);
+    let ch =
+        feed(&mut t, &[newchannel(&inbound), newchannel(&p2003), dial1(&inbound, &p2003, "2003"), ringing(&p2003)], 0);
     match popups(&ch).as_slice() {
         [CardChange::Popup { extension, direction, trunk, caller_num, .. }] => {
             assert_eq!(extension, "2003", "the phone rings");
@@ -685,10 +834,30 @@ fn freepbx_trunks_named_with_digits_are_still_trunks() {
         other => panic!("one popup, got {other:?}"),
     }
 
-    let p5000 = Ch { name: "SIP/5000-00001186", uid: "1600000000.40", linked: "", num: "5000", cname: "5000", ctx: "from-internal", exten: "05346782695" };
-    let out = Ch { name: "SIP/908500000000-00001187", uid: "1600000000.41", linked: "", num: "", cname: "", ctx: "from-trunk", exten: "" };
+    let p5000 = Ch {
+        name: "SIP/5000-00001186",
+        uid: "1600000000.40",
+        linked: "",
+        num: "5000",
+        cname: "5000",
+        ctx: "from-internal",
+        exten: "05346782695",
+    };
+    let out = Ch {
+        name: "SIP/908500000000-00001187",
+        uid: "1600000000.41",
+        linked: "",
+        num: "",
+        cname: "",
+        ctx: "from-trunk",
+        exten: "",
+    };
     let mut t = CallTracker::new(TrackerConfig::default());
-    let ch = feed(&mut t, &[newchannel(&p5000), newchannel(&out), dial1(&p5000, &out, "SIP/908500000000/05346782695"), ringing(&out)], 0);
+    let ch = feed(
+        &mut t,
+        &[newchannel(&p5000), newchannel(&out), dial1(&p5000, &out, "SIP/908500000000/05346782695"), ringing(&out)],
+        0,
+    );
     assert!(popups(&ch).is_empty(), "dialling out through a digit-named trunk is not an incoming call");
 }
 
@@ -705,11 +874,23 @@ fn asterisk_1_4_dial_without_subevent_names_the_source() {
     let ch = feed(&mut t, &[newchannel(&S470), newchannel(&S474), dial14, ringing(&S474)], 0);
     match popups(&ch).as_slice() {
         [CardChange::Popup { extension, caller_num, .. }] => {
-            assert_eq!((extension.as_str(), caller_num.as_str()), ("474", "470"), "1.4 Source/SrcUniqueID is the caller, not an Originate leg");
+            assert_eq!(
+                (extension.as_str(), caller_num.as_str()),
+                ("474", "470"),
+                "1.4 Source/SrcUniqueID is the caller, not an Originate leg"
+            );
         }
         other => panic!("one popup expected, got {other:?}"),
     }
-    let ch = feed(&mut t, &[event("Link").with("Channel1", S470.name).with("Channel2", S474.name).with("Uniqueid1", S470.uid).with("Uniqueid2", S474.uid)], 500);
+    let ch = feed(
+        &mut t,
+        &[event("Link")
+            .with("Channel1", S470.name)
+            .with("Channel2", S474.name)
+            .with("Uniqueid1", S470.uid)
+            .with("Uniqueid2", S474.uid)],
+        500,
+    );
     assert_eq!(closes(&ch), vec![("474".into(), CloseReason::Answered, Some("474".into()))], "1.4 Link means answered");
 }
 
@@ -718,9 +899,33 @@ fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
     // S-Series guide: 1000 calls 1001; 1001 does not answer; the caller's
     // channel is redirected to 1002.
     let lk = "1480404007.15";
-    let x1000 = Ch { name: "PJSIP/1000-00000008", uid: lk, linked: lk, num: "1000", cname: "1000", ctx: "macro-realstexten", exten: "s" };
-    let x1001 = Ch { name: "PJSIP/1001-00000009", uid: "1480404007.16", linked: lk, num: "1001", cname: "1001", ctx: "DLPN_DialPlan1001", exten: "1001" };
-    let x1002 = Ch { name: "PJSIP/1002-0000000a", uid: "1480404007.17", linked: lk, num: "1002", cname: "1002", ctx: "DLPN_DialPlan1002", exten: "1002" };
+    let x1000 = Ch {
+        name: "PJSIP/1000-00000008",
+        uid: lk,
+        linked: lk,
+        num: "1000",
+        cname: "1000",
+        ctx: "macro-realstexten",
+        exten: "s",
+    };
+    let x1001 = Ch {
+        name: "PJSIP/1001-00000009",
+        uid: "1480404007.16",
+        linked: lk,
+        num: "1001",
+        cname: "1001",
+        ctx: "DLPN_DialPlan1001",
+        exten: "1001",
+    };
+    let x1002 = Ch {
+        name: "PJSIP/1002-0000000a",
+        uid: "1480404007.17",
+        linked: lk,
+        num: "1002",
+        cname: "1002",
+        ctx: "DLPN_DialPlan1002",
+        exten: "1002",
+    };
     let mut t = watching(&["1001", "1002"]);
     let ch = feed(
         &mut t,
@@ -738,7 +943,11 @@ fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
         0,
     );
     assert_eq!(popup_exts(&ch), vec!["1001", "1002"], "the call pops at its new extension");
-    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Transferred, None)], "1001's popup goes: the call moved on");
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::Transferred, None)],
+        "1001's popup goes: the call moved on"
+    );
     let ch = feed(&mut t, &[up(&x1002), hangup(&x1000, "16"), hangup(&x1002, "16")], 5000);
     match ends(&ch).as_slice() {
         [CardChange::Ended { answered_by, missed, record, .. }] => {

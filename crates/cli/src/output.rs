@@ -26,13 +26,40 @@ pub fn json(change: &CardChange) -> String {
 /// One readable line.
 pub fn text(change: &CardChange) -> String {
     match change {
-        CardChange::Popup { call, extension, caller_num, caller_name, direction, trunk, did, queue, transferred_by, .. } => {
+        CardChange::Popup {
+            call,
+            extension,
+            caller_num,
+            caller_name,
+            direction,
+            trunk,
+            did,
+            queue,
+            transferred_by,
+            consulting_for,
+            park_return,
+            park_slot,
+            parked_by,
+            ..
+        } => {
             let mut s = format!(
                 "RINGING   {} <- {} ({})",
                 safe(extension),
                 who(caller_num, caller_name.as_deref()),
                 if *direction == Direction::Inbound { "outside call" } else { "internal" }
             );
+            if let Some(w) = consulting_for {
+                s.push_str(&format!(
+                    ", consulting before handing over {}",
+                    who(&w.caller_num, w.caller_name.as_deref())
+                ));
+            }
+            if *park_return {
+                s.push_str(&format!(", came back from parking space {}", safe(park_slot.as_deref().unwrap_or("?"))));
+                if let Some(b) = parked_by {
+                    s.push_str(&format!(" (parked by {})", safe(b)));
+                }
+            }
             if let Some(t) = trunk {
                 s.push_str(&format!(" via {}", safe(t)));
             }
@@ -51,8 +78,17 @@ pub fn text(change: &CardChange) -> String {
         CardChange::Update { call, card, .. } => {
             let state = format!("{:?}", card.state).to_lowercase();
             let mut s = format!("UPDATE    call {} is {state}", safe(call));
-            if let Some(a) = &card.answered_by {
+            if let Some(a) = &card.connected_to {
                 s.push_str(&format!(", talking to {}", safe(a)));
+            }
+            if let Some(p) = &card.picked_up_by {
+                s.push_str(&format!(", picked up by {}", safe(p)));
+            }
+            if let Some(p) = &card.parked {
+                s.push_str(&format!(", parked in {}", safe(&p.slot)));
+            }
+            if let Some(c) = &card.consulting {
+                s.push_str(&format!(", {} consulting {}", safe(&c.by), safe(&c.to)));
             }
             for t in &card.transfers {
                 s.push_str(&format!(", transferred by {} to {}", safe(t.by.as_deref().unwrap_or("?")), safe(&t.to)));
@@ -62,14 +98,17 @@ pub fn text(change: &CardChange) -> String {
         CardChange::Close { call, extension, reason, answered_by, .. } => {
             let why = match reason {
                 CloseReason::Answered => "answered here".to_owned(),
-                CloseReason::AnsweredElsewhere => format!("answered by {}", safe(answered_by.as_deref().unwrap_or("someone else"))),
+                CloseReason::AnsweredElsewhere => {
+                    format!("answered by {}", safe(answered_by.as_deref().unwrap_or("someone else")))
+                }
                 CloseReason::Missed => "missed".to_owned(),
                 CloseReason::Ended => "call ended".to_owned(),
                 CloseReason::Transferred => "transferred away".to_owned(),
+                CloseReason::ConsultationEnded => "consultation ended, not transferred".to_owned(),
             };
             format!("CLOSED    {}: {why}  [call {}]", safe(extension), safe(call))
         }
-        CardChange::Ended { call, answered_by, missed, ended_offline, record, .. } => {
+        CardChange::Ended { call, answered_by, missed, ended_offline, record, picked_up_by, .. } => {
             let mut s = format!(
                 "CALL END  {} {} {}: {}",
                 record.direction.as_str(),
@@ -79,6 +118,9 @@ pub fn text(change: &CardChange) -> String {
             );
             if let Some(a) = answered_by {
                 s.push_str(&format!(", answered by {}", safe(a)));
+            }
+            if picked_up_by.is_some() {
+                s.push_str(" (picked up)");
             }
             if *missed {
                 s.push_str(", MISSED");
