@@ -1275,8 +1275,10 @@ impl CallTracker {
         if !call.rang.iter().any(|r| *r == *dest_ext) {
             call.rang.push(dest_ext.to_string());
         }
-        // A parked call nobody retrieved rings its parker again.
-        let park_return = if call.park_returning { call.park.take() } else { None };
+        // A parked call nobody retrieved rings its parker again (dialled
+        // from `park-dial`, after ParkedCallTimeOut).
+        let from_park_dial = ev.get("Context").is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
+        let park_return = if call.park_returning || from_park_dial { call.park.take() } else { None };
         call.park_returning = false;
         // Who moved the call here: a transfer event, or a Redirect (the
         // dialing channel was talking to another extension).
@@ -1365,11 +1367,12 @@ impl CallTracker {
         }
         // A call of its own that is nothing yet (no popup, nobody answered)
         // while `x` talks in another one: the phone's own transfer key.
+        // (A 1.x `Atxfer` dials through a Local pair of its own: no origin.)
         let fresh = self.calls.get(&except).is_some_and(|c| {
             c.slots.is_empty()
                 && c.answered_by.is_none()
                 && c.rang.is_empty()
-                && c.origin_kind == EndpointKind::Extension
+                && (c.origin_kind == EndpointKind::Extension || c.origin.is_none())
         });
         if !fresh {
             return None;
@@ -2065,8 +2068,53 @@ impl CallTracker {
             let name = ev.get(key)?;
             t.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
         };
-        if let (Some(p), Some(t)) = (by_name(self, "Clone"), by_name(self, "Original")) {
-            self.picked_up(&p, &t, at_ms, out);
+        let (Some(clone), Some(original)) = (by_name(self, "Clone"), by_name(self, "Original")) else { return };
+        if self.channels.get(&*original).is_some_and(|o| o.leg == LegState::Ringing && !o.consult) {
+            self.picked_up(&clone, &original, at_ms, out);
+            return;
+        }
+        self.take_identity(&clone, &original, at_ms, out);
+    }
+
+    /// AMI 1.x masquerade of `clone` into `original` (not a pickup): the
+    /// original's Uniqueid carries on as the clone's channel, under the
+    /// clone's name, and the clone's old Uniqueid hangs up as a zombie.
+    /// `Transfered/…` (a feature transfer), `Parked/…`, `AsyncGoto/…`, and a
+    /// phone's consultative transfer all look like this. When the caller
+    /// moves while a consultation has been answered, the transfer is done.
+    fn take_identity(&mut self, clone: &str, original: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(c) = self.channels.get(clone) else { return };
+        let (key, kind, endpoint, up, leg, consult) = (c.call, c.kind, c.endpoint.clone(), c.up, c.leg, c.consult);
+        let Some(o) = self.channels.get(original) else { return };
+        let from = o.call;
+        if from != key {
+            let fresh =
+                self.calls.get(&from).is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none());
+            if !fresh {
+                return;
+            }
+            self.fold_call(from, key);
+        }
+        let original_key = self.channels.get_key_value(original).map(|(k, _)| k.clone());
+        if let Some(o) = self.channels.get_mut(original) {
+            o.kind = kind;
+            o.endpoint = endpoint;
+            o.up = up;
+            o.leg = leg;
+            o.consult = consult;
+        }
+        if let Some(c) = self.channels.get_mut(clone) {
+            c.leg = LegState::None;
+            c.consult = false;
+        }
+        let Some(call) = self.calls.get_mut(&key) else { return };
+        let caller_moved = call.origin.as_deref() == Some(clone);
+        if caller_moved {
+            call.origin = original_key.map(|k| k.to_string().into());
+        }
+        let consulted = call.consulting.as_ref().is_some_and(|c| c.answered);
+        if caller_moved && consulted {
+            self.complete_consultation(key, None, at_ms, out);
         }
     }
 
