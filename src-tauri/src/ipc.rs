@@ -493,8 +493,14 @@ pub struct Settings {
     pub popup_position: PopupPosition,
     /// Seconds the popup stays after the call stops ringing; 0 = closes with it.
     pub popup_duration_secs: u32,
-    /// Native desktop notification with each popup.
+    /// Native desktop notification for a call or text, sent only when the
+    /// popup is not on screen to say it (see `notifyWithPopup`).
     pub notifications: bool,
+    /// Also send the desktop notification while the popup is on screen. Off
+    /// by default: the two said the same thing and the notification covered
+    /// the popup's caller number. Files saved before it existed read as off.
+    #[serde(default)]
+    pub notify_with_popup: bool,
     /// Start with the OS session.
     pub start_with_os: bool,
     /// The GSM span (SIM slot) texts are sent from on an OpenVox gateway.

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use tauri::{AppHandle, Manager, PhysicalPosition, Runtime};
 
-use crate::ipc::PopupPosition;
+use crate::ipc::{PopupPosition, Settings};
 
 /// The label of the popup window in `tauri.conf.json`.
 pub const POPUP_WINDOW: &str = "popup";
@@ -59,6 +59,19 @@ impl PopupState {
     pub fn is_shown(&self, call: &str) -> bool {
         self.shown.contains(call)
     }
+
+    /// True while any card is up, so the window is on screen.
+    pub fn on_screen(&self) -> bool {
+        !self.shown.is_empty()
+    }
+}
+
+/// Whether a new card also gets a desktop notification. The popup already
+/// says who is calling, and the notification, drawn in a screen corner by
+/// the daemon, covered the popup's caller number: it goes out only when the
+/// popup is not on screen, unless she asked for both (`notifyWithPopup`).
+pub fn notify_too(popup_on_screen: bool, settings: &Settings) -> bool {
+    settings.notifications && (!popup_on_screen || settings.notify_with_popup)
 }
 
 /// Top-left corner of a `size` window in `corner` of the work area.
@@ -143,6 +156,30 @@ mod tests {
             corner_position((0, 0), (300, 200), (380, 480), PopupPosition::BottomRight),
             (0, 0),
             "a screen smaller than the popup pins it to the top left rather than off screen"
+        );
+    }
+
+    #[test]
+    fn no_duplicate_notification_while_the_popup_shows_unless_she_asks_for_both() {
+        let mut s = crate::settings::default_settings();
+        assert!(!notify_too(true, &s), "by default the popup on screen is the notice");
+        assert!(notify_too(false, &s), "with no popup on screen the notification is the only notice");
+        s.notify_with_popup = true;
+        assert!(notify_too(true, &s), "she asked for both");
+        s.notifications = false;
+        assert!(!notify_too(false, &s) && !notify_too(true, &s), "notifications off means none at all");
+        let mut p = PopupState::default();
+        assert!(!p.on_screen());
+        p.open("a");
+        assert!(p.on_screen(), "the window is up with its first card");
+    }
+
+    #[test]
+    fn default_corner_is_away_from_notification_daemons() {
+        assert_eq!(
+            crate::settings::default_settings().popup_position,
+            PopupPosition::BottomRight,
+            "dunst, GNOME and KDE draw notifications top right, where the popup used to sit"
         );
     }
 

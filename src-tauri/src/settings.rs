@@ -23,7 +23,9 @@ pub const SETTINGS_FILE: &str = "settings.json";
 pub const KEYRING_SERVICE: &str = "ringside";
 
 /// The settings of a fresh install: no PBX (so the demo PBX starts), the
-/// plain-Asterisk profile, popups top right and kept 4 s after ringing stops.
+/// plain-Asterisk profile, popups bottom right (most notification daemons
+/// draw top right, over the popup's caller number) and kept 4 s after
+/// ringing stops, and no desktop notification while the popup shows.
 pub fn default_settings() -> Settings {
     Settings {
         profile: PbxProfile::GenericAsterisk,
@@ -38,9 +40,10 @@ pub fn default_settings() -> Settings {
         country_code: "1".into(),
         trunk_prefix: "1".into(),
         crm_url_template: String::new(),
-        popup_position: PopupPosition::TopRight,
+        popup_position: PopupPosition::BottomRight,
         popup_duration_secs: 4,
         notifications: true,
+        notify_with_popup: false,
         start_with_os: false,
         gsm_span: 1,
         elastix_url: String::new(),
@@ -416,6 +419,26 @@ mod tests {
         assert_eq!(keys, ["amiUser", "extensions", "host"], "only changed keys, never hasSecret: {text}");
         let back = load(dir.path()).unwrap();
         assert_eq!(back, Settings { has_secret: false, has_api_token: false, ..s }, "defaults + file give the saved settings back");
+    }
+
+    #[test]
+    fn a_file_saved_before_notify_with_popup_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"popupPosition":"topRight","notifications":true}"#).unwrap();
+        let s = load(dir.path()).expect("an older file must keep loading");
+        assert_eq!(s.popup_position, PopupPosition::TopRight, "a corner she chose is kept though the default moved");
+        assert!(!s.notify_with_popup, "the new setting starts off");
+        let old: Settings = serde_json::from_value({
+            let mut v = serde_json::to_value(default_settings()).unwrap();
+            v.as_object_mut().unwrap().remove("notifyWithPopup");
+            v
+        })
+        .expect("the type itself reads a value without the field (serde default)");
+        assert!(!old.notify_with_popup);
+        let mut both = default_settings();
+        both.notify_with_popup = true;
+        save(dir.path(), &both).unwrap();
+        assert!(load(dir.path()).unwrap().notify_with_popup, "the setting round-trips through the file");
     }
 
     #[test]

@@ -212,19 +212,25 @@ impl Shell {
     }
 
     /// A call started ringing at a watched extension: show the popup (unless
-    /// do-not-disturb) and, at the same moment, the desktop notification.
+    /// do-not-disturb) and, only when no popup is on screen or she asked for
+    /// both, the desktop notification at the same moment.
     pub fn popup_opened<R: Runtime>(&self, app: &AppHandle<R>, call: &str, notice: impl Into<crate::notify::Notice>) {
         let notice = notice.into();
-        let change = self.popup.lock().expect("popup lock").open(call);
-        let dnd = self.popup.lock().expect("popup lock").do_not_disturb;
+        let (change, dnd, on_screen) = {
+            let mut popup = self.popup.lock().expect("popup lock");
+            let change = popup.open(call);
+            (change, popup.do_not_disturb, popup.on_screen())
+        };
         if dnd {
             return;
         }
+        // A missing popup window (never in a normal run) shows nothing.
+        let on_screen = on_screen && app.get_webview_window(popup::POPUP_WINDOW).is_some();
         let s = self.saved.lock().expect("settings lock").clone();
         if change == WindowChange::Show {
             self.window_op(app, WindowOp::Show(s.popup_position));
         }
-        if s.notifications {
+        if popup::notify_too(on_screen, &s) {
             tauri::async_runtime::spawn_blocking(move || crate::notify::show_blocking(&notice));
         }
     }

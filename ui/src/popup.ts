@@ -1,10 +1,14 @@
 // The caller popup window: one card per ringing call and watched extension,
-// stacked, newest on top. It renders what `ringside://card` and
-// `ringside://caller-context` say and invokes commands for the card's
-// buttons; it decides nothing about calls itself.
+// and one per incoming text. Calls ringing at her extension always lead the
+// stack (newest first), then the other calls (answered, closing), then the
+// texts in a quieter section of their own; what does not fit the window
+// collapses into a "+N more" row, which never takes a ringing call. It
+// renders what `ringside://card` and `ringside://caller-context` say and
+// invokes commands for the card's buttons; it decides nothing about calls
+// itself.
 
 import "./style.css";
-import { clear, el, outcomeText, outsideText, shortTime } from "./dom";
+import { clear, el, outcomeText, outsideText, shortTime, syncList, type Row } from "./dom";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
 import { TransferPicker } from "./transfer-picker";
@@ -37,6 +41,8 @@ const calls = new Map<string, CallInfo>();
 const cards = new Map<string, PopupCard>();
 let myExtensions = new Set<string>();
 let colleagues: Colleague[] = [];
+/** Counts cards as they arrive: "newest first" within each part of the stack. */
+let arrivals = 0;
 
 /**
  * Where "send to voicemail" transfers to. The tracker adds a `voicemail` key
@@ -69,6 +75,105 @@ function refreshEmpty(): void {
   noCalls.hidden = cards.size + smsCards.size > 0;
 }
 
+// ---------- the stack's order and what fits the window ----------
+
+/** Texts sit below the calls, under a heading of their own. */
+const textsList = el("div", { class: "texts-list" });
+const textsSection = el("section", { class: "texts", testid: "texts", attrs: { "aria-label": "Texts" } }, [
+  el("h2", { class: "texts-heading", text: "Texts" }),
+  textsList,
+]);
+/** "+3 more": the cards that did not fit the window; a click shows them all. */
+const moreRow = el("button", { class: "more-cards", testid: "more-cards", attrs: { type: "button" } });
+moreRow.addEventListener("click", () => {
+  expanded = true;
+  layoutStack();
+});
+/** She asked to see every card (the window scrolls) until the next call rings. */
+let expanded = false;
+let layoutQueued = false;
+
+/**
+ * Where a call card goes: ringing at her extension first, then ringing at
+ * a watched group, then every other call card (answered, closing).
+ */
+function stackRank(card: PopupCard): number {
+  if (!card.isRinging()) return 2;
+  return myExtensions.size === 0 || myExtensions.has(card.extension) ? 0 : 1;
+}
+
+/** A stack element that `syncList` keeps in place; cards render themselves. */
+function placed(key: string, node: HTMLElement): Row {
+  return { key, sig: "", make: () => node, fill: () => {} };
+}
+
+/**
+ * Re-lays the stack once after whatever changed in this task (a card came,
+ * went, changed state or grew), so a burst of events costs one layout.
+ */
+function scheduleLayout(): void {
+  if (layoutQueued) return;
+  layoutQueued = true;
+  queueMicrotask(() => {
+    layoutQueued = false;
+    layoutStack();
+  });
+}
+
+/**
+ * Orders the cards (moving as few as possible, so focus and a half-typed
+ * note survive) and collapses what does not fit the window.
+ */
+function layoutStack(): void {
+  const callCards = [...cards.values()].sort((a, b) => stackRank(a) - stackRank(b) || b.arrived - a.arrived);
+  const texts = [...smsCards.values()].sort((a, b) => b.arrived - a.arrived);
+  syncList(textsList, texts.map((t) => placed(t.key, t.root)));
+  syncList(cardsRoot, [
+    ...callCards.map((c) => placed(cardKey(c.call, c.extension), c.root)),
+    placed("\u0001texts", textsSection),
+    placed("\u0001more", moreRow),
+  ]);
+  collapseOverflow([
+    ...callCards.map((c) => ({ root: c.root, keep: c.isRinging() })),
+    ...texts.map((t) => ({ root: t.root, keep: false })),
+  ]);
+  textsSection.hidden = texts.every((t) => t.root.hidden);
+  refreshEmpty();
+}
+
+/**
+ * Hides, from the bottom of the stack up, the cards that would fall below
+ * the window, and counts them in the "+N more" row. A ringing call and the
+ * card she is typing in are never hidden: with more of them than the window
+ * holds, the window scrolls instead.
+ */
+function collapseOverflow(stack: { root: HTMLElement; keep: boolean }[]): void {
+  for (const item of stack) item.root.hidden = false;
+  textsSection.hidden = textsList.childElementCount === 0;
+  moreRow.hidden = true;
+  const limit = window.innerHeight;
+  const bottom = (node: Element) => node.getBoundingClientRect().bottom + window.scrollY;
+  const padding = parseFloat(getComputedStyle(cardsRoot).paddingBottom) || 0;
+  if (expanded || stack.length === 0 || bottom(cardsRoot) - padding <= limit) return;
+  moreRow.hidden = false;
+  moreRow.textContent = `+${stack.length} more`;
+  const gap = parseFloat(getComputedStyle(cardsRoot).rowGap) || 0;
+  const room = limit - moreRow.offsetHeight - gap - padding;
+  const focused = document.activeElement;
+  let collapsing = false;
+  let hidden = 0;
+  for (const item of stack) {
+    if (item.keep || (focused && item.root.contains(focused))) continue;
+    if (!collapsing && bottom(item.root) <= room) continue;
+    collapsing = true;
+    item.root.hidden = true;
+    hidden += 1;
+  }
+  moreRow.hidden = hidden === 0;
+  moreRow.textContent = `+${hidden} more`;
+  moreRow.setAttribute("aria-label", `Show ${hidden} more ${hidden === 1 ? "card" : "cards"}`);
+}
+
 /** Longest part of a text shown on its card; the whole text is in the title. */
 const SMS_SHOWN_CHARS = 280;
 
@@ -93,6 +198,7 @@ function recentTexts(rows: SmsRow[]): HTMLElement | null {
 /** A card for one incoming text message, stacked with the call cards. */
 class SmsCard {
   readonly root: HTMLElement;
+  readonly arrived = ++arrivals;
   private readonly context: HTMLElement;
   private readonly compose: SmsCompose;
   private readonly feedback: HTMLElement;
@@ -117,6 +223,7 @@ class SmsCard {
     reply.addEventListener("click", () => {
       this.compose.root.hidden = !this.compose.root.hidden;
       if (!this.compose.root.hidden) this.compose.focus();
+      scheduleLayout();
     });
     const meta = [`Text${sms.span ? ` on GSM ${sms.span}` : ""}`, shortTime(sms.atMs)].join(" · ");
     this.root = el(
@@ -150,12 +257,13 @@ class SmsCard {
     }
     const texts = recentTexts((ctx.recentSms ?? []).filter((r) => r.id !== this.sms.id));
     if (texts) this.context.append(texts);
+    scheduleLayout();
   }
 
   remove(): void {
     this.root.remove();
     smsCards.delete(this.key);
-    refreshEmpty();
+    scheduleLayout();
   }
 
   private async dismiss(): Promise<void> {
@@ -174,12 +282,12 @@ function applyIncomingSms(e: IncomingSmsEvent): void {
   if (smsCards.has(e.key)) return;
   const card = new SmsCard(e.key, e.sms);
   smsCards.set(e.key, card);
-  cardsRoot.prepend(card.root);
-  refreshEmpty();
+  scheduleLayout();
 }
 
 class PopupCard {
   readonly root: HTMLElement;
+  readonly arrived = ++arrivals;
   readonly call: string;
   readonly extension: string;
   private readonly status: HTMLElement;
@@ -321,6 +429,7 @@ class PopupCard {
     this.textPanel.root.hidden = true;
     panel.hidden = !open;
     if (open) focus();
+    scheduleLayout();
   }
 
   private say(text: string, kind: "ok" | "error" = "ok"): void {
@@ -331,6 +440,12 @@ class PopupCard {
   private setStatus(text: string, state: string): void {
     this.status.textContent = text;
     this.root.dataset.state = state;
+    scheduleLayout();
+  }
+
+  /** Still ringing: such a card leads the stack and is never collapsed. */
+  isRinging(): boolean {
+    return this.root.dataset.state === "ringing" && !this.closing;
   }
 
   private isMine(extension: string): boolean {
@@ -395,6 +510,7 @@ class PopupCard {
     }
     const texts = recentTexts(ctx.recentSms ?? []);
     if (texts) this.context.append(texts);
+    scheduleLayout();
   }
 
   setColleagues(list: Colleague[]): void {
@@ -425,7 +541,7 @@ class PopupCard {
     this.root.remove();
     cards.delete(cardKey(this.call, this.extension));
     if (cardsOf(this.call).length === 0) calls.delete(this.call);
-    refreshEmpty();
+    scheduleLayout();
   }
 
   private async transfer(target: string, label: string, attended: boolean): Promise<void> {
@@ -514,8 +630,10 @@ function applyCardChange(change: CardChange): void {
       if (!cards.has(key)) {
         const card = new PopupCard(change);
         cards.set(key, card);
-        cardsRoot.prepend(card.root);
-        refreshEmpty();
+        // A new ring is shown from the top of the stack, collapsed again.
+        expanded = false;
+        window.scrollTo(0, 0);
+        scheduleLayout();
       }
       for (const card of cardsOf(change.call)) card.refreshRinging();
       break;
@@ -643,6 +761,7 @@ function warmUp(): void {
 
 async function start(): Promise<void> {
   refreshEmpty();
+  window.addEventListener("resize", scheduleLayout);
   // Listen before asking for anything, so no change is lost in between.
   await Promise.all([
     onEvent(EVENTS.card, applyCardChange),

@@ -31,6 +31,7 @@ const SETTINGS = {
   popupPosition: "bottomRight",
   popupDurationSecs: 20,
   notifications: true,
+  notifyWithPopup: false,
   startWithOs: false,
   gsmSpan: 2,
 };
@@ -418,6 +419,8 @@ test("settings: field-named errors, profile ports, the secret goes to set_secret
   await page.getByTestId("settings-host").fill("pbx.example.org");
   await page.getByTestId("settings-fingerprint").fill(fingerprint);
   await page.getByTestId("settings-secret").fill(secret);
+  assert.equal(await page.getByTestId("settings-notify-with-popup").isChecked(), false, "the form shows the saved choice: popup alone");
+  await page.getByTestId("settings-notify-with-popup").check();
   await page.getByTestId("settings-save").click();
   await page.getByTestId("settings-message").filter({ hasText: "Settings saved." }).waitFor();
   assert.equal(await page.getByTestId("settings-errors").isVisible(), false);
@@ -430,6 +433,7 @@ test("settings: field-named errors, profile ports, the secret goes to set_secret
   assert.equal(saved.settings.port, 7777);
   assert.equal(saved.settings.profile, "grandstreamUcm");
   assert.equal(saved.settings.pinnedFingerprint, "AB:".repeat(31) + "AB", "the fingerprint is sent in one canonical form");
+  assert.equal(saved.settings.notifyWithPopup, true, "asking for both the popup and the notification reaches save_settings");
   const order = await page.evaluate(() =>
     window.__ringside.calls.map((x) => x.cmd).filter((c) => c === "save_settings" || c === "set_secret"),
   );

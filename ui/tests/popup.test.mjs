@@ -434,8 +434,9 @@ test("an incoming text is a card stacked with the calls: hostile, RTL and long t
   assert.equal(await card.getByTestId("sms-text").textContent(), hostile, "the text is shown exactly as received");
   assert.equal(await page.locator("img").count(), 0, "no <img> element was created from the text");
   assert.equal(await page.locator("body script").count(), 0, "no <script> element was created from the text");
-  const first = await page.locator("#cards > *").first().getAttribute("data-testid");
-  assert.equal(first, "sms-card", "the newest card is on top, whatever its kind");
+  const first = await page.locator("#cards article").first().getAttribute("data-testid");
+  assert.equal(first, "card", "a text that comes in while a call rings does not push the call down");
+  assert.equal(await page.getByTestId("texts").getByTestId("sms-card").count(), 1, "the text has its own place");
 
   // What history knows arrives under the card's key: contact and earlier texts, as text.
   await emit(page, CONTEXT, {
@@ -529,6 +530,90 @@ test("text back on a missed call: the card stays while she writes, and send_sms 
   await card.getByTestId("sms-compose-send").click();
   await card.getByTestId("card-feedback").getByText("Text sent.").waitFor();
   assert.deepEqual(await invocations(page, "send_sms"), [{ number: "+15550001", text: "Sorry I missed you — call back any time" }]);
+  await assertClean(app);
+  await app.context.close();
+});
+
+/** The popup window's size in src-tauri/tauri.conf.json: what she sees without scrolling. */
+const POPUP_WINDOW = { width: 380, height: 480 };
+
+function ringingAt(call, extension, name) {
+  return { type: "popup", call, extension, caller_num: `+1555000${call.slice(-2)}`, caller_name: name, direction: "inbound", trunk: "carrier", did: "5550100", queue: null, transferred_by: null, at_ms: 0 };
+}
+
+/** Where a card sits in the window, or null when it is not shown. */
+async function boxOf(locator) {
+  return (await locator.isVisible()) ? locator.boundingBox() : null;
+}
+
+test("a call ringing at her extension takes the top of the popup, above texts that came before and after it", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]), POPUP_WINDOW);
+  const { page } = app;
+  for (const id of ["in-1", "in-2", "in-3"]) await emit(page, SMS, incomingSms(id, `Text ${id}: please call me back about the delivery on Friday, the driver could not find the dock.`));
+  await emit(page, CARD, ringingAt("c-ring-01", "1001", "ACME Corp"));
+  // A fourth text comes in while it rings: the text must not push the call down.
+  await emit(page, SMS, incomingSms("in-4", "Text in-4: are you open on Saturday?"));
+
+  const ringing = page.locator('[data-testid="card"][data-call="c-ring-01"]');
+  await ringing.waitFor();
+  const firstCard = await page.locator("#cards article").first().getAttribute("data-call");
+  assert.equal(firstCard, "c-ring-01", "the ringing call is the first card, though texts came before and after it");
+  for (const part of ["caller-name", "caller-number", "line-info"]) {
+    const box = await boxOf(ringing.getByTestId(part));
+    assert.ok(box && box.y >= 0 && box.y + box.height <= POPUP_WINDOW.height, `the ringing card's ${part} is inside the window (${JSON.stringify(box)})`);
+  }
+  assert.equal(await page.evaluate(() => window.scrollY), 0, "she sees it without scrolling");
+  const texts = page.getByTestId("texts");
+  const more = page.getByTestId("more-cards");
+  const collapsed = (await more.isVisible()) ? Number((await more.textContent()).match(/\d+/)[0]) : 0;
+  assert.equal(await texts.locator('[data-testid="sms-card"]:visible').count() + collapsed, 4, "every text is either shown in the texts section or counted in the '+N more' row");
+  const callsBottom = (await ringing.boundingBox()).y;
+  const textsTop = (await texts.boundingBox())?.y ?? Infinity;
+  assert.ok(textsTop > callsBottom, "texts keep their own place below the calls");
+  await screenshot(page, "popup-ringing-over-texts");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("an overflowing stack collapses into '+N more'; no ringing call is ever hidden", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001", "1002"]), POPUP_WINDOW);
+  const { page } = app;
+  // An answered call (she is on it), two texts, a call rings, one more text.
+  await emit(page, CARD, ringingAt("c-answ-01", "1001", "Answered Caller"));
+  await emit(page, CARD, { type: "close", call: "c-answ-01", extension: "1001", reason: "answered", answered_by: "1001", at_ms: 1 });
+  for (const id of ["in-1", "in-2"]) await emit(page, SMS, incomingSms(id, `Text ${id}`));
+  await emit(page, CARD, ringingAt("c-ring-02", "1002", "Ringing Caller"));
+  await emit(page, SMS, incomingSms("in-3", "Text in-3"));
+
+  const stackOrder = () => page.locator("#cards article").evaluateAll((nodes) => nodes.map((n) => n.dataset.call ?? n.dataset.sms));
+  assert.deepEqual(await stackOrder(), ["c-ring-02", "c-answ-01", "in-3", "in-2", "in-1"], "the ringing call, then the answered call, then the texts, newest first");
+
+  const more = page.getByTestId("more-cards");
+  assert.ok(await more.isVisible(), "the stack is taller than the window, so the rest is collapsed");
+  const hidden = await page.locator("#cards article:not(:visible)").count();
+  assert.ok(hidden > 0, "some cards were collapsed");
+  assert.equal(await more.textContent(), `+${hidden} more`, "the row counts exactly the collapsed cards");
+  const ringingBox = await boxOf(page.locator('[data-call="c-ring-02"]'));
+  assert.ok(ringingBox && ringingBox.y >= 0 && ringingBox.y + ringingBox.height <= POPUP_WINDOW.height, "the ringing call is shown inside the window");
+  const moreBox = await more.boundingBox();
+  assert.ok(moreBox.y + moreBox.height <= POPUP_WINDOW.height, "the '+N more' row itself is inside the window");
+  await screenshot(page, "popup-overflow-more");
+
+  // She asks for the rest: everything is shown, the window scrolls.
+  await more.click();
+  assert.equal(await page.locator("#cards article:not(:visible)").count(), 0, "'+N more' shows every card");
+  assert.equal(await more.isVisible(), false);
+
+  // More ringing calls than the window holds: none of them is collapsed, and
+  // a new ring brings the stack back to its top.
+  await page.evaluate(() => window.scrollTo(0, 10_000));
+  for (const n of ["04", "05", "06", "07"]) await emit(page, CARD, ringingAt(`c-ring-${n}`, "1001", `Caller ${n}`));
+  const ringingCards = page.locator('[data-testid="card"][data-state="ringing"]');
+  assert.equal(await ringingCards.count(), 5);
+  assert.equal(await page.locator('[data-testid="card"][data-state="ringing"]:not(:visible)').count(), 0, "a ringing call is never hidden");
+  assert.deepEqual((await stackOrder()).slice(0, 6), ["c-ring-07", "c-ring-06", "c-ring-05", "c-ring-04", "c-ring-02", "c-answ-01"], "ringing calls lead, newest first, above the answered call");
+  assert.equal(await page.evaluate(() => window.scrollY), 0, "a new ring scrolls the stack back to its top");
+  assert.ok(await more.isVisible(), "the answered call and the texts are collapsed again");
   await assertClean(app);
   await app.context.close();
 });

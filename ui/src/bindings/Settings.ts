@@ -65,9 +65,16 @@ popupPosition: PopupPosition,
  */
 popupDurationSecs: number, 
 /**
- * Native desktop notification with each popup.
+ * Native desktop notification for a call or text, sent only when the
+ * popup is not on screen to say it (see `notifyWithPopup`).
  */
 notifications: boolean, 
+/**
+ * Also send the desktop notification while the popup is on screen. Off
+ * by default: the two said the same thing and the notification covered
+ * the popup's caller number. Files saved before it existed read as off.
+ */
+notifyWithPopup: boolean, 
 /**
  * Start with the OS session.
  */

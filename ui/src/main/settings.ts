@@ -26,6 +26,7 @@ const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
   popupPosition: "s-position",
   popupDurationSecs: "s-duration",
   notifications: "s-notifications",
+  notifyWithPopup: "s-notify-with-popup",
   startWithOs: "s-autostart",
   gsmSpan: "s-gsm-span",
   elastixUrl: "s-elastix-url",
@@ -70,6 +71,7 @@ function fillForm(s: Settings): void {
   byId<HTMLSelectElement>("s-position").value = s.popupPosition;
   input("s-duration").value = String(s.popupDurationSecs);
   input("s-notifications").checked = s.notifications;
+  input("s-notify-with-popup").checked = s.notifyWithPopup ?? false;
   input("s-autostart").checked = s.startWithOs;
   input("s-gsm-span").value = String(s.gsmSpan ?? 1);
   input("s-elastix-url").value = s.elastixUrl ?? "";
@@ -106,6 +108,7 @@ function readForm(): Settings {
     popupPosition: byId<HTMLSelectElement>("s-position").value as PopupPosition,
     popupDurationSecs: wholeNumber(input("s-duration").value),
     notifications: input("s-notifications").checked,
+    notifyWithPopup: input("s-notify-with-popup").checked,
     startWithOs: input("s-autostart").checked,
     gsmSpan: wholeNumber(input("s-gsm-span").value),
     elastixUrl: input("s-elastix-url").value.trim(),
