@@ -742,6 +742,11 @@ mod tests {
             did: None,
             queue: None,
             transferred_by: None,
+            consultation: false,
+            consulting_for: None,
+            park_return: false,
+            park_slot: None,
+            parked_by: None,
             at_ms: 0,
         }
     }

@@ -30,6 +30,8 @@ const CLOSING_NOTICE_MS = 2500;
 /** What is known about one real call, shared by all its cards. */
 interface CallInfo {
   answeredBy: string | null;
+  /** The extension that picked the call up while it rang elsewhere. */
+  pickedUpBy: string | null;
   transfers: Transfer[];
   context: CallerContext | null;
   ringing: Set<string>;
@@ -61,7 +63,7 @@ function cardKey(call: string, extension: string): string {
 function callInfo(call: string): CallInfo {
   let info = calls.get(call);
   if (!info) {
-    info = { answeredBy: null, transfers: [], context: null, ringing: new Set() };
+    info = { answeredBy: null, pickedUpBy: null, transfers: [], context: null, ringing: new Set() };
     calls.set(call, info);
   }
   return info;
@@ -295,6 +297,12 @@ class PopupCard {
   private readonly ringingRow: HTMLElement[];
   private readonly context: HTMLElement;
   private readonly transfers: HTMLElement;
+  private callerName: HTMLElement;
+  private readonly callerNumber: HTMLElement;
+  /** For a consultation: who waits to be handed over. */
+  private readonly consultLine: HTMLElement;
+  /** A consultation card: the caller shown is her colleague, until the hand-over. */
+  private consultation: boolean;
   private readonly feedback: HTMLElement;
   private readonly picker: TransferPicker;
   private readonly pickerPanel: HTMLElement;
@@ -318,6 +326,19 @@ class PopupCard {
     this.ringingRow = [el("dt", { text: "Ringing" }), this.ringingAt];
     this.context = el("section", { class: "card-context", testid: "caller-context", attrs: { "aria-label": "What we know" } });
     this.transfers = el("p", { class: "card-transfers", testid: "transfers" });
+    this.consultation = popup.consultation === true;
+    this.consultLine = el("p", { class: "card-consulting", testid: "consulting-for" });
+    const waiting = popup.consulting_for;
+    if (this.consultation && waiting) {
+      const who = waiting.caller_name?.trim() ? waiting.caller_name : waiting.caller_num;
+      this.consultLine.append("Wants to hand over ", outsideText(who, { class: "consulting-name", testid: "consulting-name" }));
+      if (who !== waiting.caller_num) {
+        this.consultLine.append(" ", el("span", { class: "caller-number", text: waiting.caller_num, attrs: { dir: "ltr" } }));
+      }
+    }
+    this.consultLine.hidden = !this.consultation;
+    this.callerName = outsideText(name, { class: "caller-name", testid: "caller-name" });
+    this.callerNumber = el("span", { class: "caller-number", testid: "caller-number", text: popup.caller_num, attrs: { dir: "ltr" } });
     this.feedback = el("p", { class: "card-feedback", testid: "card-feedback", attrs: { role: "status" } });
 
     this.picker = new TransferPicker(
@@ -352,6 +373,7 @@ class PopupCard {
     this.textPanel.root.hidden = true;
 
     const lineParts: string[] = [];
+    if (popup.park_return) lineParts.push(`back from parking ${popup.park_slot ?? ""}`.trim());
     if (popup.did) lineParts.push(`DID ${popup.did}`);
     if (popup.queue) lineParts.push(`queue ${popup.queue}`);
     if (popup.trunk) lineParts.push(`trunk ${popup.trunk}`);
@@ -379,19 +401,14 @@ class PopupCard {
     this.root = el(
       "article",
       {
-        class: `card direction-${popup.direction}`,
+        class: `card direction-${popup.direction}${this.consultation ? " consultation" : ""}`,
         testid: "card",
         attrs: { "data-call": popup.call, "data-extension": popup.extension, "aria-label": `Call from ${name}` },
       },
       [
-        el("header", { class: "card-head" }, [
-          el("div", { class: "caller" }, [
-            outsideText(name, { class: "caller-name", testid: "caller-name" }),
-            el("span", { class: "caller-number", testid: "caller-number", text: popup.caller_num, attrs: { dir: "ltr" } }),
-          ]),
-          dismiss,
-        ]),
+        el("header", { class: "card-head" }, [el("div", { class: "caller" }, [this.callerName, this.callerNumber]), dismiss]),
         this.status,
+        this.consultLine,
         this.transfers,
         el("dl", { class: "card-line" }, [
           el("dt", { text: "Line" }),
@@ -453,9 +470,49 @@ class PopupCard {
   }
 
   showRinging(): void {
+    if (this.consultation) {
+      this.setStatus(`${this.popup.caller_num} asks you before a transfer. Ringing at ${this.extension}`, "ringing");
+      return;
+    }
     const where = this.popup.direction === "internal" ? "Internal call ringing" : "Ringing";
     const from = this.popup.transferred_by ? `Transferred here by ${this.popup.transferred_by}. ` : "";
-    this.setStatus(`${from}${where} at ${this.extension}`, "ringing");
+    const parked = this.popup.park_return
+      ? `Back from parking space ${this.popup.park_slot ?? "?"}${this.popup.parked_by ? ` (parked by ${this.popup.parked_by})` : ""}. `
+      : "";
+    this.setStatus(`${parked}${from}${where} at ${this.extension}`, "ringing");
+  }
+
+  /** Still the colleague's side of a transfer (the caller shown is her colleague). */
+  isConsultation(): boolean {
+    return this.consultation;
+  }
+
+  /** A consultation card follows the consultation, then becomes the caller's card. */
+  followConsultation(live: CallCard): void {
+    if (!this.consultation || this.closing) return;
+    if (live.consulting && live.consulting.to === this.extension) {
+      if (live.consulting.answered) this.setStatus(`Talking with ${live.consulting.by} before the transfer`, "consulting");
+      return;
+    }
+    if (live.connected_to !== this.extension && !live.ringing.includes(this.extension)) return;
+    // The hand-over is done: this is the caller's card now.
+    this.consultation = false;
+    this.root.classList.remove("consultation");
+    const name = live.caller_name?.trim() ? live.caller_name : "Unknown caller";
+    this.callerName.replaceWith((this.callerName = outsideText(name, { class: "caller-name", testid: "caller-name" })));
+    this.callerNumber.textContent = live.caller_num;
+    this.root.setAttribute("aria-label", `Call from ${name}`);
+    this.consultLine.hidden = true;
+    const by = live.transfers.at(-1)?.by;
+    const from = by ? `Transferred to you by ${by}` : "Transferred to you";
+    if (live.connected_to === this.extension) this.setStatus(`${from}. Talking`, "answered");
+    else this.setStatus(`${from}. Ringing at ${this.extension}`, "ringing");
+  }
+
+  /** The call was picked up at another phone: say by whom. */
+  notePickup(by: string): void {
+    if (this.root.dataset.state !== "answered-elsewhere") return;
+    this.status.textContent = this.isMine(by) ? `Picked up by you (${by})` : `Picked up by ${by}`;
   }
 
   refreshRinging(): void {
@@ -618,6 +675,7 @@ const CLOSE_WORDS: Record<CloseReason, string> = {
   missed: "Missed call",
   ended: "Call ended",
   transferred: "Transferred",
+  consultation_ended: "Not transferred: the consultation ended",
 };
 
 /** Applies one tracker change to the cards. */
@@ -642,11 +700,16 @@ function applyCardChange(change: CardChange): void {
       const live = change.card;
       info.ringing = new Set(live.ringing);
       if (live.answered_by) info.answeredBy = live.answered_by;
+      if (live.picked_up_by) info.pickedUpBy = live.picked_up_by;
       info.transfers = live.transfers;
       for (const card of cardsOf(change.call)) {
         card.refreshRinging();
         card.renderTransfers();
-        if (!card.closing && live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+        const wasConsultation = card.isConsultation();
+        card.followConsultation(live);
+        if (live.picked_up_by) card.notePickup(live.picked_up_by);
+        if (wasConsultation || card.closing) continue;
+        if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
       }
       break;
     }
@@ -661,6 +724,7 @@ function applyCardChange(change: CardChange): void {
         card.showAnswered(info.answeredBy ?? change.extension);
       } else if (change.reason === "answered_elsewhere") {
         card.closeWith(info.answeredBy ? `Answered by ${info.answeredBy}` : "Answered elsewhere", "answered-elsewhere");
+        if (info.pickedUpBy) card.notePickup(info.pickedUpBy);
       } else {
         card.closeWith(CLOSE_WORDS[change.reason] ?? "Call ended", change.reason);
       }
@@ -713,6 +777,11 @@ async function restoreRinging(live: CallCard[]): Promise<void> {
         did: call.did,
         queue: call.queue,
         transferred_by: call.transfers.at(-1)?.by ?? null,
+        consultation: false,
+        consulting_for: null,
+        park_return: false,
+        park_slot: null,
+        parked_by: null,
         at_ms: call.started_at_ms,
       });
     }
@@ -748,6 +817,11 @@ function warmUp(): void {
     did: "100",
     queue: null,
     transferred_by: null,
+    consultation: false,
+    consulting_for: null,
+    park_return: false,
+    park_slot: null,
+    parked_by: null,
     at_ms: 0,
   });
   const shelf = el("div", { attrs: { "aria-hidden": "true" } }, [card.root]);

@@ -379,6 +379,109 @@ test("a transfer shows on the card: history on the old card, 'transferred here' 
   await app.context.close();
 });
 
+test("atxfer-1003: the colleague's card names who asks and who waits, then becomes the caller's card", async () => {
+  const truth = await fixture("atxfer-1003");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1003"]));
+  const { page } = app;
+  const consult = popupChanges("1796392678.11", truth).find((p) => p.extension === "1003");
+  assert.equal(consult.consultation, true, "the ground truth marks 1003's popup as a consultation");
+  const caller = truth.popups.find((p) => p.extension === "1001");
+  // As the tracker sends it: her number and name, and the caller who waits.
+  await emit(page, CARD, {
+    ...consult,
+    caller_name: "Alice Front Desk",
+    consulting_for: { caller_num: caller.caller_num, caller_name: caller.caller_name },
+  });
+  const card = page.locator('[data-testid="card"][data-extension="1003"]');
+  await card.waitFor();
+  assert.equal(await card.getByTestId("caller-name").textContent(), "Alice Front Desk", "1003 sees who is calling: the receptionist");
+  assert.equal(await card.getByTestId("caller-number").textContent(), "1001");
+  assert.equal(await card.getByTestId("consulting-name").textContent(), "Wayne Enterprises", "and who is about to be handed over");
+  assert.match(await card.getByTestId("consulting-for").textContent(), /Wants to hand over Wayne Enterprises \+13125550199/);
+  assert.equal(await card.getByTestId("card-status").textContent(), "1001 asks you before a transfer. Ringing at 1003");
+  await screenshot(page, "popup-consultation");
+
+  const held = { ...consult, caller_num: caller.caller_num, caller_name: caller.caller_name, direction: "inbound" };
+  await emit(page, CARD, {
+    type: "update",
+    call: consult.call,
+    card: liveCard(held, {
+      state: "answered",
+      answered_by: "1001",
+      connected_to: "1001",
+      consulting: { by: "1001", to: "1003", answered: true },
+    }),
+    at_ms: 2,
+  });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Talking with 1001 before the transfer");
+  assert.equal(await card.getByTestId("caller-name").textContent(), "Alice Front Desk", "still the consultation while they talk");
+
+  // The ground truth's final state: the caller talks to 1003.
+  assert.equal(truth.outcome.final_connected.extension, "1003");
+  await emit(page, CARD, {
+    type: "update",
+    call: consult.call,
+    card: liveCard(held, {
+      state: "answered",
+      answered_by: "1003",
+      connected_to: "1003",
+      rang: ["1001", "1003"],
+      transfers: [{ by: "1001", to: "1003", kind: "attended", at_ms: 3 }],
+    }),
+    at_ms: 3,
+  });
+  assert.equal(await card.getByTestId("caller-name").textContent(), truth.outcome.final_connected.caller_name, "the card is the caller's now");
+  assert.equal(await card.getByTestId("caller-number").textContent(), truth.outcome.final_connected.caller_num);
+  assert.equal(await card.getByTestId("consulting-for").isVisible(), false, "no hand-over pending any more");
+  assert.equal(await card.getByTestId("card-status").textContent(), "Transferred to you by 1001. Talking");
+  assert.equal(await card.getByTestId("transfers").textContent(), "Transferred by 1001 to 1003 (asked first)");
+  await screenshot(page, "popup-consultation-handed-over");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("a consultation she declines closes as not transferred", async () => {
+  const truth = await fixture("atxfer-1003");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1003"]));
+  const { page } = app;
+  const consult = popupChanges("1796392678.11", truth).find((p) => p.extension === "1003");
+  await emit(page, CARD, { ...consult, consulting_for: { caller_num: "+13125550199", caller_name: null } });
+  const card = page.locator('[data-testid="card"][data-extension="1003"]');
+  await card.waitFor();
+  assert.equal(await card.getByTestId("caller-name").textContent(), "Unknown caller", "the capture's 1003 popup has no name");
+  assert.equal(await card.getByTestId("consulting-name").textContent(), "+13125550199", "a caller without a name is named by number");
+  await emit(page, CARD, { type: "close", call: consult.call, extension: "1003", reason: "consultation_ended", answered_by: null, at_ms: 4 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Not transferred: the consultation ended");
+  await card.waitFor({ state: "detached", timeout: 5000 });
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("pickup-feature-code: 1002's card says who picked the call up", async () => {
+  const truth = await fixture("pickup-feature-code");
+  const app = await openApp(browser, server.url, "popup.html", shell(["1002"]));
+  const { page } = app;
+  const [popup] = popupChanges("1796392715.16", truth);
+  await emit(page, CARD, popup);
+  const card = page.locator('[data-testid="card"][data-extension="1002"]');
+  await card.waitFor();
+  const by = truth.outcome.picked_up_by;
+  assert.equal(by, "1003");
+  // As the tracker sends it: the close first, then the card naming the picker.
+  await emit(page, CARD, { type: "close", call: popup.call, extension: "1002", reason: "answered_elsewhere", answered_by: by, at_ms: 5 });
+  await emit(page, CARD, {
+    type: "update",
+    call: popup.call,
+    card: liveCard(popup, { state: "answered", answered_by: by, connected_to: by, picked_up_by: by, rang: ["1002"] }),
+    at_ms: 5,
+  });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Picked up by 1003");
+  await screenshot(page, "popup-picked-up");
+  await card.waitFor({ state: "detached", timeout: 5000 });
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("a popup window that opens after the call began ringing rebuilds its card from the live calls", async () => {
   const truth = await fixture("incoming-answered");
   const [popup] = popupChanges("1700000500.3", truth);

@@ -154,6 +154,11 @@ export function popupChanges(call, truth) {
     did: null,
     queue: null,
     transferred_by: null,
+    consultation: p.consultation === true,
+    consulting_for: null,
+    park_return: p.park_return === true,
+    park_slot: null,
+    parked_by: null,
     at_ms: 1_795_444_700_000,
   }));
 }
@@ -178,6 +183,10 @@ export function liveCard(popup, fields) {
     answered_at_ms: null,
     transfers: [],
     started_at_ms: 1_795_444_700_000,
+    connected_to: null,
+    picked_up_by: null,
+    parked: null,
+    consulting: null,
     ...fields,
   };
 }

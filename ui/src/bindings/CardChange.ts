@@ -3,6 +3,7 @@ import type { CallCard } from "./CallCard";
 import type { CallRecord } from "./CallRecord";
 import type { CloseReason } from "./CloseReason";
 import type { Direction } from "./Direction";
+import type { Party } from "./Party";
 
 /**
  * A change of a call card, for the watched extensions. These values are
@@ -59,6 +60,27 @@ queue: string | null,
  */
 transferred_by: string | null, 
 /**
+ * The colleague's side of an attended transfer: the caller is the
+ * transferring extension, and `consulting_for` is who waits.
+ */
+consultation: boolean, 
+/**
+ * For a consultation: the caller about to be handed over.
+ */
+consulting_for: Party | null, 
+/**
+ * A parked call nobody retrieved, ringing its parker again.
+ */
+park_return: boolean, 
+/**
+ * For a parked call coming back: the space it waited in.
+ */
+park_slot: string | null, 
+/**
+ * For a parked call coming back: who parked it.
+ */
+parked_by: string | null, 
+/**
  * When it started ringing here, Unix ms.
  */
 at_ms: number, } | { "type": "update", 
@@ -111,6 +133,11 @@ missed: boolean,
  * Watched extensions whose popup closed because another answered.
  */
 answered_elsewhere_for: Array<string>, 
+/**
+ * The extension that picked the call up while it rang elsewhere
+ * (directed or group pickup); `null` otherwise.
+ */
+picked_up_by: string | null, 
 /**
  * The call ended while Ringside was disconnected.
  */

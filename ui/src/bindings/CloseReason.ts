@@ -3,4 +3,4 @@
 /**
  * Why a popup goes away.
  */
-export type CloseReason = "answered" | "answered_elsewhere" | "missed" | "ended" | "transferred";
+export type CloseReason = "answered" | "answered_elsewhere" | "missed" | "ended" | "transferred" | "consultation_ended";
