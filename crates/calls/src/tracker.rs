@@ -24,6 +24,28 @@
 //! - **Transfers.** `BlindTransfer`, `AttendedTransfer`, chan_sip's
 //!   `Transfer`, and a `Redirect` (no event of its own: the caller's channel,
 //!   bridged with extension X, dials another extension).
+//! - **Consultations.** An extension talking to a caller that dials another
+//!   extension (itself, through a Local half carrying its caller ID, or from
+//!   a second call of its own: the phone's transfer key) is consulting: the
+//!   popup is an internal call from that extension, marked `consultation`
+//!   and naming the caller who waits, and it lives in the caller's call (a
+//!   separate consult call is folded in, its id kept as an alias). The
+//!   consulted leg answering is not the caller being answered. The transfer
+//!   completes on `AttendedTransfer`, chan_sip's attended `Transfer`, or (1.x
+//!   `Atxfer`/`*2`, which send neither) the caller's channel being
+//!   masqueraded while the consultation talks.
+//! - **Pickups.** `Pickup` (or, on 1.8, a `Masquerade` whose original is a
+//!   ringing leg): the picker answered. Its own channel (a feature-code call
+//!   or an Originate to `Pickup`) joins the call and never ends on its own.
+//! - **Parking.** `ParkedCall`/`UnParkedCall`/`ParkedCallTimeOut`: the card
+//!   shows the space; a retriever's own call is folded in; a dial from
+//!   `park-dial` after a timeout pops as `park_return`.
+//! - **AMI 1.x queues** ring members without any Dial: a phone going
+//!   Ringing with a queued caller on its connected line, a Local pair whose
+//!   `;2` dials with that caller's number, or `AgentCalled`, joins the queued
+//!   call (the caller between `Join` and `Leave`).
+//! - **1.x masquerades.** After `Masquerade`, the original's Uniqueid carries
+//!   on as the clone's channel; the clone's old Uniqueid hangs up as a zombie.
 
 // Maps with a fixed (unrandomised) hasher: iteration order then depends only on
 // the sequence of events, so the same PBX events always give the same changes in
