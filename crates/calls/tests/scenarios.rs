@@ -959,3 +959,457 @@ fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
         other => panic!("one call_end, got {other:?}"),
     }
 }
+
+// ------------------------------------------- issue 14: consultations, pickups,
+// parked calls and AMI 1.x queues, in the sequences Asterisk really sends
+// (Asterisk 11's features.c / chan_sip.c / app_queue.c, 12+'s res_parking
+// and pickup.c); the 12+ ones the captures lack.
+
+/// An AMI 1.x channel (no Linkedid).
+fn sip(name: &'static str, uid: &'static str, num: &'static str, cname: &'static str, ctx: &'static str) -> Ch {
+    Ch { name, uid, linked: "", num, cname, ctx, exten: "" }
+}
+
+const A11: Ch = Ch {
+    name: "SIP/carrier-00000010",
+    uid: "1796395800.20",
+    linked: "",
+    num: "+13125550199",
+    cname: "Wayne Enterprises",
+    ctx: "from-trunk",
+    exten: "5550100",
+};
+
+fn masquerade(clone: &Ch, original: &Ch) -> Packet {
+    event("Masquerade")
+        .with("Clone", clone.name)
+        .with("CloneState", "Up")
+        .with("Original", original.name)
+        .with("OriginalState", "Down")
+}
+
+fn rename(uid: &str, old: &str, new: &str) -> Packet {
+    event("Rename").with("Channel", old).with("Newname", new).with("Uniqueid", uid)
+}
+
+/// 1.x: the caller A11 talks to 1001.
+fn ami11_answered_by_1001(t: &mut CallTracker, b1: &Ch) -> Vec<CardChange> {
+    feed(t, &[newchannel(&A11), newchannel(b1), dial1(&A11, b1, "1001"), ringing(b1), up(b1), link1(&A11, b1)], 0)
+}
+
+fn consult_popup(
+    ch: &[CardChange],
+) -> (String, String, Option<String>, bool, Option<(String, Option<String>)>, Direction) {
+    match popups(ch).as_slice() {
+        [CardChange::Popup { call, caller_num, caller_name, consultation, consulting_for, direction, .. }] => (
+            call.clone(),
+            caller_num.clone(),
+            caller_name.clone(),
+            *consultation,
+            consulting_for.as_ref().map(|p| (p.caller_num.clone(), p.caller_name.clone())),
+            *direction,
+        ),
+        other => panic!("one consultation popup expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn ami11_feature_atxfer_consults_then_hands_the_caller_over() {
+    let b1 = sip("SIP/1001-00000011", "1796395800.21", "1001", "Alice Front Desk", "DLPN_DialPlan1001");
+    let l1 = sip("Local/1003@internal-00000002;1", "1796395803.22", "", "", "internal");
+    let l2 = sip("Local/1003@internal-00000002;2", "1796395803.23", "", "", "internal");
+    // builtin_atxfer: ;2 carries the transferer's caller ID into its Dial.
+    let l2_dialing = Ch { num: "1001", cname: "Alice Front Desk", ..l2 };
+    let c1 = sip("SIP/1003-00000012", "1796395803.24", "1003", "Carol Support", "DLPN_DialPlan1003");
+    let xfer = sip("Transfered/SIP/carrier-00000010", "1796395806.25", "", "", "");
+    let mut t = watching(&["1001", "1003"]);
+    ami11_answered_by_1001(&mut t, &b1);
+    let consult = feed(
+        &mut t,
+        &[
+            event("Bridge").with("Bridgestate", "Unlink").with("Channel1", A11.name).with("Channel2", b1.name),
+            newchannel(&l1),
+            newchannel(&l2),
+            event("LocalBridge")
+                .with("Channel1", l1.name)
+                .with("Channel2", l2.name)
+                .with("Uniqueid1", l1.uid)
+                .with("Uniqueid2", l2.uid),
+            newchannel(&c1),
+            dial1(&l2_dialing, &c1, "1003"),
+            ringing(&c1),
+        ],
+        1000,
+    );
+    let (call, num, name, marked, waiting, direction) = consult_popup(&consult);
+    assert_eq!(call, A11.uid, "the consultation belongs to the caller's call");
+    assert_eq!(
+        (num.as_str(), name.as_deref()),
+        ("1001", Some("Alice Front Desk")),
+        "1003's phone shows the receptionist"
+    );
+    assert!(marked, "marked as a consultation");
+    assert_eq!(waiting, Some(("+13125550199".into(), Some("Wayne Enterprises".into()))), "naming who waits");
+    assert_eq!(direction, Direction::Internal);
+
+    let talk = feed(&mut t, &[up(&c1), up(&l1), link1(&b1, &l1), link1(&l2, &c1)], 2000);
+    assert!(closes(&talk).is_empty(), "1003 taking the consultation answers nobody's call: {talk:?}");
+    // The receptionist hangs up: the caller is masqueraded into Transfered/… and bridged to ;1.
+    let done = feed(
+        &mut t,
+        &[
+            event("Bridge").with("Bridgestate", "Unlink").with("Channel1", b1.name).with("Channel2", l1.name),
+            newchannel(&xfer),
+            masquerade(&A11, &xfer),
+            rename(A11.uid, A11.name, "SIP/carrier-00000010<MASQ>"),
+            rename(xfer.uid, xfer.name, A11.name),
+            rename(A11.uid, "SIP/carrier-00000010<MASQ>", "SIP/carrier-00000010<ZOMBIE>"),
+            link1(&Ch { name: A11.name, ..xfer }, &l1),
+            hangup(&Ch { name: "SIP/carrier-00000010<ZOMBIE>", ..A11 }, "16"),
+            hangup(&b1, "16"),
+        ],
+        3000,
+    );
+    assert!(ends(&done).is_empty(), "the caller is still there, now with 1003: {done:?}");
+    assert!(popups(&done).is_empty(), "no second popup at 1003");
+    let card = done
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            CardChange::Update { card, .. } => Some(card.clone()),
+            _ => None,
+        })
+        .expect("the card changed");
+    assert_eq!(card.connected_to.as_deref(), Some("1003"), "the caller talks to 1003 now");
+    assert_eq!(card.caller_num, "+13125550199", "still the caller's card");
+    let end = feed(
+        &mut t,
+        &[hangup(&Ch { name: A11.name, ..xfer }, "16"), hangup(&l1, "16"), hangup(&l2, "16"), hangup(&c1, "16")],
+        4000,
+    );
+    match ends(&end).as_slice() {
+        [CardChange::Ended { call, answered_by, missed, record, .. }] => {
+            assert_eq!(call, A11.uid, "one record: the caller's call");
+            assert_eq!(answered_by.as_deref(), Some("1003"));
+            assert!(!missed);
+            let tr: Vec<_> = record.transfers.iter().map(|t| (t.by.as_deref(), t.to.as_str(), t.kind)).collect();
+            assert_eq!(tr, vec![(Some("1001"), "1003", TransferKind::Attended)], "transferred by 1001 to 1003");
+        }
+        other => panic!("one call_end expected, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "all cleaned up");
+}
+
+#[test]
+fn ami11_phone_transfer_key_consult_then_refer_hands_the_caller_over() {
+    let b1 = sip("SIP/1001-00000011", "1796395800.21", "1001", "Alice Front Desk", "DLPN_DialPlan1001");
+    let b2 = Ch {
+        exten: "1003",
+        ..sip("SIP/1001-00000013", "1796395804.26", "1001", "Alice Front Desk", "DLPN_DialPlan1001")
+    };
+    let c1 = sip("SIP/1003-00000014", "1796395804.27", "1003", "Carol Support", "DLPN_DialPlan1003");
+    let mut t = watching(&["1001", "1003"]);
+    ami11_answered_by_1001(&mut t, &b1);
+    // The phone puts the caller on hold and places a call of its own to 1003.
+    let consult = feed(&mut t, &[newchannel(&b2), newchannel(&c1), dial1(&b2, &c1, "1003"), ringing(&c1)], 1000);
+    let (call, num, _, marked, waiting, _) = consult_popup(&consult);
+    assert_eq!((call.as_str(), num.as_str(), marked), (A11.uid, "1001", true), "the consult call is the caller's call");
+    assert_eq!(waiting.map(|w| w.0), Some("+13125550199".into()));
+    feed(&mut t, &[up(&c1), link1(&b2, &c1)], 2000);
+    // REFER with Replaces: chan_sip's Transfer, then A is masqueraded into B2.
+    let done = feed(
+        &mut t,
+        &[
+            event("Transfer")
+                .with("TransferMethod", "SIP")
+                .with("TransferType", "Attended")
+                .with("Channel", b1.name)
+                .with("Uniqueid", b1.uid)
+                .with("TargetChannel", b2.name)
+                .with("TargetUniqueid", b2.uid),
+            masquerade(&A11, &b2),
+            rename(A11.uid, A11.name, "SIP/carrier-00000010<MASQ>"),
+            rename(b2.uid, b2.name, A11.name),
+            rename(A11.uid, "SIP/carrier-00000010<MASQ>", "SIP/carrier-00000010<ZOMBIE>"),
+            hangup(&Ch { name: "SIP/carrier-00000010<ZOMBIE>", ..A11 }, "16"),
+            hangup(&b1, "16"),
+        ],
+        3000,
+    );
+    assert!(ends(&done).is_empty(), "no call ends while the caller talks to 1003: {done:?}");
+    assert!(popups(&done).is_empty());
+    let end = feed(&mut t, &[hangup(&c1, "16"), hangup(&Ch { name: A11.name, ..b2 }, "16")], 4000);
+    match ends(&end).as_slice() {
+        [CardChange::Ended { call, answered_by, record, .. }] => {
+            assert_eq!(call, A11.uid);
+            assert_eq!(answered_by.as_deref(), Some("1003"), "the caller ended up with 1003");
+            assert_eq!(record.transfers.len(), 1, "one attended transfer");
+            assert_eq!(record.transfers[0].kind, TransferKind::Attended);
+        }
+        other => panic!("one call_end expected, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "all cleaned up");
+}
+
+#[test]
+fn a_declined_consultation_leaves_the_caller_with_her_and_is_missed_by_nobody() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.71", "00000061", lk);
+    let l1 = Ch {
+        name: "Local/1003@internal-00000000;1",
+        uid: "1795445000.72",
+        linked: lk,
+        num: "",
+        cname: "",
+        ctx: "internal",
+        exten: "1003",
+    };
+    let l2 = Ch {
+        name: "Local/1003@internal-00000000;2",
+        uid: "1795445000.73",
+        num: "1001",
+        cname: "Alice Front Desk",
+        ..l1
+    };
+    let p3 = phone("1003", "1795445000.74", "00000063", lk);
+    let mut t = watching(&["1001", "1003"]);
+    answered_by_1001(&mut t, &p1);
+    let ch = feed(
+        &mut t,
+        &[newchannel(&l1), newchannel(&l2), newchannel(&p3), dial_begin(Some(&l2), &p3, "1003"), ringing(&p3)],
+        5000,
+    );
+    assert_eq!(popup_exts(&ch), vec!["1003".to_owned()]);
+    let declined =
+        feed(&mut t, &[hangup(&p3, "17"), dial_end(&l2, &p3, "BUSY"), hangup(&l2, "16"), hangup(&l1, "16")], 6000);
+    assert_eq!(
+        closes(&declined),
+        vec![("1003".into(), CloseReason::ConsultationEnded, None)],
+        "1003's popup closes as a consultation that ended, not as a missed call"
+    );
+    let card = declined
+        .iter()
+        .find_map(|c| match c {
+            CardChange::Update { card, .. } => Some(card.clone()),
+            _ => None,
+        })
+        .expect("the caller's card changes back");
+    assert!(card.consulting.is_none());
+    assert_eq!(card.connected_to.as_deref(), Some("1001"), "the caller's card is hers again");
+    let end = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&p1, "16")], 7000);
+    match ends(&end).as_slice() {
+        [CardChange::Ended { answered_by, missed, answered_elsewhere_for, record, .. }] => {
+            assert_eq!(answered_by.as_deref(), Some("1001"));
+            assert!(!missed, "nobody missed anything");
+            assert!(answered_elsewhere_for.is_empty());
+            assert!(record.transfers.is_empty(), "no transfer happened");
+            assert_eq!(record.outcome, Outcome::Answered);
+        }
+        other => panic!("one call_end expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_pickup_through_an_originate_is_part_of_the_call_it_takes() {
+    let lk = TRUNK.linked;
+    let p2 = phone("1002", "1795445000.81", "00000071", lk);
+    // Ringside's pickup: Originate from 1001's phone to PickupChan(PJSIP/1002).
+    let p1 = phone("1001", "1795445002.82", "00000072", "1795445002.82");
+    let mut t = watching(&["1001", "1002"]);
+    let ring =
+        feed(&mut t, &[newchannel(&TRUNK), newchannel(&p2), dial_begin(Some(&TRUNK), &p2, "1002"), ringing(&p2)], 0);
+    assert_eq!(popup_exts(&ring), vec!["1002".to_owned()]);
+    let took = feed(
+        &mut t,
+        &[
+            newchannel(&p1),
+            dial_begin(None, &p1, "1001"),
+            ringing(&p1),
+            up(&p1),
+            snapshot(snapshot(event("Pickup"), "", &p1), "Target", &p2),
+            hangup(&p2, "26"),
+            dial_end(&TRUNK, &p1, "ANSWER"),
+            up(&TRUNK),
+            bridge_enter(&p1, "b9"),
+            bridge_enter(&TRUNK, "b9"),
+        ],
+        1000,
+    );
+    assert!(popups(&took).is_empty(), "the picker's own leg never pops: {took:?}");
+    assert_eq!(closes(&took), vec![("1002".into(), CloseReason::AnsweredElsewhere, Some("1001".into()))]);
+    assert!(ends(&took).is_empty(), "the picker's originate is no call of its own");
+    let end = feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 2000);
+    match ends(&end).as_slice() {
+        [CardChange::Ended { call, answered_by, missed, picked_up_by, answered_elsewhere_for, .. }] => {
+            assert_eq!(call, lk);
+            assert_eq!(answered_by.as_deref(), Some("1001"));
+            assert_eq!(picked_up_by.as_deref(), Some("1001"));
+            assert!(!missed, "the caller was served");
+            assert_eq!(answered_elsewhere_for, &vec!["1002".to_owned()]);
+        }
+        other => panic!("one call_end for the one call, got {other:?}"),
+    }
+    assert_eq!(t.live_calls() + t.live_channels(), 0, "all cleaned up");
+}
+
+#[test]
+fn a_parked_call_that_times_out_rings_its_parker_as_a_park_return() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.91", "00000081", lk);
+    let back = Ch { ctx: "park-dial", exten: "PJSIP_1001", ..TRUNK };
+    let p1b = phone("1001", "1795445010.92", "00000082", lk);
+    let mut t = watching(&["1001"]);
+    answered_by_1001(&mut t, &p1);
+    let parked = feed(
+        &mut t,
+        &[
+            snapshot(event("ParkedCall"), "Parkee", &TRUNK)
+                .with("ParkerDialString", "PJSIP/1001")
+                .with("Parkinglot", "default")
+                .with("ParkingSpace", "71")
+                .with("ParkingTimeout", "45"),
+            bridge_leave(&p1, "b1"),
+            hangup(&p1, "16"),
+        ],
+        1000,
+    );
+    let card = parked
+        .iter()
+        .find_map(|c| match c {
+            CardChange::Update { card, .. } => Some(card.clone()),
+            _ => None,
+        })
+        .expect("the card shows the parked call");
+    assert_eq!(card.parked.as_ref().map(|p| (p.slot.as_str(), p.parked_by.as_deref())), Some(("71", Some("1001"))));
+    assert_eq!(card.connected_to, None, "nobody talks to a parked caller");
+    let ring = feed(
+        &mut t,
+        &[
+            snapshot(event("ParkedCallTimeOut"), "Parkee", &TRUNK)
+                .with("ParkingSpace", "71")
+                .with("ParkerDialString", "PJSIP/1001"),
+            newchannel(&p1b),
+            dial_begin(Some(&back), &p1b, "1001"),
+            ringing(&p1b),
+        ],
+        2000,
+    );
+    match popups(&ring).as_slice() {
+        [CardChange::Popup { extension, caller_num, park_return, park_slot, parked_by, transferred_by, .. }] => {
+            assert_eq!(
+                (extension.as_str(), caller_num.as_str()),
+                ("1001", "+15551234567"),
+                "the caller rings 1001 again"
+            );
+            assert!(*park_return, "marked as coming back from parking");
+            assert_eq!((park_slot.as_deref(), parked_by.as_deref()), (Some("71"), Some("1001")));
+            assert_eq!(*transferred_by, None, "a park return is no transfer");
+        }
+        other => panic!("one park-return popup expected, got {other:?}"),
+    }
+    let end =
+        feed(&mut t, &[up(&p1b), dial_end(&back, &p1b, "ANSWER"), hangup(&p1b, "16"), hangup(&TRUNK, "16")], 3000);
+    assert_eq!(ends(&end).len(), 1, "still one call");
+}
+
+#[test]
+fn ami11_a_queue_caller_who_gives_up_is_missed() {
+    let mut t = watching(&["1001"]);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&A11),
+            up(&A11),
+            event("Join")
+                .with("Channel", A11.name)
+                .with("CallerIDNum", A11.num)
+                .with("CallerIDName", A11.cname)
+                .with("ConnectedLineNum", "unknown")
+                .with("Queue", "support")
+                .with("Position", "1")
+                .with("Count", "1")
+                .with("Uniqueid", A11.uid),
+            // 11's QueueCallerAbandon has no Channel header.
+            event("QueueCallerAbandon")
+                .with("Queue", "support")
+                .with("Uniqueid", A11.uid)
+                .with("Position", "1")
+                .with("OriginalPosition", "1")
+                .with("HoldTime", "70"),
+            event("Leave")
+                .with("Channel", A11.name)
+                .with("Queue", "support")
+                .with("Count", "0")
+                .with("Position", "1")
+                .with("Uniqueid", A11.uid),
+            hangup(&A11, "16"),
+        ],
+        0,
+    );
+    assert!(popups(&ch).is_empty(), "nobody's phone rang");
+    // A desk watching the queue's callers (watch everything) hears of it.
+    let mut all = CallTracker::new(TrackerConfig::default());
+    let ch = feed(
+        &mut all,
+        &[
+            newchannel(&A11),
+            up(&A11),
+            event("Join")
+                .with("Channel", A11.name)
+                .with("Queue", "support")
+                .with("Position", "1")
+                .with("Uniqueid", A11.uid),
+            event("QueueCallerAbandon").with("Queue", "support").with("Uniqueid", A11.uid).with("Position", "1"),
+            event("Leave").with("Channel", A11.name).with("Queue", "support").with("Uniqueid", A11.uid),
+            hangup(&A11, "16"),
+        ],
+        0,
+    );
+    match ends(&ch).as_slice() {
+        [CardChange::Ended { answered_by, missed, record, .. }] => {
+            assert_eq!(*answered_by, None);
+            assert!(*missed, "a caller who gave up in a queue is a missed call");
+            assert_eq!(record.outcome, Outcome::Abandoned);
+            assert_eq!(record.did.as_deref(), Some("5550100"));
+        }
+        other => panic!("one call_end expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn ami11_agentcalled_names_the_member_channel_a_queue_rings() {
+    let m = sip("SIP/1003-00000015", "1796395800.30", "1003", "Carol Support", "DLPN_DialPlan1003");
+    let mut t = watching(&["1003"]);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&A11),
+            up(&A11),
+            event("Join")
+                .with("Channel", A11.name)
+                .with("CallerIDNum", A11.num)
+                .with("Queue", "support")
+                .with("Position", "1")
+                .with("Uniqueid", A11.uid),
+            newchannel(&m),
+            event("AgentCalled")
+                .with("Queue", "support")
+                .with("AgentCalled", "SIP/1003")
+                .with("ChannelCalling", A11.name)
+                .with("DestinationChannel", m.name)
+                .with("CallerIDNum", A11.num)
+                .with("Uniqueid", A11.uid),
+            newstate(&Ch { num: "1003", ..m }, "5", "Ringing").with("ConnectedLineNum", A11.num),
+        ],
+        0,
+    );
+    match popups(&ch).as_slice() {
+        [CardChange::Popup { extension, caller_num, queue, direction, call, .. }] => {
+            assert_eq!((extension.as_str(), caller_num.as_str()), ("1003", "+13125550199"));
+            assert_eq!(queue.as_deref(), Some("support"));
+            assert_eq!(*direction, Direction::Inbound);
+            assert_eq!(call, A11.uid, "the member's channel joined the queued call");
+        }
+        other => panic!("exactly one popup at the member, got {other:?}"),
+    }
+}
