@@ -1,7 +1,8 @@
 //! The thin async glue that feeds the pure [`CallTracker`] (and
 //! [`Presence`]) from a live [`ringside_ami::Client`]: apply each event in
 //! order, and rebuild state from `CoreShowChannels` (`Status` on old PBXes)
-//! and `ExtensionStateList` whenever a session starts or events were lost.
+//! and, for presence, the endpoint listing, `ExtensionStateList` and
+//! `DeviceStateList` whenever a session starts or events were lost.
 //!
 //! Incoming SMS from an OpenVox GSM gateway ride the same stream: each
 //! event also goes through an [`SmsDetector`], which reports every message
@@ -15,7 +16,7 @@ use ringside_ami::{Client, EventList, Packet, SessionEvent};
 
 use crate::channel::Classifier;
 use crate::number::callerid_name;
-use crate::presence::{Colleague, Presence};
+use crate::presence::{Colleague, Presence, PresenceListing};
 use crate::sms::{IncomingSms, SmsDetector};
 use crate::tracker::{CallTracker, CardChange};
 
@@ -63,7 +64,8 @@ pub async fn resync(
         tracker.observe_banner(&v);
     }
     let mut phones = Vec::new();
-    if let Ok(list) = list_endpoints(client).await {
+    let endpoints = list_endpoints(client).await.ok();
+    if let Some(list) = &endpoints {
         for p in &list.events {
             tracker.classifier_mut().learn(p);
         }
@@ -77,12 +79,31 @@ pub async fn resync(
     for change in tracker.resync(&channels, at_ms) {
         out(LiveUpdate::Card(change));
     }
-    if let Ok(list) = client.send_list(Packet::action("ExtensionStateList")).await {
-        for c in presence.resync(&list.events) {
+    if let Ok(listing) = presence_listing(client, endpoints).await {
+        for c in presence.resync_listing(&listing, tracker.classifier()) {
             out(LiveUpdate::Presence(c));
         }
     }
     Ok(phones)
+}
+
+/// Reads what [`Presence::resync_listing`] rebuilds the board from: the
+/// hints (`ExtensionStateList`), the device states (`DeviceStateList`,
+/// Asterisk 12+) and `endpoints`, the listing a resync already read with
+/// [`list_endpoints`] (`None` when the PBX would not give it). Fails, with
+/// `ExtensionStateList`'s error, only when there are neither hints nor
+/// endpoints: presence then stays as it was.
+pub async fn presence_listing(client: &Client, endpoints: Option<EventList>) -> Result<PresenceListing, ringside_ami::Error> {
+    let hints = client.send_list(Packet::action("ExtensionStateList")).await;
+    let Some(endpoints) = endpoints else {
+        return hints.map(|h| PresenceListing { hints: h.events, ..PresenceListing::default() });
+    };
+    let devices = match client.send_list(Packet::action("DeviceStateList")).await {
+        Ok(list) => list.events,
+        // Asterisk 1.8 has none: a phone's state is then its peer status.
+        Err(_) => Vec::new(),
+    };
+    Ok(PresenceListing { hints: hints.map(|h| h.events).unwrap_or_default(), devices, endpoints: endpoints.events })
 }
 
 /// Names the colleagues from the caller IDs their phones are configured
@@ -124,7 +145,7 @@ pub fn name_queries(endpoints: &[Packet], classifier: &Classifier) -> Vec<NameQu
     endpoints
         .iter()
         .filter_map(|p| {
-            let name = p.get("ObjectName").filter(|n| classifier.is_known_extension(n))?.to_owned();
+            let name = classifier.listed_phone(p)?.to_owned();
             match p.event() {
                 Some(e) if e.eq_ignore_ascii_case("EndpointList") => Some(NameQuery::Pjsip(name)),
                 Some(e) if e.eq_ignore_ascii_case("PeerEntry") => Some(NameQuery::Sip(name)),
