@@ -12,7 +12,7 @@
 //! time enters only as the event's receive time (or the PBX's own
 //! `Timestamp`), stamped before the tracker sees it.
 
-use ringside_ami::{Client, EventList, Packet, SessionEvent};
+use ringside_ami::{Client, ConnectionState, EventList, Packet, SessionEvent};
 
 use crate::channel::Classifier;
 use crate::number::callerid_name;
@@ -34,8 +34,15 @@ pub enum LiveUpdate {
     Sms(IncomingSms),
     /// A session started (version from the banner); state was rebuilt.
     Connected(String),
-    /// The session ended; a `Connected` follows when it is back.
-    Disconnected,
+    /// The session ended; a `Connected` follows when it is back. The
+    /// message, from the AMI client, names the PBX and says why ("The PBX
+    /// at pbx.local:5038 stopped answering …; reconnecting").
+    Disconnected(String),
+    /// An attempt to get the session back failed and the client will try
+    /// again (with backoff); the message names the PBX and says why, in
+    /// words a person can act on ("PBX refused the connection on
+    /// pbx.local:5038 …", "Wrong AMI password for user 'ringside' …").
+    Reconnecting(String),
     /// Rebuilding state after a (re)connect or overflow failed; the message
     /// says why. Events are still applied.
     ResyncFailed(String),
@@ -203,9 +210,16 @@ async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)
 
 /// Follows the client's session forever (until the client shuts down):
 /// applies each event to `tracker` and `presence`, resyncs on every new
-/// session and after lost events, and hands every change to `out`.
+/// session and after lost events, and hands every change to `out`, with
+/// the connection's ups and downs ([`LiveUpdate::Connected`],
+/// [`LiveUpdate::Disconnected`], [`LiveUpdate::Reconnecting`]) in order.
 pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
     let mut events = client.events();
+    // Failed reconnect attempts show only in the connection state, which
+    // keeps each for the backoff delay, so none is missed here.
+    let mut state = client.state();
+    state.borrow_and_update();
+    let mut state_open = true;
     // A subscriber joining a live session gets no Connected marker, but one
     // may still be queued for it if the session came up while subscribing:
     // that one is skipped, since this resync already covers it (a second
@@ -220,7 +234,27 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
     }
     let mut changes = Vec::new();
     let mut sms = SmsDetector::new();
-    while let Some(item) = events.recv().await {
+    loop {
+        let item = tokio::select! {
+            // Events first: a session's end is reported before the failed
+            // attempts that follow it.
+            biased;
+            item = events.recv() => match item {
+                Some(item) => item,
+                None => break,
+            },
+            changed = state.changed(), if state_open => {
+                state_open = changed.is_ok();
+                let failed = match &*state.borrow_and_update() {
+                    ConnectionState::Unreachable { message } | ConnectionState::AuthFailed { message } => Some(message.clone()),
+                    _ => None,
+                };
+                if let Some(message) = failed {
+                    out(LiveUpdate::Reconnecting(message));
+                }
+                continue;
+            }
+        };
         match item {
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
             SessionEvent::Connected { version } => {
@@ -248,7 +282,12 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
             }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
-                out(LiveUpdate::Disconnected);
+                let message = match &*client.state().borrow() {
+                    ConnectionState::Disconnected { message, .. } => message.clone(),
+                    // Already trying again: the state no longer says why.
+                    _ => "The connection to the PBX was lost; reconnecting".to_owned(),
+                };
+                out(LiveUpdate::Disconnected(message));
             }
             _ => {}
         }

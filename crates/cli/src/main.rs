@@ -22,6 +22,7 @@ use ringside_calls::replay::{self, Capture};
 use ringside_calls::tracker::{CallTracker, CardChange, Dialect, TrackerConfig};
 
 use args::{Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs};
+use output::Link;
 
 /// The keyring service name, shared with the desktop app.
 const KEYRING_SERVICE: &str = "ringside";
@@ -240,6 +241,7 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
         return Err(Failure::usage("which extensions? give --extension EXT (repeatable)"));
     }
     let profile = profile_of(&a.pbx)?;
+    let (host, port) = host_port(&a.pbx, &profile)?;
     let client = connect(&a.pbx, &profile).await?;
     let mut tracker = CallTracker::new(tracker_config(&a));
     let mut presence = Presence::new();
@@ -247,10 +249,12 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
     let mut report = |u: LiveUpdate| {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
+        let link = |link, message: &str| output::connection(link, message, json);
         let _ = match &u {
             LiveUpdate::Card(c) => print_change(c, json, &mut out),
-            LiveUpdate::Connected(v) if !json => writeln!(out, "connected (AMI {})", output::safe(v)),
-            LiveUpdate::Disconnected if !json => writeln!(out, "disconnected; reconnecting…"),
+            LiveUpdate::Connected(v) => writeln!(out, "{}", link(Link::Connected, &format!("Connected to {host}:{port} (AMI {v})"))),
+            LiveUpdate::Disconnected(m) => writeln!(out, "{}", link(Link::Disconnected, m)),
+            LiveUpdate::Reconnecting(m) => writeln!(out, "{}", link(Link::Reconnecting, m)),
             LiveUpdate::ResyncFailed(m) => {
                 eprintln!("ringside: could not rebuild the call list: {m}");
                 Ok(())
