@@ -426,13 +426,14 @@ async fn resync<R: Runtime>(
     live: &Arc<Mutex<LiveState>>,
     windows: &MainWindowFeeds,
 ) -> Vec<ringside_calls::live::NameQuery> {
-    let endpoints = ringside_calls::live::list_endpoints(client).await;
+    let endpoints = ringside_calls::live::list_endpoints(client).await.ok();
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => Ok(list.events),
         // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
         Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await.map(|l| l.events),
     };
-    let states = client.send_list(Packet::action("ExtensionStateList")).await;
+    // Every phone of the endpoint listing, with its hint's or its device's state.
+    let board = ringside_calls::live::presence_listing(client, endpoints.clone()).await;
     let mut phones = Vec::new();
     let changes = {
         let mut guard = live.lock().await;
@@ -440,14 +441,14 @@ async fn resync<R: Runtime>(
         if let Some(v) = client.banner_version() {
             l.tracker.observe_banner(&v);
         }
-        if let Ok(list) = &endpoints {
+        if let Some(list) = &endpoints {
             for p in &list.events {
                 l.tracker.classifier_mut().learn(p);
             }
             phones = ringside_calls::live::name_queries(&list.events, l.tracker.classifier());
         }
-        if let Ok(list) = &states {
-            l.presence.resync(&list.events);
+        if let Ok(listing) = &board {
+            l.presence.resync_listing(listing, l.tracker.classifier());
         }
         match &channels {
             Ok(events) => l.tracker.resync(events, now_ms()),

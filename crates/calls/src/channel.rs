@@ -215,6 +215,15 @@ impl Classifier {
         self.extensions.contains(endpoint)
     }
 
+    /// The phone an endpoint listing item stands for: the name of an
+    /// `EndpointList` (PJSIPShowEndpoints) or `PeerEntry` (SIPpeers) item
+    /// this classifier takes for an extension, after [`Classifier::learn`]
+    /// saw the listing. `None` for trunks and anything else.
+    pub fn listed_phone<'a>(&self, p: &'a Packet) -> Option<&'a str> {
+        let listing = p.event().is_some_and(|e| e.eq_ignore_ascii_case("EndpointList") || e.eq_ignore_ascii_case("PeerEntry"));
+        p.get("ObjectName").filter(|n| listing && self.is_known_extension(n))
+    }
+
     /// True when the endpoint's kind was declared rather than guessed.
     pub fn is_declared(&self, endpoint: &str) -> bool {
         self.trunks.contains(endpoint) || self.extensions.contains(endpoint)

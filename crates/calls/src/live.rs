@@ -1,7 +1,8 @@
 //! The thin async glue that feeds the pure [`CallTracker`] (and
 //! [`Presence`]) from a live [`ringside_ami::Client`]: apply each event in
 //! order, and rebuild state from `CoreShowChannels` (`Status` on old PBXes)
-//! and `ExtensionStateList` whenever a session starts or events were lost.
+//! and, for presence, the endpoint listing, `ExtensionStateList` and
+//! `DeviceStateList` whenever a session starts or events were lost.
 //!
 //! Incoming SMS from an OpenVox GSM gateway ride the same stream: each
 //! event also goes through an [`SmsDetector`], which reports every message
@@ -11,11 +12,11 @@
 //! time enters only as the event's receive time (or the PBX's own
 //! `Timestamp`), stamped before the tracker sees it.
 
-use ringside_ami::{Client, EventList, Packet, SessionEvent};
+use ringside_ami::{Client, ConnectionState, EventList, Packet, SessionEvent};
 
 use crate::channel::Classifier;
 use crate::number::callerid_name;
-use crate::presence::{Colleague, Presence};
+use crate::presence::{Colleague, Presence, PresenceListing};
 use crate::sms::{IncomingSms, SmsDetector};
 use crate::tracker::{CallTracker, CardChange};
 
@@ -33,8 +34,15 @@ pub enum LiveUpdate {
     Sms(IncomingSms),
     /// A session started (version from the banner); state was rebuilt.
     Connected(String),
-    /// The session ended; a `Connected` follows when it is back.
-    Disconnected,
+    /// The session ended; a `Connected` follows when it is back. The
+    /// message, from the AMI client, names the PBX and says why ("The PBX
+    /// at pbx.local:5038 stopped answering …; reconnecting").
+    Disconnected(String),
+    /// An attempt to get the session back failed and the client will try
+    /// again (with backoff); the message names the PBX and says why, in
+    /// words a person can act on ("PBX refused the connection on
+    /// pbx.local:5038 …", "Wrong AMI password for user 'ringside' …").
+    Reconnecting(String),
     /// Rebuilding state after a (re)connect or overflow failed; the message
     /// says why. Events are still applied.
     ResyncFailed(String),
@@ -63,7 +71,8 @@ pub async fn resync(
         tracker.observe_banner(&v);
     }
     let mut phones = Vec::new();
-    if let Ok(list) = list_endpoints(client).await {
+    let endpoints = list_endpoints(client).await.ok();
+    if let Some(list) = &endpoints {
         for p in &list.events {
             tracker.classifier_mut().learn(p);
         }
@@ -77,12 +86,31 @@ pub async fn resync(
     for change in tracker.resync(&channels, at_ms) {
         out(LiveUpdate::Card(change));
     }
-    if let Ok(list) = client.send_list(Packet::action("ExtensionStateList")).await {
-        for c in presence.resync(&list.events) {
+    if let Ok(listing) = presence_listing(client, endpoints).await {
+        for c in presence.resync_listing(&listing, tracker.classifier()) {
             out(LiveUpdate::Presence(c));
         }
     }
     Ok(phones)
+}
+
+/// Reads what [`Presence::resync_listing`] rebuilds the board from: the
+/// hints (`ExtensionStateList`), the device states (`DeviceStateList`,
+/// Asterisk 12+) and `endpoints`, the listing a resync already read with
+/// [`list_endpoints`] (`None` when the PBX would not give it). Fails, with
+/// `ExtensionStateList`'s error, only when there are neither hints nor
+/// endpoints: presence then stays as it was.
+pub async fn presence_listing(client: &Client, endpoints: Option<EventList>) -> Result<PresenceListing, ringside_ami::Error> {
+    let hints = client.send_list(Packet::action("ExtensionStateList")).await;
+    let Some(endpoints) = endpoints else {
+        return hints.map(|h| PresenceListing { hints: h.events, ..PresenceListing::default() });
+    };
+    let devices = match client.send_list(Packet::action("DeviceStateList")).await {
+        Ok(list) => list.events,
+        // Asterisk 1.8 has none: a phone's state is then its peer status.
+        Err(_) => Vec::new(),
+    };
+    Ok(PresenceListing { hints: hints.map(|h| h.events).unwrap_or_default(), devices, endpoints: endpoints.events })
 }
 
 /// Names the colleagues from the caller IDs their phones are configured
@@ -124,7 +152,7 @@ pub fn name_queries(endpoints: &[Packet], classifier: &Classifier) -> Vec<NameQu
     endpoints
         .iter()
         .filter_map(|p| {
-            let name = p.get("ObjectName").filter(|n| classifier.is_known_extension(n))?.to_owned();
+            let name = classifier.listed_phone(p)?.to_owned();
             match p.event() {
                 Some(e) if e.eq_ignore_ascii_case("EndpointList") => Some(NameQuery::Pjsip(name)),
                 Some(e) if e.eq_ignore_ascii_case("PeerEntry") => Some(NameQuery::Sip(name)),
@@ -182,9 +210,16 @@ async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)
 
 /// Follows the client's session forever (until the client shuts down):
 /// applies each event to `tracker` and `presence`, resyncs on every new
-/// session and after lost events, and hands every change to `out`.
+/// session and after lost events, and hands every change to `out`, with
+/// the connection's ups and downs ([`LiveUpdate::Connected`],
+/// [`LiveUpdate::Disconnected`], [`LiveUpdate::Reconnecting`]) in order.
 pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
     let mut events = client.events();
+    // Failed reconnect attempts show only in the connection state, which
+    // keeps each for the backoff delay, so none is missed here.
+    let mut state = client.state();
+    state.borrow_and_update();
+    let mut state_open = true;
     // A subscriber joining a live session gets no Connected marker, but one
     // may still be queued for it if the session came up while subscribing:
     // that one is skipped, since this resync already covers it (a second
@@ -199,7 +234,27 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
     }
     let mut changes = Vec::new();
     let mut sms = SmsDetector::new();
-    while let Some(item) = events.recv().await {
+    loop {
+        let item = tokio::select! {
+            // Events first: a session's end is reported before the failed
+            // attempts that follow it.
+            biased;
+            item = events.recv() => match item {
+                Some(item) => item,
+                None => break,
+            },
+            changed = state.changed(), if state_open => {
+                state_open = changed.is_ok();
+                let failed = match &*state.borrow_and_update() {
+                    ConnectionState::Unreachable { message } | ConnectionState::AuthFailed { message } => Some(message.clone()),
+                    _ => None,
+                };
+                if let Some(message) = failed {
+                    out(LiveUpdate::Reconnecting(message));
+                }
+                continue;
+            }
+        };
         match item {
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
             SessionEvent::Connected { version } => {
@@ -227,7 +282,12 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
             }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
-                out(LiveUpdate::Disconnected);
+                let message = match &*client.state().borrow() {
+                    ConnectionState::Disconnected { message, .. } => message.clone(),
+                    // Already trying again: the state no longer says why.
+                    _ => "The connection to the PBX was lost; reconnecting".to_owned(),
+                };
+                out(LiveUpdate::Disconnected(message));
             }
             _ => {}
         }

@@ -1,15 +1,19 @@
-//! Colleagues' presence (the busy-lamp field): each extension's state from
-//! `ExtensionStateList` at start, then `ExtensionStatus` and
-//! `DeviceStateChange` events, plus who they are talking to where the PBX
-//! says (`ConnectedLine` of their channel). Pure, like the tracker: events
-//! in, [`Colleague`] snapshots out; no I/O.
+//! Colleagues' presence (the busy-lamp field): at start, every phone the
+//! PBX lists (`PJSIPShowEndpoints`/`SIPpeers`, trunks left out) with its
+//! hint's state from `ExtensionStateList`, or, where no hint exists yet
+//! (Asterisk makes a pattern hint's only once something watches it), its
+//! device state from `DeviceStateList` or the listing itself; then
+//! `ExtensionStatus` and `DeviceStateChange` events, plus who they are
+//! talking to where the PBX says (`ConnectedLine` of their channel). Pure,
+//! like the tracker: listings and events in, [`Colleague`] snapshots out;
+//! no I/O.
 
 use std::collections::{BTreeMap, HashMap};
 
 use ringside_ami::Packet;
 use serde::{Deserialize, Serialize};
 
-use crate::channel::ChannelName;
+use crate::channel::{ChannelName, Classifier};
 
 /// An extension's state, as the `Status` code of ExtensionStatus gives it.
 /// The code is a bit set, so combined states exist: 9 = in use + ringing,
@@ -53,6 +57,38 @@ impl ExtensionState {
             _ => return None,
         };
         Some(Self { code })
+    }
+
+    /// The state a hint on this one device would show, from a listed
+    /// device state: a `DeviceStateList` item's `State` (`NOT_INUSE`, …) or
+    /// an `EndpointList` item's `DeviceState` (`Not in use`, `Ring+Inuse`,
+    /// …). As Asterisk computes a hint's state (`ast_devstate_to_extenstate`),
+    /// an unknown device is idle and an invalid one unavailable.
+    pub fn from_listed_device_state(s: &str) -> Option<Self> {
+        let name = match s.trim().to_ascii_lowercase().as_str() {
+            "unknown" => return Some(Self::IDLE),
+            "invalid" => return Some(Self { code: Self::UNAVAILABLE }),
+            "not in use" => "NOT_INUSE",
+            "in use" => "INUSE",
+            "ring+inuse" => "RINGINUSE",
+            "on hold" => "ONHOLD",
+            _ => s.trim(),
+        };
+        Self::from_device_state(name)
+    }
+
+    /// Whether a chan_sip peer (a `SIPpeers` `PeerEntry`) can be reached:
+    /// `UNREACHABLE`, or no registered address (`-none-`), is unavailable;
+    /// anything else (`OK (5 ms)`, `LAGGED`, `UNKNOWN` while the first
+    /// qualify is out, `Unmonitored`) idle, as chan_sip's own device state.
+    pub fn from_sip_peer(p: &Packet) -> Self {
+        let unreachable = p.get("Status").is_some_and(|s| s.trim().to_ascii_uppercase().starts_with("UNREACHABLE"));
+        let address = p.get("IPaddress").map(str::trim).filter(|a| !a.is_empty() && *a != "-none-" && *a != "(null)");
+        if unreachable || address.is_none() {
+            Self { code: Self::UNAVAILABLE }
+        } else {
+            Self::IDLE
+        }
     }
 
     /// The extension does not exist (-1).
@@ -155,6 +191,20 @@ impl Colleague {
     }
 }
 
+/// What presence is rebuilt from after a (re)connect, as
+/// [`crate::live::presence_listing`] reads it from the PBX.
+#[derive(Debug, Clone, Default)]
+pub struct PresenceListing {
+    /// `ExtensionStateList` items (`ExtensionStatus`): the hints the PBX has
+    /// now. Empty on Asterisk 1.8, which has no such action.
+    pub hints: Vec<Packet>,
+    /// `DeviceStateList` items (`DeviceStateChange`; Asterisk 12+).
+    pub devices: Vec<Packet>,
+    /// `PJSIPShowEndpoints` (`EndpointList`) or `SIPpeers` (`PeerEntry`)
+    /// items, trunks included: which are phones is the classifier's call.
+    pub endpoints: Vec<Packet>,
+}
+
 /// Presence of every extension seen, kept up to date from events.
 #[derive(Debug, Default)]
 pub struct Presence {
@@ -212,14 +262,66 @@ impl Presence {
     }
 
     /// Replaces everything with an `ExtensionStateList` result (its
-    /// `ExtensionStatus` items), as after a reconnect. Returns every colleague.
+    /// `ExtensionStatus` items) alone: [`Presence::resync_listing`] without
+    /// the phones that have no hint. Returns every colleague.
     pub fn resync(&mut self, items: &[Packet]) -> Vec<Colleague> {
+        let listing = PresenceListing { hints: items.to_vec(), ..PresenceListing::default() };
+        self.resync_listing(&listing, &Classifier::new())
+    }
+
+    /// Replaces everything with the PBX's listings, as after a reconnect:
+    /// each hint with its state, then every phone of the endpoint listing
+    /// (those `classifier` takes for extensions, after it learnt the
+    /// listing) that no hint covers, with its state from `DeviceStateList`,
+    /// else from the listing item. A dialplan's pattern hint
+    /// (`_10XX,hint,PJSIP/${EXTEN}`) is not listed until something watches
+    /// it, so without the endpoints such phones would be missing. Returns
+    /// every colleague.
+    pub fn resync_listing(&mut self, listing: &PresenceListing, classifier: &Classifier) -> Vec<Colleague> {
         self.colleagues.clear();
         self.devices.clear();
-        for p in items {
+        for p in &listing.hints {
             self.on_extension_status(p);
         }
+        for p in &listing.endpoints {
+            if let Some(ext) = classifier.listed_phone(p) {
+                self.add_unhinted_phone(ext, p, &listing.devices);
+            }
+        }
         self.colleagues.values().cloned().collect()
+    }
+
+    /// A listed phone no hint covers: its device (`PJSIP/1004`, `SIP/1004`)
+    /// stands for its extension, so `DeviceStateChange` keeps it current.
+    fn add_unhinted_phone(&mut self, ext: &str, item: &Packet, devices: &[Packet]) {
+        let sip = item.event().is_some_and(|e| e.eq_ignore_ascii_case("PeerEntry"));
+        let tech = if sip { item.get("Channeltype").filter(|t| !t.is_empty()).unwrap_or("SIP") } else { "PJSIP" };
+        let device = format!("{tech}/{ext}");
+        if self.colleagues.contains_key(ext) || self.devices.contains_key(&device) {
+            return;
+        }
+        let listed = devices
+            .iter()
+            .find(|d| d.get("Device").is_some_and(|x| x.eq_ignore_ascii_case(&device)))
+            .and_then(|d| d.get("State"))
+            .and_then(ExtensionState::from_listed_device_state);
+        let state = match listed {
+            Some(s) => s,
+            None if sip => ExtensionState::from_sip_peer(item),
+            None => item.get("DeviceState").and_then(ExtensionState::from_listed_device_state).unwrap_or(ExtensionState::IDLE),
+        };
+        self.devices.entry(device.clone()).or_default().push(ext.to_owned());
+        self.colleagues.insert(
+            ext.to_owned(),
+            Colleague {
+                extension: ext.to_owned(),
+                hint: Some(device),
+                state,
+                label: state.label(),
+                talking_to: None,
+                name: self.names.get(ext).cloned(),
+            },
+        );
     }
 
     fn on_extension_status(&mut self, ev: &Packet) -> Vec<Colleague> {
@@ -361,6 +463,70 @@ mod tests {
         }
         let s = ExtensionState::from_code(9);
         assert!(s.in_use() && s.ringing() && !s.on_hold(), "9 = in use + ringing");
+    }
+
+    #[test]
+    fn listed_device_and_peer_states() {
+        let rows = [
+            ("NOT_INUSE", "idle"),
+            ("Not in use", "idle"),
+            ("INUSE", "in use"),
+            ("In use", "in use"),
+            ("Ring+Inuse", "in use, ringing"),
+            ("On Hold", "on hold"),
+            ("Unavailable", "unavailable"),
+            ("INVALID", "unavailable"),
+            ("UNKNOWN", "idle"),
+        ];
+        for (listed, label) in rows {
+            assert_eq!(ExtensionState::from_listed_device_state(listed).map(|s| s.label()).as_deref(), Some(label), "listed as {listed}");
+        }
+        let peer = |status: &str, ip: &str| Packet::new().with("Event", "PeerEntry").with("IPaddress", ip).with("Status", status);
+        let rows = [
+            (peer("OK (5 ms)", "192.168.1.21"), "idle"),
+            (peer("UNKNOWN", "192.168.1.21"), "idle"),
+            (peer("UNREACHABLE", "192.168.1.21"), "unavailable"),
+            (peer("UNKNOWN", "-none-"), "unavailable"),
+        ];
+        for (p, label) in rows {
+            assert_eq!(ExtensionState::from_sip_peer(&p).label(), label, "peer {:?} at {:?}", p.get("Status"), p.get("IPaddress"));
+        }
+    }
+
+    #[test]
+    fn phones_without_a_hint_join_the_board() {
+        let endpoint = |name: &str, outbound: &str, state: &str| {
+            Packet::new()
+                .with("Event", "EndpointList")
+                .with("ObjectName", name)
+                .with("OutboundAuths", outbound)
+                .with("DeviceState", state)
+        };
+        let listing = PresenceListing {
+            hints: vec![status("1001", "8")],
+            devices: vec![Packet::new().with("Event", "DeviceStateChange").with("Device", "PJSIP/1000").with("State", "INUSE")],
+            endpoints: vec![
+                endpoint("1000", "", "Not in use"),
+                endpoint("1001", "", "Not in use"),
+                endpoint("1004", "", "Unavailable"),
+                endpoint("carrier", "carrier-auth", "Not in use"),
+            ],
+        };
+        let mut classifier = Classifier::new();
+        for p in &listing.endpoints {
+            classifier.learn(p);
+        }
+        let mut p = Presence::new();
+        let all = p.resync_listing(&listing, &classifier);
+        let rows: Vec<(&str, &str)> = all.iter().map(|c| (c.extension.as_str(), c.label.as_str())).collect();
+        assert_eq!(
+            rows,
+            [("1000", "in use"), ("1001", "ringing"), ("1004", "unavailable")],
+            "the hint wins for 1001, DeviceStateList for 1000, the listing's own DeviceState for 1004; no trunk"
+        );
+        let ch = p.apply(&Packet::new().with("Event", "DeviceStateChange").with("Device", "PJSIP/1004").with("State", "NOT_INUSE"));
+        assert_eq!(ch.len(), 1, "the phone's device keeps its row current");
+        assert!(ch[0].state.idle(), "1004 registered again");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::time::Duration;
 use clap::Parser;
 use ringside_ami::{Client, ClientConfig, ConnectionState, Packet, Secret, TlsTrust};
 use ringside_calls::actions::{self, BlindTransferRequest, DialRequest};
-use ringside_calls::channel::ChannelName;
+use ringside_calls::channel::{ChannelName, Classifier};
 use ringside_calls::live::{self, LiveUpdate};
 use ringside_calls::presence::Presence;
 use ringside_calls::profile::Profile;
@@ -22,6 +22,7 @@ use ringside_calls::replay::{self, Capture};
 use ringside_calls::tracker::{CallTracker, CardChange, Dialect, TrackerConfig};
 
 use args::{Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs};
+use output::Link;
 
 /// The keyring service name, shared with the desktop app.
 const KEYRING_SERVICE: &str = "ringside";
@@ -240,6 +241,7 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
         return Err(Failure::usage("which extensions? give --extension EXT (repeatable)"));
     }
     let profile = profile_of(&a.pbx)?;
+    let (host, port) = host_port(&a.pbx, &profile)?;
     let client = connect(&a.pbx, &profile).await?;
     let mut tracker = CallTracker::new(tracker_config(&a));
     let mut presence = Presence::new();
@@ -247,10 +249,12 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
     let mut report = |u: LiveUpdate| {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
+        let link = |link, message: &str| output::connection(link, message, json);
         let _ = match &u {
             LiveUpdate::Card(c) => print_change(c, json, &mut out),
-            LiveUpdate::Connected(v) if !json => writeln!(out, "connected (AMI {})", output::safe(v)),
-            LiveUpdate::Disconnected if !json => writeln!(out, "disconnected; reconnecting…"),
+            LiveUpdate::Connected(v) => writeln!(out, "{}", link(Link::Connected, &format!("Connected to {host}:{port} (AMI {v})"))),
+            LiveUpdate::Disconnected(m) => writeln!(out, "{}", link(Link::Disconnected, m)),
+            LiveUpdate::Reconnecting(m) => writeln!(out, "{}", link(Link::Reconnecting, m)),
             LiveUpdate::ResyncFailed(m) => {
                 eprintln!("ringside: could not rebuild the call list: {m}");
                 Ok(())
@@ -345,33 +349,29 @@ async fn transfer_on(client: &Client, profile: &Profile, a: &TransferArgs) -> Re
 async fn presence(a: PresenceArgs) -> Result<(), Failure> {
     let profile = profile_of(&a.pbx)?;
     let client = connect(&a.pbx, &profile).await?;
-    let list = client.send_list(Packet::action("ExtensionStateList")).await;
-    let names = colleague_names(&client).await;
+    // Every phone the PBX lists (trunks left out), named from its caller ID
+    // where it has one; none when the PBX will not list its endpoints.
+    let endpoints = live::list_endpoints(&client).await.ok();
+    let mut classifier = Classifier::new();
+    for p in endpoints.iter().flat_map(|l| &l.events) {
+        classifier.learn(p);
+    }
+    let queries = endpoints.as_ref().map(|l| live::name_queries(&l.events, &classifier)).unwrap_or_default();
+    let listing = live::presence_listing(&client, endpoints).await;
+    let names = live::endpoint_names(&client, &queries).await;
     client.shutdown().await;
-    let list = list.map_err(|e| Failure::runtime(e.to_string()))?;
+    let listing = listing.map_err(|e| Failure::runtime(e.to_string()))?;
     let mut p = Presence::new();
     p.set_names(names);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for c in p.resync(&list.events) {
+    for c in p.resync_listing(&listing, &classifier) {
         let line = if a.json { serde_json::to_string(&c).unwrap_or_default() } else { output::colleague_text(&c) };
         if writeln!(out, "{line}").is_err() {
             break;
         }
     }
     Ok(())
-}
-
-/// Each phone's name from the caller ID it is configured with; none when
-/// the PBX will not list its endpoints.
-async fn colleague_names(client: &ringside_ami::Client) -> Vec<(String, String)> {
-    let Ok(endpoints) = ringside_calls::live::list_endpoints(client).await else { return Vec::new() };
-    let mut classifier = ringside_calls::channel::Classifier::default();
-    for p in &endpoints.events {
-        classifier.learn(p);
-    }
-    let queries = ringside_calls::live::name_queries(&endpoints.events, &classifier);
-    ringside_calls::live::endpoint_names(client, &queries).await
 }
 
 fn now_ms() -> u128 {

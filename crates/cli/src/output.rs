@@ -1,5 +1,6 @@
-//! How `ringside` prints card changes and presence: JSON lines (the
-//! serialized `CardChange`, documented in README.md) or readable text.
+//! How `ringside` prints card changes, the connection's state and presence:
+//! JSON lines (the serialized `CardChange`, documented in README.md) or
+//! readable text.
 
 use ringside_calls::presence::Colleague;
 use ringside_calls::tracker::{CardChange, CloseReason};
@@ -140,6 +141,37 @@ pub fn text(change: &CardChange) -> String {
     }
 }
 
+/// Where the connection to the PBX stands, for `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A session is up and the calls were re-read.
+    Connected,
+    /// The session ended.
+    Disconnected,
+    /// An attempt to get it back failed; it is tried again.
+    Reconnecting,
+}
+
+impl Link {
+    fn name(self) -> &'static str {
+        match self {
+            Link::Connected => "connected",
+            Link::Disconnected => "disconnected",
+            Link::Reconnecting => "reconnecting",
+        }
+    }
+}
+
+/// One `connection` line: `{"type":"connection","state":…,"message":…}`
+/// as JSON, else `CONNECTED  <message>` and the like.
+pub fn connection(link: Link, message: &str, json: bool) -> String {
+    if json {
+        serde_json::json!({ "type": "connection", "state": link.name(), "message": message }).to_string()
+    } else {
+        format!("{:<12} {}", link.name().to_uppercase(), safe(message))
+    }
+}
+
 /// One colleague, as text.
 pub fn colleague_text(c: &Colleague) -> String {
     let mut s = match &c.name {
@@ -150,4 +182,25 @@ pub fn colleague_text(c: &Colleague) -> String {
         s.push_str(&format!(" with {}", who(&p.num, p.name.as_deref())));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_lines() {
+        let line = connection(Link::Reconnecting, "PBX refused the connection on pbx.local:5038", true);
+        let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object");
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "connection", "state": "reconnecting", "message": "PBX refused the connection on pbx.local:5038"}),
+            "the documented JSON line"
+        );
+        assert_eq!(
+            connection(Link::Disconnected, "The PBX at pbx.local:5038 closed\u{1b}[2J", false),
+            "DISCONNECTED The PBX at pbx.local:5038 closed\\u{1b}[2J",
+            "readable text, with control characters shown rather than obeyed"
+        );
+    }
 }

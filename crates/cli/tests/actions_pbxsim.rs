@@ -5,7 +5,7 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use ringside_pbxsim::{PbxSim, SimConfig};
+use ringside_pbxsim::{Hints, PbxSim, SimConfig};
 
 async fn ringside(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -46,25 +46,31 @@ async fn dial_sends_the_click_to_dial_originate_and_reports_the_result() {
     sim.shutdown().await;
 }
 
+/// Every phone, also when the dialplan's one pattern hint makes
+/// `ExtensionStateList` list none of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presence_lists_every_extension() {
-    let sim = PbxSim::start(SimConfig::default()).await.expect("simulator starts");
-    let addr = sim.addr().to_string();
-    let out = ringside(args(&["presence", "--json", "--pbx", &addr, "--user", "ringside"])).await;
-    assert!(out.status.success(), "presence works: {}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
-    for ext in ["1000", "1001", "1002", "1003", "1004", "1005"] {
-        let c = lines.iter().find(|l| l["extension"] == ext).unwrap_or_else(|| panic!("{ext} listed: {lines:?}"));
-        assert!(c["state"]["code"].is_i64(), "{ext} has a state code");
-        assert!(c["label"].is_string(), "{ext} has a readable state");
+    for hints in [Hints::PerExtension, Hints::Pattern] {
+        let sim = PbxSim::start(SimConfig { hints, ..SimConfig::default() }).await.expect("simulator starts");
+        sim.set_unavailable("1004", true);
+        let addr = sim.addr().to_string();
+        let out = ringside(args(&["presence", "--json", "--pbx", &addr, "--user", "ringside"])).await;
+        assert!(out.status.success(), "{hints:?}: presence works: {}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect();
+        let listed: Vec<&str> = lines.iter().filter_map(|l| l["extension"].as_str()).collect();
+        assert_eq!(listed, ["1000", "1001", "1002", "1003", "1004", "1005"], "{hints:?}: each phone once, no trunk: {lines:?}");
+        for c in &lines {
+            let unavailable = c["extension"] == "1004";
+            assert_eq!(c["label"], if unavailable { "unavailable" } else { "idle" }, "{hints:?}: the phone's state: {c}");
+        }
+        let bob = lines.iter().find(|l| l["extension"] == "1002").expect("1002 listed");
+        assert_eq!(bob["name"], "Bob Sales", "{hints:?}: named from the phone's caller ID");
+        sim.shutdown().await;
     }
-    let bob = lines.iter().find(|l| l["extension"] == "1002").expect("1002 listed");
-    assert_eq!(bob["name"], "Bob Sales", "named from the phone's caller ID");
-    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -62,6 +62,18 @@ impl Watch {
         Self { child, lines }
     }
 
+    /// The next line of type `t` (others are skipped), or panics after 20 s.
+    fn next_of_type(&self, t: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let v = self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no {t} line within 20 s"));
+            if v["type"] == t {
+                return v;
+            }
+        }
+    }
+
     /// Lines until the first `call_end` (inclusive), or panics after 20 s.
     fn until_call_end(&self) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -154,4 +166,42 @@ async fn transfers_pop_at_the_new_extension() {
         drop(watch);
         sim.shutdown().await;
     }
+}
+
+/// A script watching `watch --json` sees the PBX go away and come back: a
+/// `connection` line when the session is up, when it ends, for each failed
+/// attempt to get it back (each saying why, naming the PBX), and when it is
+/// up again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_lines_show_an_outage() {
+    let first = sim(Dialect::Modern).await;
+    let addr = first.addr();
+    let watch = Watch::start(&first, &["1001"]).await;
+    let up = watch.next_of_type("connection");
+    assert_eq!(up["state"], "connected", "the session is up: {up}");
+    assert!(up["message"].as_str().is_some_and(|m| m.contains(&addr.to_string())), "it names the PBX: {up}");
+
+    first.shutdown().await;
+    let down = watch.next_of_type("connection");
+    assert_eq!(down["state"], "disconnected", "the PBX went away: {down}");
+    let port = addr.port().to_string();
+    assert!(down["message"].as_str().is_some_and(|m| m.contains(&port)), "the message names the PBX: {down}");
+    let retry = watch.next_of_type("connection");
+    assert_eq!(retry["state"], "reconnecting", "an attempt to get back failed: {retry}");
+    assert!(
+        retry["message"].as_str().is_some_and(|m| m.contains(&port) && m.contains("refused")),
+        "it says the PBX refused the connection, and which: {retry}"
+    );
+
+    // The PBX is back on the same address.
+    let second = PbxSim::start(SimConfig { listen: addr, ..SimConfig::dialect(Dialect::Modern) }).await.expect("the PBX restarts");
+    let back = loop {
+        let line = watch.next_of_type("connection");
+        if line["state"] != "reconnecting" {
+            break line;
+        }
+    };
+    assert_eq!(back["state"], "connected", "the watcher is back without being restarted: {back}");
+    drop(watch);
+    second.shutdown().await;
 }

@@ -402,7 +402,6 @@ fn core_show_channels(shared: &Arc<Shared>, action: &Packet) -> Answer {
     Answer::packets(&packets)
 }
 
-
 fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let w = lock(shared);
     let now = w.now().as_secs();
@@ -429,8 +428,14 @@ fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
             p = p
                 .with("Type", shared.dialect.tech())
                 .with("DNID", &c.dnid)
-                .with("EffectiveConnectedLineNum", connected_or_unknown(&c.conn_num))
-                .with("EffectiveConnectedLineName", connected_or_unknown(&c.conn_name))
+                .with(
+                    "EffectiveConnectedLineNum",
+                    connected_or_unknown(&c.conn_num),
+                )
+                .with(
+                    "EffectiveConnectedLineName",
+                    connected_or_unknown(&c.conn_name),
+                )
                 .with("TimeToHangup", "0")
                 .with("BridgeID", c.bridge.clone().unwrap_or_default())
                 .with("Application", &c.app)
@@ -484,7 +489,8 @@ fn extension_state_list(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let w = lock(shared);
     let tech = shared.dialect.tech();
     let mut packets = vec![list_start(action, "Extension Statuses will follow")];
-    for (ext, st) in w.extension_states() {
+    // Only hints that exist: a pattern hint's extensions once watched.
+    for (ext, st) in w.hinted_extension_states() {
         packets.push(
             with_id(Packet::new().with("Event", "ExtensionStatus"), action)
                 .with("Exten", &ext)
@@ -650,7 +656,8 @@ fn endpoints(shared: &Arc<Shared>, action: &Packet) -> Answer {
 
 /// The caller ID a phone is configured with, as Asterisk shows it.
 fn callerid_of(w: &World, endpoint: &str) -> Option<String> {
-    w.extension(endpoint).map(|e| format!("\"{}\" <{}>", e.name, e.number))
+    w.extension(endpoint)
+        .map(|e| format!("\"{}\" <{}>", e.name, e.number))
 }
 
 /// `PJSIPShowEndpoint` (12+): the endpoint's configuration as an
@@ -659,9 +666,15 @@ fn endpoint_detail(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let w = lock(shared);
     let name = action.get("Endpoint").unwrap_or_default().trim();
     let Some(callerid) = callerid_of(&w, name) else {
-        return Answer::packets(&[error(action, &format!("Unable to retrieve endpoint {name}"))]);
+        return Answer::packets(&[error(
+            action,
+            &format!("Unable to retrieve endpoint {name}"),
+        )]);
     };
-    let start = list_start(action, "Following are Events for each object associated with the Endpoint");
+    let start = list_start(
+        action,
+        "Following are Events for each object associated with the Endpoint",
+    );
     let detail = with_id(Packet::new().with("Event", "EndpointDetail"), action)
         .with("ObjectType", "endpoint")
         .with("ObjectName", name)

@@ -117,6 +117,25 @@ pub fn capture_extensions() -> Vec<Extension> {
     .collect()
 }
 
+/// How the dialplan declares the phones' hints: the busy-lamp states that
+/// `ExtensionStateList` lists and `ExtensionStatus` events report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hints {
+    /// One hint per extension (`exten => 1001,hint,PJSIP/1001`), as FreePBX
+    /// and Yeastar write them: every phone is listed and reported from the
+    /// start.
+    #[default]
+    PerExtension,
+    /// One pattern hint for them all (`exten => _10XX,hint,PJSIP/${EXTEN}`),
+    /// common in hand-written dialplans. Asterisk makes an extension's hint
+    /// from the pattern only once something watches it (a phone's BLF
+    /// subscription, [`SimHandle::watch_hint`](crate::SimHandle::watch_hint)):
+    /// until then `ExtensionStateList` does not list it and no
+    /// `ExtensionStatus` reports it. `DeviceStateChange` (12+) and the
+    /// endpoint listings still cover every phone.
+    Pattern,
+}
+
 /// How fast a capture is streamed to each logged-in client.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Pace {
@@ -217,6 +236,8 @@ pub struct SimConfig {
     pub extensions: Vec<Extension>,
     /// The SIP trunk endpoint external calls arrive on (default `carrier`).
     pub trunk: String,
+    /// How the dialplan declares hints (default: one per extension).
+    pub hints: Hints,
     /// TLS on the AMI port, or plain TCP when `None`.
     pub tls: Option<SimTls>,
     /// A capture streamed to each client after its login.
@@ -247,6 +268,7 @@ impl Default for SimConfig {
             dialect: Dialect::Modern,
             extensions: capture_extensions(),
             trunk: "carrier".into(),
+            hints: Hints::PerExtension,
             tls: None,
             replay: None,
             demo_every: None,

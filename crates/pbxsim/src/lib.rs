@@ -13,6 +13,8 @@
 //! - answer Ping, Originate (and make the call happen), Redirect,
 //!   BlindTransfer, Atxfer, Hangup, the event lists, Command and Events
 //!   against its live channels and extension states, recording every action;
+//!   its hints are one per extension or one pattern ([`Hints`]), whose
+//!   extensions `ExtensionStateList` lists only once watched;
 //! - act as an OpenVox GSM gateway ([`OpenVox`]): take `gsm send sms`
 //!   commands and announce incoming SMS as the gateway's dialplan does;
 //! - inject [`Fault`]s: cut packets, drip, garbage, a 100 MiB packet, an
@@ -47,7 +49,7 @@ mod world;
 
 pub use capture::Capture;
 pub use config::{
-    capture_extensions, Dialect, Extension, Pace, Replay, SimConfig, SimTls, SimUser,
+    capture_extensions, Dialect, Extension, Hints, Pace, Replay, SimConfig, SimTls, SimUser,
 };
 pub use error::{Error, Result};
 pub use fault::Fault;

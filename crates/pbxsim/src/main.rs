@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ringside_pbxsim::{
-    Capture, Dialect, OpenVox, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser,
+    Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser,
 };
 
 /// A simulated Asterisk PBX speaking AMI.
@@ -66,6 +66,11 @@ struct Args {
     /// commands and, with --demo, receive an SMS every third demo period.
     #[arg(long)]
     openvox: bool,
+    /// Declare the phones' hints with one pattern (`_10XX,hint,PJSIP/${EXTEN}`)
+    /// instead of one per extension: `ExtensionStateList` then lists none of
+    /// them, as on a hand-written dialplan where no phone watches them.
+    #[arg(long)]
+    pattern_hints: bool,
     /// Seconds between demo calls.
     #[arg(long, default_value_t = 8)]
     demo_every: u64,
@@ -128,6 +133,9 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         config.replay = Some(replay);
     }
     config.banner = args.banner;
+    if args.pattern_hints {
+        config.hints = Hints::Pattern;
+    }
     if args.openvox {
         config.openvox = Some(OpenVox::default());
     }

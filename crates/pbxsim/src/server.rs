@@ -152,6 +152,7 @@ impl PbxSim {
             config.dialect,
             config.extensions.clone(),
             config.trunk.clone(),
+            config.hints,
             events.clone(),
         );
         let shared = Arc::new(Shared {
@@ -428,6 +429,18 @@ impl SimHandle {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .set_unavailable(exten, unavailable);
+    }
+
+    /// Something watches extension `exten` (a phone subscribed to its BLF):
+    /// with [`Hints::Pattern`](crate::Hints::Pattern), its hint exists from
+    /// now on, so `ExtensionStateList` lists it and `ExtensionStatus`
+    /// reports it. Changes nothing with one hint per extension.
+    pub fn watch_hint(&self, exten: &str) {
+        self.shared
+            .world
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .watch_hint(exten);
     }
 
     /// `(extension, state)` for every extension, with the `ExtensionStatus`

@@ -15,7 +15,7 @@ use ringside_ami::Packet;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::capture::PhoneState;
-use crate::config::{Dialect, Extension};
+use crate::config::{Dialect, Extension, Hints};
 
 /// Identifies one simulated call (one call task).
 pub(crate) type CallId = u64;
@@ -186,6 +186,9 @@ pub(crate) struct World {
     chans: BTreeMap<u64, Chan>,
     ext_status: HashMap<String, u8>,
     unavailable: Vec<String>,
+    hints: Hints,
+    /// Extensions whose pattern hint something watches (see [`Hints::Pattern`]).
+    watched: Vec<String>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallCmd>>,
     events: broadcast::Sender<Bytes>,
 }
@@ -195,6 +198,7 @@ impl World {
         dialect: Dialect,
         extensions: Vec<Extension>,
         trunk: String,
+        hints: Hints,
         events: broadcast::Sender<Bytes>,
     ) -> Self {
         let base_epoch = SystemTime::now()
@@ -213,6 +217,8 @@ impl World {
             base_instant: tokio::time::Instant::now(),
             chans: BTreeMap::new(),
             unavailable: Vec::new(),
+            hints,
+            watched: Vec::new(),
             calls: HashMap::new(),
             events,
         }
@@ -289,6 +295,33 @@ impl World {
                 )
             })
             .collect()
+    }
+
+    /// Whether the dialplan has a hint for this extension now: always with
+    /// one hint per extension; with a pattern hint, only once it is watched.
+    pub fn has_hint(&self, number: &str) -> bool {
+        self.extension(number).is_some()
+            && match self.hints {
+                Hints::PerExtension => true,
+                Hints::Pattern => self.watched.iter().any(|n| n == number),
+            }
+    }
+
+    /// `(number, status)` of the extensions that have a hint now (what
+    /// `ExtensionStateList` lists), in configured order.
+    pub fn hinted_extension_states(&self) -> Vec<(String, u8)> {
+        let mut states = self.extension_states();
+        states.retain(|(n, _)| self.has_hint(n));
+        states
+    }
+
+    /// Something (a phone's BLF key) watches an extension: with a pattern
+    /// hint, Asterisk makes its hint now, and lists and reports it from
+    /// then on. Unknown extensions are ignored.
+    pub fn watch_hint(&mut self, number: &str) {
+        if self.extension(number).is_some() && !self.watched.iter().any(|n| n == number) {
+            self.watched.push(number.to_owned());
+        }
     }
 
     /// A replayed capture said what a phone is doing: that is now its state in
@@ -846,6 +879,10 @@ impl World {
                     .with("Device", format!("{tech}/{number}"))
                     .with("State", device_state(status)),
             );
+        }
+        // No hint (a pattern hint nobody watches): no ExtensionStatus.
+        if !self.has_hint(number) {
+            return;
         }
         let mut p = Packet::new()
             .with("Event", "ExtensionStatus")

@@ -6,9 +6,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{decode_actions, decode_file, logged_in, signature, signature_of, RawClient, SHAPING};
+use common::{
+    connect, decode_actions, decode_file, logged_in, signature, signature_of, RawClient, SHAPING,
+};
 use ringside_ami::Packet;
-use ringside_pbxsim::{Dialect, Party, Scenario, SimHandle};
+use ringside_pbxsim::{Dialect, Hints, Party, PbxSim, Scenario, SimConfig, SimHandle};
 use tokio::net::TcpStream;
 
 /// Starts a long call from ACME to 1001 and waits until it is answered.
@@ -677,6 +679,60 @@ async fn unavailable_phones_and_hostile_callers() {
         dial.get("CallerIDName"),
         Some(hostile),
         "the caller name arrives verbatim, as hostile-callerid.ami"
+    );
+}
+
+/// A dialplan with one pattern hint (`_10XX,hint,PJSIP/${EXTEN}`): Asterisk
+/// lists and reports an extension's hint only once something watches it,
+/// while device states and the endpoint list still cover every phone.
+#[tokio::test(start_paused = true)]
+async fn pattern_hints_are_listed_only_once_watched() {
+    let sim = PbxSim::start(SimConfig {
+        hints: Hints::Pattern,
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
+    let mut c = connect(sim.addr()).await;
+    c.login_md5("ringside", "ringside-secret").await;
+    let (_, items, _) = c.list(Packet::action("ExtensionStateList"), "esl-1").await;
+    assert!(
+        items.is_empty(),
+        "no hint exists before anything watches one: {items:?}"
+    );
+    let (_, devices, _) = c.list(Packet::action("DeviceStateList"), "dsl").await;
+    assert_eq!(
+        devices.len(),
+        6,
+        "every phone has a device state: {devices:?}"
+    );
+    let (_, endpoints, _) = c.list(Packet::action("PJSIPShowEndpoints"), "eps").await;
+    assert_eq!(endpoints.len(), 7, "six phones and the trunk");
+
+    sim.watch_hint("1001");
+    let (_, items, _) = c.list(Packet::action("ExtensionStateList"), "esl-2").await;
+    let listed: Vec<&str> = items.iter().filter_map(|i| i.get("Exten")).collect();
+    assert_eq!(listed, ["1001"], "the watched extension's hint now exists");
+
+    c.events.clear();
+    sim.set_unavailable("1002", true);
+    sim.set_unavailable("1001", true);
+    let events = c.events_until(|e| e.is("Event", "ExtensionStatus")).await;
+    assert!(
+        events.iter().any(|e| e.is("Event", "DeviceStateChange")
+            && e.is("Device", "PJSIP/1002")
+            && e.is("State", "UNAVAILABLE")),
+        "an unwatched phone's device state is still announced: {events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.is("Event", "ExtensionStatus") && e.is("Exten", "1002")),
+        "but no ExtensionStatus for a hint that does not exist: {events:?}"
+    );
+    assert!(
+        events.last().is_some_and(|e| e.is("Exten", "1001")),
+        "the watched one is reported: {events:?}"
     );
 }
 

@@ -53,7 +53,7 @@ async fn pbx_restart_while_ringing_shows_the_call_once_and_records_its_end() {
             "the user must see the PBX is gone within the keepalive deadline, saw it after {noticed:?}: {state:?}"
         );
         assert!(state.message().is_some_and(|m| m.contains(&sim.addr().port().to_string())), "the message names the PBX: {state:?}");
-        chain.wait_for("the Disconnected update", |s| matches!(s, Seen::Update(LiveUpdate::Disconnected))).await;
+        chain.wait_for("the Disconnected update", |s| matches!(s, Seen::Update(LiveUpdate::Disconnected(_)))).await;
 
         chain.wait_for("the second session", |s| matches!(s, Seen::Update(LiveUpdate::Connected(_)))).await;
         let back = restarted.elapsed();
