@@ -173,6 +173,62 @@ pub struct ParkSpot {
     pub parked_by: Option<String>,
 }
 
+/// How a wait ended: in a queue, or in a parking space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum WaitEnd {
+    /// A queue member answered.
+    Answered,
+    /// The caller hung up while waiting in the queue.
+    Abandoned,
+    /// The queue let the caller go unanswered (its timeout, an exit key, or
+    /// nobody left to ring), or the parking time ran out.
+    Timeout,
+    /// Someone dialled the parking space.
+    Retrieved,
+    /// The caller hung up while parked.
+    Hangup,
+}
+
+/// A caller's wait in a queue, reported with the call's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct QueueWait {
+    /// The queue's name.
+    pub queue: String,
+    /// The caller's position on joining.
+    pub position: Option<u32>,
+    /// How the wait ended: `answered`, `abandoned` or `timeout`.
+    pub end: WaitEnd,
+    /// How long the caller waited, ms.
+    pub waited_ms: i64,
+}
+
+/// One stay in a parking space, reported with the call's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ParkStay {
+    /// The space (`71`).
+    pub slot: String,
+    /// The lot (`default`), when the PBX names it.
+    pub lot: Option<String>,
+    /// Who parked the call.
+    pub parked_by: Option<String>,
+    /// `retrieved`, `timeout` or `hangup`.
+    pub end: WaitEnd,
+    /// For `retrieved`: the extension that dialled the space.
+    pub retrieved_by: Option<String>,
+    /// For `timeout`: the extension it rang again (its parker).
+    pub returned_to: Option<String>,
+}
+
+impl ParkStay {
+    fn ended(spot: ParkSpot, end: WaitEnd) -> Self {
+        Self { slot: spot.slot, lot: spot.lot, parked_by: spot.parked_by, end, retrieved_by: None, returned_to: None }
+    }
+}
+
 /// An attended transfer being prepared: `by` talks to `to` while the caller waits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -327,6 +383,10 @@ pub enum CardChange {
         /// The extension that picked the call up while it rang elsewhere
         /// (directed or group pickup); `null` otherwise.
         picked_up_by: Option<String>,
+        /// The caller's wait in a queue, when it went through one.
+        queue: Option<QueueWait>,
+        /// Each time the call was parked, in order.
+        parks: Vec<ParkStay>,
         /// The call ended while Ringside was disconnected.
         ended_offline: bool,
         /// The record to store.
@@ -479,6 +539,11 @@ struct Call {
     aliases: Vec<Box<str>>,
     /// Where it waits while parked; kept after a timeout until it rings back.
     park: Option<ParkSpot>,
+    /// Finished stays in parking, for the call's end.
+    parks: Vec<ParkStay>,
+    /// The queue wait: its queue and position on joining, when it began,
+    /// and how and when it ended.
+    queue_wait: Option<QueueWaitState>,
     /// The parking timed out and the call is on its way back to its parker.
     park_returning: bool,
     /// Waiting in a queue (between Join and Leave), so an AMI 1.x member
@@ -487,6 +552,25 @@ struct Call {
     /// An attended transfer being prepared, and who waits meanwhile.
     consulting: Option<Consultation>,
     consulting_for: Option<Party>,
+}
+
+/// A queue wait in progress (see [`QueueWait`]).
+#[derive(Debug)]
+struct QueueWaitState {
+    queue: String,
+    position: Option<u32>,
+    since_ms: i64,
+    /// How and when it ended, once it did.
+    end: Option<(WaitEnd, i64)>,
+}
+
+impl Call {
+    /// The queue wait ended; the first cause wins.
+    fn end_queue_wait(&mut self, end: WaitEnd, at_ms: i64) {
+        if let Some(w) = self.queue_wait.as_mut().filter(|w| w.end.is_none()) {
+            w.end = Some((end, at_ms));
+        }
+    }
 }
 
 /// Field names of one channel snapshot inside an event: the plain one, or
@@ -817,11 +901,16 @@ impl CallTracker {
             Ev::QueueCallerAbandon => {
                 if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
                     call.abandoned = true;
+                    call.end_queue_wait(WaitEnd::Abandoned, at_ms);
                 }
             }
             Ev::QueueLeave => {
                 if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
                     call.in_queue = false;
+                    // After an answer (1.x sends Leave before the bridge) or an
+                    // abandon this changes nothing; otherwise the queue let go.
+                    let end = if call.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Timeout };
+                    call.end_queue_wait(end, at_ms);
                 }
             }
             Ev::AgentCalled => self.on_agent_called(ev, at_ms, out),
@@ -833,13 +922,18 @@ impl CallTracker {
                 let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
                 if let Some(call) = self.call_of_mut(uid.as_deref()) {
                     call.park_returning = call.park.is_some();
+                    if let Some(p) = call.park.clone() {
+                        call.parks.push(ParkStay::ended(p, WaitEnd::Timeout));
+                    }
                 }
             }
             Ev::ParkedCallGiveUp => {
                 let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
                 if let Some(key) = uid.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) {
                     if let Some(call) = self.calls.get_mut(&key) {
-                        call.park = None;
+                        if let Some(p) = call.park.take() {
+                            call.parks.push(ParkStay::ended(p, WaitEnd::Hangup));
+                        }
                         call.park_returning = false;
                     }
                     self.push_update(key, at_ms, out);
@@ -900,6 +994,8 @@ impl CallTracker {
                 picked_up_by: None,
                 aliases: Vec::new(),
                 park: None,
+                parks: Vec::new(),
+                queue_wait: None,
                 park_returning: false,
                 in_queue: false,
                 consulting: None,
@@ -1112,8 +1208,10 @@ impl CallTracker {
         let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
             return;
         };
+        let position = ev.get("Position").and_then(|p| p.trim().parse().ok());
         if let Some(call) = self.calls.get_mut(&key) {
             call.in_queue = true;
+            call.queue_wait.get_or_insert(QueueWaitState { queue: q.to_owned(), position, since_ms: at_ms, end: None });
         }
         self.enter_group(key, q, at_ms, out);
     }
@@ -1301,6 +1399,16 @@ impl CallTracker {
         // from `park-dial`, after ParkedCallTimeOut).
         let from_park_dial = ev.get("Context").is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
         let park_return = if call.park_returning || from_park_dial { call.park.take() } else { None };
+        if let Some(p) = &park_return {
+            match call.parks.last_mut().filter(|s| s.end == WaitEnd::Timeout && s.returned_to.is_none()) {
+                Some(stay) => stay.returned_to = Some(dest_ext.to_string()),
+                // ParkedCallTimeOut not seen (yet): the dial from park-dial says it.
+                None => call.parks.push(ParkStay {
+                    returned_to: Some(dest_ext.to_string()),
+                    ..ParkStay::ended(p.clone(), WaitEnd::Timeout)
+                }),
+            }
+        }
         call.park_returning = false;
         // Who moved the call here: a transfer event, or a Redirect (the
         // dialing channel was talking to another extension).
@@ -1727,6 +1835,7 @@ impl CallTracker {
                 call.ringing = call.ringing.saturating_sub(1);
                 call.connected = Some(ext.clone());
                 call.answered_by = Some(ext.clone());
+                call.end_queue_wait(WaitEnd::Answered, at_ms);
                 call.answered_at_ms.get_or_insert(at_ms);
                 if self.watch_all || self.watched.contains(&ext) {
                     call.relevant = true;
@@ -1981,6 +2090,20 @@ impl CallTracker {
             missed: (rang_here || call.abandoned) && !answered,
             answered_elsewhere_for: call.answered_elsewhere_for.clone(),
             picked_up_by: call.picked_up_by.clone(),
+            queue: call.queue_wait.as_ref().map(|w| QueueWait {
+                queue: w.queue.clone(),
+                position: w.position,
+                // A caller still queued when the call ended hung up waiting.
+                end: w.end.map_or(if answered { WaitEnd::Answered } else { WaitEnd::Abandoned }, |(e, _)| e),
+                waited_ms: w.end.map_or(at_ms, |(_, t)| t) - w.since_ms,
+            }),
+            parks: {
+                let mut parks = std::mem::take(&mut call.parks);
+                // Still parked when the call ended: the caller hung up there.
+                // (One that timed out is already listed, on its way back.)
+                parks.extend(call.park.take().filter(|_| !call.park_returning).map(|p| ParkStay::ended(p, WaitEnd::Hangup)));
+                parks
+            },
             ended_offline: offline,
             record,
         });
@@ -2201,6 +2324,9 @@ impl CallTracker {
         let parked_by = parker.or_else(|| call.connected.clone());
         call.park = Some(ParkSpot { slot: slot.to_owned(), lot, parked_by });
         call.park_returning = false;
+        // A blind transfer to the parking extension ends here, not at the
+        // next phone that rings (that is the parker, if nobody retrieves it).
+        call.pending_transfer = None;
         call.connected = None;
         self.push_update(key, at_ms, out);
     }
@@ -2234,7 +2360,9 @@ impl CallTracker {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
-        call.park = None;
+        if let Some(p) = call.park.take() {
+            call.parks.push(ParkStay { retrieved_by: by.clone(), ..ParkStay::ended(p, WaitEnd::Retrieved) });
+        }
         call.park_returning = false;
         call.connected = by;
         self.push_update(key, at_ms, out);

@@ -3,7 +3,9 @@ import type { CallCard } from "./CallCard";
 import type { CallRecord } from "./CallRecord";
 import type { CloseReason } from "./CloseReason";
 import type { Direction } from "./Direction";
+import type { ParkStay } from "./ParkStay";
 import type { Party } from "./Party";
+import type { QueueWait } from "./QueueWait";
 
 /**
  * A change of a call card, for the watched extensions. These values are
@@ -138,6 +140,14 @@ answered_elsewhere_for: Array<string>,
  * (directed or group pickup); `null` otherwise.
  */
 picked_up_by: string | null, 
+/**
+ * The caller's wait in a queue, when it went through one.
+ */
+queue: QueueWait | null, 
+/**
+ * Each time the call was parked, in order.
+ */
+parks: Array<ParkStay>, 
 /**
  * The call ended while Ringside was disconnected.
  */

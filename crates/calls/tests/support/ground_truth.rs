@@ -165,6 +165,9 @@ pub fn check_against_truth(label: &str, truth: &Value, lines: &[Value], watched:
             }
         }
     }
+    if all_watched {
+        check_waits(label, truth, &ends);
+    }
     let Some(end) = ends.first() else { return };
     if let Some(list) = outcome.get("answered_elsewhere_for").and_then(Value::as_array) {
         let mut want: Vec<&str> = list.iter().filter_map(Value::as_str).filter(|e| watched.contains(e)).collect();
@@ -187,5 +190,38 @@ pub fn check_against_truth(label: &str, truth: &Value, lines: &[Value], watched:
                 outcome["answered_by"]
             );
         }
+    }
+}
+
+/// The truth's `queue` (each caller's wait in a queue) and `parks` (each
+/// parked call) against the `queue` and `parks` of the calls' `call_end`.
+fn check_waits(label: &str, truth: &Value, ends: &[&Value]) {
+    let caller_of = |e: &Value| e["record"]["remote_num"].as_str().unwrap_or("").to_owned();
+    for want in truth.get("queue").and_then(Value::as_array).into_iter().flatten() {
+        let num = want["caller_num"].as_str().unwrap_or("");
+        let end = ends
+            .iter()
+            .find(|e| caller_of(e) == num)
+            .unwrap_or_else(|| panic!("{label}: a call_end for queue caller {num}: {ends:?}"));
+        let got = &end["queue"];
+        for key in ["queue", "position", "end"] {
+            assert_eq!(&got[key], &want[key], "{label}: queue wait {key} of {num}: got {got}");
+        }
+    }
+    let want_parks: Vec<&Value> = truth.get("parks").and_then(Value::as_array).into_iter().flatten().collect();
+    let got_parks: Vec<&Value> =
+        ends.iter().flat_map(|e| e["parks"].as_array().into_iter().flatten()).collect();
+    assert_eq!(got_parks.len(), want_parks.len(), "{label}: parked calls {got_parks:?}, truth {want_parks:?}");
+    for (got, want) in got_parks.iter().zip(&want_parks) {
+        for key in ["slot", "lot", "parked_by", "end", "retrieved_by", "returned_to"] {
+            if let Some(v) = want.get(key) {
+                assert_eq!(&got[key], v, "{label}: park {key}: got {got}");
+            }
+        }
+        let num = want["caller_num"].as_str().unwrap_or("");
+        assert!(
+            ends.iter().any(|e| caller_of(e) == num && e["parks"].as_array().is_some_and(|p| p.contains(got))),
+            "{label}: the parked caller is {num}"
+        );
     }
 }
