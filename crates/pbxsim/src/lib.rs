@@ -54,5 +54,5 @@ pub use config::{
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use openvox::{OpenVox, SentSms};
-pub use scenario::{Party, Scenario, Timing, TransferStyle};
+pub use scenario::{Party, PickupStyle, Scenario, Timing, TransferStyle};
 pub use server::{PbxSim, Playing, SimHandle};

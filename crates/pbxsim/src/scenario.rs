@@ -17,6 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::config::Dialect;
 use crate::world::{CallCmd, CallId, ChanState, NewChan, World};
 
+mod features;
+pub use features::PickupStyle;
+
 /// A caller: number and caller-ID name. Any Unicode is kept; CR, LF and NUL
 /// (which no PBX can put on the wire) become spaces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +76,12 @@ pub enum TransferStyle {
     Blind,
     /// The `Atxfer` action: the first extension consults, then hands over.
     Attended,
+    /// The `Atxfer` action, but the colleague rejects the consultation:
+    /// the caller goes back to the first extension, who later hangs up.
+    AttendedDeclined,
+    /// The phone's own transfer key: it holds the caller, calls the
+    /// colleague on a second line and joins them (REFER with Replaces).
+    PhoneAttended,
 }
 
 /// One scripted call. Build it with the constructors, adjust the timing with
@@ -118,6 +127,14 @@ pub enum Scenario {
         agents: Vec<String>,
         /// Which agent answers; `None` = the caller abandons.
         answered_by: Option<String>,
+        /// Agents rung directly (`SIP/1003` as a static member) rather than
+        /// through a Local pair; they must be in `agents` too.
+        direct: Vec<String>,
+        /// The context of the Local members (`from-queue` on FreePBX).
+        local_context: String,
+        /// `eventwhencalled=yes` on 1.x (FreePBX sets it): `AgentCalled`
+        /// and `AgentConnect`; 12+ always sends them.
+        agent_events: bool,
         /// Ring and talk time.
         timing: Timing,
     },
@@ -157,6 +174,37 @@ pub enum Scenario {
         /// How the transfer is done.
         style: TransferStyle,
         /// Ring and talk time (used for both legs).
+        timing: Timing,
+    },
+    /// An external call rings `ringing`; after the ring time `picker`
+    /// picks it up and talks to the caller.
+    Pickup {
+        /// Who calls.
+        caller: Party,
+        /// The dialled number on the trunk.
+        did: String,
+        /// The extension that rings.
+        ringing: String,
+        /// The extension that picks the call up.
+        picker: String,
+        /// How it is picked up.
+        style: PickupStyle,
+        /// Ring and talk time.
+        timing: Timing,
+    },
+    /// An external call answered by `parker`, who parks it in `space`
+    /// after the talk time; nobody retrieves it, so after the ring time it
+    /// rings `parker` again, who answers and talks.
+    ParkTimeout {
+        /// Who calls.
+        caller: Party,
+        /// The dialled number on the trunk.
+        did: String,
+        /// The extension that answers and parks.
+        parker: String,
+        /// The parking space (`71` on 12+ captures, `701` on 1.x).
+        space: String,
+        /// Ring and talk time (the ring time is also the park timeout).
         timing: Timing,
     },
 }
@@ -218,6 +266,59 @@ impl Scenario {
             queue: queue.into(),
             agents: agents.iter().map(|m| (*m).to_owned()).collect(),
             answered_by: answered_by.map(Into::into),
+            direct: Vec::new(),
+            local_context: "from-queue".into(),
+            agent_events: true,
+            timing: Timing::default(),
+        }
+    }
+
+    /// A plain `queues.conf` queue as on a 1.8/11 PBX without FreePBX:
+    /// `direct` members are rung as `SIP/<ext>` (no Dial event on 1.x),
+    /// `local` ones as `Local/<ext>@internal/n` (whose `;2` half dials
+    /// the phone), and no `AgentCalled` (`eventwhencalled=no`, the
+    /// default). The caller is answered before joining, as `Answer()` does.
+    pub fn plain_queue(
+        caller: Party,
+        did: &str,
+        queue: &str,
+        direct: &[&str],
+        local: &[&str],
+        answered_by: Option<&str>,
+    ) -> Self {
+        Self::Queue {
+            caller,
+            did: did.into(),
+            queue: queue.into(),
+            agents: direct.iter().chain(local).map(|m| (*m).to_owned()).collect(),
+            answered_by: answered_by.map(Into::into),
+            direct: direct.iter().map(|m| (*m).to_owned()).collect(),
+            local_context: "internal".into(),
+            agent_events: false,
+            timing: Timing::default(),
+        }
+    }
+
+    /// An external call to `ringing` picked up by `picker`.
+    pub fn pickup(caller: Party, did: &str, ringing: &str, picker: &str, style: PickupStyle) -> Self {
+        Self::Pickup {
+            caller,
+            did: did.into(),
+            ringing: ringing.into(),
+            picker: picker.into(),
+            style,
+            timing: Timing::default(),
+        }
+    }
+
+    /// An external call answered by `parker`, parked in `space`, timing
+    /// out back to `parker`.
+    pub fn park_timeout(caller: Party, did: &str, parker: &str, space: &str) -> Self {
+        Self::ParkTimeout {
+            caller,
+            did: did.into(),
+            parker: parker.into(),
+            space: space.into(),
             timing: Timing::default(),
         }
     }
@@ -263,7 +364,9 @@ impl Scenario {
             | Self::Queue { timing, .. }
             | Self::Internal { timing, .. }
             | Self::Outbound { timing, .. }
-            | Self::Transfer { timing, .. } => *timing = t,
+            | Self::Transfer { timing, .. }
+            | Self::Pickup { timing, .. }
+            | Self::ParkTimeout { timing, .. } => *timing = t,
         }
         self
     }
@@ -403,6 +506,21 @@ struct CallRun {
     scripted_transfer: Option<(TransferStyle, String)>,
     /// Cause for the caller's hangup when nobody answers.
     missed_cause: u8,
+    /// The colleague rejects an attended transfer's consultation.
+    decline_consult: bool,
+    /// The caller's Dial ended on a struct masqueraded away (1.x): no
+    /// `Dial End` is due for the caller's channel any more.
+    dial_app_gone: bool,
+    /// The next dial starts from this `(context, exten)` (`park-dial`).
+    comeback: Option<(String, String)>,
+    /// Park the call in this space after the first talk period.
+    park_after_talk: Option<String>,
+    /// Queue members rung directly, not through Local channels.
+    direct: Vec<String>,
+    /// The context of Local queue members.
+    local_context: String,
+    /// Whether a 1.x queue sends `AgentCalled`/`AgentConnect`.
+    agent_events: bool,
 }
 
 impl CallRun {
@@ -423,6 +541,13 @@ impl CallRun {
             route: Route::Direct,
             scripted_transfer: None,
             missed_cause: 127,
+            decline_consult: false,
+            dial_app_gone: false,
+            comeback: None,
+            park_after_talk: None,
+            direct: Vec::new(),
+            local_context: "from-queue".to_owned(),
+            agent_events: true,
         }
     }
 
@@ -551,6 +676,7 @@ impl CallRun {
                     .join("&")
             ),
         };
+        self.dial_app_gone = false;
         if let Route::Queue(queue) = self.route.clone() {
             w.set_location(
                 &self.a,
@@ -559,11 +685,37 @@ impl CallRun {
                 "Queue",
                 &self.last_data.clone(),
             );
+            if !self.agent_events {
+                // A plain queue answers the caller first (`Answer()`).
+                w.set_state(&self.a, ChanState::Up);
+            }
             queue_event(&w, QueueEv::Join, &self.a, None, &queue, 1);
-            return targets
+            let (direct, local): (Vec<&String>, Vec<&String>) =
+                targets.iter().partition(|t| self.direct.contains(t));
+            // app_queue requests every member before any rings; the
+            // direct ones come first, as in ami-1.3/queue-direct-answers.
+            let mut legs: Vec<Leg> = direct
                 .iter()
-                .map(|t| self.ring_queue_agent(&mut w, &a, &queue, t))
+                .map(|t| {
+                    let name = w.ext_name(t);
+                    let b = self.new_leg(&mut w, t, t, &name, &format!("DLPN_DialPlan{t}"), "", &a);
+                    Leg {
+                        target: (*t).clone(),
+                        dialled: b,
+                        local: None,
+                    }
+                })
                 .collect();
+            for l in &legs {
+                if self.agent_events || w.dialect == Dialect::Modern {
+                    queue_event(&w, QueueEv::AgentCalled, &self.a, Some(&l.dialled), &queue, 1);
+                }
+                // 12+ announces each member with DialBegin; 1.x with nothing.
+                w.dial_begin(Some(&self.a), &l.dialled, &format!("{tech}/{}", l.target));
+                w.set_state(&l.dialled, ChanState::Ringing);
+            }
+            legs.extend(local.iter().map(|t| self.ring_queue_agent(&mut w, &a, &queue, t)));
+            return legs;
         }
         let ctx = if matches!(self.route, Route::Trunk) {
             "outbound"
@@ -572,6 +724,9 @@ impl CallRun {
         };
         let exten = targets.first().cloned().unwrap_or_default();
         w.set_location(&self.a, ctx, &exten, "Dial", &self.last_data.clone());
+        if let Some((ctx, exten)) = self.comeback.take() {
+            w.set_location(&self.a, &ctx, &exten, "Dial", &self.last_data.clone());
+        }
         let trunk = w.trunk.clone();
         let legs: Vec<Leg> = targets
             .iter()
@@ -659,12 +814,16 @@ impl CallRun {
         queue: &str,
         agent: &str,
     ) -> Leg {
+        if w.dialect == Dialect::Ami11 {
+            return self.ring_local_member_11(w, a, queue, agent);
+        }
         // Local channel names carry a counter of their own.
+        let lctx = self.local_context.clone();
         let base = format!(
-            "Local/{agent}@from-queue-{:08x}",
+            "Local/{agent}@{lctx}-{:08x}",
             w.channels().count() as u64 + 0x10
         );
-        let ep = format!("{agent}@from-queue");
+        let ep = format!("{agent}@{lctx}");
         let half = |w: &mut World, suffix: &str, state| {
             w.new_channel(
                 self.id,
@@ -673,7 +832,7 @@ impl CallRun {
                     state,
                     cid_num: &a.cid_num,
                     cid_name: &a.cid_name,
-                    context: "from-queue",
+                    context: &lctx,
                     exten: agent,
                     linkedid: Some(&a.linkedid),
                     uniqueid: None,
@@ -683,10 +842,41 @@ impl CallRun {
         };
         let l1 = half(w, "1", ChanState::Down);
         let l2 = half(w, "2", ChanState::Ring);
-        w.dial_begin(Some(&self.a), &l1, &format!("{agent}@from-queue/n"));
+        w.dial_begin(Some(&self.a), &l1, &format!("Local/{agent}@{}/n", self.local_context));
         queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
         let l2_chan = w.chan(&l2).cloned().unwrap_or_else(|| a.clone());
         let phone = self.new_phone_leg(w, agent, &l2_chan, &l2);
+        w.set_state(&l1, ChanState::Ringing);
+        Leg {
+            target: agent.to_owned(),
+            dialled: l1,
+            local: Some((l2, phone)),
+        }
+    }
+
+    /// Rings a Local queue member on 1.x: app_queue requests
+    /// `Local/<agent>@<context>` with no Dial event; the `;1` half gets the
+    /// caller's dialled number as caller ID, the `;2` half the caller's,
+    /// and `;2` dials the phone (ami-1.3/queue-direct-answers.ami).
+    fn ring_local_member_11(
+        &self,
+        w: &mut World,
+        a: &crate::world::Chan,
+        queue: &str,
+        agent: &str,
+    ) -> Leg {
+        let (l1, l2) = w.local_pair(self.id, agent, &self.local_context, &a.linkedid);
+        w.new_caller_id(&l1, &a.dnid, "");
+        w.set_connected(&l1, &a.cid_num, &a.cid_name);
+        w.set_caller_quietly(&l2, &a.cid_num, &a.cid_name);
+        w.set_connected(&l2, &a.dnid, "");
+        if self.agent_events {
+            queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
+        }
+        let l2_chan = w.chan(&l2).cloned().unwrap_or_else(|| a.clone());
+        let phone = self.new_phone_leg(w, agent, &l2_chan, &l2);
+        let name = w.ext_name(agent);
+        w.set_caller_quietly(&l1, agent, &name);
         w.set_state(&l1, ChanState::Ringing);
         Leg {
             target: agent.to_owned(),
@@ -775,14 +965,16 @@ impl CallRun {
         }
         if let Route::Queue(q) = &self.route {
             let q = q.clone();
-            queue_event(
-                &w,
-                QueueEv::AgentConnect,
+            if self.agent_events || modern {
+                queue_event(
+                    &w,
+                    QueueEv::AgentConnect,
                 &self.a,
-                Some(&leg.dialled),
-                &q,
-                1,
-            );
+                    Some(&leg.dialled),
+                    &q,
+                    1,
+                );
+            }
             queue_event(&w, QueueEv::Leave, &self.a, None, &q, 1);
         }
         w.bridge(&self.a, &leg.dialled);
@@ -820,11 +1012,22 @@ impl CallRun {
                         channel: leg.phone().to_owned(),
                         exten,
                     },
-                    Some((TransferStyle::Attended, exten)) => CallCmd::Atxfer {
-                        channel: leg.phone().to_owned(),
-                        exten,
+                    Some((TransferStyle::Attended | TransferStyle::AttendedDeclined, exten)) => {
+                        CallCmd::Atxfer {
+                            channel: leg.phone().to_owned(),
+                            exten,
+                        }
+                    }
+                    Some((TransferStyle::PhoneAttended, exten)) => {
+                        match self.phone_transfer(leg, &exten).await {
+                            Some(end) => return end,
+                            None => return TalkEnd::HungUp(leg.clone()),
+                        }
+                    }
+                    None => match self.park_after_talk.take() {
+                        Some(space) => return self.park_until_timeout(leg, &space).await,
+                        None => return TalkEnd::HungUp(leg.clone()),
                     },
-                    None => return TalkEnd::HungUp(leg.clone()),
                 },
                 Wake::Cmd(cmd) => cmd,
             };
@@ -856,69 +1059,18 @@ impl CallRun {
                         return end;
                     }
                     // The consultation failed: back to talking.
+                    self.decline_consult = false;
                     talk = self.timing.talk;
                 }
             }
         }
     }
 
-    /// Attended transfer: the answering phone puts the caller on hold and
-    /// rings `exten`; when it answers, the caller is handed over.
-    async fn consult(&mut self, leg: &Leg, exten: &str) -> Option<TalkEnd> {
-        let transferer = leg.phone().to_owned();
-        let c = {
-            let mut w = lock(&self.w);
-            // Only an extension can be consulted.
-            w.extension(exten)?;
-            w.set_hold(&self.a, true);
-            let caller = w.chan(&transferer).cloned()?;
-            self.new_phone_leg(&mut w, exten, &caller, &transferer)
-        };
-        match self.wait(self.timing.ring).await {
-            Wake::Cmd(CallCmd::Hangup { channel }) if channel == self.a => {
-                let mut w = lock(&self.w);
-                w.hangup(&c, 16);
-                return Some(TalkEnd::HungUp(leg.clone()));
-            }
-            _ => {}
-        }
-        {
-            let mut w = lock(&self.w);
-            w.set_state(&c, ChanState::Up);
-            w.dial_end(Some(&transferer), &c, "ANSWER");
-            w.bridge(&transferer, &c);
-            if w.dialect == Dialect::Modern {
-                w.chan_event_with(
-                    "AttendedTransfer",
-                    &transferer,
-                    &[
-                        ("Result", "Success".to_owned()),
-                        ("TransfereeChannel", self.a.clone()),
-                        ("TransferTargetChannel", c.clone()),
-                        ("DestType", "Bridge".to_owned()),
-                    ],
-                );
-            }
-            w.unbridge(&transferer, &c);
-            w.unbridge(&self.a, &leg.dialled);
-            w.set_hold(&self.a, false);
-            hang_leg(&mut w, leg, 16);
-            // The consulted phone is now the caller's peer.
-            w.bridge(&self.a, &c);
-            self.last_dest_chan = c.clone();
-            self.destination = exten.to_owned();
-        }
-        let new_leg = Leg {
-            target: exten.to_owned(),
-            dialled: c,
-            local: None,
-        };
-        Some(Box::pin(self.talk(&new_leg)).await)
-    }
-
     /// 1.8 announces the end of the Dial application once, when it returns.
     fn end_dial_app(&self, w: &mut World, status: &str) {
-        w.dial_app_exit(&self.a, status);
+        if !self.dial_app_gone {
+            w.dial_app_exit(&self.a, status);
+        }
     }
 
     /// Plays the dial/talk/transfer loop from the caller's channel `a`.
@@ -1223,11 +1375,17 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             queue,
             agents,
             answered_by,
+            direct,
+            local_context,
+            agent_events,
             timing,
         } => {
             let mut run = CallRun::new(w, timing);
             run.start_external(&caller, &did);
             run.route = Route::Queue(queue);
+            run.direct = direct;
+            run.local_context = local_context;
+            run.agent_events = agent_events;
             run.answers = answered_by.into_iter().collect();
             run.run(agents).await;
         }
@@ -1269,8 +1427,34 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             let mut run = CallRun::new(w, timing);
             run.start_external(&caller, &did);
             run.answers = vec![first.clone()];
+            run.decline_consult = style == TransferStyle::AttendedDeclined;
             run.scripted_transfer = Some((style, to));
             run.run(vec![first]).await;
+        }
+        Scenario::Pickup {
+            caller,
+            did,
+            ringing,
+            picker,
+            style,
+            timing,
+        } => {
+            let mut run = CallRun::new(w, timing);
+            run.start_external(&caller, &did);
+            run.play_pickup(&ringing, &picker, style).await;
+        }
+        Scenario::ParkTimeout {
+            caller,
+            did,
+            parker,
+            space,
+            timing,
+        } => {
+            let mut run = CallRun::new(w, timing);
+            run.start_external(&caller, &did);
+            run.answers = vec![parker.clone()];
+            run.park_after_talk = Some(space);
+            run.run(vec![parker]).await;
         }
     }
 }

@@ -17,6 +17,9 @@ use tokio::sync::{broadcast, mpsc};
 use crate::capture::PhoneState;
 use crate::config::{Dialect, Extension, Hints};
 
+mod moves;
+pub(crate) use moves::{dial_string_of, sip_attended_transfer_event, AttendedTransfer, ParkEv};
+
 /// Identifies one simulated call (one call task).
 pub(crate) type CallId = u64;
 

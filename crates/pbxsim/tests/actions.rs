@@ -412,11 +412,27 @@ async fn blind_and_attended_transfer_actions() {
         Some("Atxfer successfully queued"),
         "Atxfer accepted"
     );
-    let events = c.events_until(|e| e.is("Event", "AttendedTransfer")).await;
+    // 1003 answers the Local pair's ;2 half; then, as in atxfer-1003.ami,
+    // hanging up the transferer completes the transfer.
+    let mut events = c
+        .events_until(|e| {
+            e.is("Event", "DialEnd")
+                && e.is("DialStatus", "ANSWER")
+                && e.get("Channel").is_some_and(|ch| ch.ends_with(";2"))
+        })
+        .await;
     assert!(
-        events.iter().any(|e| e.is("Event", "Hold")),
-        "the caller is held while 1001 consults"
+        events.iter().any(|e| e.is("Event", "Hold") && e.is("Channel", &phone)),
+        "1001's channel is held while it consults, as the capture shows"
     );
+    let r = c
+        .ask(Packet::action("Hangup").with("Channel", phone.clone()), "hup")
+        .await;
+    assert_eq!(r.response(), Some("Success"), "the transferer hangs up: {r:?}");
+    events.extend(c.events_until(|e| e.is("Event", "AttendedTransfer")).await);
+    let xfer = events.last().expect("the AttendedTransfer");
+    assert_eq!(xfer.get("DestType"), Some("Bridge"), "the caller's bridge takes the Local half");
+    assert_eq!(xfer.get("IsExternal"), Some("No"), "the Atxfer action is not the phone's REFER");
     assert!(
         sim.received()
             .iter()
