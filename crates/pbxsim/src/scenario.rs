@@ -1166,6 +1166,17 @@ impl CallRun {
             w.leave_bridge(&self.a);
             self.write_cdr(w, "ANSWERED");
             w.leave_bridge(&leg.dialled);
+            if let Some((l2, phone)) = &leg.local {
+                // Every bridge empties before the hangups, each Local
+                // half just before its peer (atxfer-1003.ami).
+                w.leave_bridge(l2);
+                w.leave_bridge(phone);
+                w.hangup(&leg.dialled, 16);
+                w.hangup(&self.a, 16);
+                w.hangup(l2, 16);
+                w.hangup(phone, 16);
+                return;
+            }
             w.hangup(&self.a, 16);
             hang_leg(w, leg, 16);
         } else {

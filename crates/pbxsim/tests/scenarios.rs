@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{connect, decode_file, logged_in, RawClient};
 use ringside_ami::Packet;
-use ringside_pbxsim::{Dialect, Party, Scenario, SimHandle, TransferStyle};
+use ringside_pbxsim::{Dialect, Party, PickupStyle, Scenario, SimHandle, TransferStyle};
 use tokio::net::TcpStream;
 
 use common::signature;
@@ -492,4 +492,106 @@ async fn every_logged_in_session_sees_the_call_but_not_before_login() {
         not_logged_in.events.is_empty(),
         "a session that has not logged in gets no events"
     );
+}
+
+/// Signatures without `Cdr` (where the captures' PBX wrote them depends on
+/// its cdr settings, not on the call).
+fn without_cdr(sig: Vec<String>) -> Vec<String> {
+    sig.into_iter().filter(|s| !s.starts_with("Cdr")).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn pickups_by_feature_code_ring_and_answer_like_the_captures() {
+    for (dialect, capture) in [
+        (Dialect::Modern, "ami/pickup-feature-code.ami"),
+        (Dialect::Ami11, "ami-1.3/pickup-feature-code.ami"),
+    ] {
+        let (sim, mut c) = logged_in(dialect).await;
+        let expected = up_to_bridge(capture_signature(capture));
+        let s = Scenario::pickup(
+            Party::new("+17185550177", "Initrode"),
+            "5550102",
+            "1002",
+            "1003",
+            PickupStyle::FeatureCode,
+        );
+        let events = play_and_collect(&sim, &mut c, s, expected.len() + 1).await;
+        assert_eq!(
+            up_to_bridge(signature(&events)),
+            expected,
+            "{dialect:?}: the ringing, the picker's channel and the pickup as recorded"
+        );
+        let pickup = events
+            .iter()
+            .find(|e| e.is("Event", "Pickup"))
+            .expect("a Pickup event");
+        if dialect == Dialect::Modern {
+            assert!(
+                pickup.get("TargetChannel").is_some_and(|t| t.starts_with("PJSIP/1002-"))
+                    && pickup.get("TargetUniqueid").is_some(),
+                "12+ names the ringing channel with the Target prefix: {pickup:?}"
+            );
+        } else {
+            let keys: Vec<&str> = pickup.fields().map(|(k, _)| k).collect();
+            assert_eq!(
+                keys,
+                ["Event", "Privilege", "Channel", "TargetChannel"],
+                "11's Pickup has only Channel and TargetChannel"
+            );
+            let names = common::names(&events);
+            let masq = names.iter().position(|n| *n == "Masquerade");
+            assert!(
+                masq.is_some_and(|m| names[m + 1..m + 4] == ["Rename", "Rename", "Rename"]),
+                "11 masquerades the picker into the ringing channel: {names:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn atxfer_action_matches_the_capture() {
+    let (sim, mut c) = logged_in(Dialect::Modern).await;
+    let expected = without_cdr(capture_signature("ami/atxfer-1003.ami"));
+    let playing = sim.play(Scenario::transfer(
+        Party::new("+13125550199", "Wayne Enterprises"),
+        "5550100",
+        "1001",
+        "1003",
+        TransferStyle::Attended,
+    ));
+    let mut events = Vec::new();
+    while without_cdr(signature(&events)).len() < expected.len() {
+        events.push(c.next().await.expect("the transfer's events arrive"));
+    }
+    playing.finished().await;
+    assert_eq!(
+        without_cdr(signature(&events)),
+        expected,
+        "the Atxfer action's Local pair, consultation and merge as recorded"
+    );
+    let caller = events
+        .iter()
+        .find(|e| e.is("Event", "Newchannel"))
+        .and_then(|e| e.get("Linkedid"))
+        .expect("the caller's channel has a Linkedid");
+    let consult = events
+        .iter()
+        .find(|e| e.is("Event", "DialBegin") && e.get("Channel").is_some_and(|ch| ch.ends_with(";2")))
+        .expect("the ;2 half dials 1003");
+    assert_eq!(consult.get("CallerIDNum"), Some("1001"), "the consultation comes from the transferer");
+    assert_eq!(consult.get("Linkedid"), Some(caller), "the Local pair shares the caller's Linkedid");
+    let xfer = events
+        .iter()
+        .find(|e| e.is("Event", "AttendedTransfer"))
+        .expect("an AttendedTransfer");
+    assert_eq!(xfer.get("DestType"), Some("Bridge"), "the Local half joins the caller's bridge");
+    assert_eq!(xfer.get("IsExternal"), Some("No"), "not the phone's REFER");
+    assert!(xfer.get("TransferTargetChannel").is_none(), "the Atxfer's target is behind the Local pair: {xfer:?}");
+    assert!(names_before(&events, "AttendedTransfer").contains(&"BridgeMerge"), "a merge completes it");
+}
+
+fn names_before<'a>(events: &'a [Packet], name: &str) -> Vec<&'a str> {
+    let names = common::names(events);
+    let end = names.iter().position(|n| *n == name).unwrap_or(names.len());
+    names[..end].to_vec()
 }
