@@ -145,16 +145,40 @@ fn check_against_capture(name: &str, input: &[u8], frames: &[Frame]) {
         );
     }
     // The strongest check: the fields, re-encoded, give back the capture byte
-    // for byte (every line in these captures is `Key: Value\r\n`).
+    // for byte (every line in these captures is `Key: Value\r\n`), except
+    // where Asterisk itself broke the framing: 23.4.1 answers the `Park`
+    // action with `Message: Park successful\n\r\n\r\n` (a bare LF ending the
+    // line, then a stray blank line), which the codec reads as the line end
+    // it is meant to be. Only those two quirks are normalised away.
     let mut again = format!("{}\r\n", banner.raw).into_bytes();
     for p in &pk {
         p.encode_into(&mut again)
             .unwrap_or_else(|e| panic!("{name}: decoded fields re-encode: {e}"));
     }
     assert!(
-        again == input,
+        again == without_framing_quirks(input),
         "{name}: decoding then encoding must reproduce the capture exactly"
     );
+}
+
+/// The capture with each bare LF line end made CRLF and each run of blank
+/// lines after a packet made the one blank line that ends it.
+fn without_framing_quirks(input: &[u8]) -> Vec<u8> {
+    let mut crlf = Vec::with_capacity(input.len());
+    for (i, &b) in input.iter().enumerate() {
+        if b == b'\n' && (i == 0 || input[i - 1] != b'\r') {
+            crlf.push(b'\r');
+        }
+        crlf.push(b);
+    }
+    let mut out = Vec::with_capacity(crlf.len());
+    for &b in &crlf {
+        out.push(b);
+        while out.ends_with(b"\r\n\r\n\r\n") {
+            out.truncate(out.len() - 2);
+        }
+    }
+    out
 }
 
 #[test]
