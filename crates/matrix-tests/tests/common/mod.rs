@@ -135,6 +135,18 @@ impl Chain {
         }
     }
 
+    /// Like [`Chain::wait_for`], but also accepts what was already seen
+    /// (while waiting for something else): the record of a call that ended
+    /// offline can be stored before the reconnection is announced, since
+    /// the resync reports the call's end first.
+    pub async fn seen_or_wait_for(&mut self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+        let earlier = self.log.lock().expect("log").iter().find(|s| pred(s)).cloned();
+        match earlier {
+            Some(s) => s,
+            None => self.wait_for(what, pred).await,
+        }
+    }
+
     /// Waits for the client's connection state to satisfy `pred`.
     pub async fn wait_state(&self, what: &str, pred: impl Fn(&ConnectionState) -> bool) -> ConnectionState {
         let mut rx = self.client.state();
