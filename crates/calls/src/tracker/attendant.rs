@@ -1,0 +1,299 @@
+//! What an attendant console follows: queues (and AMI 1.x members that
+//! ring without a Dial), pickups from another phone, and parked calls.
+
+use super::*;
+
+impl CallTracker {
+    /// AMI 1.x: `app_queue` rings a direct member (`SIP/1003`) with no Dial
+    /// event; the phone's channel only goes Ringing with the queued caller
+    /// on its connected line. It belongs to that caller's queued call.
+    pub(super) fn ringing_without_dial(&mut self, ev: &Packet, uid: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        if self.dialect == Dialect::Ami2 {
+            return;
+        }
+        let Some(chan) = self.channels.get(uid) else {
+            return;
+        };
+        if chan.kind != EndpointKind::Extension || chan.leg != LegState::None || chan.originate_leg {
+            return;
+        }
+        let Some(connected) = ev.get("ConnectedLineNum").filter(|n| !absent(n)) else {
+            return;
+        };
+        let own = chan.call;
+        let alone = self.calls.get(&own).is_some_and(|c| c.live == 1 && c.origin.as_deref() == Some(uid));
+        if !alone {
+            return;
+        }
+        if let Some(q) = self.queued_call_for(connected, own) {
+            self.queue_rings(q, uid, ev, at_ms, out);
+        }
+    }
+
+    pub(super) fn on_newexten(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(app) = ev.get("Application") else {
+            return;
+        };
+        let voicemail = app.eq_ignore_ascii_case("VoiceMail");
+        let queue = app.eq_ignore_ascii_case("Queue");
+        if !voicemail && !queue {
+            return;
+        }
+        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        if voicemail {
+            if let Some(call) = self.calls.get_mut(&key) {
+                call.voicemail = true;
+            }
+        } else if let Some(q) = ev.get("AppData").and_then(|d| d.split(',').next()).filter(|q| !q.is_empty()) {
+            self.enter_group(key, q, at_ms, out);
+        }
+    }
+
+    pub(super) fn on_queue_join(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(q) = ev.get("Queue").filter(|q| !q.is_empty()) else {
+            return;
+        };
+        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        let position = ev.get("Position").and_then(|p| p.trim().parse().ok());
+        if let Some(call) = self.calls.get_mut(&key) {
+            call.in_queue = true;
+            call.queue_wait.get_or_insert(QueueWaitState { queue: q.to_owned(), position, since_ms: at_ms, end: None });
+        }
+        self.enter_group(key, q, at_ms, out);
+    }
+
+    /// The call entered a queue or ring group: remember it, and pop for a
+    /// watched group.
+    pub(super) fn enter_group(&mut self, key: CallKey, group: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let watched_group = self.groups.contains(group);
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        if call.queue.is_none() {
+            call.queue = Some(group.to_owned());
+        }
+        if watched_group && !call.group_popped {
+            call.group_popped = true;
+            call.relevant = true;
+            if call.direction.is_none() {
+                call.direction = Some(origin_direction(call.origin_kind));
+            }
+            call.slots.push(Slot::new(group.into(), SlotState::Open));
+            let popup = popup_for(call, group, None, at_ms);
+            out.push(popup);
+        }
+    }
+
+    /// AMI 1.x: a queue rings a Local member through a Local pair that is a
+    /// call of its own (no Dial from the caller). Its `;2` half dials with
+    /// the queued caller's number: that pair belongs to the queued call.
+    pub(super) fn fold_queue_local(&mut self, caller_uid: &str, cid_num: &str) {
+        if cid_num.is_empty() {
+            return;
+        }
+        let Some(chan) = self.channels.get(caller_uid).filter(|c| c.kind == EndpointKind::Local) else {
+            return;
+        };
+        let from = chan.call;
+        let fresh =
+            self.calls.get(&from).is_some_and(|c| c.origin.is_none() && c.slots.is_empty() && c.rang.is_empty());
+        if !fresh {
+            return;
+        }
+        if let Some(into) = self.queued_call_for(cid_num, from) {
+            self.fold_call(from, into);
+        }
+    }
+
+    /// The call waiting in a queue, unanswered, whose caller has this number.
+    pub(super) fn queued_call_for(&self, caller_num: &str, except: CallKey) -> Option<CallKey> {
+        self.calls
+            .iter()
+            .filter(|(k, c)| **k != except && c.in_queue && c.answered_by.is_none() && c.caller_num == caller_num)
+            .map(|(k, _)| *k)
+            .max()
+    }
+
+    /// `AgentCalled` (AMI 1.x with `eventwhencalled=yes`): the queue rings
+    /// the member channel in `DestinationChannel` for the caller in
+    /// `ChannelCalling`. AMI 2+ rings members with `DialBegin` instead.
+    pub(super) fn on_agent_called(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        if self.dialect == Dialect::Ami2 {
+            return;
+        }
+        let by_name = |t: &Self, key: &str| {
+            let name = ev.get(key)?;
+            t.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
+        };
+        let caller = ev
+            .get("Uniqueid")
+            .and_then(|u| self.channels.get_key_value(u).map(|(k, _)| k.clone()))
+            .or_else(|| by_name(self, "ChannelCalling"));
+        let (Some(caller), Some(member)) = (caller, by_name(self, "DestinationChannel")) else {
+            return;
+        };
+        let Some(key) = self.channels.get(&*caller).map(|c| c.call) else {
+            return;
+        };
+        self.queue_rings(key, &member, ev, at_ms, out);
+    }
+
+    /// An AMI 1.x queue rings a member channel that is, so far, a call of
+    /// its own: it joins the queued call, and a phone rings there.
+    pub(super) fn queue_rings(
+        &mut self,
+        key: CallKey,
+        member: &str,
+        ev: &Packet,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(m) = self.channels.get(member) else {
+            return;
+        };
+        let (from, kind, leg) = (m.call, m.kind, m.leg);
+        if from != key {
+            let fresh = self
+                .calls
+                .get(&from)
+                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none() && c.live <= 2);
+            if !fresh {
+                return;
+            }
+            self.fold_call(from, key);
+        }
+        if kind != EndpointKind::Extension || leg != LegState::None {
+            return;
+        }
+        let origin_kind = self.calls.get(&key).map_or(EndpointKind::Unknown, |c| c.origin_kind);
+        let origin = self
+            .calls
+            .get(&key)
+            .and_then(|c| c.origin.as_deref())
+            .and_then(|o| self.channels.get_key_value(o))
+            .map(|(k, _)| k.clone());
+        if let Some(c) = self.channels.get_mut(member) {
+            c.dialed_by = origin;
+        }
+        self.ring_leg(key, origin_kind, member, ev, at_ms, out);
+    }
+
+    /// `Pickup`: the channel in `Channel`/`Uniqueid` took the ringing
+    /// channel named with the `Target` prefix.
+    pub(super) fn on_pickup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let picker = self.uid_in(ev, "");
+        let target = self.uid_in(ev, "Target");
+        if let (Some(p), Some(t)) = (picker, target) {
+            self.picked_up(&p, &t, at_ms, out);
+        }
+    }
+
+    /// The phone behind `picker` took `target`, a leg ringing at another
+    /// extension: the call is answered by the picker, the ringing phone's
+    /// popup closes as answered elsewhere, and the picker's own channel
+    /// (its feature-code call, or the Originate that ran `Pickup`) becomes
+    /// part of the call instead of a call of its own.
+    pub(super) fn picked_up(&mut self, picker: &str, target: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(t) = self.channels.get(target).filter(|c| c.leg == LegState::Ringing && !c.consult) else {
+            return;
+        };
+        let (key, dialed_by) = (t.call, t.dialed_by.clone());
+        let Some(p) = self.channels.get(picker).filter(|c| c.kind == EndpointKind::Extension) else {
+            return;
+        };
+        let from = p.call;
+        let ext = p.endpoint.to_string();
+        if from != key {
+            let foldable = self
+                .calls
+                .get(&from)
+                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none());
+            if !foldable {
+                return;
+            }
+            self.fold_call(from, key);
+        }
+        if let Some(c) = self.channels.get_mut(picker) {
+            c.leg = LegState::Ringing;
+            c.dialed_by = dialed_by;
+        }
+        if let Some(call) = self.calls.get_mut(&key) {
+            call.ringing += 1;
+            call.picked_up_by = Some(ext);
+        }
+        self.answered(picker, at_ms, out);
+    }
+
+    /// `ParkedCall`: the caller waits in a parking space.
+    pub(super) fn on_parked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+        let Some(key) = parkee.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        let Some(slot) = ev.get("ParkingSpace").or(ev.get("Exten")).filter(|s| !absent(s)) else {
+            return;
+        };
+        // 12+: `ParkerDialString: PJSIP/1001`; 1.x: `From: SIP/1001-0000000c`.
+        let parker = ev
+            .get("ParkerDialString")
+            .or(ev.get("From"))
+            .and_then(ChannelName::parse)
+            .filter(|n| {
+                self.classifier.classify(n) == EndpointKind::Extension || n.endpoint.bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(|n| n.endpoint.to_owned());
+        let lot = ev.get("Parkinglot").or(ev.get("ParkingLot")).filter(|l| !absent(l)).map(str::to_owned);
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        let parked_by = parker.or_else(|| call.connected.clone());
+        call.park = Some(ParkSpot { slot: slot.to_owned(), lot, parked_by });
+        call.park_returning = false;
+        // A blind transfer to the parking extension ends here, not at the
+        // next phone that rings (that is the parker, if nobody retrieves it).
+        call.pending_transfer = None;
+        call.connected = None;
+        self.push_update(key, at_ms, out);
+    }
+
+    /// `UnParkedCall`: someone retrieved the parked caller. The retriever's
+    /// own channel (the call that dialled the space) joins the caller's call.
+    pub(super) fn on_unparked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+        let Some(key) = parkee.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        // 12+: `Retriever…` snapshot; 1.x: `From` names the retriever's channel.
+        let retriever = self.uid_in(ev, "Retriever").or_else(|| {
+            let name = ev.get("From")?;
+            self.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
+        });
+        let mut by = None;
+        if let Some(r) = retriever.as_deref() {
+            let from = self.channels.get(r).map(|c| c.call);
+            if let Some(from) = from.filter(|f| *f != key) {
+                let foldable = self.calls.get(&from).is_some_and(|c| c.slots.is_empty() && c.rang.is_empty());
+                if foldable {
+                    self.fold_call(from, key);
+                }
+            }
+            if let Some(c) = self.channels.get_mut(r).filter(|c| c.kind == EndpointKind::Extension && c.call == key) {
+                c.leg = LegState::Answered;
+                by = Some(c.endpoint.to_string());
+            }
+        }
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        if let Some(p) = call.park.take() {
+            call.parks.push(ParkStay { retrieved_by: by.clone(), ..ParkStay::ended(p, WaitEnd::Retrieved) });
+        }
+        call.park_returning = false;
+        call.connected = by;
+        self.push_update(key, at_ms, out);
+    }
+}

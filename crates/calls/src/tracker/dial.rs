@@ -1,0 +1,568 @@
+//! Dials, answers, bridges and hang-ups: a phone starts ringing (a popup
+//! for a watched extension), is answered or stops, and who moved the call
+//! there (a transfer event or a `Redirect`).
+
+use super::*;
+
+impl CallTracker {
+    pub(super) fn on_newstate(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(uid) = ev.get("Uniqueid") else {
+            return;
+        };
+        let up = ev.get("ChannelState").map_or_else(
+            || ev.get("ChannelStateDesc").or(ev.get("State")).is_some_and(|s| s.eq_ignore_ascii_case("Up")),
+            |s| s == "6",
+        );
+        if !up && ev.get("ChannelState") == Some("5") {
+            self.ringing_without_dial(ev, uid, at_ms, out);
+            return;
+        }
+        let Some(chan) = self.channels.get_mut(uid) else {
+            return;
+        };
+        if !up || chan.up {
+            return;
+        }
+        chan.up = true;
+        self.answered(uid, at_ms, out);
+    }
+
+    pub(super) fn on_dial_begin(&mut self, ev: &Packet, dest: &Keys, at_ms: i64, out: &mut Vec<CardChange>) {
+        if !self.ensure_channel(ev, dest, at_ms) {
+            return;
+        }
+        let Some(dest_uid) = ev.get(dest.uniqueid) else {
+            return;
+        };
+        // Asterisk 1.4 names the dialing side `Source` / `SrcUniqueID`.
+        let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() { &SRC1 } else { &PLAIN };
+        let caller_uid = if self.ensure_channel(ev, src, at_ms) { ev.get(src.uniqueid) } else { None };
+        let Some(caller_uid) = caller_uid else {
+            // No dialing channel: an Originate ringing the user's own phone.
+            // Never a popup; the phone's extension is the one placing the call.
+            if let Some(chan) = self.channels.get_mut(dest_uid) {
+                chan.originate_leg = true;
+                let (key, ext, kind) = (chan.call, chan.endpoint.clone(), chan.kind);
+                let watched = self.is_watched(&ext);
+                if let Some(call) = self.calls.get_mut(&key) {
+                    if kind == EndpointKind::Extension && call.from_extension.is_none() {
+                        call.from_extension = Some(ext.to_string());
+                        call.relevant |= watched;
+                    }
+                }
+            }
+            return;
+        };
+        if caller_uid == dest_uid {
+            return;
+        }
+        let cid_num = ev.get(src.cid_num).filter(|v| !absent(v)).unwrap_or("");
+        // AMI 1.x: a queue rings a Local member from a Local pair of its own.
+        self.fold_queue_local(caller_uid, cid_num);
+        self.join_calls(caller_uid, dest_uid);
+
+        let dialstring = ev.get("DialString").unwrap_or("");
+        let caller_key_arc = self.channels.get_key_value(caller_uid).map(|(k, _)| k.clone());
+        let Some(caller) = self.channels.get(caller_uid) else {
+            return;
+        };
+        let caller_key = caller.call;
+        let caller_kind = caller.kind;
+        let caller_ext = caller.endpoint.clone();
+        let caller_exten = ev.get("Exten").or(ev.get("Extension")).unwrap_or("");
+
+        let Some(d) = self.channels.get_mut(dest_uid) else {
+            return;
+        };
+        d.dialed_by = caller_key_arc;
+        // `908500000000/05346782695` or `5559876543@carrier`: the dial
+        // string names the endpoint as a trunk.
+        if matches!(d.kind, EndpointKind::Unknown | EndpointKind::Extension)
+            && ChannelName::parse(&d.name).is_some_and(|n| {
+                !self.classifier.is_declared(n.endpoint) && channel::trunk_in_dialstring(dialstring) == Some(n.endpoint)
+            })
+        {
+            d.kind = EndpointKind::Trunk;
+        }
+        let mut dest_kind = d.kind;
+        if dest_kind == EndpointKind::Unknown && self.watched.contains(&*d.endpoint) {
+            dest_kind = EndpointKind::Extension;
+            d.kind = dest_kind;
+        }
+        let dest_ext = d.endpoint.clone();
+        match dest_kind {
+            EndpointKind::Extension => {
+                // Who is dialling: an extension (its own channel, or a Local
+                // half carrying its caller ID) that is already talking to
+                // someone is consulting a colleague before a transfer.
+                let dialer = match caller_kind {
+                    EndpointKind::Extension => Some(caller_ext.clone()),
+                    EndpointKind::Local if !cid_num.is_empty() => Some(Arc::from(cid_num)),
+                    _ => None,
+                };
+                let consult_key =
+                    dialer.as_ref().filter(|x| ***x != *dest_ext).and_then(|x| self.consulting_call(x, caller_key));
+                if let (Some(x), Some(key)) = (dialer, consult_key) {
+                    if key != caller_key {
+                        // The consultation is a call of its own (a phone's
+                        // transfer key): it belongs to the caller's call.
+                        self.fold_call(caller_key, key);
+                    }
+                    let name = ev.get(src.cid_name).filter(|v| !absent(v) && cid_num == &*x).map(str::to_owned);
+                    self.ring_consultation(key, dest_uid, &x, name, at_ms, out);
+                    return;
+                }
+                self.ring_leg(caller_key, caller_kind, dest_uid, ev, at_ms, out);
+            }
+            EndpointKind::Trunk => {
+                let trunk = dest_ext.to_string();
+                let Some(call) = self.calls.get_mut(&caller_key) else {
+                    return;
+                };
+                if call.direction.is_none() {
+                    if call.origin_kind == EndpointKind::Trunk {
+                        call.direction = Some(Direction::Inbound);
+                    } else {
+                        call.direction = Some(Direction::Outbound);
+                        if caller_kind == EndpointKind::Extension {
+                            call.from_extension.get_or_insert_with(|| caller_ext.to_string());
+                        }
+                        let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
+                            .and_then(|n| n.dialed.map(str::to_owned))
+                            .or_else(|| dialed_number(dialstring))
+                            .or_else(|| (!absent(caller_exten)).then(|| caller_exten.to_owned()));
+                        call.dialed = number;
+                        call.trunk = Some(trunk);
+                        let watched =
+                            call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
+                        call.relevant |= watched;
+                    }
+                }
+            }
+            EndpointKind::Local | EndpointKind::Unknown => {}
+        }
+    }
+
+    /// An extension leg of the caller's call starts ringing: dialled, or
+    /// (AMI 1.x queues) rung by `app_queue` without a Dial event. Pops at a
+    /// watched extension, and works out who moved the call here.
+    pub(super) fn ring_leg(
+        &mut self,
+        caller_key: CallKey,
+        caller_kind: EndpointKind,
+        dest_uid: &str,
+        ev: &Packet,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let caller_peer = self
+            .channels
+            .get(self.channels.get(dest_uid).and_then(|d| d.dialed_by.as_deref()).unwrap_or(""))
+            .and_then(|c| c.peer_ext.clone());
+        let Some(d) = self.channels.get_mut(dest_uid) else {
+            return;
+        };
+        d.leg = LegState::Ringing;
+        let dest_ext = d.endpoint.clone();
+        let watched = self.is_watched(&dest_ext);
+        let Some(call) = self.calls.get_mut(&caller_key) else {
+            return;
+        };
+        if call.direction.is_none() {
+            call.direction = Some(origin_direction(call.origin_kind));
+            if call.origin_kind == EndpointKind::Extension {
+                let placed_by = self.channels.get(call.origin.as_deref().unwrap_or("")).map(|c| c.endpoint.to_string());
+                call.from_extension = call.from_extension.take().or(placed_by);
+            }
+        }
+        if call.caller_num.is_empty() && call.caller_name.is_empty() {
+            // The origin was never seen (started before we connected).
+            call.caller_num = ev.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
+            call.caller_name = ev.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+        }
+        call.ringing += 1;
+        if !call.rang.iter().any(|r| *r == *dest_ext) {
+            call.rang.push(dest_ext.to_string());
+        }
+        // A parked call nobody retrieved rings its parker again (dialled
+        // from `park-dial`, after ParkedCallTimeOut).
+        let from_park_dial = ev.get("Context").is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
+        let park_return = if call.park_returning || from_park_dial { call.park.take() } else { None };
+        if let Some(p) = &park_return {
+            match call.parks.last_mut().filter(|s| s.end == WaitEnd::Timeout && s.returned_to.is_none()) {
+                Some(stay) => stay.returned_to = Some(dest_ext.to_string()),
+                // ParkedCallTimeOut not seen (yet): the dial from park-dial says it.
+                None => call.parks.push(ParkStay {
+                    returned_to: Some(dest_ext.to_string()),
+                    ..ParkStay::ended(p.clone(), WaitEnd::Timeout)
+                }),
+            }
+        }
+        call.park_returning = false;
+        // Who moved the call here: a transfer event, or a Redirect (the
+        // dialing channel was talking to another extension).
+        let transferred_by = if let Some(p) = call.pending_transfer.take() {
+            if let Some(t) = call.transfers.last_mut() {
+                if t.to.is_empty() {
+                    t.to = dest_ext.to_string();
+                }
+            }
+            p.by
+        } else if park_return.is_none() && call.answered_by.is_some() && caller_kind != EndpointKind::Local {
+            match caller_peer {
+                Some(peer) if *peer != *dest_ext => {
+                    call.transfers.push(Transfer {
+                        by: Some(peer.to_string()),
+                        to: dest_ext.to_string(),
+                        kind: TransferKind::Blind,
+                        at_ms,
+                    });
+                    Some(peer.to_string())
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        // A ringing call moved elsewhere before anyone answered.
+        let moved_from = call.last_cancelled.take().filter(|from| {
+            transferred_by.is_none()
+                && call.queue.is_none()
+                && call.answered_by.is_none()
+                && caller_kind != EndpointKind::Local
+                && **from != *dest_ext
+        });
+        if let Some(from) = &moved_from {
+            call.transfers.push(Transfer { by: None, to: dest_ext.to_string(), kind: TransferKind::Blind, at_ms });
+            for slot in call.slots.iter_mut().filter(|s| s.ext == *from && s.state == SlotState::Pending) {
+                slot.state = SlotState::Closed;
+                out.push(CardChange::Close {
+                    call: call.id.to_string(),
+                    extension: slot.ext.to_string(),
+                    reason: CloseReason::Transferred,
+                    answered_by: None,
+                    at_ms,
+                });
+            }
+        }
+        if watched {
+            call.relevant = true;
+            let mut popup = match call.slots.iter_mut().find(|s| *s.ext == *dest_ext && !s.consult) {
+                Some(slot) if slot.state != SlotState::Closed => {
+                    // Still shown (queue retry): ringing again, no second popup.
+                    slot.state = SlotState::Open;
+                    None
+                }
+                Some(slot) if transferred_by.is_none() => {
+                    slot.state = SlotState::Open;
+                    Some(popup_for(call, &dest_ext, None, at_ms))
+                }
+                _ => {
+                    call.slots.push(Slot::new(dest_ext.clone(), SlotState::Open));
+                    Some(popup_for(call, &dest_ext, transferred_by.clone(), at_ms))
+                }
+            };
+            if let (Some(CardChange::Popup { park_return: pr, park_slot, parked_by, .. }), Some(spot)) =
+                (&mut popup, &park_return)
+            {
+                *pr = true;
+                *park_slot = Some(spot.slot.clone());
+                *parked_by = spot.parked_by.clone();
+            }
+            out.extend(popup);
+        }
+        if (transferred_by.is_some() || moved_from.is_some() || park_return.is_some()) && call.relevant {
+            self.push_update(caller_key, at_ms, out);
+        }
+    }
+
+    pub(super) fn on_dial_end(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let status = ev.get("DialStatus").unwrap_or("");
+        if let Some(dest) = ev.get("DestUniqueid").or(ev.get("DestUniqueID")).filter(|d| !d.is_empty()) {
+            if status.eq_ignore_ascii_case("ANSWER") {
+                self.answered(dest, at_ms, out);
+            } else {
+                self.leg_stopped(dest, cancel_like(status), at_ms, out);
+            }
+            return;
+        }
+        // AMI 1.x: Dial End names only the dialing channel.
+        if status.eq_ignore_ascii_case("ANSWER") {
+            return;
+        }
+        let Some(caller) = ev.get("Uniqueid") else {
+            return;
+        };
+        let legs: Vec<Arc<str>> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.leg == LegState::Ringing && c.dialed_by.as_deref() == Some(caller))
+            .map(|(u, _)| u.clone())
+            .collect();
+        for leg in legs {
+            self.leg_stopped(&leg, cancel_like(status), at_ms, out);
+        }
+    }
+
+    pub(super) fn on_bridge_enter(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else {
+            return;
+        };
+        if !self.channels.contains_key(uid) {
+            return;
+        }
+        // Take the member list out (keeping its key) so the peers can be
+        // updated without cloning it; nothing here allocates for a known bridge.
+        let (key, mut members) = self.bridges.remove_entry(bridge).unwrap_or_else(|| (bridge.into(), Vec::new()));
+        for other in &members {
+            self.note_peers(uid, other);
+        }
+        if let Some(uid_key) = self.channels.get_key_value(uid).map(|(k, _)| k.clone()) {
+            members.push(uid_key);
+        }
+        if let Some(c) = self.channels.get_mut(uid) {
+            c.bridge = Some(key.clone());
+        }
+        self.bridges.insert(key, members);
+        if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
+            self.answered(uid, at_ms, out);
+        }
+    }
+
+    pub(super) fn on_bridge_leave(&mut self, ev: &Packet) {
+        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else {
+            return;
+        };
+        self.leave_bridge(uid, bridge);
+    }
+
+    pub(super) fn leave_bridge(&mut self, uid: &str, bridge: &str) {
+        if let Some(members) = self.bridges.get_mut(bridge) {
+            members.retain(|m| **m != *uid);
+            if members.is_empty() {
+                self.bridges.remove(bridge);
+            }
+        }
+        if let Some(c) = self.channels.get_mut(uid) {
+            if c.bridge.as_deref() == Some(bridge) {
+                c.bridge = None;
+            }
+        }
+    }
+
+    /// Two channels talk to each other: each remembers the other's extension.
+    pub(super) fn note_peers(&mut self, a: &str, b: &str) {
+        let ext_of = |c: &Chan| (c.kind == EndpointKind::Extension).then(|| c.endpoint.clone());
+        let (ea, eb) = match (self.channels.get(a), self.channels.get(b)) {
+            (Some(x), Some(y)) => (ext_of(x), ext_of(y)),
+            _ => return,
+        };
+        if let (Some(e), Some(c)) = (eb, self.channels.get_mut(a)) {
+            c.peer_ext = Some(e);
+        }
+        if let (Some(e), Some(c)) = (ea, self.channels.get_mut(b)) {
+            c.peer_ext = Some(e);
+        }
+    }
+
+    /// AMI 1.x `Bridge` (Link) and 1.4 `Link`.
+    pub(super) fn on_link(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) else {
+            return;
+        };
+        self.note_peers(a, b);
+        for uid in [a, b] {
+            if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
+                self.answered(uid, at_ms, out);
+            }
+        }
+    }
+
+    /// AMI 1.8 `LocalBridge`: the two Local halves belong to one call.
+    pub(super) fn on_local_bridge(&mut self, ev: &Packet) {
+        if let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) {
+            self.join_calls(a, b);
+        }
+    }
+
+    /// A dialled leg (or a trunk leg) was answered.
+    pub(super) fn answered(&mut self, uid: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(chan) = self.channels.get_mut(uid) else {
+            return;
+        };
+        let key = chan.call;
+        match (chan.kind, chan.leg) {
+            (EndpointKind::Extension, LegState::Ringing) if chan.consult => {
+                // The colleague took the consultation: the caller still waits.
+                chan.leg = LegState::Answered;
+                let ext = chan.endpoint.clone();
+                let Some(call) = self.calls.get_mut(&key) else {
+                    return;
+                };
+                call.ringing = call.ringing.saturating_sub(1);
+                if let Some(c) = call.consulting.as_mut().filter(|c| *c.to == *ext) {
+                    c.answered = true;
+                }
+                for slot in call.slots.iter_mut().filter(|s| s.consult && s.ext == ext && s.state == SlotState::Open) {
+                    slot.state = SlotState::Talking;
+                }
+                self.push_update(key, at_ms, out);
+            }
+            (EndpointKind::Extension, LegState::Ringing) => {
+                chan.leg = LegState::Answered;
+                let ext = chan.endpoint.to_string();
+                let Some(call) = self.calls.get_mut(&key) else {
+                    return;
+                };
+                call.ringing = call.ringing.saturating_sub(1);
+                call.connected = Some(ext.clone());
+                call.answered_by = Some(ext.clone());
+                call.end_queue_wait(WaitEnd::Answered, at_ms);
+                call.answered_at_ms.get_or_insert(at_ms);
+                if self.watch_all || self.watched.contains(&ext) {
+                    call.relevant = true;
+                }
+                for slot in call.slots.iter_mut().filter(|s| !s.consult) {
+                    if matches!(slot.state, SlotState::Open | SlotState::Pending) {
+                        let mine = *slot.ext == *ext;
+                        slot.state = SlotState::Closed;
+                        if !mine {
+                            call.answered_elsewhere_for.push(slot.ext.to_string());
+                        }
+                        out.push(CardChange::Close {
+                            call: call.id.to_string(),
+                            extension: slot.ext.to_string(),
+                            reason: if mine { CloseReason::Answered } else { CloseReason::AnsweredElsewhere },
+                            answered_by: Some(ext.clone()),
+                            at_ms,
+                        });
+                    }
+                }
+                // The other phones stop ringing; their CANCEL will follow.
+                let others: Vec<Arc<str>> = self
+                    .channels
+                    .iter()
+                    .filter(|(u, c)| c.call == key && c.leg == LegState::Ringing && !c.consult && ***u != *uid)
+                    .map(|(u, _)| u.clone())
+                    .collect();
+                for o in others {
+                    if let Some(c) = self.channels.get_mut(&*o) {
+                        c.leg = LegState::Ended;
+                    }
+                    if let Some(call) = self.calls.get_mut(&key) {
+                        call.ringing = call.ringing.saturating_sub(1);
+                    }
+                }
+                self.push_update(key, at_ms, out);
+            }
+            (EndpointKind::Trunk, _) if chan.dialed_by.is_some() && !chan.originate_leg => {
+                let trunk = chan.endpoint.to_string();
+                let Some(call) = self.calls.get_mut(&key) else {
+                    return;
+                };
+                if call.direction == Some(Direction::Outbound) && call.answered_by_trunk.is_none() {
+                    call.answered_by_trunk = Some(trunk);
+                    call.answered_at_ms.get_or_insert(at_ms);
+                    self.push_update(key, at_ms, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A ringing leg stopped without being answered. `cancelled` means the
+    /// caller side stopped it (someone else may have answered, or the call
+    /// is moving on), so the popup waits to be resolved.
+    pub(super) fn leg_stopped(&mut self, uid: &str, cancelled: bool, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(chan) = self.channels.get_mut(uid) else {
+            return;
+        };
+        if chan.leg != LegState::Ringing {
+            return;
+        }
+        chan.leg = LegState::Ended;
+        let (key, ext) = (chan.call, chan.endpoint.clone());
+        if chan.consult {
+            // Declined, or cancelled by the transferring extension.
+            if let Some(call) = self.calls.get_mut(&key) {
+                call.ringing = call.ringing.saturating_sub(1);
+            }
+            self.end_consultation(key, &ext, at_ms, out);
+            return;
+        }
+        let still_ringing_here =
+            self.channels.values().any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
+        call.ringing = call.ringing.saturating_sub(1);
+        if cancelled && call.answered_by.is_none() {
+            call.last_cancelled = Some(ext.clone());
+        }
+        if still_ringing_here {
+            return;
+        }
+        let Some(slot) = call.slots.iter_mut().find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
+        else {
+            return;
+        };
+        if let Some(by) = call.answered_by.clone() {
+            slot.state = SlotState::Closed;
+            call.answered_elsewhere_for.push(ext.to_string());
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: ext.to_string(),
+                reason: CloseReason::AnsweredElsewhere,
+                answered_by: Some(by),
+                at_ms,
+            });
+        } else if cancelled || call.queue.is_some() {
+            slot.state = SlotState::Pending;
+        } else {
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: ext.to_string(),
+                reason: CloseReason::Missed,
+                answered_by: None,
+                at_ms,
+            });
+        }
+    }
+
+    pub(super) fn on_hangup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(uid) = ev.get("Uniqueid") else {
+            return;
+        };
+        if !self.channels.contains_key(uid) {
+            return;
+        }
+        // Cause 26 is "answered elsewhere"; 0/16/127 after the caller left.
+        let cause = ev.get("Cause").unwrap_or("");
+        self.leg_stopped(uid, cause == "26", at_ms, out);
+        self.drop_channel(uid, at_ms, false, out);
+    }
+}
+
+/// Direction implied by what placed the call.
+pub(super) fn origin_direction(kind: EndpointKind) -> Direction {
+    match kind {
+        EndpointKind::Trunk => Direction::Inbound,
+        _ => Direction::Internal,
+    }
+}
+
+/// A dial status meaning the caller side stopped the ringing.
+fn cancel_like(status: &str) -> bool {
+    status.eq_ignore_ascii_case("CANCEL")
+}
+
+/// The number in a trunk dial string: `5559876543@carrier`, `carrier/5559876543`.
+fn dialed_number(dialstring: &str) -> Option<String> {
+    let first = dialstring.split(['&', ',']).next()?;
+    if let Some((num, _)) = first.split_once('@') {
+        let num = num.rsplit('/').next().unwrap_or(num);
+        return (!num.is_empty()).then(|| num.to_owned());
+    }
+    first.rsplit_once('/').map(|(_, n)| n.to_owned()).filter(|n| !n.is_empty())
+}

@@ -1,0 +1,200 @@
+//! A call's end (the outcome and the record to store) and the card and
+//! popup built from its state.
+
+use super::*;
+
+impl CallTracker {
+    pub(super) fn finish_call(&mut self, key: CallKey, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
+        let Some(mut call) = self.calls.remove(&key) else {
+            return;
+        };
+        self.call_ids.remove(&call.id);
+        for a in &call.aliases {
+            self.call_ids.remove(a);
+        }
+        self.shrink_if_idle();
+        let answered = call.answered_by.is_some();
+        for slot in call.slots.iter_mut() {
+            if slot.state == SlotState::Closed {
+                continue;
+            }
+            let reason = match (slot.state, call.answered_by.as_deref()) {
+                _ if slot.consult => CloseReason::ConsultationEnded,
+                (SlotState::Talking, _) => CloseReason::Ended,
+                (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
+                (_, Some(_)) => {
+                    call.answered_elsewhere_for.push(slot.ext.to_string());
+                    CloseReason::AnsweredElsewhere
+                }
+                (_, None) => CloseReason::Missed,
+            };
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: call.id.to_string(),
+                extension: slot.ext.to_string(),
+                reason,
+                answered_by: call.answered_by.clone(),
+                at_ms,
+            });
+        }
+        if !call.relevant {
+            return;
+        }
+        // A consultation popup is not the caller's call ringing there.
+        let rang_here = call.slots.iter().any(|s| !s.consult);
+        let placed_by_user = call.from_extension.as_deref().is_some_and(|e| self.is_watched(e));
+        let answered_here = call.answered_by.as_deref().is_some_and(|e| self.is_watched(e));
+        let outcome = if answered || call.answered_by_trunk.is_some() {
+            if answered_here || placed_by_user || !rang_here {
+                Outcome::Answered
+            } else {
+                Outcome::AnsweredElsewhere
+            }
+        } else if call.voicemail {
+            Outcome::Voicemail
+        } else if call.abandoned {
+            Outcome::Abandoned
+        } else if rang_here {
+            Outcome::Missed
+        } else {
+            Outcome::Unanswered
+        };
+        let direction = call.direction.unwrap_or_else(|| origin_direction(call.origin_kind));
+        let answered_label =
+            call.answered_by.clone().or_else(|| call.answered_by_trunk.as_ref().map(|t| format!("trunk {t}")));
+        let record = CallRecord {
+            call_id: call.id.to_string(),
+            uniqueid: call.first_uid.to_string(),
+            direction,
+            remote_num: if direction == Direction::Outbound {
+                call.dialed.clone().unwrap_or_default()
+            } else {
+                call.caller_num.clone()
+            },
+            remote_name: if direction == Direction::Outbound || call.caller_name.is_empty() {
+                None
+            } else {
+                Some(call.caller_name.clone())
+            },
+            from_extension: call.from_extension.clone(),
+            trunk: call.trunk.clone(),
+            did: call.did.clone().or_else(|| call.queue.clone()),
+            rang: call.rang.clone(),
+            answered_by: call
+                .answered_by
+                .clone()
+                .or_else(|| call.answered_by_trunk.as_ref().and(call.from_extension.clone())),
+            transfers: call.transfers.clone(),
+            outcome,
+            started_at_ms: call.started_at_ms,
+            answered_at_ms: call.answered_at_ms,
+            ended_at_ms: at_ms,
+            ended_offline: offline,
+        };
+        out.push(CardChange::Ended {
+            call: call.id.to_string(),
+            answered_by: answered_label,
+            // A caller who gave up waiting in a queue was missed too, though
+            // no phone may have rung.
+            missed: (rang_here || call.abandoned) && !answered,
+            answered_elsewhere_for: call.answered_elsewhere_for.clone(),
+            picked_up_by: call.picked_up_by.clone(),
+            queue: call.queue_wait.as_ref().map(|w| QueueWait {
+                queue: w.queue.clone(),
+                position: w.position,
+                // A caller still queued when the call ended hung up waiting.
+                end: w.end.map_or(if answered { WaitEnd::Answered } else { WaitEnd::Abandoned }, |(e, _)| e),
+                waited_ms: w.end.map_or(at_ms, |(_, t)| t) - w.since_ms,
+            }),
+            parks: {
+                let mut parks = std::mem::take(&mut call.parks);
+                // Still parked when the call ended: the caller hung up there.
+                // (One that timed out is already listed, on its way back.)
+                parks.extend(
+                    call.park.take().filter(|_| !call.park_returning).map(|p| ParkStay::ended(p, WaitEnd::Hangup)),
+                );
+                parks
+            },
+            ended_offline: offline,
+            record,
+        });
+    }
+
+    pub(super) fn push_update(&self, key: CallKey, at_ms: i64, out: &mut Vec<CardChange>) {
+        if let Some(call) = self.calls.get(&key) {
+            if call.relevant {
+                let card = self.card(call, false);
+                out.push(CardChange::Update { call: card.call.clone(), card, at_ms });
+            }
+        }
+    }
+
+    pub(super) fn card(&self, call: &Call, ended: bool) -> CallCard {
+        let key = self.call_ids.get(&call.id).copied();
+        let mut ringing: Vec<String> = self
+            .channels
+            .values()
+            .filter(|c| Some(c.call) == key && c.leg == LegState::Ringing)
+            .map(|c| c.endpoint.to_string())
+            .collect();
+        ringing.sort();
+        ringing.dedup();
+        let state = if ended {
+            CallState::Ended
+        } else if call.answered_by.is_some() || call.answered_by_trunk.is_some() {
+            CallState::Answered
+        } else if !ringing.is_empty() {
+            CallState::Ringing
+        } else {
+            CallState::Dialing
+        };
+        CallCard {
+            call: call.id.to_string(),
+            caller_num: call.caller_num.clone(),
+            caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
+            direction: call.direction,
+            trunk: call.trunk.clone(),
+            did: call.did.clone(),
+            queue: call.queue.clone(),
+            dialed: call.dialed.clone(),
+            from_extension: call.from_extension.clone(),
+            ringing,
+            rang: call.rang.clone(),
+            state,
+            answered_by: call.answered_by.clone(),
+            answered_by_trunk: call.answered_by_trunk.clone(),
+            answered_at_ms: call.answered_at_ms,
+            transfers: call.transfers.clone(),
+            started_at_ms: call.started_at_ms,
+            connected_to: call.connected.clone(),
+            picked_up_by: call.picked_up_by.clone(),
+            parked: call.park.clone(),
+            consulting: call.consulting.clone(),
+        }
+    }
+}
+
+pub(super) fn popup_for(call: &Call, ext: &str, transferred_by: Option<String>, at_ms: i64) -> CardChange {
+    let direction = match call.direction {
+        Some(Direction::Inbound) => Direction::Inbound,
+        Some(_) => Direction::Internal,
+        None => origin_direction(call.origin_kind),
+    };
+    CardChange::Popup {
+        call: call.id.to_string(),
+        extension: ext.to_owned(),
+        caller_num: call.caller_num.clone(),
+        caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
+        direction,
+        trunk: if direction == Direction::Inbound { call.trunk.clone() } else { None },
+        did: call.did.clone(),
+        queue: call.queue.clone(),
+        transferred_by,
+        consultation: false,
+        consulting_for: None,
+        park_return: false,
+        park_slot: None,
+        parked_by: None,
+        at_ms,
+    }
+}

@@ -1,0 +1,319 @@
+//! [`CallTracker`]: the pure call model. It turns AMI events into
+//! [`CardChange`]s (popup, update, close, call end) for the watched
+//! extensions, one [`CallCard`] per real call.
+//!
+//! `(state, event) -> (state, changes)`: no clock (the caller passes the
+//! event's time), no I/O, no async, so a replay gives the same output every
+//! time. It must not send actions or touch the network; `crate::actions`
+//! does that.
+//!
+//! ## How a call is recognised
+//! - **Grouping.** AMI 2+ gives every channel the `Linkedid` of the call it
+//!   belongs to. AMI 1.1/1.3 has none, so a channel starts as a call of its
+//!   own and is merged into the caller's call when it is dialled (`Dial`
+//!   Begin), and Local `;1`/`;2` halves are joined by name.
+//! - **Caller.** Always the call's originating channel (the first channel,
+//!   `Uniqueid == Linkedid`), never the dialing channel: a Local `;2` half or
+//!   a queue dials with its own caller ID.
+//! - **Popups.** A dial (`DialBegin` / `Dial` Begin) whose destination is an
+//!   extension and whose dialing channel exists. A dial with no dialing
+//!   channel is an Originate ringing the user's own phone: never a popup.
+//!   Trunk destinations and Local channels never pop.
+//! - **Answer.** The ringing leg goes `Up` (`Newstate`), its `DialEnd` says
+//!   `ANSWER`, or it enters a bridge; whichever comes first.
+//! - **Transfers.** `BlindTransfer`, `AttendedTransfer`, chan_sip's
+//!   `Transfer`, and a `Redirect` (no event of its own: the caller's channel,
+//!   bridged with extension X, dials another extension).
+//! - **Consultations.** An extension talking to a caller that dials another
+//!   extension (itself, through a Local half carrying its caller ID, or from
+//!   a second call of its own: the phone's transfer key) is consulting: the
+//!   popup is an internal call from that extension, marked `consultation`
+//!   and naming the caller who waits, and it lives in the caller's call (a
+//!   separate consult call is folded in, its id kept as an alias). The
+//!   consulted leg answering is not the caller being answered. The transfer
+//!   completes on `AttendedTransfer`, chan_sip's attended `Transfer`, or (1.x
+//!   `Atxfer`/`*2`, which send neither) the caller's channel being
+//!   masqueraded while the consultation talks.
+//! - **Pickups.** `Pickup` (or, on 1.8, a `Masquerade` whose original is a
+//!   ringing leg): the picker answered. Its own channel (a feature-code call
+//!   or an Originate to `Pickup`) joins the call and never ends on its own.
+//! - **Parking.** `ParkedCall`/`UnParkedCall`/`ParkedCallTimeOut`: the card
+//!   shows the space; a retriever's own call is folded in; a dial from
+//!   `park-dial` after a timeout pops as `park_return`.
+//! - **AMI 1.x queues** ring members without any Dial: a phone going
+//!   Ringing with a queued caller on its connected line, a Local pair whose
+//!   `;2` dials with that caller's number, or `AgentCalled`, joins the queued
+//!   call (the caller between `Join` and `Leave`).
+//! - **1.x masquerades.** After `Masquerade`, the original's Uniqueid carries
+//!   on as the clone's channel; the clone's old Uniqueid hangs up as a zombie.
+
+// Maps with a fixed (unrandomised) hasher: iteration order then depends only on
+// the sequence of events, so the same PBX events always give the same changes in
+// the same order, as a replay promises. The fuzzer found run-to-run differences
+// with std's per-process random keys.
+type FixedState = std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>;
+type HashMap<K, V> = std::collections::HashMap<K, V, FixedState>;
+type HashSet<T> = std::collections::HashSet<T, FixedState>;
+use std::sync::Arc;
+
+use ringside_ami::Packet;
+use serde::{Deserialize, Serialize};
+
+use crate::channel::{self, ChannelName, Classifier, EndpointKind};
+use crate::record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
+
+mod attendant;
+mod card;
+mod dial;
+mod events;
+mod lifecycle;
+mod model;
+mod resync;
+mod transfer;
+
+pub use card::{
+    CallCard, CallChannel, CallState, CardChange, CloseReason, Consultation, Dialect, ParkSpot, ParkStay, Party,
+    QueueWait, TrackerConfig, WaitEnd,
+};
+use dial::origin_direction;
+use events::{absent, classify_event, Ev, Keys, DEST, DEST1, PLAIN, SRC1};
+use lifecycle::popup_for;
+use model::{Call, CallKey, Chan, LegState, PendingTransfer, QueueWaitState, Slot, SlotState};
+
+/// The pure call tracker. See the module docs for the rules.
+///
+/// ```
+/// use ringside_ami::Packet;
+/// use ringside_calls::tracker::{CallTracker, CardChange, TrackerConfig};
+/// let mut t = CallTracker::new(TrackerConfig::watching(["474"]));
+/// let ev = |pairs: &[(&str, &str)]| pairs.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v));
+/// t.apply(&ev(&[("Event", "Newchannel"), ("Channel", "SIP/470-000079dd"), ("CallerIDNum", "470"), ("CallerIDName", "470"), ("Uniqueid", "1372066112.31203")]), 0);
+/// t.apply(&ev(&[("Event", "Newchannel"), ("Channel", "SIP/474-000079de"), ("Uniqueid", "1372066112.31204")]), 0);
+/// let changes = t.apply(&ev(&[("Event", "Dial"), ("SubEvent", "Begin"), ("Channel", "SIP/470-000079dd"),
+///     ("Destination", "SIP/474-000079de"), ("CallerIDNum", "470"), ("UniqueID", "1372066112.31203"),
+///     ("DestUniqueID", "1372066112.31204"), ("Dialstring", "474")]), 1);
+/// assert!(matches!(&changes[0], CardChange::Popup { extension, caller_num, .. } if extension == "474" && caller_num == "470"));
+/// ```
+#[derive(Debug)]
+pub struct CallTracker {
+    watch_all: bool,
+    watched: HashSet<String>,
+    groups: HashSet<String>,
+    classifier: Classifier,
+    dialect: Dialect,
+    channels: HashMap<Arc<str>, Chan>,
+    calls: HashMap<CallKey, Call>,
+    call_ids: HashMap<Box<str>, CallKey>,
+    local_halves: HashMap<Box<str>, Box<str>>,
+    bridges: HashMap<Arc<str>, Vec<Arc<str>>>,
+    next_key: CallKey,
+}
+
+impl CallTracker {
+    /// A tracker with nothing in flight.
+    pub fn new(config: TrackerConfig) -> Self {
+        let mut classifier = Classifier::new();
+        for t in &config.trunks {
+            classifier.add_trunk(t);
+        }
+        for e in config.known_extensions.iter().chain(&config.extensions) {
+            if !classifier.is_known_trunk(e) {
+                classifier.add_extension(e);
+            }
+        }
+        Self {
+            watch_all: config.extensions.is_empty(),
+            watched: config.extensions.into_iter().collect(),
+            groups: config.groups.into_iter().collect(),
+            classifier,
+            dialect: Dialect::Unknown,
+            channels: HashMap::default(),
+            calls: HashMap::default(),
+            call_ids: HashMap::default(),
+            local_halves: HashMap::default(),
+            bridges: HashMap::default(),
+            next_key: 1,
+        }
+    }
+
+    /// The endpoint classifier, to feed it PJSIPShowEndpoints / SIPpeers
+    /// results or the user's settings.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// The endpoint classifier, to teach it.
+    pub fn classifier_mut(&mut self) -> &mut Classifier {
+        &mut self.classifier
+    }
+
+    /// Tells the tracker the banner version (`Asterisk Call Manager/1.3`
+    /// → `1.3`). Events switch the dialect too, so this is a hint.
+    pub fn observe_banner(&mut self, version: &str) {
+        self.dialect = Dialect::from_banner_version(version);
+    }
+
+    /// The dialect seen so far.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Calls in flight.
+    pub fn live_calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Channels tracked.
+    pub fn live_channels(&self) -> usize {
+        self.channels.len()
+    }
+
+    /// The cards of every call in flight, for a main window.
+    pub fn cards(&self) -> Vec<CallCard> {
+        let mut v: Vec<CallCard> = self.calls.values().map(|c| self.card(c, false)).collect();
+        v.sort_by(|a, b| a.started_at_ms.cmp(&b.started_at_ms).then_with(|| a.call.cmp(&b.call)));
+        v
+    }
+
+    /// Is this extension one of the user's?
+    pub fn is_watched(&self, ext: &str) -> bool {
+        self.watch_all || self.watched.contains(ext)
+    }
+
+    /// The live channels of a call, the caller's (origin) first: what a
+    /// transfer or hangup acts on (the app uses it because a PBX replaying
+    /// or restarting may not list them in `CoreShowChannels`). Empty for a
+    /// call that is not live.
+    pub fn channels_of(&self, call: &str) -> Vec<CallChannel> {
+        let Some(&key) = self.call_ids.get(call) else {
+            return Vec::new();
+        };
+        let origin = self.calls.get(&key).and_then(|c| c.origin.as_deref());
+        let mut out: Vec<CallChannel> = self
+            .channels
+            .iter()
+            .filter(|(_, c)| c.call == key)
+            .map(|(uid, c)| CallChannel {
+                name: c.name.to_string(),
+                endpoint: c.endpoint.to_string(),
+                kind: c.kind,
+                up: c.up,
+                ringing: c.leg == LegState::Ringing,
+                origin: origin == Some(&**uid),
+            })
+            .collect();
+        out.sort_by(|a, b| b.origin.cmp(&a.origin).then_with(|| a.name.cmp(&b.name)));
+        out
+    }
+
+    /// Applies one AMI event received at `at_ms` (the PBX's time or the
+    /// receive time) and returns what changed for the watched extensions.
+    pub fn apply(&mut self, ev: &Packet, at_ms: i64) -> Vec<CardChange> {
+        let mut out = Vec::new();
+        self.apply_into(ev, at_ms, &mut out);
+        out
+    }
+
+    /// [`CallTracker::apply`] appending to a caller-owned buffer.
+    pub fn apply_into(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(name) = ev.event() else { return };
+        match classify_event(name) {
+            Ev::Other => {}
+            Ev::EndpointList => {
+                self.classifier.learn(ev);
+            }
+            Ev::Newchannel => {
+                self.note_dialect(ev);
+                self.ensure_channel(ev, &PLAIN, at_ms);
+            }
+            Ev::NewCallerid => self.on_callerid(ev),
+            Ev::Newstate => self.on_newstate(ev, at_ms, out),
+            Ev::Newexten => self.on_newexten(ev, at_ms, out),
+            Ev::DialBegin => {
+                self.dialect = Dialect::Ami2;
+                self.on_dial_begin(ev, &DEST, at_ms, out);
+            }
+            Ev::Dial => {
+                self.dialect = Dialect::Ami1;
+                match ev.get("SubEvent") {
+                    Some(s) if s.eq_ignore_ascii_case("Begin") => self.on_dial_begin(ev, &DEST1, at_ms, out),
+                    Some(s) if s.eq_ignore_ascii_case("End") => self.on_dial_end(ev, at_ms, out),
+                    // Asterisk 1.4 has no SubEvent: every Dial is a begin.
+                    None => self.on_dial_begin(ev, &DEST1, at_ms, out),
+                    Some(_) => {}
+                }
+            }
+            Ev::DialEnd => self.on_dial_end(ev, at_ms, out),
+            Ev::BridgeEnter => self.on_bridge_enter(ev, at_ms, out),
+            Ev::BridgeLeave => self.on_bridge_leave(ev),
+            Ev::Bridge => {
+                let linked = ev.get("Bridgestate").is_none_or(|s| s.eq_ignore_ascii_case("Link"));
+                if linked {
+                    self.on_link(ev, at_ms, out);
+                }
+            }
+            Ev::Link => self.on_link(ev, at_ms, out),
+            Ev::Unlink => {}
+            Ev::LocalBridge => self.on_local_bridge(ev),
+            Ev::Hangup => self.on_hangup(ev, at_ms, out),
+            Ev::Rename => self.on_rename(ev),
+            Ev::BlindTransfer => self.on_blind_transfer(ev, at_ms, out),
+            Ev::AttendedTransfer => self.on_attended_transfer(ev, at_ms, out),
+            Ev::Transfer => self.on_sip_transfer(ev, at_ms, out),
+            Ev::QueueCallerJoin | Ev::Join => self.on_queue_join(ev, at_ms, out),
+            Ev::QueueCallerAbandon => {
+                if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+                    call.abandoned = true;
+                    call.end_queue_wait(WaitEnd::Abandoned, at_ms);
+                }
+            }
+            Ev::QueueLeave => {
+                if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+                    call.in_queue = false;
+                    // After an answer (1.x sends Leave before the bridge) or an
+                    // abandon this changes nothing; otherwise the queue let go.
+                    let end = if call.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Timeout };
+                    call.end_queue_wait(end, at_ms);
+                }
+            }
+            Ev::AgentCalled => self.on_agent_called(ev, at_ms, out),
+            Ev::Pickup => self.on_pickup(ev, at_ms, out),
+            Ev::Masquerade => self.on_masquerade(ev, at_ms, out),
+            Ev::ParkedCall => self.on_parked(ev, at_ms, out),
+            Ev::UnParkedCall => self.on_unparked(ev, at_ms, out),
+            Ev::ParkedCallTimeOut => {
+                let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+                if let Some(call) = self.call_of_mut(uid.as_deref()) {
+                    call.park_returning = call.park.is_some();
+                    if let Some(p) = call.park.clone() {
+                        call.parks.push(ParkStay::ended(p, WaitEnd::Timeout));
+                    }
+                }
+            }
+            Ev::ParkedCallGiveUp => {
+                let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+                if let Some(key) = uid.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) {
+                    if let Some(call) = self.calls.get_mut(&key) {
+                        if let Some(p) = call.park.take() {
+                            call.parks.push(ParkStay::ended(p, WaitEnd::Hangup));
+                        }
+                        call.park_returning = false;
+                    }
+                    self.push_update(key, at_ms, out);
+                }
+            }
+        }
+    }
+
+    /// The call of the channel with this Uniqueid.
+    fn call_of_mut(&mut self, uid: Option<&str>) -> Option<&mut Call> {
+        let key = self.channels.get(uid?)?.call;
+        self.calls.get_mut(&key)
+    }
+
+    fn note_dialect(&mut self, ev: &Packet) {
+        if self.dialect == Dialect::Unknown {
+            self.dialect = if ev.get("Linkedid").is_some() { Dialect::Ami2 } else { Dialect::Ami1 };
+        }
+    }
+}
