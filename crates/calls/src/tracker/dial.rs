@@ -38,19 +38,7 @@ impl CallTracker {
         let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() { &SRC1 } else { &PLAIN };
         let caller_uid = if self.ensure_channel(ev, src, at_ms) { ev.get(src.uniqueid) } else { None };
         let Some(caller_uid) = caller_uid else {
-            // No dialing channel: an Originate ringing the user's own phone.
-            // Never a popup; the phone's extension is the one placing the call.
-            if let Some(chan) = self.channels.get_mut(dest_uid) {
-                chan.originate_leg = true;
-                let (key, ext, kind) = (chan.call, chan.endpoint.clone(), chan.kind);
-                let watched = self.is_watched(&ext);
-                if let Some(call) = self.calls.get_mut(&key) {
-                    if kind == EndpointKind::Extension && call.from_extension.is_none() {
-                        call.from_extension = Some(ext.to_string());
-                        call.relevant |= watched;
-                    }
-                }
-            }
+            self.originate_leg(dest_uid);
             return;
         };
         if caller_uid == dest_uid {
@@ -66,15 +54,56 @@ impl CallTracker {
         let Some(caller) = self.channels.get(caller_uid) else {
             return;
         };
-        let caller_key = caller.call;
-        let caller_kind = caller.kind;
-        let caller_ext = caller.endpoint.clone();
-        let caller_exten = ev.get("Exten").or(ev.get("Extension")).unwrap_or("");
-
-        let Some(d) = self.channels.get_mut(dest_uid) else {
+        let dialer = Dialer {
+            key: caller.call,
+            kind: caller.kind,
+            ext: caller.endpoint.clone(),
+            cid_num,
+            cid_name: ev.get(src.cid_name).filter(|v| !absent(v)),
+        };
+        let Some((dest_kind, dest_ext)) = self.dialled(dest_uid, caller_key_arc, dialstring) else {
             return;
         };
-        d.dialed_by = caller_key_arc;
+        match dest_kind {
+            EndpointKind::Extension => self.dial_extension(&dialer, dest_uid, &dest_ext, ev, at_ms, out),
+            EndpointKind::Trunk => {
+                let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
+                    .and_then(|n| n.dialed.map(str::to_owned))
+                    .or_else(|| dialed_number(dialstring))
+                    .or_else(|| ev.get("Exten").or(ev.get("Extension")).filter(|e| !absent(e)).map(str::to_owned));
+                self.dial_trunk(&dialer, &dest_ext, number);
+            }
+            EndpointKind::Local | EndpointKind::Unknown => {}
+        }
+    }
+
+    /// A dial with no dialing channel: an Originate ringing the user's own
+    /// phone. Never a popup; the phone's extension is the one placing the call.
+    fn originate_leg(&mut self, dest_uid: &str) {
+        let Some(chan) = self.channels.get_mut(dest_uid) else {
+            return;
+        };
+        chan.originate_leg = true;
+        let (key, ext, kind) = (chan.call, chan.endpoint.clone(), chan.kind);
+        let watched = self.is_watched(&ext);
+        if let Some(call) = self.calls.get_mut(&key) {
+            if kind == EndpointKind::Extension && call.from_extension.is_none() {
+                call.from_extension = Some(ext.to_string());
+                call.relevant |= watched;
+            }
+        }
+    }
+
+    /// The dialled channel learns who dialled it, and what it is: a trunk
+    /// when the dial string names it as one, a phone when it is one of ours.
+    fn dialled(
+        &mut self,
+        dest_uid: &str,
+        dialed_by: Option<Arc<str>>,
+        dialstring: &str,
+    ) -> Option<(EndpointKind, Arc<str>)> {
+        let d = self.channels.get_mut(dest_uid)?;
+        d.dialed_by = dialed_by;
         // `908500000000/05346782695` or `5559876543@carrier`: the dial
         // string names the endpoint as a trunk.
         if matches!(d.kind, EndpointKind::Unknown | EndpointKind::Extension)
@@ -84,63 +113,63 @@ impl CallTracker {
         {
             d.kind = EndpointKind::Trunk;
         }
-        let mut dest_kind = d.kind;
-        if dest_kind == EndpointKind::Unknown && self.watched.contains(&*d.endpoint) {
-            dest_kind = EndpointKind::Extension;
-            d.kind = dest_kind;
+        if d.kind == EndpointKind::Unknown && self.watched.contains(&*d.endpoint) {
+            d.kind = EndpointKind::Extension;
         }
-        let dest_ext = d.endpoint.clone();
-        match dest_kind {
-            EndpointKind::Extension => {
-                // Who is dialling: an extension (its own channel, or a Local
-                // half carrying its caller ID) that is already talking to
-                // someone is consulting a colleague before a transfer.
-                let dialer = match caller_kind {
-                    EndpointKind::Extension => Some(caller_ext.clone()),
-                    EndpointKind::Local if !cid_num.is_empty() => Some(Arc::from(cid_num)),
-                    _ => None,
-                };
-                let consult_key =
-                    dialer.as_ref().filter(|x| ***x != *dest_ext).and_then(|x| self.consulting_call(x, caller_key));
-                if let (Some(x), Some(key)) = (dialer, consult_key) {
-                    if key != caller_key {
-                        // The consultation is a call of its own (a phone's
-                        // transfer key): it belongs to the caller's call.
-                        self.fold_call(caller_key, key);
-                    }
-                    let name = ev.get(src.cid_name).filter(|v| !absent(v) && cid_num == &*x).map(str::to_owned);
-                    self.ring_consultation(key, dest_uid, &x, name, at_ms, out);
-                    return;
-                }
-                self.ring_leg(caller_key, caller_kind, dest_uid, ev, at_ms, out);
+        Some((d.kind, d.endpoint.clone()))
+    }
+
+    /// A phone is dialled: a consultation when the dialling extension (its
+    /// own channel, or a Local half carrying its caller ID) already talks to
+    /// someone, else a leg of the caller's call ringing.
+    fn dial_extension(
+        &mut self,
+        dialer: &Dialer<'_>,
+        dest_uid: &str,
+        dest_ext: &str,
+        ev: &Packet,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let by = match dialer.kind {
+            EndpointKind::Extension => Some(dialer.ext.clone()),
+            EndpointKind::Local if !dialer.cid_num.is_empty() => Some(Arc::from(dialer.cid_num)),
+            _ => None,
+        };
+        let consult_key = by.as_ref().filter(|x| ***x != *dest_ext).and_then(|x| self.consulting_call(x, dialer.key));
+        if let (Some(x), Some(key)) = (by, consult_key) {
+            if key != dialer.key {
+                // The consultation is a call of its own (a phone's transfer
+                // key): it belongs to the caller's call.
+                self.fold_call(dialer.key, key);
             }
-            EndpointKind::Trunk => {
-                let trunk = dest_ext.to_string();
-                let Some(call) = self.calls.get_mut(&caller_key) else {
-                    return;
-                };
-                if call.direction.is_none() {
-                    if call.origin_kind == EndpointKind::Trunk {
-                        call.direction = Some(Direction::Inbound);
-                    } else {
-                        call.direction = Some(Direction::Outbound);
-                        if caller_kind == EndpointKind::Extension {
-                            call.from_extension.get_or_insert_with(|| caller_ext.to_string());
-                        }
-                        let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
-                            .and_then(|n| n.dialed.map(str::to_owned))
-                            .or_else(|| dialed_number(dialstring))
-                            .or_else(|| (!absent(caller_exten)).then(|| caller_exten.to_owned()));
-                        call.dialed = number;
-                        call.trunk = Some(trunk);
-                        let watched =
-                            call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
-                        call.relevant |= watched;
-                    }
-                }
-            }
-            EndpointKind::Local | EndpointKind::Unknown => {}
+            let name = dialer.cid_name.filter(|_| dialer.cid_num == &*x).map(str::to_owned);
+            self.ring_consultation(key, dest_uid, &x, name, at_ms, out);
+            return;
         }
+        self.ring_leg(dialer.key, dialer.kind, dest_uid, ev, at_ms, out);
+    }
+
+    /// A trunk is dialled: an outbound call when no trunk placed it.
+    fn dial_trunk(&mut self, dialer: &Dialer<'_>, trunk: &str, number: Option<String>) {
+        let Some(call) = self.calls.get_mut(&dialer.key) else {
+            return;
+        };
+        if call.direction.is_some() {
+            return;
+        }
+        if call.origin_kind == EndpointKind::Trunk {
+            call.direction = Some(Direction::Inbound);
+            return;
+        }
+        call.direction = Some(Direction::Outbound);
+        if dialer.kind == EndpointKind::Extension {
+            call.from_extension.get_or_insert_with(|| dialer.ext.to_string());
+        }
+        call.dialed = number;
+        call.trunk = Some(trunk.to_owned());
+        let watched = call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
+        call.relevant |= watched;
     }
 
     /// An extension leg of the caller's call starts ringing: dialled, or
@@ -565,4 +594,16 @@ fn dialed_number(dialstring: &str) -> Option<String> {
         return (!num.is_empty()).then(|| num.to_owned());
     }
     first.rsplit_once('/').map(|(_, n)| n.to_owned()).filter(|n| !n.is_empty())
+}
+
+/// The dialling side of a dial, as the event named it.
+struct Dialer<'a> {
+    /// Its call.
+    key: CallKey,
+    kind: EndpointKind,
+    /// Extension number for phones, trunk name for trunks.
+    ext: Arc<str>,
+    /// The caller ID it dials with (a Local half carries its caller's).
+    cid_num: &'a str,
+    cid_name: Option<&'a str>,
 }
