@@ -213,92 +213,13 @@ impl CallTracker {
         if !call.rang.iter().any(|r| *r == *dest_ext) {
             call.rang.push(dest_ext.to_string());
         }
-        // A parked call nobody retrieved rings its parker again (dialled
-        // from `park-dial`, after ParkedCallTimeOut).
         let from_park_dial = ev.get("Context").is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
-        let park_return = if call.park_returning || from_park_dial { call.park.take() } else { None };
-        if let Some(p) = &park_return {
-            match call.parks.last_mut().filter(|s| s.end == WaitEnd::Timeout && s.returned_to.is_none()) {
-                Some(stay) => stay.returned_to = Some(dest_ext.to_string()),
-                // ParkedCallTimeOut not seen (yet): the dial from park-dial says it.
-                None => call.parks.push(ParkStay {
-                    returned_to: Some(dest_ext.to_string()),
-                    ..ParkStay::ended(p.clone(), WaitEnd::Timeout)
-                }),
-            }
-        }
-        call.park_returning = false;
-        // Who moved the call here: a transfer event, or a Redirect (the
-        // dialing channel was talking to another extension).
-        let transferred_by = if let Some(p) = call.pending_transfer.take() {
-            if let Some(t) = call.transfers.last_mut() {
-                if t.to.is_empty() {
-                    t.to = dest_ext.to_string();
-                }
-            }
-            p.by
-        } else if park_return.is_none() && call.answered_by.is_some() && caller_kind != EndpointKind::Local {
-            match caller_peer {
-                Some(peer) if *peer != *dest_ext => {
-                    call.transfers.push(Transfer {
-                        by: Some(peer.to_string()),
-                        to: dest_ext.to_string(),
-                        kind: TransferKind::Blind,
-                        at_ms,
-                    });
-                    Some(peer.to_string())
-                }
-                _ => None,
-            }
-        } else {
-            None
-        };
-        // A ringing call moved elsewhere before anyone answered.
-        let moved_from = call.last_cancelled.take().filter(|from| {
-            transferred_by.is_none()
-                && call.queue.is_none()
-                && call.answered_by.is_none()
-                && caller_kind != EndpointKind::Local
-                && **from != *dest_ext
-        });
-        if let Some(from) = &moved_from {
-            call.transfers.push(Transfer { by: None, to: dest_ext.to_string(), kind: TransferKind::Blind, at_ms });
-            for slot in call.slots.iter_mut().filter(|s| s.ext == *from && s.state == SlotState::Pending) {
-                slot.state = SlotState::Closed;
-                out.push(CardChange::Close {
-                    call: call.id.to_string(),
-                    extension: slot.ext.to_string(),
-                    reason: CloseReason::Transferred,
-                    answered_by: None,
-                    at_ms,
-                });
-            }
-        }
+        let park_return = call.park_return(from_park_dial, &dest_ext);
+        let transferred_by = call.moved_here_by(park_return.is_none(), caller_kind, caller_peer, &dest_ext, at_ms);
+        let moved_from = call.moved_before_answer(transferred_by.is_none(), caller_kind, &dest_ext, at_ms, out);
         if watched {
             call.relevant = true;
-            let mut popup = match call.slots.iter_mut().find(|s| *s.ext == *dest_ext && !s.consult) {
-                Some(slot) if slot.state != SlotState::Closed => {
-                    // Still shown (queue retry): ringing again, no second popup.
-                    slot.state = SlotState::Open;
-                    None
-                }
-                Some(slot) if transferred_by.is_none() => {
-                    slot.state = SlotState::Open;
-                    Some(popup_for(call, &dest_ext, None, at_ms))
-                }
-                _ => {
-                    call.slots.push(Slot::new(dest_ext.clone(), SlotState::Open));
-                    Some(popup_for(call, &dest_ext, transferred_by.clone(), at_ms))
-                }
-            };
-            if let (Some(CardChange::Popup { park_return: pr, park_slot, parked_by, .. }), Some(spot)) =
-                (&mut popup, &park_return)
-            {
-                *pr = true;
-                *park_slot = Some(spot.slot.clone());
-                *parked_by = spot.parked_by.clone();
-            }
-            out.extend(popup);
+            out.extend(call.pop_at(&dest_ext, transferred_by.clone(), park_return.as_ref(), at_ms));
         }
         if (transferred_by.is_some() || moved_from.is_some() || park_return.is_some()) && call.relevant {
             self.push_update(caller_key, at_ms, out);
@@ -606,4 +527,123 @@ struct Dialer<'a> {
     /// The caller ID it dials with (a Local half carries its caller's).
     cid_num: &'a str,
     cid_name: Option<&'a str>,
+}
+
+/// The steps of a leg starting to ring, on the call it rings for.
+impl Call {
+    /// A parked call nobody retrieved rings its parker again (dialled from
+    /// `park-dial`, after ParkedCallTimeOut): where it was parked, and the
+    /// stay's end names whom it rang.
+    fn park_return(&mut self, from_park_dial: bool, dest_ext: &str) -> Option<ParkSpot> {
+        let park_return = if self.park_returning || from_park_dial { self.park.take() } else { None };
+        if let Some(p) = &park_return {
+            match self.parks.last_mut().filter(|s| s.end == WaitEnd::Timeout && s.returned_to.is_none()) {
+                Some(stay) => stay.returned_to = Some(dest_ext.to_owned()),
+                // ParkedCallTimeOut not seen (yet): the dial from park-dial says it.
+                None => self.parks.push(ParkStay {
+                    returned_to: Some(dest_ext.to_owned()),
+                    ..ParkStay::ended(p.clone(), WaitEnd::Timeout)
+                }),
+            }
+        }
+        self.park_returning = false;
+        park_return
+    }
+
+    /// Who moved the call here: a transfer event, or a Redirect (the dialing
+    /// channel was talking to another extension, `caller_peer`), recorded in
+    /// the transfer history.
+    fn moved_here_by(
+        &mut self,
+        may_be_redirect: bool,
+        caller_kind: EndpointKind,
+        caller_peer: Option<Arc<str>>,
+        dest_ext: &str,
+        at_ms: i64,
+    ) -> Option<String> {
+        if let Some(p) = self.pending_transfer.take() {
+            if let Some(t) = self.transfers.last_mut() {
+                if t.to.is_empty() {
+                    t.to = dest_ext.to_owned();
+                }
+            }
+            return p.by;
+        }
+        if !may_be_redirect || self.answered_by.is_none() || caller_kind == EndpointKind::Local {
+            return None;
+        }
+        let peer = caller_peer.filter(|peer| **peer != *dest_ext)?;
+        self.transfers.push(Transfer {
+            by: Some(peer.to_string()),
+            to: dest_ext.to_owned(),
+            kind: TransferKind::Blind,
+            at_ms,
+        });
+        Some(peer.to_string())
+    }
+
+    /// A ringing call moved elsewhere before anyone answered (a Redirect of
+    /// a ringing call): the popup that waited there closes as transferred.
+    fn moved_before_answer(
+        &mut self,
+        not_transferred: bool,
+        caller_kind: EndpointKind,
+        dest_ext: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) -> Option<Arc<str>> {
+        let from = self.last_cancelled.take().filter(|from| {
+            not_transferred
+                && self.queue.is_none()
+                && self.answered_by.is_none()
+                && caller_kind != EndpointKind::Local
+                && **from != *dest_ext
+        })?;
+        self.transfers.push(Transfer { by: None, to: dest_ext.to_owned(), kind: TransferKind::Blind, at_ms });
+        for slot in self.slots.iter_mut().filter(|s| s.ext == from && s.state == SlotState::Pending) {
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: self.id.to_string(),
+                extension: slot.ext.to_string(),
+                reason: CloseReason::Transferred,
+                answered_by: None,
+                at_ms,
+            });
+        }
+        Some(from)
+    }
+
+    /// The popup at a watched extension that starts ringing: none while its
+    /// card is still shown (a queue ringing it again), else a new one.
+    fn pop_at(
+        &mut self,
+        dest_ext: &Arc<str>,
+        transferred_by: Option<String>,
+        park_return: Option<&ParkSpot>,
+        at_ms: i64,
+    ) -> Option<CardChange> {
+        let mut popup = match self.slots.iter_mut().find(|s| *s.ext == **dest_ext && !s.consult) {
+            Some(slot) if slot.state != SlotState::Closed => {
+                // Still shown (queue retry): ringing again, no second popup.
+                slot.state = SlotState::Open;
+                None
+            }
+            Some(slot) if transferred_by.is_none() => {
+                slot.state = SlotState::Open;
+                Some(popup_for(self, dest_ext, None, at_ms))
+            }
+            _ => {
+                self.slots.push(Slot::new(dest_ext.clone(), SlotState::Open));
+                Some(popup_for(self, dest_ext, transferred_by, at_ms))
+            }
+        };
+        if let (Some(CardChange::Popup { park_return: pr, park_slot, parked_by, .. }), Some(spot)) =
+            (&mut popup, park_return)
+        {
+            *pr = true;
+            *park_slot = Some(spot.slot.clone());
+            *parked_by = spot.parked_by.clone();
+        }
+        popup
+    }
 }
