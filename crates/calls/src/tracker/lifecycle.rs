@@ -13,108 +13,25 @@ impl CallTracker {
             self.call_ids.remove(a);
         }
         self.shrink_if_idle();
-        let answered = call.answered_by.is_some();
-        for slot in call.slots.iter_mut() {
-            if slot.state == SlotState::Closed {
-                continue;
-            }
-            let reason = match (slot.state, call.answered_by.as_deref()) {
-                _ if slot.consult => CloseReason::ConsultationEnded,
-                (SlotState::Talking, _) => CloseReason::Ended,
-                (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
-                (_, Some(_)) => {
-                    call.answered_elsewhere_for.push(slot.ext.to_string());
-                    CloseReason::AnsweredElsewhere
-                }
-                (_, None) => CloseReason::Missed,
-            };
-            slot.state = SlotState::Closed;
-            out.push(CardChange::Close {
-                call: call.id.to_string(),
-                extension: slot.ext.to_string(),
-                reason,
-                answered_by: call.answered_by.clone(),
-                at_ms,
-            });
-        }
+        call.close_remaining_popups(at_ms, out);
         if !call.relevant {
             return;
         }
-        // A consultation popup is not the caller's call ringing there.
-        let rang_here = call.slots.iter().any(|s| !s.consult);
-        let placed_by_user = call.from_extension.as_deref().is_some_and(|e| self.is_watched(e));
-        let answered_here = call.answered_by.as_deref().is_some_and(|e| self.is_watched(e));
-        let outcome = if answered || call.answered_by_trunk.is_some() {
-            if answered_here || placed_by_user || !rang_here {
-                Outcome::Answered
-            } else {
-                Outcome::AnsweredElsewhere
-            }
-        } else if call.voicemail {
-            Outcome::Voicemail
-        } else if call.abandoned {
-            Outcome::Abandoned
-        } else if rang_here {
-            Outcome::Missed
-        } else {
-            Outcome::Unanswered
-        };
-        let direction = call.direction.unwrap_or_else(|| origin_direction(call.origin_kind));
+        let watched = |e: &Option<String>| e.as_deref().is_some_and(|e| self.is_watched(e));
+        let outcome = call.outcome(watched(&call.answered_by), watched(&call.from_extension));
         let answered_label =
             call.answered_by.clone().or_else(|| call.answered_by_trunk.as_ref().map(|t| format!("trunk {t}")));
-        let record = CallRecord {
-            call_id: call.id.to_string(),
-            uniqueid: call.first_uid.to_string(),
-            direction,
-            remote_num: if direction == Direction::Outbound {
-                call.dialed.clone().unwrap_or_default()
-            } else {
-                call.caller_num.clone()
-            },
-            remote_name: if direction == Direction::Outbound || call.caller_name.is_empty() {
-                None
-            } else {
-                Some(call.caller_name.clone())
-            },
-            from_extension: call.from_extension.clone(),
-            trunk: call.trunk.clone(),
-            did: call.did.clone().or_else(|| call.queue.clone()),
-            rang: call.rang.clone(),
-            answered_by: call
-                .answered_by
-                .clone()
-                .or_else(|| call.answered_by_trunk.as_ref().and(call.from_extension.clone())),
-            transfers: call.transfers.clone(),
-            outcome,
-            started_at_ms: call.started_at_ms,
-            answered_at_ms: call.answered_at_ms,
-            ended_at_ms: at_ms,
-            ended_offline: offline,
-        };
+        let record = call.record(outcome, at_ms, offline);
         out.push(CardChange::Ended {
             call: call.id.to_string(),
             answered_by: answered_label,
             // A caller who gave up waiting in a queue was missed too, though
             // no phone may have rung.
-            missed: (rang_here || call.abandoned) && !answered,
+            missed: (call.rang_here() || call.abandoned) && call.answered_by.is_none(),
             answered_elsewhere_for: call.answered_elsewhere_for.clone(),
             picked_up_by: call.picked_up_by.clone(),
-            queue: call.queue_wait.as_ref().map(|w| QueueWait {
-                queue: w.queue.clone(),
-                position: w.position,
-                // A caller still queued when the call ended hung up waiting.
-                end: w.end.map_or(if answered { WaitEnd::Answered } else { WaitEnd::Abandoned }, |(e, _)| e),
-                waited_ms: w.end.map_or(at_ms, |(_, t)| t) - w.since_ms,
-            }),
-            parks: {
-                let mut parks = std::mem::take(&mut call.parks);
-                // Still parked when the call ended: the caller hung up there.
-                // (One that timed out is already listed, on its way back.)
-                parks.extend(
-                    call.park.take().filter(|_| !call.park_returning).map(|p| ParkStay::ended(p, WaitEnd::Hangup)),
-                );
-                parks
-            },
+            queue: call.queue_wait(at_ms),
+            parks: call.take_parks(),
             ended_offline: offline,
             record,
         });
@@ -196,5 +113,109 @@ pub(super) fn popup_for(call: &Call, ext: &str, transferred_by: Option<String>, 
         park_slot: None,
         parked_by: None,
         at_ms,
+    }
+}
+
+/// How a call ends, from its state.
+impl Call {
+    /// It popped at a watched extension (a consultation popup is not the
+    /// caller's call ringing there).
+    fn rang_here(&self) -> bool {
+        self.slots.iter().any(|s| !s.consult)
+    }
+
+    /// Closes every popup still shown, each with why.
+    fn close_remaining_popups(&mut self, at_ms: i64, out: &mut Vec<CardChange>) {
+        for slot in self.slots.iter_mut() {
+            if slot.state == SlotState::Closed {
+                continue;
+            }
+            let reason = match (slot.state, self.answered_by.as_deref()) {
+                _ if slot.consult => CloseReason::ConsultationEnded,
+                (SlotState::Talking, _) => CloseReason::Ended,
+                (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
+                (_, Some(_)) => {
+                    self.answered_elsewhere_for.push(slot.ext.to_string());
+                    CloseReason::AnsweredElsewhere
+                }
+                (_, None) => CloseReason::Missed,
+            };
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: self.id.to_string(),
+                extension: slot.ext.to_string(),
+                reason,
+                answered_by: self.answered_by.clone(),
+                at_ms,
+            });
+        }
+    }
+
+    /// How it ended for the watched extensions.
+    fn outcome(&self, answered_here: bool, placed_by_user: bool) -> Outcome {
+        let rang_here = self.rang_here();
+        if self.answered_by.is_some() || self.answered_by_trunk.is_some() {
+            if answered_here || placed_by_user || !rang_here {
+                Outcome::Answered
+            } else {
+                Outcome::AnsweredElsewhere
+            }
+        } else if self.voicemail {
+            Outcome::Voicemail
+        } else if self.abandoned {
+            Outcome::Abandoned
+        } else if rang_here {
+            Outcome::Missed
+        } else {
+            Outcome::Unanswered
+        }
+    }
+
+    /// The history record.
+    fn record(&self, outcome: Outcome, at_ms: i64, offline: bool) -> CallRecord {
+        let direction = self.direction.unwrap_or_else(|| origin_direction(self.origin_kind));
+        let outbound = direction == Direction::Outbound;
+        CallRecord {
+            call_id: self.id.to_string(),
+            uniqueid: self.first_uid.to_string(),
+            direction,
+            remote_num: if outbound { self.dialed.clone().unwrap_or_default() } else { self.caller_num.clone() },
+            remote_name: if outbound || self.caller_name.is_empty() { None } else { Some(self.caller_name.clone()) },
+            from_extension: self.from_extension.clone(),
+            trunk: self.trunk.clone(),
+            did: self.did.clone().or_else(|| self.queue.clone()),
+            rang: self.rang.clone(),
+            answered_by: self
+                .answered_by
+                .clone()
+                .or_else(|| self.answered_by_trunk.as_ref().and(self.from_extension.clone())),
+            transfers: self.transfers.clone(),
+            outcome,
+            started_at_ms: self.started_at_ms,
+            answered_at_ms: self.answered_at_ms,
+            ended_at_ms: at_ms,
+            ended_offline: offline,
+        }
+    }
+
+    /// The caller's wait in a queue, as it ended (a caller still queued when
+    /// the call ended hung up waiting).
+    fn queue_wait(&self, at_ms: i64) -> Option<QueueWait> {
+        let w = self.queue_wait.as_ref()?;
+        let unended = if self.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Abandoned };
+        Some(QueueWait {
+            queue: w.queue.clone(),
+            position: w.position,
+            end: w.end.map_or(unended, |(e, _)| e),
+            waited_ms: w.end.map_or(at_ms, |(_, t)| t) - w.since_ms,
+        })
+    }
+
+    /// Every stay in parking; one still parked when the call ended was
+    /// hung up there (one that timed out is already listed, on its way back).
+    fn take_parks(&mut self) -> Vec<ParkStay> {
+        let mut parks = std::mem::take(&mut self.parks);
+        parks.extend(self.park.take().filter(|_| !self.park_returning).map(|p| ParkStay::ended(p, WaitEnd::Hangup)));
+        parks
     }
 }
