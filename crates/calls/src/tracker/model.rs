@@ -226,69 +226,30 @@ impl CallTracker {
         let exten = ev.get(keys.exten).unwrap_or("");
         let cid_num = ev.get(keys.cid_num).unwrap_or("");
         let cid_name = ev.get(keys.cid_name).unwrap_or("");
-        let mut kind = self.classifier.classify(&name);
-        // A channel that starts in a trunk context came in on a trunk, even
-        // when its endpoint is all digits (FreePBX `SIP/902422277777`),
-        // unless the PBX or the user said otherwise.
-        if matches!(kind, EndpointKind::Unknown | EndpointKind::Extension)
-            && !self.classifier.is_declared(name.endpoint)
-            && channel::is_trunk_context(context)
-        {
-            kind = EndpointKind::Trunk;
-        }
+        let mut kind = self.kind_of_new_channel(&name, context);
         let endpoint: Arc<str> = match kind {
             EndpointKind::Trunk => name.yeastar_trunk().unwrap_or(name.endpoint).into(),
             _ => name.endpoint.into(),
         };
-
-        // Which call: the Linkedid, else the other Local half, else its own.
-        let linkedid = ev.get(keys.linkedid).filter(|l| !l.is_empty());
-        let mut local_base: Option<Box<str>> = None;
-        let key = if let Some(l) = linkedid {
-            match self.call_ids.get(l) {
-                Some(&k) => k,
-                None => self.new_call(l, uid, at_ms),
+        let (key, local_base) = self.call_of_new_channel(ev, keys, uid, raw, &name, at_ms);
+        let call = self.calls.get_mut(&key).expect("call created above");
+        call.live += 1;
+        let is_origin =
+            call.origin.is_none() && (*call.id == *uid || *call.first_uid == *uid) && kind != EndpointKind::Local;
+        if is_origin {
+            call.origin = Some(uid.into());
+            call.origin_kind = kind;
+            call.caller_num = if absent(cid_num) { String::new() } else { cid_num.to_owned() };
+            call.caller_name = if absent(cid_name) { String::new() } else { cid_name.to_owned() };
+            if kind == EndpointKind::Unknown && !absent(cid_num) && cid_num != name.endpoint && !name.is_dahdi() {
+                // A named endpoint that carries someone else's number is a trunk.
+                call.origin_kind = EndpointKind::Trunk;
+                kind = EndpointKind::Trunk;
             }
-        } else {
-            let partner = if name.local_half.is_some() {
-                let base = raw.trim().trim_end_matches(";1").trim_end_matches(";2");
-                local_base = Some(base.into());
-                match self.local_halves.remove(base) {
-                    Some(other) => self.channels.get(&*other).map(|c| c.call),
-                    None => {
-                        self.local_halves.insert(base.into(), uid.into());
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            match partner {
-                Some(k) => k,
-                None => self.new_call(uid, uid, at_ms),
-            }
-        };
-        let is_origin;
-        {
-            let call = self.calls.get_mut(&key).expect("call created above");
-            call.live += 1;
-            is_origin =
-                call.origin.is_none() && (*call.id == *uid || *call.first_uid == *uid) && kind != EndpointKind::Local;
-            if is_origin {
-                call.origin = Some(uid.into());
-                call.origin_kind = kind;
-                call.caller_num = if absent(cid_num) { String::new() } else { cid_num.to_owned() };
-                call.caller_name = if absent(cid_name) { String::new() } else { cid_name.to_owned() };
-                if kind == EndpointKind::Unknown && !absent(cid_num) && cid_num != name.endpoint && !name.is_dahdi() {
-                    // A named endpoint that carries someone else's number is a trunk.
-                    call.origin_kind = EndpointKind::Trunk;
-                    kind = EndpointKind::Trunk;
-                }
-                if kind == EndpointKind::Trunk {
-                    call.trunk = Some(endpoint.to_string());
-                    if !absent(exten) && exten != "s" {
-                        call.did = Some(exten.to_owned());
-                    }
+            if kind == EndpointKind::Trunk {
+                call.trunk = Some(endpoint.to_string());
+                if !absent(exten) && exten != "s" {
+                    call.did = Some(exten.to_owned());
                 }
             }
         }
@@ -310,6 +271,58 @@ impl CallTracker {
             },
         );
         true
+    }
+
+    /// What a channel first seen is: what the classifier says, except that
+    /// one starting in a trunk context came in on a trunk, even when its
+    /// endpoint is all digits (FreePBX `SIP/902422277777`), unless the PBX
+    /// or the user said otherwise.
+    fn kind_of_new_channel(&self, name: &ChannelName<'_>, context: &str) -> EndpointKind {
+        let kind = self.classifier.classify(name);
+        if matches!(kind, EndpointKind::Unknown | EndpointKind::Extension)
+            && !self.classifier.is_declared(name.endpoint)
+            && channel::is_trunk_context(context)
+        {
+            return EndpointKind::Trunk;
+        }
+        kind
+    }
+
+    /// Which call a channel first seen belongs to: its Linkedid's, else the
+    /// other Local half's, else a call of its own. Also the Local pair's
+    /// shared name, for a Local half.
+    fn call_of_new_channel(
+        &mut self,
+        ev: &Packet,
+        keys: &Keys,
+        uid: &str,
+        raw: &str,
+        name: &ChannelName<'_>,
+        at_ms: i64,
+    ) -> (CallKey, Option<Box<str>>) {
+        if let Some(l) = ev.get(keys.linkedid).filter(|l| !l.is_empty()) {
+            let key = match self.call_ids.get(l) {
+                Some(&k) => k,
+                None => self.new_call(l, uid, at_ms),
+            };
+            return (key, None);
+        }
+        if name.local_half.is_none() {
+            return (self.new_call(uid, uid, at_ms), None);
+        }
+        let base = raw.trim().trim_end_matches(";1").trim_end_matches(";2");
+        let partner = match self.local_halves.remove(base) {
+            Some(other) => self.channels.get(&*other).map(|c| c.call),
+            None => {
+                self.local_halves.insert(base.into(), uid.into());
+                None
+            }
+        };
+        let key = match partner {
+            Some(k) => k,
+            None => self.new_call(uid, uid, at_ms),
+        };
+        (key, Some(base.into()))
     }
 
     pub(super) fn on_callerid(&mut self, ev: &Packet) {
