@@ -296,4 +296,49 @@ impl CallTracker {
         call.connected = by;
         self.push_update(key, at_ms, out);
     }
+
+    /// `QueueCallerAbandon`: the caller gave up waiting.
+    pub(super) fn on_queue_abandon(&mut self, ev: &Packet, at_ms: i64) {
+        if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+            call.abandoned = true;
+            call.end_queue_wait(WaitEnd::Abandoned, at_ms);
+        }
+    }
+
+    /// `QueueCallerLeave` / `Leave`: the caller is out of the queue. After an
+    /// answer (1.x sends Leave before the bridge) or an abandon this changes
+    /// nothing; otherwise the queue let the caller go.
+    pub(super) fn on_queue_leave(&mut self, ev: &Packet, at_ms: i64) {
+        if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+            call.in_queue = false;
+            let end = if call.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Timeout };
+            call.end_queue_wait(end, at_ms);
+        }
+    }
+
+    /// `ParkedCallTimeOut`: nobody retrieved the call; it rings its parker next.
+    pub(super) fn on_park_timeout(&mut self, ev: &Packet) {
+        let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+        if let Some(call) = self.call_of_mut(uid.as_deref()) {
+            call.park_returning = call.park.is_some();
+            if let Some(p) = call.park.clone() {
+                call.parks.push(ParkStay::ended(p, WaitEnd::Timeout));
+            }
+        }
+    }
+
+    /// `ParkedCallGiveUp`: the caller hung up while parked.
+    pub(super) fn on_park_give_up(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+        let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+        let Some(key) = uid.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+            return;
+        };
+        if let Some(call) = self.calls.get_mut(&key) {
+            if let Some(p) = call.park.take() {
+                call.parks.push(ParkStay::ended(p, WaitEnd::Hangup));
+            }
+            call.park_returning = false;
+        }
+        self.push_update(key, at_ms, out);
+    }
 }

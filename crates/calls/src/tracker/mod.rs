@@ -261,47 +261,15 @@ impl CallTracker {
             Ev::AttendedTransfer => self.on_attended_transfer(ev, at_ms, out),
             Ev::Transfer => self.on_sip_transfer(ev, at_ms, out),
             Ev::QueueCallerJoin | Ev::Join => self.on_queue_join(ev, at_ms, out),
-            Ev::QueueCallerAbandon => {
-                if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
-                    call.abandoned = true;
-                    call.end_queue_wait(WaitEnd::Abandoned, at_ms);
-                }
-            }
-            Ev::QueueLeave => {
-                if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
-                    call.in_queue = false;
-                    // After an answer (1.x sends Leave before the bridge) or an
-                    // abandon this changes nothing; otherwise the queue let go.
-                    let end = if call.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Timeout };
-                    call.end_queue_wait(end, at_ms);
-                }
-            }
+            Ev::QueueCallerAbandon => self.on_queue_abandon(ev, at_ms),
+            Ev::QueueLeave => self.on_queue_leave(ev, at_ms),
             Ev::AgentCalled => self.on_agent_called(ev, at_ms, out),
             Ev::Pickup => self.on_pickup(ev, at_ms, out),
             Ev::Masquerade => self.on_masquerade(ev, at_ms, out),
             Ev::ParkedCall => self.on_parked(ev, at_ms, out),
             Ev::UnParkedCall => self.on_unparked(ev, at_ms, out),
-            Ev::ParkedCallTimeOut => {
-                let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-                if let Some(call) = self.call_of_mut(uid.as_deref()) {
-                    call.park_returning = call.park.is_some();
-                    if let Some(p) = call.park.clone() {
-                        call.parks.push(ParkStay::ended(p, WaitEnd::Timeout));
-                    }
-                }
-            }
-            Ev::ParkedCallGiveUp => {
-                let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-                if let Some(key) = uid.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) {
-                    if let Some(call) = self.calls.get_mut(&key) {
-                        if let Some(p) = call.park.take() {
-                            call.parks.push(ParkStay::ended(p, WaitEnd::Hangup));
-                        }
-                        call.park_returning = false;
-                    }
-                    self.push_update(key, at_ms, out);
-                }
-            }
+            Ev::ParkedCallTimeOut => self.on_park_timeout(ev),
+            Ev::ParkedCallGiveUp => self.on_park_give_up(ev, at_ms, out),
         }
     }
 
