@@ -361,33 +361,11 @@ impl CallTracker {
             (EndpointKind::Extension, LegState::Ringing) => {
                 chan.leg = LegState::Answered;
                 let ext = chan.endpoint.to_string();
+                let watched = self.watch_all || self.watched.contains(&ext);
                 let Some(call) = self.calls.get_mut(&key) else {
                     return;
                 };
-                call.ringing = call.ringing.saturating_sub(1);
-                call.connected = Some(ext.clone());
-                call.answered_by = Some(ext.clone());
-                call.end_queue_wait(WaitEnd::Answered, at_ms);
-                call.answered_at_ms.get_or_insert(at_ms);
-                if self.watch_all || self.watched.contains(&ext) {
-                    call.relevant = true;
-                }
-                for slot in call.slots.iter_mut().filter(|s| !s.consult) {
-                    if matches!(slot.state, SlotState::Open | SlotState::Pending) {
-                        let mine = *slot.ext == *ext;
-                        slot.state = SlotState::Closed;
-                        if !mine {
-                            call.answered_elsewhere_for.push(slot.ext.to_string());
-                        }
-                        out.push(CardChange::Close {
-                            call: call.id.to_string(),
-                            extension: slot.ext.to_string(),
-                            reason: if mine { CloseReason::Answered } else { CloseReason::AnsweredElsewhere },
-                            answered_by: Some(ext.clone()),
-                            at_ms,
-                        });
-                    }
-                }
+                call.answered_here(&ext, watched, at_ms, out);
                 // The other phones stop ringing; their CANCEL will follow.
                 let others: Vec<Arc<str>> = self
                     .channels
@@ -645,5 +623,34 @@ impl Call {
             *parked_by = spot.parked_by.clone();
         }
         popup
+    }
+
+    /// Extension `ext` answered: it talks to the caller now, and every popup
+    /// still up closes, as answered here or elsewhere.
+    fn answered_here(&mut self, ext: &str, watched: bool, at_ms: i64, out: &mut Vec<CardChange>) {
+        self.ringing = self.ringing.saturating_sub(1);
+        self.connected = Some(ext.to_owned());
+        self.answered_by = Some(ext.to_owned());
+        self.end_queue_wait(WaitEnd::Answered, at_ms);
+        self.answered_at_ms.get_or_insert(at_ms);
+        if watched {
+            self.relevant = true;
+        }
+        for slot in self.slots.iter_mut().filter(|s| !s.consult) {
+            if matches!(slot.state, SlotState::Open | SlotState::Pending) {
+                let mine = *slot.ext == *ext;
+                slot.state = SlotState::Closed;
+                if !mine {
+                    self.answered_elsewhere_for.push(slot.ext.to_string());
+                }
+                out.push(CardChange::Close {
+                    call: self.id.to_string(),
+                    extension: slot.ext.to_string(),
+                    reason: if mine { CloseReason::Answered } else { CloseReason::AnsweredElsewhere },
+                    answered_by: Some(ext.to_owned()),
+                    at_ms,
+                });
+            }
+        }
     }
 }
