@@ -22,6 +22,7 @@ pub mod session;
 pub mod settings;
 pub mod shell;
 pub mod sms;
+pub mod sync;
 pub mod tray;
 pub mod webkit_env;
 
@@ -33,6 +34,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use crate::ipc::{ConfirmDial, DialSource, EVENT_CONFIRM_DIAL};
 use crate::popup::{show_main, MAIN_WINDOW};
 use crate::shell::Shell;
+use crate::sync::LockExt;
 use crate::tray::{Tray, TrayActions};
 
 /// What the tray's menu does, in terms of the shell.
@@ -41,7 +43,7 @@ struct ShellTrayActions;
 impl<R: Runtime> TrayActions<R> for ShellTrayActions {
     fn set_do_not_disturb(&self, app: &AppHandle<R>, on: bool) {
         if let Some(shell) = app.try_state::<Shell>() {
-            shell.popup.lock().expect("popup lock").do_not_disturb = on;
+            shell.popup.lock_or_recover().do_not_disturb = on;
             tracing::info!(do_not_disturb = on, "popups {}", if on { "paused" } else { "back on" });
         }
     }

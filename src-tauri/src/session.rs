@@ -29,6 +29,7 @@ use crate::notify::CallerNotice;
 use crate::popup::{MAIN_WINDOW, POPUP_WINDOW};
 use crate::settings::{self, Secret};
 use crate::shell::{LiveInfo, Shell};
+use crate::sync::LockExt;
 use crate::tray::{RecentCall, Tray};
 
 /// Where this run connects and as whom.
@@ -565,7 +566,7 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
         tracing::debug!(%call, behind_ms = now_ms() - at_ms, "popup");
     }
     let Some(shell) = app.try_state::<Shell>() else { return };
-    if popup_wants(&shell.popup.lock().expect("popup lock"), &change) {
+    if popup_wants(&shell.popup.lock_or_recover(), &change) {
         if let Err(e) = app.emit_to(POPUP_WINDOW, EVENT_CARD, &change) {
             tracing::warn!("could not send a card to the popup: {e}");
         }

@@ -12,6 +12,7 @@ use crate::cli::Args;
 use crate::ipc::{ConnectionState, ConnectionStatus, ErrorCode, IpcError, IpcResult, Settings, Status, EVENT_CONNECTION};
 use crate::popup::{self, PopupState, WindowChange};
 use crate::settings::{self, SecretStore};
+use crate::sync::LockExt;
 use crate::tray::Tray;
 
 /// Everything the commands and background tasks share. Locks are held only
@@ -90,7 +91,7 @@ impl Shell {
     }
 
     fn window_op<R: Runtime>(&self, app: &AppHandle<R>, op: WindowOp) {
-        let mut tx = self.window_ops.lock().expect("window ops lock");
+        let mut tx = self.window_ops.lock_or_recover();
         if tx.is_none() {
             let (sender, mut rx) = tokio::sync::mpsc::unbounded_channel::<WindowOp>();
             let app = app.clone();
@@ -119,13 +120,13 @@ impl Shell {
 
     /// What `get_status` returns.
     pub fn status(&self) -> Status {
-        let live = self.live.lock().expect("live lock").clone();
+        let live = self.live.lock_or_recover().clone();
         Status { connection: self.connection(), demo: live.demo, extensions: live.extensions }
     }
 
     /// Records what the session connects as.
     pub fn set_live(&self, info: LiveInfo) {
-        *self.live.lock().expect("live lock") = info;
+        *self.live.lock_or_recover() = info;
     }
 
     /// Settings were saved or the secret changed: reconnect when the PBX
@@ -147,12 +148,12 @@ impl Shell {
     /// The saved settings without asking the keyring (`hasSecret` false):
     /// for the hot paths (dial, transfer) that only need the PBX profile.
     pub fn saved_settings(&self) -> Settings {
-        self.saved.lock().expect("settings lock").clone()
+        self.saved.lock_or_recover().clone()
     }
 
     /// The saved settings, with `hasSecret` filled from the keyring.
     pub fn settings(&self) -> Settings {
-        let mut s = self.saved.lock().expect("settings lock").clone();
+        let mut s = self.saved.lock_or_recover().clone();
         s.has_secret = !s.host.is_empty()
             && !s.ami_user.is_empty()
             && matches!(self.secrets.get(&settings::keyring_account(&s.ami_user, &s.host)), Ok(Some(_)));
@@ -163,7 +164,7 @@ impl Shell {
     /// Validates, writes and adopts new settings.
     pub fn save_settings(&self, new: Settings) -> IpcResult<Settings> {
         settings::save(&self.config_dir, &new)?;
-        let mut saved = self.saved.lock().expect("settings lock");
+        let mut saved = self.saved.lock_or_recover();
         let old = std::mem::replace(&mut *saved, Settings { has_secret: false, has_api_token: false, ..new });
         Ok(old)
     }
@@ -171,7 +172,7 @@ impl Shell {
     /// After a save: adds or removes the login entry when `startWithOs`
     /// changed (or the entry was removed by hand while the setting is on).
     pub fn sync_autostart(&self, old: &Settings) -> IpcResult<()> {
-        let on = self.saved.lock().expect("settings lock").start_with_os;
+        let on = self.saved.lock_or_recover().start_with_os;
         if old.start_with_os != on || on != self.autostart.is_enabled() {
             self.autostart.apply(on)?;
             tracing::info!(start_with_os = on, "login entry {}", if on { "added" } else { "removed" });
@@ -183,7 +184,7 @@ impl Shell {
     /// starts this program even after the app moved (an update, an AppImage
     /// in another folder).
     pub fn refresh_autostart(&self) {
-        if self.saved.lock().expect("settings lock").start_with_os {
+        if self.saved.lock_or_recover().start_with_os {
             if let Err(e) = self.autostart.apply(true) {
                 tracing::warn!("{}", e.message);
             }
@@ -192,13 +193,13 @@ impl Shell {
 
     /// The current connection state.
     pub fn connection(&self) -> ConnectionStatus {
-        self.connection.lock().expect("connection lock").clone()
+        self.connection.lock_or_recover().clone()
     }
 
     /// Records and publishes a connection state: event to every window, tray icon.
     pub fn set_connection<R: Runtime>(&self, app: &AppHandle<R>, status: ConnectionStatus) {
         {
-            let mut cur = self.connection.lock().expect("connection lock");
+            let mut cur = self.connection.lock_or_recover();
             if *cur == status {
                 return;
             }
@@ -217,7 +218,7 @@ impl Shell {
     pub fn popup_opened<R: Runtime>(&self, app: &AppHandle<R>, call: &str, notice: impl Into<crate::notify::Notice>) {
         let notice = notice.into();
         let (change, dnd, on_screen) = {
-            let mut popup = self.popup.lock().expect("popup lock");
+            let mut popup = self.popup.lock_or_recover();
             let change = popup.open(call);
             (change, popup.do_not_disturb, popup.on_screen())
         };
@@ -226,7 +227,7 @@ impl Shell {
         }
         // A missing popup window (never in a normal run) shows nothing.
         let on_screen = on_screen && app.get_webview_window(popup::POPUP_WINDOW).is_some();
-        let s = self.saved.lock().expect("settings lock").clone();
+        let s = self.saved.lock_or_recover().clone();
         if change == WindowChange::Show {
             self.window_op(app, WindowOp::Show(s.popup_position));
         }
@@ -237,7 +238,7 @@ impl Shell {
 
     /// A card went away; `linger` keeps it for the configured seconds first.
     pub fn popup_closed<R: Runtime>(&self, app: &AppHandle<R>, call: &str, linger: bool) {
-        let secs = self.saved.lock().expect("settings lock").popup_duration_secs;
+        let secs = self.saved.lock_or_recover().popup_duration_secs;
         if linger && secs > 0 {
             let app = app.clone();
             let call = call.to_string();
@@ -249,7 +250,7 @@ impl Shell {
             });
             return;
         }
-        if self.popup.lock().expect("popup lock").close(call) == WindowChange::Hide {
+        if self.popup.lock_or_recover().close(call) == WindowChange::Hide {
             self.window_op(app, WindowOp::Hide);
         }
     }

@@ -12,6 +12,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::ipc::{ConnectionState, ConnectionStatus, HistoryChanged, EVENT_FOCUS_DIALER};
 use crate::popup::{show_main, MAIN_WINDOW};
+use crate::sync::LockExt;
 
 const ICON_CONNECTED: &[u8] = include_bytes!("../../icons/tray-connected.png");
 const ICON_CONNECTING: &[u8] = include_bytes!("../../icons/tray-connecting.png");
@@ -101,7 +102,7 @@ impl<R: Runtime> Tray<R> {
                         let on = app
                             .try_state::<Tray<R>>()
                             .map(|t| {
-                                let mut s = t.inner.lock().expect("tray state");
+                                let mut s = t.inner.lock_or_recover();
                                 s.dnd = !s.dnd;
                                 s.dnd
                             })
@@ -125,14 +126,14 @@ impl<R: Runtime> Tray<R> {
             let _ = self.icon.set_icon(Some(img));
         }
         let _ = self.icon.set_tooltip(Some(format!("Ringside: {}", status.message)));
-        let mut s = self.inner.lock().expect("tray state");
+        let mut s = self.inner.lock_or_recover();
         s.status = Some(status.clone());
         self.refresh(app, &s);
     }
 
     /// Replaces the "Recent calls" list.
     pub fn set_recent(&self, app: &AppHandle<R>, recent: Vec<RecentCall>) {
-        let mut s = self.inner.lock().expect("tray state");
+        let mut s = self.inner.lock_or_recover();
         if s.recent == recent {
             return;
         }
