@@ -14,6 +14,7 @@ use crate::settings::{self, Secret};
 use crate::shell::Shell;
 use ringside_calls::actions::{self, ActionError, BlindTransferRequest, DialRequest};
 use ringside_calls::channel::EndpointKind;
+use ringside_calls::clock::now_ms;
 use ringside_calls::profile::{BlindTransferMethod, PbxKind, Profile};
 use ringside_calls::tracker::CallChannel;
 
@@ -144,13 +145,6 @@ pub fn dismiss_popup<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, cal
     Ok(())
 }
 
-/// Unix milliseconds now.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// Start of today (local midnight, in the computer's time zone) in Unix ms,
 /// for "called 3 times today": a receptionist's day starts at her midnight,

@@ -14,13 +14,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState, Packet, SessionEvent};
+use ringside_calls::clock::now_ms;
 use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
 use tokio::sync::Mutex;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::commands::now_ms;
 use crate::ipc::{
     CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged, PresenceState,
     EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_LIVE_CALLS, EVENT_PRESENCE,

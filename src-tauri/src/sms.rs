@@ -77,7 +77,7 @@ pub fn incoming<R: Runtime>(app: &AppHandle<R>, sms: IncomingSms, received_at_ms
     tracing::info!(
         id = %record.id,
         to_emit_us = arrived.elapsed().as_micros() as u64,
-        behind_ms = crate::commands::now_ms() - received_at_ms,
+        behind_ms = ringside_calls::clock::now_ms() - received_at_ms,
         "incoming text shown"
     );
     let Some(shell) = app.try_state::<Shell>() else { return };

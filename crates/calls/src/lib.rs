@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod channel;
 pub mod civil;
+pub mod clock;
 pub mod live;
 pub mod number;
 pub mod presence;

@@ -15,6 +15,7 @@
 use ringside_ami::{Client, ConnectionState, EventList, Packet, SessionEvent};
 
 use crate::channel::Classifier;
+use crate::clock::now_ms;
 use crate::number::callerid_name;
 use crate::presence::{Colleague, Presence, PresenceListing};
 use crate::sms::{IncomingSms, SmsDetector};
@@ -303,9 +304,3 @@ async fn resync_reporting(client: &Client, tracker: &mut CallTracker, presence: 
     })
 }
 
-/// The one wall clock of this crate, used only to stamp a resync.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}

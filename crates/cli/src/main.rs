@@ -15,6 +15,7 @@ use clap::Parser;
 use ringside_ami::{Client, ClientConfig, ConnectionState, Packet, Secret, TlsTrust};
 use ringside_calls::actions::{self, BlindTransferRequest, DialRequest};
 use ringside_calls::channel::{ChannelName, Classifier};
+use ringside_calls::clock::now_ms;
 use ringside_calls::live::{self, LiveUpdate};
 use ringside_calls::presence::Presence;
 use ringside_calls::profile::Profile;
@@ -374,6 +375,3 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn now_ms() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis())
-}

@@ -49,14 +49,9 @@ pub const DEFAULT_FILE_NAME: &str = "history.db";
 /// waits for at most one batch (a few tens of milliseconds; see the bench).
 pub const CDR_BATCH: usize = 1_000;
 
-/// Wall-clock time for bookkeeping stamps (when a cursor moved, when a text
-/// was last updated); nothing is decided by it.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+// Wall-clock time stamps bookkeeping here (when a cursor moved, when a text
+// was last updated); nothing is decided by it.
+use ringside_calls::clock::now_ms;
 
 /// A CDR import in progress: it runs one batch per writer job and queues
 /// the next batch behind whatever was requested meanwhile.
