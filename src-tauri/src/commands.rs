@@ -12,11 +12,10 @@ use crate::ipc::{
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
 use crate::shell::Shell;
-use ringside_calls::actions::{self, ActionError, BlindTransferRequest, DialRequest};
+use ringside_calls::actions::{self, ActionError, DialRequest};
 use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
-use ringside_calls::profile::{BlindTransferMethod, PbxKind, Profile};
-use ringside_calls::tracker::CallChannel;
+use ringside_calls::profile::{PbxKind, Profile};
 
 /// The handler with every command, for `Builder::invoke_handler`.
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -303,7 +302,10 @@ pub fn action_error(e: ActionError) -> IpcError {
         ActionError::NotDialable { .. } | ActionError::Empty { .. } => {
             IpcError::new(ErrorCode::InvalidNumber, format!("{}.", capitalize(&e.to_string())))
         }
-        ActionError::BadField { .. } => IpcError::new(ErrorCode::InvalidInput, format!("{}.", capitalize(&e.to_string()))),
+        ActionError::BadField { .. } | ActionError::NotAnswered => {
+            IpcError::new(ErrorCode::InvalidInput, format!("{}.", capitalize(&e.to_string())))
+        }
+        ActionError::CallGone => IpcError::new(ErrorCode::UnknownCall, format!("{}.", capitalize(&e.to_string()))),
         ActionError::Pbx(m) if m.contains("not connected") => IpcError::new(
             ErrorCode::NotConnected,
             "Ringside is not connected to the PBX right now; wait until the status says Connected.",
@@ -404,44 +406,14 @@ pub async fn transfer(
     check_call_id(&call)?;
     let target = clean_dial_input(&target)?;
     let (client, live, session_target) = slot.current().await.ok_or_else(not_connected)?;
-    let mut profile = profile_of(shell.saved_settings().profile);
+    let profile = profile_of(shell.saved_settings().profile);
     let (channels, dialect) = {
         let l = live.lock().await;
         (l.tracker.channels_of(&call), l.tracker.dialect())
     };
-    let mine = |c: &&CallChannel| c.kind == EndpointKind::Extension && session_target.extensions.contains(&c.endpoint);
-    let own = channels.iter().filter(mine).max_by_key(|c| c.up);
-    let far = channels.iter().find(|c| c.origin && !mine(c)).or_else(|| {
-        channels.iter().find(|c| !mine(c) && c.kind != EndpointKind::Local)
-    });
-    let Some(far) = far else {
-        return Err(IpcError::new(ErrorCode::UnknownCall, "That call is not live any more, so it cannot be transferred."));
-    };
-    let extension = own
-        .map(|c| c.endpoint.clone())
-        .or_else(|| session_target.extensions.first().cloned())
-        .unwrap_or_default();
-    let packet = if attended {
-        let own = own.filter(|c| c.up).ok_or_else(|| {
-            IpcError::new(ErrorCode::InvalidInput, "Answer the call first: an attended transfer starts from your own phone.")
-        })?;
-        actions::attended_transfer(&profile, &own.name, &extension, &target, None)
-    } else {
-        if !own.is_some_and(|c| c.up) {
-            // Still ringing here: there is no channel of mine to transfer
-            // from, so move the caller's channel itself.
-            profile.blind_transfer = BlindTransferMethod::Redirect;
-        }
-        let req = BlindTransferRequest {
-            own_channel: own.map(|c| c.name.clone()).unwrap_or_else(|| far.name.clone()),
-            far_channel: far.name.clone(),
-            extension,
-            target: target.clone(),
-            context: None,
-        };
-        actions::blind_transfer(&profile, dialect, &req)
-    }
-    .map_err(action_error)?;
+    let packet =
+        actions::transfer_call(&profile, dialect, &channels, &session_target.extensions, &target, attended, None)
+            .map_err(action_error)?;
     tracing::info!(%call, %target, attended, action = packet.action_name().unwrap_or(""), "transfer");
     actions::send(&client, packet).await.map(|_| ()).map_err(action_error)
 }

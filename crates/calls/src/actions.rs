@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use ringside_ami::{Client, Packet, SessionEvent};
 
-use crate::channel::ChannelName;
+use crate::channel::{ChannelName, Classifier, EndpointKind};
 use crate::profile::{BlindTransferMethod, Profile};
-use crate::tracker::Dialect;
+use crate::tracker::{CallChannel, Dialect};
 
 /// Longest number or extension accepted.
 pub const MAX_NUMBER_LEN: usize = 40;
@@ -53,6 +53,12 @@ pub enum ActionError {
         /// The action people asked for.
         action: &'static str,
     },
+    /// The call has no channel left to act on but her own.
+    #[error("that call is not live any more, so it cannot be transferred")]
+    CallGone,
+    /// An attended transfer starts from her own answered phone.
+    #[error("answer the call first: an attended transfer starts from your own phone")]
+    NotAnswered,
     /// The PBX refused or the connection failed.
     #[error("{0}")]
     Pbx(String),
@@ -292,6 +298,74 @@ pub fn attended_transfer(profile: &Profile, own_channel: &str, extension: &str, 
         None => context_name(&profile.transfer_context_for(&ext))?,
     };
     Ok(Packet::action("Atxfer").with("Channel", channel_name(own_channel)?).with("Exten", target).with("Context", context))
+}
+
+/// Builds the transfer of a live call from its channels, for the app and
+/// the CLI alike, so the same request moves the same channel wherever it
+/// comes from. `mine` are the user's extensions. Her own channel (the one of
+/// hers that is up, else one still ringing) is what `BlindTransfer` and
+/// `Atxfer` act on; the far party is the caller's channel (else any other
+/// that is not a Local half), which a `Redirect` moves. While the call still
+/// rings at her phone there is no channel of hers to transfer from, so the
+/// caller's channel itself is redirected.
+pub fn transfer_call(
+    profile: &Profile,
+    dialect: Dialect,
+    channels: &[CallChannel],
+    mine: &[String],
+    target: &str,
+    attended: bool,
+    context: Option<&str>,
+) -> Result<Packet> {
+    let is_mine = |c: &&CallChannel| c.kind == EndpointKind::Extension && mine.contains(&c.endpoint);
+    let own = channels.iter().filter(is_mine).max_by_key(|c| c.up);
+    let far = channels
+        .iter()
+        .find(|c| c.origin && !is_mine(c))
+        .or_else(|| channels.iter().find(|c| !is_mine(c) && c.kind != EndpointKind::Local))
+        .ok_or(ActionError::CallGone)?;
+    let extension = own.map(|c| c.endpoint.clone()).or_else(|| mine.first().cloned()).unwrap_or_default();
+    if attended {
+        let own = own.filter(|c| c.up).ok_or(ActionError::NotAnswered)?;
+        return attended_transfer(profile, &own.name, &extension, target, context);
+    }
+    let mut profile = profile.clone();
+    if !own.is_some_and(|c| c.up) {
+        profile.blind_transfer = BlindTransferMethod::Redirect;
+    }
+    let req = BlindTransferRequest {
+        own_channel: own.map_or_else(|| far.name.clone(), |c| c.name.clone()),
+        far_channel: far.name.clone(),
+        extension,
+        target: target.to_owned(),
+        context: context.map(str::to_owned),
+    };
+    blind_transfer(&profile, dialect, &req)
+}
+
+/// The channels of call `call` in a fresh `CoreShowChannels` listing (those
+/// whose Linkedid or Uniqueid is the call's id), as [`transfer_call`] takes
+/// them: for a tool that keeps no tracker, such as the CLI.
+pub fn listed_call_channels(listing: &[Packet], call: &str, classifier: &Classifier) -> Vec<CallChannel> {
+    let mut out: Vec<CallChannel> = listing
+        .iter()
+        .filter(|p| p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call))
+        .filter_map(|p| {
+            let raw = p.get("Channel")?;
+            let name = ChannelName::parse(raw)?;
+            let state = p.get("ChannelState").unwrap_or("");
+            Some(CallChannel {
+                name: raw.to_owned(),
+                endpoint: name.endpoint.to_owned(),
+                kind: classifier.classify(&name),
+                up: state == "6",
+                ringing: state == "5",
+                origin: p.get("Uniqueid") == Some(call),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.origin.cmp(&a.origin).then_with(|| a.name.cmp(&b.name)));
+    out
 }
 
 /// Builds the cancel of an attended transfer: `CancelAtxfer` on AMI 2+,
@@ -560,5 +634,63 @@ mod tests {
         let letters = Profile { letters_allowed: true, ..p };
         assert!(dialable("number", "alice", &letters).is_ok(), "letters where the profile allows them");
         assert!(dialable("number", "al ice", &letters).is_err(), "still no spaces");
+    }
+
+    fn chan(name: &str, endpoint: &str, kind: EndpointKind, up: bool, origin: bool) -> CallChannel {
+        CallChannel { name: name.into(), endpoint: endpoint.into(), kind, up, ringing: !up, origin }
+    }
+
+    /// The app (from the tracker) and the CLI (from a listing) build their
+    /// transfer with the one rule: the same call moves the same channel.
+    #[test]
+    fn a_transfer_moves_the_same_channel_wherever_it_is_asked_from() {
+        let p = Profile::of(PbxKind::FreePbx);
+        let mine = ["1001".to_owned()];
+        let caller = chan("PJSIP/carrier-00000002", "carrier", EndpointKind::Trunk, true, true);
+        let local = chan("Local/1001@from-queue-00000001;2", "1001@from-queue", EndpointKind::Local, true, false);
+        let answered = [caller.clone(), local.clone(), chan("PJSIP/1001-00000003", "1001", EndpointKind::Extension, true, false)];
+        let blind = transfer_call(&p, Dialect::Ami2, &answered, &mine, "1002", false, None).expect("valid");
+        assert_eq!(blind.action_name(), Some("BlindTransfer"), "answered here: her own channel is transferred");
+        assert_eq!(blind.get("Channel"), Some("PJSIP/1001-00000003"));
+        let atx = transfer_call(&p, Dialect::Ami2, &answered, &mine, "1002", true, None).expect("valid");
+        assert_eq!((atx.action_name(), atx.get("Channel")), (Some("Atxfer"), Some("PJSIP/1001-00000003")));
+
+        let ringing = [caller.clone(), chan("PJSIP/1001-00000003", "1001", EndpointKind::Extension, false, false)];
+        let moved = transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", false, None).expect("valid");
+        assert_eq!(moved.action_name(), Some("Redirect"), "still ringing here: the caller's channel is moved");
+        assert_eq!(moved.get("Channel"), Some("PJSIP/carrier-00000002"));
+        assert_eq!(
+            transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", true, None).unwrap_err(),
+            ActionError::NotAnswered,
+            "an attended transfer needs her own answered phone"
+        );
+        let only_mine = [chan("PJSIP/1001-00000003", "1001", EndpointKind::Extension, true, false), local];
+        assert_eq!(transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None).unwrap_err(), ActionError::CallGone);
+        assert!(matches!(
+            transfer_call(&p, Dialect::Ami2, &answered, &mine, "10\r\n02", false, None),
+            Err(ActionError::NotDialable { .. })
+        ));
+
+        // The CLI's view of the same call, from CoreShowChannels.
+        let row = |name: &str, uid: &str, linkedid: &str| {
+            Packet::new()
+                .with("Event", "CoreShowChannel")
+                .with("Channel", name)
+                .with("Uniqueid", uid)
+                .with("Linkedid", linkedid)
+                .with("ChannelState", "6")
+        };
+        let listing = [
+            row("PJSIP/1001-00000003", "1795444730.15", "1795444730.14"),
+            row("PJSIP/carrier-00000002", "1795444730.14", "1795444730.14"),
+            row("PJSIP/1004-00000009", "1795444799.40", "1795444799.40"),
+        ];
+        let mut classifier = Classifier::new();
+        classifier.add_trunk("carrier");
+        let listed = listed_call_channels(&listing, "1795444730.14", &classifier);
+        assert_eq!(listed.len(), 2, "only the call's own channels: {listed:?}");
+        assert!(listed[0].origin && listed[0].name == "PJSIP/carrier-00000002", "the caller's channel first");
+        let from_cli = transfer_call(&p, Dialect::Ami2, &listed, &mine, "1002", false, None).expect("valid");
+        assert_eq!(from_cli, blind, "the CLI sends what the app sends");
     }
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use ringside_ami::{Client, ClientConfig, ConnectionState, Packet, Secret, TlsTrust};
-use ringside_calls::actions::{self, BlindTransferRequest, DialRequest};
-use ringside_calls::channel::{ChannelName, Classifier};
+use ringside_calls::actions::{self, DialRequest};
+use ringside_calls::channel::Classifier;
 use ringside_calls::clock::now_ms;
 use ringside_calls::live::{self, LiveUpdate};
 use ringside_calls::presence::Presence;
@@ -309,39 +309,13 @@ async fn transfer(a: TransferArgs) -> Result<(), Failure> {
 
 async fn transfer_on(client: &Client, profile: &Profile, a: &TransferArgs) -> Result<(), Failure> {
     let list = client.send_list(Packet::action("CoreShowChannels")).await.map_err(|e| Failure::runtime(e.to_string()))?;
-    let in_call: Vec<&Packet> = list
-        .events
-        .iter()
-        .filter(|p| p.get("Linkedid").or(p.get("Uniqueid")) == Some(a.call.as_str()) || p.get("Uniqueid") == Some(a.call.as_str()))
-        .collect();
-    let endpoint = |p: &Packet| p.get("Channel").and_then(ChannelName::parse).map(|c| (c.endpoint.to_owned(), c.is_local()));
-    let own = in_call
-        .iter()
-        .find(|p| endpoint(p).is_some_and(|(e, local)| !local && e == a.extension))
-        .and_then(|p| p.get("Channel"))
-        .ok_or_else(|| Failure::runtime(format!("call {} has no channel of extension {} (is it still up?)", a.call, a.extension)))?;
-    let far = in_call
-        .iter()
-        .filter(|p| endpoint(p).is_some_and(|(e, local)| !local && e != a.extension))
-        .max_by_key(|p| p.get("Uniqueid") == Some(a.call.as_str()))
-        .and_then(|p| p.get("Channel"))
-        .ok_or_else(|| Failure::runtime(format!("call {} has no other party to transfer", a.call)))?;
-    let dialect = dialect_of(client);
-    let packet = if a.attended {
-        actions::attended_transfer(profile, own, &a.extension, &a.target, a.context.as_deref())?
-    } else {
-        actions::blind_transfer(
-            profile,
-            dialect,
-            &BlindTransferRequest {
-                own_channel: own.to_owned(),
-                far_channel: far.to_owned(),
-                extension: a.extension.clone(),
-                target: a.target.clone(),
-                context: a.context.clone(),
-            },
-        )?
-    };
+    // The extension may be named, not numbered: it is a phone all the same.
+    let mut classifier = Classifier::new();
+    classifier.add_extension(&a.extension);
+    let channels = actions::listed_call_channels(&list.events, &a.call, &classifier);
+    let mine = [a.extension.clone()];
+    let packet =
+        actions::transfer_call(profile, dialect_of(client), &channels, &mine, &a.target, a.attended, a.context.as_deref())?;
     actions::send(client, packet).await?;
     eprintln!("call {} {} to {}", a.call, if a.attended { "consulting" } else { "transferred" }, a.target);
     Ok(())
