@@ -44,16 +44,10 @@ pub struct Args {
     pub urls: Vec<String>,
 }
 
-/// Splits `host:port` (`[v6]:port` too); the message names the option.
+/// Splits `host:port` (`[v6]:port` too) as the CLI does
+/// ([`ringside_config::parse_pbx_address`]); the app's `--pbx` needs the port.
 pub fn parse_host_port(s: &str) -> Result<(String, u16), String> {
-    let bad = || format!("--pbx expects HOST:PORT, such as pbx.local:5038; got “{s}”");
-    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port: u16 = port.parse().map_err(|_| bad())?;
-    if host.is_empty() || port == 0 {
-        return Err(bad());
-    }
-    Ok((host.to_string(), port))
+    ringside_config::parse_pbx_address(s, None).map_err(|e| format!("--pbx expects HOST:PORT, such as pbx.local:5038: {e}"))
 }
 
 #[cfg(test)]

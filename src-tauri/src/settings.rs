@@ -19,8 +19,8 @@ use crate::ipc::{ErrorCode, IpcError, IpcResult, PbxProfile, PopupPosition, Sett
 
 /// The name of the settings file inside the config dir.
 pub const SETTINGS_FILE: &str = "settings.json";
-/// The keyring service name every Ringside secret is stored under.
-pub const KEYRING_SERVICE: &str = "ringside";
+/// The keyring's names for a secret, shared with the CLI.
+pub use ringside_config::{keyring_account, KEYRING_SERVICE};
 
 /// The settings of a fresh install: no PBX (so the demo PBX starts), the
 /// plain-Asterisk profile, popups bottom right (most notification daemons
@@ -293,11 +293,6 @@ impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d).map(Secret)
     }
-}
-
-/// The keyring account name of an AMI login: `<user>@<host>`.
-pub fn keyring_account(user: &str, host: &str) -> String {
-    format!("{}@{}", user.trim(), host.trim())
 }
 
 /// Where secrets are kept: the OS keyring in the app, a file in a temp dir

@@ -25,8 +25,8 @@ use ringside_calls::tracker::{CallTracker, CardChange, Dialect, TrackerConfig};
 use args::{Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs};
 use output::Link;
 
-/// The keyring service name, shared with the desktop app.
-const KEYRING_SERVICE: &str = "ringside";
+// Where the PBX is and where its secret is kept: one reading, the app's too.
+use ringside_config::{keyring_account, parse_pbx_address, KEYRING_SERVICE};
 
 /// A failure with the exit code and a message a person can act on.
 #[derive(Debug)]
@@ -135,32 +135,12 @@ fn watch_replay(a: &WatchArgs) -> Result<(), Failure> {
 fn host_port(pbx: &PbxArgs, profile: &Profile) -> Result<(String, u16), Failure> {
     let raw = pbx.pbx.as_deref().ok_or_else(|| Failure::usage("which PBX? give --pbx HOST[:PORT]"))?;
     let default = if pbx.tls { profile.tls_port.unwrap_or(profile.port) } else { profile.port };
-    let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
-        let (h, tail) = rest.split_once(']').ok_or_else(|| Failure::usage(format!("'{raw}' is not HOST[:PORT]")))?;
-        (h, tail.strip_prefix(':'))
-    } else if raw.matches(':').count() == 1 {
-        let (h, p) = raw.split_once(':').expect("one colon");
-        (h, Some(p))
-    } else {
-        (raw, None)
-    };
-    let port = match port {
-        Some(p) => p.parse().map_err(|_| Failure::usage(format!("'{p}' is not a port number")))?,
-        None => default,
-    };
-    if host.is_empty() {
-        return Err(Failure::usage("the PBX host is empty"));
-    }
-    Ok((host.to_owned(), port))
+    parse_pbx_address(raw, Some(default)).map_err(|e| Failure::usage(e.to_string()))
 }
 
 fn profile_of(pbx: &PbxArgs) -> Result<Profile, Failure> {
     Profile::by_name(&pbx.profile)
         .ok_or_else(|| Failure::usage(format!("unknown profile '{}': use one of {}", pbx.profile, Profile::NAMES.join(", "))))
-}
-
-fn keyring_account(user: &str, host: &str) -> String {
-    format!("{}@{}", user.trim(), host.trim())
 }
 
 /// The AMI secret: `RINGSIDE_AMI_SECRET` for scripted use, else the OS keyring.
