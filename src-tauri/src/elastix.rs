@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ringside_elastix::{ElastixClient, ElastixConfig, Error, PbxDateTime, RecordingName, TlsTrust, UtcOffset};
+use ringside_elastix::{ElastixClient, ElastixConfig, Error, PbxDateTime, RecordingName, UtcOffset};
 use ringside_store::HistoryStore;
 
 use crate::ipc::{
@@ -70,12 +70,8 @@ pub fn client(secrets: &dyn SecretStore, s: &Settings) -> IpcResult<ElastixClien
 
 /// A client for `url` trusting the pinned certificate, or the system's CAs.
 pub fn client_with(url: &str, fingerprint: Option<&str>, token: Secret) -> IpcResult<ElastixClient> {
-    let trust = match fingerprint.map(str::trim).filter(|f| !f.is_empty()) {
-        Some(fp) => TlsTrust::pinned(fp).map_err(|e| {
-            IpcError::new(ErrorCode::InvalidSetting, format!("Elastix pinned certificate: {e}."))
-        })?,
-        None => TlsTrust::system(),
-    };
+    let trust = ringside_config::tls_trust(fingerprint, None)
+        .map_err(|e| IpcError::new(ErrorCode::InvalidSetting, format!("Elastix pinned certificate: {e}.")))?;
     ElastixClient::new(ElastixConfig::new(url, ringside_elastix::Secret::new(token.expose()), trust)).map_err(api_error)
 }
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use ringside_ami::{AmiCodec, Client, ClientConfig, ConnectionState, Connector, Frame, Packet, TcpConnector, TlsConnector, TlsTrust};
+use ringside_ami::{AmiCodec, Client, ClientConfig, ConnectionState, Connector, Frame, Packet, TcpConnector, TlsConnector};
 use tokio_util::codec::FramedRead;
 
 use crate::ipc::{Settings, TestReport, TestStep};
@@ -55,10 +55,7 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
 
     // 2. TLS (when enabled), then 3. the banner, on one fresh stream.
     let stream = if settings.tls {
-        let trust = match settings.pinned_fingerprint.as_deref().filter(|f| !f.trim().is_empty()) {
-            Some(fp) => TlsTrust::pinned(fp),
-            None => Ok(TlsTrust::system()),
-        };
+        let trust = ringside_config::tls_trust(settings.pinned_fingerprint.as_deref(), None);
         let connector = match trust.and_then(|t| TlsConnector::new(host.clone(), settings.port, t)) {
             Ok(c) => c,
             Err(e) => {
@@ -130,10 +127,7 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
         .connect_timeout(STEP_TIMEOUT)
         .login_timeout(STEP_TIMEOUT);
     if settings.tls {
-        if let Ok(t) = match settings.pinned_fingerprint.as_deref().filter(|f| !f.trim().is_empty()) {
-            Some(fp) => TlsTrust::pinned(fp),
-            None => Ok(TlsTrust::system()),
-        } {
+        if let Ok(t) = ringside_config::tls_trust(settings.pinned_fingerprint.as_deref(), None) {
             config = config.tls(t);
         }
     }

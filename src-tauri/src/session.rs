@@ -238,10 +238,7 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
     let mut config =
         ClientConfig::new(target.host.clone(), target.port, target.user.clone(), ringside_ami::Secret::new(secret.expose()));
     if let Some(pin) = &target.tls {
-        let trust = match pin {
-            Some(fp) => ringside_ami::TlsTrust::pinned(fp),
-            None => Ok(ringside_ami::TlsTrust::system()),
-        };
+        let trust = ringside_config::tls_trust(pin.as_deref(), None);
         config = config.tls(trust.map_err(|e| bad_config(&e))?);
     }
     let client = Client::start(config).map_err(|e| bad_config(&e))?;

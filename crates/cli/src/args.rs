@@ -39,9 +39,25 @@ pub struct PbxArgs {
     /// PBX profile: yeastar-s, mypbx, grandstream, freepbx, elastix, openvox, generic.
     #[arg(long, default_value = "generic")]
     pub profile: String,
-    /// Connect with TLS (trusting the system's CA store).
+    /// Connect with TLS (trusting the system's CA store, unless --tls-pin or --ca says otherwise).
     #[arg(long)]
     pub tls: bool,
+    /// With TLS, accept exactly the PBX certificate with this SHA-256
+    /// fingerprint (`AB:CD:…` or hex), as the app's Settings do: for a
+    /// self-signed PBX such as a Grandstream UCM. Implies --tls.
+    #[arg(long, value_name = "SHA256")]
+    pub tls_pin: Option<String>,
+    /// With TLS, also trust the CA certificate(s) in this PEM file (the
+    /// company's own CA). Implies --tls.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+}
+
+impl PbxArgs {
+    /// TLS was asked for, directly or by naming what to trust.
+    pub fn wants_tls(&self) -> bool {
+        self.tls || self.tls_pin.is_some() || self.ca.is_some()
+    }
 }
 
 /// `ringside watch`.

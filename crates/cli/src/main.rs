@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use ringside_ami::{Client, ClientConfig, ConnectionState, Packet, Secret, TlsTrust};
+use ringside_ami::{Client, ClientConfig, ConnectionState, Packet, Secret};
 use ringside_calls::actions::{self, DialRequest};
 use ringside_calls::channel::Classifier;
 use ringside_calls::clock::now_ms;
@@ -134,7 +134,7 @@ fn watch_replay(a: &WatchArgs) -> Result<(), Failure> {
 /// Host and port from `HOST` or `HOST:PORT` (`[v6]:PORT` too).
 fn host_port(pbx: &PbxArgs, profile: &Profile) -> Result<(String, u16), Failure> {
     let raw = pbx.pbx.as_deref().ok_or_else(|| Failure::usage("which PBX? give --pbx HOST[:PORT]"))?;
-    let default = if pbx.tls { profile.tls_port.unwrap_or(profile.port) } else { profile.port };
+    let default = if pbx.wants_tls() { profile.tls_port.unwrap_or(profile.port) } else { profile.port };
     parse_pbx_address(raw, Some(default)).map_err(|e| Failure::usage(e.to_string()))
 }
 
@@ -185,8 +185,16 @@ async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
     let user = pbx.user.as_deref().ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
     let secret = secret_for(user, &host)?;
     let mut config = ClientConfig::new(host.clone(), port, user, secret);
-    if pbx.tls {
-        config = config.tls(TlsTrust::system());
+    if pbx.wants_tls() {
+        let pem = match &pbx.ca {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                Failure::usage(format!("cannot read the CA file {}: {e}", output::safe(&path.display().to_string())))
+            })?),
+            None => None,
+        };
+        let trust = ringside_config::tls_trust(pbx.tls_pin.as_deref(), pem.as_deref())
+            .map_err(|e| Failure::usage(format!("the TLS settings cannot work: {e}")))?;
+        config = config.tls(trust);
     }
     let client = Client::start(config).map_err(|e| Failure::runtime(e.to_string()))?;
     let mut state = client.state();

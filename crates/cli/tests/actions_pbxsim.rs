@@ -5,7 +5,8 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use ringside_pbxsim::{Hints, PbxSim, SimConfig};
+use ringside_ami::CertFingerprint;
+use ringside_pbxsim::{Hints, PbxSim, SimConfig, SimTls};
 
 async fn ringside(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -110,5 +111,44 @@ async fn transfer_moves_the_far_party_with_the_profiles_method() {
     assert_eq!(redirect.get("Channel"), Some(carrier.as_str()), "Redirect moves the caller's channel");
     assert_eq!(redirect.get("Exten"), Some("1002"), "to 1002");
     assert_ne!(redirect.get("Channel"), Some(phone.as_str()), "not the receptionist's own channel");
+    sim.shutdown().await;
+}
+
+/// A self-signed PBX (a Grandstream UCM) is reached by pinning its
+/// certificate, as in the app's Settings: `--tls-pin`, or `--ca` with the
+/// certificate as the CA; plain `--tls` refuses it and says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_self_signed_pbx_is_reached_by_its_pin_or_its_ca() {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("test certificate");
+    let pem = ck.cert.pem();
+    let tls = SimTls::Pem { cert_chain: pem.clone().into_bytes(), key: ck.key_pair.serialize_pem().into_bytes() };
+    let sim = PbxSim::start(SimConfig { tls: Some(tls), ..SimConfig::default() }).await.expect("starts with TLS");
+    let addr = format!("localhost:{}", sim.addr().port());
+    let pin = CertFingerprint::of(ck.cert.der()).to_string();
+    let presence = |extra: &[&str]| {
+        let mut a = args(&["presence", "--json", "--pbx", &addr, "--user", "ringside"]);
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        ringside(a)
+    };
+
+    let out = presence(&["--tls-pin", &pin]).await;
+    assert!(out.status.success(), "the pinned certificate is accepted: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"extension\":\"1001\""), "and presence is listed");
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("pbx-ca.pem");
+    std::fs::write(&ca, &pem).expect("write the CA");
+    let out = presence(&["--ca", ca.to_str().expect("utf-8 path")]).await;
+    assert!(out.status.success(), "the certificate as a CA is accepted: {}", String::from_utf8_lossy(&out.stderr));
+
+    let out = presence(&["--tls"]).await;
+    assert_eq!(out.status.code(), Some(1), "the system's CAs do not trust a self-signed PBX");
+    let wrong = "00".repeat(32);
+    let out = presence(&["--tls-pin", &wrong]).await;
+    assert_eq!(out.status.code(), Some(1), "another certificate's pin is refused");
+    let out = presence(&["--tls-pin", "not-a-fingerprint"]).await;
+    assert_eq!(out.status.code(), Some(2), "a pin that is no fingerprint is bad input");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("TLS settings"), "and says which setting: {err}");
     sim.shutdown().await;
 }

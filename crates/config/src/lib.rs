@@ -6,7 +6,10 @@
 //! - where the PBX is: [`parse_pbx_address`] reads `host`, `host:port`,
 //!   `[v6]` and `[v6]:port`;
 //! - where its AMI secret lives in the OS keyring: [`KEYRING_SERVICE`] and
-//!   [`keyring_account`].
+//!   [`keyring_account`];
+//! - which TLS certificate it may present: [`tls_trust`].
+
+pub use ringside_ami::TlsTrust;
 
 /// The OS keyring's service name for every Ringside secret.
 pub const KEYRING_SERVICE: &str = "ringside";
@@ -19,6 +22,24 @@ pub const KEYRING_SERVICE: &str = "ringside";
 /// ```
 pub fn keyring_account(user: &str, host: &str) -> String {
     format!("{}@{}", user.trim(), host.trim())
+}
+
+/// The certificates a TLS connection to the PBX (or its HTTP API) accepts:
+/// exactly the one pinned by its SHA-256 fingerprint (a self-signed
+/// Grandstream UCM or Elastix), else the system's CAs plus a company CA in
+/// PEM, else the system's CAs. A blank pin counts as none.
+///
+/// ```
+/// use ringside_config::{tls_trust, TlsTrust};
+/// assert!(matches!(tls_trust(Some("  "), None), Ok(TlsTrust::Roots { .. })));
+/// assert!(tls_trust(Some("not a fingerprint"), None).is_err());
+/// ```
+pub fn tls_trust(pin: Option<&str>, ca_pem: Option<&[u8]>) -> Result<TlsTrust, ringside_ami::Error> {
+    match (pin.map(str::trim).filter(|p| !p.is_empty()), ca_pem) {
+        (Some(fp), _) => TlsTrust::pinned(fp),
+        (None, Some(pem)) => TlsTrust::system_and_pem(pem),
+        (None, None) => Ok(TlsTrust::system()),
+    }
 }
 
 /// Why a PBX address was refused, in words that name what to type.
