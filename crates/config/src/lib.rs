@@ -1,7 +1,6 @@
 //! What the CLI and the app both need to know before they can reach a PBX,
 //! written once so they cannot disagree (issue 15's `crates/config`; the
-//! settings file, `SecretStore` and the TLS trust are still the app's and
-//! move here next):
+//! settings file and `SecretStore` are still the app's and move here next):
 //!
 //! - where the PBX is: [`parse_pbx_address`] reads `host`, `host:port`,
 //!   `[v6]` and `[v6]:port`;
