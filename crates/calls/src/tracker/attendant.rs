@@ -125,15 +125,11 @@ impl CallTracker {
         if self.dialect == Dialect::Ami2 {
             return;
         }
-        let by_name = |t: &Self, key: &str| {
-            let name = ev.get(key)?;
-            t.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
-        };
         let caller = ev
             .get("Uniqueid")
             .and_then(|u| self.channels.get_key_value(u).map(|(k, _)| k.clone()))
-            .or_else(|| by_name(self, "ChannelCalling"));
-        let (Some(caller), Some(member)) = (caller, by_name(self, "DestinationChannel")) else {
+            .or_else(|| self.uid_named(ev, "ChannelCalling"));
+        let (Some(caller), Some(member)) = (caller, self.uid_named(ev, "DestinationChannel")) else {
             return;
         };
         let Some(key) = self.channels.get(&*caller).map(|c| c.call) else {
@@ -160,7 +156,7 @@ impl CallTracker {
             let fresh = self
                 .calls
                 .get(&from)
-                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none() && c.live <= 2);
+                .is_some_and(|c| c.is_nothing_yet() && c.live <= 2);
             if !fresh {
                 return;
             }
@@ -211,7 +207,7 @@ impl CallTracker {
             let foldable = self
                 .calls
                 .get(&from)
-                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none());
+                .is_some_and(Call::is_nothing_yet);
             if !foldable {
                 return;
             }
@@ -268,10 +264,7 @@ impl CallTracker {
             return;
         };
         // 12+: `Retriever…` snapshot; 1.x: `From` names the retriever's channel.
-        let retriever = self.uid_in(ev, "Retriever").or_else(|| {
-            let name = ev.get("From")?;
-            self.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
-        });
+        let retriever = self.uid_in(ev, "Retriever").or_else(|| self.uid_named(ev, "From"));
         let mut by = None;
         if let Some(r) = retriever.as_deref() {
             let from = self.channels.get(r).map(|c| c.call);

@@ -131,9 +131,8 @@ pub(super) struct Call {
     /// Waiting in a queue (between Join and Leave), so an AMI 1.x member
     /// ringing with this caller on its connected line belongs to this call.
     pub(super) in_queue: bool,
-    /// An attended transfer being prepared, and who waits meanwhile.
+    /// An attended transfer being prepared.
     pub(super) consulting: Option<Consultation>,
-    pub(super) consulting_for: Option<Party>,
 }
 
 /// A queue wait in progress (see [`QueueWait`]).
@@ -147,6 +146,12 @@ pub(super) struct QueueWaitState {
 }
 
 impl Call {
+    /// Nothing of its own yet (no popup, nothing rang, nobody answered): a
+    /// channel's call that may be folded into the call it turns out to serve.
+    pub(super) fn is_nothing_yet(&self) -> bool {
+        self.slots.is_empty() && self.rang.is_empty() && self.answered_by.is_none()
+    }
+
     /// The queue wait ended; the first cause wins.
     pub(super) fn end_queue_wait(&mut self, end: WaitEnd, at_ms: i64) {
         if let Some(w) = self.queue_wait.as_mut().filter(|w| w.end.is_none()) {
@@ -201,7 +206,6 @@ impl CallTracker {
                 park_returning: false,
                 in_queue: false,
                 consulting: None,
-                consulting_for: None,
             },
         );
         key
@@ -392,7 +396,7 @@ impl CallTracker {
         // Only a call that is nothing yet (a freshly created channel), or a
         // leg adopted at resync without its caller, may be folded in.
         let foldable = self.calls.get(&from).is_some_and(|c| {
-            (c.slots.is_empty() && c.answered_by.is_none() && c.rang.is_empty())
+            c.is_nothing_yet()
                 || (c.orphan_leg && c.answered_by.is_none())
         });
         if !foldable {
@@ -491,7 +495,13 @@ impl CallTracker {
                 return Some(k.clone());
             }
         }
-        let name = ev.get(&format!("{prefix}Channel"))?;
+        self.uid_named(ev, &format!("{prefix}Channel"))
+    }
+
+    /// The tracked Uniqueid of the channel whose name is in the event's
+    /// `key` (1.x events that name channels only: `Clone`, `From`, …).
+    pub(super) fn uid_named(&self, ev: &Packet, key: &str) -> Option<Arc<str>> {
+        let name = ev.get(key)?;
         self.channels.iter().find(|(_, c)| &*c.name == name).map(|(k, _)| k.clone())
     }
 

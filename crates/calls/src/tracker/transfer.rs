@@ -18,10 +18,7 @@ impl CallTracker {
         // while `x` talks in another one: the phone's own transfer key.
         // (A 1.x `Atxfer` dials through a Local pair of its own: no origin.)
         let fresh = self.calls.get(&except).is_some_and(|c| {
-            c.slots.is_empty()
-                && c.answered_by.is_none()
-                && c.rang.is_empty()
-                && (c.origin_kind == EndpointKind::Extension || c.origin.is_none())
+            c.is_nothing_yet() && (c.origin_kind == EndpointKind::Extension || c.origin.is_none())
         });
         if !fresh {
             return None;
@@ -55,7 +52,6 @@ impl CallTracker {
             caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
         };
         call.consulting = Some(Consultation { by: by.to_owned(), to: to.to_string(), answered: false });
-        call.consulting_for = Some(waiting.clone());
         if watched {
             call.relevant = true;
             call.slots.retain(|s| !(s.consult && *s.ext == *to && s.state == SlotState::Closed));
@@ -91,7 +87,6 @@ impl CallTracker {
         let mut changed = false;
         if call.consulting.as_ref().is_some_and(|c| c.to == ext) {
             call.consulting = None;
-            call.consulting_for = None;
             changed = true;
         }
         for slot in call.slots.iter_mut().filter(|s| s.consult && &*s.ext == ext && s.state != SlotState::Closed) {
@@ -142,7 +137,6 @@ impl CallTracker {
             return false;
         };
         call.consulting = None;
-        call.consulting_for = None;
         call.transfers.push(Transfer {
             by: Some(cons.by.clone()),
             to: cons.to.clone(),
@@ -171,11 +165,9 @@ impl CallTracker {
     /// call is a pickup (Asterisk 1.8 sends no `Pickup` event; 11 sends one
     /// first, and then the leg has already stopped ringing here).
     pub(super) fn on_masquerade(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let by_name = |t: &Self, key: &str| {
-            let name = ev.get(key)?;
-            t.channels.iter().find(|(_, c)| &*c.name == name).map(|(u, _)| u.clone())
+        let (Some(clone), Some(original)) = (self.uid_named(ev, "Clone"), self.uid_named(ev, "Original")) else {
+            return;
         };
-        let (Some(clone), Some(original)) = (by_name(self, "Clone"), by_name(self, "Original")) else { return };
         if self.channels.get(&*original).is_some_and(|o| o.leg == LegState::Ringing && !o.consult) {
             self.picked_up(&clone, &original, at_ms, out);
             return;
@@ -198,7 +190,7 @@ impl CallTracker {
             let fresh = self
                 .calls
                 .get(&from)
-                .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty() && c.answered_by.is_none());
+                .is_some_and(Call::is_nothing_yet);
             if !fresh {
                 return;
             }
