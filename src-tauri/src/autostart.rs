@@ -38,7 +38,10 @@ impl Autostart {
             .map(PathBuf::from)
             .or_else(|| std::env::current_exe().ok())
             .unwrap_or_else(|| PathBuf::from("ringside-app"));
-        Self { dir: config_home.map(|c| c.join("autostart")), exe }
+        Self {
+            dir: config_home.map(|c| c.join("autostart")),
+            exe,
+        }
     }
 
     /// The entry's path, if there is an autostart dir.
@@ -65,7 +68,13 @@ impl Autostart {
             ));
         };
         let io = |e: std::io::Error| {
-            IpcError::new(ErrorCode::Io, format!("Start with the system: could not change {}: {e}.", path.display()))
+            IpcError::new(
+                ErrorCode::Io,
+                format!(
+                    "Start with the system: could not change {}: {e}.",
+                    path.display()
+                ),
+            )
         };
         if !enabled {
             return match std::fs::remove_file(&path) {
@@ -117,17 +126,30 @@ mod tests {
     #[test]
     fn the_entry_is_created_refreshed_and_removed() {
         let home = tempfile::tempdir().unwrap();
-        let a = Autostart { dir: Some(home.path().join("autostart")), exe: PathBuf::from("/opt/Ring side/ringside-app") };
-        a.apply(false).expect("removing an entry that is not there is fine");
+        let a = Autostart {
+            dir: Some(home.path().join("autostart")),
+            exe: PathBuf::from("/opt/Ring side/ringside-app"),
+        };
+        a.apply(false)
+            .expect("removing an entry that is not there is fine");
         a.apply(true).unwrap();
         let text = std::fs::read_to_string(home.path().join("autostart").join(ENTRY_FILE)).unwrap();
         assert!(text.starts_with("[Desktop Entry]\n"), "{text}");
-        assert!(text.contains("\nExec=\"/opt/Ring side/ringside-app\"\n"), "the path with a space is quoted: {text}");
+        assert!(
+            text.contains("\nExec=\"/opt/Ring side/ringside-app\"\n"),
+            "the path with a space is quoted: {text}"
+        );
         assert!(text.contains("\nType=Application\n"), "{text}");
-        let moved = Autostart { exe: PathBuf::from("/usr/bin/ringside-app"), ..a.clone() };
+        let moved = Autostart {
+            exe: PathBuf::from("/usr/bin/ringside-app"),
+            ..a.clone()
+        };
         moved.apply(true).unwrap();
         let text = std::fs::read_to_string(moved.entry_path().unwrap()).unwrap();
-        assert!(text.contains("\nExec=\"/usr/bin/ringside-app\"\n"), "turning it on again points at the current program: {text}");
+        assert!(
+            text.contains("\nExec=\"/usr/bin/ringside-app\"\n"),
+            "turning it on again points at the current program: {text}"
+        );
         a.apply(false).unwrap();
         assert!(!a.is_enabled(), "turning it off removes the entry");
     }
@@ -135,6 +157,9 @@ mod tests {
     #[test]
     fn exec_arguments_are_quoted_per_the_desktop_entry_spec() {
         assert_eq!(exec_quote("/a/b"), "\"/a/b\"");
-        assert_eq!(exec_quote("/a/$x`y\"z\\w%u"), "\"/a/\\$x\\`y\\\"z\\\\w%%u\"");
+        assert_eq!(
+            exec_quote("/a/$x`y\"z\\w%u"),
+            "\"/a/\\$x\\`y\\\"z\\\\w%%u\""
+        );
     }
 }

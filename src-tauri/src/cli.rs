@@ -8,7 +8,11 @@ use clap::Parser;
 
 /// `ringside-app [--demo | --pbx HOST:PORT --user USER --extension EXT ...]`
 #[derive(Debug, Clone, Default, Parser)]
-#[command(name = "ringside-app", version, about = "Ringside: caller popups, click-to-dial and transfers for Asterisk desk phones")]
+#[command(
+    name = "ringside-app",
+    version,
+    about = "Ringside: caller popups, click-to-dial and transfers for Asterisk desk phones"
+)]
 pub struct Args {
     /// Start the built-in demo PBX and connect to it, whatever the settings say.
     #[arg(long, conflicts_with = "pbx")]
@@ -47,7 +51,8 @@ pub struct Args {
 /// Splits `host:port` (`[v6]:port` too) as the CLI does
 /// ([`ringside_config::parse_pbx_address`]); the app's `--pbx` needs the port.
 pub fn parse_host_port(s: &str) -> Result<(String, u16), String> {
-    ringside_config::parse_pbx_address(s, None).map_err(|e| format!("--pbx expects HOST:PORT, such as pbx.local:5038: {e}"))
+    ringside_config::parse_pbx_address(s, None)
+        .map_err(|e| format!("--pbx expects HOST:PORT, such as pbx.local:5038: {e}"))
 }
 
 #[cfg(test)]
@@ -56,7 +61,10 @@ mod tests {
 
     #[test]
     fn pbx_option_parses_host_and_port() {
-        assert_eq!(parse_host_port("127.0.0.1:5038").unwrap(), ("127.0.0.1".into(), 5038));
+        assert_eq!(
+            parse_host_port("127.0.0.1:5038").unwrap(),
+            ("127.0.0.1".into(), 5038)
+        );
         assert_eq!(parse_host_port("[::1]:7777").unwrap(), ("::1".into(), 7777));
         assert!(parse_host_port("pbx.local").is_err(), "a port is required");
         assert!(parse_host_port("pbx.local:0").is_err());
@@ -65,12 +73,24 @@ mod tests {
     #[test]
     fn scripted_run_arguments() {
         let a = Args::try_parse_from([
-            "ringside-app", "--pbx", "127.0.0.1:40000", "--user", "ringside", "--extension", "1001",
-            "--secret-env", "S", "--data-dir", "/tmp/x",
+            "ringside-app",
+            "--pbx",
+            "127.0.0.1:40000",
+            "--user",
+            "ringside",
+            "--extension",
+            "1001",
+            "--secret-env",
+            "S",
+            "--data-dir",
+            "/tmp/x",
         ])
         .unwrap();
         assert_eq!(a.pbx.as_deref(), Some("127.0.0.1:40000"));
         assert_eq!(a.extensions, ["1001"]);
-        assert!(Args::try_parse_from(["ringside-app", "--demo", "--pbx", "h:1"]).is_err(), "demo or a PBX, not both");
+        assert!(
+            Args::try_parse_from(["ringside-app", "--demo", "--pbx", "h:1"]).is_err(),
+            "demo or a PBX, not both"
+        );
     }
 }

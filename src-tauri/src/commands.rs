@@ -6,8 +6,9 @@
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::ipc::{
-    CallRow, CallerContext, Colleague, Contact, ErrorCode, PbxProfile, HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note,
-    Settings, SmsRow, Status, TestReport, EVENT_HISTORY_CHANGED, ApiTestResult, CdrImportSummary, PbxChannel, EVENT_CDR_IMPORT,
+    ApiTestResult, CallRow, CallerContext, CdrImportSummary, Colleague, Contact, ErrorCode,
+    HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note, PbxChannel, PbxProfile,
+    Settings, SmsRow, Status, TestReport, EVENT_CDR_IMPORT, EVENT_HISTORY_CHANGED,
 };
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
@@ -55,11 +56,22 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
 /// is dialable: an optional leading `+`, then digits, `*` and `#`.
 pub fn clean_dial_input(raw: &str) -> IpcResult<String> {
     let trimmed = raw.trim();
-    let cleaned: String =
-        trimmed.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}')).collect();
+    let cleaned: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}'))
+        .collect();
     let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
-    if digits.is_empty() || digits.len() > 32 || !digits.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') {
-        let shown: String = trimmed.chars().filter(|c| !c.is_control()).take(40).collect();
+    if digits.is_empty()
+        || digits.len() > 32
+        || !digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    {
+        let shown: String = trimmed
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(40)
+            .collect();
         return Err(IpcError::new(
             ErrorCode::InvalidNumber,
             format!("“{shown}” is not a phone number or extension. Use digits, and + for international numbers."),
@@ -82,7 +94,11 @@ pub fn get_settings(shell: State<'_, Shell>) -> Settings {
 
 /// Validates and saves settings; reconnects when the PBX login changed.
 #[tauri::command]
-pub fn save_settings<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, settings: Settings) -> IpcResult<()> {
+pub fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    settings: Settings,
+) -> IpcResult<()> {
     let old = shell.save_settings(settings)?;
     shell.settings_changed(&app, &old);
     shell.sync_autostart(&old)
@@ -91,7 +107,11 @@ pub fn save_settings<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, set
 /// Puts the AMI secret in the OS keyring (for the saved host and user) and
 /// reconnects with it.
 #[tauri::command]
-pub fn set_secret<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, secret: Secret) -> IpcResult<()> {
+pub fn set_secret<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    secret: Secret,
+) -> IpcResult<()> {
     let s = shell.settings();
     settings::store_secret(shell.secrets.as_ref(), &s, &secret)?;
     tracing::info!(user = %s.ami_user, host = %s.host, "AMI secret stored in the system keyring");
@@ -114,9 +134,17 @@ pub async fn test_connection(shell: State<'_, Shell>, settings: Settings) -> Ipc
 /// Opens the CRM URL template, filled with the percent-encoded number, in
 /// the default browser (http and https only).
 #[tauri::command]
-pub fn open_crm<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, number: String) -> IpcResult<()> {
+pub fn open_crm<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    number: String,
+) -> IpcResult<()> {
     use tauri_plugin_opener::OpenerExt;
-    open_crm_with(&shell, &number, |url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()))
+    open_crm_with(&shell, &number, |url| {
+        app.opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// What `open_crm` does, with the browser as a parameter so tests can see
@@ -131,19 +159,30 @@ pub fn open_crm_with(
 ) -> IpcResult<()> {
     let number = check_lookup_number(number)?;
     let url = settings::crm_url(&shell.saved_settings().crm_url_template, number)?;
-    open(url).map_err(|e| IpcError::new(ErrorCode::Io, format!("Could not open the browser for the CRM page: {e}.")))
+    open(url).map_err(|e| {
+        IpcError::new(
+            ErrorCode::Io,
+            format!("Could not open the browser for the CRM page: {e}."),
+        )
+    })
 }
 
 /// Closes one card of the popup (the window hides with the last one).
 #[tauri::command]
-pub fn dismiss_popup<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, call: String) -> IpcResult<()> {
+pub fn dismiss_popup<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    call: String,
+) -> IpcResult<()> {
     if call.is_empty() || call.len() > 128 {
-        return Err(IpcError::new(ErrorCode::InvalidInput, "That call is not shown any more."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "That call is not shown any more.",
+        ));
     }
     shell.popup_closed(&app, &call, false);
     Ok(())
 }
-
 
 /// Start of today (local midnight, in the computer's time zone) in Unix ms,
 /// for "called 3 times today": a receptionist's day starts at her midnight,
@@ -162,9 +201,13 @@ pub fn day_start_ms<Tz: chrono::TimeZone>(at_ms: i64, tz: &Tz) -> i64 {
     };
     let date = utc.with_timezone(tz).date_naive();
     for hour in 0..=3 {
-        let Some(t) = NaiveTime::from_hms_opt(hour, 0, 0) else { continue };
+        let Some(t) = NaiveTime::from_hms_opt(hour, 0, 0) else {
+            continue;
+        };
         match date.and_time(t).and_local_timezone(tz.clone()) {
-            LocalResult::Single(start) | LocalResult::Ambiguous(start, _) => return start.timestamp_millis(),
+            LocalResult::Single(start) | LocalResult::Ambiguous(start, _) => {
+                return start.timestamp_millis()
+            }
             LocalResult::None => {}
         }
     }
@@ -176,7 +219,10 @@ pub fn day_start_ms<Tz: chrono::TimeZone>(at_ms: i64, tz: &Tz) -> i64 {
 fn check_lookup_number(number: &str) -> IpcResult<&str> {
     let n = number.trim();
     if n.is_empty() || n.len() > 64 || n.chars().any(char::is_control) {
-        return Err(IpcError::new(ErrorCode::InvalidNumber, "That number cannot be looked up."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidNumber,
+            "That number cannot be looked up.",
+        ));
     }
     Ok(n)
 }
@@ -192,12 +238,20 @@ pub async fn add_note<R: Runtime>(
 ) -> IpcResult<Note> {
     let text = text.trim();
     if text.is_empty() || text.len() > 4000 {
-        return Err(IpcError::new(ErrorCode::InvalidInput, "Write a note of up to 4000 characters."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "Write a note of up to 4000 characters.",
+        ));
     }
     let target = match (call_id.filter(|c| !c.is_empty()), number) {
         (Some(call), _) if call.len() <= 128 => ringside_store::NoteTarget::Call(call),
         (None, Some(n)) => ringside_store::NoteTarget::Number(check_lookup_number(&n)?.to_string()),
-        _ => return Err(IpcError::new(ErrorCode::InvalidInput, "A note needs a call or a number to belong to.")),
+        _ => {
+            return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "A note needs a call or a number to belong to.",
+            ))
+        }
     };
     let note = shell.store()?.add_note(target, text, now_ms()).await?;
     let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
@@ -208,14 +262,24 @@ pub async fn add_note<R: Runtime>(
 #[tauri::command]
 pub async fn lookup_caller(shell: State<'_, Shell>, number: String) -> IpcResult<CallerContext> {
     let n = check_lookup_number(&number)?;
-    Ok(shell.store()?.lookup_caller(n, today_start_ms(), 5).await?.into())
+    Ok(shell
+        .store()?
+        .lookup_caller(n, today_start_ms(), 5)
+        .await?
+        .into())
 }
 
 /// Searches the call history.
 #[tauri::command]
-pub async fn search_history(shell: State<'_, Shell>, query: HistoryQuery) -> IpcResult<Vec<CallRow>> {
+pub async fn search_history(
+    shell: State<'_, Shell>,
+    query: HistoryQuery,
+) -> IpcResult<Vec<CallRow>> {
     if query.text.as_deref().is_some_and(|t| t.len() > 200) {
-        return Err(IpcError::new(ErrorCode::InvalidInput, "Search for at most 200 characters."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "Search for at most 200 characters.",
+        ));
     }
     let rows = shell.store()?.search_calls(query.to_store()).await?;
     Ok(rows.into_iter().map(CallRow::from).collect())
@@ -231,10 +295,17 @@ pub async fn list_missed(shell: State<'_, Shell>) -> IpcResult<Vec<CallRow>> {
 
 /// Marks a missed call as called back by hand.
 #[tauri::command]
-pub async fn mark_called_back<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, call_id: String) -> IpcResult<()> {
+pub async fn mark_called_back<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    call_id: String,
+) -> IpcResult<()> {
     check_call_id(&call_id)?;
     if !shell.store()?.mark_called_back(&call_id, now_ms()).await? {
-        return Err(IpcError::new(ErrorCode::UnknownCall, "That call is not in the history, or it is already marked as called back."));
+        return Err(IpcError::new(
+            ErrorCode::UnknownCall,
+            "That call is not in the history, or it is already marked as called back.",
+        ));
     }
     crate::session::history_changed(&app);
     Ok(())
@@ -244,7 +315,10 @@ pub async fn mark_called_back<R: Runtime>(app: AppHandle<R>, shell: State<'_, Sh
 #[tauri::command]
 pub async fn search_contacts(shell: State<'_, Shell>, text: String) -> IpcResult<Vec<Contact>> {
     if text.len() > 200 {
-        return Err(IpcError::new(ErrorCode::InvalidInput, "Search for at most 200 characters."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "Search for at most 200 characters.",
+        ));
     }
     let rows = shell.store()?.search_contacts(text.trim(), 200).await?;
     Ok(rows.into_iter().map(Contact::from).collect())
@@ -260,7 +334,10 @@ pub async fn import_contacts<R: Runtime>(
     content: String,
 ) -> IpcResult<ImportReport> {
     if content.len() > 20 * 1024 * 1024 {
-        return Err(IpcError::new(ErrorCode::InvalidInput, "That file is larger than 20 MB; split it and import the parts."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "That file is larger than 20 MB; split it and import the parts.",
+        ));
     }
     let store = shell.store()?;
     let lower = file_name.to_ascii_lowercase();
@@ -281,7 +358,12 @@ pub async fn import_contacts<R: Runtime>(
 #[tauri::command]
 pub async fn export_contacts(shell: State<'_, Shell>) -> IpcResult<String> {
     let bytes = shell.store()?.export_csv().await?;
-    String::from_utf8(bytes).map_err(|_| IpcError::new(ErrorCode::StoreUnavailable, "The contacts could not be exported as text."))
+    String::from_utf8(bytes).map_err(|_| {
+        IpcError::new(
+            ErrorCode::StoreUnavailable,
+            "The contacts could not be exported as text.",
+        )
+    })
 }
 
 /// The calls crate's profile for the settings' PBX family.
@@ -299,13 +381,18 @@ pub fn profile_of(p: PbxProfile) -> Profile {
 /// An action the calls crate refused or the PBX rejected, for the UI.
 pub fn action_error(e: ActionError) -> IpcError {
     match e {
-        ActionError::NotDialable { .. } | ActionError::Empty { .. } => {
-            IpcError::new(ErrorCode::InvalidNumber, format!("{}.", capitalize(&e.to_string())))
-        }
-        ActionError::BadField { .. } | ActionError::NotAnswered => {
-            IpcError::new(ErrorCode::InvalidInput, format!("{}.", capitalize(&e.to_string())))
-        }
-        ActionError::CallGone => IpcError::new(ErrorCode::UnknownCall, format!("{}.", capitalize(&e.to_string()))),
+        ActionError::NotDialable { .. } | ActionError::Empty { .. } => IpcError::new(
+            ErrorCode::InvalidNumber,
+            format!("{}.", capitalize(&e.to_string())),
+        ),
+        ActionError::BadField { .. } | ActionError::NotAnswered => IpcError::new(
+            ErrorCode::InvalidInput,
+            format!("{}.", capitalize(&e.to_string())),
+        ),
+        ActionError::CallGone => IpcError::new(
+            ErrorCode::UnknownCall,
+            format!("{}.", capitalize(&e.to_string())),
+        ),
         ActionError::Pbx(m) if m.contains("not connected") => IpcError::new(
             ErrorCode::NotConnected,
             "Ringside is not connected to the PBX right now; wait until the status says Connected.",
@@ -313,7 +400,10 @@ pub fn action_error(e: ActionError) -> IpcError {
         ActionError::Pbx(m) if m.contains("did not answer") => {
             IpcError::new(ErrorCode::Timeout, format!("{}.", capitalize(&m)))
         }
-        other => IpcError::new(ErrorCode::PbxRefused, format!("{}.", capitalize(&other.to_string()))),
+        other => IpcError::new(
+            ErrorCode::PbxRefused,
+            format!("{}.", capitalize(&other.to_string())),
+        ),
     }
 }
 
@@ -326,19 +416,28 @@ fn capitalize(s: &str) -> String {
 }
 
 fn not_connected() -> IpcError {
-    IpcError::new(ErrorCode::NotConnected, "Ringside is not connected to the PBX right now; wait until the status says Connected.")
+    IpcError::new(
+        ErrorCode::NotConnected,
+        "Ringside is not connected to the PBX right now; wait until the status says Connected.",
+    )
 }
 
 fn check_call_id(call: &str) -> IpcResult<()> {
     if call.is_empty() || call.len() > 128 || call.chars().any(char::is_control) {
-        return Err(IpcError::new(ErrorCode::UnknownCall, "That call is not live any more."));
+        return Err(IpcError::new(
+            ErrorCode::UnknownCall,
+            "That call is not live any more.",
+        ));
     }
     Ok(())
 }
 
 /// Every colleague's presence.
 #[tauri::command]
-pub async fn get_presence(shell: State<'_, Shell>, slot: State<'_, SessionSlot>) -> IpcResult<Vec<Colleague>> {
+pub async fn get_presence(
+    shell: State<'_, Shell>,
+    slot: State<'_, SessionSlot>,
+) -> IpcResult<Vec<Colleague>> {
     let ami = match slot.current().await {
         Some((_, live, _)) => crate::session::presence_list(&live).await,
         None => Vec::new(),
@@ -366,7 +465,9 @@ pub async fn get_presence(shell: State<'_, Shell>, slot: State<'_, SessionSlot>)
 
 /// The calls in flight, as the tracker sees them.
 #[tauri::command]
-pub async fn list_live_calls(slot: State<'_, SessionSlot>) -> IpcResult<Vec<ringside_calls::CallCard>> {
+pub async fn list_live_calls(
+    slot: State<'_, SessionSlot>,
+) -> IpcResult<Vec<ringside_calls::CallCard>> {
     match slot.current().await {
         Some((_, live, _)) => Ok(live.lock().await.tracker.cards()),
         None => Ok(Vec::new()),
@@ -376,20 +477,44 @@ pub async fn list_live_calls(slot: State<'_, SessionSlot>) -> IpcResult<Vec<ring
 /// Click-to-dial: my phone rings first, then the number is dialled.
 /// Resolves once the PBX says the call started (or why it did not).
 #[tauri::command]
-pub async fn dial(shell: State<'_, Shell>, slot: State<'_, SessionSlot>, number: String) -> IpcResult<()> {
+pub async fn dial(
+    shell: State<'_, Shell>,
+    slot: State<'_, SessionSlot>,
+    number: String,
+) -> IpcResult<()> {
     let number = clean_dial_input(&number)?;
     let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
     let extension = target.extensions.first().cloned().ok_or_else(|| {
-        IpcError::new(ErrorCode::InvalidSetting, "My extension: set your extension in Settings so Ringside knows which phone to ring.")
+        IpcError::new(
+            ErrorCode::InvalidSetting,
+            "My extension: set your extension in Settings so Ringside knows which phone to ring.",
+        )
     })?;
     let profile = profile_of(shell.saved_settings().profile);
     let dialect = live.lock().await.tracker.dialect();
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let channel_id = format!("ringside-c2d-{}-{}", now_ms(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let req = DialRequest { extension, number, caller_name: None, channel_id: channel_id.clone(), context: None };
+    let channel_id = format!(
+        "ringside-c2d-{}-{}",
+        now_ms(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let req = DialRequest {
+        extension,
+        number,
+        caller_name: None,
+        channel_id: channel_id.clone(),
+        context: None,
+    };
     let packet = actions::click_to_dial(&profile, dialect, &req).map_err(action_error)?;
     tracing::info!(number = %req.number, from = %req.extension, "click-to-dial");
-    actions::send_click_to_dial(&client, packet, &channel_id, std::time::Duration::from_secs(40)).await.map_err(action_error)
+    actions::send_click_to_dial(
+        &client,
+        packet,
+        &channel_id,
+        std::time::Duration::from_secs(40),
+    )
+    .await
+    .map_err(action_error)
 }
 
 /// Transfers a live call to `target`: blind (`Redirect` of the caller while
@@ -411,11 +536,21 @@ pub async fn transfer(
         let l = live.lock().await;
         (l.tracker.channels_of(&call), l.tracker.dialect())
     };
-    let packet =
-        actions::transfer_call(&profile, dialect, &channels, &session_target.extensions, &target, attended, None)
-            .map_err(action_error)?;
+    let packet = actions::transfer_call(
+        &profile,
+        dialect,
+        &channels,
+        &session_target.extensions,
+        &target,
+        attended,
+        None,
+    )
+    .map_err(action_error)?;
     tracing::info!(%call, %target, attended, action = packet.action_name().unwrap_or(""), "transfer");
-    actions::send(&client, packet).await.map(|_| ()).map_err(action_error)
+    actions::send(&client, packet)
+        .await
+        .map(|_| ())
+        .map_err(action_error)
 }
 
 /// Hangs up my phone's leg of a call (declines it while ringing).
@@ -428,9 +563,17 @@ pub async fn hangup(slot: State<'_, SessionSlot>, call: String) -> IpcResult<()>
         .iter()
         .filter(|c| c.kind == EndpointKind::Extension && target.extensions.contains(&c.endpoint))
         .max_by_key(|c| c.up)
-        .ok_or_else(|| IpcError::new(ErrorCode::UnknownCall, "That call is not on your phone any more."))?;
+        .ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::UnknownCall,
+                "That call is not on your phone any more.",
+            )
+        })?;
     let packet = actions::hangup(&own.name).map_err(action_error)?;
-    actions::send(&client, packet).await.map(|_| ()).map_err(action_error)
+    actions::send(&client, packet)
+        .await
+        .map(|_| ())
+        .map_err(action_error)
 }
 
 /// Sends a text message through the OpenVox gateway: checked by the calls
@@ -447,8 +590,13 @@ pub async fn send_sms<R: Runtime>(
     span: Option<u32>,
 ) -> IpcResult<SmsRow> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-    let id = format!("out-{}-{}", now_ms(), NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    let req = crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
+    let id = format!(
+        "out-{}-{}",
+        now_ms(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let req =
+        crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
     let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
     let row = crate::sms::send(shell.store()?, &client, &req, now_ms()).await;
     crate::session::history_changed(&app);
@@ -459,16 +607,31 @@ pub async fn send_sms<R: Runtime>(
 #[tauri::command]
 pub async fn sms_thread(shell: State<'_, Shell>, number: String) -> IpcResult<Vec<SmsRow>> {
     let n = check_lookup_number(&number)?;
-    Ok(shell.store()?.sms_thread(n, 200).await?.into_iter().map(SmsRow::from).collect())
+    Ok(shell
+        .store()?
+        .sms_thread(n, 200)
+        .await?
+        .into_iter()
+        .map(SmsRow::from)
+        .collect())
 }
 
 /// Texts whose number, sender or text matches; the latest ones for an empty search.
 #[tauri::command]
 pub async fn search_sms(shell: State<'_, Shell>, text: String) -> IpcResult<Vec<SmsRow>> {
     if text.len() > 200 {
-        return Err(IpcError::new(ErrorCode::InvalidInput, "Search for at most 200 characters."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "Search for at most 200 characters.",
+        ));
     }
-    Ok(shell.store()?.search_sms(text.trim(), 200).await?.into_iter().map(SmsRow::from).collect())
+    Ok(shell
+        .store()?
+        .search_sms(text.trim(), 200)
+        .await?
+        .into_iter()
+        .map(SmsRow::from)
+        .collect())
 }
 
 /// Puts the Elastix API token in the OS keyring for the saved API address.
@@ -483,7 +646,10 @@ pub fn set_api_token(shell: State<'_, Shell>, token: Secret) -> IpcResult<()> {
 /// Tries the given (unsaved) API address and certificate with the token
 /// saved for that address.
 #[tauri::command]
-pub async fn test_api_connection(shell: State<'_, Shell>, settings: Settings) -> IpcResult<ApiTestResult> {
+pub async fn test_api_connection(
+    shell: State<'_, Shell>,
+    settings: Settings,
+) -> IpcResult<ApiTestResult> {
     settings::validate(&settings)?;
     let client = crate::elastix::client(shell.secrets.as_ref(), &settings)?;
     Ok(crate::elastix::test(&client).await)
@@ -492,7 +658,10 @@ pub async fn test_api_connection(shell: State<'_, Shell>, settings: Settings) ->
 /// Imports the PBX's call records since the last import; progress goes to
 /// the main window as `ringside://cdr-import`.
 #[tauri::command]
-pub async fn import_cdr<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> IpcResult<CdrImportSummary> {
+pub async fn import_cdr<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+) -> IpcResult<CdrImportSummary> {
     let client = crate::elastix::client(shell.secrets.as_ref(), &shell.saved_settings())?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let forward = {
@@ -516,13 +685,22 @@ pub async fn import_cdr<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) 
 #[tauri::command]
 pub async fn list_pbx_calls(shell: State<'_, Shell>) -> IpcResult<Vec<PbxChannel>> {
     let client = crate::elastix::client(shell.secrets.as_ref(), &shell.saved_settings())?;
-    Ok(crate::elastix::channels(client.active_calls().await.map_err(crate::elastix::api_error)?))
+    Ok(crate::elastix::channels(
+        client
+            .active_calls()
+            .await
+            .map_err(crate::elastix::api_error)?,
+    ))
 }
 
 /// Fetches a call's recording into the app's cache and opens it in the
 /// system's audio player.
 #[tauri::command]
-pub async fn play_recording<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>, call_id: String) -> IpcResult<()> {
+pub async fn play_recording<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    call_id: String,
+) -> IpcResult<()> {
     use tauri::Manager;
     use tauri_plugin_opener::OpenerExt;
     check_call_id(&call_id)?;
@@ -530,12 +708,25 @@ pub async fn play_recording<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shel
     let dir = app
         .path()
         .app_cache_dir()
-        .map_err(|e| IpcError::new(ErrorCode::Io, format!("Ringside has no cache folder for recordings: {e}.")))?
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!("Ringside has no cache folder for recordings: {e}."),
+            )
+        })?
         .join("recordings");
     let path = crate::elastix::fetch_recording(&client, shell.store()?, &call_id, &dir).await?;
     app.opener()
         .open_path(path.to_string_lossy(), None::<&str>)
-        .map_err(|e| IpcError::new(ErrorCode::Io, format!("The recording was saved to {} but no audio player opened it: {e}.", path.display())))
+        .map_err(|e| {
+            IpcError::new(
+                ErrorCode::Io,
+                format!(
+                    "The recording was saved to {} but no audio player opened it: {e}.",
+                    path.display()
+                ),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -552,7 +743,12 @@ mod tests {
         let body = serde_json::json!({ "crmUrlTemplate": template }).to_string();
         std::fs::write(config.join(settings::SETTINGS_FILE), body).unwrap();
         let secrets = Arc::new(settings::FileSecretStore::new(dir.join("keys")));
-        Shell::new(crate::cli::Args::default(), config, dir.join("data"), secrets)
+        Shell::new(
+            crate::cli::Args::default(),
+            config,
+            dir.join("data"),
+            secrets,
+        )
     }
 
     /// What `open_crm` would hand the browser, or its error.
@@ -580,8 +776,13 @@ mod tests {
             ("a?b=c%20", "a%3Fb%3Dc%2520"),
         ];
         for (number, encoded) in cases {
-            let url = crm_open(&shell, number).unwrap_or_else(|e| panic!("{number:?}: {}", e.message));
-            assert_eq!(url, format!("{base}{encoded}"), "{number:?} must stay one query value, not add parameters or a fragment");
+            let url =
+                crm_open(&shell, number).unwrap_or_else(|e| panic!("{number:?}: {}", e.message));
+            assert_eq!(
+                url,
+                format!("{base}{encoded}"),
+                "{number:?} must stay one query value, not add parameters or a fragment"
+            );
         }
         for bad in ["", "1\r\nX-Evil: 1", "1\u{0}2", &"9".repeat(65)] {
             let e = crm_open(&shell, bad).expect_err(bad);
@@ -615,11 +816,21 @@ mod tests {
             .expect_err(template);
             assert!(!opened, "{template:?} must never reach the browser");
             assert_eq!(e.code, ErrorCode::InvalidSetting, "{template:?}");
-            assert!(e.message.starts_with("CRM URL"), "the message names the setting to fix: {}", e.message);
+            assert!(
+                e.message.starts_with("CRM URL"),
+                "the message names the setting to fix: {}",
+                e.message
+            );
         }
-        for ok in ["HTTPS://crm.example/?q={number}", "http://10.0.0.5:8080/c/{number}"] {
+        for ok in [
+            "HTTPS://crm.example/?q={number}",
+            "http://10.0.0.5:8080/c/{number}",
+        ] {
             let shell = shell_with_crm(dir.path(), ok);
-            assert!(crm_open(&shell, "1001").is_ok(), "{ok:?} is a plain http(s) address");
+            assert!(
+                crm_open(&shell, "1001").is_ok(),
+                "{ok:?} is a plain http(s) address"
+            );
         }
     }
 
@@ -639,15 +850,26 @@ mod tests {
         let xdg_config_home = dir.path().join("xdg-config");
         shell.autostart = crate::autostart::Autostart::from_env();
         shell.autostart.dir = Some(xdg_config_home.join("autostart"));
-        let entry = xdg_config_home.join("autostart").join(crate::autostart::ENTRY_FILE);
+        let entry = xdg_config_home
+            .join("autostart")
+            .join(crate::autostart::ENTRY_FILE);
         let save = |on: bool| {
-            let old = shell.save_settings(Settings { start_with_os: on, ..shell.saved_settings() }).unwrap();
+            let old = shell
+                .save_settings(Settings {
+                    start_with_os: on,
+                    ..shell.saved_settings()
+                })
+                .unwrap();
             shell.sync_autostart(&old).unwrap();
         };
         save(true);
-        let text = std::fs::read_to_string(&entry).expect("turning startWithOs on creates the XDG autostart entry");
+        let text = std::fs::read_to_string(&entry)
+            .expect("turning startWithOs on creates the XDG autostart entry");
         let exe = std::env::current_exe().unwrap();
-        assert!(text.contains(&format!("Exec=\"{}\"", exe.display())), "the entry starts this program: {text}");
+        assert!(
+            text.contains(&format!("Exec=\"{}\"", exe.display())),
+            "the entry starts this program: {text}"
+        );
         save(true);
         assert!(entry.is_file(), "saving again with it on keeps the entry");
         save(false);
@@ -662,30 +884,66 @@ mod tests {
         // 2026-11-23 23:30 in New York (UTC-5) is 2026-11-24 04:30 UTC:
         // her day began at 05:00 UTC on the 23rd, not at UTC midnight on the 24th.
         let new_york = FixedOffset::west_opt(5 * 3600).unwrap();
-        let at = new_york.with_ymd_and_hms(2026, 11, 23, 23, 30, 0).unwrap().timestamp_millis();
-        let want = Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 0).unwrap().timestamp_millis();
-        assert_eq!(day_start_ms(at, &new_york), want, "a call at 20:00 her time is still today at 23:30");
+        let at = new_york
+            .with_ymd_and_hms(2026, 11, 23, 23, 30, 0)
+            .unwrap()
+            .timestamp_millis();
+        let want = Utc
+            .with_ymd_and_hms(2026, 11, 23, 5, 0, 0)
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(
+            day_start_ms(at, &new_york),
+            want,
+            "a call at 20:00 her time is still today at 23:30"
+        );
         // 2026-11-24 08:00 in Sydney (UTC+11) is 2026-11-23 21:00 UTC: her
         // day began at 13:00 UTC on the 23rd; UTC midnight would count
         // yesterday afternoon's calls as today's.
         let sydney = FixedOffset::east_opt(11 * 3600).unwrap();
-        let at = sydney.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap().timestamp_millis();
-        let want = Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap().timestamp_millis();
+        let at = sydney
+            .with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
+            .unwrap()
+            .timestamp_millis();
+        let want = Utc
+            .with_ymd_and_hms(2026, 11, 23, 13, 0, 0)
+            .unwrap()
+            .timestamp_millis();
         assert_eq!(day_start_ms(at, &sydney), want);
-        assert_eq!(day_start_ms(at, &Utc), Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap().timestamp_millis());
+        assert_eq!(
+            day_start_ms(at, &Utc),
+            Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0)
+                .unwrap()
+                .timestamp_millis()
+        );
         let now = now_ms();
         let start = today_start_ms();
-        assert!(start <= now && now - start < 25 * 3_600_000, "today began within the last 25 hours: {start} vs {now}");
+        assert!(
+            start <= now && now - start < 25 * 3_600_000,
+            "today began within the last 25 hours: {start} vs {now}"
+        );
     }
 
     #[test]
     fn dial_input_is_cleaned_or_refused_with_an_actionable_message() {
-        assert_eq!(clean_dial_input(" +1 (555) 123-4567 ").unwrap(), "+15551234567");
+        assert_eq!(
+            clean_dial_input(" +1 (555) 123-4567 ").unwrap(),
+            "+15551234567"
+        );
         assert_eq!(clean_dial_input("*97").unwrap(), "*97");
-        for bad in ["", "12a4", "1001\r\nAction: Originate", "++1", "1".repeat(40).as_str()] {
+        for bad in [
+            "",
+            "12a4",
+            "1001\r\nAction: Originate",
+            "++1",
+            "1".repeat(40).as_str(),
+        ] {
             let e = clean_dial_input(bad).expect_err(bad);
             assert_eq!(e.code, ErrorCode::InvalidNumber, "{bad:?}");
-            assert!(!e.message.contains('\n'), "the message must not echo control characters");
+            assert!(
+                !e.message.contains('\n'),
+                "the message must not echo control characters"
+            );
         }
     }
 }

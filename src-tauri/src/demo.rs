@@ -33,7 +33,12 @@ fn random_secret() -> String {
     let mut out = String::new();
     for _ in 0..2 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out
@@ -51,9 +56,14 @@ impl DemoPbx {
             openvox: Some(ringside_pbxsim::OpenVox::default()),
             ..SimConfig::default()
         };
-        let sim = PbxSim::start(config).await.map_err(|e| format!("The demo PBX could not start: {e}."))?;
+        let sim = PbxSim::start(config)
+            .await
+            .map_err(|e| format!("The demo PBX could not start: {e}."))?;
         tracing::info!(addr = %sim.addr(), "demo PBX running");
-        Ok(Self { sim, secret: Secret::new(secret) })
+        Ok(Self {
+            sim,
+            secret: Secret::new(secret),
+        })
     }
 
     /// Its port on 127.0.0.1.

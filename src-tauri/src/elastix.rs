@@ -9,12 +9,14 @@
 
 use std::path::{Path, PathBuf};
 
-use ringside_elastix::{ElastixClient, ElastixConfig, Error, PbxDateTime, RecordingName, UtcOffset};
+use ringside_elastix::{
+    ElastixClient, ElastixConfig, Error, PbxDateTime, RecordingName, UtcOffset,
+};
 use ringside_store::HistoryStore;
 
 use crate::ipc::{
-    ApiTestResult, CdrImportSummary, Colleague, ErrorCode, ImportProgress, IpcError, IpcResult, PbxChannel, PresenceState,
-    Settings,
+    ApiTestResult, CdrImportSummary, Colleague, ErrorCode, ImportProgress, IpcError, IpcResult,
+    PbxChannel, PresenceState, Settings,
 };
 use crate::settings::{Secret, SecretStore};
 
@@ -28,13 +30,17 @@ pub fn token_account(base_url: &str) -> String {
 
 /// Whether the keyring holds a token for the settings' API URL.
 pub fn has_token(secrets: &dyn SecretStore, s: &Settings) -> bool {
-    !s.elastix_url.trim().is_empty() && matches!(secrets.get(&token_account(&s.elastix_url)), Ok(Some(_)))
+    !s.elastix_url.trim().is_empty()
+        && matches!(secrets.get(&token_account(&s.elastix_url)), Ok(Some(_)))
 }
 
 /// Puts the API token in the keyring for the saved API URL.
 pub fn store_token(secrets: &dyn SecretStore, s: &Settings, token: &Secret) -> IpcResult<()> {
     if s.elastix_url.trim().is_empty() {
-        return Err(IpcError::new(ErrorCode::InvalidSetting, "Elastix API URL: save the API address first, then type the token."));
+        return Err(IpcError::new(
+            ErrorCode::InvalidSetting,
+            "Elastix API URL: save the API address first, then type the token.",
+        ));
     }
     let t = token.expose().trim();
     if t.is_empty() || t.len() > 512 || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
@@ -63,16 +69,32 @@ pub fn client(secrets: &dyn SecretStore, s: &Settings) -> IpcResult<ElastixClien
         ));
     }
     let token = secrets.get(&token_account(url))?.ok_or_else(|| {
-        IpcError::new(ErrorCode::AuthFailed, "No Elastix API token is saved for this address. Type it in Settings.")
+        IpcError::new(
+            ErrorCode::AuthFailed,
+            "No Elastix API token is saved for this address. Type it in Settings.",
+        )
     })?;
     client_with(url, s.elastix_fingerprint.as_deref(), token)
 }
 
 /// A client for `url` trusting the pinned certificate, or the system's CAs.
-pub fn client_with(url: &str, fingerprint: Option<&str>, token: Secret) -> IpcResult<ElastixClient> {
-    let trust = ringside_config::tls_trust(fingerprint, None)
-        .map_err(|e| IpcError::new(ErrorCode::InvalidSetting, format!("Elastix pinned certificate: {e}.")))?;
-    ElastixClient::new(ElastixConfig::new(url, ringside_elastix::Secret::new(token.expose()), trust)).map_err(api_error)
+pub fn client_with(
+    url: &str,
+    fingerprint: Option<&str>,
+    token: Secret,
+) -> IpcResult<ElastixClient> {
+    let trust = ringside_config::tls_trust(fingerprint, None).map_err(|e| {
+        IpcError::new(
+            ErrorCode::InvalidSetting,
+            format!("Elastix pinned certificate: {e}."),
+        )
+    })?;
+    ElastixClient::new(ElastixConfig::new(
+        url,
+        ringside_elastix::Secret::new(token.expose()),
+        trust,
+    ))
+    .map_err(api_error)
 }
 
 fn sentence(s: &str) -> String {
@@ -96,7 +118,9 @@ pub fn api_error(e: Error) -> IpcError {
         Error::RecordingNotFound { .. } => ErrorCode::NotFound,
         Error::UnsafeRecordingName { .. } | Error::BadCdrRow { .. } => ErrorCode::InvalidInput,
         Error::Timeout { .. } => ErrorCode::Timeout,
-        Error::Unreachable { .. } | Error::Tls { .. } | Error::Connection { .. } => ErrorCode::NotConnected,
+        Error::Unreachable { .. } | Error::Tls { .. } | Error::Connection { .. } => {
+            ErrorCode::NotConnected
+        }
         Error::Write { .. } => ErrorCode::Io,
         Error::Store(_) => ErrorCode::StoreUnavailable,
         _ => ErrorCode::PbxRefused,
@@ -110,9 +134,16 @@ pub async fn test(client: &ElastixClient) -> ApiTestResult {
     match client.sip_peers().await {
         Ok(peers) => ApiTestResult {
             ok: true,
-            message: format!("The Elastix API at {} answered: {} SIP peers.", client.host_port(), peers.len()),
+            message: format!(
+                "The Elastix API at {} answered: {} SIP peers.",
+                client.host_port(),
+                peers.len()
+            ),
         },
-        Err(e) => ApiTestResult { ok: false, message: api_error(e).message },
+        Err(e) => ApiTestResult {
+            ok: false,
+            message: api_error(e).message,
+        },
     }
 }
 
@@ -126,12 +157,27 @@ pub async fn import(
 ) -> IpcResult<CdrImportSummary> {
     let mut progress = progress;
     let source = client.host_port().to_owned();
-    let report = ringside_elastix::import_cdr_since_cursor(client, store, &source, local_offset(), move |p| {
-        progress(ImportProgress { done: clamp(p.done), total: clamp(p.total) });
-    })
+    let report = ringside_elastix::import_cdr_since_cursor(
+        client,
+        store,
+        &source,
+        local_offset(),
+        move |p| {
+            progress(ImportProgress {
+                done: clamp(p.done),
+                total: clamp(p.total),
+            });
+        },
+    )
     .await
     .map_err(api_error)?;
-    tracing::info!(source, inserted = report.inserted, merged = report.merged, skipped = report.skipped.len(), "CDR import done");
+    tracing::info!(
+        source,
+        inserted = report.inserted,
+        merged = report.merged,
+        skipped = report.skipped.len(),
+        "CDR import done"
+    );
     Ok(CdrImportSummary {
         imported: clamp(report.inserted),
         merged: clamp(report.merged),
@@ -170,7 +216,11 @@ pub fn presence_from_peers(peers: &[ringside_elastix::SipPeer]) -> Vec<Colleague
         .filter(|p| p.kind == PeerKind::Extension)
         .map(|p| Colleague {
             extension: p.name.clone(),
-            name: if p.description.trim().is_empty() { p.name.clone() } else { p.description.clone() },
+            name: if p.description.trim().is_empty() {
+                p.name.clone()
+            } else {
+                p.description.clone()
+            },
             state: match p.presence() {
                 PeerPresence::Available | PeerPresence::Degraded => PresenceState::Idle,
                 PeerPresence::Offline => PresenceState::Unavailable,
@@ -185,7 +235,12 @@ pub fn presence_from_peers(peers: &[ringside_elastix::SipPeer]) -> Vec<Colleague
 /// returns the file. A recording file given with its day folder
 /// (`/2015/12/08/x.wav`) is used as is; a bare name goes under the day the
 /// call started, in the PBX's time.
-pub async fn fetch_recording(client: &ElastixClient, store: &HistoryStore, call_id: &str, dir: &Path) -> IpcResult<PathBuf> {
+pub async fn fetch_recording(
+    client: &ElastixClient,
+    store: &HistoryStore,
+    call_id: &str,
+    dir: &Path,
+) -> IpcResult<PathBuf> {
     let call = store
         .get_call(call_id)
         .await?
@@ -193,17 +248,35 @@ pub async fn fetch_recording(client: &ElastixClient, store: &HistoryStore, call_
     let file = call
         .recording_file
         .filter(|f| !f.trim().is_empty())
-        .ok_or_else(|| IpcError::new(ErrorCode::NotFound, "This call has no recording on the PBX."))?;
+        .ok_or_else(|| {
+            IpcError::new(
+                ErrorCode::NotFound,
+                "This call has no recording on the PBX.",
+            )
+        })?;
     let name = if file.starts_with('/') {
         RecordingName::parse(&file)
     } else {
-        RecordingName::for_call(&PbxDateTime::from_unix_ms(call.record.started_at_ms, local_offset()), &file)
+        RecordingName::for_call(
+            &PbxDateTime::from_unix_ms(call.record.started_at_ms, local_offset()),
+            &file,
+        )
     }
     .map_err(api_error)?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| IpcError::new(ErrorCode::Io, format!("Ringside could not make its recordings folder {}: {e}.", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        IpcError::new(
+            ErrorCode::Io,
+            format!(
+                "Ringside could not make its recordings folder {}: {e}.",
+                dir.display()
+            ),
+        )
+    })?;
     let path = dir.join(name.file_name());
-    let bytes = client.recording_to_file(&name, &path).await.map_err(api_error)?;
+    let bytes = client
+        .recording_to_file(&name, &path)
+        .await
+        .map_err(api_error)?;
     tracing::info!(call = call_id, bytes, "recording fetched");
     Ok(path)
 }
@@ -227,48 +300,101 @@ mod tests {
     /// the settings, its token in a file-backed keyring, and a temp store.
     async fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let server = TestServer::start(TestServerOptions::default()).await.expect("the test server starts");
+        let server = TestServer::start(TestServerOptions::default())
+            .await
+            .expect("the test server starts");
         let secrets = FileSecretStore::new(dir.path().join("keys"));
         let settings = Settings {
             elastix_url: server.base_url(),
             elastix_fingerprint: Some(server.fingerprint().to_string()),
             ..crate::settings::default_settings()
         };
-        crate::settings::validate(&settings).expect("the test server's URL and fingerprint are valid settings");
+        crate::settings::validate(&settings)
+            .expect("the test server's URL and fingerprint are valid settings");
         store_token(&secrets, &settings, &Secret::new(server.token())).unwrap();
         let store = HistoryStore::open(
-            ringside_store::StoreConfig::new(ringside_calls::NumberPlan::new("1", "1", "011")).with_path(dir.path().join("h.db")),
+            ringside_store::StoreConfig::new(ringside_calls::NumberPlan::new("1", "1", "011"))
+                .with_path(dir.path().join("h.db")),
         )
         .unwrap();
         let cache = dir.path().join("cache");
-        Fixture { _dir: dir, server, secrets, settings, store, cache }
+        Fixture {
+            _dir: dir,
+            server,
+            secrets,
+            settings,
+            store,
+            cache,
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn test_connection_says_ok_or_names_the_token_problem() {
         let f = fixture().await;
-        assert!(has_token(&f.secrets, &f.settings), "the token is in the keyring for this URL");
+        assert!(
+            has_token(&f.secrets, &f.settings),
+            "the token is in the keyring for this URL"
+        );
         let ok = test(&client(&f.secrets, &f.settings).unwrap()).await;
-        assert!(ok.ok, "the right token and pinned certificate work: {}", ok.message);
-        assert!(ok.message.contains("3 SIP peers"), "the seed has three peers: {}", ok.message);
+        assert!(
+            ok.ok,
+            "the right token and pinned certificate work: {}",
+            ok.message
+        );
+        assert!(
+            ok.message.contains("3 SIP peers"),
+            "the seed has three peers: {}",
+            ok.message
+        );
 
         store_token(&f.secrets, &f.settings, &Secret::new("wrong-token")).unwrap();
         let bad = test(&client(&f.secrets, &f.settings).unwrap()).await;
         assert!(!bad.ok);
-        assert!(bad.message.contains("refused the API token"), "a receptionist learns the token is wrong: {}", bad.message);
-        assert!(!bad.message.contains("wrong-token"), "the token itself is never echoed: {}", bad.message);
+        assert!(
+            bad.message.contains("refused the API token"),
+            "a receptionist learns the token is wrong: {}",
+            bad.message
+        );
+        assert!(
+            !bad.message.contains("wrong-token"),
+            "the token itself is never echoed: {}",
+            bad.message
+        );
 
-        let other = Settings { elastix_url: format!("{}x", f.settings.elastix_url), ..f.settings.clone() };
+        let other = Settings {
+            elastix_url: format!("{}x", f.settings.elastix_url),
+            ..f.settings.clone()
+        };
         let e = client(&f.secrets, &other).unwrap_err();
-        assert_eq!(e.code, ErrorCode::AuthFailed, "no token saved for that address: {}", e.message);
+        assert_eq!(
+            e.code,
+            ErrorCode::AuthFailed,
+            "no token saved for that address: {}",
+            e.message
+        );
         let e = store_token(&f.secrets, &f.settings, &Secret::new("two\nlines")).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidSetting, "a pasted line break is refused: {}", e.message);
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidSetting,
+            "a pasted line break is refused: {}",
+            e.message
+        );
 
-        let unpinned = Settings { elastix_fingerprint: None, ..f.settings.clone() };
+        let unpinned = Settings {
+            elastix_fingerprint: None,
+            ..f.settings.clone()
+        };
         store_token(&f.secrets, &unpinned, &Secret::new(f.server.token())).unwrap();
         let tls = test(&client(&f.secrets, &unpinned).unwrap()).await;
-        assert!(!tls.ok, "a self-signed certificate is not trusted without the pin");
-        assert!(tls.message.contains(&f.server.fingerprint().to_string()), "the message gives the fingerprint to pin: {}", tls.message);
+        assert!(
+            !tls.ok,
+            "a self-signed certificate is not trusted without the pin"
+        );
+        assert!(
+            tls.message.contains(&f.server.fingerprint().to_string()),
+            "the message gives the fingerprint to pin: {}",
+            tls.message
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,12 +407,26 @@ mod tests {
         })
         .await
         .unwrap();
-        assert_eq!((first.imported, first.merged), (4, 0), "the seed's four calls are new: {first:?}");
+        assert_eq!(
+            (first.imported, first.merged),
+            (4, 0),
+            "the seed's four calls are new: {first:?}"
+        );
         let seen: Vec<ImportProgress> = rx.try_iter().collect();
-        assert_eq!(seen.last(), Some(&ImportProgress { done: 4, total: 4 }), "progress ends at the whole import: {seen:?}");
+        assert_eq!(
+            seen.last(),
+            Some(&ImportProgress { done: 4, total: 4 }),
+            "progress ends at the whole import: {seen:?}"
+        );
         let again = import(&c, &f.store, |_| {}).await.unwrap();
-        assert_eq!(again.imported, 0, "the cursor makes a second import add nothing: {again:?}");
-        assert!(again.merged >= 1, "rows at the cursor's second are fetched again and recognized: {again:?}");
+        assert_eq!(
+            again.imported, 0,
+            "the cursor makes a second import add nothing: {again:?}"
+        );
+        assert!(
+            again.merged >= 1,
+            "rows at the cursor's second are fetched again and recognized: {again:?}"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,24 +434,70 @@ mod tests {
         let f = fixture().await;
         let c = client(&f.secrets, &f.settings).unwrap();
         import(&c, &f.store, |_| {}).await.unwrap();
-        let calls = f.store.search_calls(ringside_store::CallQuery { limit: 10, ..Default::default() }).await.unwrap();
-        let recorded = calls.iter().find(|c| c.recording_file.is_some()).expect("the seed has one recorded call");
-        let unrecorded = calls.iter().find(|c| c.recording_file.is_none()).expect("and calls without a recording");
+        let calls = f
+            .store
+            .search_calls(ringside_store::CallQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let recorded = calls
+            .iter()
+            .find(|c| c.recording_file.is_some())
+            .expect("the seed has one recorded call");
+        let unrecorded = calls
+            .iter()
+            .find(|c| c.recording_file.is_none())
+            .expect("and calls without a recording");
         let call_id = recorded.record.call_id.clone();
 
-        let e = fetch_recording(&c, &f.store, &call_id, &f.cache).await.unwrap_err();
-        assert_eq!(e.code, ErrorCode::NotFound, "the PBX has no such file yet: {}", e.message);
-        assert!(e.message.starts_with("No recording for this call on the PBX"), "the 404 in plain words: {}", e.message);
+        let e = fetch_recording(&c, &f.store, &call_id, &f.cache)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.code,
+            ErrorCode::NotFound,
+            "the PBX has no such file yet: {}",
+            e.message
+        );
+        assert!(
+            e.message
+                .starts_with("No recording for this call on the PBX"),
+            "the 404 in plain words: {}",
+            e.message
+        );
 
         let wav = synthetic_wav(1);
-        f.server.add_recording("/2015/12/05/exten-101-05396666666-20151205-152659-1449322009.66.wav", wav.clone());
-        let path = fetch_recording(&c, &f.store, &call_id, &f.cache).await.unwrap();
-        assert!(path.starts_with(&f.cache), "the file lands in the app's cache: {}", path.display());
-        assert_eq!(std::fs::read(&path).unwrap(), wav, "the recording is saved byte for byte");
+        f.server.add_recording(
+            "/2015/12/05/exten-101-05396666666-20151205-152659-1449322009.66.wav",
+            wav.clone(),
+        );
+        let path = fetch_recording(&c, &f.store, &call_id, &f.cache)
+            .await
+            .unwrap();
+        assert!(
+            path.starts_with(&f.cache),
+            "the file lands in the app's cache: {}",
+            path.display()
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            wav,
+            "the recording is saved byte for byte"
+        );
 
-        let e = fetch_recording(&c, &f.store, &unrecorded.record.call_id, &f.cache).await.unwrap_err();
-        assert_eq!(e.code, ErrorCode::NotFound, "a call without a recording says so before asking the PBX");
-        let e = fetch_recording(&c, &f.store, "no-such-call", &f.cache).await.unwrap_err();
+        let e = fetch_recording(&c, &f.store, &unrecorded.record.call_id, &f.cache)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.code,
+            ErrorCode::NotFound,
+            "a call without a recording says so before asking the PBX"
+        );
+        let e = fetch_recording(&c, &f.store, "no-such-call", &f.cache)
+            .await
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::UnknownCall);
     }
 
@@ -320,27 +506,62 @@ mod tests {
         let f = fixture().await;
         let c = client(&f.secrets, &f.settings).unwrap();
         let channels = channels(c.active_calls().await.unwrap());
-        assert!(channels.iter().any(|ch| ch.channel == "SIP/2003-0000115b"), "the seed's channels are listed: {channels:?}");
+        assert!(
+            channels.iter().any(|ch| ch.channel == "SIP/2003-0000115b"),
+            "the seed's channels are listed: {channels:?}"
+        );
         let board = presence_from_peers(&c.sip_peers().await.unwrap());
-        let first = board.iter().find(|p| p.extension == "100").expect("phone 100 is on the board");
-        assert_eq!(first.state, PresenceState::Idle, "a reachable phone is available");
-        assert!(board.iter().all(|p| p.talking_to.is_none()), "the API says nothing about calls");
+        let first = board
+            .iter()
+            .find(|p| p.extension == "100")
+            .expect("phone 100 is on the board");
+        assert_eq!(
+            first.state,
+            PresenceState::Idle,
+            "a reachable phone is available"
+        );
+        assert!(
+            board.iter().all(|p| p.talking_to.is_none()),
+            "the API says nothing about calls"
+        );
     }
 
     #[test]
     fn the_token_flag_is_never_written_to_the_settings_file() {
-        let s = Settings { elastix_url: "https://pbx.local/api/api.php".into(), has_api_token: true, ..crate::settings::default_settings() };
+        let s = Settings {
+            elastix_url: "https://pbx.local/api/api.php".into(),
+            has_api_token: true,
+            ..crate::settings::default_settings()
+        };
         let file = crate::settings::diff_from_defaults(&s);
-        assert!(file.contains_key("elastixUrl"), "the address is a setting: {file:?}");
-        assert!(!file.contains_key("hasApiToken"), "whether a token exists is read from the keyring, never stored: {file:?}");
+        assert!(
+            file.contains_key("elastixUrl"),
+            "the address is a setting: {file:?}"
+        );
+        assert!(
+            !file.contains_key("hasApiToken"),
+            "whether a token exists is read from the keyring, never stored: {file:?}"
+        );
     }
 
     #[test]
     fn settings_refuse_a_non_https_api_address() {
-        for bad in ["http://pbx/api/api.php", "pbx.local", "https://pbx/ api", "javascript:alert(1)"] {
-            let s = Settings { elastix_url: bad.into(), ..crate::settings::default_settings() };
+        for bad in [
+            "http://pbx/api/api.php",
+            "pbx.local",
+            "https://pbx/ api",
+            "javascript:alert(1)",
+        ] {
+            let s = Settings {
+                elastix_url: bad.into(),
+                ..crate::settings::default_settings()
+            };
             let e = crate::settings::validate(&s).expect_err(bad);
-            assert!(e.message.starts_with("Elastix API URL"), "the message names the field: {}", e.message);
+            assert!(
+                e.message.starts_with("Elastix API URL"),
+                "the message names the field: {}",
+                e.message
+            );
         }
     }
 }

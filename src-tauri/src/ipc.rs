@@ -88,7 +88,10 @@ pub struct IpcError {
 impl IpcError {
     /// An error with this code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -603,7 +606,13 @@ pub struct TestReport {
 
 impl From<ringside_store::Note> for Note {
     fn from(n: ringside_store::Note) -> Self {
-        Self { id: n.id, call_id: n.call_id, number: n.number, text: n.body, created_at_ms: n.created_at_ms }
+        Self {
+            id: n.id,
+            call_id: n.call_id,
+            number: n.number,
+            text: n.body,
+            created_at_ms: n.created_at_ms,
+        }
     }
 }
 
@@ -650,7 +659,10 @@ impl From<ringside_store::CallerContext> for CallerContext {
             recent_calls: c
                 .recent_calls
                 .into_iter()
-                .map(|s| CallRow { contact_name: contact_name.clone(), ..CallRow::from(s) })
+                .map(|s| CallRow {
+                    contact_name: contact_name.clone(),
+                    ..CallRow::from(s)
+                })
                 .collect(),
             calls_today: c.calls_today,
             recent_sms: c.recent_sms.into_iter().map(SmsRow::from).collect(),
@@ -684,7 +696,11 @@ impl From<ringside_store::StoredSms> for SmsRow {
 
 impl From<ringside_store::SmsRecord> for SmsRow {
     fn from(record: ringside_store::SmsRecord) -> Self {
-        ringside_store::StoredSms { record, number_normalized: None }.into()
+        ringside_store::StoredSms {
+            record,
+            number_normalized: None,
+        }
+        .into()
     }
 }
 
@@ -695,7 +711,10 @@ impl From<ringside_store::ImportReport> for ImportReport {
             skipped: r
                 .skipped
                 .into_iter()
-                .map(|s| SkippedLine { line: u32::try_from(s.line).unwrap_or(u32::MAX), reason: s.reason })
+                .map(|s| SkippedLine {
+                    line: u32::try_from(s.line).unwrap_or(u32::MAX),
+                    reason: s.reason,
+                })
                 .collect(),
         }
     }
@@ -717,7 +736,9 @@ impl HistoryQuery {
 impl From<ringside_store::StoreError> for IpcError {
     fn from(e: ringside_store::StoreError) -> Self {
         let code = match e {
-            ringside_store::StoreError::Invalid(_) | ringside_store::StoreError::Import(_) => ErrorCode::InvalidInput,
+            ringside_store::StoreError::Invalid(_) | ringside_store::StoreError::Import(_) => {
+                ErrorCode::InvalidInput
+            }
             _ => ErrorCode::StoreUnavailable,
         };
         Self::new(code, e.to_string())
@@ -735,34 +756,66 @@ mod tests {
     #[test]
     fn export_typescript_bindings() {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
-        let cfg = ts_rs::Config::new().with_large_int("number").with_out_dir(&dir);
+        let cfg = ts_rs::Config::new()
+            .with_large_int("number")
+            .with_out_dir(&dir);
         macro_rules! export {
             ($($t:ty),* $(,)?) => { $( <$t as TS>::export_all(&cfg).expect(concat!("export ", stringify!($t))); )* };
         }
         export!(
-            IpcError, ConnectionStatus, Status, Colleague, CallRow, CallerContext, CallerContextEvent,
-            HistoryChanged, ConfirmDial, HistoryQuery, ImportReport, Settings, TestReport, SmsRow,
-            IncomingSmsEvent, ApiTestResult, ImportProgress, CdrImportSummary, PbxChannel,
-            ringside_calls::CardChange, ringside_calls::CallCard,
+            IpcError,
+            ConnectionStatus,
+            Status,
+            Colleague,
+            CallRow,
+            CallerContext,
+            CallerContextEvent,
+            HistoryChanged,
+            ConfirmDial,
+            HistoryQuery,
+            ImportReport,
+            Settings,
+            TestReport,
+            SmsRow,
+            IncomingSmsEvent,
+            ApiTestResult,
+            ImportProgress,
+            CdrImportSummary,
+            PbxChannel,
+            ringside_calls::CardChange,
+            ringside_calls::CallCard,
         );
-        let card = std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");
+        let card =
+            std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");
         assert!(
             card.contains(r#""type": "popup""#) && card.contains(r#""type": "call_end""#),
             "the card union keeps the CLI's snake_case type tags: {card}"
         );
-        let settings = std::fs::read_to_string(dir.join("Settings.ts")).expect("Settings.ts written");
-        assert!(settings.contains("hasSecret: boolean"), "camelCase names must reach TypeScript: {settings}");
+        let settings =
+            std::fs::read_to_string(dir.join("Settings.ts")).expect("Settings.ts written");
         assert!(
-            !settings.lines().any(|l| l.trim_start().starts_with("secret")),
+            settings.contains("hasSecret: boolean"),
+            "camelCase names must reach TypeScript: {settings}"
+        );
+        assert!(
+            !settings
+                .lines()
+                .any(|l| l.trim_start().starts_with("secret")),
             "no secret field may ever reach the UI type: {settings}"
         );
         let note = std::fs::read_to_string(dir.join("Note.ts")).expect("Note.ts written");
-        assert!(note.contains("createdAtMs: number"), "ms timestamps must be plain numbers: {note}");
+        assert!(
+            note.contains("createdAtMs: number"),
+            "ms timestamps must be plain numbers: {note}"
+        );
     }
 
     #[test]
     fn ipc_error_serializes_as_code_and_message() {
-        let e = IpcError::new(ErrorCode::InvalidNumber, "“12a” is not a number Ringside can dial.");
+        let e = IpcError::new(
+            ErrorCode::InvalidNumber,
+            "“12a” is not a number Ringside can dial.",
+        );
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"code": "invalid_number", "message": "“12a” is not a number Ringside can dial."}),
@@ -772,7 +825,14 @@ mod tests {
 
     #[test]
     fn connection_status_is_camel_case() {
-        let s = ConnectionStatus { state: ConnectionState::AuthFailed, message: "x".into(), version: None };
-        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"state":"authFailed","message":"x"}"#);
+        let s = ConnectionStatus {
+            state: ConnectionState::AuthFailed,
+            message: "x".into(),
+            version: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"state":"authFailed","message":"x"}"#
+        );
     }
 }

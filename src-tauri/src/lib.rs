@@ -44,7 +44,11 @@ impl<R: Runtime> TrayActions<R> for ShellTrayActions {
     fn set_do_not_disturb(&self, app: &AppHandle<R>, on: bool) {
         if let Some(shell) = app.try_state::<Shell>() {
             shell.popup.lock_or_recover().do_not_disturb = on;
-            tracing::info!(do_not_disturb = on, "popups {}", if on { "paused" } else { "back on" });
+            tracing::info!(
+                do_not_disturb = on,
+                "popups {}",
+                if on { "paused" } else { "back on" }
+            );
         }
     }
 
@@ -61,7 +65,11 @@ pub fn ask_to_dial<R: Runtime>(app: &AppHandle<R>, raw: &str, source: DialSource
         Ok(number) => {
             tracing::info!(?source, %number, "asking the user to confirm a dial");
             show_main(app);
-            let _ = app.emit_to(MAIN_WINDOW, EVENT_CONFIRM_DIAL, ConfirmDial { number, source });
+            let _ = app.emit_to(
+                MAIN_WINDOW,
+                EVENT_CONFIRM_DIAL,
+                ConfirmDial { number, source },
+            );
         }
         Err(e) => tracing::warn!(?source, "not dialling: {}", e.message),
     }
@@ -75,7 +83,10 @@ pub fn number_from_link(url: &str) -> Option<String> {
     }
     let rest = rest.trim_start_matches("//");
     let user = rest.split(['@', ';', '?']).next()?;
-    let decoded = user.replace("%2B", "+").replace("%2b", "+").replace("%20", "");
+    let decoded = user
+        .replace("%2B", "+")
+        .replace("%2b", "+")
+        .replace("%20", "");
     Some(decoded)
 }
 
@@ -95,7 +106,12 @@ pub fn run(webkit: webkit_env::Prepared) {
     let log_path = logs::init(&data_dir);
     tracing::info!(log = ?log_path, "Ringside {} starting", env!("CARGO_PKG_VERSION"));
     tracing::info!(?webkit, "WebKitGTK environment");
-    let shell = Shell::new(args.clone(), settings::config_dir(), data_dir, Arc::new(settings::OsKeyring));
+    let shell = Shell::new(
+        args.clone(),
+        settings::config_dir(),
+        data_dir,
+        Arc::new(settings::OsKeyring),
+    );
     shell.refresh_autostart();
     let start_links = args.urls.clone();
 
@@ -141,15 +157,17 @@ pub const DIAL_HOTKEY: &str = "CommandOrControl+Alt+D";
 fn register_dial_hotkey<R: Runtime>(app: &AppHandle<R>) {
     use tauri_plugin_clipboard_manager::ClipboardExt;
     use tauri_plugin_global_shortcut::{GlobalShortcutExt, ShortcutState};
-    let result = app.global_shortcut().on_shortcut(DIAL_HOTKEY, |app, _shortcut, event| {
-        if event.state() != ShortcutState::Pressed {
-            return;
-        }
-        match app.clipboard().read_text() {
-            Ok(text) => ask_to_dial(app, &text, DialSource::Hotkey),
-            Err(e) => tracing::warn!("the dial hotkey found no text on the clipboard: {e}"),
-        }
-    });
+    let result = app
+        .global_shortcut()
+        .on_shortcut(DIAL_HOTKEY, |app, _shortcut, event| {
+            if event.state() != ShortcutState::Pressed {
+                return;
+            }
+            match app.clipboard().read_text() {
+                Ok(text) => ask_to_dial(app, &text, DialSource::Hotkey),
+                Err(e) => tracing::warn!("the dial hotkey found no text on the clipboard: {e}"),
+            }
+        });
     if let Err(e) = result {
         tracing::warn!("the dial hotkey {DIAL_HOTKEY} is not available on this desktop: {e}");
     }
@@ -169,10 +187,23 @@ mod tests {
 
     #[test]
     fn links_give_their_number() {
-        assert_eq!(number_from_link("tel:+1-555-123-4567").as_deref(), Some("+1-555-123-4567"));
-        assert_eq!(number_from_link("tel:%2B15551234567").as_deref(), Some("+15551234567"));
-        assert_eq!(number_from_link("sip:1002@pbx.local;transport=tcp").as_deref(), Some("1002"));
+        assert_eq!(
+            number_from_link("tel:+1-555-123-4567").as_deref(),
+            Some("+1-555-123-4567")
+        );
+        assert_eq!(
+            number_from_link("tel:%2B15551234567").as_deref(),
+            Some("+15551234567")
+        );
+        assert_eq!(
+            number_from_link("sip:1002@pbx.local;transport=tcp").as_deref(),
+            Some("1002")
+        );
         assert_eq!(number_from_link("SIP://1002@pbx").as_deref(), Some("1002"));
-        assert_eq!(number_from_link("https://evil.example/tel:1"), None, "only tel: and sip: dial");
+        assert_eq!(
+            number_from_link("https://evil.example/tel:1"),
+            None,
+            "only tel: and sip: dial"
+        );
     }
 }

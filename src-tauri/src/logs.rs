@@ -21,9 +21,14 @@ pub fn init(data_dir: &Path) -> Option<PathBuf> {
     let file = std::fs::create_dir_all(data_dir)
         .and_then(|_| OpenOptions::new().create(true).append(true).open(&path))
         .ok();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let result = match file {
-        Some(f) => builder.with_writer(std::io::stderr.and(Mutex::new(f))).with_ansi(false).try_init(),
+        Some(f) => builder
+            .with_writer(std::io::stderr.and(Mutex::new(f)))
+            .with_ansi(false)
+            .try_init(),
         None => builder.with_writer(std::io::stderr).try_init(),
     };
     if result.is_err() {

@@ -26,7 +26,12 @@ pub struct CallerNotice {
 impl CallerNotice {
     /// The summary line: the caller's name (or number), as plain text.
     pub fn summary(&self) -> String {
-        match self.caller_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        match self
+            .caller_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
             Some(name) => format!("Call from {name}"),
             None => format!("Call from {}", self.caller_num),
         }
@@ -36,7 +41,9 @@ impl CallerNotice {
     pub fn body_text(&self) -> String {
         let mut body = self.caller_num.clone();
         match &self.line {
-            Some(line) if !line.is_empty() => body.push_str(&format!("\non line {line}, ringing {}", self.extension)),
+            Some(line) if !line.is_empty() => {
+                body.push_str(&format!("\non line {line}, ringing {}", self.extension))
+            }
             _ => body.push_str(&format!("\nringing {}", self.extension)),
         }
         body
@@ -121,7 +128,9 @@ pub fn escape_markup(s: &str) -> String {
 fn server_parses_markup() -> bool {
     static MARKUP: OnceLock<bool> = OnceLock::new();
     *MARKUP.get_or_init(|| {
-        notify_rust::get_capabilities().map(|caps| caps.iter().any(|c| c == "body-markup")).unwrap_or(true)
+        notify_rust::get_capabilities()
+            .map(|caps| caps.iter().any(|c| c == "body-markup"))
+            .unwrap_or(true)
     })
 }
 
@@ -130,7 +139,11 @@ fn server_parses_markup() -> bool {
 /// popup still shows.
 pub fn show_blocking(notice: &Notice) {
     let (summary, body, icon) = notice.parts();
-    let body = if server_parses_markup() { escape_markup(&body) } else { body };
+    let body = if server_parses_markup() {
+        escape_markup(&body)
+    } else {
+        body
+    };
     let result = notify_rust::Notification::new()
         .appname("Ringside")
         .summary(&summary)
@@ -157,23 +170,45 @@ mod tests {
             line: Some("5550100".into()),
             extension: "1001".into(),
         };
-        assert_eq!(n.summary(), "Call from <img src=x onerror=alert(document.domain)>", "the summary is plain text by spec");
+        assert_eq!(
+            n.summary(),
+            "Call from <img src=x onerror=alert(document.domain)>",
+            "the summary is plain text by spec"
+        );
         assert_eq!(escape_markup("<b>&'\""), "&lt;b&gt;&amp;&apos;&quot;");
-        assert!(n.body_text().starts_with("+15551234567\n"), "the number leads the body");
+        assert!(
+            n.body_text().starts_with("+15551234567\n"),
+            "the number leads the body"
+        );
     }
 
     #[test]
     fn sms_notices_are_plain_and_cut() {
-        let n = SmsNotice { sender: "+15551234567".into(), text: "<b>hi</b> ".repeat(40) };
+        let n = SmsNotice {
+            sender: "+15551234567".into(),
+            text: "<b>hi</b> ".repeat(40),
+        };
         assert_eq!(n.summary(), "Text from +15551234567");
         let body = n.body_text();
-        assert_eq!(body.chars().count(), SMS_NOTICE_CHARS + 1, "a long text is cut, with an ellipsis: {body}");
-        assert!(body.starts_with("<b>hi</b>") && body.ends_with('…'), "the text stays literal; escaping happens only for markup servers");
+        assert_eq!(
+            body.chars().count(),
+            SMS_NOTICE_CHARS + 1,
+            "a long text is cut, with an ellipsis: {body}"
+        );
+        assert!(
+            body.starts_with("<b>hi</b>") && body.ends_with('…'),
+            "the text stays literal; escaping happens only for markup servers"
+        );
     }
 
     #[test]
     fn a_call_without_a_name_shows_the_number() {
-        let n = CallerNotice { caller_num: "1004".into(), caller_name: Some(" ".into()), line: None, extension: "1001".into() };
+        let n = CallerNotice {
+            caller_num: "1004".into(),
+            caller_name: Some(" ".into()),
+            line: None,
+            extension: "1001".into(),
+        };
         assert_eq!(n.summary(), "Call from 1004");
     }
 }

@@ -47,12 +47,20 @@ impl PopupState {
         }
         let first = self.shown.is_empty();
         self.shown.insert(call.to_string());
-        if first { WindowChange::Show } else { WindowChange::Keep }
+        if first {
+            WindowChange::Show
+        } else {
+            WindowChange::Keep
+        }
     }
 
     /// A card went away (answered elsewhere, ended, dismissed).
     pub fn close(&mut self, call: &str) -> WindowChange {
-        if self.shown.remove(call) && self.shown.is_empty() { WindowChange::Hide } else { WindowChange::Keep }
+        if self.shown.remove(call) && self.shown.is_empty() {
+            WindowChange::Hide
+        } else {
+            WindowChange::Keep
+        }
     }
 
     /// True while this call's card is up.
@@ -98,8 +106,14 @@ pub fn corner_position(
 
 /// Positions the popup in its corner and shows it without taking focus.
 pub fn show_window<R: Runtime>(app: &AppHandle<R>, corner: PopupPosition) {
-    let Some(win) = app.get_webview_window(POPUP_WINDOW) else { return };
-    let monitor = win.current_monitor().ok().flatten().or_else(|| win.primary_monitor().ok().flatten());
+    let Some(win) = app.get_webview_window(POPUP_WINDOW) else {
+        return;
+    };
+    let monitor = win
+        .current_monitor()
+        .ok()
+        .flatten()
+        .or_else(|| win.primary_monitor().ok().flatten());
     if let Some(m) = monitor {
         let area = m.work_area();
         // A window that was never shown reports a zero size on X11: fall
@@ -111,10 +125,17 @@ pub fn show_window<R: Runtime>(app: &AppHandle<R>, corner: PopupPosition) {
             .map(|s| (s.width, s.height))
             .unwrap_or_else(|| {
                 let f = m.scale_factor();
-                ((POPUP_SIZE.0 * f).round() as u32, (POPUP_SIZE.1 * f).round() as u32)
+                (
+                    (POPUP_SIZE.0 * f).round() as u32,
+                    (POPUP_SIZE.1 * f).round() as u32,
+                )
             });
-        let (x, y) =
-            corner_position((area.position.x, area.position.y), (area.size.width, area.size.height), size, corner);
+        let (x, y) = corner_position(
+            (area.position.x, area.position.y),
+            (area.size.width, area.size.height),
+            size,
+            corner,
+        );
         if let Err(e) = win.set_position(PhysicalPosition::new(x, y)) {
             tracing::warn!("could not position the popup: {e}");
         }
@@ -150,8 +171,14 @@ mod tests {
     #[test]
     fn corners_keep_a_margin_inside_the_work_area() {
         let area = ((0, 32), (1280, 768));
-        assert_eq!(corner_position(area.0, area.1, (380, 480), PopupPosition::TopRight), (1280 - 380 - 16, 48));
-        assert_eq!(corner_position(area.0, area.1, (380, 480), PopupPosition::BottomLeft), (16, 32 + 768 - 480 - 16));
+        assert_eq!(
+            corner_position(area.0, area.1, (380, 480), PopupPosition::TopRight),
+            (1280 - 380 - 16, 48)
+        );
+        assert_eq!(
+            corner_position(area.0, area.1, (380, 480), PopupPosition::BottomLeft),
+            (16, 32 + 768 - 480 - 16)
+        );
         assert_eq!(
             corner_position((0, 0), (300, 200), (380, 480), PopupPosition::BottomRight),
             (0, 0),
@@ -162,12 +189,21 @@ mod tests {
     #[test]
     fn no_duplicate_notification_while_the_popup_shows_unless_she_asks_for_both() {
         let mut s = crate::settings::default_settings();
-        assert!(!notify_too(true, &s), "by default the popup on screen is the notice");
-        assert!(notify_too(false, &s), "with no popup on screen the notification is the only notice");
+        assert!(
+            !notify_too(true, &s),
+            "by default the popup on screen is the notice"
+        );
+        assert!(
+            notify_too(false, &s),
+            "with no popup on screen the notification is the only notice"
+        );
         s.notify_with_popup = true;
         assert!(notify_too(true, &s), "she asked for both");
         s.notifications = false;
-        assert!(!notify_too(false, &s) && !notify_too(true, &s), "notifications off means none at all");
+        assert!(
+            !notify_too(false, &s) && !notify_too(true, &s),
+            "notifications off means none at all"
+        );
         let mut p = PopupState::default();
         assert!(!p.on_screen());
         p.open("a");
@@ -187,12 +223,24 @@ mod tests {
     fn the_window_shows_with_the_first_card_and_hides_with_the_last() {
         let mut p = PopupState::default();
         assert_eq!(p.open("a"), WindowChange::Show);
-        assert_eq!(p.open("b"), WindowChange::Keep, "a second call stacks as a card in the same window");
+        assert_eq!(
+            p.open("b"),
+            WindowChange::Keep,
+            "a second call stacks as a card in the same window"
+        );
         assert_eq!(p.close("a"), WindowChange::Keep);
-        assert_eq!(p.close("a"), WindowChange::Keep, "closing twice is harmless");
+        assert_eq!(
+            p.close("a"),
+            WindowChange::Keep,
+            "closing twice is harmless"
+        );
         assert_eq!(p.close("b"), WindowChange::Hide);
         p.do_not_disturb = true;
-        assert_eq!(p.open("c"), WindowChange::Keep, "do-not-disturb keeps the popup down");
+        assert_eq!(
+            p.open("c"),
+            WindowChange::Keep,
+            "do-not-disturb keeps the popup down"
+        );
         assert!(!p.is_shown("c"));
     }
 }

@@ -7,7 +7,10 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use ringside_ami::{AmiCodec, Client, ClientConfig, ConnectionState, Connector, Frame, Packet, TcpConnector, TlsConnector};
+use ringside_ami::{
+    AmiCodec, Client, ClientConfig, ConnectionState, Connector, Frame, Packet, TcpConnector,
+    TlsConnector,
+};
 use tokio_util::codec::FramedRead;
 
 use crate::ipc::{Settings, TestReport, TestStep};
@@ -16,7 +19,11 @@ use crate::settings::Secret;
 const STEP_TIMEOUT: Duration = Duration::from_secs(8);
 
 fn step(name: &str, ok: bool, message: impl Into<String>) -> TestStep {
-    TestStep { name: name.into(), ok, message: message.into() }
+    TestStep {
+        name: name.into(),
+        ok,
+        message: message.into(),
+    }
 }
 
 /// Runs the steps against `settings` with `secret`; stops at the first failure.
@@ -25,7 +32,11 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
     let host = settings.host.trim().to_string();
     let place = format!("{host}:{}", settings.port);
     if host.is_empty() {
-        steps.push(step("Reach the PBX", false, "Enter the PBX's host name or IP address first."));
+        steps.push(step(
+            "Reach the PBX",
+            false,
+            "Enter the PBX's host name or IP address first.",
+        ));
         return TestReport { steps };
     }
 
@@ -56,16 +67,25 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
     // 2. TLS (when enabled), then 3. the banner, on one fresh stream.
     let stream = if settings.tls {
         let trust = ringside_config::tls_trust(settings.pinned_fingerprint.as_deref(), None);
-        let connector = match trust.and_then(|t| TlsConnector::new(host.clone(), settings.port, t)) {
+        let connector = match trust.and_then(|t| TlsConnector::new(host.clone(), settings.port, t))
+        {
             Ok(c) => c,
             Err(e) => {
-                steps.push(step("TLS", false, format!("The TLS settings cannot work: {e}.")));
+                steps.push(step(
+                    "TLS",
+                    false,
+                    format!("The TLS settings cannot work: {e}."),
+                ));
                 return TestReport { steps };
             }
         };
         match tokio::time::timeout(STEP_TIMEOUT, connector.connect()).await {
             Ok(Ok(s)) => {
-                steps.push(step("TLS", true, "The TLS handshake worked and the certificate is trusted."));
+                steps.push(step(
+                    "TLS",
+                    true,
+                    "The TLS handshake worked and the certificate is trusted.",
+                ));
                 s
             }
             Ok(Err(ringside_ami::ConnectError::Tls(f))) => {
@@ -73,11 +93,21 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
                 return TestReport { steps };
             }
             Ok(Err(e)) => {
-                steps.push(step("TLS", false, format!("TLS to {place} failed: {e}. Is TLS enabled on the PBX's AMI?")));
+                steps.push(step(
+                    "TLS",
+                    false,
+                    format!("TLS to {place} failed: {e}. Is TLS enabled on the PBX's AMI?"),
+                ));
                 return TestReport { steps };
             }
             Err(_) => {
-                steps.push(step("TLS", false, format!("The TLS handshake with {place} timed out. Is this the PBX's AMI TLS port?")));
+                steps.push(step(
+                    "TLS",
+                    false,
+                    format!(
+                        "The TLS handshake with {place} timed out. Is this the PBX's AMI TLS port?"
+                    ),
+                ));
                 return TestReport { steps };
             }
         }
@@ -85,7 +115,11 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
         match tokio::time::timeout(STEP_TIMEOUT, tcp.connect()).await {
             Ok(Ok(s)) => s,
             _ => {
-                steps.push(step("AMI banner", false, format!("{place} stopped answering.")));
+                steps.push(step(
+                    "AMI banner",
+                    false,
+                    format!("{place} stopped answering."),
+                ));
                 return TestReport { steps };
             }
         }
@@ -93,7 +127,11 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
     let mut frames = FramedRead::new(stream, AmiCodec::client());
     match tokio::time::timeout(STEP_TIMEOUT, frames.next()).await {
         Ok(Some(Ok(Frame::Banner(b)))) => {
-            steps.push(step("AMI banner", true, format!("The PBX speaks AMI {} (“{}”).", b.version, b.raw)));
+            steps.push(step(
+                "AMI banner",
+                true,
+                format!("The PBX speaks AMI {} (“{}”).", b.version, b.raw),
+            ));
         }
         Ok(Some(Ok(_))) | Ok(Some(Err(_))) => {
             steps.push(step(
@@ -112,7 +150,11 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
             return TestReport { steps };
         }
         Err(_) => {
-            steps.push(step("AMI banner", false, format!("{place} sent no AMI greeting. Is this the AMI port?")));
+            steps.push(step(
+                "AMI banner",
+                false,
+                format!("{place} sent no AMI greeting. Is this the AMI port?"),
+            ));
             return TestReport { steps };
         }
     }
@@ -120,12 +162,24 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
 
     // 4. Login, with the client the app uses.
     let Some(secret) = secret else {
-        steps.push(step("Log in", false, format!("No AMI secret is saved for user '{}'. Type it in Settings and save it.", settings.ami_user)));
+        steps.push(step(
+            "Log in",
+            false,
+            format!(
+                "No AMI secret is saved for user '{}'. Type it in Settings and save it.",
+                settings.ami_user
+            ),
+        ));
         return TestReport { steps };
     };
-    let mut config = ClientConfig::new(host.clone(), settings.port, settings.ami_user.clone(), ringside_ami::Secret::new(secret.expose()))
-        .connect_timeout(STEP_TIMEOUT)
-        .login_timeout(STEP_TIMEOUT);
+    let mut config = ClientConfig::new(
+        host.clone(),
+        settings.port,
+        settings.ami_user.clone(),
+        ringside_ami::Secret::new(secret.expose()),
+    )
+    .connect_timeout(STEP_TIMEOUT)
+    .login_timeout(STEP_TIMEOUT);
     if settings.tls {
         if let Ok(t) = ringside_config::tls_trust(settings.pinned_fingerprint.as_deref(), None) {
             config = config.tls(t);
@@ -134,7 +188,11 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
     let client = match Client::start(config) {
         Ok(c) => c,
         Err(e) => {
-            steps.push(step("Log in", false, format!("The settings cannot work: {e}.")));
+            steps.push(step(
+                "Log in",
+                false,
+                format!("The settings cannot work: {e}."),
+            ));
             return TestReport { steps };
         }
     };
@@ -147,28 +205,49 @@ pub async fn test_connection(settings: &Settings, secret: Option<Secret>) -> Tes
         .await;
         match settled {
             Ok(Ok(s)) => s.clone(),
-            _ => ConnectionState::Unreachable { message: format!("The login on {place} did not finish in time.") },
+            _ => ConnectionState::Unreachable {
+                message: format!("The login on {place} did not finish in time."),
+            },
         }
     };
     if !outcome.is_connected() {
-        let msg = outcome.message().unwrap_or("The login did not work.").to_string();
+        let msg = outcome
+            .message()
+            .unwrap_or("The login did not work.")
+            .to_string();
         steps.push(step("Log in", false, msg));
         client.shutdown().await;
         return TestReport { steps };
     }
-    steps.push(step("Log in", true, format!("Logged in as '{}'.", settings.ami_user)));
+    steps.push(step(
+        "Log in",
+        true,
+        format!("Logged in as '{}'.", settings.ami_user),
+    ));
 
     // 5. Permissions: the lists the session needs to see calls and presence.
     let mut missing = Vec::new();
-    if client.send_list(Packet::action("CoreShowChannels")).await.is_err() {
+    if client
+        .send_list(Packet::action("CoreShowChannels"))
+        .await
+        .is_err()
+    {
         missing.push("list live calls (CoreShowChannels: read 'system' or 'reporting')");
     }
-    if client.send_list(Packet::action("ExtensionStateList")).await.is_err() {
+    if client
+        .send_list(Packet::action("ExtensionStateList"))
+        .await
+        .is_err()
+    {
         missing.push("see colleagues' presence (ExtensionStateList: read 'call' or 'reporting')");
     }
     client.shutdown().await;
     if missing.is_empty() {
-        steps.push(step("Permissions", true, "Ringside can list live calls and see presence."));
+        steps.push(step(
+            "Permissions",
+            true,
+            "Ringside can list live calls and see presence.",
+        ));
     } else {
         steps.push(step(
             "Permissions",

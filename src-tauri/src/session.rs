@@ -17,13 +17,14 @@ use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState, Packet, Se
 use ringside_calls::clock::now_ms;
 use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
-use tokio::sync::Mutex;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::Mutex;
 
 use crate::ipc::{
-    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged, PresenceState,
-    EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_LIVE_CALLS, EVENT_PRESENCE,
+    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged,
+    PresenceState, EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_LIVE_CALLS,
+    EVENT_PRESENCE,
 };
 use crate::notify::CallerNotice;
 use crate::popup::{MAIN_WINDOW, POPUP_WINDOW};
@@ -101,24 +102,35 @@ pub struct SessionSlot(pub tokio::sync::Mutex<Option<Session>>);
 impl SessionSlot {
     /// The client, live state and target of the running session, if any.
     pub async fn current(&self) -> Option<(Client, Arc<Mutex<LiveState>>, Target)> {
-        self.0.lock().await.as_ref().map(|s| (s.client.clone(), s.live.clone(), s.target.clone()))
+        self.0
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| (s.client.clone(), s.live.clone(), s.target.clone()))
     }
 }
 
 /// The AMI secret for a target: `--secret-env VAR` / `RINGSIDE_AMI_SECRET`
 /// for command-line runs, else the OS keyring.
 fn secret_for(shell: &Shell, target: &Target) -> Result<Option<Secret>, ConnectionStatus> {
-    let var = shell.args.secret_env.clone().unwrap_or_else(|| "RINGSIDE_AMI_SECRET".into());
+    let var = shell
+        .args
+        .secret_env
+        .clone()
+        .unwrap_or_else(|| "RINGSIDE_AMI_SECRET".into());
     if let Ok(s) = std::env::var(&var) {
         if !s.is_empty() {
             return Ok(Some(Secret::new(s)));
         }
     }
-    shell.secrets.get(&settings::keyring_account(&target.user, &target.host)).map_err(|e| ConnectionStatus {
-        state: ConnectionState::Disconnected,
-        message: e.message,
-        version: None,
-    })
+    shell
+        .secrets
+        .get(&settings::keyring_account(&target.user, &target.host))
+        .map_err(|e| ConnectionStatus {
+            state: ConnectionState::Disconnected,
+            message: e.message,
+            version: None,
+        })
 }
 
 /// Decides what to connect to: `--demo`, `--pbx`, the saved PBX, or the
@@ -126,10 +138,18 @@ fn secret_for(shell: &Shell, target: &Target) -> Result<Option<Secret>, Connecti
 pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
     let saved = shell.saved_settings();
     let args = &shell.args;
-    let extensions = if args.extensions.is_empty() { saved.extensions.clone() } else { args.extensions.clone() };
+    let extensions = if args.extensions.is_empty() {
+        saved.extensions.clone()
+    } else {
+        args.extensions.clone()
+    };
     if let Some(pbx) = &args.pbx {
         let (host, port) = crate::cli::parse_host_port(pbx).map_err(|m| {
-            NoTarget(ConnectionStatus { state: ConnectionState::Disconnected, message: m, version: None })
+            NoTarget(ConnectionStatus {
+                state: ConnectionState::Disconnected,
+                message: m,
+                version: None,
+            })
         })?;
         let user = args.user.clone().unwrap_or_else(|| saved.ami_user.clone());
         return Ok(Target {
@@ -148,7 +168,11 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
             port: 0,
             user: crate::demo::DEMO_USER.into(),
             tls: None,
-            extensions: if args.extensions.is_empty() { vec![crate::demo::DEMO_EXTENSION.into()] } else { extensions },
+            extensions: if args.extensions.is_empty() {
+                vec![crate::demo::DEMO_EXTENSION.into()]
+            } else {
+                extensions
+            },
             groups: vec![crate::demo::DEMO_RING_GROUP.into()],
             demo: true,
         });
@@ -157,7 +181,9 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
         host: saved.host.trim().to_string(),
         port: saved.port,
         user: saved.ami_user.clone(),
-        tls: saved.tls.then(|| saved.pinned_fingerprint.clone().filter(|f| !f.is_empty())),
+        tls: saved
+            .tls
+            .then(|| saved.pinned_fingerprint.clone().filter(|f| !f.is_empty())),
         extensions,
         groups: saved.watched_groups.clone(),
         demo: false,
@@ -165,13 +191,25 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
 }
 
 /// Maps the client's state to the UI's.
-pub fn connection_status(state: &AmiState, target: &Target, version: Option<String>) -> ConnectionStatus {
-    let place = if target.demo { "the demo PBX".to_string() } else { format!("{}:{}", target.host, target.port) };
+pub fn connection_status(
+    state: &AmiState,
+    target: &Target,
+    version: Option<String>,
+) -> ConnectionStatus {
+    let place = if target.demo {
+        "the demo PBX".to_string()
+    } else {
+        format!("{}:{}", target.host, target.port)
+    };
     let (state, message) = match state {
-        AmiState::Connecting { attempt } if *attempt <= 1 => (ConnectionState::Connecting, format!("Connecting to {place}…")),
-        AmiState::Connecting { attempt } => {
-            (ConnectionState::Connecting, format!("Connecting to {place} (attempt {attempt})…"))
-        }
+        AmiState::Connecting { attempt } if *attempt <= 1 => (
+            ConnectionState::Connecting,
+            format!("Connecting to {place}…"),
+        ),
+        AmiState::Connecting { attempt } => (
+            ConnectionState::Connecting,
+            format!("Connecting to {place} (attempt {attempt})…"),
+        ),
         AmiState::Connected { version } => {
             return ConnectionStatus {
                 state: ConnectionState::Connected,
@@ -182,9 +220,16 @@ pub fn connection_status(state: &AmiState, target: &Target, version: Option<Stri
         AmiState::AuthFailed { message } => (ConnectionState::AuthFailed, message.clone()),
         AmiState::Unreachable { message } => (ConnectionState::Unreachable, message.clone()),
         AmiState::Disconnected { message, .. } => (ConnectionState::Disconnected, message.clone()),
-        other => (ConnectionState::Disconnected, other.message().unwrap_or("Disconnected").to_string()),
+        other => (
+            ConnectionState::Disconnected,
+            other.message().unwrap_or("Disconnected").to_string(),
+        ),
     };
-    ConnectionStatus { state, message, version }
+    ConnectionStatus {
+        state,
+        message,
+        version,
+    }
 }
 
 /// (Re)starts the session from the current settings and command line, on
@@ -192,7 +237,9 @@ pub fn connection_status(state: &AmiState, target: &Target, version: Option<Stri
 pub fn restart<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let Some(slot) = app.try_state::<SessionSlot>() else { return };
+        let Some(slot) = app.try_state::<SessionSlot>() else {
+            return;
+        };
         let mut guard = slot.0.lock().await;
         if let Some(old) = guard.take() {
             old.stop().await;
@@ -210,22 +257,28 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
     let mut target = resolve_target(shell)?;
     let (demo, secret) = if target.demo {
         let demo = crate::demo::DemoPbx::start().await.map_err(|m| {
-            NoTarget(ConnectionStatus { state: ConnectionState::Disconnected, message: m, version: None })
+            NoTarget(ConnectionStatus {
+                state: ConnectionState::Disconnected,
+                message: m,
+                version: None,
+            })
         })?;
         target.port = demo.port();
         let secret = demo.secret();
         (Some(demo), secret)
     } else {
-        let secret = secret_for(shell, &target).map_err(NoTarget)?.ok_or_else(|| {
-            NoTarget(ConnectionStatus {
-                state: ConnectionState::AuthFailed,
-                message: format!(
-                    "No AMI secret is saved for user '{}' on {}:{}. Type it in Settings.",
-                    target.user, target.host, target.port
-                ),
-                version: None,
-            })
-        })?;
+        let secret = secret_for(shell, &target)
+            .map_err(NoTarget)?
+            .ok_or_else(|| {
+                NoTarget(ConnectionStatus {
+                    state: ConnectionState::AuthFailed,
+                    message: format!(
+                        "No AMI secret is saved for user '{}' on {}:{}. Type it in Settings.",
+                        target.user, target.host, target.port
+                    ),
+                    version: None,
+                })
+            })?;
         (None, secret)
     };
     if target.user.trim().is_empty() {
@@ -235,15 +288,22 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
             version: None,
         }));
     }
-    let mut config =
-        ClientConfig::new(target.host.clone(), target.port, target.user.clone(), ringside_ami::Secret::new(secret.expose()));
+    let mut config = ClientConfig::new(
+        target.host.clone(),
+        target.port,
+        target.user.clone(),
+        ringside_ami::Secret::new(secret.expose()),
+    );
     if let Some(pin) = &target.tls {
         let trust = ringside_config::tls_trust(pin.as_deref(), None);
         config = config.tls(trust.map_err(|e| bad_config(&e))?);
     }
     let client = Client::start(config).map_err(|e| bad_config(&e))?;
     let events = client.events();
-    shell.set_live(LiveInfo { demo: target.demo, extensions: target.extensions.clone() });
+    shell.set_live(LiveInfo {
+        demo: target.demo,
+        extensions: target.extensions.clone(),
+    });
 
     let live = Arc::new(Mutex::new(LiveState {
         tracker: CallTracker::new(TrackerConfig {
@@ -254,10 +314,26 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         presence: Presence::new(),
         contact_names: BTreeMap::new(),
     }));
-    let state_task = tauri::async_runtime::spawn(follow_state(app.clone(), client.clone(), target.clone(), started));
-    let event_task = tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), live.clone(), events));
+    let state_task = tauri::async_runtime::spawn(follow_state(
+        app.clone(),
+        client.clone(),
+        target.clone(),
+        started,
+    ));
+    let event_task = tauri::async_runtime::spawn(follow_events(
+        app.clone(),
+        client.clone(),
+        live.clone(),
+        events,
+    ));
     tracing::info!(demo = target.demo, host = %target.host, port = target.port, user = %target.user, "session started");
-    Ok(Session { client, live, target, tasks: vec![state_task, event_task], demo })
+    Ok(Session {
+        client,
+        live,
+        target,
+        tasks: vec![state_task, event_task],
+        demo,
+    })
 }
 
 fn bad_config(e: &ringside_ami::Error) -> NoTarget {
@@ -268,14 +344,22 @@ fn bad_config(e: &ringside_ami::Error) -> NoTarget {
     })
 }
 
-async fn follow_state<R: Runtime>(app: AppHandle<R>, client: Client, target: Target, started: Instant) {
+async fn follow_state<R: Runtime>(
+    app: AppHandle<R>,
+    client: Client,
+    target: Target,
+    started: Instant,
+) {
     let mut rx = client.state();
     let mut reported_connect_time = false;
     loop {
         let state = rx.borrow_and_update().clone();
         if state.is_connected() && !reported_connect_time {
             reported_connect_time = true;
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "connected to the PBX");
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "connected to the PBX"
+            );
         }
         let status = connection_status(&state, &target, client.banner_version());
         if let Some(shell) = app.try_state::<Shell>() {
@@ -428,7 +512,10 @@ async fn resync<R: Runtime>(
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => Ok(list.events),
         // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
-        Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await.map(|l| l.events),
+        Err(_) => client
+            .send_list_until(Packet::action("Status"), "StatusComplete")
+            .await
+            .map(|l| l.events),
     };
     // Every phone of the endpoint listing, with its hint's or its device's state.
     let board = ringside_calls::live::presence_listing(client, endpoints.clone()).await;
@@ -466,7 +553,12 @@ async fn resync<R: Runtime>(
 
 /// Names the colleagues once per session, on a task of its own: a round
 /// trip per phone, which neither the session's events nor its popups wait for.
-fn name_colleagues<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<Mutex<LiveState>>, phones: Vec<ringside_calls::live::NameQuery>) {
+fn name_colleagues<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    live: &Arc<Mutex<LiveState>>,
+    phones: Vec<ringside_calls::live::NameQuery>,
+) {
     let (app, client, live) = (app.clone(), client.clone(), live.clone());
     tauri::async_runtime::spawn(async move {
         names_from_contacts(&app, &live).await;
@@ -480,9 +572,17 @@ fn name_colleagues<R: Runtime>(app: &AppHandle<R>, client: &Client, live: &Arc<M
 /// Looks the colleagues' extensions up in Contacts (after a resync, and
 /// after contacts are imported) and sends presence again if a name changed.
 pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
-    let Some(shell) = app.try_state::<Shell>() else { return };
+    let Some(shell) = app.try_state::<Shell>() else {
+        return;
+    };
     let Ok(store) = shell.store() else { return };
-    let extensions: Vec<String> = live.lock().await.presence.colleagues().map(|c| c.extension.clone()).collect();
+    let extensions: Vec<String> = live
+        .lock()
+        .await
+        .presence
+        .colleagues()
+        .map(|c| c.extension.clone())
+        .collect();
     match store.contact_names(extensions).await {
         Ok(names) => {
             let changed = {
@@ -502,12 +602,17 @@ pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mute
 /// The time an event happened: the PBX's `Timestamp` when it sends one
 /// (`timestampevents = yes`), else when it was received (as the CLI does).
 fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
-    p.get("Timestamp").and_then(|t| t.trim().parse::<f64>().ok()).map_or(received_at_ms, |s| (s * 1000.0) as i64)
+    p.get("Timestamp")
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .map_or(received_at_ms, |s| (s * 1000.0) as i64)
 }
 
 /// The UI's view of a colleague's presence; `contact_name` is the name
 /// she gave the extension in Contacts, which wins over the PBX's.
-pub fn colleague(c: &ringside_calls::presence::Colleague, contact_name: Option<&String>) -> Colleague {
+pub fn colleague(
+    c: &ringside_calls::presence::Colleague,
+    contact_name: Option<&String>,
+) -> Colleague {
     let s = c.state;
     let state = if s.not_found() {
         PresenceState::NotFound
@@ -526,18 +631,32 @@ pub fn colleague(c: &ringside_calls::presence::Colleague, contact_name: Option<&
     } else {
         PresenceState::Idle
     };
-    let talking_to = c.talking_to_now().map(|p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
-        Some(name) => format!("{name} ({})", p.num),
-        None => p.num.clone(),
-    });
-    let name = contact_name.or(c.name.as_ref()).unwrap_or(&c.extension).clone();
-    Colleague { extension: c.extension.clone(), name, state, talking_to }
+    let talking_to =
+        c.talking_to_now().map(
+            |p| match p.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(name) => format!("{name} ({})", p.num),
+                None => p.num.clone(),
+            },
+        );
+    let name = contact_name
+        .or(c.name.as_ref())
+        .unwrap_or(&c.extension)
+        .clone();
+    Colleague {
+        extension: c.extension.clone(),
+        name,
+        state,
+        talking_to,
+    }
 }
 
 /// Every colleague's presence, by extension.
 pub async fn presence_list(live: &Arc<Mutex<LiveState>>) -> Vec<Colleague> {
     let l = live.lock().await;
-    l.presence.colleagues().map(|c| colleague(c, l.contact_names.get(&c.extension))).collect()
+    l.presence
+        .colleagues()
+        .map(|c| colleague(c, l.contact_names.get(&c.extension)))
+        .collect()
 }
 
 async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
@@ -562,14 +681,24 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
     if let CardChange::Popup { call, at_ms, .. } = &change {
         tracing::debug!(%call, behind_ms = now_ms() - at_ms, "popup");
     }
-    let Some(shell) = app.try_state::<Shell>() else { return };
+    let Some(shell) = app.try_state::<Shell>() else {
+        return;
+    };
     if popup_wants(&shell.popup.lock_or_recover(), &change) {
         if let Err(e) = app.emit_to(POPUP_WINDOW, EVENT_CARD, &change) {
             tracing::warn!("could not send a card to the popup: {e}");
         }
     }
     match change {
-        CardChange::Popup { call, extension, caller_num, caller_name, did, queue, .. } => {
+        CardChange::Popup {
+            call,
+            extension,
+            caller_num,
+            caller_name,
+            did,
+            queue,
+            ..
+        } => {
             let notice = CallerNotice {
                 caller_num: caller_num.clone(),
                 caller_name,
@@ -589,7 +718,9 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
             shell.popup_closed(app, &call, true);
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let Some(shell) = app.try_state::<Shell>() else { return };
+                let Some(shell) = app.try_state::<Shell>() else {
+                    return;
+                };
                 let Ok(store) = shell.store() else { return };
                 match store.record_call(record).await {
                     Ok(()) => {
@@ -639,11 +770,22 @@ pub fn history_changed<R: Runtime>(app: &AppHandle<R>) {
 fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let Some(shell) = app.try_state::<Shell>() else { return };
+        let Some(shell) = app.try_state::<Shell>() else {
+            return;
+        };
         let Ok(store) = shell.store() else { return };
-        match store.lookup_caller(&number, crate::commands::today_start_ms(), 5).await {
+        match store
+            .lookup_caller(&number, crate::commands::today_start_ms(), 5)
+            .await
+        {
             Ok(ctx) => {
-                let _ = app.emit(EVENT_CALLER_CONTEXT, CallerContextEvent { call, caller_context: ctx.into() });
+                let _ = app.emit(
+                    EVENT_CALLER_CONTEXT,
+                    CallerContextEvent {
+                        call,
+                        caller_context: ctx.into(),
+                    },
+                );
             }
             Err(e) => tracing::warn!("could not look up the caller in history: {e}"),
         }
@@ -652,10 +794,17 @@ fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: Str
 
 /// Puts the last calls into the tray menu.
 pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
-    let Some(shell) = app.try_state::<Shell>() else { return };
+    let Some(shell) = app.try_state::<Shell>() else {
+        return;
+    };
     let Ok(store) = shell.store() else { return };
-    let query = ringside_store::CallQuery { limit: 8, ..Default::default() };
-    let Ok(rows) = store.search_calls(query).await else { return };
+    let query = ringside_store::CallQuery {
+        limit: 8,
+        ..Default::default()
+    };
+    let Ok(rows) = store.search_calls(query).await else {
+        return;
+    };
     let recent = rows
         .into_iter()
         .filter(|c| !c.record.remote_num.is_empty())
@@ -665,7 +814,10 @@ pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
                 Some(name) => format!("{name} ({})", r.remote_num),
                 None => r.remote_num.clone(),
             };
-            RecentCall { number: r.remote_num, label: format!("{who} · {}", r.outcome.as_str().replace('_', " ")) }
+            RecentCall {
+                number: r.remote_num,
+                label: format!("{who} · {}", r.outcome.as_str().replace('_', " ")),
+            }
         })
         .collect();
     // Rebuilding a menu waits for the GUI thread: not on a runtime worker.
@@ -690,14 +842,21 @@ mod tests {
             hint: None,
             state: ExtensionState::from_code(code),
             label: String::new(),
-            talking_to: Some(Party { num: "+15551234567".into(), name: Some("ACME Corp".into()) }),
+            talking_to: Some(Party {
+                num: "+15551234567".into(),
+                name: Some("ACME Corp".into()),
+            }),
             name: Some("Alice Front Desk".into()),
         };
         let busy = colleague(&seen(1), None);
         assert_eq!(busy.talking_to.as_deref(), Some("ACME Corp (+15551234567)"));
         assert_eq!(busy.name, "Alice Front Desk");
         for code in [0, 4, -1] {
-            assert_eq!(colleague(&seen(code), None).talking_to, None, "state {code}");
+            assert_eq!(
+                colleague(&seen(code), None).talking_to,
+                None,
+                "state {code}"
+            );
         }
     }
 
@@ -713,8 +872,16 @@ mod tests {
             name: name.map(str::to_owned),
         };
         let mine = "Bob (sales desk)".to_owned();
-        assert_eq!(colleague(&seen(Some("Bob Sales")), Some(&mine)).name, mine, "her contact wins");
-        assert_eq!(colleague(&seen(Some("Bob Sales")), None).name, "Bob Sales", "else the phone's caller ID");
+        assert_eq!(
+            colleague(&seen(Some("Bob Sales")), Some(&mine)).name,
+            mine,
+            "her contact wins"
+        );
+        assert_eq!(
+            colleague(&seen(Some("Bob Sales")), None).name,
+            "Bob Sales",
+            "else the phone's caller ID"
+        );
         assert_eq!(colleague(&seen(None), None).name, "1002", "else the number");
     }
 
@@ -763,30 +930,59 @@ mod tests {
     #[test]
     fn the_popup_hears_only_of_its_own_cards() {
         let mut popup = crate::popup::PopupState::default();
-        assert!(popup_wants(&popup, &ringing("a")), "a new card always goes to the popup");
-        assert!(!popup_wants(&popup, &closed("a")), "another extension's call is none of the popup's business");
+        assert!(
+            popup_wants(&popup, &ringing("a")),
+            "a new card always goes to the popup"
+        );
+        assert!(
+            !popup_wants(&popup, &closed("a")),
+            "another extension's call is none of the popup's business"
+        );
         popup.open("a");
-        assert!(popup_wants(&popup, &closed("a")), "a change to a card it shows");
+        assert!(
+            popup_wants(&popup, &closed("a")),
+            "a change to a card it shows"
+        );
         assert!(!popup_wants(&popup, &closed("b")));
         popup.do_not_disturb = true;
-        assert!(!popup_wants(&popup, &ringing("c")), "no card under do-not-disturb");
-        assert!(popup_wants(&popup, &closed("a")), "a card already up still follows its call");
+        assert!(
+            !popup_wants(&popup, &ringing("c")),
+            "no card under do-not-disturb"
+        );
+        assert!(
+            popup_wants(&popup, &closed("a")),
+            "a card already up still follows its call"
+        );
     }
 
     #[test]
     fn client_states_map_to_plain_ui_states() {
-        let s = connection_status(&AmiState::Connected { version: "12.0.0".into() }, &target(false), None);
+        let s = connection_status(
+            &AmiState::Connected {
+                version: "12.0.0".into(),
+            },
+            &target(false),
+            None,
+        );
         assert_eq!(s.state, ConnectionState::Connected);
         assert_eq!(s.message, "Connected to pbx.local:5038");
         assert_eq!(s.version.as_deref(), Some("12.0.0"));
         let demo = connection_status(&AmiState::Connecting { attempt: 1 }, &target(true), None);
-        assert_eq!(demo.message, "Connecting to the demo PBX…", "the demo's random port means nothing to a user");
+        assert_eq!(
+            demo.message, "Connecting to the demo PBX…",
+            "the demo's random port means nothing to a user"
+        );
         let failed = connection_status(
-            &AmiState::AuthFailed { message: "Wrong AMI password for user 'ringside' on pbx.local:5038".into() },
+            &AmiState::AuthFailed {
+                message: "Wrong AMI password for user 'ringside' on pbx.local:5038".into(),
+            },
             &target(false),
             None,
         );
         assert_eq!(failed.state, ConnectionState::AuthFailed);
-        assert!(failed.message.contains("Wrong AMI password"), "the client's actionable message is passed through");
+        assert!(
+            failed.message.contains("Wrong AMI password"),
+            "the client's actionable message is passed through"
+        );
     }
 }

@@ -85,14 +85,20 @@ pub fn load(dir: &Path) -> IpcResult<Settings> {
         Err(e) => {
             return Err(IpcError::new(
                 ErrorCode::Io,
-                format!("Ringside could not read its settings file {}: {e}.", path.display()),
+                format!(
+                    "Ringside could not read its settings file {}: {e}.",
+                    path.display()
+                ),
             ))
         }
     };
     let user: Value = serde_json::from_str(&text).map_err(|e| {
         IpcError::new(
             ErrorCode::InvalidSetting,
-            format!("The settings file {} is damaged ({e}); fix or delete it.", path.display()),
+            format!(
+                "The settings file {} is damaged ({e}); fix or delete it.",
+                path.display()
+            ),
         )
     })?;
     let mut merged = serde_json::to_value(default_settings()).expect("settings serialize");
@@ -108,14 +114,19 @@ pub fn load(dir: &Path) -> IpcResult<Settings> {
     serde_json::from_value(merged).map_err(|e| {
         IpcError::new(
             ErrorCode::InvalidSetting,
-            format!("The settings file {} has a wrong value ({e}); fix or delete it.", path.display()),
+            format!(
+                "The settings file {} has a wrong value ({e}); fix or delete it.",
+                path.display()
+            ),
         )
     })
 }
 
 /// The keys of `settings` that differ from the defaults (never `hasSecret`).
 pub fn diff_from_defaults(settings: &Settings) -> Map<String, Value> {
-    let Value::Object(defaults) = serde_json::to_value(default_settings()).expect("settings serialize") else {
+    let Value::Object(defaults) =
+        serde_json::to_value(default_settings()).expect("settings serialize")
+    else {
         unreachable!("Settings is a struct")
     };
     let Value::Object(current) = serde_json::to_value(settings).expect("settings serialize") else {
@@ -132,10 +143,17 @@ pub fn diff_from_defaults(settings: &Settings) -> Map<String, Value> {
 pub fn save(dir: &Path, settings: &Settings) -> IpcResult<()> {
     validate(settings)?;
     let io = |e: std::io::Error| {
-        IpcError::new(ErrorCode::Io, format!("Ringside could not save its settings in {}: {e}.", dir.display()))
+        IpcError::new(
+            ErrorCode::Io,
+            format!(
+                "Ringside could not save its settings in {}: {e}.",
+                dir.display()
+            ),
+        )
     };
     std::fs::create_dir_all(dir).map_err(io)?;
-    let body = serde_json::to_string_pretty(&Value::Object(diff_from_defaults(settings))).expect("json");
+    let body =
+        serde_json::to_string_pretty(&Value::Object(diff_from_defaults(settings))).expect("json");
     let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
     std::fs::write(&tmp, body).map_err(io)?;
     std::fs::rename(&tmp, dir.join(SETTINGS_FILE)).map_err(io)
@@ -146,26 +164,48 @@ fn invalid(field: &str, why: impl std::fmt::Display) -> IpcError {
 }
 
 fn is_extension(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 16 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '#')
+    !s.is_empty()
+        && s.len() <= 16
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '#')
 }
 
 /// Checks every field; the error names the field the user must fix.
 pub fn validate(s: &Settings) -> IpcResult<()> {
     let host = s.host.trim();
-    if host.len() > 253 || host.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '@') {
-        return Err(invalid("PBX host", "enter a host name or IP address only, such as pbx.local or 192.168.1.10."));
+    if host.len() > 253
+        || host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '@')
+    {
+        return Err(invalid(
+            "PBX host",
+            "enter a host name or IP address only, such as pbx.local or 192.168.1.10.",
+        ));
     }
     if s.port == 0 {
-        return Err(invalid("Port", "enter the PBX's AMI port, usually 5038 (7777 on Grandstream)."));
+        return Err(invalid(
+            "Port",
+            "enter the PBX's AMI port, usually 5038 (7777 on Grandstream).",
+        ));
     }
     if !host.is_empty() && s.ami_user.trim().is_empty() {
-        return Err(invalid("AMI user", "enter the AMI user name configured on the PBX."));
+        return Err(invalid(
+            "AMI user",
+            "enter the AMI user name configured on the PBX.",
+        ));
     }
     if s.ami_user.chars().any(|c| c.is_control()) || s.ami_user.len() > 80 {
-        return Err(invalid("AMI user", "the name may not contain line breaks or control characters."));
+        return Err(invalid(
+            "AMI user",
+            "the name may not contain line breaks or control characters.",
+        ));
     }
     if let Some(fp) = &s.pinned_fingerprint {
-        let hex: String = fp.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+        let hex: String = fp
+            .chars()
+            .filter(|c| *c != ':' && !c.is_whitespace())
+            .collect();
         if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
             return Err(invalid(
                 "Pinned certificate",
@@ -174,7 +214,10 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
         }
     }
     if !host.is_empty() && s.extensions.is_empty() {
-        return Err(invalid("My extension", "enter at least one extension, such as 1001."));
+        return Err(invalid(
+            "My extension",
+            "enter at least one extension, such as 1001.",
+        ));
     }
     for e in s.extensions.iter().chain(&s.watched_groups) {
         if !is_extension(e) {
@@ -184,11 +227,20 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             ));
         }
     }
-    if s.country_code.is_empty() || s.country_code.len() > 3 || !s.country_code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(invalid("Country code", "enter 1 to 3 digits without +, such as 1 or 44."));
+    if s.country_code.is_empty()
+        || s.country_code.len() > 3
+        || !s.country_code.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(invalid(
+            "Country code",
+            "enter 1 to 3 digits without +, such as 1 or 44.",
+        ));
     }
     if s.trunk_prefix.len() > 2 || !s.trunk_prefix.chars().all(|c| c.is_ascii_digit()) {
-        return Err(invalid("Trunk prefix", "enter the national prefix digit (0 or 1), or leave it empty."));
+        return Err(invalid(
+            "Trunk prefix",
+            "enter the national prefix digit (0 or 1), or leave it empty.",
+        ));
     }
     if !s.crm_url_template.is_empty() {
         let t = s.crm_url_template.trim();
@@ -205,19 +257,34 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             || api.len() > 300
             || api.chars().any(|c| c.is_whitespace() || c.is_control()))
     {
-        return Err(invalid("Elastix API URL", "use the https:// address of the PBX's API, such as https://pbx.local/api/api.php."));
+        return Err(invalid(
+            "Elastix API URL",
+            "use the https:// address of the PBX's API, such as https://pbx.local/api/api.php.",
+        ));
     }
     if let Some(fp) = &s.elastix_fingerprint {
-        let hex: String = fp.chars().filter(|c| *c != ':' && !c.is_whitespace()).collect();
+        let hex: String = fp
+            .chars()
+            .filter(|c| *c != ':' && !c.is_whitespace())
+            .collect();
         if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
-            return Err(invalid("Elastix pinned certificate", "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed."));
+            return Err(invalid(
+                "Elastix pinned certificate",
+                "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.",
+            ));
         }
     }
     if s.gsm_span == 0 || s.gsm_span > ringside_calls::sms::MAX_SPAN {
-        return Err(invalid("GSM span", "enter the gateway's GSM port that sends texts, such as 1."));
+        return Err(invalid(
+            "GSM span",
+            "enter the gateway's GSM port that sends texts, such as 1.",
+        ));
     }
     if s.popup_duration_secs > 3600 {
-        return Err(invalid("Popup duration", "use at most 3600 seconds (0 closes it with the call)."));
+        return Err(invalid(
+            "Popup duration",
+            "use at most 3600 seconds (0 closes it with the call).",
+        ));
     }
     Ok(())
 }
@@ -240,7 +307,9 @@ pub fn check_crm_template(t: &str) -> Result<(), &'static str> {
         return Err("the address may not contain spaces or line breaks.");
     }
     if rest.is_empty() || rest.starts_with(['/', '?', '#']) {
-        return Err("the address needs a host name, such as https://crm.example/search?phone={number}.");
+        return Err(
+            "the address needs a host name, such as https://crm.example/search?phone={number}.",
+        );
     }
     Ok(())
 }
@@ -252,7 +321,10 @@ pub fn check_crm_template(t: &str) -> Result<(), &'static str> {
 pub fn crm_url(template: &str, number: &str) -> IpcResult<String> {
     let t = template.trim();
     if t.is_empty() {
-        return Err(invalid("CRM URL", "no CRM address is set; add one in Settings."));
+        return Err(invalid(
+            "CRM URL",
+            "no CRM address is set; add one in Settings.",
+        ));
     }
     check_crm_template(t).map_err(|why| invalid("CRM URL", why))?;
     let mut enc = String::new();
@@ -368,16 +440,26 @@ fn hex_name(account: &str) -> String {
 
 /// Stores a secret typed in Settings: refuses an empty one or one with line
 /// breaks (it would break the AMI login packet), then hands it to `store`.
-pub fn store_secret(store: &dyn SecretStore, settings: &Settings, secret: &Secret) -> IpcResult<()> {
+pub fn store_secret(
+    store: &dyn SecretStore,
+    settings: &Settings,
+    secret: &Secret,
+) -> IpcResult<()> {
     if settings.host.trim().is_empty() || settings.ami_user.trim().is_empty() {
-        return Err(invalid("AMI secret", "save the PBX host and AMI user first, then type the secret."));
+        return Err(invalid(
+            "AMI secret",
+            "save the PBX host and AMI user first, then type the secret.",
+        ));
     }
     let s = secret.expose();
     if s.is_empty() {
         return Err(invalid("AMI secret", "the secret is empty."));
     }
     if s.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
-        return Err(invalid("AMI secret", "the secret may not contain line breaks."));
+        return Err(invalid(
+            "AMI secret",
+            "the secret may not contain line breaks.",
+        ));
     }
     store.set(&keyring_account(&settings.ami_user, &settings.host), secret)
 }
@@ -399,7 +481,10 @@ mod tests {
     fn defaults_are_valid_and_a_fresh_install_has_no_pbx() {
         let d = default_settings();
         validate(&d).expect("defaults must pass validation or nobody could save settings");
-        assert!(d.host.is_empty(), "no PBX configured by default, so the demo PBX starts");
+        assert!(
+            d.host.is_empty(),
+            "no PBX configured by default, so the demo PBX starts"
+        );
     }
 
     #[test]
@@ -411,17 +496,37 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(SETTINGS_FILE)).unwrap();
         let v: Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["amiUser", "extensions", "host"], "only changed keys, never hasSecret: {text}");
+        assert_eq!(
+            keys,
+            ["amiUser", "extensions", "host"],
+            "only changed keys, never hasSecret: {text}"
+        );
         let back = load(dir.path()).unwrap();
-        assert_eq!(back, Settings { has_secret: false, has_api_token: false, ..s }, "defaults + file give the saved settings back");
+        assert_eq!(
+            back,
+            Settings {
+                has_secret: false,
+                has_api_token: false,
+                ..s
+            },
+            "defaults + file give the saved settings back"
+        );
     }
 
     #[test]
     fn a_file_saved_before_notify_with_popup_still_loads() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(SETTINGS_FILE), r#"{"popupPosition":"topRight","notifications":true}"#).unwrap();
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            r#"{"popupPosition":"topRight","notifications":true}"#,
+        )
+        .unwrap();
         let s = load(dir.path()).expect("an older file must keep loading");
-        assert_eq!(s.popup_position, PopupPosition::TopRight, "a corner she chose is kept though the default moved");
+        assert_eq!(
+            s.popup_position,
+            PopupPosition::TopRight,
+            "a corner she chose is kept though the default moved"
+        );
         assert!(!s.notify_with_popup, "the new setting starts off");
         let old: Settings = serde_json::from_value({
             let mut v = serde_json::to_value(default_settings()).unwrap();
@@ -433,7 +538,10 @@ mod tests {
         let mut both = default_settings();
         both.notify_with_popup = true;
         save(dir.path(), &both).unwrap();
-        assert!(load(dir.path()).unwrap().notify_with_popup, "the setting round-trips through the file");
+        assert!(
+            load(dir.path()).unwrap().notify_with_popup,
+            "the setting round-trips through the file"
+        );
     }
 
     #[test]
@@ -442,7 +550,11 @@ mod tests {
         assert_eq!(load(dir.path()).unwrap(), default_settings());
         std::fs::write(dir.path().join(SETTINGS_FILE), "{not json").unwrap();
         let e = load(dir.path()).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidSetting, "a damaged file must be reported, not overwritten");
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidSetting,
+            "a damaged file must be reported, not overwritten"
+        );
     }
 
     #[test]
@@ -454,8 +566,14 @@ mod tests {
             (|s| s.extensions = vec!["10 01".into()], "My extension"),
             (|s| s.extensions.clear(), "My extension"),
             (|s| s.country_code = "+1".into(), "Country code"),
-            (|s| s.crm_url_template = "javascript:alert(1)//{number}".into(), "CRM URL"),
-            (|s| s.pinned_fingerprint = Some("abc".into()), "Pinned certificate"),
+            (
+                |s| s.crm_url_template = "javascript:alert(1)//{number}".into(),
+                "CRM URL",
+            ),
+            (
+                |s| s.pinned_fingerprint = Some("abc".into()),
+                "Pinned certificate",
+            ),
             (|s| s.ami_user = "a\r\nAction: Originate".into(), "AMI user"),
         ];
         for (break_it, field) in cases {
@@ -463,15 +581,25 @@ mod tests {
             break_it(&mut s);
             let e = validate(&s).expect_err(field);
             assert_eq!(e.code, ErrorCode::InvalidSetting);
-            assert!(e.message.starts_with(field), "message must name the field {field}: {}", e.message);
+            assert!(
+                e.message.starts_with(field),
+                "message must name the field {field}: {}",
+                e.message
+            );
         }
     }
 
     #[test]
     fn crm_url_percent_encodes_the_number_and_refuses_other_schemes() {
         let url = crm_url("https://crm.example/search?phone={number}", "+1 555&x=<b>").unwrap();
-        assert_eq!(url, "https://crm.example/search?phone=%2B1%20555%26x%3D%3Cb%3E");
-        assert!(crm_url("file:///etc/passwd?{number}", "1").is_err(), "only http(s) may open");
+        assert_eq!(
+            url,
+            "https://crm.example/search?phone=%2B1%20555%26x%3D%3Cb%3E"
+        );
+        assert!(
+            crm_url("file:///etc/passwd?{number}", "1").is_err(),
+            "only http(s) may open"
+        );
     }
 
     #[test]
@@ -482,11 +610,21 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "<redacted>");
         let s = configured();
         store_secret(&store, &s, &secret).unwrap();
-        assert_eq!(store.get("ringside@pbx.local").unwrap().unwrap().expose(), "hunter2-ami");
+        assert_eq!(
+            store.get("ringside@pbx.local").unwrap().unwrap().expose(),
+            "hunter2-ami"
+        );
         save(&dir.path().join("cfg"), &s).unwrap();
         let text = std::fs::read_to_string(dir.path().join("cfg").join(SETTINGS_FILE)).unwrap();
-        assert!(!text.contains("hunter2"), "the settings file must never hold the secret");
+        assert!(
+            !text.contains("hunter2"),
+            "the settings file must never hold the secret"
+        );
         let bad = store_secret(&store, &s, &Secret::new("a\r\nAction: Originate")).unwrap_err();
-        assert_eq!(bad.code, ErrorCode::InvalidSetting, "a secret with CRLF would inject AMI headers");
+        assert_eq!(
+            bad.code,
+            ErrorCode::InvalidSetting,
+            "a secret with CRLF would inject AMI headers"
+        );
     }
 }

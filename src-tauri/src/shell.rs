@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::cli::Args;
-use crate::ipc::{ConnectionState, ConnectionStatus, ErrorCode, IpcError, IpcResult, Settings, Status, EVENT_CONNECTION};
+use crate::ipc::{
+    ConnectionState, ConnectionStatus, ErrorCode, IpcError, IpcResult, Settings, Status,
+    EVENT_CONNECTION,
+};
 use crate::popup::{self, PopupState, WindowChange};
 use crate::settings::{self, SecretStore};
 use crate::sync::LockExt;
@@ -58,7 +61,12 @@ pub struct LiveInfo {
 impl Shell {
     /// The shell for this run, with the saved settings loaded (defaults when
     /// the file is damaged; the error is logged and shown as the status).
-    pub fn new(args: Args, config_dir: PathBuf, data_dir: PathBuf, secrets: Arc<dyn SecretStore>) -> Self {
+    pub fn new(
+        args: Args,
+        config_dir: PathBuf,
+        data_dir: PathBuf,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Self {
         let saved = settings::load(&config_dir).unwrap_or_else(|e| {
             tracing::warn!("{}", e.message);
             settings::default_settings()
@@ -115,13 +123,19 @@ impl Shell {
 
     /// The history store, or why it could not be opened.
     pub fn store(&self) -> IpcResult<&ringside_store::HistoryStore> {
-        self.store.as_ref().map_err(|e| IpcError::new(ErrorCode::StoreUnavailable, e.clone()))
+        self.store
+            .as_ref()
+            .map_err(|e| IpcError::new(ErrorCode::StoreUnavailable, e.clone()))
     }
 
     /// What `get_status` returns.
     pub fn status(&self) -> Status {
         let live = self.live.lock_or_recover().clone();
-        Status { connection: self.connection(), demo: live.demo, extensions: live.extensions }
+        Status {
+            connection: self.connection(),
+            demo: live.demo,
+            extensions: live.extensions,
+        }
     }
 
     /// Records what the session connects as.
@@ -135,7 +149,16 @@ impl Shell {
     pub fn settings_changed<R: Runtime>(&self, app: &AppHandle<R>, old: &Settings) {
         let new = self.settings();
         let login = |s: &Settings| {
-            (s.host.clone(), s.port, s.tls, s.pinned_fingerprint.clone(), s.ami_user.clone(), s.extensions.clone(), s.watched_groups.clone(), s.profile)
+            (
+                s.host.clone(),
+                s.port,
+                s.tls,
+                s.pinned_fingerprint.clone(),
+                s.ami_user.clone(),
+                s.extensions.clone(),
+                s.watched_groups.clone(),
+                s.profile,
+            )
         };
         if self.args.pbx.is_some() || self.args.demo {
             return;
@@ -156,7 +179,11 @@ impl Shell {
         let mut s = self.saved.lock_or_recover().clone();
         s.has_secret = !s.host.is_empty()
             && !s.ami_user.is_empty()
-            && matches!(self.secrets.get(&settings::keyring_account(&s.ami_user, &s.host)), Ok(Some(_)));
+            && matches!(
+                self.secrets
+                    .get(&settings::keyring_account(&s.ami_user, &s.host)),
+                Ok(Some(_))
+            );
         s.has_api_token = crate::elastix::has_token(self.secrets.as_ref(), &s);
         s
     }
@@ -165,7 +192,14 @@ impl Shell {
     pub fn save_settings(&self, new: Settings) -> IpcResult<Settings> {
         settings::save(&self.config_dir, &new)?;
         let mut saved = self.saved.lock_or_recover();
-        let old = std::mem::replace(&mut *saved, Settings { has_secret: false, has_api_token: false, ..new });
+        let old = std::mem::replace(
+            &mut *saved,
+            Settings {
+                has_secret: false,
+                has_api_token: false,
+                ..new
+            },
+        );
         Ok(old)
     }
 
@@ -175,7 +209,11 @@ impl Shell {
         let on = self.saved.lock_or_recover().start_with_os;
         if old.start_with_os != on || on != self.autostart.is_enabled() {
             self.autostart.apply(on)?;
-            tracing::info!(start_with_os = on, "login entry {}", if on { "added" } else { "removed" });
+            tracing::info!(
+                start_with_os = on,
+                "login entry {}",
+                if on { "added" } else { "removed" }
+            );
         }
         Ok(())
     }
@@ -215,7 +253,12 @@ impl Shell {
     /// A call started ringing at a watched extension: show the popup (unless
     /// do-not-disturb) and, only when no popup is on screen or she asked for
     /// both, the desktop notification at the same moment.
-    pub fn popup_opened<R: Runtime>(&self, app: &AppHandle<R>, call: &str, notice: impl Into<crate::notify::Notice>) {
+    pub fn popup_opened<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        call: &str,
+        notice: impl Into<crate::notify::Notice>,
+    ) {
         let notice = notice.into();
         let (change, dnd, on_screen) = {
             let mut popup = self.popup.lock_or_recover();

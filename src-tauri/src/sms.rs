@@ -14,7 +14,10 @@ use ringside_calls::sms::{IncomingSms, SmsRequest};
 use ringside_store::{SmsDirection, SmsRecord, SmsStatus};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::ipc::{CallerContextEvent, ErrorCode, IncomingSmsEvent, IpcError, IpcResult, SmsRow, EVENT_CALLER_CONTEXT, EVENT_SMS};
+use crate::ipc::{
+    CallerContextEvent, ErrorCode, IncomingSmsEvent, IpcError, IpcResult, SmsRow,
+    EVENT_CALLER_CONTEXT, EVENT_SMS,
+};
 use crate::notify::SmsNotice;
 use crate::shell::Shell;
 
@@ -27,12 +30,22 @@ pub const UNKNOWN_SENDER: &str = "Unknown sender";
 /// rather than std's hasher, whose output may change between Rust releases
 /// while the ids stay in the database.
 pub fn incoming_id(sms: &IncomingSms) -> String {
-    if let Some(u) = sms.uniqueid.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    if let Some(u) = sms
+        .uniqueid
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         return format!("in-{u}");
     }
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let span = sms.span.map(|s| s.to_string()).unwrap_or_default();
-    let parts = [span.as_str(), sms.sender.as_deref().unwrap_or(""), sms.received_at.as_deref().unwrap_or(""), &sms.text];
+    let parts = [
+        span.as_str(),
+        sms.sender.as_deref().unwrap_or(""),
+        sms.received_at.as_deref().unwrap_or(""),
+        &sms.text,
+    ];
     for part in parts {
         for b in part.bytes().chain(std::iter::once(0x1f)) {
             h ^= u64::from(b);
@@ -48,7 +61,11 @@ pub fn incoming_record(sms: &IncomingSms, received_at_ms: i64) -> SmsRecord {
     SmsRecord {
         id: incoming_id(sms),
         direction: SmsDirection::Incoming,
-        number: sms.sender.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(|| UNKNOWN_SENDER.into()),
+        number: sms
+            .sender
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| UNKNOWN_SENDER.into()),
         span: sms.span,
         text: sms.text.clone(),
         raw: Some(sms.raw.clone()),
@@ -67,10 +84,18 @@ pub fn card_key(id: &str) -> String {
 /// sends what history knows about the sender. `arrived` is when the event
 /// reached the session task: the time until the card's event went out is
 /// logged, as for call popups.
-pub fn incoming<R: Runtime>(app: &AppHandle<R>, sms: IncomingSms, received_at_ms: i64, arrived: Instant) {
+pub fn incoming<R: Runtime>(
+    app: &AppHandle<R>,
+    sms: IncomingSms,
+    received_at_ms: i64,
+    arrived: Instant,
+) {
     let record = incoming_record(&sms, received_at_ms);
     let key = card_key(&record.id);
-    let event = IncomingSmsEvent { key: key.clone(), sms: SmsRow::from(record.clone()) };
+    let event = IncomingSmsEvent {
+        key: key.clone(),
+        sms: SmsRow::from(record.clone()),
+    };
     if let Err(e) = app.emit(EVENT_SMS, &event) {
         tracing::warn!("could not send a text message to the windows: {e}");
     }
@@ -80,11 +105,22 @@ pub fn incoming<R: Runtime>(app: &AppHandle<R>, sms: IncomingSms, received_at_ms
         behind_ms = ringside_calls::clock::now_ms() - received_at_ms,
         "incoming text shown"
     );
-    let Some(shell) = app.try_state::<Shell>() else { return };
-    shell.popup_opened(app, &key, SmsNotice { sender: record.number.clone(), text: record.text.clone() });
+    let Some(shell) = app.try_state::<Shell>() else {
+        return;
+    };
+    shell.popup_opened(
+        app,
+        &key,
+        SmsNotice {
+            sender: record.number.clone(),
+            text: record.text.clone(),
+        },
+    );
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let Some(shell) = app.try_state::<Shell>() else { return };
+        let Some(shell) = app.try_state::<Shell>() else {
+            return;
+        };
         let Ok(store) = shell.store() else { return };
         let number = record.number.clone();
         let id = record.id.clone();
@@ -95,9 +131,18 @@ pub fn incoming<R: Runtime>(app: &AppHandle<R>, sms: IncomingSms, received_at_ms
             }
             Err(e) => tracing::error!("could not save a text message to history: {e}"),
         }
-        match store.lookup_caller(&number, crate::commands::today_start_ms(), 5).await {
+        match store
+            .lookup_caller(&number, crate::commands::today_start_ms(), 5)
+            .await
+        {
             Ok(ctx) => {
-                let _ = app.emit(EVENT_CALLER_CONTEXT, CallerContextEvent { call: key, caller_context: ctx.into() });
+                let _ = app.emit(
+                    EVENT_CALLER_CONTEXT,
+                    CallerContextEvent {
+                        call: key,
+                        caller_context: ctx.into(),
+                    },
+                );
             }
             Err(e) => tracing::warn!("could not look up the sender in history: {e}"),
         }
@@ -109,7 +154,13 @@ pub fn incoming<R: Runtime>(app: &AppHandle<R>, sms: IncomingSms, received_at_ms
 /// and the calls crate's `gsm send sms` action built (so a line break, a
 /// NUL or an injection attempt is refused with its message before anything
 /// is stored or sent).
-pub fn outgoing_request(number: &str, text: &str, span: Option<u32>, default_span: u32, id: String) -> IpcResult<SmsRequest> {
+pub fn outgoing_request(
+    number: &str,
+    text: &str,
+    span: Option<u32>,
+    default_span: u32,
+    id: String,
+) -> IpcResult<SmsRequest> {
     let destination = crate::commands::clean_dial_input(number)?;
     let span = span.unwrap_or(default_span);
     let mut req = SmsRequest::new(span.to_string(), destination, text);
@@ -150,12 +201,16 @@ pub async fn send(
     let mut record = outgoing_record(req, at_ms);
     store.record_sms(record.clone()).await?;
     tracing::info!(id = %record.id, span = %req.span, "sending a text message");
-    let outcome = ringside_calls::sms::send_sms(client, req).await.map_err(crate::commands::action_error);
+    let outcome = ringside_calls::sms::send_sms(client, req)
+        .await
+        .map_err(crate::commands::action_error);
     (record.status, record.error) = match &outcome {
         Ok(_) => (SmsStatus::Sent, None),
         Err(e) => (SmsStatus::Failed, Some(e.message.clone())),
     };
-    store.set_sms_status(&record.id, record.status, record.error.clone()).await?;
+    store
+        .set_sms_status(&record.id, record.status, record.error.clone())
+        .await?;
     tracing::info!(id = %record.id, status = record.status.as_str(), "text message handed to the gateway");
     outcome.map(|_| SmsRow::from(record))
 }
@@ -180,10 +235,18 @@ mod tests {
 
     /// A temp history store and an AMI client logged in to a simulated
     /// gateway (or a plain PBX without `gsm send sms`).
-    async fn gateway(openvox: bool) -> (tempfile::TempDir, ringside_store::HistoryStore, ringside_pbxsim::SimHandle, ringside_ami::Client) {
+    async fn gateway(
+        openvox: bool,
+    ) -> (
+        tempfile::TempDir,
+        ringside_store::HistoryStore,
+        ringside_pbxsim::SimHandle,
+        ringside_ami::Client,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let store = ringside_store::HistoryStore::open(
-            ringside_store::StoreConfig::new(ringside_calls::NumberPlan::new("1", "1", "011")).with_path(dir.path().join("h.db")),
+            ringside_store::StoreConfig::new(ringside_calls::NumberPlan::new("1", "1", "011"))
+                .with_path(dir.path().join("h.db")),
         )
         .unwrap();
         let config = ringside_pbxsim::SimConfig {
@@ -199,10 +262,13 @@ mod tests {
         ))
         .unwrap();
         let mut state = client.state();
-        tokio::time::timeout(std::time::Duration::from_secs(10), state.wait_for(|s| s.is_connected()))
-            .await
-            .expect("logs in to the simulated PBX")
-            .unwrap();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            state.wait_for(|s| s.is_connected()),
+        )
+        .await
+        .expect("logs in to the simulated PBX")
+        .unwrap();
         (dir, store, sim, client)
     }
 
@@ -212,13 +278,31 @@ mod tests {
         let text = r#"Grüße "Chef" \ 👋 <b>"#;
         let req = outgoing_request("+1 555 123 4567", text, Some(2), 1, "out-t1".into()).unwrap();
         let row = send(&store, &client, &req, 1_000).await.unwrap();
-        assert_eq!(row.status, crate::ipc::SmsStatus::Sent, "the gateway took it");
+        assert_eq!(
+            row.status,
+            crate::ipc::SmsStatus::Sent,
+            "the gateway took it"
+        );
         let sent = sim.sent_sms();
         assert_eq!(sent.len(), 1, "one command, one text");
-        assert_eq!(sent[0].text, text, "the gateway's CLI reads back exactly what was typed");
-        assert_eq!((sent[0].span, sent[0].destination.as_str()), (2, "+15551234567"));
-        let stored = store.get_sms("out-t1").await.unwrap().expect("the text is in history");
-        assert_eq!(stored.record.status, SmsStatus::Sent, "history says sent, not sending");
+        assert_eq!(
+            sent[0].text, text,
+            "the gateway's CLI reads back exactly what was typed"
+        );
+        assert_eq!(
+            (sent[0].span, sent[0].destination.as_str()),
+            (2, "+15551234567")
+        );
+        let stored = store
+            .get_sms("out-t1")
+            .await
+            .unwrap()
+            .expect("the text is in history");
+        assert_eq!(
+            stored.record.status,
+            SmsStatus::Sent,
+            "history says sent, not sending"
+        );
         assert_eq!(stored.record.text, text);
         client.shutdown().await;
     }
@@ -228,31 +312,72 @@ mod tests {
         let (_dir, store, sim, client) = gateway(true).await;
         let req = outgoing_request("15551234567", "hello", Some(9), 1, "out-t2".into()).unwrap();
         let e = send(&store, &client, &req, 1_000).await.unwrap_err();
-        assert!(sim.sent_sms().is_empty(), "span 9 does not exist on a four-span gateway");
-        assert!(e.message.starts_with("The gateway could not send the SMS"), "plain words: {}", e.message);
-        let stored = store.get_sms("out-t2").await.unwrap().expect("a failed text stays in history");
+        assert!(
+            sim.sent_sms().is_empty(),
+            "span 9 does not exist on a four-span gateway"
+        );
+        assert!(
+            e.message.starts_with("The gateway could not send the SMS"),
+            "plain words: {}",
+            e.message
+        );
+        let stored = store
+            .get_sms("out-t2")
+            .await
+            .unwrap()
+            .expect("a failed text stays in history");
         assert_eq!(stored.record.status, SmsStatus::Failed);
-        assert_eq!(stored.record.error.as_deref(), Some(e.message.as_str()), "history keeps why, in the same words");
+        assert_eq!(
+            stored.record.error.as_deref(),
+            Some(e.message.as_str()),
+            "history keeps why, in the same words"
+        );
         client.shutdown().await;
 
         let (_dir, store, _sim, client) = gateway(false).await;
         let req = outgoing_request("15551234567", "hello", None, 1, "out-t3".into()).unwrap();
         let e = send(&store, &client, &req, 1_000).await.unwrap_err();
-        assert!(e.message.contains("not an OpenVox GSM gateway"), "a PBX without GSM says so: {}", e.message);
+        assert!(
+            e.message.contains("not an OpenVox GSM gateway"),
+            "a PBX without GSM says so: {}",
+            e.message
+        );
         client.shutdown().await;
     }
 
     #[test]
     fn incoming_ids_are_stable_and_tell_messages_apart() {
-        assert_eq!(incoming_id(&incoming_sms(Some("1427449442.7"), "hi")), "in-1427449442.7", "the gateway's id wins");
+        assert_eq!(
+            incoming_id(&incoming_sms(Some("1427449442.7"), "hi")),
+            "in-1427449442.7",
+            "the gateway's id wins"
+        );
         let a = incoming_id(&incoming_sms(None, "hello"));
-        assert_eq!(a, incoming_id(&incoming_sms(None, "hello")), "the same message seen twice gets the same id");
-        assert_eq!(a, "in-h445edfdfb6370dfa", "ids live in the database: the hash must never change between builds");
-        assert_ne!(a, incoming_id(&incoming_sms(None, "hello!")), "another text is another message");
+        assert_eq!(
+            a,
+            incoming_id(&incoming_sms(None, "hello")),
+            "the same message seen twice gets the same id"
+        );
+        assert_eq!(
+            a, "in-h445edfdfb6370dfa",
+            "ids live in the database: the hash must never change between builds"
+        );
+        assert_ne!(
+            a,
+            incoming_id(&incoming_sms(None, "hello!")),
+            "another text is another message"
+        );
         let mut other_span = incoming_sms(None, "hello");
         other_span.span = Some(3);
-        assert_ne!(a, incoming_id(&other_span), "the same text on another SIM is another message");
-        assert!(card_key(&a).len() <= 128, "the card key must fit dismiss_popup's limit");
+        assert_ne!(
+            a,
+            incoming_id(&other_span),
+            "the same text on another SIM is another message"
+        );
+        assert!(
+            card_key(&a).len() <= 128,
+            "the card key must fit dismiss_popup's limit"
+        );
     }
 
     #[test]
@@ -260,36 +385,85 @@ mod tests {
         let sms = incoming_sms(None, "<script>alert(1)</script>");
         let r = incoming_record(&sms, 99);
         assert_eq!(r.direction, SmsDirection::Incoming);
-        assert_eq!(r.status, SmsStatus::Received, "an incoming text is received, never sending");
+        assert_eq!(
+            r.status,
+            SmsStatus::Received,
+            "an incoming text is received, never sending"
+        );
         assert_eq!(r.number, "13632919026");
         assert_eq!(r.span, Some(2));
-        assert_eq!(r.text, "<script>alert(1)</script>", "the text is stored as sent, not escaped or stripped");
-        assert_eq!(r.raw.as_deref(), Some(sms.raw.as_str()), "the raw AppData is kept so nothing is lost");
-        assert_eq!(r.at_ms, 1_427_449_442_000, "the gateway's receive time wins over the arrival time");
+        assert_eq!(
+            r.text, "<script>alert(1)</script>",
+            "the text is stored as sent, not escaped or stripped"
+        );
+        assert_eq!(
+            r.raw.as_deref(),
+            Some(sms.raw.as_str()),
+            "the raw AppData is kept so nothing is lost"
+        );
+        assert_eq!(
+            r.at_ms, 1_427_449_442_000,
+            "the gateway's receive time wins over the arrival time"
+        );
         let mut anon = incoming_sms(None, "x");
         anon.sender = None;
         anon.received_at_ms = None;
         let r = incoming_record(&anon, 99);
-        assert_eq!(r.number, UNKNOWN_SENDER, "a text without a sender still gets a thread to live in");
-        assert_eq!(r.at_ms, 99, "without a gateway time, the arrival time is used");
+        assert_eq!(
+            r.number, UNKNOWN_SENDER,
+            "a text without a sender still gets a thread to live in"
+        );
+        assert_eq!(
+            r.at_ms, 99,
+            "without a gateway time, the arrival time is used"
+        );
         let row = SmsRow::from(r);
-        assert_eq!(serde_json::to_value(&row).unwrap()["status"], "received", "the UI reads camelCase statuses");
+        assert_eq!(
+            serde_json::to_value(&row).unwrap()["status"],
+            "received",
+            "the UI reads camelCase statuses"
+        );
     }
 
     #[test]
     fn sending_refuses_what_the_gateway_cannot_send_with_a_clear_message() {
-        let e = outgoing_request("+1 555 123-4567", "two\nlines", None, 1, "out-1".into()).unwrap_err();
+        let e =
+            outgoing_request("+1 555 123-4567", "two\nlines", None, 1, "out-1".into()).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput);
-        assert!(e.message.contains("write it on one line"), "a line break gets the calls crate's advice: {}", e.message);
-        assert!(!e.message.contains('\n'), "the message shows the break escaped, never raw: {}", e.message);
+        assert!(
+            e.message.contains("write it on one line"),
+            "a line break gets the calls crate's advice: {}",
+            e.message
+        );
+        assert!(
+            !e.message.contains('\n'),
+            "the message shows the break escaped, never raw: {}",
+            e.message
+        );
         let e = outgoing_request("1555", "a\u{0}b", None, 1, "out-1".into()).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput, "NUL: {}", e.message);
-        let e = outgoing_request("1555\r\nAction: Originate", "hi", None, 1, "out-1".into()).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidNumber, "an injected AMI line in the number is refused: {}", e.message);
+        let e = outgoing_request("1555\r\nAction: Originate", "hi", None, 1, "out-1".into())
+            .unwrap_err();
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidNumber,
+            "an injected AMI line in the number is refused: {}",
+            e.message
+        );
         let e = outgoing_request("*97", "hi", None, 1, "out-1".into()).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidInput, "a feature code cannot receive texts: {}", e.message);
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidInput,
+            "a feature code cannot receive texts: {}",
+            e.message
+        );
         let e = outgoing_request("1555", "   ", None, 1, "out-1".into()).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidInput, "an empty text is no number problem: {}", e.message);
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidInput,
+            "an empty text is no number problem: {}",
+            e.message
+        );
         assert_eq!(e.message, "Type the text message first.");
     }
 
@@ -297,15 +471,29 @@ mod tests {
     fn a_good_text_keeps_every_character_and_uses_the_default_span() {
         let text = r#"Grüße "quoted" \o/ 👋"#;
         let req = outgoing_request("+1 (555) 123-4567", text, None, 3, "out-7".into()).unwrap();
-        assert_eq!(req.destination, "+15551234567", "punctuation people paste is removed");
+        assert_eq!(
+            req.destination, "+15551234567",
+            "punctuation people paste is removed"
+        );
         assert_eq!(req.span, "3", "no span given: the settings' span");
-        assert_eq!(req.text, text, "the text is sent exactly as typed; quoting is the action's job");
+        assert_eq!(
+            req.text, text,
+            "the text is sent exactly as typed; quoting is the action's job"
+        );
         let req = outgoing_request("1555", "hi", Some(2), 3, "out-8".into()).unwrap();
         assert_eq!(req.span, "2", "an explicit span wins");
         let r = outgoing_record(&req, 5);
-        assert_eq!((r.direction, r.status, r.span), (SmsDirection::Outgoing, SmsStatus::Sending, Some(2)));
+        assert_eq!(
+            (r.direction, r.status, r.span),
+            (SmsDirection::Outgoing, SmsStatus::Sending, Some(2))
+        );
         assert_eq!(r.id, "out-8");
         let e = outgoing_request("1555", "hi", Some(0), 3, "out-9".into()).unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidInput, "span 0 does not exist: {}", e.message);
+        assert_eq!(
+            e.code,
+            ErrorCode::InvalidInput,
+            "span 0 does not exist: {}",
+            e.message
+        );
     }
 }

@@ -17,7 +17,9 @@ pub trait LockExt<T> {
 impl<T> LockExt<T> for Mutex<T> {
     fn lock_or_recover(&self) -> MutexGuard<'_, T> {
         self.lock().unwrap_or_else(|poisoned| {
-            tracing::warn!("a lock was left poisoned by an earlier panic; carrying on with its data");
+            tracing::warn!(
+                "a lock was left poisoned by an earlier panic; carrying on with its data"
+            );
             poisoned.into_inner()
         })
     }
@@ -40,7 +42,11 @@ mod tests {
         .join();
         assert!(died.is_err(), "the thread panicked");
         assert!(m.lock().is_err(), "the lock is poisoned now");
-        assert_eq!(*m.lock_or_recover(), 42, "the data written before the panic is there");
+        assert_eq!(
+            *m.lock_or_recover(),
+            42,
+            "the data written before the panic is there"
+        );
         *m.lock_or_recover() += 1;
         assert_eq!(*m.lock_or_recover(), 43, "and it can be used on");
     }

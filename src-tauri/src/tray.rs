@@ -43,7 +43,9 @@ pub struct Tray<R: Runtime> {
 
 impl<R: Runtime> std::fmt::Debug for Tray<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tray").field("state", &self.inner).finish_non_exhaustive()
+        f.debug_struct("Tray")
+            .field("state", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 
@@ -117,7 +119,10 @@ impl<R: Runtime> Tray<R> {
                 }
             })
             .build(app)?;
-        Ok(Self { icon, inner: Mutex::new(state) })
+        Ok(Self {
+            icon,
+            inner: Mutex::new(state),
+        })
     }
 
     /// Shows a new connection state as icon, tooltip and status line.
@@ -125,7 +130,9 @@ impl<R: Runtime> Tray<R> {
         if let Ok(img) = Image::from_bytes(icon_for(status.state)) {
             let _ = self.icon.set_icon(Some(img));
         }
-        let _ = self.icon.set_tooltip(Some(format!("Ringside: {}", status.message)));
+        let _ = self
+            .icon
+            .set_tooltip(Some(format!("Ringside: {}", status.message)));
         let mut s = self.inner.lock_or_recover();
         s.status = Some(status.clone());
         self.refresh(app, &s);
@@ -152,7 +159,11 @@ impl<R: Runtime> Tray<R> {
 }
 
 fn build_menu<R: Runtime>(app: &AppHandle<R>, s: &TrayState) -> tauri::Result<Menu<R>> {
-    let status_text = s.status.as_ref().map(|st| menu_label(&st.message)).unwrap_or_else(|| "Starting…".into());
+    let status_text = s
+        .status
+        .as_ref()
+        .map(|st| menu_label(&st.message))
+        .unwrap_or_else(|| "Starting…".into());
     let status = MenuItem::with_id(app, ID_STATUS, status_text, false, None::<&str>)?;
     let recent = Submenu::with_id(app, "tray:recent", "Recent calls", true)?;
     if s.recent.is_empty() {
@@ -169,7 +180,14 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>, s: &TrayState) -> tauri::Result<Me
         recent.append(&item)?;
     }
     let quick = MenuItem::with_id(app, ID_QUICK_DIAL, "Quick dial…", true, None::<&str>)?;
-    let dnd = CheckMenuItem::with_id(app, ID_DND, "Do not disturb (no popups)", true, s.dnd, None::<&str>)?;
+    let dnd = CheckMenuItem::with_id(
+        app,
+        ID_DND,
+        "Do not disturb (no popups)",
+        true,
+        s.dnd,
+        None::<&str>,
+    )?;
     let show = MenuItem::with_id(app, ID_SHOW, "Show Ringside", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, ID_QUIT, "Quit", true, None::<&str>)?;
     Menu::with_items(
@@ -193,7 +211,11 @@ mod tests {
 
     #[test]
     fn pbx_text_is_literal_in_menus() {
-        assert_eq!(menu_label("Smith & Sons"), "Smith && Sons", "a lone & would become a mnemonic and vanish");
+        assert_eq!(
+            menu_label("Smith & Sons"),
+            "Smith && Sons",
+            "a lone & would become a mnemonic and vanish"
+        );
         assert_eq!(menu_label("a\nb\u{7}c"), "abc");
         assert_eq!(menu_label(&"x".repeat(100)).len(), 60);
         assert_eq!(

@@ -44,13 +44,19 @@ pub fn prepare() -> Prepared {
     }
     let compositing_off = env::var("WEBKIT_DISABLE_COMPOSITING_MODE").is_ok_and(|v| v != "0");
     if !compositing_off || env::var_os("RINGSIDE_APP_GL").is_some() {
-        return Prepared { compositing_off, app_without_gl: false };
+        return Prepared {
+            compositing_off,
+            app_without_gl: false,
+        };
     }
     if env::var_os("GDK_GL").is_none() {
         env::set_var("GDK_GL", "disable");
     }
     if env::var_os("__EGL_VENDOR_LIBRARY_FILENAMES").is_some() {
-        return Prepared { compositing_off, app_without_gl: false };
+        return Prepared {
+            compositing_off,
+            app_without_gl: false,
+        };
     }
     env::set_var("__EGL_VENDOR_LIBRARY_FILENAMES", NO_EGL_VENDOR);
     let egl = khronos_egl::Instance::new(khronos_egl::Static);
@@ -58,11 +64,17 @@ pub fn prepare() -> Prepared {
     // Whatever it answers (no vendor: an empty list or none), the list is read.
     let _ = egl.query_string(None, khronos_egl::EXTENSIONS);
     env::remove_var("__EGL_VENDOR_LIBRARY_FILENAMES");
-    Prepared { compositing_off, app_without_gl: true }
+    Prepared {
+        compositing_off,
+        app_without_gl: true,
+    }
 }
 
 /// Nothing to prepare off Linux.
 #[cfg(not(target_os = "linux"))]
 pub fn prepare() -> Prepared {
-    Prepared { compositing_off: false, app_without_gl: false }
+    Prepared {
+        compositing_off: false,
+        app_without_gl: false,
+    }
 }

@@ -25,7 +25,9 @@ const FLOOD: usize = 50_000;
 /// A minimal AMI server: banner, any login accepted, `Ping` answered,
 /// `Flood` answered after `Count` events.
 async fn fake_pbx() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind an ephemeral port");
     let port = listener.local_addr().expect("bound").port();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
@@ -42,7 +44,10 @@ async fn fake_pbx() -> u16 {
                     let id = action.action_id().unwrap_or_default().to_owned();
                     out.clear();
                     if action.is("Action", "Flood") {
-                        let n: usize = action.get("Count").and_then(|c| c.parse().ok()).unwrap_or(0);
+                        let n: usize = action
+                            .get("Count")
+                            .and_then(|c| c.parse().ok())
+                            .unwrap_or(0);
                         for i in 0..n {
                             out.extend_from_slice(
                                 format!(
@@ -120,10 +125,14 @@ fn flood_rate(rt: &Runtime, client: &Client) {
     let _stalled = client.events();
     let flood = Packet::action("Flood").with("Count", (FLOOD * 4).to_string());
     let t = Instant::now();
-    rt.block_on(client.send(flood)).expect("the reply after the flood");
+    rt.block_on(client.send(flood))
+        .expect("the reply after the flood");
     let elapsed = t.elapsed();
     let rate = (FLOOD * 4) as f64 / elapsed.as_secs_f64();
-    assert!(rate >= 20_000.0, "reading must keep up with 20,000 events/s with a stalled subscriber: {rate:.0}/s");
+    assert!(
+        rate >= 20_000.0,
+        "reading must keep up with 20,000 events/s with a stalled subscriber: {rate:.0}/s"
+    );
     println!(
         "events read with a stalled subscriber: {} in {:?} = {:.0} events/s",
         FLOOD * 4,

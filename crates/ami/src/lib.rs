@@ -11,9 +11,10 @@ pub mod error;
 pub mod packet;
 
 pub use client::{
-    AmiStream, AuthMode, BackoffPolicy, BoxedStream, CertFingerprint, Client, ClientConfig, ConnectError,
-    ConnectionState, Connector, DisconnectReason, EventList, EventStream, ReceivedEvent, Secret, SessionEvent,
-    TcpConnector, TlsConnector, TlsFailure, TlsFailureKind, TlsTrust,
+    AmiStream, AuthMode, BackoffPolicy, BoxedStream, CertFingerprint, Client, ClientConfig,
+    ConnectError, ConnectionState, Connector, DisconnectReason, EventList, EventStream,
+    ReceivedEvent, Secret, SessionEvent, TcpConnector, TlsConnector, TlsFailure, TlsFailureKind,
+    TlsTrust,
 };
 pub use codec::{AmiCodec, Banner, CodecError, Frame};
 pub use error::{Error, Result};

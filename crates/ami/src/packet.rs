@@ -315,9 +315,7 @@ impl Packet {
     /// let fields: Vec<(&str, &str)> = p.fields().collect();
     /// assert_eq!(fields, [("Action", "Ping"), ("ActionID", "7")]);
     /// ```
-    pub fn fields(
-        &self,
-    ) -> impl ExactSizeIterator<Item = (&str, &str)> + DoubleEndedIterator + '_ {
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + DoubleEndedIterator + '_ {
         self.fields.iter().map(|f| (self.key(f), self.value(f)))
     }
 
@@ -368,7 +366,12 @@ impl Packet {
     /// On error nothing is appended.
     pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         self.validate()?;
-        out.reserve(self.fields().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>() + 2);
+        out.reserve(
+            self.fields()
+                .map(|(k, v)| k.len() + v.len() + 4)
+                .sum::<usize>()
+                + 2,
+        );
         for (k, v) in self.fields() {
             out.extend_from_slice(k.as_bytes());
             out.extend_from_slice(b": ");
@@ -450,22 +453,40 @@ mod tests {
             .with("Event", "VarSet")
             .with("Variable", "A=1")
             .with("variable", "B=2");
-        assert_eq!(p.get("EVENT"), Some("VarSet"), "AMI keys are case-insensitive");
-        assert_eq!(p.get_all("Variable").collect::<Vec<_>>(), ["A=1", "B=2"], "repeats keep wire order");
+        assert_eq!(
+            p.get("EVENT"),
+            Some("VarSet"),
+            "AMI keys are case-insensitive"
+        );
+        assert_eq!(
+            p.get_all("Variable").collect::<Vec<_>>(),
+            ["A=1", "B=2"],
+            "repeats keep wire order"
+        );
     }
 
     #[test]
     fn encoder_refuses_injected_actions() {
-        for bad in ["1002\r\nAction: Originate", "1002\nAction: Hangup", "10\r02", "1002\0"] {
+        for bad in [
+            "1002\r\nAction: Originate",
+            "1002\nAction: Hangup",
+            "10\r02",
+            "1002\0",
+        ] {
             let p = Packet::action("Originate").with("Exten", bad);
             assert_eq!(
                 p.to_bytes(),
-                Err(EncodeError::ForbiddenCharacter { field: "Exten".into() }),
+                Err(EncodeError::ForbiddenCharacter {
+                    field: "Exten".into()
+                }),
                 "{bad:?} must never reach the socket"
             );
         }
         let p = Packet::action("Originate").with("Bad\nKey", "1");
-        assert!(p.to_bytes().is_err(), "a key with a line break must be refused too");
+        assert!(
+            p.to_bytes().is_err(),
+            "a key with a line break must be refused too"
+        );
     }
 
     #[test]
@@ -481,7 +502,10 @@ mod tests {
     #[test]
     fn debug_redacts_secrets() {
         let p = Packet::action("Login").with("Secret", "hunter2");
-        assert!(!format!("{p:?}").contains("hunter2"), "secrets must not be logged");
+        assert!(
+            !format!("{p:?}").contains("hunter2"),
+            "secrets must not be logged"
+        );
     }
 
     #[test]
@@ -505,12 +529,33 @@ mod tests {
             want,
             "set replaces in place, appends new keys, remove drops every repeat, push appends"
         );
-        assert_eq!(p.get("channel"), Some("PJSIP/1001-with-a-longer-name"), "lookup sees the new value");
-        assert_eq!(p.get("Variable"), None, "removed fields are gone from lookup");
-        let fresh: Packet = want.iter().map(|&(k, v)| (k.to_owned(), v.to_owned())).collect();
-        assert!(p.text.len() > fresh.text.len(), "the edits left dead bytes, so the next check is meaningful");
-        assert_eq!(p, fresh, "equality compares fields, not the text buffer with its dead bytes");
-        assert_ne!(p, fresh.clone().with("Extra", "1"), "a packet with one more field differs");
+        assert_eq!(
+            p.get("channel"),
+            Some("PJSIP/1001-with-a-longer-name"),
+            "lookup sees the new value"
+        );
+        assert_eq!(
+            p.get("Variable"),
+            None,
+            "removed fields are gone from lookup"
+        );
+        let fresh: Packet = want
+            .iter()
+            .map(|&(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        assert!(
+            p.text.len() > fresh.text.len(),
+            "the edits left dead bytes, so the next check is meaningful"
+        );
+        assert_eq!(
+            p, fresh,
+            "equality compares fields, not the text buffer with its dead bytes"
+        );
+        assert_ne!(
+            p,
+            fresh.clone().with("Extra", "1"),
+            "a packet with one more field differs"
+        );
     }
 
     #[test]
@@ -526,14 +571,32 @@ mod tests {
             "the first of each routing key, any case; an absent one is None"
         );
         p.remove("Event");
-        assert_eq!(p.event(), None, "a removed routing key is gone from the index");
-        assert_eq!(p.action_id(), Some("a1"), "and the others moved with their fields");
+        assert_eq!(
+            p.event(),
+            None,
+            "a removed routing key is gone from the index"
+        );
+        assert_eq!(
+            p.action_id(),
+            Some("a1"),
+            "and the others moved with their fields"
+        );
         p.remove("ActionID");
         p.set("EventList", "Complete");
         p.push("ActionID", "a3");
-        assert!(p.is("eventlist", "complete"), "set appends a new routing key to the index");
-        assert_eq!(p.action_id(), Some("a3"), "push of a routing key after a remove is indexed");
-        let fresh: Packet = p.fields().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        assert!(
+            p.is("eventlist", "complete"),
+            "set appends a new routing key to the index"
+        );
+        assert_eq!(
+            p.action_id(),
+            Some("a3"),
+            "push of a routing key after a remove is indexed"
+        );
+        let fresh: Packet = p
+            .fields()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
         assert_eq!(
             (fresh.response(), fresh.action_id(), fresh.get("EventList")),
             (p.response(), p.action_id(), p.get("EventList")),

@@ -30,7 +30,9 @@ async fn replay(mut peer: Peer, name: &str) {
         let mut p = p;
         if let Some(&idx) = p.action_id().and_then(|id| index_of.get(id)) {
             while client_ids.len() <= idx {
-                let Some(action) = peer.read_action().await else { return };
+                let Some(action) = peer.read_action().await else {
+                    return;
+                };
                 let expected = &captured[client_ids.len()];
                 assert!(
                     action.is("Action", expected.action_name().unwrap_or_default()),
@@ -71,10 +73,13 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
     .expect("valid settings");
     let mut events = client.events();
     let mut state = client.state();
-    tokio::time::timeout(Duration::from_secs(30), state.wait_for(ConnectionState::is_connected))
-        .await
-        .expect("the replayed PBX accepts the captured plain login")
-        .expect("state channel open");
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        state.wait_for(ConnectionState::is_connected),
+    )
+    .await
+    .expect("the replayed PBX accepts the captured plain login")
+    .expect("state channel open");
 
     assert!(
         captured[0].is("Action", "Login") && captured.last().is_some_and(|a| a.is("Action", "Logoff")),
@@ -84,7 +89,9 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
     let mut failures: HashMap<String, String> = HashMap::new();
     let mut successes: HashMap<String, Packet> = HashMap::new();
     for action in &captured[1..captured.len() - 1] {
-        let captured_id = action.action_id().expect("captured actions carry ActionIDs");
+        let captured_id = action
+            .action_id()
+            .expect("captured actions carry ActionIDs");
         let answer = packets
             .iter()
             .find(|p| p.response().is_some() && p.action_id() == Some(captured_id))
@@ -101,7 +108,11 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
                 .unwrap_or_else(|e| panic!("{captured_id} must complete: {e}"));
             let expected_items = packets
                 .iter()
-                .filter(|p| p.event().is_some() && p.action_id() == Some(captured_id) && !p.is("EventList", "Complete"))
+                .filter(|p| {
+                    p.event().is_some()
+                        && p.action_id() == Some(captured_id)
+                        && !p.is("EventList", "Complete")
+                })
                 .count();
             assert_eq!(
                 list.events.len(),
@@ -123,7 +134,9 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
                 "{captured_id}: ended by EventList: Complete"
             );
             assert!(
-                list.events.iter().all(|e| e.action_id() == list.response.action_id()),
+                list.events
+                    .iter()
+                    .all(|e| e.action_id() == list.response.action_id()),
                 "{captured_id}: only this action's events are in its list"
             );
         } else {
@@ -145,12 +158,18 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
                     );
                     successes.insert(captured_id.to_owned(), response);
                 }
-                Err(Error::ActionFailed { action: name, message }) => {
+                Err(Error::ActionFailed {
+                    action: name,
+                    message,
+                }) => {
                     assert!(
                         answer.is("Response", "Error"),
                         "{captured_id}: only Response: Error fails ({message})"
                     );
-                    assert!(action.is("Action", &name), "{captured_id}: the error names the action");
+                    assert!(
+                        action.is("Action", &name),
+                        "{captured_id}: the error names the action"
+                    );
                     failures.insert(captured_id.to_owned(), message);
                 }
                 Err(other) => panic!("{captured_id}: every action must be answered, got {other}"),
@@ -158,10 +177,16 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
         }
     }
 
-    assert_eq!(list_ids.len(), 6, "six event lists in the capture: {list_ids:?}");
+    assert_eq!(
+        list_ids.len(),
+        6,
+        "six event lists in the capture: {list_ids:?}"
+    );
     let version = &successes["a-cmd-version"];
     assert!(
-        version.get_all("Output").any(|l| l.contains("Asterisk 23.4.1")),
+        version
+            .get_all("Output")
+            .any(|l| l.contains("Asterisk 23.4.1")),
         "a successful Command returns its output lines"
     );
     assert!(
@@ -183,16 +208,30 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
         failures["a-redirect-bad"], "Channel does not exist: PJSIP/9999-00000000",
         "Redirect error kept"
     );
-    assert_eq!(failures["a-originate-bad"], "Originate failed", "Originate error kept");
-    assert_eq!(failures["a-hangup-bad"], "No such channel", "Hangup error kept");
-    assert_eq!(failures.len(), 5, "exactly the capture's five errors: {failures:?}");
+    assert_eq!(
+        failures["a-originate-bad"], "Originate failed",
+        "Originate error kept"
+    );
+    assert_eq!(
+        failures["a-hangup-bad"], "No such channel",
+        "Hangup error kept"
+    );
+    assert_eq!(
+        failures.len(),
+        5,
+        "exactly the capture's five errors: {failures:?}"
+    );
 
     client.shutdown().await;
     // Everything that was not an answer reached the event stream, in order,
     // and no list item leaked into it.
     let expected: Vec<&Packet> = packets
         .iter()
-        .filter(|p| p.event().is_some() && p.action_id().is_none_or(|id| !list_ids.iter().any(|l| l == id)))
+        .filter(|p| {
+            p.event().is_some()
+                && p.action_id()
+                    .is_none_or(|id| !list_ids.iter().any(|l| l == id))
+        })
         .collect();
     let mut got = Vec::new();
     while let Some(item) = events.recv().await {
@@ -216,12 +255,17 @@ async fn actions_capture_every_action_answered_lists_complete_errors_typed() {
 #[tokio::test(start_paused = true)]
 async fn injection_is_refused_before_any_byte_is_sent() {
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client =
+        Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.accept_login().await;
     let mut state = client.state();
-    state.wait_for(ConnectionState::is_connected).await.expect("connected");
-    let evil = Packet::action("Originate").with("Exten", "1002\r\nAction: Hangup\r\nChannel: PJSIP/1001");
+    state
+        .wait_for(ConnectionState::is_connected)
+        .await
+        .expect("connected");
+    let evil =
+        Packet::action("Originate").with("Exten", "1002\r\nAction: Hangup\r\nChannel: PJSIP/1001");
     assert!(
         matches!(client.send(evil).await, Err(Error::Encode(_))),
         "a dial string with a line break is refused with a typed error"
@@ -236,13 +280,17 @@ async fn injection_is_refused_before_any_byte_is_sent() {
         "nothing of the refused action reached the PBX: {next:?}"
     );
     peer.send(&pong(next.action_id().unwrap_or_default())).await;
-    assert!(ping.await.expect("joined").is_ok(), "the session is unharmed");
+    assert!(
+        ping.await.expect("joined").is_ok(),
+        "the session is unharmed"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn unanswered_action_times_out_and_its_late_answer_is_dropped() {
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client =
+        Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
     let mut events = client.events();
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.accept_login().await;
@@ -277,8 +325,12 @@ async fn unanswered_action_times_out_and_its_late_answer_is_dropped() {
             .with("ActionID", id.as_str()),
     )
     .await;
-    peer.send(&Packet::new().with("Event", "Hangup").with("Channel", "PJSIP/1001-1"))
-        .await;
+    peer.send(
+        &Packet::new()
+            .with("Event", "Hangup")
+            .with("Channel", "PJSIP/1001-1"),
+    )
+    .await;
     assert_eq!(
         events.recv().await,
         Some(SessionEvent::Connected {
@@ -299,7 +351,8 @@ async fn unanswered_action_times_out_and_its_late_answer_is_dropped() {
 /// A connected client and the PBX end of its connection.
 async fn connected() -> (Client, Peer) {
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client =
+        Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.accept_login().await;
     client
@@ -345,7 +398,11 @@ async fn old_status_list_ends_only_at_the_event_the_caller_names() {
 
     let named = tokio::spawn({
         let client = client.clone();
-        async move { client.send_list_until(Packet::action("Status"), "StatusComplete").await }
+        async move {
+            client
+                .send_list_until(Packet::action("Status"), "StatusComplete")
+                .await
+        }
     });
     let action = peer.read_action().await.expect("Status sent again");
     for p in answer_old_status(action.action_id().unwrap_or_default().to_owned()) {

@@ -22,7 +22,8 @@ async fn wait_for(client: &Client, pred: impl Fn(&ConnectionState) -> bool) -> C
 #[tokio::test(start_paused = true)]
 async fn disconnect_mid_packet_fails_pending_reports_and_reconnects() {
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector.clone()).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client = Client::start(config(connector.clone()).keepalive(NO_KEEPALIVE, NO_KEEPALIVE))
+        .expect("valid");
     let mut events = client.events();
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.accept_login().await;
@@ -32,9 +33,13 @@ async fn disconnect_mid_packet_fails_pending_reports_and_reconnects() {
         let client = client.clone();
         async move { client.send(Packet::action("CoreStatus")).await }
     });
-    let action = peer.read_action().await.expect("the action reaches the PBX");
+    let action = peer
+        .read_action()
+        .await
+        .expect("the action reaches the PBX");
     assert!(action.is("Action", "CoreStatus"), "the PBX saw the action");
-    peer.write(b"Event: Newchannel\r\nChannel: PJSIP/1001-0000").await;
+    peer.write(b"Event: Newchannel\r\nChannel: PJSIP/1001-0000")
+        .await;
     drop(peer);
 
     let result = pending.await.expect("joined");
@@ -42,7 +47,10 @@ async fn disconnect_mid_packet_fails_pending_reports_and_reconnects() {
         matches!(&result, Err(Error::ConnectionLost { action }) if action == "CoreStatus"),
         "an action in flight when the connection drops fails as ConnectionLost: {result:?}"
     );
-    let state = wait_for(&client, |s| matches!(s, ConnectionState::Disconnected { .. })).await;
+    let state = wait_for(&client, |s| {
+        matches!(s, ConnectionState::Disconnected { .. })
+    })
+    .await;
     assert!(
         matches!(
             state,
@@ -58,7 +66,12 @@ async fn disconnect_mid_packet_fails_pending_reports_and_reconnects() {
         "the message names the PBX"
     );
 
-    let mut peer = Peer::new(servers.recv().await.expect("the client reconnects by itself"));
+    let mut peer = Peer::new(
+        servers
+            .recv()
+            .await
+            .expect("the client reconnects by itself"),
+    );
     peer.accept_login().await;
     wait_for(&client, ConnectionState::is_connected).await;
     assert_eq!(connector.attempts(), 2, "exactly one reconnect");
@@ -90,15 +103,22 @@ async fn pbx_that_stops_answering_ping_is_declared_dead_within_the_deadline() {
     let server = tokio::spawn(async move {
         let mut pings = 0;
         while let Some(action) = peer.read_action().await {
-            assert!(action.is("Action", "Ping"), "only keepalives are sent here: {action:?}");
+            assert!(
+                action.is("Action", "Ping"),
+                "only keepalives are sent here: {action:?}"
+            );
             pings += 1;
             if pings <= 2 {
-                peer.send(&pong(action.action_id().unwrap_or_default())).await;
+                peer.send(&pong(action.action_id().unwrap_or_default()))
+                    .await;
             }
         }
         pings
     });
-    let state = wait_for(&client, |s| matches!(s, ConnectionState::Disconnected { .. })).await;
+    let state = wait_for(&client, |s| {
+        matches!(s, ConnectionState::Disconnected { .. })
+    })
+    .await;
     let dead_after = up.elapsed();
     assert!(
         matches!(
@@ -117,7 +137,9 @@ async fn pbx_that_stops_answering_ping_is_declared_dead_within_the_deadline() {
         "declared dead exactly at the 10 s Ping deadline"
     );
     assert!(
-        state.message().is_some_and(|m| m.contains("stopped answering")),
+        state
+            .message()
+            .is_some_and(|m| m.contains("stopped answering")),
         "the message says what happened"
     );
     assert_eq!(
@@ -141,7 +163,8 @@ async fn answered_keepalives_keep_the_session_up() {
         let mut pings = 0u32;
         while let Some(action) = peer.read_action().await {
             pings += 1;
-            peer.send(&pong(action.action_id().unwrap_or_default())).await;
+            peer.send(&pong(action.action_id().unwrap_or_default()))
+                .await;
         }
         pings
     });
@@ -176,11 +199,14 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
     let server = tokio::spawn(async move {
         let mut burst = Vec::with_capacity(BURST * 64);
         for i in 0..BURST {
-            burst.extend_from_slice(format!("Event: UserEvent\r\nUserEvent: Flood\r\nSeq: {i}\r\n\r\n").as_bytes());
+            burst.extend_from_slice(
+                format!("Event: UserEvent\r\nUserEvent: Flood\r\nSeq: {i}\r\n\r\n").as_bytes(),
+            );
         }
         peer.write(&burst).await;
         let action = peer.read_action().await.expect("an action after the burst");
-        peer.send(&pong(action.action_id().unwrap_or_default())).await;
+        peer.send(&pong(action.action_id().unwrap_or_default()))
+            .await;
         peer
     });
     // The subscriber reads nothing while the burst goes by; the reply to an
@@ -202,7 +228,9 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
     let mut received = Vec::new();
     while let Some(item) = slow.try_recv() {
         match item {
-            SessionEvent::Event(ev) => received.push(ev.packet.get("Seq").and_then(|s| s.parse::<usize>().ok())),
+            SessionEvent::Event(ev) => {
+                received.push(ev.packet.get("Seq").and_then(|s| s.parse::<usize>().ok()))
+            }
             other => panic!("only events remain after the lag notice: {other:?}"),
         }
     }
@@ -217,7 +245,10 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
         BURST + 1,
         "every item is either delivered or counted as lost"
     );
-    assert!(lost as usize >= BURST + 1 - CAPACITY, "the overflow is counted: {lost}");
+    assert!(
+        lost as usize >= BURST + 1 - CAPACITY,
+        "the overflow is counted: {lost}"
+    );
     assert_eq!(
         received.last().copied().flatten(),
         Some(BURST - 1),
@@ -228,15 +259,21 @@ async fn slow_consumer_never_stalls_reading_and_is_told_it_lagged() {
 #[tokio::test(start_paused = true)]
 async fn announced_pbx_restart_is_explained() {
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client =
+        Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.accept_login().await;
     wait_for(&client, ConnectionState::is_connected).await;
     // What Asterisk sends on `core restart now` before it closes the socket.
-    peer.write(b"Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n")
-        .await;
+    peer.write(
+        b"Event: Shutdown\r\nPrivilege: system,all\r\nShutdown: Cleanly\r\nRestart: True\r\n\r\n",
+    )
+    .await;
     drop(peer);
-    let state = wait_for(&client, |s| matches!(s, ConnectionState::Disconnected { .. })).await;
+    let state = wait_for(&client, |s| {
+        matches!(s, ConnectionState::Disconnected { .. })
+    })
+    .await;
     assert_eq!(
         state.message(),
         Some("The PBX at pbx.test:5038 is restarting; reconnecting when it is back"),

@@ -9,7 +9,11 @@ use client_common::*;
 use ringside_ami::{AuthMode, Client, ConnectionState, Packet, SessionEvent};
 use tokio::time::Instant;
 
-async fn wait_state(client: &Client, what: &str, pred: impl Fn(&ConnectionState) -> bool) -> ConnectionState {
+async fn wait_state(
+    client: &Client,
+    what: &str,
+    pred: impl Fn(&ConnectionState) -> bool,
+) -> ConnectionState {
     let mut rx = client.state();
     let state = tokio::time::timeout(Duration::from_secs(3600), rx.wait_for(|s| pred(s)))
         .await
@@ -38,7 +42,9 @@ async fn login_failed_capture_gives_wrong_password_message_and_no_tight_loop() {
             tokio::spawn(async move {
                 let mut peer = Peer::new(io);
                 peer.write(format!("{banner}\r\n").as_bytes()).await;
-                let Some(login) = peer.read_action().await else { return };
+                let Some(login) = peer.read_action().await else {
+                    return;
+                };
                 assert_eq!(
                     login.action_name(),
                     captured_login.action_name(),
@@ -56,7 +62,8 @@ async fn login_failed_capture_gives_wrong_password_message_and_no_tight_loop() {
             });
         }
     });
-    let client = Client::start(config(connector.clone()).auth_mode(AuthMode::Plain)).expect("valid settings");
+    let client = Client::start(config(connector.clone()).auth_mode(AuthMode::Plain))
+        .expect("valid settings");
     let started = Instant::now();
     let state = wait_state(&client, "AuthFailed", |s| {
         matches!(s, ConnectionState::AuthFailed { .. })
@@ -73,7 +80,11 @@ async fn login_failed_capture_gives_wrong_password_message_and_no_tight_loop() {
     );
 
     tokio::time::sleep_until(started + Duration::from_secs(20)).await;
-    assert_eq!(connector.attempts(), 1, "a refused login is not retried within seconds");
+    assert_eq!(
+        connector.attempts(),
+        1,
+        "a refused login is not retried within seconds"
+    );
     tokio::time::sleep_until(started + Duration::from_secs(600)).await;
     let attempts = connector.attempts();
     assert!(
@@ -99,7 +110,8 @@ async fn md5_replay(name: &str, version: &str) {
     let (banner, packets) = pbx_packets(&format!("{name}.ami"));
     let sent = sent_packets_raw(&format!("{name}.sent"));
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector.clone()).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client = Client::start(config(connector.clone()).keepalive(NO_KEEPALIVE, NO_KEEPALIVE))
+        .expect("valid");
     let mut events = client.events();
     let io = servers.recv().await.expect("the client connects");
     let mut peer = Peer::new(io);
@@ -122,7 +134,10 @@ async fn md5_replay(name: &str, version: &str) {
         .action_id()
         .expect("the Login has an ActionID")
         .to_owned();
-    assert_ne!(login_id, challenge_id, "ActionIDs are unique within the session");
+    assert_ne!(
+        login_id, challenge_id,
+        "ActionIDs are unique within the session"
+    );
     assert_eq!(
         with_action_id(&login, "2"),
         String::from_utf8_lossy(&sent[1]),
@@ -131,7 +146,10 @@ async fn md5_replay(name: &str, version: &str) {
     peer.send(&rewrite_id(&packets[1], &login_id)).await;
     // The rest of the capture's first events (none carry an ActionID).
     for p in &packets[2..6] {
-        assert!(p.action_id().is_none(), "these capture packets are plain events");
+        assert!(
+            p.action_id().is_none(),
+            "these capture packets are plain events"
+        );
         peer.send(p).await;
     }
 
@@ -209,7 +227,8 @@ async fn md5_replay(name: &str, version: &str) {
 #[tokio::test(start_paused = true)]
 async fn falls_back_to_plain_secret_when_the_challenge_is_refused() {
     let (connector, mut servers) = TestConnector::new(Mode::Pipe);
-    let client = Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
+    let client =
+        Client::start(config(connector).keepalive(NO_KEEPALIVE, NO_KEEPALIVE)).expect("valid");
     let mut peer = Peer::new(servers.recv().await.expect("connects"));
     peer.write(b"Asterisk Call Manager/1.1\r\n").await;
     let challenge = peer.read_action().await.expect("challenge");
@@ -223,7 +242,11 @@ async fn falls_back_to_plain_secret_when_the_challenge_is_refused() {
     .await;
     let login = peer.read_action().await.expect("login");
     assert!(login.is("Action", "Login"), "then a Login");
-    assert_eq!(login.get("Secret"), Some("ringside-secret"), "with the plain secret");
+    assert_eq!(
+        login.get("Secret"),
+        Some("ringside-secret"),
+        "with the plain secret"
+    );
     assert_eq!(login.get("Key"), None, "and no MD5 key");
     peer.send(
         &Packet::new()
@@ -234,7 +257,9 @@ async fn falls_back_to_plain_secret_when_the_challenge_is_refused() {
     let state = wait_state(&client, "Connected", ConnectionState::is_connected).await;
     assert_eq!(
         state,
-        ConnectionState::Connected { version: "1.1".into() },
+        ConnectionState::Connected {
+            version: "1.1".into()
+        },
         "an AMI 1.1 PBX logs in too"
     );
 }

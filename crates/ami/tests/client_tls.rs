@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use client_common::*;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-use ringside_ami::{CertFingerprint, Client, ClientConfig, ConnectionState, Packet, Secret, TlsFailureKind, TlsTrust};
+use ringside_ami::{
+    CertFingerprint, Client, ClientConfig, ConnectionState, Packet, Secret, TlsFailureKind,
+    TlsTrust,
+};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 
@@ -42,7 +45,9 @@ fn leaf(ca: &Ca, name: &str, expired: bool) -> Identity {
         params.not_before = rcgen::date_time_ymd(2019, 1, 1);
         params.not_after = rcgen::date_time_ymd(2020, 1, 1);
     }
-    let cert = params.signed_by(&key, &ca.cert, &ca.key).expect("leaf cert");
+    let cert = params
+        .signed_by(&key, &ca.cert, &ca.key)
+        .expect("leaf cert");
     (
         vec![cert.der().clone()],
         PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
@@ -64,8 +69,12 @@ async fn serve_ami(io: impl ringside_ami::AmiStream + 'static) {
     while let Some(action) = peer.read_action().await {
         let id = action.action_id().unwrap_or_default().to_owned();
         if action.is("Action", "Logoff") {
-            peer.send(&Packet::new().with("Response", "Goodbye").with("ActionID", id))
-                .await;
+            peer.send(
+                &Packet::new()
+                    .with("Response", "Goodbye")
+                    .with("ActionID", id),
+            )
+            .await;
             return;
         }
         peer.send(&pong(&id)).await;
@@ -82,7 +91,9 @@ async fn tls_server(identity: Identity) -> u16 {
         .with_single_cert(identity.0, identity.1)
         .expect("server identity");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind an ephemeral port");
     let port = listener.local_addr().expect("bound").port();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
@@ -100,7 +111,9 @@ async fn tls_server(identity: Identity) -> u16 {
 
 /// A plain-text AMI server (it greets at once, as Asterisk does).
 async fn plain_server() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind an ephemeral port");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind an ephemeral port");
     let port = listener.local_addr().expect("bound").port();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
@@ -111,10 +124,15 @@ async fn plain_server() -> u16 {
 }
 
 fn tls_config(port: u16, trust: TlsTrust) -> ClientConfig {
-    ClientConfig::new("127.0.0.1", port, "ringside", Secret::new("ringside-secret"))
-        .tls(trust)
-        .tls_server_name(NAME)
-        .connect_timeout(Duration::from_secs(20))
+    ClientConfig::new(
+        "127.0.0.1",
+        port,
+        "ringside",
+        Secret::new("ringside-secret"),
+    )
+    .tls(trust)
+    .tls_server_name(NAME)
+    .connect_timeout(Duration::from_secs(20))
 }
 
 /// Starts a client and returns its first settled state: connected or not.
@@ -170,14 +188,17 @@ async fn unknown_self_signed_certificate_fails_and_shows_its_fingerprint() {
         "an untrusted certificate never connects"
     );
     assert!(
-        message.contains("no trusted authority signed") && message.contains(&format!("127.0.0.1:{port}")),
+        message.contains("no trusted authority signed")
+            && message.contains(&format!("127.0.0.1:{port}")),
         "the message says the certificate is not trusted, for which PBX: {message}"
     );
     assert!(
         message.contains(&fingerprint.to_string()),
         "it shows the fingerprint to pin ({fingerprint}): {message}"
     );
-    let failure = client.last_tls_failure().expect("the TLS failure is kept for the UI");
+    let failure = client
+        .last_tls_failure()
+        .expect("the TLS failure is kept for the UI");
     assert_eq!(
         failure.kind,
         TlsFailureKind::UntrustedCertificate,
@@ -194,10 +215,13 @@ async fn unknown_self_signed_certificate_fails_and_shows_its_fingerprint() {
 #[tokio::test]
 async fn pinned_fingerprint_passes() {
     let identity = self_signed("ucm6300.local");
-    let pin = CertFingerprint::of(&identity.0[0]).to_string().to_lowercase();
+    let pin = CertFingerprint::of(&identity.0[0])
+        .to_string()
+        .to_lowercase();
     let port = tls_server(identity).await;
     // Pinning ignores names and issuers: the certificate is for another name here.
-    let (client, state) = first_outcome(tls_config(port, TlsTrust::pinned(&pin).expect("valid pin"))).await;
+    let (client, state) =
+        first_outcome(tls_config(port, TlsTrust::pinned(&pin).expect("valid pin"))).await;
     assert!(
         state.is_connected(),
         "the pinned self-signed certificate is accepted: {state:?}"
@@ -227,7 +251,8 @@ async fn wrong_pin_fails_and_names_both_fingerprints() {
         "a different certificate never connects"
     );
     assert!(
-        message.contains(&presented.to_string()) && message.contains(&format!("not the pinned {other}")),
+        message.contains(&presented.to_string())
+            && message.contains(&format!("not the pinned {other}")),
         "the message shows what was presented and what was pinned: {message}"
     );
     client.shutdown().await;
@@ -237,7 +262,11 @@ async fn wrong_pin_fails_and_names_both_fingerprints() {
 async fn tls_against_a_plain_text_port_fails_clearly_without_fallback() {
     let port = plain_server().await;
     let ca = new_ca();
-    let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![ca.cert.der().clone()]))).await;
+    let (client, state) = first_outcome(tls_config(
+        port,
+        TlsTrust::only_roots(vec![ca.cert.der().clone()]),
+    ))
+    .await;
     let message = state.message().unwrap_or_default();
     assert!(
         matches!(state, ConnectionState::Unreachable { .. }),
@@ -254,7 +283,11 @@ async fn tls_against_a_plain_text_port_fails_clearly_without_fallback() {
 async fn certificate_for_another_name_fails_as_wrong_host_name() {
     let ca = new_ca();
     let port = tls_server(leaf(&ca, "other.example", false)).await;
-    let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![ca.cert.der().clone()]))).await;
+    let (client, state) = first_outcome(tls_config(
+        port,
+        TlsTrust::only_roots(vec![ca.cert.der().clone()]),
+    ))
+    .await;
     let message = state.message().unwrap_or_default();
     assert!(
         message.contains("different host name"),
@@ -267,7 +300,11 @@ async fn certificate_for_another_name_fails_as_wrong_host_name() {
 async fn expired_certificate_fails_as_expired() {
     let ca = new_ca();
     let port = tls_server(leaf(&ca, NAME, true)).await;
-    let (client, state) = first_outcome(tls_config(port, TlsTrust::only_roots(vec![ca.cert.der().clone()]))).await;
+    let (client, state) = first_outcome(tls_config(
+        port,
+        TlsTrust::only_roots(vec![ca.cert.der().clone()]),
+    ))
+    .await;
     let message = state.message().unwrap_or_default();
     assert!(
         message.contains("has expired"),

@@ -43,7 +43,9 @@ fn bytes_to_sms(c: &mut Criterion) {
     for (name, app_data) in shapes {
         // Distinct Uniqueids, so the detector reports every one rather than
         // short-cutting on a remembered id.
-        let wires: Vec<Vec<u8>> = (0..1024).map(|i| newexten_bytes(app_data, &format!("1427420642.{i}"))).collect();
+        let wires: Vec<Vec<u8>> = (0..1024)
+            .map(|i| newexten_bytes(app_data, &format!("1427420642.{i}")))
+            .collect();
         print_percentiles(name, &wires);
         group.bench_function(name, |b| {
             let mut codec = AmiCodec::client();
@@ -52,7 +54,9 @@ fn bytes_to_sms(c: &mut Criterion) {
             b.iter(|| {
                 let mut buf = BytesMut::from(&wires[i % wires.len()][..]);
                 i += 1;
-                let Ok(Some(Frame::Packet(p))) = codec.decode(&mut buf) else { panic!("one packet decodes") };
+                let Ok(Some(Frame::Packet(p))) = codec.decode(&mut buf) else {
+                    panic!("one packet decodes")
+                };
                 let sms = detector.observe(&p).expect("an SMS every time");
                 assert!(!sms.text.is_empty(), "a message was read");
                 sms
@@ -71,7 +75,9 @@ fn print_percentiles(name: &str, wires: &[Vec<u8>]) {
         .map(|i| {
             let start = std::time::Instant::now();
             let mut buf = BytesMut::from(&wires[i % wires.len()][..]);
-            let Ok(Some(Frame::Packet(p))) = codec.decode(&mut buf) else { panic!("one packet decodes") };
+            let Ok(Some(Frame::Packet(p))) = codec.decode(&mut buf) else {
+                panic!("one packet decodes")
+            };
             let sms = detector.observe(&p).expect("an SMS every time");
             std::hint::black_box(sms);
             start.elapsed().as_nanos()
@@ -79,7 +85,13 @@ fn print_percentiles(name: &str, wires: &[Vec<u8>]) {
         .collect();
     times.sort_unstable();
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
-    println!("sms/{name}: p50 {} ns, p99 {} ns, max {} ns over {} events", at(0.5), at(0.99), at(1.0), times.len());
+    println!(
+        "sms/{name}: p50 {} ns, p99 {} ns, max {} ns over {} events",
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        times.len()
+    );
 }
 
 criterion_group!(benches, bytes_to_sms);

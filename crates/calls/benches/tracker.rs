@@ -15,11 +15,19 @@ use ringside_calls::replay::Capture;
 use ringside_calls::{CallTracker, TrackerConfig};
 
 fn busy_hour() -> Vec<Packet> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
     let raw = std::fs::read(&path).expect("busy-hour capture");
     let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut bytes).expect("gunzip");
-    Capture::decode(&bytes).expect("decodes").packets.into_iter().filter(|p| p.event().is_some()).collect()
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut bytes)
+        .expect("gunzip");
+    Capture::decode(&bytes)
+        .expect("decodes")
+        .packets
+        .into_iter()
+        .filter(|p| p.event().is_some())
+        .collect()
 }
 
 fn apply_busy_hour(c: &mut Criterion) {

@@ -141,28 +141,41 @@ pub fn dialable(field: &'static str, value: &str, profile: &Profile) -> Result<S
     }
     let ok = value.len() <= MAX_NUMBER_LEN
         && value.char_indices().all(|(i, c)| {
-            c.is_ascii_digit() || c == '*' || c == '#' || (c == '+' && i == 0) || (profile.letters_allowed && c.is_ascii_alphabetic())
+            c.is_ascii_digit()
+                || c == '*'
+                || c == '#'
+                || (c == '+' && i == 0)
+                || (profile.letters_allowed && c.is_ascii_alphabetic())
         })
         && value != "+";
     if ok {
         Ok(value.to_owned())
     } else {
-        Err(ActionError::NotDialable { field, shown: shown(value) })
+        Err(ActionError::NotDialable {
+            field,
+            shown: shown(value),
+        })
     }
 }
 
 /// Checks a dialplan context name (`DLPN_DialPlan1000`, `from-internal`).
 pub fn context_name(value: &str) -> Result<String> {
-    safe(value, "context", 80, |c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    safe(value, "context", 80, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+    })
 }
 
 /// Checks a channel name as the PBX gave it (`PJSIP/carrier-0000000e`).
 pub fn channel_name(value: &str) -> Result<String> {
     let v = safe(value, "channel", 120, |c| {
-        c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '@' | ';' | '+' | '*' | '#')
+        c.is_ascii_alphanumeric()
+            || matches!(c, '/' | '-' | '_' | '.' | '@' | ';' | '+' | '*' | '#')
     })?;
     if ChannelName::parse(&v).is_none() {
-        return Err(ActionError::BadField { field: "channel", shown: shown(value) });
+        return Err(ActionError::BadField {
+            field: "channel",
+            shown: shown(value),
+        });
     }
     Ok(v)
 }
@@ -170,11 +183,15 @@ pub fn channel_name(value: &str) -> Result<String> {
 /// Checks a caller-ID name: any text (Unicode welcome) without line breaks,
 /// NUL, quotes or angle brackets, which would break `"Name" <num>`.
 pub fn caller_name(value: &str) -> Result<String> {
-    safe(value, "caller ID name", 80, |c| !c.is_control() && !matches!(c, '"' | '<' | '>'))
+    safe(value, "caller ID name", 80, |c| {
+        !c.is_control() && !matches!(c, '"' | '<' | '>')
+    })
 }
 
 fn id(value: &str, field: &'static str) -> Result<String> {
-    safe(value, field, 64, |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    safe(value, field, 64, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+    })
 }
 
 fn safe(value: &str, field: &'static str, max: usize, ok: impl Fn(char) -> bool) -> Result<String> {
@@ -182,7 +199,10 @@ fn safe(value: &str, field: &'static str, max: usize, ok: impl Fn(char) -> bool)
         return Err(ActionError::Empty { field });
     }
     if value.chars().count() > max || !value.chars().all(ok) {
-        return Err(ActionError::BadField { field, shown: shown(value) });
+        return Err(ActionError::BadField {
+            field,
+            shown: shown(value),
+        });
     }
     Ok(value.to_owned())
 }
@@ -240,7 +260,9 @@ pub fn click_to_dial(profile: &Profile, dialect: Dialect, req: &DialRequest) -> 
         .with("CallerID", caller_id)
         .with("Async", "true");
     if dialect != Dialect::Ami1 {
-        p = p.with("ChannelId", channel_id.clone()).with("OtherChannelId", format!("{channel_id}b"));
+        p = p
+            .with("ChannelId", channel_id.clone())
+            .with("OtherChannelId", format!("{channel_id}b"));
     }
     Ok(p)
 }
@@ -263,7 +285,11 @@ pub struct BlindTransferRequest {
 /// Builds a blind transfer: `BlindTransfer` of the user's own channel where
 /// the PBX has it (AMI 2+), otherwise `Redirect` of the far party's channel
 /// (never the receptionist's own, which would move her instead).
-pub fn blind_transfer(profile: &Profile, dialect: Dialect, req: &BlindTransferRequest) -> Result<Packet> {
+pub fn blind_transfer(
+    profile: &Profile,
+    dialect: Dialect,
+    req: &BlindTransferRequest,
+) -> Result<Packet> {
     let ext = dialable("extension", &req.extension, profile)?;
     let target = dialable("target", &req.target, profile)?;
     let context = match &req.context {
@@ -271,7 +297,8 @@ pub fn blind_transfer(profile: &Profile, dialect: Dialect, req: &BlindTransferRe
         None => context_name(&profile.transfer_context_for(&ext))?,
     };
     let use_action = profile.blind_transfer == BlindTransferMethod::Auto
-        && (dialect == Dialect::Ami2 || (dialect == Dialect::Unknown && profile.dialect == Dialect::Ami2));
+        && (dialect == Dialect::Ami2
+            || (dialect == Dialect::Unknown && profile.dialect == Dialect::Ami2));
     if use_action {
         Ok(Packet::action("BlindTransfer")
             .with("Channel", channel_name(&req.own_channel)?)
@@ -287,9 +314,17 @@ pub fn blind_transfer(profile: &Profile, dialect: Dialect, req: &BlindTransferRe
 }
 
 /// Builds an attended transfer (`Atxfer`) of the user's own channel to `target`.
-pub fn attended_transfer(profile: &Profile, own_channel: &str, extension: &str, target: &str, context: Option<&str>) -> Result<Packet> {
+pub fn attended_transfer(
+    profile: &Profile,
+    own_channel: &str,
+    extension: &str,
+    target: &str,
+    context: Option<&str>,
+) -> Result<Packet> {
     if !profile.attended_transfer {
-        return Err(ActionError::Unsupported { action: "attended transfer" });
+        return Err(ActionError::Unsupported {
+            action: "attended transfer",
+        });
     }
     let ext = dialable("extension", extension, profile)?;
     let target = dialable("target", target, profile)?;
@@ -297,7 +332,10 @@ pub fn attended_transfer(profile: &Profile, own_channel: &str, extension: &str, 
         Some(c) => context_name(c)?,
         None => context_name(&profile.transfer_context_for(&ext))?,
     };
-    Ok(Packet::action("Atxfer").with("Channel", channel_name(own_channel)?).with("Exten", target).with("Context", context))
+    Ok(Packet::action("Atxfer")
+        .with("Channel", channel_name(own_channel)?)
+        .with("Exten", target)
+        .with("Context", context))
 }
 
 /// Builds the transfer of a live call from its channels, for the app and
@@ -317,14 +355,22 @@ pub fn transfer_call(
     attended: bool,
     context: Option<&str>,
 ) -> Result<Packet> {
-    let is_mine = |c: &&CallChannel| c.kind == EndpointKind::Extension && mine.contains(&c.endpoint);
+    let is_mine =
+        |c: &&CallChannel| c.kind == EndpointKind::Extension && mine.contains(&c.endpoint);
     let own = channels.iter().filter(is_mine).max_by_key(|c| c.up);
     let far = channels
         .iter()
         .find(|c| c.origin && !is_mine(c))
-        .or_else(|| channels.iter().find(|c| !is_mine(c) && c.kind != EndpointKind::Local))
+        .or_else(|| {
+            channels
+                .iter()
+                .find(|c| !is_mine(c) && c.kind != EndpointKind::Local)
+        })
         .ok_or(ActionError::CallGone)?;
-    let extension = own.map(|c| c.endpoint.clone()).or_else(|| mine.first().cloned()).unwrap_or_default();
+    let extension = own
+        .map(|c| c.endpoint.clone())
+        .or_else(|| mine.first().cloned())
+        .unwrap_or_default();
     if attended {
         let own = own.filter(|c| c.up).ok_or(ActionError::NotAnswered)?;
         return attended_transfer(profile, &own.name, &extension, target, context);
@@ -346,10 +392,16 @@ pub fn transfer_call(
 /// The channels of call `call` in a fresh `CoreShowChannels` listing (those
 /// whose Linkedid or Uniqueid is the call's id), as [`transfer_call`] takes
 /// them: for a tool that keeps no tracker, such as the CLI.
-pub fn listed_call_channels(listing: &[Packet], call: &str, classifier: &Classifier) -> Vec<CallChannel> {
+pub fn listed_call_channels(
+    listing: &[Packet],
+    call: &str,
+    classifier: &Classifier,
+) -> Vec<CallChannel> {
     let mut out: Vec<CallChannel> = listing
         .iter()
-        .filter(|p| p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call))
+        .filter(|p| {
+            p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call)
+        })
         .filter_map(|p| {
             let raw = p.get("Channel")?;
             let name = ChannelName::parse(raw)?;
@@ -370,10 +422,16 @@ pub fn listed_call_channels(listing: &[Packet], call: &str, classifier: &Classif
 
 /// Builds the cancel of an attended transfer: `CancelAtxfer` on AMI 2+,
 /// or hanging up the consultation leg on older PBXes.
-pub fn cancel_attended_transfer(dialect: Dialect, own_channel: &str, consult_channel: Option<&str>) -> Result<Packet> {
+pub fn cancel_attended_transfer(
+    dialect: Dialect,
+    own_channel: &str,
+    consult_channel: Option<&str>,
+) -> Result<Packet> {
     match (dialect, consult_channel) {
         (Dialect::Ami1, Some(c)) => hangup(c),
-        (Dialect::Ami1, None) => Err(ActionError::Empty { field: "consultation channel" }),
+        (Dialect::Ami1, None) => Err(ActionError::Empty {
+            field: "consultation channel",
+        }),
         _ => Ok(Packet::action("CancelAtxfer").with("Channel", channel_name(own_channel)?)),
     }
 }
@@ -385,16 +443,25 @@ pub fn hangup(channel: &str) -> Result<Packet> {
 
 /// Builds a `Park` of the far party; when the parking times out the call
 /// comes back to the user's own channel.
-pub fn park(profile: &Profile, dialect: Dialect, far_channel: &str, own_channel: &str) -> Result<Packet> {
+pub fn park(
+    profile: &Profile,
+    dialect: Dialect,
+    far_channel: &str,
+    own_channel: &str,
+) -> Result<Packet> {
     if !profile.park {
         return Err(ActionError::Unsupported { action: "park" });
     }
     let far = channel_name(far_channel)?;
     let own = channel_name(own_channel)?;
     Ok(if dialect == Dialect::Ami1 {
-        Packet::action("Park").with("Channel", far).with("Channel2", own)
+        Packet::action("Park")
+            .with("Channel", far)
+            .with("Channel2", own)
     } else {
-        Packet::action("Park").with("Channel", far).with("TimeoutChannel", own)
+        Packet::action("Park")
+            .with("Channel", far)
+            .with("TimeoutChannel", own)
     })
 }
 
@@ -402,7 +469,12 @@ pub fn park(profile: &Profile, dialect: Dialect, far_channel: &str, own_channel:
 /// OriginateResponse (matched by the preset channel id or the ActionID), or,
 /// as PBXes and clients do not always deliver that event, the user's own
 /// leg (whose Uniqueid is the preset channel id) answering or hanging up.
-pub async fn send_click_to_dial(client: &Client, originate: Packet, channel_id: &str, wait: Duration) -> Result<()> {
+pub async fn send_click_to_dial(
+    client: &Client,
+    originate: Packet,
+    channel_id: &str,
+    wait: Duration,
+) -> Result<()> {
     let mut events = client.events();
     let queued = client.send(originate).await?;
     let action_id = queued.action_id().map(str::to_owned);
@@ -413,7 +485,9 @@ pub async fn send_click_to_dial(client: &Client, originate: Packet, channel_id: 
             Ok(None) => return Err(ActionError::Pbx("the connection to the PBX closed".into())),
             Err(_) => return Err(ActionError::DialFailed(DialFailure::NoResult)),
         };
-        let SessionEvent::Event(ev) = ev else { continue };
+        let SessionEvent::Event(ev) = ev else {
+            continue;
+        };
         if let Some(outcome) = click_to_dial_outcome(&ev.packet, channel_id, action_id.as_deref()) {
             return outcome;
         }
@@ -421,18 +495,28 @@ pub async fn send_click_to_dial(client: &Client, originate: Packet, channel_id: 
 }
 
 /// What one event says about a click-to-dial, if anything.
-pub fn click_to_dial_outcome(p: &Packet, channel_id: &str, action_id: Option<&str>) -> Option<Result<()>> {
+pub fn click_to_dial_outcome(
+    p: &Packet,
+    channel_id: &str,
+    action_id: Option<&str>,
+) -> Option<Result<()>> {
     let event = p.event()?;
     if event.eq_ignore_ascii_case("OriginateResponse") {
-        let ours = p.get("Uniqueid") == Some(channel_id) || (action_id.is_some() && p.action_id() == action_id);
+        let ours = p.get("Uniqueid") == Some(channel_id)
+            || (action_id.is_some() && p.action_id() == action_id);
         if !ours {
             return None;
         }
         if p.is("Response", "Success") {
             return Some(Ok(()));
         }
-        let reason = p.get("Reason").and_then(|r| r.trim().parse().ok()).unwrap_or(-1);
-        return Some(Err(ActionError::DialFailed(DialFailure::from_reason(reason))));
+        let reason = p
+            .get("Reason")
+            .and_then(|r| r.trim().parse().ok())
+            .unwrap_or(-1);
+        return Some(Err(ActionError::DialFailed(DialFailure::from_reason(
+            reason,
+        ))));
     }
     if p.get("Uniqueid") != Some(channel_id) {
         return None;
@@ -481,7 +565,11 @@ mod tests {
     }
 
     fn wire_of(fields: &[(&str, &str)]) -> String {
-        wire(&fields.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v)))
+        wire(
+            &fields
+                .iter()
+                .fold(Packet::new(), |p, (k, v)| p.with(*k, *v)),
+        )
     }
 
     fn dial_req() -> DialRequest {
@@ -508,7 +596,8 @@ mod tests {
     /// client assigns it).
     #[test]
     fn click_to_dial_has_the_real_capture_shape() {
-        let p = click_to_dial(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &dial_req()).expect("valid");
+        let p = click_to_dial(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &dial_req())
+            .expect("valid");
         let want = [
             ("Action", "Originate"),
             ("Channel", "PJSIP/1000"),
@@ -521,47 +610,140 @@ mod tests {
             ("ChannelId", "ringside-c2d-1"),
             ("OtherChannelId", "ringside-c2d-1b"),
         ];
-        assert_eq!(wire(&p), wire_of(&want), "same fields and order as the Originate that worked on the real PBX");
-        let named = click_to_dial(&Profile::of(PbxKind::FreePbx), Dialect::Ami2, &DialRequest { caller_name: Some("Réception".into()), ..dial_req() })
-            .expect("valid");
-        assert_eq!(named.get("CallerID"), Some("\"Réception\" <1000>"), "the user's own name and number, Unicode kept");
-        assert_eq!(named.get("Context"), Some("from-internal"), "FreePBX context");
-        let old = click_to_dial(&Profile::of(PbxKind::YeastarMyPbx), Dialect::Ami1, &dial_req()).expect("valid");
-        assert_eq!(old.get("Channel"), Some("SIP/1000"), "MyPBX phones are SIP/");
+        assert_eq!(
+            wire(&p),
+            wire_of(&want),
+            "same fields and order as the Originate that worked on the real PBX"
+        );
+        let named = click_to_dial(
+            &Profile::of(PbxKind::FreePbx),
+            Dialect::Ami2,
+            &DialRequest {
+                caller_name: Some("Réception".into()),
+                ..dial_req()
+            },
+        )
+        .expect("valid");
+        assert_eq!(
+            named.get("CallerID"),
+            Some("\"Réception\" <1000>"),
+            "the user's own name and number, Unicode kept"
+        );
+        assert_eq!(
+            named.get("Context"),
+            Some("from-internal"),
+            "FreePBX context"
+        );
+        let old = click_to_dial(
+            &Profile::of(PbxKind::YeastarMyPbx),
+            Dialect::Ami1,
+            &dial_req(),
+        )
+        .expect("valid");
+        assert_eq!(
+            old.get("Channel"),
+            Some("SIP/1000"),
+            "MyPBX phones are SIP/"
+        );
         assert_eq!(old.get("ChannelId"), None, "Asterisk 1.8 has no ChannelId");
     }
 
     #[test]
     fn blind_transfer_picks_the_method_and_the_right_channel() {
-        let y = blind_transfer(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &xfer_req()).expect("valid");
+        let y = blind_transfer(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &xfer_req())
+            .expect("valid");
         assert_eq!(
             wire(&y),
             wire_of(&[("Action", "Redirect"), ("Channel", "PJSIP/carrier-0000000e"), ("Context", "internal"), ("Exten", "1002"), ("Priority", "1")]),
             "the redirect-transfer.sent shape: Redirect moves the far party (the caller), not the receptionist"
         );
-        let f = blind_transfer(&Profile::of(PbxKind::FreePbx), Dialect::Ami2, &xfer_req()).expect("valid");
-        assert_eq!(f.action_name(), Some("BlindTransfer"), "AMI 2 PBX has BlindTransfer");
-        assert_eq!(f.get("Channel"), Some("PJSIP/1001-0000000f"), "BlindTransfer takes the transferer's channel");
-        let old = blind_transfer(&Profile::of(PbxKind::FreePbx), Dialect::Ami1, &xfer_req()).expect("valid");
-        assert_eq!(old.action_name(), Some("Redirect"), "Asterisk 1.8 has no BlindTransfer");
-        let ctx = blind_transfer(&Profile::of(PbxKind::YeastarS), Dialect::Ami2, &BlindTransferRequest { context: None, ..xfer_req() })
+        let f = blind_transfer(&Profile::of(PbxKind::FreePbx), Dialect::Ami2, &xfer_req())
             .expect("valid");
-        assert_eq!(ctx.get("Context"), Some("DLPN_DialPlan1001"), "Yeastar: the source extension's dial plan");
+        assert_eq!(
+            f.action_name(),
+            Some("BlindTransfer"),
+            "AMI 2 PBX has BlindTransfer"
+        );
+        assert_eq!(
+            f.get("Channel"),
+            Some("PJSIP/1001-0000000f"),
+            "BlindTransfer takes the transferer's channel"
+        );
+        let old = blind_transfer(&Profile::of(PbxKind::FreePbx), Dialect::Ami1, &xfer_req())
+            .expect("valid");
+        assert_eq!(
+            old.action_name(),
+            Some("Redirect"),
+            "Asterisk 1.8 has no BlindTransfer"
+        );
+        let ctx = blind_transfer(
+            &Profile::of(PbxKind::YeastarS),
+            Dialect::Ami2,
+            &BlindTransferRequest {
+                context: None,
+                ..xfer_req()
+            },
+        )
+        .expect("valid");
+        assert_eq!(
+            ctx.get("Context"),
+            Some("DLPN_DialPlan1001"),
+            "Yeastar: the source extension's dial plan"
+        );
     }
 
     #[test]
     fn other_actions() {
         let p = Profile::of(PbxKind::FreePbx);
         let a = attended_transfer(&p, "PJSIP/1001-0000000f", "1001", "1002", None).expect("valid");
-        assert_eq!((a.action_name(), a.get("Exten")), (Some("Atxfer"), Some("1002")), "Atxfer to 1002");
-        let c = cancel_attended_transfer(Dialect::Ami2, "PJSIP/1001-0000000f", None).expect("valid");
+        assert_eq!(
+            (a.action_name(), a.get("Exten")),
+            (Some("Atxfer"), Some("1002")),
+            "Atxfer to 1002"
+        );
+        let c =
+            cancel_attended_transfer(Dialect::Ami2, "PJSIP/1001-0000000f", None).expect("valid");
         assert_eq!(c.action_name(), Some("CancelAtxfer"), "AMI 2 cancel");
-        let c = cancel_attended_transfer(Dialect::Ami1, "SIP/1001-0000000f", Some("SIP/1002-00000010")).expect("valid");
-        assert_eq!((c.action_name(), c.get("Channel")), (Some("Hangup"), Some("SIP/1002-00000010")), "old PBX: hang up the consult leg");
-        let k = park(&p, Dialect::Ami2, "PJSIP/carrier-0000000e", "PJSIP/1001-0000000f").expect("valid");
-        assert_eq!(k.get("TimeoutChannel"), Some("PJSIP/1001-0000000f"), "comes back to the user");
-        assert!(matches!(park(&Profile::of(PbxKind::OpenVox), Dialect::Ami1, "SIP/a-1234", "SIP/b-1234"), Err(ActionError::Unsupported { .. })), "OpenVox has no park");
-        assert_eq!(hangup("PJSIP/1000-0000000c").expect("valid").get("Channel"), Some("PJSIP/1000-0000000c"), "hangup one channel");
+        let c = cancel_attended_transfer(
+            Dialect::Ami1,
+            "SIP/1001-0000000f",
+            Some("SIP/1002-00000010"),
+        )
+        .expect("valid");
+        assert_eq!(
+            (c.action_name(), c.get("Channel")),
+            (Some("Hangup"), Some("SIP/1002-00000010")),
+            "old PBX: hang up the consult leg"
+        );
+        let k = park(
+            &p,
+            Dialect::Ami2,
+            "PJSIP/carrier-0000000e",
+            "PJSIP/1001-0000000f",
+        )
+        .expect("valid");
+        assert_eq!(
+            k.get("TimeoutChannel"),
+            Some("PJSIP/1001-0000000f"),
+            "comes back to the user"
+        );
+        assert!(
+            matches!(
+                park(
+                    &Profile::of(PbxKind::OpenVox),
+                    Dialect::Ami1,
+                    "SIP/a-1234",
+                    "SIP/b-1234"
+                ),
+                Err(ActionError::Unsupported { .. })
+            ),
+            "OpenVox has no park"
+        );
+        assert_eq!(
+            hangup("PJSIP/1000-0000000c").expect("valid").get("Channel"),
+            Some("PJSIP/1000-0000000c"),
+            "hangup one channel"
+        );
     }
 
     #[test]
@@ -569,26 +751,118 @@ mod tests {
         let y = Profile::of(PbxKind::YeastarS);
         for bad in HOSTILE {
             let cases: Vec<(&str, Result<Packet>)> = vec![
-                ("number", click_to_dial(&y, Dialect::Ami2, &DialRequest { number: (*bad).into(), ..dial_req() })),
-                ("extension", click_to_dial(&y, Dialect::Ami2, &DialRequest { extension: (*bad).into(), ..dial_req() })),
-                ("context", click_to_dial(&y, Dialect::Ami2, &DialRequest { context: Some((*bad).into()), ..dial_req() })),
-                ("channel id", click_to_dial(&y, Dialect::Ami2, &DialRequest { channel_id: (*bad).into(), ..dial_req() })),
-                ("target", blind_transfer(&y, Dialect::Ami2, &BlindTransferRequest { target: (*bad).into(), ..xfer_req() })),
-                ("far channel", blind_transfer(&y, Dialect::Ami2, &BlindTransferRequest { far_channel: (*bad).into(), ..xfer_req() })),
-                ("transfer context", blind_transfer(&y, Dialect::Ami2, &BlindTransferRequest { context: Some((*bad).into()), ..xfer_req() })),
-                ("atxfer target", attended_transfer(&y, "PJSIP/1001-0000000f", "1001", bad, None)),
-                ("atxfer channel", attended_transfer(&y, bad, "1001", "1002", None)),
+                (
+                    "number",
+                    click_to_dial(
+                        &y,
+                        Dialect::Ami2,
+                        &DialRequest {
+                            number: (*bad).into(),
+                            ..dial_req()
+                        },
+                    ),
+                ),
+                (
+                    "extension",
+                    click_to_dial(
+                        &y,
+                        Dialect::Ami2,
+                        &DialRequest {
+                            extension: (*bad).into(),
+                            ..dial_req()
+                        },
+                    ),
+                ),
+                (
+                    "context",
+                    click_to_dial(
+                        &y,
+                        Dialect::Ami2,
+                        &DialRequest {
+                            context: Some((*bad).into()),
+                            ..dial_req()
+                        },
+                    ),
+                ),
+                (
+                    "channel id",
+                    click_to_dial(
+                        &y,
+                        Dialect::Ami2,
+                        &DialRequest {
+                            channel_id: (*bad).into(),
+                            ..dial_req()
+                        },
+                    ),
+                ),
+                (
+                    "target",
+                    blind_transfer(
+                        &y,
+                        Dialect::Ami2,
+                        &BlindTransferRequest {
+                            target: (*bad).into(),
+                            ..xfer_req()
+                        },
+                    ),
+                ),
+                (
+                    "far channel",
+                    blind_transfer(
+                        &y,
+                        Dialect::Ami2,
+                        &BlindTransferRequest {
+                            far_channel: (*bad).into(),
+                            ..xfer_req()
+                        },
+                    ),
+                ),
+                (
+                    "transfer context",
+                    blind_transfer(
+                        &y,
+                        Dialect::Ami2,
+                        &BlindTransferRequest {
+                            context: Some((*bad).into()),
+                            ..xfer_req()
+                        },
+                    ),
+                ),
+                (
+                    "atxfer target",
+                    attended_transfer(&y, "PJSIP/1001-0000000f", "1001", bad, None),
+                ),
+                (
+                    "atxfer channel",
+                    attended_transfer(&y, bad, "1001", "1002", None),
+                ),
                 ("hangup channel", hangup(bad)),
-                ("park channel", park(&y, Dialect::Ami2, bad, "PJSIP/1001-0000000f")),
+                (
+                    "park channel",
+                    park(&y, Dialect::Ami2, bad, "PJSIP/1001-0000000f"),
+                ),
             ];
             for (field, r) in cases {
-                assert!(r.is_err(), "{field} = {bad:?} must be refused before sending");
+                assert!(
+                    r.is_err(),
+                    "{field} = {bad:?} must be refused before sending"
+                );
             }
         }
         // The caller-ID name may be any text, but not a line break, NUL or quote.
         for bad in ["Eve\r\nAction: Hangup", "Eve\0", "Eve\" <999>", "Eve\n"] {
-            let r = click_to_dial(&y, Dialect::Ami2, &DialRequest { caller_name: Some(bad.into()), ..dial_req() });
-            assert!(matches!(r, Err(ActionError::BadField { .. })), "caller ID name {bad:?} refused");
+            let r = click_to_dial(
+                &y,
+                Dialect::Ami2,
+                &DialRequest {
+                    caller_name: Some(bad.into()),
+                    ..dial_req()
+                },
+            );
+            assert!(
+                matches!(r, Err(ActionError::BadField { .. })),
+                "caller ID name {bad:?} refused"
+            );
         }
         let e = dialable("number", "1002\r\nAction: Hangup", &y).expect_err("refused");
         assert_eq!(
@@ -600,26 +874,58 @@ mod tests {
 
     #[test]
     fn click_to_dial_outcomes() {
-        let ev = |pairs: &[(&str, &str)]| pairs.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v));
+        let ev =
+            |pairs: &[(&str, &str)]| pairs.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v));
         let id = "ringside-c2d-1";
-        let ok = ev(&[("Event", "OriginateResponse"), ("Response", "Success"), ("Uniqueid", id), ("Reason", "4")]);
-        assert_eq!(click_to_dial_outcome(&ok, id, None), Some(Ok(())), "OriginateResponse Success");
-        let busy = ev(&[("Event", "OriginateResponse"), ("Response", "Failure"), ("ActionID", "a1"), ("Uniqueid", "<null>"), ("Reason", "5")]);
+        let ok = ev(&[
+            ("Event", "OriginateResponse"),
+            ("Response", "Success"),
+            ("Uniqueid", id),
+            ("Reason", "4"),
+        ]);
+        assert_eq!(
+            click_to_dial_outcome(&ok, id, None),
+            Some(Ok(())),
+            "OriginateResponse Success"
+        );
+        let busy = ev(&[
+            ("Event", "OriginateResponse"),
+            ("Response", "Failure"),
+            ("ActionID", "a1"),
+            ("Uniqueid", "<null>"),
+            ("Reason", "5"),
+        ]);
         assert_eq!(
             click_to_dial_outcome(&busy, id, Some("a1")),
             Some(Err(ActionError::DialFailed(DialFailure::Busy))),
             "failure matched by ActionID, reason 5 is busy"
         );
-        let up = ev(&[("Event", "Newstate"), ("Uniqueid", id), ("ChannelState", "6")]);
-        assert_eq!(click_to_dial_outcome(&up, id, None), Some(Ok(())), "the user's own leg answered");
+        let up = ev(&[
+            ("Event", "Newstate"),
+            ("Uniqueid", id),
+            ("ChannelState", "6"),
+        ]);
+        assert_eq!(
+            click_to_dial_outcome(&up, id, None),
+            Some(Ok(())),
+            "the user's own leg answered"
+        );
         let gone = ev(&[("Event", "Hangup"), ("Uniqueid", id), ("Cause", "19")]);
         assert_eq!(
             click_to_dial_outcome(&gone, id, None),
             Some(Err(ActionError::DialFailed(DialFailure::NoAnswer))),
             "the phone did not answer"
         );
-        let other = ev(&[("Event", "Newstate"), ("Uniqueid", "1795444722.13"), ("ChannelState", "6")]);
-        assert_eq!(click_to_dial_outcome(&other, id, None), None, "someone else's channel says nothing");
+        let other = ev(&[
+            ("Event", "Newstate"),
+            ("Uniqueid", "1795444722.13"),
+            ("ChannelState", "6"),
+        ]);
+        assert_eq!(
+            click_to_dial_outcome(&other, id, None),
+            None,
+            "someone else's channel says nothing"
+        );
     }
 
     #[test]
@@ -629,15 +935,34 @@ mod tests {
             assert!(dialable("number", ok, &p).is_ok(), "{ok} is dialable");
         }
         for bad in ["+", "1+2", "abc", "1-800", "1 2"] {
-            assert!(dialable("number", bad, &p).is_err(), "{bad} is not dialable");
+            assert!(
+                dialable("number", bad, &p).is_err(),
+                "{bad} is not dialable"
+            );
         }
-        let letters = Profile { letters_allowed: true, ..p };
-        assert!(dialable("number", "alice", &letters).is_ok(), "letters where the profile allows them");
-        assert!(dialable("number", "al ice", &letters).is_err(), "still no spaces");
+        let letters = Profile {
+            letters_allowed: true,
+            ..p
+        };
+        assert!(
+            dialable("number", "alice", &letters).is_ok(),
+            "letters where the profile allows them"
+        );
+        assert!(
+            dialable("number", "al ice", &letters).is_err(),
+            "still no spaces"
+        );
     }
 
     fn chan(name: &str, endpoint: &str, kind: EndpointKind, up: bool, origin: bool) -> CallChannel {
-        CallChannel { name: name.into(), endpoint: endpoint.into(), kind, up, ringing: !up, origin }
+        CallChannel {
+            name: name.into(),
+            endpoint: endpoint.into(),
+            kind,
+            up,
+            ringing: !up,
+            origin,
+        }
     }
 
     /// The app (from the tracker) and the CLI (from a listing) build their
@@ -646,26 +971,83 @@ mod tests {
     fn a_transfer_moves_the_same_channel_wherever_it_is_asked_from() {
         let p = Profile::of(PbxKind::FreePbx);
         let mine = ["1001".to_owned()];
-        let caller = chan("PJSIP/carrier-00000002", "carrier", EndpointKind::Trunk, true, true);
-        let local = chan("Local/1001@from-queue-00000001;2", "1001@from-queue", EndpointKind::Local, true, false);
-        let answered = [caller.clone(), local.clone(), chan("PJSIP/1001-00000003", "1001", EndpointKind::Extension, true, false)];
-        let blind = transfer_call(&p, Dialect::Ami2, &answered, &mine, "1002", false, None).expect("valid");
-        assert_eq!(blind.action_name(), Some("BlindTransfer"), "answered here: her own channel is transferred");
+        let caller = chan(
+            "PJSIP/carrier-00000002",
+            "carrier",
+            EndpointKind::Trunk,
+            true,
+            true,
+        );
+        let local = chan(
+            "Local/1001@from-queue-00000001;2",
+            "1001@from-queue",
+            EndpointKind::Local,
+            true,
+            false,
+        );
+        let answered = [
+            caller.clone(),
+            local.clone(),
+            chan(
+                "PJSIP/1001-00000003",
+                "1001",
+                EndpointKind::Extension,
+                true,
+                false,
+            ),
+        ];
+        let blind =
+            transfer_call(&p, Dialect::Ami2, &answered, &mine, "1002", false, None).expect("valid");
+        assert_eq!(
+            blind.action_name(),
+            Some("BlindTransfer"),
+            "answered here: her own channel is transferred"
+        );
         assert_eq!(blind.get("Channel"), Some("PJSIP/1001-00000003"));
-        let atx = transfer_call(&p, Dialect::Ami2, &answered, &mine, "1002", true, None).expect("valid");
-        assert_eq!((atx.action_name(), atx.get("Channel")), (Some("Atxfer"), Some("PJSIP/1001-00000003")));
+        let atx =
+            transfer_call(&p, Dialect::Ami2, &answered, &mine, "1002", true, None).expect("valid");
+        assert_eq!(
+            (atx.action_name(), atx.get("Channel")),
+            (Some("Atxfer"), Some("PJSIP/1001-00000003"))
+        );
 
-        let ringing = [caller.clone(), chan("PJSIP/1001-00000003", "1001", EndpointKind::Extension, false, false)];
-        let moved = transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", false, None).expect("valid");
-        assert_eq!(moved.action_name(), Some("Redirect"), "still ringing here: the caller's channel is moved");
+        let ringing = [
+            caller.clone(),
+            chan(
+                "PJSIP/1001-00000003",
+                "1001",
+                EndpointKind::Extension,
+                false,
+                false,
+            ),
+        ];
+        let moved =
+            transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", false, None).expect("valid");
+        assert_eq!(
+            moved.action_name(),
+            Some("Redirect"),
+            "still ringing here: the caller's channel is moved"
+        );
         assert_eq!(moved.get("Channel"), Some("PJSIP/carrier-00000002"));
         assert_eq!(
             transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", true, None).unwrap_err(),
             ActionError::NotAnswered,
             "an attended transfer needs her own answered phone"
         );
-        let only_mine = [chan("PJSIP/1001-00000003", "1001", EndpointKind::Extension, true, false), local];
-        assert_eq!(transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None).unwrap_err(), ActionError::CallGone);
+        let only_mine = [
+            chan(
+                "PJSIP/1001-00000003",
+                "1001",
+                EndpointKind::Extension,
+                true,
+                false,
+            ),
+            local,
+        ];
+        assert_eq!(
+            transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None).unwrap_err(),
+            ActionError::CallGone
+        );
         assert!(matches!(
             transfer_call(&p, Dialect::Ami2, &answered, &mine, "10\r\n02", false, None),
             Err(ActionError::NotDialable { .. })
@@ -689,8 +1071,12 @@ mod tests {
         classifier.add_trunk("carrier");
         let listed = listed_call_channels(&listing, "1795444730.14", &classifier);
         assert_eq!(listed.len(), 2, "only the call's own channels: {listed:?}");
-        assert!(listed[0].origin && listed[0].name == "PJSIP/carrier-00000002", "the caller's channel first");
-        let from_cli = transfer_call(&p, Dialect::Ami2, &listed, &mine, "1002", false, None).expect("valid");
+        assert!(
+            listed[0].origin && listed[0].name == "PJSIP/carrier-00000002",
+            "the caller's channel first"
+        );
+        let from_cli =
+            transfer_call(&p, Dialect::Ami2, &listed, &mine, "1002", false, None).expect("valid");
         assert_eq!(from_cli, blind, "the CLI sends what the app sends");
     }
 }

@@ -68,7 +68,10 @@ impl<'a> ChannelName<'a> {
         for prefix in ["AsyncGoto/", "Parked/", "Transfered/", "Transferred/"] {
             // `get` rather than slicing: the name is untrusted text and the cut may
             // fall inside a multi-byte character.
-            if s.len() > prefix.len() && s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) {
+            if s.len() > prefix.len()
+                && s.get(..prefix.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            {
                 s = &s[prefix.len()..];
                 wrapped = true;
             }
@@ -106,7 +109,14 @@ impl<'a> ChannelName<'a> {
         if endpoint.is_empty() {
             return None;
         }
-        Some(Self { tech, endpoint, dialed, sequence, local_half, wrapped })
+        Some(Self {
+            tech,
+            endpoint,
+            dialed,
+            sequence,
+            local_half,
+            wrapped,
+        })
     }
 
     /// True for a `Local/…` channel, which is never a phone.
@@ -131,7 +141,9 @@ impl<'a> ChannelName<'a> {
     /// The trunk name of a Yeastar-style trunk endpoint (`trunk-test1` →
     /// `test1`, `trunk-sps-test3` → `sps-test3`).
     pub fn yeastar_trunk(&self) -> Option<&'a str> {
-        self.endpoint.strip_prefix("trunk-").filter(|t| !t.is_empty())
+        self.endpoint
+            .strip_prefix("trunk-")
+            .filter(|t| !t.is_empty())
     }
 
     /// The device this channel belongs to, as device-state events name it
@@ -220,8 +232,11 @@ impl Classifier {
     /// this classifier takes for an extension, after [`Classifier::learn`]
     /// saw the listing. `None` for trunks and anything else.
     pub fn listed_phone<'a>(&self, p: &'a Packet) -> Option<&'a str> {
-        let listing = p.event().is_some_and(|e| e.eq_ignore_ascii_case("EndpointList") || e.eq_ignore_ascii_case("PeerEntry"));
-        p.get("ObjectName").filter(|n| listing && self.is_known_extension(n))
+        let listing = p.event().is_some_and(|e| {
+            e.eq_ignore_ascii_case("EndpointList") || e.eq_ignore_ascii_case("PeerEntry")
+        });
+        p.get("ObjectName")
+            .filter(|n| listing && self.is_known_extension(n))
     }
 
     /// True when the endpoint's kind was declared rather than guessed.
@@ -305,7 +320,13 @@ pub fn trunk_in_dialstring(dialstring: &str) -> Option<&str> {
     let first = dialstring.split(['&', ',']).next().unwrap_or("");
     // A tech prefix may or may not be present.
     let body = match first.split_once('/') {
-        Some((t, b)) if ["PJSIP", "SIP", "IAX2", "DAHDI"].iter().any(|x| t.eq_ignore_ascii_case(x)) => b,
+        Some((t, b))
+            if ["PJSIP", "SIP", "IAX2", "DAHDI"]
+                .iter()
+                .any(|x| t.eq_ignore_ascii_case(x)) =>
+        {
+            b
+        }
         _ => first,
     };
     if let Some((num, ep)) = body.split_once('@') {
@@ -331,29 +352,162 @@ mod tests {
     #[test]
     fn parses_every_seed_form() {
         // (raw, tech, endpoint, dialed, sequence, local half)
-        type Row = (&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>, Option<LocalHalf>);
+        type Row = (
+            &'static str,
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+            Option<LocalHalf>,
+        );
         let table: &[Row] = &[
-            ("PJSIP/474-000079de", "PJSIP", "474", None, Some("000079de"), None),
-            ("SIP/474-000079de", "SIP", "474", None, Some("000079de"), None),
-            ("IAX2/306-0000801a", "IAX2", "306", None, Some("0000801a"), None),
-            ("DAHDI/65-0000801c", "DAHDI", "65", None, Some("0000801c"), None),
-            ("SIP/trunk-test1/1112233-0000802c", "SIP", "trunk-test1", Some("1112233"), Some("0000802c"), None),
-            ("IAX2/trunk-test2/1112233-0000802c", "IAX2", "trunk-test2", Some("1112233"), Some("0000802c"), None),
-            ("SIP/trunk-sps-test3/111222-0000802c", "SIP", "trunk-sps-test3", Some("111222"), Some("0000802c"), None),
-            ("PJSIP/carrier-0000000b", "PJSIP", "carrier", None, Some("0000000b"), None),
-            ("PJSIP/5559876543@carrier-0000000b", "PJSIP", "carrier", Some("5559876543"), Some("0000000b"), None),
-            ("SIP/trunk-sps-test1-00000001", "SIP", "trunk-sps-test1", None, Some("00000001"), None),
-            ("Local/1002@from-queue-00000008;2", "Local", "1002@from-queue", None, Some("00000008"), Some(LocalHalf::Two)),
-            ("Local/1002@from-queue-00000008;1", "Local", "1002@from-queue", None, Some("00000008"), Some(LocalHalf::One)),
-            ("Local/1002@internal/n", "Local", "1002@internal", None, None, None),
+            (
+                "PJSIP/474-000079de",
+                "PJSIP",
+                "474",
+                None,
+                Some("000079de"),
+                None,
+            ),
+            (
+                "SIP/474-000079de",
+                "SIP",
+                "474",
+                None,
+                Some("000079de"),
+                None,
+            ),
+            (
+                "IAX2/306-0000801a",
+                "IAX2",
+                "306",
+                None,
+                Some("0000801a"),
+                None,
+            ),
+            (
+                "DAHDI/65-0000801c",
+                "DAHDI",
+                "65",
+                None,
+                Some("0000801c"),
+                None,
+            ),
+            (
+                "SIP/trunk-test1/1112233-0000802c",
+                "SIP",
+                "trunk-test1",
+                Some("1112233"),
+                Some("0000802c"),
+                None,
+            ),
+            (
+                "IAX2/trunk-test2/1112233-0000802c",
+                "IAX2",
+                "trunk-test2",
+                Some("1112233"),
+                Some("0000802c"),
+                None,
+            ),
+            (
+                "SIP/trunk-sps-test3/111222-0000802c",
+                "SIP",
+                "trunk-sps-test3",
+                Some("111222"),
+                Some("0000802c"),
+                None,
+            ),
+            (
+                "PJSIP/carrier-0000000b",
+                "PJSIP",
+                "carrier",
+                None,
+                Some("0000000b"),
+                None,
+            ),
+            (
+                "PJSIP/5559876543@carrier-0000000b",
+                "PJSIP",
+                "carrier",
+                Some("5559876543"),
+                Some("0000000b"),
+                None,
+            ),
+            (
+                "SIP/trunk-sps-test1-00000001",
+                "SIP",
+                "trunk-sps-test1",
+                None,
+                Some("00000001"),
+                None,
+            ),
+            (
+                "Local/1002@from-queue-00000008;2",
+                "Local",
+                "1002@from-queue",
+                None,
+                Some("00000008"),
+                Some(LocalHalf::Two),
+            ),
+            (
+                "Local/1002@from-queue-00000008;1",
+                "Local",
+                "1002@from-queue",
+                None,
+                Some("00000008"),
+                Some(LocalHalf::One),
+            ),
+            (
+                "Local/1002@internal/n",
+                "Local",
+                "1002@internal",
+                None,
+                None,
+                None,
+            ),
             ("PJSIP/1000", "PJSIP", "1000", None, None, None),
             ("DAHDI/5", "DAHDI", "5", None, None, None),
-            ("SIP/x7065551212b-1af", "SIP", "x7065551212b", None, Some("1af"), None),
+            (
+                "SIP/x7065551212b-1af",
+                "SIP",
+                "x7065551212b",
+                None,
+                Some("1af"),
+                None,
+            ),
             ("DAHDI/1-1", "DAHDI", "1", None, Some("1"), None),
-            ("DAHDI/i1/5551234-5", "DAHDI", "i1", Some("5551234"), Some("5"), None),
-            ("SIP/alice-desk-00000012", "SIP", "alice-desk", None, Some("00000012"), None),
-            ("AsyncGoto/SIP/carrier-00000004", "SIP", "carrier", None, Some("00000004"), None),
-            ("SIP/1001-00000003<ZOMBIE>", "SIP", "1001", None, Some("00000003"), None),
+            (
+                "DAHDI/i1/5551234-5",
+                "DAHDI",
+                "i1",
+                Some("5551234"),
+                Some("5"),
+                None,
+            ),
+            (
+                "SIP/alice-desk-00000012",
+                "SIP",
+                "alice-desk",
+                None,
+                Some("00000012"),
+                None,
+            ),
+            (
+                "AsyncGoto/SIP/carrier-00000004",
+                "SIP",
+                "carrier",
+                None,
+                Some("00000004"),
+                None,
+            ),
+            (
+                "SIP/1001-00000003<ZOMBIE>",
+                "SIP",
+                "1001",
+                None,
+                Some("00000003"),
+                None,
+            ),
             ("Zap/1-1", "Zap", "1", None, Some("1"), None),
         ];
         for &(raw, tech, endpoint, dialed, sequence, half) in table {
@@ -369,7 +523,10 @@ mod tests {
     #[test]
     fn empty_or_absent_caller_channel_is_none() {
         for raw in ["", "   ", "PJSIP", "PJSIP/", "/1001-0001"] {
-            assert!(ChannelName::parse(raw).is_none(), "{raw:?} is no channel (Originate leg has none)");
+            assert!(
+                ChannelName::parse(raw).is_none(),
+                "{raw:?} is no channel (Originate leg has none)"
+            );
         }
     }
 
@@ -377,26 +534,47 @@ mod tests {
     fn wrapped_names_are_flagged() {
         let c = ChannelName::parse("AsyncGoto/SIP/carrier-00000004").expect("parses");
         assert!(c.wrapped, "an AsyncGoto wrapper comes from a masquerade");
-        assert!(!ChannelName::parse("SIP/carrier-00000004").expect("parses").wrapped, "a plain name is not wrapped");
+        assert!(
+            !ChannelName::parse("SIP/carrier-00000004")
+                .expect("parses")
+                .wrapped,
+            "a plain name is not wrapped"
+        );
     }
 
     #[test]
     fn classification_prefers_what_the_pbx_said() {
         let mut k = Classifier::new();
         let carrier = ChannelName::parse("PJSIP/carrier-0000000b").expect("parses");
-        assert_eq!(k.classify(&carrier), EndpointKind::Unknown, "a named endpoint nobody described is unknown");
+        assert_eq!(
+            k.classify(&carrier),
+            EndpointKind::Unknown,
+            "a named endpoint nobody described is unknown"
+        );
         k.add_trunk("carrier");
         assert_eq!(k.classify(&carrier), EndpointKind::Trunk, "declared trunk");
 
         let reception = ChannelName::parse("PJSIP/reception-00000001").expect("parses");
         k.add_extension("reception");
-        assert_eq!(k.classify(&reception), EndpointKind::Extension, "named extension declared by the user");
+        assert_eq!(
+            k.classify(&reception),
+            EndpointKind::Extension,
+            "named extension declared by the user"
+        );
 
         // The user may say a digit-named endpoint is a trunk (a PBX-to-PBX tie line).
         let tie = ChannelName::parse("IAX2/8000-0000801a").expect("parses");
-        assert_eq!(k.classify(&tie), EndpointKind::Extension, "digits fall back to extension");
+        assert_eq!(
+            k.classify(&tie),
+            EndpointKind::Extension,
+            "digits fall back to extension"
+        );
         k.add_trunk("8000");
-        assert_eq!(k.classify(&tie), EndpointKind::Trunk, "declaration beats the digits heuristic");
+        assert_eq!(
+            k.classify(&tie),
+            EndpointKind::Trunk,
+            "declaration beats the digits heuristic"
+        );
     }
 
     #[test]
@@ -420,12 +598,30 @@ mod tests {
     #[test]
     fn learns_trunks_from_endpoint_lists() {
         let mut k = Classifier::new();
-        let ext = Packet::new().with("Event", "EndpointList").with("ObjectName", "1001").with("OutboundAuths", "");
-        let trunk = Packet::new().with("Event", "EndpointList").with("ObjectName", "carrier").with("OutboundAuths", "carrier-auth");
-        assert!(k.learn(&ext) && k.learn(&trunk), "both are endpoint list items");
-        assert!(k.is_known_extension("1001"), "no outbound auth and digits: a phone");
-        assert!(k.is_known_trunk("carrier"), "outbound auth: registers to a provider");
-        assert!(!k.learn(&Packet::new().with("Event", "Newchannel")), "other events teach nothing");
+        let ext = Packet::new()
+            .with("Event", "EndpointList")
+            .with("ObjectName", "1001")
+            .with("OutboundAuths", "");
+        let trunk = Packet::new()
+            .with("Event", "EndpointList")
+            .with("ObjectName", "carrier")
+            .with("OutboundAuths", "carrier-auth");
+        assert!(
+            k.learn(&ext) && k.learn(&trunk),
+            "both are endpoint list items"
+        );
+        assert!(
+            k.is_known_extension("1001"),
+            "no outbound auth and digits: a phone"
+        );
+        assert!(
+            k.is_known_trunk("carrier"),
+            "outbound auth: registers to a provider"
+        );
+        assert!(
+            !k.learn(&Packet::new().with("Event", "Newchannel")),
+            "other events teach nothing"
+        );
     }
 
     #[test]
@@ -436,21 +632,39 @@ mod tests {
             ("trunk-test1/1112233", Some("trunk-test1")),
             ("SIP/trunk-sps-test1/13806012345", Some("trunk-sps-test1")),
             ("1001", None),
-            ("1001/sip:1001@192.168.9.11:64292;rinstance=ebcb18cbc5ef1744", None),
+            (
+                "1001/sip:1001@192.168.9.11:64292;rinstance=ebcb18cbc5ef1744",
+                None,
+            ),
             ("PJSIP/1001&PJSIP/1002", None),
             ("", None),
         ];
         for (ds, want) in rows {
-            assert_eq!(trunk_in_dialstring(ds), want, "trunk named in dial string {ds:?}");
+            assert_eq!(
+                trunk_in_dialstring(ds),
+                want,
+                "trunk named in dial string {ds:?}"
+            );
         }
     }
 
     #[test]
     fn trunk_contexts() {
-        for c in ["from-trunk", "from-pstn", "ext-did", "from-did-direct", "from-external"] {
+        for c in [
+            "from-trunk",
+            "from-pstn",
+            "ext-did",
+            "from-did-direct",
+            "from-external",
+        ] {
             assert!(is_trunk_context(c), "{c} is where trunk calls arrive");
         }
-        for c in ["internal", "from-internal", "DLPN_DialPlan1001", "from-queue"] {
+        for c in [
+            "internal",
+            "from-internal",
+            "DLPN_DialPlan1001",
+            "from-queue",
+        ] {
             assert!(!is_trunk_context(c), "{c} is an internal context");
         }
     }

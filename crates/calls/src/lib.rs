@@ -19,6 +19,6 @@ pub mod sms;
 pub mod tracker;
 
 pub use number::NumberPlan;
-pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
+pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};

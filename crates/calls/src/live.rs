@@ -82,7 +82,12 @@ pub async fn resync(
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
         Ok(list) => list.events,
         // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
-        Err(_) => client.send_list_until(Packet::action("Status"), "StatusComplete").await?.events,
+        Err(_) => {
+            client
+                .send_list_until(Packet::action("Status"), "StatusComplete")
+                .await?
+                .events
+        }
     };
     for change in tracker.resync(&channels, at_ms) {
         out(LiveUpdate::Card(change));
@@ -101,17 +106,27 @@ pub async fn resync(
 /// [`list_endpoints`] (`None` when the PBX would not give it). Fails, with
 /// `ExtensionStateList`'s error, only when there are neither hints nor
 /// endpoints: presence then stays as it was.
-pub async fn presence_listing(client: &Client, endpoints: Option<EventList>) -> Result<PresenceListing, ringside_ami::Error> {
+pub async fn presence_listing(
+    client: &Client,
+    endpoints: Option<EventList>,
+) -> Result<PresenceListing, ringside_ami::Error> {
     let hints = client.send_list(Packet::action("ExtensionStateList")).await;
     let Some(endpoints) = endpoints else {
-        return hints.map(|h| PresenceListing { hints: h.events, ..PresenceListing::default() });
+        return hints.map(|h| PresenceListing {
+            hints: h.events,
+            ..PresenceListing::default()
+        });
     };
     let devices = match client.send_list(Packet::action("DeviceStateList")).await {
         Ok(list) => list.events,
         // Asterisk 1.8 has none: a phone's state is then its peer status.
         Err(_) => Vec::new(),
     };
-    Ok(PresenceListing { hints: hints.map(|h| h.events).unwrap_or_default(), devices, endpoints: endpoints.events })
+    Ok(PresenceListing {
+        hints: hints.map(|h| h.events).unwrap_or_default(),
+        devices,
+        endpoints: endpoints.events,
+    })
 }
 
 /// Names the colleagues from the caller IDs their phones are configured
@@ -119,7 +134,12 @@ pub async fn presence_listing(client: &Client, endpoints: Option<EventList>) -> 
 /// reports those whose name changed. Run once a new session has been
 /// announced: it costs a round trip per phone (a few in flight at once),
 /// and nothing else should wait for it.
-pub async fn name_colleagues(client: &Client, phones: &[NameQuery], presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
+pub async fn name_colleagues(
+    client: &Client,
+    phones: &[NameQuery],
+    presence: &mut Presence,
+    out: &mut dyn FnMut(LiveUpdate),
+) {
     for c in presence.set_names(endpoint_names(client, phones).await) {
         out(LiveUpdate::Presence(c));
     }
@@ -194,13 +214,22 @@ const NAMES_IN_FLIGHT: usize = 8;
 async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)> {
     let (ext, clid) = match q {
         NameQuery::Pjsip(ext) => {
-            let list = client.send_list(Packet::action("PJSIPShowEndpoint").with("Endpoint", ext.as_str())).await.ok()?;
-            let detail = list.events.iter().find(|p| p.event().is_some_and(|e| e.eq_ignore_ascii_case("EndpointDetail")));
+            let list = client
+                .send_list(Packet::action("PJSIPShowEndpoint").with("Endpoint", ext.as_str()))
+                .await
+                .ok()?;
+            let detail = list.events.iter().find(|p| {
+                p.event()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("EndpointDetail"))
+            });
             let clid = detail.and_then(|p| p.get("Callerid")).map(str::to_owned);
             (ext, clid)
         }
         NameQuery::Sip(ext) => {
-            let p = client.send(Packet::action("SIPshowpeer").with("Peer", ext.as_str())).await.ok()?;
+            let p = client
+                .send(Packet::action("SIPshowpeer").with("Peer", ext.as_str()))
+                .await
+                .ok()?;
             let clid = p.get("Callerid").map(str::to_owned);
             (ext, clid)
         }
@@ -214,7 +243,12 @@ async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)
 /// session and after lost events, and hands every change to `out`, with
 /// the connection's ups and downs ([`LiveUpdate::Connected`],
 /// [`LiveUpdate::Disconnected`], [`LiveUpdate::Reconnecting`]) in order.
-pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, out: &mut dyn FnMut(LiveUpdate)) {
+pub async fn follow(
+    client: &Client,
+    tracker: &mut CallTracker,
+    presence: &mut Presence,
+    out: &mut dyn FnMut(LiveUpdate),
+) {
     let mut events = client.events();
     // Failed reconnect attempts show only in the connection state, which
     // keeps each for the backoff delay, so none is missed here.
@@ -297,10 +331,17 @@ pub async fn follow(client: &Client, tracker: &mut CallTracker, presence: &mut P
 
 /// [`resync`], reporting a failure as an update; the phones to name, none
 /// when it failed.
-async fn resync_reporting(client: &Client, tracker: &mut CallTracker, presence: &mut Presence, at: i64, out: &mut dyn FnMut(LiveUpdate)) -> Vec<NameQuery> {
-    resync(client, tracker, presence, at, out).await.unwrap_or_else(|e| {
-        out(LiveUpdate::ResyncFailed(e.to_string()));
-        Vec::new()
-    })
+async fn resync_reporting(
+    client: &Client,
+    tracker: &mut CallTracker,
+    presence: &mut Presence,
+    at: i64,
+    out: &mut dyn FnMut(LiveUpdate),
+) -> Vec<NameQuery> {
+    resync(client, tracker, presence, at, out)
+        .await
+        .unwrap_or_else(|e| {
+            out(LiveUpdate::ResyncFailed(e.to_string()));
+            Vec::new()
+        })
 }
-

@@ -144,9 +144,13 @@ impl NumberPlan {
         } else if let Some(rest) = nonempty_strip(&digits, &self.international_prefix) {
             Some(rest.to_owned())
         } else {
-            nonempty_strip(&digits, &self.trunk_prefix).map(|rest| format!("{}{rest}", self.country_code))
+            nonempty_strip(&digits, &self.trunk_prefix)
+                .map(|rest| format!("{}{rest}", self.country_code))
         };
-        Some(DigitsFragment { anywhere: digits, leading })
+        Some(DigitsFragment {
+            anywhere: digits,
+            leading,
+        })
     }
 }
 
@@ -189,7 +193,13 @@ fn compact(raw: &str) -> Option<String> {
 /// ```
 pub fn callerid_name(clid: &str, number: &str) -> Option<String> {
     let (name, _) = clid.rsplit_once('<')?;
-    let name: String = name.trim().trim_matches('"').trim().chars().filter(|c| !c.is_control()).collect();
+    let name: String = name
+        .trim()
+        .trim_matches('"')
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
     (!name.is_empty() && name != number).then_some(name)
 }
 
@@ -257,7 +267,10 @@ mod tests {
         let a = plan.normalize("0207946000");
         let b = plan.normalize("+44 20 7946 000");
         assert!(a.is_some(), "a UK national number must normalize");
-        assert_eq!(a, b, "national and E.164 forms must compare equal after normalization");
+        assert_eq!(
+            a, b,
+            "national and E.164 forms must compare equal after normalization"
+        );
     }
 
     #[test]
@@ -271,7 +284,11 @@ mod tests {
             ("anonymous", None),
         ];
         for (raw, want) in cases {
-            assert_eq!(plan.to_national(raw).as_deref(), want, "to_national({raw:?})");
+            assert_eq!(
+                plan.to_national(raw).as_deref(),
+                want,
+                "to_national({raw:?})"
+            );
         }
     }
 
@@ -290,7 +307,9 @@ mod tests {
         ];
         for (raw, want) in cases {
             let got = plan.digits_fragment(raw);
-            let got = got.as_ref().map(|f| (f.anywhere.as_str(), f.leading.as_deref()));
+            let got = got
+                .as_ref()
+                .map(|f| (f.anywhere.as_str(), f.leading.as_deref()));
             assert_eq!(got, want, "digits_fragment({raw:?})");
         }
     }

@@ -67,7 +67,11 @@ impl ExtensionState {
     pub fn from_listed_device_state(s: &str) -> Option<Self> {
         let name = match s.trim().to_ascii_lowercase().as_str() {
             "unknown" => return Some(Self::IDLE),
-            "invalid" => return Some(Self { code: Self::UNAVAILABLE }),
+            "invalid" => {
+                return Some(Self {
+                    code: Self::UNAVAILABLE,
+                })
+            }
             "not in use" => "NOT_INUSE",
             "in use" => "INUSE",
             "ring+inuse" => "RINGINUSE",
@@ -82,10 +86,17 @@ impl ExtensionState {
     /// anything else (`OK (5 ms)`, `LAGGED`, `UNKNOWN` while the first
     /// qualify is out, `Unmonitored`) idle, as chan_sip's own device state.
     pub fn from_sip_peer(p: &Packet) -> Self {
-        let unreachable = p.get("Status").is_some_and(|s| s.trim().to_ascii_uppercase().starts_with("UNREACHABLE"));
-        let address = p.get("IPaddress").map(str::trim).filter(|a| !a.is_empty() && *a != "-none-" && *a != "(null)");
+        let unreachable = p
+            .get("Status")
+            .is_some_and(|s| s.trim().to_ascii_uppercase().starts_with("UNREACHABLE"));
+        let address = p
+            .get("IPaddress")
+            .map(str::trim)
+            .filter(|a| !a.is_empty() && *a != "-none-" && *a != "(null)");
         if unreachable || address.is_none() {
-            Self { code: Self::UNAVAILABLE }
+            Self {
+                code: Self::UNAVAILABLE,
+            }
         } else {
             Self::IDLE
         }
@@ -236,7 +247,10 @@ impl Presence {
     /// Names colleagues (extension → name, as [`crate::live::endpoint_names`]
     /// reads them from the PBX); an extension left out loses its name.
     /// Returns the colleagues whose name changed.
-    pub fn set_names(&mut self, names: impl IntoIterator<Item = (String, String)>) -> Vec<Colleague> {
+    pub fn set_names(
+        &mut self,
+        names: impl IntoIterator<Item = (String, String)>,
+    ) -> Vec<Colleague> {
         self.names = names.into_iter().collect();
         let mut changed = Vec::new();
         for c in self.colleagues.values_mut() {
@@ -251,11 +265,17 @@ impl Presence {
 
     /// Applies one event; returns the colleagues whose presence changed.
     pub fn apply(&mut self, ev: &Packet) -> Vec<Colleague> {
-        let Some(name) = ev.event() else { return Vec::new() };
+        let Some(name) = ev.event() else {
+            return Vec::new();
+        };
         match name {
             n if n.eq_ignore_ascii_case("ExtensionStatus") => self.on_extension_status(ev),
             n if n.eq_ignore_ascii_case("DeviceStateChange") => self.on_device_state(ev),
-            n if n.eq_ignore_ascii_case("Newstate") || n.eq_ignore_ascii_case("NewConnectedLine") => self.on_channel(ev),
+            n if n.eq_ignore_ascii_case("Newstate")
+                || n.eq_ignore_ascii_case("NewConnectedLine") =>
+            {
+                self.on_channel(ev)
+            }
             n if n.eq_ignore_ascii_case("Hangup") => self.on_hangup(ev),
             _ => Vec::new(),
         }
@@ -265,7 +285,10 @@ impl Presence {
     /// `ExtensionStatus` items) alone: [`Presence::resync_listing`] without
     /// the phones that have no hint. Returns every colleague.
     pub fn resync(&mut self, items: &[Packet]) -> Vec<Colleague> {
-        let listing = PresenceListing { hints: items.to_vec(), ..PresenceListing::default() };
+        let listing = PresenceListing {
+            hints: items.to_vec(),
+            ..PresenceListing::default()
+        };
         self.resync_listing(&listing, &Classifier::new())
     }
 
@@ -277,7 +300,11 @@ impl Presence {
     /// (`_10XX,hint,PJSIP/${EXTEN}`) is not listed until something watches
     /// it, so without the endpoints such phones would be missing. Returns
     /// every colleague.
-    pub fn resync_listing(&mut self, listing: &PresenceListing, classifier: &Classifier) -> Vec<Colleague> {
+    pub fn resync_listing(
+        &mut self,
+        listing: &PresenceListing,
+        classifier: &Classifier,
+    ) -> Vec<Colleague> {
         self.colleagues.clear();
         self.devices.clear();
         for p in &listing.hints {
@@ -294,23 +321,40 @@ impl Presence {
     /// A listed phone no hint covers: its device (`PJSIP/1004`, `SIP/1004`)
     /// stands for its extension, so `DeviceStateChange` keeps it current.
     fn add_unhinted_phone(&mut self, ext: &str, item: &Packet, devices: &[Packet]) {
-        let sip = item.event().is_some_and(|e| e.eq_ignore_ascii_case("PeerEntry"));
-        let tech = if sip { item.get("Channeltype").filter(|t| !t.is_empty()).unwrap_or("SIP") } else { "PJSIP" };
+        let sip = item
+            .event()
+            .is_some_and(|e| e.eq_ignore_ascii_case("PeerEntry"));
+        let tech = if sip {
+            item.get("Channeltype")
+                .filter(|t| !t.is_empty())
+                .unwrap_or("SIP")
+        } else {
+            "PJSIP"
+        };
         let device = format!("{tech}/{ext}");
         if self.colleagues.contains_key(ext) || self.devices.contains_key(&device) {
             return;
         }
         let listed = devices
             .iter()
-            .find(|d| d.get("Device").is_some_and(|x| x.eq_ignore_ascii_case(&device)))
+            .find(|d| {
+                d.get("Device")
+                    .is_some_and(|x| x.eq_ignore_ascii_case(&device))
+            })
             .and_then(|d| d.get("State"))
             .and_then(ExtensionState::from_listed_device_state);
         let state = match listed {
             Some(s) => s,
             None if sip => ExtensionState::from_sip_peer(item),
-            None => item.get("DeviceState").and_then(ExtensionState::from_listed_device_state).unwrap_or(ExtensionState::IDLE),
+            None => item
+                .get("DeviceState")
+                .and_then(ExtensionState::from_listed_device_state)
+                .unwrap_or(ExtensionState::IDLE),
         };
-        self.devices.entry(device.clone()).or_default().push(ext.to_owned());
+        self.devices
+            .entry(device.clone())
+            .or_default()
+            .push(ext.to_owned());
         self.colleagues.insert(
             ext.to_owned(),
             Colleague {
@@ -325,8 +369,12 @@ impl Presence {
     }
 
     fn on_extension_status(&mut self, ev: &Packet) -> Vec<Colleague> {
-        let Some(ext) = ev.get("Exten").filter(|e| !e.is_empty()) else { return Vec::new() };
-        let Some(code) = ev.get("Status").and_then(|s| s.trim().parse::<i32>().ok()) else { return Vec::new() };
+        let Some(ext) = ev.get("Exten").filter(|e| !e.is_empty()) else {
+            return Vec::new();
+        };
+        let Some(code) = ev.get("Status").and_then(|s| s.trim().parse::<i32>().ok()) else {
+            return Vec::new();
+        };
         let hint = ev.get("Hint").filter(|h| !h.is_empty()).map(str::to_owned);
         if let Some(h) = &hint {
             for dev in h.split('&') {
@@ -336,14 +384,17 @@ impl Presence {
                 }
             }
         }
-        let c = self.colleagues.entry(ext.to_owned()).or_insert_with(|| Colleague {
-            extension: ext.to_owned(),
-            hint: None,
-            state: ExtensionState::IDLE,
-            label: String::new(),
-            talking_to: None,
-            name: self.names.get(ext).cloned(),
-        });
+        let c = self
+            .colleagues
+            .entry(ext.to_owned())
+            .or_insert_with(|| Colleague {
+                extension: ext.to_owned(),
+                hint: None,
+                state: ExtensionState::IDLE,
+                label: String::new(),
+                talking_to: None,
+                name: self.names.get(ext).cloned(),
+            });
         if hint.is_some() {
             c.hint = hint;
         }
@@ -356,7 +407,10 @@ impl Presence {
     }
 
     fn on_device_state(&mut self, ev: &Packet) -> Vec<Colleague> {
-        let (Some(dev), Some(state)) = (ev.get("Device"), ev.get("State").and_then(ExtensionState::from_device_state)) else {
+        let (Some(dev), Some(state)) = (
+            ev.get("Device"),
+            ev.get("State").and_then(ExtensionState::from_device_state),
+        ) else {
             return Vec::new();
         };
         let exts: Vec<String> = match self.devices.get(dev) {
@@ -369,14 +423,17 @@ impl Presence {
         };
         let mut out = Vec::new();
         for ext in exts {
-            let c = self.colleagues.entry(ext.clone()).or_insert_with(|| Colleague {
-                extension: ext.clone(),
-                hint: Some(dev.to_owned()),
-                state: ExtensionState::IDLE,
-                label: String::new(),
-                talking_to: None,
-                name: self.names.get(&ext).cloned(),
-            });
+            let c = self
+                .colleagues
+                .entry(ext.clone())
+                .or_insert_with(|| Colleague {
+                    extension: ext.clone(),
+                    hint: Some(dev.to_owned()),
+                    state: ExtensionState::IDLE,
+                    label: String::new(),
+                    talking_to: None,
+                    name: self.names.get(&ext).cloned(),
+                });
             if c.state != state || c.label.is_empty() {
                 c.state = state;
                 c.label = state.label();
@@ -390,20 +447,29 @@ impl Presence {
     }
 
     fn on_channel(&mut self, ev: &Packet) -> Vec<Colleague> {
-        let (Some(uid), Some(name)) = (ev.get("Uniqueid"), ev.get("Channel")) else { return Vec::new() };
-        let Some(ch) = ChannelName::parse(name) else { return Vec::new() };
+        let (Some(uid), Some(name)) = (ev.get("Uniqueid"), ev.get("Channel")) else {
+            return Vec::new();
+        };
+        let Some(ch) = ChannelName::parse(name) else {
+            return Vec::new();
+        };
         let ext = ch.endpoint;
         if !self.colleagues.contains_key(ext) {
             return Vec::new();
         }
-        let num = ev.get("ConnectedLineNum").filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("<unknown>"));
+        let num = ev
+            .get("ConnectedLineNum")
+            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("<unknown>"));
         let Some(num) = num else { return Vec::new() };
         let name = ev
             .get("ConnectedLineName")
             .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("<unknown>"))
             .map(str::to_owned);
         self.channels.insert(uid.to_owned(), ext.to_owned());
-        let party = Party { num: num.to_owned(), name };
+        let party = Party {
+            num: num.to_owned(),
+            name,
+        };
         let c = self.colleagues.get_mut(ext).expect("checked above");
         if c.talking_to.as_ref() == Some(&party) {
             return Vec::new();
@@ -413,7 +479,9 @@ impl Presence {
     }
 
     fn on_hangup(&mut self, ev: &Packet) -> Vec<Colleague> {
-        let Some(ext) = ev.get("Uniqueid").and_then(|u| self.channels.remove(u)) else { return Vec::new() };
+        let Some(ext) = ev.get("Uniqueid").and_then(|u| self.channels.remove(u)) else {
+            return Vec::new();
+        };
         if self.channels.values().any(|e| *e == ext) {
             return Vec::new();
         }
@@ -459,10 +527,17 @@ mod tests {
             (17, "in use, on hold"),
         ];
         for (code, label) in rows {
-            assert_eq!(ExtensionState::from_code(code).label(), label, "status code {code}");
+            assert_eq!(
+                ExtensionState::from_code(code).label(),
+                label,
+                "status code {code}"
+            );
         }
         let s = ExtensionState::from_code(9);
-        assert!(s.in_use() && s.ringing() && !s.on_hold(), "9 = in use + ringing");
+        assert!(
+            s.in_use() && s.ringing() && !s.on_hold(),
+            "9 = in use + ringing"
+        );
     }
 
     #[test]
@@ -479,9 +554,20 @@ mod tests {
             ("UNKNOWN", "idle"),
         ];
         for (listed, label) in rows {
-            assert_eq!(ExtensionState::from_listed_device_state(listed).map(|s| s.label()).as_deref(), Some(label), "listed as {listed}");
+            assert_eq!(
+                ExtensionState::from_listed_device_state(listed)
+                    .map(|s| s.label())
+                    .as_deref(),
+                Some(label),
+                "listed as {listed}"
+            );
         }
-        let peer = |status: &str, ip: &str| Packet::new().with("Event", "PeerEntry").with("IPaddress", ip).with("Status", status);
+        let peer = |status: &str, ip: &str| {
+            Packet::new()
+                .with("Event", "PeerEntry")
+                .with("IPaddress", ip)
+                .with("Status", status)
+        };
         let rows = [
             (peer("OK (5 ms)", "192.168.1.21"), "idle"),
             (peer("UNKNOWN", "192.168.1.21"), "idle"),
@@ -489,7 +575,13 @@ mod tests {
             (peer("UNKNOWN", "-none-"), "unavailable"),
         ];
         for (p, label) in rows {
-            assert_eq!(ExtensionState::from_sip_peer(&p).label(), label, "peer {:?} at {:?}", p.get("Status"), p.get("IPaddress"));
+            assert_eq!(
+                ExtensionState::from_sip_peer(&p).label(),
+                label,
+                "peer {:?} at {:?}",
+                p.get("Status"),
+                p.get("IPaddress")
+            );
         }
     }
 
@@ -504,7 +596,10 @@ mod tests {
         };
         let listing = PresenceListing {
             hints: vec![status("1001", "8")],
-            devices: vec![Packet::new().with("Event", "DeviceStateChange").with("Device", "PJSIP/1000").with("State", "INUSE")],
+            devices: vec![Packet::new()
+                .with("Event", "DeviceStateChange")
+                .with("Device", "PJSIP/1000")
+                .with("State", "INUSE")],
             endpoints: vec![
                 endpoint("1000", "", "Not in use"),
                 endpoint("1001", "", "Not in use"),
@@ -518,13 +613,21 @@ mod tests {
         }
         let mut p = Presence::new();
         let all = p.resync_listing(&listing, &classifier);
-        let rows: Vec<(&str, &str)> = all.iter().map(|c| (c.extension.as_str(), c.label.as_str())).collect();
+        let rows: Vec<(&str, &str)> = all
+            .iter()
+            .map(|c| (c.extension.as_str(), c.label.as_str()))
+            .collect();
         assert_eq!(
             rows,
             [("1000", "in use"), ("1001", "ringing"), ("1004", "unavailable")],
             "the hint wins for 1001, DeviceStateList for 1000, the listing's own DeviceState for 1004; no trunk"
         );
-        let ch = p.apply(&Packet::new().with("Event", "DeviceStateChange").with("Device", "PJSIP/1004").with("State", "NOT_INUSE"));
+        let ch = p.apply(
+            &Packet::new()
+                .with("Event", "DeviceStateChange")
+                .with("Device", "PJSIP/1004")
+                .with("State", "NOT_INUSE"),
+        );
         assert_eq!(ch.len(), 1, "the phone's device keeps its row current");
         assert!(ch[0].state.idle(), "1004 registered again");
     }
@@ -534,9 +637,18 @@ mod tests {
         let mut p = Presence::new();
         let all = p.resync(&[status("1001", "0"), status("1002", "4")]);
         assert_eq!(all.len(), 2, "both listed");
-        assert_eq!(p.get("1002").map(|c| c.label.as_str()), Some("unavailable"), "1002 is not registered");
+        assert_eq!(
+            p.get("1002").map(|c| c.label.as_str()),
+            Some("unavailable"),
+            "1002 is not registered"
+        );
 
-        let ch = p.apply(&Packet::new().with("Event", "DeviceStateChange").with("Device", "PJSIP/1001").with("State", "RINGING"));
+        let ch = p.apply(
+            &Packet::new()
+                .with("Event", "DeviceStateChange")
+                .with("Device", "PJSIP/1001")
+                .with("State", "RINGING"),
+        );
         assert_eq!(ch.len(), 1, "1001's lamp changes");
         assert!(ch[0].state.ringing(), "device RINGING maps to ringing");
 
@@ -551,17 +663,34 @@ mod tests {
         );
         assert_eq!(
             ch[0].talking_to,
-            Some(Party { num: "+15551234567".into(), name: Some("ACME Corp".into()) }),
+            Some(Party {
+                num: "+15551234567".into(),
+                name: Some("ACME Corp".into())
+            }),
             "who 1001 talks to comes from the channel's connected line"
         );
         let ch = p.apply(&status("1001", "9"));
-        assert_eq!(ch[0].label, "in use, ringing", "a second call rings while talking");
+        assert_eq!(
+            ch[0].label, "in use, ringing",
+            "a second call rings while talking"
+        );
 
-        let ch = p.apply(&Packet::new().with("Event", "Hangup").with("Channel", "PJSIP/1001-00000012").with("Uniqueid", "1795444786.18"));
+        let ch = p.apply(
+            &Packet::new()
+                .with("Event", "Hangup")
+                .with("Channel", "PJSIP/1001-00000012")
+                .with("Uniqueid", "1795444786.18"),
+        );
         assert_eq!(ch[0].talking_to, None, "the call ended");
         assert_eq!(p.tracked_channels(), 0, "no channel kept after its hangup");
         assert!(
-            p.apply(&Packet::new().with("Event", "DeviceStateChange").with("Device", "Queue:support_avail").with("State", "NOT_INUSE")).is_empty(),
+            p.apply(
+                &Packet::new()
+                    .with("Event", "DeviceStateChange")
+                    .with("Device", "Queue:support_avail")
+                    .with("State", "NOT_INUSE")
+            )
+            .is_empty(),
             "queue pseudo-devices are not colleagues"
         );
     }

@@ -96,7 +96,12 @@ impl Profile {
                 blind_transfer: BlindTransferMethod::Redirect,
                 ..base
             },
-            PbxKind::GrandstreamUcm => Self { port: 7777, tls_port: Some(5039), dialect: Dialect::Ami2, ..base },
+            PbxKind::GrandstreamUcm => Self {
+                port: 7777,
+                tls_port: Some(5039),
+                dialect: Dialect::Ami2,
+                ..base
+            },
             PbxKind::FreePbx => base,
             PbxKind::OpenVox => Self {
                 originate_context: "default".into(),
@@ -113,7 +118,11 @@ impl Profile {
     /// (`yeastar-s`, `mypbx`, `grandstream`, `freepbx`, `elastix`,
     /// `openvox`, `generic`/`asterisk`).
     pub fn by_name(name: &str) -> Option<Self> {
-        let n: String = name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+        let n: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
         let kind = match n.as_str() {
             "yeastar" | "yeastars" | "yeastarsseries" | "sseries" => PbxKind::YeastarS,
             "mypbx" | "yeastarmypbx" => PbxKind::YeastarMyPbx,
@@ -127,7 +136,15 @@ impl Profile {
     }
 
     /// The names [`Profile::by_name`] accepts, for help texts.
-    pub const NAMES: &'static [&'static str] = &["yeastar-s", "mypbx", "grandstream", "freepbx", "elastix", "openvox", "generic"];
+    pub const NAMES: &'static [&'static str] = &[
+        "yeastar-s",
+        "mypbx",
+        "grandstream",
+        "freepbx",
+        "elastix",
+        "openvox",
+        "generic",
+    ];
 
     /// The click-to-dial context for an extension (`DLPN_DialPlan1000`).
     pub fn originate_context_for(&self, ext: &str) -> String {
@@ -153,23 +170,58 @@ mod tests {
     fn vendor_defaults_from_the_seeds() {
         let y = Profile::of(PbxKind::YeastarS);
         assert_eq!(y.port, 5038, "S-Series guide: default port 5038");
-        assert_eq!(y.originate_context_for("1000"), "DLPN_DialPlan1000", "DLPN_DialPlan is the fixed prefix");
-        assert_eq!(y.device_for("1000"), "PJSIP/1000", "S-Series phones are PJSIP");
+        assert_eq!(
+            y.originate_context_for("1000"),
+            "DLPN_DialPlan1000",
+            "DLPN_DialPlan is the fixed prefix"
+        );
+        assert_eq!(
+            y.device_for("1000"),
+            "PJSIP/1000",
+            "S-Series phones are PJSIP"
+        );
         let m = Profile::of(PbxKind::YeastarMyPbx);
-        assert_eq!((m.dialect, m.tech.as_str()), (Dialect::Ami1, "SIP"), "MyPBX banner is 1.1, phones SIP/");
+        assert_eq!(
+            (m.dialect, m.tech.as_str()),
+            (Dialect::Ami1, "SIP"),
+            "MyPBX banner is 1.1, phones SIP/"
+        );
         let g = Profile::of(PbxKind::GrandstreamUcm);
-        assert_eq!((g.port, g.tls_port), (7777, Some(5039)), "UCM guide: AMI 7777, TLS 5039");
-        assert_eq!(g.originate_context_for("1000"), "from-internal", "UCM example originates in from-internal");
-        assert_eq!(Profile::of(PbxKind::FreePbx).originate_context, "from-internal", "FreePBX from-internal");
-        assert_eq!(Profile::of(PbxKind::OpenVox).originate_context, "default", "OpenVox examples use default");
+        assert_eq!(
+            (g.port, g.tls_port),
+            (7777, Some(5039)),
+            "UCM guide: AMI 7777, TLS 5039"
+        );
+        assert_eq!(
+            g.originate_context_for("1000"),
+            "from-internal",
+            "UCM example originates in from-internal"
+        );
+        assert_eq!(
+            Profile::of(PbxKind::FreePbx).originate_context,
+            "from-internal",
+            "FreePBX from-internal"
+        );
+        assert_eq!(
+            Profile::of(PbxKind::OpenVox).originate_context,
+            "default",
+            "OpenVox examples use default"
+        );
     }
 
     #[test]
     fn names_resolve() {
         for n in Profile::NAMES {
-            assert!(Profile::by_name(n).is_some(), "{n} is a documented profile name");
+            assert!(
+                Profile::by_name(n).is_some(),
+                "{n} is a documented profile name"
+            );
         }
-        assert_eq!(Profile::by_name("Yeastar S-Series").map(|p| p.kind), Some(PbxKind::YeastarS), "loose spelling");
+        assert_eq!(
+            Profile::by_name("Yeastar S-Series").map(|p| p.kind),
+            Some(PbxKind::YeastarS),
+            "loose spelling"
+        );
         assert!(Profile::by_name("nortel").is_none(), "unknown PBX");
     }
 }

@@ -158,6 +158,7 @@ pub struct CallRecord {
 impl CallRecord {
     /// Talk time in seconds, when answered.
     pub fn talk_seconds(&self) -> Option<i64> {
-        self.answered_at_ms.map(|a| (self.ended_at_ms - a).max(0) / 1000)
+        self.answered_at_ms
+            .map(|a| (self.ended_at_ms - a).max(0) / 1000)
     }
 }

@@ -111,7 +111,9 @@ pub fn is_sms_event(p: &Packet) -> bool {
     }
     // An empty AppData (a `Hangup()` priority, say) is the dialplan going
     // on, not a message.
-    p.get("Extension").is_some_and(|e| e.trim().eq_ignore_ascii_case("sms")) && !app_data.trim().is_empty()
+    p.get("Extension")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("sms"))
+        && !app_data.trim().is_empty()
 }
 
 /// Reads an incoming SMS out of one event; `None` when the event is not one
@@ -140,10 +142,16 @@ pub fn parse_incoming_sms(p: &Packet) -> Option<IncomingSms> {
     let channel = p.get("Channel").unwrap_or_default();
     let context = p.get("Context").unwrap_or_default();
     let fields = parse_app_data(raw);
-    let span = fields.span.or_else(|| span_of_channel(channel)).or_else(|| span_of_context(context));
+    let span = fields
+        .span
+        .or_else(|| span_of_channel(channel))
+        .or_else(|| span_of_context(context));
     // Without process_sms the event may still name the sender as caller ID.
     let sender = fields.sender.or_else(|| {
-        p.get("CallerIDNum").map(str::trim).filter(|n| is_phone_like(n)).map(str::to_owned)
+        p.get("CallerIDNum")
+            .map(str::trim)
+            .filter(|n| is_phone_like(n))
+            .map(str::to_owned)
     });
     let received_at_ms = fields.received_at.as_deref().and_then(parse_time_ms);
     Some(IncomingSms {
@@ -155,7 +163,10 @@ pub fn parse_incoming_sms(p: &Packet) -> Option<IncomingSms> {
         raw: raw.to_owned(),
         channel: channel.to_owned(),
         context: context.to_owned(),
-        uniqueid: p.get("Uniqueid").filter(|u| !u.is_empty()).map(str::to_owned),
+        uniqueid: p
+            .get("Uniqueid")
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned),
     })
 }
 
@@ -164,7 +175,10 @@ pub fn parse_incoming_sms(p: &Packet) -> Option<IncomingSms> {
 /// the bare message.
 pub fn parse_app_data(app_data: &str) -> SmsFields {
     let Some(at) = find_ascii_ci(app_data, PROCESS_SMS) else {
-        return SmsFields { text: decode_sms_text(app_data.trim()), ..SmsFields::default() };
+        return SmsFields {
+            text: decode_sms_text(app_data.trim()),
+            ..SmsFields::default()
+        };
     };
     let from_program = &app_data[at..];
     let mut fields = seed_layout(from_program)
@@ -186,7 +200,8 @@ fn seed_layout(s: &str) -> Option<SmsFields> {
     }
     let digit = |i: usize| b[i].is_ascii_digit();
     let sender_ok = (20..31).all(digit);
-    let separated = !digit(12) && !digit(14) && !digit(19) && !digit(31) && !digit(33) && !digit(53);
+    let separated =
+        !digit(12) && !digit(14) && !digit(19) && !digit(31) && !digit(33) && !digit(53);
     if !(digit(13) && sender_ok && separated && is_time_shape(&b[34..53])) {
         return None;
     }
@@ -239,7 +254,9 @@ fn next_key(s: &str, from: usize) -> Option<(Key, usize, usize)> {
         if prev_sep {
             for (name, key) in KEYS {
                 let end = i + name.len();
-                if s.get(i..end).is_some_and(|k| k.eq_ignore_ascii_case(name)) && s[end..].starts_with('=') {
+                if s.get(i..end).is_some_and(|k| k.eq_ignore_ascii_case(name))
+                    && s[end..].starts_with('=')
+                {
                     return Some((*key, i, end + 1));
                 }
             }
@@ -278,8 +295,12 @@ fn key_value_form(s: &str) -> Option<SmsFields> {
         };
         match key {
             Key::Span => fields.span = fields.span.or_else(|| parse_span(value.trim())),
-            Key::Sender if fields.sender.is_none() && !value.trim().is_empty() => fields.sender = Some(value.trim().to_owned()),
-            Key::Time if fields.received_at.is_none() && !value.trim().is_empty() => fields.received_at = Some(value.trim().to_owned()),
+            Key::Sender if fields.sender.is_none() && !value.trim().is_empty() => {
+                fields.sender = Some(value.trim().to_owned())
+            }
+            Key::Time if fields.received_at.is_none() && !value.trim().is_empty() => {
+                fields.received_at = Some(value.trim().to_owned())
+            }
             Key::Message if fields.text.is_empty() => fields.text = value.to_owned(),
             _ => {}
         }
@@ -297,8 +318,11 @@ fn closing_quote(s: &str, open: usize, q: char) -> Option<usize> {
     while let Some(rel) = s[search..].find(q) {
         let close = search + rel;
         let after = &s[close + 1..];
-        let trimmed = after.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '&' | ')'));
-        if trimmed.is_empty() || next_key(s, s.len() - trimmed.len()).is_some_and(|k| k.1 == s.len() - trimmed.len()) {
+        let trimmed = after
+            .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '&' | ')'));
+        if trimmed.is_empty()
+            || next_key(s, s.len() - trimmed.len()).is_some_and(|k| k.1 == s.len() - trimmed.len())
+        {
             return Some(close);
         }
         search = close + q.len_utf8();
@@ -439,7 +463,9 @@ pub fn parse_time_ms(time: &str) -> Option<i64> {
     if !is_time_shape(b) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> i64 { b[r].iter().fold(0, |n, c| n * 10 + i64::from(c - b'0')) };
+    let num = |r: std::ops::Range<usize>| -> i64 {
+        b[r].iter().fold(0, |n, c| n * 10 + i64::from(c - b'0'))
+    };
     let (y, m, d) = (num(0..4), num(5..7), num(8..10));
     let (hh, mm, ss) = (num(11..13), num(14..16), num(17..19));
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
@@ -571,7 +597,11 @@ impl SmsDetector {
     pub fn with_memory(capacity: usize) -> Self {
         let capacity = capacity.max(1);
         let prealloc = capacity.min(1024);
-        Self { order: VecDeque::with_capacity(prealloc), seen: HashSet::with_capacity(prealloc), capacity }
+        Self {
+            order: VecDeque::with_capacity(prealloc),
+            seen: HashSet::with_capacity(prealloc),
+            capacity,
+        }
     }
 
     /// The SMS this event carries, unless an earlier event of the same
@@ -617,8 +647,18 @@ pub struct SmsRequest {
 
 impl SmsRequest {
     /// A request with the default timeout and no id.
-    pub fn new(span: impl Into<String>, destination: impl Into<String>, text: impl Into<String>) -> Self {
-        Self { span: span.into(), destination: destination.into(), text: text.into(), timeout_s: None, id: None }
+    pub fn new(
+        span: impl Into<String>,
+        destination: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            span: span.into(),
+            destination: destination.into(),
+            text: text.into(),
+            timeout_s: None,
+            id: None,
+        }
     }
 }
 
@@ -657,15 +697,23 @@ fn check_span(span: &str) -> Result<u32> {
     if span.is_empty() {
         return Err(ActionError::Empty { field: "span" });
     }
-    parse_span(span).ok_or_else(|| ActionError::BadField { field: "span (a GSM span number such as 1)", shown: shown(span) })
+    parse_span(span).ok_or_else(|| ActionError::BadField {
+        field: "span (a GSM span number such as 1)",
+        shown: shown(span),
+    })
 }
 
 fn check_destination(destination: &str) -> Result<String> {
     if destination.is_empty() {
-        return Err(ActionError::Empty { field: "SMS destination" });
+        return Err(ActionError::Empty {
+            field: "SMS destination",
+        });
     }
     let digits = destination.strip_prefix('+').unwrap_or(destination);
-    if digits.is_empty() || digits.len() > MAX_DESTINATION_LEN || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || digits.len() > MAX_DESTINATION_LEN
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(ActionError::BadField {
             field: "SMS destination (digits, with an optional leading +)",
             shown: shown(destination),
@@ -685,14 +733,25 @@ fn check_text(text: &str) -> Result<()> {
         });
     }
     if text.chars().any(char::is_control) {
-        return Err(ActionError::BadField { field: "SMS text (control characters cannot be sent)", shown: shown(text) });
+        return Err(ActionError::BadField {
+            field: "SMS text (control characters cannot be sent)",
+            shown: shown(text),
+        });
     }
     Ok(())
 }
 
 fn check_id(id: &str) -> Result<String> {
-    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
-        return Err(ActionError::BadField { field: "SMS id (letters, digits, -, _ and .)", shown: shown(id) });
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(ActionError::BadField {
+            field: "SMS id (letters, digits, -, _ and .)",
+            shown: shown(id),
+        });
     }
     Ok(id.to_owned())
 }
@@ -717,9 +776,15 @@ pub fn send_sms_action(req: &SmsRequest) -> Result<Packet> {
     check_text(&req.text)?;
     let timeout = req.timeout_s.unwrap_or(DEFAULT_SMS_TIMEOUT_S);
     if timeout == 0 {
-        return Err(ActionError::BadField { field: "SMS timeout (seconds, at least 1)", shown: "0".into() });
+        return Err(ActionError::BadField {
+            field: "SMS timeout (seconds, at least 1)",
+            shown: "0".into(),
+        });
     }
-    let mut command = format!("gsm send sms {span} {destination} {} {timeout}", quote_cli_arg(&req.text));
+    let mut command = format!(
+        "gsm send sms {span} {destination} {} {timeout}",
+        quote_cli_arg(&req.text)
+    );
     if let Some(id) = &req.id {
         command.push(' ');
         command.push_str(&check_id(id)?);
@@ -772,18 +837,27 @@ pub fn sms_send_outcome(reply: &Packet) -> Result<SmsSent> {
     let lower = all.to_ascii_lowercase();
     if lower.contains("no such command") || lower.contains("invalid/unknown command") {
         return Err(ActionError::Unsupported {
-            action: "sending SMS: it is not an OpenVox GSM gateway (it has no 'gsm send sms' command)",
+            action:
+                "sending SMS: it is not an OpenVox GSM gateway (it has no 'gsm send sms' command)",
         });
     }
-    if lower.contains("permission denied") || message.to_ascii_lowercase().contains("permission denied") {
+    if lower.contains("permission denied")
+        || message.to_ascii_lowercase().contains("permission denied")
+    {
         return Err(ActionError::Pbx(
             "the gateway refused the SMS: this AMI user may not run commands (give it write = command in manager.conf)".into(),
         ));
     }
     let failed = reply.is("Response", "Error") || FAILURE_WORDS.iter().any(|w| lower.contains(w));
     if failed {
-        let said = if all.trim().is_empty() { message.to_owned() } else { all.trim().replace('\n', " / ") };
-        return Err(ActionError::Pbx(format!("the gateway could not send the SMS: {said}")));
+        let said = if all.trim().is_empty() {
+            message.to_owned()
+        } else {
+            all.trim().replace('\n', " / ")
+        };
+        return Err(ActionError::Pbx(format!(
+            "the gateway could not send the SMS: {said}"
+        )));
     }
     Ok(SmsSent { output })
 }
@@ -802,16 +876,44 @@ mod tests {
 
     #[test]
     fn times_read_as_utc() {
-        assert_eq!(parse_time_ms("1970-01-01 00:00:00"), Some(0), "the epoch itself");
-        assert_eq!(parse_time_ms("2015-03-27 09:44:02"), Some(1_427_449_442_000), "the seed's receive time, UTC");
-        assert_eq!(parse_time_ms("2015/03/27 09:44:02"), Some(1_427_449_442_000), "slashes are the same date");
-        assert_eq!(parse_time_ms("2015-13-27 09:44:02"), None, "month 13 is no date");
+        assert_eq!(
+            parse_time_ms("1970-01-01 00:00:00"),
+            Some(0),
+            "the epoch itself"
+        );
+        assert_eq!(
+            parse_time_ms("2015-03-27 09:44:02"),
+            Some(1_427_449_442_000),
+            "the seed's receive time, UTC"
+        );
+        assert_eq!(
+            parse_time_ms("2015/03/27 09:44:02"),
+            Some(1_427_449_442_000),
+            "slashes are the same date"
+        );
+        assert_eq!(
+            parse_time_ms("2015-13-27 09:44:02"),
+            None,
+            "month 13 is no date"
+        );
     }
 
     #[test]
     fn span_falls_back_to_channel_then_context() {
-        assert_eq!(span_of_channel("EXTRA-SMS/3-1"), Some(3), "the seed's channel names span 3");
-        assert_eq!(span_of_context("gsm-2"), Some(2), "the seed's context names span 2");
-        assert_eq!(span_of_channel("PJSIP/1001-00000001"), None, "a four-digit endpoint is no span");
+        assert_eq!(
+            span_of_channel("EXTRA-SMS/3-1"),
+            Some(3),
+            "the seed's channel names span 3"
+        );
+        assert_eq!(
+            span_of_context("gsm-2"),
+            Some(2),
+            "the seed's context names span 2"
+        );
+        assert_eq!(
+            span_of_channel("PJSIP/1001-00000001"),
+            None,
+            "a four-digit endpoint is no span"
+        );
     }
 }

@@ -18,12 +18,19 @@ mod support;
 use support::pbx::WAIT;
 
 async fn pattern_hint_pbx(dialect: Dialect) -> (SimHandle, Client) {
-    support::pbx::sim_and_client(SimConfig { hints: Hints::Pattern, ..SimConfig::dialect(dialect) }).await
+    support::pbx::sim_and_client(SimConfig {
+        hints: Hints::Pattern,
+        ..SimConfig::dialect(dialect)
+    })
+    .await
 }
 
 /// The board as `(extension, label)`, by extension.
 fn board(presence: &Presence) -> Vec<(String, String)> {
-    presence.colleagues().map(|c| (c.extension.clone(), c.label.clone())).collect()
+    presence
+        .colleagues()
+        .map(|c| (c.extension.clone(), c.label.clone()))
+        .collect()
 }
 
 fn row(ext: &str, label: &str) -> (String, String) {
@@ -39,11 +46,19 @@ async fn sim_state(sim: &SimHandle, ext: &str, code: u8) {
         }
     })
     .await;
-    assert!(reached.is_ok(), "the simulator puts {ext} in state {code}: {:?}", sim.extension_states());
+    assert!(
+        reached.is_ok(),
+        "the simulator puts {ext} in state {code}: {:?}",
+        sim.extension_states()
+    );
 }
 
 /// Applies events to `presence` until `done` holds (up to `WAIT`).
-async fn follow_until(events: &mut EventStream, presence: &mut Presence, done: impl Fn(&Presence) -> bool) {
+async fn follow_until(
+    events: &mut EventStream,
+    presence: &mut Presence,
+    done: impl Fn(&Presence) -> bool,
+) {
     let followed = tokio::time::timeout(WAIT, async {
         while !done(presence) {
             match events.recv().await {
@@ -56,29 +71,44 @@ async fn follow_until(events: &mut EventStream, presence: &mut Presence, done: i
         }
     })
     .await;
-    assert!(followed.is_ok(), "the events bring the board there: {:?}", board(presence));
+    assert!(
+        followed.is_ok(),
+        "the events bring the board there: {:?}",
+        board(presence)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_phone_is_on_the_board_though_the_pbx_lists_no_hint() {
     let (sim, client) = pattern_hint_pbx(Dialect::Modern).await;
     // Reception is in a call and 1005 is not registered when the app starts.
-    drop(sim.play(
-        Scenario::incoming(Party::new("+15551234567", "ACME Corp"), "5550100", "1000")
-            .with_timing(Duration::from_millis(100), Duration::from_secs(600)),
-    ));
+    drop(
+        sim.play(
+            Scenario::incoming(Party::new("+15551234567", "ACME Corp"), "5550100", "1000")
+                .with_timing(Duration::from_millis(100), Duration::from_secs(600)),
+        ),
+    );
     sim.set_unavailable("1005", true);
     sim_state(&sim, "1000", 1).await;
 
-    let hints = client.send_list(Packet::action("ExtensionStateList")).await.expect("ExtensionStateList answers");
+    let hints = client
+        .send_list(Packet::action("ExtensionStateList"))
+        .await
+        .expect("ExtensionStateList answers");
     let mut hints_only = Presence::new();
     hints_only.resync(&hints.events);
-    assert!(board(&hints_only).is_empty(), "read from the hints alone, the board is empty: {:?}", board(&hints_only));
+    assert!(
+        board(&hints_only).is_empty(),
+        "read from the hints alone, the board is empty: {:?}",
+        board(&hints_only)
+    );
 
     let mut events = client.events();
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
-    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {}).await.expect("resync");
+    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {})
+        .await
+        .expect("resync");
     assert_eq!(
         board(&presence),
         [
@@ -91,11 +121,18 @@ async fn every_phone_is_on_the_board_though_the_pbx_lists_no_hint() {
         ],
         "every phone of PJSIPShowEndpoints, with its DeviceStateList state; not the carrier trunk"
     );
-    assert_eq!(presence.get("1004").and_then(|c| c.hint.as_deref()), Some("PJSIP/1004"), "the phone's own device");
+    assert_eq!(
+        presence.get("1004").and_then(|c| c.hint.as_deref()),
+        Some("PJSIP/1004"),
+        "the phone's own device"
+    );
 
     // DeviceStateChange keeps a phone without a hint current.
     sim.set_unavailable("1004", true);
-    follow_until(&mut events, &mut presence, |p| p.get("1004").is_some_and(|c| c.state.unavailable())).await;
+    follow_until(&mut events, &mut presence, |p| {
+        p.get("1004").is_some_and(|c| c.state.unavailable())
+    })
+    .await;
     // A hint made later (a BLF key now watches 1003) reports with ExtensionStatus.
     sim.watch_hint("1003");
     let mut hinted = false;
@@ -103,7 +140,8 @@ async fn every_phone_is_on_the_board_though_the_pbx_lists_no_hint() {
     let followed = tokio::time::timeout(WAIT, async {
         while let Some(item) = events.recv().await {
             if let SessionEvent::Event(ev) = item {
-                hinted |= ev.packet.event() == Some("ExtensionStatus") && ev.packet.get("Exten") == Some("1003");
+                hinted |= ev.packet.event() == Some("ExtensionStatus")
+                    && ev.packet.get("Exten") == Some("1003");
                 presence.apply(&ev.packet);
                 if hinted {
                     return;
@@ -113,8 +151,17 @@ async fn every_phone_is_on_the_board_though_the_pbx_lists_no_hint() {
     })
     .await;
     assert!(followed.is_ok(), "the new hint reports 1003");
-    assert_eq!(presence.get("1003").map(|c| c.label.as_str()), Some("unavailable"), "ExtensionStatus updates the phone's row");
-    assert_eq!(board(&presence).len(), 6, "still one row per phone: {:?}", board(&presence));
+    assert_eq!(
+        presence.get("1003").map(|c| c.label.as_str()),
+        Some("unavailable"),
+        "ExtensionStatus updates the phone's row"
+    );
+    assert_eq!(
+        board(&presence).len(),
+        6,
+        "still one row per phone: {:?}",
+        board(&presence)
+    );
     client.shutdown().await;
     sim.shutdown().await;
 }
@@ -128,7 +175,9 @@ async fn chan_sip_phones_come_from_sippeers_with_their_peer_status() {
     let mut events = client.events();
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
-    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {}).await.expect("resync");
+    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {})
+        .await
+        .expect("resync");
     assert_eq!(
         board(&presence),
         [
@@ -141,12 +190,24 @@ async fn chan_sip_phones_come_from_sippeers_with_their_peer_status() {
         ],
         "Asterisk 1.8 has neither ExtensionStateList nor DeviceStateList: SIPpeers' Status says who is reachable"
     );
-    assert_eq!(presence.get("1002").and_then(|c| c.hint.as_deref()), Some("SIP/1002"), "chan_sip's device");
+    assert_eq!(
+        presence.get("1002").and_then(|c| c.hint.as_deref()),
+        Some("SIP/1002"),
+        "chan_sip's device"
+    );
 
     sim.watch_hint("1002");
     sim.set_unavailable("1002", true);
-    follow_until(&mut events, &mut presence, |p| p.get("1002").is_some_and(|c| c.state.unavailable())).await;
-    assert_eq!(board(&presence).len(), 6, "ExtensionStatus updated 1002's row, no new one: {:?}", board(&presence));
+    follow_until(&mut events, &mut presence, |p| {
+        p.get("1002").is_some_and(|c| c.state.unavailable())
+    })
+    .await;
+    assert_eq!(
+        board(&presence).len(),
+        6,
+        "ExtensionStatus updated 1002's row, no new one: {:?}",
+        board(&presence)
+    );
     client.shutdown().await;
     sim.shutdown().await;
 }

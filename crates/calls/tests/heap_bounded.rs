@@ -21,11 +21,19 @@ fn live_bytes() -> i128 {
 }
 
 fn busy_hour() -> Vec<Packet> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
     let raw = std::fs::read(&path).expect("busy-hour capture");
     let mut bytes = Vec::new();
-    flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut bytes).expect("gunzip");
-    Capture::decode(&bytes).expect("decodes").packets.into_iter().filter(|p| p.event().is_some()).collect()
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut bytes)
+        .expect("gunzip");
+    Capture::decode(&bytes)
+        .expect("decodes")
+        .packets
+        .into_iter()
+        .filter(|p| p.event().is_some())
+        .collect()
 }
 
 /// One test only: the counting allocator is global to this binary, and a
@@ -38,7 +46,9 @@ fn heap_stays_bounded_and_allocations_light() {
 
 fn busy_hour_100_times_leaves_the_heap_where_it_started() {
     let events = busy_hour();
-    let mut tracker = CallTracker::new(TrackerConfig::watching(["1000", "1001", "1002", "1003", "1004", "1005"]));
+    let mut tracker = CallTracker::new(TrackerConfig::watching([
+        "1000", "1001", "1002", "1003", "1004", "1005",
+    ]));
     let mut out = Vec::with_capacity(64);
     let start = live_bytes();
     let region = Region::new(GLOBAL);
@@ -46,10 +56,17 @@ fn busy_hour_100_times_leaves_the_heap_where_it_started() {
     for round in 0..100 {
         for (i, p) in events.iter().enumerate() {
             tracker.apply_into(p, (round * events.len() + i) as i64, &mut out);
-            ended += out.iter().filter(|c| matches!(c, ringside_calls::CardChange::Ended { .. })).count();
+            ended += out
+                .iter()
+                .filter(|c| matches!(c, ringside_calls::CardChange::Ended { .. }))
+                .count();
             out.clear();
         }
-        assert_eq!((tracker.live_calls(), tracker.live_channels()), (0, 0), "round {round}: nothing left in flight");
+        assert_eq!(
+            (tracker.live_calls(), tracker.live_channels()),
+            (0, 0),
+            "round {round}: nothing left in flight"
+        );
     }
     let change = region.change();
     let end = live_bytes();
@@ -59,9 +76,19 @@ fn busy_hour_100_times_leaves_the_heap_where_it_started() {
         100 * events.len(),
         change.allocations
     );
-    assert_eq!(ended, 100 * 450, "every call of every round ended exactly once");
-    assert_eq!(end, start, "live state is O(live calls): the heap is back where it started");
-    assert!(per_event < 1.0, "allocation-light: {per_event:.3} allocations per event");
+    assert_eq!(
+        ended,
+        100 * 450,
+        "every call of every round ended exactly once"
+    );
+    assert_eq!(
+        end, start,
+        "live state is O(live calls): the heap is back where it started"
+    );
+    assert!(
+        per_event < 1.0,
+        "allocation-light: {per_event:.3} allocations per event"
+    );
 }
 
 fn tracking_itself_allocates_little() {
@@ -76,7 +103,14 @@ fn tracking_itself_allocates_little() {
     }
     let change = region.change();
     let per_event = change.allocations as f64 / events.len() as f64;
-    println!("tracking only: {} allocations for {} events ({per_event:.3} per event)", change.allocations, events.len());
+    println!(
+        "tracking only: {} allocations for {} events ({per_event:.3} per event)",
+        change.allocations,
+        events.len()
+    );
     assert!(out.is_empty(), "nothing concerns extension 9999");
-    assert!(per_event < 0.5, "the tracker's own state allocates per channel, not per event: {per_event:.3}");
+    assert!(
+        per_event < 0.5,
+        "the tracker's own state allocates per channel, not per event: {per_event:.3}"
+    );
 }

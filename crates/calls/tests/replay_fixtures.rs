@@ -18,7 +18,9 @@ fn load(path: &Path) -> Capture {
     let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     let bytes = if path.extension().is_some_and(|e| e == "gz") {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut out).expect("gunzip capture");
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .expect("gunzip capture");
         out
     } else {
         raw
@@ -30,11 +32,17 @@ fn load(path: &Path) -> Capture {
 /// means every extension (an empty list, as `ringside watch` with no
 /// `--extension`), so calls that ring no phone (a queue nobody answers) count too.
 fn run(capture: &Capture, watched: &[&str]) -> (Vec<Value>, CallTracker) {
-    let config =
-        if watched == ALL { TrackerConfig::default() } else { TrackerConfig::watching(watched.iter().copied()) };
+    let config = if watched == ALL {
+        TrackerConfig::default()
+    } else {
+        TrackerConfig::watching(watched.iter().copied())
+    };
     let mut t = CallTracker::new(config);
     let changes = replay(&mut t, capture);
-    let lines = changes.iter().map(|c| serde_json::to_value(c).expect("serializes")).collect();
+    let lines = changes
+        .iter()
+        .map(|c| serde_json::to_value(c).expect("serializes"))
+        .collect();
     (lines, t)
 }
 
@@ -50,7 +58,11 @@ fn every_capture_matches_its_ground_truth_watching_all_extensions() {
             }
         }
         check_against_truth(&label, &truth_for(&path), &lines, &ALL);
-        assert_eq!(t.live_calls(), 0, "{label}: every call in the capture ended");
+        assert_eq!(
+            t.live_calls(),
+            0,
+            "{label}: every call in the capture ended"
+        );
         assert_eq!(t.live_channels(), 0, "{label}: every channel hung up");
     }
 }
@@ -69,26 +81,49 @@ fn every_capture_matches_its_ground_truth_watching_one_extension() {
 
 #[test]
 fn busy_hour_has_450_calls_all_ended() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
     let cap = load(&path);
     let (lines, t) = run(&cap, &ALL);
     let ends: Vec<&Value> = lines.iter().filter(|l| l["type"] == "call_end").collect();
     let truth = truth_for(&path);
     let external = truth["calls"]["external_to_1001"].as_u64().expect("count") as usize;
-    let internal = truth["calls"]["internal_1004_to_1002"].as_u64().expect("count") as usize;
-    assert_eq!(ends.len(), external + internal, "one call_end per real call");
-    let inbound = ends.iter().filter(|e| e["record"]["direction"] == "inbound" && e["answered_by"] == "1001").count();
+    let internal = truth["calls"]["internal_1004_to_1002"]
+        .as_u64()
+        .expect("count") as usize;
+    assert_eq!(
+        ends.len(),
+        external + internal,
+        "one call_end per real call"
+    );
+    let inbound = ends
+        .iter()
+        .filter(|e| e["record"]["direction"] == "inbound" && e["answered_by"] == "1001")
+        .count();
     let inside = ends
         .iter()
         .filter(|e| {
-            e["record"]["direction"] == "internal" && e["answered_by"] == "1002" && e["record"]["remote_num"] == "1004"
+            e["record"]["direction"] == "internal"
+                && e["answered_by"] == "1002"
+                && e["record"]["remote_num"] == "1004"
         })
         .count();
     assert_eq!(inbound, external, "external calls were answered by 1001");
-    assert_eq!(inside, internal, "internal calls from 1004 were answered by 1002");
+    assert_eq!(
+        inside, internal,
+        "internal calls from 1004 were answered by 1002"
+    );
     let popups = lines.iter().filter(|l| l["type"] == "popup").count();
-    assert_eq!(popups, external + internal, "one popup per call, at the one phone it rang");
-    assert_eq!(t.live_calls(), 0, "no call left in flight after the busy hour");
+    assert_eq!(
+        popups,
+        external + internal,
+        "one popup per call, at the one phone it rang"
+    );
+    assert_eq!(
+        t.live_calls(),
+        0,
+        "no call left in flight after the busy hour"
+    );
     assert_eq!(t.live_channels(), 0, "no channel left after the busy hour");
 }
 
@@ -102,7 +137,8 @@ fn presence_names_the_caller_only_once_the_phone_rings() {
     use ringside_ami::Packet;
     use ringside_calls::presence::Presence;
 
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/incoming-answered.ami");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/ami/incoming-answered.ami");
     let cap = load(&root);
     let mut p = Presence::new();
     let idle = Packet::new()

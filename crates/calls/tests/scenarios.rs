@@ -37,15 +37,21 @@ fn snapshot(p: Packet, prefix: &str, c: &Ch) -> Packet {
 }
 
 fn event(name: &str) -> Packet {
-    Packet::new().with("Event", name).with("Privilege", "call,all")
+    Packet::new()
+        .with("Event", name)
+        .with("Privilege", "call,all")
 }
 
 fn newchannel(c: &Ch) -> Packet {
-    snapshot(event("Newchannel"), "", c).with("ChannelState", "0").with("ChannelStateDesc", "Down")
+    snapshot(event("Newchannel"), "", c)
+        .with("ChannelState", "0")
+        .with("ChannelStateDesc", "Down")
 }
 
 fn newstate(c: &Ch, state: &str, desc: &str) -> Packet {
-    snapshot(event("Newstate"), "", c).with("ChannelState", state).with("ChannelStateDesc", desc)
+    snapshot(event("Newstate"), "", c)
+        .with("ChannelState", state)
+        .with("ChannelStateDesc", desc)
 }
 
 fn ringing(c: &Ch) -> Packet {
@@ -69,11 +75,16 @@ fn dial_end(caller: &Ch, dest: &Ch, status: &str) -> Packet {
 }
 
 fn bridge_enter(c: &Ch, bridge: &str) -> Packet {
-    event("BridgeEnter").with("BridgeUniqueid", bridge).with("BridgeType", "basic").then_snapshot(c)
+    event("BridgeEnter")
+        .with("BridgeUniqueid", bridge)
+        .with("BridgeType", "basic")
+        .then_snapshot(c)
 }
 
 fn bridge_leave(c: &Ch, bridge: &str) -> Packet {
-    event("BridgeLeave").with("BridgeUniqueid", bridge).then_snapshot(c)
+    event("BridgeLeave")
+        .with("BridgeUniqueid", bridge)
+        .then_snapshot(c)
 }
 
 fn hangup(c: &Ch, cause: &str) -> Packet {
@@ -81,7 +92,9 @@ fn hangup(c: &Ch, cause: &str) -> Packet {
 }
 
 fn newexten(c: &Ch, app: &str, data: &str) -> Packet {
-    snapshot(event("Newexten"), "", c).with("Application", app).with("AppData", data)
+    snapshot(event("Newexten"), "", c)
+        .with("Application", app)
+        .with("AppData", data)
 }
 
 trait Then {
@@ -133,7 +146,9 @@ fn feed(t: &mut CallTracker, evs: &[Packet], start_ms: i64) -> Vec<CardChange> {
 }
 
 fn popups(ch: &[CardChange]) -> Vec<&CardChange> {
-    ch.iter().filter(|c| matches!(c, CardChange::Popup { .. })).collect()
+    ch.iter()
+        .filter(|c| matches!(c, CardChange::Popup { .. }))
+        .collect()
 }
 
 fn popup_exts(ch: &[CardChange]) -> Vec<String> {
@@ -148,16 +163,21 @@ fn popup_exts(ch: &[CardChange]) -> Vec<String> {
 fn closes(ch: &[CardChange]) -> Vec<(String, CloseReason, Option<String>)> {
     ch.iter()
         .filter_map(|c| match c {
-            CardChange::Close { extension, reason, answered_by, .. } => {
-                Some((extension.clone(), *reason, answered_by.clone()))
-            }
+            CardChange::Close {
+                extension,
+                reason,
+                answered_by,
+                ..
+            } => Some((extension.clone(), *reason, answered_by.clone())),
             _ => None,
         })
         .collect()
 }
 
 fn ends(ch: &[CardChange]) -> Vec<&CardChange> {
-    ch.iter().filter(|c| matches!(c, CardChange::Ended { .. })).collect()
+    ch.iter()
+        .filter(|c| matches!(c, CardChange::Ended { .. }))
+        .collect()
 }
 
 fn watching(exts: &[&str]) -> CallTracker {
@@ -188,30 +208,84 @@ const S474: Ch = Ch {
 #[test]
 fn mypbx_seed_dial_to_an_extension_pops_internal() {
     let mut t = watching(&["474"]);
-    let ch = feed(&mut t, &[newchannel(&S470), newchannel(&S474), dial1(&S470, &S474, "474"), ringing(&S474)], 0);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&S470),
+            newchannel(&S474),
+            dial1(&S470, &S474, "474"),
+            ringing(&S474),
+        ],
+        0,
+    );
     match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, caller_num, direction, trunk, .. }] => {
-            assert_eq!(extension, "474", "the seed: Destination SIP/474-… means extension 474 rings");
-            assert_eq!(caller_num, "470", "the seed: the caller ID is in CallerIDNum");
-            assert_eq!(*direction, Direction::Internal, "an extension called another extension");
+        [CardChange::Popup {
+            extension,
+            caller_num,
+            direction,
+            trunk,
+            ..
+        }] => {
+            assert_eq!(
+                extension, "474",
+                "the seed: Destination SIP/474-… means extension 474 rings"
+            );
+            assert_eq!(
+                caller_num, "470",
+                "the seed: the caller ID is in CallerIDNum"
+            );
+            assert_eq!(
+                *direction,
+                Direction::Internal,
+                "an extension called another extension"
+            );
             assert_eq!(*trunk, None, "no trunk on an internal call");
         }
         other => panic!("exactly one popup for 474 expected, got {other:?}"),
     }
-    let ch = feed(&mut t, &[hangup(&S474, "16"), dial1_end(&S470, "NOANSWER"), hangup(&S470, "16")], 1000);
-    assert_eq!(closes(&ch), vec![("474".into(), CloseReason::Missed, None)], "nobody answered 474");
+    let ch = feed(
+        &mut t,
+        &[
+            hangup(&S474, "16"),
+            dial1_end(&S470, "NOANSWER"),
+            hangup(&S470, "16"),
+        ],
+        1000,
+    );
+    assert_eq!(
+        closes(&ch),
+        vec![("474".into(), CloseReason::Missed, None)],
+        "nobody answered 474"
+    );
     assert_eq!(ends(&ch).len(), 1, "the call ends once");
-    assert_eq!(t.live_calls() + t.live_channels(), 0, "nothing left after the hangups");
+    assert_eq!(
+        t.live_calls() + t.live_channels(),
+        0,
+        "nothing left after the hangups"
+    );
 }
 
 #[test]
 fn mypbx_seed_trunk_destinations_do_not_pop() {
-    for dest_name in
-        ["SIP/trunk-sps-test3/111222-0000802c", "SIP/trunk-test1/1112233-0000802c", "IAX2/trunk-test2/1112233-0000802c"]
-    {
+    for dest_name in [
+        "SIP/trunk-sps-test3/111222-0000802c",
+        "SIP/trunk-test1/1112233-0000802c",
+        "IAX2/trunk-test2/1112233-0000802c",
+    ] {
         let mut t = CallTracker::new(TrackerConfig::default()); // watches everything
-        let trunk = Ch { name: dest_name, uid: "1372066112.40", linked: "", num: "", cname: "", ctx: "", exten: "" };
-        let caller = Ch { exten: "111222", ..S470 };
+        let trunk = Ch {
+            name: dest_name,
+            uid: "1372066112.40",
+            linked: "",
+            num: "",
+            cname: "",
+            ctx: "",
+            exten: "",
+        };
+        let caller = Ch {
+            exten: "111222",
+            ..S470
+        };
         let ch = feed(
             &mut t,
             &[
@@ -224,19 +298,47 @@ fn mypbx_seed_trunk_destinations_do_not_pop() {
             ],
             0,
         );
-        assert!(popups(&ch).is_empty(), "{dest_name}: dialling out via a trunk is not an incoming call");
-        let ch = feed(&mut t, &[hangup(&trunk, "16"), dial1_end(&caller, "ANSWER"), hangup(&caller, "16")], 1000);
+        assert!(
+            popups(&ch).is_empty(),
+            "{dest_name}: dialling out via a trunk is not an incoming call"
+        );
+        let ch = feed(
+            &mut t,
+            &[
+                hangup(&trunk, "16"),
+                dial1_end(&caller, "ANSWER"),
+                hangup(&caller, "16"),
+            ],
+            1000,
+        );
         match ends(&ch).as_slice() {
-            [CardChange::Ended { answered_by, missed, record, .. }] => {
-                let name = dest_name.split('/').nth(1).and_then(|s| s.strip_prefix("trunk-")).expect("yeastar trunk");
+            [CardChange::Ended {
+                answered_by,
+                missed,
+                record,
+                ..
+            }] => {
+                let name = dest_name
+                    .split('/')
+                    .nth(1)
+                    .and_then(|s| s.strip_prefix("trunk-"))
+                    .expect("yeastar trunk");
                 assert_eq!(
                     answered_by.as_deref(),
                     Some(format!("trunk {name}").as_str()),
                     "the far end on the trunk answered"
                 );
                 assert!(!missed, "an outbound call is never missed");
-                assert_eq!(record.direction, Direction::Outbound, "extension to trunk is outbound");
-                assert_eq!(record.from_extension.as_deref(), Some("470"), "470 placed it");
+                assert_eq!(
+                    record.direction,
+                    Direction::Outbound,
+                    "extension to trunk is outbound"
+                );
+                assert_eq!(
+                    record.from_extension.as_deref(),
+                    Some("470"),
+                    "470 placed it"
+                );
             }
             other => panic!("{dest_name}: one call_end expected, got {other:?}"),
         }
@@ -245,15 +347,39 @@ fn mypbx_seed_trunk_destinations_do_not_pop() {
 
 #[test]
 fn analog_port_of_unknown_kind_does_not_pop_until_declared() {
-    let port =
-        Ch { name: "DAHDI/65-0000801c", uid: "1372066112.50", linked: "", num: "", cname: "", ctx: "", exten: "" };
-    let run = |t: &mut CallTracker| feed(t, &[newchannel(&S470), newchannel(&port), dial1(&S470, &port, "65")], 0);
+    let port = Ch {
+        name: "DAHDI/65-0000801c",
+        uid: "1372066112.50",
+        linked: "",
+        num: "",
+        cname: "",
+        ctx: "",
+        exten: "",
+    };
+    let run = |t: &mut CallTracker| {
+        feed(
+            t,
+            &[
+                newchannel(&S470),
+                newchannel(&port),
+                dial1(&S470, &port, "65"),
+            ],
+            0,
+        )
+    };
     let mut t = CallTracker::new(TrackerConfig::default());
-    assert!(popups(&run(&mut t)).is_empty(), "DAHDI/65 may be an analog trunk: the name alone must not pop");
+    assert!(
+        popups(&run(&mut t)).is_empty(),
+        "DAHDI/65 may be an analog trunk: the name alone must not pop"
+    );
     let mut cfg = TrackerConfig::default();
     cfg.known_extensions.push("65".into());
     let mut t = CallTracker::new(cfg);
-    assert_eq!(popup_exts(&run(&mut t)), vec!["65"], "once the user says port 65 is a phone, it pops");
+    assert_eq!(
+        popup_exts(&run(&mut t)),
+        vec!["65"],
+        "once the user says port 65 is a phone, it pops"
+    );
 }
 
 const C1: Ch = Ch {
@@ -278,9 +404,23 @@ fn ami1_ring_group_through_local_channels() {
         ctx: "from-internal",
         exten: "1001",
     };
-    let l1b = Ch { name: "Local/1001@from-internal-00000001;2", uid: "1795447900.18", ..l1a };
-    let l3a = Ch { name: "Local/1003@from-internal-00000002;1", uid: "1795447900.19", exten: "1003", ..l1a };
-    let l3b = Ch { name: "Local/1003@from-internal-00000002;2", uid: "1795447900.20", exten: "1003", ..l1a };
+    let l1b = Ch {
+        name: "Local/1001@from-internal-00000001;2",
+        uid: "1795447900.18",
+        ..l1a
+    };
+    let l3a = Ch {
+        name: "Local/1003@from-internal-00000002;1",
+        uid: "1795447900.19",
+        exten: "1003",
+        ..l1a
+    };
+    let l3b = Ch {
+        name: "Local/1003@from-internal-00000002;2",
+        uid: "1795447900.20",
+        exten: "1003",
+        ..l1a
+    };
     let p1 = Ch {
         name: "SIP/1001-00000011",
         uid: "1795447900.21",
@@ -290,13 +430,23 @@ fn ami1_ring_group_through_local_channels() {
         ctx: "from-internal",
         exten: "",
     };
-    let p3 = Ch { name: "SIP/1003-00000012", uid: "1795447900.22", num: "1003", cname: "Carol Support", ..p1 };
+    let p3 = Ch {
+        name: "SIP/1003-00000012",
+        uid: "1795447900.22",
+        num: "1003",
+        cname: "Carol Support",
+        ..p1
+    };
     let mut t = watching(&["1001", "1003"]);
     let ch = feed(
         &mut t,
         &[
             newchannel(&C1),
-            newexten(&C1, "Dial", "Local/1001@from-internal&Local/1003@from-internal,25"),
+            newexten(
+                &C1,
+                "Dial",
+                "Local/1001@from-internal&Local/1003@from-internal,25",
+            ),
             newchannel(&l1a),
             newchannel(&l1b),
             newchannel(&l3a),
@@ -312,14 +462,42 @@ fn ami1_ring_group_through_local_channels() {
         ],
         0,
     );
-    assert_eq!(popup_exts(&ch), vec!["1001", "1003"], "one popup per real phone, none for the Local halves");
+    assert_eq!(
+        popup_exts(&ch),
+        vec!["1001", "1003"],
+        "one popup per real phone, none for the Local halves"
+    );
     for p in popups(&ch) {
-        let CardChange::Popup { caller_num, caller_name, direction, call, trunk, .. } = p else { unreachable!() };
-        assert_eq!(caller_num, "+15551234567", "the real outside caller, not the Local channel's 600");
-        assert_eq!(caller_name.as_deref(), Some("ACME Corp"), "the outside caller's name");
+        let CardChange::Popup {
+            caller_num,
+            caller_name,
+            direction,
+            call,
+            trunk,
+            ..
+        } = p
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            caller_num, "+15551234567",
+            "the real outside caller, not the Local channel's 600"
+        );
+        assert_eq!(
+            caller_name.as_deref(),
+            Some("ACME Corp"),
+            "the outside caller's name"
+        );
         assert_eq!(*direction, Direction::Inbound, "came in on the trunk");
-        assert_eq!(call, C1.uid, "AMI 1.1 call id is the first channel's Uniqueid: one call");
-        assert_eq!(trunk.as_deref(), Some("carrier"), "found from the from-trunk context");
+        assert_eq!(
+            call, C1.uid,
+            "AMI 1.1 call id is the first channel's Uniqueid: one call"
+        );
+        assert_eq!(
+            trunk.as_deref(),
+            Some("carrier"),
+            "found from the from-trunk context"
+        );
     }
     let ch = feed(
         &mut t,
@@ -341,18 +519,34 @@ fn ami1_ring_group_through_local_channels() {
         closes(&ch),
         vec![
             ("1001".into(), CloseReason::Answered, Some("1001".into())),
-            ("1003".into(), CloseReason::AnsweredElsewhere, Some("1001".into()))
+            (
+                "1003".into(),
+                CloseReason::AnsweredElsewhere,
+                Some("1001".into())
+            )
         ],
         "1001 answered; 1003's popup closes as answered by 1001"
     );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { answered_by, answered_elsewhere_for, .. }] => {
+        [CardChange::Ended {
+            answered_by,
+            answered_elsewhere_for,
+            ..
+        }] => {
             assert_eq!(answered_by.as_deref(), Some("1001"), "1001 answered");
-            assert_eq!(answered_elsewhere_for, &vec!["1003".to_string()], "1003 saw it answered elsewhere");
+            assert_eq!(
+                answered_elsewhere_for,
+                &vec!["1003".to_string()],
+                "1003 saw it answered elsewhere"
+            );
         }
         other => panic!("one call_end for the whole ring group call, got {other:?}"),
     }
-    assert_eq!(t.live_calls() + t.live_channels(), 0, "Local halves and phones all gone");
+    assert_eq!(
+        t.live_calls() + t.live_channels(),
+        0,
+        "Local halves and phones all gone"
+    );
 }
 
 // ---------------------------------------------------------------- AMI 2+
@@ -369,7 +563,15 @@ const TRUNK: Ch = Ch {
 
 fn phone(ext: &'static str, uid: &'static str, seq: &'static str, linked: &'static str) -> Ch {
     let name: &'static str = Box::leak(format!("PJSIP/{ext}-{seq}").into_boxed_str());
-    Ch { name, uid, linked, num: ext, cname: ext, ctx: "from-internal", exten: "s" }
+    Ch {
+        name,
+        uid,
+        linked,
+        num: ext,
+        cname: ext,
+        ctx: "from-internal",
+        exten: "s",
+    }
 }
 
 #[test]
@@ -394,7 +596,10 @@ fn freepbx_queue_with_local_members() {
     let start = [
         newchannel(&TRUNK),
         newexten(&TRUNK, "Queue", "400,t,,,300"),
-        event("QueueCallerJoin").then_snapshot(&TRUNK).with("Queue", "400").with("Position", "1"),
+        event("QueueCallerJoin")
+            .then_snapshot(&TRUNK)
+            .with("Queue", "400")
+            .with("Position", "1"),
         newchannel(&l1a),
         newchannel(&l1b),
         newchannel(&l2a),
@@ -410,11 +615,31 @@ fn freepbx_queue_with_local_members() {
     ];
     let mut t = watching(&["1001", "1002", "1003"]);
     let ch = feed(&mut t, &start, 0);
-    assert_eq!(popup_exts(&ch), vec!["1001", "1002"], "one popup per real phone; Local members never pop");
+    assert_eq!(
+        popup_exts(&ch),
+        vec!["1001", "1002"],
+        "one popup per real phone; Local members never pop"
+    );
     for p in popups(&ch) {
-        let CardChange::Popup { caller_num, caller_name, queue, direction, .. } = p else { unreachable!() };
-        assert_eq!(caller_num, "+15551234567", "the real caller, not the Local leg's 400");
-        assert_eq!(caller_name.as_deref(), Some("ACME Corp"), "not the queue's rewritten name");
+        let CardChange::Popup {
+            caller_num,
+            caller_name,
+            queue,
+            direction,
+            ..
+        } = p
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            caller_num, "+15551234567",
+            "the real caller, not the Local leg's 400"
+        );
+        assert_eq!(
+            caller_name.as_deref(),
+            Some("ACME Corp"),
+            "not the queue's rewritten name"
+        );
         assert_eq!(queue.as_deref(), Some("400"), "the queue it came through");
         assert_eq!(*direction, Direction::Inbound, "from the trunk");
     }
@@ -431,7 +656,9 @@ fn freepbx_queue_with_local_members() {
         bridge_enter(&l2a, "b1"),
         bridge_enter(&l2b, "b2"),
         bridge_enter(&p2, "b2"),
-        event("LocalOptimizationBegin").with("LocalOneUniqueid", l2a.uid).with("LocalTwoUniqueid", l2b.uid),
+        event("LocalOptimizationBegin")
+            .with("LocalOneUniqueid", l2a.uid)
+            .with("LocalTwoUniqueid", l2b.uid),
         event("LocalOptimizationEnd")
             .with("LocalOneUniqueid", l2a.uid)
             .with("LocalTwoUniqueid", l2b.uid)
@@ -446,28 +673,53 @@ fn freepbx_queue_with_local_members() {
     assert_eq!(
         closes(&ch),
         vec![
-            ("1001".into(), CloseReason::AnsweredElsewhere, Some("1002".into())),
+            (
+                "1001".into(),
+                CloseReason::AnsweredElsewhere,
+                Some("1002".into())
+            ),
             ("1002".into(), CloseReason::Answered, Some("1002".into()))
         ],
         "1002 answered; 1001 closes as answered elsewhere even though its CANCEL arrived first"
     );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { answered_by, missed, record, .. }] => {
+        [CardChange::Ended {
+            answered_by,
+            missed,
+            record,
+            ..
+        }] => {
             assert_eq!(answered_by.as_deref(), Some("1002"), "1002 answered");
             assert!(!missed, "answered by a colleague is not missed");
-            assert_eq!(record.did.as_deref(), Some("5550400"), "the DID it came in on");
-            assert_eq!(record.rang, vec!["1001".to_string(), "1002".to_string()], "rang both members");
+            assert_eq!(
+                record.did.as_deref(),
+                Some("5550400"),
+                "the DID it came in on"
+            );
+            assert_eq!(
+                record.rang,
+                vec!["1001".to_string(), "1002".to_string()],
+                "rang both members"
+            );
         }
         other => panic!("one call_end, got {other:?}"),
     }
-    assert_eq!(t.live_calls() + t.live_channels(), 0, "queue call fully cleaned up");
+    assert_eq!(
+        t.live_calls() + t.live_channels(),
+        0,
+        "queue call fully cleaned up"
+    );
 
     // Watching the queue itself pops once for the queue, before any phone rings.
     let mut cfg = TrackerConfig::watching(["1005"]);
     cfg.groups.push("400".into());
     let mut t = CallTracker::new(cfg);
     let ch = feed(&mut t, &start, 0);
-    assert_eq!(popup_exts(&ch), vec!["400"], "a watched queue pops once; unwatched member phones do not");
+    assert_eq!(
+        popup_exts(&ch),
+        vec!["400"],
+        "a watched queue pops once; unwatched member phones do not"
+    );
 }
 
 #[test]
@@ -482,7 +734,11 @@ fn queue_caller_abandons() {
         ctx: "from-queue",
         exten: "1001",
     };
-    let l1b = Ch { name: "Local/1001@from-queue-00000003;2", uid: "1795445000.42", ..l1a };
+    let l1b = Ch {
+        name: "Local/1001@from-queue-00000003;2",
+        uid: "1795445000.42",
+        ..l1a
+    };
     let p1 = phone("1001", "1795445000.43", "00000031", lk);
     let mut t = watching(&["1001"]);
     let ch = feed(
@@ -498,7 +754,10 @@ fn queue_caller_abandons() {
             ringing(&p1),
             dial_end(&l1b, &p1, "NOANSWER"),
             hangup(&p1, "19"),
-            event("QueueCallerAbandon").then_snapshot(&TRUNK).with("Queue", "400").with("Position", "1"),
+            event("QueueCallerAbandon")
+                .then_snapshot(&TRUNK)
+                .with("Queue", "400")
+                .with("Position", "1"),
             hangup(&l1b, "16"),
             hangup(&l1a, "16"),
             hangup(&TRUNK, "16"),
@@ -506,11 +765,19 @@ fn queue_caller_abandons() {
         0,
     );
     assert_eq!(popup_exts(&ch), vec!["1001"], "1001 rang");
-    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Missed, None)], "the caller gave up: missed at 1001");
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::Missed, None)],
+        "the caller gave up: missed at 1001"
+    );
     match ends(&ch).as_slice() {
         [CardChange::Ended { missed, record, .. }] => {
             assert!(*missed, "it rang here and nobody answered");
-            assert_eq!(record.outcome, Outcome::Abandoned, "QueueCallerAbandon: abandoned in the queue");
+            assert_eq!(
+                record.outcome,
+                Outcome::Abandoned,
+                "QueueCallerAbandon: abandoned in the queue"
+            );
         }
         other => panic!("one call_end, got {other:?}"),
     }
@@ -535,11 +802,23 @@ fn unanswered_call_goes_to_voicemail() {
         ],
         0,
     );
-    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Missed, None)], "the phone stopped ringing unanswered");
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::Missed, None)],
+        "the phone stopped ringing unanswered"
+    );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { answered_by, record, .. }] => {
+        [CardChange::Ended {
+            answered_by,
+            record,
+            ..
+        }] => {
             assert_eq!(*answered_by, None, "voicemail is not a person answering");
-            assert_eq!(record.outcome, Outcome::Voicemail, "the call entered VoiceMail");
+            assert_eq!(
+                record.outcome,
+                Outcome::Voicemail,
+                "the call entered VoiceMail"
+            );
         }
         other => panic!("one call_end, got {other:?}"),
     }
@@ -571,7 +850,11 @@ fn blind_transfer_event_pops_at_the_target_with_history() {
     let p2 = phone("1002", "1795445000.62", "00000052", lk);
     let mut t = watching(&["1001", "1002"]);
     let first = answered_by_1001(&mut t, &p1);
-    assert_eq!(popup_exts(&first), vec!["1001"], "the call first rings 1001");
+    assert_eq!(
+        popup_exts(&first),
+        vec!["1001"],
+        "the call first rings 1001"
+    );
     let ch = feed(
         &mut t,
         &[
@@ -600,18 +883,47 @@ fn blind_transfer_event_pops_at_the_target_with_history() {
         10_000,
     );
     match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, caller_num, caller_name, transferred_by, .. }] => {
-            assert_eq!(extension, "1002", "a transferred call pops at its new extension");
+        [CardChange::Popup {
+            extension,
+            caller_num,
+            caller_name,
+            transferred_by,
+            ..
+        }] => {
+            assert_eq!(
+                extension, "1002",
+                "a transferred call pops at its new extension"
+            );
             assert_eq!(caller_num, "+15551234567", "still the outside caller");
-            assert_eq!(caller_name.as_deref(), Some("ACME Corp"), "still the outside caller's name");
-            assert_eq!(transferred_by.as_deref(), Some("1001"), "the BlindTransfer's transferer");
+            assert_eq!(
+                caller_name.as_deref(),
+                Some("ACME Corp"),
+                "still the outside caller's name"
+            );
+            assert_eq!(
+                transferred_by.as_deref(),
+                Some("1001"),
+                "the BlindTransfer's transferer"
+            );
         }
         other => panic!("one popup at 1002 expected, got {other:?}"),
     }
     match ends(&ch).as_slice() {
-        [CardChange::Ended { answered_by, record, .. }] => {
-            assert_eq!(answered_by.as_deref(), Some("1002"), "1002 ends up talking to the caller");
-            assert_eq!(record.transfers.len(), 1, "one transfer in the history, not two (event + redial)");
+        [CardChange::Ended {
+            answered_by,
+            record,
+            ..
+        }] => {
+            assert_eq!(
+                answered_by.as_deref(),
+                Some("1002"),
+                "1002 ends up talking to the caller"
+            );
+            assert_eq!(
+                record.transfers.len(),
+                1,
+                "one transfer in the history, not two (event + redial)"
+            );
             let tr = &record.transfers[0];
             assert_eq!(
                 (tr.by.as_deref(), tr.to.as_str(), tr.kind),
@@ -629,7 +941,10 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
     let lk = TRUNK.linked;
     let p1 = phone("1001", "1795445000.71", "00000061", lk);
     // The consult call is a new call with its own Linkedid.
-    let c1 = Ch { cname: "Alice Front Desk", ..phone("1001", "1795445000.72", "00000062", "1795445000.72") };
+    let c1 = Ch {
+        cname: "Alice Front Desk",
+        ..phone("1001", "1795445000.72", "00000062", "1795445000.72")
+    };
     let c2 = phone("1002", "1795445000.73", "00000063", "1795445000.72");
     let mut t = watching(&["1001", "1002"]);
     answered_by_1001(&mut t, &p1);
@@ -649,23 +964,47 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
     );
     match popups(&consult).as_slice() {
         [CardChange::Popup {
-            extension, caller_num, caller_name, direction, call, consultation, consulting_for, ..
+            extension,
+            caller_num,
+            caller_name,
+            direction,
+            call,
+            consultation,
+            consulting_for,
+            ..
         }] => {
-            assert_eq!((extension.as_str(), caller_num.as_str()), ("1002", "1001"), "1002's phone shows 1001 calling");
-            assert_eq!(caller_name.as_deref(), Some("Alice Front Desk"), "with her name");
+            assert_eq!(
+                (extension.as_str(), caller_num.as_str()),
+                ("1002", "1001"),
+                "1002's phone shows 1001 calling"
+            );
+            assert_eq!(
+                caller_name.as_deref(),
+                Some("Alice Front Desk"),
+                "with her name"
+            );
             assert_eq!(*direction, Direction::Internal, "consult is internal");
-            assert!(*consultation, "marked as the colleague's side of a transfer");
+            assert!(
+                *consultation,
+                "marked as the colleague's side of a transfer"
+            );
             let waiting = consulting_for.as_ref().expect("names who waits");
             assert_eq!(
                 (waiting.caller_num.as_str(), waiting.caller_name.as_deref()),
                 ("+15551234567", Some("ACME Corp")),
                 "the held caller"
             );
-            assert_eq!(call, TRUNK.linked, "the phone's consult call belongs to the caller's call");
+            assert_eq!(
+                call, TRUNK.linked,
+                "the phone's consult call belongs to the caller's call"
+            );
         }
         other => panic!("one consult popup expected, got {other:?}"),
     }
-    assert!(ends(&consult).is_empty(), "the consultation is not a call of its own");
+    assert!(
+        ends(&consult).is_empty(),
+        "the consultation is not a call of its own"
+    );
     let ch = feed(
         &mut t,
         &[
@@ -690,22 +1029,35 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
         ],
         8000,
     );
-    assert!(popups(&ch).is_empty(), "no second popup: 1002's card becomes the caller's card");
+    assert!(
+        popups(&ch).is_empty(),
+        "no second popup: 1002's card becomes the caller's card"
+    );
     let card = ch
         .iter()
         .find_map(|c| match c {
-            CardChange::Update { card, .. } if card.connected_to.as_deref() == Some("1002") => Some(card.clone()),
+            CardChange::Update { card, .. } if card.connected_to.as_deref() == Some("1002") => {
+                Some(card.clone())
+            }
             _ => None,
         })
         .expect("the card says the caller now talks to 1002");
-    assert_eq!(card.caller_num, "+15551234567", "the card shows the real caller, not 1001");
     assert_eq!(
-        card.transfers.last().map(|t| (t.by.as_deref(), t.to.as_str())),
+        card.caller_num, "+15551234567",
+        "the card shows the real caller, not 1001"
+    );
+    assert_eq!(
+        card.transfers
+            .last()
+            .map(|t| (t.by.as_deref(), t.to.as_str())),
         Some((Some("1001"), "1002")),
         "transferred by 1001"
     );
     assert!(card.consulting.is_none(), "the consultation is over");
-    assert!(ends(&ch).is_empty(), "1001's hang-ups end no call: the caller talks to 1002");
+    assert!(
+        ends(&ch).is_empty(),
+        "1001's hang-ups end no call: the caller talks to 1002"
+    );
     let ch = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&c2, "16")], 20_000);
     assert_eq!(
         closes(&ch),
@@ -713,9 +1065,18 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
         "the transferred popup closes when the call ends"
     );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { call, answered_by, record, .. }] => {
+        [CardChange::Ended {
+            call,
+            answered_by,
+            record,
+            ..
+        }] => {
             assert_eq!(call, TRUNK.linked, "the caller's call");
-            assert_eq!(answered_by.as_deref(), Some("1002"), "the caller ended up with 1002");
+            assert_eq!(
+                answered_by.as_deref(),
+                Some("1002"),
+                "the caller ended up with 1002"
+            );
             assert_eq!(record.transfers.len(), 1, "one attended transfer");
             assert_eq!(record.transfers[0].kind, TransferKind::Attended, "attended");
             assert_eq!(record.transfers[0].by.as_deref(), Some("1001"), "by 1001");
@@ -729,25 +1090,48 @@ fn attended_transfer_event_moves_the_caller_to_the_target() {
 
 /// `CoreShowChannel` list item for a channel in `state` (5 ringing, 6 up).
 fn listed(c: &Ch, state: &str, app: &str) -> Packet {
-    snapshot(Packet::new().with("Event", "CoreShowChannel").with("ActionID", "resync"), "", c)
-        .with("ChannelState", state)
-        .with("Application", app)
+    snapshot(
+        Packet::new()
+            .with("Event", "CoreShowChannel")
+            .with("ActionID", "resync"),
+        "",
+        c,
+    )
+    .with("ChannelState", state)
+    .with("Application", app)
 }
 
 #[test]
 fn reconnect_while_ringing_then_answered_offline_gives_no_duplicate_popup() {
     let p1 = phone("1001", "1795445000.81", "00000071", TRUNK.linked);
     let mut t = watching(&["1001"]);
-    let ch =
-        feed(&mut t, &[newchannel(&TRUNK), newchannel(&p1), dial_begin(Some(&TRUNK), &p1, "1001"), ringing(&p1)], 0);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&TRUNK),
+            newchannel(&p1),
+            dial_begin(Some(&TRUNK), &p1, "1001"),
+            ringing(&p1),
+        ],
+        0,
+    );
     assert_eq!(popup_exts(&ch), vec!["1001"], "rings before the disconnect");
 
     // Still ringing at the first resync: nothing new to say.
-    let again = t.resync(&[listed(&TRUNK, "4", "Dial"), listed(&p1, "5", "AppDial")], 1000);
-    assert!(again.is_empty(), "a call already shown is not shown again: {again:?}");
+    let again = t.resync(
+        &[listed(&TRUNK, "4", "Dial"), listed(&p1, "5", "AppDial")],
+        1000,
+    );
+    assert!(
+        again.is_empty(),
+        "a call already shown is not shown again: {again:?}"
+    );
 
     // Answered while we were away: the second resync closes the popup as answered.
-    let ch = t.resync(&[listed(&TRUNK, "6", "Dial"), listed(&p1, "6", "AppDial")], 2000);
+    let ch = t.resync(
+        &[listed(&TRUNK, "6", "Dial"), listed(&p1, "6", "AppDial")],
+        2000,
+    );
     assert!(popups(&ch).is_empty(), "no duplicate popup");
     assert_eq!(
         closes(&ch),
@@ -764,19 +1148,44 @@ fn reconnect_while_ringing_then_answered_offline_gives_no_duplicate_popup() {
 fn call_that_ended_while_offline_is_reported_once() {
     let p1 = phone("1001", "1795445000.91", "00000081", TRUNK.linked);
     let mut t = watching(&["1001"]);
-    feed(&mut t, &[newchannel(&TRUNK), newchannel(&p1), dial_begin(Some(&TRUNK), &p1, "1001"), ringing(&p1)], 0);
+    feed(
+        &mut t,
+        &[
+            newchannel(&TRUNK),
+            newchannel(&p1),
+            dial_begin(Some(&TRUNK), &p1, "1001"),
+            ringing(&p1),
+        ],
+        0,
+    );
     let ch = t.resync(&[], 60_000);
-    assert_eq!(closes(&ch), vec![("1001".into(), CloseReason::Missed, None)], "the popup goes away");
+    assert_eq!(
+        closes(&ch),
+        vec![("1001".into(), CloseReason::Missed, None)],
+        "the popup goes away"
+    );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { ended_offline, missed, record, .. }] => {
+        [CardChange::Ended {
+            ended_offline,
+            missed,
+            record,
+            ..
+        }] => {
             assert!(*ended_offline, "we only learned of the end at resync");
             assert!(record.ended_offline, "the record says so too");
             assert!(*missed, "nobody was seen answering it");
         }
         other => panic!("exactly one call_end, got {other:?}"),
     }
-    assert_eq!(t.live_calls() + t.live_channels(), 0, "lost Hangups are garbage-collected at resync");
-    assert!(t.resync(&[], 61_000).is_empty(), "a second resync reports nothing again");
+    assert_eq!(
+        t.live_calls() + t.live_channels(),
+        0,
+        "lost Hangups are garbage-collected at resync"
+    );
+    assert!(
+        t.resync(&[], 61_000).is_empty(),
+        "a second resync reports nothing again"
+    );
     assert!(
         feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 62_000).is_empty(),
         "late hangups of a collected call say nothing"
@@ -790,14 +1199,29 @@ fn call_first_seen_at_resync_pops_once() {
     let list = [listed(&TRUNK, "4", "Dial"), listed(&p2, "5", "AppDial")];
     let ch = t.resync(&list, 0);
     match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, caller_num, direction, .. }] => {
+        [CardChange::Popup {
+            extension,
+            caller_num,
+            direction,
+            ..
+        }] => {
             assert_eq!(extension, "1002", "1002 is ringing");
-            assert_eq!(caller_num, "+15551234567", "the caller comes from the listed origin channel");
-            assert_eq!(*direction, Direction::Inbound, "the origin is a trunk (from-pstn context)");
+            assert_eq!(
+                caller_num, "+15551234567",
+                "the caller comes from the listed origin channel"
+            );
+            assert_eq!(
+                *direction,
+                Direction::Inbound,
+                "the origin is a trunk (from-pstn context)"
+            );
         }
         other => panic!("one popup expected, got {other:?}"),
     }
-    assert!(t.resync(&list, 1000).is_empty(), "listing the same ringing call again does not pop again");
+    assert!(
+        t.resync(&list, 1000).is_empty(),
+        "listing the same ringing call again does not pop again"
+    );
 }
 
 #[test]
@@ -822,12 +1246,30 @@ fn freepbx_trunks_named_with_digits_are_still_trunks() {
         exten: "",
     };
     let mut t = CallTracker::new(TrackerConfig::default());
-    let ch =
-        feed(&mut t, &[newchannel(&inbound), newchannel(&p2003), dial1(&inbound, &p2003, "2003"), ringing(&p2003)], 0);
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&inbound),
+            newchannel(&p2003),
+            dial1(&inbound, &p2003, "2003"),
+            ringing(&p2003),
+        ],
+        0,
+    );
     match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, direction, trunk, caller_num, .. }] => {
+        [CardChange::Popup {
+            extension,
+            direction,
+            trunk,
+            caller_num,
+            ..
+        }] => {
             assert_eq!(extension, "2003", "the phone rings");
-            assert_eq!(*direction, Direction::Inbound, "a from-trunk context means a trunk, digits or not");
+            assert_eq!(
+                *direction,
+                Direction::Inbound,
+                "a from-trunk context means a trunk, digits or not"
+            );
             assert_eq!(trunk.as_deref(), Some("902422277777"), "the trunk peer");
             assert_eq!(caller_num, "02166311616", "the outside caller");
         }
@@ -855,10 +1297,18 @@ fn freepbx_trunks_named_with_digits_are_still_trunks() {
     let mut t = CallTracker::new(TrackerConfig::default());
     let ch = feed(
         &mut t,
-        &[newchannel(&p5000), newchannel(&out), dial1(&p5000, &out, "SIP/908500000000/05346782695"), ringing(&out)],
+        &[
+            newchannel(&p5000),
+            newchannel(&out),
+            dial1(&p5000, &out, "SIP/908500000000/05346782695"),
+            ringing(&out),
+        ],
         0,
     );
-    assert!(popups(&ch).is_empty(), "dialling out through a digit-named trunk is not an incoming call");
+    assert!(
+        popups(&ch).is_empty(),
+        "dialling out through a digit-named trunk is not an incoming call"
+    );
 }
 
 #[test]
@@ -871,9 +1321,17 @@ fn asterisk_1_4_dial_without_subevent_names_the_source() {
         .with("CallerIDName", "Front")
         .with("SrcUniqueID", S470.uid)
         .with("DestUniqueID", S474.uid);
-    let ch = feed(&mut t, &[newchannel(&S470), newchannel(&S474), dial14, ringing(&S474)], 0);
+    let ch = feed(
+        &mut t,
+        &[newchannel(&S470), newchannel(&S474), dial14, ringing(&S474)],
+        0,
+    );
     match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, caller_num, .. }] => {
+        [CardChange::Popup {
+            extension,
+            caller_num,
+            ..
+        }] => {
             assert_eq!(
                 (extension.as_str(), caller_num.as_str()),
                 ("474", "470"),
@@ -891,7 +1349,11 @@ fn asterisk_1_4_dial_without_subevent_names_the_source() {
             .with("Uniqueid2", S474.uid)],
         500,
     );
-    assert_eq!(closes(&ch), vec![("474".into(), CloseReason::Answered, Some("474".into()))], "1.4 Link means answered");
+    assert_eq!(
+        closes(&ch),
+        vec![("474".into(), CloseReason::Answered, Some("474".into()))],
+        "1.4 Link means answered"
+    );
 }
 
 #[test]
@@ -932,7 +1394,11 @@ fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
         &[
             newchannel(&x1000),
             newchannel(&x1001),
-            dial_begin(Some(&x1000), &x1001, "1001/sip:1001@192.168.9.11:64292;rinstance=ebcb18cbc5ef1744"),
+            dial_begin(
+                Some(&x1000),
+                &x1001,
+                "1001/sip:1001@192.168.9.11:64292;rinstance=ebcb18cbc5ef1744",
+            ),
             ringing(&x1001),
             dial_end(&x1000, &x1001, "CANCEL"),
             hangup(&x1001, "16"),
@@ -942,16 +1408,33 @@ fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
         ],
         0,
     );
-    assert_eq!(popup_exts(&ch), vec!["1001", "1002"], "the call pops at its new extension");
+    assert_eq!(
+        popup_exts(&ch),
+        vec!["1001", "1002"],
+        "the call pops at its new extension"
+    );
     assert_eq!(
         closes(&ch),
         vec![("1001".into(), CloseReason::Transferred, None)],
         "1001's popup goes: the call moved on"
     );
-    let ch = feed(&mut t, &[up(&x1002), hangup(&x1000, "16"), hangup(&x1002, "16")], 5000);
+    let ch = feed(
+        &mut t,
+        &[up(&x1002), hangup(&x1000, "16"), hangup(&x1002, "16")],
+        5000,
+    );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { answered_by, missed, record, .. }] => {
-            assert_eq!(answered_by.as_deref(), Some("1002"), "answered after the move");
+        [CardChange::Ended {
+            answered_by,
+            missed,
+            record,
+            ..
+        }] => {
+            assert_eq!(
+                answered_by.as_deref(),
+                Some("1002"),
+                "answered after the move"
+            );
             assert!(!missed, "someone answered");
             assert_eq!(record.transfers.len(), 1, "the move is in the history");
             assert_eq!(record.transfers[0].to, "1002", "to 1002");
@@ -966,8 +1449,22 @@ fn yeastar_seed_redirect_of_a_ringing_call_moves_the_popup() {
 // and pickup.c); the 12+ ones the captures lack.
 
 /// An AMI 1.x channel (no Linkedid).
-fn sip(name: &'static str, uid: &'static str, num: &'static str, cname: &'static str, ctx: &'static str) -> Ch {
-    Ch { name, uid, linked: "", num, cname, ctx, exten: "" }
+fn sip(
+    name: &'static str,
+    uid: &'static str,
+    num: &'static str,
+    cname: &'static str,
+    ctx: &'static str,
+) -> Ch {
+    Ch {
+        name,
+        uid,
+        linked: "",
+        num,
+        cname,
+        ctx,
+        exten: "",
+    }
 }
 
 const A11: Ch = Ch {
@@ -989,24 +1486,55 @@ fn masquerade(clone: &Ch, original: &Ch) -> Packet {
 }
 
 fn rename(uid: &str, old: &str, new: &str) -> Packet {
-    event("Rename").with("Channel", old).with("Newname", new).with("Uniqueid", uid)
+    event("Rename")
+        .with("Channel", old)
+        .with("Newname", new)
+        .with("Uniqueid", uid)
 }
 
 /// 1.x: the caller A11 talks to 1001.
 fn ami11_answered_by_1001(t: &mut CallTracker, b1: &Ch) -> Vec<CardChange> {
-    feed(t, &[newchannel(&A11), newchannel(b1), dial1(&A11, b1, "1001"), ringing(b1), up(b1), link1(&A11, b1)], 0)
+    feed(
+        t,
+        &[
+            newchannel(&A11),
+            newchannel(b1),
+            dial1(&A11, b1, "1001"),
+            ringing(b1),
+            up(b1),
+            link1(&A11, b1),
+        ],
+        0,
+    )
 }
 
 fn consult_popup(
     ch: &[CardChange],
-) -> (String, String, Option<String>, bool, Option<(String, Option<String>)>, Direction) {
+) -> (
+    String,
+    String,
+    Option<String>,
+    bool,
+    Option<(String, Option<String>)>,
+    Direction,
+) {
     match popups(ch).as_slice() {
-        [CardChange::Popup { call, caller_num, caller_name, consultation, consulting_for, direction, .. }] => (
+        [CardChange::Popup {
+            call,
+            caller_num,
+            caller_name,
+            consultation,
+            consulting_for,
+            direction,
+            ..
+        }] => (
             call.clone(),
             caller_num.clone(),
             caller_name.clone(),
             *consultation,
-            consulting_for.as_ref().map(|p| (p.caller_num.clone(), p.caller_name.clone())),
+            consulting_for
+                .as_ref()
+                .map(|p| (p.caller_num.clone(), p.caller_name.clone())),
             *direction,
         ),
         other => panic!("one consultation popup expected, got {other:?}"),
@@ -1015,19 +1543,56 @@ fn consult_popup(
 
 #[test]
 fn ami11_feature_atxfer_consults_then_hands_the_caller_over() {
-    let b1 = sip("SIP/1001-00000011", "1796395800.21", "1001", "Alice Front Desk", "DLPN_DialPlan1001");
-    let l1 = sip("Local/1003@internal-00000002;1", "1796395803.22", "", "", "internal");
-    let l2 = sip("Local/1003@internal-00000002;2", "1796395803.23", "", "", "internal");
+    let b1 = sip(
+        "SIP/1001-00000011",
+        "1796395800.21",
+        "1001",
+        "Alice Front Desk",
+        "DLPN_DialPlan1001",
+    );
+    let l1 = sip(
+        "Local/1003@internal-00000002;1",
+        "1796395803.22",
+        "",
+        "",
+        "internal",
+    );
+    let l2 = sip(
+        "Local/1003@internal-00000002;2",
+        "1796395803.23",
+        "",
+        "",
+        "internal",
+    );
     // builtin_atxfer: ;2 carries the transferer's caller ID into its Dial.
-    let l2_dialing = Ch { num: "1001", cname: "Alice Front Desk", ..l2 };
-    let c1 = sip("SIP/1003-00000012", "1796395803.24", "1003", "Carol Support", "DLPN_DialPlan1003");
-    let xfer = sip("Transfered/SIP/carrier-00000010", "1796395806.25", "", "", "");
+    let l2_dialing = Ch {
+        num: "1001",
+        cname: "Alice Front Desk",
+        ..l2
+    };
+    let c1 = sip(
+        "SIP/1003-00000012",
+        "1796395803.24",
+        "1003",
+        "Carol Support",
+        "DLPN_DialPlan1003",
+    );
+    let xfer = sip(
+        "Transfered/SIP/carrier-00000010",
+        "1796395806.25",
+        "",
+        "",
+        "",
+    );
     let mut t = watching(&["1001", "1003"]);
     ami11_answered_by_1001(&mut t, &b1);
     let consult = feed(
         &mut t,
         &[
-            event("Bridge").with("Bridgestate", "Unlink").with("Channel1", A11.name).with("Channel2", b1.name),
+            event("Bridge")
+                .with("Bridgestate", "Unlink")
+                .with("Channel1", A11.name)
+                .with("Channel2", b1.name),
             newchannel(&l1),
             newchannel(&l2),
             event("LocalBridge")
@@ -1042,35 +1607,71 @@ fn ami11_feature_atxfer_consults_then_hands_the_caller_over() {
         1000,
     );
     let (call, num, name, marked, waiting, direction) = consult_popup(&consult);
-    assert_eq!(call, A11.uid, "the consultation belongs to the caller's call");
+    assert_eq!(
+        call, A11.uid,
+        "the consultation belongs to the caller's call"
+    );
     assert_eq!(
         (num.as_str(), name.as_deref()),
         ("1001", Some("Alice Front Desk")),
         "1003's phone shows the receptionist"
     );
     assert!(marked, "marked as a consultation");
-    assert_eq!(waiting, Some(("+13125550199".into(), Some("Wayne Enterprises".into()))), "naming who waits");
+    assert_eq!(
+        waiting,
+        Some(("+13125550199".into(), Some("Wayne Enterprises".into()))),
+        "naming who waits"
+    );
     assert_eq!(direction, Direction::Internal);
 
-    let talk = feed(&mut t, &[up(&c1), up(&l1), link1(&b1, &l1), link1(&l2, &c1)], 2000);
-    assert!(closes(&talk).is_empty(), "1003 taking the consultation answers nobody's call: {talk:?}");
+    let talk = feed(
+        &mut t,
+        &[up(&c1), up(&l1), link1(&b1, &l1), link1(&l2, &c1)],
+        2000,
+    );
+    assert!(
+        closes(&talk).is_empty(),
+        "1003 taking the consultation answers nobody's call: {talk:?}"
+    );
     // The receptionist hangs up: the caller is masqueraded into Transfered/… and bridged to ;1.
     let done = feed(
         &mut t,
         &[
-            event("Bridge").with("Bridgestate", "Unlink").with("Channel1", b1.name).with("Channel2", l1.name),
+            event("Bridge")
+                .with("Bridgestate", "Unlink")
+                .with("Channel1", b1.name)
+                .with("Channel2", l1.name),
             newchannel(&xfer),
             masquerade(&A11, &xfer),
             rename(A11.uid, A11.name, "SIP/carrier-00000010<MASQ>"),
             rename(xfer.uid, xfer.name, A11.name),
-            rename(A11.uid, "SIP/carrier-00000010<MASQ>", "SIP/carrier-00000010<ZOMBIE>"),
-            link1(&Ch { name: A11.name, ..xfer }, &l1),
-            hangup(&Ch { name: "SIP/carrier-00000010<ZOMBIE>", ..A11 }, "16"),
+            rename(
+                A11.uid,
+                "SIP/carrier-00000010<MASQ>",
+                "SIP/carrier-00000010<ZOMBIE>",
+            ),
+            link1(
+                &Ch {
+                    name: A11.name,
+                    ..xfer
+                },
+                &l1,
+            ),
+            hangup(
+                &Ch {
+                    name: "SIP/carrier-00000010<ZOMBIE>",
+                    ..A11
+                },
+                "16",
+            ),
             hangup(&b1, "16"),
         ],
         3000,
     );
-    assert!(ends(&done).is_empty(), "the caller is still there, now with 1003: {done:?}");
+    assert!(
+        ends(&done).is_empty(),
+        "the caller is still there, now with 1003: {done:?}"
+    );
     assert!(popups(&done).is_empty(), "no second popup at 1003");
     let card = done
         .iter()
@@ -1080,20 +1681,49 @@ fn ami11_feature_atxfer_consults_then_hands_the_caller_over() {
             _ => None,
         })
         .expect("the card changed");
-    assert_eq!(card.connected_to.as_deref(), Some("1003"), "the caller talks to 1003 now");
+    assert_eq!(
+        card.connected_to.as_deref(),
+        Some("1003"),
+        "the caller talks to 1003 now"
+    );
     assert_eq!(card.caller_num, "+13125550199", "still the caller's card");
     let end = feed(
         &mut t,
-        &[hangup(&Ch { name: A11.name, ..xfer }, "16"), hangup(&l1, "16"), hangup(&l2, "16"), hangup(&c1, "16")],
+        &[
+            hangup(
+                &Ch {
+                    name: A11.name,
+                    ..xfer
+                },
+                "16",
+            ),
+            hangup(&l1, "16"),
+            hangup(&l2, "16"),
+            hangup(&c1, "16"),
+        ],
         4000,
     );
     match ends(&end).as_slice() {
-        [CardChange::Ended { call, answered_by, missed, record, .. }] => {
+        [CardChange::Ended {
+            call,
+            answered_by,
+            missed,
+            record,
+            ..
+        }] => {
             assert_eq!(call, A11.uid, "one record: the caller's call");
             assert_eq!(answered_by.as_deref(), Some("1003"));
             assert!(!missed);
-            let tr: Vec<_> = record.transfers.iter().map(|t| (t.by.as_deref(), t.to.as_str(), t.kind)).collect();
-            assert_eq!(tr, vec![(Some("1001"), "1003", TransferKind::Attended)], "transferred by 1001 to 1003");
+            let tr: Vec<_> = record
+                .transfers
+                .iter()
+                .map(|t| (t.by.as_deref(), t.to.as_str(), t.kind))
+                .collect();
+            assert_eq!(
+                tr,
+                vec![(Some("1001"), "1003", TransferKind::Attended)],
+                "transferred by 1001 to 1003"
+            );
         }
         other => panic!("one call_end expected, got {other:?}"),
     }
@@ -1102,18 +1732,49 @@ fn ami11_feature_atxfer_consults_then_hands_the_caller_over() {
 
 #[test]
 fn ami11_phone_transfer_key_consult_then_refer_hands_the_caller_over() {
-    let b1 = sip("SIP/1001-00000011", "1796395800.21", "1001", "Alice Front Desk", "DLPN_DialPlan1001");
+    let b1 = sip(
+        "SIP/1001-00000011",
+        "1796395800.21",
+        "1001",
+        "Alice Front Desk",
+        "DLPN_DialPlan1001",
+    );
     let b2 = Ch {
         exten: "1003",
-        ..sip("SIP/1001-00000013", "1796395804.26", "1001", "Alice Front Desk", "DLPN_DialPlan1001")
+        ..sip(
+            "SIP/1001-00000013",
+            "1796395804.26",
+            "1001",
+            "Alice Front Desk",
+            "DLPN_DialPlan1001",
+        )
     };
-    let c1 = sip("SIP/1003-00000014", "1796395804.27", "1003", "Carol Support", "DLPN_DialPlan1003");
+    let c1 = sip(
+        "SIP/1003-00000014",
+        "1796395804.27",
+        "1003",
+        "Carol Support",
+        "DLPN_DialPlan1003",
+    );
     let mut t = watching(&["1001", "1003"]);
     ami11_answered_by_1001(&mut t, &b1);
     // The phone puts the caller on hold and places a call of its own to 1003.
-    let consult = feed(&mut t, &[newchannel(&b2), newchannel(&c1), dial1(&b2, &c1, "1003"), ringing(&c1)], 1000);
+    let consult = feed(
+        &mut t,
+        &[
+            newchannel(&b2),
+            newchannel(&c1),
+            dial1(&b2, &c1, "1003"),
+            ringing(&c1),
+        ],
+        1000,
+    );
     let (call, num, _, marked, waiting, _) = consult_popup(&consult);
-    assert_eq!((call.as_str(), num.as_str(), marked), (A11.uid, "1001", true), "the consult call is the caller's call");
+    assert_eq!(
+        (call.as_str(), num.as_str(), marked),
+        (A11.uid, "1001", true),
+        "the consult call is the caller's call"
+    );
     assert_eq!(waiting.map(|w| w.0), Some("+13125550199".into()));
     feed(&mut t, &[up(&c1), link1(&b2, &c1)], 2000);
     // REFER with Replaces: chan_sip's Transfer, then A is masqueraded into B2.
@@ -1130,19 +1791,54 @@ fn ami11_phone_transfer_key_consult_then_refer_hands_the_caller_over() {
             masquerade(&A11, &b2),
             rename(A11.uid, A11.name, "SIP/carrier-00000010<MASQ>"),
             rename(b2.uid, b2.name, A11.name),
-            rename(A11.uid, "SIP/carrier-00000010<MASQ>", "SIP/carrier-00000010<ZOMBIE>"),
-            hangup(&Ch { name: "SIP/carrier-00000010<ZOMBIE>", ..A11 }, "16"),
+            rename(
+                A11.uid,
+                "SIP/carrier-00000010<MASQ>",
+                "SIP/carrier-00000010<ZOMBIE>",
+            ),
+            hangup(
+                &Ch {
+                    name: "SIP/carrier-00000010<ZOMBIE>",
+                    ..A11
+                },
+                "16",
+            ),
             hangup(&b1, "16"),
         ],
         3000,
     );
-    assert!(ends(&done).is_empty(), "no call ends while the caller talks to 1003: {done:?}");
+    assert!(
+        ends(&done).is_empty(),
+        "no call ends while the caller talks to 1003: {done:?}"
+    );
     assert!(popups(&done).is_empty());
-    let end = feed(&mut t, &[hangup(&c1, "16"), hangup(&Ch { name: A11.name, ..b2 }, "16")], 4000);
+    let end = feed(
+        &mut t,
+        &[
+            hangup(&c1, "16"),
+            hangup(
+                &Ch {
+                    name: A11.name,
+                    ..b2
+                },
+                "16",
+            ),
+        ],
+        4000,
+    );
     match ends(&end).as_slice() {
-        [CardChange::Ended { call, answered_by, record, .. }] => {
+        [CardChange::Ended {
+            call,
+            answered_by,
+            record,
+            ..
+        }] => {
             assert_eq!(call, A11.uid);
-            assert_eq!(answered_by.as_deref(), Some("1003"), "the caller ended up with 1003");
+            assert_eq!(
+                answered_by.as_deref(),
+                Some("1003"),
+                "the caller ended up with 1003"
+            );
             assert_eq!(record.transfers.len(), 1, "one attended transfer");
             assert_eq!(record.transfers[0].kind, TransferKind::Attended);
         }
@@ -1176,12 +1872,26 @@ fn a_declined_consultation_leaves_the_caller_with_her_and_is_missed_by_nobody() 
     answered_by_1001(&mut t, &p1);
     let ch = feed(
         &mut t,
-        &[newchannel(&l1), newchannel(&l2), newchannel(&p3), dial_begin(Some(&l2), &p3, "1003"), ringing(&p3)],
+        &[
+            newchannel(&l1),
+            newchannel(&l2),
+            newchannel(&p3),
+            dial_begin(Some(&l2), &p3, "1003"),
+            ringing(&p3),
+        ],
         5000,
     );
     assert_eq!(popup_exts(&ch), vec!["1003".to_owned()]);
-    let declined =
-        feed(&mut t, &[hangup(&p3, "17"), dial_end(&l2, &p3, "BUSY"), hangup(&l2, "16"), hangup(&l1, "16")], 6000);
+    let declined = feed(
+        &mut t,
+        &[
+            hangup(&p3, "17"),
+            dial_end(&l2, &p3, "BUSY"),
+            hangup(&l2, "16"),
+            hangup(&l1, "16"),
+        ],
+        6000,
+    );
     assert_eq!(
         closes(&declined),
         vec![("1003".into(), CloseReason::ConsultationEnded, None)],
@@ -1195,10 +1905,20 @@ fn a_declined_consultation_leaves_the_caller_with_her_and_is_missed_by_nobody() 
         })
         .expect("the caller's card changes back");
     assert!(card.consulting.is_none());
-    assert_eq!(card.connected_to.as_deref(), Some("1001"), "the caller's card is hers again");
+    assert_eq!(
+        card.connected_to.as_deref(),
+        Some("1001"),
+        "the caller's card is hers again"
+    );
     let end = feed(&mut t, &[hangup(&TRUNK, "16"), hangup(&p1, "16")], 7000);
     match ends(&end).as_slice() {
-        [CardChange::Ended { answered_by, missed, answered_elsewhere_for, record, .. }] => {
+        [CardChange::Ended {
+            answered_by,
+            missed,
+            answered_elsewhere_for,
+            record,
+            ..
+        }] => {
             assert_eq!(answered_by.as_deref(), Some("1001"));
             assert!(!missed, "nobody missed anything");
             assert!(answered_elsewhere_for.is_empty());
@@ -1216,8 +1936,16 @@ fn a_pickup_through_an_originate_is_part_of_the_call_it_takes() {
     // Ringside's pickup: Originate from 1001's phone to PickupChan(PJSIP/1002).
     let p1 = phone("1001", "1795445002.82", "00000072", "1795445002.82");
     let mut t = watching(&["1001", "1002"]);
-    let ring =
-        feed(&mut t, &[newchannel(&TRUNK), newchannel(&p2), dial_begin(Some(&TRUNK), &p2, "1002"), ringing(&p2)], 0);
+    let ring = feed(
+        &mut t,
+        &[
+            newchannel(&TRUNK),
+            newchannel(&p2),
+            dial_begin(Some(&TRUNK), &p2, "1002"),
+            ringing(&p2),
+        ],
+        0,
+    );
     assert_eq!(popup_exts(&ring), vec!["1002".to_owned()]);
     let took = feed(
         &mut t,
@@ -1235,12 +1963,32 @@ fn a_pickup_through_an_originate_is_part_of_the_call_it_takes() {
         ],
         1000,
     );
-    assert!(popups(&took).is_empty(), "the picker's own leg never pops: {took:?}");
-    assert_eq!(closes(&took), vec![("1002".into(), CloseReason::AnsweredElsewhere, Some("1001".into()))]);
-    assert!(ends(&took).is_empty(), "the picker's originate is no call of its own");
+    assert!(
+        popups(&took).is_empty(),
+        "the picker's own leg never pops: {took:?}"
+    );
+    assert_eq!(
+        closes(&took),
+        vec![(
+            "1002".into(),
+            CloseReason::AnsweredElsewhere,
+            Some("1001".into())
+        )]
+    );
+    assert!(
+        ends(&took).is_empty(),
+        "the picker's originate is no call of its own"
+    );
     let end = feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 2000);
     match ends(&end).as_slice() {
-        [CardChange::Ended { call, answered_by, missed, picked_up_by, answered_elsewhere_for, .. }] => {
+        [CardChange::Ended {
+            call,
+            answered_by,
+            missed,
+            picked_up_by,
+            answered_elsewhere_for,
+            ..
+        }] => {
             assert_eq!(call, lk);
             assert_eq!(answered_by.as_deref(), Some("1001"));
             assert_eq!(picked_up_by.as_deref(), Some("1001"));
@@ -1256,7 +2004,11 @@ fn a_pickup_through_an_originate_is_part_of_the_call_it_takes() {
 fn a_parked_call_that_times_out_rings_its_parker_as_a_park_return() {
     let lk = TRUNK.linked;
     let p1 = phone("1001", "1795445000.91", "00000081", lk);
-    let back = Ch { ctx: "park-dial", exten: "PJSIP_1001", ..TRUNK };
+    let back = Ch {
+        ctx: "park-dial",
+        exten: "PJSIP_1001",
+        ..TRUNK
+    };
     let p1b = phone("1001", "1795445010.92", "00000082", lk);
     let mut t = watching(&["1001"]);
     answered_by_1001(&mut t, &p1);
@@ -1280,7 +2032,12 @@ fn a_parked_call_that_times_out_rings_its_parker_as_a_park_return() {
             _ => None,
         })
         .expect("the card shows the parked call");
-    assert_eq!(card.parked.as_ref().map(|p| (p.slot.as_str(), p.parked_by.as_deref())), Some(("71", Some("1001"))));
+    assert_eq!(
+        card.parked
+            .as_ref()
+            .map(|p| (p.slot.as_str(), p.parked_by.as_deref())),
+        Some(("71", Some("1001")))
+    );
     assert_eq!(card.connected_to, None, "nobody talks to a parked caller");
     let ring = feed(
         &mut t,
@@ -1295,20 +2052,39 @@ fn a_parked_call_that_times_out_rings_its_parker_as_a_park_return() {
         2000,
     );
     match popups(&ring).as_slice() {
-        [CardChange::Popup { extension, caller_num, park_return, park_slot, parked_by, transferred_by, .. }] => {
+        [CardChange::Popup {
+            extension,
+            caller_num,
+            park_return,
+            park_slot,
+            parked_by,
+            transferred_by,
+            ..
+        }] => {
             assert_eq!(
                 (extension.as_str(), caller_num.as_str()),
                 ("1001", "+15551234567"),
                 "the caller rings 1001 again"
             );
             assert!(*park_return, "marked as coming back from parking");
-            assert_eq!((park_slot.as_deref(), parked_by.as_deref()), (Some("71"), Some("1001")));
+            assert_eq!(
+                (park_slot.as_deref(), parked_by.as_deref()),
+                (Some("71"), Some("1001"))
+            );
             assert_eq!(*transferred_by, None, "a park return is no transfer");
         }
         other => panic!("one park-return popup expected, got {other:?}"),
     }
-    let end =
-        feed(&mut t, &[up(&p1b), dial_end(&back, &p1b, "ANSWER"), hangup(&p1b, "16"), hangup(&TRUNK, "16")], 3000);
+    let end = feed(
+        &mut t,
+        &[
+            up(&p1b),
+            dial_end(&back, &p1b, "ANSWER"),
+            hangup(&p1b, "16"),
+            hangup(&TRUNK, "16"),
+        ],
+        3000,
+    );
     assert_eq!(ends(&end).len(), 1, "still one call");
 }
 
@@ -1359,14 +2135,25 @@ fn ami11_a_queue_caller_who_gives_up_is_missed() {
                 .with("Queue", "support")
                 .with("Position", "1")
                 .with("Uniqueid", A11.uid),
-            event("QueueCallerAbandon").with("Queue", "support").with("Uniqueid", A11.uid).with("Position", "1"),
-            event("Leave").with("Channel", A11.name).with("Queue", "support").with("Uniqueid", A11.uid),
+            event("QueueCallerAbandon")
+                .with("Queue", "support")
+                .with("Uniqueid", A11.uid)
+                .with("Position", "1"),
+            event("Leave")
+                .with("Channel", A11.name)
+                .with("Queue", "support")
+                .with("Uniqueid", A11.uid),
             hangup(&A11, "16"),
         ],
         0,
     );
     match ends(&ch).as_slice() {
-        [CardChange::Ended { answered_by, missed, record, .. }] => {
+        [CardChange::Ended {
+            answered_by,
+            missed,
+            record,
+            ..
+        }] => {
             assert_eq!(*answered_by, None);
             assert!(*missed, "a caller who gave up in a queue is a missed call");
             assert_eq!(record.outcome, Outcome::Abandoned);
@@ -1378,7 +2165,13 @@ fn ami11_a_queue_caller_who_gives_up_is_missed() {
 
 #[test]
 fn ami11_agentcalled_names_the_member_channel_a_queue_rings() {
-    let m = sip("SIP/1003-00000015", "1796395800.30", "1003", "Carol Support", "DLPN_DialPlan1003");
+    let m = sip(
+        "SIP/1003-00000015",
+        "1796395800.30",
+        "1003",
+        "Carol Support",
+        "DLPN_DialPlan1003",
+    );
     let mut t = watching(&["1003"]);
     let ch = feed(
         &mut t,
@@ -1404,8 +2197,18 @@ fn ami11_agentcalled_names_the_member_channel_a_queue_rings() {
         0,
     );
     match popups(&ch).as_slice() {
-        [CardChange::Popup { extension, caller_num, queue, direction, call, .. }] => {
-            assert_eq!((extension.as_str(), caller_num.as_str()), ("1003", "+13125550199"));
+        [CardChange::Popup {
+            extension,
+            caller_num,
+            queue,
+            direction,
+            call,
+            ..
+        }] => {
+            assert_eq!(
+                (extension.as_str(), caller_num.as_str()),
+                ("1003", "+13125550199")
+            );
             assert_eq!(queue.as_deref(), Some("support"));
             assert_eq!(*direction, Direction::Inbound);
             assert_eq!(call, A11.uid, "the member's channel joined the queued call");

@@ -4,10 +4,18 @@
 
 use proptest::prelude::*;
 use ringside_ami::Packet;
-use ringside_calls::sms::{decode_sms_text, parse_app_data, parse_incoming_sms, SmsDetector, SmsFields};
+use ringside_calls::sms::{
+    decode_sms_text, parse_app_data, parse_incoming_sms, SmsDetector, SmsFields,
+};
 
 /// A `Newexten` of the gateway's sms extension, shaped like the seed's.
-fn newexten(channel: &str, context: &str, priority: &str, app_data: &str, uniqueid: &str) -> Packet {
+fn newexten(
+    channel: &str,
+    context: &str,
+    priority: &str,
+    app_data: &str,
+    uniqueid: &str,
+) -> Packet {
     Packet::new()
         .with("Event", "Newexten")
         .with("Privilege", "dialplan,all")
@@ -21,22 +29,55 @@ fn newexten(channel: &str, context: &str, priority: &str, app_data: &str, unique
 }
 
 fn fields(span: Option<u32>, sender: Option<&str>, time: Option<&str>, text: &str) -> SmsFields {
-    SmsFields { span, sender: sender.map(Into::into), received_at: time.map(Into::into), text: text.into() }
+    SmsFields {
+        span,
+        sender: sender.map(Into::into),
+        received_at: time.map(Into::into),
+        text: text.into(),
+    }
 }
 
 #[test]
 fn the_seeds_plain_event_is_an_sms_whose_appdata_is_the_message() {
-    let ev = newexten("EXTRA-SMS/3-1", "gsm-2", "1", "This is a short message from my mobile phone", "1427420642.7");
+    let ev = newexten(
+        "EXTRA-SMS/3-1",
+        "gsm-2",
+        "1",
+        "This is a short message from my mobile phone",
+        "1427420642.7",
+    );
     let sms = parse_incoming_sms(&ev).expect("Newexten of extension sms is an SMS");
-    assert_eq!(sms.text, "This is a short message from my mobile phone", "without process_sms, AppData is the message");
-    assert_eq!(sms.span, Some(3), "the span comes from the channel EXTRA-SMS/3-1 before the context");
+    assert_eq!(
+        sms.text, "This is a short message from my mobile phone",
+        "without process_sms, AppData is the message"
+    );
+    assert_eq!(
+        sms.span,
+        Some(3),
+        "the span comes from the channel EXTRA-SMS/3-1 before the context"
+    );
     assert_eq!(sms.sender, None, "the seed's plain event names no sender");
-    assert_eq!((sms.channel.as_str(), sms.context.as_str()), ("EXTRA-SMS/3-1", "gsm-2"), "the event's own fields are kept");
-    assert_eq!(sms.uniqueid.as_deref(), Some("1427420642.7"), "the Uniqueid identifies the message");
-    assert_eq!(sms.raw, "This is a short message from my mobile phone", "raw AppData kept verbatim");
+    assert_eq!(
+        (sms.channel.as_str(), sms.context.as_str()),
+        ("EXTRA-SMS/3-1", "gsm-2"),
+        "the event's own fields are kept"
+    );
+    assert_eq!(
+        sms.uniqueid.as_deref(),
+        Some("1427420642.7"),
+        "the Uniqueid identifies the message"
+    );
+    assert_eq!(
+        sms.raw, "This is a short message from my mobile phone",
+        "raw AppData kept verbatim"
+    );
 
     let ctx_only = newexten("EXTRA-SMS/x", "gsm-2", "1", "hi", "1.1");
-    assert_eq!(parse_incoming_sms(&ctx_only).map(|s| s.span), Some(Some(2)), "span from context gsm-2 when the channel has none");
+    assert_eq!(
+        parse_incoming_sms(&ctx_only).map(|s| s.span),
+        Some(Some(2)),
+        "span from context gsm-2 when the channel has none"
+    );
 }
 
 #[test]
@@ -112,13 +153,37 @@ fn app_data_table() {
 
 #[test]
 fn the_received_time_becomes_unix_ms() {
-    let ev = newexten("EXTRA-SMS/1-1", "gsm-1", "1", "process_sms: 1 from 13632919026 @ 2015-03-27 09:44:02 : x", "1.2");
+    let ev = newexten(
+        "EXTRA-SMS/1-1",
+        "gsm-1",
+        "1",
+        "process_sms: 1 from 13632919026 @ 2015-03-27 09:44:02 : x",
+        "1.2",
+    );
     let sms = parse_incoming_sms(&ev).expect("an SMS");
-    assert_eq!(sms.received_at.as_deref(), Some("2015-03-27 09:44:02"), "the time as the gateway wrote it");
-    assert_eq!(sms.received_at_ms, Some(1_427_449_442_000), "read as UTC, the gateway sends no zone");
-    let bad = newexten("EXTRA-SMS/1-1", "gsm-1", "1", "process_sms: 1 from 13632919026 @ 2015-19-27 09:44:02 : x", "1.3");
+    assert_eq!(
+        sms.received_at.as_deref(),
+        Some("2015-03-27 09:44:02"),
+        "the time as the gateway wrote it"
+    );
+    assert_eq!(
+        sms.received_at_ms,
+        Some(1_427_449_442_000),
+        "read as UTC, the gateway sends no zone"
+    );
+    let bad = newexten(
+        "EXTRA-SMS/1-1",
+        "gsm-1",
+        "1",
+        "process_sms: 1 from 13632919026 @ 2015-19-27 09:44:02 : x",
+        "1.3",
+    );
     let sms = parse_incoming_sms(&bad).expect("still an SMS");
-    assert_eq!((sms.received_at.is_some(), sms.received_at_ms), (true, None), "month 19: text kept, no timestamp invented");
+    assert_eq!(
+        (sms.received_at.is_some(), sms.received_at_ms),
+        (true, None),
+        "month 19: text kept, no timestamp invented"
+    );
 }
 
 #[test]
@@ -132,34 +197,86 @@ fn events_that_are_not_sms() {
         .with("Application", "Dial")
         .with("AppData", "PJSIP/1002")
         .with("Uniqueid", "1.1");
-    assert_eq!(parse_incoming_sms(&call_only), None, "a call's dialplan step is no SMS");
+    assert_eq!(
+        parse_incoming_sms(&call_only),
+        None,
+        "a call's dialplan step is no SMS"
+    );
     let hangup_step = newexten("EXTRA-SMS/3-1", "gsm-3", "2", "", "1.1");
-    assert_eq!(parse_incoming_sms(&hangup_step), None, "the sms extension's Hangup() priority (empty AppData) is no message");
-    let other_event = Packet::new().with("Event", "VarSet").with("Extension", "sms").with("AppData", "x");
-    assert_eq!(parse_incoming_sms(&other_event), None, "only Newexten announces an SMS");
-    assert_eq!(parse_incoming_sms(&Packet::new()), None, "an empty packet is nothing");
+    assert_eq!(
+        parse_incoming_sms(&hangup_step),
+        None,
+        "the sms extension's Hangup() priority (empty AppData) is no message"
+    );
+    let other_event = Packet::new()
+        .with("Event", "VarSet")
+        .with("Extension", "sms")
+        .with("AppData", "x");
+    assert_eq!(
+        parse_incoming_sms(&other_event),
+        None,
+        "only Newexten announces an SMS"
+    );
+    assert_eq!(
+        parse_incoming_sms(&Packet::new()),
+        None,
+        "an empty packet is nothing"
+    );
     let mut with_program = call_only.clone();
-    with_program.set("AppData", "process_sms: 1 from 15551234567 @ 2024-05-01 10:00:00 : hi");
-    assert!(parse_incoming_sms(&with_program).is_some(), "process_sms marks an SMS whatever the extension is called");
+    with_program.set(
+        "AppData",
+        "process_sms: 1 from 15551234567 @ 2024-05-01 10:00:00 : hi",
+    );
+    assert!(
+        parse_incoming_sms(&with_program).is_some(),
+        "process_sms marks an SMS whatever the extension is called"
+    );
 }
 
 #[test]
 fn the_detector_reports_each_message_once() {
     let mut d = SmsDetector::new();
-    let first = newexten("EXTRA-SMS/3-1", "gsm-3", "1", "process_sms: 3 from 13632919026 @ 2015-03-27 09:44:02 : hi", "9.1");
+    let first = newexten(
+        "EXTRA-SMS/3-1",
+        "gsm-3",
+        "1",
+        "process_sms: 3 from 13632919026 @ 2015-03-27 09:44:02 : hi",
+        "9.1",
+    );
     let second = newexten("EXTRA-SMS/3-1", "gsm-3", "2", "hi again", "9.1");
-    assert!(d.observe(&first).is_some(), "the first step of a message reports it");
-    assert_eq!(d.observe(&second), None, "a later step of the same dialplan run (same Uniqueid) does not report it again");
-    assert_eq!(d.observe(&first), None, "nor does a repeat of the same event");
+    assert!(
+        d.observe(&first).is_some(),
+        "the first step of a message reports it"
+    );
+    assert_eq!(
+        d.observe(&second),
+        None,
+        "a later step of the same dialplan run (same Uniqueid) does not report it again"
+    );
+    assert_eq!(
+        d.observe(&first),
+        None,
+        "nor does a repeat of the same event"
+    );
     let other = newexten("EXTRA-SMS/3-1", "gsm-3", "1", "another", "9.2");
-    assert!(d.observe(&other).is_some(), "a new Uniqueid is a new message");
+    assert!(
+        d.observe(&other).is_some(),
+        "a new Uniqueid is a new message"
+    );
 
     let mut small = SmsDetector::with_memory(2);
     for id in ["a", "b", "c"] {
-        assert!(small.observe(&newexten("EXTRA-SMS/1-1", "gsm-1", "1", "x", id)).is_some(), "{id} is new");
+        assert!(
+            small
+                .observe(&newexten("EXTRA-SMS/1-1", "gsm-1", "1", "x", id))
+                .is_some(),
+            "{id} is new"
+        );
     }
     assert!(
-        small.observe(&newexten("EXTRA-SMS/1-1", "gsm-1", "1", "x", "a")).is_some(),
+        small
+            .observe(&newexten("EXTRA-SMS/1-1", "gsm-1", "1", "x", "a"))
+            .is_some(),
         "memory is bounded: the oldest id was forgotten after two newer ones"
     );
 }
@@ -167,10 +284,22 @@ fn the_detector_reports_each_message_once() {
 #[test]
 fn decoding_leaves_plain_text_alone() {
     for plain in ["50% off", "100%", "%zz", "C:\\temp", "Grüße 👋", ""] {
-        assert_eq!(decode_sms_text(plain), plain, "{plain:?} is not encoded and must come through unchanged");
+        assert_eq!(
+            decode_sms_text(plain),
+            plain,
+            "{plain:?} is not encoded and must come through unchanged"
+        );
     }
-    assert_eq!(decode_sms_text("%E2%82"), "%E2%82", "escapes that are not UTF-8 are left as they came");
-    assert_eq!(decode_sms_text("a\\r\\nb"), "a\nb", "an escaped CRLF is one line break");
+    assert_eq!(
+        decode_sms_text("%E2%82"),
+        "%E2%82",
+        "escapes that are not UTF-8 are left as they came"
+    );
+    assert_eq!(
+        decode_sms_text("a\\r\\nb"),
+        "a\nb",
+        "an escaped CRLF is one line break"
+    );
 }
 
 proptest! {

@@ -6,7 +6,9 @@
 use proptest::prelude::*;
 use ringside_ami::Packet;
 use ringside_calls::actions::ActionError;
-use ringside_calls::sms::{quote_cli_arg, send_sms_action, sms_send_outcome, SmsRequest, MAX_COMMAND_BYTES};
+use ringside_calls::sms::{
+    quote_cli_arg, send_sms_action, sms_send_outcome, SmsRequest, MAX_COMMAND_BYTES,
+};
 use ringside_pbxsim::openvox::parse_cli_args;
 
 fn args_of(p: &Packet) -> Vec<String> {
@@ -16,13 +18,21 @@ fn args_of(p: &Packet) -> Vec<String> {
 #[test]
 fn the_command_has_the_seed_syntax() {
     let p = send_sms_action(&SmsRequest::new("1", "13632919026", "hello word")).expect("valid");
-    assert_eq!(p.action_name(), Some("Command"), "sent as Action: Command, as in the seed");
+    assert_eq!(
+        p.action_name(),
+        Some("Command"),
+        "sent as Action: Command, as in the seed"
+    );
     assert_eq!(
         args_of(&p),
         ["gsm", "send", "sms", "1", "13632919026", "hello word", "20"],
         "gsm send sms <span> <destination> <message> <timeout>, the message one argument"
     );
-    let with_id = SmsRequest { timeout_s: Some(60), id: Some("ringside-7".into()), ..SmsRequest::new("4", "+4915112345678", "x") };
+    let with_id = SmsRequest {
+        timeout_s: Some(60),
+        id: Some("ringside-7".into()),
+        ..SmsRequest::new("4", "+4915112345678", "x")
+    };
     assert_eq!(
         args_of(&send_sms_action(&with_id).expect("valid"))[3..],
         ["4", "+4915112345678", "x", "60", "ringside-7"],
@@ -32,68 +42,168 @@ fn the_command_has_the_seed_syntax() {
 
 #[test]
 fn awkward_texts_survive_the_cli() {
-    for text in [r#"say "hi""#, r"back\slash", r"trailing\", "  spaced  out  ", "Grüße 👋 € ñ 中文", r#"\"#, r#"""#] {
+    for text in [
+        r#"say "hi""#,
+        r"back\slash",
+        r"trailing\",
+        "  spaced  out  ",
+        "Grüße 👋 € ñ 中文",
+        r#"\"#,
+        r#"""#,
+    ] {
         let p = send_sms_action(&SmsRequest::new("1", "123456", text));
         match p {
-            Ok(p) => assert_eq!(args_of(&p)[5], text, "the CLI reads {text:?} back unchanged"),
+            Ok(p) => assert_eq!(
+                args_of(&p)[5],
+                text,
+                "the CLI reads {text:?} back unchanged"
+            ),
             Err(e) => panic!("{text:?} should be sendable: {e}"),
         }
     }
 }
 
-const HOSTILE: &[&str] = &["1\r\nAction: Hangup", "1\nAction: Originate", "1\0", "Action: Hangup", "\r\n\r\n", "1 2", ""];
+const HOSTILE: &[&str] = &[
+    "1\r\nAction: Hangup",
+    "1\nAction: Originate",
+    "1\0",
+    "Action: Hangup",
+    "\r\n\r\n",
+    "1 2",
+    "",
+];
 
 #[test]
 fn injection_is_refused_before_anything_is_built() {
     let ok = SmsRequest::new("1", "13632919026", "hi");
     for bad in HOSTILE {
         let cases = [
-            ("span", SmsRequest { span: (*bad).into(), ..ok.clone() }),
-            ("destination", SmsRequest { destination: (*bad).into(), ..ok.clone() }),
-            ("id", SmsRequest { id: Some((*bad).into()), ..ok.clone() }),
+            (
+                "span",
+                SmsRequest {
+                    span: (*bad).into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "destination",
+                SmsRequest {
+                    destination: (*bad).into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "id",
+                SmsRequest {
+                    id: Some((*bad).into()),
+                    ..ok.clone()
+                },
+            ),
         ];
         for (field, req) in cases {
-            assert!(send_sms_action(&req).is_err(), "{field} = {bad:?} must be refused before sending");
+            assert!(
+                send_sms_action(&req).is_err(),
+                "{field} = {bad:?} must be refused before sending"
+            );
         }
     }
-    for bad in ["hi\r\nAction: Hangup", "hi\nthere", "hi\rthere", "hi\0", "tab\there", "\u{1b}[2J", "   "] {
-        let r = send_sms_action(&SmsRequest { text: bad.into(), ..ok.clone() });
+    for bad in [
+        "hi\r\nAction: Hangup",
+        "hi\nthere",
+        "hi\rthere",
+        "hi\0",
+        "tab\there",
+        "\u{1b}[2J",
+        "   ",
+    ] {
+        let r = send_sms_action(&SmsRequest {
+            text: bad.into(),
+            ..ok.clone()
+        });
         assert!(r.is_err(), "text {bad:?} must be refused before sending");
     }
     // `Action:` inside a one-line text is just words inside one quoted argument.
-    let p = send_sms_action(&SmsRequest { text: "Action: Hangup".into(), ..ok.clone() }).expect("one line is fine");
-    assert_eq!(args_of(&p)[5], "Action: Hangup", "stays the message, cannot become a field or an action");
+    let p = send_sms_action(&SmsRequest {
+        text: "Action: Hangup".into(),
+        ..ok.clone()
+    })
+    .expect("one line is fine");
+    assert_eq!(
+        args_of(&p)[5],
+        "Action: Hangup",
+        "stays the message, cannot become a field or an action"
+    );
     assert_eq!(p.len(), 2, "still exactly Action and Command");
 
-    let e = send_sms_action(&SmsRequest { text: "Hello\nsee you".into(), ..ok.clone() }).expect_err("line break refused");
+    let e = send_sms_action(&SmsRequest {
+        text: "Hello\nsee you".into(),
+        ..ok.clone()
+    })
+    .expect_err("line break refused");
     assert_eq!(
         e.to_string(),
         "SMS text (write it on one line: the gateway cannot send a line break) 'Hello\\nsee you' contains characters that are not allowed there",
         "says what to do, with the line break shown rather than sent"
     );
-    let e = send_sms_action(&SmsRequest { destination: "0049 151".into(), ..ok.clone() }).expect_err("space refused");
-    assert!(e.to_string().contains("digits, with an optional leading +"), "says what a destination may hold: {e}");
-    let e = send_sms_action(&SmsRequest { span: "0".into(), ..ok.clone() }).expect_err("span 0 refused");
-    assert!(e.to_string().contains("GSM span number"), "says what a span is: {e}");
+    let e = send_sms_action(&SmsRequest {
+        destination: "0049 151".into(),
+        ..ok.clone()
+    })
+    .expect_err("space refused");
+    assert!(
+        e.to_string().contains("digits, with an optional leading +"),
+        "says what a destination may hold: {e}"
+    );
+    let e = send_sms_action(&SmsRequest {
+        span: "0".into(),
+        ..ok.clone()
+    })
+    .expect_err("span 0 refused");
+    assert!(
+        e.to_string().contains("GSM span number"),
+        "says what a span is: {e}"
+    );
     let long = "x".repeat(MAX_COMMAND_BYTES);
-    let e = send_sms_action(&SmsRequest { text: long, ..ok.clone() }).expect_err("too long for one AMI line");
-    assert!(e.to_string().contains("shorten it"), "says how to fix it: {e}");
+    let e = send_sms_action(&SmsRequest {
+        text: long,
+        ..ok.clone()
+    })
+    .expect_err("too long for one AMI line");
+    assert!(
+        e.to_string().contains("shorten it"),
+        "says how to fix it: {e}"
+    );
 
     // Second line of defence: the AMI packet layer refuses line breaks itself.
-    let smuggled = Packet::action("Command").with("Command", "gsm send sms 1 123 \"hi\r\nAction: Hangup\" 20");
-    assert!(smuggled.to_bytes().is_err(), "ringside-ami refuses CR/LF in any value");
+    let smuggled =
+        Packet::action("Command").with("Command", "gsm send sms 1 123 \"hi\r\nAction: Hangup\" 20");
+    assert!(
+        smuggled.to_bytes().is_err(),
+        "ringside-ami refuses CR/LF in any value"
+    );
 }
 
 fn reply(fields: &[(&str, &str)]) -> Packet {
-    fields.iter().fold(Packet::new(), |p, (k, v)| p.with(*k, *v))
+    fields
+        .iter()
+        .fold(Packet::new(), |p, (k, v)| p.with(*k, *v))
 }
 
 #[test]
 fn gateway_answers_become_actionable_outcomes() {
-    let sent = sms_send_outcome(&reply(&[("Response", "Success"), ("Message", "Command output follows")]));
-    assert!(sent.is_ok(), "a command that ran and printed no failure sent the SMS");
+    let sent = sms_send_outcome(&reply(&[
+        ("Response", "Success"),
+        ("Message", "Command output follows"),
+    ]));
+    assert!(
+        sent.is_ok(),
+        "a command that ran and printed no failure sent the SMS"
+    );
     let follows = sms_send_outcome(&reply(&[("Response", "Follows"), ("Privilege", "Command")]));
-    assert!(follows.is_ok(), "Asterisk 1.8's Response: Follows is the seed's success");
+    assert!(
+        follows.is_ok(),
+        "Asterisk 1.8's Response: Follows is the seed's success"
+    );
 
     let not_gateway = sms_send_outcome(&reply(&[
         ("Response", "Error"),
@@ -102,24 +212,55 @@ fn gateway_answers_become_actionable_outcomes() {
     ]));
     match not_gateway {
         Err(e @ ActionError::Unsupported { .. }) => {
-            assert!(e.to_string().contains("not an OpenVox GSM gateway"), "says why: {e}")
+            assert!(
+                e.to_string().contains("not an OpenVox GSM gateway"),
+                "says why: {e}"
+            )
         }
         other => panic!("No such command means this PBX is no gateway, got {other:?}"),
     }
-    let old_not_gateway = sms_send_outcome(&reply(&[("Response", "Follows"), ("Output", "No such command 'gsm send sms'")]));
-    assert!(matches!(old_not_gateway, Err(ActionError::Unsupported { .. })), "Asterisk 1.8 says it inside Follows output");
+    let old_not_gateway = sms_send_outcome(&reply(&[
+        ("Response", "Follows"),
+        ("Output", "No such command 'gsm send sms'"),
+    ]));
+    assert!(
+        matches!(old_not_gateway, Err(ActionError::Unsupported { .. })),
+        "Asterisk 1.8 says it inside Follows output"
+    );
 
-    let denied = sms_send_outcome(&reply(&[("Response", "Error"), ("Message", "Permission denied")])).expect_err("refused");
-    assert!(denied.to_string().contains("manager.conf"), "tells the admin what to change: {denied}");
+    let denied = sms_send_outcome(&reply(&[
+        ("Response", "Error"),
+        ("Message", "Permission denied"),
+    ]))
+    .expect_err("refused");
+    assert!(
+        denied.to_string().contains("manager.conf"),
+        "tells the admin what to change: {denied}"
+    );
 
     let bad_span = sms_send_outcome(&reply(&[
         ("Response", "Success"),
-        ("Output", "ERROR: span 9 does not exist or is not a GSM span, unable to send SMS"),
+        (
+            "Output",
+            "ERROR: span 9 does not exist or is not a GSM span, unable to send SMS",
+        ),
     ]))
     .expect_err("failure in the output");
-    assert!(bad_span.to_string().contains("span 9"), "passes on the gateway's own words: {bad_span}");
-    let usage = sms_send_outcome(&reply(&[("Response", "Success"), ("Output", "Usage: gsm send sms <span> <destination> <message> <timeout> [id]")]));
-    assert!(usage.is_err(), "a usage text means the command was not understood");
+    assert!(
+        bad_span.to_string().contains("span 9"),
+        "passes on the gateway's own words: {bad_span}"
+    );
+    let usage = sms_send_outcome(&reply(&[
+        ("Response", "Success"),
+        (
+            "Output",
+            "Usage: gsm send sms <span> <destination> <message> <timeout> [id]",
+        ),
+    ]));
+    assert!(
+        usage.is_err(),
+        "a usage text means the command was not understood"
+    );
 }
 
 proptest! {

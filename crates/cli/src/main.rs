@@ -38,18 +38,26 @@ struct Failure {
 impl Failure {
     /// Bad input: nothing was sent.
     fn usage(message: impl Into<String>) -> Self {
-        Self { code: 2, message: message.into() }
+        Self {
+            code: 2,
+            message: message.into(),
+        }
     }
     /// The PBX, the network or the keyring failed.
     fn runtime(message: impl Into<String>) -> Self {
-        Self { code: 1, message: message.into() }
+        Self {
+            code: 1,
+            message: message.into(),
+        }
     }
 }
 
 impl From<actions::ActionError> for Failure {
     fn from(e: actions::ActionError) -> Self {
         match e {
-            actions::ActionError::Pbx(_) | actions::ActionError::DialFailed(_) => Self::runtime(e.to_string()),
+            actions::ActionError::Pbx(_) | actions::ActionError::DialFailed(_) => {
+                Self::runtime(e.to_string())
+            }
             _ => Self::usage(e.to_string()),
         }
     }
@@ -74,7 +82,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn with_runtime(fut: impl std::future::Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+fn with_runtime(
+    fut: impl std::future::Future<Output = Result<(), Failure>>,
+) -> Result<(), Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -102,7 +112,8 @@ fn print_change(change: &CardChange, json: bool, out: &mut impl Write) -> std::i
 
 /// Reads a capture, gunzipping it when it is gzip (by magic, not by name).
 fn read_capture(path: &Path) -> Result<Vec<u8>, Failure> {
-    let raw = std::fs::read(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    let raw = std::fs::read(path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
@@ -117,7 +128,8 @@ fn read_capture(path: &Path) -> Result<Vec<u8>, Failure> {
 fn watch_replay(a: &WatchArgs) -> Result<(), Failure> {
     let path = a.replay.as_deref().expect("checked by the caller");
     let bytes = read_capture(path)?;
-    let capture = Capture::decode(&bytes).map_err(|e| Failure::usage(format!("{} is not an AMI capture: {e}", path.display())))?;
+    let capture = Capture::decode(&bytes)
+        .map_err(|e| Failure::usage(format!("{} is not an AMI capture: {e}", path.display())))?;
     let mut tracker = CallTracker::new(tracker_config(a));
     let changes = replay::replay(&mut tracker, &capture);
     let stdout = std::io::stdout();
@@ -133,14 +145,26 @@ fn watch_replay(a: &WatchArgs) -> Result<(), Failure> {
 
 /// Host and port from `HOST` or `HOST:PORT` (`[v6]:PORT` too).
 fn host_port(pbx: &PbxArgs, profile: &Profile) -> Result<(String, u16), Failure> {
-    let raw = pbx.pbx.as_deref().ok_or_else(|| Failure::usage("which PBX? give --pbx HOST[:PORT]"))?;
-    let default = if pbx.wants_tls() { profile.tls_port.unwrap_or(profile.port) } else { profile.port };
+    let raw = pbx
+        .pbx
+        .as_deref()
+        .ok_or_else(|| Failure::usage("which PBX? give --pbx HOST[:PORT]"))?;
+    let default = if pbx.wants_tls() {
+        profile.tls_port.unwrap_or(profile.port)
+    } else {
+        profile.port
+    };
     parse_pbx_address(raw, Some(default)).map_err(|e| Failure::usage(e.to_string()))
 }
 
 fn profile_of(pbx: &PbxArgs) -> Result<Profile, Failure> {
-    Profile::by_name(&pbx.profile)
-        .ok_or_else(|| Failure::usage(format!("unknown profile '{}': use one of {}", pbx.profile, Profile::NAMES.join(", "))))
+    Profile::by_name(&pbx.profile).ok_or_else(|| {
+        Failure::usage(format!(
+            "unknown profile '{}': use one of {}",
+            pbx.profile,
+            Profile::NAMES.join(", ")
+        ))
+    })
 }
 
 /// The AMI secret: `RINGSIDE_AMI_SECRET` for scripted use, else the OS keyring.
@@ -163,10 +187,17 @@ fn secret_for(user: &str, host: &str) -> Result<Secret, Failure> {
 fn login(a: &LoginArgs) -> Result<(), Failure> {
     let profile = profile_of(&a.pbx)?;
     let (host, _) = host_port(&a.pbx, &profile)?;
-    let user = a.pbx.user.as_deref().ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
+    let user = a
+        .pbx
+        .user
+        .as_deref()
+        .ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
     eprintln!("AMI secret for {user}@{host} (one line on standard input):");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| Failure::usage(format!("cannot read the secret: {e}")))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::usage(format!("cannot read the secret: {e}")))?;
     let secret = line.trim_end_matches(['\r', '\n']);
     if secret.is_empty() {
         return Err(Failure::usage("the secret is empty; nothing stored"));
@@ -174,7 +205,9 @@ fn login(a: &LoginArgs) -> Result<(), Failure> {
     let account = keyring_account(user, &host);
     keyring::Entry::new(KEYRING_SERVICE, &account)
         .and_then(|e| e.set_password(secret))
-        .map_err(|e| Failure::runtime(format!("could not store the secret in the OS keyring: {e}")))?;
+        .map_err(|e| {
+            Failure::runtime(format!("could not store the secret in the OS keyring: {e}"))
+        })?;
     eprintln!("stored in the OS keyring as {KEYRING_SERVICE}/{account}");
     Ok(())
 }
@@ -182,13 +215,19 @@ fn login(a: &LoginArgs) -> Result<(), Failure> {
 /// Starts the client and waits (up to 15 s) for the first session.
 async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
     let (host, port) = host_port(pbx, profile)?;
-    let user = pbx.user.as_deref().ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
+    let user = pbx
+        .user
+        .as_deref()
+        .ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
     let secret = secret_for(user, &host)?;
     let mut config = ClientConfig::new(host.clone(), port, user, secret);
     if pbx.wants_tls() {
         let pem = match &pbx.ca {
             Some(path) => Some(std::fs::read(path).map_err(|e| {
-                Failure::usage(format!("cannot read the CA file {}: {e}", output::safe(&path.display().to_string())))
+                Failure::usage(format!(
+                    "cannot read the CA file {}: {e}",
+                    output::safe(&path.display().to_string())
+                ))
             })?),
             None => None,
         };
@@ -215,19 +254,29 @@ async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
         Ok(Ok(())) => Ok(client),
         Ok(Err(m)) => Err(Failure::runtime(m)),
         Err(_) => {
-            let why = state.borrow().message().map(str::to_owned).unwrap_or_else(|| "no answer".into());
-            Err(Failure::runtime(format!("could not connect to {host}:{port} within 15 s: {why}")))
+            let why = state
+                .borrow()
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| "no answer".into());
+            Err(Failure::runtime(format!(
+                "could not connect to {host}:{port} within 15 s: {why}"
+            )))
         }
     }
 }
 
 fn dialect_of(client: &Client) -> Dialect {
-    client.banner_version().map_or(Dialect::Unknown, |v| Dialect::from_banner_version(&v))
+    client
+        .banner_version()
+        .map_or(Dialect::Unknown, |v| Dialect::from_banner_version(&v))
 }
 
 async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
     if a.extensions.is_empty() && a.groups.is_empty() {
-        return Err(Failure::usage("which extensions? give --extension EXT (repeatable)"));
+        return Err(Failure::usage(
+            "which extensions? give --extension EXT (repeatable)",
+        ));
     }
     let profile = profile_of(&a.pbx)?;
     let (host, port) = host_port(&a.pbx, &profile)?;
@@ -241,7 +290,14 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
         let link = |link, message: &str| output::connection(link, message, json);
         let _ = match &u {
             LiveUpdate::Card(c) => print_change(c, json, &mut out),
-            LiveUpdate::Connected(v) => writeln!(out, "{}", link(Link::Connected, &format!("Connected to {host}:{port} (AMI {v})"))),
+            LiveUpdate::Connected(v) => writeln!(
+                out,
+                "{}",
+                link(
+                    Link::Connected,
+                    &format!("Connected to {host}:{port} (AMI {v})")
+                )
+            ),
             LiveUpdate::Disconnected(m) => writeln!(out, "{}", link(Link::Disconnected, m)),
             LiveUpdate::Reconnecting(m) => writeln!(out, "{}", link(Link::Reconnecting, m)),
             LiveUpdate::ResyncFailed(m) => {
@@ -275,7 +331,9 @@ async fn dial(a: DialArgs) -> Result<(), Failure> {
     let client = connect(&a.pbx, &profile).await?;
     let originate = actions::click_to_dial(&profile, dialect_of(&client), &request)?;
     eprintln!("ringing {} first, then calling {}…", a.extension, a.number);
-    let result = actions::send_click_to_dial(&client, originate, &channel_id, Duration::from_secs(a.wait)).await;
+    let result =
+        actions::send_click_to_dial(&client, originate, &channel_id, Duration::from_secs(a.wait))
+            .await;
     client.shutdown().await;
     result?;
     eprintln!("connected: {} is calling {}", a.extension, a.number);
@@ -296,16 +354,35 @@ async fn transfer(a: TransferArgs) -> Result<(), Failure> {
 }
 
 async fn transfer_on(client: &Client, profile: &Profile, a: &TransferArgs) -> Result<(), Failure> {
-    let list = client.send_list(Packet::action("CoreShowChannels")).await.map_err(|e| Failure::runtime(e.to_string()))?;
+    let list = client
+        .send_list(Packet::action("CoreShowChannels"))
+        .await
+        .map_err(|e| Failure::runtime(e.to_string()))?;
     // The extension may be named, not numbered: it is a phone all the same.
     let mut classifier = Classifier::new();
     classifier.add_extension(&a.extension);
     let channels = actions::listed_call_channels(&list.events, &a.call, &classifier);
     let mine = [a.extension.clone()];
-    let packet =
-        actions::transfer_call(profile, dialect_of(client), &channels, &mine, &a.target, a.attended, a.context.as_deref())?;
+    let packet = actions::transfer_call(
+        profile,
+        dialect_of(client),
+        &channels,
+        &mine,
+        &a.target,
+        a.attended,
+        a.context.as_deref(),
+    )?;
     actions::send(client, packet).await?;
-    eprintln!("call {} {} to {}", a.call, if a.attended { "consulting" } else { "transferred" }, a.target);
+    eprintln!(
+        "call {} {} to {}",
+        a.call,
+        if a.attended {
+            "consulting"
+        } else {
+            "transferred"
+        },
+        a.target
+    );
     Ok(())
 }
 
@@ -319,7 +396,10 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
     for p in endpoints.iter().flat_map(|l| &l.events) {
         classifier.learn(p);
     }
-    let queries = endpoints.as_ref().map(|l| live::name_queries(&l.events, &classifier)).unwrap_or_default();
+    let queries = endpoints
+        .as_ref()
+        .map(|l| live::name_queries(&l.events, &classifier))
+        .unwrap_or_default();
     let listing = live::presence_listing(&client, endpoints).await;
     let names = live::endpoint_names(&client, &queries).await;
     client.shutdown().await;
@@ -329,11 +409,14 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for c in p.resync_listing(&listing, &classifier) {
-        let line = if a.json { serde_json::to_string(&c).unwrap_or_default() } else { output::colleague_text(&c) };
+        let line = if a.json {
+            serde_json::to_string(&c).unwrap_or_default()
+        } else {
+            output::colleague_text(&c)
+        };
         if writeln!(out, "{line}").is_err() {
             break;
         }
     }
     Ok(())
 }
-

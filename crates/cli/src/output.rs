@@ -9,7 +9,15 @@ use ringside_calls::Direction;
 /// Makes PBX-supplied text safe for a terminal: control characters (an
 /// escape sequence in a caller name) are shown, not obeyed.
 pub fn safe(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] }).collect()
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_debug().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn who(num: &str, name: Option<&str>) -> String {
@@ -21,7 +29,8 @@ fn who(num: &str, name: Option<&str>) -> String {
 
 /// One JSON line.
 pub fn json(change: &CardChange) -> String {
-    serde_json::to_string(change).unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
+    serde_json::to_string(change)
+        .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
 }
 
 /// One readable line.
@@ -47,7 +56,11 @@ pub fn text(change: &CardChange) -> String {
                 "RINGING   {} <- {} ({})",
                 safe(extension),
                 who(caller_num, caller_name.as_deref()),
-                if *direction == Direction::Inbound { "outside call" } else { "internal" }
+                if *direction == Direction::Inbound {
+                    "outside call"
+                } else {
+                    "internal"
+                }
             );
             if let Some(w) = consulting_for {
                 s.push_str(&format!(
@@ -56,7 +69,10 @@ pub fn text(change: &CardChange) -> String {
                 ));
             }
             if *park_return {
-                s.push_str(&format!(", came back from parking space {}", safe(park_slot.as_deref().unwrap_or("?"))));
+                s.push_str(&format!(
+                    ", came back from parking space {}",
+                    safe(park_slot.as_deref().unwrap_or("?"))
+                ));
                 if let Some(b) = parked_by {
                     s.push_str(&format!(" (parked by {})", safe(b)));
                 }
@@ -92,28 +108,57 @@ pub fn text(change: &CardChange) -> String {
                 s.push_str(&format!(", {} consulting {}", safe(&c.by), safe(&c.to)));
             }
             for t in &card.transfers {
-                s.push_str(&format!(", transferred by {} to {}", safe(t.by.as_deref().unwrap_or("?")), safe(&t.to)));
+                s.push_str(&format!(
+                    ", transferred by {} to {}",
+                    safe(t.by.as_deref().unwrap_or("?")),
+                    safe(&t.to)
+                ));
             }
             s
         }
-        CardChange::Close { call, extension, reason, answered_by, .. } => {
+        CardChange::Close {
+            call,
+            extension,
+            reason,
+            answered_by,
+            ..
+        } => {
             let why = match reason {
                 CloseReason::Answered => "answered here".to_owned(),
                 CloseReason::AnsweredElsewhere => {
-                    format!("answered by {}", safe(answered_by.as_deref().unwrap_or("someone else")))
+                    format!(
+                        "answered by {}",
+                        safe(answered_by.as_deref().unwrap_or("someone else"))
+                    )
                 }
                 CloseReason::Missed => "missed".to_owned(),
                 CloseReason::Ended => "call ended".to_owned(),
                 CloseReason::Transferred => "transferred away".to_owned(),
                 CloseReason::ConsultationEnded => "consultation ended, not transferred".to_owned(),
             };
-            format!("CLOSED    {}: {why}  [call {}]", safe(extension), safe(call))
+            format!(
+                "CLOSED    {}: {why}  [call {}]",
+                safe(extension),
+                safe(call)
+            )
         }
-        CardChange::Ended { call, answered_by, missed, ended_offline, record, picked_up_by, .. } => {
+        CardChange::Ended {
+            call,
+            answered_by,
+            missed,
+            ended_offline,
+            record,
+            picked_up_by,
+            ..
+        } => {
             let mut s = format!(
                 "CALL END  {} {} {}: {}",
                 record.direction.as_str(),
-                if record.direction == Direction::Outbound { "to" } else { "from" },
+                if record.direction == Direction::Outbound {
+                    "to"
+                } else {
+                    "from"
+                },
                 who(&record.remote_num, record.remote_name.as_deref()),
                 record.outcome.as_str()
             );
@@ -127,7 +172,11 @@ pub fn text(change: &CardChange) -> String {
                 s.push_str(", MISSED");
             }
             for t in &record.transfers {
-                s.push_str(&format!(", transferred by {} to {}", safe(t.by.as_deref().unwrap_or("?")), safe(&t.to)));
+                s.push_str(&format!(
+                    ", transferred by {} to {}",
+                    safe(t.by.as_deref().unwrap_or("?")),
+                    safe(&t.to)
+                ));
             }
             if *ended_offline {
                 s.push_str(" (ended while offline)");
@@ -166,7 +215,8 @@ impl Link {
 /// as JSON, else `CONNECTED  <message>` and the like.
 pub fn connection(link: Link, message: &str, json: bool) -> String {
     if json {
-        serde_json::json!({ "type": "connection", "state": link.name(), "message": message }).to_string()
+        serde_json::json!({ "type": "connection", "state": link.name(), "message": message })
+            .to_string()
     } else {
         format!("{:<12} {}", link.name().to_uppercase(), safe(message))
     }
@@ -190,7 +240,11 @@ mod tests {
 
     #[test]
     fn connection_lines() {
-        let line = connection(Link::Reconnecting, "PBX refused the connection on pbx.local:5038", true);
+        let line = connection(
+            Link::Reconnecting,
+            "PBX refused the connection on pbx.local:5038",
+            true,
+        );
         let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object");
         assert_eq!(
             v,
@@ -198,7 +252,11 @@ mod tests {
             "the documented JSON line"
         );
         assert_eq!(
-            connection(Link::Disconnected, "The PBX at pbx.local:5038 closed\u{1b}[2J", false),
+            connection(
+                Link::Disconnected,
+                "The PBX at pbx.local:5038 closed\u{1b}[2J",
+                false
+            ),
             "DISCONNECTED The PBX at pbx.local:5038 closed\\u{1b}[2J",
             "readable text, with control characters shown rather than obeyed"
         );

@@ -9,7 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ringside_pbxsim::{Dialect, Party, PbxSim, PickupStyle, Scenario, SimConfig, SimHandle, TransferStyle};
+use ringside_pbxsim::{
+    Dialect, Party, PbxSim, PickupStyle, Scenario, SimConfig, SimHandle, TransferStyle,
+};
 use serde_json::Value;
 
 /// The running `ringside watch`, killed when dropped.
@@ -50,14 +52,19 @@ impl Watch {
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("JSON line ({e}): {line}"));
+                let v: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("JSON line ({e}): {line}"));
                 if tx.send(v).is_err() {
                     break;
                 }
             }
         });
         // The watcher has subscribed once its start-up resync asked for presence.
-        let ready = sim.wait_for_action(Duration::from_secs(20), |p| p.is("Action", "ExtensionStateList")).await;
+        let ready = sim
+            .wait_for_action(Duration::from_secs(20), |p| {
+                p.is("Action", "ExtensionStateList")
+            })
+            .await;
         assert!(ready.is_some(), "ringside watch logged in and resynced");
         Self { child, lines }
     }
@@ -67,7 +74,10 @@ impl Watch {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let v = self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no {t} line within 20 s"));
+            let v = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {t} line within 20 s"));
             if v["type"] == t {
                 return v;
             }
@@ -80,7 +90,10 @@ impl Watch {
         let mut out = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let v = self.lines.recv_timeout(left).unwrap_or_else(|_| panic!("no call_end within 20 s; got {out:#?}"));
+            let v = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no call_end within 20 s; got {out:#?}"));
             let end = v["type"] == "call_end";
             out.push(v);
             if end {
@@ -99,7 +112,9 @@ fn fast(s: Scenario) -> Scenario {
 }
 
 async fn sim(dialect: Dialect) -> SimHandle {
-    PbxSim::start(SimConfig::dialect(dialect)).await.expect("simulator starts")
+    PbxSim::start(SimConfig::dialect(dialect))
+        .await
+        .expect("simulator starts")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,22 +122,47 @@ async fn ring_group_in_both_dialects() {
     for dialect in [Dialect::Modern, Dialect::Ami11] {
         let sim = sim(dialect).await;
         let watch = Watch::start(&sim, &["1001", "1002", "1003"]).await;
-        sim.play(fast(Scenario::ring_group(Party::new("+442071234567", "Initech"), "5550600", "600", &["1001", "1002", "1003"], Some("1002"))))
-            .finished()
-            .await;
+        sim.play(fast(Scenario::ring_group(
+            Party::new("+442071234567", "Initech"),
+            "5550600",
+            "600",
+            &["1001", "1002", "1003"],
+            Some("1002"),
+        )))
+        .finished()
+        .await;
         let lines = watch.until_call_end();
-        let mut popped: Vec<&str> = of_type(&lines, "popup").iter().filter_map(|p| p["extension"].as_str()).collect();
+        let mut popped: Vec<&str> = of_type(&lines, "popup")
+            .iter()
+            .filter_map(|p| p["extension"].as_str())
+            .collect();
         popped.sort_unstable();
-        assert_eq!(popped, ["1001", "1002", "1003"], "{dialect:?}: one popup per ringing phone: {lines:#?}");
+        assert_eq!(
+            popped,
+            ["1001", "1002", "1003"],
+            "{dialect:?}: one popup per ringing phone: {lines:#?}"
+        );
         for p in of_type(&lines, "popup") {
-            assert_eq!(p["caller_num"], "+442071234567", "{dialect:?}: the outside caller");
+            assert_eq!(
+                p["caller_num"], "+442071234567",
+                "{dialect:?}: the outside caller"
+            );
             assert_eq!(p["direction"], "inbound", "{dialect:?}: from the trunk");
         }
         let end = of_type(&lines, "call_end")[0];
         assert_eq!(end["answered_by"], "1002", "{dialect:?}: 1002 answered");
-        let mut elsewhere: Vec<&str> = end["answered_elsewhere_for"].as_array().expect("list").iter().filter_map(Value::as_str).collect();
+        let mut elsewhere: Vec<&str> = end["answered_elsewhere_for"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
         elsewhere.sort_unstable();
-        assert_eq!(elsewhere, ["1001", "1003"], "{dialect:?}: the others saw it answered elsewhere");
+        assert_eq!(
+            elsewhere,
+            ["1001", "1003"],
+            "{dialect:?}: the others saw it answered elsewhere"
+        );
         drop(watch);
         sim.shutdown().await;
     }
@@ -132,16 +172,33 @@ async fn ring_group_in_both_dialects() {
 async fn queue_with_local_agents() {
     let sim = sim(Dialect::Modern).await;
     let watch = Watch::start(&sim, &["1001", "1002"]).await;
-    sim.play(fast(Scenario::queue(Party::new("+15551234567", "ACME Corp"), "5550400", "support", &["1001", "1002"], Some("1001"))))
-        .finished()
-        .await;
+    sim.play(fast(Scenario::queue(
+        Party::new("+15551234567", "ACME Corp"),
+        "5550400",
+        "support",
+        &["1001", "1002"],
+        Some("1001"),
+    )))
+    .finished()
+    .await;
     let lines = watch.until_call_end();
     let popups = of_type(&lines, "popup");
-    assert_eq!(popups.len(), 2, "one popup per agent phone, none for Local channels: {lines:#?}");
+    assert_eq!(
+        popups.len(),
+        2,
+        "one popup per agent phone, none for Local channels: {lines:#?}"
+    );
     for p in &popups {
-        assert_eq!(p["caller_name"], "ACME Corp", "the real caller through the queue's Local channels");
+        assert_eq!(
+            p["caller_name"], "ACME Corp",
+            "the real caller through the queue's Local channels"
+        );
     }
-    assert_eq!(of_type(&lines, "call_end")[0]["answered_by"], "1001", "1001 took the call");
+    assert_eq!(
+        of_type(&lines, "call_end")[0]["answered_by"],
+        "1001",
+        "1001 took the call"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,16 +206,38 @@ async fn transfers_pop_at_the_new_extension() {
     for style in [TransferStyle::Redirect, TransferStyle::Blind] {
         let sim = sim(Dialect::Modern).await;
         let watch = Watch::start(&sim, &["1001", "1002"]).await;
-        sim.play(fast(Scenario::transfer(Party::new("+15551234567", "ACME Corp"), "5550100", "1001", "1002", style)))
-            .finished()
-            .await;
+        sim.play(fast(Scenario::transfer(
+            Party::new("+15551234567", "ACME Corp"),
+            "5550100",
+            "1001",
+            "1002",
+            style,
+        )))
+        .finished()
+        .await;
         let lines = watch.until_call_end();
-        let to_1002: Vec<&Value> = of_type(&lines, "popup").into_iter().filter(|p| p["extension"] == "1002" && p["caller_num"] == "+15551234567").collect();
-        assert_eq!(to_1002.len(), 1, "{style:?}: the caller pops at 1002 once: {lines:#?}");
-        assert_eq!(to_1002[0]["transferred_by"], "1001", "{style:?}: transferred by 1001");
+        let to_1002: Vec<&Value> = of_type(&lines, "popup")
+            .into_iter()
+            .filter(|p| p["extension"] == "1002" && p["caller_num"] == "+15551234567")
+            .collect();
+        assert_eq!(
+            to_1002.len(),
+            1,
+            "{style:?}: the caller pops at 1002 once: {lines:#?}"
+        );
+        assert_eq!(
+            to_1002[0]["transferred_by"], "1001",
+            "{style:?}: transferred by 1001"
+        );
         let end = of_type(&lines, "call_end")[0];
-        assert_eq!(end["record"]["direction"], "inbound", "{style:?}: the one call_end is the caller's: {lines:#?}");
-        assert_eq!(end["answered_by"], "1002", "{style:?}: the caller ends up with 1002");
+        assert_eq!(
+            end["record"]["direction"], "inbound",
+            "{style:?}: the one call_end is the caller's: {lines:#?}"
+        );
+        assert_eq!(
+            end["answered_by"], "1002",
+            "{style:?}: the caller ends up with 1002"
+        );
         drop(watch);
         sim.shutdown().await;
     }
@@ -166,7 +245,15 @@ async fn transfers_pop_at_the_new_extension() {
     let sim = sim(Dialect::Modern).await;
     let watch = Watch::start(&sim, &["1001", "1002"]).await;
     let caller = Party::new("+15551234567", "ACME Corp");
-    sim.play(fast(Scenario::transfer(caller, "5550100", "1001", "1002", TransferStyle::Attended))).finished().await;
+    sim.play(fast(Scenario::transfer(
+        caller,
+        "5550100",
+        "1001",
+        "1002",
+        TransferStyle::Attended,
+    )))
+    .finished()
+    .await;
     let lines = watch.until_call_end();
     assert_handed_over(&lines, "1001", "1002", "+15551234567", "Modern Atxfer");
     drop(watch);
@@ -192,7 +279,10 @@ async fn watch_play(dialect: Dialect, extensions: &[&str], s: Scenario) -> Vec<V
 }
 
 fn popups_at<'a>(lines: &'a [Value], ext: &str) -> Vec<&'a Value> {
-    of_type(lines, "popup").into_iter().filter(|p| p["extension"] == ext).collect()
+    of_type(lines, "popup")
+        .into_iter()
+        .filter(|p| p["extension"] == ext)
+        .collect()
 }
 
 /// The consultation pops at `to` as an internal call from `by` on behalf
@@ -200,25 +290,59 @@ fn popups_at<'a>(lines: &'a [Value], ext: &str) -> Vec<&'a Value> {
 /// own), and the caller's call ends once, answered by `to`.
 fn assert_handed_over(lines: &[Value], by: &str, to: &str, caller: &str, what: &str) {
     let at_to = popups_at(lines, to);
-    assert_eq!(at_to.len(), 1, "{what}: one popup at {to}, the consultation: {lines:#?}");
+    assert_eq!(
+        at_to.len(),
+        1,
+        "{what}: one popup at {to}, the consultation: {lines:#?}"
+    );
     let consult = at_to[0];
-    assert_eq!(consult["consultation"], true, "{what}: it is a consultation: {consult}");
-    assert_eq!(consult["caller_num"], by, "{what}: from the transferring extension: {consult}");
-    assert_eq!(consult["direction"], "internal", "{what}: an internal call: {consult}");
-    assert_eq!(consult["consulting_for"]["caller_num"], caller, "{what}: on behalf of the waiting caller: {consult}");
+    assert_eq!(
+        consult["consultation"], true,
+        "{what}: it is a consultation: {consult}"
+    );
+    assert_eq!(
+        consult["caller_num"], by,
+        "{what}: from the transferring extension: {consult}"
+    );
+    assert_eq!(
+        consult["direction"], "internal",
+        "{what}: an internal call: {consult}"
+    );
+    assert_eq!(
+        consult["consulting_for"]["caller_num"], caller,
+        "{what}: on behalf of the waiting caller: {consult}"
+    );
     let first = popups_at(lines, by);
-    assert_eq!(first.len(), 1, "{what}: {by} got the caller once: {lines:#?}");
-    assert_eq!(consult["call"], first[0]["call"], "{what}: the consultation is part of the caller's call");
-    let handed = of_type(lines, "update").into_iter().find(|u| u["card"]["connected_to"] == to);
-    let handed = handed.unwrap_or_else(|| panic!("{what}: an update connects the caller to {to}: {lines:#?}"));
+    assert_eq!(
+        first.len(),
+        1,
+        "{what}: {by} got the caller once: {lines:#?}"
+    );
+    assert_eq!(
+        consult["call"], first[0]["call"],
+        "{what}: the consultation is part of the caller's call"
+    );
+    let handed = of_type(lines, "update")
+        .into_iter()
+        .find(|u| u["card"]["connected_to"] == to);
+    let handed = handed
+        .unwrap_or_else(|| panic!("{what}: an update connects the caller to {to}: {lines:#?}"));
     let transfers = handed["card"]["transfers"].as_array().expect("a list");
     assert!(
-        transfers.iter().any(|t| t["by"] == by && t["to"] == to && t["kind"] == "attended"),
+        transfers
+            .iter()
+            .any(|t| t["by"] == by && t["to"] == to && t["kind"] == "attended"),
         "{what}: an attended transfer by {by} to {to}: {handed}"
     );
     let ends = of_type(lines, "call_end");
-    assert_eq!(ends[0]["call"], first[0]["call"], "{what}: the first call_end is the caller's (the consultation has none): {lines:#?}");
-    assert_eq!(ends[0]["answered_by"], to, "{what}: the caller ends up with {to}: {lines:#?}");
+    assert_eq!(
+        ends[0]["call"], first[0]["call"],
+        "{what}: the first call_end is the caller's (the consultation has none): {lines:#?}"
+    );
+    assert_eq!(
+        ends[0]["answered_by"], to,
+        "{what}: the caller ends up with {to}: {lines:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +351,13 @@ async fn attended_transfers_in_both_dialects() {
         for style in [TransferStyle::Attended, TransferStyle::PhoneAttended] {
             let s = Scenario::transfer(acme(), "5550100", "1001", "1003", style);
             let lines = watch_play(dialect, &["1001", "1003"], s).await;
-            assert_handed_over(&lines, "1001", "1003", CALLER.0, &format!("{dialect:?} {style:?}"));
+            assert_handed_over(
+                &lines,
+                "1001",
+                "1003",
+                CALLER.0,
+                &format!("{dialect:?} {style:?}"),
+            );
         }
     }
 }
@@ -235,19 +365,45 @@ async fn attended_transfers_in_both_dialects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_consultation_leaves_the_caller_with_the_transferer() {
     for dialect in [Dialect::Modern, Dialect::Ami11] {
-        let s = Scenario::transfer(acme(), "5550100", "1001", "1003", TransferStyle::AttendedDeclined);
+        let s = Scenario::transfer(
+            acme(),
+            "5550100",
+            "1001",
+            "1003",
+            TransferStyle::AttendedDeclined,
+        );
         let lines = watch_play(dialect, &["1001", "1003"], s).await;
         let consult = popups_at(&lines, "1003");
-        assert_eq!(consult.len(), 1, "{dialect:?}: the consultation pops at 1003: {lines:#?}");
-        assert_eq!(consult[0]["consultation"], true, "{dialect:?}: as a consultation: {lines:#?}");
-        let close = of_type(&lines, "close").into_iter().find(|c| c["extension"] == "1003");
+        assert_eq!(
+            consult.len(),
+            1,
+            "{dialect:?}: the consultation pops at 1003: {lines:#?}"
+        );
+        assert_eq!(
+            consult[0]["consultation"], true,
+            "{dialect:?}: as a consultation: {lines:#?}"
+        );
+        let close = of_type(&lines, "close")
+            .into_iter()
+            .find(|c| c["extension"] == "1003");
         let close = close.unwrap_or_else(|| panic!("{dialect:?}: 1003's popup closes: {lines:#?}"));
-        assert_eq!(close["reason"], "consultation_ended", "{dialect:?}: the consultation ended: {close}");
+        assert_eq!(
+            close["reason"], "consultation_ended",
+            "{dialect:?}: the consultation ended: {close}"
+        );
         let ends = of_type(&lines, "call_end");
-        assert_eq!(ends[0]["call"], consult[0]["call"], "{dialect:?}: one call, no call_end of the consultation's own: {lines:#?}");
-        assert_eq!(ends[0]["answered_by"], "1001", "{dialect:?}: the caller stayed with 1001: {lines:#?}");
+        assert_eq!(
+            ends[0]["call"], consult[0]["call"],
+            "{dialect:?}: one call, no call_end of the consultation's own: {lines:#?}"
+        );
+        assert_eq!(
+            ends[0]["answered_by"], "1001",
+            "{dialect:?}: the caller stayed with 1001: {lines:#?}"
+        );
         assert!(
-            ends[0]["record"]["transfers"].as_array().is_none_or(Vec::is_empty),
+            ends[0]["record"]["transfers"]
+                .as_array()
+                .is_none_or(Vec::is_empty),
             "{dialect:?}: nothing was transferred: {}",
             ends[0]
         );
@@ -257,18 +413,38 @@ async fn a_declined_consultation_leaves_the_caller_with_the_transferer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pickups_in_both_dialects() {
     for dialect in [Dialect::Modern, Dialect::Ami11] {
-        for style in [PickupStyle::Group, PickupStyle::FeatureCode, PickupStyle::Originate] {
+        for style in [
+            PickupStyle::Group,
+            PickupStyle::FeatureCode,
+            PickupStyle::Originate,
+        ] {
             let what = format!("{dialect:?} {style:?}");
             let s = Scenario::pickup(acme(), "5550100", "1002", "1003", style);
             let lines = watch_play(dialect, &["1002", "1003"], s).await;
-            assert_eq!(popups_at(&lines, "1002").len(), 1, "{what}: the ringing phone pops: {lines:#?}");
-            assert!(popups_at(&lines, "1003").is_empty(), "{what}: the picker's own channel never pops: {lines:#?}");
-            let close = of_type(&lines, "close").into_iter().find(|c| c["extension"] == "1002");
+            assert_eq!(
+                popups_at(&lines, "1002").len(),
+                1,
+                "{what}: the ringing phone pops: {lines:#?}"
+            );
+            assert!(
+                popups_at(&lines, "1003").is_empty(),
+                "{what}: the picker's own channel never pops: {lines:#?}"
+            );
+            let close = of_type(&lines, "close")
+                .into_iter()
+                .find(|c| c["extension"] == "1002");
             let close = close.unwrap_or_else(|| panic!("{what}: 1002's popup closes: {lines:#?}"));
             assert_eq!(close["reason"], "answered_elsewhere", "{what}: {close}");
-            assert_eq!(close["answered_by"], "1003", "{what}: by the picker: {close}");
+            assert_eq!(
+                close["answered_by"], "1003",
+                "{what}: by the picker: {close}"
+            );
             let ends = of_type(&lines, "call_end");
-            assert_eq!(ends[0]["call"], popups_at(&lines, "1002")[0]["call"], "{what}: the first call_end is the caller's, none for the picker: {lines:#?}");
+            assert_eq!(
+                ends[0]["call"],
+                popups_at(&lines, "1002")[0]["call"],
+                "{what}: the first call_end is the caller's, none for the picker: {lines:#?}"
+            );
             assert_eq!(ends[0]["answered_by"], "1003", "{what}: {}", ends[0]);
             assert_eq!(ends[0]["missed"], false, "{what}: {}", ends[0]);
             assert_eq!(ends[0]["picked_up_by"], "1003", "{what}: {}", ends[0]);
@@ -279,18 +455,38 @@ async fn pickups_in_both_dialects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_queue_with_a_direct_and_a_local_member() {
     for dialect in [Dialect::Ami11, Dialect::Modern] {
-        let s = Scenario::plain_queue(acme(), "5550700", "support", &["1003"], &["1002"], Some("1003"));
+        let s = Scenario::plain_queue(
+            acme(),
+            "5550700",
+            "support",
+            &["1003"],
+            &["1002"],
+            Some("1003"),
+        );
         let lines = watch_play(dialect, &["1002", "1003"], s).await;
         for ext in ["1002", "1003"] {
             let p = popups_at(&lines, ext);
             assert_eq!(p.len(), 1, "{dialect:?}: {ext} rings once: {lines:#?}");
-            assert_eq!(p[0]["queue"], "support", "{dialect:?}: a queue call at {ext}: {}", p[0]);
+            assert_eq!(
+                p[0]["queue"], "support",
+                "{dialect:?}: a queue call at {ext}: {}",
+                p[0]
+            );
             assert_eq!(p[0]["direction"], "inbound", "{dialect:?}: {}", p[0]);
-            assert_eq!(p[0]["caller_num"], CALLER.0, "{dialect:?}: the queue's caller at {ext}: {}", p[0]);
+            assert_eq!(
+                p[0]["caller_num"], CALLER.0,
+                "{dialect:?}: the queue's caller at {ext}: {}",
+                p[0]
+            );
         }
-        let close = of_type(&lines, "close").into_iter().find(|c| c["extension"] == "1002");
+        let close = of_type(&lines, "close")
+            .into_iter()
+            .find(|c| c["extension"] == "1002");
         let close = close.unwrap_or_else(|| panic!("{dialect:?}: 1002 stops ringing: {lines:#?}"));
-        assert_eq!(close["reason"], "answered_elsewhere", "{dialect:?}: {close}");
+        assert_eq!(
+            close["reason"], "answered_elsewhere",
+            "{dialect:?}: {close}"
+        );
         let end = of_type(&lines, "call_end")[0];
         assert_eq!(end["answered_by"], "1003", "{dialect:?}: {end}");
     }
@@ -301,10 +497,20 @@ async fn plain_queue_caller_who_abandons() {
     for dialect in [Dialect::Ami11, Dialect::Modern] {
         let s = Scenario::plain_queue(acme(), "5550700", "support", &["1003"], &["1002"], None);
         let lines = watch_play(dialect, &["1002", "1003"], s).await;
-        assert_eq!(of_type(&lines, "popup").len(), 2, "{dialect:?}: both members ring: {lines:#?}");
+        assert_eq!(
+            of_type(&lines, "popup").len(),
+            2,
+            "{dialect:?}: both members ring: {lines:#?}"
+        );
         let end = of_type(&lines, "call_end")[0];
-        assert_eq!(end["missed"], true, "{dialect:?}: the caller gave up: {end}");
-        assert!(end["answered_by"].is_null(), "{dialect:?}: nobody answered: {end}");
+        assert_eq!(
+            end["missed"], true,
+            "{dialect:?}: the caller gave up: {end}"
+        );
+        assert!(
+            end["answered_by"].is_null(),
+            "{dialect:?}: nobody answered: {end}"
+        );
     }
 }
 
@@ -314,12 +520,28 @@ async fn a_parked_call_times_out_back_to_its_parker() {
         let s = Scenario::park_timeout(acme(), "5550100", "1001", space);
         let lines = watch_play(dialect, &["1001"], s).await;
         let at = popups_at(&lines, "1001");
-        assert_eq!(at.len(), 2, "{dialect:?}: the call, then its return: {lines:#?}");
-        assert_eq!(at[0]["park_return"], false, "{dialect:?}: the first is the call: {}", at[0]);
-        assert_eq!(at[1]["park_return"], true, "{dialect:?}: the second is the park return: {}", at[1]);
+        assert_eq!(
+            at.len(),
+            2,
+            "{dialect:?}: the call, then its return: {lines:#?}"
+        );
+        assert_eq!(
+            at[0]["park_return"], false,
+            "{dialect:?}: the first is the call: {}",
+            at[0]
+        );
+        assert_eq!(
+            at[1]["park_return"], true,
+            "{dialect:?}: the second is the park return: {}",
+            at[1]
+        );
         assert_eq!(at[1]["park_slot"], space, "{dialect:?}: {}", at[1]);
         assert_eq!(at[1]["parked_by"], "1001", "{dialect:?}: {}", at[1]);
-        assert_eq!(at[1]["caller_num"], CALLER.0, "{dialect:?}: still the caller: {}", at[1]);
+        assert_eq!(
+            at[1]["caller_num"], CALLER.0,
+            "{dialect:?}: still the caller: {}",
+            at[1]
+        );
         let end = of_type(&lines, "call_end")[0];
         assert_eq!(end["answered_by"], "1001", "{dialect:?}: {end}");
     }
@@ -336,29 +558,50 @@ async fn connection_lines_show_an_outage() {
     let watch = Watch::start(&first, &["1001"]).await;
     let up = watch.next_of_type("connection");
     assert_eq!(up["state"], "connected", "the session is up: {up}");
-    assert!(up["message"].as_str().is_some_and(|m| m.contains(&addr.to_string())), "it names the PBX: {up}");
+    assert!(
+        up["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&addr.to_string())),
+        "it names the PBX: {up}"
+    );
 
     first.shutdown().await;
     let down = watch.next_of_type("connection");
     assert_eq!(down["state"], "disconnected", "the PBX went away: {down}");
     let port = addr.port().to_string();
-    assert!(down["message"].as_str().is_some_and(|m| m.contains(&port)), "the message names the PBX: {down}");
-    let retry = watch.next_of_type("connection");
-    assert_eq!(retry["state"], "reconnecting", "an attempt to get back failed: {retry}");
     assert!(
-        retry["message"].as_str().is_some_and(|m| m.contains(&port) && m.contains("refused")),
+        down["message"].as_str().is_some_and(|m| m.contains(&port)),
+        "the message names the PBX: {down}"
+    );
+    let retry = watch.next_of_type("connection");
+    assert_eq!(
+        retry["state"], "reconnecting",
+        "an attempt to get back failed: {retry}"
+    );
+    assert!(
+        retry["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&port) && m.contains("refused")),
         "it says the PBX refused the connection, and which: {retry}"
     );
 
     // The PBX is back on the same address.
-    let second = PbxSim::start(SimConfig { listen: addr, ..SimConfig::dialect(Dialect::Modern) }).await.expect("the PBX restarts");
+    let second = PbxSim::start(SimConfig {
+        listen: addr,
+        ..SimConfig::dialect(Dialect::Modern)
+    })
+    .await
+    .expect("the PBX restarts");
     let back = loop {
         let line = watch.next_of_type("connection");
         if line["state"] != "reconnecting" {
             break line;
         }
     };
-    assert_eq!(back["state"], "connected", "the watcher is back without being restarted: {back}");
+    assert_eq!(
+        back["state"], "connected",
+        "the watcher is back without being restarted: {back}"
+    );
     drop(watch);
     second.shutdown().await;
 }

@@ -24,7 +24,12 @@ fn ringside(args: &[&str]) -> Output {
 }
 
 fn replay_json(path: &Path, watched: &[&str]) -> Vec<Value> {
-    let mut args = vec!["watch", "--replay", path.to_str().expect("utf-8 path"), "--json"];
+    let mut args = vec![
+        "watch",
+        "--replay",
+        path.to_str().expect("utf-8 path"),
+        "--json",
+    ];
     // All six of the test PBX's extensions: watch everything, as with no
     // `--extension`, so calls that ring no phone (a queue nobody answers) count too.
     let watched = if watched == ALL { &[][..] } else { watched };
@@ -42,7 +47,10 @@ fn replay_json(path: &Path, watched: &[&str]) -> Vec<Value> {
     String::from_utf8(out.stdout)
         .expect("UTF-8 output")
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("every line is one JSON object ({e}): {l}")))
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("every line is one JSON object ({e}): {l}"))
+        })
         .collect()
 }
 
@@ -53,13 +61,27 @@ fn every_capture_through_the_binary_matches_its_ground_truth() {
         let lines = replay_json(&path, &ALL);
         check_against_truth(&label, &truth_for(&path), &lines, &ALL);
         for l in lines.iter().filter(|l| l["type"] == "popup") {
-            for key in ["call", "extension", "caller_num", "caller_name", "direction", "trunk", "transferred_by"] {
-                assert!(l.get(key).is_some(), "{label}: popup lines always carry {key}: {l}");
+            for key in [
+                "call",
+                "extension",
+                "caller_num",
+                "caller_name",
+                "direction",
+                "trunk",
+                "transferred_by",
+            ] {
+                assert!(
+                    l.get(key).is_some(),
+                    "{label}: popup lines always carry {key}: {l}"
+                );
             }
         }
         for l in lines.iter().filter(|l| l["type"] == "call_end") {
             for key in ["call", "answered_by", "missed"] {
-                assert!(l.get(key).is_some(), "{label}: call_end lines always carry {key}: {l}");
+                assert!(
+                    l.get(key).is_some(),
+                    "{label}: call_end lines always carry {key}: {l}"
+                );
             }
         }
     }
@@ -67,9 +89,15 @@ fn every_capture_through_the_binary_matches_its_ground_truth() {
 
 #[test]
 fn single_extension_runs_match_too() {
-    for path in captures().into_iter().filter(|p| !p.to_string_lossy().ends_with(".gz")) {
+    for path in captures()
+        .into_iter()
+        .filter(|p| !p.to_string_lossy().ends_with(".gz"))
+    {
         for ext in ALL {
-            let label = format!("ringside watch --replay {} --extension {ext}", path.display());
+            let label = format!(
+                "ringside watch --replay {} --extension {ext}",
+                path.display()
+            );
             let lines = replay_json(&path, &[ext]);
             check_against_truth(&label, &truth_for(&path), &lines, &[ext]);
         }
@@ -78,22 +106,34 @@ fn single_extension_runs_match_too() {
 
 #[test]
 fn busy_hour_gz_gives_450_call_ends() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/busy-hour.ami.gz");
     let lines = replay_json(&path, &[]);
     let ends = lines.iter().filter(|l| l["type"] == "call_end").count();
-    assert_eq!(ends, 450, "300 external + 150 internal calls, each ended once");
+    assert_eq!(
+        ends, 450,
+        "300 external + 150 internal calls, each ended once"
+    );
 }
 
 #[test]
 fn gzip_is_detected_by_content() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ami/incoming-answered.ami");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/ami/incoming-answered.ami");
     let dir = tempfile::tempdir().expect("temp dir");
     let gz = dir.path().join("capture.bin");
-    let mut enc =
-        flate2::write::GzEncoder::new(std::fs::File::create(&gz).expect("create"), flate2::Compression::fast());
-    enc.write_all(&std::fs::read(&src).expect("read fixture")).expect("compress");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&std::fs::read(&src).expect("read fixture"))
+        .expect("compress");
     enc.finish().expect("finish gzip");
-    assert_eq!(replay_json(&gz, &ALL), replay_json(&src, &ALL), "a gzip capture replays exactly like the plain one");
+    assert_eq!(
+        replay_json(&gz, &ALL),
+        replay_json(&src, &ALL),
+        "a gzip capture replays exactly like the plain one"
+    );
 }
 
 #[test]
@@ -110,12 +150,27 @@ fn text_output_shows_hostile_names_as_inert_text() {
         "DestChannel: PJSIP/1001-00000002\r\nDestUniqueid: 1.2\r\nDestLinkedid: 1.1\r\nDialString: 1001\r\n\r\n",
     );
     std::fs::write(&path, capture).expect("write capture");
-    let out = ringside(&["watch", "--replay", path.to_str().expect("utf-8"), "--extension", "1001"]);
+    let out = ringside(&[
+        "watch",
+        "--replay",
+        path.to_str().expect("utf-8"),
+        "--extension",
+        "1001",
+    ]);
     let text = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(text.contains("RINGING   1001"), "a readable line for the popup: {text}");
+    assert!(
+        text.contains("RINGING   1001"),
+        "a readable line for the popup: {text}"
+    );
     assert!(text.contains("<b>Eve</b>"), "HTML is just text: {text}");
-    assert!(!text.contains('\x1b') && !text.contains('\x07'), "control characters never reach the terminal: {text:?}");
-    assert!(text.contains("\\u{1b}"), "they are shown escaped instead: {text}");
+    assert!(
+        !text.contains('\x1b') && !text.contains('\x07'),
+        "control characters never reach the terminal: {text:?}"
+    );
+    assert!(
+        text.contains("\\u{1b}"),
+        "they are shown escaped instead: {text}"
+    );
 }
 
 #[test]
@@ -123,16 +178,62 @@ fn hostile_numbers_are_refused_before_connecting() {
     // Port 9 on localhost: if the CLI tried to connect it would fail with a
     // connection error (exit 1) instead of the validation error (exit 2).
     // (NUL cannot travel in argv; the library tests cover it in every field.)
-    for bad in ["1002\r\nAction: Hangup", "1002\nAction: Originate", "Action: Hangup", "1002\u{1b}"] {
-        let out = ringside(&["dial", bad, "--extension", "1000", "--pbx", "127.0.0.1:9", "--user", "x"]);
-        assert_eq!(out.status.code(), Some(2), "{bad:?}: refused as bad input, before any connection");
+    for bad in [
+        "1002\r\nAction: Hangup",
+        "1002\nAction: Originate",
+        "Action: Hangup",
+        "1002\u{1b}",
+    ] {
+        let out = ringside(&[
+            "dial",
+            bad,
+            "--extension",
+            "1000",
+            "--pbx",
+            "127.0.0.1:9",
+            "--user",
+            "x",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{bad:?}: refused as bad input, before any connection"
+        );
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("not a number that can be dialled"), "{bad:?}: a clear message: {err}");
-        let out =
-            ringside(&["transfer", "1795444730.14", bad, "--extension", "1001", "--pbx", "127.0.0.1:9", "--user", "x"]);
-        assert_eq!(out.status.code(), Some(2), "transfer target {bad:?} refused before connecting");
+        assert!(
+            err.contains("not a number that can be dialled"),
+            "{bad:?}: a clear message: {err}"
+        );
+        let out = ringside(&[
+            "transfer",
+            "1795444730.14",
+            bad,
+            "--extension",
+            "1001",
+            "--pbx",
+            "127.0.0.1:9",
+            "--user",
+            "x",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "transfer target {bad:?} refused before connecting"
+        );
     }
-    let out =
-        ringside(&["dial", "1002", "--extension", "1000\r\nAction: Hangup", "--pbx", "127.0.0.1:9", "--user", "x"]);
-    assert_eq!(out.status.code(), Some(2), "a hostile own extension is refused too");
+    let out = ringside(&[
+        "dial",
+        "1002",
+        "--extension",
+        "1000\r\nAction: Hangup",
+        "--pbx",
+        "127.0.0.1:9",
+        "--user",
+        "x",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a hostile own extension is refused too"
+    );
 }

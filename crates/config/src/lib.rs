@@ -33,7 +33,10 @@ pub fn keyring_account(user: &str, host: &str) -> String {
 /// assert!(matches!(tls_trust(Some("  "), None), Ok(TlsTrust::Roots { .. })));
 /// assert!(tls_trust(Some("not a fingerprint"), None).is_err());
 /// ```
-pub fn tls_trust(pin: Option<&str>, ca_pem: Option<&[u8]>) -> Result<TlsTrust, ringside_ami::Error> {
+pub fn tls_trust(
+    pin: Option<&str>,
+    ca_pem: Option<&[u8]>,
+) -> Result<TlsTrust, ringside_ami::Error> {
     match (pin.map(str::trim).filter(|p| !p.is_empty()), ca_pem) {
         (Some(fp), _) => TlsTrust::pinned(fp),
         (None, Some(pem)) => TlsTrust::system_and_pem(pem),
@@ -54,7 +57,9 @@ pub enum AddressError {
     #[error("'{0}' is not a port number: use one from 1 to 65535, such as 5038")]
     BadPort(String),
     /// `[` without its `]`.
-    #[error("'{0}' opens an IPv6 address with '[' but does not close it: write [2001:db8::1]:5038")]
+    #[error(
+        "'{0}' opens an IPv6 address with '[' but does not close it: write [2001:db8::1]:5038"
+    )]
     Unclosed(String),
 }
 
@@ -68,13 +73,24 @@ pub enum AddressError {
 /// assert_eq!(parse_pbx_address("[::1]:7777", None), Ok(("::1".into(), 7777)));
 /// assert_eq!(parse_pbx_address("pbx.local", None), Err(AddressError::NoPort("pbx.local".into())));
 /// ```
-pub fn parse_pbx_address(raw: &str, default_port: Option<u16>) -> Result<(String, u16), AddressError> {
+pub fn parse_pbx_address(
+    raw: &str,
+    default_port: Option<u16>,
+) -> Result<(String, u16), AddressError> {
     let raw = raw.trim();
     let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
-        let (h, tail) = rest.split_once(']').ok_or_else(|| AddressError::Unclosed(raw.to_owned()))?;
+        let (h, tail) = rest
+            .split_once(']')
+            .ok_or_else(|| AddressError::Unclosed(raw.to_owned()))?;
         match tail {
             "" => (h, None),
-            t => (h, Some(t.strip_prefix(':').ok_or_else(|| AddressError::BadPort(t.to_owned()))?)),
+            t => (
+                h,
+                Some(
+                    t.strip_prefix(':')
+                        .ok_or_else(|| AddressError::BadPort(t.to_owned()))?,
+                ),
+            ),
         }
     } else if raw.matches(':').count() == 1 {
         let (h, p) = raw.split_once(':').expect("one colon");
@@ -87,7 +103,11 @@ pub fn parse_pbx_address(raw: &str, default_port: Option<u16>) -> Result<(String
         return Err(AddressError::EmptyHost);
     }
     let port = match port {
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| AddressError::BadPort(p.to_owned()))?,
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| AddressError::BadPort(p.to_owned()))?,
         None => default_port.ok_or_else(|| AddressError::NoPort(raw.to_owned()))?,
     };
     Ok((host.to_owned(), port))
@@ -101,26 +121,74 @@ mod tests {
     fn every_form_of_a_pbx_address() {
         let ok = |raw: &str, default: Option<u16>| parse_pbx_address(raw, default).expect(raw);
         assert_eq!(ok("127.0.0.1:5038", None), ("127.0.0.1".into(), 5038));
-        assert_eq!(ok("pbx.local", Some(7777)), ("pbx.local".into(), 7777), "the profile's port when none is given");
-        assert_eq!(ok("pbx.local:5039", Some(7777)), ("pbx.local".into(), 5039), "a given port wins");
+        assert_eq!(
+            ok("pbx.local", Some(7777)),
+            ("pbx.local".into(), 7777),
+            "the profile's port when none is given"
+        );
+        assert_eq!(
+            ok("pbx.local:5039", Some(7777)),
+            ("pbx.local".into(), 5039),
+            "a given port wins"
+        );
         assert_eq!(ok("[::1]:7777", None), ("::1".into(), 7777));
-        assert_eq!(ok("[2001:db8::1]", Some(5038)), ("2001:db8::1".into(), 5038));
-        assert_eq!(ok("2001:db8::1", Some(5038)), ("2001:db8::1".into(), 5038), "a bare IPv6 address has no port");
+        assert_eq!(
+            ok("[2001:db8::1]", Some(5038)),
+            ("2001:db8::1".into(), 5038)
+        );
+        assert_eq!(
+            ok("2001:db8::1", Some(5038)),
+            ("2001:db8::1".into(), 5038),
+            "a bare IPv6 address has no port"
+        );
         assert_eq!(ok(" pbx.local:5038 ", None), ("pbx.local".into(), 5038));
-        assert_eq!(parse_pbx_address("pbx.local", None), Err(AddressError::NoPort("pbx.local".into())));
-        assert_eq!(parse_pbx_address("pbx.local:0", None), Err(AddressError::BadPort("0".into())));
-        assert_eq!(parse_pbx_address("pbx.local:x", Some(1)), Err(AddressError::BadPort("x".into())));
-        assert_eq!(parse_pbx_address("pbx.local:70000", None), Err(AddressError::BadPort("70000".into())));
-        assert_eq!(parse_pbx_address(":5038", None), Err(AddressError::EmptyHost));
-        assert_eq!(parse_pbx_address("", Some(5038)), Err(AddressError::EmptyHost));
-        assert_eq!(parse_pbx_address("[::1", None), Err(AddressError::Unclosed("[::1".into())));
-        assert_eq!(parse_pbx_address("[::1]5038", None), Err(AddressError::BadPort("5038".into())));
+        assert_eq!(
+            parse_pbx_address("pbx.local", None),
+            Err(AddressError::NoPort("pbx.local".into()))
+        );
+        assert_eq!(
+            parse_pbx_address("pbx.local:0", None),
+            Err(AddressError::BadPort("0".into()))
+        );
+        assert_eq!(
+            parse_pbx_address("pbx.local:x", Some(1)),
+            Err(AddressError::BadPort("x".into()))
+        );
+        assert_eq!(
+            parse_pbx_address("pbx.local:70000", None),
+            Err(AddressError::BadPort("70000".into()))
+        );
+        assert_eq!(
+            parse_pbx_address(":5038", None),
+            Err(AddressError::EmptyHost)
+        );
+        assert_eq!(
+            parse_pbx_address("", Some(5038)),
+            Err(AddressError::EmptyHost)
+        );
+        assert_eq!(
+            parse_pbx_address("[::1", None),
+            Err(AddressError::Unclosed("[::1".into()))
+        );
+        assert_eq!(
+            parse_pbx_address("[::1]5038", None),
+            Err(AddressError::BadPort("5038".into()))
+        );
     }
 
     #[test]
     fn the_keyring_names_one_login_per_user_and_pbx() {
-        assert_eq!(keyring_account("ringside", "pbx.local"), "ringside@pbx.local");
-        assert_ne!(keyring_account("ringside", "pbx-a"), keyring_account("ringside", "pbx-b"));
-        assert_eq!(KEYRING_SERVICE, "ringside", "secrets stored by earlier versions stay where they are");
+        assert_eq!(
+            keyring_account("ringside", "pbx.local"),
+            "ringside@pbx.local"
+        );
+        assert_ne!(
+            keyring_account("ringside", "pbx-a"),
+            keyring_account("ringside", "pbx-b")
+        );
+        assert_eq!(
+            KEYRING_SERVICE, "ringside",
+            "secrets stored by earlier versions stay where they are"
+        );
     }
 }

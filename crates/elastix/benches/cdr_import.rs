@@ -9,7 +9,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ringside_elastix::cdr::parse_cdr_rows;
 use ringside_elastix::testserver::{synthetic_cdr_json, CdrSource, TestServer, TestServerOptions};
-use ringside_elastix::{calls_from_cdr, CdrQuery, ElastixClient, ElastixConfig, PbxDateTime, Secret, UtcOffset};
+use ringside_elastix::{
+    calls_from_cdr, CdrQuery, ElastixClient, ElastixConfig, PbxDateTime, Secret, UtcOffset,
+};
 
 const ROWS: usize = 100_000;
 
@@ -25,12 +27,19 @@ fn bench(c: &mut Criterion) {
         .expect("tokio runtime");
     let server = rt
         .block_on(TestServer::start(TestServerOptions {
-            cdr: CdrSource::Synthetic { rows: ROWS, first_call: first_call() },
+            cdr: CdrSource::Synthetic {
+                rows: ROWS,
+                first_call: first_call(),
+            },
             ..TestServerOptions::default()
         }))
         .expect("test server");
-    let client = ElastixClient::new(ElastixConfig::new(server.base_url(), Secret::new(server.token()), server.pinned_trust()))
-        .expect("client settings");
+    let client = ElastixClient::new(ElastixConfig::new(
+        server.base_url(),
+        Secret::new(server.token()),
+        server.pinned_trust(),
+    ))
+    .expect("client settings");
     let body = synthetic_cdr_json(ROWS, first_call(), None, None, None);
 
     let mut g = c.benchmark_group("cdr_100k");
@@ -48,7 +57,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("fetch_https_parse_convert", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let rows = client.cdr_report(&CdrQuery::default()).await.expect("fetch");
+                let rows = client
+                    .cdr_report(&CdrQuery::default())
+                    .await
+                    .expect("fetch");
                 assert_eq!(rows.len(), ROWS, "every generated row arrives");
                 black_box(calls_from_cdr(&rows, UtcOffset::from_minutes(60))).len()
             })

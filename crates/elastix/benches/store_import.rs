@@ -11,7 +11,9 @@
 use std::time::Instant;
 
 use ringside_elastix::testserver::{CdrSource, TestServer, TestServerOptions};
-use ringside_elastix::{import_cdr_since_cursor, ElastixClient, ElastixConfig, PbxDateTime, Secret, UtcOffset};
+use ringside_elastix::{
+    import_cdr_since_cursor, ElastixClient, ElastixConfig, PbxDateTime, Secret, UtcOffset,
+};
 use ringside_store::{HistoryStore, NumberPlan, StoreConfig};
 
 fn main() {
@@ -19,9 +21,16 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let rows: usize = std::env::var("RINGSIDE_BENCH_ELASTIX_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rows: usize = std::env::var("RINGSIDE_BENCH_ELASTIX_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let first: PbxDateTime = "2024-03-01 08:00:00".parse().expect("valid timestamp");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let server = TestServer::start(TestServerOptions {
             cdr: CdrSource::Synthetic { rows, first_call: first },

@@ -281,8 +281,11 @@ fn no_disposition() -> Disposition {
 
 fn calldate<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<PbxDateTime, D::Error> {
     let t = loose::text(d)?;
-    PbxDateTime::parse_bytes(t.trim().as_bytes())
-        .ok_or_else(|| de::Error::custom(format!("calldate {t:?} is not a date and time like 2015-12-05 10:07:05")))
+    PbxDateTime::parse_bytes(t.trim().as_bytes()).ok_or_else(|| {
+        de::Error::custom(format!(
+            "calldate {t:?} is not a date and time like 2015-12-05 10:07:05"
+        ))
+    })
 }
 
 fn uniqueid<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {

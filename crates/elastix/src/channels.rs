@@ -102,7 +102,8 @@ impl From<RawChannel> for ActiveChannel {
         let bridged = r.bridged_to.trim();
         Self {
             duration: parse_hms(&r.duration),
-            bridged_to: (!bridged.is_empty() && !bridged.eq_ignore_ascii_case("(None)")).then(|| bridged.to_owned()),
+            bridged_to: (!bridged.is_empty() && !bridged.eq_ignore_ascii_case("(None)"))
+                .then(|| bridged.to_owned()),
             channel: r.channel,
             context: r.context,
             extension: r.extension,
@@ -142,22 +143,28 @@ pub fn parse_active_calls(body: &[u8]) -> Result<ActiveCalls> {
 }
 
 pub(crate) fn parse_with_host(body: &[u8], host_port: &str) -> Result<ActiveCalls> {
-    let items: Vec<serde_json::Value> = crate::response::decode_json("activecall", host_port, body)?;
+    let items: Vec<serde_json::Value> =
+        crate::response::decode_json("activecall", host_port, body)?;
     let mut out = ActiveCalls::default();
     for (i, item) in items.into_iter().enumerate() {
         match item {
             serde_json::Value::String(line) => out.apply_summary(&line),
             v @ serde_json::Value::Object(_) => {
-                let raw: RawChannel = serde_json::from_value(v).map_err(|e| Error::UnexpectedResponse {
-                    command: "activecall".into(),
-                    detail: format!("item {}: {e}", i + 1),
-                })?;
+                let raw: RawChannel =
+                    serde_json::from_value(v).map_err(|e| Error::UnexpectedResponse {
+                        command: "activecall".into(),
+                        detail: format!("item {}: {e}", i + 1),
+                    })?;
                 out.channels.push(raw.into());
             }
             other => {
                 return Err(Error::UnexpectedResponse {
                     command: "activecall".into(),
-                    detail: format!("item {} is {}, not a channel or a summary line", i + 1, json_kind(&other)),
+                    detail: format!(
+                        "item {} is {}, not a channel or a summary line",
+                        i + 1,
+                        json_kind(&other)
+                    ),
                 })
             }
         }
@@ -182,16 +189,37 @@ mod tests {
 
     #[test]
     fn singular_summaries_and_unknown_lines_are_handled() {
-        let live = parse_active_calls(br#"["1 active channel", "1 active call", "7 calls processed", "Asterisk ending"]"#)
-            .expect("summary lines alone are a valid answer");
+        let live = parse_active_calls(
+            br#"["1 active channel", "1 active call", "7 calls processed", "Asterisk ending"]"#,
+        )
+        .expect("summary lines alone are a valid answer");
         assert_eq!(
-            (live.active_channels, live.active_calls, live.calls_processed),
+            (
+                live.active_channels,
+                live.active_calls,
+                live.calls_processed
+            ),
             (Some(1), Some(1), Some(7)),
             "Asterisk writes the singular for one"
         );
-        assert_eq!(live.other_lines, vec!["Asterisk ending".to_owned()], "unknown lines are kept, not fatal");
-        assert!(parse_active_calls(br#"[42]"#).is_err(), "a bare number is neither a channel nor a summary");
-        assert_eq!(parse_hms("100:00:01"), Some(Duration::from_secs(360_001)), "hours may pass 99");
-        assert_eq!(parse_hms("00:61:00"), None, "61 minutes is not a valid clock reading");
+        assert_eq!(
+            live.other_lines,
+            vec!["Asterisk ending".to_owned()],
+            "unknown lines are kept, not fatal"
+        );
+        assert!(
+            parse_active_calls(br#"[42]"#).is_err(),
+            "a bare number is neither a channel nor a summary"
+        );
+        assert_eq!(
+            parse_hms("100:00:01"),
+            Some(Duration::from_secs(360_001)),
+            "hours may pass 99"
+        );
+        assert_eq!(
+            parse_hms("00:61:00"),
+            None,
+            "61 minutes is not a valid clock reading"
+        );
     }
 }

@@ -68,7 +68,8 @@ impl ElastixClient {
     pub fn new(config: ElastixConfig) -> Result<Self> {
         let endpoint = Endpoint::parse(&config.base_url)?;
         let token = token_header(&config.token)?;
-        let connector = TlsConnector::new(endpoint.host.clone(), endpoint.port, config.trust.clone())?;
+        let connector =
+            TlsConnector::new(endpoint.host.clone(), endpoint.port, config.trust.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 host_port: endpoint.host_port(),
@@ -90,7 +91,10 @@ impl ElastixClient {
     pub async fn cdr_report(&self, query: &CdrQuery) -> Result<Vec<CdrRow>> {
         let body = self.fetch_json("cdrreport", &query.form()).await?;
         let host_port = self.inner.host_port.clone();
-        parse_off_thread(body, move |b| response::decode_json("cdrreport", &host_port, b)).await
+        parse_off_thread(body, move |b| {
+            response::decode_json("cdrreport", &host_port, b)
+        })
+        .await
     }
 
     /// Every SIP peer with its reachability (`cmd=sippeers`).
@@ -116,11 +120,15 @@ impl ElastixClient {
         W: AsyncWrite + Unpin + ?Sized,
     {
         let command = "getwavfile";
-        let resp = self.exchange(command, &[("name", name.as_str())], &[]).await?;
+        let resp = self
+            .exchange(command, &[("name", name.as_str())], &[])
+            .await?;
         let status = resp.status();
         let content_type = header_text(&resp, CONTENT_TYPE).to_ascii_lowercase();
         if status == StatusCode::NOT_FOUND {
-            return Err(Error::RecordingNotFound { name: name.to_string() });
+            return Err(Error::RecordingNotFound {
+                name: name.to_string(),
+            });
         }
         if !status.is_success() {
             return Err(self.status_failure(command, resp).await);
@@ -128,9 +136,13 @@ impl ElastixClient {
         if content_type.starts_with("application/json") || content_type.starts_with("text/") {
             // A success status with a JSON or HTML body is the API
             // reporting a problem the PHP did not turn into a status code.
-            let body = self.read_body(command, resp.into_body(), ERROR_BODY_LIMIT, None).await?;
+            let body = self
+                .read_body(command, resp.into_body(), ERROR_BODY_LIMIT, None)
+                .await?;
             return Err(match api_status(&body) {
-                Some(st) if st.code == 404 => Error::RecordingNotFound { name: name.to_string() },
+                Some(st) if st.code == 404 => Error::RecordingNotFound {
+                    name: name.to_string(),
+                },
                 Some(st) => response::status_error(command, &self.inner.host_port, st),
                 None if looks_like_html(&body) => Error::NotJson {
                     host_port: self.inner.host_port.clone(),
@@ -147,11 +159,17 @@ impl ElastixClient {
         let mut written = 0u64;
         while let Some(frame) = self.next_frame(command, &mut body, written).await? {
             if let Ok(data) = frame.into_data() {
-                out.write_all(&data).await.map_err(|source| Error::Write { name: name.to_string(), source })?;
+                out.write_all(&data).await.map_err(|source| Error::Write {
+                    name: name.to_string(),
+                    source,
+                })?;
                 written += data.len() as u64;
             }
         }
-        out.flush().await.map_err(|source| Error::Write { name: name.to_string(), source })?;
+        out.flush().await.map_err(|source| Error::Write {
+            name: name.to_string(),
+            source,
+        })?;
         Ok(written)
     }
 
@@ -162,7 +180,10 @@ impl ElastixClient {
         let mut part = path.as_os_str().to_owned();
         part.push(".part");
         let part = std::path::PathBuf::from(part);
-        let write_err = |source| Error::Write { name: name.to_string(), source };
+        let write_err = |source| Error::Write {
+            name: name.to_string(),
+            source,
+        };
         let mut file = tokio::fs::File::create(&part).await.map_err(write_err)?;
         let result = self.recording_to_writer(name, &mut file).await;
         let result = match result {
@@ -195,21 +216,37 @@ impl ElastixClient {
         }
         let declared = header_text(&resp, CONTENT_LENGTH).parse::<u64>().ok();
         if declared.is_some_and(|len| len > self.inner.max_response_bytes) {
-            return Err(Error::TooLarge { command: command.into(), limit: self.inner.max_response_bytes });
+            return Err(Error::TooLarge {
+                command: command.into(),
+                limit: self.inner.max_response_bytes,
+            });
         }
-        self.read_body(command, resp.into_body(), self.inner.max_response_bytes, declared).await
+        self.read_body(
+            command,
+            resp.into_body(),
+            self.inner.max_response_bytes,
+            declared,
+        )
+        .await
     }
 
     /// The error for a non-success status, after reading what the body says.
     async fn status_failure(&self, command: &str, resp: Response<Incoming>) -> Error {
         let status = resp.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Error::BadToken { host_port: self.inner.host_port.clone() };
+            return Error::BadToken {
+                host_port: self.inner.host_port.clone(),
+            };
         }
-        let body = self.read_body(command, resp.into_body(), ERROR_BODY_LIMIT, None).await.unwrap_or_default();
+        let body = self
+            .read_body(command, resp.into_body(), ERROR_BODY_LIMIT, None)
+            .await
+            .unwrap_or_default();
         let detail = match api_status(&body) {
             Some(st) if st.code == 401 || st.code == 403 => {
-                return Error::BadToken { host_port: self.inner.host_port.clone() }
+                return Error::BadToken {
+                    host_port: self.inner.host_port.clone(),
+                }
             }
             Some(st) if !st.status.is_empty() => Some(st.status),
             _ if looks_like_html(&body) => Some(page_title(&body)),
@@ -225,7 +262,12 @@ impl ElastixClient {
 
     /// Connects, sends `POST <path>?cmd=<command>&<query>` with `form` as
     /// the body, and returns the response head (the body is read by the caller).
-    async fn exchange(&self, command: &str, query: &[(&str, &str)], form: &[(&'static str, String)]) -> Result<Response<Incoming>> {
+    async fn exchange(
+        &self,
+        command: &str,
+        query: &[(&str, &str)],
+        form: &[(&'static str, String)],
+    ) -> Result<Response<Incoming>> {
         let inner = &*self.inner;
         let timeout = |e: tokio::time::error::Elapsed| {
             let _ = e;
@@ -275,7 +317,11 @@ impl ElastixClient {
             .header(USER_AGENT, concat!("Ringside/", env!("CARGO_PKG_VERSION")))
             .header(CONTENT_LENGTH, body.len())
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| Error::Config(format!("the request to the Elastix API cannot be built: {e}")))?;
+            .map_err(|e| {
+                Error::Config(format!(
+                    "the request to the Elastix API cannot be built: {e}"
+                ))
+            })?;
         tracing::debug!(command, host = %inner.host_port, "Elastix API request");
         tokio::time::timeout(inner.timeout, sender.send_request(req))
             .await
@@ -285,14 +331,26 @@ impl ElastixClient {
 
     /// Reads a whole body, refusing more than `cap` bytes. `declared` is the
     /// Content-Length, already checked against the cap.
-    async fn read_body(&self, command: &str, mut body: Incoming, cap: u64, declared: Option<u64>) -> Result<Vec<u8>> {
+    async fn read_body(
+        &self,
+        command: &str,
+        mut body: Incoming,
+        cap: u64,
+        declared: Option<u64>,
+    ) -> Result<Vec<u8>> {
         // Reserving the declared size once spares a 100,000-row answer the
         // dozen copies of growing from empty.
         let mut out = Vec::with_capacity(declared.map_or(0, |d| d.min(cap) as usize));
-        while let Some(frame) = self.next_frame(command, &mut body, out.len() as u64).await? {
+        while let Some(frame) = self
+            .next_frame(command, &mut body, out.len() as u64)
+            .await?
+        {
             if let Ok(data) = frame.into_data() {
                 if out.len() as u64 + data.len() as u64 > cap {
-                    return Err(Error::TooLarge { command: command.into(), limit: cap });
+                    return Err(Error::TooLarge {
+                        command: command.into(),
+                        limit: cap,
+                    });
                 }
                 out.extend_from_slice(&data);
             }
@@ -347,8 +405,14 @@ impl ElastixClient {
                 host_port,
                 detail: "nothing accepts connections on that port (connection refused)".into(),
             },
-            ConnectError::Unreachable(e) | ConnectError::Io(e) => Error::Unreachable { host_port, detail: e.to_string() },
-            other => Error::Unreachable { host_port, detail: other.to_string() },
+            ConnectError::Unreachable(e) | ConnectError::Io(e) => Error::Unreachable {
+                host_port,
+                detail: e.to_string(),
+            },
+            other => Error::Unreachable {
+                host_port,
+                detail: other.to_string(),
+            },
         }
     }
 }
@@ -372,7 +436,8 @@ fn token_header(token: &Secret) -> Result<HeaderValue> {
     let t = token.expose().trim();
     if t.is_empty() {
         return Err(Error::Config(
-            "the Elastix API token is empty: copy it from /var/www/html/api/api.php on the PBX".into(),
+            "the Elastix API token is empty: copy it from /var/www/html/api/api.php on the PBX"
+                .into(),
         ));
     }
     let mut v = HeaderValue::from_str(t).map_err(|_| {
@@ -384,7 +449,11 @@ fn token_header(token: &Secret) -> Result<HeaderValue> {
 }
 
 fn header_text<B>(resp: &Response<B>, name: hyper::header::HeaderName) -> String {
-    resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Runs a parser on a blocking thread when the body is large.
@@ -396,8 +465,10 @@ where
     if body.len() <= PARSE_INLINE_LIMIT {
         return parse(&body);
     }
-    tokio::task::spawn_blocking(move || parse(&body)).await.map_err(|e| Error::UnexpectedResponse {
-        command: "cdrreport".into(),
-        detail: format!("the parser stopped: {e}"),
-    })?
+    tokio::task::spawn_blocking(move || parse(&body))
+        .await
+        .map_err(|e| Error::UnexpectedResponse {
+            command: "cdrreport".into(),
+            detail: format!("the parser stopped: {e}"),
+        })?
 }

@@ -97,11 +97,20 @@ impl Endpoint {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
-        let path = if path.is_empty() || path == "/" { DEFAULT_PATH } else { path };
-        let (host, port) = split_host_port(authority)
-            .ok_or_else(|| Error::Config(format!("{authority:?} is not a server name or address with an optional :port")))?;
+        let path = if path.is_empty() || path == "/" {
+            DEFAULT_PATH
+        } else {
+            path
+        };
+        let (host, port) = split_host_port(authority).ok_or_else(|| {
+            Error::Config(format!(
+                "{authority:?} is not a server name or address with an optional :port"
+            ))
+        })?;
         if host.is_empty() {
-            return Err(Error::Config("the Elastix address has no server name".into()));
+            return Err(Error::Config(
+                "the Elastix address has no server name".into(),
+            ));
         }
         Ok(Self {
             host: host.to_owned(),
@@ -147,23 +156,59 @@ mod tests {
     #[test]
     fn base_urls_are_taken_apart_with_the_documented_defaults() {
         let e = Endpoint::parse("https://10.0.0.5/api/api.php").expect("the documented form");
-        assert_eq!((e.host.as_str(), e.port, e.path.as_str()), ("10.0.0.5", 443, "/api/api.php"), "port 443 by default");
+        assert_eq!(
+            (e.host.as_str(), e.port, e.path.as_str()),
+            ("10.0.0.5", 443, "/api/api.php"),
+            "port 443 by default"
+        );
         let e = Endpoint::parse("https://pbx.lan:8443").expect("server and port only");
-        assert_eq!((e.port, e.path.as_str()), (8443, "/api/api.php"), "a bare server means the API's usual path");
+        assert_eq!(
+            (e.port, e.path.as_str()),
+            (8443, "/api/api.php"),
+            "a bare server means the API's usual path"
+        );
         let e = Endpoint::parse("https://[fd00::5]:444/x/api.php").expect("IPv6");
-        assert_eq!((e.host.as_str(), e.port), ("fd00::5", 444), "brackets are not part of the host");
-        assert_eq!(e.host_port(), "[fd00::5]:444", "messages put IPv6 hosts back in brackets");
-        let err = Endpoint::parse("http://pbx.lan/api/api.php").expect_err("plain HTTP would expose the token");
-        assert!(err.to_string().contains("HTTPS"), "the message says to use HTTPS: {err}");
-        assert!(Endpoint::parse("https://pbx.lan:0").is_err(), "port 0 cannot be connected to");
-        assert!(Endpoint::parse("https://user@pbx.lan").is_err(), "credentials in the URL are refused");
+        assert_eq!(
+            (e.host.as_str(), e.port),
+            ("fd00::5", 444),
+            "brackets are not part of the host"
+        );
+        assert_eq!(
+            e.host_port(),
+            "[fd00::5]:444",
+            "messages put IPv6 hosts back in brackets"
+        );
+        let err = Endpoint::parse("http://pbx.lan/api/api.php")
+            .expect_err("plain HTTP would expose the token");
+        assert!(
+            err.to_string().contains("HTTPS"),
+            "the message says to use HTTPS: {err}"
+        );
+        assert!(
+            Endpoint::parse("https://pbx.lan:0").is_err(),
+            "port 0 cannot be connected to"
+        );
+        assert!(
+            Endpoint::parse("https://user@pbx.lan").is_err(),
+            "credentials in the URL are refused"
+        );
     }
 
     #[test]
     fn the_token_never_appears_in_debug_output() {
-        let c = ElastixConfig::new("https://pbx", Secret::new("kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj"), TlsTrust::system());
+        let c = ElastixConfig::new(
+            "https://pbx",
+            Secret::new("kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj"),
+            TlsTrust::system(),
+        );
         let dbg = format!("{c:?}");
-        assert!(!dbg.contains("kJBJz"), "the token must not be printable: {dbg}");
-        assert!(dbg.contains("<redacted>"), "Debug shows that a token is set: {dbg}");
+        assert!(
+            !dbg.contains("kJBJz"),
+            "the token must not be printable: {dbg}"
+        );
+        assert!(
+            dbg.contains("<redacted>"),
+            "Debug shows that a token is set: {dbg}"
+        );
     }
 }

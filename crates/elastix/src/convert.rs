@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use ringside_calls::channel::{is_trunk_context, ChannelName};
-use ringside_calls::{CallRecord, Direction, Outcome};
 use ringside_calls::number::callerid_name;
+use ringside_calls::{CallRecord, Direction, Outcome};
 use ringside_store::ImportedCall;
 
 use crate::cdr::{CdrRow, Disposition};
@@ -26,7 +26,9 @@ fn is_extension(n: &str) -> bool {
 /// Contexts where calls from outside are handled: trunk and DID entry
 /// points, IVRs, queues, ring groups and time conditions.
 fn is_inbound_context(ctx: &str) -> bool {
-    let starts = |p: &str| ctx.len() >= p.len() && ctx.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    let starts = |p: &str| {
+        ctx.len() >= p.len() && ctx.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+    };
     // Prefix checks first: they cover almost every row without allocating.
     starts("from-trunk")
         || starts("from-did")
@@ -97,19 +99,28 @@ pub fn calls_from_cdr(rows: &[CdrRow], offset: UtcOffset) -> Vec<ImportedCall> {
             }
         }
     }
-    order.into_iter().map(|group| call_from_rows(&group, offset)).collect()
+    order
+        .into_iter()
+        .map(|group| call_from_rows(&group, offset))
+        .collect()
 }
 
 /// One call from the rows that share its uniqueid (at least one).
 fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
     // The earliest row opens the call; the PBX usually sends them in order,
     // but a report sorted by another column must not change the result.
-    let first = rows.iter().copied().min_by_key(|r| r.calldate).unwrap_or(rows[0]);
+    let first = rows
+        .iter()
+        .copied()
+        .min_by_key(|r| r.calldate)
+        .unwrap_or(rows[0]);
     let started_at_ms = first.calldate.to_unix_ms(offset);
 
     let direction = if is_inbound_context(&first.dcontext) || !is_extension(&first.src) {
         Direction::Inbound
-    } else if rows.iter().any(|r| trunk_of(&r.dstchannel).is_some()) || !is_extension(&first.dst) && first.dst != "s" {
+    } else if rows.iter().any(|r| trunk_of(&r.dstchannel).is_some())
+        || !is_extension(&first.dst) && first.dst != "s"
+    {
         Direction::Outbound
     } else {
         Direction::Internal
@@ -123,7 +134,11 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
             }
         }
     }
-    if rang.is_empty() && direction != Direction::Outbound && is_extension(&first.dst) && !first.dstchannel.is_empty() {
+    if rang.is_empty()
+        && direction != Direction::Outbound
+        && is_extension(&first.dst)
+        && !first.dstchannel.is_empty()
+    {
         rang.push(first.dst.clone());
     }
 
@@ -140,11 +155,17 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
     let answered_by = match (direction, answering) {
         (_, None) => None,
         (Direction::Outbound, Some(_)) => Some(first.src.clone()),
-        (_, Some(r)) => extension_of(&r.dstchannel).map(str::to_owned).or_else(|| nonempty(&r.dst)),
+        (_, Some(r)) => extension_of(&r.dstchannel)
+            .map(str::to_owned)
+            .or_else(|| nonempty(&r.dst)),
     };
 
-    let went_to_voicemail = rows.iter().any(|r| r.lastapp.eq_ignore_ascii_case("VoiceMail"));
-    let queued = rows.iter().any(|r| r.lastapp.eq_ignore_ascii_case("Queue") || r.dcontext.starts_with("ext-queues"));
+    let went_to_voicemail = rows
+        .iter()
+        .any(|r| r.lastapp.eq_ignore_ascii_case("VoiceMail"));
+    let queued = rows
+        .iter()
+        .any(|r| r.lastapp.eq_ignore_ascii_case("Queue") || r.dcontext.starts_with("ext-queues"));
     let outcome = if answered_by.is_some() {
         Outcome::Answered
     } else if went_to_voicemail {
@@ -174,7 +195,8 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
     };
     let remote_name = match direction {
         Direction::Outbound => nonempty(&first.dst_cnam),
-        _ => callerid_name(&first.clid, &first.src).or_else(|| nonempty(&first.cnam).filter(|n| *n != first.src)),
+        _ => callerid_name(&first.clid, &first.src)
+            .or_else(|| nonempty(&first.cnam).filter(|n| *n != first.src)),
     };
 
     let record = CallRecord {

@@ -48,11 +48,17 @@ pub async fn import_cdr_since_cursor(
             ),
         })?),
     };
-    let query = CdrQuery { start_date, ..CdrQuery::default() };
+    let query = CdrQuery {
+        start_date,
+        ..CdrQuery::default()
+    };
     let rows = client.cdr_report(&query).await?;
     tracing::info!(source, rows = rows.len(), from = ?start_date, "fetched Elastix call records");
     let calls = tokio::task::spawn_blocking(move || calls_from_cdr(&rows, utc_offset))
         .await
-        .map_err(|e| Error::UnexpectedResponse { command: "cdrreport".into(), detail: format!("the conversion stopped: {e}") })?;
+        .map_err(|e| Error::UnexpectedResponse {
+            command: "cdrreport".into(),
+            detail: format!("the conversion stopped: {e}"),
+        })?;
     Ok(store.import_cdr(source, calls, progress).await?)
 }

@@ -79,7 +79,8 @@ impl<'de> Visitor<'de> for CountVisitor {
         if t.is_empty() {
             return Ok(0);
         }
-        t.parse().map_err(|_| E::custom(format!("{v:?} is not a whole number")))
+        t.parse()
+            .map_err(|_| E::custom(format!("{v:?} is not a whole number")))
     }
     fn visit_unit<E: de::Error>(self) -> Result<u32, E> {
         Ok(0)
@@ -92,5 +93,8 @@ impl<'de> Visitor<'de> for CountVisitor {
 /// Asterisk's `yes`/`no` flags; also `true`/`false`, `1`/`0`; `null` is no.
 pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     let t = text(d)?;
-    Ok(matches!(t.trim().to_ascii_lowercase().as_str(), "yes" | "true" | "1" | "on"))
+    Ok(matches!(
+        t.trim().to_ascii_lowercase().as_str(),
+        "yes" | "true" | "1" | "on"
+    ))
 }

@@ -44,13 +44,21 @@ impl PeerStatus {
         let latency = || {
             let open = t.find('(')?;
             let inner = &t[open + 1..];
-            let digits: String = inner.trim_start().chars().take_while(char::is_ascii_digit).collect();
+            let digits: String = inner
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
             digits.parse().ok()
         };
         if upper == "OK" || upper.starts_with("OK ") || upper.starts_with("OK(") {
-            Self::Reachable { latency_ms: latency() }
+            Self::Reachable {
+                latency_ms: latency(),
+            }
         } else if upper.starts_with("LAGGED") {
-            Self::Lagged { latency_ms: latency() }
+            Self::Lagged {
+                latency_ms: latency(),
+            }
         } else if upper.starts_with("UNREACHABLE") {
             Self::Unreachable
         } else if upper.starts_with("UNKNOWN") {
@@ -177,8 +185,12 @@ struct RawPeer {
 const MAX_EXTENSION_DIGITS: usize = 6;
 
 fn kind_of(name: &str, dynamic: bool, chan_object_type: &str) -> PeerKind {
-    let short_number = !name.is_empty() && name.len() <= MAX_EXTENSION_DIGITS && name.bytes().all(|b| b.is_ascii_digit());
-    if short_number || (dynamic && chan_object_type.eq_ignore_ascii_case("peer") && !name.contains(['.', '@'])) {
+    let short_number = !name.is_empty()
+        && name.len() <= MAX_EXTENSION_DIGITS
+        && name.bytes().all(|b| b.is_ascii_digit());
+    if short_number
+        || (dynamic && chan_object_type.eq_ignore_ascii_case("peer") && !name.contains(['.', '@']))
+    {
         // Phones register (dynamic) and are named by their number; a
         // statically configured short number is a phone with a fixed IP.
         PeerKind::Extension
@@ -190,7 +202,8 @@ fn kind_of(name: &str, dynamic: bool, chan_object_type: &str) -> PeerKind {
 fn address(s: &str) -> Option<String> {
     let t = s.trim();
     // chan_sip prints an unregistered peer's address as `-none-` or `(null)`.
-    (!t.is_empty() && t != "-none-" && t != "(null)" && t != "(Unspecified)" && t != "0.0.0.0").then(|| t.to_owned())
+    (!t.is_empty() && t != "-none-" && t != "(null)" && t != "(Unspecified)" && t != "0.0.0.0")
+        .then(|| t.to_owned())
 }
 
 impl From<RawPeer> for SipPeer {
@@ -198,7 +211,10 @@ impl From<RawPeer> for SipPeer {
         let kind = kind_of(&r.object_name, r.dynamic, &r.chan_object_type);
         let ip_address = address(&r.ip_address);
         Self {
-            ip_port: ip_address.as_ref().and_then(|_| r.ip_port.trim().parse().ok()).filter(|p| *p != 0),
+            ip_port: ip_address
+                .as_ref()
+                .and_then(|_| r.ip_port.trim().parse().ok())
+                .filter(|p| *p != 0),
             ip_address,
             kind,
             name: r.object_name,
@@ -234,7 +250,9 @@ mod tests {
         let json = format!(
             r#"[{{"ObjectName": "{name}", "ChanObjectType": "peer", "Dynamic": "{dynamic}", "IPaddress": "{ip}", "IPport": "5060", "Status": "{status}"}}]"#
         );
-        parse_sip_peers(json.as_bytes()).expect("a peer list").remove(0)
+        parse_sip_peers(json.as_bytes())
+            .expect("a peer list")
+            .remove(0)
     }
 
     #[test]
@@ -250,21 +268,47 @@ mod tests {
         ];
         for (status, ip, want) in cases {
             let p = peer("101", "yes", ip, status);
-            assert_eq!(p.presence(), want, "{status} with address {ip}: a phone must show as {want:?}");
+            assert_eq!(
+                p.presence(),
+                want,
+                "{status} with address {ip}: a phone must show as {want:?}"
+            );
         }
         assert_eq!(
             PeerStatus::parse("LAGGED (2500 ms)"),
-            PeerStatus::Lagged { latency_ms: Some(2500) },
+            PeerStatus::Lagged {
+                latency_ms: Some(2500)
+            },
             "the lag is kept so the UI can show it"
         );
-        assert_eq!(peer("101", "yes", "-none-", "UNKNOWN").ip_port, None, "no port without an address");
+        assert_eq!(
+            peer("101", "yes", "-none-", "UNKNOWN").ip_port,
+            None,
+            "no port without an address"
+        );
     }
 
     #[test]
     fn phones_and_trunks_are_told_apart_by_registration_and_name() {
-        assert_eq!(peer("2003", "yes", "1.1.1.1", "OK").kind, PeerKind::Extension, "a registering short number");
-        assert_eq!(peer("2003", "no", "10.0.0.9", "OK").kind, PeerKind::Extension, "a fixed-IP phone is still a phone");
-        assert_eq!(peer("900000000000", "no", "10.10.10.10", "OK").kind, PeerKind::Trunk, "a carrier account");
-        assert_eq!(peer("voipcarrier", "no", "10.10.10.10", "OK").kind, PeerKind::Trunk, "a named static peer");
+        assert_eq!(
+            peer("2003", "yes", "1.1.1.1", "OK").kind,
+            PeerKind::Extension,
+            "a registering short number"
+        );
+        assert_eq!(
+            peer("2003", "no", "10.0.0.9", "OK").kind,
+            PeerKind::Extension,
+            "a fixed-IP phone is still a phone"
+        );
+        assert_eq!(
+            peer("900000000000", "no", "10.10.10.10", "OK").kind,
+            PeerKind::Trunk,
+            "a carrier account"
+        );
+        assert_eq!(
+            peer("voipcarrier", "no", "10.10.10.10", "OK").kind,
+            PeerKind::Trunk,
+            "a named static peer"
+        );
     }
 }

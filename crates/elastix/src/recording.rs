@@ -29,14 +29,21 @@ impl RecordingName {
     /// folder and its `recordingfile`.
     pub fn for_call(calldate: &PbxDateTime, recordingfile: &str) -> Result<Self> {
         check_file(recordingfile, recordingfile)?;
-        Ok(Self(format!("/{}/{}", calldate.recording_folder(), recordingfile)))
+        Ok(Self(format!(
+            "/{}/{}",
+            calldate.recording_folder(),
+            recordingfile
+        )))
     }
 
     /// Checks a full name (`/2015/12/08/file.wav`) made elsewhere: a leading
     /// `/`, plain folder and file names, no `..`, `\`, NUL or control characters.
     pub fn parse(name: &str) -> Result<Self> {
         let Some(rest) = name.strip_prefix('/') else {
-            return Err(unsafe_name(name, "it must start with / (as in /2015/12/08/file.wav)"));
+            return Err(unsafe_name(
+                name,
+                "it must start with / (as in /2015/12/08/file.wav)",
+            ));
         };
         let parts: Vec<&str> = rest.split('/').collect();
         for part in &parts {
@@ -57,7 +64,10 @@ impl RecordingName {
 }
 
 fn unsafe_name(name: &str, reason: &'static str) -> Error {
-    Error::UnsafeRecordingName { name: name.to_owned(), reason }
+    Error::UnsafeRecordingName {
+        name: name.to_owned(),
+        reason,
+    }
 }
 
 /// Checks one path component.
@@ -66,7 +76,10 @@ fn check_file(whole: &str, part: &str) -> Result<()> {
         return Err(unsafe_name(whole, "it has an empty file or folder name"));
     }
     if part == "." || part == ".." {
-        return Err(unsafe_name(whole, "it steps out of the recording folder (. or ..)"));
+        return Err(unsafe_name(
+            whole,
+            "it steps out of the recording folder (. or ..)",
+        ));
     }
     if part.contains('\0') {
         return Err(unsafe_name(whole, "it contains a NUL character"));
@@ -105,14 +118,41 @@ mod tests {
     #[test]
     fn path_tricks_are_refused_before_anything_is_sent() {
         let day: PbxDateTime = "2015-12-08 10:24:49".parse().expect("valid");
-        for bad in ["..", ".", "", "a/../../etc/passwd", "x.wav\0.txt", "..\\..\\boot.ini", "x\n.wav"] {
-            let err = RecordingName::for_call(&day, bad).expect_err("a tricky recordingfile must be refused");
-            assert_eq!(err.code(), "invalid_input", "{bad:?} must be refused as bad input, got {err}");
+        for bad in [
+            "..",
+            ".",
+            "",
+            "a/../../etc/passwd",
+            "x.wav\0.txt",
+            "..\\..\\boot.ini",
+            "x\n.wav",
+        ] {
+            let err = RecordingName::for_call(&day, bad)
+                .expect_err("a tricky recordingfile must be refused");
+            assert_eq!(
+                err.code(),
+                "invalid_input",
+                "{bad:?} must be refused as bad input, got {err}"
+            );
         }
-        for bad in ["2015/12/08/x.wav", "/2015/../x.wav", "//x.wav", "/2015/12/08/", "/2015/12/08/x\0.wav"] {
-            assert!(RecordingName::parse(bad).is_err(), "{bad:?} must be refused");
+        for bad in [
+            "2015/12/08/x.wav",
+            "/2015/../x.wav",
+            "//x.wav",
+            "/2015/12/08/",
+            "/2015/12/08/x\0.wav",
+        ] {
+            assert!(
+                RecordingName::parse(bad).is_err(),
+                "{bad:?} must be refused"
+            );
         }
-        let ok = RecordingName::parse("/2015/12/08/exten-101-1449322009.66.wav").expect("a plain name passes");
-        assert_eq!(ok.file_name(), "exten-101-1449322009.66.wav", "the local file name is the last part");
+        let ok = RecordingName::parse("/2015/12/08/exten-101-1449322009.66.wav")
+            .expect("a plain name passes");
+        assert_eq!(
+            ok.file_name(),
+            "exten-101-1449322009.66.wav",
+            "the local file name is the last part"
+        );
     }
 }

@@ -30,7 +30,10 @@ pub(crate) fn api_status(body: &[u8]) -> Option<ApiStatus> {
 
 fn trim_start(body: &[u8]) -> &[u8] {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
     &body[start..]
 }
 
@@ -59,7 +62,9 @@ pub(crate) fn page_title(body: &[u8]) -> String {
 /// data when they succeed.
 pub(crate) fn status_error(command: &str, host_port: &str, st: ApiStatus) -> Error {
     match st.code {
-        401 | 403 => Error::BadToken { host_port: host_port.to_owned() },
+        401 | 403 => Error::BadToken {
+            host_port: host_port.to_owned(),
+        },
         code => Error::Http {
             host_port: host_port.to_owned(),
             command: command.to_owned(),
@@ -70,7 +75,11 @@ pub(crate) fn status_error(command: &str, host_port: &str, st: ApiStatus) -> Err
 }
 
 /// Decodes `body` as `T`, or says precisely what it was instead.
-pub(crate) fn decode_json<T: DeserializeOwned>(command: &str, host_port: &str, body: &[u8]) -> Result<T> {
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    command: &str,
+    host_port: &str,
+    body: &[u8],
+) -> Result<T> {
     if looks_like_html(body) {
         return Err(Error::NotJson {
             host_port: host_port.to_owned(),
@@ -91,10 +100,12 @@ pub(crate) fn decode_json<T: DeserializeOwned>(command: &str, host_port: &str, b
                     command: command.to_owned(),
                     detail: format!("it ends at line {}, column {}", e.line(), e.column()),
                 },
-                serde_json::error::Category::Syntax if trim_start(body).is_empty() => Error::Truncated {
-                    command: command.to_owned(),
-                    detail: "the answer was empty".into(),
-                },
+                serde_json::error::Category::Syntax if trim_start(body).is_empty() => {
+                    Error::Truncated {
+                        command: command.to_owned(),
+                        detail: "the answer was empty".into(),
+                    }
+                }
                 serde_json::error::Category::Syntax => Error::UnexpectedResponse {
                     command: command.to_owned(),
                     detail: format!("not valid JSON: {e}"),

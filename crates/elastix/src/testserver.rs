@@ -32,9 +32,11 @@ pub const SEED_CDRREPORT: &[u8] = include_bytes!("../../../tests/fixtures/elasti
 /// The API document's `sippeers` example, byte for byte.
 pub const SEED_SIPPEERS: &[u8] = include_bytes!("../../../tests/fixtures/elastix/sippeers.json");
 /// The API document's `activecall` example, byte for byte.
-pub const SEED_ACTIVECALL: &[u8] = include_bytes!("../../../tests/fixtures/elastix/activecall.json");
+pub const SEED_ACTIVECALL: &[u8] =
+    include_bytes!("../../../tests/fixtures/elastix/activecall.json");
 /// The API document's answer for a missing recording, byte for byte.
-pub const SEED_WAV_NOT_FOUND: &[u8] = include_bytes!("../../../tests/fixtures/elastix/getwavfile_404.json");
+pub const SEED_WAV_NOT_FOUND: &[u8] =
+    include_bytes!("../../../tests/fixtures/elastix/getwavfile_404.json");
 /// The answer to a wrong token. The API document does not show one; this
 /// follows the shape of its other status answers.
 pub const UNAUTHORIZED_BODY: &[u8] = br#"{"status": "Unauthorized", "code": 401}"#;
@@ -79,12 +81,20 @@ pub struct CannedResponse {
 impl CannedResponse {
     /// A `200` JSON answer with these bytes.
     pub fn json(body: impl Into<Bytes>) -> Self {
-        Self { status: 200, content_type: "application/json".into(), body: body.into() }
+        Self {
+            status: 200,
+            content_type: "application/json".into(),
+            body: body.into(),
+        }
     }
 
     /// An answer with any status, type and body.
     pub fn new(status: u16, content_type: &str, body: impl Into<Bytes>) -> Self {
-        Self { status, content_type: content_type.into(), body: body.into() }
+        Self {
+            status,
+            content_type: content_type.into(),
+            body: body.into(),
+        }
     }
 }
 
@@ -181,21 +191,33 @@ impl TestServer {
         let shared = state.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((tcp, _)) = listener.accept().await else { continue };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
                 let acceptor = acceptor.clone();
                 let state = shared.clone();
                 tokio::spawn(async move {
                     // A refused handshake is what the TLS tests provoke.
-                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
                     let service = hyper::service::service_fn(move |req| {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(answer(&state, req).await) }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(tls), service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
                 });
             }
         });
-        Ok(Self { addr, fingerprint, ca, state, task })
+        Ok(Self {
+            addr,
+            fingerprint,
+            ca,
+            state,
+            task,
+        })
     }
 
     /// `https://127.0.0.1:<port>/api/api.php`.
@@ -230,12 +252,16 @@ impl TestServer {
 
     /// Answers `command` with `response` from now on.
     pub fn respond_with(&self, command: &str, response: CannedResponse) {
-        lock(&self.state).canned.insert(command.to_owned(), response);
+        lock(&self.state)
+            .canned
+            .insert(command.to_owned(), response);
     }
 
     /// Serves `bytes` as the recording called `name` (`/2015/12/05/x.wav`).
     pub fn add_recording(&self, name: &str, bytes: impl Into<Bytes>) {
-        lock(&self.state).recordings.insert(name.to_owned(), bytes.into());
+        lock(&self.state)
+            .recordings
+            .insert(name.to_owned(), bytes.into());
     }
 
     /// Changes what `cdrreport` answers with.
@@ -249,20 +275,30 @@ impl TestServer {
     }
 }
 
-type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>, Option<CertificateDer<'static>>);
+type Identity = (
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+    Option<CertificateDer<'static>>,
+);
 
 fn make_identity(kind: TestCertificate) -> Result<Identity, rcgen::Error> {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
     match kind {
         TestCertificate::SelfSigned => {
             let ck = rcgen::generate_simple_self_signed(names)?;
-            Ok((vec![ck.cert.der().clone()], PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()).into(), None))
+            Ok((
+                vec![ck.cert.der().clone()],
+                PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()).into(),
+                None,
+            ))
         }
         TestCertificate::ExpiredFromCa => {
             let ca_key = rcgen::KeyPair::generate()?;
             let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
             ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-            ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Ringside Test CA");
+            ca_params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, "Ringside Test CA");
             let ca = ca_params.self_signed(&ca_key)?;
             let key = rcgen::KeyPair::generate()?;
             let mut params = rcgen::CertificateParams::new(names)?;
@@ -288,7 +324,9 @@ fn reply(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Fu
 }
 
 fn pairs(s: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(s).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(s)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 fn param<'a>(list: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -298,14 +336,23 @@ fn param<'a>(list: &'a [(String, String)], key: &str) -> Option<&'a str> {
 async fn answer(state: &Mutex<State>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let method = req.method().to_string();
     let query = pairs(req.uri().query().unwrap_or_default().as_bytes());
-    let auth = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let auth = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let content_type = req
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let form = pairs(&body);
     let command = param(&query, "cmd").unwrap_or_default().to_owned();
 
@@ -321,7 +368,12 @@ async fn answer(state: &Mutex<State>, req: Request<Incoming>) -> Response<Full<B
             form: form.clone(),
         });
         let recording = param(&query, "name").and_then(|n| st.recordings.get(n).cloned());
-        (authorized, st.canned.get(&command).cloned(), st.cdr.clone(), recording)
+        (
+            authorized,
+            st.canned.get(&command).cloned(),
+            st.cdr.clone(),
+            recording,
+        )
     };
     if !authorized {
         return reply(401, "application/json", UNAUTHORIZED_BODY);
@@ -336,7 +388,11 @@ async fn answer(state: &Mutex<State>, req: Request<Incoming>) -> Response<Full<B
                 let from = param(&form, "start_date").and_then(|s| s.parse().ok());
                 let to = param(&form, "end_date").and_then(|s| s.parse().ok());
                 let limit = param(&form, "limit").and_then(|s| s.parse().ok());
-                reply(200, "application/json", synthetic_cdr_json(rows, first_call, from, to, limit))
+                reply(
+                    200,
+                    "application/json",
+                    synthetic_cdr_json(rows, first_call, from, to, limit),
+                )
             }
         },
         "sippeers" => reply(200, "application/json", SEED_SIPPEERS),
@@ -353,7 +409,11 @@ async fn answer(state: &Mutex<State>, req: Request<Incoming>) -> Response<Full<B
             }
             None => reply(404, "application/json", SEED_WAV_NOT_FOUND),
         },
-        _ => reply(400, "application/json", &br#"{"status": "Unknown command", "code": 400}"#[..]),
+        _ => reply(
+            400,
+            "application/json",
+            &br#"{"status": "Unknown command", "code": 400}"#[..],
+        ),
     }
 }
 
@@ -378,7 +438,11 @@ pub fn synthetic_wav(seconds: u32) -> Vec<u8> {
     for i in 0..samples {
         // A triangle wave: 400 Hz is 20 samples per period at 8 kHz.
         let phase = (i % 20) as i32;
-        let v = if phase < 10 { phase * 1600 - 8000 } else { (20 - phase) * 1600 - 8000 };
+        let v = if phase < 10 {
+            phase * 1600 - 8000
+        } else {
+            (20 - phase) * 1600 - 8000
+        };
         out.extend_from_slice(&(v as i16).to_le_bytes());
     }
     out
@@ -435,7 +499,10 @@ pub fn synthetic_cdr_json(
         let t = base + call * CALL_SPACING_S;
         let when = PbxDateTime::from_unix_ms(t * 1000, UtcOffset::UTC);
         let date = when.to_string();
-        let stamp = format!("{:04}{:02}{:02}-{:02}{:02}{:02}", when.year, when.month, when.day, when.hour, when.minute, when.second);
+        let stamp = format!(
+            "{:04}{:02}{:02}-{:02}{:02}{:02}",
+            when.year, when.month, when.day, when.hour, when.minute, when.second
+        );
         let uid = format!("{t}.{call}");
         let outside = format!("05{:09}", 300_000_000 + call % 700_000_000);
         let seq = |k: i64| format!("{:08x}", call * 2 + k);
@@ -451,38 +518,99 @@ pub fn synthetic_cdr_json(
         };
         match call % 5 {
             0 => emit(&mut out, &|o| {
-                push_row(o, &date, (&outside, "101", "from-did-direct"),
-                    (&format!("SIP/902422277777-{}", seq(0)), &format!("SIP/101-{}", seq(1))),
-                    ("Dial", "SIP/101,,tr"), (53, 26, "ANSWERED"), &uid,
-                    &format!("exten-101-{outside}-{stamp}-{uid}.wav"), "902422277777");
+                push_row(
+                    o,
+                    &date,
+                    (&outside, "101", "from-did-direct"),
+                    (
+                        &format!("SIP/902422277777-{}", seq(0)),
+                        &format!("SIP/101-{}", seq(1)),
+                    ),
+                    ("Dial", "SIP/101,,tr"),
+                    (53, 26, "ANSWERED"),
+                    &uid,
+                    &format!("exten-101-{outside}-{stamp}-{uid}.wav"),
+                    "902422277777",
+                );
             }),
             1 => emit(&mut out, &|o| {
-                push_row(o, &date, ("102", &outside, "from-internal"),
-                    (&format!("SIP/102-{}", seq(0)), &format!("SIP/900000000000-{}", seq(1))),
-                    ("Dial", &format!("SIP/900000000000/{outside},300,")), (95, 80, "ANSWERED"), &uid,
-                    &format!("out-{outside}-102-{stamp}-{uid}.wav"), "");
+                push_row(
+                    o,
+                    &date,
+                    ("102", &outside, "from-internal"),
+                    (
+                        &format!("SIP/102-{}", seq(0)),
+                        &format!("SIP/900000000000-{}", seq(1)),
+                    ),
+                    ("Dial", &format!("SIP/900000000000/{outside},300,")),
+                    (95, 80, "ANSWERED"),
+                    &uid,
+                    &format!("out-{outside}-102-{stamp}-{uid}.wav"),
+                    "",
+                );
             }),
             2 => emit(&mut out, &|o| {
-                push_row(o, &date, ("101", "103", "from-internal"),
-                    (&format!("SIP/101-{}", seq(0)), &format!("SIP/103-{}", seq(1))),
-                    ("Dial", "SIP/103,,trM(auto-blkvm)"), (20, 0, "NO ANSWER"), &uid, "", "");
+                push_row(
+                    o,
+                    &date,
+                    ("101", "103", "from-internal"),
+                    (
+                        &format!("SIP/101-{}", seq(0)),
+                        &format!("SIP/103-{}", seq(1)),
+                    ),
+                    ("Dial", "SIP/103,,trM(auto-blkvm)"),
+                    (20, 0, "NO ANSWER"),
+                    &uid,
+                    "",
+                    "",
+                );
             }),
             3 => {
                 emit(&mut out, &|o| {
-                    push_row(o, &date, (&outside, "0001", "ext-queues"),
-                        (&format!("SIP/902422277777-{}", seq(0)), &format!("SIP/104-{}", seq(1))),
-                        ("Queue", "0001,t,,,,,,,,"), (15, 0, "NO ANSWER"), &uid, "", "902422277777");
+                    push_row(
+                        o,
+                        &date,
+                        (&outside, "0001", "ext-queues"),
+                        (
+                            &format!("SIP/902422277777-{}", seq(0)),
+                            &format!("SIP/104-{}", seq(1)),
+                        ),
+                        ("Queue", "0001,t,,,,,,,,"),
+                        (15, 0, "NO ANSWER"),
+                        &uid,
+                        "",
+                        "902422277777",
+                    );
                 });
                 emit(&mut out, &|o| {
-                    push_row(o, &date, (&outside, "0001", "ext-queues"),
-                        (&format!("SIP/902422277777-{}", seq(0)), &format!("SIP/105-{}", seq(2))),
-                        ("Queue", "0001,t,,,,,,,,"), (75, 60, "ANSWERED"), &uid, "", "902422277777");
+                    push_row(
+                        o,
+                        &date,
+                        (&outside, "0001", "ext-queues"),
+                        (
+                            &format!("SIP/902422277777-{}", seq(0)),
+                            &format!("SIP/105-{}", seq(2)),
+                        ),
+                        ("Queue", "0001,t,,,,,,,,"),
+                        (75, 60, "ANSWERED"),
+                        &uid,
+                        "",
+                        "902422277777",
+                    );
                 });
             }
             _ => emit(&mut out, &|o| {
-                push_row(o, &date, (&outside, "s", "ivr-4"),
+                push_row(
+                    o,
+                    &date,
+                    (&outside, "s", "ivr-4"),
                     (&format!("SIP/902422277777-{}", seq(0)), ""),
-                    ("BackGround", "custom/giris_santral"), (7, 7, "ANSWERED"), &uid, "", "902422277777");
+                    ("BackGround", "custom/giris_santral"),
+                    (7, 7, "ANSWERED"),
+                    &uid,
+                    "",
+                    "902422277777",
+                );
             }),
         }
         call += 1;

@@ -62,8 +62,15 @@ impl UtcOffset {
 impl PbxDateTime {
     /// Unix milliseconds of this local time at `offset`.
     pub fn to_unix_ms(&self, offset: UtcOffset) -> i64 {
-        let days = days_from_civil(i64::from(self.year), i64::from(self.month), i64::from(self.day));
-        let secs = days * 86_400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second);
+        let days = days_from_civil(
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let secs = days * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
         (secs - i64::from(offset.0) * 60) * 1000
     }
 
@@ -91,11 +98,19 @@ impl PbxDateTime {
     /// Parses exactly `YYYY-MM-DD HH:MM:SS` from bytes, without allocating;
     /// `None` for anything else (including impossible dates such as February 30).
     pub fn parse_bytes(b: &[u8]) -> Option<Self> {
-        if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        if b.len() != 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b' '
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
         let num = |r: std::ops::Range<usize>| -> Option<u32> {
-            b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+            b[r].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
         };
         let t = Self {
             year: num(0..4)? as u16,
@@ -128,8 +143,11 @@ impl FromStr for PbxDateTime {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        Self::parse_bytes(s.trim().as_bytes())
-            .ok_or_else(|| Error::Config(format!("{s:?} is not a date and time in the form 2015-12-05 10:07:05")))
+        Self::parse_bytes(s.trim().as_bytes()).ok_or_else(|| {
+            Error::Config(format!(
+                "{s:?} is not a date and time in the form 2015-12-05 10:07:05"
+            ))
+        })
     }
 }
 
@@ -149,16 +167,33 @@ mod tests {
 
     #[test]
     fn local_times_round_trip_through_unix_ms_at_any_offset() {
-        for text in ["1970-01-01 00:00:00", "2000-02-29 23:59:59", "2015-12-05 10:07:05", "2038-01-19 03:14:08"] {
+        for text in [
+            "1970-01-01 00:00:00",
+            "2000-02-29 23:59:59",
+            "2015-12-05 10:07:05",
+            "2038-01-19 03:14:08",
+        ] {
             let t: PbxDateTime = text.parse().expect("a valid timestamp");
-            assert_eq!(t.to_string(), text, "display must give back the PBX's own text");
+            assert_eq!(
+                t.to_string(),
+                text,
+                "display must give back the PBX's own text"
+            );
             for off in [-720, -300, 0, 180, 330, 840] {
                 let o = UtcOffset::from_minutes(off);
-                assert_eq!(PbxDateTime::from_unix_ms(t.to_unix_ms(o), o), t, "{text} at {off} min must round-trip");
+                assert_eq!(
+                    PbxDateTime::from_unix_ms(t.to_unix_ms(o), o),
+                    t,
+                    "{text} at {off} min must round-trip"
+                );
             }
         }
         let epoch: PbxDateTime = "1970-01-01 00:00:00".parse().expect("valid");
-        assert_eq!(epoch.to_unix_ms(UtcOffset::UTC), 0, "the epoch at UTC is zero");
+        assert_eq!(
+            epoch.to_unix_ms(UtcOffset::UTC),
+            0,
+            "the epoch at UTC is zero"
+        );
         assert_eq!(
             epoch.to_unix_ms(UtcOffset::from_minutes(60)),
             -3_600_000,
@@ -168,8 +203,18 @@ mod tests {
 
     #[test]
     fn impossible_or_misshapen_timestamps_are_refused() {
-        for bad in ["2015-02-29 10:00:00", "2015-13-01 10:00:00", "2015-12-05T10:07:05", "2015-12-05 24:00:00", "2015-12-5 10:07:05", ""] {
-            assert!(bad.parse::<PbxDateTime>().is_err(), "{bad:?} is not a PBX timestamp");
+        for bad in [
+            "2015-02-29 10:00:00",
+            "2015-13-01 10:00:00",
+            "2015-12-05T10:07:05",
+            "2015-12-05 24:00:00",
+            "2015-12-5 10:07:05",
+            "",
+        ] {
+            assert!(
+                bad.parse::<PbxDateTime>().is_err(),
+                "{bad:?} is not a PBX timestamp"
+            );
         }
     }
 }

@@ -29,7 +29,8 @@ pub fn fixtures_dir() -> PathBuf {
 /// When the fixture is missing: every caller needs it to mean anything.
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = fixtures_dir().join(name);
-    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {} must exist: {e}", path.display()));
+    let raw = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("fixture {} must exist: {e}", path.display()));
     if name.ends_with(".gz") {
         let mut out = Vec::with_capacity(raw.len() * 8);
         flate2::read::GzDecoder::new(&raw[..])
@@ -63,7 +64,9 @@ pub fn open_fds() -> Option<usize> {
 /// Threads of this process now (`Threads:` of `/proc/self/status`).
 pub fn threads() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:")?.trim().parse().ok())
 }
 
 /// Rewrites every AMI call id (`Uniqueid`, `Linkedid` and friends: ten
@@ -121,14 +124,20 @@ impl FreezableProxy {
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 n.fetch_add(1, Ordering::SeqCst);
-                let Ok(server) = TcpStream::connect(target).await else { continue };
+                let Ok(server) = TcpStream::connect(target).await else {
+                    continue;
+                };
                 let (cr, cw) = client.into_split();
                 let (sr, sw) = server.into_split();
                 tokio::spawn(pump(cr, sw, f.clone()));
                 tokio::spawn(pump(sr, cw, f.clone()));
             }
         });
-        Ok(Self { addr, frozen, accepted })
+        Ok(Self {
+            addr,
+            frozen,
+            accepted,
+        })
     }
 
     /// Where clients connect.
@@ -147,7 +156,11 @@ impl FreezableProxy {
     }
 }
 
-async fn pump(mut from: tokio::net::tcp::OwnedReadHalf, mut to: tokio::net::tcp::OwnedWriteHalf, frozen: Arc<AtomicBool>) {
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = match from.read(&mut buf).await {
@@ -180,15 +193,30 @@ mod tests {
         let src = b"Uniqueid: 1795445061.52\r\nLinkedid: 1795445061.52\r\nCallerIDNum: +15550001\r\nUptime: 484\r\n";
         let out = shift_call_ids(src, 3600);
         let text = String::from_utf8(out).expect("ASCII in, ASCII out");
-        assert!(text.contains("Uniqueid: 1795448661.52"), "the id must move by an hour: {text}");
-        assert!(text.contains("Linkedid: 1795448661.52"), "Linkedid moves with Uniqueid so calls stay grouped");
-        assert!(text.contains("CallerIDNum: +15550001"), "numbers that are not ids must not change");
-        assert!(text.contains("Uptime: 484"), "short numbers must not change");
+        assert!(
+            text.contains("Uniqueid: 1795448661.52"),
+            "the id must move by an hour: {text}"
+        );
+        assert!(
+            text.contains("Linkedid: 1795448661.52"),
+            "Linkedid moves with Uniqueid so calls stay grouped"
+        );
+        assert!(
+            text.contains("CallerIDNum: +15550001"),
+            "numbers that are not ids must not change"
+        );
+        assert!(
+            text.contains("Uptime: 484"),
+            "short numbers must not change"
+        );
     }
 
     #[test]
     fn probes_read_this_process() {
-        assert!(rss_kib().is_some_and(|k| k > 0), "VmRSS must be readable on Linux");
+        assert!(
+            rss_kib().is_some_and(|k| k > 0),
+            "VmRSS must be readable on Linux"
+        );
         assert!(open_fds().is_some_and(|n| n >= 3), "stdin/out/err are open");
     }
 }

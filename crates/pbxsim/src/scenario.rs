@@ -290,7 +290,11 @@ impl Scenario {
             caller,
             did: did.into(),
             queue: queue.into(),
-            agents: direct.iter().chain(local).map(|m| (*m).to_owned()).collect(),
+            agents: direct
+                .iter()
+                .chain(local)
+                .map(|m| (*m).to_owned())
+                .collect(),
             answered_by: answered_by.map(Into::into),
             direct: direct.iter().map(|m| (*m).to_owned()).collect(),
             local_context: "internal".into(),
@@ -300,7 +304,13 @@ impl Scenario {
     }
 
     /// An external call to `ringing` picked up by `picker`.
-    pub fn pickup(caller: Party, did: &str, ringing: &str, picker: &str, style: PickupStyle) -> Self {
+    pub fn pickup(
+        caller: Party,
+        did: &str,
+        ringing: &str,
+        picker: &str,
+        style: PickupStyle,
+    ) -> Self {
         Self::Pickup {
             caller,
             did: did.into(),
@@ -708,13 +718,24 @@ impl CallRun {
                 .collect();
             for l in &legs {
                 if self.agent_events || w.dialect == Dialect::Modern {
-                    queue_event(&w, QueueEv::AgentCalled, &self.a, Some(&l.dialled), &queue, 1);
+                    queue_event(
+                        &w,
+                        QueueEv::AgentCalled,
+                        &self.a,
+                        Some(&l.dialled),
+                        &queue,
+                        1,
+                    );
                 }
                 // 12+ announces each member with DialBegin; 1.x with nothing.
                 w.dial_begin(Some(&self.a), &l.dialled, &format!("{tech}/{}", l.target));
                 w.set_state(&l.dialled, ChanState::Ringing);
             }
-            legs.extend(local.iter().map(|t| self.ring_queue_agent(&mut w, &a, &queue, t)));
+            legs.extend(
+                local
+                    .iter()
+                    .map(|t| self.ring_queue_agent(&mut w, &a, &queue, t)),
+            );
             return legs;
         }
         let ctx = if matches!(self.route, Route::Trunk) {
@@ -842,7 +863,11 @@ impl CallRun {
         };
         let l1 = half(w, "1", ChanState::Down);
         let l2 = half(w, "2", ChanState::Ring);
-        w.dial_begin(Some(&self.a), &l1, &format!("Local/{agent}@{}/n", self.local_context));
+        w.dial_begin(
+            Some(&self.a),
+            &l1,
+            &format!("Local/{agent}@{}/n", self.local_context),
+        );
         queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
         let l2_chan = w.chan(&l2).cloned().unwrap_or_else(|| a.clone());
         let phone = self.new_phone_leg(w, agent, &l2_chan, &l2);
@@ -969,7 +994,7 @@ impl CallRun {
                 queue_event(
                     &w,
                     QueueEv::AgentConnect,
-                &self.a,
+                    &self.a,
                     Some(&leg.dialled),
                     &q,
                     1,

@@ -422,17 +422,34 @@ async fn blind_and_attended_transfer_actions() {
         })
         .await;
     assert!(
-        events.iter().any(|e| e.is("Event", "Hold") && e.is("Channel", &phone)),
+        events
+            .iter()
+            .any(|e| e.is("Event", "Hold") && e.is("Channel", &phone)),
         "1001's channel is held while it consults, as the capture shows"
     );
     let r = c
-        .ask(Packet::action("Hangup").with("Channel", phone.clone()), "hup")
+        .ask(
+            Packet::action("Hangup").with("Channel", phone.clone()),
+            "hup",
+        )
         .await;
-    assert_eq!(r.response(), Some("Success"), "the transferer hangs up: {r:?}");
+    assert_eq!(
+        r.response(),
+        Some("Success"),
+        "the transferer hangs up: {r:?}"
+    );
     events.extend(c.events_until(|e| e.is("Event", "AttendedTransfer")).await);
     let xfer = events.last().expect("the AttendedTransfer");
-    assert_eq!(xfer.get("DestType"), Some("Bridge"), "the caller's bridge takes the Local half");
-    assert_eq!(xfer.get("IsExternal"), Some("No"), "the Atxfer action is not the phone's REFER");
+    assert_eq!(
+        xfer.get("DestType"),
+        Some("Bridge"),
+        "the caller's bridge takes the Local half"
+    );
+    assert_eq!(
+        xfer.get("IsExternal"),
+        Some("No"),
+        "the Atxfer action is not the phone's REFER"
+    );
     assert!(
         sim.received()
             .iter()

@@ -284,7 +284,10 @@ async fn the_program_is_a_gateway_with_openvox() {
         "default credentials"
     );
     let r = c
-        .ask(command(r#"gsm send sms 4 13632919026 "hello word" 20"#), "10")
+        .ask(
+            command(r#"gsm send sms 4 13632919026 "hello word" 20"#),
+            "10",
+        )
         .await;
     assert_eq!(
         r.response(),

@@ -410,7 +410,11 @@ async fn scripted_transfers_move_the_call() {
             .count();
         // The Atxfer action's Local pair reports its own answer too
         // (DialEnd without a dialling channel, as in atxfer-1003.ami).
-        let want = if style == TransferStyle::Attended { 3 } else { 2 };
+        let want = if style == TransferStyle::Attended {
+            3
+        } else {
+            2
+        };
         assert_eq!(answered, want, "{style:?}: both legs were answered");
         let names = common::names(&events);
         match style {
@@ -527,7 +531,9 @@ async fn pickups_by_feature_code_ring_and_answer_like_the_captures() {
             .expect("a Pickup event");
         if dialect == Dialect::Modern {
             assert!(
-                pickup.get("TargetChannel").is_some_and(|t| t.starts_with("PJSIP/1002-"))
+                pickup
+                    .get("TargetChannel")
+                    .is_some_and(|t| t.starts_with("PJSIP/1002-"))
                     && pickup.get("TargetUniqueid").is_some(),
                 "12+ names the ringing channel with the Target prefix: {pickup:?}"
             );
@@ -576,18 +582,38 @@ async fn atxfer_action_matches_the_capture() {
         .expect("the caller's channel has a Linkedid");
     let consult = events
         .iter()
-        .find(|e| e.is("Event", "DialBegin") && e.get("Channel").is_some_and(|ch| ch.ends_with(";2")))
+        .find(|e| {
+            e.is("Event", "DialBegin") && e.get("Channel").is_some_and(|ch| ch.ends_with(";2"))
+        })
         .expect("the ;2 half dials 1003");
-    assert_eq!(consult.get("CallerIDNum"), Some("1001"), "the consultation comes from the transferer");
-    assert_eq!(consult.get("Linkedid"), Some(caller), "the Local pair shares the caller's Linkedid");
+    assert_eq!(
+        consult.get("CallerIDNum"),
+        Some("1001"),
+        "the consultation comes from the transferer"
+    );
+    assert_eq!(
+        consult.get("Linkedid"),
+        Some(caller),
+        "the Local pair shares the caller's Linkedid"
+    );
     let xfer = events
         .iter()
         .find(|e| e.is("Event", "AttendedTransfer"))
         .expect("an AttendedTransfer");
-    assert_eq!(xfer.get("DestType"), Some("Bridge"), "the Local half joins the caller's bridge");
+    assert_eq!(
+        xfer.get("DestType"),
+        Some("Bridge"),
+        "the Local half joins the caller's bridge"
+    );
     assert_eq!(xfer.get("IsExternal"), Some("No"), "not the phone's REFER");
-    assert!(xfer.get("TransferTargetChannel").is_none(), "the Atxfer's target is behind the Local pair: {xfer:?}");
-    assert!(names_before(&events, "AttendedTransfer").contains(&"BridgeMerge"), "a merge completes it");
+    assert!(
+        xfer.get("TransferTargetChannel").is_none(),
+        "the Atxfer's target is behind the Local pair: {xfer:?}"
+    );
+    assert!(
+        names_before(&events, "AttendedTransfer").contains(&"BridgeMerge"),
+        "a merge completes it"
+    );
 }
 
 fn names_before<'a>(events: &'a [Packet], name: &str) -> Vec<&'a str> {

@@ -24,7 +24,10 @@ const DAY0: i64 = 1_795_392_000_000;
 const EPOCH0: i64 = DAY0 / 1000;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// A pool of caller numbers in national format, so calls repeat numbers
@@ -32,7 +35,9 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn numbers(rng: &mut StdRng, n: usize) -> Vec<String> {
     (0..n)
         .map(|_| {
-            let rest: String = (0..8).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect();
+            let rest: String = (0..8)
+                .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+                .collect();
             format!("020{rest}")
         })
         .collect()
@@ -42,14 +47,21 @@ fn numbers(rng: &mut StdRng, n: usize) -> Vec<String> {
 /// Uniqueid as Asterisk writes them.
 fn call(i: usize, num: &str, rng: &mut StdRng) -> CallRecord {
     let at = DAY0 + i as i64 * 1000;
-    let outcome = [Outcome::Answered, Outcome::Answered, Outcome::Missed, Outcome::Voicemail][rng.gen_range(0..4)];
+    let outcome = [
+        Outcome::Answered,
+        Outcome::Answered,
+        Outcome::Missed,
+        Outcome::Voicemail,
+    ][rng.gen_range(0..4)];
     let linkedid = format!("{}.{}", EPOCH0 + i as i64, i * 3);
     CallRecord {
         call_id: linkedid.clone(),
         uniqueid: linkedid,
         direction: Direction::Inbound,
         remote_num: num.to_owned(),
-        remote_name: rng.gen_bool(0.5).then(|| format!("Caller {}", rng.gen_range(0..5000))),
+        remote_name: rng
+            .gen_bool(0.5)
+            .then(|| format!("Caller {}", rng.gen_range(0..5000))),
         from_extension: None,
         trunk: Some("SIP/carrier".into()),
         did: Some("+442071234567".into()),
@@ -71,7 +83,10 @@ fn process_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after_comm = stat.rsplit(')').next().unwrap_or_default();
     let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
     Duration::from_millis(ticks * 10)
 }
 
@@ -92,7 +107,11 @@ fn percentiles(label: &str, mut samples: Vec<Duration>) {
 }
 
 /// Runs `f` every `every` until `stop`, timing each call.
-fn sample_until(stop: Arc<AtomicBool>, every: Duration, mut f: impl FnMut(usize) + Send + 'static) -> std::thread::JoinHandle<Vec<Duration>> {
+fn sample_until(
+    stop: Arc<AtomicBool>,
+    every: Duration,
+    mut f: impl FnMut(usize) + Send + 'static,
+) -> std::thread::JoinHandle<Vec<Duration>> {
     std::thread::spawn(move || {
         let mut samples = Vec::new();
         let mut i = 0;
@@ -151,16 +170,34 @@ fn main() {
             live.push(ami);
         }
         let secs = i;
-        let calldate = format!("2026-11-{:02} {:02}:{:02}:{:02}", 23 + secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
-        let recording = (rec.outcome == Outcome::Answered).then(|| format!("in-{}-{}.wav", rec.remote_num, rec.uniqueid));
-        rows.push(ImportedCall { record: rec, recording_file: recording, pbx_calldate: calldate });
+        let calldate = format!(
+            "2026-11-{:02} {:02}:{:02}:{:02}",
+            23 + secs / 86_400,
+            (secs / 3600) % 24,
+            (secs / 60) % 60,
+            secs % 60
+        );
+        let recording = (rec.outcome == Outcome::Answered)
+            .then(|| format!("in-{}-{}.wav", rec.remote_num, rec.uniqueid));
+        rows.push(ImportedCall {
+            record: rec,
+            recording_file: recording,
+            pbx_calldate: calldate,
+        });
     }
     let t = Instant::now();
     for chunk in live.chunks(5_000) {
-        store.record_calls(chunk.to_vec()).wait().expect("live calls");
+        store
+            .record_calls(chunk.to_vec())
+            .wait()
+            .expect("live calls");
     }
     store.finish_indexing().wait().expect("index live calls");
-    println!("RESULT store holds {} live-recorded calls (built in {:?})", live.len(), t.elapsed());
+    println!(
+        "RESULT store holds {} live-recorded calls (built in {:?})",
+        live.len(),
+        t.elapsed()
+    );
 
     // Baseline: the same probes with nothing else running.
     let mut base_lookup = Vec::new();
@@ -186,7 +223,10 @@ fn main() {
     let lookup_pool = pool.clone();
     let lookups = sample_until(stop.clone(), Duration::from_millis(2), move |i| {
         let num = &lookup_pool[(i * 7919) % lookup_pool.len()];
-        lookup_store.lookup_caller(num, DAY0, 5).wait().expect("lookup during import");
+        lookup_store
+            .lookup_caller(num, DAY0, 5)
+            .wait()
+            .expect("lookup during import");
     });
     let record_store = store.clone();
     let record_pool = pool.clone();
@@ -194,7 +234,10 @@ fn main() {
         let mut r = StdRng::seed_from_u64(i as u64);
         let mut rec = call(2_000_000 + i, &record_pool[i % record_pool.len()], &mut r);
         rec.call_id = format!("during-{i}");
-        record_store.record_call(rec).wait().expect("record during import");
+        record_store
+            .record_call(rec)
+            .wait()
+            .expect("record during import");
     });
     let batches = Arc::new(Mutex::new(Vec::new()));
     let sink = batches.clone();
@@ -230,16 +273,42 @@ fn main() {
         "RESULT import_cdr CPU time (whole process): {cpu:?}, {:.0} rows per CPU-second",
         report.total as f64 / cpu.as_secs_f64().max(0.01)
     );
-    assert_eq!(report.merged, live.len(), "every live-recorded call is recognized");
-    assert_eq!(report.inserted, report.total - live.len(), "every other row is new");
-    let batch_times: Vec<Duration> = batches.lock().expect("lock").iter().map(|(_, d)| *d).collect();
-    percentiles("time between batch commits (writer busy per batch, incl. interleaved writes)", batch_times);
+    assert_eq!(
+        report.merged,
+        live.len(),
+        "every live-recorded call is recognized"
+    );
+    assert_eq!(
+        report.inserted,
+        report.total - live.len(),
+        "every other row is new"
+    );
+    let batch_times: Vec<Duration> = batches
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, d)| *d)
+        .collect();
+    percentiles(
+        "time between batch commits (writer busy per batch, incl. interleaved writes)",
+        batch_times,
+    );
     percentiles("lookup_caller during import", lookups);
     percentiles("record_call during import", records);
     let t = Instant::now();
     let indexed = store.finish_indexing().wait().expect("index");
-    println!("RESULT search indexing of what the import left unindexed: {indexed} calls in {:?}", t.elapsed());
+    println!(
+        "RESULT search indexing of what the import left unindexed: {indexed} calls in {:?}",
+        t.elapsed()
+    );
     let t = Instant::now();
-    let again = store.import_cdr("pbx.example", Vec::new(), |_| {}).wait().expect("noop import");
-    println!("RESULT empty import (cursor read): {:?}; cursor {:?}", t.elapsed(), again.cursor.map(|c| c.calldate));
+    let again = store
+        .import_cdr("pbx.example", Vec::new(), |_| {})
+        .wait()
+        .expect("noop import");
+    println!(
+        "RESULT empty import (cursor read): {:?}; cursor {:?}",
+        t.elapsed(),
+        again.cursor.map(|c| c.calldate)
+    );
 }

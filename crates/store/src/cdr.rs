@@ -29,7 +29,11 @@ use crate::model::{CallSource, CdrCursor, CdrImportReport, ImportedCall, Skipped
 /// is not of that form.
 fn compare_position(a: (&str, &str), b: (&str, &str)) -> Ordering {
     a.0.cmp(b.0).then_with(|| {
-        let parts = |u: &str| u.split('.').map(|p| p.parse::<u64>().ok()).collect::<Option<Vec<u64>>>();
+        let parts = |u: &str| {
+            u.split('.')
+                .map(|p| p.parse::<u64>().ok())
+                .collect::<Option<Vec<u64>>>()
+        };
         match (parts(a.1), parts(b.1)) {
             (Some(x), Some(y)) => x.cmp(&y),
             _ => a.1.cmp(b.1),
@@ -39,11 +43,19 @@ fn compare_position(a: (&str, &str), b: (&str, &str)) -> Ordering {
 
 /// The cursor of one source.
 pub(crate) fn cursor(conn: &Connection, path: &Path, source: &str) -> Result<Option<CdrCursor>> {
-    conn.prepare_cached("SELECT last_calldate, last_uniqueid, updated_at_ms FROM cdr_cursors WHERE source = ?1")
-        .at(path)?
-        .query_row([source], |r| Ok(CdrCursor { calldate: r.get(0)?, uniqueid: r.get(1)?, updated_at_ms: r.get(2)? }))
-        .optional()
-        .at(path)
+    conn.prepare_cached(
+        "SELECT last_calldate, last_uniqueid, updated_at_ms FROM cdr_cursors WHERE source = ?1",
+    )
+    .at(path)?
+    .query_row([source], |r| {
+        Ok(CdrCursor {
+            calldate: r.get(0)?,
+            uniqueid: r.get(1)?,
+            updated_at_ms: r.get(2)?,
+        })
+    })
+    .optional()
+    .at(path)
 }
 
 /// Why a row cannot be imported, if it cannot.
@@ -78,26 +90,43 @@ pub(crate) fn import_batch(
     batch: CdrBatch<'_>,
     report: &mut CdrImportReport,
 ) -> Result<()> {
-    let CdrBatch { source, rows, first_line, now_ms } = batch;
+    let CdrBatch {
+        source,
+        rows,
+        first_line,
+        now_ms,
+    } = batch;
     let mut counts = CdrImportReport::default();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
     let old = cursor(&tx, path, source)?;
-    let mut newest: Option<(&str, &str)> = old.as_ref().map(|c| (c.calldate.as_str(), c.uniqueid.as_str()));
+    let mut newest: Option<(&str, &str)> = old
+        .as_ref()
+        .map(|c| (c.calldate.as_str(), c.uniqueid.as_str()));
     let mut moved = false;
     for (i, row) in rows.iter().enumerate() {
         let position = (row.pbx_calldate.as_str(), row.record.uniqueid.as_str());
-        if !position.0.is_empty() && newest.is_none_or(|n| compare_position(position, n) == Ordering::Greater) {
+        if !position.0.is_empty()
+            && newest.is_none_or(|n| compare_position(position, n) == Ordering::Greater)
+        {
             newest = Some(position);
             moved = true;
         }
         if let Some(reason) = refusal(row) {
-            counts.skipped.push(SkippedRow { line: (first_line + i + 1) as u64, reason: reason.to_owned() });
+            counts.skipped.push(SkippedRow {
+                line: (first_line + i + 1) as u64,
+                reason: reason.to_owned(),
+            });
             continue;
         }
         let rec = &row.record;
         // NULL rather than '' so an empty uniqueid matches nothing.
         let uniqueid = Some(rec.uniqueid.as_str()).filter(|u| !u.is_empty());
-        let recording = row.recording_file.as_deref().filter(|f| !f.trim().is_empty());
+        let recording = row
+            .recording_file
+            .as_deref()
+            .filter(|f| !f.trim().is_empty());
         let existing: Option<(i64, Option<String>)> = tx
             .prepare_cached("SELECT id, recording_file FROM calls WHERE call_id = ?1 OR call_id = ?2 OR uniqueid = ?2 LIMIT 1")
             .at(path)?
@@ -116,7 +145,16 @@ pub(crate) fn import_batch(
                 }
             }
             None => {
-                upsert_call(&tx, plan, rec, CallOrigin { source: CallSource::Cdr, recording_file: recording }).at(path)?;
+                upsert_call(
+                    &tx,
+                    plan,
+                    rec,
+                    CallOrigin {
+                        source: CallSource::Cdr,
+                        recording_file: recording,
+                    },
+                )
+                .at(path)?;
                 counts.inserted += 1;
             }
         }
@@ -148,20 +186,33 @@ mod tests {
     fn positions_order_by_calldate_then_numeric_uniqueid() {
         let cmp = |a, b| compare_position(a, b);
         assert_eq!(
-            cmp(("2026-11-23 09:00:01", "1.1"), ("2026-11-23 09:00:00", "9.9")),
+            cmp(
+                ("2026-11-23 09:00:01", "1.1"),
+                ("2026-11-23 09:00:00", "9.9")
+            ),
             Ordering::Greater,
             "a later calldate wins whatever the uniqueid"
         );
         assert_eq!(
-            cmp(("2026-11-23 09:00:00", "1700000000.10"), ("2026-11-23 09:00:00", "1700000000.9")),
+            cmp(
+                ("2026-11-23 09:00:00", "1700000000.10"),
+                ("2026-11-23 09:00:00", "1700000000.9")
+            ),
             Ordering::Greater,
             "uniqueid sequence numbers compare as numbers, not text"
         );
         assert_eq!(
-            cmp(("2026-11-23 09:00:00", "b-leg"), ("2026-11-23 09:00:00", "a-leg")),
+            cmp(
+                ("2026-11-23 09:00:00", "b-leg"),
+                ("2026-11-23 09:00:00", "a-leg")
+            ),
             Ordering::Greater,
             "a uniqueid that is not numeric compares as text"
         );
-        assert_eq!(cmp(("d", "1.2"), ("d", "1.2")), Ordering::Equal, "the same row is not newer than itself");
+        assert_eq!(
+            cmp(("d", "1.2"), ("d", "1.2")),
+            Ordering::Equal,
+            "the same row is not newer than itself"
+        );
     }
 }

@@ -10,8 +10,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, Transact
 
 use crate::error::{Result, SqlContext, StoreError};
 use crate::model::{
-    normalize_numbers, CallQuery, CallSource, CalledBack, CallerContext, Contact, ContactFields, ContactNumber, ImportReport, Note,
-    NoteTarget, Retention, StoredCall, MISSED_OUTCOMES, MISSED_SQL,
+    normalize_numbers, CallQuery, CallSource, CalledBack, CallerContext, Contact, ContactFields,
+    ContactNumber, ImportReport, Note, NoteTarget, Retention, StoredCall, MISSED_OUTCOMES,
+    MISSED_SQL,
 };
 use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
 
@@ -31,7 +32,11 @@ pub(crate) fn call_from_row(row: &Row<'_>) -> rusqlite::Result<StoredCall> {
     let rang: String = row.get(8)?;
     let transfers: String = row.get(10)?;
     let bad = |col: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown {what}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("unknown {what}").into(),
+        )
     };
     let record = CallRecord {
         call_id: row.get(0)?,
@@ -42,18 +47,23 @@ pub(crate) fn call_from_row(row: &Row<'_>) -> rusqlite::Result<StoredCall> {
         from_extension: row.get(5)?,
         trunk: row.get(6)?,
         did: row.get(7)?,
-        rang: serde_json::from_str::<Vec<String>>(&rang)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into()))?,
+        rang: serde_json::from_str::<Vec<String>>(&rang).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into())
+        })?,
         answered_by: row.get(9)?,
-        transfers: serde_json::from_str::<Vec<Transfer>>(&transfers)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into()))?,
+        transfers: serde_json::from_str::<Vec<Transfer>>(&transfers).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, e.into())
+        })?,
         outcome: Outcome::parse(&outcome).ok_or_else(|| bad(11, "outcome"))?,
         started_at_ms: row.get(12)?,
         answered_at_ms: row.get(13)?,
         ended_at_ms: row.get(14)?,
         ended_offline: row.get(15)?,
     };
-    let called_back = match (row.get::<_, Option<i64>>(17)?, row.get::<_, Option<String>>(18)?) {
+    let called_back = match (
+        row.get::<_, Option<i64>>(17)?,
+        row.get::<_, Option<String>>(18)?,
+    ) {
         (Some(at_ms), Some(by_call_id)) => Some(CalledBack { at_ms, by_call_id }),
         _ => None,
     };
@@ -73,8 +83,15 @@ fn is_missed(outcome: Outcome) -> bool {
 }
 
 /// Upserts calls in one transaction; see `HistoryStore::record_calls`.
-pub(crate) fn record_calls(conn: &mut Connection, path: &Path, plan: &NumberPlan, records: &[CallRecord]) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+pub(crate) fn record_calls(
+    conn: &mut Connection,
+    path: &Path,
+    plan: &NumberPlan,
+    records: &[CallRecord],
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
     for rec in records {
         upsert_call(&tx, plan, rec, CallOrigin::AMI).at(path)?;
     }
@@ -93,7 +110,10 @@ pub(crate) struct CallOrigin<'a> {
 
 impl CallOrigin<'_> {
     /// A call from the live tracker.
-    pub const AMI: CallOrigin<'static> = CallOrigin { source: CallSource::Ami, recording_file: None };
+    pub const AMI: CallOrigin<'static> = CallOrigin {
+        source: CallSource::Ami,
+        recording_file: None,
+    };
 }
 
 /// Inserts a call, or updates the one with its `call_id`, and maintains the
@@ -163,7 +183,9 @@ pub(crate) fn upsert_call(
                    AND o.direction = 'outbound' AND o.outcome = 'answered'
                  ORDER BY o.started_at_ms LIMIT 1",
             )?
-            .query_row(params![norm, rec.started_at_ms], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![norm, rec.started_at_ms], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         if let Some((at, by)) = back {
             tx.prepare_cached(
@@ -177,7 +199,12 @@ pub(crate) fn upsert_call(
 }
 
 /// Marks one call as called back by hand; false when unknown or already marked.
-pub(crate) fn mark_called_back(conn: &mut Connection, path: &Path, call_id: &str, at_ms: i64) -> Result<bool> {
+pub(crate) fn mark_called_back(
+    conn: &mut Connection,
+    path: &Path,
+    call_id: &str,
+    at_ms: i64,
+) -> Result<bool> {
     let n = conn
         .execute(
             "UPDATE calls SET called_back_at_ms = ?2, called_back_by = 'manual'
@@ -191,12 +218,20 @@ pub(crate) fn mark_called_back(conn: &mut Connection, path: &Path, call_id: &str
 /// Adds up to `chunk` not-yet-indexed calls to the search index in one
 /// transaction. Returns how many were indexed (0: the index is complete).
 pub(crate) fn index_calls_step(conn: &mut Connection, path: &Path, chunk: u32) -> Result<usize> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
-    let upto: i64 = tx.query_row("SELECT calls_indexed_upto FROM search_state", [], |r| r.get(0)).at(path)?;
-    let last: Option<i64> = tx
-        .query_row("SELECT max(id) FROM (SELECT id FROM calls WHERE id > ?1 ORDER BY id LIMIT ?2)", params![upto, chunk], |r| {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
+    let upto: i64 = tx
+        .query_row("SELECT calls_indexed_upto FROM search_state", [], |r| {
             r.get(0)
         })
+        .at(path)?;
+    let last: Option<i64> = tx
+        .query_row(
+            "SELECT max(id) FROM (SELECT id FROM calls WHERE id > ?1 ORDER BY id LIMIT ?2)",
+            params![upto, chunk],
+            |r| r.get(0),
+        )
         .at(path)?;
     let Some(last) = last else { return Ok(0) };
     let n = tx
@@ -208,7 +243,8 @@ pub(crate) fn index_calls_step(conn: &mut Connection, path: &Path, chunk: u32) -
         .at(path)?
         .execute(params![upto, last])
         .at(path)?;
-    tx.execute("UPDATE search_state SET calls_indexed_upto = ?1", [last]).at(path)?;
+    tx.execute("UPDATE search_state SET calls_indexed_upto = ?1", [last])
+        .at(path)?;
     tx.commit().at(path)?;
     Ok(n)
 }
@@ -217,7 +253,10 @@ pub(crate) fn index_calls_step(conn: &mut Connection, path: &Path, chunk: u32) -
 /// bound as a value: as a subquery, the planner walked `calls_by_start`
 /// instead of the rowid range and scanned every call.
 fn indexed_upto(conn: &Connection, path: &Path) -> Result<i64> {
-    conn.prepare_cached("SELECT calls_indexed_upto FROM search_state").at(path)?.query_row([], |r| r.get(0)).at(path)
+    conn.prepare_cached("SELECT calls_indexed_upto FROM search_state")
+        .at(path)?
+        .query_row([], |r| r.get(0))
+        .at(path)
 }
 
 /// An upper bound of the unindexed calls, in O(1): max(rowid) is one
@@ -231,16 +270,24 @@ pub(crate) fn unindexed_tail(conn: &Connection) -> rusqlite::Result<i64> {
 
 /// How many calls are not in the search index yet.
 pub(crate) fn unindexed_calls(conn: &Connection, path: &Path) -> Result<u64> {
-    conn.prepare_cached("SELECT count(*) FROM calls WHERE id > (SELECT calls_indexed_upto FROM search_state)")
-        .at(path)?
-        .query_row([], |r| r.get(0))
-        .at(path)
+    conn.prepare_cached(
+        "SELECT count(*) FROM calls WHERE id > (SELECT calls_indexed_upto FROM search_state)",
+    )
+    .at(path)?
+    .query_row([], |r| r.get(0))
+    .at(path)
 }
 
 /// One call by id, with its notes.
-pub(crate) fn get_call(conn: &Connection, path: &Path, call_id: &str) -> Result<Option<StoredCall>> {
+pub(crate) fn get_call(
+    conn: &Connection,
+    path: &Path,
+    call_id: &str,
+) -> Result<Option<StoredCall>> {
     let call = conn
-        .prepare_cached(&format!("SELECT {CALL_COLS} FROM calls c WHERE c.call_id = ?1"))
+        .prepare_cached(&format!(
+            "SELECT {CALL_COLS} FROM calls c WHERE c.call_id = ?1"
+        ))
         .at(path)?
         .query_row([call_id], call_from_row)
         .optional()
@@ -255,7 +302,13 @@ pub(crate) fn get_call(conn: &Connection, path: &Path, call_id: &str) -> Result<
 }
 
 fn note_from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
-    Ok(Note { id: row.get(0)?, call_id: row.get(1)?, number: row.get(2)?, body: row.get(3)?, created_at_ms: row.get(4)? })
+    Ok(Note {
+        id: row.get(0)?,
+        call_id: row.get(1)?,
+        number: row.get(2)?,
+        body: row.get(3)?,
+        created_at_ms: row.get(4)?,
+    })
 }
 
 fn notes_for_call(conn: &Connection, call_id: &str) -> rusqlite::Result<Vec<Note>> {
@@ -282,14 +335,26 @@ pub(crate) fn add_note(
         NoteTarget::Call(id) => (Some(id.clone()), None),
         NoteTarget::Number(raw) => match plan.normalize(raw) {
             Some(n) => (None, Some(n)),
-            None => return Err(StoreError::Invalid(format!("\"{raw}\" is not a phone number."))),
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "\"{raw}\" is not a phone number."
+                )))
+            }
         },
     };
-    conn.prepare_cached("INSERT INTO notes (call_id, number_norm, body, created_at_ms) VALUES (?1, ?2, ?3, ?4)")
-        .at(path)?
-        .execute(params![call_id, number, body, at_ms])
-        .at(path)?;
-    Ok(Note { id: conn.last_insert_rowid(), call_id, number, body: body.to_owned(), created_at_ms: at_ms })
+    conn.prepare_cached(
+        "INSERT INTO notes (call_id, number_norm, body, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .at(path)?
+    .execute(params![call_id, number, body, at_ms])
+    .at(path)?;
+    Ok(Note {
+        id: conn.last_insert_rowid(),
+        call_id,
+        number,
+        body: body.to_owned(),
+        created_at_ms: at_ms,
+    })
 }
 
 /// Notes on a number (any format), newest first.
@@ -307,7 +372,10 @@ pub(crate) fn notes_for_number(conn: &Connection, path: &Path, norm: &str) -> Re
 
 /// Deletes a note. Returns whether it existed.
 pub(crate) fn delete_note(conn: &Connection, path: &Path, id: i64) -> Result<bool> {
-    Ok(conn.execute("DELETE FROM notes WHERE id = ?1", [id]).at(path)? > 0)
+    Ok(conn
+        .execute("DELETE FROM notes WHERE id = ?1", [id])
+        .at(path)?
+        > 0)
 }
 
 /// The popup lookup; see `HistoryStore::lookup_caller`.
@@ -323,7 +391,9 @@ pub(crate) fn lookup_caller(
         return Ok(CallerContext::default());
     };
     let contact_id: Option<i64> = conn
-        .prepare_cached("SELECT contact_id FROM contact_numbers WHERE norm = ?1 ORDER BY contact_id LIMIT 1")
+        .prepare_cached(
+            "SELECT contact_id FROM contact_numbers WHERE norm = ?1 ORDER BY contact_id LIMIT 1",
+        )
         .at(path)?
         .query_row([&norm], |r| r.get(0))
         .optional()
@@ -351,7 +421,14 @@ pub(crate) fn lookup_caller(
         .at(path)?;
     let number_notes = notes_for_number(conn, path, &norm)?;
     let recent_sms = crate::sms::thread_by_norm(conn, path, &norm, recent)?;
-    Ok(CallerContext { number: Some(norm), contact, recent_calls, calls_today, number_notes, recent_sms })
+    Ok(CallerContext {
+        number: Some(norm),
+        contact,
+        recent_calls,
+        calls_today,
+        number_notes,
+        recent_sms,
+    })
 }
 
 /// The contact name for each of `numbers` that a contact has, keyed by the
@@ -370,8 +447,14 @@ pub(crate) fn contact_names(
         .at(path)?;
     let mut out = BTreeMap::new();
     for raw in numbers {
-        let Some(norm) = plan.normalize(raw) else { continue };
-        if let Some(name) = stmt.query_row([&norm], |r| r.get::<_, String>(0)).optional().at(path)? {
+        let Some(norm) = plan.normalize(raw) else {
+            continue;
+        };
+        if let Some(name) = stmt
+            .query_row([&norm], |r| r.get::<_, String>(0))
+            .optional()
+            .at(path)?
+        {
             out.insert(raw.clone(), name);
         }
     }
@@ -386,7 +469,11 @@ pub(crate) fn missed_calls(
     include_called_back: bool,
     limit: u32,
 ) -> Result<Vec<StoredCall>> {
-    let filter = if include_called_back { "" } else { "AND c.called_back_at_ms IS NULL" };
+    let filter = if include_called_back {
+        ""
+    } else {
+        "AND c.called_back_at_ms IS NULL"
+    };
     conn.prepare_cached(&format!(
         "SELECT {CALL_COLS} FROM calls c WHERE c.outcome IN {MISSED_SQL} AND c.started_at_ms >= ?1 {filter}
          ORDER BY c.started_at_ms DESC LIMIT ?2"
@@ -420,10 +507,19 @@ pub(crate) fn number_match(plan: &NumberPlan, text: &str) -> Option<String> {
 }
 
 /// Searches calls; see `HistoryStore::search_calls`.
-pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q: &CallQuery) -> Result<Vec<StoredCall>> {
+pub(crate) fn search_calls(
+    conn: &Connection,
+    path: &Path,
+    plan: &NumberPlan,
+    q: &CallQuery,
+) -> Result<Vec<StoredCall>> {
     let mut filters = String::new();
     if !q.outcomes.is_empty() {
-        let list: Vec<String> = q.outcomes.iter().map(|o| format!("'{}'", o.as_str())).collect();
+        let list: Vec<String> = q
+            .outcomes
+            .iter()
+            .map(|o| format!("'{}'", o.as_str()))
+            .collect();
         filters.push_str(&format!(" AND c.outcome IN ({})", list.join(", ")));
     }
     let from = q.from_ms.unwrap_or(i64::MIN);
@@ -435,12 +531,19 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
         let sql = format!(
             "SELECT {CALL_COLS} FROM calls c WHERE ?1 IS NULL {filters} ORDER BY c.started_at_ms DESC LIMIT ?4"
         );
-        return collect_calls(conn, path, &sql, params![Option::<String>::None, from, until, limit]);
+        return collect_calls(
+            conn,
+            path,
+            &sql,
+            params![Option::<String>::None, from, until, limit],
+        );
     };
     let mut found;
     if is_number_like(text) {
         found = Vec::new();
-        let Some(frag) = plan.digits_fragment(text) else { return Ok(found) };
+        let Some(frag) = plan.digits_fragment(text) else {
+            return Ok(found);
+        };
         // A fragment typed like the start of a number ("020 7946", "+44 20")
         // means the start: matching it anywhere as well would only add
         // accidental hits, at the price of a trigram scan over the digits
@@ -452,25 +555,42 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
                  WHERE calls_fts MATCH ?1 {filters} ORDER BY f.rowid DESC LIMIT ?4"
             );
             let m = format!("num : {}", fts_phrase(&frag.anywhere));
-            found.extend(collect_calls(conn, path, &sql, params![m, from, until, limit])?);
+            found.extend(collect_calls(
+                conn,
+                path,
+                &sql,
+                params![m, from, until, limit],
+            )?);
             let tail = format!(
                 "SELECT {CALL_COLS} FROM calls c NOT INDEXED WHERE c.id > ?5
                  AND instr(c.remote_norm, ?1) > 0 {filters} ORDER BY c.id DESC LIMIT ?4"
             );
             let upto = indexed_upto(conn, path)?;
-            found.extend(collect_calls(conn, path, &tail, params![frag.anywhere, from, until, limit, upto])?);
+            found.extend(collect_calls(
+                conn,
+                path,
+                &tail,
+                params![frag.anywhere, from, until, limit, upto],
+            )?);
         } else if frag.leading.is_none() {
             // One or two digits: too short for the index, scan.
             let sql = format!(
                 "SELECT {CALL_COLS} FROM calls c WHERE instr(c.remote_norm, ?1) > 0 {filters}
                  ORDER BY c.id DESC LIMIT ?4"
             );
-            found.extend(collect_calls(conn, path, &sql, params![frag.anywhere, from, until, limit])?);
+            found.extend(collect_calls(
+                conn,
+                path,
+                &sql,
+                params![frag.anywhere, from, until, limit],
+            )?);
         }
         if let Some(leading) = frag.leading.filter(|l| !l.is_empty()) {
-            found.extend(calls_with_prefix(conn, path, &leading, &filters, from, until, limit)?);
+            found.extend(calls_with_prefix(
+                conn, path, &leading, &filters, from, until, limit,
+            )?);
         }
-        } else {
+    } else {
         let folded = fold(text);
         let (name_sql, note_sql) = if trigram_usable(&folded) {
             (
@@ -495,18 +615,35 @@ pub(crate) fn search_calls(conn: &Connection, path: &Path, plan: &NumberPlan, q:
                 ),
             )
         };
-        let arg = if trigram_usable(&folded) { fts_phrase(&folded) } else { escape_like(&folded) };
+        let arg = if trigram_usable(&folded) {
+            fts_phrase(&folded)
+        } else {
+            escape_like(&folded)
+        };
         found = collect_calls(conn, path, &name_sql, params![arg, from, until, limit])?;
         let tail = format!(
             "SELECT {CALL_COLS} FROM calls c NOT INDEXED WHERE c.id > ?5
              AND instr(ringside_fold(c.remote_name), ?1) > 0 {filters} ORDER BY c.id DESC LIMIT ?4"
         );
         let upto = indexed_upto(conn, path)?;
-        found.extend(collect_calls(conn, path, &tail, params![folded, from, until, limit, upto])?);
-        found.extend(collect_calls(conn, path, &note_sql, params![arg, from, until, limit])?);
+        found.extend(collect_calls(
+            conn,
+            path,
+            &tail,
+            params![folded, from, until, limit, upto],
+        )?);
+        found.extend(collect_calls(
+            conn,
+            path,
+            &note_sql,
+            params![arg, from, until, limit],
+        )?);
     }
     found.sort_by(|a, b| {
-        b.record.started_at_ms.cmp(&a.record.started_at_ms).then_with(|| a.record.call_id.cmp(&b.record.call_id))
+        b.record
+            .started_at_ms
+            .cmp(&a.record.started_at_ms)
+            .then_with(|| a.record.call_id.cmp(&b.record.call_id))
     });
     found.dedup_by(|a, b| a.record.call_id == b.record.call_id);
     found.truncate(limit as usize);
@@ -538,7 +675,11 @@ fn calls_with_prefix(
         .at(path)?
         .query_row(params![lo, hi, RANGE_MAX], |r| r.get(0))
         .at(path)?;
-    let index = if in_range < RANGE_MAX { "calls_by_number" } else { "calls_by_start" };
+    let index = if in_range < RANGE_MAX {
+        "calls_by_number"
+    } else {
+        "calls_by_start"
+    };
     let sql = format!(
         "SELECT {CALL_COLS} FROM calls c INDEXED BY {index}
          WHERE c.remote_norm >= ?1 AND c.remote_norm < ?5 {filters}
@@ -553,7 +694,12 @@ pub(crate) fn escape_like(s: &str) -> String {
     s.chars().filter(|c| *c != '%' && *c != '_').collect()
 }
 
-fn collect_calls(conn: &Connection, path: &Path, sql: &str, args: impl rusqlite::Params) -> Result<Vec<StoredCall>> {
+fn collect_calls(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<StoredCall>> {
     conn.prepare_cached(sql)
         .at(path)?
         .query_map(args, call_from_row)
@@ -571,19 +717,32 @@ fn validate(fields: &ContactFields) -> Result<()> {
     Ok(())
 }
 
-fn write_numbers(tx: &Connection, plan: &NumberPlan, id: i64, numbers: &[ContactNumber]) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM contact_numbers WHERE contact_id = ?1")?.execute([id])?;
+fn write_numbers(
+    tx: &Connection,
+    plan: &NumberPlan,
+    id: i64,
+    numbers: &[ContactNumber],
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM contact_numbers WHERE contact_id = ?1")?
+        .execute([id])?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO contact_numbers (contact_id, position, label, number, norm) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (pos, n) in numbers.iter().enumerate() {
-        insert.execute(params![id, pos as i64, n.label, n.number, plan.normalize(&n.number)])?;
+        insert.execute(params![
+            id,
+            pos as i64,
+            n.label,
+            n.number,
+            plan.normalize(&n.number)
+        ])?;
     }
     Ok(())
 }
 
 fn refresh_contact_fts(conn: &Connection, id: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?.execute([id])?;
+    conn.prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?
+        .execute([id])?;
     conn.prepare_cached(
         "INSERT INTO contacts_fts (rowid, num, name, email, notes)
          SELECT c.id,
@@ -598,12 +757,24 @@ fn refresh_contact_fts(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn insert_contact(tx: &Connection, plan: &NumberPlan, fields: &ContactFields, now_ms: i64) -> rusqlite::Result<i64> {
+fn insert_contact(
+    tx: &Connection,
+    plan: &NumberPlan,
+    fields: &ContactFields,
+    now_ms: i64,
+) -> rusqlite::Result<i64> {
     tx.prepare_cached(
         "INSERT INTO contacts (name, company, email, notes, crm_url, created_at_ms, updated_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
-    .execute(params![fields.name, fields.company, fields.email, fields.notes, fields.crm_url, now_ms])?;
+    .execute(params![
+        fields.name,
+        fields.company,
+        fields.email,
+        fields.notes,
+        fields.crm_url,
+        now_ms
+    ])?;
     let id = tx.last_insert_rowid();
     write_numbers(tx, plan, id, &fields.numbers)?;
     refresh_contact_fts(tx, id)?;
@@ -621,7 +792,9 @@ pub(crate) fn create_contacts(
     for fields in all {
         validate(fields)?;
     }
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
     let mut ids = Vec::with_capacity(all.len());
     for fields in all {
         ids.push(insert_contact(&tx, plan, fields, now_ms).at(path)?);
@@ -640,7 +813,9 @@ pub(crate) fn update_contact(
     now_ms: i64,
 ) -> Result<Contact> {
     validate(fields)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
     let changed = tx
         .execute(
             "UPDATE contacts SET name = ?2, company = ?3, email = ?4, notes = ?5, crm_url = ?6, updated_at_ms = ?7
@@ -659,7 +834,11 @@ pub(crate) fn update_contact(
 
 /// Deletes a contact (its numbers go with it).
 pub(crate) fn delete_contact(conn: &Connection, path: &Path, id: i64) -> Result<()> {
-    if conn.execute("DELETE FROM contacts WHERE id = ?1", [id]).at(path)? == 0 {
+    if conn
+        .execute("DELETE FROM contacts WHERE id = ?1", [id])
+        .at(path)?
+        == 0
+    {
         return Err(StoreError::NoSuchContact(id));
     }
     Ok(())
@@ -675,7 +854,9 @@ pub(crate) fn get_contact(conn: &Connection, path: &Path, id: i64) -> Result<Opt
         .query_row([id], contact_from_row)
         .optional()
         .at(path)?;
-    let Some(mut contact) = contact else { return Ok(None) };
+    let Some(mut contact) = contact else {
+        return Ok(None);
+    };
     contact.fields.numbers = conn
         .prepare_cached("SELECT label, number, norm FROM contact_numbers WHERE contact_id = ?1 ORDER BY position")
         .at(path)?
@@ -799,7 +980,10 @@ pub(crate) fn import_contacts(
     }
     let all: Vec<ContactFields> = contacts.into_iter().map(|(_, c)| c).collect();
     let ids = create_contacts(conn, path, plan, &all, now_ms)?;
-    Ok(ImportReport { imported: ids.len(), skipped: parsed.skipped })
+    Ok(ImportReport {
+        imported: ids.len(),
+        skipped: parsed.skipped,
+    })
 }
 
 // ---- retention -----------------------------------------------------------
@@ -815,7 +999,9 @@ pub(crate) fn purge_batch(
     now_ms: i64,
     batch: u32,
 ) -> Result<usize> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
     let mut cutoff = i64::MIN;
     if let Some(age) = retention.max_age_ms {
         cutoff = cutoff.max(now_ms.saturating_sub(age));
@@ -845,8 +1031,14 @@ pub(crate) fn purge_batch(
         .collect::<rusqlite::Result<_>>()
         .at(path)?;
     for (id, call_id) in &ids {
-        tx.prepare_cached("DELETE FROM notes WHERE call_id = ?1").at(path)?.execute([call_id]).at(path)?;
-        tx.prepare_cached("DELETE FROM calls WHERE id = ?1").at(path)?.execute([id]).at(path)?;
+        tx.prepare_cached("DELETE FROM notes WHERE call_id = ?1")
+            .at(path)?
+            .execute([call_id])
+            .at(path)?;
+        tx.prepare_cached("DELETE FROM calls WHERE id = ?1")
+            .at(path)?
+            .execute([id])
+            .at(path)?;
     }
     let texts = match retention.max_age_ms {
         Some(age) => tx
@@ -862,5 +1054,6 @@ pub(crate) fn purge_batch(
 
 /// Counts calls (for tests, diagnostics and the settings page).
 pub(crate) fn count_calls(conn: &Connection, path: &Path) -> Result<u64> {
-    conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0)).at(path)
+    conn.query_row("SELECT count(*) FROM calls", [], |r| r.get(0))
+        .at(path)
 }

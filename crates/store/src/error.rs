@@ -60,7 +60,9 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// No platform data directory could be found and no path was given.
-    #[error("No data folder could be found for the call history; set a database path in the settings.")]
+    #[error(
+        "No data folder could be found for the call history; set a database path in the settings."
+    )]
     NoDataDir,
     /// A contact id that does not exist.
     #[error("There is no contact with id {0}.")]
@@ -104,8 +106,12 @@ impl StoreError {
         let path = path.to_path_buf();
         match source.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => Self::DiskFull { path },
-            Some(ErrorCode::ReadOnly) | Some(ErrorCode::PermissionDenied) => Self::ReadOnly { path },
-            Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase) => Self::Corrupt { path },
+            Some(ErrorCode::ReadOnly) | Some(ErrorCode::PermissionDenied) => {
+                Self::ReadOnly { path }
+            }
+            Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase) => {
+                Self::Corrupt { path }
+            }
             _ => Self::Sqlite { path, source },
         }
     }
@@ -135,17 +141,31 @@ mod tests {
     fn sqlite_codes_map_to_actionable_errors() {
         let path = Path::new("/data/history.db");
         let full = StoreError::from_sqlite(path, failure(rusqlite::ffi::SQLITE_FULL));
-        assert_eq!(full.code(), "disk_full", "SQLITE_FULL must read as a full disk");
+        assert_eq!(
+            full.code(),
+            "disk_full",
+            "SQLITE_FULL must read as a full disk"
+        );
         assert!(
-            full.to_string().starts_with("The disk holding /data/history.db is full"),
+            full.to_string()
+                .starts_with("The disk holding /data/history.db is full"),
             "the message must name the file: {full}"
         );
         let ro = StoreError::from_sqlite(path, failure(rusqlite::ffi::SQLITE_READONLY));
-        assert_eq!(ro.code(), "read_only", "SQLITE_READONLY must read as a read-only file");
+        assert_eq!(
+            ro.code(),
+            "read_only",
+            "SQLITE_READONLY must read as a read-only file"
+        );
         let bad = StoreError::from_sqlite(path, failure(rusqlite::ffi::SQLITE_NOTADB));
-        assert_eq!(bad.code(), "corrupt", "SQLITE_NOTADB must read as a damaged file");
+        assert_eq!(
+            bad.code(),
+            "corrupt",
+            "SQLITE_NOTADB must read as a damaged file"
+        );
         assert!(
-            bad.to_string().contains("/data/history.db is not a valid Ringside history database"),
+            bad.to_string()
+                .contains("/data/history.db is not a valid Ringside history database"),
             "the message must name the file: {bad}"
         );
     }

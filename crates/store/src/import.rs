@@ -23,7 +23,10 @@ pub struct Parsed {
 
 impl Parsed {
     fn skip(&mut self, line: u64, reason: impl Into<String>) {
-        self.skipped.push(SkippedRow { line, reason: reason.into() });
+        self.skipped.push(SkippedRow {
+            line,
+            reason: reason.into(),
+        });
     }
 
     /// Keeps a contact if it has a name (or company) and its numbers are numbers.
@@ -34,9 +37,16 @@ impl Parsed {
                 None => return self.skip(line, "no name or company"),
             }
         }
-        if let Some(bad) = c.numbers.iter().find(|n| plan.normalize(&n.number).is_none()) {
+        if let Some(bad) = c
+            .numbers
+            .iter()
+            .find(|n| plan.normalize(&n.number).is_none())
+        {
             let what = bad.label.as_deref().unwrap_or("phone");
-            return self.skip(line, format!("{what} \"{}\" is not a phone number", bad.number));
+            return self.skip(
+                line,
+                format!("{what} \"{}\" is not a phone number", bad.number),
+            );
         }
         self.contacts.push((line, c));
     }
@@ -62,43 +72,64 @@ enum Column {
     Url,
     /// A phone column; the label is the header ("Mobile Phone"), or comes from
     /// a paired "Phone N - Type" column in Google's format.
-    Phone { label: Option<String>, google_index: Option<u32> },
+    Phone {
+        label: Option<String>,
+        google_index: Option<u32>,
+    },
     /// Google's "Phone N - Type".
     PhoneType(u32),
     Ignored,
 }
 
 fn classify(header: &str) -> Column {
-    let key: String = header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    let key: String = header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
     // Google: "Phone 1 - Value", "Phone 1 - Type"
     if let Some(rest) = key.strip_prefix("phone") {
         let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
         if let Ok(n) = digits.parse::<u32>() {
             let tail = &rest[digits.len()..];
             return match tail {
-                "value" => Column::Phone { label: None, google_index: Some(n) },
+                "value" => Column::Phone {
+                    label: None,
+                    google_index: Some(n),
+                },
                 "type" | "label" => Column::PhoneType(n),
                 _ => Column::Ignored,
             };
         }
     }
     match key.as_str() {
-        "name" | "fullname" | "displayname" | "fn" | "contactname" | "contact" => return Column::Name,
+        "name" | "fullname" | "displayname" | "fn" | "contactname" | "contact" => {
+            return Column::Name
+        }
         "firstname" | "givenname" | "first" => return Column::First,
         "middlename" | "additionalname" | "middle" => return Column::Middle,
         "lastname" | "familyname" | "surname" | "last" => return Column::Last,
-        "company" | "companyname" | "organization" | "organisation" | "org" | "organizationname"
-        | "organization1name" => return Column::Company,
-        "email" | "emailaddress" | "mail" | "email1value" | "emailaddress1" => return Column::Email,
+        "company" | "companyname" | "organization" | "organisation" | "org"
+        | "organizationname" | "organization1name" => return Column::Company,
+        "email" | "emailaddress" | "mail" | "email1value" | "emailaddress1" => {
+            return Column::Email
+        }
         "notes" | "note" | "comments" | "comment" => return Column::Notes,
         "crmurl" | "crm" | "url" | "website" | "webpage" | "website1value" => return Column::Url,
         _ => {}
     }
     let is_label = key.contains("type") || key.contains("label");
     if !is_label
-        && (key.contains("phone") || key.contains("mobile") || key.contains("tel") || key == "cell" || key == "number")
+        && (key.contains("phone")
+            || key.contains("mobile")
+            || key.contains("tel")
+            || key == "cell"
+            || key == "number")
     {
-        return Column::Phone { label: Some(header.trim().to_owned()), google_index: None };
+        return Column::Phone {
+            label: Some(header.trim().to_owned()),
+            google_index: None,
+        };
     }
     Column::Ignored
 }
@@ -122,7 +153,11 @@ fn sniff_delimiter(text: &str) -> u8 {
             _ => {}
         }
     }
-    counts.iter().max_by_key(|(_, n)| *n).filter(|(_, n)| *n > 0).map_or(b',', |(d, _)| *d)
+    counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n > 0)
+        .map_or(b',', |(d, _)| *d)
 }
 
 /// Parses a contacts CSV: UTF-8 with or without BOM, `,` `;` or tab
@@ -141,11 +176,23 @@ pub fn parse_csv(plan: &NumberPlan, bytes: &[u8]) -> Result<Parsed> {
     let mut records = reader.byte_records();
     let header = match records.next() {
         Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(StoreError::Import(format!("the header row cannot be read: {e}"))),
+        Some(Err(e)) => {
+            return Err(StoreError::Import(format!(
+                "the header row cannot be read: {e}"
+            )))
+        }
         None => return Err(StoreError::Import("the file is empty".into())),
     };
-    let columns: Vec<Column> = header.iter().map(|h| classify(&String::from_utf8_lossy(h))).collect();
-    let useful = |c: &Column| matches!(c, Column::Name | Column::First | Column::Last | Column::Company);
+    let columns: Vec<Column> = header
+        .iter()
+        .map(|h| classify(&String::from_utf8_lossy(h)))
+        .collect();
+    let useful = |c: &Column| {
+        matches!(
+            c,
+            Column::Name | Column::First | Column::Last | Column::Company
+        )
+    };
     if !columns.iter().any(useful) {
         return Err(StoreError::Import(
             "the first row must name the columns, with at least a name or company column".into(),
@@ -166,7 +213,10 @@ pub fn parse_csv(plan: &NumberPlan, bytes: &[u8]) -> Result<Parsed> {
             continue; // blank line
         }
         if rec.len() != columns.len() {
-            out.skip(line, format!("has {} fields, the header has {}", rec.len(), columns.len()));
+            out.skip(
+                line,
+                format!("has {} fields, the header has {}", rec.len(), columns.len()),
+            );
             continue;
         }
         let mut fields = Vec::with_capacity(rec.len());
@@ -219,18 +269,31 @@ fn out_row(plan: &NumberPlan, out: &mut Parsed, line: u64, columns: &[Column], f
             Column::Email => c.email = c.email.take().or(Some(v)),
             Column::Notes => c.notes = Some(v),
             Column::Url => c.crm_url = c.crm_url.take().or(Some(v)),
-            Column::Phone { label, google_index } => {
-                let label = google_index.and_then(|n| google_types.get(&n).cloned()).or_else(|| label.clone());
+            Column::Phone {
+                label,
+                google_index,
+            } => {
+                let label = google_index
+                    .and_then(|n| google_types.get(&n).cloned())
+                    .or_else(|| label.clone());
                 // Google joins several numbers of one kind with " ::: ".
                 for number in v.split(":::").filter_map(non_empty) {
-                    c.numbers.push(ContactNumber { label: label.clone(), number, normalized: None });
+                    c.numbers.push(ContactNumber {
+                        label: label.clone(),
+                        number,
+                        normalized: None,
+                    });
                 }
             }
             Column::PhoneType(_) | Column::Ignored => {}
         }
     }
     if c.name.is_empty() {
-        c.name = [first, middle, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        c.name = [first, middle, last]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     out.accept(plan, line, c);
 }
@@ -296,19 +359,36 @@ fn parse_property(line: u64, text: &str) -> std::result::Result<Property, String
             c == ':' && !quoted
         })
         .map(|(i, _)| i)
-        .ok_or_else(|| format!("line {line}: \"{}\" has no ':'", text.chars().take(40).collect::<String>()))?;
+        .ok_or_else(|| {
+            format!(
+                "line {line}: \"{}\" has no ':'",
+                text.chars().take(40).collect::<String>()
+            )
+        })?;
     let (head, value) = (&text[..colon], &text[colon + 1..]);
     let mut parts = head.split(';');
     let name = parts.next().unwrap_or_default();
-    let name = name.rsplit('.').next().unwrap_or(name).trim().to_ascii_uppercase();
+    let name = name
+        .rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim()
+        .to_ascii_uppercase();
     let params = parts
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_uppercase(), v.trim_matches('"').to_owned()),
+            Some((k, v)) => (
+                k.trim().to_ascii_uppercase(),
+                v.trim_matches('"').to_owned(),
+            ),
             // vCard 2.1 style bare parameter: TEL;CELL:...
             None => ("TYPE".to_owned(), p.to_owned()),
         })
         .collect();
-    Ok(Property { name, params, value: value.to_owned() })
+    Ok(Property {
+        name,
+        params,
+        value: value.to_owned(),
+    })
 }
 
 /// Parses vCard 3.0 and 4.0 (and most 2.1): folded lines, several TEL
@@ -321,7 +401,10 @@ pub fn parse_vcard(plan: &NumberPlan, text: &str) -> Parsed {
     let mut lines: Vec<(u64, String)> = Vec::new();
     for (i, raw) in text.split('\n').enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        match (raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')), lines.last_mut()) {
+        match (
+            raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')),
+            lines.last_mut(),
+        ) {
             (Some(cont), Some((_, prev))) => prev.push_str(cont),
             _ => lines.push((i as u64 + 1, raw.to_owned())),
         }
@@ -365,7 +448,8 @@ pub fn parse_vcard(plan: &NumberPlan, text: &str) -> Parsed {
         out.skip(start, "card has no END:VCARD");
     }
     // Skipped text outside cards is reported once per stretch, not per line.
-    out.skipped.dedup_by(|b, a| a.reason == b.reason && b.reason.starts_with("text outside"));
+    out.skipped
+        .dedup_by(|b, a| a.reason == b.reason && b.reason.starts_with("text outside"));
     out
 }
 
@@ -378,17 +462,34 @@ fn card_fields(props: Vec<Property>) -> ContactFields {
             "N" => {
                 // Family;Given;Additional;Prefix;Suffix
                 let parts = split_components(&p.value);
-                let pick = |i: usize| parts.get(i).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-                let joined: Vec<String> = [pick(3), pick(1), pick(2), pick(0), pick(4)].into_iter().flatten().collect();
+                let pick = |i: usize| {
+                    parts
+                        .get(i)
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                };
+                let joined: Vec<String> = [pick(3), pick(1), pick(2), pick(0), pick(4)]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 n_name = Some(joined.join(" "));
             }
-            "ORG" => c.company = split_components(&p.value).into_iter().next().and_then(|s| non_empty(&s)),
+            "ORG" => {
+                c.company = split_components(&p.value)
+                    .into_iter()
+                    .next()
+                    .and_then(|s| non_empty(&s))
+            }
             "EMAIL" => c.email = c.email.take().or_else(|| non_empty(&unescape(&p.value))),
             "NOTE" => c.notes = non_empty(&unescape(&p.value)),
             "URL" => c.crm_url = c.crm_url.take().or_else(|| non_empty(&unescape(&p.value))),
             "TEL" => {
                 let value = unescape(&p.value);
-                let number = value.trim().strip_prefix("tel:").unwrap_or(value.trim()).to_owned();
+                let number = value
+                    .trim()
+                    .strip_prefix("tel:")
+                    .unwrap_or(value.trim())
+                    .to_owned();
                 // tel: URIs may carry ";ext=..." parameters.
                 let number = number.split(';').next().unwrap_or_default().to_owned();
                 let label = p
@@ -406,7 +507,11 @@ fn card_fields(props: Vec<Property>) -> ContactFields {
                         s
                     });
                 if !number.is_empty() {
-                    c.numbers.push(ContactNumber { label, number, normalized: None });
+                    c.numbers.push(ContactNumber {
+                        label,
+                        number,
+                        normalized: None,
+                    });
                 }
             }
             _ => {}
@@ -423,9 +528,20 @@ fn card_fields(props: Vec<Property>) -> ContactFields {
 /// Writes contacts as CSV in Google's column layout ("Phone 1 - Type",
 /// "Phone 1 - Value", ...), which [`parse_csv`] and most address books read.
 pub fn contacts_to_csv(contacts: &[Contact]) -> Result<Vec<u8>> {
-    let phones = contacts.iter().map(|c| c.fields.numbers.len()).max().unwrap_or(0).max(1);
+    let phones = contacts
+        .iter()
+        .map(|c| c.fields.numbers.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["Name".to_owned(), "Organization Name".into(), "E-mail 1 - Value".into(), "Notes".into(), "Website 1 - Value".into()];
+    let mut header = vec![
+        "Name".to_owned(),
+        "Organization Name".into(),
+        "E-mail 1 - Value".into(),
+        "Notes".into(),
+        "Website 1 - Value".into(),
+    ];
     for i in 1..=phones {
         header.push(format!("Phone {i} - Type"));
         header.push(format!("Phone {i} - Value"));
@@ -448,7 +564,8 @@ pub fn contacts_to_csv(contacts: &[Contact]) -> Result<Vec<u8>> {
         }
         w.write_record(&row).map_err(err)?;
     }
-    w.into_inner().map_err(|e| StoreError::Import(format!("cannot write CSV: {e}")))
+    w.into_inner()
+        .map_err(|e| StoreError::Import(format!("cannot write CSV: {e}")))
 }
 
 #[cfg(test)]
@@ -466,9 +583,21 @@ mod tests {
             ("Company", Column::Company),
             ("E-mail Address", Column::Email),
             ("E-mail 1 - Value", Column::Email),
-            ("Phone 2 - Value", Column::Phone { label: None, google_index: Some(2) }),
+            (
+                "Phone 2 - Value",
+                Column::Phone {
+                    label: None,
+                    google_index: Some(2),
+                },
+            ),
             ("Phone 2 - Type", Column::PhoneType(2)),
-            ("Mobile Phone", Column::Phone { label: Some("Mobile Phone".into()), google_index: None }),
+            (
+                "Mobile Phone",
+                Column::Phone {
+                    label: Some("Mobile Phone".into()),
+                    google_index: None,
+                },
+            ),
             ("E-mail Type", Column::Ignored),
             ("Birthday", Column::Ignored),
         ];
@@ -479,9 +608,21 @@ mod tests {
 
     #[test]
     fn delimiter_is_sniffed_outside_quotes() {
-        assert_eq!(sniff_delimiter("Name;Phone\nA;1"), b';', "semicolons dominate the header");
-        assert_eq!(sniff_delimiter("\"a;b;c\",Phone\n"), b',', "semicolons inside quotes do not count");
-        assert_eq!(sniff_delimiter("Name\tPhone\n"), b'\t', "tab-separated files are read too");
+        assert_eq!(
+            sniff_delimiter("Name;Phone\nA;1"),
+            b';',
+            "semicolons dominate the header"
+        );
+        assert_eq!(
+            sniff_delimiter("\"a;b;c\",Phone\n"),
+            b',',
+            "semicolons inside quotes do not count"
+        );
+        assert_eq!(
+            sniff_delimiter("Name\tPhone\n"),
+            b'\t',
+            "tab-separated files are read too"
+        );
     }
 
     #[test]
@@ -491,14 +632,30 @@ mod tests {
             let text = ["Name,Phone", "\"A\nB\",1001", "bad", "C,1002", ""].join(eol);
             let parsed = parse_csv(&plan, text.as_bytes()).expect("a header with a name column");
             let lines: Vec<u64> = parsed.skipped.iter().map(|s| s.line).collect();
-            assert_eq!(lines, [4], "the short row is on line 4 (after a quoted newline) with {eol:?}");
-            assert_eq!(parsed.contacts.len(), 2, "the good rows are kept with {eol:?}");
+            assert_eq!(
+                lines,
+                [4],
+                "the short row is on line 4 (after a quoted newline) with {eol:?}"
+            );
+            assert_eq!(
+                parsed.contacts.len(),
+                2,
+                "the good rows are kept with {eol:?}"
+            );
         }
     }
 
     #[test]
     fn vcard_escapes_are_undone() {
-        assert_eq!(unescape(r"a\, b\; c\\d\ne"), "a, b; c\\d\ne", "vCard escapes must be decoded");
-        assert_eq!(split_components(r"Doe;John\;Jr;;"), vec!["Doe", "John;Jr", "", ""], "escaped ';' stays in its component");
+        assert_eq!(
+            unescape(r"a\, b\; c\\d\ne"),
+            "a, b; c\\d\ne",
+            "vCard escapes must be decoded"
+        );
+        assert_eq!(
+            split_components(r"Doe;John\;Jr;;"),
+            vec!["Doe", "John;Jr", "", ""],
+            "escaped ';' stays in its component"
+        );
     }
 }

@@ -44,10 +44,13 @@ pub mod text;
 
 pub use error::{Result, StoreError};
 pub use model::{
-    CallQuery, CallSource, CalledBack, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact,
-    ContactFields, ContactNumber, ImportReport, ImportedCall, Note, NoteTarget, Retention, SkippedRow, SmsDirection,
-    SmsRecord, SmsStatus, StoredCall, StoredSms, MISSED_OUTCOMES,
+    CallQuery, CallSource, CalledBack, CallerContext, CdrCursor, CdrImportProgress,
+    CdrImportReport, Contact, ContactFields, ContactNumber, ImportReport, ImportedCall, Note,
+    NoteTarget, Retention, SkippedRow, SmsDirection, SmsRecord, SmsStatus, StoredCall, StoredSms,
+    MISSED_OUTCOMES,
 };
 pub use ringside_calls::{CallRecord, NumberPlan};
 pub use schema::{Durability, LATEST_VERSION};
-pub use store::{default_path, HistoryStore, Pending, StoreConfig, CDR_BATCH, DEFAULT_FILE_NAME, PURGE_BATCH};
+pub use store::{
+    default_path, HistoryStore, Pending, StoreConfig, CDR_BATCH, DEFAULT_FILE_NAME, PURGE_BATCH,
+};

@@ -28,12 +28,20 @@ pub struct ContactNumber {
 impl ContactNumber {
     /// A number without a label.
     pub fn new(number: &str) -> Self {
-        Self { label: None, number: number.to_owned(), normalized: None }
+        Self {
+            label: None,
+            number: number.to_owned(),
+            normalized: None,
+        }
     }
 
     /// A number with a label.
     pub fn labeled(label: &str, number: &str) -> Self {
-        Self { label: Some(label.to_owned()), number: number.to_owned(), normalized: None }
+        Self {
+            label: Some(label.to_owned()),
+            number: number.to_owned(),
+            normalized: None,
+        }
     }
 }
 
@@ -199,7 +207,13 @@ pub struct CallQuery {
 
 impl Default for CallQuery {
     fn default() -> Self {
-        Self { text: None, from_ms: None, until_ms: None, outcomes: Vec::new(), limit: 100 }
+        Self {
+            text: None,
+            from_ms: None,
+            until_ms: None,
+            outcomes: Vec::new(),
+            limit: 100,
+        }
     }
 }
 

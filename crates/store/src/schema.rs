@@ -50,7 +50,12 @@ pub(crate) fn precheck(path: &Path) -> Result<()> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(StoreError::Io { path: path.into(), source }),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.into(),
+                source,
+            })
+        }
     };
     // SQLite running as root would write to a 0444 file; honour the user's
     // intent instead.
@@ -61,25 +66,39 @@ pub(crate) fn precheck(path: &Path) -> Result<()> {
         return Ok(());
     }
     let mut header = [0u8; 100];
-    let mut file = File::open(path).map_err(|source| StoreError::Io { path: path.into(), source })?;
+    let mut file = File::open(path).map_err(|source| StoreError::Io {
+        path: path.into(),
+        source,
+    })?;
     let mut filled = 0;
     while filled < header.len() {
         match file.read(&mut header[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
-            Err(source) => return Err(StoreError::Io { path: path.into(), source }),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: path.into(),
+                    source,
+                })
+            }
         }
     }
     if filled < header.len() || &header[..16] != b"SQLite format 3\0" {
         return Err(StoreError::Corrupt { path: path.into() });
     }
-    let version = i64::from(i32::from_be_bytes([header[60], header[61], header[62], header[63]]));
+    let version = i64::from(i32::from_be_bytes([
+        header[60], header[61], header[62], header[63],
+    ]));
     check_version(path, version)
 }
 
 fn check_version(path: &Path, found: i64) -> Result<()> {
     if found > LATEST_VERSION {
-        return Err(StoreError::NewerSchema { path: path.into(), found, supported: LATEST_VERSION });
+        return Err(StoreError::NewerSchema {
+            path: path.into(),
+            found,
+            supported: LATEST_VERSION,
+        });
     }
     if found < 0 {
         return Err(StoreError::Corrupt { path: path.into() });
@@ -95,7 +114,8 @@ pub(crate) fn connect(path: &Path, durability: Durability, read_only: bool) -> R
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags).at(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5)).at(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .at(path)?;
     conn.create_scalar_function(
         "ringside_fold",
         1,
@@ -105,12 +125,16 @@ pub(crate) fn connect(path: &Path, durability: Durability, read_only: bool) -> R
     .at(path)?;
     // Before anything that writes: a file whose WAL holds a newer schema
     // must stay untouched too.
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).at(path)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .at(path)?;
     check_version(path, version)?;
     if conn.is_readonly(rusqlite::DatabaseName::Main).at(path)? {
         return Err(StoreError::ReadOnly { path: path.into() });
     }
-    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).at(path)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .at(path)?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(path = %path.display(), mode, "WAL mode refused; running in {mode} mode");
     }
@@ -127,7 +151,8 @@ pub(crate) fn connect(path: &Path, durability: Durability, read_only: bool) -> R
     conn.pragma_update(None, "temp_store", "MEMORY").at(path)?;
     // Without a limit the WAL keeps its high-water size after checkpoints
     // (about 100 MB in the 100-hour soak); SQLite trims it back to this.
-    conn.pragma_update(None, "journal_size_limit", 16 * 1024 * 1024).at(path)?;
+    conn.pragma_update(None, "journal_size_limit", 16 * 1024 * 1024)
+        .at(path)?;
     if read_only {
         conn.pragma_update(None, "query_only", "ON").at(path)?;
     }
@@ -137,9 +162,13 @@ pub(crate) fn connect(path: &Path, durability: Durability, read_only: bool) -> R
 /// Applies the migrations the file lacks, up to `target`.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path, target: i64) -> Result<()> {
     loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .at(path)?;
         // Read inside the write lock: another process may have migrated.
-        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).at(path)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .at(path)?;
         check_version(path, version)?;
         if version >= target {
             return Ok(());
@@ -167,5 +196,6 @@ pub fn create_at_version(path: &Path, version: i64) -> Result<()> {
 /// The schema version recorded in a database file, read without changing it.
 pub fn file_version(path: &Path) -> Result<i64> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).at(path)?;
-    conn.pragma_query_value(None, "user_version", |r| r.get(0)).at(path)
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        .at(path)
 }

@@ -23,7 +23,11 @@ const SMS_COLS: &str = "s.sms_id, s.direction, s.number, s.span, s.body, s.raw, 
 
 fn sms_from_row(row: &Row<'_>) -> rusqlite::Result<StoredSms> {
     let bad = |col: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, format!("unknown {what}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("unknown {what}").into(),
+        )
     };
     let direction: String = row.get(1)?;
     let status: String = row.get(7)?;
@@ -43,7 +47,12 @@ fn sms_from_row(row: &Row<'_>) -> rusqlite::Result<StoredSms> {
     })
 }
 
-fn collect(conn: &Connection, path: &Path, sql: &str, args: impl rusqlite::Params) -> Result<Vec<StoredSms>> {
+fn collect(
+    conn: &Connection,
+    path: &Path,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<StoredSms>> {
     conn.prepare_cached(sql)
         .at(path)?
         .query_map(args, sms_from_row)
@@ -53,9 +62,17 @@ fn collect(conn: &Connection, path: &Path, sql: &str, args: impl rusqlite::Param
 }
 
 /// Upserts one text by its id; see `HistoryStore::record_sms`.
-pub(crate) fn record_sms(conn: &mut Connection, path: &Path, plan: &NumberPlan, rec: &SmsRecord, now_ms: i64) -> Result<()> {
+pub(crate) fn record_sms(
+    conn: &mut Connection,
+    path: &Path,
+    plan: &NumberPlan,
+    rec: &SmsRecord,
+    now_ms: i64,
+) -> Result<()> {
     let norm = plan.normalize(&rec.number);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).at(path)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .at(path)?;
     // A later report of the same message wins, except that it cannot erase
     // the raw event text or the span an earlier report gave: the gateway's
     // status reports often carry neither.
@@ -96,7 +113,9 @@ pub(crate) fn set_sms_status(
     now_ms: i64,
 ) -> Result<bool> {
     let n = conn
-        .prepare_cached("UPDATE sms SET status = ?2, error = ?3, updated_at_ms = ?4 WHERE sms_id = ?1")
+        .prepare_cached(
+            "UPDATE sms SET status = ?2, error = ?3, updated_at_ms = ?4 WHERE sms_id = ?1",
+        )
         .at(path)?
         .execute(params![id, status.as_str(), error, now_ms])
         .at(path)?;
@@ -110,13 +129,24 @@ pub(crate) fn get_sms(conn: &Connection, path: &Path, id: &str) -> Result<Option
 }
 
 /// The last `limit` texts with a normalized number, newest first.
-pub(crate) fn thread_by_norm(conn: &Connection, path: &Path, norm: &str, limit: u32) -> Result<Vec<StoredSms>> {
+pub(crate) fn thread_by_norm(
+    conn: &Connection,
+    path: &Path,
+    norm: &str,
+    limit: u32,
+) -> Result<Vec<StoredSms>> {
     let sql = format!("SELECT {SMS_COLS} FROM sms s WHERE s.number_norm = ?1 ORDER BY s.at_ms DESC, s.id DESC LIMIT ?2");
     collect(conn, path, &sql, params![norm, limit])
 }
 
 /// A number's thread, newest first; see `HistoryStore::sms_thread`.
-pub(crate) fn sms_thread(conn: &Connection, path: &Path, plan: &NumberPlan, number: &str, limit: u32) -> Result<Vec<StoredSms>> {
+pub(crate) fn sms_thread(
+    conn: &Connection,
+    path: &Path,
+    plan: &NumberPlan,
+    number: &str,
+    limit: u32,
+) -> Result<Vec<StoredSms>> {
     match plan.normalize(number) {
         Some(norm) => thread_by_norm(conn, path, &norm, limit),
         None => {
@@ -138,7 +168,13 @@ pub(crate) fn recent_sms(conn: &Connection, path: &Path, limit: u32) -> Result<V
 /// Texts whose number contains a number fragment, or whose text or sender
 /// name contains a text fragment (case- and accent-insensitive); newest
 /// first.
-pub(crate) fn search_sms(conn: &Connection, path: &Path, plan: &NumberPlan, text: &str, limit: u32) -> Result<Vec<StoredSms>> {
+pub(crate) fn search_sms(
+    conn: &Connection,
+    path: &Path,
+    plan: &NumberPlan,
+    text: &str,
+    limit: u32,
+) -> Result<Vec<StoredSms>> {
     let text = text.trim();
     let limit = i64::from(limit.max(1));
     if text.is_empty() {
@@ -193,5 +229,6 @@ pub(crate) fn search_sms(conn: &Connection, path: &Path, plan: &NumberPlan, text
 
 /// How many texts are stored.
 pub(crate) fn count_sms(conn: &Connection, path: &Path) -> Result<u64> {
-    conn.query_row("SELECT count(*) FROM sms", [], |r| r.get(0)).at(path)
+    conn.query_row("SELECT count(*) FROM sms", [], |r| r.get(0))
+        .at(path)
 }

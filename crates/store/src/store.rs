@@ -35,8 +35,9 @@ use tokio::sync::oneshot;
 use crate::db;
 use crate::error::{Result, StoreError};
 use crate::model::{
-    CallQuery, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact, ContactFields, ImportReport,
-    ImportedCall, Note, NoteTarget, Retention, SmsRecord, SmsStatus, StoredCall, StoredSms,
+    CallQuery, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact,
+    ContactFields, ImportReport, ImportedCall, Note, NoteTarget, Retention, SmsRecord, SmsStatus,
+    StoredCall, StoredSms,
 };
 use crate::schema::{self, Durability, LATEST_VERSION};
 use crate::{cdr, import, sms};
@@ -79,7 +80,8 @@ impl<F: FnMut(CdrImportProgress) + Send + 'static> CdrImportRun<F> {
                 first_line: self.done,
                 now_ms: now_ms(),
             };
-            if let Err(e) = cdr::import_batch(conn, &self.path, &self.plan, batch, &mut self.report) {
+            if let Err(e) = cdr::import_batch(conn, &self.path, &self.plan, batch, &mut self.report)
+            {
                 // Earlier batches stay committed, with the cursor past them.
                 tracing::warn!(path = %self.path.display(), source = %self.source, done = self.done, total, error = %e,
                     "CDR import stopped");
@@ -154,7 +156,8 @@ impl StoreConfig {
 /// `<platform data dir>/history.db`, e.g.
 /// `~/.local/share/ringside/history.db` on Linux.
 pub fn default_path() -> Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("app", "Ringside", "ringside").ok_or(StoreError::NoDataDir)?;
+    let dirs = directories::ProjectDirs::from("app", "Ringside", "ringside")
+        .ok_or(StoreError::NoDataDir)?;
     Ok(dirs.data_dir().join(DEFAULT_FILE_NAME))
 }
 
@@ -176,7 +179,11 @@ impl<T> Pending<T> {
     /// When called from inside an async runtime (use `.await` there).
     pub fn wait(self) -> Result<T> {
         let path = self.path;
-        self.rx.blocking_recv().unwrap_or_else(|_| Err(StoreError::Closed { path: path.to_path_buf() }))
+        self.rx.blocking_recv().unwrap_or_else(|_| {
+            Err(StoreError::Closed {
+                path: path.to_path_buf(),
+            })
+        })
     }
 }
 
@@ -185,9 +192,13 @@ impl<T> Future for Pending<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
         let this = self.get_mut();
-        Pin::new(&mut this.rx)
-            .poll(cx)
-            .map(|r| r.unwrap_or_else(|_| Err(StoreError::Closed { path: this.path.to_path_buf() })))
+        Pin::new(&mut this.rx).poll(cx).map(|r| {
+            r.unwrap_or_else(|_| {
+                Err(StoreError::Closed {
+                    path: this.path.to_path_buf(),
+                })
+            })
+        })
     }
 }
 
@@ -237,7 +248,11 @@ pub struct HistoryStore {
     inner: Arc<Inner>,
 }
 
-fn spawn_worker(name: &str, mut conn: Connection, rx: Arc<Mutex<mpsc::Receiver<Job>>>) -> Result<JoinHandle<()>> {
+fn spawn_worker(
+    name: &str,
+    mut conn: Connection,
+    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
+) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name(name.to_owned())
         .spawn(move || loop {
@@ -250,7 +265,10 @@ fn spawn_worker(name: &str, mut conn: Connection, rx: Arc<Mutex<mpsc::Receiver<J
             };
             run_job(job, &mut conn);
         })
-        .map_err(|source| StoreError::Io { path: PathBuf::from(name), source })
+        .map_err(|source| StoreError::Io {
+            path: PathBuf::from(name),
+            source,
+        })
 }
 
 /// By default the writer indexes new calls for search once no request has
@@ -344,12 +362,18 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// Moves WAL checkpoints (and their fsyncs) off the writer thread, so no
 /// `record_call` ever waits for one. PASSIVE checkpoints never block the
 /// writer or readers.
-fn spawn_checkpointer(conn: Connection, path: Arc<PathBuf>, stop: mpsc::Receiver<()>) -> Result<JoinHandle<()>> {
+fn spawn_checkpointer(
+    conn: Connection,
+    path: Arc<PathBuf>,
+    stop: mpsc::Receiver<()>,
+) -> Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("ringside-store-checkpoint".into())
         .spawn(move || {
             let checkpoint = |mode: &str| {
-                if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+                if let Err(e) =
+                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
+                {
                     tracing::warn!(path = %path.display(), error = %e, "WAL checkpoint failed");
                 }
             };
@@ -358,7 +382,10 @@ fn spawn_checkpointer(conn: Connection, path: Arc<PathBuf>, stop: mpsc::Receiver
             }
             checkpoint("PASSIVE");
         })
-        .map_err(|source| StoreError::Io { path: PathBuf::from("ringside-store-checkpoint"), source })
+        .map_err(|source| StoreError::Io {
+            path: PathBuf::from("ringside-store-checkpoint"),
+            source,
+        })
 }
 
 impl HistoryStore {
@@ -374,13 +401,18 @@ impl HistoryStore {
             None => default_path()?,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         schema::precheck(&path)?;
         let mut writer = schema::connect(&path, config.durability, false)?;
         schema::migrate(&mut writer, &path, LATEST_VERSION)?;
         // The checkpointer thread does this instead; see spawn_checkpointer.
-        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| StoreError::from_sqlite(&path, e))?;
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| StoreError::from_sqlite(&path, e))?;
         let checkpointer = schema::connect(&path, config.durability, false)?;
         let mut reader_conns = Vec::new();
         for _ in 0..config.readers.max(1) {
@@ -389,7 +421,12 @@ impl HistoryStore {
         let (wtx, wrx) = mpsc::channel::<Job>();
         let (rtx, rrx) = mpsc::channel::<Job>();
         let path = Arc::new(path);
-        let mut threads = vec![spawn_writer(writer, path.clone(), wrx, config.index_after_idle)?];
+        let mut threads = vec![spawn_writer(
+            writer,
+            path.clone(),
+            wrx,
+            config.index_after_idle,
+        )?];
         let rrx = Arc::new(Mutex::new(rrx));
         for conn in reader_conns {
             threads.push(spawn_worker("ringside-store-reader", conn, rrx.clone())?);
@@ -419,7 +456,10 @@ impl HistoryStore {
             .spawn(move || {
                 let _ = tx.send(Self::open(config));
             })
-            .map_err(|source| StoreError::Io { path: path.clone(), source })?;
+            .map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
         rx.await.unwrap_or(Err(StoreError::Closed { path }))
     }
 
@@ -477,7 +517,9 @@ impl HistoryStore {
     /// process being killed. An answered outbound call marks earlier missed
     /// calls from the same number as called back.
     pub fn record_call(&self, record: CallRecord) -> Pending<()> {
-        self.write(move |conn, path, plan| db::record_calls(conn, path, plan, std::slice::from_ref(&record)))
+        self.write(move |conn, path, plan| {
+            db::record_calls(conn, path, plan, std::slice::from_ref(&record))
+        })
     }
 
     /// [`HistoryStore::record_call`] for many calls in one transaction.
@@ -521,9 +563,16 @@ impl HistoryStore {
     /// `recent` calls with their notes, how many calls started at or after
     /// `today_start_ms` (the caller's local midnight, in Unix milliseconds),
     /// notes on the number, and the last `recent` texts with it.
-    pub fn lookup_caller(&self, number: &str, today_start_ms: i64, recent: u32) -> Pending<CallerContext> {
+    pub fn lookup_caller(
+        &self,
+        number: &str,
+        today_start_ms: i64,
+        recent: u32,
+    ) -> Pending<CallerContext> {
         let number = number.to_owned();
-        self.read(move |conn, path, plan| db::lookup_caller(conn, path, plan, &number, today_start_ms, recent))
+        self.read(move |conn, path, plan| {
+            db::lookup_caller(conn, path, plan, &number, today_start_ms, recent)
+        })
     }
 
     /// The name of the contact holding each of `numbers` (any format), keyed
@@ -536,8 +585,15 @@ impl HistoryStore {
     /// Missed calls (missed, abandoned, voicemail) that started at or after
     /// `since_ms`, newest first; without those already called back unless
     /// `include_called_back`.
-    pub fn missed_calls(&self, since_ms: i64, include_called_back: bool, limit: u32) -> Pending<Vec<StoredCall>> {
-        self.read(move |conn, path, _| db::missed_calls(conn, path, since_ms, include_called_back, limit))
+    pub fn missed_calls(
+        &self,
+        since_ms: i64,
+        include_called_back: bool,
+        limit: u32,
+    ) -> Pending<Vec<StoredCall>> {
+        self.read(move |conn, path, _| {
+            db::missed_calls(conn, path, since_ms, include_called_back, limit)
+        })
     }
 
     /// Marks a missed call as called back by hand (she rang back from
@@ -619,9 +675,16 @@ impl HistoryStore {
 
     /// Sets a text's status (and failure message, cleared with `None`).
     /// Resolves to false when no text has this id.
-    pub fn set_sms_status(&self, id: &str, status: SmsStatus, error: Option<String>) -> Pending<bool> {
+    pub fn set_sms_status(
+        &self,
+        id: &str,
+        status: SmsStatus,
+        error: Option<String>,
+    ) -> Pending<bool> {
         let id = id.to_owned();
-        self.write(move |conn, path, _| sms::set_sms_status(conn, path, &id, status, error.as_deref(), now_ms()))
+        self.write(move |conn, path, _| {
+            sms::set_sms_status(conn, path, &id, status, error.as_deref(), now_ms())
+        })
     }
 
     /// One text by its id.
@@ -683,7 +746,10 @@ impl HistoryStore {
     pub fn create_contact(&self, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
         self.write(move |conn, path, plan| {
             let ids = db::create_contacts(conn, path, plan, std::slice::from_ref(&fields), now_ms)?;
-            let id = ids.first().copied().ok_or_else(|| StoreError::Invalid("no contact was created".into()))?;
+            let id = ids
+                .first()
+                .copied()
+                .ok_or_else(|| StoreError::Invalid("no contact was created".into()))?;
             db::get_contact(conn, path, id)?.ok_or(StoreError::NoSuchContact(id))
         })
     }
@@ -695,7 +761,9 @@ impl HistoryStore {
 
     /// Replaces a contact's fields.
     pub fn update_contact(&self, id: i64, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
-        self.write(move |conn, path, plan| db::update_contact(conn, path, plan, id, &fields, now_ms))
+        self.write(move |conn, path, plan| {
+            db::update_contact(conn, path, plan, id, &fields, now_ms)
+        })
     }
 
     /// Deletes a contact.

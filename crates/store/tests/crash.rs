@@ -36,7 +36,11 @@ fn kill_9_during_writes_loses_no_reported_call() {
             let mut r = BufReader::new(stdout);
             let mut line = Vec::new();
             // Only complete lines count: a half-printed id was never reported.
-            while r.read_until(b'\n', &mut line).map(|n| n > 0).unwrap_or(false) {
+            while r
+                .read_until(b'\n', &mut line)
+                .map(|n| n > 0)
+                .unwrap_or(false)
+            {
                 if line.ends_with(b"\n") {
                     ids.push(String::from_utf8_lossy(&line[..line.len() - 1]).into_owned());
                 }
@@ -62,13 +66,22 @@ fn kill_9_during_writes_loses_no_reported_call() {
         if !ids.is_empty() {
             killed_mid_stream += 1;
         }
-        eprintln!("round {round}: killed after {:?}, {} calls reported", started.elapsed(), ids.len());
+        eprintln!(
+            "round {round}: killed after {:?}, {} calls reported",
+            started.elapsed(),
+            ids.len()
+        );
         reported.extend(ids);
 
         // After every kill the file must be sound and complete.
         let conn = Connection::open(&path).expect("the file opens after kill -9");
-        let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check runs");
-        assert_eq!(check, "ok", "round {round}: the database must pass integrity_check after kill -9");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity_check runs");
+        assert_eq!(
+            check, "ok",
+            "round {round}: the database must pass integrity_check after kill -9"
+        );
         drop(conn);
         // The kill may land before the first migration committed; the store
         // must still open (and finish it) cleanly.
@@ -79,7 +92,10 @@ fn kill_9_during_writes_loses_no_reported_call() {
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("read call ids");
         let lost: Vec<&String> = reported.iter().filter(|id| !stored.contains(*id)).collect();
-        assert!(lost.is_empty(), "round {round}: calls reported as recorded were lost: {lost:?}");
+        assert!(
+            lost.is_empty(),
+            "round {round}: calls reported as recorded were lost: {lost:?}"
+        );
         drop(conn);
     }
     assert!(
@@ -88,5 +104,8 @@ fn kill_9_during_writes_loses_no_reported_call() {
     );
     let store = common::open(&path);
     let n = store.count_calls().wait().expect("count");
-    assert!(n as usize >= reported.len(), "the store opens cleanly through its own API and holds every reported call");
+    assert!(
+        n as usize >= reported.len(),
+        "the store opens cleanly through its own API and holds every reported call"
+    );
 }

@@ -43,13 +43,19 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub(crate) fn new(policy: BackoffPolicy) -> Self {
-        Self { policy, failures: 0 }
+        Self {
+            policy,
+            failures: 0,
+        }
     }
 
     /// The nominal (un-jittered) delay for the next failure.
     fn nominal(&self) -> Duration {
         let factor = 1u32.checked_shl(self.failures.min(20)).unwrap_or(u32::MAX);
-        self.policy.initial.saturating_mul(factor).min(self.policy.max)
+        self.policy
+            .initial
+            .saturating_mul(factor)
+            .min(self.policy.max)
     }
 
     /// Records a failure and returns how long to wait before retrying.

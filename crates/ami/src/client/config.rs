@@ -110,7 +110,12 @@ impl ClientConfig {
     /// login timeouts, `Ping` every 20 s with a 10 s deadline, reconnect
     /// backoff 0.5 s → 30 s (30 s → 5 min after a refused login), room for
     /// 4096 unread events per subscriber.
-    pub fn new(host: impl Into<String>, port: u16, username: impl Into<String>, secret: Secret) -> Self {
+    pub fn new(
+        host: impl Into<String>,
+        port: u16,
+        username: impl Into<String>,
+        secret: Secret,
+    ) -> Self {
         Self {
             host: host.into(),
             port,

@@ -24,7 +24,9 @@ use super::connector::{BoxedStream, ConnectError, Connector};
 use super::event_queue::EventSender;
 use super::login::{self, ActionIds, LoginFailure, Phase};
 use super::pending::{Expect, Pendings, ReplyTx, Routed};
-use super::state::{messages, now_unix_ms, ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent};
+use super::state::{
+    messages, now_unix_ms, ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent,
+};
 use super::tls::TlsFailure;
 use super::Reader;
 use crate::codec::{AmiCodec, CodecError, Frame};
@@ -78,7 +80,11 @@ impl Stop {
 
 /// Runs `fut` while answering commands with [`Error::NotConnected`]. Returns
 /// `None` when a shutdown was requested (or every handle is gone) first.
-async fn serve_while<F: Future>(commands: &mut mpsc::Receiver<Command>, stop: &mut Stop, fut: F) -> Option<F::Output> {
+async fn serve_while<F: Future>(
+    commands: &mut mpsc::Receiver<Command>,
+    stop: &mut Stop,
+    fut: F,
+) -> Option<F::Output> {
     let mut fut = std::pin::pin!(fut);
     loop {
         tokio::select! {
@@ -156,14 +162,23 @@ async fn establish(
     let mut phase = Phase::Banner;
     let result = timeout(
         cfg.login_timeout,
-        login::login(&mut reader, &mut writer, cfg, &mut ids, &mut phase, host_port),
+        login::login(
+            &mut reader,
+            &mut writer,
+            cfg,
+            &mut ids,
+            &mut phase,
+            host_port,
+        ),
     )
     .await;
     match result {
         Err(_) => Err(Failure::Unreachable(
             match phase {
                 Phase::Banner => messages::no_banner(host_port, cfg.login_timeout),
-                Phase::Login => messages::login_no_answer(&cfg.username, host_port, cfg.login_timeout),
+                Phase::Login => {
+                    messages::login_no_answer(&cfg.username, host_port, cfg.login_timeout)
+                }
             },
             None,
         )),
@@ -228,10 +243,12 @@ impl Actor {
         loop {
             attempt = attempt.saturating_add(1);
             sessions += 1;
-            self.state.send_replace(ConnectionState::Connecting { attempt });
+            self.state
+                .send_replace(ConnectionState::Connecting { attempt });
             let ids = ActionIds::new(format!("{}.{sessions}", self.id_prefix));
             let establishing = establish(&self.cfg, &*self.connector, &host_port, ids);
-            let Some(outcome) = serve_while(&mut self.commands, &mut stop, establishing).await else {
+            let Some(outcome) = serve_while(&mut self.commands, &mut stop, establishing).await
+            else {
                 break;
             };
             let delay = match outcome {
@@ -240,7 +257,10 @@ impl Actor {
                     let started = Instant::now();
                     let end = self.run_session(session, &host_port, &mut stop).await;
                     let (reason, message) = match end {
-                        End::Closed(None) => (DisconnectReason::ClosedByPbx, messages::closed_by_pbx(&host_port)),
+                        End::Closed(None) => (
+                            DisconnectReason::ClosedByPbx,
+                            messages::closed_by_pbx(&host_port),
+                        ),
                         End::Closed(Some(restart)) => (
                             DisconnectReason::ClosedByPbx,
                             messages::pbx_shut_down(&host_port, restart),
@@ -250,7 +270,9 @@ impl Actor {
                             messages::keepalive(&host_port, self.cfg.ping_timeout),
                         ),
                         End::Io(e) => (DisconnectReason::Io, messages::io_lost(&host_port, &e)),
-                        End::Shutdown => (DisconnectReason::Shutdown, messages::shutdown(&host_port)),
+                        End::Shutdown => {
+                            (DisconnectReason::Shutdown, messages::shutdown(&host_port))
+                        }
                     };
                     tracing::info!(pbx = %host_port, ?reason, "AMI session ended");
                     self.state
@@ -267,7 +289,8 @@ impl Actor {
                 }
                 Err(Failure::Auth(message)) => {
                     tracing::warn!(pbx = %host_port, user = %self.cfg.username, "AMI login refused");
-                    self.state.send_replace(ConnectionState::AuthFailed { message });
+                    self.state
+                        .send_replace(ConnectionState::AuthFailed { message });
                     auth_backoff.next_delay()
                 }
                 Err(Failure::Unreachable(message, tls)) => {
@@ -275,7 +298,8 @@ impl Actor {
                     if let Ok(mut slot) = self.shared.tls_failure.lock() {
                         *slot = tls;
                     }
-                    self.state.send_replace(ConnectionState::Unreachable { message });
+                    self.state
+                        .send_replace(ConnectionState::Unreachable { message });
                     backoff.next_delay()
                 }
             };
@@ -474,7 +498,10 @@ impl Actor {
 /// give up waiting for the `Goodbye`.
 fn queue_logoff(ids: &mut ActionIds, out: &mut Vec<u8>) -> (String, Instant) {
     let (id, _) = ids.next_id();
-    if let Err(e) = Packet::action("Logoff").with("ActionID", id.as_str()).encode_into(out) {
+    if let Err(e) = Packet::action("Logoff")
+        .with("ActionID", id.as_str())
+        .encode_into(out)
+    {
         tracing::error!(error = %e, "cannot encode Logoff");
     }
     (id, Instant::now() + LOGOFF_GRACE)

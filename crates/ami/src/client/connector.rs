@@ -114,9 +114,9 @@ impl TcpConnector {
 fn classify_io(e: io::Error) -> ConnectError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => ConnectError::Refused,
-        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable | io::ErrorKind::NetworkDown => {
-            ConnectError::Unreachable(e)
-        }
+        io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::NetworkDown => ConnectError::Unreachable(e),
         _ => ConnectError::Io(e),
     }
 }
@@ -159,9 +159,15 @@ impl TlsConnector {
 
     /// As [`TlsConnector::new`], but checking the certificate for
     /// `server_name` instead of the host connected to.
-    pub fn with_server_name(host: impl Into<String>, port: u16, server_name: &str, trust: TlsTrust) -> Result<Self> {
-        let server_name = ServerName::try_from(server_name.to_owned())
-            .map_err(|_| Error::Config(format!("'{server_name}' is not a valid TLS server name")))?;
+    pub fn with_server_name(
+        host: impl Into<String>,
+        port: u16,
+        server_name: &str,
+        trust: TlsTrust,
+    ) -> Result<Self> {
+        let server_name = ServerName::try_from(server_name.to_owned()).map_err(|_| {
+            Error::Config(format!("'{server_name}' is not a valid TLS server name"))
+        })?;
         let (config, seen) = tls::client_config(&trust)?;
         Ok(Self {
             tcp: TcpConnector::new(host, port),

@@ -100,7 +100,11 @@ impl EventQueue {
                 }
                 q.items.push_back(item);
             }
-            q.readers.iter_mut().flatten().filter_map(|r| r.waker.take()).collect()
+            q.readers
+                .iter_mut()
+                .flatten()
+                .filter_map(|r| r.waker.take())
+                .collect()
         };
         for w in wakers {
             w.wake();
@@ -112,7 +116,11 @@ impl EventQueue {
         let wakers: Vec<Waker> = {
             let mut q = self.lock();
             q.closed = true;
-            q.readers.iter_mut().flatten().filter_map(|r| r.waker.take()).collect()
+            q.readers
+                .iter_mut()
+                .flatten()
+                .filter_map(|r| r.waker.take())
+                .collect()
         };
         for w in wakers {
             w.wake();
@@ -319,8 +327,15 @@ mod tests {
         tx.send(marker(600));
         let got = drain(&mut s);
         let want: Vec<_> = (0..=600).map(marker).collect();
-        assert_eq!(got, want, "every item, in publish order, though read in batches of {READ_BATCH}");
-        assert_eq!(q.lock().items.len(), 0, "items every subscriber read are freed");
+        assert_eq!(
+            got, want,
+            "every item, in publish order, though read in batches of {READ_BATCH}"
+        );
+        assert_eq!(
+            q.lock().items.len(),
+            0,
+            "items every subscriber read are freed"
+        );
     }
 
     #[test]
@@ -333,8 +348,14 @@ mod tests {
         let got = drain(&mut s);
         let mut want = vec![SessionEvent::Lagged(15)];
         want.extend((15..25).map(marker));
-        assert_eq!(got, want, "Lagged with the count first, then the newest `capacity` items in order");
-        assert!(q.lock().items.len() <= 10, "the queue never holds more than its capacity");
+        assert_eq!(
+            got, want,
+            "Lagged with the count first, then the newest `capacity` items in order"
+        );
+        assert!(
+            q.lock().items.len() <= 10,
+            "the queue never holds more than its capacity"
+        );
     }
 
     #[test]
@@ -348,12 +369,24 @@ mod tests {
             tx.send(marker(i));
             fast_got.extend(drain(&mut fast));
         }
-        assert_eq!(fast_got, (0..20).map(marker).collect::<Vec<_>>(), "a reader that keeps up loses nothing");
+        assert_eq!(
+            fast_got,
+            (0..20).map(marker).collect::<Vec<_>>(),
+            "a reader that keeps up loses nothing"
+        );
         let mut want = vec![SessionEvent::Lagged(12)];
         want.extend((12..20).map(marker));
-        assert_eq!(drain(&mut slow), want, "the slow reader lags without disturbing the fast one");
+        assert_eq!(
+            drain(&mut slow),
+            want,
+            "the slow reader lags without disturbing the fast one"
+        );
         drop(slow);
-        assert_eq!(q.lock().items.len(), 0, "nothing is kept for readers that are gone");
+        assert_eq!(
+            q.lock().items.len(),
+            0,
+            "nothing is kept for readers that are gone"
+        );
     }
 
     #[test]
@@ -365,10 +398,21 @@ mod tests {
         let mut late = q.subscribe();
         tx.send(marker(2));
         drop(tx);
-        assert_eq!(drain(&mut early), [marker(1), marker(2)], "the early reader sees both");
-        assert_eq!(drain(&mut late), [marker(2)], "the late reader starts at its subscription");
+        assert_eq!(
+            drain(&mut early),
+            [marker(1), marker(2)],
+            "the early reader sees both"
+        );
+        assert_eq!(
+            drain(&mut late),
+            [marker(2)],
+            "the late reader starts at its subscription"
+        );
         let ended = futures::executor::block_on(late.recv());
-        assert_eq!(ended, None, "after the publisher is gone and all is read, the stream ends");
+        assert_eq!(
+            ended, None,
+            "after the publisher is gone and all is read, the stream ends"
+        );
     }
 
     #[tokio::test]
@@ -384,6 +428,10 @@ mod tests {
         tokio::task::yield_now().await;
         tx.send_all([marker(1), marker(2)]);
         let got = reader.await.expect("reader task joins");
-        assert_eq!(got, (Some(marker(1)), Some(marker(2))), "woken once, it reads the whole batch in order");
+        assert_eq!(
+            got,
+            (Some(marker(1)), Some(marker(2))),
+            "woken once, it reads the whole batch in order"
+        );
     }
 }

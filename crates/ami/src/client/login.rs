@@ -101,7 +101,11 @@ fn broken(e: &std::io::Error, host_port: &str) -> LoginFailure {
     })
 }
 
-async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, p: &Packet, host_port: &str) -> Result<(), LoginFailure> {
+async fn write_packet<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    p: &Packet,
+    host_port: &str,
+) -> Result<(), LoginFailure> {
     let bytes = p
         .to_bytes()
         .map_err(|e| LoginFailure::Broken(format!("cannot send the login: {e}")))?;
@@ -115,14 +119,30 @@ async fn write_packet<W: AsyncWrite + Unpin>(w: &mut W, p: &Packet, host_port: &
 
 /// Reads until the response carrying `action_id`. Events before it are
 /// skipped: nothing subscribes to them before the session is up.
-async fn read_response(reader: &mut Reader, action_id: &str, host_port: &str) -> Result<Packet, LoginFailure> {
+async fn read_response(
+    reader: &mut Reader,
+    action_id: &str,
+    host_port: &str,
+) -> Result<Packet, LoginFailure> {
     loop {
         match reader.next().await {
-            Some(Ok(Frame::Packet(p))) if p.response().is_some() && p.action_id() == Some(action_id) => return Ok(p),
+            Some(Ok(Frame::Packet(p)))
+                if p.response().is_some() && p.action_id() == Some(action_id) =>
+            {
+                return Ok(p)
+            }
             Some(Ok(_)) => continue,
             Some(Err(CodecError::Io(e))) => return Err(broken(&e, host_port)),
-            Some(Err(e)) => return Err(LoginFailure::Broken(messages::io_during_login(host_port, &e))),
-            None => return Err(LoginFailure::Broken(messages::closed_before_login(host_port))),
+            Some(Err(e)) => {
+                return Err(LoginFailure::Broken(messages::io_during_login(
+                    host_port, &e,
+                )))
+            }
+            None => {
+                return Err(LoginFailure::Broken(messages::closed_before_login(
+                    host_port,
+                )))
+            }
         }
     }
 }
@@ -130,13 +150,14 @@ async fn read_response(reader: &mut Reader, action_id: &str, host_port: &str) ->
 fn refused(cfg: &ClientConfig, host_port: &str, response: &Packet) -> LoginFailure {
     let said = response.get("Message").unwrap_or("no reason given");
     let lower = said.to_ascii_lowercase();
-    let message = if lower.contains("denied") || lower.contains("permit") || lower.contains("not allowed") {
-        messages::not_permitted(&cfg.username, host_port, said)
-    } else if lower.contains("authentication failed") {
-        messages::wrong_password(&cfg.username, host_port, said)
-    } else {
-        messages::login_refused(&cfg.username, host_port, said)
-    };
+    let message =
+        if lower.contains("denied") || lower.contains("permit") || lower.contains("not allowed") {
+            messages::not_permitted(&cfg.username, host_port, said)
+        } else if lower.contains("authentication failed") {
+            messages::wrong_password(&cfg.username, host_port, said)
+        } else {
+            messages::login_refused(&cfg.username, host_port, said)
+        };
     LoginFailure::Refused(message)
 }
 
@@ -155,8 +176,16 @@ pub(crate) async fn login<W: AsyncWrite + Unpin>(
         // No banner: some AMI proxies skip it. Carry on and let the login decide.
         Some(Ok(_)) => String::new(),
         Some(Err(CodecError::Io(e))) => return Err(broken(&e, host_port)),
-        Some(Err(e)) => return Err(LoginFailure::Broken(messages::io_during_login(host_port, &e))),
-        None => return Err(LoginFailure::Broken(messages::closed_before_login(host_port))),
+        Some(Err(e)) => {
+            return Err(LoginFailure::Broken(messages::io_during_login(
+                host_port, &e,
+            )))
+        }
+        None => {
+            return Err(LoginFailure::Broken(messages::closed_before_login(
+                host_port,
+            )))
+        }
     };
     *phase = Phase::Login;
 
@@ -202,7 +231,9 @@ mod tests {
         // incoming-answered.sent: the captured client answered challenge
         // 200853529 for user ringside, secret ringside-secret, with these bytes.
         let cfg = ClientConfig::new("pbx", 5038, "ringside", Secret::new("ringside-secret"));
-        let sent = md5_login_action(&cfg, "200853529", "2").to_bytes().expect("encodable");
+        let sent = md5_login_action(&cfg, "200853529", "2")
+            .to_bytes()
+            .expect("encodable");
         assert_eq!(
             String::from_utf8_lossy(&sent),
             "Action: Login\r\nAuthType: MD5\r\nUsername: ringside\r\nKey: f0f8e598f6a05196fe128d02553e4267\r\n\

@@ -24,8 +24,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backoff::BackoffPolicy;
 pub use config::{AuthMode, ClientConfig, Secret};
-pub use event_queue::EventStream;
 pub use connector::{AmiStream, BoxedStream, ConnectError, Connector, TcpConnector, TlsConnector};
+pub use event_queue::EventStream;
 pub use state::{ConnectionState, DisconnectReason, ReceivedEvent, SessionEvent};
 pub use tls::{CertFingerprint, TlsFailure, TlsFailureKind, TlsTrust};
 
@@ -154,7 +154,12 @@ impl Client {
         Ok(client)
     }
 
-    async fn request(&self, mut action: Packet, expect: Expect, timeout: Option<Duration>) -> Result<Completed> {
+    async fn request(
+        &self,
+        mut action: Packet,
+        expect: Expect,
+        timeout: Option<Duration>,
+    ) -> Result<Completed> {
         if action.action_name().is_none() {
             return Err(Error::MissingAction);
         }
@@ -214,7 +219,9 @@ impl Client {
 
     async fn list(&self, action: Packet, end_event: Option<String>) -> Result<EventList> {
         let name = action.action_name().unwrap_or_default().to_owned();
-        let done = self.request(action, Expect::List { end_event }, None).await?;
+        let done = self
+            .request(action, Expect::List { end_event }, None)
+            .await?;
         let response = success(done.response, &name)?;
         let Some(complete) = done.complete else {
             // Only an error response ends a list without its final event,
@@ -278,7 +285,10 @@ fn success(response: Packet, action: &str) -> Result<Packet> {
     // A failing Command says "Command output follows"; its output says why.
     let output: Vec<&str> = response.get_all("Output").collect();
     let message = if output.is_empty() {
-        response.get("Message").unwrap_or("the PBX gave no reason").to_owned()
+        response
+            .get("Message")
+            .unwrap_or("the PBX gave no reason")
+            .to_owned()
     } else {
         output.join("\n")
     };

@@ -250,7 +250,9 @@ impl Pendings {
     pub(crate) fn fail_all(&mut self) {
         self.deadlines.clear();
         for (_, p) in self.by_id.drain() {
-            let _ = p.reply.send(Err(Error::ConnectionLost { action: p.action }));
+            let _ = p
+                .reply
+                .send(Err(Error::ConnectionLost { action: p.action }));
         }
         self.expired.clear();
         self.expired_order.clear();
@@ -262,7 +264,9 @@ mod tests {
     use super::*;
 
     fn response(id: &str) -> Packet {
-        Packet::new().with("Response", "Success").with("ActionID", id)
+        Packet::new()
+            .with("Response", "Success")
+            .with("ActionID", id)
     }
 
     fn event(name: &str, id: Option<&str>) -> Packet {
@@ -273,7 +277,12 @@ mod tests {
         }
     }
 
-    fn add(p: &mut Pendings, id: &str, expect: Expect, now: Instant) -> oneshot::Receiver<Result<Completed>> {
+    fn add(
+        p: &mut Pendings,
+        id: &str,
+        expect: Expect,
+        now: Instant,
+    ) -> oneshot::Receiver<Result<Completed>> {
         let (tx, rx) = oneshot::channel();
         p.insert(
             id.into(),
@@ -292,14 +301,23 @@ mod tests {
         let now = Instant::now();
         let mut p = Pendings::default();
         let mut rx = add(&mut p, "x-1", Expect::List { end_event: None }, now);
-        assert_eq!(p.route(response("x-1").with("EventList", "start")), Routed::Consumed);
-        assert_eq!(p.route(event("CoreShowChannel", Some("x-1"))), Routed::Consumed);
+        assert_eq!(
+            p.route(response("x-1").with("EventList", "start")),
+            Routed::Consumed
+        );
+        assert_eq!(
+            p.route(event("CoreShowChannel", Some("x-1"))),
+            Routed::Consumed
+        );
         // A name that looks like an end, without the EventList marker, is an item.
         assert_eq!(
             p.route(event("CoreShowChannelsComplete", Some("x-1"))),
             Routed::Consumed
         );
-        assert!(rx.try_recv().is_err(), "an event name alone must not end a list");
+        assert!(
+            rx.try_recv().is_err(),
+            "an event name alone must not end a list"
+        );
         let other = event("Newchannel", None);
         assert_eq!(
             p.route(other.clone()),
@@ -312,7 +330,10 @@ mod tests {
             .expect("EventList: Complete ends the list")
             .expect("a success");
         assert_eq!(done.events.len(), 2, "both items were collected");
-        assert!(done.complete.is_some(), "the completion event is returned too");
+        assert!(
+            done.complete.is_some(),
+            "the completion event is returned too"
+        );
     }
 
     #[test]
@@ -320,7 +341,11 @@ mod tests {
         let now = Instant::now();
         let mut p = Pendings::default();
         let mut rx = add(&mut p, "x-1", Expect::List { end_event: None }, now);
-        p.route(Packet::new().with("Response", "Error").with("ActionID", "x-1"));
+        p.route(
+            Packet::new()
+                .with("Response", "Error")
+                .with("ActionID", "x-1"),
+        );
         let done = rx
             .try_recv()
             .expect("an error response completes the list")

@@ -68,7 +68,11 @@ impl Reader {
     ///
     /// Cancel-safe: frames are appended only in the poll that returns, and
     /// a read cut short by dropping this future has taken no bytes.
-    pub(crate) async fn read_frames(&mut self, out: &mut Vec<Frame>, max: usize) -> Option<Result<(), CodecError>> {
+    pub(crate) async fn read_frames(
+        &mut self,
+        out: &mut Vec<Frame>,
+        max: usize,
+    ) -> Option<Result<(), CodecError>> {
         let max = max.max(1);
         loop {
             if let Some(e) = self.pending_error.take() {

@@ -55,12 +55,20 @@ impl FromStr for CertFingerprint {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self> {
-        let digits: String = s.chars().filter(|c| !matches!(c, ':' | ' ' | '-')).collect();
-        let bytes = hex::decode(&digits)
-            .map_err(|_| Error::Config("a certificate fingerprint is made of hexadecimal digits (0-9, A-F)".into()))?;
-        let arr: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::Config("a SHA-256 certificate fingerprint has exactly 64 hexadecimal digits".into()))?;
+        let digits: String = s
+            .chars()
+            .filter(|c| !matches!(c, ':' | ' ' | '-'))
+            .collect();
+        let bytes = hex::decode(&digits).map_err(|_| {
+            Error::Config(
+                "a certificate fingerprint is made of hexadecimal digits (0-9, A-F)".into(),
+            )
+        })?;
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| {
+            Error::Config(
+                "a SHA-256 certificate fingerprint has exactly 64 hexadecimal digits".into(),
+            )
+        })?;
         Ok(Self(arr))
     }
 }
@@ -124,7 +132,9 @@ impl TlsTrust {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Error::Config(format!("could not read the CA certificate file: {e}")))?;
         if roots.is_empty() {
-            return Err(Error::Config("the CA certificate file holds no PEM certificate".into()));
+            return Err(Error::Config(
+                "the CA certificate file holds no PEM certificate".into(),
+            ));
         }
         Ok(TlsTrust::Roots {
             system_roots: true,
@@ -259,9 +269,13 @@ impl ServerCertVerifier for RecordingVerifier {
             *seen = Some(presented);
         }
         match &self.check {
-            Check::Roots(webpki) => {
-                webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            }
+            Check::Roots(webpki) => webpki.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
             // Constant-time comparison is not needed: the fingerprint of a
             // certificate the server sends in the clear is not a secret.
             Check::Pinned(pin) if *pin == presented => Ok(ServerCertVerified::assertion()),
@@ -277,7 +291,12 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -286,11 +305,18 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -314,18 +340,19 @@ pub(crate) fn client_config(trust: &TlsTrust) -> Result<(Arc<rustls::ClientConfi
                 tracing::debug!(added, ignored, "loaded system CA certificates");
             }
             for der in extra_roots {
-                store
-                    .add(der.clone())
-                    .map_err(|e| Error::Config(format!("a supplied CA certificate cannot be used: {e}")))?;
-            }
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-                .build()
-                .map_err(|e| {
-                    Error::Config(format!(
-                        "no trusted CA certificates are available ({e}): add the PBX's CA certificate \
-                         or pin the PBX certificate's fingerprint"
-                    ))
+                store.add(der.clone()).map_err(|e| {
+                    Error::Config(format!("a supplied CA certificate cannot be used: {e}"))
                 })?;
+            }
+            let webpki =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+                    .build()
+                    .map_err(|e| {
+                        Error::Config(format!(
+                    "no trusted CA certificates are available ({e}): add the PBX's CA certificate \
+                         or pin the PBX certificate's fingerprint"
+                ))
+                    })?;
             Check::Roots(webpki)
         }
     };
@@ -345,19 +372,33 @@ pub(crate) fn client_config(trust: &TlsTrust) -> Result<(Arc<rustls::ClientConfi
 }
 
 /// Turns a handshake error into a [`TlsFailure`].
-pub(crate) fn classify(err: &std::io::Error, trust: &TlsTrust, presented: Option<CertFingerprint>) -> TlsFailure {
+pub(crate) fn classify(
+    err: &std::io::Error,
+    trust: &TlsTrust,
+    presented: Option<CertFingerprint>,
+) -> TlsFailure {
     let detail = err.to_string();
-    let rustls_err = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+    let rustls_err = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
     let kind = match rustls_err {
         Some(rustls::Error::InvalidCertificate(cert)) => match cert {
-            CertificateError::UnknownIssuer | CertificateError::BadSignature => TlsFailureKind::UntrustedCertificate,
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => TlsFailureKind::Expired,
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => TlsFailureKind::NotYetValid,
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                TlsFailureKind::UntrustedCertificate
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                TlsFailureKind::Expired
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                TlsFailureKind::NotYetValid
+            }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 TlsFailureKind::WrongHostName
             }
             CertificateError::ApplicationVerificationFailure => match trust {
-                TlsTrust::Pinned(expected) => TlsFailureKind::PinMismatch { expected: *expected },
+                TlsTrust::Pinned(expected) => TlsFailureKind::PinMismatch {
+                    expected: *expected,
+                },
                 TlsTrust::Roots { .. } => TlsFailureKind::Other,
             },
             _ => TlsFailureKind::Other,
@@ -391,13 +432,19 @@ mod tests {
         let a: CertFingerprint = plain.parse().expect("64 hex digits are a fingerprint");
         let b: CertFingerprint = a.to_string().parse().expect("the display form parses back");
         assert_eq!(a, b, "colons are only presentation");
-        assert_eq!(a.to_string().len(), 64 + 31, "32 upper-case pairs joined by colons");
+        assert_eq!(
+            a.to_string().len(),
+            64 + 31,
+            "32 upper-case pairs joined by colons"
+        );
         assert!(
             plain[..62].parse::<CertFingerprint>().is_err(),
             "a short fingerprint is refused"
         );
         assert!(
-            format!("{}zz", &plain[..62]).parse::<CertFingerprint>().is_err(),
+            format!("{}zz", &plain[..62])
+                .parse::<CertFingerprint>()
+                .is_err(),
             "non-hex is refused"
         );
     }

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use futures::future::BoxFuture;
-use ringside_ami::{AmiCodec, BoxedStream, ClientConfig, ConnectError, Connector, Frame, Packet, Secret};
+use ringside_ami::{
+    AmiCodec, BoxedStream, ClientConfig, ConnectError, Connector, Frame, Packet, Secret,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
@@ -62,7 +64,10 @@ pub fn parse_action(raw: &[u8]) -> Packet {
     let mut buf = BytesMut::from(raw);
     match AmiCodec::server().decode(&mut buf) {
         Ok(Some(Frame::Packet(p))) => p,
-        other => panic!("not one action: {other:?} from {:?}", String::from_utf8_lossy(raw)),
+        other => panic!(
+            "not one action: {other:?} from {:?}",
+            String::from_utf8_lossy(raw)
+        ),
     }
 }
 
@@ -124,7 +129,8 @@ impl Connector for TestConnector {
 /// The default test configuration: user `ringside` with the captures'
 /// secret, talking to `pbx.test:5038` through `connector`.
 pub fn config(connector: Arc<dyn Connector>) -> ClientConfig {
-    ClientConfig::new("pbx.test", 5038, "ringside", Secret::new("ringside-secret")).connector(connector)
+    ClientConfig::new("pbx.test", 5038, "ringside", Secret::new("ringside-secret"))
+        .connector(connector)
 }
 
 /// The server side of one connection, reading raw action bytes.
@@ -147,7 +153,8 @@ impl Peer {
     }
 
     pub async fn send(&mut self, p: &Packet) {
-        self.write(&p.to_bytes().expect("test packets encode")).await;
+        self.write(&p.to_bytes().expect("test packets encode"))
+            .await;
     }
 
     /// The next action as raw bytes (up to and including the blank line), or
@@ -175,7 +182,9 @@ impl Peer {
     pub async fn accept_login(&mut self) {
         self.write(b"Asterisk Call Manager/12.0.0\r\n").await;
         loop {
-            let Some(action) = self.read_action().await else { return };
+            let Some(action) = self.read_action().await else {
+                return;
+            };
             let id = action.action_id().unwrap_or_default().to_owned();
             if action.is("Action", "Challenge") {
                 self.send(

@@ -7,21 +7,31 @@ impl CallTracker {
     /// AMI 1.x: `app_queue` rings a direct member (`SIP/1003`) with no Dial
     /// event; the phone's channel only goes Ringing with the queued caller
     /// on its connected line. It belongs to that caller's queued call.
-    pub(super) fn ringing_without_dial(&mut self, ev: &Packet, uid: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+    pub(super) fn ringing_without_dial(
+        &mut self,
+        ev: &Packet,
+        uid: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         if self.dialect == Dialect::Ami2 {
             return;
         }
         let Some(chan) = self.channels.get(uid) else {
             return;
         };
-        if chan.kind != EndpointKind::Extension || chan.leg != LegState::None || chan.originate_leg {
+        if chan.kind != EndpointKind::Extension || chan.leg != LegState::None || chan.originate_leg
+        {
             return;
         }
         let Some(connected) = ev.get("ConnectedLineNum").filter(|n| !absent(n)) else {
             return;
         };
         let own = chan.call;
-        let alone = self.calls.get(&own).is_some_and(|c| c.live == 1 && c.origin.as_deref() == Some(uid));
+        let alone = self
+            .calls
+            .get(&own)
+            .is_some_and(|c| c.live == 1 && c.origin.as_deref() == Some(uid));
         if !alone {
             return;
         }
@@ -39,14 +49,22 @@ impl CallTracker {
         if !voicemail && !queue {
             return;
         }
-        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+        let Some(key) = ev
+            .get("Uniqueid")
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
             return;
         };
         if voicemail {
             if let Some(call) = self.calls.get_mut(&key) {
                 call.voicemail = true;
             }
-        } else if let Some(q) = ev.get("AppData").and_then(|d| d.split(',').next()).filter(|q| !q.is_empty()) {
+        } else if let Some(q) = ev
+            .get("AppData")
+            .and_then(|d| d.split(',').next())
+            .filter(|q| !q.is_empty())
+        {
             self.enter_group(key, q, at_ms, out);
         }
     }
@@ -55,20 +73,35 @@ impl CallTracker {
         let Some(q) = ev.get("Queue").filter(|q| !q.is_empty()) else {
             return;
         };
-        let Some(key) = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+        let Some(key) = ev
+            .get("Uniqueid")
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
             return;
         };
         let position = ev.get("Position").and_then(|p| p.trim().parse().ok());
         if let Some(call) = self.calls.get_mut(&key) {
             call.in_queue = true;
-            call.queue_wait.get_or_insert(QueueWaitState { queue: q.to_owned(), position, since_ms: at_ms, end: None });
+            call.queue_wait.get_or_insert(QueueWaitState {
+                queue: q.to_owned(),
+                position,
+                since_ms: at_ms,
+                end: None,
+            });
         }
         self.enter_group(key, q, at_ms, out);
     }
 
     /// The call entered a queue or ring group: remember it, and pop for a
     /// watched group.
-    pub(super) fn enter_group(&mut self, key: CallKey, group: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+    pub(super) fn enter_group(
+        &mut self,
+        key: CallKey,
+        group: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         let watched_group = self.groups.contains(group);
         let Some(call) = self.calls.get_mut(&key) else {
             return;
@@ -95,12 +128,18 @@ impl CallTracker {
         if cid_num.is_empty() {
             return;
         }
-        let Some(chan) = self.channels.get(caller_uid).filter(|c| c.kind == EndpointKind::Local) else {
+        let Some(chan) = self
+            .channels
+            .get(caller_uid)
+            .filter(|c| c.kind == EndpointKind::Local)
+        else {
             return;
         };
         let from = chan.call;
-        let fresh =
-            self.calls.get(&from).is_some_and(|c| c.origin.is_none() && c.slots.is_empty() && c.rang.is_empty());
+        let fresh = self
+            .calls
+            .get(&from)
+            .is_some_and(|c| c.origin.is_none() && c.slots.is_empty() && c.rang.is_empty());
         if !fresh {
             return;
         }
@@ -113,7 +152,9 @@ impl CallTracker {
     pub(super) fn queued_call_for(&self, caller_num: &str, except: CallKey) -> Option<CallKey> {
         self.calls
             .iter()
-            .filter(|(k, c)| **k != except && c.in_queue && c.answered_by.is_none() && c.caller_num == caller_num)
+            .filter(|(k, c)| {
+                **k != except && c.in_queue && c.answered_by.is_none() && c.caller_num == caller_num
+            })
             .map(|(k, _)| *k)
             .max()
     }
@@ -129,7 +170,8 @@ impl CallTracker {
             .get("Uniqueid")
             .and_then(|u| self.channels.get_key_value(u).map(|(k, _)| k.clone()))
             .or_else(|| self.uid_named(ev, "ChannelCalling"));
-        let (Some(caller), Some(member)) = (caller, self.uid_named(ev, "DestinationChannel")) else {
+        let (Some(caller), Some(member)) = (caller, self.uid_named(ev, "DestinationChannel"))
+        else {
             return;
         };
         let Some(key) = self.channels.get(&*caller).map(|c| c.call) else {
@@ -165,7 +207,10 @@ impl CallTracker {
         if kind != EndpointKind::Extension || leg != LegState::None {
             return;
         }
-        let origin_kind = self.calls.get(&key).map_or(EndpointKind::Unknown, |c| c.origin_kind);
+        let origin_kind = self
+            .calls
+            .get(&key)
+            .map_or(EndpointKind::Unknown, |c| c.origin_kind);
         let origin = self
             .calls
             .get(&key)
@@ -193,21 +238,32 @@ impl CallTracker {
     /// popup closes as answered elsewhere, and the picker's own channel
     /// (its feature-code call, or the Originate that ran `Pickup`) becomes
     /// part of the call instead of a call of its own.
-    pub(super) fn picked_up(&mut self, picker: &str, target: &str, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(t) = self.channels.get(target).filter(|c| c.leg == LegState::Ringing && !c.consult) else {
+    pub(super) fn picked_up(
+        &mut self,
+        picker: &str,
+        target: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(t) = self
+            .channels
+            .get(target)
+            .filter(|c| c.leg == LegState::Ringing && !c.consult)
+        else {
             return;
         };
         let (key, dialed_by) = (t.call, t.dialed_by.clone());
-        let Some(p) = self.channels.get(picker).filter(|c| c.kind == EndpointKind::Extension) else {
+        let Some(p) = self
+            .channels
+            .get(picker)
+            .filter(|c| c.kind == EndpointKind::Extension)
+        else {
             return;
         };
         let from = p.call;
         let ext = p.endpoint.to_string();
         if from != key {
-            let foldable = self
-                .calls
-                .get(&from)
-                .is_some_and(Call::is_nothing_yet);
+            let foldable = self.calls.get(&from).is_some_and(Call::is_nothing_yet);
             if !foldable {
                 return;
             }
@@ -227,10 +283,18 @@ impl CallTracker {
     /// `ParkedCall`: the caller waits in a parking space.
     pub(super) fn on_parked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
         let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-        let Some(key) = parkee.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+        let Some(key) = parkee
+            .as_deref()
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
             return;
         };
-        let Some(slot) = ev.get("ParkingSpace").or(ev.get("Exten")).filter(|s| !absent(s)) else {
+        let Some(slot) = ev
+            .get("ParkingSpace")
+            .or(ev.get("Exten"))
+            .filter(|s| !absent(s))
+        else {
             return;
         };
         // 12+: `ParkerDialString: PJSIP/1001`; 1.x: `From: SIP/1001-0000000c`.
@@ -239,15 +303,24 @@ impl CallTracker {
             .or(ev.get("From"))
             .and_then(ChannelName::parse)
             .filter(|n| {
-                self.classifier.classify(n) == EndpointKind::Extension || n.endpoint.bytes().all(|b| b.is_ascii_digit())
+                self.classifier.classify(n) == EndpointKind::Extension
+                    || n.endpoint.bytes().all(|b| b.is_ascii_digit())
             })
             .map(|n| n.endpoint.to_owned());
-        let lot = ev.get("Parkinglot").or(ev.get("ParkingLot")).filter(|l| !absent(l)).map(str::to_owned);
+        let lot = ev
+            .get("Parkinglot")
+            .or(ev.get("ParkingLot"))
+            .filter(|l| !absent(l))
+            .map(str::to_owned);
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
         let parked_by = parker.or_else(|| call.connected.clone());
-        call.park = Some(ParkSpot { slot: slot.to_owned(), lot, parked_by });
+        call.park = Some(ParkSpot {
+            slot: slot.to_owned(),
+            lot,
+            parked_by,
+        });
         call.park_returning = false;
         // A blind transfer to the parking extension ends here, not at the
         // next phone that rings (that is the parker, if nobody retrieves it).
@@ -260,21 +333,34 @@ impl CallTracker {
     /// own channel (the call that dialled the space) joins the caller's call.
     pub(super) fn on_unparked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
         let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-        let Some(key) = parkee.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+        let Some(key) = parkee
+            .as_deref()
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
             return;
         };
         // 12+: `Retriever…` snapshot; 1.x: `From` names the retriever's channel.
-        let retriever = self.uid_in(ev, "Retriever").or_else(|| self.uid_named(ev, "From"));
+        let retriever = self
+            .uid_in(ev, "Retriever")
+            .or_else(|| self.uid_named(ev, "From"));
         let mut by = None;
         if let Some(r) = retriever.as_deref() {
             let from = self.channels.get(r).map(|c| c.call);
             if let Some(from) = from.filter(|f| *f != key) {
-                let foldable = self.calls.get(&from).is_some_and(|c| c.slots.is_empty() && c.rang.is_empty());
+                let foldable = self
+                    .calls
+                    .get(&from)
+                    .is_some_and(|c| c.slots.is_empty() && c.rang.is_empty());
                 if foldable {
                     self.fold_call(from, key);
                 }
             }
-            if let Some(c) = self.channels.get_mut(r).filter(|c| c.kind == EndpointKind::Extension && c.call == key) {
+            if let Some(c) = self
+                .channels
+                .get_mut(r)
+                .filter(|c| c.kind == EndpointKind::Extension && c.call == key)
+            {
                 c.leg = LegState::Answered;
                 by = Some(c.endpoint.to_string());
             }
@@ -283,7 +369,10 @@ impl CallTracker {
             return;
         };
         if let Some(p) = call.park.take() {
-            call.parks.push(ParkStay { retrieved_by: by.clone(), ..ParkStay::ended(p, WaitEnd::Retrieved) });
+            call.parks.push(ParkStay {
+                retrieved_by: by.clone(),
+                ..ParkStay::ended(p, WaitEnd::Retrieved)
+            });
         }
         call.park_returning = false;
         call.connected = by;
@@ -304,7 +393,11 @@ impl CallTracker {
     pub(super) fn on_queue_leave(&mut self, ev: &Packet, at_ms: i64) {
         if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
             call.in_queue = false;
-            let end = if call.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Timeout };
+            let end = if call.answered_by.is_some() {
+                WaitEnd::Answered
+            } else {
+                WaitEnd::Timeout
+            };
             call.end_queue_wait(end, at_ms);
         }
     }
@@ -323,7 +416,11 @@ impl CallTracker {
     /// `ParkedCallGiveUp`: the caller hung up while parked.
     pub(super) fn on_park_give_up(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
         let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-        let Some(key) = uid.as_deref().and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+        let Some(key) = uid
+            .as_deref()
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
             return;
         };
         if let Some(call) = self.calls.get_mut(&key) {

@@ -21,7 +21,11 @@ impl Dialect {
     /// The dialect of a banner version (`1.1`, `1.3` → AMI 1; `2.x`+ and
     /// Asterisk 12's `12.0.0` style → AMI 2).
     pub fn from_banner_version(version: &str) -> Self {
-        let major: u32 = version.split('.').next().and_then(|m| m.trim().parse().ok()).unwrap_or(0);
+        let major: u32 = version
+            .split('.')
+            .next()
+            .and_then(|m| m.trim().parse().ok())
+            .unwrap_or(0);
         match major {
             0 => Self::Unknown,
             1 => Self::Ami1,
@@ -53,7 +57,10 @@ impl TrackerConfig {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Self { extensions: extensions.into_iter().map(Into::into).collect(), ..Self::default() }
+        Self {
+            extensions: extensions.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
     }
 }
 
@@ -167,7 +174,14 @@ pub struct ParkStay {
 
 impl ParkStay {
     pub(super) fn ended(spot: ParkSpot, end: WaitEnd) -> Self {
-        Self { slot: spot.slot, lot: spot.lot, parked_by: spot.parked_by, end, retrieved_by: None, returned_to: None }
+        Self {
+            slot: spot.slot,
+            lot: spot.lot,
+            parked_by: spot.parked_by,
+            end,
+            retrieved_by: None,
+            returned_to: None,
+        }
     }
 }
 

@@ -10,7 +10,11 @@ impl CallTracker {
             return;
         };
         let up = ev.get("ChannelState").map_or_else(
-            || ev.get("ChannelStateDesc").or(ev.get("State")).is_some_and(|s| s.eq_ignore_ascii_case("Up")),
+            || {
+                ev.get("ChannelStateDesc")
+                    .or(ev.get("State"))
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Up"))
+            },
             |s| s == "6",
         );
         if !up && ev.get("ChannelState") == Some("5") {
@@ -27,7 +31,13 @@ impl CallTracker {
         self.answered(uid, at_ms, out);
     }
 
-    pub(super) fn on_dial_begin(&mut self, ev: &Packet, dest: &Keys, at_ms: i64, out: &mut Vec<CardChange>) {
+    pub(super) fn on_dial_begin(
+        &mut self,
+        ev: &Packet,
+        dest: &Keys,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         if !self.ensure_channel(ev, dest, at_ms) {
             return;
         }
@@ -35,8 +45,16 @@ impl CallTracker {
             return;
         };
         // Asterisk 1.4 names the dialing side `Source` / `SrcUniqueID`.
-        let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() { &SRC1 } else { &PLAIN };
-        let caller_uid = if self.ensure_channel(ev, src, at_ms) { ev.get(src.uniqueid) } else { None };
+        let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() {
+            &SRC1
+        } else {
+            &PLAIN
+        };
+        let caller_uid = if self.ensure_channel(ev, src, at_ms) {
+            ev.get(src.uniqueid)
+        } else {
+            None
+        };
         let Some(caller_uid) = caller_uid else {
             self.originate_leg(dest_uid);
             return;
@@ -50,7 +68,10 @@ impl CallTracker {
         self.join_calls(caller_uid, dest_uid);
 
         let dialstring = ev.get("DialString").unwrap_or("");
-        let caller_key_arc = self.channels.get_key_value(caller_uid).map(|(k, _)| k.clone());
+        let caller_key_arc = self
+            .channels
+            .get_key_value(caller_uid)
+            .map(|(k, _)| k.clone());
         let Some(caller) = self.channels.get(caller_uid) else {
             return;
         };
@@ -65,12 +86,19 @@ impl CallTracker {
             return;
         };
         match dest_kind {
-            EndpointKind::Extension => self.dial_extension(&dialer, dest_uid, &dest_ext, ev, at_ms, out),
+            EndpointKind::Extension => {
+                self.dial_extension(&dialer, dest_uid, &dest_ext, ev, at_ms, out)
+            }
             EndpointKind::Trunk => {
                 let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
                     .and_then(|n| n.dialed.map(str::to_owned))
                     .or_else(|| dialed_number(dialstring))
-                    .or_else(|| ev.get("Exten").or(ev.get("Extension")).filter(|e| !absent(e)).map(str::to_owned));
+                    .or_else(|| {
+                        ev.get("Exten")
+                            .or(ev.get("Extension"))
+                            .filter(|e| !absent(e))
+                            .map(str::to_owned)
+                    });
                 self.dial_trunk(&dialer, &dest_ext, number);
             }
             EndpointKind::Local | EndpointKind::Unknown => {}
@@ -108,7 +136,8 @@ impl CallTracker {
         // string names the endpoint as a trunk.
         if matches!(d.kind, EndpointKind::Unknown | EndpointKind::Extension)
             && ChannelName::parse(&d.name).is_some_and(|n| {
-                !self.classifier.is_declared(n.endpoint) && channel::trunk_in_dialstring(dialstring) == Some(n.endpoint)
+                !self.classifier.is_declared(n.endpoint)
+                    && channel::trunk_in_dialstring(dialstring) == Some(n.endpoint)
             })
         {
             d.kind = EndpointKind::Trunk;
@@ -136,14 +165,20 @@ impl CallTracker {
             EndpointKind::Local if !dialer.cid_num.is_empty() => Some(Arc::from(dialer.cid_num)),
             _ => None,
         };
-        let consult_key = by.as_ref().filter(|x| ***x != *dest_ext).and_then(|x| self.consulting_call(x, dialer.key));
+        let consult_key = by
+            .as_ref()
+            .filter(|x| ***x != *dest_ext)
+            .and_then(|x| self.consulting_call(x, dialer.key));
         if let (Some(x), Some(key)) = (by, consult_key) {
             if key != dialer.key {
                 // The consultation is a call of its own (a phone's transfer
                 // key): it belongs to the caller's call.
                 self.fold_call(dialer.key, key);
             }
-            let name = dialer.cid_name.filter(|_| dialer.cid_num == &*x).map(str::to_owned);
+            let name = dialer
+                .cid_name
+                .filter(|_| dialer.cid_num == &*x)
+                .map(str::to_owned);
             self.ring_consultation(key, dest_uid, &x, name, at_ms, out);
             return;
         }
@@ -164,11 +199,15 @@ impl CallTracker {
         }
         call.direction = Some(Direction::Outbound);
         if dialer.kind == EndpointKind::Extension {
-            call.from_extension.get_or_insert_with(|| dialer.ext.to_string());
+            call.from_extension
+                .get_or_insert_with(|| dialer.ext.to_string());
         }
         call.dialed = number;
         call.trunk = Some(trunk.to_owned());
-        let watched = call.from_extension.as_deref().is_some_and(|e| self.watch_all || self.watched.contains(e));
+        let watched = call
+            .from_extension
+            .as_deref()
+            .is_some_and(|e| self.watch_all || self.watched.contains(e));
         call.relevant |= watched;
     }
 
@@ -186,7 +225,12 @@ impl CallTracker {
     ) {
         let caller_peer = self
             .channels
-            .get(self.channels.get(dest_uid).and_then(|d| d.dialed_by.as_deref()).unwrap_or(""))
+            .get(
+                self.channels
+                    .get(dest_uid)
+                    .and_then(|d| d.dialed_by.as_deref())
+                    .unwrap_or(""),
+            )
             .and_then(|c| c.peer_ext.clone());
         let Some(d) = self.channels.get_mut(dest_uid) else {
             return;
@@ -200,35 +244,66 @@ impl CallTracker {
         if call.direction.is_none() {
             call.direction = Some(origin_direction(call.origin_kind));
             if call.origin_kind == EndpointKind::Extension {
-                let placed_by = self.channels.get(call.origin.as_deref().unwrap_or("")).map(|c| c.endpoint.to_string());
+                let placed_by = self
+                    .channels
+                    .get(call.origin.as_deref().unwrap_or(""))
+                    .map(|c| c.endpoint.to_string());
                 call.from_extension = call.from_extension.take().or(placed_by);
             }
         }
         if call.caller_num.is_empty() && call.caller_name.is_empty() {
             // The origin was never seen (started before we connected).
-            call.caller_num = ev.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
-            call.caller_name = ev.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+            call.caller_num = ev
+                .get("CallerIDNum")
+                .filter(|v| !absent(v))
+                .unwrap_or("")
+                .to_owned();
+            call.caller_name = ev
+                .get("CallerIDName")
+                .filter(|v| !absent(v))
+                .unwrap_or("")
+                .to_owned();
         }
         call.ringing += 1;
         if !call.rang.iter().any(|r| *r == *dest_ext) {
             call.rang.push(dest_ext.to_string());
         }
-        let from_park_dial = ev.get("Context").is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
+        let from_park_dial = ev
+            .get("Context")
+            .is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
         let park_return = call.park_return(from_park_dial, &dest_ext);
-        let transferred_by = call.moved_here_by(park_return.is_none(), caller_kind, caller_peer, &dest_ext, at_ms);
-        let moved_from = call.moved_before_answer(transferred_by.is_none(), caller_kind, &dest_ext, at_ms, out);
+        let transferred_by = call.moved_here_by(
+            park_return.is_none(),
+            caller_kind,
+            caller_peer,
+            &dest_ext,
+            at_ms,
+        );
+        let moved_from =
+            call.moved_before_answer(transferred_by.is_none(), caller_kind, &dest_ext, at_ms, out);
         if watched {
             call.relevant = true;
-            out.extend(call.pop_at(&dest_ext, transferred_by.clone(), park_return.as_ref(), at_ms));
+            out.extend(call.pop_at(
+                &dest_ext,
+                transferred_by.clone(),
+                park_return.as_ref(),
+                at_ms,
+            ));
         }
-        if (transferred_by.is_some() || moved_from.is_some() || park_return.is_some()) && call.relevant {
+        if (transferred_by.is_some() || moved_from.is_some() || park_return.is_some())
+            && call.relevant
+        {
             self.push_update(caller_key, at_ms, out);
         }
     }
 
     pub(super) fn on_dial_end(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
         let status = ev.get("DialStatus").unwrap_or("");
-        if let Some(dest) = ev.get("DestUniqueid").or(ev.get("DestUniqueID")).filter(|d| !d.is_empty()) {
+        if let Some(dest) = ev
+            .get("DestUniqueid")
+            .or(ev.get("DestUniqueID"))
+            .filter(|d| !d.is_empty())
+        {
             if status.eq_ignore_ascii_case("ANSWER") {
                 self.answered(dest, at_ms, out);
             } else {
@@ -263,7 +338,10 @@ impl CallTracker {
         }
         // Take the member list out (keeping its key) so the peers can be
         // updated without cloning it; nothing here allocates for a known bridge.
-        let (key, mut members) = self.bridges.remove_entry(bridge).unwrap_or_else(|| (bridge.into(), Vec::new()));
+        let (key, mut members) = self
+            .bridges
+            .remove_entry(bridge)
+            .unwrap_or_else(|| (bridge.into(), Vec::new()));
         for other in &members {
             self.note_peers(uid, other);
         }
@@ -274,7 +352,11 @@ impl CallTracker {
             c.bridge = Some(key.clone());
         }
         self.bridges.insert(key, members);
-        if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
+        if self
+            .channels
+            .get(uid)
+            .is_some_and(|c| c.leg == LegState::Ringing)
+        {
             self.answered(uid, at_ms, out);
         }
     }
@@ -322,7 +404,11 @@ impl CallTracker {
         };
         self.note_peers(a, b);
         for uid in [a, b] {
-            if self.channels.get(uid).is_some_and(|c| c.leg == LegState::Ringing) {
+            if self
+                .channels
+                .get(uid)
+                .is_some_and(|c| c.leg == LegState::Ringing)
+            {
                 self.answered(uid, at_ms, out);
             }
         }
@@ -353,7 +439,11 @@ impl CallTracker {
                 if let Some(c) = call.consulting.as_mut().filter(|c| *c.to == *ext) {
                     c.answered = true;
                 }
-                for slot in call.slots.iter_mut().filter(|s| s.consult && s.ext == ext && s.state == SlotState::Open) {
+                for slot in call
+                    .slots
+                    .iter_mut()
+                    .filter(|s| s.consult && s.ext == ext && s.state == SlotState::Open)
+                {
                     slot.state = SlotState::Talking;
                 }
                 self.push_update(key, at_ms, out);
@@ -370,7 +460,9 @@ impl CallTracker {
                 let others: Vec<Arc<str>> = self
                     .channels
                     .iter()
-                    .filter(|(u, c)| c.call == key && c.leg == LegState::Ringing && !c.consult && ***u != *uid)
+                    .filter(|(u, c)| {
+                        c.call == key && c.leg == LegState::Ringing && !c.consult && ***u != *uid
+                    })
                     .map(|(u, _)| u.clone())
                     .collect();
                 for o in others {
@@ -401,7 +493,13 @@ impl CallTracker {
     /// A ringing leg stopped without being answered. `cancelled` means the
     /// caller side stopped it (someone else may have answered, or the call
     /// is moving on), so the popup waits to be resolved.
-    pub(super) fn leg_stopped(&mut self, uid: &str, cancelled: bool, at_ms: i64, out: &mut Vec<CardChange>) {
+    pub(super) fn leg_stopped(
+        &mut self,
+        uid: &str,
+        cancelled: bool,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         let Some(chan) = self.channels.get_mut(uid) else {
             return;
         };
@@ -418,8 +516,10 @@ impl CallTracker {
             self.end_consultation(key, &ext, at_ms, out);
             return;
         }
-        let still_ringing_here =
-            self.channels.values().any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
+        let still_ringing_here = self
+            .channels
+            .values()
+            .any(|c| c.call == key && c.leg == LegState::Ringing && c.endpoint == ext);
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
@@ -430,7 +530,10 @@ impl CallTracker {
         if still_ringing_here {
             return;
         }
-        let Some(slot) = call.slots.iter_mut().find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
+        let Some(slot) = call
+            .slots
+            .iter_mut()
+            .find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
         else {
             return;
         };
@@ -492,7 +595,10 @@ fn dialed_number(dialstring: &str) -> Option<String> {
         let num = num.rsplit('/').next().unwrap_or(num);
         return (!num.is_empty()).then(|| num.to_owned());
     }
-    first.rsplit_once('/').map(|(_, n)| n.to_owned()).filter(|n| !n.is_empty())
+    first
+        .rsplit_once('/')
+        .map(|(_, n)| n.to_owned())
+        .filter(|n| !n.is_empty())
 }
 
 /// The dialling side of a dial, as the event named it.
@@ -513,9 +619,17 @@ impl Call {
     /// `park-dial`, after ParkedCallTimeOut): where it was parked, and the
     /// stay's end names whom it rang.
     fn park_return(&mut self, from_park_dial: bool, dest_ext: &str) -> Option<ParkSpot> {
-        let park_return = if self.park_returning || from_park_dial { self.park.take() } else { None };
+        let park_return = if self.park_returning || from_park_dial {
+            self.park.take()
+        } else {
+            None
+        };
         if let Some(p) = &park_return {
-            match self.parks.last_mut().filter(|s| s.end == WaitEnd::Timeout && s.returned_to.is_none()) {
+            match self
+                .parks
+                .last_mut()
+                .filter(|s| s.end == WaitEnd::Timeout && s.returned_to.is_none())
+            {
                 Some(stay) => stay.returned_to = Some(dest_ext.to_owned()),
                 // ParkedCallTimeOut not seen (yet): the dial from park-dial says it.
                 None => self.parks.push(ParkStay {
@@ -577,8 +691,17 @@ impl Call {
                 && caller_kind != EndpointKind::Local
                 && **from != *dest_ext
         })?;
-        self.transfers.push(Transfer { by: None, to: dest_ext.to_owned(), kind: TransferKind::Blind, at_ms });
-        for slot in self.slots.iter_mut().filter(|s| s.ext == from && s.state == SlotState::Pending) {
+        self.transfers.push(Transfer {
+            by: None,
+            to: dest_ext.to_owned(),
+            kind: TransferKind::Blind,
+            at_ms,
+        });
+        for slot in self
+            .slots
+            .iter_mut()
+            .filter(|s| s.ext == from && s.state == SlotState::Pending)
+        {
             slot.state = SlotState::Closed;
             out.push(CardChange::Close {
                 call: self.id.to_string(),
@@ -600,7 +723,11 @@ impl Call {
         park_return: Option<&ParkSpot>,
         at_ms: i64,
     ) -> Option<CardChange> {
-        let mut popup = match self.slots.iter_mut().find(|s| *s.ext == **dest_ext && !s.consult) {
+        let mut popup = match self
+            .slots
+            .iter_mut()
+            .find(|s| *s.ext == **dest_ext && !s.consult)
+        {
             Some(slot) if slot.state != SlotState::Closed => {
                 // Still shown (queue retry): ringing again, no second popup.
                 slot.state = SlotState::Open;
@@ -611,12 +738,20 @@ impl Call {
                 Some(popup_for(self, dest_ext, None, at_ms))
             }
             _ => {
-                self.slots.push(Slot::new(dest_ext.clone(), SlotState::Open));
+                self.slots
+                    .push(Slot::new(dest_ext.clone(), SlotState::Open));
                 Some(popup_for(self, dest_ext, transferred_by, at_ms))
             }
         };
-        if let (Some(CardChange::Popup { park_return: pr, park_slot, parked_by, .. }), Some(spot)) =
-            (&mut popup, park_return)
+        if let (
+            Some(CardChange::Popup {
+                park_return: pr,
+                park_slot,
+                parked_by,
+                ..
+            }),
+            Some(spot),
+        ) = (&mut popup, park_return)
         {
             *pr = true;
             *park_slot = Some(spot.slot.clone());
@@ -646,7 +781,11 @@ impl Call {
                 out.push(CardChange::Close {
                     call: self.id.to_string(),
                     extension: slot.ext.to_string(),
-                    reason: if mine { CloseReason::Answered } else { CloseReason::AnsweredElsewhere },
+                    reason: if mine {
+                        CloseReason::Answered
+                    } else {
+                        CloseReason::AnsweredElsewhere
+                    },
                     answered_by: Some(ext.to_owned()),
                     at_ms,
                 });

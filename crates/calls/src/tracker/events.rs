@@ -131,12 +131,18 @@ pub(super) fn classify_event(name: &str) -> Ev {
     // The bulk of the stream (VarSet, Newexten, Cdr, …) is decided by the
     // first byte or an exact match, without case folding.
     match name {
-        "VarSet" | "Cdr" | "DialState" | "HangupRequest" | "SoftHangupRequest" | "BridgeCreate" | "BridgeDestroy"
-        | "DeviceStateChange" | "NewConnectedLine" | "ExtensionStatus" => Ev::Other,
+        "VarSet" | "Cdr" | "DialState" | "HangupRequest" | "SoftHangupRequest" | "BridgeCreate"
+        | "BridgeDestroy" | "DeviceStateChange" | "NewConnectedLine" | "ExtensionStatus" => {
+            Ev::Other
+        }
         _ => EVENT_NAMES
             .iter()
             .find(|(n, _)| *n == name)
-            .or_else(|| EVENT_NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .or_else(|| {
+                EVENT_NAMES
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            })
             .map_or(Ev::Other, |&(_, e)| e),
     }
 }

@@ -4,7 +4,13 @@
 use super::*;
 
 impl CallTracker {
-    pub(super) fn finish_call(&mut self, key: CallKey, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
+    pub(super) fn finish_call(
+        &mut self,
+        key: CallKey,
+        at_ms: i64,
+        offline: bool,
+        out: &mut Vec<CardChange>,
+    ) {
         let Some(mut call) = self.calls.remove(&key) else {
             return;
         };
@@ -19,8 +25,11 @@ impl CallTracker {
         }
         let watched = |e: &Option<String>| e.as_deref().is_some_and(|e| self.is_watched(e));
         let outcome = call.outcome(watched(&call.answered_by), watched(&call.from_extension));
-        let answered_label =
-            call.answered_by.clone().or_else(|| call.answered_by_trunk.as_ref().map(|t| format!("trunk {t}")));
+        let answered_label = call.answered_by.clone().or_else(|| {
+            call.answered_by_trunk
+                .as_ref()
+                .map(|t| format!("trunk {t}"))
+        });
         let record = call.record(outcome, at_ms, offline);
         out.push(CardChange::Ended {
             call: call.id.to_string(),
@@ -41,7 +50,11 @@ impl CallTracker {
         if let Some(call) = self.calls.get(&key) {
             if call.relevant {
                 let card = self.card(call, false);
-                out.push(CardChange::Update { call: card.call.clone(), card, at_ms });
+                out.push(CardChange::Update {
+                    call: card.call.clone(),
+                    card,
+                    at_ms,
+                });
             }
         }
     }
@@ -91,7 +104,12 @@ impl CallTracker {
     }
 }
 
-pub(super) fn popup_for(call: &Call, ext: &str, transferred_by: Option<String>, at_ms: i64) -> CardChange {
+pub(super) fn popup_for(
+    call: &Call,
+    ext: &str,
+    transferred_by: Option<String>,
+    at_ms: i64,
+) -> CardChange {
     let direction = match call.direction {
         Some(Direction::Inbound) => Direction::Inbound,
         Some(_) => Direction::Internal,
@@ -103,7 +121,11 @@ pub(super) fn popup_for(call: &Call, ext: &str, transferred_by: Option<String>, 
         caller_num: call.caller_num.clone(),
         caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
         direction,
-        trunk: if direction == Direction::Inbound { call.trunk.clone() } else { None },
+        trunk: if direction == Direction::Inbound {
+            call.trunk.clone()
+        } else {
+            None
+        },
         did: call.did.clone(),
         queue: call.queue.clone(),
         transferred_by,
@@ -173,22 +195,33 @@ impl Call {
 
     /// The history record.
     fn record(&self, outcome: Outcome, at_ms: i64, offline: bool) -> CallRecord {
-        let direction = self.direction.unwrap_or_else(|| origin_direction(self.origin_kind));
+        let direction = self
+            .direction
+            .unwrap_or_else(|| origin_direction(self.origin_kind));
         let outbound = direction == Direction::Outbound;
         CallRecord {
             call_id: self.id.to_string(),
             uniqueid: self.first_uid.to_string(),
             direction,
-            remote_num: if outbound { self.dialed.clone().unwrap_or_default() } else { self.caller_num.clone() },
-            remote_name: if outbound || self.caller_name.is_empty() { None } else { Some(self.caller_name.clone()) },
+            remote_num: if outbound {
+                self.dialed.clone().unwrap_or_default()
+            } else {
+                self.caller_num.clone()
+            },
+            remote_name: if outbound || self.caller_name.is_empty() {
+                None
+            } else {
+                Some(self.caller_name.clone())
+            },
             from_extension: self.from_extension.clone(),
             trunk: self.trunk.clone(),
             did: self.did.clone().or_else(|| self.queue.clone()),
             rang: self.rang.clone(),
-            answered_by: self
-                .answered_by
-                .clone()
-                .or_else(|| self.answered_by_trunk.as_ref().and(self.from_extension.clone())),
+            answered_by: self.answered_by.clone().or_else(|| {
+                self.answered_by_trunk
+                    .as_ref()
+                    .and(self.from_extension.clone())
+            }),
             transfers: self.transfers.clone(),
             outcome,
             started_at_ms: self.started_at_ms,
@@ -202,7 +235,11 @@ impl Call {
     /// the call ended hung up waiting).
     fn queue_wait(&self, at_ms: i64) -> Option<QueueWait> {
         let w = self.queue_wait.as_ref()?;
-        let unended = if self.answered_by.is_some() { WaitEnd::Answered } else { WaitEnd::Abandoned };
+        let unended = if self.answered_by.is_some() {
+            WaitEnd::Answered
+        } else {
+            WaitEnd::Abandoned
+        };
         Some(QueueWait {
             queue: w.queue.clone(),
             position: w.position,
@@ -215,7 +252,12 @@ impl Call {
     /// hung up there (one that timed out is already listed, on its way back).
     fn take_parks(&mut self) -> Vec<ParkStay> {
         let mut parks = std::mem::take(&mut self.parks);
-        parks.extend(self.park.take().filter(|_| !self.park_returning).map(|p| ParkStay::ended(p, WaitEnd::Hangup)));
+        parks.extend(
+            self.park
+                .take()
+                .filter(|_| !self.park_returning)
+                .map(|p| ParkStay::ended(p, WaitEnd::Hangup)),
+        );
         parks
     }
 }

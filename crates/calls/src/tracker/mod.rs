@@ -72,8 +72,8 @@ mod resync;
 mod transfer;
 
 pub use card::{
-    CallCard, CallChannel, CallState, CardChange, CloseReason, Consultation, Dialect, ParkSpot, ParkStay, Party,
-    QueueWait, TrackerConfig, WaitEnd,
+    CallCard, CallChannel, CallState, CardChange, CloseReason, Consultation, Dialect, ParkSpot,
+    ParkStay, Party, QueueWait, TrackerConfig, WaitEnd,
 };
 use dial::origin_direction;
 use events::{absent, classify_event, Ev, Keys, DEST, DEST1, PLAIN, SRC1};
@@ -171,7 +171,11 @@ impl CallTracker {
     /// The cards of every call in flight, for a main window.
     pub fn cards(&self) -> Vec<CallCard> {
         let mut v: Vec<CallCard> = self.calls.values().map(|c| self.card(c, false)).collect();
-        v.sort_by(|a, b| a.started_at_ms.cmp(&b.started_at_ms).then_with(|| a.call.cmp(&b.call)));
+        v.sort_by(|a, b| {
+            a.started_at_ms
+                .cmp(&b.started_at_ms)
+                .then_with(|| a.call.cmp(&b.call))
+        });
         v
     }
 
@@ -236,7 +240,9 @@ impl CallTracker {
             Ev::Dial => {
                 self.dialect = Dialect::Ami1;
                 match ev.get("SubEvent") {
-                    Some(s) if s.eq_ignore_ascii_case("Begin") => self.on_dial_begin(ev, &DEST1, at_ms, out),
+                    Some(s) if s.eq_ignore_ascii_case("Begin") => {
+                        self.on_dial_begin(ev, &DEST1, at_ms, out)
+                    }
                     Some(s) if s.eq_ignore_ascii_case("End") => self.on_dial_end(ev, at_ms, out),
                     // Asterisk 1.4 has no SubEvent: every Dial is a begin.
                     None => self.on_dial_begin(ev, &DEST1, at_ms, out),
@@ -247,7 +253,9 @@ impl CallTracker {
             Ev::BridgeEnter => self.on_bridge_enter(ev, at_ms, out),
             Ev::BridgeLeave => self.on_bridge_leave(ev),
             Ev::Bridge => {
-                let linked = ev.get("Bridgestate").is_none_or(|s| s.eq_ignore_ascii_case("Link"));
+                let linked = ev
+                    .get("Bridgestate")
+                    .is_none_or(|s| s.eq_ignore_ascii_case("Link"));
                 if linked {
                     self.on_link(ev, at_ms, out);
                 }
@@ -281,7 +289,11 @@ impl CallTracker {
 
     fn note_dialect(&mut self, ev: &Packet) {
         if self.dialect == Dialect::Unknown {
-            self.dialect = if ev.get("Linkedid").is_some() { Dialect::Ami2 } else { Dialect::Ami1 };
+            self.dialect = if ev.get("Linkedid").is_some() {
+                Dialect::Ami2
+            } else {
+                Dialect::Ami1
+            };
         }
     }
 }

@@ -65,7 +65,11 @@ pub(super) struct Slot {
 
 impl Slot {
     pub(super) fn new(ext: Arc<str>, state: SlotState) -> Self {
-        Self { ext, state, consult: false }
+        Self {
+            ext,
+            state,
+            consult: false,
+        }
     }
 }
 
@@ -238,14 +242,27 @@ impl CallTracker {
         let (key, local_base) = self.call_of_new_channel(ev, keys, uid, raw, &name, at_ms);
         let call = self.calls.get_mut(&key).expect("call created above");
         call.live += 1;
-        let is_origin =
-            call.origin.is_none() && (*call.id == *uid || *call.first_uid == *uid) && kind != EndpointKind::Local;
+        let is_origin = call.origin.is_none()
+            && (*call.id == *uid || *call.first_uid == *uid)
+            && kind != EndpointKind::Local;
         if is_origin {
             call.origin = Some(uid.into());
             call.origin_kind = kind;
-            call.caller_num = if absent(cid_num) { String::new() } else { cid_num.to_owned() };
-            call.caller_name = if absent(cid_name) { String::new() } else { cid_name.to_owned() };
-            if kind == EndpointKind::Unknown && !absent(cid_num) && cid_num != name.endpoint && !name.is_dahdi() {
+            call.caller_num = if absent(cid_num) {
+                String::new()
+            } else {
+                cid_num.to_owned()
+            };
+            call.caller_name = if absent(cid_name) {
+                String::new()
+            } else {
+                cid_name.to_owned()
+            };
+            if kind == EndpointKind::Unknown
+                && !absent(cid_num)
+                && cid_num != name.endpoint
+                && !name.is_dahdi()
+            {
                 // A named endpoint that carries someone else's number is a trunk.
                 call.origin_kind = EndpointKind::Trunk;
                 kind = EndpointKind::Trunk;
@@ -386,7 +403,8 @@ impl CallTracker {
     /// AMI 1.x: the dialled channel (and its Local partner) joins the
     /// caller's call. AMI 2+ channels already share the Linkedid.
     pub(super) fn join_calls(&mut self, caller_uid: &str, dest_uid: &str) {
-        let (Some(a), Some(b)) = (self.channels.get(caller_uid), self.channels.get(dest_uid)) else {
+        let (Some(a), Some(b)) = (self.channels.get(caller_uid), self.channels.get(dest_uid))
+        else {
             return;
         };
         let (to, from) = (a.call, b.call);
@@ -395,10 +413,10 @@ impl CallTracker {
         }
         // Only a call that is nothing yet (a freshly created channel), or a
         // leg adopted at resync without its caller, may be folded in.
-        let foldable = self.calls.get(&from).is_some_and(|c| {
-            c.is_nothing_yet()
-                || (c.orphan_leg && c.answered_by.is_none())
-        });
+        let foldable = self
+            .calls
+            .get(&from)
+            .is_some_and(|c| c.is_nothing_yet() || (c.orphan_leg && c.answered_by.is_none()));
         if !foldable {
             return;
         }
@@ -440,7 +458,13 @@ impl CallTracker {
     }
 
     /// Forgets a channel; ends its call when it was the last one.
-    pub(super) fn drop_channel(&mut self, uid: &str, at_ms: i64, offline: bool, out: &mut Vec<CardChange>) {
+    pub(super) fn drop_channel(
+        &mut self,
+        uid: &str,
+        at_ms: i64,
+        offline: bool,
+        out: &mut Vec<CardChange>,
+    ) {
         let Some(chan) = self.channels.remove(uid) else {
             return;
         };
@@ -474,10 +498,13 @@ impl CallTracker {
     }
 
     pub(super) fn on_rename(&mut self, ev: &Packet) {
-        let (Some(uid), Some(new)) = (ev.get("Uniqueid"), ev.get("Newname").or(ev.get("NewName"))) else {
+        let (Some(uid), Some(new)) = (ev.get("Uniqueid"), ev.get("Newname").or(ev.get("NewName")))
+        else {
             return;
         };
-        let renamed = ChannelName::parse(new).filter(|n| !n.wrapped && !n.is_local()).map(|n| n.endpoint);
+        let renamed = ChannelName::parse(new)
+            .filter(|n| !n.wrapped && !n.is_local())
+            .map(|n| n.endpoint);
         if let Some(c) = self.channels.get_mut(uid) {
             c.name = new.into();
             // After a masquerade the channel is another phone's (a 1.x pickup).
@@ -502,7 +529,10 @@ impl CallTracker {
     /// `key` (1.x events that name channels only: `Clone`, `From`, …).
     pub(super) fn uid_named(&self, ev: &Packet, key: &str) -> Option<Arc<str>> {
         let name = ev.get(key)?;
-        self.channels.iter().find(|(_, c)| &*c.name == name).map(|(k, _)| k.clone())
+        self.channels
+            .iter()
+            .find(|(_, c)| &*c.name == name)
+            .map(|(k, _)| k.clone())
     }
 
     /// Gives back the maps' memory once nothing is in flight, so a tracker

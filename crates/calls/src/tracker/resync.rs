@@ -19,8 +19,9 @@ impl CallTracker {
         let listed: Vec<&Packet> = channels
             .iter()
             .filter(|p| {
-                p.event().is_some_and(|e| e.eq_ignore_ascii_case("CoreShowChannel") || e.eq_ignore_ascii_case("Status"))
-                    && p.get("Uniqueid").is_some_and(|u| !u.is_empty())
+                p.event().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("CoreShowChannel") || e.eq_ignore_ascii_case("Status")
+                }) && p.get("Uniqueid").is_some_and(|u| !u.is_empty())
             })
             .collect();
         let live: HashSet<&str> = listed.iter().filter_map(|p| p.get("Uniqueid")).collect();
@@ -51,7 +52,11 @@ impl CallTracker {
         // AMI 1.x lists have no Linkedid: join bridged channels.
         for p in &added {
             let uid = p.get("Uniqueid").unwrap_or("");
-            if let Some(peer) = p.get("BridgedUniqueid").or(p.get("BridgedUniqueID")).filter(|u| !u.is_empty()) {
+            if let Some(peer) = p
+                .get("BridgedUniqueid")
+                .or(p.get("BridgedUniqueID"))
+                .filter(|u| !u.is_empty())
+            {
                 if self.channels.contains_key(peer) {
                     self.join_calls(peer, uid);
                 }
@@ -62,9 +67,18 @@ impl CallTracker {
         }
 
         // 3. Everything else hung up while we were away.
-        let gone: Vec<Arc<str>> = self.channels.keys().filter(|u| !live.contains(&***u)).cloned().collect();
+        let gone: Vec<Arc<str>> = self
+            .channels
+            .keys()
+            .filter(|u| !live.contains(&***u))
+            .cloned()
+            .collect();
         for uid in &gone {
-            if self.channels.get(&**uid).is_some_and(|c| c.leg == LegState::Ringing) {
+            if self
+                .channels
+                .get(&**uid)
+                .is_some_and(|c| c.leg == LegState::Ringing)
+            {
                 self.leg_stopped(uid, true, at_ms, &mut out);
             }
         }
@@ -87,9 +101,9 @@ impl CallTracker {
             return;
         };
         let key = chan.call;
-        let is_dialed = p
-            .get("Application")
-            .is_some_and(|a| a.eq_ignore_ascii_case("AppDial") || a.eq_ignore_ascii_case("AppDial2"));
+        let is_dialed = p.get("Application").is_some_and(|a| {
+            a.eq_ignore_ascii_case("AppDial") || a.eq_ignore_ascii_case("AppDial2")
+        });
         if chan.kind != EndpointKind::Extension || !is_dialed {
             // An origin whose call we did not know: it sets the caller.
             let kind = chan.kind;
@@ -98,8 +112,16 @@ impl CallTracker {
                 if call.origin.is_none() && kind != EndpointKind::Local {
                     call.origin = Some(uid.into());
                     call.origin_kind = kind;
-                    call.caller_num = p.get("CallerIDNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
-                    call.caller_name = p.get("CallerIDName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+                    call.caller_num = p
+                        .get("CallerIDNum")
+                        .filter(|v| !absent(v))
+                        .unwrap_or("")
+                        .to_owned();
+                    call.caller_name = p
+                        .get("CallerIDName")
+                        .filter(|v| !absent(v))
+                        .unwrap_or("")
+                        .to_owned();
                     if kind == EndpointKind::Trunk {
                         call.trunk = Some(endpoint);
                         call.did = p.get("DNID").filter(|d| !absent(d)).map(str::to_owned);
@@ -113,7 +135,11 @@ impl CallTracker {
         let up = p.get("ChannelState").is_some_and(|s| s == "6");
         let watched = self.is_watched(&ext);
         if let Some(c) = self.channels.get_mut(uid) {
-            c.leg = if up { LegState::Answered } else { LegState::Ringing };
+            c.leg = if up {
+                LegState::Answered
+            } else {
+                LegState::Ringing
+            };
         }
         let Some(call) = self.calls.get_mut(&key) else {
             return;
@@ -129,8 +155,16 @@ impl CallTracker {
         }
         if call.caller_num.is_empty() {
             // Without the origin, the leg's connected line is the caller.
-            call.caller_num = p.get("ConnectedLineNum").filter(|v| !absent(v)).unwrap_or("").to_owned();
-            call.caller_name = p.get("ConnectedLineName").filter(|v| !absent(v)).unwrap_or("").to_owned();
+            call.caller_num = p
+                .get("ConnectedLineNum")
+                .filter(|v| !absent(v))
+                .unwrap_or("")
+                .to_owned();
+            call.caller_name = p
+                .get("ConnectedLineName")
+                .filter(|v| !absent(v))
+                .unwrap_or("")
+                .to_owned();
         }
         if call.direction.is_none() {
             call.direction = Some(origin_direction(call.origin_kind));
@@ -146,7 +180,8 @@ impl CallTracker {
             call.ringing += 1;
             if watched && !call.slots.iter().any(|s| *s.ext == *ext) {
                 call.relevant = true;
-                call.slots.push(Slot::new(ext.as_str().into(), SlotState::Open));
+                call.slots
+                    .push(Slot::new(ext.as_str().into(), SlotState::Open));
                 let popup = popup_for(call, &ext, None, at_ms);
                 out.push(popup);
             }

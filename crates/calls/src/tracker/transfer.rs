@@ -23,7 +23,11 @@ impl CallTracker {
         if !fresh {
             return None;
         }
-        self.calls.iter().filter(|(k, c)| **k != except && talking(c)).map(|(k, _)| *k).min()
+        self.calls
+            .iter()
+            .filter(|(k, c)| **k != except && talking(c))
+            .map(|(k, _)| *k)
+            .min()
     }
 
     /// Rings the consulted colleague: a popup from the transferring
@@ -51,11 +55,20 @@ impl CallTracker {
             caller_num: call.caller_num.clone(),
             caller_name: (!call.caller_name.is_empty()).then(|| call.caller_name.clone()),
         };
-        call.consulting = Some(Consultation { by: by.to_owned(), to: to.to_string(), answered: false });
+        call.consulting = Some(Consultation {
+            by: by.to_owned(),
+            to: to.to_string(),
+            answered: false,
+        });
         if watched {
             call.relevant = true;
-            call.slots.retain(|s| !(s.consult && *s.ext == *to && s.state == SlotState::Closed));
-            call.slots.push(Slot { ext: to.clone(), state: SlotState::Open, consult: true });
+            call.slots
+                .retain(|s| !(s.consult && *s.ext == *to && s.state == SlotState::Closed));
+            call.slots.push(Slot {
+                ext: to.clone(),
+                state: SlotState::Open,
+                consult: true,
+            });
             out.push(CardChange::Popup {
                 call: call.id.to_string(),
                 extension: to.to_string(),
@@ -80,7 +93,13 @@ impl CallTracker {
     /// A consultation is over without a transfer (declined, cancelled, or
     /// the colleague hung up): the colleague's popup goes, and the caller's
     /// card is the transferring extension's again. Idempotent.
-    pub(super) fn end_consultation(&mut self, key: CallKey, ext: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+    pub(super) fn end_consultation(
+        &mut self,
+        key: CallKey,
+        ext: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
@@ -89,7 +108,11 @@ impl CallTracker {
             call.consulting = None;
             changed = true;
         }
-        for slot in call.slots.iter_mut().filter(|s| s.consult && &*s.ext == ext && s.state != SlotState::Closed) {
+        for slot in call
+            .slots
+            .iter_mut()
+            .filter(|s| s.consult && &*s.ext == ext && s.state != SlotState::Closed)
+        {
             slot.state = SlotState::Closed;
             changed = true;
             out.push(CardChange::Close {
@@ -119,8 +142,13 @@ impl CallTracker {
         let Some(cons) = self.calls.get(&key).and_then(|c| c.consulting.clone()) else {
             return false;
         };
-        let named =
-            target_uid.filter(|u| self.channels.get(*u).is_some_and(|c| c.call == key && c.consult)).map(str::to_owned);
+        let named = target_uid
+            .filter(|u| {
+                self.channels
+                    .get(*u)
+                    .is_some_and(|c| c.call == key && c.consult)
+            })
+            .map(str::to_owned);
         let leg = named.or_else(|| {
             self.channels
                 .iter()
@@ -146,10 +174,18 @@ impl CallTracker {
         if !call.rang.contains(&cons.to) {
             call.rang.push(cons.to.clone());
         }
-        for slot in call.slots.iter_mut().filter(|s| s.consult && *s.ext == *cons.to && s.state != SlotState::Closed) {
+        for slot in call
+            .slots
+            .iter_mut()
+            .filter(|s| s.consult && *s.ext == *cons.to && s.state != SlotState::Closed)
+        {
             // Her colleague's card is now the caller's card.
             slot.consult = false;
-            slot.state = if ringing { SlotState::Open } else { SlotState::Talking };
+            slot.state = if ringing {
+                SlotState::Open
+            } else {
+                SlotState::Talking
+            };
         }
         if !ringing {
             call.answered_by = Some(cons.to.clone());
@@ -165,10 +201,16 @@ impl CallTracker {
     /// call is a pickup (Asterisk 1.8 sends no `Pickup` event; 11 sends one
     /// first, and then the leg has already stopped ringing here).
     pub(super) fn on_masquerade(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let (Some(clone), Some(original)) = (self.uid_named(ev, "Clone"), self.uid_named(ev, "Original")) else {
+        let (Some(clone), Some(original)) =
+            (self.uid_named(ev, "Clone"), self.uid_named(ev, "Original"))
+        else {
             return;
         };
-        if self.channels.get(&*original).is_some_and(|o| o.leg == LegState::Ringing && !o.consult) {
+        if self
+            .channels
+            .get(&*original)
+            .is_some_and(|o| o.leg == LegState::Ringing && !o.consult)
+        {
             self.picked_up(&clone, &original, at_ms, out);
             return;
         }
@@ -181,22 +223,33 @@ impl CallTracker {
     /// `Transfered/…` (a feature transfer), `Parked/…`, `AsyncGoto/…`, and a
     /// phone's consultative transfer all look like this. When the caller
     /// moves while a consultation has been answered, the transfer is done.
-    pub(super) fn take_identity(&mut self, clone: &str, original: &str, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(c) = self.channels.get(clone) else { return };
-        let (key, kind, endpoint, up, leg, consult) = (c.call, c.kind, c.endpoint.clone(), c.up, c.leg, c.consult);
-        let Some(o) = self.channels.get(original) else { return };
+    pub(super) fn take_identity(
+        &mut self,
+        clone: &str,
+        original: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(c) = self.channels.get(clone) else {
+            return;
+        };
+        let (key, kind, endpoint, up, leg, consult) =
+            (c.call, c.kind, c.endpoint.clone(), c.up, c.leg, c.consult);
+        let Some(o) = self.channels.get(original) else {
+            return;
+        };
         let from = o.call;
         if from != key {
-            let fresh = self
-                .calls
-                .get(&from)
-                .is_some_and(Call::is_nothing_yet);
+            let fresh = self.calls.get(&from).is_some_and(Call::is_nothing_yet);
             if !fresh {
                 return;
             }
             self.fold_call(from, key);
         }
-        let original_key = self.channels.get_key_value(original).map(|(k, _)| k.clone());
+        let original_key = self
+            .channels
+            .get_key_value(original)
+            .map(|(k, _)| k.clone());
         if let Some(o) = self.channels.get_mut(original) {
             o.kind = kind;
             o.endpoint = endpoint;
@@ -208,7 +261,9 @@ impl CallTracker {
             c.leg = LegState::None;
             c.consult = false;
         }
-        let Some(call) = self.calls.get_mut(&key) else { return };
+        let Some(call) = self.calls.get_mut(&key) else {
+            return;
+        };
         let caller_moved = call.origin.as_deref() == Some(clone);
         if caller_moved {
             call.origin = original_key.map(|k| k.to_string().into());
@@ -220,7 +275,10 @@ impl CallTracker {
     }
 
     pub(super) fn on_blind_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        if ev.get("Result").is_some_and(|r| !r.eq_ignore_ascii_case("Success")) {
+        if ev
+            .get("Result")
+            .is_some_and(|r| !r.eq_ignore_ascii_case("Success"))
+        {
             return;
         }
         let by = ev
@@ -229,7 +287,11 @@ impl CallTracker {
             .filter(|c| c.kind == EndpointKind::Extension)
             .map(|c| c.endpoint.to_string());
         let to = ev.get("Extension").unwrap_or("").to_owned();
-        let Some(key) = ev.get("TransfereeUniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call) else {
+        let Some(key) = ev
+            .get("TransfereeUniqueid")
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
+        else {
             return;
         };
         self.record_transfer(key, by, to, TransferKind::Blind, at_ms, out);
@@ -238,7 +300,10 @@ impl CallTracker {
     /// chan_sip's `Transfer` event (Asterisk 1.4–11): `Channel` transfers
     /// `TargetChannel` to `TransferExten`.
     pub(super) fn on_sip_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let kind = if ev.get("TransferType").is_some_and(|t| t.eq_ignore_ascii_case("Attended")) {
+        let kind = if ev
+            .get("TransferType")
+            .is_some_and(|t| t.eq_ignore_ascii_case("Attended"))
+        {
             TransferKind::Attended
         } else {
             TransferKind::Blind
@@ -249,15 +314,24 @@ impl CallTracker {
             .filter(|c| c.kind == EndpointKind::Extension)
             .map(|c| c.endpoint.to_string());
         let to = ev.get("TransferExten").unwrap_or("").to_owned();
-        let Some(key) =
-            ev.get("TargetUniqueid").or(ev.get("TargetUniqueID")).and_then(|u| self.channels.get(u)).map(|c| c.call)
+        let Some(key) = ev
+            .get("TargetUniqueid")
+            .or(ev.get("TargetUniqueID"))
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call)
         else {
             return;
         };
         // A phone's consultative transfer completes the consultation it made.
-        let own = ev.get("Uniqueid").and_then(|u| self.channels.get(u)).map(|c| c.call);
+        let own = ev
+            .get("Uniqueid")
+            .and_then(|u| self.channels.get(u))
+            .map(|c| c.call);
         if kind == TransferKind::Attended
-            && [Some(key), own].into_iter().flatten().any(|k| self.complete_consultation(k, None, at_ms, out))
+            && [Some(key), own]
+                .into_iter()
+                .flatten()
+                .any(|k| self.complete_consultation(k, None, at_ms, out))
         {
             return;
         }
@@ -276,7 +350,12 @@ impl CallTracker {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
-        call.transfers.push(Transfer { by: by.clone(), to, kind, at_ms });
+        call.transfers.push(Transfer {
+            by: by.clone(),
+            to,
+            kind,
+            at_ms,
+        });
         call.pending_transfer = Some(PendingTransfer { by });
         if call.relevant {
             self.push_update(key, at_ms, out);
@@ -286,8 +365,16 @@ impl CallTracker {
     /// Asterisk 12+ `AttendedTransfer`: the transferee (the caller) is now
     /// talking to the transfer target. The target's channel moves into the
     /// caller's call, so the card keeps the real caller.
-    pub(super) fn on_attended_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        if ev.get("Result").is_some_and(|r| !r.eq_ignore_ascii_case("Success")) {
+    pub(super) fn on_attended_transfer(
+        &mut self,
+        ev: &Packet,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        if ev
+            .get("Result")
+            .is_some_and(|r| !r.eq_ignore_ascii_case("Success"))
+        {
             return;
         }
         let ext_of = |t: &Self, uid: Option<&Arc<str>>| {
@@ -296,11 +383,17 @@ impl CallTracker {
                 .map(|c| c.endpoint.to_string())
         };
         // Asterisk sends prefixed snapshots; accept bare names too.
-        let transferer = self.uid_in(ev, "OrigTransferer").or_else(|| self.uid_in(ev, ""));
+        let transferer = self
+            .uid_in(ev, "OrigTransferer")
+            .or_else(|| self.uid_in(ev, ""));
         let by = ext_of(self, transferer.as_ref());
         let target = self.uid_in(ev, "TransferTarget");
         let target_ext = ext_of(self, target.as_ref());
-        let Some(key) = self.uid_in(ev, "Transferee").and_then(|u| self.channels.get(&*u)).map(|c| c.call) else {
+        let Some(key) = self
+            .uid_in(ev, "Transferee")
+            .and_then(|u| self.channels.get(&*u))
+            .map(|c| c.call)
+        else {
             return;
         };
         if self.complete_consultation(key, target.as_deref(), at_ms, out) {
@@ -326,7 +419,12 @@ impl CallTracker {
         }
         let watched = self.is_watched(&to);
         if let Some(call) = self.calls.get_mut(&key) {
-            call.transfers.push(Transfer { by: by.clone(), to: to.clone(), kind: TransferKind::Attended, at_ms });
+            call.transfers.push(Transfer {
+                by: by.clone(),
+                to: to.clone(),
+                kind: TransferKind::Attended,
+                at_ms,
+            });
             call.answered_by = Some(to.clone());
             call.answered_at_ms.get_or_insert(at_ms);
             if !call.rang.contains(&to) {
@@ -335,7 +433,8 @@ impl CallTracker {
             if watched {
                 call.relevant = true;
                 if !call.slots.iter().any(|s| *s.ext == *to) {
-                    call.slots.push(Slot::new(to.as_str().into(), SlotState::Talking));
+                    call.slots
+                        .push(Slot::new(to.as_str().into(), SlotState::Talking));
                     let p = popup_for(call, &to, by.clone(), at_ms);
                     out.push(p);
                 }

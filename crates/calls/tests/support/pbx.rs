@@ -12,7 +12,12 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// Starts a simulator with `config` and a client connected to it.
 pub async fn sim_and_client(config: SimConfig) -> (SimHandle, Client) {
     let sim = PbxSim::start(config).await.expect("simulator starts");
-    let config = ClientConfig::new("127.0.0.1", sim.addr().port(), "ringside", Secret::new("ringside-secret"));
+    let config = ClientConfig::new(
+        "127.0.0.1",
+        sim.addr().port(),
+        "ringside",
+        Secret::new("ringside-secret"),
+    );
     let client = Client::start(config).expect("client starts");
     tokio::time::timeout(WAIT, client.state().wait_for(|s| s.is_connected()))
         .await

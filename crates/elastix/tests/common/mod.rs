@@ -10,13 +10,16 @@ use ringside_elastix::{ElastixClient, ElastixConfig, Secret, TlsTrust};
 
 /// A server with the API document's examples.
 pub async fn seed_server() -> TestServer {
-    TestServer::start(TestServerOptions::default()).await.expect("test server starts")
+    TestServer::start(TestServerOptions::default())
+        .await
+        .expect("test server starts")
 }
 
 /// A client for `server` with `trust` and `token`, short timeout.
 pub fn client_with(server: &TestServer, trust: TlsTrust, token: &str) -> ElastixClient {
     ElastixClient::new(
-        ElastixConfig::new(server.base_url(), Secret::new(token), trust).with_timeout(Duration::from_secs(5)),
+        ElastixConfig::new(server.base_url(), Secret::new(token), trust)
+            .with_timeout(Duration::from_secs(5)),
     )
     .expect("valid client settings")
 }
@@ -28,6 +31,8 @@ pub fn pinned_client(server: &TestServer) -> ElastixClient {
 
 /// A fixture file from `tests/fixtures/elastix`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/elastix").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/elastix")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {} is readable: {e}", path.display()))
 }

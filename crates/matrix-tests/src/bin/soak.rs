@@ -41,7 +41,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { serve: false, hours: 100, samples: 10, rate: Some(20_000.0), no_store: false };
+    let mut a = Args {
+        serve: false,
+        hours: 100,
+        samples: 10,
+        rate: Some(20_000.0),
+        no_store: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut val = || it.next().unwrap_or_else(|| panic!("{arg} needs a value"));
@@ -50,7 +56,10 @@ fn args() -> Args {
             "--no-store" => a.no_store = true,
             "--hours" => a.hours = val().parse().expect("--hours N"),
             "--samples" => a.samples = val().parse().expect("--samples N"),
-            "--rate" => a.rate = Some(val().parse().expect("--rate EVENTS_PER_S")).filter(|r: &f64| *r > 0.0),
+            "--rate" => {
+                a.rate =
+                    Some(val().parse().expect("--rate EVENTS_PER_S")).filter(|r: &f64| *r > 0.0)
+            }
             other => panic!("unknown argument {other}; see the module docs"),
         }
     }
@@ -59,15 +68,25 @@ fn args() -> Args {
 
 fn main() {
     let a = args();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
-    let code = if a.serve { rt.block_on(serve(a)) } else { rt.block_on(soak(a)) };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let code = if a.serve {
+        rt.block_on(serve(a))
+    } else {
+        rt.block_on(soak(a))
+    };
     std::process::exit(code);
 }
 
 /// The event packets of the busy-hour capture (no banner, no responses).
 fn busy_hour_events() -> Vec<u8> {
     let raw = fixture("busy-hour.ami.gz");
-    let body = &raw[raw.windows(2).position(|w| w == b"\r\n").map_or(0, |i| i + 2)..];
+    let body = &raw[raw
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map_or(0, |i| i + 2)..];
     let mut out = Vec::with_capacity(body.len());
     let mut n = 0u64;
     for p in body.split_inclusive_packets() {
@@ -76,7 +95,10 @@ fn busy_hour_events() -> Vec<u8> {
             n += 1;
         }
     }
-    assert_eq!(n, EVENTS_PER_HOUR, "the busy-hour fixture must hold {EVENTS_PER_HOUR} events");
+    assert_eq!(
+        n, EVENTS_PER_HOUR,
+        "the busy-hour fixture must hold {EVENTS_PER_HOUR} events"
+    );
     out
 }
 
@@ -100,26 +122,43 @@ impl SplitPackets for [u8] {
 
 async fn serve(a: Args) -> i32 {
     let events = busy_hour_events();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
-    println!("listening on {}", listener.local_addr().expect("bound address"));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    println!(
+        "listening on {}",
+        listener.local_addr().expect("bound address")
+    );
     let _ = std::io::stdout().flush();
     let (sock, _) = listener.accept().await.expect("the soak client connects");
     let _ = sock.set_nodelay(true);
     let (rd, mut wr) = sock.into_split();
     let mut rd = BufReader::new(rd);
-    wr.write_all(b"Asterisk Call Manager/12.0.0\r\n").await.expect("banner");
+    wr.write_all(b"Asterisk Call Manager/12.0.0\r\n")
+        .await
+        .expect("banner");
     let challenge = "574203128";
     // Login: answer until a Login succeeds.
     loop {
-        let Some(p) = read_packet(&mut rd).await else { return 1 };
+        let Some(p) = read_packet(&mut rd).await else {
+            return 1;
+        };
         let aid = get(&p, "ActionID").unwrap_or_default();
-        match get(&p, "Action").unwrap_or_default().to_ascii_lowercase().as_str() {
+        match get(&p, "Action")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "challenge" => {
-                let r = format!("Response: Success\r\nActionID: {aid}\r\nChallenge: {challenge}\r\n\r\n");
+                let r = format!(
+                    "Response: Success\r\nActionID: {aid}\r\nChallenge: {challenge}\r\n\r\n"
+                );
                 wr.write_all(r.as_bytes()).await.expect("write");
             }
             "login" => {
-                let want = hex::encode(Md5::digest(format!("{challenge}ringside-secret").as_bytes()));
+                let want = hex::encode(Md5::digest(
+                    format!("{challenge}ringside-secret").as_bytes(),
+                ));
                 let ok = get(&p, "Username").as_deref() == Some("ringside")
                     && (get(&p, "Key").is_some_and(|k| k.eq_ignore_ascii_case(&want))
                         || get(&p, "Secret").as_deref() == Some("ringside-secret"));
@@ -134,7 +173,9 @@ async fn serve(a: Args) -> i32 {
                 }
             }
             _ => {
-                let r = format!("Response: Error\r\nActionID: {aid}\r\nMessage: Permission denied\r\n\r\n");
+                let r = format!(
+                    "Response: Error\r\nActionID: {aid}\r\nMessage: Permission denied\r\n\r\n"
+                );
                 wr.write_all(r.as_bytes()).await.expect("write");
             }
         }
@@ -197,7 +238,9 @@ async fn serve(a: Args) -> i32 {
     0
 }
 
-async fn read_packet<R: tokio::io::AsyncBufRead + Unpin>(rd: &mut R) -> Option<Vec<(String, String)>> {
+async fn read_packet<R: tokio::io::AsyncBufRead + Unpin>(
+    rd: &mut R,
+) -> Option<Vec<(String, String)>> {
     let mut fields = Vec::new();
     loop {
         let mut line = String::new();
@@ -217,7 +260,9 @@ async fn read_packet<R: tokio::io::AsyncBufRead + Unpin>(rd: &mut R) -> Option<V
 }
 
 fn get(p: &[(String, String)], key: &str) -> Option<String> {
-    p.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
+    p.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v.clone())
 }
 
 // ---------------------------------------------------------------- client --
@@ -243,16 +288,26 @@ struct Sample {
 async fn soak(a: Args) -> i32 {
     let exe = std::env::current_exe().expect("own path");
     let mut server_cmd = tokio::process::Command::new(exe);
-    server_cmd.arg("serve").arg("--hours").arg(a.hours.to_string()).stdout(Stdio::piped()).kill_on_drop(true);
+    server_cmd
+        .arg("serve")
+        .arg("--hours")
+        .arg(a.hours.to_string())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true);
     if let Some(r) = a.rate {
         server_cmd.arg("--rate").arg(r.to_string());
     }
     let mut server = server_cmd.spawn().expect("start the soak server");
     let mut out = BufReader::new(server.stdout.take().expect("server stdout"));
     let mut first = String::new();
-    out.read_line(&mut first).await.expect("server prints its address");
-    let addr: std::net::SocketAddr =
-        first.trim().strip_prefix("listening on ").and_then(|s| s.parse().ok()).expect("listening on ADDR");
+    out.read_line(&mut first)
+        .await
+        .expect("server prints its address");
+    let addr: std::net::SocketAddr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .and_then(|s| s.parse().ok())
+        .expect("listening on ADDR");
     // Drain the rest of the server's stdout so it never blocks on it.
     tokio::spawn(async move {
         let mut sink = Vec::new();
@@ -267,14 +322,20 @@ async fn soak(a: Args) -> i32 {
     .await
     .expect("the store opens in a temp dir");
 
-    let client = Client::start(ClientConfig::new(addr.ip().to_string(), addr.port(), "ringside", Secret::new("ringside-secret")))
-        .expect("valid client settings");
+    let client = Client::start(ClientConfig::new(
+        addr.ip().to_string(),
+        addr.port(),
+        "ringside",
+        Secret::new("ringside-secret"),
+    ))
+    .expect("valid client settings");
     let mut events = client.events();
     let mut tracker = CallTracker::new(TrackerConfig::default());
     let mut changes = Vec::new();
     let total = a.hours * EVENTS_PER_HOUR;
     let every = (total / a.samples.max(1)).max(1);
-    let (mut n, mut lagged, mut ended, mut popups, mut offline, mut resyncs) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut n, mut lagged, mut ended, mut popups, mut offline, mut resyncs) =
+        (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
     let mut presence = ringside_calls::presence::Presence::new();
     let mut writes: VecDeque<ringside_store::Pending<()>> = VecDeque::new();
     let mut write_errors = 0u64;
@@ -294,7 +355,16 @@ async fn soak(a: Args) -> i32 {
             SessionEvent::Connected { version } => {
                 tracker.observe_banner(&version);
                 resyncs += 1;
-                resync(&client, &mut tracker, &mut presence, &store, &mut writes, &mut ended, &mut offline).await;
+                resync(
+                    &client,
+                    &mut tracker,
+                    &mut presence,
+                    &store,
+                    &mut writes,
+                    &mut ended,
+                    &mut offline,
+                )
+                .await;
             }
             SessionEvent::Event(ev) => {
                 n += 1;
@@ -320,7 +390,15 @@ async fn soak(a: Args) -> i32 {
                 }
                 if n % every == 0 || n == total {
                     let stored = store.count_calls().await.unwrap_or(0);
-                    let s = sample(n as f64 / EVENTS_PER_HOUR as f64, n, &metrics, &tracker, ended, stored, lagged);
+                    let s = sample(
+                        n as f64 / EVENTS_PER_HOUR as f64,
+                        n,
+                        &metrics,
+                        &tracker,
+                        ended,
+                        stored,
+                        lagged,
+                    );
                     println!("{}", sample_json(&s, started.elapsed().as_secs_f64()));
                     samples.push(s);
                 }
@@ -332,7 +410,16 @@ async fn soak(a: Args) -> i32 {
             SessionEvent::Lagged(k) => {
                 lagged += k;
                 resyncs += 1;
-                resync(&client, &mut tracker, &mut presence, &store, &mut writes, &mut ended, &mut offline).await;
+                resync(
+                    &client,
+                    &mut tracker,
+                    &mut presence,
+                    &store,
+                    &mut writes,
+                    &mut ended,
+                    &mut offline,
+                )
+                .await;
             }
             SessionEvent::Disconnected => {}
             _ => {}
@@ -343,42 +430,71 @@ async fn soak(a: Args) -> i32 {
         write_errors += u64::from(w.await.is_err());
     }
     let stored_end = store.count_calls().await.unwrap_or(0);
-    let final_sample = sample(n as f64 / EVENTS_PER_HOUR as f64, n, &metrics, &tracker, ended, stored_end, lagged);
+    let final_sample = sample(
+        n as f64 / EVENTS_PER_HOUR as f64,
+        n,
+        &metrics,
+        &tracker,
+        ended,
+        stored_end,
+        lagged,
+    );
     println!("{}", sample_json(&final_sample, elapsed));
     samples.push(final_sample);
     client.shutdown().await;
     let _ = server.kill().await;
 
     // Verdict.
-    let last = samples.last().cloned().expect("at least the baseline sample");
+    let last = samples
+        .last()
+        .cloned()
+        .expect("at least the baseline sample");
     // Growth is judged from the first sample after warm-up (one hour in), so
     // allocator warm-up and the store's page cache do not count as a leak.
     let warm = samples.get(1).cloned().unwrap_or_else(|| last.clone());
     let mut failures = Vec::new();
     if end != "all events" {
-        failures.push(format!("the run ended early: {end} after {n} of {total} events"));
+        failures.push(format!(
+            "the run ended early: {end} after {n} of {total} events"
+        ));
     }
     if lagged > 0 {
-        failures.push(format!("{lagged} events were lost to a slow consumer (Lagged); try --rate"));
+        failures.push(format!(
+            "{lagged} events were lost to a slow consumer (Lagged); try --rate"
+        ));
     }
     if last.live_calls != 0 {
-        failures.push(format!("{} live calls left after the last hour (must be 0)", last.live_calls));
+        failures.push(format!(
+            "{} live calls left after the last hour (must be 0)",
+            last.live_calls
+        ));
     }
     if ended != a.hours * CALLS_PER_HOUR {
-        failures.push(format!("{ended} calls ended, expected {}", a.hours * CALLS_PER_HOUR));
+        failures.push(format!(
+            "{ended} calls ended, expected {}",
+            a.hours * CALLS_PER_HOUR
+        ));
     }
     if !a.no_store && (last.stored != ended || write_errors > 0) {
-        failures.push(format!("{} calls stored for {ended} ended ({write_errors} write errors)", last.stored));
+        failures.push(format!(
+            "{} calls stored for {ended} ended ({write_errors} write errors)",
+            last.stored
+        ));
     }
     let rss_growth = last.rss_kib.saturating_sub(warm.rss_kib);
     if rss_growth > 64 * 1024 {
-        failures.push(format!("RSS grew {rss_growth} KiB after warm-up (bound 64 MiB)"));
+        failures.push(format!(
+            "RSS grew {rss_growth} KiB after warm-up (bound 64 MiB)"
+        ));
     }
     if last.fds > warm.fds + 4 {
         failures.push(format!("open fds grew from {} to {}", warm.fds, last.fds));
     }
     if last.tasks > warm.tasks + 4 {
-        failures.push(format!("live tokio tasks grew from {} to {}", warm.tasks, last.tasks));
+        failures.push(format!(
+            "live tokio tasks grew from {} to {}",
+            warm.tasks, last.tasks
+        ));
     }
     println!(
         "{}",
@@ -407,9 +523,12 @@ async fn resync(
     ended: &mut u64,
     offline: &mut u64,
 ) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
     let mut changes = Vec::new();
-    let r = ringside_calls::live::resync(client, tracker, presence, now, &mut |u| changes.push(u)).await;
+    let r = ringside_calls::live::resync(client, tracker, presence, now, &mut |u| changes.push(u))
+        .await;
     if let Err(e) = r {
         eprintln!("resync failed: {e}");
     }

@@ -47,7 +47,12 @@ pub struct Chain {
 
 /// A client config for a pbxsim at `addr` with the simulator's default user.
 pub fn config_for(addr: std::net::SocketAddr) -> ClientConfig {
-    ClientConfig::new(addr.ip().to_string(), addr.port(), "ringside", Secret::new("ringside-secret"))
+    ClientConfig::new(
+        addr.ip().to_string(),
+        addr.port(),
+        "ringside",
+        Secret::new("ringside-secret"),
+    )
 }
 
 impl Chain {
@@ -55,7 +60,8 @@ impl Chain {
     pub async fn start(config: ClientConfig, watched: &[&str]) -> Chain {
         let dir = tempfile::tempdir().expect("a temp dir for the history store");
         let store = HistoryStore::open_async(
-            StoreConfig::new(NumberPlan::new("1", "", "011")).with_path(dir.path().join("history.db")),
+            StoreConfig::new(NumberPlan::new("1", "", "011"))
+                .with_path(dir.path().join("history.db")),
         )
         .await
         .expect("the history store opens in a temp dir");
@@ -71,13 +77,17 @@ impl Chain {
             let (client, store, log) = (client.clone(), store.clone(), log.clone());
             let watched: Vec<String> = watched.iter().map(|s| (*s).to_owned()).collect();
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime for the glue");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime for the glue");
                 rt.block_on(async move {
                     let mut tracker = CallTracker::new(TrackerConfig::watching(watched));
                     let mut presence = Presence::default();
                     // Records are queued from the synchronous callback and
                     // confirmed by a task, in order, as the app's writer does.
-                    let (rec_tx, mut rec_rx) = mpsc::unbounded_channel::<ringside_calls::CallRecord>();
+                    let (rec_tx, mut rec_rx) =
+                        mpsc::unbounded_channel::<ringside_calls::CallRecord>();
                     let confirm = {
                         let (tx, log, store) = (tx.clone(), log.clone(), store.clone());
                         tokio::spawn(async move {
@@ -106,7 +116,14 @@ impl Chain {
                 });
             })
         };
-        Chain { client, store, updates, log, _dir: dir, task }
+        Chain {
+            client,
+            store,
+            updates,
+            log,
+            _dir: dir,
+            task,
+        }
     }
 
     /// Waits until `n` colleagues have been named: each new session is
@@ -114,9 +131,10 @@ impl Chain {
     /// counts what reaches the PBX must start after it.
     pub async fn wait_named(&mut self, n: usize) {
         for i in 1..=n {
-            self.wait_for(&format!("colleague name {i} of {n}"), |s| {
-                matches!(s, Seen::Update(LiveUpdate::Presence(c)) if c.name.is_some())
-            })
+            self.wait_for(
+                &format!("colleague name {i} of {n}"),
+                |s| matches!(s, Seen::Update(LiveUpdate::Presence(c)) if c.name.is_some()),
+            )
             .await;
         }
     }
@@ -130,7 +148,10 @@ impl Chain {
                 Ok(Some(s)) if pred(&s) => return s,
                 Ok(Some(_)) => {}
                 Ok(None) => panic!("the chain stopped while waiting for {what}"),
-                Err(_) => panic!("no {what} within {WAIT:?}; seen so far: {:#?}", self.log.lock().expect("log").clone()),
+                Err(_) => panic!(
+                    "no {what} within {WAIT:?}; seen so far: {:#?}",
+                    self.log.lock().expect("log").clone()
+                ),
             }
         }
     }
@@ -140,7 +161,13 @@ impl Chain {
     /// offline can be stored before the reconnection is announced, since
     /// the resync reports the call's end first.
     pub async fn seen_or_wait_for(&mut self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
-        let earlier = self.log.lock().expect("log").iter().find(|s| pred(s)).cloned();
+        let earlier = self
+            .log
+            .lock()
+            .expect("log")
+            .iter()
+            .find(|s| pred(s))
+            .cloned();
         match earlier {
             Some(s) => s,
             None => self.wait_for(what, pred).await,
@@ -148,14 +175,23 @@ impl Chain {
     }
 
     /// Waits for the client's connection state to satisfy `pred`.
-    pub async fn wait_state(&self, what: &str, pred: impl Fn(&ConnectionState) -> bool) -> ConnectionState {
+    pub async fn wait_state(
+        &self,
+        what: &str,
+        pred: impl Fn(&ConnectionState) -> bool,
+    ) -> ConnectionState {
         let mut rx = self.client.state();
         let got = match tokio::time::timeout(WAIT, rx.wait_for(|s| pred(s))).await {
             Ok(Ok(s)) => Some(s.clone()),
             Ok(Err(_)) => panic!("the client's state channel closed while waiting for {what}"),
             Err(_) => None,
         };
-        got.unwrap_or_else(|| panic!("state never became {what} within {WAIT:?}; it is {:?}", *rx.borrow()))
+        got.unwrap_or_else(|| {
+            panic!(
+                "state never became {what} within {WAIT:?}; it is {:?}",
+                *rx.borrow()
+            )
+        })
     }
 
     /// Every popup shown so far, as (call, extension).
@@ -165,7 +201,9 @@ impl Chain {
             .expect("log")
             .iter()
             .filter_map(|s| match s {
-                Seen::Update(LiveUpdate::Card(CardChange::Popup { call, extension, .. })) => Some((call.clone(), extension.clone())),
+                Seen::Update(LiveUpdate::Card(CardChange::Popup {
+                    call, extension, ..
+                })) => Some((call.clone(), extension.clone())),
                 _ => None,
             })
             .collect()
@@ -178,7 +216,11 @@ impl Chain {
             .expect("log")
             .iter()
             .filter_map(|s| match s {
-                Seen::Update(LiveUpdate::Card(CardChange::Ended { call, ended_offline, .. })) => Some((call.clone(), *ended_offline)),
+                Seen::Update(LiveUpdate::Card(CardChange::Ended {
+                    call,
+                    ended_offline,
+                    ..
+                })) => Some((call.clone(), *ended_offline)),
                 _ => None,
             })
             .collect()

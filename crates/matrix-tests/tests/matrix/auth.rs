@@ -13,13 +13,18 @@ use ringside_pbxsim::{Fault, Party, PbxSim, Scenario, SimConfig};
 use crate::common::*;
 
 fn logins(sim: &ringside_pbxsim::SimHandle) -> usize {
-    sim.received().iter().filter(|p| p.is("Action", "Login")).count()
+    sim.received()
+        .iter()
+        .filter(|p| p.is("Action", "Login"))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_secret_says_so_and_does_not_retry_in_a_loop() {
     tokio::time::timeout(Duration::from_secs(60), async {
-        let sim = PbxSim::start(SimConfig::default()).await.expect("pbxsim starts");
+        let sim = PbxSim::start(SimConfig::default())
+            .await
+            .expect("pbxsim starts");
         let config = ringside_ami::ClientConfig::new(
             sim.addr().ip().to_string(),
             sim.addr().port(),
@@ -27,20 +32,40 @@ async fn wrong_secret_says_so_and_does_not_retry_in_a_loop() {
             Secret::new("not-the-secret"),
         );
         let chain = Chain::start(config, &["1001"]).await;
-        let state = chain.wait_state("AuthFailed", |s| matches!(s, ConnectionState::AuthFailed { .. })).await;
+        let state = chain
+            .wait_state("AuthFailed", |s| {
+                matches!(s, ConnectionState::AuthFailed { .. })
+            })
+            .await;
         let message = state.message().unwrap_or_default().to_owned();
         let host_port = format!("127.0.0.1:{}", sim.addr().port());
         assert!(
-            message.contains("Wrong AMI password") && message.contains("'ringside'") && message.contains(&host_port),
+            message.contains("Wrong AMI password")
+                && message.contains("'ringside'")
+                && message.contains(&host_port),
             "the message must say it is the password, for which user, on which PBX: {message}"
         );
-        assert!(!message.contains("not-the-secret"), "the message must never show the secret: {message}");
+        assert!(
+            !message.contains("not-the-secret"),
+            "the message must never show the secret: {message}"
+        );
         // With the default policy the next try is 22-30 s away: in 4 s there
         // is at most the one attempt already made.
         tokio::time::sleep(Duration::from_secs(4)).await;
         let n = logins(&sim);
-        assert!(n <= 1, "a wrong password must not become a login loop: {n} logins in ~4 s");
-        assert!(chain.log.lock().expect("log").iter().all(|s| !matches!(s, Seen::Update(LiveUpdate::Connected(_)))), "never shown as connected");
+        assert!(
+            n <= 1,
+            "a wrong password must not become a login loop: {n} logins in ~4 s"
+        );
+        assert!(
+            chain
+                .log
+                .lock()
+                .expect("log")
+                .iter()
+                .all(|s| !matches!(s, Seen::Update(LiveUpdate::Connected(_)))),
+            "never shown as connected"
+        );
         chain.stop().await;
         sim.shutdown().await;
     })

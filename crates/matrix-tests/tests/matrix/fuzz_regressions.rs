@@ -16,7 +16,12 @@ use crate::common::*;
 /// fuzz/channel_name found these: a multi-byte character straddling the
 /// length of a wrapper prefix (`Parked/`, `AsyncGoto/`, ...) made
 /// `ChannelName::parse` slice inside a character and panic.
-const CRASHERS: &[&str] = &["*\0\0\0\0\0\u{62e}", ".*\0\0\0\0\u{62e}", "Parked\u{e9}/1001-00000001", "AsyncGoto\u{e9}/PJSIP/1001-1"];
+const CRASHERS: &[&str] = &[
+    "*\0\0\0\0\0\u{62e}",
+    ".*\0\0\0\0\u{62e}",
+    "Parked\u{e9}/1001-00000001",
+    "AsyncGoto\u{e9}/PJSIP/1001-1",
+];
 
 #[test]
 fn channel_names_with_multibyte_characters_never_panic_the_parser() {
@@ -75,13 +80,27 @@ fn resync_ends_the_vanished_calls_in_the_same_order_every_time() {
         }
         t.resync(&[], 2_000)
             .into_iter()
-            .filter_map(|c| if let CardChange::Ended { call, .. } = c { Some(call) } else { None })
+            .filter_map(|c| {
+                if let CardChange::Ended { call, .. } = c {
+                    Some(call)
+                } else {
+                    None
+                }
+            })
             .collect::<Vec<_>>()
     };
     let first = run();
-    assert_eq!(first.len(), 12, "every vanished call ends once at the resync");
+    assert_eq!(
+        first.len(),
+        12,
+        "every vanished call ends once at the resync"
+    );
     for _ in 0..20 {
-        assert_eq!(run(), first, "the same input must give the same changes in the same order");
+        assert_eq!(
+            run(),
+            first,
+            "the same input must give the same changes in the same order"
+        );
     }
 }
 
@@ -97,24 +116,45 @@ fn resync_ends_the_vanished_calls_in_the_same_order_every_time() {
 fn the_same_events_always_give_the_same_changes() {
     let run = || {
         // Watching every extension, as the fuzz target did for this input.
-        let mut t = CallTracker::new(TrackerConfig { trunks: vec!["carrier".into()], ..TrackerConfig::default() });
+        let mut t = CallTracker::new(TrackerConfig {
+            trunks: vec!["carrier".into()],
+            ..TrackerConfig::default()
+        });
         let mut out = Vec::new();
         for line in include_str!("tracker-nondeterminism.jsonl").lines() {
-            let v: serde_json::Value = serde_json::from_str(line).expect("the recorded sequence is JSON");
+            let v: serde_json::Value =
+                serde_json::from_str(line).expect("the recorded sequence is JSON");
             let packet = |fields: &serde_json::Value| {
-                fields.as_array().expect("fields").iter().fold(Packet::new(), |p, kv| {
-                    p.with(kv[0].as_str().expect("key"), kv[1].as_str().expect("value"))
-                })
+                fields
+                    .as_array()
+                    .expect("fields")
+                    .iter()
+                    .fold(Packet::new(), |p, kv| {
+                        p.with(kv[0].as_str().expect("key"), kv[1].as_str().expect("value"))
+                    })
             };
             let at = v["at"].as_i64().unwrap_or(0);
             match v["op"].as_str() {
                 Some("apply") => t.apply_into(&packet(&v["fields"]), at, &mut out),
                 Some("resync") => {
-                    let list: Vec<Packet> = v["list"].as_array().expect("list").iter().map(packet).collect();
+                    let list: Vec<Packet> = v["list"]
+                        .as_array()
+                        .expect("list")
+                        .iter()
+                        .map(packet)
+                        .collect();
                     out.extend(t.resync(&list, at));
                 }
-                Some("watch") => assert_eq!(v["exts"], serde_json::json!([]), "recorded while watching everyone"),
-                Some("banner") => t.observe_banner(if v["old"].as_bool() == Some(true) { "1.3" } else { "12.0.0" }),
+                Some("watch") => assert_eq!(
+                    v["exts"],
+                    serde_json::json!([]),
+                    "recorded while watching everyone"
+                ),
+                Some("banner") => t.observe_banner(if v["old"].as_bool() == Some(true) {
+                    "1.3"
+                } else {
+                    "12.0.0"
+                }),
                 other => panic!("unknown op {other:?} in the recorded sequence"),
             }
         }
@@ -124,6 +164,10 @@ fn the_same_events_always_give_the_same_changes() {
     };
     let first = run();
     for _ in 0..40 {
-        assert_eq!(run(), first, "the same PBX events must always give the same popups, closes and records");
+        assert_eq!(
+            run(),
+            first,
+            "the same PBX events must always give the same popups, closes and records"
+        );
     }
 }

@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use ringside_ami::{Error, Packet};
-use ringside_calls::actions::{attended_transfer, blind_transfer, click_to_dial, ActionError, BlindTransferRequest, DialRequest};
+use ringside_calls::actions::{
+    attended_transfer, blind_transfer, click_to_dial, ActionError, BlindTransferRequest,
+    DialRequest,
+};
 use ringside_calls::live::LiveUpdate;
 use ringside_calls::profile::{PbxKind, Profile};
 use ringside_calls::tracker::Dialect;
@@ -49,9 +52,15 @@ fn xfer(ext: &str, target: &str, context: Option<&str>) -> BlindTransferRequest 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_user_typed_field_can_smuggle_anything_onto_the_wire() {
     tokio::time::timeout(Duration::from_secs(60), async {
-        let sim = PbxSim::start(SimConfig::default()).await.expect("pbxsim starts");
+        let sim = PbxSim::start(SimConfig::default())
+            .await
+            .expect("pbxsim starts");
         let mut chain = Chain::start(config_for(sim.addr()), &["1001"]).await;
-        chain.wait_for("the session", |s| matches!(s, Seen::Update(LiveUpdate::Connected(_)))).await;
+        chain
+            .wait_for("the session", |s| {
+                matches!(s, Seen::Update(LiveUpdate::Connected(_)))
+            })
+            .await;
         chain.wait_named(capture_extensions().len()).await;
         let before = sim.received().len();
         let profile = Profile::of(PbxKind::FreePbx);
@@ -59,47 +68,116 @@ async fn no_user_typed_field_can_smuggle_anything_onto_the_wire() {
         for payload in PAYLOADS {
             // (field the user typed, what building the action gave)
             let attempts: Vec<(&str, Result<Packet, ActionError>)> = vec![
-                ("number", click_to_dial(&profile, Dialect::Ami2, &dial("1001", payload, None, None))),
-                ("extension", click_to_dial(&profile, Dialect::Ami2, &dial(payload, "1002", None, None))),
-                ("context", click_to_dial(&profile, Dialect::Ami2, &dial("1001", "1002", Some(payload), None))),
-                ("caller ID name", click_to_dial(&profile, Dialect::Ami2, &dial("1001", "1002", None, Some(payload)))),
-                ("target", blind_transfer(&profile, Dialect::Ami2, &xfer("1001", payload, None))),
-                ("context", blind_transfer(&profile, Dialect::Ami2, &xfer("1001", "1002", Some(payload)))),
-                ("extension", blind_transfer(&profile, Dialect::Ami1, &xfer(payload, "1002", None))),
-                ("target", attended_transfer(&profile, "PJSIP/1001-0000000f", "1001", payload, None)),
+                (
+                    "number",
+                    click_to_dial(&profile, Dialect::Ami2, &dial("1001", payload, None, None)),
+                ),
+                (
+                    "extension",
+                    click_to_dial(&profile, Dialect::Ami2, &dial(payload, "1002", None, None)),
+                ),
+                (
+                    "context",
+                    click_to_dial(
+                        &profile,
+                        Dialect::Ami2,
+                        &dial("1001", "1002", Some(payload), None),
+                    ),
+                ),
+                (
+                    "caller ID name",
+                    click_to_dial(
+                        &profile,
+                        Dialect::Ami2,
+                        &dial("1001", "1002", None, Some(payload)),
+                    ),
+                ),
+                (
+                    "target",
+                    blind_transfer(&profile, Dialect::Ami2, &xfer("1001", payload, None)),
+                ),
+                (
+                    "context",
+                    blind_transfer(
+                        &profile,
+                        Dialect::Ami2,
+                        &xfer("1001", "1002", Some(payload)),
+                    ),
+                ),
+                (
+                    "extension",
+                    blind_transfer(&profile, Dialect::Ami1, &xfer(payload, "1002", None)),
+                ),
+                (
+                    "target",
+                    attended_transfer(&profile, "PJSIP/1001-0000000f", "1001", payload, None),
+                ),
             ];
             for (field, built) in attempts {
-                let err = built.expect_err(&format!("{field} = {payload:?} must be refused before anything is sent"));
+                let err = built.expect_err(&format!(
+                    "{field} = {payload:?} must be refused before anything is sent"
+                ));
                 let msg = err.to_string();
-                assert!(msg.contains(field), "the error must name the field the user typed ({field}): {msg}");
-                assert!(!msg.contains('\r') && !msg.contains('\n') && !msg.contains('\0'), "the message shows control characters escaped: {msg:?}");
+                assert!(
+                    msg.contains(field),
+                    "the error must name the field the user typed ({field}): {msg}"
+                );
+                assert!(
+                    !msg.contains('\r') && !msg.contains('\n') && !msg.contains('\0'),
+                    "the message shows control characters escaped: {msg:?}"
+                );
             }
             // The raw client refuses the same values even if a caller skips the builders.
             for key in ["Exten", "Context", "CallerID", "Channel"] {
-                let raw = Packet::action("Originate").with("Channel", "PJSIP/1001").with(key, *payload);
+                let raw = Packet::action("Originate")
+                    .with("Channel", "PJSIP/1001")
+                    .with(key, *payload);
                 let r = chain.client.send(raw).await;
-                assert!(matches!(r, Err(Error::Encode(_))), "the client must refuse {key} = {payload:?} before the socket: {r:?}");
+                assert!(
+                    matches!(r, Err(Error::Encode(_))),
+                    "the client must refuse {key} = {payload:?} before the socket: {r:?}"
+                );
             }
         }
 
         // A caller name that merely *says* "Action:" is text, not an action.
-        let named = click_to_dial(&profile, Dialect::Ami2, &dial("1001", "1002", None, Some("Action: Hangup")))
-            .expect("a name without line breaks is just a name");
+        let named = click_to_dial(
+            &profile,
+            Dialect::Ami2,
+            &dial("1001", "1002", None, Some("Action: Hangup")),
+        )
+        .expect("a name without line breaks is just a name");
         let answer = chain.client.send(named).await;
-        assert!(answer.is_ok(), "the session is still healthy after all the refusals: {answer:?}");
+        assert!(
+            answer.is_ok(),
+            "the session is still healthy after all the refusals: {answer:?}"
+        );
         let seen = sim
             .wait_for_action(WAIT, |p| p.is("Action", "Originate"))
             .await
             .expect("the valid Originate reaches the PBX, so the log would show a leak");
-        assert_eq!(seen.get("CallerID"), Some("\"Action: Hangup\" <1001>"), "the text travels inside its field, unchanged");
+        assert_eq!(
+            seen.get("CallerID"),
+            Some("\"Action: Hangup\" <1001>"),
+            "the text travels inside its field, unchanged"
+        );
 
         let after: Vec<Packet> = sim.received().into_iter().skip(before).collect();
         let actions: Vec<&str> = after.iter().filter_map(|p| p.action_name()).collect();
         assert!(
-            actions.iter().all(|a| ["Originate", "Ping"].iter().any(|ok| a.eq_ignore_ascii_case(ok))),
+            actions.iter().all(|a| ["Originate", "Ping"]
+                .iter()
+                .any(|ok| a.eq_ignore_ascii_case(ok))),
             "only the one valid Originate (and keepalives) may reach the PBX: {actions:?}"
         );
-        assert_eq!(actions.iter().filter(|a| a.eq_ignore_ascii_case("Originate")).count(), 1, "exactly one Originate reached the PBX");
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|a| a.eq_ignore_ascii_case("Originate"))
+                .count(),
+            1,
+            "exactly one Originate reached the PBX"
+        );
         for p in &after {
             for (k, v) in p.fields() {
                 assert!(

@@ -30,28 +30,63 @@ fn watch_states(chain: &Chain) -> std::sync::Arc<std::sync::Mutex<Vec<Connection
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dripped_call_pops_up_once_and_is_recorded_without_a_reconnect() {
     tokio::time::timeout(Duration::from_secs(180), async {
-        let sim = PbxSim::start(SimConfig::default()).await.expect("pbxsim starts");
+        let sim = PbxSim::start(SimConfig::default())
+            .await
+            .expect("pbxsim starts");
         let mut chain = Chain::start(config_for(sim.addr()), &["1001"]).await;
-        chain.wait_for("the session", |s| matches!(s, Seen::Update(LiveUpdate::Connected(_)))).await;
+        chain
+            .wait_for("the session", |s| {
+                matches!(s, Seen::Update(LiveUpdate::Connected(_)))
+            })
+            .await;
         let states = watch_states(&chain);
-        sim.inject(Fault::Drip { delay: Duration::from_micros(200) });
+        sim.inject(Fault::Drip {
+            delay: Duration::from_micros(200),
+        });
         sim.play(
             Scenario::incoming_missed(Party::new("+15550003", "Drip Caller"), "5550100", "1001")
                 .with_timing(Duration::from_millis(300), Duration::from_millis(100)),
         )
         .finished()
         .await;
-        let popup = chain.wait_for("the popup, byte by byte", |s| is_popup_for(s, "1001")).await;
-        let Seen::Update(LiveUpdate::Card(CardChange::Popup { call, caller_num, caller_name, .. })) = popup else { unreachable!() };
-        assert_eq!(caller_num, "+15550003", "dripped bytes must still give the exact caller number");
-        assert_eq!(caller_name.as_deref(), Some("Drip Caller"), "and the exact caller name");
+        let popup = chain
+            .wait_for("the popup, byte by byte", |s| is_popup_for(s, "1001"))
+            .await;
+        let Seen::Update(LiveUpdate::Card(CardChange::Popup {
+            call,
+            caller_num,
+            caller_name,
+            ..
+        })) = popup
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            caller_num, "+15550003",
+            "dripped bytes must still give the exact caller number"
+        );
+        assert_eq!(
+            caller_name.as_deref(),
+            Some("Drip Caller"),
+            "and the exact caller name"
+        );
         chain.wait_for("the record", is_stored).await;
         assert_eq!(chain.popups().len(), 1, "one call, one popup");
         assert_eq!(chain.ends().len(), 1, "one call, one end");
-        assert!(chain.store.get_call(&call).await.expect("store answers").is_some(), "the call is in the history");
+        assert!(
+            chain
+                .store
+                .get_call(&call)
+                .await
+                .expect("store answers")
+                .is_some(),
+            "the call is in the history"
+        );
         let states = states.lock().expect("states").clone();
         assert!(
-            !states.iter().any(|s| matches!(s, ConnectionState::Disconnected { .. })),
+            !states
+                .iter()
+                .any(|s| matches!(s, ConnectionState::Disconnected { .. })),
             "a slow PBX is not a dead one: no disconnect while dripping: {states:?}"
         );
         chain.stop().await;
@@ -64,9 +99,15 @@ async fn dripped_call_pops_up_once_and_is_recorded_without_a_reconnect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_between_packets_costs_nothing_the_user_sees() {
     tokio::time::timeout(Duration::from_secs(60), async {
-        let sim = PbxSim::start(SimConfig::default()).await.expect("pbxsim starts");
+        let sim = PbxSim::start(SimConfig::default())
+            .await
+            .expect("pbxsim starts");
         let mut chain = Chain::start(config_for(sim.addr()), &["1001"]).await;
-        chain.wait_for("the session", |s| matches!(s, Seen::Update(LiveUpdate::Connected(_)))).await;
+        chain
+            .wait_for("the session", |s| {
+                matches!(s, Seen::Update(LiveUpdate::Connected(_)))
+            })
+            .await;
         let states = watch_states(&chain);
         sim.inject(Fault::Garbage { len: 4096 });
         let playing = sim.play(
@@ -81,13 +122,22 @@ async fn garbage_between_packets_costs_nothing_the_user_sees() {
         chain.wait_for("the record", is_stored).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let popups = chain.popups();
-        assert_eq!(popups.len(), 1, "garbage must neither hide nor duplicate the popup: {popups:?}");
+        assert_eq!(
+            popups.len(),
+            1,
+            "garbage must neither hide nor duplicate the popup: {popups:?}"
+        );
         let ends = chain.ends();
         assert_eq!(ends.len(), 1, "exactly one end for one call: {ends:?}");
-        assert!(!ends[0].1, "the call was followed live, not reconstructed offline");
+        assert!(
+            !ends[0].1,
+            "the call was followed live, not reconstructed offline"
+        );
         let states = states.lock().expect("states").clone();
         assert!(
-            !states.iter().any(|s| matches!(s, ConnectionState::Disconnected { .. })),
+            !states
+                .iter()
+                .any(|s| matches!(s, ConnectionState::Disconnected { .. })),
             "random bytes between packets must not cost the connection: {states:?}"
         );
         chain.stop().await;

@@ -16,9 +16,17 @@ use ringside_pbxsim::{PbxSim, SimConfig, SimTls};
 use crate::common::*;
 
 fn self_signed() -> (SimTls, CertFingerprint) {
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("rcgen makes a certificate");
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("rcgen makes a certificate");
     let fp = CertFingerprint::of(ck.cert.der());
-    (SimTls::Pem { cert_chain: ck.cert.pem().into_bytes(), key: ck.key_pair.serialize_pem().into_bytes() }, fp)
+    (
+        SimTls::Pem {
+            cert_chain: ck.cert.pem().into_bytes(),
+            key: ck.key_pair.serialize_pem().into_bytes(),
+        },
+        fp,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,21 +80,35 @@ async fn pinned_certificate_that_changes_is_refused_on_reconnect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_setting_against_a_plain_port_never_sends_the_login_in_the_clear() {
     tokio::time::timeout(Duration::from_secs(60), async {
-        let sim = PbxSim::start(SimConfig::default()).await.expect("plain pbxsim starts");
+        let sim = PbxSim::start(SimConfig::default())
+            .await
+            .expect("plain pbxsim starts");
         let (_, fp) = self_signed();
         let trust = TlsTrust::pinned(&fp.to_string()).expect("fingerprint parses");
         let chain = Chain::start(config_for(sim.addr()).tls(trust), &["1001"]).await;
-        let state = chain.wait_state("Unreachable", |s| matches!(s, ConnectionState::Unreachable { .. })).await;
+        let state = chain
+            .wait_state("Unreachable", |s| {
+                matches!(s, ConnectionState::Unreachable { .. })
+            })
+            .await;
         let message = state.message().unwrap_or_default().to_owned();
-        assert!(message.contains("plain text"), "the user must be told the port speaks plain text: {message}");
+        assert!(
+            message.contains("plain text"),
+            "the user must be told the port speaks plain text: {message}"
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
         let received = sim.received();
         assert!(
-            received.iter().all(|p| !p.is("Action", "Login") && !p.is("Action", "Challenge")),
+            received
+                .iter()
+                .all(|p| !p.is("Action", "Login") && !p.is("Action", "Challenge")),
             "a TLS setting must never fall back to a plain-text login: {received:?}"
         );
         assert!(
-            received.iter().flat_map(|p| p.fields()).all(|(k, v)| !k.contains("ringside-secret") && !v.contains("ringside-secret")),
+            received
+                .iter()
+                .flat_map(|p| p.fields())
+                .all(|(k, v)| !k.contains("ringside-secret") && !v.contains("ringside-secret")),
             "the secret never crosses the wire in the clear"
         );
         chain.stop().await;

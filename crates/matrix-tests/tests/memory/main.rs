@@ -44,7 +44,11 @@ impl RssSampler {
                 std::thread::sleep(Duration::from_millis(10));
             }
         });
-        Self { max, stop, thread: Some(thread) }
+        Self {
+            max,
+            stop,
+            thread: Some(thread),
+        }
     }
 
     fn finish(mut self) -> u64 {
@@ -57,14 +61,24 @@ impl RssSampler {
 }
 
 fn quick_call(n: u32) -> Scenario {
-    Scenario::incoming(Party::new(format!("+1555999{n:04}"), format!("Caller {n}")), "5550100", "1001")
-        .with_timing(Duration::from_millis(200), Duration::from_millis(200))
+    Scenario::incoming(
+        Party::new(format!("+1555999{n:04}"), format!("Caller {n}")),
+        "5550100",
+        "1001",
+    )
+    .with_timing(Duration::from_millis(200), Duration::from_millis(200))
 }
 
 /// Runs one abuse against a warmed-up chain and checks the row's guarantees.
 fn abuse_row(what: &str, fault: Fault) {
-    let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    let _serial = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
     rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(180), async {
             let sim = PbxSim::start(SimConfig::default()).await.expect("pbxsim starts");
@@ -124,15 +138,28 @@ fn abuse_row(what: &str, fault: Fault) {
 
 #[test]
 fn a_100_mib_packet_is_skipped_with_bounded_memory() {
-    abuse_row("a 100 MiB packet", Fault::HugePacket { bytes: 100 * 1024 * 1024 });
+    abuse_row(
+        "a 100 MiB packet",
+        Fault::HugePacket {
+            bytes: 100 * 1024 * 1024,
+        },
+    );
 }
 
 #[test]
 fn a_64_mib_line_without_an_end_is_skipped_with_bounded_memory() {
-    abuse_row("a 64 MiB line with no end", Fault::EndlessLine { bytes: 64 * 1024 * 1024 });
+    abuse_row(
+        "a 64 MiB line with no end",
+        Fault::EndlessLine {
+            bytes: 64 * 1024 * 1024,
+        },
+    );
 }
 
 #[test]
 fn a_burst_of_100000_events_keeps_memory_bounded_and_the_next_call_right() {
-    abuse_row("a burst of 100,000 events", Fault::Flood { events: 100_000 });
+    abuse_row(
+        "a burst of 100,000 events",
+        Fault::Flood { events: 100_000 },
+    );
 }

@@ -14,7 +14,8 @@
 use super::{lock, CallRun, Leg, TalkEnd, Wake};
 use crate::config::Dialect;
 use crate::world::{
-    dial_string_of, sip_attended_transfer_event, AttendedTransfer, CallCmd, ChanState, NewChan, ParkEv,
+    dial_string_of, sip_attended_transfer_event, AttendedTransfer, CallCmd, ChanState, NewChan,
+    ParkEv,
 };
 
 /// How a ringing call is picked up.
@@ -176,7 +177,11 @@ impl CallRun {
             w.set_connected(&c, &a.cid_num, &a.cid_name);
             self.last_dest_chan = c.clone();
             self.destination = exten.to_owned();
-            Leg { target: exten.to_owned(), dialled: l1, local: Some((l2, c)) }
+            Leg {
+                target: exten.to_owned(),
+                dialled: l1,
+                local: Some((l2, c)),
+            }
         };
         if hung_up(&wake, &self.a) {
             return Some(TalkEnd::HungUp(new_leg));
@@ -232,8 +237,12 @@ impl CallRun {
         let new_leg = {
             let mut w = lock(&self.w);
             let name = w.ext_name(exten);
-            let (tc, b2c, a, cc) =
-                (w.chan(&t).cloned()?, w.chan(&b2).cloned()?, w.chan(&self.a).cloned()?, w.chan(&c).cloned()?);
+            let (tc, b2c, a, cc) = (
+                w.chan(&t).cloned()?,
+                w.chan(&b2).cloned()?,
+                w.chan(&self.a).cloned()?,
+                w.chan(&c).cloned()?,
+            );
             if w.dialect == Dialect::Modern {
                 let orig = w.bridge_of(&self.a).unwrap_or_default();
                 let y = w.bridge_of(&c).unwrap_or_default();
@@ -271,7 +280,11 @@ impl CallRun {
             w.set_connected(&c, &a.cid_num, &a.cid_name);
             self.last_dest_chan = c.clone();
             self.destination = exten.to_owned();
-            Leg { target: exten.to_owned(), dialled: c, local: None }
+            Leg {
+                target: exten.to_owned(),
+                dialled: c,
+                local: None,
+            }
         };
         Some(Box::pin(self.talk(&new_leg)).await)
     }
@@ -293,7 +306,10 @@ impl CallRun {
             } else {
                 w.unbridge(&self.a, &t);
                 let a = self.a.clone();
-                let (ctx, ex) = w.chan(&a).map(|c| (c.context.clone(), c.exten.clone())).unwrap_or_default();
+                let (ctx, ex) = w
+                    .chan(&a)
+                    .map(|c| (c.context.clone(), c.exten.clone()))
+                    .unwrap_or_default();
                 let parked = w.pseudo_channel(self.id, "Parked", &a, &ctx, &ex);
                 let zombie = w.masquerade(&parked, &a);
                 w.park_event(ParkEv::Parked, &self.a, &t, space, 45);
@@ -334,11 +350,21 @@ impl CallRun {
         let a = w.chan(&self.a).cloned()?;
         let name = w.ext_name(picker);
         let (exten, context, state) = match style {
-            PickupStyle::Group => ("*8".to_owned(), format!("DLPN_DialPlan{picker}"), ChanState::Ring),
-            PickupStyle::FeatureCode => {
-                (format!("**{}", leg.target), format!("DLPN_DialPlan{picker}"), ChanState::Ring)
-            }
-            PickupStyle::Originate => (if modern { "s" } else { "" }.to_owned(), "default".to_owned(), ChanState::Down),
+            PickupStyle::Group => (
+                "*8".to_owned(),
+                format!("DLPN_DialPlan{picker}"),
+                ChanState::Ring,
+            ),
+            PickupStyle::FeatureCode => (
+                format!("**{}", leg.target),
+                format!("DLPN_DialPlan{picker}"),
+                ChanState::Ring,
+            ),
+            PickupStyle::Originate => (
+                if modern { "s" } else { "" }.to_owned(),
+                "default".to_owned(),
+                ChanState::Down,
+            ),
         };
         let p = w.new_channel(
             self.id,
@@ -387,7 +413,11 @@ impl CallRun {
         }
         self.answered_at = Some(w.now().as_secs());
         self.last_dest_chan = p.clone();
-        Some(Leg { target: picker.to_owned(), dialled: p, local: None })
+        Some(Leg {
+            target: picker.to_owned(),
+            dialled: p,
+            local: None,
+        })
     }
 }
 

@@ -46,12 +46,16 @@ impl World {
     /// Sets the caller ID and announces it (`NewCallerid`).
     pub fn new_caller_id(&mut self, name: &str, num: &str, cid_name: &str) {
         self.set_caller_quietly(name, num, cid_name);
-        let Some(c) = self.chan(name).cloned() else { return };
+        let Some(c) = self.chan(name).cloned() else {
+            return;
+        };
         self.emit(&self.caller_id_packet(&c));
     }
 
     fn caller_id_packet(&self, c: &Chan) -> Packet {
-        let mut p = Packet::new().with("Event", "NewCallerid").with("Privilege", "call,all");
+        let mut p = Packet::new()
+            .with("Event", "NewCallerid")
+            .with("Privilege", "call,all");
         match self.dialect {
             Dialect::Modern => chan_fields(&mut p, c, ""),
             Dialect::Ami11 => {
@@ -68,7 +72,9 @@ impl World {
     /// `VarSet` of a dialplan variable on a channel.
     pub fn var_set(&self, name: &str, variable: &str, value: &str) {
         let Some(c) = self.chan(name) else { return };
-        let mut p = Packet::new().with("Event", "VarSet").with("Privilege", "dialplan,all");
+        let mut p = Packet::new()
+            .with("Event", "VarSet")
+            .with("Privilege", "dialplan,all");
         match self.dialect {
             Dialect::Modern => chan_fields(&mut p, c, ""),
             Dialect::Ami11 => p.push("Channel", &c.name),
@@ -87,7 +93,14 @@ impl World {
         let p = match self.dialect {
             Dialect::Modern => {
                 let mut p = Packet::new()
-                    .with("Event", if on { "MusicOnHoldStart" } else { "MusicOnHoldStop" })
+                    .with(
+                        "Event",
+                        if on {
+                            "MusicOnHoldStart"
+                        } else {
+                            "MusicOnHoldStop"
+                        },
+                    )
                     .with("Privilege", "call,all");
                 chan_fields(&mut p, c, "");
                 if on {
@@ -110,7 +123,13 @@ impl World {
     /// with empty caller IDs (`;2` ringing into the dialplan) and announces
     /// them with `LocalBridge`, as `Dial`/`Queue`/a feature's `ast_request`
     /// of a Local channel does. `/n`: never optimised away.
-    pub fn local_pair(&mut self, call: CallId, exten: &str, context: &str, linkedid: &str) -> (String, String) {
+    pub fn local_pair(
+        &mut self,
+        call: CallId,
+        exten: &str,
+        context: &str,
+        linkedid: &str,
+    ) -> (String, String) {
         let base = format!("Local/{exten}@{context}-{:08x}", self.seq);
         let ep = format!("{exten}@{context}");
         let half = |w: &mut World, suffix: &str, state| {
@@ -134,7 +153,9 @@ impl World {
         let (Some(c1), Some(c2)) = (self.chan(&l1).cloned(), self.chan(&l2).cloned()) else {
             return (l1, l2);
         };
-        let mut p = Packet::new().with("Event", "LocalBridge").with("Privilege", "call,all");
+        let mut p = Packet::new()
+            .with("Event", "LocalBridge")
+            .with("Privilege", "call,all");
         match self.dialect {
             Dialect::Modern => {
                 chan_fields(&mut p, &c1, "LocalOne");
@@ -161,16 +182,26 @@ impl World {
     pub fn join_bridge(&mut self, name: &str, into: Option<&str>, swap: Option<&str>) -> String {
         let id = into.map_or_else(uuid_v4, str::to_owned);
         if into.is_none() {
-            let mut p = Packet::new().with("Event", "BridgeCreate").with("Privilege", "call,all");
+            let mut p = Packet::new()
+                .with("Event", "BridgeCreate")
+                .with("Privilege", "call,all");
             push_bridge(&mut p, &id, "simple_bridge", 0);
             self.emit(&p);
         }
         if let Some(c) = self.chan_mut(name) {
             c.bridge = Some(id.clone());
         }
-        let n = self.chans.values().filter(|c| c.bridge.as_deref() == Some(&id)).count();
-        let Some(c) = self.chan(name).cloned() else { return id };
-        let mut p = Packet::new().with("Event", "BridgeEnter").with("Privilege", "call,all");
+        let n = self
+            .chans
+            .values()
+            .filter(|c| c.bridge.as_deref() == Some(&id))
+            .count();
+        let Some(c) = self.chan(name).cloned() else {
+            return id;
+        };
+        let mut p = Packet::new()
+            .with("Event", "BridgeEnter")
+            .with("Privilege", "call,all");
         push_bridge(&mut p, &id, "simple_bridge", n);
         chan_fields(&mut p, &c, "");
         if let Some(uid) = swap.and_then(|s| self.chan(s)).map(|s| s.uniqueid.clone()) {
@@ -182,8 +213,15 @@ impl World {
 
     /// 12+ `BridgeMerge`: the channels of `from` move to `to`.
     pub fn bridge_merge_event(&self, to: &str, from: &str) {
-        let count = |id: &str| self.chans.values().filter(|c| c.bridge.as_deref() == Some(id)).count();
-        let mut p = Packet::new().with("Event", "BridgeMerge").with("Privilege", "call,all");
+        let count = |id: &str| {
+            self.chans
+                .values()
+                .filter(|c| c.bridge.as_deref() == Some(id))
+                .count()
+        };
+        let mut p = Packet::new()
+            .with("Event", "BridgeMerge")
+            .with("Privilege", "call,all");
         for (prefix, id) in [("To", to), ("From", from)] {
             let mut b = Packet::new();
             push_bridge(&mut b, id, "simple_bridge", count(id));
@@ -214,9 +252,11 @@ impl World {
         );
         let masq = format!("{}<MASQ>", c.name);
         let zombie = format!("{}<ZOMBIE>", o.name);
-        for (from, to, uid) in
-            [(&c.name, &masq, &c.uniqueid), (&o.name, &c.name, &o.uniqueid), (&masq, &zombie, &c.uniqueid)]
-        {
+        for (from, to, uid) in [
+            (&c.name, &masq, &c.uniqueid),
+            (&o.name, &c.name, &o.uniqueid),
+            (&masq, &zombie, &c.uniqueid),
+        ] {
             self.emit(
                 &Packet::new()
                     .with("Event", "Rename")
@@ -228,7 +268,12 @@ impl World {
         }
         let keys: Vec<u64> = [&o.uniqueid, &c.uniqueid]
             .iter()
-            .filter_map(|uid| self.chans.iter().find(|(_, x)| &&x.uniqueid == uid).map(|(k, _)| *k))
+            .filter_map(|uid| {
+                self.chans
+                    .iter()
+                    .find(|(_, x)| &&x.uniqueid == uid)
+                    .map(|(k, _)| *k)
+            })
             .collect();
         if let [ko, kc] = keys[..] {
             let swap = |x: &mut Chan, from: &Chan, name: String| {
@@ -257,7 +302,14 @@ impl World {
 
     /// Allocates a 1.x pseudo-channel such as `Transfered/SIP/x` or
     /// `Parked/SIP/x` (announced Down with an empty caller ID).
-    pub fn pseudo_channel(&mut self, call: CallId, prefix: &str, of: &str, context: &str, exten: &str) -> String {
+    pub fn pseudo_channel(
+        &mut self,
+        call: CallId,
+        prefix: &str,
+        of: &str,
+        context: &str,
+        exten: &str,
+    ) -> String {
         let linkedid = self.chan(of).map(|c| c.linkedid.clone());
         let name = format!("{prefix}/{of}");
         self.new_channel(
@@ -279,7 +331,9 @@ impl World {
     /// `Pickup`: 12+ the picker's snapshot and the target's prefixed
     /// `Target`; 1.x only `Channel` and `TargetChannel`.
     pub fn pickup_event(&self, picker: &Chan, target: &Chan) {
-        let mut p = Packet::new().with("Event", "Pickup").with("Privilege", "call,all");
+        let mut p = Packet::new()
+            .with("Event", "Pickup")
+            .with("Privilege", "call,all");
         match self.dialect {
             Dialect::Modern => {
                 chan_fields(&mut p, picker, "");
@@ -302,7 +356,9 @@ impl World {
             ParkEv::Parked => "ParkedCall",
             ParkEv::TimedOut => "ParkedCallTimeOut",
         };
-        let mut p = Packet::new().with("Event", name).with("Privilege", "call,all");
+        let mut p = Packet::new()
+            .with("Event", name)
+            .with("Privilege", "call,all");
         match self.dialect {
             Dialect::Modern => {
                 chan_fields(&mut p, c, "Parkee");
@@ -325,7 +381,11 @@ impl World {
                 p.push("ConnectedLineNum", connected_or_unknown(&c.conn_num));
                 p.push("ConnectedLineName", connected_or_unknown(&c.conn_name));
                 // post_manager_event spells it UniqueID; park_call_full Uniqueid.
-                let key = if let ParkEv::Parked = ev { "Uniqueid" } else { "UniqueID" };
+                let key = if let ParkEv::Parked = ev {
+                    "Uniqueid"
+                } else {
+                    "UniqueID"
+                };
                 p.push(key, &c.uniqueid);
             }
         }
@@ -354,10 +414,16 @@ pub(crate) struct AttendedTransfer<'a> {
 
 impl AttendedTransfer<'_> {
     pub fn emit(&self, w: &World) {
-        let mut p = Packet::new().with("Event", "AttendedTransfer").with("Privilege", "call,all");
+        let mut p = Packet::new()
+            .with("Event", "AttendedTransfer")
+            .with("Privilege", "call,all");
         p.push("Result", "Success");
         let bridge = |p: &mut Packet, prefix: &str, id: &str| {
-            let n = w.chans.values().filter(|c| c.bridge.as_deref() == Some(id)).count();
+            let n = w
+                .chans
+                .values()
+                .filter(|c| c.bridge.as_deref() == Some(id))
+                .count();
             let mut b = Packet::new();
             push_bridge(&mut b, id, "simple_bridge", n);
             for (k, v) in b.fields() {
@@ -389,7 +455,10 @@ pub(crate) fn sip_attended_transfer_event(w: &World, b1: &Chan, b2: &Chan) {
             .with("TransferType", "Attended")
             .with("Channel", &b1.name)
             .with("Uniqueid", &b1.uniqueid)
-            .with("SIP-Callid", format!("{}@192.0.2.10", b1.uniqueid.replace('.', "")))
+            .with(
+                "SIP-Callid",
+                format!("{}@192.0.2.10", b1.uniqueid.replace('.', "")),
+            )
             .with("TargetChannel", &b2.name)
             .with("TargetUniqueid", &b2.uniqueid),
     );

@@ -16,7 +16,8 @@ pub fn uk() -> NumberPlan {
 }
 
 pub fn open(path: &Path) -> HistoryStore {
-    HistoryStore::open(StoreConfig::new(uk()).with_path(path)).expect("a fresh store in a temp dir must open")
+    HistoryStore::open(StoreConfig::new(uk()).with_path(path))
+        .expect("a fresh store in a temp dir must open")
 }
 
 /// An inbound call from `num` at `at`.
