@@ -2,7 +2,7 @@
 # The one command that sets up a fresh Debian 12 machine and runs every test:
 #   1. system packages and npm packages (scripts/setup-debian.sh)
 #   2. the web UI build (embedded into the app binary)
-#   3. one cargo build+test of the whole workspace, app included
+#   3. the Rust formatting check, then one cargo build+test of the whole workspace, app included
 #      (headless crates, simulated PBX, CLI replays, fault matrix, the app's own tests)
 #   4. the UI in real Chromium with mocked IPC (screenshots in artifacts/screenshots/)
 #   5. the real app end to end under Xvfb + tauri-driver (artifacts/e2e/)
@@ -37,6 +37,9 @@ export GNOME_KEYRING_CONTROL SSH_AUTH_SOCK 2>/dev/null || true
 # are the very ones the end-to-end test drives, and nothing is compiled twice.
 CARGO_FLAGS=(--workspace --features ringside/custom-protocol --locked)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+# Formatting is checked first: it takes a second and fails before any build.
+echo "==> cargo fmt --check"
+cargo fmt --all --check
 echo "==> cargo build (workspace, app included)"
 cargo build "${CARGO_FLAGS[@]}" --bins --tests
 echo "==> cargo test"
