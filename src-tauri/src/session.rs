@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState, Packet, SessionEvent};
+use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState};
 use ringside_calls::clock::now_ms;
+use ringside_calls::live::LiveUpdate;
 use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
 use tauri::async_runtime::JoinHandle;
@@ -67,6 +68,12 @@ pub struct LiveState {
     /// Names she gave colleagues in Contacts (a contact holding the
     /// extension's number), by extension: they win over the PBX's names.
     pub contact_names: BTreeMap<String, String>,
+}
+
+impl ringside_calls::live::LiveModel for LiveState {
+    fn parts(&mut self) -> (&mut CallTracker, &mut Presence) {
+        (&mut self.tracker, &mut self.presence)
+    }
 }
 
 /// One running session: the AMI client, the live state, their tasks, and
@@ -299,7 +306,6 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         config = config.tls(trust.map_err(|e| bad_config(&e))?);
     }
     let client = Client::start(config).map_err(|e| bad_config(&e))?;
-    let events = client.events();
     shell.set_live(LiveInfo {
         demo: target.demo,
         extensions: target.extensions.clone(),
@@ -320,12 +326,8 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         target.clone(),
         started,
     ));
-    let event_task = tauri::async_runtime::spawn(follow_events(
-        app.clone(),
-        client.clone(),
-        live.clone(),
-        events,
-    ));
+    let event_task =
+        tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), live.clone()));
     tracing::info!(demo = target.demo, host = %target.host, port = target.port, user = %target.user, "session started");
     Ok(Session {
         client,
@@ -371,15 +373,11 @@ async fn follow_state<R: Runtime>(
     }
 }
 
-/// Applies the session's events in order to the tracker and presence (the
-/// same glue as `ringside_calls::live::follow`, holding the lock only per
-/// event so commands can read between them) and fans the changes out.
-async fn follow_events<R: Runtime>(
-    app: AppHandle<R>,
-    client: Client,
-    live: Arc<Mutex<LiveState>>,
-    mut events: ringside_ami::EventStream,
-) {
+/// Follows the session with the one live loop the CLI uses too
+/// (`ringside_calls::live::follow`, which locks the live state only per
+/// event and per resync, so commands can read between them) and fans its
+/// updates out to the windows, the tray, the history and the texts.
+async fn follow_events<R: Runtime>(app: AppHandle<R>, client: Client, live: Arc<Mutex<LiveState>>) {
     // Presence and the list of live calls change in bursts (every device
     // state, every call of a busy office): the main window gets each at most
     // every PRESENCE_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot flood the
@@ -397,50 +395,33 @@ async fn follow_events<R: Runtime>(
             }),
         }
     };
-    if client.state().borrow().is_connected() {
-        let phones = resync(&app, &client, &live, &windows).await;
-        name_colleagues(&app, &client, &live, phones);
-    }
-    let mut changes = Vec::new();
-    // Reports each incoming OpenVox text once (a dialplan may announce it
-    // in several Newexten events).
-    let mut sms = ringside_calls::sms::SmsDetector::new();
-    while let Some(item) = events.recv().await {
-        match item {
-            SessionEvent::Event(ev) => {
-                let arrived = Instant::now();
-                if let Some(text) = sms.observe(&ev.packet) {
-                    crate::sms::incoming(&app, text, ev.received_at_ms, arrived);
-                }
-                let at = event_time(&ev.packet, ev.received_at_ms);
-                let presence_changed = {
-                    let mut l = live.lock().await;
-                    l.tracker.apply_into(&ev.packet, at, &mut changes);
-                    !l.presence.apply(&ev.packet).is_empty()
-                };
-                if !changes.is_empty() {
-                    windows.live_calls.poke();
-                }
-                for change in changes.drain(..) {
-                    dispatch(&app, change);
-                }
-                if presence_changed {
-                    windows.presence.poke();
-                }
-            }
-            SessionEvent::Connected { version } => {
-                live.lock().await.tracker.observe_banner(&version);
-                let phones = resync(&app, &client, &live, &windows).await;
-                name_colleagues(&app, &client, &live, phones);
-            }
-            SessionEvent::Lagged(n) => {
-                tracing::warn!(lost = n, "fell behind the PBX's events; resynchronising");
-                // Names do not change with lost events: no new naming round.
-                resync(&app, &client, &live, &windows).await;
-            }
-            _ => {}
+    let mut out = |update: LiveUpdate| match update {
+        LiveUpdate::Card(change) => {
+            windows.live_calls.poke();
+            dispatch(&app, change);
         }
-    }
+        LiveUpdate::Presence(_) => windows.presence.poke(),
+        LiveUpdate::Sms { sms, arrived_at_ms } => {
+            crate::sms::incoming(&app, sms, arrived_at_ms, Instant::now());
+        }
+        LiveUpdate::Connected(_) => {
+            windows.presence.poke();
+            windows.live_calls.poke();
+            // Contacts name colleagues too; looked up once per session.
+            let (app, live) = (app.clone(), live.clone());
+            tauri::async_runtime::spawn(async move { names_from_contacts(&app, &live).await });
+        }
+        LiveUpdate::Lagged(lost) => {
+            tracing::warn!(lost, "fell behind the PBX's events; resynchronising");
+        }
+        LiveUpdate::ResyncFailed(e) => {
+            tracing::warn!("could not list the PBX's calls to resynchronise: {e}");
+        }
+        // The connection's ups and downs reach the status line from the
+        // client's state (follow_state), with the target they concern.
+        _ => {}
+    };
+    ringside_calls::live::follow(&client, &live, &mut out).await;
 }
 
 /// How often presence is sent to the windows at most.
@@ -498,77 +479,6 @@ impl Drop for Coalesce {
     }
 }
 
-/// Rebuilds live calls and presence from the PBX's listings, as
-/// `ringside_calls::live::resync` does, but with the listings fetched
-/// before the live state is locked, so commands are not held up by the PBX.
-/// Returns the phones to ask for names, for [`name_colleagues`].
-async fn resync<R: Runtime>(
-    app: &AppHandle<R>,
-    client: &Client,
-    live: &Arc<Mutex<LiveState>>,
-    windows: &MainWindowFeeds,
-) -> Vec<ringside_calls::live::NameQuery> {
-    let endpoints = ringside_calls::live::list_endpoints(client).await.ok();
-    let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
-        Ok(list) => Ok(list.events),
-        // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
-        Err(_) => client
-            .send_list_until(Packet::action("Status"), "StatusComplete")
-            .await
-            .map(|l| l.events),
-    };
-    // Every phone of the endpoint listing, with its hint's or its device's state.
-    let board = ringside_calls::live::presence_listing(client, endpoints.clone()).await;
-    let mut phones = Vec::new();
-    let changes = {
-        let mut guard = live.lock().await;
-        let l = &mut *guard;
-        if let Some(v) = client.banner_version() {
-            l.tracker.observe_banner(&v);
-        }
-        if let Some(list) = &endpoints {
-            for p in &list.events {
-                l.tracker.classifier_mut().learn(p);
-            }
-            phones = ringside_calls::live::name_queries(&list.events, l.tracker.classifier());
-        }
-        if let Ok(listing) = &board {
-            l.presence.resync_listing(listing, l.tracker.classifier());
-        }
-        match &channels {
-            Ok(events) => l.tracker.resync(events, now_ms()),
-            Err(e) => {
-                tracing::warn!("could not list the PBX's calls to resynchronise: {e}");
-                Vec::new()
-            }
-        }
-    };
-    for change in changes {
-        dispatch(app, change);
-    }
-    windows.presence.poke();
-    windows.live_calls.poke();
-    phones
-}
-
-/// Names the colleagues once per session, on a task of its own: a round
-/// trip per phone, which neither the session's events nor its popups wait for.
-fn name_colleagues<R: Runtime>(
-    app: &AppHandle<R>,
-    client: &Client,
-    live: &Arc<Mutex<LiveState>>,
-    phones: Vec<ringside_calls::live::NameQuery>,
-) {
-    let (app, client, live) = (app.clone(), client.clone(), live.clone());
-    tauri::async_runtime::spawn(async move {
-        names_from_contacts(&app, &live).await;
-        let names = ringside_calls::live::endpoint_names(&client, &phones).await;
-        if !live.lock().await.presence.set_names(names).is_empty() {
-            emit_presence(&app, &live).await;
-        }
-    });
-}
-
 /// Looks the colleagues' extensions up in Contacts (after a resync, and
 /// after contacts are imported) and sends presence again if a name changed.
 pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
@@ -597,14 +507,6 @@ pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mute
         }
         Err(e) => tracing::warn!("could not look the colleagues up in Contacts: {e}"),
     }
-}
-
-/// The time an event happened: the PBX's `Timestamp` when it sends one
-/// (`timestampevents = yes`), else when it was received (as the CLI does).
-fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
-    p.get("Timestamp")
-        .and_then(|t| t.trim().parse::<f64>().ok())
-        .map_or(received_at_ms, |s| (s * 1000.0) as i64)
 }
 
 /// The UI's view of a colleague's presence; `contact_name` is the name

@@ -31,8 +31,16 @@ pub enum LiveUpdate {
     Card(CardChange),
     /// A colleague's presence changed.
     Presence(Colleague),
-    /// An SMS reached the OpenVox GSM gateway (reported once per message).
-    Sms(IncomingSms),
+    /// An SMS reached the OpenVox GSM gateway (reported once per message),
+    /// in the event that arrived at `arrived_at_ms`.
+    Sms {
+        /// The message.
+        sms: IncomingSms,
+        /// When its event arrived (Unix ms), for a gateway that gave no time.
+        arrived_at_ms: i64,
+    },
+    /// This many events were lost (the reader fell behind); a resync follows.
+    Lagged(u64),
     /// A session started (version from the banner); state was rebuilt.
     Connected(String),
     /// The session ended; a `Connected` follows when it is back. The
@@ -57,9 +65,10 @@ pub fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
         .map_or(received_at_ms, |s| (s * 1000.0) as i64)
 }
 
-/// Rebuilds the tracker and presence from fresh listings. Also teaches the
-/// tracker which endpoints are trunks (PJSIPShowEndpoints, else SIPpeers),
-/// and returns the phones of that listing to ask for names
+/// Rebuilds the tracker and presence from fresh listings
+/// ([`fetch_listings`], then [`Listings::apply`]). Also teaches the tracker
+/// which endpoints are trunks (PJSIPShowEndpoints, else SIPpeers), and
+/// returns the phones of that listing to ask for names
 /// ([`name_colleagues`]), which the resync itself does not wait for.
 pub async fn resync(
     client: &Client,
@@ -68,36 +77,77 @@ pub async fn resync(
     at_ms: i64,
     out: &mut dyn FnMut(LiveUpdate),
 ) -> Result<Vec<NameQuery>, ringside_ami::Error> {
-    if let Some(v) = client.banner_version() {
-        tracker.observe_banner(&v);
-    }
-    let mut phones = Vec::new();
+    fetch_listings(client)
+        .await
+        .apply(tracker, presence, at_ms, out)
+}
+
+/// What a resync rebuilds from, read from the PBX before any state is
+/// touched, so whoever shares the tracker is not held up by the PBX.
+#[derive(Debug)]
+pub struct Listings {
+    banner: Option<String>,
+    endpoints: Option<EventList>,
+    channels: Result<Vec<Packet>, ringside_ami::Error>,
+    board: Result<PresenceListing, ringside_ami::Error>,
+}
+
+/// Reads the listings a resync needs: the endpoints, the calls
+/// (`CoreShowChannels`, `Status` on Asterisk 1.4) and the board's hints and
+/// device states. A listing the PBX refuses is kept as its error.
+pub async fn fetch_listings(client: &Client) -> Listings {
     let endpoints = list_endpoints(client).await.ok();
-    if let Some(list) = &endpoints {
-        for p in &list.events {
-            tracker.classifier_mut().learn(p);
-        }
-        phones = name_queries(&list.events, tracker.classifier());
-    }
     let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
-        Ok(list) => list.events,
+        Ok(list) => Ok(list.events),
         // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
-        Err(_) => {
-            client
-                .send_list_until(Packet::action("Status"), "StatusComplete")
-                .await?
-                .events
-        }
+        Err(_) => client
+            .send_list_until(Packet::action("Status"), "StatusComplete")
+            .await
+            .map(|l| l.events),
     };
-    for change in tracker.resync(&channels, at_ms) {
-        out(LiveUpdate::Card(change));
+    let board = presence_listing(client, endpoints.clone()).await;
+    Listings {
+        banner: client.banner_version(),
+        endpoints,
+        channels,
+        board,
     }
-    if let Ok(listing) = presence_listing(client, endpoints).await {
-        for c in presence.resync_listing(&listing, tracker.classifier()) {
-            out(LiveUpdate::Presence(c));
+}
+
+impl Listings {
+    /// Rebuilds `tracker` and `presence` from these listings, reporting each
+    /// change to `out`; returns the phones to ask for names. Presence is
+    /// rebuilt even when the calls could not be listed; that failure is
+    /// then the error, after the rest was applied.
+    pub fn apply(
+        self,
+        tracker: &mut CallTracker,
+        presence: &mut Presence,
+        at_ms: i64,
+        out: &mut dyn FnMut(LiveUpdate),
+    ) -> Result<Vec<NameQuery>, ringside_ami::Error> {
+        if let Some(v) = &self.banner {
+            tracker.observe_banner(v);
         }
+        let mut phones = Vec::new();
+        if let Some(list) = &self.endpoints {
+            for p in &list.events {
+                tracker.classifier_mut().learn(p);
+            }
+            phones = name_queries(&list.events, tracker.classifier());
+        }
+        if let Ok(channels) = &self.channels {
+            for change in tracker.resync(channels, at_ms) {
+                out(LiveUpdate::Card(change));
+            }
+        }
+        if let Ok(listing) = &self.board {
+            for c in presence.resync_listing(listing, tracker.classifier()) {
+                out(LiveUpdate::Presence(c));
+            }
+        }
+        self.channels.map(|_| phones)
     }
-    Ok(phones)
 }
 
 /// Reads what [`Presence::resync_listing`] rebuilds the board from: the
@@ -238,17 +288,60 @@ async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)
     Some((ext, name))
 }
 
+/// What a live feed keeps up to date. The feed locks it once per event and
+/// once per resync, so others (the app's commands) can read between them;
+/// it may hold more than the tracker and presence (the app keeps the names
+/// from Contacts beside them).
+pub trait LiveModel: Send {
+    /// The call tracker and the colleagues' presence, borrowed together.
+    fn parts(&mut self) -> (&mut CallTracker, &mut Presence);
+}
+
+/// The plain [`LiveModel`]: a tracker and presence, nothing else.
+#[derive(Debug)]
+pub struct Live {
+    /// The calls in flight.
+    pub tracker: CallTracker,
+    /// The colleagues' presence.
+    pub presence: Presence,
+}
+
+impl Live {
+    /// A model watching what `tracker` watches, with an empty board.
+    pub fn new(tracker: CallTracker) -> Self {
+        Self {
+            tracker,
+            presence: Presence::new(),
+        }
+    }
+}
+
+impl LiveModel for Live {
+    fn parts(&mut self) -> (&mut CallTracker, &mut Presence) {
+        (&mut self.tracker, &mut self.presence)
+    }
+}
+
 /// Follows the client's session forever (until the client shuts down):
-/// applies each event to `tracker` and `presence`, resyncs on every new
-/// session and after lost events, and hands every change to `out`, with
+/// applies each event to `live`, resyncs on every new session and after
+/// lost events, names the colleagues once per session (on a task of its
+/// own, which no event waits for), and hands every change to `out`, with
 /// the connection's ups and downs ([`LiveUpdate::Connected`],
 /// [`LiveUpdate::Disconnected`], [`LiveUpdate::Reconnecting`]) in order.
-pub async fn follow(
+///
+/// `out` is never called with `live` locked. The CLI, the tests and the
+/// app all follow a PBX through this one loop.
+pub async fn follow<M: LiveModel>(
     client: &Client,
-    tracker: &mut CallTracker,
-    presence: &mut Presence,
-    out: &mut dyn FnMut(LiveUpdate),
+    live: &tokio::sync::Mutex<M>,
+    out: &mut (dyn FnMut(LiveUpdate) + Send),
 ) {
+    let mut feed = Feed {
+        client,
+        live,
+        naming: tokio::task::JoinSet::new(),
+        updates: Vec::new(),
+    };
     let mut events = client.events();
     // Failed reconnect attempts show only in the connection state, which
     // keeps each for the backoff delay, so none is missed here.
@@ -262,12 +355,9 @@ pub async fn follow(
     let mut synced_this_session = false;
     if client.state().borrow().is_connected() {
         let version = client.banner_version().unwrap_or_default();
-        let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
-        out(LiveUpdate::Connected(version));
-        name_colleagues(client, &phones, presence, out).await;
+        feed.session_started(version, out).await;
         synced_this_session = true;
     }
-    let mut changes = Vec::new();
     let mut sms = SmsDetector::new();
     loop {
         let item = tokio::select! {
@@ -278,6 +368,10 @@ pub async fn follow(
                 Some(item) => item,
                 None => break,
             },
+            Some(Ok(names)) = feed.naming.join_next(), if !feed.naming.is_empty() => {
+                feed.name(names, out).await;
+                continue;
+            }
             changed = state.changed(), if state_open => {
                 state_open = changed.is_ok();
                 let failed = match &*state.borrow_and_update() {
@@ -292,28 +386,21 @@ pub async fn follow(
         };
         match item {
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
-            SessionEvent::Connected { version } => {
-                tracker.observe_banner(&version);
-                let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
-                out(LiveUpdate::Connected(version));
-                name_colleagues(client, &phones, presence, out).await;
-            }
+            SessionEvent::Connected { version } => feed.session_started(version, out).await,
             SessionEvent::Event(ev) => {
                 let at = event_time(&ev.packet, ev.received_at_ms);
-                tracker.apply_into(&ev.packet, at, &mut changes);
-                for c in changes.drain(..) {
-                    out(LiveUpdate::Card(c));
-                }
-                for c in presence.apply(&ev.packet) {
-                    out(LiveUpdate::Presence(c));
-                }
-                if let Some(s) = sms.observe(&ev.packet) {
-                    out(LiveUpdate::Sms(s));
+                feed.apply(&ev.packet, at, out).await;
+                if let Some(sms) = sms.observe(&ev.packet) {
+                    out(LiveUpdate::Sms {
+                        sms,
+                        arrived_at_ms: ev.received_at_ms,
+                    });
                 }
             }
             // Names do not change with lost events: no new naming round.
-            SessionEvent::Lagged(_) => {
-                resync_reporting(client, tracker, presence, now_ms(), out).await;
+            SessionEvent::Lagged(lost) => {
+                out(LiveUpdate::Lagged(lost));
+                feed.resync(out).await;
             }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
@@ -329,19 +416,83 @@ pub async fn follow(
     }
 }
 
-/// [`resync`], reporting a failure as an update; the phones to name, none
-/// when it failed.
-async fn resync_reporting(
-    client: &Client,
-    tracker: &mut CallTracker,
-    presence: &mut Presence,
-    at: i64,
-    out: &mut dyn FnMut(LiveUpdate),
-) -> Vec<NameQuery> {
-    resync(client, tracker, presence, at, out)
-        .await
-        .unwrap_or_else(|e| {
+/// The state [`follow`] carries between events.
+struct Feed<'a, M> {
+    client: &'a Client,
+    live: &'a tokio::sync::Mutex<M>,
+    /// The naming round of the current session, if one is running.
+    naming: tokio::task::JoinSet<Vec<(String, String)>>,
+    /// Changes made under the lock, handed out once it is released.
+    updates: Vec<LiveUpdate>,
+}
+
+impl<M: LiveModel> Feed<'_, M> {
+    /// A session began (`version` from its banner): resync, announce it,
+    /// and start naming its colleagues (a previous round is dropped).
+    async fn session_started(&mut self, version: String, out: &mut (dyn FnMut(LiveUpdate) + Send)) {
+        self.live.lock().await.parts().0.observe_banner(&version);
+        let phones = self.resync(out).await;
+        out(LiveUpdate::Connected(version));
+        self.naming.abort_all();
+        if !phones.is_empty() {
+            let client = self.client.clone();
+            self.naming
+                .spawn(async move { endpoint_names(&client, &phones).await });
+        }
+    }
+
+    /// Rebuilds the state from fresh listings, read before it is locked;
+    /// a failure is reported as [`LiveUpdate::ResyncFailed`]. Returns the
+    /// phones to name (none when it failed).
+    async fn resync(&mut self, out: &mut (dyn FnMut(LiveUpdate) + Send)) -> Vec<NameQuery> {
+        let listings = fetch_listings(self.client).await;
+        let result = {
+            let mut live = self.live.lock().await;
+            let (tracker, presence) = live.parts();
+            let updates = &mut self.updates;
+            listings.apply(tracker, presence, now_ms(), &mut |u| updates.push(u))
+        };
+        self.flush(out);
+        result.unwrap_or_else(|e| {
             out(LiveUpdate::ResyncFailed(e.to_string()));
             Vec::new()
         })
+    }
+
+    /// Applies one event to the tracker and presence.
+    async fn apply(
+        &mut self,
+        packet: &Packet,
+        at_ms: i64,
+        out: &mut (dyn FnMut(LiveUpdate) + Send),
+    ) {
+        let mut changes = Vec::new();
+        {
+            let mut live = self.live.lock().await;
+            let (tracker, presence) = live.parts();
+            tracker.apply_into(packet, at_ms, &mut changes);
+            self.updates.extend(changes.drain(..).map(LiveUpdate::Card));
+            self.updates
+                .extend(presence.apply(packet).into_iter().map(LiveUpdate::Presence));
+        }
+        self.flush(out);
+    }
+
+    /// The names a naming round found.
+    async fn name(
+        &mut self,
+        names: Vec<(String, String)>,
+        out: &mut (dyn FnMut(LiveUpdate) + Send),
+    ) {
+        let named = self.live.lock().await.parts().1.set_names(names);
+        for c in named {
+            out(LiveUpdate::Presence(c));
+        }
+    }
+
+    fn flush(&mut self, out: &mut (dyn FnMut(LiveUpdate) + Send)) {
+        for u in self.updates.drain(..) {
+            out(u);
+        }
+    }
 }

@@ -161,16 +161,16 @@ async fn a_pbx_without_gsm_and_a_multi_line_text_fail_clearly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_live_feed_reports_each_incoming_sms_once() {
-    use ringside_calls::live::{follow, LiveUpdate};
-    use ringside_calls::presence::Presence;
+    use ringside_calls::live::{follow, Live, LiveUpdate};
     use ringside_calls::{CallTracker, TrackerConfig};
 
     let (sim, client) = sim_and_client(Dialect::Ami11, true).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
-    let mut presence = Presence::new();
+    let live = tokio::sync::Mutex::new(Live::new(CallTracker::new(TrackerConfig::watching([
+        "1001",
+    ]))));
     let mut send = |u| drop(tx.send(u));
-    let feed = follow(&client, &mut tracker, &mut presence, &mut send);
+    let feed = follow(&client, &live, &mut send);
     let watch = async {
         // The feed reports Connected once its resync is done; inject after that.
         while let Some(u) = rx.recv().await {
@@ -182,7 +182,7 @@ async fn the_live_feed_reports_each_incoming_sms_once() {
         sim.inject_sms(2, "13632919026", "Zweite");
         let mut seen = Vec::new();
         while let Some(u) = rx.recv().await {
-            if let LiveUpdate::Sms(s) = &u {
+            if let LiveUpdate::Sms { sms: s, .. } = &u {
                 seen.push(s.text.clone());
             }
             if let LiveUpdate::Card(_) = u {

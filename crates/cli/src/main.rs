@@ -281,8 +281,7 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
     let profile = profile_of(&a.pbx)?;
     let (host, port) = host_port(&a.pbx, &profile)?;
     let client = connect(&a.pbx, &profile).await?;
-    let mut tracker = CallTracker::new(tracker_config(&a));
-    let mut presence = Presence::new();
+    let live = tokio::sync::Mutex::new(live::Live::new(CallTracker::new(tracker_config(&a))));
     let json = a.json;
     let mut report = |u: LiveUpdate| {
         let stdout = std::io::stdout();
@@ -309,7 +308,7 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
         let _ = out.flush();
     };
     tokio::select! {
-        () = live::follow(&client, &mut tracker, &mut presence, &mut report) => {}
+        () = live::follow(&client, &live, &mut report) => {}
         _ = tokio::signal::ctrl_c() => {}
     }
     client.shutdown().await;

@@ -12,8 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ringside_ami::{Client, ClientConfig, ConnectionState, Secret};
-use ringside_calls::live::{follow, LiveUpdate};
-use ringside_calls::presence::Presence;
+use ringside_calls::live::{follow, Live, LiveUpdate};
 use ringside_calls::{CallTracker, CardChange, NumberPlan, TrackerConfig};
 use ringside_store::{HistoryStore, StoreConfig};
 use tokio::sync::mpsc;
@@ -68,11 +67,9 @@ impl Chain {
         let client = Client::start(config).expect("the test's client settings are valid");
         let (tx, updates) = mpsc::unbounded_channel();
         let log = Arc::new(Mutex::new(Vec::new()));
-        // `live::follow` takes `&mut dyn FnMut(LiveUpdate)` without `+ Send`,
-        // so its future cannot be `tokio::spawn`ed on a multi-thread
-        // runtime; it runs on a thread of its own with a current-thread
-        // runtime, as a UI shell with a dedicated tracker thread would.
-        // The client and store handles work across runtimes.
+        // The glue runs on a thread of its own with a current-thread
+        // runtime, as a shell with a dedicated tracker thread would; the
+        // client and store handles work across runtimes.
         let task = {
             let (client, store, log) = (client.clone(), store.clone(), log.clone());
             let watched: Vec<String> = watched.iter().map(|s| (*s).to_owned()).collect();
@@ -82,8 +79,9 @@ impl Chain {
                     .build()
                     .expect("a runtime for the glue");
                 rt.block_on(async move {
-                    let mut tracker = CallTracker::new(TrackerConfig::watching(watched));
-                    let mut presence = Presence::default();
+                    let live = tokio::sync::Mutex::new(Live::new(CallTracker::new(
+                        TrackerConfig::watching(watched),
+                    )));
                     // Records are queued from the synchronous callback and
                     // confirmed by a task, in order, as the app's writer does.
                     let (rec_tx, mut rec_rx) =
@@ -110,7 +108,7 @@ impl Chain {
                         log.lock().expect("log lock").push(seen.clone());
                         let _ = tx.send(seen);
                     };
-                    follow(&client, &mut tracker, &mut presence, &mut out).await;
+                    follow(&client, &live, &mut out).await;
                     drop(rec_tx);
                     let _ = confirm.await;
                 });
