@@ -43,7 +43,16 @@ cargo fmt --all --check
 echo "==> cargo build (workspace, app included)"
 cargo build "${CARGO_FLAGS[@]}" --bins --tests
 echo "==> cargo test"
+BINDINGS_BEFORE=$(git status --porcelain -- ui/src/bindings 2>/dev/null || echo "not a git checkout")
 cargo test "${CARGO_FLAGS[@]}" --no-fail-fast
+# The UI's TypeScript types are written by a test from the Rust types and the
+# IPC table: bindings that were clean before the tests and changed by them were
+# out of date in the commit (a fresh clone is always clean).
+if [ -z "$BINDINGS_BEFORE" ] && [ -n "$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then
+  git status --short -- ui/src/bindings
+  echo "ui/src/bindings was out of date: the tests rewrote it; commit the new files" >&2
+  exit 1
+fi
 export RINGSIDE_APP_BIN=$TARGET_DIR/debug/ringside-app
 export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
 

@@ -3,40 +3,20 @@
 //! (`capabilities/*.json`) grants exactly the commands that window uses and
 //! a command not listed there is refused for that window.
 
-/// Every `#[tauri::command]` of the app; keep in sync with `commands.rs`
-/// (the `generate_handler!` list there).
-const COMMANDS: &[&str] = &[
-    "get_status",
-    "get_presence",
-    "list_live_calls",
-    "dial",
-    "transfer",
-    "hangup",
-    "add_note",
-    "lookup_caller",
-    "search_history",
-    "list_missed",
-    "mark_called_back",
-    "search_contacts",
-    "import_contacts",
-    "export_contacts",
-    "get_settings",
-    "save_settings",
-    "set_secret",
-    "test_connection",
-    "open_crm",
-    "dismiss_popup",
-    "send_sms",
-    "sms_thread",
-    "search_sms",
-    "set_api_token",
-    "test_api_connection",
-    "import_cdr",
-    "list_pbx_calls",
-    "play_recording",
-];
+/// Reads the command names out of the IPC table; the types are only
+/// matched, not used, so nothing of the app is needed to build this.
+macro_rules! ipc_table {
+    (
+        commands { $( $name:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty ; )* }
+        events { $( $event:ident = $constant:ident : $payload:ty ; )* }
+    ) => {
+        const COMMANDS: &[&str] = &[ $( stringify!($name) ),* ];
+    };
+}
+include!("src/ipc_table.in");
 
 fn main() {
+    println!("cargo:rerun-if-changed=src/ipc_table.in");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

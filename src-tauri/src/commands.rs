@@ -1,7 +1,8 @@
 //! Every `#[tauri::command]` of the IPC contract. Each is a few lines: check
 //! the input, call a headless crate (or the shell state), map the error to
-//! `{code, message}`. The list here must match `COMMANDS` in `build.rs`,
-//! which generates the per-window permissions.
+//! `{code, message}`. Each is listed once more, with its wire types, in
+//! `ipc_table.in`, which makes the handler, the permissions and the UI's
+//! command types.
 
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -17,40 +18,6 @@ use ringside_calls::actions::{self, ActionError, DialRequest};
 use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
 use ringside_calls::profile::{PbxKind, Profile};
-
-/// The handler with every command, for `Builder::invoke_handler`.
-pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        get_status,
-        get_settings,
-        save_settings,
-        set_secret,
-        open_crm,
-        dismiss_popup,
-        add_note,
-        lookup_caller,
-        search_history,
-        list_missed,
-        mark_called_back,
-        search_contacts,
-        import_contacts,
-        export_contacts,
-        test_connection,
-        get_presence,
-        list_live_calls,
-        dial,
-        transfer,
-        hangup,
-        send_sms,
-        sms_thread,
-        search_sms,
-        set_api_token,
-        test_api_connection,
-        import_cdr,
-        list_pbx_calls,
-        play_recording,
-    ]
-}
 
 /// Strips the punctuation people paste with numbers and checks what is left
 /// is dialable: an optional leading `+`, then digits, `*` and `#`.

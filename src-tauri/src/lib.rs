@@ -14,6 +14,7 @@ pub mod commands;
 pub mod demo;
 pub mod elastix;
 pub mod ipc;
+pub mod ipc_table;
 pub mod logs;
 pub mod notify;
 pub mod popup;
@@ -128,7 +129,7 @@ pub fn run(webkit: webkit_env::Prepared) {
         .plugin(tauri_plugin_opener::init())
         .manage(shell)
         .manage(session::SessionSlot::default())
-        .invoke_handler(commands::handler())
+        .invoke_handler(ipc_table::handler())
         .setup(move |app| {
             let handle = app.handle().clone();
             match Tray::build(&handle, ShellTrayActions) {
