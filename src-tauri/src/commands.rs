@@ -14,7 +14,7 @@ use crate::ipc::{
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
 use crate::shell::Shell;
-use ringside_calls::actions::{self, ActionError, DialRequest};
+use ringside_calls::actions::{self, DialRequest};
 use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
 use ringside_calls::profile::{PbxKind, Profile};
@@ -345,48 +345,8 @@ pub fn profile_of(p: PbxProfile) -> Profile {
     })
 }
 
-/// An action the calls crate refused or the PBX rejected, for the UI.
-pub fn action_error(e: ActionError) -> IpcError {
-    match e {
-        ActionError::NotDialable { .. } | ActionError::Empty { .. } => IpcError::new(
-            ErrorCode::InvalidNumber,
-            format!("{}.", capitalize(&e.to_string())),
-        ),
-        ActionError::BadField { .. } | ActionError::NotAnswered => IpcError::new(
-            ErrorCode::InvalidInput,
-            format!("{}.", capitalize(&e.to_string())),
-        ),
-        ActionError::CallGone => IpcError::new(
-            ErrorCode::UnknownCall,
-            format!("{}.", capitalize(&e.to_string())),
-        ),
-        ActionError::Pbx(m) if m.contains("not connected") => IpcError::new(
-            ErrorCode::NotConnected,
-            "Ringside is not connected to the PBX right now; wait until the status says Connected.",
-        ),
-        ActionError::Pbx(m) if m.contains("did not answer") => {
-            IpcError::new(ErrorCode::Timeout, format!("{}.", capitalize(&m)))
-        }
-        other => IpcError::new(
-            ErrorCode::PbxRefused,
-            format!("{}.", capitalize(&other.to_string())),
-        ),
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
 fn not_connected() -> IpcError {
-    IpcError::new(
-        ErrorCode::NotConnected,
-        "Ringside is not connected to the PBX right now; wait until the status says Connected.",
-    )
+    IpcError::new(ErrorCode::NotConnected, crate::errors::NOT_CONNECTED)
 }
 
 fn check_call_id(call: &str) -> IpcResult<()> {
@@ -472,7 +432,7 @@ pub async fn dial(
         channel_id: channel_id.clone(),
         context: None,
     };
-    let packet = actions::click_to_dial(&profile, dialect, &req).map_err(action_error)?;
+    let packet = actions::click_to_dial(&profile, dialect, &req).map_err(IpcError::from)?;
     tracing::info!(number = %req.number, from = %req.extension, "click-to-dial");
     actions::send_click_to_dial(
         &client,
@@ -481,7 +441,7 @@ pub async fn dial(
         std::time::Duration::from_secs(40),
     )
     .await
-    .map_err(action_error)
+    .map_err(IpcError::from)
 }
 
 /// Transfers a live call to `target`: blind (`Redirect` of the caller while
@@ -512,12 +472,12 @@ pub async fn transfer(
         attended,
         None,
     )
-    .map_err(action_error)?;
+    .map_err(IpcError::from)?;
     tracing::info!(%call, %target, attended, action = packet.action_name().unwrap_or(""), "transfer");
     actions::send(&client, packet)
         .await
         .map(|_| ())
-        .map_err(action_error)
+        .map_err(IpcError::from)
 }
 
 /// Hangs up my phone's leg of a call (declines it while ringing).
@@ -536,11 +496,11 @@ pub async fn hangup(slot: State<'_, SessionSlot>, call: String) -> IpcResult<()>
                 "That call is not on your phone any more.",
             )
         })?;
-    let packet = actions::hangup(&own.name).map_err(action_error)?;
+    let packet = actions::hangup(&own.name).map_err(IpcError::from)?;
     actions::send(&client, packet)
         .await
         .map(|_| ())
-        .map_err(action_error)
+        .map_err(IpcError::from)
 }
 
 /// Sends a text message through the OpenVox gateway: checked by the calls
@@ -653,10 +613,7 @@ pub async fn import_cdr<R: Runtime>(
 pub async fn list_pbx_calls(shell: State<'_, Shell>) -> IpcResult<Vec<PbxChannel>> {
     let client = crate::elastix::client(shell.secrets.as_ref(), &shell.saved_settings())?;
     Ok(crate::elastix::channels(
-        client
-            .active_calls()
-            .await
-            .map_err(crate::elastix::api_error)?,
+        client.active_calls().await.map_err(IpcError::from)?,
     ))
 }
 

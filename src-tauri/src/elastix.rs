@@ -9,9 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ringside_elastix::{
-    ElastixClient, ElastixConfig, Error, PbxDateTime, RecordingName, UtcOffset,
-};
+use ringside_elastix::{ElastixClient, ElastixConfig, PbxDateTime, RecordingName, UtcOffset};
 use ringside_store::HistoryStore;
 
 use crate::ipc::{
@@ -94,38 +92,7 @@ pub fn client_with(
         ringside_elastix::Secret::new(token.expose()),
         trust,
     ))
-    .map_err(api_error)
-}
-
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    let mut out: String = match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
-/// The connector's error as the UI's `{code, message}`; its messages are
-/// already written for a receptionist.
-pub fn api_error(e: Error) -> IpcError {
-    let code = match &e {
-        Error::Config(_) => ErrorCode::InvalidSetting,
-        Error::BadToken { .. } => ErrorCode::AuthFailed,
-        Error::RecordingNotFound { .. } => ErrorCode::NotFound,
-        Error::UnsafeRecordingName { .. } | Error::BadCdrRow { .. } => ErrorCode::InvalidInput,
-        Error::Timeout { .. } => ErrorCode::Timeout,
-        Error::Unreachable { .. } | Error::Tls { .. } | Error::Connection { .. } => {
-            ErrorCode::NotConnected
-        }
-        Error::Write { .. } => ErrorCode::Io,
-        Error::Store(_) => ErrorCode::StoreUnavailable,
-        _ => ErrorCode::PbxRefused,
-    };
-    IpcError::new(code, sentence(&e.to_string()))
+    .map_err(IpcError::from)
 }
 
 /// "Test API connection": asks the PBX for its SIP peers, the cheapest
@@ -142,7 +109,7 @@ pub async fn test(client: &ElastixClient) -> ApiTestResult {
         },
         Err(e) => ApiTestResult {
             ok: false,
-            message: api_error(e).message,
+            message: IpcError::from(e).message,
         },
     }
 }
@@ -170,7 +137,7 @@ pub async fn import(
         },
     )
     .await
-    .map_err(api_error)?;
+    .map_err(IpcError::from)?;
     tracing::info!(
         source,
         inserted = report.inserted,
@@ -262,7 +229,7 @@ pub async fn fetch_recording(
             &file,
         )
     }
-    .map_err(api_error)?;
+    .map_err(IpcError::from)?;
     std::fs::create_dir_all(dir).map_err(|e| {
         IpcError::new(
             ErrorCode::Io,
@@ -276,7 +243,7 @@ pub async fn fetch_recording(
     let bytes = client
         .recording_to_file(&name, &path)
         .await
-        .map_err(api_error)?;
+        .map_err(IpcError::from)?;
     tracing::info!(call = call_id, bytes, "recording fetched");
     Ok(path)
 }

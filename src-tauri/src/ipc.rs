@@ -81,6 +81,11 @@ pub enum ErrorCode {
 pub struct IpcError {
     /// Stable code.
     pub code: ErrorCode,
+    /// The failing crate's own finer word for it (`ringside_ami::Error::code`,
+    /// `StoreError::code`, …: `action_failed`, `disk_full`), when a crate failed.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Plain-language explanation and what to do about it.
     pub message: String,
 }
@@ -90,8 +95,15 @@ impl IpcError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
+            reason: None,
             message: message.into(),
         }
+    }
+
+    /// The same error, naming the crate's own word for it.
+    pub fn because(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_owned());
+        self
     }
 }
 
@@ -733,18 +745,6 @@ impl HistoryQuery {
     }
 }
 
-impl From<ringside_store::StoreError> for IpcError {
-    fn from(e: ringside_store::StoreError) -> Self {
-        let code = match e {
-            ringside_store::StoreError::Invalid(_) | ringside_store::StoreError::Import(_) => {
-                ErrorCode::InvalidInput
-            }
-            _ => ErrorCode::StoreUnavailable,
-        };
-        Self::new(code, e.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -785,11 +785,8 @@ mod tests {
             ringside_calls::CardChange,
             ringside_calls::CallCard,
         );
-        std::fs::write(
-            dir.join("IpcTable.ts"),
-            crate::ipc_table::typescript(&cfg),
-        )
-        .expect("write IpcTable.ts");
+        std::fs::write(dir.join("IpcTable.ts"), crate::ipc_table::typescript(&cfg))
+            .expect("write IpcTable.ts");
         let card =
             std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");
         assert!(

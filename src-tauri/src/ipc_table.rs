@@ -285,7 +285,9 @@ mod tests {
         for c in COMMANDS {
             assert!(ts.contains(&format!("  {c}: [")), "{c} typed: {ts}");
         }
-        assert!(ts.contains("add_note: [{ callId?: string; number?: string; text: string }, Note];"));
+        assert!(
+            ts.contains("add_note: [{ callId?: string; number?: string; text: string }, Note];")
+        );
         assert!(ts.contains("dial: [{ number: string }, null];"));
         assert!(ts.contains("get_status: [undefined, Status];"));
         assert!(ts.contains("card: \"ringside://card\","));

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod elastix;
+pub mod errors;
 pub mod ipc;
 pub mod ipc_table;
 pub mod logs;

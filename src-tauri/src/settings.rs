@@ -380,27 +380,18 @@ pub trait SecretStore: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Default)]
 pub struct OsKeyring;
 
-fn keyring_error(e: keyring::Error) -> IpcError {
-    IpcError::new(
-        ErrorCode::KeyringUnavailable,
-        format!(
-            "The system keyring could not be used ({e}). Unlock your keyring (GNOME Keyring / KWallet) and try again."
-        ),
-    )
-}
-
 impl SecretStore for OsKeyring {
     fn set(&self, account: &str, secret: &Secret) -> IpcResult<()> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)?;
-        entry.set_password(secret.expose()).map_err(keyring_error)
+        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(IpcError::from)?;
+        entry.set_password(secret.expose()).map_err(IpcError::from)
     }
 
     fn get(&self, account: &str) -> IpcResult<Option<Secret>> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)?;
+        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(IpcError::from)?;
         match entry.get_password() {
             Ok(p) => Ok(Some(Secret(p))),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(keyring_error(e)),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -15,8 +15,8 @@ use ringside_store::{SmsDirection, SmsRecord, SmsStatus};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::ipc::{
-    CallerContextEvent, ErrorCode, IncomingSmsEvent, IpcError, IpcResult, SmsRow,
-    EVENT_CALLER_CONTEXT, EVENT_SMS,
+    CallerContextEvent, IncomingSmsEvent, IpcError, IpcResult, SmsRow, EVENT_CALLER_CONTEXT,
+    EVENT_SMS,
 };
 use crate::notify::SmsNotice;
 use crate::shell::Shell;
@@ -165,12 +165,7 @@ pub fn outgoing_request(
     let span = span.unwrap_or(default_span);
     let mut req = SmsRequest::new(span.to_string(), destination, text);
     req.id = Some(id);
-    ringside_calls::sms::send_sms_action(&req).map_err(|e| match e {
-        ringside_calls::actions::ActionError::Empty { field: "SMS text" } => {
-            IpcError::new(ErrorCode::InvalidInput, "Type the text message first.")
-        }
-        e => crate::commands::action_error(e),
-    })?;
+    ringside_calls::sms::send_sms_action(&req)?;
     Ok(req)
 }
 
@@ -203,7 +198,7 @@ pub async fn send(
     tracing::info!(id = %record.id, span = %req.span, "sending a text message");
     let outcome = ringside_calls::sms::send_sms(client, req)
         .await
-        .map_err(crate::commands::action_error);
+        .map_err(IpcError::from);
     (record.status, record.error) = match &outcome {
         Ok(_) => (SmsStatus::Sent, None),
         Err(e) => (SmsStatus::Failed, Some(e.message.clone())),
@@ -218,6 +213,7 @@ pub async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipc::ErrorCode;
 
     fn incoming_sms(uniqueid: Option<&str>, text: &str) -> IncomingSms {
         IncomingSms {

@@ -21,8 +21,9 @@ use crate::tracker::{CallChannel, Dialect};
 pub const MAX_NUMBER_LEN: usize = 40;
 
 /// Why an action was refused or failed. The message is written for the
-/// person at the phone.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// person at the phone; the variant (and, for [`ActionError::Pbx`], the AMI
+/// client's own error) is what a program branches on.
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ActionError {
     /// A number or extension held something other than dialable characters.
@@ -59,12 +60,43 @@ pub enum ActionError {
     /// An attended transfer starts from her own answered phone.
     #[error("answer the call first: an attended transfer starts from your own phone")]
     NotAnswered,
-    /// The PBX refused or the connection failed.
-    #[error("{0}")]
-    Pbx(String),
+    /// The PBX refused the action, did not answer it, or the connection
+    /// failed: the AMI client's error, untouched.
+    #[error(transparent)]
+    Pbx(#[from] ringside_ami::Error),
+    /// An SMS without text.
+    #[error("type the text message first")]
+    NoText,
+    /// The gateway will not let this AMI user run commands (`gsm send sms`
+    /// is a CLI command).
+    #[error("the gateway refused the SMS: this AMI user may not run commands (give it write = command in manager.conf)")]
+    CommandsDenied,
+    /// The gateway tried to send the SMS and failed; its own words.
+    #[error("the gateway could not send the SMS: {0}")]
+    SmsFailed(String),
     /// The phone (or the number) did not answer a click-to-dial.
     #[error("click-to-dial failed: {0}")]
     DialFailed(DialFailure),
+}
+
+impl ActionError {
+    /// A stable, machine-readable word for this error (the AMI client's own
+    /// for [`ActionError::Pbx`]), as `ringside_ami::Error::code` gives.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotDialable { .. } => "not_dialable",
+            Self::Empty { .. } => "empty",
+            Self::BadField { .. } => "bad_field",
+            Self::Unsupported { .. } => "unsupported",
+            Self::CallGone => "call_gone",
+            Self::NotAnswered => "not_answered",
+            Self::Pbx(e) => e.code(),
+            Self::NoText => "no_text",
+            Self::CommandsDenied => "commands_denied",
+            Self::SmsFailed(_) => "sms_failed",
+            Self::DialFailed(_) => "dial_failed",
+        }
+    }
 }
 
 /// Why a click-to-dial failed, from OriginateResponse's `Reason`.
@@ -112,12 +144,6 @@ impl DialFailure {
             8 => Self::Congestion,
             c => Self::Other(c),
         }
-    }
-}
-
-impl From<ringside_ami::Error> for ActionError {
-    fn from(e: ringside_ami::Error) -> Self {
-        Self::Pbx(e.to_string())
     }
 }
 
@@ -482,7 +508,7 @@ pub async fn send_click_to_dial(
     loop {
         let ev = match tokio::time::timeout_at(deadline, events.recv()).await {
             Ok(Some(ev)) => ev,
-            Ok(None) => return Err(ActionError::Pbx("the connection to the PBX closed".into())),
+            Ok(None) => return Err(ActionError::Pbx(ringside_ami::Error::Closed)),
             Err(_) => return Err(ActionError::DialFailed(DialFailure::NoResult)),
         };
         let SessionEvent::Event(ev) = ev else {
@@ -883,9 +909,8 @@ mod tests {
             ("Uniqueid", id),
             ("Reason", "4"),
         ]);
-        assert_eq!(
-            click_to_dial_outcome(&ok, id, None),
-            Some(Ok(())),
+        assert!(
+            matches!(click_to_dial_outcome(&ok, id, None), Some(Ok(()))),
             "OriginateResponse Success"
         );
         let busy = ev(&[
@@ -895,9 +920,11 @@ mod tests {
             ("Uniqueid", "<null>"),
             ("Reason", "5"),
         ]);
-        assert_eq!(
-            click_to_dial_outcome(&busy, id, Some("a1")),
-            Some(Err(ActionError::DialFailed(DialFailure::Busy))),
+        assert!(
+            matches!(
+                click_to_dial_outcome(&busy, id, Some("a1")),
+                Some(Err(ActionError::DialFailed(DialFailure::Busy)))
+            ),
             "failure matched by ActionID, reason 5 is busy"
         );
         let up = ev(&[
@@ -905,15 +932,16 @@ mod tests {
             ("Uniqueid", id),
             ("ChannelState", "6"),
         ]);
-        assert_eq!(
-            click_to_dial_outcome(&up, id, None),
-            Some(Ok(())),
+        assert!(
+            matches!(click_to_dial_outcome(&up, id, None), Some(Ok(()))),
             "the user's own leg answered"
         );
         let gone = ev(&[("Event", "Hangup"), ("Uniqueid", id), ("Cause", "19")]);
-        assert_eq!(
-            click_to_dial_outcome(&gone, id, None),
-            Some(Err(ActionError::DialFailed(DialFailure::NoAnswer))),
+        assert!(
+            matches!(
+                click_to_dial_outcome(&gone, id, None),
+                Some(Err(ActionError::DialFailed(DialFailure::NoAnswer)))
+            ),
             "the phone did not answer"
         );
         let other = ev(&[
@@ -921,9 +949,8 @@ mod tests {
             ("Uniqueid", "1795444722.13"),
             ("ChannelState", "6"),
         ]);
-        assert_eq!(
-            click_to_dial_outcome(&other, id, None),
-            None,
+        assert!(
+            click_to_dial_outcome(&other, id, None).is_none(),
             "someone else's channel says nothing"
         );
     }
@@ -1029,9 +1056,11 @@ mod tests {
             "still ringing here: the caller's channel is moved"
         );
         assert_eq!(moved.get("Channel"), Some("PJSIP/carrier-00000002"));
-        assert_eq!(
-            transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", true, None).unwrap_err(),
-            ActionError::NotAnswered,
+        assert!(
+            matches!(
+                transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", true, None),
+                Err(ActionError::NotAnswered)
+            ),
             "an attended transfer needs her own answered phone"
         );
         let only_mine = [
@@ -1044,10 +1073,10 @@ mod tests {
             ),
             local,
         ];
-        assert_eq!(
-            transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None).unwrap_err(),
-            ActionError::CallGone
-        );
+        assert!(matches!(
+            transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None),
+            Err(ActionError::CallGone)
+        ));
         assert!(matches!(
             transfer_call(&p, Dialect::Ami2, &answered, &mine, "10\r\n02", false, None),
             Err(ActionError::NotDialable { .. })

@@ -724,7 +724,7 @@ fn check_destination(destination: &str) -> Result<String> {
 
 fn check_text(text: &str) -> Result<()> {
     if text.trim().is_empty() {
-        return Err(ActionError::Empty { field: "SMS text" });
+        return Err(ActionError::NoText);
     }
     if text.contains(['\r', '\n']) {
         return Err(ActionError::BadField {
@@ -844,9 +844,7 @@ pub fn sms_send_outcome(reply: &Packet) -> Result<SmsSent> {
     if lower.contains("permission denied")
         || message.to_ascii_lowercase().contains("permission denied")
     {
-        return Err(ActionError::Pbx(
-            "the gateway refused the SMS: this AMI user may not run commands (give it write = command in manager.conf)".into(),
-        ));
+        return Err(ActionError::CommandsDenied);
     }
     let failed = reply.is("Response", "Error") || FAILURE_WORDS.iter().any(|w| lower.contains(w));
     if failed {
@@ -855,9 +853,7 @@ pub fn sms_send_outcome(reply: &Packet) -> Result<SmsSent> {
         } else {
             all.trim().replace('\n', " / ")
         };
-        return Err(ActionError::Pbx(format!(
-            "the gateway could not send the SMS: {said}"
-        )));
+        return Err(ActionError::SmsFailed(said));
     }
     Ok(SmsSent { output })
 }

@@ -55,9 +55,10 @@ impl Failure {
 impl From<actions::ActionError> for Failure {
     fn from(e: actions::ActionError) -> Self {
         match e {
-            actions::ActionError::Pbx(_) | actions::ActionError::DialFailed(_) => {
-                Self::runtime(e.to_string())
-            }
+            actions::ActionError::Pbx(_)
+            | actions::ActionError::DialFailed(_)
+            | actions::ActionError::CommandsDenied
+            | actions::ActionError::SmsFailed(_) => Self::runtime(e.to_string()),
             _ => Self::usage(e.to_string()),
         }
     }

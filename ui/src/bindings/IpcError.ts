@@ -11,6 +11,11 @@ export type IpcError = {
  */
 code: ErrorCode, 
 /**
+ * The failing crate's own finer word for it (`ringside_ami::Error::code`,
+ * `StoreError::code`, …: `action_failed`, `disk_full`), when a crate failed.
+ */
+reason?: string, 
+/**
  * Plain-language explanation and what to do about it.
  */
 message: string, };

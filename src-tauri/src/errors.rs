@@ -1,0 +1,144 @@
+//! The one place a headless crate's error becomes the UI's `{code,
+//! reason, message}`: `code` is the UI's small vocabulary
+//! ([`ErrorCode`], what a page branches on), chosen here by the error's
+//! variant, never by its text; `reason` is the crate's own `code()`, the
+//! finer word a log or a later page can use; `message` is the crate's
+//! sentence, already written for the person at the desk.
+
+use ringside_calls::actions::ActionError;
+
+use crate::ipc::{ErrorCode, IpcError};
+
+/// The crate's sentence as the UI shows it: capitalised, ending in a stop.
+pub fn sentence(s: &str) -> String {
+    let mut c = s.trim().chars();
+    let mut out: String = match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    };
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// No live AMI session: what the receptionist is told to do about it.
+pub const NOT_CONNECTED: &str =
+    "Ringside is not connected to the PBX right now; wait until the status says Connected.";
+
+impl From<ringside_ami::Error> for IpcError {
+    fn from(e: ringside_ami::Error) -> Self {
+        use ringside_ami::Error as E;
+        let reason = e.code();
+        let (code, message) = match &e {
+            E::NotConnected | E::ConnectionLost { .. } | E::Closed => {
+                (ErrorCode::NotConnected, NOT_CONNECTED.to_owned())
+            }
+            E::Timeout { .. } => (ErrorCode::Timeout, sentence(&e.to_string())),
+            E::Encode(_) | E::MissingAction => (ErrorCode::InvalidInput, sentence(&e.to_string())),
+            E::Config(_) => (ErrorCode::InvalidSetting, sentence(&e.to_string())),
+            _ => (ErrorCode::PbxRefused, sentence(&e.to_string())),
+        };
+        IpcError::new(code, message).because(reason)
+    }
+}
+
+impl From<ActionError> for IpcError {
+    fn from(e: ActionError) -> Self {
+        let e = match e {
+            ActionError::Pbx(inner) => return inner.into(),
+            other => other,
+        };
+        let code = match &e {
+            ActionError::NotDialable { .. } | ActionError::Empty { .. } => ErrorCode::InvalidNumber,
+            ActionError::BadField { .. } | ActionError::NotAnswered | ActionError::NoText => {
+                ErrorCode::InvalidInput
+            }
+            ActionError::CallGone => ErrorCode::UnknownCall,
+            _ => ErrorCode::PbxRefused,
+        };
+        IpcError::new(code, sentence(&e.to_string())).because(e.code())
+    }
+}
+
+impl From<ringside_elastix::Error> for IpcError {
+    fn from(e: ringside_elastix::Error) -> Self {
+        use ringside_elastix::Error as E;
+        let code = match &e {
+            E::Config(_) => ErrorCode::InvalidSetting,
+            E::BadToken { .. } => ErrorCode::AuthFailed,
+            E::RecordingNotFound { .. } => ErrorCode::NotFound,
+            E::UnsafeRecordingName { .. } | E::BadCdrRow { .. } => ErrorCode::InvalidInput,
+            E::Timeout { .. } => ErrorCode::Timeout,
+            E::Unreachable { .. } | E::Tls { .. } | E::Connection { .. } => ErrorCode::NotConnected,
+            E::Write { .. } => ErrorCode::Io,
+            E::Store(_) => ErrorCode::StoreUnavailable,
+            _ => ErrorCode::PbxRefused,
+        };
+        IpcError::new(code, sentence(&e.to_string())).because(e.code())
+    }
+}
+
+impl From<ringside_store::StoreError> for IpcError {
+    fn from(e: ringside_store::StoreError) -> Self {
+        use ringside_store::StoreError as E;
+        let code = match e {
+            E::Invalid(_) | E::Import(_) => ErrorCode::InvalidInput,
+            _ => ErrorCode::StoreUnavailable,
+        };
+        IpcError::new(code, e.to_string()).because(e.code())
+    }
+}
+
+impl From<keyring::Error> for IpcError {
+    fn from(e: keyring::Error) -> Self {
+        IpcError::new(
+            ErrorCode::KeyringUnavailable,
+            format!(
+                "The system keyring could not be used ({e}). Unlock your keyring (GNOME Keyring / KWallet) and try again."
+            ),
+        )
+        .because("keyring")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pbx_not_being_connected_is_told_as_such_whichever_action_met_it() {
+        for e in [
+            ringside_ami::Error::NotConnected,
+            ringside_ami::Error::Closed,
+        ] {
+            let reason = e.code();
+            let ipc = IpcError::from(ActionError::Pbx(e));
+            assert_eq!(ipc.code, ErrorCode::NotConnected);
+            assert_eq!(ipc.message, NOT_CONNECTED);
+            assert_eq!(ipc.reason.as_deref(), Some(reason));
+        }
+    }
+
+    #[test]
+    fn a_refused_action_keeps_the_pbxs_words_and_the_variant_picks_the_code() {
+        let refused = ActionError::Pbx(ringside_ami::Error::ActionFailed {
+            action: "Redirect".into(),
+            message: "Channel not found".into(),
+        });
+        let ipc = IpcError::from(refused);
+        assert_eq!(ipc.code, ErrorCode::PbxRefused);
+        assert_eq!(
+            ipc.message,
+            "The PBX refused the Redirect action: Channel not found."
+        );
+        assert_eq!(ipc.reason.as_deref(), Some("action_failed"));
+        let gone = IpcError::from(ActionError::CallGone);
+        assert_eq!(gone.code, ErrorCode::UnknownCall);
+        let text = IpcError::from(ActionError::NoText);
+        assert_eq!(
+            (text.code, text.message.as_str()),
+            (ErrorCode::InvalidInput, "Type the text message first.")
+        );
+    }
+}
