@@ -14,6 +14,7 @@ use crate::model::{
     ContactNumber, ImportReport, Note, NoteTarget, Retention, StoredCall, MISSED_OUTCOMES,
     MISSED_SQL,
 };
+use crate::sql::{escape_like, number_match};
 use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
 
 /// Columns of `calls` in the order [`call_from_row`] reads them.
@@ -485,27 +486,6 @@ pub(crate) fn missed_calls(
     .at(path)
 }
 
-/// Builds the FTS5 match expression for a number fragment, or `None` when
-/// the fragment is too short for the trigram index.
-pub(crate) fn number_match(plan: &NumberPlan, text: &str) -> Option<String> {
-    let frag = plan.digits_fragment(text)?;
-    let mut terms = Vec::new();
-    if trigram_usable(&frag.anywhere) {
-        terms.push(fts_phrase(&frag.anywhere));
-    }
-    if let Some(leading) = frag.leading.filter(|l| !l.is_empty()) {
-        // '^' + at least two digits makes a trigram.
-        if leading.len() >= 2 {
-            terms.push(fts_phrase(&format!("^{leading}")));
-        }
-    }
-    if terms.is_empty() {
-        None
-    } else {
-        Some(format!("num : ({})", terms.join(" OR ")))
-    }
-}
-
 /// Searches calls; see `HistoryStore::search_calls`.
 pub(crate) fn search_calls(
     conn: &Connection,
@@ -686,12 +666,6 @@ fn calls_with_prefix(
          ORDER BY c.started_at_ms DESC LIMIT ?4"
     );
     collect_calls(conn, path, &sql, params![lo, from, until, limit, hi])
-}
-
-/// LIKE treats `%` and `_` as wildcards; the trigram fallback has no ESCAPE,
-/// so drop them (they cannot occur in folded names that matter).
-pub(crate) fn escape_like(s: &str) -> String {
-    s.chars().filter(|c| *c != '%' && *c != '_').collect()
 }
 
 fn collect_calls(

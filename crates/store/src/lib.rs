@@ -39,6 +39,7 @@ pub mod import;
 pub mod model;
 pub mod schema;
 mod sms;
+mod sql;
 mod store;
 pub mod text;
 

@@ -13,9 +13,9 @@ use std::path::Path;
 use ringside_calls::NumberPlan;
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
-use crate::db::{escape_like, number_match};
 use crate::error::{Result, SqlContext};
 use crate::model::{SmsDirection, SmsRecord, SmsStatus, StoredSms};
+use crate::sql::{escape_like, number_match};
 use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
 
 /// Columns of `sms` in the order [`sms_from_row`] reads them.
