@@ -19,7 +19,7 @@ use std::path::Path;
 use ringside_calls::NumberPlan;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::db::{upsert_call, CallOrigin};
+use crate::calls::{upsert_call, CallOrigin};
 use crate::error::{Result, SqlContext};
 use crate::model::{CallSource, CdrCursor, CdrImportReport, ImportedCall, SkippedRow};
 

@@ -1,6 +1,6 @@
 //! The text-message part of the synchronous repository: recording texts
 //! sent and received through the GSM gateway, status updates, a number's
-//! thread and search. Runs only on the store's threads, like `db.rs`; knows
+//! thread and search. Runs only on the store's threads, like `calls.rs`; knows
 //! nothing about the gateway or its protocol.
 //!
 //! A thread is keyed by the normalized number (the same [`NumberPlan`] as
