@@ -47,6 +47,7 @@ mod sms;
 mod sql;
 mod store;
 pub mod text;
+mod workers;
 
 pub use error::{Result, StoreError};
 pub use model::{
