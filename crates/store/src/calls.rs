@@ -174,7 +174,17 @@ pub(crate) fn upsert_call(
         origin.source.as_str(),
         origin.recording_file,
     ])?;
-    let Some(norm) = norm else { return Ok(()) };
+    match norm {
+        Some(norm) => update_called_back(tx, &norm, rec),
+        None => Ok(()),
+    }
+}
+
+/// Keeps the called-back marks right after `rec` (with number `norm`) was
+/// written: an answered outbound call marks the earlier missed calls from
+/// its number, and a missed call recorded late is marked by a call back
+/// already stored.
+fn update_called_back(tx: &Transaction<'_>, norm: &str, rec: &CallRecord) -> rusqlite::Result<()> {
     if rec.direction == Direction::Outbound && rec.outcome == Outcome::Answered {
         // This call reached the number: every earlier missed call from it is
         // now called back.
