@@ -17,9 +17,9 @@ use std::cmp::Ordering;
 use std::path::Path;
 
 use ringside_calls::NumberPlan;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use crate::db::{upsert_call, CallOrigin};
+use crate::calls::{upsert_call, CallOrigin};
 use crate::error::{Result, SqlContext};
 use crate::model::{CallSource, CdrCursor, CdrImportReport, ImportedCall, SkippedRow};
 
@@ -120,44 +120,7 @@ pub(crate) fn import_batch(
             });
             continue;
         }
-        let rec = &row.record;
-        // NULL rather than '' so an empty uniqueid matches nothing.
-        let uniqueid = Some(rec.uniqueid.as_str()).filter(|u| !u.is_empty());
-        let recording = row
-            .recording_file
-            .as_deref()
-            .filter(|f| !f.trim().is_empty());
-        let existing: Option<(i64, Option<String>)> = tx
-            .prepare_cached("SELECT id, recording_file FROM calls WHERE call_id = ?1 OR call_id = ?2 OR uniqueid = ?2 LIMIT 1")
-            .at(path)?
-            .query_row(params![rec.call_id, uniqueid], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .at(path)?;
-        match existing {
-            Some((id, stored_file)) => {
-                counts.merged += 1;
-                if let (None, Some(file)) = (stored_file, recording) {
-                    tx.prepare_cached("UPDATE calls SET recording_file = ?2 WHERE id = ?1")
-                        .at(path)?
-                        .execute(params![id, file])
-                        .at(path)?;
-                    counts.recordings_added += 1;
-                }
-            }
-            None => {
-                upsert_call(
-                    &tx,
-                    plan,
-                    rec,
-                    CallOrigin {
-                        source: CallSource::Cdr,
-                        recording_file: recording,
-                    },
-                )
-                .at(path)?;
-                counts.inserted += 1;
-            }
-        }
+        write_row(&tx, path, plan, row, &mut counts)?;
     }
     if let (true, Some((calldate, uniqueid))) = (moved, newest) {
         tx.prepare_cached(
@@ -175,6 +138,57 @@ pub(crate) fn import_batch(
     report.merged += counts.merged;
     report.recordings_added += counts.recordings_added;
     report.skipped.append(&mut counts.skipped);
+    Ok(())
+}
+
+/// Writes one importable row: merged into the stored call it matches (see
+/// the module docs), which only gains the recording file it lacks, or else
+/// inserted as a call from the CDR. Counts it in `counts`.
+fn write_row(
+    tx: &Transaction<'_>,
+    path: &Path,
+    plan: &NumberPlan,
+    row: &ImportedCall,
+    counts: &mut CdrImportReport,
+) -> Result<()> {
+    let rec = &row.record;
+    // NULL rather than '' so an empty uniqueid matches nothing.
+    let uniqueid = Some(rec.uniqueid.as_str()).filter(|u| !u.is_empty());
+    let recording = row
+        .recording_file
+        .as_deref()
+        .filter(|f| !f.trim().is_empty());
+    let existing: Option<(i64, Option<String>)> = tx
+        .prepare_cached("SELECT id, recording_file FROM calls WHERE call_id = ?1 OR call_id = ?2 OR uniqueid = ?2 LIMIT 1")
+        .at(path)?
+        .query_row(params![rec.call_id, uniqueid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .at(path)?;
+    match existing {
+        Some((id, stored_file)) => {
+            counts.merged += 1;
+            if let (None, Some(file)) = (stored_file, recording) {
+                tx.prepare_cached("UPDATE calls SET recording_file = ?2 WHERE id = ?1")
+                    .at(path)?
+                    .execute(params![id, file])
+                    .at(path)?;
+                counts.recordings_added += 1;
+            }
+        }
+        None => {
+            upsert_call(
+                tx,
+                plan,
+                rec,
+                CallOrigin {
+                    source: CallSource::Cdr,
+                    recording_file: recording,
+                },
+            )
+            .at(path)?;
+            counts.inserted += 1;
+        }
+    }
     Ok(())
 }
 

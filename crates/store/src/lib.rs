@@ -32,15 +32,22 @@
 //! read-only file is refused before SQLite writes to it. The app should keep
 //! showing popups without history when the store fails to open.
 
+mod calls;
 mod cdr;
-mod db;
+mod contacts;
 pub mod error;
 pub mod import;
 pub mod model;
+mod notes;
+mod popup;
+mod retention;
 pub mod schema;
+mod search;
 mod sms;
+mod sql;
 mod store;
 pub mod text;
+mod workers;
 
 pub use error::{Result, StoreError};
 pub use model::{

@@ -1,6 +1,6 @@
 //! The text-message part of the synchronous repository: recording texts
 //! sent and received through the GSM gateway, status updates, a number's
-//! thread and search. Runs only on the store's threads, like `db.rs`; knows
+//! thread and search. Runs only on the store's threads, like `calls.rs`; knows
 //! nothing about the gateway or its protocol.
 //!
 //! A thread is keyed by the normalized number (the same [`NumberPlan`] as
@@ -13,9 +13,9 @@ use std::path::Path;
 use ringside_calls::NumberPlan;
 use rusqlite::{params, Connection, Row, TransactionBehavior};
 
-use crate::db::{escape_like, number_match};
 use crate::error::{Result, SqlContext};
 use crate::model::{SmsDirection, SmsRecord, SmsStatus, StoredSms};
+use crate::sql::{escape_like, number_match};
 use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
 
 /// Columns of `sms` in the order [`sms_from_row`] reads them.

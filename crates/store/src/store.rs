@@ -32,7 +32,6 @@ use ringside_calls::{CallRecord, NumberPlan};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use crate::db;
 use crate::error::{Result, StoreError};
 use crate::model::{
     CallQuery, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact,
@@ -40,7 +39,8 @@ use crate::model::{
     StoredCall, StoredSms,
 };
 use crate::schema::{self, Durability, LATEST_VERSION};
-use crate::{cdr, import, sms};
+use crate::workers::{spawn_checkpointer, spawn_worker, spawn_writer, Job, INDEX_AFTER_IDLE};
+use crate::{calls, cdr, contacts, import, notes, popup, retention, search, sms};
 
 /// The file name used inside the platform data directory.
 pub const DEFAULT_FILE_NAME: &str = "history.db";
@@ -161,8 +161,6 @@ pub fn default_path() -> Result<PathBuf> {
     Ok(dirs.data_dir().join(DEFAULT_FILE_NAME))
 }
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
 /// The answer to one store request: `.await` it in async code, or call
 /// [`Pending::wait`] in blocking code (never inside an async task).
 #[derive(Debug)]
@@ -246,146 +244,6 @@ impl Drop for Inner {
 #[derive(Debug, Clone)]
 pub struct HistoryStore {
     inner: Arc<Inner>,
-}
-
-fn spawn_worker(
-    name: &str,
-    mut conn: Connection,
-    rx: Arc<Mutex<mpsc::Receiver<Job>>>,
-) -> Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(move || loop {
-            let job = {
-                let Ok(rx) = rx.lock() else { return };
-                match rx.recv() {
-                    Ok(job) => job,
-                    Err(_) => return,
-                }
-            };
-            run_job(job, &mut conn);
-        })
-        .map_err(|source| StoreError::Io {
-            path: PathBuf::from(name),
-            source,
-        })
-}
-
-/// By default the writer indexes new calls for search once no request has
-/// arrived for this long; see migration 0003.
-const INDEX_AFTER_IDLE: Duration = Duration::from_millis(200);
-
-/// Calls indexed per transaction: small enough (a few milliseconds) that a
-/// `record_call` arriving meanwhile barely waits.
-const INDEX_CHUNK: u32 = 500;
-
-/// Under a write stream that never pauses, the writer checks the unindexed
-/// tail every this many requests...
-const TAIL_CHECK_EVERY: u32 = 16;
-
-/// ...and indexes a chunk when the tail is longer than this, so the scan
-/// search does over it stays a few milliseconds. Indexing only past this
-/// bound keeps it out of the way of single `record_call`s.
-const MAX_TAIL: i64 = 20_000;
-
-/// The writer thread: runs requests in order, and indexes calls for search
-/// when idle.
-fn spawn_writer(
-    mut conn: Connection,
-    path: Arc<PathBuf>,
-    rx: mpsc::Receiver<Job>,
-    idle: Duration,
-) -> Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("ringside-store-writer".into())
-        .spawn(move || {
-            // Calls left unindexed by an earlier session are indexed too.
-            let mut dirty = true;
-            let mut indexing = false;
-            let mut since_index = 0u32;
-            let index_step = |conn: &mut Connection| match db::index_calls_step(conn, &path, INDEX_CHUNK) {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "indexing calls for search failed");
-                    false
-                }
-            };
-            loop {
-                let next = if !dirty {
-                    rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-                } else if indexing {
-                    rx.try_recv().map_err(|e| match e {
-                        mpsc::TryRecvError::Empty => mpsc::RecvTimeoutError::Timeout,
-                        mpsc::TryRecvError::Disconnected => mpsc::RecvTimeoutError::Disconnected,
-                    })
-                } else {
-                    rx.recv_timeout(idle)
-                };
-                match next {
-                    Ok(job) => {
-                        run_job(job, &mut conn);
-                        dirty = true;
-                        indexing = false;
-                        since_index += 1;
-                        if since_index >= TAIL_CHECK_EVERY {
-                            since_index = 0;
-                            if db::unindexed_tail(&conn).unwrap_or(0) > MAX_TAIL {
-                                index_step(&mut conn);
-                            }
-                        }
-                    }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        since_index = 0;
-                        indexing = index_step(&mut conn);
-                        dirty = indexing;
-                    }
-                    // Closing: the next open indexes whatever is left.
-                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
-                }
-            }
-        })
-        .map_err(|source| StoreError::Io { path: PathBuf::from("ringside-store-writer"), source })
-}
-
-/// Runs one request. A panicking request must not take the store down with
-/// it; its caller sees `Closed` because its reply sender was dropped.
-fn run_job(job: Job, conn: &mut Connection) {
-    let run = std::panic::AssertUnwindSafe(|| job(conn));
-    if std::panic::catch_unwind(run).is_err() {
-        tracing::error!("a history store request panicked");
-    }
-}
-
-/// How often the checkpointer copies the WAL into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-
-/// Moves WAL checkpoints (and their fsyncs) off the writer thread, so no
-/// `record_call` ever waits for one. PASSIVE checkpoints never block the
-/// writer or readers.
-fn spawn_checkpointer(
-    conn: Connection,
-    path: Arc<PathBuf>,
-    stop: mpsc::Receiver<()>,
-) -> Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("ringside-store-checkpoint".into())
-        .spawn(move || {
-            let checkpoint = |mode: &str| {
-                if let Err(e) =
-                    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
-                {
-                    tracing::warn!(path = %path.display(), error = %e, "WAL checkpoint failed");
-                }
-            };
-            while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-                checkpoint("PASSIVE");
-            }
-            checkpoint("PASSIVE");
-        })
-        .map_err(|source| StoreError::Io {
-            path: PathBuf::from("ringside-store-checkpoint"),
-            source,
-        })
 }
 
 impl HistoryStore {
@@ -518,13 +376,13 @@ impl HistoryStore {
     /// calls from the same number as called back.
     pub fn record_call(&self, record: CallRecord) -> Pending<()> {
         self.write(move |conn, path, plan| {
-            db::record_calls(conn, path, plan, std::slice::from_ref(&record))
+            calls::record_calls(conn, path, plan, std::slice::from_ref(&record))
         })
     }
 
     /// [`HistoryStore::record_call`] for many calls in one transaction.
     pub fn record_calls(&self, records: Vec<CallRecord>) -> Pending<()> {
-        self.write(move |conn, path, plan| db::record_calls(conn, path, plan, &records))
+        self.write(move |conn, path, plan| calls::record_calls(conn, path, plan, &records))
     }
 
     /// Indexes every call not yet in the search index, now. The writer does
@@ -534,7 +392,7 @@ impl HistoryStore {
         self.write(|conn, path, _| {
             let mut total = 0;
             loop {
-                match db::index_calls_step(conn, path, 10_000)? {
+                match search::index_calls_step(conn, path, 10_000)? {
                     0 => return Ok(total),
                     n => total += n,
                 }
@@ -545,18 +403,18 @@ impl HistoryStore {
     /// How many calls are not in the search index yet (search still finds
     /// them, by scanning).
     pub fn unindexed_calls(&self) -> Pending<u64> {
-        self.read(|conn, path, _| db::unindexed_calls(conn, path))
+        self.read(|conn, path, _| search::unindexed_calls(conn, path))
     }
 
     /// One call by its `call_id`, with its notes.
     pub fn get_call(&self, call_id: &str) -> Pending<Option<StoredCall>> {
         let call_id = call_id.to_owned();
-        self.read(move |conn, path, _| db::get_call(conn, path, &call_id))
+        self.read(move |conn, path, _| calls::get_call(conn, path, &call_id))
     }
 
     /// How many calls are stored.
     pub fn count_calls(&self) -> Pending<u64> {
-        self.read(|conn, path, _| db::count_calls(conn, path))
+        self.read(|conn, path, _| calls::count_calls(conn, path))
     }
 
     /// What the popup shows for `number` (any format): the contact, the last
@@ -571,7 +429,7 @@ impl HistoryStore {
     ) -> Pending<CallerContext> {
         let number = number.to_owned();
         self.read(move |conn, path, plan| {
-            db::lookup_caller(conn, path, plan, &number, today_start_ms, recent)
+            popup::lookup_caller(conn, path, plan, &number, today_start_ms, recent)
         })
     }
 
@@ -579,7 +437,7 @@ impl HistoryStore {
     /// by the number as given; numbers no contact has are left out. The same
     /// contact wins as in [`Self::lookup_caller`]: the oldest one.
     pub fn contact_names(&self, numbers: Vec<String>) -> Pending<BTreeMap<String, String>> {
-        self.read(move |conn, path, plan| db::contact_names(conn, path, plan, &numbers))
+        self.read(move |conn, path, plan| contacts::contact_names(conn, path, plan, &numbers))
     }
 
     /// Missed calls (missed, abandoned, voicemail) that started at or after
@@ -592,7 +450,7 @@ impl HistoryStore {
         limit: u32,
     ) -> Pending<Vec<StoredCall>> {
         self.read(move |conn, path, _| {
-            db::missed_calls(conn, path, since_ms, include_called_back, limit)
+            calls::missed_calls(conn, path, since_ms, include_called_back, limit)
         })
     }
 
@@ -602,13 +460,13 @@ impl HistoryStore {
     /// marked.
     pub fn mark_called_back(&self, call_id: &str, at_ms: i64) -> Pending<bool> {
         let call_id = call_id.to_owned();
-        self.write(move |conn, path, _| db::mark_called_back(conn, path, &call_id, at_ms))
+        self.write(move |conn, path, _| calls::mark_called_back(conn, path, &call_id, at_ms))
     }
 
     /// Searches the call history; see [`CallQuery`]. Results are the most
     /// recently recorded matches, shown newest first.
     pub fn search_calls(&self, query: CallQuery) -> Pending<Vec<StoredCall>> {
-        self.read(move |conn, path, plan| db::search_calls(conn, path, plan, &query))
+        self.read(move |conn, path, plan| search::search_calls(conn, path, plan, &query))
     }
 
     /// Imports calls from the PBX's call detail records (`source` names the
@@ -723,19 +581,19 @@ impl HistoryStore {
     /// Adds a timestamped note to a call (live or finished) or a number.
     pub fn add_note(&self, target: NoteTarget, body: &str, at_ms: i64) -> Pending<Note> {
         let body = body.to_owned();
-        self.write(move |conn, path, plan| db::add_note(conn, path, plan, &target, &body, at_ms))
+        self.write(move |conn, path, plan| notes::add_note(conn, path, plan, &target, &body, at_ms))
     }
 
     /// Deletes a note; resolves to whether it existed.
     pub fn delete_note(&self, id: i64) -> Pending<bool> {
-        self.write(move |conn, path, _| db::delete_note(conn, path, id))
+        self.write(move |conn, path, _| notes::delete_note(conn, path, id))
     }
 
     /// Notes on a number (any format), newest first.
     pub fn notes_for_number(&self, number: &str) -> Pending<Vec<Note>> {
         let number = number.to_owned();
         self.read(move |conn, path, plan| match plan.normalize(&number) {
-            Some(norm) => db::notes_for_number(conn, path, &norm),
+            Some(norm) => notes::notes_for_number(conn, path, &norm),
             None => Ok(Vec::new()),
         })
     }
@@ -745,49 +603,52 @@ impl HistoryStore {
     /// Adds a contact.
     pub fn create_contact(&self, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
         self.write(move |conn, path, plan| {
-            let ids = db::create_contacts(conn, path, plan, std::slice::from_ref(&fields), now_ms)?;
+            let ids =
+                contacts::create_contacts(conn, path, plan, std::slice::from_ref(&fields), now_ms)?;
             let id = ids
                 .first()
                 .copied()
                 .ok_or_else(|| StoreError::Invalid("no contact was created".into()))?;
-            db::get_contact(conn, path, id)?.ok_or(StoreError::NoSuchContact(id))
+            contacts::get_contact(conn, path, id)?.ok_or(StoreError::NoSuchContact(id))
         })
     }
 
     /// Adds many contacts in one transaction; resolves to their ids.
     pub fn create_contacts(&self, all: Vec<ContactFields>, now_ms: i64) -> Pending<Vec<i64>> {
-        self.write(move |conn, path, plan| db::create_contacts(conn, path, plan, &all, now_ms))
+        self.write(move |conn, path, plan| {
+            contacts::create_contacts(conn, path, plan, &all, now_ms)
+        })
     }
 
     /// Replaces a contact's fields.
     pub fn update_contact(&self, id: i64, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
         self.write(move |conn, path, plan| {
-            db::update_contact(conn, path, plan, id, &fields, now_ms)
+            contacts::update_contact(conn, path, plan, id, &fields, now_ms)
         })
     }
 
     /// Deletes a contact.
     pub fn delete_contact(&self, id: i64) -> Pending<()> {
-        self.write(move |conn, path, _| db::delete_contact(conn, path, id))
+        self.write(move |conn, path, _| contacts::delete_contact(conn, path, id))
     }
 
     /// One contact.
     pub fn get_contact(&self, id: i64) -> Pending<Option<Contact>> {
-        self.read(move |conn, path, _| db::get_contact(conn, path, id))
+        self.read(move |conn, path, _| contacts::get_contact(conn, path, id))
     }
 
     /// Contacts matching a number fragment (any format) or a name, company,
     /// e-mail or notes fragment (case- and accent-insensitive), by name.
     pub fn search_contacts(&self, text: &str, limit: u32) -> Pending<Vec<Contact>> {
         let text = text.to_owned();
-        self.read(move |conn, path, plan| db::search_contacts(conn, path, plan, &text, limit))
+        self.read(move |conn, path, plan| contacts::search_contacts(conn, path, plan, &text, limit))
     }
 
     /// Imports contacts from a CSV file's bytes; see [`import::parse_csv`].
     pub fn import_csv(&self, bytes: Vec<u8>, now_ms: i64) -> Pending<ImportReport> {
         self.write(move |conn, path, plan| {
             let parsed = import::parse_csv(plan, &bytes)?;
-            db::import_contacts(conn, path, plan, parsed, now_ms)
+            contacts::import_contacts(conn, path, plan, parsed, now_ms)
         })
     }
 
@@ -795,13 +656,13 @@ impl HistoryStore {
     pub fn import_vcard(&self, text: String, now_ms: i64) -> Pending<ImportReport> {
         self.write(move |conn, path, plan| {
             let parsed = import::parse_vcard(plan, &text);
-            db::import_contacts(conn, path, plan, parsed, now_ms)
+            contacts::import_contacts(conn, path, plan, parsed, now_ms)
         })
     }
 
     /// All contacts as CSV; see [`import::contacts_to_csv`].
     pub fn export_csv(&self) -> Pending<Vec<u8>> {
-        self.read(|conn, path, _| import::contacts_to_csv(&db::all_contacts(conn, path)?))
+        self.read(|conn, path, _| import::contacts_to_csv(&contacts::all_contacts(conn, path)?))
     }
 
     // ---- retention ----
@@ -818,7 +679,9 @@ impl HistoryStore {
     /// left). Texts go by age only.
     pub fn purge_step(&self, now_ms: i64) -> Pending<usize> {
         let retention = self.inner.retention.lock().map(|r| *r).unwrap_or_default();
-        self.write(move |conn, path, _| db::purge_batch(conn, path, retention, now_ms, PURGE_BATCH))
+        self.write(move |conn, path, _| {
+            retention::purge_batch(conn, path, retention, now_ms, PURGE_BATCH)
+        })
     }
 
     /// Deletes every call (and text) outside the retention policy, one small
