@@ -43,14 +43,27 @@ pub struct Target {
     pub port: u16,
     /// AMI user.
     pub user: String,
-    /// TLS, with an optional pinned SHA-256 fingerprint.
-    pub tls: Option<Option<String>>,
+    /// Plain TCP or TLS.
+    pub transport: Transport,
     /// The user's extensions.
     pub extensions: Vec<String>,
     /// Watched ring groups and queues.
     pub groups: Vec<String>,
     /// True for the built-in demo PBX.
     pub demo: bool,
+}
+
+/// How a session reaches the PBX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain TCP (AMI's usual port 5038).
+    Plain,
+    /// TLS, trusting the system's CAs, or only the certificate with this
+    /// SHA-256 fingerprint when one is pinned.
+    Tls {
+        /// The pinned fingerprint, if any.
+        pin: Option<String>,
+    },
 }
 
 /// Why there is no session to start.
@@ -163,7 +176,11 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
             host,
             port,
             user,
-            tls: args.tls.then_some(None),
+            transport: if args.tls {
+                Transport::Tls { pin: None }
+            } else {
+                Transport::Plain
+            },
             extensions,
             groups: saved.watched_groups.clone(),
             demo: false,
@@ -174,7 +191,7 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
             host: "127.0.0.1".into(),
             port: 0,
             user: crate::demo::DEMO_USER.into(),
-            tls: None,
+            transport: Transport::Plain,
             extensions: if args.extensions.is_empty() {
                 vec![crate::demo::DEMO_EXTENSION.into()]
             } else {
@@ -188,9 +205,13 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
         host: saved.host.trim().to_string(),
         port: saved.port,
         user: saved.ami_user.clone(),
-        tls: saved
-            .tls
-            .then(|| saved.pinned_fingerprint.clone().filter(|f| !f.is_empty())),
+        transport: if saved.tls {
+            Transport::Tls {
+                pin: saved.pinned_fingerprint.clone().filter(|f| !f.is_empty()),
+            }
+        } else {
+            Transport::Plain
+        },
         extensions,
         groups: saved.watched_groups.clone(),
         demo: false,
@@ -301,7 +322,7 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         target.user.clone(),
         ringside_ami::Secret::new(secret.expose()),
     );
-    if let Some(pin) = &target.tls {
+    if let Transport::Tls { pin } = &target.transport {
         let trust = ringside_config::tls_trust(pin.as_deref(), None);
         config = config.tls(trust.map_err(|e| bad_config(&e))?);
     }
@@ -792,7 +813,7 @@ mod tests {
             host: "pbx.local".into(),
             port: 5038,
             user: "ringside".into(),
-            tls: None,
+            transport: Transport::Plain,
             extensions: vec!["1001".into()],
             groups: vec![],
             demo,

@@ -10,8 +10,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::cli::Args;
 use crate::ipc::{
-    ConnectionState, ConnectionStatus, ErrorCode, IpcError, IpcResult, Settings, Status,
-    EVENT_CONNECTION,
+    ConnectionState, ConnectionStatus, IpcError, IpcResult, Settings, Status, EVENT_CONNECTION,
 };
 use crate::popup::{self, PopupState, WindowChange};
 use crate::settings::{self, SecretStore};
@@ -35,7 +34,7 @@ pub struct Shell {
     /// The popup's cards and do-not-disturb.
     pub popup: Mutex<PopupState>,
     live: Mutex<LiveInfo>,
-    store: Result<ringside_store::HistoryStore, String>,
+    store: Result<ringside_store::HistoryStore, IpcError>,
     window_ops: Mutex<Option<tokio::sync::mpsc::UnboundedSender<WindowOp>>>,
     /// The login entry `startWithOs` creates or removes.
     pub autostart: crate::autostart::Autostart,
@@ -77,7 +76,7 @@ impl Shell {
         )
         .map_err(|e| {
             tracing::error!("{e}");
-            e.to_string()
+            IpcError::from(e)
         });
         Self {
             store,
@@ -123,9 +122,7 @@ impl Shell {
 
     /// The history store, or why it could not be opened.
     pub fn store(&self) -> IpcResult<&ringside_store::HistoryStore> {
-        self.store
-            .as_ref()
-            .map_err(|e| IpcError::new(ErrorCode::StoreUnavailable, e.clone()))
+        self.store.as_ref().map_err(Clone::clone)
     }
 
     /// What `get_status` returns.
