@@ -19,34 +19,6 @@ use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
 use ringside_calls::profile::{PbxKind, Profile};
 
-/// Strips the punctuation people paste with numbers and checks what is left
-/// is dialable: an optional leading `+`, then digits, `*` and `#`.
-pub fn clean_dial_input(raw: &str) -> IpcResult<String> {
-    let trimmed = raw.trim();
-    let cleaned: String = trimmed
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}'))
-        .collect();
-    let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
-    if digits.is_empty()
-        || digits.len() > 32
-        || !digits
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
-    {
-        let shown: String = trimmed
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(40)
-            .collect();
-        return Err(IpcError::new(
-            ErrorCode::InvalidNumber,
-            format!("“{shown}” is not a phone number or extension. Use digits, and + for international numbers."),
-        ));
-    }
-    Ok(cleaned)
-}
-
 /// Connection, demo flag and watched extensions.
 #[tauri::command]
 pub fn get_status(shell: State<'_, Shell>) -> Status {
@@ -67,7 +39,9 @@ pub fn save_settings<R: Runtime>(
     settings: Settings,
 ) -> IpcResult<()> {
     let old = shell.save_settings(settings)?;
-    shell.settings_changed(&app, &old);
+    if shell.needs_restart(&old) {
+        crate::session::restart(&app);
+    }
     shell.sync_autostart(&old)
 }
 
@@ -151,36 +125,6 @@ pub fn dismiss_popup<R: Runtime>(
     Ok(())
 }
 
-/// Start of today (local midnight, in the computer's time zone) in Unix ms,
-/// for "called 3 times today": a receptionist's day starts at her midnight,
-/// not at UTC's (which is mid-afternoon or morning in the Americas and Asia).
-pub fn today_start_ms() -> i64 {
-    day_start_ms(now_ms(), &chrono::Local)
-}
-
-/// The first instant of the day that contains `at_ms`, in `tz`, as Unix ms.
-/// Where a DST jump skips midnight (clocks go from 23:59 to 01:00), the day
-/// starts at the first local time that exists.
-pub fn day_start_ms<Tz: chrono::TimeZone>(at_ms: i64, tz: &Tz) -> i64 {
-    use chrono::{LocalResult, NaiveTime};
-    let Some(utc) = chrono::DateTime::from_timestamp_millis(at_ms) else {
-        return at_ms - at_ms.rem_euclid(86_400_000);
-    };
-    let date = utc.with_timezone(tz).date_naive();
-    for hour in 0..=3 {
-        let Some(t) = NaiveTime::from_hms_opt(hour, 0, 0) else {
-            continue;
-        };
-        match date.and_time(t).and_local_timezone(tz.clone()) {
-            LocalResult::Single(start) | LocalResult::Ambiguous(start, _) => {
-                return start.timestamp_millis()
-            }
-            LocalResult::None => {}
-        }
-    }
-    at_ms - at_ms.rem_euclid(86_400_000)
-}
-
 /// Checks a number as the PBX or the UI gave it (caller numbers may hold
 /// letters or be "anonymous", so only length and control characters matter).
 fn check_lookup_number(number: &str) -> IpcResult<&str> {
@@ -231,7 +175,7 @@ pub async fn lookup_caller(shell: State<'_, Shell>, number: String) -> IpcResult
     let n = check_lookup_number(&number)?;
     Ok(shell
         .store()?
-        .lookup_caller(n, today_start_ms(), 5)
+        .lookup_caller(n, crate::clock::today_start_ms(), 5)
         .await?
         .into())
 }
@@ -274,7 +218,7 @@ pub async fn mark_called_back<R: Runtime>(
             "That call is not in the history, or it is already marked as called back.",
         ));
     }
-    crate::session::history_changed(&app);
+    crate::feeds::history_changed(&app);
     Ok(())
 }
 
@@ -409,7 +353,7 @@ pub async fn dial(
     slot: State<'_, SessionSlot>,
     number: String,
 ) -> IpcResult<()> {
-    let number = clean_dial_input(&number)?;
+    let number = actions::clean_dial_input(&number)?;
     let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
     let extension = target.extensions.first().cloned().ok_or_else(|| {
         IpcError::new(
@@ -456,7 +400,7 @@ pub async fn transfer(
     attended: bool,
 ) -> IpcResult<()> {
     check_call_id(&call)?;
-    let target = clean_dial_input(&target)?;
+    let target = actions::clean_dial_input(&target)?;
     let (client, live, session_target) = slot.current().await.ok_or_else(not_connected)?;
     let profile = profile_of(shell.saved_settings().profile);
     let (channels, dialect) = {
@@ -526,7 +470,7 @@ pub async fn send_sms<R: Runtime>(
         crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
     let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
     let row = crate::sms::send(shell.store()?, &client, &req, now_ms()).await;
-    crate::session::history_changed(&app);
+    crate::feeds::history_changed(&app);
     row
 }
 
@@ -604,7 +548,7 @@ pub async fn import_cdr<R: Runtime>(
     })
     .await;
     let _ = forward.await;
-    crate::session::history_changed(&app);
+    crate::feeds::history_changed(&app);
     summary
 }
 
@@ -800,74 +744,5 @@ mod tests {
         assert!(!entry.exists(), "turning startWithOs off removes the entry");
         save(false);
         assert!(!entry.exists());
-    }
-
-    #[test]
-    fn today_starts_at_local_midnight_not_utc_midnight() {
-        use chrono::{FixedOffset, TimeZone, Utc};
-        // 2026-11-23 23:30 in New York (UTC-5) is 2026-11-24 04:30 UTC:
-        // her day began at 05:00 UTC on the 23rd, not at UTC midnight on the 24th.
-        let new_york = FixedOffset::west_opt(5 * 3600).unwrap();
-        let at = new_york
-            .with_ymd_and_hms(2026, 11, 23, 23, 30, 0)
-            .unwrap()
-            .timestamp_millis();
-        let want = Utc
-            .with_ymd_and_hms(2026, 11, 23, 5, 0, 0)
-            .unwrap()
-            .timestamp_millis();
-        assert_eq!(
-            day_start_ms(at, &new_york),
-            want,
-            "a call at 20:00 her time is still today at 23:30"
-        );
-        // 2026-11-24 08:00 in Sydney (UTC+11) is 2026-11-23 21:00 UTC: her
-        // day began at 13:00 UTC on the 23rd; UTC midnight would count
-        // yesterday afternoon's calls as today's.
-        let sydney = FixedOffset::east_opt(11 * 3600).unwrap();
-        let at = sydney
-            .with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
-            .unwrap()
-            .timestamp_millis();
-        let want = Utc
-            .with_ymd_and_hms(2026, 11, 23, 13, 0, 0)
-            .unwrap()
-            .timestamp_millis();
-        assert_eq!(day_start_ms(at, &sydney), want);
-        assert_eq!(
-            day_start_ms(at, &Utc),
-            Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0)
-                .unwrap()
-                .timestamp_millis()
-        );
-        let now = now_ms();
-        let start = today_start_ms();
-        assert!(
-            start <= now && now - start < 25 * 3_600_000,
-            "today began within the last 25 hours: {start} vs {now}"
-        );
-    }
-
-    #[test]
-    fn dial_input_is_cleaned_or_refused_with_an_actionable_message() {
-        assert_eq!(
-            clean_dial_input(" +1 (555) 123-4567 ").unwrap(),
-            "+15551234567"
-        );
-        assert_eq!(clean_dial_input("*97").unwrap(), "*97");
-        for bad in [
-            "",
-            "12a4",
-            "1001\r\nAction: Originate",
-            "++1",
-            "1".repeat(40).as_str(),
-        ] {
-            let e = clean_dial_input(bad).expect_err(bad);
-            assert_eq!(e.code, ErrorCode::InvalidNumber, "{bad:?}");
-            assert!(
-                !e.message.contains('\n'),
-                "the message must not echo control characters"
-            );
-        }
     }
 }

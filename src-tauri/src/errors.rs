@@ -50,7 +50,9 @@ impl From<ActionError> for IpcError {
             other => other,
         };
         let code = match &e {
-            ActionError::NotDialable { .. } | ActionError::Empty { .. } => ErrorCode::InvalidNumber,
+            ActionError::NotDialable { .. }
+            | ActionError::NotANumber { .. }
+            | ActionError::Empty { .. } => ErrorCode::InvalidNumber,
             ActionError::BadField { .. } | ActionError::NotAnswered | ActionError::NoText => {
                 ErrorCode::InvalidInput
             }

@@ -785,8 +785,6 @@ mod tests {
             ringside_calls::CardChange,
             ringside_calls::CallCard,
         );
-        std::fs::write(dir.join("IpcTable.ts"), crate::ipc_table::typescript(&cfg))
-            .expect("write IpcTable.ts");
         let card =
             std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");
         assert!(

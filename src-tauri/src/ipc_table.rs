@@ -1,7 +1,7 @@
 //! The app's IPC surface from its one table (`ipc_table.in`): the command
 //! names, the `generate_handler!` list, and the TypeScript the UI's
 //! `ui/src/ipc.ts` types itself with (`ui/src/bindings/IpcTable.ts`,
-//! written by the `export_typescript_bindings` test). `build.rs` reads the
+//! written by this module's test). `build.rs` reads the
 //! same table for the per-command permissions, and a test checks every
 //! window's permission sets against it, so a command cannot be added,
 //! renamed or granted in one place and forgotten in another.
@@ -127,8 +127,8 @@ impl<'a> Typescript<'a> {
     /// The file: a header, the imports the body uses, the body.
     fn finish(self) -> String {
         let mut out = String::from(
-            "// Generated from src-tauri/src/ipc_table.in by the `export_typescript_bindings`\n\
-             // test (cargo test -p ringside). Do not edit by hand.\n\n",
+            "// Generated from src-tauri/src/ipc_table.in by ipc_table.rs's test\n\
+             // (cargo test -p ringside). Do not edit by hand.\n\n",
         );
         for (ty, module) in &self.types {
             let used = self
@@ -279,9 +279,13 @@ mod tests {
         assert_eq!(files, commands);
     }
 
+    /// Writes `ui/src/bindings/IpcTable.ts` (beside the payload types the
+    /// `ipc` module's test writes) and checks what it says.
     #[test]
     fn the_typescript_table_types_every_command_and_event() {
         let ts = typescript(&ts_rs::Config::new().with_large_int("number"));
+        std::fs::write(manifest_dir().join("../ui/src/bindings/IpcTable.ts"), &ts)
+            .expect("write IpcTable.ts");
         for c in COMMANDS {
             assert!(ts.contains(&format!("  {c}: [")), "{c} typed: {ts}");
         }

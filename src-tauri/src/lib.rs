@@ -10,10 +10,12 @@
 
 pub mod autostart;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod demo;
 pub mod elastix;
 pub mod errors;
+pub mod feeds;
 pub mod ipc;
 pub mod ipc_table;
 pub mod logs;
@@ -63,7 +65,7 @@ impl<R: Runtime> TrayActions<R> for ShellTrayActions {
 /// link, tray). The number is checked first; a bad one is logged and dropped
 /// so that nothing arbitrary reaches the confirmation.
 pub fn ask_to_dial<R: Runtime>(app: &AppHandle<R>, raw: &str, source: DialSource) {
-    match commands::clean_dial_input(raw) {
+    match ringside_calls::actions::clean_dial_input(raw) {
         Ok(number) => {
             tracing::info!(?source, %number, "asking the user to confirm a dial");
             show_main(app);
@@ -73,7 +75,7 @@ pub fn ask_to_dial<R: Runtime>(app: &AppHandle<R>, raw: &str, source: DialSource
                 ConfirmDial { number, source },
             );
         }
-        Err(e) => tracing::warn!(?source, "not dialling: {}", e.message),
+        Err(e) => tracing::warn!(?source, "not dialling: {e}"),
     }
 }
 

@@ -22,17 +22,16 @@ use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Mutex;
 
+use crate::feeds::Coalesce;
 use crate::ipc::{
-    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, HistoryChanged,
-    PresenceState, EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_HISTORY_CHANGED, EVENT_LIVE_CALLS,
-    EVENT_PRESENCE,
+    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, PresenceState,
+    EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_LIVE_CALLS, EVENT_PRESENCE,
 };
 use crate::notify::CallerNotice;
 use crate::popup::{MAIN_WINDOW, POPUP_WINDOW};
 use crate::settings::{self, Secret};
 use crate::shell::{LiveInfo, Shell};
 use crate::sync::LockExt;
-use crate::tray::{RecentCall, Tray};
 
 /// Where this run connects and as whom.
 #[derive(Debug, Clone)]
@@ -460,46 +459,6 @@ struct MainWindowFeeds {
     live_calls: Coalesce,
 }
 
-/// Runs its `send` after a `poke`, then at most once per period however
-/// many pokes come in the meantime; the last poke of a burst is always
-/// followed by a send, so the windows end up with the latest state.
-#[derive(Debug)]
-struct Coalesce {
-    dirty: Arc<tokio::sync::Notify>,
-    task: JoinHandle<()>,
-}
-
-impl Coalesce {
-    /// Starts the sending task.
-    fn spawn<F, Fut>(every: std::time::Duration, mut send: F) -> Self
-    where
-        F: FnMut() -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
-    {
-        let dirty = Arc::new(tokio::sync::Notify::new());
-        let wake = dirty.clone();
-        let task = tauri::async_runtime::spawn(async move {
-            loop {
-                wake.notified().await;
-                send().await;
-                tokio::time::sleep(every).await;
-            }
-        });
-        Self { dirty, task }
-    }
-
-    /// Something changed: send within the period.
-    fn poke(&self) {
-        self.dirty.notify_one();
-    }
-}
-
-impl Drop for Coalesce {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// Looks the colleagues' extensions up in Contacts (after a resync, and
 /// after contacts are imported) and sends presence again if a name changed.
 pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
@@ -650,7 +609,7 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
                         // After the commit: the crash test holds the app to
                         // every call this line names surviving a kill -9.
                         tracing::info!(%call, "call saved to history");
-                        history_changed(&app);
+                        crate::feeds::history_changed(&app);
                     }
                     Err(e) => tracing::error!("could not save a call to history: {e}"),
                 }
@@ -669,27 +628,6 @@ fn popup_wants(popup: &crate::popup::PopupState, change: &CardChange) -> bool {
     }
 }
 
-/// How often the windows and the tray hear "history changed" at most: in a
-/// busy hour calls end several times a second, and each notice makes the
-/// main window reload its history and the tray rebuild its menu.
-const HISTORY_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
-
-/// Tells the windows and the tray that history changed, coalesced.
-pub fn history_changed<R: Runtime>(app: &AppHandle<R>) {
-    static FEED: std::sync::OnceLock<Coalesce> = std::sync::OnceLock::new();
-    FEED.get_or_init(|| {
-        let app = app.clone();
-        Coalesce::spawn(HISTORY_EVERY, move || {
-            let app = app.clone();
-            async move {
-                let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
-                refresh_tray_recent(&app).await;
-            }
-        })
-    })
-    .poke();
-}
-
 fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: String) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -698,7 +636,7 @@ fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: Str
         };
         let Ok(store) = shell.store() else { return };
         match store
-            .lookup_caller(&number, crate::commands::today_start_ms(), 5)
+            .lookup_caller(&number, crate::clock::today_start_ms(), 5)
             .await
         {
             Ok(ctx) => {
@@ -713,44 +651,6 @@ fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: Str
             Err(e) => tracing::warn!("could not look up the caller in history: {e}"),
         }
     });
-}
-
-/// Puts the last calls into the tray menu.
-pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
-    let Some(shell) = app.try_state::<Shell>() else {
-        return;
-    };
-    let Ok(store) = shell.store() else { return };
-    let query = ringside_store::CallQuery {
-        limit: 8,
-        ..Default::default()
-    };
-    let Ok(rows) = store.search_calls(query).await else {
-        return;
-    };
-    let recent = rows
-        .into_iter()
-        .filter(|c| !c.record.remote_num.is_empty())
-        .map(|c| {
-            let r = c.record;
-            let who = match r.remote_name.as_deref().filter(|n| !n.trim().is_empty()) {
-                Some(name) => format!("{name} ({})", r.remote_num),
-                None => r.remote_num.clone(),
-            };
-            RecentCall {
-                number: r.remote_num,
-                label: format!("{who} · {}", r.outcome.as_str().replace('_', " ")),
-            }
-        })
-        .collect();
-    // Rebuilding a menu waits for the GUI thread: not on a runtime worker.
-    let app = app.clone();
-    let _ = tauri::async_runtime::spawn_blocking(move || {
-        if let Some(tray) = app.try_state::<Tray<R>>() {
-            tray.set_recent(&app, recent);
-        }
-    })
-    .await;
 }
 
 #[cfg(test)]

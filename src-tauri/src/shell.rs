@@ -140,10 +140,10 @@ impl Shell {
         *self.live.lock_or_recover() = info;
     }
 
-    /// Settings were saved or the secret changed: reconnect when the PBX
-    /// login (or the watched extensions) differ from what runs now. A run
-    /// started with `--pbx` or `--demo` keeps its command-line PBX.
-    pub fn settings_changed<R: Runtime>(&self, app: &AppHandle<R>, old: &Settings) {
+    /// Settings were saved: whether the session must restart, because the
+    /// PBX login (or the watched extensions) differ from what runs now. A
+    /// run started with `--pbx` or `--demo` keeps its command-line PBX.
+    pub fn needs_restart(&self, old: &Settings) -> bool {
         let new = self.settings();
         let login = |s: &Settings| {
             (
@@ -158,11 +158,9 @@ impl Shell {
             )
         };
         if self.args.pbx.is_some() || self.args.demo {
-            return;
+            return false;
         }
-        if login(old) != login(&new) || old.has_secret != new.has_secret {
-            crate::session::restart(app);
-        }
+        login(old) != login(&new) || old.has_secret != new.has_secret
     }
 
     /// The saved settings without asking the keyring (`hasSecret` false):

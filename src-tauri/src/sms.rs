@@ -127,12 +127,12 @@ pub fn incoming<R: Runtime>(
         match store.record_sms(record).await {
             Ok(()) => {
                 tracing::info!(%id, "text message saved to history");
-                crate::session::history_changed(&app);
+                crate::feeds::history_changed(&app);
             }
             Err(e) => tracing::error!("could not save a text message to history: {e}"),
         }
         match store
-            .lookup_caller(&number, crate::commands::today_start_ms(), 5)
+            .lookup_caller(&number, crate::clock::today_start_ms(), 5)
             .await
         {
             Ok(ctx) => {
@@ -161,7 +161,7 @@ pub fn outgoing_request(
     default_span: u32,
     id: String,
 ) -> IpcResult<SmsRequest> {
-    let destination = crate::commands::clean_dial_input(number)?;
+    let destination = ringside_calls::actions::clean_dial_input(number)?;
     let span = span.unwrap_or(default_span);
     let mut req = SmsRequest::new(span.to_string(), destination, text);
     req.id = Some(id);

@@ -34,6 +34,14 @@ pub enum ActionError {
         /// The value with control characters made visible.
         shown: String,
     },
+    /// What was typed, pasted or clicked is not a phone number or extension.
+    #[error(
+        "“{shown}” is not a phone number or extension. Use digits, and + for international numbers"
+    )]
+    NotANumber {
+        /// What was given, without control characters, at most 40 characters.
+        shown: String,
+    },
     /// A field was empty.
     #[error("the {field} is empty")]
     Empty {
@@ -85,6 +93,7 @@ impl ActionError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotDialable { .. } => "not_dialable",
+            Self::NotANumber { .. } => "not_a_number",
             Self::Empty { .. } => "empty",
             Self::BadField { .. } => "bad_field",
             Self::Unsupported { .. } => "unsupported",
@@ -149,6 +158,40 @@ impl DialFailure {
 
 /// Result of this module.
 pub type Result<T> = std::result::Result<T, ActionError>;
+
+/// Strips the punctuation people paste with numbers (spaces, dashes, dots,
+/// brackets, slashes) and checks what is left is dialable: an optional
+/// leading `+`, then at most 32 digits, `*` and `#`. The app (dial box,
+/// hotkey, `tel:` links, texts) and the CLI clean what a person typed the
+/// same way.
+///
+/// ```
+/// use ringside_calls::actions::clean_dial_input;
+/// assert_eq!(clean_dial_input(" +1 (555) 123-4567 ").unwrap(), "+15551234567");
+/// assert!(clean_dial_input("1001\r\nAction: Originate").is_err());
+/// ```
+pub fn clean_dial_input(raw: &str) -> Result<String> {
+    let trimmed = raw.trim();
+    let cleaned: String = trimmed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}'))
+        .collect();
+    let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
+    if digits.is_empty()
+        || digits.len() > 32
+        || !digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+    {
+        let shown = trimmed
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(40)
+            .collect();
+        return Err(ActionError::NotANumber { shown });
+    }
+    Ok(cleaned)
+}
 
 /// Shows control characters in a refused value instead of printing them.
 fn shown(s: &str) -> String {
@@ -571,6 +614,29 @@ pub async fn send(client: &Client, action: Packet) -> Result<Packet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dial_input_is_cleaned_or_refused_with_an_actionable_message() {
+        assert_eq!(
+            clean_dial_input(" +1 (555) 123-4567 ").unwrap(),
+            "+15551234567"
+        );
+        assert_eq!(clean_dial_input("*97").unwrap(), "*97");
+        for bad in [
+            "",
+            "12a4",
+            "1001\r\nAction: Originate",
+            "++1",
+            "1".repeat(40).as_str(),
+        ] {
+            let e = clean_dial_input(bad).expect_err(bad);
+            assert!(matches!(e, ActionError::NotANumber { .. }), "{bad:?}");
+            assert!(
+                !e.to_string().contains('\n'),
+                "the message must not echo control characters"
+            );
+        }
+    }
     use crate::profile::PbxKind;
 
     const HOSTILE: &[&str] = &[

@@ -1,5 +1,5 @@
-// Generated from src-tauri/src/ipc_table.in by the `export_typescript_bindings`
-// test (cargo test -p ringside). Do not edit by hand.
+// Generated from src-tauri/src/ipc_table.in by ipc_table.rs's test
+// (cargo test -p ringside). Do not edit by hand.
 
 import type { ApiTestResult } from "./ApiTestResult";
 import type { CallCard } from "./CallCard";
