@@ -13,8 +13,9 @@ use ringside_ami::Packet;
 use tokio::sync::oneshot;
 
 use crate::config::Dialect;
+use crate::openvox;
 use crate::scenario::{self, OriginateSpec, Timing};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::world::{
     chan_fields, connected_or_unknown, device_state, status_text, CallCmd, ChanState, World,
 };
@@ -764,7 +765,11 @@ fn cli_output(shared: &Arc<Shared>, command: &str) -> Option<Vec<String>> {
 
 fn command(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let cmd = action.get("Command").unwrap_or_default();
-    let output = crate::openvox::gsm_command(shared, cmd).or_else(|| cli_output(shared, cmd));
+    let output = shared
+        .openvox
+        .as_ref()
+        .and_then(|gateway| openvox::gsm_command(gateway, cmd, |sms| shared.record_sms(sms)))
+        .or_else(|| cli_output(shared, cmd));
     let ok = output.is_some();
     let lines = output.unwrap_or_else(|| {
         let first = cmd.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
