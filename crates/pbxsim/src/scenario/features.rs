@@ -11,7 +11,7 @@
 //! `ami-1.3/pickup-feature-code.ami`, 12+ `res_parking` and 11's
 //! `masq_park_call` with the `park-dial` comeback.
 
-use super::{lock, CallRun, Leg, TalkEnd, Wake};
+use super::call::{lock, CallRun, Leg, TalkEnd, Wake};
 use crate::config::Dialect;
 use crate::world::{
     dial_string_of, sip_attended_transfer_event, AttendedTransfer, CallCmd, ChanState, NewChan,
