@@ -375,6 +375,19 @@ impl Scenario {
         }
     }
 
+    /// Its ring and talk times.
+    fn timing(&self) -> Timing {
+        match self {
+            Self::Incoming { timing, .. }
+            | Self::Queue { timing, .. }
+            | Self::Internal { timing, .. }
+            | Self::Outbound { timing, .. }
+            | Self::Transfer { timing, .. }
+            | Self::Pickup { timing, .. }
+            | Self::ParkTimeout { timing, .. } => *timing,
+        }
+    }
+
     /// The same call with other ring and talk times.
     #[must_use]
     pub fn with_timing(mut self, ring: Duration, talk: Duration) -> Self {
@@ -440,17 +453,15 @@ impl Scenario {
 
 /// Plays one scenario to its end.
 pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
+    let mut run = CallRun::new(w, scenario.timing());
+    start_caller(&mut run, &scenario);
     match scenario {
         Scenario::Incoming {
-            caller,
-            did,
+            group,
             targets,
             answered_by,
-            timing,
-            group,
+            ..
         } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_external(&caller, &did);
             if let Some(g) = group {
                 run.destination = g;
             }
@@ -458,18 +469,14 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             run.run(targets).await;
         }
         Scenario::Queue {
-            caller,
-            did,
             queue,
             agents,
             answered_by,
             direct,
             local_context,
             agent_events,
-            timing,
+            ..
         } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_external(&caller, &did);
             run.route = Route::Queue(queue);
             run.direct = direct;
             run.local_context = local_context;
@@ -477,27 +484,15 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             run.answers = answered_by.into_iter().collect();
             run.run(agents).await;
         }
-        Scenario::Internal {
-            from,
-            to,
-            answered,
-            timing,
-        } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_internal(&from, &to);
+        Scenario::Internal { to, answered, .. } => {
             if answered {
                 run.answers.push(to.clone());
             }
             run.run(vec![to]).await;
         }
         Scenario::Outbound {
-            from,
-            number,
-            answered,
-            timing,
+            number, answered, ..
         } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_internal(&from, &format!("0{number}"));
             run.route = Route::Trunk;
             if answered {
                 run.answers.push(number.clone());
@@ -505,44 +500,39 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             run.run(vec![number]).await;
         }
         Scenario::Transfer {
-            caller,
-            did,
-            first,
-            to,
-            style,
-            timing,
+            first, to, style, ..
         } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_external(&caller, &did);
             run.answers = vec![first.clone()];
             run.decline_consult = style == TransferStyle::AttendedDeclined;
             run.scripted_transfer = Some((style, to));
             run.run(vec![first]).await;
         }
         Scenario::Pickup {
-            caller,
-            did,
             ringing,
             picker,
             style,
-            timing,
-        } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_external(&caller, &did);
-            run.play_pickup(&ringing, &picker, style).await;
-        }
-        Scenario::ParkTimeout {
-            caller,
-            did,
-            parker,
-            space,
-            timing,
-        } => {
-            let mut run = CallRun::new(w, timing);
-            run.start_external(&caller, &did);
+            ..
+        } => run.play_pickup(&ringing, &picker, style).await,
+        Scenario::ParkTimeout { parker, space, .. } => {
             run.answers = vec![parker.clone()];
             run.park_after_talk = Some(space);
             run.run(vec![parker]).await;
         }
+    }
+}
+
+/// Creates the caller's channel: the trunk's for a call from outside, the
+/// calling phone's for an internal or outbound call.
+fn start_caller(run: &mut CallRun, scenario: &Scenario) {
+    match scenario {
+        Scenario::Internal { from, to, .. } => run.start_internal(from, to),
+        Scenario::Outbound { from, number, .. } => {
+            run.start_internal(from, &format!("0{number}"));
+        }
+        Scenario::Incoming { caller, did, .. }
+        | Scenario::Queue { caller, did, .. }
+        | Scenario::Transfer { caller, did, .. }
+        | Scenario::Pickup { caller, did, .. }
+        | Scenario::ParkTimeout { caller, did, .. } => run.start_external(caller, did),
     }
 }

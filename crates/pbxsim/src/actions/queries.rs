@@ -13,7 +13,7 @@ use ringside_ami::Packet;
 use super::{asterisk_version, error, lock, response, success, with_id, Answer};
 use crate::config::Dialect;
 use crate::shared::Shared;
-use crate::world::{chan_fields, connected_or_unknown, device_state, status_text, World};
+use crate::world::{chan_fields, connected_or_unknown, device_state, status_text, Chan, World};
 
 fn duration_hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
@@ -139,61 +139,7 @@ pub(super) fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
         success(action, "Channel status will follow")
     }];
     for c in w.channels().filter(|c| wanted.is_none_or(|n| n == c.name)) {
-        let mut p = Packet::new()
-            .with("Event", "Status")
-            .with("Privilege", "Call");
-        let secs = now.saturating_sub(c.created).to_string();
-        if modern {
-            chan_fields(&mut p, c, "");
-            p = p
-                .with("Type", shared.dialect.tech())
-                .with("DNID", &c.dnid)
-                .with(
-                    "EffectiveConnectedLineNum",
-                    connected_or_unknown(&c.conn_num),
-                )
-                .with(
-                    "EffectiveConnectedLineName",
-                    connected_or_unknown(&c.conn_name),
-                )
-                .with("TimeToHangup", "0")
-                .with("BridgeID", c.bridge.clone().unwrap_or_default())
-                .with("Application", &c.app)
-                .with("Data", &c.app_data)
-                .with("Nativeformats", "(ulaw)")
-                .with("Readformat", "ulaw")
-                .with("Readtrans", "")
-                .with("Writeformat", "ulaw")
-                .with("Writetrans", "")
-                .with("Callgroup", "0")
-                .with("Pickupgroup", "0")
-                .with("Seconds", secs);
-        } else {
-            let peer = bridged_peer(&w, &c.name);
-            p = p
-                .with("Channel", &c.name)
-                .with("CallerIDNum", &c.cid_num)
-                .with("CallerIDName", &c.cid_name)
-                .with("ConnectedLineNum", &c.conn_num)
-                .with("ConnectedLineName", &c.conn_name)
-                .with("Accountcode", "")
-                .with("ChannelState", (c.state as u8).to_string())
-                .with("ChannelStateDesc", c.state.desc())
-                .with("Context", &c.context)
-                .with("Extension", &c.exten)
-                .with("Priority", "1")
-                .with("Seconds", secs)
-                .with(
-                    "BridgedChannel",
-                    peer.map(|p| p.name.clone()).unwrap_or_default(),
-                )
-                .with(
-                    "BridgedUniqueid",
-                    peer.map(|p| p.uniqueid.clone()).unwrap_or_default(),
-                )
-                .with("Uniqueid", &c.uniqueid);
-        }
-        packets.push(with_id(p, action));
+        packets.push(with_id(status_item(&w, c, shared.dialect, now), action));
     }
     let n = packets.len() - 1;
     let complete = if modern {
@@ -203,6 +149,65 @@ pub(super) fn status(shared: &Arc<Shared>, action: &Packet) -> Answer {
     };
     packets.push(complete);
     Answer::packets(&packets)
+}
+
+/// One channel's `Status` event, as of `now` (epoch seconds).
+fn status_item(w: &World, c: &Chan, dialect: Dialect, now: u64) -> Packet {
+    let mut p = Packet::new()
+        .with("Event", "Status")
+        .with("Privilege", "Call");
+    let secs = now.saturating_sub(c.created).to_string();
+    if dialect == Dialect::Modern {
+        chan_fields(&mut p, c, "");
+        p = p
+            .with("Type", dialect.tech())
+            .with("DNID", &c.dnid)
+            .with(
+                "EffectiveConnectedLineNum",
+                connected_or_unknown(&c.conn_num),
+            )
+            .with(
+                "EffectiveConnectedLineName",
+                connected_or_unknown(&c.conn_name),
+            )
+            .with("TimeToHangup", "0")
+            .with("BridgeID", c.bridge.clone().unwrap_or_default())
+            .with("Application", &c.app)
+            .with("Data", &c.app_data)
+            .with("Nativeformats", "(ulaw)")
+            .with("Readformat", "ulaw")
+            .with("Readtrans", "")
+            .with("Writeformat", "ulaw")
+            .with("Writetrans", "")
+            .with("Callgroup", "0")
+            .with("Pickupgroup", "0")
+            .with("Seconds", secs);
+    } else {
+        let peer = bridged_peer(w, &c.name);
+        p = p
+            .with("Channel", &c.name)
+            .with("CallerIDNum", &c.cid_num)
+            .with("CallerIDName", &c.cid_name)
+            .with("ConnectedLineNum", &c.conn_num)
+            .with("ConnectedLineName", &c.conn_name)
+            .with("Accountcode", "")
+            .with("ChannelState", (c.state as u8).to_string())
+            .with("ChannelStateDesc", c.state.desc())
+            .with("Context", &c.context)
+            .with("Extension", &c.exten)
+            .with("Priority", "1")
+            .with("Seconds", secs)
+            .with(
+                "BridgedChannel",
+                peer.map(|p| p.name.clone()).unwrap_or_default(),
+            )
+            .with(
+                "BridgedUniqueid",
+                peer.map(|p| p.uniqueid.clone()).unwrap_or_default(),
+            )
+            .with("Uniqueid", &c.uniqueid);
+    }
+    p
 }
 
 pub(super) fn extension_state_list(shared: &Arc<Shared>, action: &Packet) -> Answer {

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::queue::{queue_event, QueueEv};
 use super::{Party, Timing, TransferStyle};
 use crate::config::Dialect;
-use crate::world::{CallCmd, CallId, ChanState, NewChan, World};
+use crate::world::{CallCmd, CallId, Chan, ChanState, NewChan, World};
 
 /// What ended a wait.
 pub(super) enum Wake {
@@ -253,8 +253,8 @@ impl CallRun {
         }
     }
 
-    /// Creates and rings one leg per target. As Asterisk's Dial does, all
-    /// channels are created first, then dialled, then they ring.
+    /// Creates and rings one leg per target: a queue's members as the queue
+    /// rings them (`queue.rs`), anything else as `Dial()` does.
     pub(super) fn ring(&mut self, targets: &[String]) -> Vec<Leg> {
         let mut w = lock(&self.w);
         let tech = w.dialect.tech();
@@ -275,72 +275,38 @@ impl CallRun {
         };
         self.dial_app_gone = false;
         if let Route::Queue(queue) = self.route.clone() {
-            w.set_location(
-                &self.a,
-                "ext-queues",
-                &self.destination.clone(),
-                "Queue",
-                &self.last_data.clone(),
-            );
-            if !self.agent_events {
-                // A plain queue answers the caller first (`Answer()`).
-                w.set_state(&self.a, ChanState::Up);
-            }
-            queue_event(&w, QueueEv::Join, &self.a, None, &queue, 1);
-            let (direct, local): (Vec<&String>, Vec<&String>) =
-                targets.iter().partition(|t| self.direct.contains(t));
-            // app_queue requests every member before any rings; the
-            // direct ones come first, as in ami-1.3/queue-direct-answers.
-            let mut legs: Vec<Leg> = direct
-                .iter()
-                .map(|t| {
-                    let name = w.ext_name(t);
-                    let b = self.new_leg(&mut w, t, t, &name, &format!("DLPN_DialPlan{t}"), "", &a);
-                    Leg {
-                        target: (*t).clone(),
-                        dialled: b,
-                        local: None,
-                    }
-                })
-                .collect();
-            for l in &legs {
-                if self.agent_events || w.dialect == Dialect::Modern {
-                    queue_event(
-                        &w,
-                        QueueEv::AgentCalled,
-                        &self.a,
-                        Some(&l.dialled),
-                        &queue,
-                        1,
-                    );
-                }
-                // 12+ announces each member with DialBegin; 1.x with nothing.
-                w.dial_begin(Some(&self.a), &l.dialled, &format!("{tech}/{}", l.target));
-                w.set_state(&l.dialled, ChanState::Ringing);
-            }
-            legs.extend(
-                local
-                    .iter()
-                    .map(|t| self.ring_queue_agent(&mut w, &a, &queue, t)),
-            );
-            return legs;
+            return self.ring_queue(&mut w, &a, &queue, targets);
         }
+        let comeback = self.comeback.take();
+        self.ring_directly(&mut w, &a, targets, comeback)
+    }
+
+    /// Rings `targets` as Asterisk's Dial does: all channels are created
+    /// first, then dialled, then they ring. A call coming back from a park
+    /// dials from its `comeback` location (`park-dial`).
+    fn ring_directly(
+        &self,
+        w: &mut World,
+        a: &Chan,
+        targets: &[String],
+        comeback: Option<(String, String)>,
+    ) -> Vec<Leg> {
         let ctx = if matches!(self.route, Route::Trunk) {
             "outbound"
         } else {
             "internal"
         };
         let exten = targets.first().cloned().unwrap_or_default();
-        w.set_location(&self.a, ctx, &exten, "Dial", &self.last_data.clone());
-        if let Some((ctx, exten)) = self.comeback.take() {
-            w.set_location(&self.a, &ctx, &exten, "Dial", &self.last_data.clone());
+        w.set_location(&self.a, ctx, &exten, "Dial", &self.last_data);
+        if let Some((ctx, exten)) = comeback {
+            w.set_location(&self.a, &ctx, &exten, "Dial", &self.last_data);
         }
         let trunk = w.trunk.clone();
         let legs: Vec<Leg> = targets
             .iter()
             .map(|t| {
                 let chan = match self.route {
-                    Route::Trunk => self.new_leg(&mut w, &trunk, t, "", "from-trunk", "s", &a),
+                    Route::Trunk => self.new_leg(w, &trunk, t, "", "from-trunk", "s", a),
                     _ => {
                         let name = w.ext_name(t);
                         let context = format!("DLPN_DialPlan{t}");
@@ -349,7 +315,7 @@ impl CallRun {
                         } else {
                             ""
                         };
-                        let b = self.new_leg(&mut w, t, t, &name, &context, exten, &a);
+                        let b = self.new_leg(w, t, t, &name, &context, exten, a);
                         w.set_location(&b, &context, t, "AppDial", "(Outgoing Line)");
                         b
                     }
@@ -385,7 +351,7 @@ impl CallRun {
 
     /// A new Down channel on `endpoint`, linked to the caller `a`.
     #[allow(clippy::too_many_arguments)]
-    fn new_leg(
+    pub(super) fn new_leg(
         &self,
         w: &mut World,
         endpoint: &str,

@@ -6,7 +6,7 @@
 
 use super::call::{CallRun, Leg};
 use crate::config::Dialect;
-use crate::world::{ChanState, NewChan, World};
+use crate::world::{Chan, ChanState, NewChan, World};
 
 #[derive(Debug, Clone, Copy)]
 pub(super) enum QueueEv {
@@ -26,120 +26,192 @@ pub(super) fn queue_event(
     queue: &str,
     position: u32,
 ) {
-    let modern = w.dialect == Dialect::Modern;
     let Some(c) = w.chan(caller).cloned() else {
         return;
     };
     let q = ("Queue", queue.to_owned());
     let pos = ("Position", position.to_string());
     match (ev, agent) {
-        (QueueEv::Join, _) => {
-            let name = if modern { "QueueCallerJoin" } else { "Join" };
-            let mut extra = vec![q, pos, ("Count", "1".to_owned())];
-            if !modern {
-                extra.splice(
-                    0..0,
-                    [
-                        ("Channel", c.name.clone()),
-                        ("CallerIDNum", c.cid_num.clone()),
-                        ("CallerIDName", c.cid_name.clone()),
-                        ("Uniqueid", c.uniqueid.clone()),
-                    ],
-                );
-            }
-            w.chan_event_with(name, caller, &extra);
-        }
-        (QueueEv::Leave, _) => {
-            let name = if modern { "QueueCallerLeave" } else { "Leave" };
-            let mut extra = vec![q, pos, ("Count", "0".to_owned())];
-            if !modern {
-                extra.splice(
-                    0..0,
-                    [
-                        ("Channel", c.name.clone()),
-                        ("Uniqueid", c.uniqueid.clone()),
-                    ],
-                );
-            }
-            w.chan_event_with(name, caller, &extra);
-        }
-        (QueueEv::Abandon, _) => {
-            let mut extra = vec![
-                q,
-                pos,
-                ("OriginalPosition", "1".to_owned()),
-                ("HoldTime", "0".to_owned()),
-            ];
-            if !modern {
-                extra.insert(1, ("Uniqueid", c.uniqueid.clone()));
-            }
-            w.chan_event_with("QueueCallerAbandon", caller, &extra);
-        }
-        (QueueEv::AgentCalled, Some(agent)) => {
-            let member = agent.split(';').next().unwrap_or(agent).to_owned();
-            let interface = member
-                .rsplit_once('-')
-                .map_or(member.clone(), |(i, _)| format!("{i}/n"));
-            if modern {
-                w.chan_pair_event(
-                    "AgentCalled",
-                    caller,
-                    agent,
-                    &[
-                        q,
-                        ("MemberName", interface.clone()),
-                        ("Interface", interface),
-                    ],
-                );
-            } else {
-                w.chan_pair_event(
-                    "AgentCalled",
-                    caller,
-                    agent,
-                    &[
-                        q,
-                        ("AgentCalled", interface.clone()),
-                        ("AgentName", interface),
-                        ("ChannelCalling", c.name.clone()),
-                        ("DestinationChannel", agent.to_owned()),
-                        ("CallerIDNum", c.cid_num.clone()),
-                        ("CallerIDName", c.cid_name.clone()),
-                        ("Context", c.context.clone()),
-                        ("Extension", c.exten.clone()),
-                        ("Priority", "1".to_owned()),
-                        ("Uniqueid", c.uniqueid.clone()),
-                    ],
-                );
-            }
-        }
-        (QueueEv::AgentConnect, Some(agent)) => {
-            let member = agent.split(';').next().unwrap_or(agent).to_owned();
-            let interface = member
-                .rsplit_once('-')
-                .map_or(member.clone(), |(i, _)| format!("{i}/n"));
-            let mut extra = vec![
-                q,
-                ("MemberName", interface.clone()),
-                ("Interface", interface),
-                ("HoldTime", "0".to_owned()),
-            ];
-            if modern {
-                extra.push(("RingTime", "2".to_owned()));
-            } else {
-                extra.extend([
-                    ("Uniqueid", c.uniqueid.clone()),
-                    ("Channel", agent.to_owned()),
-                    ("BridgedChannel", c.name.clone()),
-                    ("Ringtime", "2".to_owned()),
-                ]);
-            }
-            w.chan_pair_event("AgentConnect", caller, agent, &extra);
-        }
+        (QueueEv::Join, _) => caller_joins(w, &c, q, pos),
+        (QueueEv::Leave, _) => caller_leaves(w, &c, q, pos),
+        (QueueEv::Abandon, _) => caller_abandons(w, &c, q, pos),
+        (QueueEv::AgentCalled, Some(agent)) => agent_called(w, &c, agent, q),
+        (QueueEv::AgentConnect, Some(agent)) => agent_connects(w, &c, agent, q),
         _ => {}
     }
 }
 
+/// One header of a queue event, name and value.
+type Field = (&'static str, String);
+
+/// `QueueCallerJoin` (12+) or `Join` (1.8) for the caller `c`.
+fn caller_joins(w: &World, c: &Chan, q: Field, pos: Field) {
+    let modern = w.dialect == Dialect::Modern;
+    let name = if modern { "QueueCallerJoin" } else { "Join" };
+    let mut extra = vec![q, pos, ("Count", "1".to_owned())];
+    if !modern {
+        extra.splice(
+            0..0,
+            [
+                ("Channel", c.name.clone()),
+                ("CallerIDNum", c.cid_num.clone()),
+                ("CallerIDName", c.cid_name.clone()),
+                ("Uniqueid", c.uniqueid.clone()),
+            ],
+        );
+    }
+    w.chan_event_with(name, &c.name, &extra);
+}
+
+/// `QueueCallerLeave` (12+) or `Leave` (1.8) for the caller `c`.
+fn caller_leaves(w: &World, c: &Chan, q: Field, pos: Field) {
+    let modern = w.dialect == Dialect::Modern;
+    let name = if modern { "QueueCallerLeave" } else { "Leave" };
+    let mut extra = vec![q, pos, ("Count", "0".to_owned())];
+    if !modern {
+        extra.splice(
+            0..0,
+            [
+                ("Channel", c.name.clone()),
+                ("Uniqueid", c.uniqueid.clone()),
+            ],
+        );
+    }
+    w.chan_event_with(name, &c.name, &extra);
+}
+
+/// `QueueCallerAbandon` for the caller `c`, who gave up waiting.
+fn caller_abandons(w: &World, c: &Chan, q: Field, pos: Field) {
+    let mut extra = vec![
+        q,
+        pos,
+        ("OriginalPosition", "1".to_owned()),
+        ("HoldTime", "0".to_owned()),
+    ];
+    if w.dialect != Dialect::Modern {
+        extra.insert(1, ("Uniqueid", c.uniqueid.clone()));
+    }
+    w.chan_event_with("QueueCallerAbandon", &c.name, &extra);
+}
+
+/// The member interface the queue rings through `agent`'s channel
+/// (`Local/1002@from-queue/n`, `SIP/1003/n`).
+fn member_interface(agent: &str) -> String {
+    let member = agent.split(';').next().unwrap_or(agent).to_owned();
+    member
+        .rsplit_once('-')
+        .map_or(member.clone(), |(i, _)| format!("{i}/n"))
+}
+
+/// `AgentCalled`: the queue rings `agent` for the caller `c`.
+fn agent_called(w: &World, c: &Chan, agent: &str, q: Field) {
+    let interface = member_interface(agent);
+    if w.dialect == Dialect::Modern {
+        w.chan_pair_event(
+            "AgentCalled",
+            &c.name,
+            agent,
+            &[
+                q,
+                ("MemberName", interface.clone()),
+                ("Interface", interface),
+            ],
+        );
+    } else {
+        w.chan_pair_event(
+            "AgentCalled",
+            &c.name,
+            agent,
+            &[
+                q,
+                ("AgentCalled", interface.clone()),
+                ("AgentName", interface),
+                ("ChannelCalling", c.name.clone()),
+                ("DestinationChannel", agent.to_owned()),
+                ("CallerIDNum", c.cid_num.clone()),
+                ("CallerIDName", c.cid_name.clone()),
+                ("Context", c.context.clone()),
+                ("Extension", c.exten.clone()),
+                ("Priority", "1".to_owned()),
+                ("Uniqueid", c.uniqueid.clone()),
+            ],
+        );
+    }
+}
+
+/// `AgentConnect`: `agent` answered the caller `c`.
+fn agent_connects(w: &World, c: &Chan, agent: &str, q: Field) {
+    let interface = member_interface(agent);
+    let mut extra = vec![
+        q,
+        ("MemberName", interface.clone()),
+        ("Interface", interface),
+        ("HoldTime", "0".to_owned()),
+    ];
+    if w.dialect == Dialect::Modern {
+        extra.push(("RingTime", "2".to_owned()));
+    } else {
+        extra.extend([
+            ("Uniqueid", c.uniqueid.clone()),
+            ("Channel", agent.to_owned()),
+            ("BridgedChannel", c.name.clone()),
+            ("Ringtime", "2".to_owned()),
+        ]);
+    }
+    w.chan_pair_event("AgentConnect", &c.name, agent, &extra);
+}
+
 impl CallRun {
+    /// Rings a queue's members once the caller has joined the queue: the
+    /// direct ones, then the Local ones.
+    pub(super) fn ring_queue(
+        &self,
+        w: &mut World,
+        a: &Chan,
+        queue: &str,
+        targets: &[String],
+    ) -> Vec<Leg> {
+        let tech = w.dialect.tech();
+        w.set_location(
+            &self.a,
+            "ext-queues",
+            &self.destination,
+            "Queue",
+            &self.last_data,
+        );
+        if !self.agent_events {
+            // A plain queue answers the caller first (`Answer()`).
+            w.set_state(&self.a, ChanState::Up);
+        }
+        queue_event(w, QueueEv::Join, &self.a, None, queue, 1);
+        let (direct, local): (Vec<&String>, Vec<&String>) =
+            targets.iter().partition(|t| self.direct.contains(t));
+        // app_queue requests every member before any rings; the
+        // direct ones come first, as in ami-1.3/queue-direct-answers.
+        let mut legs: Vec<Leg> = direct
+            .iter()
+            .map(|t| {
+                let name = w.ext_name(t);
+                let b = self.new_leg(w, t, t, &name, &format!("DLPN_DialPlan{t}"), "", a);
+                Leg {
+                    target: (*t).clone(),
+                    dialled: b,
+                    local: None,
+                }
+            })
+            .collect();
+        for l in &legs {
+            if self.agent_events || w.dialect == Dialect::Modern {
+                queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l.dialled), queue, 1);
+            }
+            // 12+ announces each member with DialBegin; 1.x with nothing.
+            w.dial_begin(Some(&self.a), &l.dialled, &format!("{tech}/{}", l.target));
+            w.set_state(&l.dialled, ChanState::Ringing);
+        }
+        legs.extend(local.iter().map(|t| self.ring_queue_agent(w, a, queue, t)));
+        legs
+    }
+
     /// Rings one queue agent the FreePBX way: the queue dials
     /// `Local/<agent>@from-queue-…;1`, whose `;2` half dials the phone.
     pub(super) fn ring_queue_agent(
