@@ -133,6 +133,23 @@ pub(crate) struct NewChan<'a> {
     pub local_name: Option<&'a str>,
 }
 
+/// What a `Cdr` event reports of a finished call leg besides its source
+/// channel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cdr<'a> {
+    /// What the caller dialled.
+    pub destination: &'a str,
+    /// The channel it reached last.
+    pub dest_channel: &'a str,
+    /// The data of its last `Dial`.
+    pub last_data: &'a str,
+    /// When the leg started and was answered (epoch seconds).
+    pub start: u64,
+    pub answer: Option<u64>,
+    /// `ANSWERED`, `NO ANSWER` …
+    pub disposition: &'a str,
+}
+
 /// Hangup causes used by the flows.
 pub(crate) fn cause_text(cause: u8) -> &'static str {
     match cause {
@@ -543,18 +560,16 @@ impl World {
         self.refresh_ext(&c.endpoint);
     }
 
-    /// A `Cdr` event for one finished call leg.
-    #[allow(clippy::too_many_arguments)]
-    pub fn cdr(
-        &self,
-        src: &Chan,
-        destination: &str,
-        dest_channel: &str,
-        last_data: &str,
-        start: u64,
-        answer: Option<u64>,
-        disposition: &str,
-    ) {
+    /// A `Cdr` event for one finished call leg from `src`.
+    pub fn cdr(&self, src: &Chan, cdr: &Cdr<'_>) {
+        let Cdr {
+            destination,
+            dest_channel,
+            last_data,
+            start,
+            answer,
+            disposition,
+        } = *cdr;
         let end = self.now().as_secs();
         let caller_id = if src.cid_name.is_empty() {
             src.cid_num.clone()

@@ -32,7 +32,7 @@ fn list_complete(action: &Packet, event: &str, items: usize) -> Packet {
 }
 
 /// The channel a channel is bridged with, if any.
-fn bridged_peer<'a>(w: &'a World, name: &str) -> Option<&'a crate::world::Chan> {
+fn bridged_peer<'a>(w: &'a World, name: &str) -> Option<&'a Chan> {
     let me = w.chan(name)?;
     let bridge = me.bridge.as_ref()?;
     w.channels()

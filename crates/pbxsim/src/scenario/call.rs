@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::queue::{queue_event, QueueEv};
 use super::{Party, Timing, TransferStyle};
 use crate::config::Dialect;
-use crate::world::{CallCmd, CallId, Chan, ChanState, NewChan, World};
+use crate::world::{CallCmd, CallId, Cdr, Chan, ChanState, NewChan, World};
 
 /// What ended a wait.
 pub(super) enum Wake {
@@ -306,19 +306,8 @@ impl CallRun {
             .iter()
             .map(|t| {
                 let chan = match self.route {
-                    Route::Trunk => self.new_leg(w, &trunk, t, "", "from-trunk", "s", a),
-                    _ => {
-                        let name = w.ext_name(t);
-                        let context = format!("DLPN_DialPlan{t}");
-                        let exten = if w.dialect == Dialect::Modern {
-                            "s"
-                        } else {
-                            ""
-                        };
-                        let b = self.new_leg(w, t, t, &name, &context, exten, a);
-                        w.set_location(&b, &context, t, "AppDial", "(Outgoing Line)");
-                        b
-                    }
+                    Route::Trunk => self.new_trunk_chan(w, t, a),
+                    _ => self.new_dialled_phone(w, t, a),
                 };
                 Leg {
                     target: t.clone(),
@@ -349,33 +338,67 @@ impl CallRun {
         legs
     }
 
-    /// A new Down channel on `endpoint`, linked to the caller `a`.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn new_leg(
+    /// A new Down channel to phone `ext`, dialled by `caller`: the phone's
+    /// caller ID, in its own context at `exten`.
+    pub(super) fn new_phone_chan(
         &self,
         w: &mut World,
-        endpoint: &str,
-        cid_num: &str,
-        cid_name: &str,
-        context: &str,
+        ext: &str,
         exten: &str,
-        a: &crate::world::Chan,
+        caller: &Chan,
     ) -> String {
+        let name = w.ext_name(ext);
         let b = w.new_channel(
             self.id,
             NewChan {
-                endpoint,
+                endpoint: ext,
                 state: ChanState::Down,
-                cid_num,
-                cid_name,
-                context,
+                cid_num: ext,
+                cid_name: &name,
+                context: &format!("DLPN_DialPlan{ext}"),
                 exten,
-                linkedid: Some(&a.linkedid),
+                linkedid: Some(&caller.linkedid),
                 uniqueid: None,
                 local_name: None,
             },
         );
-        w.set_connected(&b, &a.cid_num, &a.cid_name);
+        w.set_connected(&b, &caller.cid_num, &caller.cid_name);
+        b
+    }
+
+    /// A new Down channel out through the trunk to `number`, dialled by
+    /// `caller`.
+    fn new_trunk_chan(&self, w: &mut World, number: &str, caller: &Chan) -> String {
+        let trunk = w.trunk.clone();
+        let b = w.new_channel(
+            self.id,
+            NewChan {
+                endpoint: &trunk,
+                state: ChanState::Down,
+                cid_num: number,
+                cid_name: "",
+                context: "from-trunk",
+                exten: "s",
+                linkedid: Some(&caller.linkedid),
+                uniqueid: None,
+                local_name: None,
+            },
+        );
+        w.set_connected(&b, &caller.cid_num, &caller.cid_name);
+        b
+    }
+
+    /// A phone's channel as `Dial()` creates it for `caller`: at the
+    /// dialect's start extension, running `AppDial`.
+    fn new_dialled_phone(&self, w: &mut World, ext: &str, caller: &Chan) -> String {
+        let exten = if w.dialect == Dialect::Modern {
+            "s"
+        } else {
+            ""
+        };
+        let b = self.new_phone_chan(w, ext, exten, caller);
+        let context = format!("DLPN_DialPlan{ext}");
+        w.set_location(&b, &context, ext, "AppDial", "(Outgoing Line)");
         b
     }
 
@@ -384,32 +407,10 @@ impl CallRun {
         &self,
         w: &mut World,
         ext: &str,
-        caller: &crate::world::Chan,
+        caller: &Chan,
         from: &str,
     ) -> String {
-        let name = w.ext_name(ext);
-        let context = format!("DLPN_DialPlan{ext}");
-        let exten = if w.dialect == Dialect::Modern {
-            "s"
-        } else {
-            ""
-        };
-        let b = w.new_channel(
-            self.id,
-            NewChan {
-                endpoint: ext,
-                state: ChanState::Down,
-                cid_num: ext,
-                cid_name: &name,
-                context: &context,
-                exten,
-                linkedid: Some(&caller.linkedid),
-                uniqueid: None,
-                local_name: None,
-            },
-        );
-        w.set_connected(&b, &caller.cid_num, &caller.cid_name);
-        w.set_location(&b, &context, ext, "AppDial", "(Outgoing Line)");
+        let b = self.new_dialled_phone(w, ext, caller);
         w.dial_begin(Some(from), &b, ext);
         w.set_state(&b, ChanState::Ringing);
         b
@@ -606,15 +607,7 @@ impl CallRun {
                         let a = w.chan(&self.a).cloned();
                         w.hangup(&self.a, 0);
                         if let Some(a) = a {
-                            w.cdr(
-                                &a,
-                                &self.destination,
-                                &self.last_dest_chan,
-                                &self.last_data,
-                                self.start,
-                                None,
-                                disposition,
-                            );
+                            w.cdr(&a, &self.cdr(None, disposition));
                         }
                     }
                     break;
@@ -642,15 +635,19 @@ impl CallRun {
         let Some(a) = w.chan(&self.a).cloned() else {
             return;
         };
-        w.cdr(
-            &a,
-            &self.destination,
-            &self.last_dest_chan,
-            &self.last_data,
-            self.start,
-            self.answered_at,
+        w.cdr(&a, &self.cdr(self.answered_at, disposition));
+    }
+
+    /// The caller's Cdr as the call stands, answered at `answer`.
+    fn cdr<'a>(&'a self, answer: Option<u64>, disposition: &'a str) -> Cdr<'a> {
+        Cdr {
+            destination: &self.destination,
+            dest_channel: &self.last_dest_chan,
+            last_data: &self.last_data,
+            start: self.start,
+            answer,
             disposition,
-        );
+        }
     }
 
     /// The caller hangs up an answered call, in each dialect's order

@@ -191,8 +191,7 @@ impl CallRun {
         let mut legs: Vec<Leg> = direct
             .iter()
             .map(|t| {
-                let name = w.ext_name(t);
-                let b = self.new_leg(w, t, t, &name, &format!("DLPN_DialPlan{t}"), "", a);
+                let b = self.new_phone_chan(w, t, "", a);
                 Leg {
                     target: (*t).clone(),
                     dialled: b,
@@ -217,7 +216,7 @@ impl CallRun {
     pub(super) fn ring_queue_agent(
         &self,
         w: &mut World,
-        a: &crate::world::Chan,
+        a: &Chan,
         queue: &str,
         agent: &str,
     ) -> Leg {
@@ -269,13 +268,7 @@ impl CallRun {
     /// `Local/<agent>@<context>` with no Dial event; the `;1` half gets the
     /// caller's dialled number as caller ID, the `;2` half the caller's,
     /// and `;2` dials the phone (ami-1.3/queue-direct-answers.ami).
-    fn ring_local_member_11(
-        &self,
-        w: &mut World,
-        a: &crate::world::Chan,
-        queue: &str,
-        agent: &str,
-    ) -> Leg {
+    fn ring_local_member_11(&self, w: &mut World, a: &Chan, queue: &str, agent: &str) -> Leg {
         let (l1, l2) = w.local_pair(self.id, agent, &self.local_context, &a.linkedid);
         w.new_caller_id(&l1, &a.dnid, "");
         w.set_connected(&l1, &a.cid_num, &a.cid_name);
