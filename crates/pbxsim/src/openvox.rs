@@ -12,8 +12,8 @@
 //! decoder would take for an escape); otherwise it is sent raw, as in the
 //! seed's example.
 //!
-//! This module owns no socket: the session answers with what
-//! [`gsm_command`] returns, and the world emits the events it lays out.
+//! This module owns no socket and no state: `Command` is answered with
+//! what `gsm_command` returns, and the world emits the events it lays out.
 
 /// The OpenVox gateway mode of the simulated PBX.
 #[derive(Debug, Clone, PartialEq, Eq)]
