@@ -45,6 +45,7 @@ pub mod openvox;
 pub mod scenario;
 mod server;
 mod session;
+mod shared;
 mod world;
 
 pub use capture::Capture;

@@ -12,10 +12,8 @@
 //! decoder would take for an escape); otherwise it is sent raw, as in the
 //! seed's example.
 //!
-//! This module owns no socket: the session answers with what
-//! [`gsm_command`] returns, and the world emits the events it lays out.
-
-use crate::server::Shared;
+//! This module owns no socket and no state: `Command` is answered with
+//! what `gsm_command` returns, and the world emits the events it lays out.
 
 /// The OpenVox gateway mode of the simulated PBX.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,11 +147,14 @@ pub fn sms_app_data(span: u32, sender: &str, time: &str, text: &str) -> String {
     format!("process_sms: {span} from {sender} @ {time} : {message}")
 }
 
-/// The gateway's answer to a CLI command, when this PBX is an OpenVox
-/// gateway and the command is one of its `gsm` commands; `None` lets the
-/// ordinary CLI answer (and say "No such command").
-pub(crate) fn gsm_command(shared: &Shared, command: &str) -> Option<Vec<String>> {
-    let openvox = shared.openvox.as_ref()?;
+/// The answer of `gateway` to a CLI command, when the command is one of
+/// its `gsm` commands; `None` lets the ordinary CLI answer (and say "No
+/// such command"). An SMS the command sends is handed to `sent`.
+pub(crate) fn gsm_command(
+    gateway: &OpenVox,
+    command: &str,
+    sent: impl FnOnce(SentSms),
+) -> Option<Vec<String>> {
     let args = parse_cli_args(command);
     let is = |i: usize, word: &str| args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word));
     if !(is(0, "gsm") && is(1, "send") && is(2, "sms")) {
@@ -166,7 +167,7 @@ pub(crate) fn gsm_command(shared: &Shared, command: &str) -> Option<Vec<String>>
         return Some(vec![SEND_SMS_USAGE.to_owned()]);
     };
     let span = match args[3].parse::<u32>() {
-        Ok(s) if openvox.spans.contains(&s) => s,
+        Ok(s) if gateway.spans.contains(&s) => s,
         _ => {
             return Some(vec![format!(
                 "ERROR: span {} does not exist or is not a GSM span, unable to send SMS",
@@ -174,7 +175,7 @@ pub(crate) fn gsm_command(shared: &Shared, command: &str) -> Option<Vec<String>>
             )])
         }
     };
-    shared.record_sms(SentSms {
+    sent(SentSms {
         span,
         destination: args[4].clone(),
         text: args[5].clone(),

@@ -5,116 +5,28 @@
 //! restart) live here; per-connection behaviour lives in `session.rs`.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
 use ringside_ami::Packet;
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{Dialect, Replay, SimConfig, SimUser};
+use crate::config::{Dialect, SimConfig};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
-use crate::openvox::{OpenVox, SentSms};
+use crate::openvox::SentSms;
 use crate::scenario::{self, Scenario};
-use crate::session::{self, Ctl};
+use crate::session;
+use crate::shared::{Ctl, Shared};
 use crate::world::World;
 
 /// How many live events a session may fall behind before it is dropped,
 /// as Asterisk drops a client that does not read within `writetimeout`.
 const EVENT_BACKLOG: usize = 16 * 1024;
-
-/// State shared by the server, its sessions and the handle.
-pub(crate) struct Shared {
-    pub dialect: Dialect,
-    pub users: Vec<SimUser>,
-    pub replay: Option<Replay>,
-    pub default_fault: Option<Fault>,
-    pub login_timeout: Option<Duration>,
-    pub banner: Option<String>,
-    pub openvox: Option<OpenVox>,
-    sms_sent: Mutex<Vec<SentSms>>,
-    pub world: Arc<Mutex<World>>,
-    pub events: broadcast::Sender<Bytes>,
-    received: Mutex<Vec<Packet>>,
-    received_count: watch::Sender<usize>,
-    sessions: Mutex<Vec<(u64, mpsc::UnboundedSender<Ctl>)>>,
-    next_session: AtomicU64,
-    pub refuse_logins: AtomicBool,
-    pub close_after_banner: AtomicBool,
-    logged_in: watch::Sender<usize>,
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("dialect", &self.dialect)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Shared {
-    /// Records an action a client sent.
-    pub fn record(&self, p: &Packet) {
-        let mut r = self
-            .received
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        r.push(p.clone());
-        self.received_count.send_replace(r.len());
-    }
-
-    /// Records an SMS a client sent through the OpenVox `gsm send sms`.
-    pub fn record_sms(&self, sms: SentSms) {
-        self.sms_sent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(sms);
-    }
-
-    /// Registers a session's control channel; returns its id.
-    pub fn add_session(&self, tx: mpsc::UnboundedSender<Ctl>) -> u64 {
-        let id = self.next_session.fetch_add(1, Ordering::Relaxed);
-        self.sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((id, tx));
-        id
-    }
-
-    pub fn remove_session(&self, id: u64) {
-        self.sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|(i, _)| *i != id);
-    }
-
-    /// Counts logged-in sessions up or down.
-    pub fn logged_in_changed(&self, up: bool) {
-        self.logged_in.send_modify(|n| {
-            if up {
-                *n += 1
-            } else {
-                *n = n.saturating_sub(1)
-            }
-        });
-    }
-
-    fn broadcast_ctl(&self, ctl: &Ctl) {
-        for (_, tx) in self
-            .sessions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
-            let _ = tx.send(ctl.clone());
-        }
-    }
-}
 
 /// The simulated PBX. See [`PbxSim::start`].
 #[derive(Debug)]
@@ -155,25 +67,7 @@ impl PbxSim {
             config.hints,
             events.clone(),
         );
-        let shared = Arc::new(Shared {
-            dialect: config.dialect,
-            users: config.users.clone(),
-            replay: config.replay.clone(),
-            default_fault: config.fault.clone(),
-            login_timeout: config.login_timeout,
-            banner: config.banner.clone(),
-            openvox: config.openvox.clone(),
-            sms_sent: Mutex::new(Vec::new()),
-            world: Arc::new(Mutex::new(world)),
-            events,
-            received: Mutex::new(Vec::new()),
-            received_count: watch::channel(0).0,
-            sessions: Mutex::new(Vec::new()),
-            next_session: AtomicU64::new(1),
-            refuse_logins: AtomicBool::new(false),
-            close_after_banner: AtomicBool::new(false),
-            logged_in: watch::channel(0).0,
-        });
+        let shared = Arc::new(Shared::new(&config, world, events));
         if let Some(f) = &config.fault {
             apply_server_flag(&shared, f);
         }
@@ -347,11 +241,7 @@ impl SimHandle {
     /// Every action packet received so far, from all sessions, in order
     /// (Login included, with its secret or key).
     pub fn received(&self) -> Vec<Packet> {
-        self.shared
-            .received
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.shared.received()
     }
 
     /// Waits up to `timeout` for a received action matching `pred` (also
@@ -361,7 +251,7 @@ impl SimHandle {
         timeout: Duration,
         pred: impl Fn(&Packet) -> bool,
     ) -> Option<Packet> {
-        let mut rx = self.shared.received_count.subscribe();
+        let mut rx = self.shared.watch_received();
         let wait = async {
             loop {
                 if let Some(p) = self.received().into_iter().find(|p| pred(p)) {
@@ -377,7 +267,7 @@ impl SimHandle {
 
     /// Waits up to `timeout` until at least `n` sessions are logged in.
     pub async fn wait_logged_in(&self, n: usize, timeout: Duration) -> bool {
-        let mut rx = self.shared.logged_in.subscribe();
+        let mut rx = self.shared.watch_logged_in();
         tokio::time::timeout(timeout, rx.wait_for(|&c| c >= n))
             .await
             .is_ok_and(|r| r.is_ok())
@@ -385,7 +275,7 @@ impl SimHandle {
 
     /// How many sessions are logged in now.
     pub fn logged_in(&self) -> usize {
-        *self.shared.logged_in.borrow()
+        self.shared.logged_in()
     }
 
     /// Starts a scripted call; its events go to every logged-in session.
@@ -399,11 +289,7 @@ impl SimHandle {
     /// Every SMS clients sent with `gsm send sms` (OpenVox mode), in order,
     /// with the text exactly as the gateway's CLI read it.
     pub fn sent_sms(&self) -> Vec<SentSms> {
-        self.shared
-            .sms_sent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.shared.sent_sms()
     }
 
     /// Announces an incoming SMS as an OpenVox gateway does: a `Newexten`

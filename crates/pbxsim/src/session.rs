@@ -27,17 +27,10 @@ use crate::actions::{self, encode, error, response};
 use crate::capture::Capture;
 use crate::config::{Dialect, Pace, Replay};
 use crate::fault::Fault;
-use crate::server::Shared;
+use crate::shared::{Ctl, Shared};
 
 /// A fast replay writes whole packets in pieces of about this size.
 const REPLAY_CHUNK: usize = 64 * 1024;
-
-/// Control from the handle to one session.
-#[derive(Debug, Clone)]
-pub(crate) enum Ctl {
-    Fault(Fault),
-    Close,
-}
 
 /// From the reader to the writer, in order.
 #[derive(Debug)]

@@ -6,6 +6,12 @@
 //!
 //! The world sits behind a `std::sync::Mutex` that is never held across an
 //! `.await`; it does no I/O except a non-blocking broadcast send.
+//!
+//! This file holds the channels, the calls they belong to and the events
+//! about one channel; `bridges.rs` the bridges, `extensions.rs` the
+//! extension and device states and the hints, `moves.rs` how channels move
+//! between calls (masquerades, Local pairs, bridge swaps and merges, with
+//! the pickup, park and transfer events).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,10 +20,12 @@ use bytes::Bytes;
 use ringside_ami::Packet;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::capture::PhoneState;
 use crate::config::{Dialect, Extension, Hints};
 
+mod bridges;
+mod extensions;
 mod moves;
+pub(crate) use extensions::{device_state, status_text};
 pub(crate) use moves::{dial_string_of, sip_attended_transfer_event, AttendedTransfer, ParkEv};
 
 /// Identifies one simulated call (one call task).
@@ -125,41 +133,21 @@ pub(crate) struct NewChan<'a> {
     pub local_name: Option<&'a str>,
 }
 
-/// Extension state as numbered in `ExtensionStatus` events.
-pub(crate) fn status_text(status: u8) -> &'static str {
-    match status {
-        0 => "Idle",
-        1 => "InUse",
-        2 => "Busy",
-        4 => "Unavailable",
-        8 => "Ringing",
-        9 => "InUse&Ringing",
-        16 => "Hold",
-        17 => "InUse&Hold",
-        _ => "Unknown",
-    }
-}
-
-/// The `DeviceStateChange` state name of an `ExtensionStatus` code.
-pub(crate) fn device_state(status: u8) -> &'static str {
-    match status {
-        0 => "NOT_INUSE",
-        1 | 17 => "INUSE",
-        2 => "BUSY",
-        4 => "UNAVAILABLE",
-        8 => "RINGING",
-        9 => "RINGINUSE",
-        16 => "ONHOLD",
-        _ => "UNKNOWN",
-    }
-}
-
-/// The `ExtensionStatus` code of a device state name (the inverse of
-/// [`device_state`]); `None` for a name it does not know.
-fn status_of_device_state(state: &str) -> Option<u8> {
-    [0, 1, 2, 4, 8, 9, 16]
-        .into_iter()
-        .find(|&code| device_state(code).eq_ignore_ascii_case(state))
+/// What a `Cdr` event reports of a finished call leg besides its source
+/// channel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cdr<'a> {
+    /// What the caller dialled.
+    pub destination: &'a str,
+    /// The channel it reached last.
+    pub dest_channel: &'a str,
+    /// The data of its last `Dial`.
+    pub last_data: &'a str,
+    /// When the leg started and was answered (epoch seconds).
+    pub start: u64,
+    pub answer: Option<u64>,
+    /// `ANSWERED`, `NO ANSWER` …
+    pub disposition: &'a str,
 }
 
 /// Hangup causes used by the flows.
@@ -285,82 +273,6 @@ impl World {
     /// Live channels in creation order.
     pub fn channels(&self) -> impl Iterator<Item = &Chan> {
         self.chans.values()
-    }
-
-    /// `(number, status)` of every extension, in configured order.
-    pub fn extension_states(&self) -> Vec<(String, u8)> {
-        self.extensions
-            .iter()
-            .map(|e| {
-                (
-                    e.number.clone(),
-                    self.ext_status.get(&e.number).copied().unwrap_or(0),
-                )
-            })
-            .collect()
-    }
-
-    /// Whether the dialplan has a hint for this extension now: always with
-    /// one hint per extension; with a pattern hint, only once it is watched.
-    pub fn has_hint(&self, number: &str) -> bool {
-        self.extension(number).is_some()
-            && match self.hints {
-                Hints::PerExtension => true,
-                Hints::Pattern => self.watched.iter().any(|n| n == number),
-            }
-    }
-
-    /// `(number, status)` of the extensions that have a hint now (what
-    /// `ExtensionStateList` lists), in configured order.
-    pub fn hinted_extension_states(&self) -> Vec<(String, u8)> {
-        let mut states = self.extension_states();
-        states.retain(|(n, _)| self.has_hint(n));
-        states
-    }
-
-    /// Something (a phone's BLF key) watches an extension: with a pattern
-    /// hint, Asterisk makes its hint now, and lists and reports it from
-    /// then on. Unknown extensions are ignored.
-    pub fn watch_hint(&mut self, number: &str) {
-        if self.extension(number).is_some() && !self.watched.iter().any(|n| n == number) {
-            self.watched.push(number.to_owned());
-        }
-    }
-
-    /// A replayed capture said what a phone is doing: that is now its state in
-    /// `ExtensionStateList`, `DeviceStateList` and `ExtensionState`, so a
-    /// client resynchronising in the middle of a replay is told what the
-    /// events it was sent say, as a real PBX would (not "idle" while the
-    /// replay has its phone ringing). Phones this PBX does not have are
-    /// ignored; nothing is emitted (the replay sends its own events).
-    pub fn note_phone_state(&mut self, state: &PhoneState) {
-        let (number, status) = match state {
-            PhoneState::Device { device, state } => {
-                let Some((tech, number)) = device.split_once('/') else {
-                    return;
-                };
-                if !tech.eq_ignore_ascii_case(self.dialect.tech()) {
-                    return;
-                }
-                let Some(status) = status_of_device_state(state) else {
-                    return;
-                };
-                (number, status)
-            }
-            PhoneState::Extension { exten, status } => (exten.as_str(), *status),
-        };
-        if let Some(s) = self.ext_status.get_mut(number) {
-            *s = status;
-        }
-    }
-
-    /// Marks an extension's phone as unregistered (status 4) or back.
-    pub fn set_unavailable(&mut self, number: &str, unavailable: bool) {
-        self.unavailable.retain(|n| n != number);
-        if unavailable {
-            self.unavailable.push(number.to_owned());
-        }
-        self.refresh_ext(number);
     }
 
     pub fn emit(&self, packet: &Packet) {
@@ -592,116 +504,6 @@ impl World {
         self.emit(&p);
     }
 
-    /// Puts two channels in a new bridge.
-    pub fn bridge(&mut self, a: &str, b: &str) {
-        let (Some(ca), Some(cb)) = (self.chan(a).cloned(), self.chan(b).cloned()) else {
-            return;
-        };
-        let id = uuid_v4();
-        match self.dialect {
-            Dialect::Modern => {
-                let head = |n: usize, tech: &str| {
-                    Packet::new()
-                        .with("BridgeUniqueid", &id)
-                        .with("BridgeType", "basic")
-                        .with("BridgeTechnology", tech)
-                        .with("BridgeCreator", "<unknown>")
-                        .with("BridgeName", "<unknown>")
-                        .with("BridgeNumChannels", n.to_string())
-                        .with("BridgeVideoSourceMode", "none")
-                };
-                let mut create = Packet::new()
-                    .with("Event", "BridgeCreate")
-                    .with("Privilege", "call,all");
-                extend(&mut create, &head(0, "simple_bridge"));
-                self.emit(&create);
-                for (n, c) in [(1, &cb), (2, &ca)] {
-                    let mut p = Packet::new()
-                        .with("Event", "BridgeEnter")
-                        .with("Privilege", "call,all");
-                    extend(&mut p, &head(n, "simple_bridge"));
-                    chan_fields(&mut p, c, "");
-                    self.emit(&p);
-                }
-            }
-            Dialect::Ami11 => self.emit(&bridge_11("Link", &ca, &cb)),
-        }
-        for n in [a, b] {
-            if let Some(c) = self.chan_mut(n) {
-                c.bridge = Some(id.clone());
-            }
-        }
-    }
-
-    /// Takes two bridged channels out of their bridge and destroys it.
-    pub fn unbridge(&mut self, a: &str, b: &str) {
-        self.leave_bridge(a);
-        self.leave_bridge(b);
-    }
-
-    /// One channel leaves its bridge (`BridgeLeave`, and `BridgeDestroy`
-    /// when it was the last one). On 1.8 the first leave unlinks the pair.
-    pub fn leave_bridge(&mut self, name: &str) {
-        let Some(c) = self.chan(name).cloned() else {
-            return;
-        };
-        let Some(id) = c.bridge.clone() else { return };
-        let peers: Vec<Chan> = self
-            .chans
-            .values()
-            .filter(|x| x.name != name && x.bridge.as_deref() == Some(&id))
-            .cloned()
-            .collect();
-        match self.dialect {
-            Dialect::Modern => {
-                let mut p = Packet::new()
-                    .with("Event", "BridgeLeave")
-                    .with("Privilege", "call,all");
-                push_bridge(&mut p, &id, "native_rtp", peers.len());
-                chan_fields(&mut p, &c, "");
-                self.emit(&p);
-                if peers.is_empty() {
-                    let mut p = Packet::new()
-                        .with("Event", "BridgeDestroy")
-                        .with("Privilege", "call,all");
-                    push_bridge(&mut p, &id, "native_rtp", 0);
-                    self.emit(&p);
-                }
-            }
-            Dialect::Ami11 => {
-                if let Some(peer) = peers.first() {
-                    // 1.8 names the channels in the order they were linked.
-                    let (one, two) = if peer.created <= c.created && self.is_older(&peer.name, name)
-                    {
-                        (peer, &c)
-                    } else {
-                        (&c, peer)
-                    };
-                    self.emit(&bridge_11("Unlink", one, two));
-                }
-                for p in &peers {
-                    if let Some(x) = self.chan_mut(&p.name) {
-                        x.bridge = None;
-                    }
-                }
-            }
-        }
-        if let Some(x) = self.chan_mut(name) {
-            x.bridge = None;
-        }
-    }
-
-    /// True when channel `a` was created before channel `b`.
-    fn is_older(&self, a: &str, b: &str) -> bool {
-        let key = |n: &str| {
-            self.chans
-                .iter()
-                .find(|(_, c)| c.name == n)
-                .map(|(k, _)| *k)
-        };
-        key(a) < key(b)
-    }
-
     /// Puts a channel on hold or takes it off (`Hold`/`Unhold` on 12+,
     /// `Hold` with `Status: On|Off` on 1.8).
     pub fn set_hold(&mut self, name: &str, on: bool) {
@@ -758,18 +560,16 @@ impl World {
         self.refresh_ext(&c.endpoint);
     }
 
-    /// A `Cdr` event for one finished call leg.
-    #[allow(clippy::too_many_arguments)]
-    pub fn cdr(
-        &self,
-        src: &Chan,
-        destination: &str,
-        dest_channel: &str,
-        last_data: &str,
-        start: u64,
-        answer: Option<u64>,
-        disposition: &str,
-    ) {
+    /// A `Cdr` event for one finished call leg from `src`.
+    pub fn cdr(&self, src: &Chan, cdr: &Cdr<'_>) {
+        let Cdr {
+            destination,
+            dest_channel,
+            last_data,
+            start,
+            answer,
+            disposition,
+        } = *cdr;
         let end = self.now().as_secs();
         let caller_id = if src.cid_name.is_empty() {
             src.cid_num.clone()
@@ -838,68 +638,6 @@ impl World {
         self.emit(&p);
     }
 
-    // ---- extension state ----------------------------------------------
-
-    fn refresh_endpoint(&mut self, chan: &str) {
-        if let Some(ep) = self.chan(chan).map(|c| c.endpoint.clone()) {
-            self.refresh_ext(&ep);
-        }
-    }
-
-    /// Recomputes an extension's state from its channels and announces a
-    /// change with `ExtensionStatus` (and `DeviceStateChange` on 12+).
-    fn refresh_ext(&mut self, number: &str) {
-        let Some(old) = self.ext_status.get(number).copied() else {
-            return;
-        };
-        let mine = || self.chans.values().filter(|c| c.endpoint == number);
-        let ringing = mine().any(|c| c.state == ChanState::Ringing);
-        let held = mine().any(|c| c.on_hold);
-        // A Down channel is being set up; the phone shows nothing yet.
-        let busy = mine().any(|c| matches!(c.state, ChanState::Ring | ChanState::Up) && !c.on_hold);
-        let status = if self.unavailable.iter().any(|n| n == number) {
-            4
-        } else {
-            match (busy, ringing, held) {
-                (true, true, _) => 9,
-                (false, true, _) => 8,
-                (true, false, true) => 17,
-                (false, false, true) => 16,
-                (true, false, false) => 1,
-                (false, false, false) => 0,
-            }
-        };
-        if status == old {
-            return;
-        }
-        self.ext_status.insert(number.to_owned(), status);
-        let tech = self.dialect.tech();
-        if self.dialect == Dialect::Modern {
-            self.emit(
-                &Packet::new()
-                    .with("Event", "DeviceStateChange")
-                    .with("Privilege", "call,all")
-                    .with("Device", format!("{tech}/{number}"))
-                    .with("State", device_state(status)),
-            );
-        }
-        // No hint (a pattern hint nobody watches): no ExtensionStatus.
-        if !self.has_hint(number) {
-            return;
-        }
-        let mut p = Packet::new()
-            .with("Event", "ExtensionStatus")
-            .with("Privilege", "call,all")
-            .with("Exten", number)
-            .with("Context", self.hint_context())
-            .with("Hint", format!("{tech}/{number}"))
-            .with("Status", status.to_string());
-        if self.dialect == Dialect::Modern {
-            p.push("StatusText", status_text(status));
-        }
-        self.emit(&p);
-    }
-
     /// Announces an incoming SMS (see `SimHandle::inject_sms`); returns
     /// the Uniqueid of its dialplan run.
     pub fn incoming_sms(&mut self, span: u32, sender: &str, text: &str) -> String {
@@ -943,42 +681,6 @@ impl World {
         }
         uniqueid
     }
-
-    /// The context hints live in (`internal` on the capture PBX,
-    /// `ext-local` style on FreePBX).
-    pub fn hint_context(&self) -> &'static str {
-        "internal"
-    }
-}
-
-fn push_bridge(p: &mut Packet, id: &str, tech: &str, n: usize) {
-    p.push("BridgeUniqueid", id);
-    p.push("BridgeType", "basic");
-    p.push("BridgeTechnology", tech);
-    p.push("BridgeCreator", "<unknown>");
-    p.push("BridgeName", "<unknown>");
-    p.push("BridgeNumChannels", n.to_string());
-    p.push("BridgeVideoSourceMode", "none");
-}
-
-fn extend(p: &mut Packet, other: &Packet) {
-    for (k, v) in other.fields() {
-        p.push(k, v);
-    }
-}
-
-fn bridge_11(state: &str, a: &Chan, b: &Chan) -> Packet {
-    Packet::new()
-        .with("Event", "Bridge")
-        .with("Privilege", "call,all")
-        .with("Bridgestate", state)
-        .with("Bridgetype", "core")
-        .with("Channel1", &a.name)
-        .with("Channel2", &b.name)
-        .with("Uniqueid1", &a.uniqueid)
-        .with("Uniqueid2", &b.uniqueid)
-        .with("CallerID1", &a.cid_num)
-        .with("CallerID2", &b.cid_num)
 }
 
 /// A random UUID (version 4) as Asterisk prints bridge ids.

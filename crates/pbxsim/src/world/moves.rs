@@ -9,7 +9,8 @@
 
 use ringside_ami::Packet;
 
-use super::{chan_fields, connected_or_unknown, push_bridge, uuid_v4, Chan, World};
+use super::bridges::push_bridge;
+use super::{chan_fields, connected_or_unknown, uuid_v4, Chan, World};
 use crate::config::Dialect;
 use crate::world::{CallId, ChanState, NewChan};
 

@@ -2,6 +2,7 @@
 //! the shared `AmiCodec`, nothing of the real client, so these tests check
 //! the simulator and not the client.
 
+// Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
