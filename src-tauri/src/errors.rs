@@ -5,22 +5,10 @@
 //! finer word a log or a later page can use; `message` is the crate's
 //! sentence, already written for the person at the desk.
 
+pub use ringside_calls::actions::sentence;
 use ringside_calls::actions::ActionError;
 
 use crate::ipc::{ErrorCode, IpcError};
-
-/// The crate's sentence as the UI shows it: capitalised, ending in a stop.
-pub fn sentence(s: &str) -> String {
-    let mut c = s.trim().chars();
-    let mut out: String = match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    };
-    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
 
 /// No live AMI session: what the receptionist is told to do about it.
 pub const NOT_CONNECTED: &str =
@@ -89,6 +77,15 @@ impl From<ringside_store::StoreError> for IpcError {
             _ => ErrorCode::StoreUnavailable,
         };
         IpcError::new(code, e.to_string()).because(e.code())
+    }
+}
+
+impl From<ringside_store::texts::SendError> for IpcError {
+    fn from(e: ringside_store::texts::SendError) -> Self {
+        match e {
+            ringside_store::texts::SendError::Gateway(e) => e.into(),
+            ringside_store::texts::SendError::Store(e) => e.into(),
+        }
     }
 }
 

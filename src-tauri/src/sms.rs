@@ -11,69 +11,14 @@
 use std::time::Instant;
 
 use ringside_calls::sms::{IncomingSms, SmsRequest};
-use ringside_store::{SmsDirection, SmsRecord, SmsStatus};
+use ringside_store::texts::{incoming_record, send_recorded};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::ipc::{
-    CallerContextEvent, IncomingSmsEvent, IpcError, IpcResult, SmsRow, EVENT_CALLER_CONTEXT,
-    EVENT_SMS,
+    CallerContextEvent, IncomingSmsEvent, IpcResult, SmsRow, EVENT_CALLER_CONTEXT, EVENT_SMS,
 };
 use crate::notify::SmsNotice;
 use crate::shell::Shell;
-
-/// The number shown for a text whose event named no sender.
-pub const UNKNOWN_SENDER: &str = "Unknown sender";
-
-/// A stable id for an incoming text: the gateway event's `Uniqueid` when
-/// it has one, else a hash of span, sender, receive time and text, so the
-/// same message seen twice (a reconnect replays it) is stored once. FNV-1a
-/// rather than std's hasher, whose output may change between Rust releases
-/// while the ids stay in the database.
-pub fn incoming_id(sms: &IncomingSms) -> String {
-    if let Some(u) = sms
-        .uniqueid
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
-        return format!("in-{u}");
-    }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let span = sms.span.map(|s| s.to_string()).unwrap_or_default();
-    let parts = [
-        span.as_str(),
-        sms.sender.as_deref().unwrap_or(""),
-        sms.received_at.as_deref().unwrap_or(""),
-        &sms.text,
-    ];
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0x1f)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("in-h{h:016x}")
-}
-
-/// The stored form of an incoming text: received at the gateway's time when
-/// it gave one, else when the event arrived.
-pub fn incoming_record(sms: &IncomingSms, received_at_ms: i64) -> SmsRecord {
-    SmsRecord {
-        id: incoming_id(sms),
-        direction: SmsDirection::Incoming,
-        number: sms
-            .sender
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| UNKNOWN_SENDER.into()),
-        span: sms.span,
-        text: sms.text.clone(),
-        raw: Some(sms.raw.clone()),
-        at_ms: sms.received_at_ms.unwrap_or(received_at_ms),
-        status: SmsStatus::Received,
-        error: None,
-    }
-}
 
 /// The popup card's key for a text.
 pub fn card_key(id: &str) -> String {
@@ -169,51 +114,26 @@ pub fn outgoing_request(
     Ok(req)
 }
 
-/// The stored form of a text about to be handed to the gateway.
-pub fn outgoing_record(req: &SmsRequest, at_ms: i64) -> SmsRecord {
-    SmsRecord {
-        id: req.id.clone().unwrap_or_default(),
-        direction: SmsDirection::Outgoing,
-        number: req.destination.clone(),
-        span: req.span.parse().ok(),
-        text: req.text.clone(),
-        raw: None,
-        at_ms,
-        status: SmsStatus::Sending,
-        error: None,
-    }
-}
-
-/// Sends a checked text: recorded as sending first (so a crash mid-send
-/// still shows it), handed to the gateway, then marked sent, or failed with
-/// the gateway's answer in plain words (which is also the command's error).
+/// Sends a checked text through the gateway, recorded in history around
+/// the send (`ringside_store::texts::send_recorded`); the gateway's refusal
+/// is also the command's error, in the same words history keeps.
 pub async fn send(
     store: &ringside_store::HistoryStore,
     client: &ringside_ami::Client,
     req: &SmsRequest,
     at_ms: i64,
 ) -> IpcResult<SmsRow> {
-    let mut record = outgoing_record(req, at_ms);
-    store.record_sms(record.clone()).await?;
-    tracing::info!(id = %record.id, span = %req.span, "sending a text message");
-    let outcome = ringside_calls::sms::send_sms(client, req)
-        .await
-        .map_err(IpcError::from);
-    (record.status, record.error) = match &outcome {
-        Ok(_) => (SmsStatus::Sent, None),
-        Err(e) => (SmsStatus::Failed, Some(e.message.clone())),
-    };
-    store
-        .set_sms_status(&record.id, record.status, record.error.clone())
-        .await?;
-    tracing::info!(id = %record.id, status = record.status.as_str(), "text message handed to the gateway");
-    outcome.map(|_| SmsRow::from(record))
+    let send = ringside_calls::sms::send_sms(client, req);
+    let record = send_recorded(store, req, at_ms, send).await?;
+    Ok(SmsRow::from(record))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ipc::ErrorCode;
+    use ringside_store::texts::{incoming_id, outgoing_record, UNKNOWN_SENDER};
+    use ringside_store::{SmsDirection, SmsStatus};
 
     fn incoming_sms(uniqueid: Option<&str>, text: &str) -> IncomingSms {
         IncomingSms {

@@ -159,6 +159,25 @@ impl DialFailure {
 /// Result of this module.
 pub type Result<T> = std::result::Result<T, ActionError>;
 
+/// An error's message as a person reads it on screen: capitalised, ending
+/// in a full stop (the crates' messages are lower-case clauses, so they
+/// can be embedded in other sentences).
+///
+/// ```
+/// assert_eq!(ringside_calls::actions::sentence("the line is busy"), "The line is busy.");
+/// ```
+pub fn sentence(s: &str) -> String {
+    let mut c = s.trim().chars();
+    let mut out: String = match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    };
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
 /// Strips the punctuation people paste with numbers (spaces, dashes, dots,
 /// brackets, slashes) and checks what is left is dialable: an optional
 /// leading `+`, then at most 32 digits, `*` and `#`. The app (dial box,

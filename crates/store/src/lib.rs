@@ -47,6 +47,7 @@ mod sms;
 mod sql;
 mod store;
 pub mod text;
+pub mod texts;
 mod workers;
 
 pub use error::{Result, StoreError};
