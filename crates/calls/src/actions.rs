@@ -1030,7 +1030,8 @@ mod tests {
         );
         assert_eq!(moved.get("Channel"), Some("PJSIP/carrier-00000002"));
         assert_eq!(
-            transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", true, None).unwrap_err(),
+            transfer_call(&p, Dialect::Ami2, &ringing, &mine, "1002", true, None)
+                .expect_err("refused"),
             ActionError::NotAnswered,
             "an attended transfer needs her own answered phone"
         );
@@ -1045,7 +1046,8 @@ mod tests {
             local,
         ];
         assert_eq!(
-            transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None).unwrap_err(),
+            transfer_call(&p, Dialect::Ami2, &only_mine, &mine, "1002", false, None)
+                .expect_err("refused"),
             ActionError::CallGone
         );
         assert!(matches!(

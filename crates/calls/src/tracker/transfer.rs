@@ -11,7 +11,7 @@ impl CallTracker {
     pub(super) fn consulting_call(&self, x: &str, except: CallKey) -> Option<CallKey> {
         // Its own call first (an `Atxfer` dials inside the caller's call).
         let talking = |c: &Call| c.connected.as_deref() == Some(x) && c.consulting.is_none();
-        if self.calls.get(&except).is_some_and(|c| talking(c)) {
+        if self.calls.get(&except).is_some_and(&talking) {
             return Some(except);
         }
         // A call of its own that is nothing yet (no popup, nobody answered)
