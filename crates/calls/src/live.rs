@@ -262,9 +262,7 @@ pub async fn follow(
     let mut synced_this_session = false;
     if client.state().borrow().is_connected() {
         let version = client.banner_version().unwrap_or_default();
-        let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
-        out(LiveUpdate::Connected(version));
-        name_colleagues(client, &phones, presence, out).await;
+        session_up(client, tracker, presence, version, out).await;
         synced_this_session = true;
     }
     let mut changes = Vec::new();
@@ -294,9 +292,7 @@ pub async fn follow(
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
             SessionEvent::Connected { version } => {
                 tracker.observe_banner(&version);
-                let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
-                out(LiveUpdate::Connected(version));
-                name_colleagues(client, &phones, presence, out).await;
+                session_up(client, tracker, presence, version, out).await;
             }
             SessionEvent::Event(ev) => {
                 let at = event_time(&ev.packet, ev.received_at_ms);
@@ -317,15 +313,33 @@ pub async fn follow(
             }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
-                let message = match &*client.state().borrow() {
-                    ConnectionState::Disconnected { message, .. } => message.clone(),
-                    // Already trying again: the state no longer says why.
-                    _ => "The connection to the PBX was lost; reconnecting".to_owned(),
-                };
-                out(LiveUpdate::Disconnected(message));
+                out(LiveUpdate::Disconnected(disconnect_message(client)));
             }
             _ => {}
         }
+    }
+}
+
+/// A session is up: the calls rebuilt from a fresh listing, then the
+/// `Connected` update, then the colleagues named.
+async fn session_up(
+    client: &Client,
+    tracker: &mut CallTracker,
+    presence: &mut Presence,
+    version: String,
+    out: &mut dyn FnMut(LiveUpdate),
+) {
+    let phones = resync_reporting(client, tracker, presence, now_ms(), out).await;
+    out(LiveUpdate::Connected(version));
+    name_colleagues(client, &phones, presence, out).await;
+}
+
+/// Why the session ended, as the connection state says.
+fn disconnect_message(client: &Client) -> String {
+    match &*client.state().borrow() {
+        ConnectionState::Disconnected { message, .. } => message.clone(),
+        // Already trying again: the state no longer says why.
+        _ => "The connection to the PBX was lost; reconnecting".to_owned(),
     }
 }
 
