@@ -36,16 +36,6 @@ const DEST: Keys = Keys {
     context: "DestContext",
     exten: "DestExten",
 };
-/// Asterisk 1.4 `Event: Dial` (no SubEvent) names its dialing side `Source`.
-const SRC1: Keys = Keys {
-    channel: "Source",
-    uniqueid: "SrcUniqueID",
-    linkedid: "Linkedid",
-    cid_num: "CallerID",
-    cid_name: "CallerIDName",
-    context: "Context",
-    exten: "Exten",
-};
 /// AMI 1.x `Event: Dial` names its destination `Destination`.
 const DEST1: Keys = Keys {
     channel: "Destination",
@@ -163,6 +153,28 @@ fn real<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
 /// The field's value, unless it is missing or empty.
 fn non_empty<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
     ev.get(key).filter(|v| !v.is_empty())
+}
+
+/// The first value of each of `keys` (distinct names, compared without case
+/// as [`Packet::get`] does), read in one pass over the event's fields. A
+/// dial carries two channel snapshots in some forty fields: a `get` per key
+/// would scan them again for each.
+fn values<'a, const N: usize>(ev: &'a Packet, keys: &[&str; N]) -> [Option<&'a str>; N] {
+    let mut found = [None; N];
+    let mut missing = N;
+    for (key, value) in ev.fields() {
+        let Some(i) = keys.iter().position(|k| k.eq_ignore_ascii_case(key)) else {
+            continue;
+        };
+        if found[i].is_none() {
+            found[i] = Some(value);
+            missing -= 1;
+            if missing == 0 {
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// A transfer event's `Result` is anything but `Success`.
@@ -326,22 +338,49 @@ fn parkee(ev: &Packet) -> Parkee<'_> {
 
 impl<'a> CallerId<'a> {
     fn read(ev: &'a Packet, num: &str, name: &str) -> Self {
+        Self::from_values(ev.get(num), ev.get(name))
+    }
+
+    fn from_values(num: Option<&'a str>, name: Option<&'a str>) -> Self {
         Self {
-            num: real(ev, num),
-            name: real(ev, name),
+            num: num.filter(|v| !absent(v)),
+            name: name.filter(|v| !absent(v)),
         }
+    }
+}
+
+impl Keys {
+    /// The names in the order [`ChannelSnap::from_values`] takes them.
+    const fn names(&self) -> [&'static str; 7] {
+        [
+            self.channel,
+            self.uniqueid,
+            self.linkedid,
+            self.cid_num,
+            self.cid_name,
+            self.context,
+            self.exten,
+        ]
     }
 }
 
 impl<'a> ChannelSnap<'a> {
     fn read(ev: &'a Packet, keys: &Keys, up: bool) -> Self {
+        Self::from_values(values(ev, &keys.names()), up)
+    }
+
+    /// A snapshot from the values of its [`Keys::names`].
+    fn from_values(
+        [channel, uniqueid, linkedid, num, name, context, exten]: [Option<&'a str>; 7],
+        up: bool,
+    ) -> Self {
         Self {
-            channel: ev.get(keys.channel),
-            uniqueid: non_empty(ev, keys.uniqueid),
-            linkedid: ev.get(keys.linkedid),
-            caller: CallerId::read(ev, keys.cid_num, keys.cid_name),
-            context: ev.get(keys.context),
-            exten: real(ev, keys.exten),
+            channel,
+            uniqueid: uniqueid.filter(|u| !u.is_empty()),
+            linkedid,
+            caller: CallerId::from_values(num, name),
+            context,
+            exten: exten.filter(|e| !absent(e)),
             up,
         }
     }
@@ -378,10 +417,19 @@ impl<'a> NewState<'a> {
     fn read(ev: &'a Packet) -> Option<Self> {
         match ev.get("ChannelState") {
             Some("6") => Some(Self::Up),
-            Some("5") => Some(Self::Ringing {
-                connected_num: real(ev, "ConnectedLineNum"),
-                ring: RingSource::read(ev),
-            }),
+            Some("5") => {
+                let [connected, num, name, context] = values(
+                    ev,
+                    &["ConnectedLineNum", "CallerIDNum", "CallerIDName", "Context"],
+                );
+                Some(Self::Ringing {
+                    connected_num: connected.filter(|n| !absent(n)),
+                    ring: RingSource {
+                        caller: CallerId::from_values(num, name),
+                        context,
+                    },
+                })
+            }
             Some(_) => None,
             None => ev
                 .get("ChannelStateDesc")
@@ -409,41 +457,79 @@ impl<'a> DialplanApp<'a> {
 }
 
 impl<'a> DialBegin<'a> {
+    /// Both snapshots and the dial's own fields in one pass over its forty
+    /// or so fields.
     fn read(ev: &'a Packet, dialect: Dialect, dest: &Keys) -> Self {
-        let up = channel_up(ev);
-        // Asterisk 1.4 names the dialing side `Source` / `SrcUniqueID`.
-        let source_1_4 = ev.get("Channel").is_none() && ev.get("Source").is_some();
-        let caller = ChannelSnap::read(ev, if source_1_4 { &SRC1 } else { &PLAIN }, up);
-        let ring = if source_1_4 {
-            // 1.4's caller ID is `CallerID`; the ringing leg reads `CallerIDNum`.
-            RingSource::read(ev)
+        let [d0, d1, d2, d3, d4, d5, d6] = dest.names();
+        let [state, dialstring, extension, source, src_uniqueid, src_cid, plain @ ..] = values(
+            ev,
+            &[
+                "ChannelState",
+                "DialString",
+                "Extension",
+                "Source",
+                "SrcUniqueID",
+                "CallerID",
+                PLAIN.channel,
+                PLAIN.uniqueid,
+                PLAIN.linkedid,
+                PLAIN.cid_num,
+                PLAIN.cid_name,
+                PLAIN.context,
+                PLAIN.exten,
+                d0,
+                d1,
+                d2,
+                d3,
+                d4,
+                d5,
+                d6,
+            ],
+        );
+        let [channel, uniqueid, linkedid, cid_num, cid_name, context, exten, dest @ ..] = plain;
+        let up = state == Some("6");
+        // Asterisk 1.4 (`Event: Dial`, no SubEvent) names its dialing side
+        // `Source` / `SrcUniqueID`, with its number in `CallerID`.
+        let source_1_4 = channel.is_none() && source.is_some();
+        let caller = if source_1_4 {
+            [
+                source,
+                src_uniqueid,
+                linkedid,
+                src_cid,
+                cid_name,
+                context,
+                exten,
+            ]
         } else {
-            RingSource {
-                caller: caller.caller,
-                context: caller.context,
-            }
+            [
+                channel, uniqueid, linkedid, cid_num, cid_name, context, exten,
+            ]
         };
         Self {
             dialect,
-            caller,
-            dest: ChannelSnap::read(ev, dest, up),
-            dialstring: ev.get("DialString").unwrap_or(""),
-            exten: ev
-                .get("Exten")
-                .or(ev.get("Extension"))
-                .filter(|e| !absent(e)),
-            ring,
+            caller: ChannelSnap::from_values(caller, up),
+            dest: ChannelSnap::from_values(dest, up),
+            dialstring: dialstring.unwrap_or(""),
+            exten: exten.or(extension).filter(|e| !absent(e)),
+            // The ringing leg reads `CallerIDNum`, 1.4's `CallerID` or not.
+            ring: RingSource {
+                caller: CallerId::from_values(cid_num, cid_name),
+                context,
+            },
         }
     }
 }
 
 impl<'a> DialEnd<'a> {
     fn read(ev: &'a Packet, dialect: Option<Dialect>) -> Self {
-        let status = ev.get("DialStatus").unwrap_or("");
+        // `DialStatus` comes last: one pass reads all three.
+        let [status, dest, caller] = values(ev, &["DialStatus", "DestUniqueid", "Uniqueid"]);
+        let status = status.unwrap_or("");
         Self {
             dialect,
-            dest: non_empty(ev, "DestUniqueid"),
-            caller: ev.get("Uniqueid"),
+            dest: dest.filter(|d| !d.is_empty()),
+            caller,
             status: if status.eq_ignore_ascii_case("ANSWER") {
                 DialStatus::Answer
             } else if status.eq_ignore_ascii_case("CANCEL") {
