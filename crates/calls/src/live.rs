@@ -404,15 +404,19 @@ pub async fn follow<M: LiveModel>(
             }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
-                let message = match &*client.state().borrow() {
-                    ConnectionState::Disconnected { message, .. } => message.clone(),
-                    // Already trying again: the state no longer says why.
-                    _ => "The connection to the PBX was lost; reconnecting".to_owned(),
-                };
-                out(LiveUpdate::Disconnected(message));
+                out(LiveUpdate::Disconnected(disconnect_message(client)));
             }
             _ => {}
         }
+    }
+}
+
+/// Why the session ended, as the connection state says.
+fn disconnect_message(client: &Client) -> String {
+    match &*client.state().borrow() {
+        ConnectionState::Disconnected { message, .. } => message.clone(),
+        // Already trying again: the state no longer says why.
+        _ => "The connection to the PBX was lost; reconnecting".to_owned(),
     }
 }
 

@@ -1508,16 +1508,18 @@ fn ami11_answered_by_1001(t: &mut CallTracker, b1: &Ch) -> Vec<CardChange> {
     )
 }
 
-fn consult_popup(
-    ch: &[CardChange],
-) -> (
+/// The one consultation popup's call, caller number and name, consultation
+/// mark, waiting party (number, name) and direction.
+type ConsultPopup = (
     String,
     String,
     Option<String>,
     bool,
     Option<(String, Option<String>)>,
     Direction,
-) {
+);
+
+fn consult_popup(ch: &[CardChange]) -> ConsultPopup {
     match popups(ch).as_slice() {
         [CardChange::Popup {
             call,

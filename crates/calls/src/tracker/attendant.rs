@@ -9,8 +9,9 @@ impl CallTracker {
     /// on its connected line. It belongs to that caller's queued call.
     pub(super) fn ringing_without_dial(
         &mut self,
-        ev: &Packet,
         uid: &str,
+        connected_num: Option<&str>,
+        ring: &RingSource<'_>,
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
@@ -24,7 +25,7 @@ impl CallTracker {
         {
             return;
         }
-        let Some(connected) = ev.get("ConnectedLineNum").filter(|n| !absent(n)) else {
+        let Some(connected) = connected_num else {
             return;
         };
         let own = chan.call;
@@ -36,51 +37,41 @@ impl CallTracker {
             return;
         }
         if let Some(q) = self.queued_call_for(connected, own) {
-            self.queue_rings(q, uid, ev, at_ms, out);
+            self.queue_rings(q, uid, ring, at_ms, out);
         }
     }
 
-    pub(super) fn on_newexten(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(app) = ev.get("Application") else {
+    pub(super) fn on_newexten(
+        &mut self,
+        uid: &str,
+        app: &DialplanApp<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(key) = self.channels.get(uid).map(|c| c.call) else {
             return;
         };
-        let voicemail = app.eq_ignore_ascii_case("VoiceMail");
-        let queue = app.eq_ignore_ascii_case("Queue");
-        if !voicemail && !queue {
-            return;
-        }
-        let Some(key) = ev
-            .get("Uniqueid")
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
-            return;
-        };
-        if voicemail {
-            if let Some(call) = self.calls.get_mut(&key) {
-                call.voicemail = true;
+        match *app {
+            DialplanApp::VoiceMail => {
+                if let Some(call) = self.calls.get_mut(&key) {
+                    call.voicemail = true;
+                }
             }
-        } else if let Some(q) = ev
-            .get("AppData")
-            .and_then(|d| d.split(',').next())
-            .filter(|q| !q.is_empty())
-        {
-            self.enter_group(key, q, at_ms, out);
+            DialplanApp::Queue(q) => self.enter_group(key, q, at_ms, out),
         }
     }
 
-    pub(super) fn on_queue_join(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(q) = ev.get("Queue").filter(|q| !q.is_empty()) else {
+    pub(super) fn on_queue_join(
+        &mut self,
+        uid: &str,
+        q: &str,
+        position: Option<u32>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(key) = self.channels.get(uid).map(|c| c.call) else {
             return;
         };
-        let Some(key) = ev
-            .get("Uniqueid")
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
-            return;
-        };
-        let position = ev.get("Position").and_then(|p| p.trim().parse().ok());
         if let Some(call) = self.calls.get_mut(&key) {
             call.in_queue = true;
             call.queue_wait.get_or_insert(QueueWaitState {
@@ -162,22 +153,23 @@ impl CallTracker {
     /// `AgentCalled` (AMI 1.x with `eventwhencalled=yes`): the queue rings
     /// the member channel in `DestinationChannel` for the caller in
     /// `ChannelCalling`. AMI 2+ rings members with `DialBegin` instead.
-    pub(super) fn on_agent_called(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
+    pub(super) fn on_agent_called(
+        &mut self,
+        a: &AgentCalled<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         if self.dialect == Dialect::Ami2 {
             return;
         }
-        let caller = ev
-            .get("Uniqueid")
-            .and_then(|u| self.channels.get_key_value(u).map(|(k, _)| k.clone()))
-            .or_else(|| self.uid_named(ev, "ChannelCalling"));
-        let (Some(caller), Some(member)) = (caller, self.uid_named(ev, "DestinationChannel"))
+        let (Some(caller), Some(member)) = (self.uid_of(&a.caller), self.uid_named(a.member))
         else {
             return;
         };
         let Some(key) = self.channels.get(&*caller).map(|c| c.call) else {
             return;
         };
-        self.queue_rings(key, &member, ev, at_ms, out);
+        self.queue_rings(key, &member, &a.ring, at_ms, out);
     }
 
     /// An AMI 1.x queue rings a member channel that is, so far, a call of
@@ -186,7 +178,7 @@ impl CallTracker {
         &mut self,
         key: CallKey,
         member: &str,
-        ev: &Packet,
+        ring: &RingSource<'_>,
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
@@ -220,14 +212,20 @@ impl CallTracker {
         if let Some(c) = self.channels.get_mut(member) {
             c.dialed_by = origin;
         }
-        self.ring_leg(key, origin_kind, member, ev, at_ms, out);
+        self.ring_leg(key, origin_kind, member, ring, at_ms, out);
     }
 
     /// `Pickup`: the channel in `Channel`/`Uniqueid` took the ringing
     /// channel named with the `Target` prefix.
-    pub(super) fn on_pickup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let picker = self.uid_in(ev, "");
-        let target = self.uid_in(ev, "Target");
+    pub(super) fn on_pickup(
+        &mut self,
+        picker: &ChannelRef<'_>,
+        target: &ChannelRef<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let picker = self.uid_of(picker);
+        let target = self.uid_of(target);
         if let (Some(p), Some(t)) = (picker, target) {
             self.picked_up(&p, &t, at_ms, out);
         }
@@ -281,43 +279,25 @@ impl CallTracker {
     }
 
     /// `ParkedCall`: the caller waits in a parking space.
-    pub(super) fn on_parked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-        let Some(key) = parkee
-            .as_deref()
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
+    pub(super) fn on_parked(&mut self, p: &Parked<'_>, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(key) = self.call_of_parkee(&p.parkee) else {
             return;
         };
-        let Some(slot) = ev
-            .get("ParkingSpace")
-            .or(ev.get("Exten"))
-            .filter(|s| !absent(s))
-        else {
-            return;
-        };
-        // 12+: `ParkerDialString: PJSIP/1001`; 1.x: `From: SIP/1001-0000000c`.
-        let parker = ev
-            .get("ParkerDialString")
-            .or(ev.get("From"))
+        let parker = p
+            .parker
             .and_then(ChannelName::parse)
             .filter(|n| {
                 self.classifier.classify(n) == EndpointKind::Extension
                     || n.endpoint.bytes().all(|b| b.is_ascii_digit())
             })
             .map(|n| n.endpoint.to_owned());
-        let lot = ev
-            .get("Parkinglot")
-            .or(ev.get("ParkingLot"))
-            .filter(|l| !absent(l))
-            .map(str::to_owned);
+        let lot = p.lot.map(str::to_owned);
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
         let parked_by = parker.or_else(|| call.connected.clone());
         call.park = Some(ParkSpot {
-            slot: slot.to_owned(),
+            slot: p.space.to_owned(),
             lot,
             parked_by,
         });
@@ -331,19 +311,11 @@ impl CallTracker {
 
     /// `UnParkedCall`: someone retrieved the parked caller. The retriever's
     /// own channel (the call that dialled the space) joins the caller's call.
-    pub(super) fn on_unparked(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let parkee = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-        let Some(key) = parkee
-            .as_deref()
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
+    pub(super) fn on_unparked(&mut self, u: &Unparked<'_>, at_ms: i64, out: &mut Vec<CardChange>) {
+        let Some(key) = self.call_of_parkee(&u.parkee) else {
             return;
         };
-        // 12+: `Retriever…` snapshot; 1.x: `From` names the retriever's channel.
-        let retriever = self
-            .uid_in(ev, "Retriever")
-            .or_else(|| self.uid_named(ev, "From"));
+        let retriever = self.first_uid_of(&u.retriever);
         let mut by = None;
         if let Some(r) = retriever.as_deref() {
             let from = self.channels.get(r).map(|c| c.call);
@@ -380,8 +352,8 @@ impl CallTracker {
     }
 
     /// `QueueCallerAbandon`: the caller gave up waiting.
-    pub(super) fn on_queue_abandon(&mut self, ev: &Packet, at_ms: i64) {
-        if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+    pub(super) fn on_queue_abandon(&mut self, uid: &str, at_ms: i64) {
+        if let Some(call) = self.call_of_mut(Some(uid)) {
             call.abandoned = true;
             call.end_queue_wait(WaitEnd::Abandoned, at_ms);
         }
@@ -390,8 +362,8 @@ impl CallTracker {
     /// `QueueCallerLeave` / `Leave`: the caller is out of the queue. After an
     /// answer (1.x sends Leave before the bridge) or an abandon this changes
     /// nothing; otherwise the queue let the caller go.
-    pub(super) fn on_queue_leave(&mut self, ev: &Packet, at_ms: i64) {
-        if let Some(call) = self.call_of_mut(ev.get("Uniqueid")) {
+    pub(super) fn on_queue_leave(&mut self, uid: &str, at_ms: i64) {
+        if let Some(call) = self.call_of_mut(Some(uid)) {
             call.in_queue = false;
             let end = if call.answered_by.is_some() {
                 WaitEnd::Answered
@@ -403,8 +375,8 @@ impl CallTracker {
     }
 
     /// `ParkedCallTimeOut`: nobody retrieved the call; it rings its parker next.
-    pub(super) fn on_park_timeout(&mut self, ev: &Packet) {
-        let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
+    pub(super) fn on_park_timeout(&mut self, parkee: &Parkee<'_>) {
+        let uid = self.first_uid_of(parkee);
         if let Some(call) = self.call_of_mut(uid.as_deref()) {
             call.park_returning = call.park.is_some();
             if let Some(p) = call.park.clone() {
@@ -414,13 +386,13 @@ impl CallTracker {
     }
 
     /// `ParkedCallGiveUp`: the caller hung up while parked.
-    pub(super) fn on_park_give_up(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let uid = self.uid_in(ev, "Parkee").or_else(|| self.uid_in(ev, ""));
-        let Some(key) = uid
-            .as_deref()
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
+    pub(super) fn on_park_give_up(
+        &mut self,
+        parkee: &Parkee<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(key) = self.call_of_parkee(parkee) else {
             return;
         };
         if let Some(call) = self.calls.get_mut(&key) {
@@ -430,5 +402,11 @@ impl CallTracker {
             call.park_returning = false;
         }
         self.push_update(key, at_ms, out);
+    }
+
+    /// The call of a parked channel.
+    fn call_of_parkee(&self, parkee: &Parkee<'_>) -> Option<CallKey> {
+        let uid = self.first_uid_of(parkee)?;
+        self.channels.get(&*uid).map(|c| c.call)
     }
 }

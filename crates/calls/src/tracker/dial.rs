@@ -5,26 +5,25 @@
 use super::*;
 
 impl CallTracker {
-    pub(super) fn on_newstate(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(uid) = ev.get("Uniqueid") else {
-            return;
-        };
-        let up = ev.get("ChannelState").map_or_else(
-            || {
-                ev.get("ChannelStateDesc")
-                    .or(ev.get("State"))
-                    .is_some_and(|s| s.eq_ignore_ascii_case("Up"))
-            },
-            |s| s == "6",
-        );
-        if !up && ev.get("ChannelState") == Some("5") {
-            self.ringing_without_dial(ev, uid, at_ms, out);
+    pub(super) fn on_newstate(
+        &mut self,
+        uid: &str,
+        state: &NewState<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        if let NewState::Ringing {
+            connected_num,
+            ring,
+        } = state
+        {
+            self.ringing_without_dial(uid, *connected_num, ring, at_ms, out);
             return;
         }
         let Some(chan) = self.channels.get_mut(uid) else {
             return;
         };
-        if !up || chan.up {
+        if chan.up {
             return;
         }
         chan.up = true;
@@ -33,25 +32,18 @@ impl CallTracker {
 
     pub(super) fn on_dial_begin(
         &mut self,
-        ev: &Packet,
-        dest: &Keys,
+        dial: &DialBegin<'_>,
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
-        if !self.ensure_channel(ev, dest, at_ms) {
+        if !self.ensure_channel(&dial.dest, at_ms) {
             return;
         }
-        let Some(dest_uid) = ev.get(dest.uniqueid) else {
+        let Some(dest_uid) = dial.dest.uniqueid else {
             return;
         };
-        // Asterisk 1.4 names the dialing side `Source` / `SrcUniqueID`.
-        let src = if ev.get("Channel").is_none() && ev.get("Source").is_some() {
-            &SRC1
-        } else {
-            &PLAIN
-        };
-        let caller_uid = if self.ensure_channel(ev, src, at_ms) {
-            ev.get(src.uniqueid)
+        let caller_uid = if self.ensure_channel(&dial.caller, at_ms) {
+            dial.caller.uniqueid
         } else {
             None
         };
@@ -62,12 +54,12 @@ impl CallTracker {
         if caller_uid == dest_uid {
             return;
         }
-        let cid_num = ev.get(src.cid_num).filter(|v| !absent(v)).unwrap_or("");
+        let cid_num = dial.caller.caller.num.unwrap_or("");
         // AMI 1.x: a queue rings a Local member from a Local pair of its own.
         self.fold_queue_local(caller_uid, cid_num);
         self.join_calls(caller_uid, dest_uid);
 
-        let dialstring = ev.get("DialString").unwrap_or("");
+        let dialstring = dial.dialstring;
         let caller_key_arc = self
             .channels
             .get_key_value(caller_uid)
@@ -80,25 +72,20 @@ impl CallTracker {
             kind: caller.kind,
             ext: caller.endpoint.clone(),
             cid_num,
-            cid_name: ev.get(src.cid_name).filter(|v| !absent(v)),
+            cid_name: dial.caller.caller.name,
         };
         let Some((dest_kind, dest_ext)) = self.dialled(dest_uid, caller_key_arc, dialstring) else {
             return;
         };
         match dest_kind {
             EndpointKind::Extension => {
-                self.dial_extension(&dialer, dest_uid, &dest_ext, ev, at_ms, out)
+                self.dial_extension(&dialer, dest_uid, &dest_ext, &dial.ring, at_ms, out)
             }
             EndpointKind::Trunk => {
-                let number = ChannelName::parse(ev.get(dest.channel).unwrap_or(""))
+                let number = ChannelName::parse(dial.dest.channel.unwrap_or(""))
                     .and_then(|n| n.dialed.map(str::to_owned))
                     .or_else(|| dialed_number(dialstring))
-                    .or_else(|| {
-                        ev.get("Exten")
-                            .or(ev.get("Extension"))
-                            .filter(|e| !absent(e))
-                            .map(str::to_owned)
-                    });
+                    .or_else(|| dial.exten.map(str::to_owned));
                 self.dial_trunk(&dialer, &dest_ext, number);
             }
             EndpointKind::Local | EndpointKind::Unknown => {}
@@ -156,7 +143,7 @@ impl CallTracker {
         dialer: &Dialer<'_>,
         dest_uid: &str,
         dest_ext: &str,
-        ev: &Packet,
+        ring: &RingSource<'_>,
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
@@ -182,7 +169,7 @@ impl CallTracker {
             self.ring_consultation(key, dest_uid, &x, name, at_ms, out);
             return;
         }
-        self.ring_leg(dialer.key, dialer.kind, dest_uid, ev, at_ms, out);
+        self.ring_leg(dialer.key, dialer.kind, dest_uid, ring, at_ms, out);
     }
 
     /// A trunk is dialled: an outbound call when no trunk placed it.
@@ -219,7 +206,7 @@ impl CallTracker {
         caller_key: CallKey,
         caller_kind: EndpointKind,
         dest_uid: &str,
-        ev: &Packet,
+        ring: &RingSource<'_>,
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
@@ -253,23 +240,15 @@ impl CallTracker {
         }
         if call.caller_num.is_empty() && call.caller_name.is_empty() {
             // The origin was never seen (started before we connected).
-            call.caller_num = ev
-                .get("CallerIDNum")
-                .filter(|v| !absent(v))
-                .unwrap_or("")
-                .to_owned();
-            call.caller_name = ev
-                .get("CallerIDName")
-                .filter(|v| !absent(v))
-                .unwrap_or("")
-                .to_owned();
+            call.caller_num = ring.caller.num.unwrap_or("").to_owned();
+            call.caller_name = ring.caller.name.unwrap_or("").to_owned();
         }
         call.ringing += 1;
         if !call.rang.iter().any(|r| *r == *dest_ext) {
             call.rang.push(dest_ext.to_string());
         }
-        let from_park_dial = ev
-            .get("Context")
+        let from_park_dial = ring
+            .context
             .is_some_and(|c| c.eq_ignore_ascii_case("park-dial"));
         let park_return = call.park_return(from_park_dial, &dest_ext);
         let transferred_by = call.moved_here_by(
@@ -297,25 +276,21 @@ impl CallTracker {
         }
     }
 
-    pub(super) fn on_dial_end(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let status = ev.get("DialStatus").unwrap_or("");
-        if let Some(dest) = ev
-            .get("DestUniqueid")
-            .or(ev.get("DestUniqueID"))
-            .filter(|d| !d.is_empty())
-        {
-            if status.eq_ignore_ascii_case("ANSWER") {
+    pub(super) fn on_dial_end(&mut self, end: &DialEnd<'_>, at_ms: i64, out: &mut Vec<CardChange>) {
+        let cancelled = end.status == DialStatus::Cancel;
+        if let Some(dest) = end.dest {
+            if end.status == DialStatus::Answer {
                 self.answered(dest, at_ms, out);
             } else {
-                self.leg_stopped(dest, cancel_like(status), at_ms, out);
+                self.leg_stopped(dest, cancelled, at_ms, out);
             }
             return;
         }
         // AMI 1.x: Dial End names only the dialing channel.
-        if status.eq_ignore_ascii_case("ANSWER") {
+        if end.status == DialStatus::Answer {
             return;
         }
-        let Some(caller) = ev.get("Uniqueid") else {
+        let Some(caller) = end.caller else {
             return;
         };
         let legs: Vec<Arc<str>> = self
@@ -325,14 +300,17 @@ impl CallTracker {
             .map(|(u, _)| u.clone())
             .collect();
         for leg in legs {
-            self.leg_stopped(&leg, cancel_like(status), at_ms, out);
+            self.leg_stopped(&leg, cancelled, at_ms, out);
         }
     }
 
-    pub(super) fn on_bridge_enter(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else {
-            return;
-        };
+    pub(super) fn on_bridge_enter(
+        &mut self,
+        uid: &str,
+        bridge: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         if !self.channels.contains_key(uid) {
             return;
         }
@@ -359,13 +337,6 @@ impl CallTracker {
         {
             self.answered(uid, at_ms, out);
         }
-    }
-
-    pub(super) fn on_bridge_leave(&mut self, ev: &Packet) {
-        let (Some(uid), Some(bridge)) = (ev.get("Uniqueid"), ev.get("BridgeUniqueid")) else {
-            return;
-        };
-        self.leave_bridge(uid, bridge);
     }
 
     pub(super) fn leave_bridge(&mut self, uid: &str, bridge: &str) {
@@ -398,10 +369,7 @@ impl CallTracker {
     }
 
     /// AMI 1.x `Bridge` (Link) and 1.4 `Link`.
-    pub(super) fn on_link(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) else {
-            return;
-        };
+    pub(super) fn on_link(&mut self, a: &str, b: &str, at_ms: i64, out: &mut Vec<CardChange>) {
         self.note_peers(a, b);
         for uid in [a, b] {
             if self
@@ -411,13 +379,6 @@ impl CallTracker {
             {
                 self.answered(uid, at_ms, out);
             }
-        }
-    }
-
-    /// AMI 1.8 `LocalBridge`: the two Local halves belong to one call.
-    pub(super) fn on_local_bridge(&mut self, ev: &Packet) {
-        if let (Some(a), Some(b)) = (ev.get("Uniqueid1"), ev.get("Uniqueid2")) {
-            self.join_calls(a, b);
         }
     }
 
@@ -561,16 +522,18 @@ impl CallTracker {
         }
     }
 
-    pub(super) fn on_hangup(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(uid) = ev.get("Uniqueid") else {
-            return;
-        };
+    pub(super) fn on_hangup(
+        &mut self,
+        uid: &str,
+        cause: Option<u16>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
         if !self.channels.contains_key(uid) {
             return;
         }
         // Cause 26 is "answered elsewhere"; 0/16/127 after the caller left.
-        let cause = ev.get("Cause").unwrap_or("");
-        self.leg_stopped(uid, cause == "26", at_ms, out);
+        self.leg_stopped(uid, cause == Some(26), at_ms, out);
         self.drop_channel(uid, at_ms, false, out);
     }
 }
@@ -581,11 +544,6 @@ pub(super) fn origin_direction(kind: EndpointKind) -> Direction {
         EndpointKind::Trunk => Direction::Inbound,
         _ => Direction::Internal,
     }
-}
-
-/// A dial status meaning the caller side stopped the ringing.
-fn cancel_like(status: &str) -> bool {
-    status.eq_ignore_ascii_case("CANCEL")
 }
 
 /// The number in a trunk dial string: `5559876543@carrier`, `carrier/5559876543`.

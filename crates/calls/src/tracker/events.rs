@@ -1,153 +1,315 @@
-//! What the tracker reads of an AMI event: the channel snapshot fields of
-//! each dialect ([`Keys`]), and the event names it acts on ([`Ev`]); every
-//! other event is skipped at once.
+//! What the tracker reads of an AMI event: [`CallEvent`], one variant per
+//! event it acts on, decoded once with the fields it needs, typed and
+//! borrowed from the packet (decoding allocates nothing).
+//!
+//! This module owns every field name the tracker knows and the differences
+//! between the two dialects (AMI 2+ / Asterisk 12+, and AMI 1.x / Asterisk
+//! 1.4–11: `Dial`'s `SubEvent`, 1.4's `Source`, `Bridgestate`, channels
+//! named only by name, …); the handlers never read a field themselves.
+//! Events the tracker does not act on are skipped by their name alone,
+//! before any field is read: that is most of the stream.
+//!
+//! Decoding reads fields, nothing else: whether a channel is tracked, and
+//! what an event means for a call, is the handlers' business.
 
-/// Field names of one channel snapshot inside an event: the plain one, or
-/// the `Dest…` one of a dial.
-pub(super) struct Keys {
-    pub(super) channel: &'static str,
-    pub(super) uniqueid: &'static str,
-    pub(super) linkedid: &'static str,
-    pub(super) cid_num: &'static str,
-    pub(super) cid_name: &'static str,
-    pub(super) context: &'static str,
-    pub(super) exten: &'static str,
+use ringside_ami::Packet;
+
+use super::Dialect;
+use crate::record::TransferKind;
+
+mod decode;
+#[cfg(test)]
+mod tests;
+
+/// An AMI event the tracker acts on, decoded.
+#[derive(Debug)]
+pub(super) enum CallEvent<'a> {
+    /// `Newchannel`.
+    Newchannel(ChannelSnap<'a>),
+    /// `NewCallerid`: a channel's caller ID changed.
+    NewCallerid {
+        uniqueid: &'a str,
+        caller: CallerId<'a>,
+    },
+    /// `Newstate` to Up or Ringing (no other state changes anything).
+    Newstate {
+        uniqueid: &'a str,
+        state: NewState<'a>,
+    },
+    /// `Newexten` running an application the tracker follows.
+    Newexten {
+        uniqueid: &'a str,
+        app: DialplanApp<'a>,
+    },
+    /// A dial starts ringing a channel: `DialBegin` (AMI 2+), `Dial` with
+    /// `SubEvent: Begin` (1.x), or any `Dial` (1.4, which has no SubEvent).
+    DialBegin(DialBegin<'a>),
+    /// A dial is over: `DialEnd` (AMI 2+), `Dial` with `SubEvent: End` (1.x).
+    DialEnd(DialEnd<'a>),
+    /// A 1.x `Dial` with any other `SubEvent`: it only tells the dialect.
+    OtherDial,
+    /// `BridgeEnter` (AMI 2+).
+    BridgeEnter { uniqueid: &'a str, bridge: &'a str },
+    /// `BridgeLeave` (AMI 2+).
+    BridgeLeave { uniqueid: &'a str, bridge: &'a str },
+    /// Two channels linked: 1.x `Bridge` (`Bridgestate: Link`, or none) and
+    /// 1.4 `Link`, by their Uniqueids.
+    Link(&'a str, &'a str),
+    /// AMI 1.8 `LocalBridge`: the Uniqueids of the two Local halves.
+    LocalBridge(&'a str, &'a str),
+    /// `Hangup`, with its Q.850 cause (16 normal, 26 answered elsewhere).
+    Hangup {
+        uniqueid: &'a str,
+        cause: Option<u16>,
+    },
+    /// `Rename`: the channel has a new name (1.x masquerades, `Transfered/…`).
+    Rename {
+        uniqueid: &'a str,
+        new_name: &'a str,
+    },
+    /// `BlindTransfer` (AMI 2+) that succeeded.
+    BlindTransfer(BlindTransfer<'a>),
+    /// `AttendedTransfer` (AMI 2+) that succeeded.
+    AttendedTransfer(AttendedTransfer<'a>),
+    /// chan_sip's `Transfer` (Asterisk 1.4–11).
+    SipTransfer(SipTransfer<'a>),
+    /// `QueueCallerJoin` (12+) / `Join` (1.x): the caller waits in a queue.
+    QueueJoin {
+        uniqueid: &'a str,
+        queue: &'a str,
+        /// Its position on joining.
+        position: Option<u32>,
+    },
+    /// `QueueCallerAbandon`: the caller gave up waiting.
+    QueueAbandon { uniqueid: &'a str },
+    /// `QueueCallerLeave` (12+) / `Leave` (1.x): the caller is out of the queue.
+    QueueLeave { uniqueid: &'a str },
+    /// `AgentCalled` (1.x with `eventwhencalled`).
+    AgentCalled(AgentCalled<'a>),
+    /// `Pickup`: `picker` took `target`, a channel ringing elsewhere.
+    Pickup {
+        picker: ChannelRef<'a>,
+        target: ChannelRef<'a>,
+    },
+    /// AMI 1.x `Masquerade`, by channel names: `clone` takes the place of
+    /// `original`.
+    Masquerade { clone: &'a str, original: &'a str },
+    /// `ParkedCall`.
+    Parked(Parked<'a>),
+    /// `UnParkedCall`.
+    Unparked(Unparked<'a>),
+    /// `ParkedCallTimeOut`: nobody retrieved the parked call.
+    ParkTimeout { parkee: Parkee<'a> },
+    /// `ParkedCallGiveUp`: the caller hung up while parked.
+    ParkGiveUp { parkee: Parkee<'a> },
+    /// An `EndpointList` (PJSIPShowEndpoints) or `PeerEntry` (SIPpeers)
+    /// item. It stays a packet: [`crate::channel::Classifier::learn`] reads
+    /// these items for every listing (the presence board's, the CLI's, the
+    /// app's), and the tracker hands them to it as they are.
+    EndpointList(&'a Packet),
 }
 
-pub(super) const PLAIN: Keys = Keys {
-    channel: "Channel",
-    uniqueid: "Uniqueid",
-    linkedid: "Linkedid",
-    cid_num: "CallerIDNum",
-    cid_name: "CallerIDName",
-    context: "Context",
-    exten: "Exten",
-};
-pub(super) const DEST: Keys = Keys {
-    channel: "DestChannel",
-    uniqueid: "DestUniqueid",
-    linkedid: "DestLinkedid",
-    cid_num: "DestCallerIDNum",
-    cid_name: "DestCallerIDName",
-    context: "DestContext",
-    exten: "DestExten",
-};
-/// Asterisk 1.4 `Event: Dial` (no SubEvent) names its dialing side `Source`.
-pub(super) const SRC1: Keys = Keys {
-    channel: "Source",
-    uniqueid: "SrcUniqueID",
-    linkedid: "Linkedid",
-    cid_num: "CallerID",
-    cid_name: "CallerIDName",
-    context: "Context",
-    exten: "Exten",
-};
-/// AMI 1.x `Event: Dial` names its destination `Destination`.
-pub(super) const DEST1: Keys = Keys {
-    channel: "Destination",
-    uniqueid: "DestUniqueID",
-    linkedid: "DestLinkedid",
-    cid_num: "DestCallerIDNum",
-    cid_name: "DestCallerIDName",
-    context: "DestContext",
-    exten: "DestExten",
-};
+/// A caller ID as an event gives it; `<unknown>` and empty values are none.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct CallerId<'a> {
+    pub(super) num: Option<&'a str>,
+    pub(super) name: Option<&'a str>,
+}
 
-/// The events the tracker reads; everything else is skipped at once.
+/// One channel snapshot inside an event: the event's own channel, or one
+/// side of a dial.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ChannelSnap<'a> {
+    /// The channel's name (`PJSIP/1001-00000002`).
+    pub(super) channel: Option<&'a str>,
+    /// Never empty.
+    pub(super) uniqueid: Option<&'a str>,
+    /// As sent (AMI 2+ only; 1.x has none).
+    pub(super) linkedid: Option<&'a str>,
+    pub(super) caller: CallerId<'a>,
+    /// As sent: the dialplan context it runs in.
+    pub(super) context: Option<&'a str>,
+    /// The dialplan extension; `<unknown>` and empty are none.
+    pub(super) exten: Option<&'a str>,
+    /// The event's `ChannelState` is 6 (Up). It is the event's own state
+    /// whichever snapshot this is: a dial's destination takes the dialing
+    /// channel's, as the tracker always has (it only counts for a
+    /// destination first seen in its dial).
+    pub(super) up: bool,
+}
+
+/// A channel as an event names it: by Uniqueid, by name, or both (1.x
+/// events often give only the name). The Uniqueid is looked up first.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct ChannelRef<'a> {
+    pub(super) uniqueid: Option<&'a str>,
+    pub(super) name: Option<&'a str>,
+}
+
+/// The parked channel: the `Parkee…` snapshot (12+), else the bare one (1.x).
+pub(super) type Parkee<'a> = [ChannelRef<'a>; 2];
+
+/// What the event that starts a leg ringing says of the call: the caller
+/// ID it carries (what the card shows when the call's origin was never
+/// seen), and the dialplan context it rings from (`park-dial` for a parked
+/// call coming back).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RingSource<'a> {
+    pub(super) caller: CallerId<'a>,
+    pub(super) context: Option<&'a str>,
+}
+
+/// The two `Newstate`s the tracker acts on.
+#[derive(Debug)]
+pub(super) enum NewState<'a> {
+    /// Up (`ChannelState: 6`; without a `ChannelState`, a `ChannelStateDesc`
+    /// or `State` of `Up`).
+    Up,
+    /// Ringing (`ChannelState: 5`): on AMI 1.x a queue member may ring
+    /// without a Dial, its queued caller on its connected line.
+    Ringing {
+        connected_num: Option<&'a str>,
+        ring: RingSource<'a>,
+    },
+}
+
+/// The dialplan applications the tracker follows.
+#[derive(Debug)]
+pub(super) enum DialplanApp<'a> {
+    VoiceMail,
+    /// `Queue(<name>,…)`, with its (non-empty) queue name.
+    Queue(&'a str),
+}
+
+/// A dial starting to ring its destination.
+#[derive(Debug)]
+pub(super) struct DialBegin<'a> {
+    /// The dialect the event's name proves: `DialBegin` is AMI 2+, `Dial` 1.x.
+    pub(super) dialect: Dialect,
+    /// The dialing channel (`Channel`…, or 1.4's `Source`/`SrcUniqueID`).
+    /// An Originate has none.
+    pub(super) caller: ChannelSnap<'a>,
+    /// The dialled channel (`Dest…`; 1.x's is `Destination`).
+    pub(super) dest: ChannelSnap<'a>,
+    /// As sent; empty when there is none.
+    pub(super) dialstring: &'a str,
+    /// The dialplan extension dialled (`Exten`, else `Extension`), for the
+    /// number a trunk leg dials.
+    pub(super) exten: Option<&'a str>,
+    pub(super) ring: RingSource<'a>,
+}
+
+/// A dial that is over.
+#[derive(Debug)]
+pub(super) struct DialEnd<'a> {
+    /// 1.x for a `Dial` `SubEvent: End`; `DialEnd` itself proves nothing more
+    /// than `DialBegin` did.
+    pub(super) dialect: Option<Dialect>,
+    /// The dialled channel's Uniqueid (never empty); AMI 1.x names only the
+    /// dialing channel.
+    pub(super) dest: Option<&'a str>,
+    /// The dialing channel's Uniqueid.
+    pub(super) caller: Option<&'a str>,
+    pub(super) status: DialStatus,
+}
+
+/// How a dial ended, as far as the tracker cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ev {
-    Newchannel,
-    NewCallerid,
-    Newstate,
-    Newexten,
-    DialBegin,
-    DialEnd,
-    Dial,
-    BridgeEnter,
-    BridgeLeave,
-    Bridge,
-    Link,
-    Unlink,
-    LocalBridge,
-    Hangup,
-    Rename,
-    BlindTransfer,
-    AttendedTransfer,
-    Transfer,
-    QueueCallerJoin,
-    QueueCallerAbandon,
-    Join,
-    /// `QueueCallerLeave` (12+) and `Leave` (1.x).
-    QueueLeave,
-    /// `AgentCalled` (1.x with `eventwhencalled`): names the member channel.
-    AgentCalled,
-    Pickup,
-    Masquerade,
-    ParkedCall,
-    UnParkedCall,
-    ParkedCallTimeOut,
-    ParkedCallGiveUp,
-    /// `EndpointList` (PJSIPShowEndpoints) / `PeerEntry` (SIPpeers) items.
-    EndpointList,
+pub(super) enum DialStatus {
+    Answer,
+    /// The caller side stopped the ringing.
+    Cancel,
+    /// Busy, no answer, congestion, …
     Other,
 }
 
-pub(super) const EVENT_NAMES: &[(&str, Ev)] = &[
-    ("Newchannel", Ev::Newchannel),
-    ("NewCallerid", Ev::NewCallerid),
-    ("Newstate", Ev::Newstate),
-    ("Newexten", Ev::Newexten),
-    ("DialBegin", Ev::DialBegin),
-    ("DialEnd", Ev::DialEnd),
-    ("Dial", Ev::Dial),
-    ("BridgeEnter", Ev::BridgeEnter),
-    ("BridgeLeave", Ev::BridgeLeave),
-    ("Bridge", Ev::Bridge),
-    ("Link", Ev::Link),
-    ("Unlink", Ev::Unlink),
-    ("LocalBridge", Ev::LocalBridge),
-    ("Hangup", Ev::Hangup),
-    ("Rename", Ev::Rename),
-    ("BlindTransfer", Ev::BlindTransfer),
-    ("AttendedTransfer", Ev::AttendedTransfer),
-    ("Transfer", Ev::Transfer),
-    ("QueueCallerJoin", Ev::QueueCallerJoin),
-    ("QueueCallerAbandon", Ev::QueueCallerAbandon),
-    ("Join", Ev::Join),
-    ("QueueCallerLeave", Ev::QueueLeave),
-    ("Leave", Ev::QueueLeave),
-    ("AgentCalled", Ev::AgentCalled),
-    ("Pickup", Ev::Pickup),
-    ("Masquerade", Ev::Masquerade),
-    ("ParkedCall", Ev::ParkedCall),
-    ("UnParkedCall", Ev::UnParkedCall),
-    ("ParkedCallTimeOut", Ev::ParkedCallTimeOut),
-    ("ParkedCallGiveUp", Ev::ParkedCallGiveUp),
-    ("EndpointList", Ev::EndpointList),
-    ("PeerEntry", Ev::EndpointList),
-];
-
-pub(super) fn classify_event(name: &str) -> Ev {
-    // The bulk of the stream (VarSet, Newexten, Cdr, …) is decided by the
-    // first byte or an exact match, without case folding.
-    match name {
-        "VarSet" | "Cdr" | "DialState" | "HangupRequest" | "SoftHangupRequest" | "BridgeCreate"
-        | "BridgeDestroy" | "DeviceStateChange" | "NewConnectedLine" | "ExtensionStatus" => {
-            Ev::Other
-        }
-        _ => EVENT_NAMES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .or_else(|| {
-                EVENT_NAMES
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            })
-            .map_or(Ev::Other, |&(_, e)| e),
-    }
+/// `BlindTransfer`: `transferer` sent `transferee` to `extension`.
+#[derive(Debug)]
+pub(super) struct BlindTransfer<'a> {
+    pub(super) transferer: Option<&'a str>,
+    pub(super) transferee: &'a str,
+    /// As sent; empty when there is none.
+    pub(super) extension: &'a str,
 }
 
-/// True when the PBX sent no real value (`<unknown>`, empty).
-pub(super) fn absent(v: &str) -> bool {
-    v.is_empty() || v.eq_ignore_ascii_case("<unknown>")
+/// `AttendedTransfer`: the transferee now talks to the transfer target.
+#[derive(Debug)]
+pub(super) struct AttendedTransfer<'a> {
+    /// `OrigTransferer…`, else the bare snapshot.
+    pub(super) transferer: [ChannelRef<'a>; 2],
+    pub(super) target: ChannelRef<'a>,
+    pub(super) transferee: ChannelRef<'a>,
+    /// As sent; empty when there is none.
+    pub(super) extension: &'a str,
+}
+
+/// chan_sip's `Transfer`: `transferer` transfers the `target` channel to
+/// `exten`.
+#[derive(Debug)]
+pub(super) struct SipTransfer<'a> {
+    pub(super) kind: TransferKind,
+    /// `Uniqueid`: the transferring channel.
+    pub(super) transferer: Option<&'a str>,
+    pub(super) target: &'a str,
+    /// As sent; empty when there is none.
+    pub(super) exten: &'a str,
+}
+
+/// `AgentCalled`: the queue rings `member` (by name) for the `caller`.
+#[derive(Debug)]
+pub(super) struct AgentCalled<'a> {
+    /// `Uniqueid`, else the `ChannelCalling` name.
+    pub(super) caller: ChannelRef<'a>,
+    /// `DestinationChannel`.
+    pub(super) member: &'a str,
+    pub(super) ring: RingSource<'a>,
+}
+
+/// `ParkedCall`: the parkee waits in `space`.
+#[derive(Debug)]
+pub(super) struct Parked<'a> {
+    pub(super) parkee: Parkee<'a>,
+    /// `ParkingSpace`, else `Exten`.
+    pub(super) space: &'a str,
+    /// Who parked it, as a dial string or channel name (12+:
+    /// `ParkerDialString: PJSIP/1001`; 1.x: `From: SIP/1001-0000000c`).
+    pub(super) parker: Option<&'a str>,
+    pub(super) lot: Option<&'a str>,
+}
+
+/// `UnParkedCall`: the retriever took the parkee.
+#[derive(Debug)]
+pub(super) struct Unparked<'a> {
+    pub(super) parkee: Parkee<'a>,
+    /// The `Retriever…` snapshot (12+), else the `From` channel (1.x).
+    pub(super) retriever: [ChannelRef<'a>; 2],
+}
+
+/// One channel of a resync listing (`CoreShowChannel`, or `Status` on old
+/// PBXes).
+#[derive(Debug)]
+pub(super) struct ListedChannel<'a> {
+    pub(super) uniqueid: &'a str,
+    pub(super) snap: ChannelSnap<'a>,
+    /// `ChannelState: 5`.
+    pub(super) ringing: bool,
+    /// The Uniqueid of the channel it is bridged with (never empty).
+    pub(super) bridged: Option<&'a str>,
+    /// It runs `AppDial`: a dialled leg, not the one dialing.
+    pub(super) dialed: bool,
+    pub(super) dnid: Option<&'a str>,
+    pub(super) connected: CallerId<'a>,
+}
+
+impl CallEvent<'_> {
+    /// The dialect the event proves by its name alone (`Newchannel`'s hint
+    /// is the handler's: it only counts while the dialect is unknown).
+    pub(super) fn dialect(&self) -> Option<Dialect> {
+        match self {
+            Self::DialBegin(d) => Some(d.dialect),
+            Self::DialEnd(d) => d.dialect,
+            Self::OtherDial => Some(Dialect::Ami1),
+            _ => None,
+        }
+    }
 }

@@ -76,7 +76,11 @@ pub use card::{
     ParkStay, Party, QueueWait, TrackerConfig, WaitEnd,
 };
 use dial::origin_direction;
-use events::{absent, classify_event, Ev, Keys, DEST, DEST1, PLAIN, SRC1};
+use events::{
+    AgentCalled, AttendedTransfer, BlindTransfer, CallEvent, CallerId, ChannelRef, ChannelSnap,
+    DialBegin, DialEnd, DialStatus, DialplanApp, ListedChannel, NewState, Parked, Parkee,
+    RingSource, SipTransfer, Unparked,
+};
 use lifecycle::popup_for;
 use model::{Call, CallKey, Chan, LegState, PendingTransfer, QueueWaitState, Slot, SlotState};
 
@@ -220,64 +224,56 @@ impl CallTracker {
 
     /// [`CallTracker::apply`] appending to a caller-owned buffer.
     pub fn apply_into(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let Some(name) = ev.event() else { return };
-        match classify_event(name) {
-            Ev::Other => {}
-            Ev::EndpointList => {
-                self.classifier.learn(ev);
+        let Some(event) = CallEvent::decode(ev) else {
+            return;
+        };
+        if let Some(dialect) = event.dialect() {
+            self.dialect = dialect;
+        }
+        match event {
+            CallEvent::EndpointList(p) => {
+                self.classifier.learn(p);
             }
-            Ev::Newchannel => {
-                self.note_dialect(ev);
-                self.ensure_channel(ev, &PLAIN, at_ms);
+            CallEvent::Newchannel(chan) => {
+                self.note_dialect(&chan);
+                self.ensure_channel(&chan, at_ms);
             }
-            Ev::NewCallerid => self.on_callerid(ev),
-            Ev::Newstate => self.on_newstate(ev, at_ms, out),
-            Ev::Newexten => self.on_newexten(ev, at_ms, out),
-            Ev::DialBegin => {
-                self.dialect = Dialect::Ami2;
-                self.on_dial_begin(ev, &DEST, at_ms, out);
+            CallEvent::NewCallerid { uniqueid, caller } => self.on_callerid(uniqueid, caller),
+            CallEvent::Newstate { uniqueid, state } => {
+                self.on_newstate(uniqueid, &state, at_ms, out)
             }
-            Ev::Dial => {
-                self.dialect = Dialect::Ami1;
-                match ev.get("SubEvent") {
-                    Some(s) if s.eq_ignore_ascii_case("Begin") => {
-                        self.on_dial_begin(ev, &DEST1, at_ms, out)
-                    }
-                    Some(s) if s.eq_ignore_ascii_case("End") => self.on_dial_end(ev, at_ms, out),
-                    // Asterisk 1.4 has no SubEvent: every Dial is a begin.
-                    None => self.on_dial_begin(ev, &DEST1, at_ms, out),
-                    Some(_) => {}
-                }
+            CallEvent::Newexten { uniqueid, app } => self.on_newexten(uniqueid, &app, at_ms, out),
+            CallEvent::DialBegin(dial) => self.on_dial_begin(&dial, at_ms, out),
+            CallEvent::DialEnd(end) => self.on_dial_end(&end, at_ms, out),
+            CallEvent::OtherDial => {}
+            CallEvent::BridgeEnter { uniqueid, bridge } => {
+                self.on_bridge_enter(uniqueid, bridge, at_ms, out)
             }
-            Ev::DialEnd => self.on_dial_end(ev, at_ms, out),
-            Ev::BridgeEnter => self.on_bridge_enter(ev, at_ms, out),
-            Ev::BridgeLeave => self.on_bridge_leave(ev),
-            Ev::Bridge => {
-                let linked = ev
-                    .get("Bridgestate")
-                    .is_none_or(|s| s.eq_ignore_ascii_case("Link"));
-                if linked {
-                    self.on_link(ev, at_ms, out);
-                }
+            CallEvent::BridgeLeave { uniqueid, bridge } => self.leave_bridge(uniqueid, bridge),
+            CallEvent::Link(a, b) => self.on_link(a, b, at_ms, out),
+            // AMI 1.8 `LocalBridge`: the two Local halves belong to one call.
+            CallEvent::LocalBridge(a, b) => self.join_calls(a, b),
+            CallEvent::Hangup { uniqueid, cause } => self.on_hangup(uniqueid, cause, at_ms, out),
+            CallEvent::Rename { uniqueid, new_name } => self.on_rename(uniqueid, new_name),
+            CallEvent::BlindTransfer(t) => self.on_blind_transfer(&t, at_ms, out),
+            CallEvent::AttendedTransfer(t) => self.on_attended_transfer(&t, at_ms, out),
+            CallEvent::SipTransfer(t) => self.on_sip_transfer(&t, at_ms, out),
+            CallEvent::QueueJoin {
+                uniqueid,
+                queue,
+                position,
+            } => self.on_queue_join(uniqueid, queue, position, at_ms, out),
+            CallEvent::QueueAbandon { uniqueid } => self.on_queue_abandon(uniqueid, at_ms),
+            CallEvent::QueueLeave { uniqueid } => self.on_queue_leave(uniqueid, at_ms),
+            CallEvent::AgentCalled(a) => self.on_agent_called(&a, at_ms, out),
+            CallEvent::Pickup { picker, target } => self.on_pickup(&picker, &target, at_ms, out),
+            CallEvent::Masquerade { clone, original } => {
+                self.on_masquerade(clone, original, at_ms, out)
             }
-            Ev::Link => self.on_link(ev, at_ms, out),
-            Ev::Unlink => {}
-            Ev::LocalBridge => self.on_local_bridge(ev),
-            Ev::Hangup => self.on_hangup(ev, at_ms, out),
-            Ev::Rename => self.on_rename(ev),
-            Ev::BlindTransfer => self.on_blind_transfer(ev, at_ms, out),
-            Ev::AttendedTransfer => self.on_attended_transfer(ev, at_ms, out),
-            Ev::Transfer => self.on_sip_transfer(ev, at_ms, out),
-            Ev::QueueCallerJoin | Ev::Join => self.on_queue_join(ev, at_ms, out),
-            Ev::QueueCallerAbandon => self.on_queue_abandon(ev, at_ms),
-            Ev::QueueLeave => self.on_queue_leave(ev, at_ms),
-            Ev::AgentCalled => self.on_agent_called(ev, at_ms, out),
-            Ev::Pickup => self.on_pickup(ev, at_ms, out),
-            Ev::Masquerade => self.on_masquerade(ev, at_ms, out),
-            Ev::ParkedCall => self.on_parked(ev, at_ms, out),
-            Ev::UnParkedCall => self.on_unparked(ev, at_ms, out),
-            Ev::ParkedCallTimeOut => self.on_park_timeout(ev),
-            Ev::ParkedCallGiveUp => self.on_park_give_up(ev, at_ms, out),
+            CallEvent::Parked(p) => self.on_parked(&p, at_ms, out),
+            CallEvent::Unparked(u) => self.on_unparked(&u, at_ms, out),
+            CallEvent::ParkTimeout { parkee } => self.on_park_timeout(&parkee),
+            CallEvent::ParkGiveUp { parkee } => self.on_park_give_up(&parkee, at_ms, out),
         }
     }
 
@@ -287,9 +283,10 @@ impl CallTracker {
         self.calls.get_mut(&key)
     }
 
-    fn note_dialect(&mut self, ev: &Packet) {
+    /// A first `Newchannel` tells the dialect: only AMI 2+ has a Linkedid.
+    fn note_dialect(&mut self, chan: &ChannelSnap<'_>) {
         if self.dialect == Dialect::Unknown {
-            self.dialect = if ev.get("Linkedid").is_some() {
+            self.dialect = if chan.linkedid.is_some() {
                 Dialect::Ami2
             } else {
                 Dialect::Ami1

@@ -215,31 +215,28 @@ impl CallTracker {
         key
     }
 
-    /// Makes sure the channel snapshot under `keys` is tracked; returns
-    /// false when the event names no channel.
-    pub(super) fn ensure_channel(&mut self, ev: &Packet, keys: &Keys, at_ms: i64) -> bool {
-        let Some(uid) = ev.get(keys.uniqueid).filter(|u| !u.is_empty()) else {
+    /// Makes sure the channel of this snapshot is tracked; returns false
+    /// when the event names no channel.
+    pub(super) fn ensure_channel(&mut self, snap: &ChannelSnap<'_>, at_ms: i64) -> bool {
+        let Some(uid) = snap.uniqueid else {
             return false;
         };
         if self.channels.contains_key(uid) {
             return true;
         }
-        let Some(raw) = ev.get(keys.channel) else {
+        let Some(raw) = snap.channel else {
             return false;
         };
         let Some(name) = ChannelName::parse(raw) else {
             return false;
         };
-        let context = ev.get(keys.context).unwrap_or("");
-        let exten = ev.get(keys.exten).unwrap_or("");
-        let cid_num = ev.get(keys.cid_num).unwrap_or("");
-        let cid_name = ev.get(keys.cid_name).unwrap_or("");
-        let mut kind = self.kind_of_new_channel(&name, context);
+        let cid = snap.caller;
+        let mut kind = self.kind_of_new_channel(&name, snap.context.unwrap_or(""));
         let endpoint: Arc<str> = match kind {
             EndpointKind::Trunk => name.yeastar_trunk().unwrap_or(name.endpoint).into(),
             _ => name.endpoint.into(),
         };
-        let (key, local_base) = self.call_of_new_channel(ev, keys, uid, raw, &name, at_ms);
+        let (key, local_base) = self.call_of_new_channel(snap.linkedid, uid, raw, &name, at_ms);
         let call = self.calls.get_mut(&key).expect("call created above");
         call.live += 1;
         let is_origin = call.origin.is_none()
@@ -248,19 +245,10 @@ impl CallTracker {
         if is_origin {
             call.origin = Some(uid.into());
             call.origin_kind = kind;
-            call.caller_num = if absent(cid_num) {
-                String::new()
-            } else {
-                cid_num.to_owned()
-            };
-            call.caller_name = if absent(cid_name) {
-                String::new()
-            } else {
-                cid_name.to_owned()
-            };
+            call.caller_num = cid.num.unwrap_or("").to_owned();
+            call.caller_name = cid.name.unwrap_or("").to_owned();
             if kind == EndpointKind::Unknown
-                && !absent(cid_num)
-                && cid_num != name.endpoint
+                && cid.num.is_some_and(|n| n != name.endpoint)
                 && !name.is_dahdi()
             {
                 // A named endpoint that carries someone else's number is a trunk.
@@ -269,7 +257,7 @@ impl CallTracker {
             }
             if kind == EndpointKind::Trunk {
                 call.trunk = Some(endpoint.to_string());
-                if !absent(exten) && exten != "s" {
+                if let Some(exten) = snap.exten.filter(|e| *e != "s") {
                     call.did = Some(exten.to_owned());
                 }
             }
@@ -281,7 +269,7 @@ impl CallTracker {
                 call: key,
                 kind,
                 endpoint,
-                up: ev.get("ChannelState").is_some_and(|s| s == "6"),
+                up: snap.up,
                 leg: LegState::None,
                 originate_leg: false,
                 dialed_by: None,
@@ -314,14 +302,13 @@ impl CallTracker {
     /// shared name, for a Local half.
     fn call_of_new_channel(
         &mut self,
-        ev: &Packet,
-        keys: &Keys,
+        linkedid: Option<&str>,
         uid: &str,
         raw: &str,
         name: &ChannelName<'_>,
         at_ms: i64,
     ) -> (CallKey, Option<Box<str>>) {
-        if let Some(l) = ev.get(keys.linkedid).filter(|l| !l.is_empty()) {
+        if let Some(l) = linkedid.filter(|l| !l.is_empty()) {
             let key = match self.call_ids.get(l) {
                 Some(&k) => k,
                 None => self.new_call(l, uid, at_ms),
@@ -346,22 +333,17 @@ impl CallTracker {
         (key, Some(base.into()))
     }
 
-    pub(super) fn on_callerid(&mut self, ev: &Packet) {
-        let Some(uid) = ev.get("Uniqueid") else {
-            return;
-        };
+    pub(super) fn on_callerid(&mut self, uid: &str, caller: CallerId<'_>) {
         let Some(chan) = self.channels.get(uid) else {
             return;
         };
-        let num = ev.get("CallerIDNum").unwrap_or("");
-        let name = ev.get("CallerIDName").unwrap_or("");
         let key = chan.call;
         if let Some(call) = self.calls.get_mut(&key) {
             if call.origin.as_deref() == Some(uid) {
-                if !absent(num) {
+                if let Some(num) = caller.num {
                     call.caller_num = num.to_owned();
                 }
-                if !absent(name) {
+                if let Some(name) = caller.name {
                     call.caller_name = name.to_owned();
                 }
             }
@@ -497,11 +479,7 @@ impl CallTracker {
         }
     }
 
-    pub(super) fn on_rename(&mut self, ev: &Packet) {
-        let (Some(uid), Some(new)) = (ev.get("Uniqueid"), ev.get("Newname").or(ev.get("NewName")))
-        else {
-            return;
-        };
+    pub(super) fn on_rename(&mut self, uid: &str, new: &str) {
         let renamed = ChannelName::parse(new)
             .filter(|n| !n.wrapped && !n.is_local())
             .map(|n| n.endpoint);
@@ -514,21 +492,27 @@ impl CallTracker {
         }
     }
 
-    /// The tracked Uniqueid a transfer event names with `prefix`: its
-    /// `<prefix>Uniqueid`, or else its `<prefix>Channel` name.
-    pub(super) fn uid_in(&self, ev: &Packet, prefix: &str) -> Option<Arc<str>> {
-        if let Some(u) = ev.get(&format!("{prefix}Uniqueid")) {
-            if let Some((k, _)) = self.channels.get_key_value(u) {
-                return Some(k.clone());
-            }
+    /// The tracked Uniqueid of a channel an event names: its Uniqueid when
+    /// tracked, or else the channel of that name.
+    pub(super) fn uid_of(&self, channel: &ChannelRef<'_>) -> Option<Arc<str>> {
+        if let Some((k, _)) = channel
+            .uniqueid
+            .and_then(|u| self.channels.get_key_value(u))
+        {
+            return Some(k.clone());
         }
-        self.uid_named(ev, &format!("{prefix}Channel"))
+        self.uid_named(channel.name?)
     }
 
-    /// The tracked Uniqueid of the channel whose name is in the event's
-    /// `key` (1.x events that name channels only: `Clone`, `From`, …).
-    pub(super) fn uid_named(&self, ev: &Packet, key: &str) -> Option<Arc<str>> {
-        let name = ev.get(key)?;
+    /// The first of `channels` that is tracked (an event's prefixed
+    /// snapshot, then its bare one).
+    pub(super) fn first_uid_of(&self, channels: &[ChannelRef<'_>]) -> Option<Arc<str>> {
+        channels.iter().find_map(|c| self.uid_of(c))
+    }
+
+    /// The tracked Uniqueid of the channel with this name (1.x events that
+    /// name channels only: `Clone`, `From`, …).
+    pub(super) fn uid_named(&self, name: &str) -> Option<Arc<str>> {
         self.channels
             .iter()
             .find(|(_, c)| &*c.name == name)

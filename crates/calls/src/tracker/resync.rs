@@ -16,21 +16,14 @@ impl CallTracker {
     /// - a leg we saw ringing that is now up was answered while we were away.
     pub fn resync(&mut self, channels: &[Packet], at_ms: i64) -> Vec<CardChange> {
         let mut out = Vec::new();
-        let listed: Vec<&Packet> = channels
-            .iter()
-            .filter(|p| {
-                p.event().is_some_and(|e| {
-                    e.eq_ignore_ascii_case("CoreShowChannel") || e.eq_ignore_ascii_case("Status")
-                }) && p.get("Uniqueid").is_some_and(|u| !u.is_empty())
-            })
-            .collect();
-        let live: HashSet<&str> = listed.iter().filter_map(|p| p.get("Uniqueid")).collect();
+        let listed: Vec<ListedChannel<'_>> =
+            channels.iter().filter_map(ListedChannel::decode).collect();
+        let live: HashSet<&str> = listed.iter().map(|p| p.uniqueid).collect();
 
         // 1. What we knew and is still there: catch up on answers.
         for p in &listed {
-            let uid = p.get("Uniqueid").unwrap_or("");
-            let up = p.get("ChannelState").is_some_and(|s| s == "6");
-            if up && self.channels.get(uid).is_some_and(|c| !c.up) {
+            let uid = p.uniqueid;
+            if p.snap.up && self.channels.get(uid).is_some_and(|c| !c.up) {
                 if let Some(c) = self.channels.get_mut(uid) {
                     c.up = true;
                 }
@@ -39,26 +32,20 @@ impl CallTracker {
         }
 
         // 2. Channels we never saw.
-        let mut added: Vec<&Packet> = Vec::new();
+        let mut added: Vec<&ListedChannel<'_>> = Vec::new();
         for p in &listed {
-            let uid = p.get("Uniqueid").unwrap_or("");
-            if self.channels.contains_key(uid) {
+            if self.channels.contains_key(p.uniqueid) {
                 continue;
             }
-            if self.ensure_channel(p, &PLAIN, at_ms) {
+            if self.ensure_channel(&p.snap, at_ms) {
                 added.push(p);
             }
         }
         // AMI 1.x lists have no Linkedid: join bridged channels.
         for p in &added {
-            let uid = p.get("Uniqueid").unwrap_or("");
-            if let Some(peer) = p
-                .get("BridgedUniqueid")
-                .or(p.get("BridgedUniqueID"))
-                .filter(|u| !u.is_empty())
-            {
+            if let Some(peer) = p.bridged {
                 if self.channels.contains_key(peer) {
-                    self.join_calls(peer, uid);
+                    self.join_calls(peer, p.uniqueid);
                 }
             }
         }
@@ -95,16 +82,18 @@ impl CallTracker {
     }
 
     /// Works out what a channel first seen in a listing is doing.
-    pub(super) fn adopt_listed(&mut self, p: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let uid = p.get("Uniqueid").unwrap_or("");
+    pub(super) fn adopt_listed(
+        &mut self,
+        p: &ListedChannel<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let uid = p.uniqueid;
         let Some(chan) = self.channels.get(uid) else {
             return;
         };
         let key = chan.call;
-        let is_dialed = p.get("Application").is_some_and(|a| {
-            a.eq_ignore_ascii_case("AppDial") || a.eq_ignore_ascii_case("AppDial2")
-        });
-        if chan.kind != EndpointKind::Extension || !is_dialed {
+        if chan.kind != EndpointKind::Extension || !p.dialed {
             // An origin whose call we did not know: it sets the caller.
             let kind = chan.kind;
             let endpoint = chan.endpoint.to_string();
@@ -112,27 +101,18 @@ impl CallTracker {
                 if call.origin.is_none() && kind != EndpointKind::Local {
                     call.origin = Some(uid.into());
                     call.origin_kind = kind;
-                    call.caller_num = p
-                        .get("CallerIDNum")
-                        .filter(|v| !absent(v))
-                        .unwrap_or("")
-                        .to_owned();
-                    call.caller_name = p
-                        .get("CallerIDName")
-                        .filter(|v| !absent(v))
-                        .unwrap_or("")
-                        .to_owned();
+                    call.caller_num = p.snap.caller.num.unwrap_or("").to_owned();
+                    call.caller_name = p.snap.caller.name.unwrap_or("").to_owned();
                     if kind == EndpointKind::Trunk {
                         call.trunk = Some(endpoint);
-                        call.did = p.get("DNID").filter(|d| !absent(d)).map(str::to_owned);
+                        call.did = p.dnid.map(str::to_owned);
                     }
                 }
             }
             return;
         }
         let ext = chan.endpoint.to_string();
-        let ringing = p.get("ChannelState").is_some_and(|s| s == "5");
-        let up = p.get("ChannelState").is_some_and(|s| s == "6");
+        let (ringing, up) = (p.ringing, p.snap.up);
         let watched = self.is_watched(&ext);
         if let Some(c) = self.channels.get_mut(uid) {
             c.leg = if up {
@@ -155,16 +135,8 @@ impl CallTracker {
         }
         if call.caller_num.is_empty() {
             // Without the origin, the leg's connected line is the caller.
-            call.caller_num = p
-                .get("ConnectedLineNum")
-                .filter(|v| !absent(v))
-                .unwrap_or("")
-                .to_owned();
-            call.caller_name = p
-                .get("ConnectedLineName")
-                .filter(|v| !absent(v))
-                .unwrap_or("")
-                .to_owned();
+            call.caller_num = p.connected.num.unwrap_or("").to_owned();
+            call.caller_name = p.connected.name.unwrap_or("").to_owned();
         }
         if call.direction.is_none() {
             call.direction = Some(origin_direction(call.origin_kind));

@@ -11,7 +11,7 @@ impl CallTracker {
     pub(super) fn consulting_call(&self, x: &str, except: CallKey) -> Option<CallKey> {
         // Its own call first (an `Atxfer` dials inside the caller's call).
         let talking = |c: &Call| c.connected.as_deref() == Some(x) && c.consulting.is_none();
-        if self.calls.get(&except).is_some_and(|c| talking(c)) {
+        if self.calls.get(&except).is_some_and(&talking) {
             return Some(except);
         }
         // A call of its own that is nothing yet (no popup, nobody answered)
@@ -200,9 +200,14 @@ impl CallTracker {
     /// `Original`. A phone's channel cloned into a ringing leg of another
     /// call is a pickup (Asterisk 1.8 sends no `Pickup` event; 11 sends one
     /// first, and then the leg has already stopped ringing here).
-    pub(super) fn on_masquerade(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let (Some(clone), Some(original)) =
-            (self.uid_named(ev, "Clone"), self.uid_named(ev, "Original"))
+    pub(super) fn on_masquerade(
+        &mut self,
+        clone: &str,
+        original: &str,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let (Some(clone), Some(original)) = (self.uid_named(clone), self.uid_named(original))
         else {
             return;
         };
@@ -274,59 +279,43 @@ impl CallTracker {
         }
     }
 
-    pub(super) fn on_blind_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        if ev
-            .get("Result")
-            .is_some_and(|r| !r.eq_ignore_ascii_case("Success"))
-        {
-            return;
-        }
-        let by = ev
-            .get("TransfererUniqueid")
+    pub(super) fn on_blind_transfer(
+        &mut self,
+        t: &BlindTransfer<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let by = t
+            .transferer
             .and_then(|u| self.channels.get(u))
             .filter(|c| c.kind == EndpointKind::Extension)
             .map(|c| c.endpoint.to_string());
-        let to = ev.get("Extension").unwrap_or("").to_owned();
-        let Some(key) = ev
-            .get("TransfereeUniqueid")
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
+        let Some(key) = self.channels.get(t.transferee).map(|c| c.call) else {
             return;
         };
+        let to = t.extension.to_owned();
         self.record_transfer(key, by, to, TransferKind::Blind, at_ms, out);
     }
 
     /// chan_sip's `Transfer` event (Asterisk 1.4–11): `Channel` transfers
     /// `TargetChannel` to `TransferExten`.
-    pub(super) fn on_sip_transfer(&mut self, ev: &Packet, at_ms: i64, out: &mut Vec<CardChange>) {
-        let kind = if ev
-            .get("TransferType")
-            .is_some_and(|t| t.eq_ignore_ascii_case("Attended"))
-        {
-            TransferKind::Attended
-        } else {
-            TransferKind::Blind
-        };
-        let by = ev
-            .get("Uniqueid")
-            .and_then(|u| self.channels.get(u))
+    pub(super) fn on_sip_transfer(
+        &mut self,
+        t: &SipTransfer<'_>,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let kind = t.kind;
+        let transferer = t.transferer.and_then(|u| self.channels.get(u));
+        let by = transferer
             .filter(|c| c.kind == EndpointKind::Extension)
             .map(|c| c.endpoint.to_string());
-        let to = ev.get("TransferExten").unwrap_or("").to_owned();
-        let Some(key) = ev
-            .get("TargetUniqueid")
-            .or(ev.get("TargetUniqueID"))
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call)
-        else {
+        // A phone's consultative transfer completes the consultation it made.
+        let own = transferer.map(|c| c.call);
+        let Some(key) = self.channels.get(t.target).map(|c| c.call) else {
             return;
         };
-        // A phone's consultative transfer completes the consultation it made.
-        let own = ev
-            .get("Uniqueid")
-            .and_then(|u| self.channels.get(u))
-            .map(|c| c.call);
+        let to = t.exten.to_owned();
         if kind == TransferKind::Attended
             && [Some(key), own]
                 .into_iter()
@@ -367,30 +356,21 @@ impl CallTracker {
     /// caller's call, so the card keeps the real caller.
     pub(super) fn on_attended_transfer(
         &mut self,
-        ev: &Packet,
+        t: &AttendedTransfer<'_>,
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
-        if ev
-            .get("Result")
-            .is_some_and(|r| !r.eq_ignore_ascii_case("Success"))
-        {
-            return;
-        }
         let ext_of = |t: &Self, uid: Option<&Arc<str>>| {
             uid.and_then(|u| t.channels.get(&**u))
                 .filter(|c| c.kind == EndpointKind::Extension)
                 .map(|c| c.endpoint.to_string())
         };
-        // Asterisk sends prefixed snapshots; accept bare names too.
-        let transferer = self
-            .uid_in(ev, "OrigTransferer")
-            .or_else(|| self.uid_in(ev, ""));
+        let transferer = self.first_uid_of(&t.transferer);
         let by = ext_of(self, transferer.as_ref());
-        let target = self.uid_in(ev, "TransferTarget");
+        let target = self.uid_of(&t.target);
         let target_ext = ext_of(self, target.as_ref());
         let Some(key) = self
-            .uid_in(ev, "Transferee")
+            .uid_of(&t.transferee)
             .and_then(|u| self.channels.get(&*u))
             .map(|c| c.call)
         else {
@@ -400,7 +380,7 @@ impl CallTracker {
             return;
         }
         let Some(target_uid) = target else {
-            let to = ev.get("Extension").unwrap_or("").to_owned();
+            let to = t.extension.to_owned();
             self.record_transfer(key, by, to, TransferKind::Attended, at_ms, out);
             return;
         };

@@ -214,8 +214,7 @@ pub fn check_against_truth(label: &str, truth: &Value, lines: &[Value], watched:
                 .unwrap_or(Value::Null);
             let last = lines
                 .iter()
-                .filter(|l| l["type"] == "update" && l["call"] == call)
-                .last()
+                .rfind(|l| l["type"] == "update" && l["call"] == call)
                 .unwrap_or_else(|| panic!("{label}: the call's card was updated at least once"));
             let card = &last["card"];
             assert_eq!(
