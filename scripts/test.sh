@@ -2,8 +2,9 @@
 # The one command that sets up a fresh Debian 12 machine and runs every test:
 #   1. system packages and npm packages (scripts/setup-debian.sh)
 #   2. the web UI build (embedded into the app binary)
-#   3. the Rust formatting check, then one cargo build+test of the whole workspace, app included
-#      (headless crates, simulated PBX, CLI replays, fault matrix, the app's own tests)
+#   3. the Rust formatting check, then one cargo build of the whole workspace, app included,
+#      clippy over it with warnings as errors, and its tests (headless crates, simulated PBX,
+#      CLI replays, fault matrix, the app's own tests); bindings the tests rewrote fail the run
 #   4. the UI in real Chromium with mocked IPC (screenshots in artifacts/screenshots/)
 #   5. the real app end to end under Xvfb + tauri-driver (artifacts/e2e/)
 # Everything runs inside a private session D-Bus with an unlocked gnome-keyring and a
@@ -39,9 +40,22 @@ CARGO_FLAGS=(--workspace --features ringside/custom-protocol --locked)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 # Formatting is checked first: it takes a second and fails before any build.
 echo "==> cargo fmt --check"
+for tool in rustfmt clippy; do
+  if ! cargo "${tool/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    rustup component add "$tool" || {
+      echo "cargo $tool is missing and rustup could not add it: install the $tool component of the toolchain" >&2
+      exit 1
+    }
+  fi
+done
 cargo fmt --all --check
 echo "==> cargo build (workspace, app included)"
 cargo build "${CARGO_FLAGS[@]}" --bins --tests
+# Clippy with the same features, every target, warnings as errors. It checks
+# rather than builds, so it shares the dependency metadata, not the binaries;
+# about a minute on a warm target dir.
+echo "==> cargo clippy (warnings are errors)"
+cargo clippy "${CARGO_FLAGS[@]}" --all-targets -- -D warnings
 echo "==> cargo test"
 BINDINGS_BEFORE=$(git status --porcelain -- ui/src/bindings 2>/dev/null || echo "not a git checkout")
 cargo test "${CARGO_FLAGS[@]}" --no-fail-fast
