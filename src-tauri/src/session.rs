@@ -18,6 +18,7 @@ use ringside_calls::clock::now_ms;
 use ringside_calls::live::LiveUpdate;
 use ringside_calls::presence::Presence;
 use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
+use ringside_config::Transport;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Mutex;
@@ -50,19 +51,6 @@ pub struct Target {
     pub groups: Vec<String>,
     /// True for the built-in demo PBX.
     pub demo: bool,
-}
-
-/// How a session reaches the PBX.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Transport {
-    /// Plain TCP (AMI's usual port 5038).
-    Plain,
-    /// TLS, trusting the system's CAs, or only the certificate with this
-    /// SHA-256 fingerprint when one is pinned.
-    Tls {
-        /// The pinned fingerprint, if any.
-        pin: Option<String>,
-    },
 }
 
 /// Why there is no session to start.
@@ -204,13 +192,7 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
         host: saved.host.trim().to_string(),
         port: saved.port,
         user: saved.ami_user.clone(),
-        transport: if saved.tls {
-            Transport::Tls {
-                pin: saved.pinned_fingerprint.clone().filter(|f| !f.is_empty()),
-            }
-        } else {
-            Transport::Plain
-        },
+        transport: Transport::from_settings(saved.tls, saved.pinned_fingerprint.as_deref()),
         extensions,
         groups: saved.watched_groups.clone(),
         demo: false,

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod live;
 pub mod number;
 pub mod presence;
+pub mod probe;
 pub mod profile;
 pub mod record;
 pub mod replay;

@@ -25,6 +25,9 @@ pub enum Command {
     Presence(PresenceArgs),
     /// Store the AMI secret in the OS keyring (read from standard input).
     Login(LoginArgs),
+    /// Test the connection step by step (reach, TLS, AMI greeting, login,
+    /// rights) and say where it stops, as Settings' "Test connection" does.
+    Check(CheckArgs),
 }
 
 /// How to reach the PBX.
@@ -137,6 +140,14 @@ pub struct PresenceArgs {
     /// One JSON object per line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `ringside check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
 }
 
 /// `ringside login`.

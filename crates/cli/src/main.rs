@@ -22,7 +22,9 @@ use ringside_calls::profile::Profile;
 use ringside_calls::replay::{self, Capture};
 use ringside_calls::tracker::{CallTracker, CardChange, Dialect, TrackerConfig};
 
-use args::{Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs};
+use args::{
+    CheckArgs, Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs,
+};
 use output::Link;
 
 // Where the PBX is and where its secret is kept: one reading, the app's too.
@@ -73,6 +75,7 @@ fn main() -> ExitCode {
         Command::Transfer(a) => with_runtime(transfer(a)),
         Command::Presence(a) => with_runtime(presence(a)),
         Command::Login(a) => login(&a),
+        Command::Check(a) => with_runtime(check(a)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -214,6 +217,54 @@ fn login(a: &LoginArgs) -> Result<(), Failure> {
 }
 
 /// Starts the client and waits (up to 15 s) for the first session.
+/// The company CA named by `--ca`, read.
+fn ca_pem(pbx: &PbxArgs) -> Result<Option<Vec<u8>>, Failure> {
+    let Some(path) = &pbx.ca else { return Ok(None) };
+    std::fs::read(path).map(Some).map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the CA file {}: {e}",
+            output::safe(&path.display().to_string())
+        ))
+    })
+}
+
+/// `ringside check`: each step of a connection, and where it stops.
+async fn check(a: CheckArgs) -> Result<(), Failure> {
+    let profile = profile_of(&a.pbx)?;
+    let (host, port) = host_port(&a.pbx, &profile)?;
+    let user = a
+        .pbx
+        .user
+        .clone()
+        .ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
+    let target = ringside_calls::probe::ProbeTarget {
+        transport: if a.pbx.wants_tls() {
+            ringside_config::Transport::Tls {
+                pin: a.pbx.tls_pin.clone(),
+            }
+        } else {
+            ringside_config::Transport::Plain
+        },
+        ca_pem: ca_pem(&a.pbx)?,
+        host: host.clone(),
+        port,
+        user: user.clone(),
+    };
+    // No secret is a step of its own ("No AMI secret is saved …").
+    let secret = secret_for(&user, &host).ok();
+    let steps = ringside_calls::probe::probe(&target, secret.as_ref().map(Secret::expose)).await;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for s in &steps {
+        let mark = if s.ok { "ok  " } else { "FAIL" };
+        let _ = writeln!(out, "{mark} {}: {}", s.name, output::safe(&s.message));
+    }
+    match steps.last() {
+        Some(last) if !last.ok => Err(Failure::runtime(format!("{} failed", last.name))),
+        _ => Ok(()),
+    }
+}
+
 async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
     let (host, port) = host_port(pbx, profile)?;
     let user = pbx
@@ -223,15 +274,7 @@ async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
     let secret = secret_for(user, &host)?;
     let mut config = ClientConfig::new(host.clone(), port, user, secret);
     if pbx.wants_tls() {
-        let pem = match &pbx.ca {
-            Some(path) => Some(std::fs::read(path).map_err(|e| {
-                Failure::usage(format!(
-                    "cannot read the CA file {}: {e}",
-                    output::safe(&path.display().to_string())
-                ))
-            })?),
-            None => None,
-        };
+        let pem = ca_pem(pbx)?;
         let trust = ringside_config::tls_trust(pbx.tls_pin.as_deref(), pem.as_deref())
             .map_err(|e| Failure::usage(format!("the TLS settings cannot work: {e}")))?;
         config = config.tls(trust);

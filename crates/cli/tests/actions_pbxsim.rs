@@ -319,3 +319,106 @@ async fn a_self_signed_pbx_is_reached_by_its_pin_or_its_ca() {
     );
     sim.shutdown().await;
 }
+
+/// `ringside check` walks the connection step by step against the
+/// simulated PBX: plain and pinned TLS pass every step; a wrong secret,
+/// a wrong pin and a closed port each stop at their own step, said in
+/// words an admin can act on, with exit code 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_says_which_step_of_the_connection_fails() {
+    let sim = PbxSim::start(SimConfig::default())
+        .await
+        .expect("simulator starts");
+    let addr = sim.addr().to_string();
+    let out = ringside(args(&["check", "--pbx", &addr, "--user", "ringside"])).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "every step passes: {text}");
+    for step in ["Reach the PBX", "AMI banner", "Log in", "Permissions"] {
+        assert!(
+            text.contains(&format!("ok   {step}:")),
+            "{step} passed: {text}"
+        );
+    }
+
+    let out = tokio::task::spawn_blocking({
+        let addr = addr.clone();
+        move || {
+            Command::new(env!("CARGO_BIN_EXE_ringside"))
+                .args(["check", "--pbx", &addr, "--user", "ringside"])
+                .env("RINGSIDE_AMI_SECRET", "not-the-secret")
+                .output()
+                .expect("ringside runs")
+        }
+    })
+    .await
+    .expect("joined");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "a wrong secret fails: {text}");
+    assert!(
+        text.contains("ok   AMI banner") && text.contains("FAIL Log in"),
+        "the PBX was reached; the login is what failed: {text}"
+    );
+    assert!(
+        !text.contains("not-the-secret"),
+        "the secret is never shown"
+    );
+    sim.shutdown().await;
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = closed.local_addr().expect("its address").port();
+    drop(closed);
+    let out = ringside(args(&[
+        "check",
+        "--pbx",
+        &format!("127.0.0.1:{port}"),
+        "--user",
+        "ringside",
+    ]))
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains("FAIL Reach the PBX") && text.contains("refused the connection"),
+        "a closed port stops at the first step: {text}"
+    );
+
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("test certificate");
+    let sim = PbxSim::start(SimConfig {
+        tls: Some(SimTls::Pem {
+            cert_chain: ck.cert.pem().into_bytes(),
+            key: ck.key_pair.serialize_pem().into_bytes(),
+        }),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts with TLS");
+    let addr = format!("localhost:{}", sim.addr().port());
+    let pin = CertFingerprint::of(ck.cert.der()).to_string();
+    let check = |pin: String| {
+        ringside(args(&[
+            "check",
+            "--pbx",
+            &addr,
+            "--user",
+            "ringside",
+            "--tls-pin",
+            &pin,
+        ]))
+    };
+    let out = check(pin).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "the pinned PBX passes: {text}");
+    assert!(
+        text.contains("ok   TLS:"),
+        "TLS is a step of its own: {text}"
+    );
+    let out = check("00".repeat(32)).await;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains("ok   Reach the PBX") && text.contains("FAIL TLS:"),
+        "another certificate stops at TLS: {text}"
+    );
+    sim.shutdown().await;
+}

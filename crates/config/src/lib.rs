@@ -8,6 +8,9 @@
 //!   [`keyring_account`];
 //! - which TLS certificate it may present: [`tls_trust`].
 
+mod transport;
+pub use transport::Transport;
+
 pub use ringside_ami::TlsTrust;
 
 /// The OS keyring's service name for every Ringside secret.
