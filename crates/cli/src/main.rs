@@ -171,14 +171,14 @@ fn profile_of(pbx: &PbxArgs) -> Result<Profile, Failure> {
 }
 
 /// The AMI secret: `RINGSIDE_AMI_SECRET` for scripted use, else the one
-/// `ringside login` put in `store` (the OS keyring).
-fn secret_for(store: &dyn SecretStore, user: &str, host: &str) -> Result<Secret, Failure> {
+/// `ringside login` put in the OS keyring.
+fn secret_for(user: &str, host: &str) -> Result<Secret, Failure> {
     if let Ok(s) = std::env::var("RINGSIDE_AMI_SECRET") {
         if !s.is_empty() {
             return Ok(Secret::new(s));
         }
     }
-    stored_secret(store, user, host)
+    stored_secret(&OsKeyring, user, host)
 }
 
 /// The secret `ringside login` stored in `store` for `user@host`.
@@ -255,7 +255,7 @@ async fn connect(pbx: &PbxArgs, profile: &Profile) -> Result<Client, Failure> {
         .user
         .as_deref()
         .ok_or_else(|| Failure::usage("which AMI user? give --user USER"))?;
-    let secret = secret_for(&OsKeyring, user, &host)?;
+    let secret = secret_for(user, &host)?;
     let mut config = ClientConfig::new(host.clone(), port, user, secret);
     if pbx.wants_tls() {
         let pem = match &pbx.ca {
