@@ -25,41 +25,67 @@ pub fn get_status(shell: State<'_, Shell>) -> Status {
     shell.status()
 }
 
-/// The saved settings; never the secret, only `hasSecret`.
+/// The saved settings; never the secret, only `hasSecret` (read from the
+/// keyring, off the GUI thread).
 #[tauri::command]
-pub fn get_settings(shell: State<'_, Shell>) -> Settings {
-    shell.settings()
+pub async fn get_settings<R: Runtime>(app: AppHandle<R>) -> IpcResult<Settings> {
+    off_main(app, |_, shell| Ok(shell.settings())).await
 }
 
 /// Validates and saves settings; reconnects when the PBX login changed.
 #[tauri::command]
-pub fn save_settings<R: Runtime>(
-    app: AppHandle<R>,
-    shell: State<'_, Shell>,
-    settings: Settings,
-) -> IpcResult<()> {
-    let old = shell.save_settings(settings)?;
-    if shell.needs_restart(&old) {
-        crate::session::restart(&app);
-    }
-    shell.sync_autostart(&old)
+pub async fn save_settings<R: Runtime>(app: AppHandle<R>, settings: Settings) -> IpcResult<()> {
+    off_main(app, move |app, shell| {
+        let old = shell.save_settings(settings)?;
+        if shell.needs_restart(&old) {
+            crate::session::restart(app);
+        }
+        shell.sync_autostart(&old)
+    })
+    .await
 }
 
 /// Puts the AMI secret in the OS keyring (for the saved host and user) and
 /// reconnects with it.
 #[tauri::command]
-pub fn set_secret<R: Runtime>(
+pub async fn set_secret<R: Runtime>(app: AppHandle<R>, secret: Secret) -> IpcResult<()> {
+    off_main(app, move |app, shell| {
+        let s = shell.settings();
+        settings::store_secret(shell.secrets.as_ref(), &s, &secret)?;
+        tracing::info!(user = %s.ami_user, host = %s.host, "AMI secret stored in the system keyring");
+        if shell.args.pbx.is_none() && !shell.args.demo {
+            crate::session::restart(app);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Runs a settings command's keyring and settings-file work on a blocking
+/// thread and waits for it. Tauri runs a plain `fn` command on the GUI
+/// thread, where a slow Secret Service, or one waiting for the person to
+/// unlock it, would freeze every window. The work still runs one command at
+/// a time, as it did on the GUI thread, so a save and a secret cannot
+/// interleave their reads and writes.
+async fn off_main<R: Runtime, T: Send + 'static>(
     app: AppHandle<R>,
-    shell: State<'_, Shell>,
-    secret: Secret,
-) -> IpcResult<()> {
-    let s = shell.settings();
-    settings::store_secret(shell.secrets.as_ref(), &s, &secret)?;
-    tracing::info!(user = %s.ami_user, host = %s.host, "AMI secret stored in the system keyring");
-    if shell.args.pbx.is_none() && !shell.args.demo {
-        crate::session::restart(&app);
-    }
-    Ok(())
+    work: impl FnOnce(&AppHandle<R>, &Shell) -> IpcResult<T> + Send + 'static,
+) -> IpcResult<T> {
+    use crate::sync::LockExt;
+    use tauri::Manager;
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    tauri::async_runtime::spawn_blocking(move || {
+        let _turn = ONE_AT_A_TIME.lock_or_recover();
+        work(&app, &app.state::<Shell>())
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!("settings work stopped: {e}");
+        IpcError::new(
+            ErrorCode::Io,
+            "Ringside could not finish reading or saving its settings; try again.",
+        )
+    })?
 }
 
 /// Tries the given (unsaved) settings step by step with the secret saved
@@ -505,13 +531,17 @@ pub async fn search_sms(shell: State<'_, Shell>, text: String) -> IpcResult<Vec<
         .collect())
 }
 
-/// Puts the Elastix API token in the OS keyring for the saved API address.
+/// Puts the Elastix API token in the OS keyring for the saved API address
+/// (off the GUI thread).
 #[tauri::command]
-pub fn set_api_token(shell: State<'_, Shell>, token: Secret) -> IpcResult<()> {
-    let s = shell.saved_settings();
-    crate::elastix::store_token(shell.secrets.as_ref(), &s, &token)?;
-    tracing::info!(url = %s.elastix_url, "Elastix API token stored in the system keyring");
-    Ok(())
+pub async fn set_api_token<R: Runtime>(app: AppHandle<R>, token: Secret) -> IpcResult<()> {
+    off_main(app, move |_, shell| {
+        let s = shell.saved_settings();
+        crate::elastix::store_token(shell.secrets.as_ref(), &s, &token)?;
+        tracing::info!(url = %s.elastix_url, "Elastix API token stored in the system keyring");
+        Ok(())
+    })
+    .await
 }
 
 /// Tries the given (unsaved) API address and certificate with the token

@@ -47,7 +47,7 @@ pub fn store_token(secrets: &dyn SecretStore, s: &Settings, token: &Secret) -> I
             "API token: paste the token from the PBX's api.php, without spaces or line breaks.",
         ));
     }
-    secrets.set(&token_account(&s.elastix_url), &Secret::new(t))
+    Ok(secrets.set(&token_account(&s.elastix_url), &Secret::new(t))?)
 }
 
 /// The PBX's offset from UTC: Elastix writes `calldate` in its local time

@@ -89,15 +89,15 @@ impl From<ringside_store::texts::SendError> for IpcError {
     }
 }
 
-impl From<keyring::Error> for IpcError {
-    fn from(e: keyring::Error) -> Self {
-        IpcError::new(
-            ErrorCode::KeyringUnavailable,
-            format!(
-                "The system keyring could not be used ({e}). Unlock your keyring (GNOME Keyring / KWallet) and try again."
-            ),
-        )
-        .because("keyring")
+impl From<ringside_config::Error> for IpcError {
+    fn from(e: ringside_config::Error) -> Self {
+        use ringside_config::Error as E;
+        let code = match &e {
+            E::SettingsDamaged { .. } | E::SettingsWrongValue { .. } => ErrorCode::InvalidSetting,
+            E::SettingsUnreadable { .. } | E::SettingsUnwritable { .. } => ErrorCode::Io,
+            _ => ErrorCode::KeyringUnavailable,
+        };
+        IpcError::new(code, sentence(&e.to_string())).because(e.code())
     }
 }
 
@@ -138,6 +138,36 @@ mod tests {
         assert_eq!(
             (text.code, text.message.as_str()),
             (ErrorCode::InvalidInput, "Type the text message first.")
+        );
+    }
+
+    #[test]
+    fn a_settings_or_keyring_failure_keeps_its_words_and_the_variant_picks_the_code() {
+        let locked = IpcError::from(ringside_config::Error::Keyring {
+            reason: "Couldn't access platform storage: locked".into(),
+        });
+        assert_eq!(locked.code, ErrorCode::KeyringUnavailable);
+        assert_eq!(
+            locked.message,
+            "The system keyring could not be used (Couldn't access platform storage: locked). Unlock your keyring (GNOME Keyring / KWallet) and try again."
+        );
+        assert_eq!(locked.reason.as_deref(), Some("keyring"));
+        let damaged = IpcError::from(ringside_config::Error::SettingsDamaged {
+            path: "/home/ana/.config/ringside/settings.json".into(),
+            reason: "key must be a string at line 1 column 2".into(),
+        });
+        assert_eq!(damaged.code, ErrorCode::InvalidSetting);
+        assert_eq!(
+            damaged.message,
+            "The settings file /home/ana/.config/ringside/settings.json is damaged (key must be a string at line 1 column 2); fix or delete it."
+        );
+        let full = IpcError::from(ringside_config::Error::SettingsUnwritable {
+            dir: "/home/ana/.config/ringside".into(),
+            source: std::io::Error::other("No space left on device"),
+        });
+        assert_eq!(
+            (full.code, full.reason.as_deref()),
+            (ErrorCode::Io, Some("settings_unwritable"))
         );
     }
 }

@@ -135,7 +135,7 @@ fn secret_for(shell: &Shell, target: &Target) -> Result<Option<Secret>, Connecti
         .get(&settings::keyring_account(&target.user, &target.host))
         .map_err(|e| ConnectionStatus {
             state: ConnectionState::Disconnected,
-            message: e.message,
+            message: crate::ipc::IpcError::from(e).message,
             version: None,
         })
 }

@@ -1,26 +1,24 @@
-//! User settings and the AMI secret.
+//! The app's settings as the UI sees them, and the rules for them.
 //!
-//! Defaults live in code ([`default_settings`]); the user's file
-//! (`settings.json` in the config dir, `RINGSIDE_CONFIG_DIR` overrides the
-//! platform's) stores only the keys that differ from them, so a new default
-//! reaches everybody who never changed that setting.
-//!
-//! The AMI secret never goes into that file, a log or the UI: it is a
-//! [`Secret`] (its `Debug` prints `<redacted>`) that goes straight to a
-//! [`SecretStore`], the OS keyring in the app and a file in a temp dir in
-//! unit tests. This module must not touch windows or the PBX.
+//! The settings file itself (where it lives, what it keeps, how it is
+//! written) and the secret stores are `ringside-config`'s, shared with the
+//! CLI; this module holds what is the app's own: the defaults of its IPC
+//! [`Settings`] and which of its keys are filled at run time ([`Persisted`]),
+//! the validation whose messages name the Settings page's fields, the CRM
+//! URL, and the checks on a secret typed in Settings. It must not touch
+//! windows or the PBX.
 
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Deserializer};
-use serde_json::{Map, Value};
+use std::path::Path;
 
 use crate::ipc::{ErrorCode, IpcError, IpcResult, PbxProfile, PopupPosition, Settings};
 
-/// The name of the settings file inside the config dir.
-pub const SETTINGS_FILE: &str = "settings.json";
-/// The keyring's names for a secret, shared with the CLI.
-pub use ringside_config::{keyring_account, KEYRING_SERVICE};
+/// Where the files live, the settings file's name, the secret stores and
+/// the keyring's names: shared with the CLI.
+pub use ringside_config::settings::{diff_from_defaults, Persisted, SETTINGS_FILE};
+pub use ringside_config::{
+    config_dir, data_dir, keyring_account, FileSecretStore, OsKeyring, Secret, SecretStore,
+    KEYRING_SERVICE,
+};
 
 /// The settings of a fresh install: no PBX (so the demo PBX starts), the
 /// plain-Asterisk profile, popups bottom right (most notification daemons
@@ -52,111 +50,28 @@ pub fn default_settings() -> Settings {
     }
 }
 
-/// Where settings live: `RINGSIDE_CONFIG_DIR`, else the platform config dir
-/// (`$XDG_CONFIG_HOME/ringside` on Linux).
-pub fn config_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RINGSIDE_CONFIG_DIR") {
-        return PathBuf::from(dir);
-    }
-    directories::ProjectDirs::from("app", "ringside", "ringside")
-        .map(|d| d.config_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from(".ringside"))
-}
+impl Persisted for Settings {
+    /// Whether the keyring holds the AMI secret and the API token is asked
+    /// of the keyring each time, never kept in the file.
+    const RUNTIME_KEYS: &'static [&'static str] = &["hasSecret", "hasApiToken"];
 
-/// Where the history database and logs live: `RINGSIDE_DATA_DIR`, else the
-/// platform data dir (`$XDG_DATA_HOME/ringside` on Linux).
-pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("RINGSIDE_DATA_DIR") {
-        return PathBuf::from(dir);
+    fn defaults() -> Self {
+        default_settings()
     }
-    directories::ProjectDirs::from("app", "ringside", "ringside")
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from(".ringside"))
 }
 
 /// Reads the settings: defaults overlaid with the user's file. A missing file
 /// is a fresh install; an unreadable one is reported (and defaults used by
 /// the caller) rather than silently overwritten.
 pub fn load(dir: &Path) -> IpcResult<Settings> {
-    let path = dir.join(SETTINGS_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(default_settings()),
-        Err(e) => {
-            return Err(IpcError::new(
-                ErrorCode::Io,
-                format!(
-                    "Ringside could not read its settings file {}: {e}.",
-                    path.display()
-                ),
-            ))
-        }
-    };
-    let user: Value = serde_json::from_str(&text).map_err(|e| {
-        IpcError::new(
-            ErrorCode::InvalidSetting,
-            format!(
-                "The settings file {} is damaged ({e}); fix or delete it.",
-                path.display()
-            ),
-        )
-    })?;
-    let mut merged = serde_json::to_value(default_settings()).expect("settings serialize");
-    if let (Value::Object(base), Value::Object(user)) = (&mut merged, user) {
-        for (k, v) in user {
-            // Unknown keys (from a newer version) are ignored; `hasSecret`
-            // is never taken from a file.
-            if base.contains_key(&k) && k != "hasSecret" && k != "hasApiToken" {
-                base.insert(k, v);
-            }
-        }
-    }
-    serde_json::from_value(merged).map_err(|e| {
-        IpcError::new(
-            ErrorCode::InvalidSetting,
-            format!(
-                "The settings file {} has a wrong value ({e}); fix or delete it.",
-                path.display()
-            ),
-        )
-    })
-}
-
-/// The keys of `settings` that differ from the defaults (never `hasSecret`).
-pub fn diff_from_defaults(settings: &Settings) -> Map<String, Value> {
-    let Value::Object(defaults) =
-        serde_json::to_value(default_settings()).expect("settings serialize")
-    else {
-        unreachable!("Settings is a struct")
-    };
-    let Value::Object(current) = serde_json::to_value(settings).expect("settings serialize") else {
-        unreachable!("Settings is a struct")
-    };
-    current
-        .into_iter()
-        .filter(|(k, v)| k != "hasSecret" && k != "hasApiToken" && defaults.get(k) != Some(v))
-        .collect()
+    Ok(ringside_config::settings::load(dir)?)
 }
 
 /// Validates and writes the settings (only what differs from the defaults),
 /// atomically: a crash mid-write leaves the old file.
 pub fn save(dir: &Path, settings: &Settings) -> IpcResult<()> {
     validate(settings)?;
-    let io = |e: std::io::Error| {
-        IpcError::new(
-            ErrorCode::Io,
-            format!(
-                "Ringside could not save its settings in {}: {e}.",
-                dir.display()
-            ),
-        )
-    };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let body =
-        serde_json::to_string_pretty(&Value::Object(diff_from_defaults(settings))).expect("json");
-    let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
-    std::fs::write(&tmp, body).map_err(io)?;
-    std::fs::rename(&tmp, dir.join(SETTINGS_FILE)).map_err(io)
+    Ok(ringside_config::settings::save(dir, settings)?)
 }
 
 fn invalid(field: &str, why: impl std::fmt::Display) -> IpcError {
@@ -338,97 +253,6 @@ pub fn crm_url(template: &str, number: &str) -> IpcResult<String> {
     Ok(t.replace("{number}", &enc))
 }
 
-/// The AMI secret. Its `Debug` prints `<redacted>`; it has no `Display` and
-/// no `Serialize`, so it cannot reach a log line or the UI by accident.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The secret itself, for the login and the keyring only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Secret)
-    }
-}
-
-/// Where secrets are kept: the OS keyring in the app, a file in a temp dir
-/// in unit tests (so tests never touch the user's keychain).
-pub trait SecretStore: Send + Sync + std::fmt::Debug {
-    /// Stores the secret for `account`.
-    fn set(&self, account: &str, secret: &Secret) -> IpcResult<()>;
-    /// Reads it; `Ok(None)` when there is none.
-    fn get(&self, account: &str) -> IpcResult<Option<Secret>>;
-}
-
-/// The OS keyring (Secret Service on Linux) through `keyring` 4.
-#[derive(Debug, Default)]
-pub struct OsKeyring;
-
-impl SecretStore for OsKeyring {
-    fn set(&self, account: &str, secret: &Secret) -> IpcResult<()> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(IpcError::from)?;
-        entry.set_password(secret.expose()).map_err(IpcError::from)
-    }
-
-    fn get(&self, account: &str) -> IpcResult<Option<Secret>> {
-        let entry = keyring::Entry::new(KEYRING_SERVICE, account).map_err(IpcError::from)?;
-        match entry.get_password() {
-            Ok(p) => Ok(Some(Secret(p))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-/// A file-backed store for unit tests: one file per account in a temp dir.
-#[derive(Debug)]
-pub struct FileSecretStore {
-    dir: PathBuf,
-}
-
-impl FileSecretStore {
-    /// A store keeping its files in `dir`.
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
-    }
-}
-
-impl SecretStore for FileSecretStore {
-    fn set(&self, account: &str, secret: &Secret) -> IpcResult<()> {
-        let io = |e: std::io::Error| IpcError::new(ErrorCode::KeyringUnavailable, e.to_string());
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        std::fs::write(self.dir.join(hex_name(account)), secret.expose()).map_err(io)
-    }
-
-    fn get(&self, account: &str) -> IpcResult<Option<Secret>> {
-        match std::fs::read_to_string(self.dir.join(hex_name(account))) {
-            Ok(s) => Ok(Some(Secret(s))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(IpcError::new(ErrorCode::KeyringUnavailable, e.to_string())),
-        }
-    }
-}
-
-fn hex_name(account: &str) -> String {
-    account.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Stores a secret typed in Settings: refuses an empty one or one with line
 /// breaks (it would break the AMI login packet), then hands it to `store`.
 pub fn store_secret(
@@ -452,12 +276,13 @@ pub fn store_secret(
             "the secret may not contain line breaks.",
         ));
     }
-    store.set(&keyring_account(&settings.ami_user, &settings.host), secret)
+    Ok(store.set(&keyring_account(&settings.ami_user, &settings.host), secret)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn configured() -> Settings {
         Settings {

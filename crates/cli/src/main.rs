@@ -28,7 +28,9 @@ use args::{
 use output::Link;
 
 // Where the PBX is and where its secret is kept: one reading, the app's too.
-use ringside_config::{keyring_account, parse_pbx_address, KEYRING_SERVICE};
+use ringside_config::{
+    keyring_account, parse_pbx_address, OsKeyring, SecretStore, KEYRING_SERVICE,
+};
 
 /// A failure with the exit code and a message a person can act on.
 #[derive(Debug)]
@@ -171,21 +173,40 @@ fn profile_of(pbx: &PbxArgs) -> Result<Profile, Failure> {
     })
 }
 
-/// The AMI secret: `RINGSIDE_AMI_SECRET` for scripted use, else the OS keyring.
+/// The AMI secret: `RINGSIDE_AMI_SECRET` for scripted use, else the one
+/// `ringside login` put in the OS keyring.
 fn secret_for(user: &str, host: &str) -> Result<Secret, Failure> {
     if let Ok(s) = std::env::var("RINGSIDE_AMI_SECRET") {
         if !s.is_empty() {
             return Ok(Secret::new(s));
         }
     }
+    stored_secret(&OsKeyring, user, host)
+}
+
+/// The secret `ringside login` stored in `store` for `user@host`.
+fn stored_secret(store: &dyn SecretStore, user: &str, host: &str) -> Result<Secret, Failure> {
     let account = keyring_account(user, host);
-    let entry = keyring::Entry::new(KEYRING_SERVICE, &account)
-        .map_err(|e| Failure::runtime(format!("the OS keyring is not available ({e}); set RINGSIDE_AMI_SECRET or run `ringside login`")))?;
-    entry.get_password().map(Secret::new).map_err(|_| {
-        Failure::runtime(format!(
+    match store.get(&account) {
+        Ok(Some(secret)) => Ok(Secret::new(secret.expose())),
+        Err(e @ ringside_config::Error::NoKeyring { .. }) => Err(Failure::runtime(format!(
+            "the OS keyring is not available ({}); set RINGSIDE_AMI_SECRET or run `ringside login`",
+            keyring_words(&e)
+        ))),
+        Ok(None) | Err(_) => Err(Failure::runtime(format!(
             "no AMI secret stored for {account}: run `ringside login --pbx {host} --user {user}` (or set RINGSIDE_AMI_SECRET)"
-        ))
-    })
+        ))),
+    }
+}
+
+/// The keyring library's own words for a failure, as this command has
+/// always printed them (the app's sentence around them is for the app).
+fn keyring_words(e: &ringside_config::Error) -> String {
+    match e {
+        ringside_config::Error::NoKeyring { reason }
+        | ringside_config::Error::Keyring { reason } => reason.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn login(a: &LoginArgs) -> Result<(), Failure> {
@@ -202,18 +223,32 @@ fn login(a: &LoginArgs) -> Result<(), Failure> {
         .lock()
         .read_line(&mut line)
         .map_err(|e| Failure::usage(format!("cannot read the secret: {e}")))?;
-    let secret = line.trim_end_matches(['\r', '\n']);
+    let account = store_secret(&OsKeyring, user, &host, line.trim_end_matches(['\r', '\n']))?;
+    eprintln!("stored in the OS keyring as {KEYRING_SERVICE}/{account}");
+    Ok(())
+}
+
+/// Stores the secret `login` read for `user@host` in `store` (the OS
+/// keyring); the account it is stored under.
+fn store_secret(
+    store: &dyn SecretStore,
+    user: &str,
+    host: &str,
+    secret: &str,
+) -> Result<String, Failure> {
     if secret.is_empty() {
         return Err(Failure::usage("the secret is empty; nothing stored"));
     }
-    let account = keyring_account(user, &host);
-    keyring::Entry::new(KEYRING_SERVICE, &account)
-        .and_then(|e| e.set_password(secret))
+    let account = keyring_account(user, host);
+    store
+        .set(&account, &ringside_config::Secret::new(secret))
         .map_err(|e| {
-            Failure::runtime(format!("could not store the secret in the OS keyring: {e}"))
+            Failure::runtime(format!(
+                "could not store the secret in the OS keyring: {}",
+                keyring_words(&e)
+            ))
         })?;
-    eprintln!("stored in the OS keyring as {KEYRING_SERVICE}/{account}");
-    Ok(())
+    Ok(account)
 }
 
 /// Starts the client and waits (up to 15 s) for the first session.
@@ -462,4 +497,40 @@ async fn presence(a: PresenceArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use ringside_config::FileSecretStore;
+
+    use super::*;
+
+    #[test]
+    fn login_stores_the_secret_where_the_commands_find_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = FileSecretStore::new(dir.path());
+        let account = store_secret(&store, "ringside", "pbx.local", "hunter2").expect("stored");
+        assert_eq!(account, "ringside@pbx.local", "the app's account name too");
+        let secret = stored_secret(&store, "ringside", "pbx.local").expect("found");
+        assert_eq!(secret.expose(), "hunter2");
+
+        let missing = stored_secret(&store, "ringside", "pbx-b").expect_err("none stored");
+        assert_eq!(missing.code, 1);
+        assert_eq!(
+            missing.message,
+            "no AMI secret stored for ringside@pbx-b: run `ringside login --pbx pbx-b --user ringside` (or set RINGSIDE_AMI_SECRET)"
+        );
+        let empty = store_secret(&store, "ringside", "pbx.local", "").expect_err("empty");
+        assert_eq!(
+            (empty.code, empty.message.as_str()),
+            (2, "the secret is empty; nothing stored")
+        );
+        assert_eq!(
+            stored_secret(&store, "ringside", "pbx.local")
+                .expect("kept")
+                .expose(),
+            "hunter2",
+            "an empty secret replaces nothing"
+        );
+    }
 }

@@ -1,17 +1,30 @@
 //! What the CLI and the app both need to know before they can reach a PBX,
-//! written once so they cannot disagree (issue 15's `crates/config`; the
-//! settings file and `SecretStore` are still the app's and move here next):
+//! written once so they cannot disagree (issue 15's `crates/config`). It is
+//! headless: no window, no IPC type, no async runtime.
 //!
 //! - where the PBX is: [`parse_pbx_address`] reads `host`, `host:port`,
 //!   `[v6]` and `[v6]:port`;
-//! - where its AMI secret lives in the OS keyring: [`KEYRING_SERVICE`] and
-//!   [`keyring_account`];
-//! - which TLS certificate it may present: [`tls_trust`].
+//! - which TLS certificate it may present: [`tls_trust`];
+//! - where Ringside keeps its files: [`config_dir`] and [`data_dir`];
+//! - the settings file: [`settings`] reads the defaults overlaid with the
+//!   user's changes and writes back only those changes, safely;
+//! - the secrets: a [`Secret`] goes to a [`SecretStore`], the OS keyring
+//!   ([`OsKeyring`]) under [`KEYRING_SERVICE`] and [`keyring_account`], or
+//!   a folder of files in tests ([`FileSecretStore`]);
+//! - what can go wrong with those two, in words for the person at the desk:
+//!   [`Error`].
 
+mod dirs;
+mod error;
+mod secret;
+pub mod settings;
 mod transport;
-pub use transport::Transport;
 
+pub use dirs::{config_dir, data_dir, CONFIG_DIR_VAR, DATA_DIR_VAR};
+pub use error::Error;
 pub use ringside_ami::TlsTrust;
+pub use secret::{FileSecretStore, OsKeyring, Secret, SecretStore};
+pub use transport::Transport;
 
 /// The OS keyring's service name for every Ringside secret.
 pub const KEYRING_SERVICE: &str = "ringside";
