@@ -3,8 +3,8 @@
 //! readable text.
 
 use ringside_calls::presence::Colleague;
-use ringside_calls::tracker::{CardChange, CloseReason};
-use ringside_calls::Direction;
+use ringside_calls::tracker::{CallCard, CardChange, CloseReason, Party};
+use ringside_calls::{CallRecord, Direction, Transfer};
 
 /// Makes PBX-supplied text safe for a terminal: control characters (an
 /// escape sequence in a caller name) are shown, not obeyed.
@@ -33,7 +33,8 @@ pub fn json(change: &CardChange) -> String {
         .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
 }
 
-/// One readable line.
+/// One readable line: a popup's, an update's, a closed popup's or a
+/// finished call's.
 pub fn text(change: &CardChange) -> String {
     match change {
         CardChange::Popup {
@@ -51,97 +52,38 @@ pub fn text(change: &CardChange) -> String {
             park_slot,
             parked_by,
             ..
-        } => {
-            let mut s = format!(
-                "RINGING   {} <- {} ({})",
-                safe(extension),
-                who(caller_num, caller_name.as_deref()),
-                if *direction == Direction::Inbound {
-                    "outside call"
-                } else {
-                    "internal"
-                }
-            );
-            if let Some(w) = consulting_for {
-                s.push_str(&format!(
-                    ", consulting before handing over {}",
-                    who(&w.caller_num, w.caller_name.as_deref())
-                ));
-            }
-            if *park_return {
-                s.push_str(&format!(
-                    ", came back from parking space {}",
-                    safe(park_slot.as_deref().unwrap_or("?"))
-                ));
-                if let Some(b) = parked_by {
-                    s.push_str(&format!(" (parked by {})", safe(b)));
-                }
-            }
-            if let Some(t) = trunk {
-                s.push_str(&format!(" via {}", safe(t)));
-            }
-            if let Some(d) = did {
-                s.push_str(&format!(", dialled {}", safe(d)));
-            }
-            if let Some(q) = queue {
-                s.push_str(&format!(", queue {}", safe(q)));
-            }
-            if let Some(b) = transferred_by {
-                s.push_str(&format!(", transferred by {}", safe(b)));
-            }
-            s.push_str(&format!("  [call {}]", safe(call)));
-            s
-        }
-        CardChange::Update { call, card, .. } => {
-            let state = format!("{:?}", card.state).to_lowercase();
-            let mut s = format!("UPDATE    call {} is {state}", safe(call));
-            if let Some(a) = &card.connected_to {
-                s.push_str(&format!(", talking to {}", safe(a)));
-            }
-            if let Some(p) = &card.picked_up_by {
-                s.push_str(&format!(", picked up by {}", safe(p)));
-            }
-            if let Some(p) = &card.parked {
-                s.push_str(&format!(", parked in {}", safe(&p.slot)));
-            }
-            if let Some(c) = &card.consulting {
-                s.push_str(&format!(", {} consulting {}", safe(&c.by), safe(&c.to)));
-            }
-            for t in &card.transfers {
-                s.push_str(&format!(
-                    ", transferred by {} to {}",
-                    safe(t.by.as_deref().unwrap_or("?")),
-                    safe(&t.to)
-                ));
-            }
-            s
-        }
+        } => format!(
+            "RINGING   {} <- {} ({}){}{}{}  [call {}]",
+            safe(extension),
+            who(caller_num, caller_name.as_deref()),
+            if *direction == Direction::Inbound {
+                "outside call"
+            } else {
+                "internal"
+            },
+            consulting_note(consulting_for.as_ref()),
+            park_return_note(*park_return, park_slot.as_deref(), parked_by.as_deref()),
+            route_note(
+                trunk.as_deref(),
+                did.as_deref(),
+                queue.as_deref(),
+                transferred_by.as_deref()
+            ),
+            safe(call)
+        ),
+        CardChange::Update { call, card, .. } => update_text(call, card),
         CardChange::Close {
             call,
             extension,
             reason,
             answered_by,
             ..
-        } => {
-            let why = match reason {
-                CloseReason::Answered => "answered here".to_owned(),
-                CloseReason::AnsweredElsewhere => {
-                    format!(
-                        "answered by {}",
-                        safe(answered_by.as_deref().unwrap_or("someone else"))
-                    )
-                }
-                CloseReason::Missed => "missed".to_owned(),
-                CloseReason::Ended => "call ended".to_owned(),
-                CloseReason::Transferred => "transferred away".to_owned(),
-                CloseReason::ConsultationEnded => "consultation ended, not transferred".to_owned(),
-            };
-            format!(
-                "CLOSED    {}: {why}  [call {}]",
-                safe(extension),
-                safe(call)
-            )
-        }
+        } => format!(
+            "CLOSED    {}: {}  [call {}]",
+            safe(extension),
+            close_reason(*reason, answered_by.as_deref()),
+            safe(call)
+        ),
         CardChange::Ended {
             call,
             answered_by,
@@ -150,44 +92,156 @@ pub fn text(change: &CardChange) -> String {
             record,
             picked_up_by,
             ..
-        } => {
-            let mut s = format!(
-                "CALL END  {} {} {}: {}",
-                record.direction.as_str(),
-                if record.direction == Direction::Outbound {
-                    "to"
-                } else {
-                    "from"
-                },
-                who(&record.remote_num, record.remote_name.as_deref()),
-                record.outcome.as_str()
-            );
-            if let Some(a) = answered_by {
-                s.push_str(&format!(", answered by {}", safe(a)));
-            }
-            if picked_up_by.is_some() {
-                s.push_str(" (picked up)");
-            }
-            if *missed {
-                s.push_str(", MISSED");
-            }
-            for t in &record.transfers {
-                s.push_str(&format!(
-                    ", transferred by {} to {}",
-                    safe(t.by.as_deref().unwrap_or("?")),
-                    safe(&t.to)
-                ));
-            }
-            if *ended_offline {
-                s.push_str(" (ended while offline)");
-            }
-            if let Some(secs) = record.talk_seconds() {
-                s.push_str(&format!(", talked {secs} s"));
-            }
-            s.push_str(&format!("  [call {}]", safe(call)));
-            s
-        }
+        } => call_end_text(
+            call,
+            record,
+            answered_by.as_deref(),
+            picked_up_by.as_deref(),
+            *missed,
+            *ended_offline,
+        ),
     }
+}
+
+/// A consultation popup's note: who waits to be handed over.
+fn consulting_note(consulting_for: Option<&Party>) -> String {
+    match consulting_for {
+        Some(w) => format!(
+            ", consulting before handing over {}",
+            who(&w.caller_num, w.caller_name.as_deref())
+        ),
+        None => String::new(),
+    }
+}
+
+/// A parked call's return note: the space it waited in and who parked it.
+fn park_return_note(park_return: bool, slot: Option<&str>, parked_by: Option<&str>) -> String {
+    if !park_return {
+        return String::new();
+    }
+    let mut s = format!(
+        ", came back from parking space {}",
+        safe(slot.unwrap_or("?"))
+    );
+    if let Some(b) = parked_by {
+        s.push_str(&format!(" (parked by {})", safe(b)));
+    }
+    s
+}
+
+/// How a popup's call got here: trunk, DID, queue, transferring extension.
+fn route_note(
+    trunk: Option<&str>,
+    did: Option<&str>,
+    queue: Option<&str>,
+    transferred_by: Option<&str>,
+) -> String {
+    let mut s = String::new();
+    if let Some(t) = trunk {
+        s.push_str(&format!(" via {}", safe(t)));
+    }
+    if let Some(d) = did {
+        s.push_str(&format!(", dialled {}", safe(d)));
+    }
+    if let Some(q) = queue {
+        s.push_str(&format!(", queue {}", safe(q)));
+    }
+    if let Some(b) = transferred_by {
+        s.push_str(&format!(", transferred by {}", safe(b)));
+    }
+    s
+}
+
+/// Each transfer of a call, in order: `, transferred by A to B`.
+fn transfers_note(transfers: &[Transfer]) -> String {
+    transfers
+        .iter()
+        .map(|t| {
+            format!(
+                ", transferred by {} to {}",
+                safe(t.by.as_deref().unwrap_or("?")),
+                safe(&t.to)
+            )
+        })
+        .collect()
+}
+
+/// An `UPDATE` line: the card's state and who is on it now.
+fn update_text(call: &str, card: &CallCard) -> String {
+    let state = format!("{:?}", card.state).to_lowercase();
+    let mut s = format!("UPDATE    call {} is {state}", safe(call));
+    if let Some(a) = &card.connected_to {
+        s.push_str(&format!(", talking to {}", safe(a)));
+    }
+    if let Some(p) = &card.picked_up_by {
+        s.push_str(&format!(", picked up by {}", safe(p)));
+    }
+    if let Some(p) = &card.parked {
+        s.push_str(&format!(", parked in {}", safe(&p.slot)));
+    }
+    if let Some(c) = &card.consulting {
+        s.push_str(&format!(", {} consulting {}", safe(&c.by), safe(&c.to)));
+    }
+    s.push_str(&transfers_note(&card.transfers));
+    s
+}
+
+/// Why a popup closed, as a `CLOSED` line says it.
+fn close_reason(reason: CloseReason, answered_by: Option<&str>) -> String {
+    match reason {
+        CloseReason::Answered => "answered here".to_owned(),
+        CloseReason::AnsweredElsewhere => {
+            format!(
+                "answered by {}",
+                safe(answered_by.unwrap_or("someone else"))
+            )
+        }
+        CloseReason::Missed => "missed".to_owned(),
+        CloseReason::Ended => "call ended".to_owned(),
+        CloseReason::Transferred => "transferred away".to_owned(),
+        CloseReason::ConsultationEnded => "consultation ended, not transferred".to_owned(),
+    }
+}
+
+/// A `CALL END` line: the stored record's direction, far end and outcome,
+/// then who answered, transfers and talk time.
+fn call_end_text(
+    call: &str,
+    record: &CallRecord,
+    answered_by: Option<&str>,
+    picked_up_by: Option<&str>,
+    missed: bool,
+    ended_offline: bool,
+) -> String {
+    let mut s = format!(
+        "CALL END  {} {} {}: {}",
+        record.direction.as_str(),
+        if record.direction == Direction::Outbound {
+            "to"
+        } else {
+            "from"
+        },
+        who(&record.remote_num, record.remote_name.as_deref()),
+        record.outcome.as_str()
+    );
+    if let Some(a) = answered_by {
+        s.push_str(&format!(", answered by {}", safe(a)));
+    }
+    if picked_up_by.is_some() {
+        s.push_str(" (picked up)");
+    }
+    if missed {
+        s.push_str(", MISSED");
+    }
+    s.push_str(&transfers_note(&record.transfers));
+    if ended_offline {
+        s.push_str(" (ended while offline)");
+    }
+    if let Some(secs) = record.talk_seconds() {
+        s.push_str(&format!(", talked {secs} s"));
+    }
+    s.push_str(&format!("  [call {}]", safe(call)));
+    s
 }
 
 /// Where the connection to the PBX stands, for `watch`.

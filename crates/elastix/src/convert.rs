@@ -115,32 +115,8 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
         .min_by_key(|r| r.calldate)
         .unwrap_or(rows[0]);
     let started_at_ms = first.calldate.to_unix_ms(offset);
-
-    let direction = if is_inbound_context(&first.dcontext) || !is_extension(&first.src) {
-        Direction::Inbound
-    } else if rows.iter().any(|r| trunk_of(&r.dstchannel).is_some())
-        || !is_extension(&first.dst) && first.dst != "s"
-    {
-        Direction::Outbound
-    } else {
-        Direction::Internal
-    };
-
-    let mut rang: Vec<String> = Vec::new();
-    for r in rows {
-        if let Some(ext) = extension_of(&r.dstchannel) {
-            if !rang.iter().any(|e| e == ext) {
-                rang.push(ext.to_owned());
-            }
-        }
-    }
-    if rang.is_empty()
-        && direction != Direction::Outbound
-        && is_extension(&first.dst)
-        && !first.dstchannel.is_empty()
-    {
-        rang.push(first.dst.clone());
-    }
+    let direction = direction_of(rows, first);
+    let rang = rang_extensions(rows, first, direction);
 
     let answering = rows.iter().copied().find(|r| answered(r));
     let ended_at_ms = rows
@@ -151,60 +127,16 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
     let answered_at_ms = answering.map(|r| {
         r.calldate.to_unix_ms(offset) + i64::from(r.duration.saturating_sub(r.billsec)) * 1000
     });
-
-    let answered_by = match (direction, answering) {
-        (_, None) => None,
-        (Direction::Outbound, Some(_)) => Some(first.src.clone()),
-        (_, Some(r)) => extension_of(&r.dstchannel)
-            .map(str::to_owned)
-            .or_else(|| nonempty(&r.dst)),
-    };
-
-    let went_to_voicemail = rows
-        .iter()
-        .any(|r| r.lastapp.eq_ignore_ascii_case("VoiceMail"));
-    let queued = rows
-        .iter()
-        .any(|r| r.lastapp.eq_ignore_ascii_case("Queue") || r.dcontext.starts_with("ext-queues"));
-    let outcome = if answered_by.is_some() {
-        Outcome::Answered
-    } else if went_to_voicemail {
-        Outcome::Voicemail
-    } else if direction == Direction::Outbound {
-        Outcome::Unanswered
-    } else if queued {
-        Outcome::Abandoned
-    } else if !rang.is_empty() {
-        Outcome::Missed
-    } else {
-        Outcome::Unanswered
-    };
-
-    let (remote_num, from_extension, trunk) = match direction {
-        Direction::Inbound => (
-            first.src.clone(),
-            None,
-            rows.iter().find_map(|r| trunk_of(&r.channel)),
-        ),
-        Direction::Outbound => (
-            first.dst.clone(),
-            Some(first.src.clone()),
-            rows.iter().find_map(|r| trunk_of(&r.dstchannel)),
-        ),
-        Direction::Internal => (first.src.clone(), Some(first.src.clone()), None),
-    };
-    let remote_name = match direction {
-        Direction::Outbound => nonempty(&first.dst_cnam),
-        _ => callerid_name(&first.clid, &first.src)
-            .or_else(|| nonempty(&first.cnam).filter(|n| *n != first.src)),
-    };
+    let answered_by = answered_by(first, direction, answering);
+    let outcome = outcome_of(rows, direction, answered_by.is_some(), !rang.is_empty());
+    let (remote_num, from_extension, trunk) = parties(rows, first, direction);
 
     let record = CallRecord {
         call_id: first.uniqueid.clone(),
         uniqueid: first.uniqueid.clone(),
         direction,
         remote_num,
-        remote_name,
+        remote_name: remote_name(first, direction),
         from_extension,
         trunk,
         did: rows.iter().find_map(|r| nonempty(&r.did)),
@@ -221,5 +153,109 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
         record,
         recording_file: rows.iter().find_map(|r| nonempty(&r.recordingfile)),
         pbx_calldate: first.calldate.to_string(),
+    }
+}
+
+/// Inbound when it entered through an inbound context or came from an
+/// outside number; outbound when it left on a trunk or dialled an outside
+/// number; else internal.
+fn direction_of(rows: &[&CdrRow], first: &CdrRow) -> Direction {
+    if is_inbound_context(&first.dcontext) || !is_extension(&first.src) {
+        Direction::Inbound
+    } else if rows.iter().any(|r| trunk_of(&r.dstchannel).is_some())
+        || !is_extension(&first.dst) && first.dst != "s"
+    {
+        Direction::Outbound
+    } else {
+        Direction::Internal
+    }
+}
+
+/// The extensions the call rang, in order, each once; for a call that rang
+/// no phone channel but reached an extension, that extension.
+fn rang_extensions(rows: &[&CdrRow], first: &CdrRow, direction: Direction) -> Vec<String> {
+    let mut rang: Vec<String> = Vec::new();
+    for r in rows {
+        if let Some(ext) = extension_of(&r.dstchannel) {
+            if !rang.iter().any(|e| e == ext) {
+                rang.push(ext.to_owned());
+            }
+        }
+    }
+    if rang.is_empty()
+        && direction != Direction::Outbound
+        && is_extension(&first.dst)
+        && !first.dstchannel.is_empty()
+    {
+        rang.push(first.dst.clone());
+    }
+    rang
+}
+
+/// Who answered, given the answered row if any: the caller's extension for
+/// an outbound call (the far end answered it), else the answering phone.
+fn answered_by(first: &CdrRow, direction: Direction, answering: Option<&CdrRow>) -> Option<String> {
+    match (direction, answering) {
+        (_, None) => None,
+        (Direction::Outbound, Some(_)) => Some(first.src.clone()),
+        (_, Some(r)) => extension_of(&r.dstchannel)
+            .map(str::to_owned)
+            .or_else(|| nonempty(&r.dst)),
+    }
+}
+
+/// The outcome: answered, else voicemail, else what an unanswered call of
+/// this direction counts as (abandoned in a queue, missed when it rang).
+fn outcome_of(rows: &[&CdrRow], direction: Direction, answered: bool, rang: bool) -> Outcome {
+    let went_to_voicemail = rows
+        .iter()
+        .any(|r| r.lastapp.eq_ignore_ascii_case("VoiceMail"));
+    let queued = rows
+        .iter()
+        .any(|r| r.lastapp.eq_ignore_ascii_case("Queue") || r.dcontext.starts_with("ext-queues"));
+    if answered {
+        Outcome::Answered
+    } else if went_to_voicemail {
+        Outcome::Voicemail
+    } else if direction == Direction::Outbound {
+        Outcome::Unanswered
+    } else if queued {
+        Outcome::Abandoned
+    } else if rang {
+        Outcome::Missed
+    } else {
+        Outcome::Unanswered
+    }
+}
+
+/// The far end's number, the office extension the call was made from (not
+/// for inbound calls) and the trunk it used.
+fn parties(
+    rows: &[&CdrRow],
+    first: &CdrRow,
+    direction: Direction,
+) -> (String, Option<String>, Option<String>) {
+    match direction {
+        Direction::Inbound => (
+            first.src.clone(),
+            None,
+            rows.iter().find_map(|r| trunk_of(&r.channel)),
+        ),
+        Direction::Outbound => (
+            first.dst.clone(),
+            Some(first.src.clone()),
+            rows.iter().find_map(|r| trunk_of(&r.dstchannel)),
+        ),
+        Direction::Internal => (first.src.clone(), Some(first.src.clone()), None),
+    }
+}
+
+/// The far end's name: the dialled number's CNAM for an outbound call,
+/// else the caller ID's name (or a CNAM that is not just the number).
+fn remote_name(first: &CdrRow, direction: Direction) -> Option<String> {
+    match direction {
+        Direction::Outbound => nonempty(&first.dst_cnam),
+        _ => callerid_name(&first.clid, &first.src)
+            .or_else(|| nonempty(&first.cnam).filter(|n| *n != first.src)),
     }
 }

@@ -382,38 +382,50 @@ async fn answer(state: &Mutex<State>, req: Request<Incoming>) -> Response<Full<B
         return reply(c.status, &c.content_type, c.body);
     }
     match command.as_str() {
-        "cdrreport" => match cdr {
-            CdrSource::Seed => reply(200, "application/json", SEED_CDRREPORT),
-            CdrSource::Synthetic { rows, first_call } => {
-                let from = param(&form, "start_date").and_then(|s| s.parse().ok());
-                let to = param(&form, "end_date").and_then(|s| s.parse().ok());
-                let limit = param(&form, "limit").and_then(|s| s.parse().ok());
-                reply(
-                    200,
-                    "application/json",
-                    synthetic_cdr_json(rows, first_call, from, to, limit),
-                )
-            }
-        },
+        "cdrreport" => cdrreport_reply(cdr, &form),
         "sippeers" => reply(200, "application/json", SEED_SIPPEERS),
         "activecall" => reply(200, "application/json", SEED_ACTIVECALL),
-        "getwavfile" => match recording {
-            Some(wav) => {
-                let name = param(&query, "name").unwrap_or_default();
-                let file = name.rsplit('/').next().unwrap_or_default();
-                let mut resp = reply(200, "application/octet-stream", wav);
-                if let Ok(v) = format!("attachment; filename={file}").parse() {
-                    resp.headers_mut().insert(CONTENT_DISPOSITION, v);
-                }
-                resp
-            }
-            None => reply(404, "application/json", SEED_WAV_NOT_FOUND),
-        },
+        "getwavfile" => getwavfile_reply(recording, &query),
         _ => reply(
             400,
             "application/json",
             &br#"{"status": "Unknown command", "code": 400}"#[..],
         ),
+    }
+}
+
+/// `cdrreport`: the seed as is, or generated rows filtered by the form's
+/// `start_date`, `end_date` and `limit`.
+fn cdrreport_reply(cdr: CdrSource, form: &[(String, String)]) -> Response<Full<Bytes>> {
+    match cdr {
+        CdrSource::Seed => reply(200, "application/json", SEED_CDRREPORT),
+        CdrSource::Synthetic { rows, first_call } => {
+            let from = param(form, "start_date").and_then(|s| s.parse().ok());
+            let to = param(form, "end_date").and_then(|s| s.parse().ok());
+            let limit = param(form, "limit").and_then(|s| s.parse().ok());
+            reply(
+                200,
+                "application/json",
+                synthetic_cdr_json(rows, first_call, from, to, limit),
+            )
+        }
+    }
+}
+
+/// `getwavfile`: the recording named in the query as an attachment, or the
+/// API document's 404 answer.
+fn getwavfile_reply(recording: Option<Bytes>, query: &[(String, String)]) -> Response<Full<Bytes>> {
+    match recording {
+        Some(wav) => {
+            let name = param(query, "name").unwrap_or_default();
+            let file = name.rsplit('/').next().unwrap_or_default();
+            let mut resp = reply(200, "application/octet-stream", wav);
+            if let Ok(v) = format!("attachment; filename={file}").parse() {
+                resp.headers_mut().insert(CONTENT_DISPOSITION, v);
+            }
+            resp
+        }
+        None => reply(404, "application/json", SEED_WAV_NOT_FOUND),
     }
 }
 
@@ -496,17 +508,8 @@ pub fn synthetic_cdr_json(
     out.push('[');
     let (mut made, mut sent, mut call) = (0usize, 0usize, 0i64);
     while made < rows && sent < limit {
-        let t = base + call * CALL_SPACING_S;
-        let when = PbxDateTime::from_unix_ms(t * 1000, UtcOffset::UTC);
-        let date = when.to_string();
-        let stamp = format!(
-            "{:04}{:02}{:02}-{:02}{:02}{:02}",
-            when.year, when.month, when.day, when.hour, when.minute, when.second
-        );
-        let uid = format!("{t}.{call}");
-        let outside = format!("05{:09}", 300_000_000 + call % 700_000_000);
-        let seq = |k: i64| format!("{:08x}", call * 2 + k);
-        let wanted = from.is_none_or(|f| when >= f) && to.is_none_or(|e| when <= e);
+        let c = SynthCall::new(base, call);
+        let wanted = from.is_none_or(|f| c.when >= f) && to.is_none_or(|e| c.when <= e);
         let mut emit = |out: &mut String, f: &dyn Fn(&mut String)| {
             if made < rows {
                 made += 1;
@@ -517,104 +520,154 @@ pub fn synthetic_cdr_json(
             }
         };
         match call % 5 {
-            0 => emit(&mut out, &|o| {
-                push_row(
-                    o,
-                    &date,
-                    (&outside, "101", "from-did-direct"),
-                    (
-                        &format!("SIP/902422277777-{}", seq(0)),
-                        &format!("SIP/101-{}", seq(1)),
-                    ),
-                    ("Dial", "SIP/101,,tr"),
-                    (53, 26, "ANSWERED"),
-                    &uid,
-                    &format!("exten-101-{outside}-{stamp}-{uid}.wav"),
-                    "902422277777",
-                );
-            }),
-            1 => emit(&mut out, &|o| {
-                push_row(
-                    o,
-                    &date,
-                    ("102", &outside, "from-internal"),
-                    (
-                        &format!("SIP/102-{}", seq(0)),
-                        &format!("SIP/900000000000-{}", seq(1)),
-                    ),
-                    ("Dial", &format!("SIP/900000000000/{outside},300,")),
-                    (95, 80, "ANSWERED"),
-                    &uid,
-                    &format!("out-{outside}-102-{stamp}-{uid}.wav"),
-                    "",
-                );
-            }),
-            2 => emit(&mut out, &|o| {
-                push_row(
-                    o,
-                    &date,
-                    ("101", "103", "from-internal"),
-                    (
-                        &format!("SIP/101-{}", seq(0)),
-                        &format!("SIP/103-{}", seq(1)),
-                    ),
-                    ("Dial", "SIP/103,,trM(auto-blkvm)"),
-                    (20, 0, "NO ANSWER"),
-                    &uid,
-                    "",
-                    "",
-                );
-            }),
+            0 => emit(&mut out, &|o| push_inbound_answered(o, &c)),
+            1 => emit(&mut out, &|o| push_outbound_answered(o, &c)),
+            2 => emit(&mut out, &|o| push_internal_unanswered(o, &c)),
             3 => {
                 emit(&mut out, &|o| {
-                    push_row(
-                        o,
-                        &date,
-                        (&outside, "0001", "ext-queues"),
-                        (
-                            &format!("SIP/902422277777-{}", seq(0)),
-                            &format!("SIP/104-{}", seq(1)),
-                        ),
-                        ("Queue", "0001,t,,,,,,,,"),
-                        (15, 0, "NO ANSWER"),
-                        &uid,
-                        "",
-                        "902422277777",
-                    );
+                    push_queue_leg(o, &c, ("104", 1), (15, 0, "NO ANSWER"));
                 });
                 emit(&mut out, &|o| {
-                    push_row(
-                        o,
-                        &date,
-                        (&outside, "0001", "ext-queues"),
-                        (
-                            &format!("SIP/902422277777-{}", seq(0)),
-                            &format!("SIP/105-{}", seq(2)),
-                        ),
-                        ("Queue", "0001,t,,,,,,,,"),
-                        (75, 60, "ANSWERED"),
-                        &uid,
-                        "",
-                        "902422277777",
-                    );
+                    push_queue_leg(o, &c, ("105", 2), (75, 60, "ANSWERED"));
                 });
             }
-            _ => emit(&mut out, &|o| {
-                push_row(
-                    o,
-                    &date,
-                    (&outside, "s", "ivr-4"),
-                    (&format!("SIP/902422277777-{}", seq(0)), ""),
-                    ("BackGround", "custom/giris_santral"),
-                    (7, 7, "ANSWERED"),
-                    &uid,
-                    "",
-                    "902422277777",
-                );
-            }),
+            _ => emit(&mut out, &|o| push_ivr(o, &c)),
         }
         call += 1;
     }
     out.push(']');
     out.into_bytes()
+}
+
+/// What the rows of generated call number `n` share: its time, uniqueid
+/// and outside number.
+struct SynthCall {
+    /// The call's number, from 0.
+    n: i64,
+    /// When it started.
+    when: PbxDateTime,
+    /// `when` as the `calldate` text.
+    date: String,
+    /// `when` as recording file names write it (`20240101-000000`).
+    stamp: String,
+    /// The uniqueid: Unix seconds, a dot, the call's number.
+    uid: String,
+    /// The outside party's number.
+    outside: String,
+}
+
+impl SynthCall {
+    fn new(base: i64, n: i64) -> Self {
+        let t = base + n * CALL_SPACING_S;
+        let when = PbxDateTime::from_unix_ms(t * 1000, UtcOffset::UTC);
+        Self {
+            n,
+            when,
+            date: when.to_string(),
+            stamp: format!(
+                "{:04}{:02}{:02}-{:02}{:02}{:02}",
+                when.year, when.month, when.day, when.hour, when.minute, when.second
+            ),
+            uid: format!("{t}.{n}"),
+            outside: format!("05{:09}", 300_000_000 + n % 700_000_000),
+        }
+    }
+
+    /// The `k`th channel's sequence suffix, unique across calls.
+    fn seq(&self, k: i64) -> String {
+        format!("{:08x}", self.n * 2 + k)
+    }
+}
+
+/// An outside call to 101 through a DID, answered and recorded.
+fn push_inbound_answered(o: &mut String, c: &SynthCall) {
+    push_row(
+        o,
+        &c.date,
+        (&c.outside, "101", "from-did-direct"),
+        (
+            &format!("SIP/902422277777-{}", c.seq(0)),
+            &format!("SIP/101-{}", c.seq(1)),
+        ),
+        ("Dial", "SIP/101,,tr"),
+        (53, 26, "ANSWERED"),
+        &c.uid,
+        &format!("exten-101-{}-{}-{}.wav", c.outside, c.stamp, c.uid),
+        "902422277777",
+    );
+}
+
+/// 102 calling out through the trunk, answered and recorded.
+fn push_outbound_answered(o: &mut String, c: &SynthCall) {
+    push_row(
+        o,
+        &c.date,
+        ("102", &c.outside, "from-internal"),
+        (
+            &format!("SIP/102-{}", c.seq(0)),
+            &format!("SIP/900000000000-{}", c.seq(1)),
+        ),
+        ("Dial", &format!("SIP/900000000000/{},300,", c.outside)),
+        (95, 80, "ANSWERED"),
+        &c.uid,
+        &format!("out-{}-102-{}-{}.wav", c.outside, c.stamp, c.uid),
+        "",
+    );
+}
+
+/// 101 calling 103, who does not answer.
+fn push_internal_unanswered(o: &mut String, c: &SynthCall) {
+    push_row(
+        o,
+        &c.date,
+        ("101", "103", "from-internal"),
+        (
+            &format!("SIP/101-{}", c.seq(0)),
+            &format!("SIP/103-{}", c.seq(1)),
+        ),
+        ("Dial", "SIP/103,,trM(auto-blkvm)"),
+        (20, 0, "NO ANSWER"),
+        &c.uid,
+        "",
+        "",
+    );
+}
+
+/// One row of an outside call through queue 0001: the leg to `agent`,
+/// whose channel is the call's `k`th, and how that leg went.
+fn push_queue_leg(
+    o: &mut String,
+    c: &SynthCall,
+    (agent, k): (&str, i64),
+    (duration, billsec, disposition): (u32, u32, &str),
+) {
+    push_row(
+        o,
+        &c.date,
+        (&c.outside, "0001", "ext-queues"),
+        (
+            &format!("SIP/902422277777-{}", c.seq(0)),
+            &format!("SIP/{agent}-{}", c.seq(k)),
+        ),
+        ("Queue", "0001,t,,,,,,,,"),
+        (duration, billsec, disposition),
+        &c.uid,
+        "",
+        "902422277777",
+    );
+}
+
+/// An outside call that ends in the IVR, ringing no phone.
+fn push_ivr(o: &mut String, c: &SynthCall) {
+    push_row(
+        o,
+        &c.date,
+        (&c.outside, "s", "ivr-4"),
+        (&format!("SIP/902422277777-{}", c.seq(0)), ""),
+        ("BackGround", "custom/giris_santral"),
+        (7, 7, "ANSWERED"),
+        &c.uid,
+        "",
+        "902422277777",
+    );
 }

@@ -233,6 +233,8 @@ pub(crate) struct Actor {
 }
 
 impl Actor {
+    /// Connects, runs the session and waits out the backoff, over and over,
+    /// until a shutdown is asked for or every handle is gone.
     pub(crate) async fn run(mut self) {
         let host_port = self.cfg.host_port();
         let mut stop = Stop::default();
@@ -256,28 +258,7 @@ impl Actor {
                     attempt = 0;
                     let started = Instant::now();
                     let end = self.run_session(session, &host_port, &mut stop).await;
-                    let (reason, message) = match end {
-                        End::Closed(None) => (
-                            DisconnectReason::ClosedByPbx,
-                            messages::closed_by_pbx(&host_port),
-                        ),
-                        End::Closed(Some(restart)) => (
-                            DisconnectReason::ClosedByPbx,
-                            messages::pbx_shut_down(&host_port, restart),
-                        ),
-                        End::Keepalive => (
-                            DisconnectReason::KeepaliveTimeout,
-                            messages::keepalive(&host_port, self.cfg.ping_timeout),
-                        ),
-                        End::Io(e) => (DisconnectReason::Io, messages::io_lost(&host_port, &e)),
-                        End::Shutdown => {
-                            (DisconnectReason::Shutdown, messages::shutdown(&host_port))
-                        }
-                    };
-                    tracing::info!(pbx = %host_port, ?reason, "AMI session ended");
-                    self.state
-                        .send_replace(ConnectionState::Disconnected { reason, message });
-                    self.events.send(SessionEvent::Disconnected);
+                    self.session_ended(end, &host_port);
                     if stop.requested {
                         break;
                     }
@@ -311,6 +292,37 @@ impl Actor {
                 break;
             }
         }
+        self.finish(&host_port, stop);
+    }
+
+    /// Publishes why a session ended: the log line, the `Disconnected`
+    /// state with its message, and the subscribers' `Disconnected` event.
+    fn session_ended(&self, end: End, host_port: &str) {
+        let (reason, message) = match end {
+            End::Closed(None) => (
+                DisconnectReason::ClosedByPbx,
+                messages::closed_by_pbx(host_port),
+            ),
+            End::Closed(Some(restart)) => (
+                DisconnectReason::ClosedByPbx,
+                messages::pbx_shut_down(host_port, restart),
+            ),
+            End::Keepalive => (
+                DisconnectReason::KeepaliveTimeout,
+                messages::keepalive(host_port, self.cfg.ping_timeout),
+            ),
+            End::Io(e) => (DisconnectReason::Io, messages::io_lost(host_port, &e)),
+            End::Shutdown => (DisconnectReason::Shutdown, messages::shutdown(host_port)),
+        };
+        tracing::info!(pbx = %host_port, ?reason, "AMI session ended");
+        self.state
+            .send_replace(ConnectionState::Disconnected { reason, message });
+        self.events.send(SessionEvent::Disconnected);
+    }
+
+    /// The task's last step: the state ends as `Disconnected` by shutdown
+    /// (unless it already is), then whoever waits for the shutdown is told.
+    fn finish(&self, host_port: &str, stop: Stop) {
         if !matches!(
             *self.state.borrow(),
             ConnectionState::Disconnected {
@@ -320,177 +332,299 @@ impl Actor {
         ) {
             self.state.send_replace(ConnectionState::Disconnected {
                 reason: DisconnectReason::Shutdown,
-                message: messages::shutdown(&host_port),
+                message: messages::shutdown(host_port),
             });
         }
-        for done in stop.waiters.drain(..) {
+        for done in stop.waiters {
             let _ = done.send(());
         }
     }
 
+    /// Serves one logged-in session until it ends. Each `select!` branch
+    /// awaits only its own future (a read, a write, a command, the timer);
+    /// what a branch's result means is worked out by a [`Live`] method
+    /// after the branch won.
     async fn run_session(&mut self, mut s: Session, host_port: &str, stop: &mut Stop) -> End {
-        tracing::info!(pbx = %host_port, version = %s.version, "AMI session up");
-        if let Ok(mut v) = self.shared.version.lock() {
-            *v = Some(s.version.clone());
-        }
-        if let Ok(mut tls) = self.shared.tls_failure.lock() {
-            *tls = None;
-        }
-        self.state.send_replace(ConnectionState::Connected {
-            version: s.version.clone(),
-        });
-        self.events.send(SessionEvent::Connected {
-            version: s.version.clone(),
-        });
-
+        self.session_up(&s.version, host_port);
         let cfg = &self.cfg;
-        let mut pendings = Pendings::default();
-        let mut out: Vec<u8> = Vec::new();
-        let mut out_pos = 0usize;
-        let mut needs_flush = false;
-        let mut ping: Option<(String, Instant)> = None;
-        let mut next_ping = Instant::now() + cfg.ping_interval;
-        let mut closing: Option<(String, Instant)> = None;
-        // Set when the PBX announces it is going down, to explain the hang-up.
-        let mut pbx_shutdown: Option<bool> = None;
-        let mut frames: Vec<Frame> = Vec::new();
-        let mut published: Vec<SessionEvent> = Vec::new();
-        let timer = tokio::time::sleep_until(next_ping);
+        let mut live = Live::new(Instant::now() + cfg.ping_interval);
+        let timer = tokio::time::sleep_until(live.next_ping);
         let mut timer = std::pin::pin!(timer);
 
         let end = loop {
-            let mut wake = match &ping {
-                Some((_, deadline)) => *deadline,
-                None => next_ping,
-            };
-            if let Some(d) = pendings.next_deadline() {
-                wake = wake.min(d);
-            }
-            if let Some((_, at)) = &closing {
-                wake = wake.min(*at);
-            }
+            let wake = live.wake_at();
             if timer.deadline() != wake {
                 timer.as_mut().reset(wake);
             }
 
             tokio::select! {
-                more = s.reader.read_frames(&mut frames, MAX_BATCH) => {
-                    // Every frame of one read arrived at the same moment.
-                    let received_at_ms = now_unix_ms();
-                    let mut ended = None;
-                    for frame in frames.drain(..) {
-                        let Frame::Packet(p) = frame else {
-                            if let Frame::Oversized { bytes } = frame {
-                                tracing::warn!(pbx = %host_port, bytes, "skipped an oversized AMI packet");
-                            }
-                            continue;
-                        };
-                        if p.response().is_some() {
-                            if ping.as_ref().is_some_and(|(id, _)| p.action_id() == Some(id)) {
-                                ping = None;
-                                next_ping = Instant::now() + cfg.ping_interval;
-                                continue;
-                            }
-                            if closing.as_ref().is_some_and(|(id, _)| p.action_id() == Some(id)) {
-                                ended = Some(End::Shutdown);
-                                break;
-                            }
-                        }
-                        match pendings.route(p) {
-                            Routed::Consumed => {}
-                            Routed::Event(p) => {
-                                if p.is("Event", "Shutdown") {
-                                    pbx_shutdown = Some(p.is("Restart", "True"));
-                                }
-                                published.push(SessionEvent::Event(Arc::new(ReceivedEvent {
-                                    packet: p,
-                                    received_at_ms,
-                                })));
-                            }
-                            Routed::Unmatched(p) => {
-                                tracing::debug!(packet = ?p, "AMI response matches no action; dropped");
-                            }
-                        }
-                    }
-                    frames.clear();
-                    // One lock and one wake-up for all of this read's events.
-                    let n = published.len();
-                    self.events.send_all(published.drain(..));
-                    // Each event is a unit of work for tokio's cooperative
-                    // budget: on a runtime shared with the subscribers (a
-                    // current-thread one in particular) they get a turn after
-                    // every few bursts, instead of finding their queue overrun.
-                    for _ in 0..n {
-                        tokio::task::consume_budget().await;
-                    }
+                more = s.reader.read_frames(&mut live.frames, MAX_BATCH) => {
+                    let ended = live.route_frames(host_port, cfg.ping_interval);
+                    live.publish(&self.events).await;
                     if let Some(end) = ended {
                         break end;
                     }
-                    match more {
-                        Some(Ok(())) => {}
-                        Some(Err(_)) | None if closing.is_some() => break End::Shutdown,
-                        Some(Err(CodecError::Io(e))) if e.kind() == io::ErrorKind::UnexpectedEof => break End::Closed(pbx_shutdown),
-                        Some(Err(e)) => break End::Io(e.to_string()),
-                        None => break End::Closed(pbx_shutdown),
+                    if let Some(end) = live.read_end(more) {
+                        break end;
                     }
                 },
-                res = poll_fn(|cx| poll_write_out(cx, &mut s.writer, &mut out, &mut out_pos, &mut needs_flush)),
-                    if out_pos < out.len() || needs_flush =>
+                res = poll_fn(|cx| poll_write_out(cx, &mut s.writer, &mut live.out, &mut live.out_pos, &mut live.needs_flush)),
+                    if live.out_pos < live.out.len() || live.needs_flush =>
                 {
                     if let Err(e) = res {
-                        break if closing.is_some() { End::Shutdown } else { End::Io(e.to_string()) };
+                        break if live.closing.is_some() { End::Shutdown } else { End::Io(e.to_string()) };
                     }
                 }
-                cmd = self.commands.recv(), if closing.is_none() => match cmd {
-                    Some(Command::Action { mut packet, expect, timeout, reply }) => {
-                        let (id, seq) = s.ids.next_id();
-                        packet.set("ActionID", id.clone());
-                        let action = packet.action_name().unwrap_or_default().to_owned();
-                        match packet.encode_into(&mut out) {
-                            Ok(()) => {
-                                tracing::trace!(%action, action_id = %id, "AMI action queued");
-                                pendings.insert(id, seq, action, expect, Instant::now(), timeout, reply);
-                            }
-                            Err(e) => {
-                                let _ = reply.send(Err(Error::Encode(e)));
-                            }
-                        }
-                    }
-                    Some(Command::Shutdown { done }) => {
-                        stop.request(Some(done));
-                        closing = Some(queue_logoff(&mut s.ids, &mut out));
-                    }
-                    None => {
-                        stop.request(None);
-                        closing = Some(queue_logoff(&mut s.ids, &mut out));
-                    }
-                },
+                cmd = self.commands.recv(), if live.closing.is_none() => {
+                    live.command(cmd, &mut s.ids, stop);
+                }
                 () = &mut timer => {
-                    let now = Instant::now();
-                    if closing.as_ref().is_some_and(|(_, at)| now >= *at) {
-                        break End::Shutdown;
+                    if let Some(end) = live.timer_fired(&mut s.ids, cfg.ping_timeout) {
+                        break end;
                     }
-                    if ping.as_ref().is_some_and(|(_, deadline)| now >= *deadline) {
-                        break End::Keepalive;
-                    }
-                    if ping.is_none() && now >= next_ping {
-                        let (id, _) = s.ids.next_id();
-                        match Packet::action("Ping").with("ActionID", id.as_str()).encode_into(&mut out) {
-                            Ok(()) => ping = Some((id, now + cfg.ping_timeout)),
-                            Err(e) => tracing::error!(error = %e, "cannot encode the keepalive Ping"),
-                        }
-                    }
-                    pendings.expire(now);
                 }
             }
         };
 
-        pendings.fail_all();
+        live.pendings.fail_all();
         if matches!(end, End::Shutdown) {
             // Best effort: let the TLS layer say goodbye properly.
             let _ = timeout(Duration::from_millis(500), s.writer.shutdown()).await;
         }
         end
+    }
+
+    /// Publishes a new session: the log line, the version and cleared TLS
+    /// failure the handles read, the `Connected` state and event.
+    fn session_up(&self, version: &str, host_port: &str) {
+        tracing::info!(pbx = %host_port, version = %version, "AMI session up");
+        if let Ok(mut v) = self.shared.version.lock() {
+            *v = Some(version.to_owned());
+        }
+        if let Ok(mut tls) = self.shared.tls_failure.lock() {
+            *tls = None;
+        }
+        self.state.send_replace(ConnectionState::Connected {
+            version: version.to_owned(),
+        });
+        self.events.send(SessionEvent::Connected {
+            version: version.to_owned(),
+        });
+    }
+}
+
+/// What one session keeps between turns of its loop. The session's
+/// `select!` borrows these fields one by one for its branches; the methods
+/// run only after a branch won, so none of them can be cancelled halfway.
+struct Live {
+    /// Actions sent and waiting for their answer.
+    pendings: Pendings,
+    /// Encoded actions waiting to be written.
+    out: Vec<u8>,
+    /// How much of `out` is written already.
+    out_pos: usize,
+    /// Written bytes not flushed yet.
+    needs_flush: bool,
+    /// The keepalive `Ping` in flight: its ActionID and answer deadline.
+    ping: Option<(String, Instant)>,
+    /// When to send the next keepalive, if none is in flight.
+    next_ping: Instant,
+    /// The `Logoff` sent at shutdown: its ActionID and when to stop waiting.
+    closing: Option<(String, Instant)>,
+    /// Set when the PBX announces it is going down, to explain the hang-up.
+    pbx_shutdown: Option<bool>,
+    /// The frames of the latest read.
+    frames: Vec<Frame>,
+    /// The latest read's events, published together.
+    published: Vec<SessionEvent>,
+}
+
+impl Live {
+    fn new(next_ping: Instant) -> Self {
+        Self {
+            pendings: Pendings::default(),
+            out: Vec::new(),
+            out_pos: 0,
+            needs_flush: false,
+            ping: None,
+            next_ping,
+            closing: None,
+            pbx_shutdown: None,
+            frames: Vec::new(),
+            published: Vec::new(),
+        }
+    }
+
+    /// When the timer must fire next: the keepalive (its answer deadline
+    /// while one is in flight), an action's deadline or the logoff's grace,
+    /// whichever comes first.
+    fn wake_at(&self) -> Instant {
+        let mut wake = match &self.ping {
+            Some((_, deadline)) => *deadline,
+            None => self.next_ping,
+        };
+        if let Some(d) = self.pendings.next_deadline() {
+            wake = wake.min(d);
+        }
+        if let Some((_, at)) = &self.closing {
+            wake = wake.min(*at);
+        }
+        wake
+    }
+
+    /// Takes the frames of one read: the keepalive's answer re-arms the
+    /// keepalive, the logoff's answer ends the session (`Some`, the frames
+    /// after it are dropped), the rest go to the pending actions or, as
+    /// events, to `published`.
+    fn route_frames(&mut self, host_port: &str, ping_interval: Duration) -> Option<End> {
+        // Every frame of one read arrived at the same moment.
+        let received_at_ms = now_unix_ms();
+        let mut ended = None;
+        for frame in self.frames.drain(..) {
+            let Frame::Packet(p) = frame else {
+                if let Frame::Oversized { bytes } = frame {
+                    tracing::warn!(pbx = %host_port, bytes, "skipped an oversized AMI packet");
+                }
+                continue;
+            };
+            if p.response().is_some() {
+                if self
+                    .ping
+                    .as_ref()
+                    .is_some_and(|(id, _)| p.action_id() == Some(id))
+                {
+                    self.ping = None;
+                    self.next_ping = Instant::now() + ping_interval;
+                    continue;
+                }
+                if self
+                    .closing
+                    .as_ref()
+                    .is_some_and(|(id, _)| p.action_id() == Some(id))
+                {
+                    ended = Some(End::Shutdown);
+                    break;
+                }
+            }
+            match self.pendings.route(p) {
+                Routed::Consumed => {}
+                Routed::Event(p) => {
+                    if p.is("Event", "Shutdown") {
+                        self.pbx_shutdown = Some(p.is("Restart", "True"));
+                    }
+                    self.published
+                        .push(SessionEvent::Event(Arc::new(ReceivedEvent {
+                            packet: p,
+                            received_at_ms,
+                        })));
+                }
+                Routed::Unmatched(p) => {
+                    tracing::debug!(packet = ?p, "AMI response matches no action; dropped");
+                }
+            }
+        }
+        self.frames.clear();
+        ended
+    }
+
+    /// Hands the latest read's events to the subscribers.
+    async fn publish(&mut self, events: &EventSender) {
+        // One lock and one wake-up for all of this read's events.
+        let n = self.published.len();
+        events.send_all(self.published.drain(..));
+        // Each event is a unit of work for tokio's cooperative
+        // budget: on a runtime shared with the subscribers (a
+        // current-thread one in particular) they get a turn after
+        // every few bursts, instead of finding their queue overrun.
+        for _ in 0..n {
+            tokio::task::consume_budget().await;
+        }
+    }
+
+    /// How the session ends after a read that returned `more`, if it does:
+    /// any end while logging off is the shutdown, an end of stream is the
+    /// PBX closing, any other error is a lost connection.
+    fn read_end(&self, more: Option<Result<(), CodecError>>) -> Option<End> {
+        match more {
+            Some(Ok(())) => None,
+            Some(Err(_)) | None if self.closing.is_some() => Some(End::Shutdown),
+            Some(Err(CodecError::Io(e))) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                Some(End::Closed(self.pbx_shutdown))
+            }
+            Some(Err(e)) => Some(End::Io(e.to_string())),
+            None => Some(End::Closed(self.pbx_shutdown)),
+        }
+    }
+
+    /// A handle's command: an action is given its ActionID and queued for
+    /// writing; a shutdown (or the last handle going away) queues the logoff.
+    fn command(&mut self, cmd: Option<Command>, ids: &mut ActionIds, stop: &mut Stop) {
+        match cmd {
+            Some(Command::Action {
+                mut packet,
+                expect,
+                timeout,
+                reply,
+            }) => {
+                let (id, seq) = ids.next_id();
+                packet.set("ActionID", id.clone());
+                let action = packet.action_name().unwrap_or_default().to_owned();
+                match packet.encode_into(&mut self.out) {
+                    Ok(()) => {
+                        tracing::trace!(%action, action_id = %id, "AMI action queued");
+                        self.pendings.insert(
+                            id,
+                            seq,
+                            action,
+                            expect,
+                            Instant::now(),
+                            timeout,
+                            reply,
+                        );
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(Error::Encode(e)));
+                    }
+                }
+            }
+            Some(Command::Shutdown { done }) => {
+                stop.request(Some(done));
+                self.closing = Some(queue_logoff(ids, &mut self.out));
+            }
+            None => {
+                stop.request(None);
+                self.closing = Some(queue_logoff(ids, &mut self.out));
+            }
+        }
+    }
+
+    /// The timer fired: the session ends when the logoff's grace or the
+    /// keepalive's deadline ran out (`Some`); otherwise a keepalive is
+    /// queued when due, and actions past their deadline fail.
+    fn timer_fired(&mut self, ids: &mut ActionIds, ping_timeout: Duration) -> Option<End> {
+        let now = Instant::now();
+        if self.closing.as_ref().is_some_and(|(_, at)| now >= *at) {
+            return Some(End::Shutdown);
+        }
+        if self
+            .ping
+            .as_ref()
+            .is_some_and(|(_, deadline)| now >= *deadline)
+        {
+            return Some(End::Keepalive);
+        }
+        if self.ping.is_none() && now >= self.next_ping {
+            let (id, _) = ids.next_id();
+            match Packet::action("Ping")
+                .with("ActionID", id.as_str())
+                .encode_into(&mut self.out)
+            {
+                Ok(()) => self.ping = Some((id, now + ping_timeout)),
+                Err(e) => tracing::error!(error = %e, "cannot encode the keepalive Ping"),
+            }
+        }
+        self.pendings.expire(now);
+        None
     }
 }
 
