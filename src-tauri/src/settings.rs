@@ -87,6 +87,27 @@ fn is_extension(s: &str) -> bool {
 
 /// Checks every field; the error names the field the user must fix.
 pub fn validate(s: &Settings) -> IpcResult<()> {
+    validate_login(s)?;
+    validate_extensions(s)?;
+    validate_number_plan(s)?;
+    validate_links(s)?;
+    if s.gsm_span == 0 || s.gsm_span > ringside_calls::sms::MAX_SPAN {
+        return Err(invalid(
+            "GSM span",
+            "enter the gateway's GSM port that sends texts, such as 1.",
+        ));
+    }
+    if s.popup_duration_secs > 3600 {
+        return Err(invalid(
+            "Popup duration",
+            "use at most 3600 seconds (0 closes it with the call).",
+        ));
+    }
+    Ok(())
+}
+
+/// The PBX's host, port, AMI user and pinned certificate.
+fn validate_login(s: &Settings) -> IpcResult<()> {
     let host = s.host.trim();
     if host.len() > 253
         || host
@@ -116,19 +137,29 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             "the name may not contain line breaks or control characters.",
         ));
     }
-    if let Some(fp) = &s.pinned_fingerprint {
-        let hex: String = fp
-            .chars()
-            .filter(|c| *c != ':' && !c.is_whitespace())
-            .collect();
-        if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
-            return Err(invalid(
-                "Pinned certificate",
-                "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.",
-            ));
-        }
+    validate_pin(s.pinned_fingerprint.as_deref(), "Pinned certificate")
+}
+
+/// A pasted SHA-256 fingerprint, when there is one: 64 hex digits, colons
+/// and spaces allowed.
+fn validate_pin(fp: Option<&str>, field: &'static str) -> IpcResult<()> {
+    let Some(fp) = fp else { return Ok(()) };
+    let hex: String = fp
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect();
+    if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
+        return Err(invalid(
+            field,
+            "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.",
+        ));
     }
-    if !host.is_empty() && s.extensions.is_empty() {
+    Ok(())
+}
+
+/// Her own extensions and the ring groups she watches.
+fn validate_extensions(s: &Settings) -> IpcResult<()> {
+    if !s.host.trim().is_empty() && s.extensions.is_empty() {
         return Err(invalid(
             "My extension",
             "enter at least one extension, such as 1001.",
@@ -142,6 +173,11 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             ));
         }
     }
+    Ok(())
+}
+
+/// The country code and trunk prefix that normalize numbers.
+fn validate_number_plan(s: &Settings) -> IpcResult<()> {
     if s.country_code.is_empty()
         || s.country_code.len() > 3
         || !s.country_code.chars().all(|c| c.is_ascii_digit())
@@ -157,6 +193,11 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             "enter the national prefix digit (0 or 1), or leave it empty.",
         ));
     }
+    Ok(())
+}
+
+/// The CRM link and the Elastix API's address and pin.
+fn validate_links(s: &Settings) -> IpcResult<()> {
     if !s.crm_url_template.is_empty() {
         let t = s.crm_url_template.trim();
         if check_crm_template(t).is_err() || !t.contains("{number}") {
@@ -177,31 +218,10 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             "use the https:// address of the PBX's API, such as https://pbx.local/api/api.php.",
         ));
     }
-    if let Some(fp) = &s.elastix_fingerprint {
-        let hex: String = fp
-            .chars()
-            .filter(|c| *c != ':' && !c.is_whitespace())
-            .collect();
-        if !hex.is_empty() && (hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit())) {
-            return Err(invalid(
-                "Elastix pinned certificate",
-                "paste the SHA-256 fingerprint: 64 hexadecimal digits, colons allowed.",
-            ));
-        }
-    }
-    if s.gsm_span == 0 || s.gsm_span > ringside_calls::sms::MAX_SPAN {
-        return Err(invalid(
-            "GSM span",
-            "enter the gateway's GSM port that sends texts, such as 1.",
-        ));
-    }
-    if s.popup_duration_secs > 3600 {
-        return Err(invalid(
-            "Popup duration",
-            "use at most 3600 seconds (0 closes it with the call).",
-        ));
-    }
-    Ok(())
+    validate_pin(
+        s.elastix_fingerprint.as_deref(),
+        "Elastix pinned certificate",
+    )
 }
 
 /// Why a CRM URL template cannot be opened, if it cannot: it must be an
