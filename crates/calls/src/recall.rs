@@ -435,3 +435,6 @@ impl Watch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
