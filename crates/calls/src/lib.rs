@@ -1,6 +1,7 @@
 //! Everything Ringside knows about calls, kept free of I/O: channel-name
-//! parsing, the AMI dialects, the pure [`tracker`], presence, PBX profiles,
-//! typed actions and number normalization.
+//! parsing, the AMI dialects, the pure [`tracker`] and the [`recall`] of
+//! unanswered transfers beside it, presence, PBX profiles, typed actions and
+//! number normalization.
 //!
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
@@ -14,12 +15,14 @@ pub mod number;
 pub mod presence;
 pub mod probe;
 pub mod profile;
+pub mod recall;
 pub mod record;
 pub mod replay;
 pub mod sms;
 pub mod tracker;
 
 pub use number::NumberPlan;
+pub use recall::{Recall, RecallConfig, RecallOutput};
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};
