@@ -65,7 +65,7 @@ use crate::record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 mod attendant;
 mod card;
 mod dial;
-mod events;
+pub(crate) mod events;
 mod lifecycle;
 mod model;
 mod resync;

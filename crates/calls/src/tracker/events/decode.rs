@@ -186,7 +186,7 @@ fn failed(ev: &Packet) -> bool {
 impl<'a> CallEvent<'a> {
     /// Decodes an event the tracker acts on; `None` for any other packet,
     /// and for an event that lacks what the tracker would act on.
-    pub(in crate::tracker) fn decode(ev: &'a Packet) -> Option<Self> {
+    pub(crate) fn decode(ev: &'a Packet) -> Option<Self> {
         let kind = classify_event(ev.event()?);
         Some(match kind {
             Ev::Other => return None,
@@ -544,7 +544,7 @@ impl<'a> DialEnd<'a> {
 impl<'a> ListedChannel<'a> {
     /// One channel of a listing; `None` for anything else in it (the
     /// listing's start and end, a channel without a Uniqueid).
-    pub(in crate::tracker) fn decode(p: &'a Packet) -> Option<Self> {
+    pub(crate) fn decode(p: &'a Packet) -> Option<Self> {
         let listed = p.event().is_some_and(|e| {
             e.eq_ignore_ascii_case("CoreShowChannel") || e.eq_ignore_ascii_case("Status")
         });
