@@ -9,6 +9,7 @@ pub mod actions;
 pub mod channel;
 pub mod civil;
 pub mod clock;
+pub mod console;
 pub mod live;
 pub mod number;
 pub mod presence;

@@ -11,6 +11,10 @@
 //!
 //! Decoding reads fields, nothing else: whether a channel is tracked, and
 //! what an event means for a call, is the handlers' business.
+//!
+//! The attendant console's panels ([`crate::console`]) read the same
+//! parking events through this decoding, so a few fields here (a parked
+//! caller's ID, the space a park ends in, …) are theirs, not the tracker's.
 
 use ringside_ami::Packet;
 
@@ -99,9 +103,15 @@ pub(crate) enum CallEvent<'a> {
     /// `UnParkedCall`.
     Unparked(Unparked<'a>),
     /// `ParkedCallTimeOut`: nobody retrieved the parked call.
-    ParkTimeout { parkee: Parkee<'a> },
+    ParkTimeout {
+        parkee: Parkee<'a>,
+        place: ParkPlace<'a>,
+    },
     /// `ParkedCallGiveUp`: the caller hung up while parked.
-    ParkGiveUp { parkee: Parkee<'a> },
+    ParkGiveUp {
+        parkee: Parkee<'a>,
+        place: ParkPlace<'a>,
+    },
     /// An `EndpointList` (PJSIPShowEndpoints) or `PeerEntry` (SIPpeers)
     /// item. It stays a packet: [`crate::channel::Classifier::learn`] reads
     /// these items for every listing (the presence board's, the CLI's, the
@@ -265,7 +275,8 @@ pub(crate) struct AgentCalled<'a> {
     pub(crate) ring: RingSource<'a>,
 }
 
-/// `ParkedCall`: the parkee waits in `space`.
+/// `ParkedCall`: the parkee waits in `space`. Also the items of a
+/// `ParkedCalls` listing, in both dialects.
 #[derive(Debug)]
 pub(crate) struct Parked<'a> {
     pub(crate) parkee: Parkee<'a>,
@@ -275,6 +286,15 @@ pub(crate) struct Parked<'a> {
     /// `ParkerDialString: PJSIP/1001`; 1.x: `From: SIP/1001-0000000c`).
     pub(crate) parker: Option<&'a str>,
     pub(crate) lot: Option<&'a str>,
+    /// The parkee's caller ID (`ParkeeCallerID…`, else 1.x's bare one).
+    pub(crate) caller: CallerId<'a>,
+    /// The parkee's connected line number: whom it talked to before.
+    pub(crate) connected: Option<&'a str>,
+    /// `ParkeeLinkedid` (12+).
+    pub(crate) linkedid: Option<&'a str>,
+    /// How long it has been parked, s: `ParkingDuration` (12+; 0 in the
+    /// live event) or a 1.x listing's `Duration`.
+    pub(crate) duration_s: Option<u64>,
 }
 
 /// `UnParkedCall`: the retriever took the parkee.
@@ -283,6 +303,15 @@ pub(crate) struct Unparked<'a> {
     pub(crate) parkee: Parkee<'a>,
     /// The `Retriever…` snapshot (12+), else the `From` channel (1.x).
     pub(crate) retriever: [ChannelRef<'a>; 2],
+    pub(crate) place: ParkPlace<'a>,
+}
+
+/// The parking space an event that ends a park names: `ParkingSpace` (12+)
+/// or `Exten` (1.x), and `Parkinglot`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ParkPlace<'a> {
+    pub(crate) space: Option<&'a str>,
+    pub(crate) lot: Option<&'a str>,
 }
 
 /// One channel of a resync listing (`CoreShowChannel`, or `Status` on old

@@ -214,6 +214,17 @@ impl CallTracker {
         out
     }
 
+    /// The id of the call a channel belongs to, found by its Uniqueid or
+    /// else by its name, as the tracker finds the channels events name:
+    /// how the attendant console's panels name a parked or queued caller
+    /// the way the cards do ([`crate::console::CallIds`]). `None` for a
+    /// channel that is not tracked.
+    pub fn call_of_channel(&self, uniqueid: Option<&str>, name: Option<&str>) -> Option<&str> {
+        let uid = self.uid_of(&ChannelRef { uniqueid, name })?;
+        let key = self.channels.get(&*uid)?.call;
+        self.calls.get(&key).map(|c| &*c.id)
+    }
+
     /// Applies one AMI event received at `at_ms` (the PBX's time or the
     /// receive time) and returns what changed for the watched extensions.
     pub fn apply(&mut self, ev: &Packet, at_ms: i64) -> Vec<CardChange> {
@@ -272,8 +283,8 @@ impl CallTracker {
             }
             CallEvent::Parked(p) => self.on_parked(&p, at_ms, out),
             CallEvent::Unparked(u) => self.on_unparked(&u, at_ms, out),
-            CallEvent::ParkTimeout { parkee } => self.on_park_timeout(&parkee),
-            CallEvent::ParkGiveUp { parkee } => self.on_park_give_up(&parkee, at_ms, out),
+            CallEvent::ParkTimeout { parkee, .. } => self.on_park_timeout(&parkee),
+            CallEvent::ParkGiveUp { parkee, .. } => self.on_park_give_up(&parkee, at_ms, out),
         }
     }
 

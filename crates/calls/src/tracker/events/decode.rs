@@ -146,12 +146,12 @@ fn absent(v: &str) -> bool {
 }
 
 /// The field's value, unless the PBX sent no real value.
-fn real<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
+pub(crate) fn real<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
     ev.get(key).filter(|v| !absent(v))
 }
 
 /// The field's value, unless it is missing or empty.
-fn non_empty<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
+pub(crate) fn non_empty<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
     ev.get(key).filter(|v| !v.is_empty())
 }
 
@@ -300,15 +300,7 @@ impl<'a> CallEvent<'a> {
                 clone: ev.get("Clone")?,
                 original: ev.get("Original")?,
             },
-            Ev::ParkedCall => Self::Parked(Parked {
-                parkee: parkee(ev),
-                space: ev
-                    .get("ParkingSpace")
-                    .or(ev.get("Exten"))
-                    .filter(|s| !absent(s))?,
-                parker: ev.get("ParkerDialString").or(ev.get("From")),
-                lot: real(ev, "Parkinglot"),
-            }),
+            Ev::ParkedCall => Self::Parked(Parked::read(ev)?),
             Ev::UnParkedCall => Self::Unparked(Unparked {
                 parkee: parkee(ev),
                 // 12+: a `Retriever…` snapshot; 1.x: `From` names its channel.
@@ -316,11 +308,65 @@ impl<'a> CallEvent<'a> {
                     ChannelRef::read(ev, "RetrieverUniqueid", "RetrieverChannel"),
                     ChannelRef::named(ev.get("From")),
                 ],
+                place: ParkPlace::read(ev),
             }),
-            Ev::ParkedCallTimeOut => Self::ParkTimeout { parkee: parkee(ev) },
-            Ev::ParkedCallGiveUp => Self::ParkGiveUp { parkee: parkee(ev) },
+            Ev::ParkedCallTimeOut => Self::ParkTimeout {
+                parkee: parkee(ev),
+                place: ParkPlace::read(ev),
+            },
+            Ev::ParkedCallGiveUp => Self::ParkGiveUp {
+                parkee: parkee(ev),
+                place: ParkPlace::read(ev),
+            },
             _ => return None,
         })
+    }
+}
+
+impl<'a> Parked<'a> {
+    /// A `ParkedCall` event or listing item: 12+ names the parkee's
+    /// snapshot `Parkee…`, 1.x gives it bare.
+    fn read(ev: &'a Packet) -> Option<Self> {
+        let prefixed = ev.get("ParkeeChannel").is_some() || ev.get("ParkeeUniqueid").is_some();
+        let (caller, connected) = if prefixed {
+            (
+                CallerId::read(ev, "ParkeeCallerIDNum", "ParkeeCallerIDName"),
+                real(ev, "ParkeeConnectedLineNum"),
+            )
+        } else {
+            (
+                CallerId::read(ev, "CallerIDNum", "CallerIDName"),
+                real(ev, "ConnectedLineNum"),
+            )
+        };
+        Some(Self {
+            parkee: parkee(ev),
+            space: ev
+                .get("ParkingSpace")
+                .or(ev.get("Exten"))
+                .filter(|s| !absent(s))?,
+            parker: ev.get("ParkerDialString").or(ev.get("From")),
+            lot: real(ev, "Parkinglot"),
+            caller,
+            connected,
+            linkedid: non_empty(ev, "ParkeeLinkedid"),
+            duration_s: ev
+                .get("ParkingDuration")
+                .or(ev.get("Duration"))
+                .and_then(|d| d.trim().parse().ok()),
+        })
+    }
+}
+
+impl<'a> ParkPlace<'a> {
+    fn read(ev: &'a Packet) -> Self {
+        Self {
+            space: ev
+                .get("ParkingSpace")
+                .or(ev.get("Exten"))
+                .filter(|s| !absent(s)),
+            lot: real(ev, "Parkinglot"),
+        }
     }
 }
 
@@ -337,7 +383,7 @@ fn parkee(ev: &Packet) -> Parkee<'_> {
 }
 
 impl<'a> CallerId<'a> {
-    fn read(ev: &'a Packet, num: &str, name: &str) -> Self {
+    pub(crate) fn read(ev: &'a Packet, num: &str, name: &str) -> Self {
         Self::from_values(ev.get(num), ev.get(name))
     }
 
