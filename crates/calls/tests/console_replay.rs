@@ -8,7 +8,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use ringside_ami::Packet;
-use ringside_calls::console::ParkedCalls;
+use ringside_calls::console::{ParkedCalls, Queues};
 use ringside_calls::replay::{event_time_ms, Capture};
 use ringside_calls::{CallTracker, CardChange, TrackerConfig};
 use serde::Serialize;
@@ -85,4 +85,58 @@ fn park_retrieve_parks_and_retrieves_as_the_ground_truth_says() {
         );
     }
     assert_eq!(parked.calls().count(), 0, "nothing left parked");
+}
+
+/// Checks the queue lines of a replay against the truth's `queue`: one
+/// join and one leave per caller, in the truth's order of joining.
+fn check_queue_lines(path: &Path) -> Vec<Value> {
+    let truth = truth_for(path);
+    let mut queues = Queues::new();
+    let (lines, ended) = replay(path, |p, at, t| queues.apply_with(p, at, t));
+    let want = truth["queue"].as_array().expect("queue in the truth");
+    let joins = of_type(&lines, "queue_join");
+    assert_eq!(joins.len(), want.len(), "{lines:?}");
+    for (w, j) in want.iter().zip(&joins) {
+        for key in ["queue", "position", "caller_num", "caller_name"] {
+            assert_eq!(j[key], w[key], "queue_join {key}: {j}");
+        }
+        let call = j["call"].as_str().expect("a call id");
+        assert!(
+            ended.iter().any(|c| c == call),
+            "the tracker's calls {ended:?} include the queued call {call}"
+        );
+        let leaves: Vec<&Value> = of_type(&lines, "queue_leave")
+            .into_iter()
+            .filter(|l| l["call"] == call)
+            .collect();
+        match leaves.as_slice() {
+            [l] => {
+                for key in ["queue", "caller_num", "end"] {
+                    assert_eq!(l[key], w[key], "queue_leave {key}: {l}");
+                }
+                assert!(l["waited_ms"].as_i64().is_some_and(|w| w > 0), "{l}");
+            }
+            other => panic!("one queue_leave for {call}, got {other:?}"),
+        }
+    }
+    assert!(
+        queues.queues().all(|q| q.callers.is_empty()),
+        "nobody left waiting"
+    );
+    lines
+}
+
+#[test]
+fn queue_abandon_has_both_callers_join_and_abandon_as_the_ground_truth_says() {
+    let lines = check_queue_lines(&fixture(0, "queue-abandon.ami"));
+    for l in of_type(&lines, "queue_leave") {
+        assert_eq!(l["answered_by"], Value::Null, "{l}");
+    }
+}
+
+#[test]
+fn an_old_queue_call_answered_by_a_direct_member_leaves_answered_by_it() {
+    let lines = check_queue_lines(&fixture(1, "queue-direct-answers.ami"));
+    let leaves = of_type(&lines, "queue_leave");
+    assert_eq!(leaves[0]["answered_by"], "1003", "{leaves:?}");
 }

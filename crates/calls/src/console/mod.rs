@@ -31,8 +31,12 @@ use crate::tracker::CallTracker;
 
 mod events;
 mod parking;
+mod queues;
 
 pub use parking::{ParkChange, ParkOutcome, ParkedCall, ParkedCalls};
+pub use queues::{
+    MemberState, Queue, QueueCaller, QueueChange, QueueMember, QueueOutcome, QueueSummary, Queues,
+};
 
 /// Names calls the way the [`CallTracker`] does, for the panels' `call` ids.
 pub trait CallIds {
@@ -84,6 +88,11 @@ fn extension_of(channel: &str) -> Option<String> {
         None => name.endpoint,
     };
     (!ext.is_empty()).then(|| ext.to_owned())
+}
+
+/// A caller ID as app_queue sends it, which spells a missing one `unknown`.
+fn known(v: Option<&str>) -> Option<&str> {
+    v.filter(|v| !v.eq_ignore_ascii_case("unknown"))
 }
 
 /// How a panel shows a wait: `0:42`, `12:05`, `1:02:03`.

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use ringside_ami::Packet;
 use serde::{Deserialize, Serialize};
 
-use super::events::ConsoleEvent;
 use super::{call_id, extension_of, CallIds, EventIds};
 use crate::tracker::events::{CallEvent, ParkPlace, Parked, Parkee, Unparked};
 
@@ -170,7 +169,7 @@ impl ParkedCalls {
     /// Applies one event received at `at_ms`, naming calls as `ids` (the
     /// tracker, fed the event first) does.
     pub fn apply_with(&mut self, ev: &Packet, at_ms: i64, ids: &dyn CallIds) -> Vec<ParkChange> {
-        let Some(ConsoleEvent::Call(event)) = ConsoleEvent::decode(ev) else {
+        let Some(event) = CallEvent::decode(ev) else {
             return Vec::new();
         };
         let change = match event {
@@ -206,7 +205,7 @@ impl ParkedCalls {
         let mut out = Vec::new();
         let mut fresh = BTreeMap::new();
         for p in items {
-            let Some(ConsoleEvent::Call(CallEvent::Parked(p))) = ConsoleEvent::decode(p) else {
+            let Some(CallEvent::Parked(p)) = CallEvent::decode(p) else {
                 continue;
             };
             let mut call = parked_call(&p, at_ms, ids);

@@ -13,8 +13,10 @@
 //! what an event means for a call, is the handlers' business.
 //!
 //! The attendant console's panels ([`crate::console`]) read the same
-//! parking events through this decoding, so a few fields here (a parked
-//! caller's ID, the space a park ends in, …) are theirs, not the tracker's.
+//! parking, queue, bridge and hangup events through this decoding, so a few
+//! fields here (a parked caller's ID, the space a park ends in, a queue's
+//! name on leaving, the names of linked channels) are theirs, not the
+//! tracker's.
 
 use ringside_ami::Packet;
 
@@ -22,6 +24,7 @@ use super::Dialect;
 use crate::record::TransferKind;
 
 mod decode;
+pub(crate) use decode::{non_empty, real};
 #[cfg(test)]
 mod tests;
 
@@ -57,8 +60,12 @@ pub(crate) enum CallEvent<'a> {
     /// `BridgeLeave` (AMI 2+).
     BridgeLeave { uniqueid: &'a str, bridge: &'a str },
     /// Two channels linked: 1.x `Bridge` (`Bridgestate: Link`, or none) and
-    /// 1.4 `Link`, by their Uniqueids.
-    Link(&'a str, &'a str),
+    /// 1.4 `Link`, by their Uniqueids (`Uniqueid1`, `Uniqueid2`), with their
+    /// names (`Channel1`, `Channel2`) when sent.
+    Link {
+        uniqueids: [&'a str; 2],
+        names: [Option<&'a str>; 2],
+    },
     /// AMI 1.8 `LocalBridge`: the Uniqueids of the two Local halves.
     LocalBridge(&'a str, &'a str),
     /// `Hangup`, with its Q.850 cause (16 normal, 26 answered elsewhere).
@@ -78,16 +85,19 @@ pub(crate) enum CallEvent<'a> {
     /// chan_sip's `Transfer` (Asterisk 1.4–11).
     SipTransfer(SipTransfer<'a>),
     /// `QueueCallerJoin` (12+) / `Join` (1.x): the caller waits in a queue.
-    QueueJoin {
-        uniqueid: &'a str,
-        queue: &'a str,
-        /// Its position on joining.
-        position: Option<u32>,
-    },
+    QueueJoin(QueueJoin<'a>),
     /// `QueueCallerAbandon`: the caller gave up waiting.
-    QueueAbandon { uniqueid: &'a str },
+    QueueAbandon {
+        uniqueid: &'a str,
+        /// `Queue`.
+        queue: Option<&'a str>,
+    },
     /// `QueueCallerLeave` (12+) / `Leave` (1.x): the caller is out of the queue.
-    QueueLeave { uniqueid: &'a str },
+    QueueLeave {
+        uniqueid: &'a str,
+        /// `Queue`.
+        queue: Option<&'a str>,
+    },
     /// `AgentCalled` (1.x with `eventwhencalled`).
     AgentCalled(AgentCalled<'a>),
     /// `Pickup`: `picker` took `target`, a channel ringing elsewhere.
@@ -273,6 +283,23 @@ pub(crate) struct AgentCalled<'a> {
     /// `DestinationChannel`.
     pub(crate) member: &'a str,
     pub(crate) ring: RingSource<'a>,
+}
+
+/// `QueueCallerJoin` (12+) / `Join` (1.x): the caller waits in a queue.
+#[derive(Debug)]
+pub(crate) struct QueueJoin<'a> {
+    pub(crate) uniqueid: &'a str,
+    /// As sent; never empty.
+    pub(crate) queue: &'a str,
+    /// Its position on joining.
+    pub(crate) position: Option<u32>,
+    /// The caller's channel name.
+    pub(crate) channel: Option<&'a str>,
+    /// As sent (AMI 2+ only).
+    pub(crate) linkedid: Option<&'a str>,
+    /// The caller's ID (app_queue spells a missing one `unknown`, which is
+    /// kept as sent).
+    pub(crate) caller: CallerId<'a>,
 }
 
 /// `ParkedCall`: the parkee waits in `space`. Also the items of a

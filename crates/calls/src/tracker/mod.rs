@@ -261,7 +261,9 @@ impl CallTracker {
                 self.on_bridge_enter(uniqueid, bridge, at_ms, out)
             }
             CallEvent::BridgeLeave { uniqueid, bridge } => self.leave_bridge(uniqueid, bridge),
-            CallEvent::Link(a, b) => self.on_link(a, b, at_ms, out),
+            CallEvent::Link {
+                uniqueids: [a, b], ..
+            } => self.on_link(a, b, at_ms, out),
             // AMI 1.8 `LocalBridge`: the two Local halves belong to one call.
             CallEvent::LocalBridge(a, b) => self.join_calls(a, b),
             CallEvent::Hangup { uniqueid, cause } => self.on_hangup(uniqueid, cause, at_ms, out),
@@ -269,13 +271,11 @@ impl CallTracker {
             CallEvent::BlindTransfer(t) => self.on_blind_transfer(&t, at_ms, out),
             CallEvent::AttendedTransfer(t) => self.on_attended_transfer(&t, at_ms, out),
             CallEvent::SipTransfer(t) => self.on_sip_transfer(&t, at_ms, out),
-            CallEvent::QueueJoin {
-                uniqueid,
-                queue,
-                position,
-            } => self.on_queue_join(uniqueid, queue, position, at_ms, out),
-            CallEvent::QueueAbandon { uniqueid } => self.on_queue_abandon(uniqueid, at_ms),
-            CallEvent::QueueLeave { uniqueid } => self.on_queue_leave(uniqueid, at_ms),
+            CallEvent::QueueJoin(j) => {
+                self.on_queue_join(j.uniqueid, j.queue, j.position, at_ms, out)
+            }
+            CallEvent::QueueAbandon { uniqueid, .. } => self.on_queue_abandon(uniqueid, at_ms),
+            CallEvent::QueueLeave { uniqueid, .. } => self.on_queue_leave(uniqueid, at_ms),
             CallEvent::AgentCalled(a) => self.on_agent_called(&a, at_ms, out),
             CallEvent::Pickup { picker, target } => self.on_pickup(&picker, &target, at_ms, out),
             CallEvent::Masquerade { clone, original } => {

@@ -232,9 +232,9 @@ impl<'a> CallEvent<'a> {
                 if !linked {
                     return None;
                 }
-                Self::Link(ev.get("Uniqueid1")?, ev.get("Uniqueid2")?)
+                Self::link(ev)?
             }
-            Ev::Link => Self::Link(ev.get("Uniqueid1")?, ev.get("Uniqueid2")?),
+            Ev::Link => Self::link(ev)?,
             Ev::LocalBridge => Self::LocalBridge(ev.get("Uniqueid1")?, ev.get("Uniqueid2")?),
             Ev::Hangup => Self::Hangup {
                 uniqueid: ev.get("Uniqueid")?,
@@ -276,16 +276,21 @@ impl<'a> CallEvent<'a> {
                 target: ev.get("TargetUniqueid")?,
                 exten: ev.get("TransferExten").unwrap_or(""),
             }),
-            Ev::QueueJoin => Self::QueueJoin {
+            Ev::QueueJoin => Self::QueueJoin(QueueJoin {
                 queue: non_empty(ev, "Queue")?,
                 uniqueid: ev.get("Uniqueid")?,
                 position: ev.get("Position").and_then(|p| p.trim().parse().ok()),
-            },
+                channel: ev.get("Channel"),
+                linkedid: non_empty(ev, "Linkedid"),
+                caller: CallerId::read(ev, "CallerIDNum", "CallerIDName"),
+            }),
             Ev::QueueCallerAbandon => Self::QueueAbandon {
                 uniqueid: ev.get("Uniqueid")?,
+                queue: non_empty(ev, "Queue"),
             },
             Ev::QueueLeave => Self::QueueLeave {
                 uniqueid: ev.get("Uniqueid")?,
+                queue: non_empty(ev, "Queue"),
             },
             Ev::AgentCalled => Self::AgentCalled(AgentCalled {
                 caller: ChannelRef::read(ev, "Uniqueid", "ChannelCalling"),
@@ -319,6 +324,16 @@ impl<'a> CallEvent<'a> {
                 place: ParkPlace::read(ev),
             },
             _ => return None,
+        })
+    }
+}
+
+impl<'a> CallEvent<'a> {
+    /// `Bridge` / `Link`: both Uniqueids are required, the names are not.
+    fn link(ev: &'a Packet) -> Option<Self> {
+        Some(Self::Link {
+            uniqueids: [ev.get("Uniqueid1")?, ev.get("Uniqueid2")?],
+            names: [ev.get("Channel1"), ev.get("Channel2")],
         })
     }
 }
