@@ -3,8 +3,9 @@
 //! and leaves, bridges, dials, hangups) the panels take decoded by the
 //! tracker's `CallEvent`, once [`ConsoleEvent::decode`] declined them. This
 //! module owns the field names of the rest, in both dialects: queue members
-//! and agents, `QueueStatus`/`QueueSummary` listing items, and the dialplan
-//! steps that tell a caller moved on after leaving a queue.
+//! and agents, `QueueStatus`/`QueueSummary` listing items, the dialplan
+//! steps that tell a caller moved on after leaving a queue, and voicemail
+//! counts.
 //!
 //! Like the tracker's decoding, it reads fields, nothing else, borrowed
 //! from the packet, and skips a packet it has no use for by its name.
@@ -36,6 +37,8 @@ pub(super) enum ConsoleEvent<'a> {
     StatusComplete,
     /// A `QueueSummary` listing item.
     Summary(SummaryItem<'a>),
+    /// `MessageWaiting`, or a `MailboxCount` answer.
+    Mailbox(MailboxCounts<'a>),
 }
 
 /// `AgentConnect`. 12+ gives the caller's snapshot bare and the member's as
@@ -90,6 +93,18 @@ pub(super) struct SummaryItem<'a> {
     pub(super) longest_hold_s: Option<u32>,
 }
 
+/// A mailbox's message counts: `MessageWaiting` (`Waiting`, and `New`
+/// and `Old`, which 1.x leaves out when a caller only listened) or a
+/// `MailboxCount` answer (`NewMessages`, `OldMessages`).
+#[derive(Debug)]
+pub(super) struct MailboxCounts<'a> {
+    /// `1002@default`, or `1002`.
+    pub(super) mailbox: &'a str,
+    pub(super) new: Option<u32>,
+    pub(super) old: Option<u32>,
+    pub(super) waiting: Option<bool>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ev {
     Newexten,
@@ -101,6 +116,7 @@ enum Ev {
     Entry,
     Summary,
     StatusComplete,
+    MessageWaiting,
 }
 
 const EVENT_NAMES: &[(&str, Ev)] = &[
@@ -118,6 +134,7 @@ const EVENT_NAMES: &[(&str, Ev)] = &[
     ("QueueEntry", Ev::Entry),
     ("QueueSummary", Ev::Summary),
     ("QueueStatusComplete", Ev::StatusComplete),
+    ("MessageWaiting", Ev::MessageWaiting),
 ];
 
 fn number<T: std::str::FromStr>(ev: &Packet, key: &str) -> Option<T> {
@@ -133,7 +150,9 @@ impl<'a> ConsoleEvent<'a> {
     /// for anything else, which `CallEvent::decode` may know. `Newexten`
     /// is decoded here, for every application.
     pub(super) fn decode(ev: &'a Packet) -> Option<Self> {
-        let name = ev.event()?;
+        let Some(name) = ev.event() else {
+            return MailboxCounts::answer(ev).map(Self::Mailbox);
+        };
         let &(_, kind) = EVENT_NAMES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))?;
@@ -166,6 +185,12 @@ impl<'a> ConsoleEvent<'a> {
                 longest_hold_s: number(ev, "LongestHoldTime"),
             }),
             Ev::StatusComplete => Self::StatusComplete,
+            Ev::MessageWaiting => Self::Mailbox(MailboxCounts {
+                mailbox: non_empty(ev, "Mailbox")?,
+                new: number(ev, "New"),
+                old: number(ev, "Old"),
+                waiting: flag(ev, "Waiting"),
+            }),
         })
     }
 }
@@ -196,6 +221,20 @@ impl<'a> MemberUpdate<'a> {
             paused_reason: real(ev, "PausedReason").or(real(ev, "Reason")),
             in_call: flag(ev, "InCall"),
             calls_taken: number(ev, "CallsTaken"),
+        })
+    }
+}
+
+impl<'a> MailboxCounts<'a> {
+    /// A `MailboxCount` answer (`Message: Mailbox Message Count`).
+    fn answer(p: &'a Packet) -> Option<Self> {
+        p.response()?;
+        let new = number(p, "NewMessages")?;
+        Some(Self {
+            mailbox: non_empty(p, "Mailbox")?,
+            new: Some(new),
+            old: number(p, "OldMessages"),
+            waiting: None,
         })
     }
 }

@@ -32,11 +32,13 @@ use crate::tracker::CallTracker;
 mod events;
 mod parking;
 mod queues;
+mod voicemail;
 
 pub use parking::{ParkChange, ParkOutcome, ParkedCall, ParkedCalls};
 pub use queues::{
     MemberState, Queue, QueueCaller, QueueChange, QueueMember, QueueOutcome, QueueSummary, Queues,
 };
+pub use voicemail::{Mailbox, Voicemail, VoicemailChange};
 
 /// Names calls the way the [`CallTracker`] does, for the panels' `call` ids.
 pub trait CallIds {
