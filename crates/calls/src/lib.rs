@@ -1,6 +1,7 @@
 //! Everything Ringside knows about calls, kept free of I/O: channel-name
-//! parsing, the AMI dialects, the pure [`tracker`], presence, PBX profiles,
-//! typed actions and number normalization.
+//! parsing, the AMI dialects, the pure [`tracker`], the attendant
+//! [`console`]'s parked calls, queues and voicemail panels, presence, PBX
+//! profiles, typed actions and number normalization.
 //!
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
@@ -20,6 +21,7 @@ pub mod replay;
 pub mod sms;
 pub mod tracker;
 
+pub use console::{ParkChange, ParkedCalls, QueueChange, Queues, Voicemail, VoicemailChange};
 pub use number::NumberPlan;
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 pub use sms::{IncomingSms, SmsDetector, SmsRequest};

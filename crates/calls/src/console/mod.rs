@@ -24,6 +24,25 @@
 //! caller may reach a queue through a Local channel. Feed the panels with
 //! `apply_with(ev, at_ms, &tracker)` after the tracker saw the event, and
 //! they ask the tracker ([`CallIds`]); `apply` alone uses the event's ids.
+//!
+//! ```
+//! use ringside_ami::Packet;
+//! use ringside_calls::console::{ParkChange, ParkedCalls};
+//! use ringside_calls::{CallTracker, TrackerConfig};
+//! let mut tracker = CallTracker::new(TrackerConfig::default());
+//! let mut parked = ParkedCalls::new();
+//! let ev = [
+//!     ("Event", "ParkedCall"), ("ParkeeChannel", "PJSIP/carrier-00000003"),
+//!     ("ParkeeUniqueid", "1796392630.3"), ("ParkeeLinkedid", "1796392630.3"),
+//!     ("ParkerDialString", "PJSIP/1001"), ("Parkinglot", "default"), ("ParkingSpace", "71"),
+//! ]
+//! .iter()
+//! .fold(Packet::new(), |p, (k, v)| p.with(*k, *v));
+//! tracker.apply(&ev, 0);
+//! let changes = parked.apply_with(&ev, 0, &tracker);
+//! assert!(matches!(&changes[0], ParkChange::Parked { call, slot, parked_by, .. }
+//!     if call == "1796392630.3" && slot == "71" && parked_by.as_deref() == Some("1001")));
+//! ```
 
 use crate::channel::ChannelName;
 use crate::tracker::events::ChannelRef;
