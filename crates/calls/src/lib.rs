@@ -1,7 +1,8 @@
 //! Everything Ringside knows about calls, kept free of I/O: channel-name
-//! parsing, the AMI dialects, the pure [`tracker`] and the [`recall`] of
-//! unanswered transfers beside it, presence, PBX profiles, typed actions and
-//! number normalization.
+//! parsing, the AMI dialects, the pure [`tracker`], the attendant
+//! [`console`]'s parked calls, queues and voicemail panels and the
+//! [`recall`] of unanswered transfers beside it, presence, PBX profiles,
+//! typed actions and number normalization.
 //!
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
@@ -10,6 +11,7 @@ pub mod actions;
 pub mod channel;
 pub mod civil;
 pub mod clock;
+pub mod console;
 pub mod live;
 pub mod number;
 pub mod presence;
@@ -21,6 +23,7 @@ pub mod replay;
 pub mod sms;
 pub mod tracker;
 
+pub use console::{ParkChange, ParkedCalls, QueueChange, Queues, Voicemail, VoicemailChange};
 pub use number::NumberPlan;
 pub use recall::{Recall, RecallConfig, RecallOutput};
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};

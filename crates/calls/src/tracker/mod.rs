@@ -65,7 +65,7 @@ use crate::record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 mod attendant;
 mod card;
 mod dial;
-mod events;
+pub(crate) mod events;
 mod lifecycle;
 mod model;
 mod resync;
@@ -214,6 +214,17 @@ impl CallTracker {
         out
     }
 
+    /// The id of the call a channel belongs to, found by its Uniqueid or
+    /// else by its name, as the tracker finds the channels events name:
+    /// how the attendant console's panels name a parked or queued caller
+    /// the way the cards do ([`crate::console::CallIds`]). `None` for a
+    /// channel that is not tracked.
+    pub fn call_of_channel(&self, uniqueid: Option<&str>, name: Option<&str>) -> Option<&str> {
+        let uid = self.uid_of(&ChannelRef { uniqueid, name })?;
+        let key = self.channels.get(&*uid)?.call;
+        self.calls.get(&key).map(|c| &*c.id)
+    }
+
     /// Applies one AMI event received at `at_ms` (the PBX's time or the
     /// receive time) and returns what changed for the watched extensions.
     pub fn apply(&mut self, ev: &Packet, at_ms: i64) -> Vec<CardChange> {
@@ -250,7 +261,9 @@ impl CallTracker {
                 self.on_bridge_enter(uniqueid, bridge, at_ms, out)
             }
             CallEvent::BridgeLeave { uniqueid, bridge } => self.leave_bridge(uniqueid, bridge),
-            CallEvent::Link(a, b) => self.on_link(a, b, at_ms, out),
+            CallEvent::Link {
+                uniqueids: [a, b], ..
+            } => self.on_link(a, b, at_ms, out),
             // AMI 1.8 `LocalBridge`: the two Local halves belong to one call.
             CallEvent::LocalBridge(a, b) => self.join_calls(a, b),
             CallEvent::Hangup { uniqueid, cause } => self.on_hangup(uniqueid, cause, at_ms, out),
@@ -258,13 +271,11 @@ impl CallTracker {
             CallEvent::BlindTransfer(t) => self.on_blind_transfer(&t, at_ms, out),
             CallEvent::AttendedTransfer(t) => self.on_attended_transfer(&t, at_ms, out),
             CallEvent::SipTransfer(t) => self.on_sip_transfer(&t, at_ms, out),
-            CallEvent::QueueJoin {
-                uniqueid,
-                queue,
-                position,
-            } => self.on_queue_join(uniqueid, queue, position, at_ms, out),
-            CallEvent::QueueAbandon { uniqueid } => self.on_queue_abandon(uniqueid, at_ms),
-            CallEvent::QueueLeave { uniqueid } => self.on_queue_leave(uniqueid, at_ms),
+            CallEvent::QueueJoin(j) => {
+                self.on_queue_join(j.uniqueid, j.queue, j.position, at_ms, out)
+            }
+            CallEvent::QueueAbandon { uniqueid, .. } => self.on_queue_abandon(uniqueid, at_ms),
+            CallEvent::QueueLeave { uniqueid, .. } => self.on_queue_leave(uniqueid, at_ms),
             CallEvent::AgentCalled(a) => self.on_agent_called(&a, at_ms, out),
             CallEvent::Pickup { picker, target } => self.on_pickup(&picker, &target, at_ms, out),
             CallEvent::Masquerade { clone, original } => {
@@ -272,8 +283,8 @@ impl CallTracker {
             }
             CallEvent::Parked(p) => self.on_parked(&p, at_ms, out),
             CallEvent::Unparked(u) => self.on_unparked(&u, at_ms, out),
-            CallEvent::ParkTimeout { parkee } => self.on_park_timeout(&parkee),
-            CallEvent::ParkGiveUp { parkee } => self.on_park_give_up(&parkee, at_ms, out),
+            CallEvent::ParkTimeout { parkee, .. } => self.on_park_timeout(&parkee),
+            CallEvent::ParkGiveUp { parkee, .. } => self.on_park_give_up(&parkee, at_ms, out),
         }
     }
 

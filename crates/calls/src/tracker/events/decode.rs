@@ -146,12 +146,12 @@ fn absent(v: &str) -> bool {
 }
 
 /// The field's value, unless the PBX sent no real value.
-fn real<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
+pub(crate) fn real<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
     ev.get(key).filter(|v| !absent(v))
 }
 
 /// The field's value, unless it is missing or empty.
-fn non_empty<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
+pub(crate) fn non_empty<'a>(ev: &'a Packet, key: &str) -> Option<&'a str> {
     ev.get(key).filter(|v| !v.is_empty())
 }
 
@@ -186,7 +186,7 @@ fn failed(ev: &Packet) -> bool {
 impl<'a> CallEvent<'a> {
     /// Decodes an event the tracker acts on; `None` for any other packet,
     /// and for an event that lacks what the tracker would act on.
-    pub(in crate::tracker) fn decode(ev: &'a Packet) -> Option<Self> {
+    pub(crate) fn decode(ev: &'a Packet) -> Option<Self> {
         let kind = classify_event(ev.event()?);
         Some(match kind {
             Ev::Other => return None,
@@ -232,9 +232,9 @@ impl<'a> CallEvent<'a> {
                 if !linked {
                     return None;
                 }
-                Self::Link(ev.get("Uniqueid1")?, ev.get("Uniqueid2")?)
+                Self::link(ev)?
             }
-            Ev::Link => Self::Link(ev.get("Uniqueid1")?, ev.get("Uniqueid2")?),
+            Ev::Link => Self::link(ev)?,
             Ev::LocalBridge => Self::LocalBridge(ev.get("Uniqueid1")?, ev.get("Uniqueid2")?),
             Ev::Hangup => Self::Hangup {
                 uniqueid: ev.get("Uniqueid")?,
@@ -276,16 +276,21 @@ impl<'a> CallEvent<'a> {
                 target: ev.get("TargetUniqueid")?,
                 exten: ev.get("TransferExten").unwrap_or(""),
             }),
-            Ev::QueueJoin => Self::QueueJoin {
+            Ev::QueueJoin => Self::QueueJoin(QueueJoin {
                 queue: non_empty(ev, "Queue")?,
                 uniqueid: ev.get("Uniqueid")?,
                 position: ev.get("Position").and_then(|p| p.trim().parse().ok()),
-            },
+                channel: ev.get("Channel"),
+                linkedid: non_empty(ev, "Linkedid"),
+                caller: CallerId::read(ev, "CallerIDNum", "CallerIDName"),
+            }),
             Ev::QueueCallerAbandon => Self::QueueAbandon {
                 uniqueid: ev.get("Uniqueid")?,
+                queue: non_empty(ev, "Queue"),
             },
             Ev::QueueLeave => Self::QueueLeave {
                 uniqueid: ev.get("Uniqueid")?,
+                queue: non_empty(ev, "Queue"),
             },
             Ev::AgentCalled => Self::AgentCalled(AgentCalled {
                 caller: ChannelRef::read(ev, "Uniqueid", "ChannelCalling"),
@@ -300,15 +305,7 @@ impl<'a> CallEvent<'a> {
                 clone: ev.get("Clone")?,
                 original: ev.get("Original")?,
             },
-            Ev::ParkedCall => Self::Parked(Parked {
-                parkee: parkee(ev),
-                space: ev
-                    .get("ParkingSpace")
-                    .or(ev.get("Exten"))
-                    .filter(|s| !absent(s))?,
-                parker: ev.get("ParkerDialString").or(ev.get("From")),
-                lot: real(ev, "Parkinglot"),
-            }),
+            Ev::ParkedCall => Self::Parked(Parked::read(ev)?),
             Ev::UnParkedCall => Self::Unparked(Unparked {
                 parkee: parkee(ev),
                 // 12+: a `Retriever…` snapshot; 1.x: `From` names its channel.
@@ -316,11 +313,75 @@ impl<'a> CallEvent<'a> {
                     ChannelRef::read(ev, "RetrieverUniqueid", "RetrieverChannel"),
                     ChannelRef::named(ev.get("From")),
                 ],
+                place: ParkPlace::read(ev),
             }),
-            Ev::ParkedCallTimeOut => Self::ParkTimeout { parkee: parkee(ev) },
-            Ev::ParkedCallGiveUp => Self::ParkGiveUp { parkee: parkee(ev) },
+            Ev::ParkedCallTimeOut => Self::ParkTimeout {
+                parkee: parkee(ev),
+                place: ParkPlace::read(ev),
+            },
+            Ev::ParkedCallGiveUp => Self::ParkGiveUp {
+                parkee: parkee(ev),
+                place: ParkPlace::read(ev),
+            },
             _ => return None,
         })
+    }
+}
+
+impl<'a> CallEvent<'a> {
+    /// `Bridge` / `Link`: both Uniqueids are required, the names are not.
+    fn link(ev: &'a Packet) -> Option<Self> {
+        Some(Self::Link {
+            uniqueids: [ev.get("Uniqueid1")?, ev.get("Uniqueid2")?],
+            names: [ev.get("Channel1"), ev.get("Channel2")],
+        })
+    }
+}
+
+impl<'a> Parked<'a> {
+    /// A `ParkedCall` event or listing item: 12+ names the parkee's
+    /// snapshot `Parkee…`, 1.x gives it bare.
+    fn read(ev: &'a Packet) -> Option<Self> {
+        let prefixed = ev.get("ParkeeChannel").is_some() || ev.get("ParkeeUniqueid").is_some();
+        let (caller, connected) = if prefixed {
+            (
+                CallerId::read(ev, "ParkeeCallerIDNum", "ParkeeCallerIDName"),
+                real(ev, "ParkeeConnectedLineNum"),
+            )
+        } else {
+            (
+                CallerId::read(ev, "CallerIDNum", "CallerIDName"),
+                real(ev, "ConnectedLineNum"),
+            )
+        };
+        Some(Self {
+            parkee: parkee(ev),
+            space: ev
+                .get("ParkingSpace")
+                .or(ev.get("Exten"))
+                .filter(|s| !absent(s))?,
+            parker: ev.get("ParkerDialString").or(ev.get("From")),
+            lot: real(ev, "Parkinglot"),
+            caller,
+            connected,
+            linkedid: non_empty(ev, "ParkeeLinkedid"),
+            duration_s: ev
+                .get("ParkingDuration")
+                .or(ev.get("Duration"))
+                .and_then(|d| d.trim().parse().ok()),
+        })
+    }
+}
+
+impl<'a> ParkPlace<'a> {
+    fn read(ev: &'a Packet) -> Self {
+        Self {
+            space: ev
+                .get("ParkingSpace")
+                .or(ev.get("Exten"))
+                .filter(|s| !absent(s)),
+            lot: real(ev, "Parkinglot"),
+        }
     }
 }
 
@@ -337,7 +398,7 @@ fn parkee(ev: &Packet) -> Parkee<'_> {
 }
 
 impl<'a> CallerId<'a> {
-    fn read(ev: &'a Packet, num: &str, name: &str) -> Self {
+    pub(crate) fn read(ev: &'a Packet, num: &str, name: &str) -> Self {
         Self::from_values(ev.get(num), ev.get(name))
     }
 
@@ -544,7 +605,7 @@ impl<'a> DialEnd<'a> {
 impl<'a> ListedChannel<'a> {
     /// One channel of a listing; `None` for anything else in it (the
     /// listing's start and end, a channel without a Uniqueid).
-    pub(in crate::tracker) fn decode(p: &'a Packet) -> Option<Self> {
+    pub(crate) fn decode(p: &'a Packet) -> Option<Self> {
         let listed = p.event().is_some_and(|e| {
             e.eq_ignore_ascii_case("CoreShowChannel") || e.eq_ignore_ascii_case("Status")
         });
