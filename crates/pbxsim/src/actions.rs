@@ -5,7 +5,10 @@
 //! this module owns everything after the login, and reads or changes the
 //! world only through its methods. This file dispatches every action and
 //! answers those that act (Originate, Redirect, the transfers, Hangup,
-//! Command, Events); the ones that only read the PBX are in `queries.rs`.
+//! Command, Events); the ones that only read the PBX are in `queries.rs`,
+//! the attendant console's (parking, queues, voicemail, and the Originates
+//! that pick up or retrieve a call) in `console.rs`, and who may send what
+//! (`Permission denied`, `ListCommands`) in `rights.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,11 +19,13 @@ use tokio::sync::oneshot;
 
 use crate::config::Dialect;
 use crate::openvox;
-use crate::scenario::{self, OriginateSpec, Timing};
+use crate::scenario::{self, Timing};
 use crate::shared::Shared;
-use crate::world::{CallCmd, ChanState, World};
+use crate::world::{CallCmd, ChanState, OriginateSpec, World};
 
+mod console;
 mod queries;
+mod rights;
 
 /// What the session must do after an action was answered.
 #[derive(Debug, Default)]
@@ -79,14 +84,26 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, World> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Answers one action of a logged-in session.
-pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
+/// Answers one action of a session logged in as a user with these
+/// `write=` classes.
+pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet, write: &[String]) -> Answer {
     let dialect = shared.dialect;
     let name = action
         .action_name()
         .unwrap_or_default()
         .to_ascii_lowercase();
+    if !rights::permitted(write, &name, dialect) {
+        return Answer::packets(&[error(action, "Permission denied")]);
+    }
     match name.as_str() {
+        "listcommands" => rights::list_commands(action, write, dialect),
+        "park" => console::park(shared, action),
+        "parkedcalls" => console::parked_calls(shared, action),
+        "queuesummary" => console::queue_summary(shared, action),
+        "queuepause" => console::queue_pause(shared, action),
+        "queueadd" => console::queue_add(shared, action),
+        "queueremove" => console::queue_remove(shared, action),
+        "mailboxcount" => console::mailbox_count(shared, action),
         "ping" => Answer::packets(&[response(action, "Success")
             .with("Ping", "Pong")
             .with("Timestamp", lock(shared).timestamp())]),
@@ -119,7 +136,7 @@ pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
         "command" => command(shared, action),
         "coresettings" => queries::core_settings(dialect, action),
         "corestatus" => queries::core_status(shared, action),
-        "queuestatus" => queries::queue_status(shared, action),
+        "queuestatus" => console::queue_status(shared, action),
         "pjsipshowendpoints" if dialect == Dialect::Modern => queries::endpoints(shared, action),
         "sippeers" if dialect == Dialect::Ami11 => queries::endpoints(shared, action),
         "pjsipshowendpoint" if dialect == Dialect::Modern => {
@@ -159,8 +176,19 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let Some(channel) = action.get("Channel").filter(|c| !c.is_empty()) else {
         return Answer::packets(&[error(action, "Channel not specified")]);
     };
-    let Some(exten) = action.get("Exten").filter(|e| !e.is_empty()) else {
-        return Answer::packets(&[error(action, "Exten not specified")]);
+    let app = action
+        .get("Application")
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            (
+                a.to_owned(),
+                action.get("Data").unwrap_or_default().to_owned(),
+            )
+        });
+    let exten = match action.get("Exten").filter(|e| !e.is_empty()) {
+        Some(e) => e,
+        None if app.is_some() => "",
+        None => return Answer::packets(&[error(action, "Exten not specified")]),
     };
     let is_async = action
         .get("Async")
@@ -172,6 +200,7 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
         from: from.clone(),
         context: action.get("Context").unwrap_or("default").to_owned(),
         exten: exten.to_owned(),
+        app,
         channel_id: action
             .get("ChannelId")
             .filter(|s| !s.is_empty())
@@ -212,10 +241,19 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
         }
         return Answer::packets(&[error(action, "Originate failed")]);
     }
+    let queued = success(action, "Originate successfully queued");
+    if console::originate_takes(shared, &spec).is_some() {
+        return Answer::packets(&[queued]);
+    }
     let w = shared.world.clone();
+    if spec.app.is_some() {
+        // Another application: the phone answers, runs it and hangs up.
+        tokio::spawn(scenario::originate_alone(w, spec, timing.ring));
+        return Answer::packets(&[queued]);
+    }
     if is_async {
         tokio::spawn(scenario::originate(w, spec, timing, None));
-        return Answer::packets(&[success(action, "Originate successfully queued")]);
+        return Answer::packets(&[queued]);
     }
     // A synchronous Originate answers once the first leg is up.
     let (tx, rx) = oneshot::channel();

@@ -50,7 +50,8 @@ mod world;
 
 pub use capture::Capture;
 pub use config::{
-    capture_extensions, Dialect, Extension, Hints, Pace, Replay, SimConfig, SimTls, SimUser,
+    capture_extensions, capture_queues, Dialect, Extension, Hints, Pace, Replay, SimConfig,
+    SimQueue, SimTls, SimUser,
 };
 pub use error::{Error, Result};
 pub use fault::Fault;

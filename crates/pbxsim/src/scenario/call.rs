@@ -10,10 +10,12 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::features::PickupStyle;
+use super::originate::originate_alone;
 use super::queue::{queue_event, QueueEv};
 use super::{Party, Timing, TransferStyle};
 use crate::config::Dialect;
-use crate::world::{CallCmd, CallId, Cdr, Chan, ChanState, NewChan, World};
+use crate::world::{CallCmd, CallId, Cdr, Chan, ChanState, NewChan, OriginateSpec, World};
 
 /// What ended a wait.
 pub(super) enum Wake {
@@ -59,6 +61,8 @@ pub(super) enum TalkEnd {
     /// Someone hung up; the leg A was talking to at the end.
     HungUp(Leg),
     Moved(String),
+    /// Every channel of the call is already gone (a parked caller hung up).
+    Gone,
 }
 
 /// How the caller's channel reaches extensions.
@@ -110,14 +114,19 @@ pub(super) struct CallRun {
     pub(super) dial_app_gone: bool,
     /// The next dial starts from this `(context, exten)` (`park-dial`).
     pub(super) comeback: Option<(String, String)>,
-    /// Park the call in this space after the first talk period.
-    pub(super) park_after_talk: Option<String>,
+    /// Park the call in this space after the first talk period, for this
+    /// long (the ring time when `None`).
+    pub(super) park_after_talk: Option<(String, Option<Duration>)>,
     /// Queue members rung directly, not through Local channels.
     pub(super) direct: Vec<String>,
     /// The context of Local queue members.
     pub(super) local_context: String,
     /// Whether a 1.x queue sends `AgentCalled`/`AgentConnect`.
     pub(super) agent_events: bool,
+    /// A parked call is retrieved by this extension after the ring time.
+    pub(super) retrieved_by: Option<String>,
+    /// Nobody answering sends the caller to this extension's voicemail.
+    pub(super) voicemail_on_miss: Option<String>,
 }
 
 impl CallRun {
@@ -145,7 +154,16 @@ impl CallRun {
             direct: Vec::new(),
             local_context: "from-queue".to_owned(),
             agent_events: true,
+            retrieved_by: None,
+            voicemail_on_miss: None,
         }
+    }
+
+    /// A pickup or retrieval this call cannot serve: the phone that asked
+    /// for it rings, answers and hangs up again, as on a PBX where the
+    /// application finds nothing.
+    pub(super) fn decline(&self, by: OriginateSpec) {
+        tokio::spawn(originate_alone(self.w.clone(), by, Duration::from_secs(1)));
     }
 
     pub(super) async fn wait(&mut self, d: Duration) -> Wake {
@@ -249,8 +267,38 @@ impl CallRun {
                     self.cancel(&remaining, "CANCEL", 16);
                     return DialEnd::Moved(exten);
                 }
+                Wake::Cmd(CallCmd::PickUp { target, by }) => {
+                    if let Some(leg) = self.picked_up(&remaining, &target, by) {
+                        return DialEnd::Answered(leg);
+                    }
+                }
+                Wake::Cmd(CallCmd::Retrieve { by }) => self.decline(by),
+                // Only an answered call is parked here.
+                Wake::Cmd(CallCmd::Park { .. }) => {}
             }
         }
+    }
+
+    /// A client's Originate picks up the ringing channel `target`: the
+    /// other legs stop ringing and the picker's phone takes the caller.
+    /// A leg rung through a Local pair is not picked up here.
+    fn picked_up(&mut self, ringing: &[Leg], target: &str, by: OriginateSpec) -> Option<Leg> {
+        let Some(leg) = ringing
+            .iter()
+            .find(|l| l.local.is_none() && l.dialled == target)
+            .cloned()
+        else {
+            self.decline(by);
+            return None;
+        };
+        let others: Vec<Leg> = ringing
+            .iter()
+            .filter(|l| l.dialled != leg.dialled)
+            .cloned()
+            .collect();
+        self.cancel(&others, "CANCEL", 26);
+        let picker = by.from.clone();
+        self.pick_up(&leg, &picker, PickupStyle::Originate, Some(&by))
     }
 
     /// Creates and rings one leg per target: a queue's members as the queue
@@ -462,15 +510,14 @@ impl CallRun {
             let q = q.clone();
             if self.agent_events || modern {
                 queue_event(
-                    &w,
+                    &mut w,
                     QueueEv::AgentConnect,
                     &self.a,
                     Some(&leg.dialled),
                     &q,
-                    1,
                 );
             }
-            queue_event(&w, QueueEv::Leave, &self.a, None, &q, 1);
+            queue_event(&mut w, QueueEv::Leave { answered: true }, &self.a, None, &q);
         }
         w.bridge(&self.a, &leg.dialled);
         self.last_dest_chan = phone;
@@ -520,7 +567,16 @@ impl CallRun {
                         }
                     }
                     None => match self.park_after_talk.take() {
-                        Some(space) => return self.park_until_timeout(leg, &space).await,
+                        Some((space, time)) => {
+                            let time = time.unwrap_or(self.timing.ring);
+                            let free = lock(&self.w).free_space();
+                            let space = match (space.is_empty(), free) {
+                                (false, _) => space,
+                                (true, Some(free)) => free,
+                                (true, None) => return TalkEnd::HungUp(leg.clone()),
+                            };
+                            return self.park(leg, &space, None, time).await;
+                        }
                         None => return TalkEnd::HungUp(leg.clone()),
                     },
                 },
@@ -557,8 +613,41 @@ impl CallRun {
                     self.decline_consult = false;
                     talk = self.timing.talk;
                 }
+                CallCmd::Park {
+                    channel,
+                    parker,
+                    space,
+                    timeout,
+                } => {
+                    if let Some(parked) = self.parked_side(leg, &channel) {
+                        return self.park(&parked, &space, parker, timeout).await;
+                    }
+                }
+                CallCmd::PickUp { by, .. } | CallCmd::Retrieve { by } => self.decline(by),
             }
         }
+    }
+
+    /// Which side a `Park` of `channel` parks: the caller (the call's own
+    /// channel, talking on `leg`), or the phone it called, which then
+    /// becomes the call's parked side and the caller its parker's leg.
+    fn parked_side(&mut self, leg: &Leg, channel: &str) -> Option<Leg> {
+        if channel == self.a {
+            return Some(leg.clone());
+        }
+        if channel != leg.dialled || leg.local.is_some() {
+            return None;
+        }
+        let caller = std::mem::replace(&mut self.a, channel.to_owned());
+        let ext = lock(&self.w)
+            .chan(&caller)
+            .map(|c| c.endpoint.clone())
+            .unwrap_or_default();
+        Some(Leg {
+            target: ext,
+            dialled: caller,
+            local: None,
+        })
     }
 
     /// 1.8 announces the end of the Dial application once, when it returns.
@@ -572,6 +661,13 @@ impl CallRun {
     pub(super) async fn run(mut self, mut targets: Vec<String>) {
         let mut disposition = "NO ANSWER";
         loop {
+            let mailbox = targets
+                .first()
+                .and_then(|t| lock(&self.w).voicemail_target(t));
+            if let Some(ext) = mailbox {
+                self.leave_voicemail(&ext).await;
+                break;
+            }
             match self.dial(&targets).await {
                 DialEnd::Answered(leg) => {
                     disposition = "ANSWERED";
@@ -585,18 +681,25 @@ impl CallRun {
                             self.move_to(&exten);
                             targets = vec![exten];
                         }
+                        TalkEnd::Gone => break,
                     }
                 }
                 DialEnd::Moved(exten) => {
                     self.move_to(&exten);
                     targets = vec![exten];
                 }
+                DialEnd::Missed if self.voicemail_on_miss.is_some() => {
+                    let ext = self.voicemail_on_miss.take().unwrap_or_default();
+                    self.leave_voicemail(&ext).await;
+                    break;
+                }
                 DialEnd::Missed | DialEnd::CallerHungUp => {
                     let mut w = lock(&self.w);
                     if let Route::Queue(q) = &self.route {
                         let q = q.clone();
-                        queue_event(&w, QueueEv::Abandon, &self.a, None, &q, 1);
-                        queue_event(&w, QueueEv::Leave, &self.a, None, &q, 1);
+                        queue_event(&mut w, QueueEv::Abandon, &self.a, None, &q);
+                        let left = QueueEv::Leave { answered: false };
+                        queue_event(&mut w, left, &self.a, None, &q);
                     }
                     self.end_dial_app(&mut w, "CANCEL");
                     if w.dialect == Dialect::Modern {
@@ -631,7 +734,7 @@ impl CallRun {
     }
 
     /// The caller's Cdr, written from its channel (call before its hangup).
-    fn write_cdr(&self, w: &World, disposition: &str) {
+    pub(super) fn write_cdr(&self, w: &World, disposition: &str) {
         let Some(a) = w.chan(&self.a).cloned() else {
             return;
         };
@@ -681,7 +784,7 @@ impl CallRun {
 }
 
 /// Hangs up every channel of a leg.
-fn hang_leg(w: &mut World, leg: &Leg, cause: u8) {
+pub(super) fn hang_leg(w: &mut World, leg: &Leg, cause: u8) {
     if let Some((l2, phone)) = &leg.local {
         w.unbridge(l2, phone);
         w.hangup(phone, cause);
