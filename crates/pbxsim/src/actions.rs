@@ -172,9 +172,11 @@ fn endpoint_of(channel: &str) -> Option<&str> {
     }
 }
 
-async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
+/// What an `Originate` asks for, or the error Asterisk answers a missing
+/// field with.
+fn originate_spec(action: &Packet) -> Result<OriginateSpec, Answer> {
     let Some(channel) = action.get("Channel").filter(|c| !c.is_empty()) else {
-        return Answer::packets(&[error(action, "Channel not specified")]);
+        return Err(Answer::packets(&[error(action, "Channel not specified")]));
     };
     let app = action
         .get("Application")
@@ -188,16 +190,11 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
     let exten = match action.get("Exten").filter(|e| !e.is_empty()) {
         Some(e) => e,
         None if app.is_some() => "",
-        None => return Answer::packets(&[error(action, "Exten not specified")]),
+        None => return Err(Answer::packets(&[error(action, "Exten not specified")])),
     };
-    let is_async = action
-        .get("Async")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"));
-    let from = endpoint_of(channel).unwrap_or_default().to_owned();
-    let known = lock(shared).extension(&from).is_some();
-    let spec = OriginateSpec {
+    Ok(OriginateSpec {
         action_id: action.action_id().map(str::to_owned),
-        from: from.clone(),
+        from: endpoint_of(channel).unwrap_or_default().to_owned(),
         context: action.get("Context").unwrap_or("default").to_owned(),
         exten: exten.to_owned(),
         app,
@@ -206,41 +203,24 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
         caller_id: action.get("CallerID").map(str::to_owned),
-        is_async,
+        is_async: action.get("Async").is_some_and(|v| {
+            matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
+        }),
+    })
+}
+
+async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
+    let spec = match originate_spec(action) {
+        Ok(spec) => spec,
+        Err(answer) => return answer,
     };
+    if lock(shared).extension(&spec.from).is_none() {
+        return no_such_phone(shared, action, &spec);
+    }
     let timing = Timing {
         ring: Duration::from_secs(1),
         talk: Duration::from_secs(3600),
     };
-    if !known {
-        if is_async {
-            // Asterisk queues it, then reports the failure as an event.
-            let w = shared.world.clone();
-            let queued = success(action, "Originate successfully queued");
-            let failure = with_id(
-                Packet::new()
-                    .with("Event", "OriginateResponse")
-                    .with("Privilege", "call,all"),
-                action,
-            )
-            .with("Response", "Failure")
-            .with("Channel", channel)
-            .with("Context", &spec.context)
-            .with("Exten", exten)
-            .with("Reason", "0")
-            .with("Uniqueid", "<null>")
-            .with("CallerIDNum", "<unknown>")
-            .with("CallerIDName", "<unknown>");
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                w.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .emit(&failure);
-            });
-            return Answer::packets(&[queued]);
-        }
-        return Answer::packets(&[error(action, "Originate failed")]);
-    }
     let queued = success(action, "Originate successfully queued");
     if console::originate_takes(shared, &spec).is_some() {
         return Answer::packets(&[queued]);
@@ -251,7 +231,7 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
         tokio::spawn(scenario::originate_alone(w, spec, timing.ring));
         return Answer::packets(&[queued]);
     }
-    if is_async {
+    if spec.is_async {
         tokio::spawn(scenario::originate(w, spec, timing, None));
         return Answer::packets(&[queued]);
     }
@@ -262,6 +242,37 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
         Ok(true) => Answer::packets(&[success(action, "Originate successfully queued")]),
         _ => Answer::packets(&[error(action, "Originate failed")]),
     }
+}
+
+/// An Originate from a phone the PBX does not have: an async one is
+/// queued, then fails with an `OriginateResponse` (reason 0); a
+/// synchronous one fails at once.
+fn no_such_phone(shared: &Arc<Shared>, action: &Packet, spec: &OriginateSpec) -> Answer {
+    if !spec.is_async {
+        return Answer::packets(&[error(action, "Originate failed")]);
+    }
+    let w = shared.world.clone();
+    let failure = with_id(
+        Packet::new()
+            .with("Event", "OriginateResponse")
+            .with("Privilege", "call,all"),
+        action,
+    )
+    .with("Response", "Failure")
+    .with("Channel", action.get("Channel").unwrap_or_default())
+    .with("Context", &spec.context)
+    .with("Exten", &spec.exten)
+    .with("Reason", "0")
+    .with("Uniqueid", "<null>")
+    .with("CallerIDNum", "<unknown>")
+    .with("CallerIDName", "<unknown>");
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        w.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .emit(&failure);
+    });
+    Answer::packets(&[success(action, "Originate successfully queued")])
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -583,6 +583,13 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             run.scripted_transfer = Some((style, to));
             run.run(vec![first]).await;
         }
+        attendant => play_attendant(run, attendant).await,
+    }
+}
+
+/// Plays the attendant situations: pickups, parks and voicemail.
+async fn play_attendant(mut run: CallRun, scenario: Scenario) {
+    match scenario {
         Scenario::Pickup {
             ringing,
             picker,
@@ -610,6 +617,8 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             run.voicemail_on_miss = Some(exten.clone());
             run.run(vec![exten]).await;
         }
+        // The others are played by `play`.
+        _ => call::lock(&run.w).unregister_call(run.id),
     }
 }
 

@@ -35,7 +35,9 @@ mod voicemail;
 pub(crate) use commands::{CallCmd, OriginateSpec};
 pub(crate) use extensions::{device_state, status_text};
 pub(crate) use lots::{ParkEv, ParkedSlot, PARKING_LOT};
-pub(crate) use moves::{dial_string_of, sip_attended_transfer_event, AttendedTransfer};
+pub(crate) use moves::{
+    blind_transfer_event, dial_string_of, sip_attended_transfer_event, AttendedTransfer,
+};
 pub(crate) use queues::{Member, QueueRefusal, QueueState};
 
 /// Identifies one simulated call (one call task).

@@ -10,12 +10,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::features::PickupStyle;
-use super::originate::originate_alone;
 use super::queue::{queue_event, QueueEv};
 use super::{Party, Timing, TransferStyle};
 use crate::config::Dialect;
-use crate::world::{CallCmd, CallId, Cdr, Chan, ChanState, NewChan, OriginateSpec, World};
+use crate::world::{blind_transfer_event, CallCmd, CallId, Cdr, Chan, ChanState, NewChan, World};
 
 /// What ended a wait.
 pub(super) enum Wake {
@@ -159,13 +157,6 @@ impl CallRun {
         }
     }
 
-    /// A pickup or retrieval this call cannot serve: the phone that asked
-    /// for it rings, answers and hangs up again, as on a PBX where the
-    /// application finds nothing.
-    pub(super) fn decline(&self, by: OriginateSpec) {
-        tokio::spawn(originate_alone(self.w.clone(), by, Duration::from_secs(1)));
-    }
-
     pub(super) async fn wait(&mut self, d: Duration) -> Wake {
         tokio::select! {
             () = tokio::time::sleep(d) => Wake::Elapsed,
@@ -277,28 +268,6 @@ impl CallRun {
                 Wake::Cmd(CallCmd::Park { .. }) => {}
             }
         }
-    }
-
-    /// A client's Originate picks up the ringing channel `target`: the
-    /// other legs stop ringing and the picker's phone takes the caller.
-    /// A leg rung through a Local pair is not picked up here.
-    fn picked_up(&mut self, ringing: &[Leg], target: &str, by: OriginateSpec) -> Option<Leg> {
-        let Some(leg) = ringing
-            .iter()
-            .find(|l| l.local.is_none() && l.dialled == target)
-            .cloned()
-        else {
-            self.decline(by);
-            return None;
-        };
-        let others: Vec<Leg> = ringing
-            .iter()
-            .filter(|l| l.dialled != leg.dialled)
-            .cloned()
-            .collect();
-        self.cancel(&others, "CANCEL", 26);
-        let picker = by.from.clone();
-        self.pick_up(&leg, &picker, PickupStyle::Originate, Some(&by))
     }
 
     /// Creates and rings one leg per target: a queue's members as the queue
@@ -524,7 +493,7 @@ impl CallRun {
     }
 
     /// Stops ringing `legs` with a dial status and hangup cause.
-    fn cancel(&mut self, legs: &[Leg], status: &str, cause: u8) {
+    pub(super) fn cancel(&mut self, legs: &[Leg], status: &str, cause: u8) {
         let mut w = lock(&self.w);
         for l in legs {
             if self.last_dest_chan.is_empty() {
@@ -566,19 +535,12 @@ impl CallRun {
                             None => return TalkEnd::HungUp(leg.clone()),
                         }
                     }
-                    None => match self.park_after_talk.take() {
-                        Some((space, time)) => {
-                            let time = time.unwrap_or(self.timing.ring);
-                            let free = lock(&self.w).free_space();
-                            let space = match (space.is_empty(), free) {
-                                (false, _) => space,
-                                (true, Some(free)) => free,
-                                (true, None) => return TalkEnd::HungUp(leg.clone()),
-                            };
-                            return self.park(leg, &space, None, time).await;
+                    None => {
+                        return match self.park_after_talk.take() {
+                            Some((space, time)) => self.park_scripted(leg, space, time).await,
+                            None => TalkEnd::HungUp(leg.clone()),
                         }
-                        None => return TalkEnd::HungUp(leg.clone()),
-                    },
+                    }
                 },
                 Wake::Cmd(cmd) => cmd,
             };
@@ -626,28 +588,6 @@ impl CallRun {
                 CallCmd::PickUp { by, .. } | CallCmd::Retrieve { by } => self.decline(by),
             }
         }
-    }
-
-    /// Which side a `Park` of `channel` parks: the caller (the call's own
-    /// channel, talking on `leg`), or the phone it called, which then
-    /// becomes the call's parked side and the caller its parker's leg.
-    fn parked_side(&mut self, leg: &Leg, channel: &str) -> Option<Leg> {
-        if channel == self.a {
-            return Some(leg.clone());
-        }
-        if channel != leg.dialled || leg.local.is_some() {
-            return None;
-        }
-        let caller = std::mem::replace(&mut self.a, channel.to_owned());
-        let ext = lock(&self.w)
-            .chan(&caller)
-            .map(|c| c.endpoint.clone())
-            .unwrap_or_default();
-        Some(Leg {
-            target: ext,
-            dialled: caller,
-            local: None,
-        })
     }
 
     /// 1.8 announces the end of the Dial application once, when it returns.
@@ -791,35 +731,4 @@ pub(super) fn hang_leg(w: &mut World, leg: &Leg, cause: u8) {
         w.hangup(l2, cause);
     }
     w.hangup(&leg.dialled, cause);
-}
-
-/// Asterisk 12+ `BlindTransfer` event.
-fn blind_transfer_event(w: &World, transferer: &str, transferee: &str, exten: &str, bridge: &str) {
-    let (Some(t), Some(e)) = (w.chan(transferer).cloned(), w.chan(transferee).cloned()) else {
-        return;
-    };
-    let mut p = ringside_ami::Packet::new()
-        .with("Event", "BlindTransfer")
-        .with("Privilege", "call,all");
-    p.push("Result", "Success");
-    for (k, v) in [
-        ("TransfererChannel", &t.name),
-        ("TransfererCallerIDNum", &t.cid_num),
-        ("TransfererCallerIDName", &t.cid_name),
-        ("TransfererUniqueid", &t.uniqueid),
-        ("TransfererLinkedid", &t.linkedid),
-        ("TransfereeChannel", &e.name),
-        ("TransfereeCallerIDNum", &e.cid_num),
-        ("TransfereeCallerIDName", &e.cid_name),
-        ("TransfereeUniqueid", &e.uniqueid),
-        ("TransfereeLinkedid", &e.linkedid),
-    ] {
-        p.push(k, v.clone());
-    }
-    p.push("BridgeUniqueid", bridge);
-    p.push("BridgeType", "basic");
-    p.push("IsExternal", "No");
-    p.push("Context", "internal");
-    p.push("Extension", exten);
-    w.emit(&p);
 }

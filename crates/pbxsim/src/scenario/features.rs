@@ -16,6 +16,7 @@ use super::originate::originate_response;
 use crate::config::Dialect;
 use crate::world::{
     sip_attended_transfer_event, AttendedTransfer, CallCmd, ChanState, NewChan, OriginateSpec,
+    World,
 };
 
 /// How a ringing call is picked up.
@@ -349,54 +350,9 @@ impl CallRun {
         let target = leg.phone().to_owned();
         let a = w.chan(&self.a).cloned()?;
         let name = w.ext_name(picker);
-        let (exten, context, state) = match style {
-            PickupStyle::Group => (
-                "*8".to_owned(),
-                format!("DLPN_DialPlan{picker}"),
-                ChanState::Ring,
-            ),
-            PickupStyle::FeatureCode => (
-                format!("**{}", leg.target),
-                format!("DLPN_DialPlan{picker}"),
-                ChanState::Ring,
-            ),
-            PickupStyle::Originate => (
-                if modern { "s" } else { "" }.to_owned(),
-                by.map_or("default", |b| b.context.as_str()).to_owned(),
-                ChanState::Down,
-            ),
-        };
-        let p = w.new_channel(
-            self.id,
-            NewChan {
-                endpoint: picker,
-                state,
-                cid_num: picker,
-                cid_name: &name,
-                context: &context,
-                exten: &exten,
-                linkedid: None,
-                uniqueid: by.and_then(|b| b.channel_id.as_deref()),
-                local_name: None,
-            },
-        );
-        if style == PickupStyle::Originate {
-            // pbx_outgoing_exec dials the device with no dialling channel.
-            w.dial_begin(None, &p, picker);
-            w.set_state(&p, ChanState::Ringing);
-            w.set_state(&p, ChanState::Up);
-            w.dial_end(None, &p, "ANSWER");
-            if let Some(b) = by {
-                originate_response(&w, b, &p, true);
-            }
-            // A feature code (`**1002`) runs PickupChan from the dialplan.
-            let at = by
-                .filter(|b| !b.exten.is_empty())
-                .map_or(&exten, |b| &b.exten);
-            w.set_location(&p, &context, at, "PickupChan", &target);
-            w.set_connected(&p, &a.cid_num, &a.cid_name);
-        } else {
-            w.set_connected(&p, &a.cid_num, &a.cid_name);
+        let (p, context, exten) = self.new_picker(&mut w, leg, picker, style, by);
+        w.set_connected(&p, &a.cid_num, &a.cid_name);
+        if style != PickupStyle::Originate {
             w.set_state(&p, ChanState::Up);
         }
         let (pc, tc) = (w.chan(&p).cloned()?, w.chan(&target).cloned()?);
@@ -429,6 +385,96 @@ impl CallRun {
 }
 
 impl CallRun {
+    /// The picker's channel as its style makes it: a phone dialling `*8`
+    /// or `**<ext>` (Ring), or an Originate's first leg (Down, dialled with
+    /// no dialling channel, answered, running `PickupChan`). Returns it
+    /// with its context and extension.
+    fn new_picker(
+        &self,
+        w: &mut World,
+        leg: &Leg,
+        picker: &str,
+        style: PickupStyle,
+        by: Option<&OriginateSpec>,
+    ) -> (String, String, String) {
+        let modern = w.dialect == Dialect::Modern;
+        let (exten, context, state) = match style {
+            PickupStyle::Group => (
+                "*8".to_owned(),
+                format!("DLPN_DialPlan{picker}"),
+                ChanState::Ring,
+            ),
+            PickupStyle::FeatureCode => (
+                format!("**{}", leg.target),
+                format!("DLPN_DialPlan{picker}"),
+                ChanState::Ring,
+            ),
+            PickupStyle::Originate => (
+                if modern { "s" } else { "" }.to_owned(),
+                by.map_or("default", |b| b.context.as_str()).to_owned(),
+                ChanState::Down,
+            ),
+        };
+        let name = w.ext_name(picker);
+        let p = w.new_channel(
+            self.id,
+            NewChan {
+                endpoint: picker,
+                state,
+                cid_num: picker,
+                cid_name: &name,
+                context: &context,
+                exten: &exten,
+                linkedid: None,
+                uniqueid: by.and_then(|b| b.channel_id.as_deref()),
+                local_name: None,
+            },
+        );
+        if style == PickupStyle::Originate {
+            // pbx_outgoing_exec dials the device with no dialling channel.
+            w.dial_begin(None, &p, picker);
+            w.set_state(&p, ChanState::Ringing);
+            w.set_state(&p, ChanState::Up);
+            w.dial_end(None, &p, "ANSWER");
+            if let Some(b) = by {
+                originate_response(w, b, &p, true);
+            }
+            // A feature code (`**1002`) runs PickupChan from the dialplan.
+            let at = by
+                .filter(|b| !b.exten.is_empty())
+                .map_or(&exten, |b| &b.exten);
+            w.set_location(&p, &context, at, "PickupChan", leg.phone());
+        }
+        (p, context, exten)
+    }
+
+    /// A client's Originate picks up the ringing channel `target`: the
+    /// other legs stop ringing and the picker's phone takes the caller.
+    /// A leg rung through a Local pair is not picked up here.
+    pub(super) fn picked_up(
+        &mut self,
+        ringing: &[Leg],
+        target: &str,
+        by: OriginateSpec,
+    ) -> Option<Leg> {
+        let Some(leg) = ringing
+            .iter()
+            .find(|l| l.local.is_none() && l.dialled == target)
+            .cloned()
+        else {
+            self.decline(by);
+            return None;
+        };
+        let others: Vec<Leg> = ringing
+            .iter()
+            .filter(|l| l.dialled != leg.dialled)
+            .cloned()
+            .collect();
+        self.cancel(&others, "CANCEL", 26);
+        let picker = by.from.clone();
+        self.pick_up(&leg, &picker, PickupStyle::Originate, Some(&by))
+    }
+
     /// Rings `ringing`; after the ring time `picker` picks the call up and
     /// talks to the caller until the talk time is over.
     pub(super) async fn play_pickup(mut self, ringing: &str, picker: &str, style: PickupStyle) {

@@ -71,6 +71,15 @@ pub(crate) async fn originate(
     run.run(vec![spec.exten]).await;
 }
 
+impl CallRun {
+    /// A pickup or retrieval this call cannot serve: the phone that asked
+    /// for it rings, answers and hangs up again, as on a PBX where the
+    /// application finds nothing.
+    pub(super) fn decline(&self, by: OriginateSpec) {
+        tokio::spawn(originate_alone(self.w.clone(), by, Duration::from_secs(1)));
+    }
+}
+
 /// Her phone rings and answers, then what it was sent to finds nothing
 /// (`PickupChan` with no ringing channel, a parking space nobody waits
 /// in): the application returns and the channel hangs up.

@@ -29,6 +29,25 @@ pub(super) enum Retriever<'a> {
 }
 
 impl CallRun {
+    /// A scripted park after the talk time: in `space` (the first free one
+    /// when empty; a full lot parks nothing and the call ends), for `time`
+    /// (the ring time when `None`).
+    pub(super) async fn park_scripted(
+        &mut self,
+        leg: &Leg,
+        space: String,
+        time: Option<Duration>,
+    ) -> TalkEnd {
+        let time = time.unwrap_or(self.timing.ring);
+        let free = lock(&self.w).free_space();
+        let space = match (space.is_empty(), free) {
+            (false, _) => space,
+            (true, Some(free)) => free,
+            (true, None) => return TalkEnd::HungUp(leg.clone()),
+        };
+        self.park(leg, &space, None, time).await
+    }
+
     /// The call's caller, talking on `leg`, is parked in `space` for
     /// `timeout`; `parker` is the channel it comes back to (the leg's
     /// phone when `None`). Then waits for what happens to it.
@@ -60,6 +79,28 @@ impl CallRun {
         // 1.x: the caller's Dial ended with the old struct.
         self.dial_app_gone = true;
         self.wait_parked(slot, timeout).await
+    }
+
+    /// Which side a `Park` of `channel` parks: the caller (the call's own
+    /// channel, talking on `leg`), or the phone it called, which then
+    /// becomes the call's parked side and the caller its parker's leg.
+    pub(super) fn parked_side(&mut self, leg: &Leg, channel: &str) -> Option<Leg> {
+        if channel == self.a {
+            return Some(leg.clone());
+        }
+        if channel != leg.dialled || leg.local.is_some() {
+            return None;
+        }
+        let caller = std::mem::replace(&mut self.a, channel.to_owned());
+        let ext = lock(&self.w)
+            .chan(&caller)
+            .map(|c| c.endpoint.clone())
+            .unwrap_or_default();
+        Some(Leg {
+            target: ext,
+            dialled: caller,
+            local: None,
+        })
     }
 
     /// 12+: the caller leaves the bridge for the lot's holding bridge; the

@@ -413,3 +413,40 @@ pub(crate) fn sip_attended_transfer_event(w: &World, b1: &Chan, b2: &Chan) {
             .with("TargetUniqueid", &b2.uniqueid),
     );
 }
+
+/// Asterisk 12+ `BlindTransfer` event.
+pub(crate) fn blind_transfer_event(
+    w: &World,
+    transferer: &str,
+    transferee: &str,
+    exten: &str,
+    bridge: &str,
+) {
+    let (Some(t), Some(e)) = (w.chan(transferer).cloned(), w.chan(transferee).cloned()) else {
+        return;
+    };
+    let mut p = Packet::new()
+        .with("Event", "BlindTransfer")
+        .with("Privilege", "call,all");
+    p.push("Result", "Success");
+    for (k, v) in [
+        ("TransfererChannel", &t.name),
+        ("TransfererCallerIDNum", &t.cid_num),
+        ("TransfererCallerIDName", &t.cid_name),
+        ("TransfererUniqueid", &t.uniqueid),
+        ("TransfererLinkedid", &t.linkedid),
+        ("TransfereeChannel", &e.name),
+        ("TransfereeCallerIDNum", &e.cid_num),
+        ("TransfereeCallerIDName", &e.cid_name),
+        ("TransfereeUniqueid", &e.uniqueid),
+        ("TransfereeLinkedid", &e.linkedid),
+    ] {
+        p.push(k, v.clone());
+    }
+    p.push("BridgeUniqueid", bridge);
+    p.push("BridgeType", "basic");
+    p.push("IsExternal", "No");
+    p.push("Context", "internal");
+    p.push("Extension", exten);
+    w.emit(&p);
+}
