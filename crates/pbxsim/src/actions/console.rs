@@ -353,7 +353,7 @@ pub(super) fn originate_takes(shared: &Arc<Shared>, spec: &OriginateSpec) -> Opt
         let taken = ringing.is_some_and(|target| {
             let cmd = CallCmd::PickUp {
                 target: target.clone(),
-                by: spec.clone(),
+                by: Box::new(spec.clone()),
             };
             w.command(&target, cmd)
         });
@@ -368,7 +368,14 @@ pub(super) fn originate_takes(shared: &Arc<Shared>, spec: &OriginateSpec) -> Opt
         return None;
     }
     let parked = w.parked_in(&spec.exten).map(|s| s.channel.clone());
-    let taken = parked.is_some_and(|c| w.command(&c, CallCmd::Retrieve { by: spec.clone() }));
+    let taken = parked.is_some_and(|c| {
+        w.command(
+            &c,
+            CallCmd::Retrieve {
+                by: Box::new(spec.clone()),
+            },
+        )
+    });
     if !taken {
         let mut alone = spec.clone();
         alone.app = Some((

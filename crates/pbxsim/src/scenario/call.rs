@@ -263,7 +263,7 @@ impl CallRun {
                         return DialEnd::Answered(leg);
                     }
                 }
-                Wake::Cmd(CallCmd::Retrieve { by }) => self.decline(by),
+                Wake::Cmd(CallCmd::Retrieve { by }) => self.decline(*by),
                 // Only an answered call is parked here.
                 Wake::Cmd(CallCmd::Park { .. }) => {}
             }
@@ -585,7 +585,7 @@ impl CallRun {
                         return self.park(&parked, &space, parker, timeout).await;
                     }
                 }
-                CallCmd::PickUp { by, .. } | CallCmd::Retrieve { by } => self.decline(by),
+                CallCmd::PickUp { by, .. } | CallCmd::Retrieve { by } => self.decline(*by),
             }
         }
     }

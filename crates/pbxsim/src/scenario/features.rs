@@ -455,14 +455,14 @@ impl CallRun {
         &mut self,
         ringing: &[Leg],
         target: &str,
-        by: OriginateSpec,
+        by: Box<OriginateSpec>,
     ) -> Option<Leg> {
         let Some(leg) = ringing
             .iter()
             .find(|l| l.local.is_none() && l.dialled == target)
             .cloned()
         else {
-            self.decline(by);
+            self.decline(*by);
             return None;
         };
         let others: Vec<Leg> = ringing

@@ -169,7 +169,7 @@ impl CallRun {
                     w.leave_bridge(&self.a);
                     return TalkEnd::Moved(exten);
                 }
-                Wake::Cmd(CallCmd::PickUp { by, .. }) => self.decline(by),
+                Wake::Cmd(CallCmd::PickUp { by, .. }) => self.decline(*by),
                 Wake::Cmd(_) => {}
             }
         }

@@ -25,9 +25,12 @@ pub(crate) enum CallCmd {
         timeout: Duration,
     },
     /// A phone takes the ringing channel `target` (`PickupChan`, `**ext`).
-    PickUp { target: String, by: OriginateSpec },
+    PickUp {
+        target: String,
+        by: Box<OriginateSpec>,
+    },
     /// A phone dialled the space this call waits in.
-    Retrieve { by: OriginateSpec },
+    Retrieve { by: Box<OriginateSpec> },
 }
 
 /// What a client's `Originate` asked for.
