@@ -73,8 +73,9 @@ pub enum ActionError {
         /// The action people asked for.
         action: &'static str,
     },
-    /// The call has no channel left to act on but her own.
-    #[error("that call is not live any more, so it cannot be transferred")]
+    /// The call has no channel left to act on but her own (a transfer, a
+    /// park or a send-to-voicemail of a call that ended).
+    #[error("that call is not live any more: it has ended")]
     CallGone,
     /// An attended transfer starts from her own answered phone.
     #[error("answer the call first: an attended transfer starts from your own phone")]
@@ -580,17 +581,31 @@ fn far_party<'a>(channels: &'a [CallChannel], mine: &[String]) -> Option<&'a Cal
 }
 
 /// The channels of call `call` in a fresh `CoreShowChannels` listing (those
-/// whose Linkedid or Uniqueid is the call's id), as [`transfer_call`] takes
-/// them: for a tool that keeps no tracker, such as the CLI.
+/// whose Linkedid or Uniqueid is the call's id, and on AMI 1.x, which has
+/// no Linkedid, those bridged to them by `BridgedUniqueID`), as
+/// [`transfer_call`] and [`park_call`] take them: for a tool that keeps no
+/// tracker, such as the CLI.
 pub fn listed_call_channels(
     listing: &[Packet],
     call: &str,
     classifier: &Classifier,
 ) -> Vec<CallChannel> {
+    let of_call = |p: &&Packet| {
+        p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call)
+    };
+    let ids: Vec<&str> = listing
+        .iter()
+        .filter(of_call)
+        .flat_map(|p| [p.get("Uniqueid"), p.get("BridgedUniqueID")])
+        .flatten()
+        .filter(|u| !u.is_empty())
+        .collect();
     let mut out: Vec<CallChannel> = listing
         .iter()
         .filter(|p| {
-            p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call)
+            of_call(p)
+                || p.get("Uniqueid").is_some_and(|u| ids.contains(&u))
+                || p.get("BridgedUniqueID").is_some_and(|u| ids.contains(&u))
         })
         .filter_map(|p| {
             let raw = p.get("Channel")?;

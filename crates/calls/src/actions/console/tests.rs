@@ -612,3 +612,65 @@ fn confirmation_events_are_read_in_both_dialects() {
         Some("701".into())
     );
 }
+
+#[test]
+fn an_old_listing_finds_her_channel_through_its_bridge() {
+    // Asterisk 11's CoreShowChannel has no Linkedid: the call's id is the
+    // caller's Uniqueid, and her channel is the one bridged to it.
+    let item = |chan: &str, uid: &str, peer: &str, peer_uid: &str| {
+        ev(&[
+            ("Event", "CoreShowChannel"),
+            ("Channel", chan),
+            ("UniqueID", uid),
+            ("ChannelState", "6"),
+            ("BridgedChannel", peer),
+            ("BridgedUniqueID", peer_uid),
+        ])
+    };
+    let listing = vec![
+        item(
+            "SIP/carrier-00000003",
+            "1700000000.3",
+            "SIP/1001-00000004",
+            "1700000000.4",
+        ),
+        item(
+            "SIP/1001-00000004",
+            "1700000000.4",
+            "SIP/carrier-00000003",
+            "1700000000.3",
+        ),
+        item(
+            "SIP/1004-00000009",
+            "1700000000.9",
+            "SIP/1005-0000000a",
+            "1700000000.10",
+        ),
+        item(
+            "SIP/1005-0000000a",
+            "1700000000.10",
+            "SIP/1004-00000009",
+            "1700000000.9",
+        ),
+    ];
+    let mut classifier = crate::channel::Classifier::new();
+    classifier.add_extension("1001");
+    let listed = super::super::listed_call_channels(&listing, "1700000000.3", &classifier);
+    let names: Vec<&str> = listed.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["SIP/carrier-00000003", "SIP/1001-00000004"],
+        "the caller first, then her bridged channel, and no other call's"
+    );
+    let p = park_call(
+        &Profile::of(PbxKind::YeastarMyPbx),
+        Dialect::Ami1,
+        &listed,
+        &["1001".into()],
+    )
+    .expect("parkable");
+    assert_eq!(
+        (p.get("Channel"), p.get("Channel2")),
+        (Some("SIP/carrier-00000003"), Some("SIP/1001-00000004"))
+    );
+}
