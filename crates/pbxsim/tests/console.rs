@@ -376,10 +376,10 @@ async fn park_and_retrieve_refusals() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn an_originate_to_pickupchan_or_the_code_takes_the_ringing_call() {
+async fn an_originate_to_pickupchan_pickup_or_the_code_takes_the_ringing_call() {
     for d in BOTH {
-        for by_code in [false, true] {
-            let what = format!("{d:?} code={by_code}");
+        for way in ["PickupChan", "Pickup", "code"] {
+            let what = format!("{d:?} {way}");
             let (sim, mut c) = logged_in(d).await;
             let ringing = Scenario::incoming_missed(acme(), "5550102", "1002")
                 .with_timing(Duration::from_secs(600), Duration::from_secs(600));
@@ -400,13 +400,20 @@ async fn an_originate_to_pickupchan_or_the_code_takes_the_ringing_call() {
             let mut originate = Packet::action("Originate")
                 .with("Channel", format!("{}/1001", tech(d)))
                 .with("Async", "true");
-            if by_code {
-                originate.push("Context", "from-internal");
-                originate.push("Exten", "**1002");
-                originate.push("Priority", "1");
-            } else {
-                originate.push("Application", "PickupChan");
-                originate.push("Data", format!("{}/1002", tech(d)));
+            match way {
+                "code" => {
+                    originate.push("Context", "from-internal");
+                    originate.push("Exten", "**1002");
+                    originate.push("Priority", "1");
+                }
+                "Pickup" => {
+                    originate.push("Application", "Pickup");
+                    originate.push("Data", "1002@internal");
+                }
+                _ => {
+                    originate.push("Application", "PickupChan");
+                    originate.push("Data", format!("{}/1002", tech(d)));
+                }
             }
             if d == Dialect::Modern {
                 originate.push("ChannelId", "ringside-pickup-1");

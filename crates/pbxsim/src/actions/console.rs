@@ -5,8 +5,8 @@
 //! `QueueSummary` (12+ event lists; 11 plain acks with a closing event),
 //! `QueuePause`, `QueueAdd` and `QueueRemove` (app_queue.c's messages),
 //! `MailboxCount`, and the Originates that take a call rather than place
-//! one: to `PickupChan` or a `**<ext>` pickup code, and to a parking
-//! space. Those are handed to the task of the call they take; when there
+//! one: to `PickupChan`, `Pickup` or a `**<ext>` pickup code, and to a
+//! parking space. Those are handed to the task of the call they take; when there
 //! is nothing to take, the phone rings, answers and hangs up again.
 
 use std::sync::Arc;
@@ -337,6 +337,12 @@ pub(super) fn originate_takes(shared: &Arc<Shared>, spec: &OriginateSpec) -> Opt
     let device = match &spec.app {
         Some((app, data)) if app.eq_ignore_ascii_case("PickupChan") => {
             Some(data.split(['&', ',']).next().unwrap_or_default().to_owned())
+        }
+        // `Pickup(1002@context)`: the extension the ringing channel was
+        // dialled at, which is its phone here.
+        Some((app, data)) if app.eq_ignore_ascii_case("Pickup") => {
+            let ext = data.split(['&', '@']).next().unwrap_or_default();
+            Some(format!("{}/{ext}", w.dialect.tech()))
         }
         Some(_) => None,
         None => spec
