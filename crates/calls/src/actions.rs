@@ -1,5 +1,7 @@
 //! Typed PBX actions: click-to-dial, blind and attended transfer (and its
-//! cancel), hangup, park. Each builder validates every field and returns a
+//! cancel), hangup, park, and the attendant console's pickup, retrieval,
+//! queue members and voicemail (`console.rs`). Each builder validates every
+//! field and returns a
 //! ready [`Packet`], or a typed [`ActionError`] before any byte could be
 //! sent: numbers and extensions may hold only `0-9 * # +` (letters only
 //! where the [`Profile`] allows), contexts and channel names only their own
@@ -15,7 +17,16 @@ use ringside_ami::{Client, Packet, SessionEvent};
 
 use crate::channel::{ChannelName, Classifier, EndpointKind};
 use crate::profile::{BlindTransferMethod, Profile};
+use crate::rights::ConsoleAction;
 use crate::tracker::{CallChannel, Dialect};
+
+mod console;
+
+pub use console::{
+    is_pickup_of, is_unpark_of, park_call, parked_at, pickup, queue_add, queue_interface,
+    queue_pause, queue_remove, refusal, retrieve, send_confirmed, send_console, send_park,
+    send_to_voicemail, voicemail_call, OriginateWatch, ParkedAt, PickupRequest, RetrieveRequest,
+};
 
 /// Longest number or extension accepted.
 pub const MAX_NUMBER_LEN: usize = 40;
@@ -62,8 +73,9 @@ pub enum ActionError {
         /// The action people asked for.
         action: &'static str,
     },
-    /// The call has no channel left to act on but her own.
-    #[error("that call is not live any more, so it cannot be transferred")]
+    /// The call has no channel left to act on but her own (a transfer, a
+    /// park or a send-to-voicemail of a call that ended).
+    #[error("that call is not live any more: it has ended")]
     CallGone,
     /// An attended transfer starts from her own answered phone.
     #[error("answer the call first: an attended transfer starts from your own phone")]
@@ -85,6 +97,78 @@ pub enum ActionError {
     /// The phone (or the number) did not answer a click-to-dial.
     #[error("click-to-dial failed: {0}")]
     DialFailed(DialFailure),
+    /// The PBX said `Permission denied`: the AMI user lacks the class.
+    #[error("your PBX user may not {}: ask your PBX admin to give the AMI user the '{}' permission", .action.doing(), .action.class())]
+    PermissionDenied {
+        /// What was refused.
+        action: ConsoleAction,
+    },
+    /// The PBX has no channel of that name (any more).
+    #[error("that call is no longer on the PBX (it may have just ended)")]
+    NoSuchChannel,
+    /// The queue has no such member (`Interface not found`, `Not there`).
+    #[error("{member} is not a member of {}", .queue.as_deref().map_or_else(|| "any queue".to_owned(), |q| format!("queue {q}")))]
+    NotQueueMember {
+        /// The member, as an extension where it is one.
+        member: String,
+        /// The queue, `None` when every queue was meant.
+        queue: Option<String>,
+    },
+    /// `QueueAdd` of a member already there.
+    #[error("{member} is already logged in to queue {queue}")]
+    AlreadyQueueMember {
+        /// The member.
+        member: String,
+        /// The queue.
+        queue: String,
+    },
+    /// The PBX has no queue of that name.
+    #[error("the PBX has no queue called '{queue}': check the queue's name")]
+    NoSuchQueue {
+        /// The name given.
+        queue: String,
+    },
+    /// `QueueRemove` of a member set in the PBX's configuration.
+    #[error("{member} is a permanent member of queue {queue} (set in the PBX's configuration), so it cannot be logged out from here: ask your PBX admin")]
+    StaticQueueMember {
+        /// The member.
+        member: String,
+        /// The queue.
+        queue: String,
+    },
+    /// Nothing rings at that extension, so there is nothing to pick up.
+    #[error("{extension}'s phone is not ringing, so there is no call to pick up")]
+    NotRinging {
+        /// The extension.
+        extension: String,
+    },
+    /// No call waits in that parking space.
+    #[error("no call is parked in space {space}{}", .lot.as_deref().map(|l| format!(" of lot {l}")).unwrap_or_default())]
+    NothingParked {
+        /// The space.
+        space: String,
+        /// The lot, when one was named.
+        lot: Option<String>,
+    },
+    /// The PBX accepted the channel but could not park it (`Park failure`,
+    /// `Park action failed`): its own words.
+    #[error("the PBX could not park the call ({0}): the parking lot may be full")]
+    ParkFailed(String),
+    /// Her phone answered, but the call was gone by then.
+    #[error("your phone answered, but {}", match .action {
+        ConsoleAction::Retrieve => "the parked call had already been taken or had hung up",
+        _ => "the call had already been answered or had hung up",
+    })]
+    TooLate {
+        /// Pickup or retrieval.
+        action: ConsoleAction,
+    },
+    /// Only an answered call can be parked.
+    #[error("only a call in progress can be parked: answer it first")]
+    NotInProgress,
+    /// The profile has no voicemail extension.
+    #[error("Ringside does not know which number reaches a colleague's voicemail on this PBX: ask your PBX admin for it and set it in the PBX profile")]
+    NoVoicemailExten,
 }
 
 impl ActionError {
@@ -104,6 +188,18 @@ impl ActionError {
             Self::CommandsDenied => "commands_denied",
             Self::SmsFailed(_) => "sms_failed",
             Self::DialFailed(_) => "dial_failed",
+            Self::PermissionDenied { .. } => "permission_denied",
+            Self::NoSuchChannel => "no_such_channel",
+            Self::NotQueueMember { .. } => "not_a_member",
+            Self::AlreadyQueueMember { .. } => "already_a_member",
+            Self::NoSuchQueue { .. } => "no_such_queue",
+            Self::StaticQueueMember { .. } => "static_member",
+            Self::NotRinging { .. } => "not_ringing",
+            Self::NothingParked { .. } => "nothing_parked",
+            Self::ParkFailed(_) => "park_failed",
+            Self::TooLate { .. } => "too_late",
+            Self::NotInProgress => "not_in_progress",
+            Self::NoVoicemailExten => "no_voicemail_exten",
         }
     }
 }
@@ -446,15 +542,7 @@ pub fn transfer_call(
     let is_mine =
         |c: &&CallChannel| c.kind == EndpointKind::Extension && mine.contains(&c.endpoint);
     let own = channels.iter().filter(is_mine).max_by_key(|c| c.up);
-    let far = channels
-        .iter()
-        .find(|c| c.origin && !is_mine(c))
-        .or_else(|| {
-            channels
-                .iter()
-                .find(|c| !is_mine(c) && c.kind != EndpointKind::Local)
-        })
-        .ok_or(ActionError::CallGone)?;
+    let far = far_party(channels, mine).ok_or(ActionError::CallGone)?;
     let extension = own
         .map(|c| c.endpoint.clone())
         .or_else(|| mine.first().cloned())
@@ -477,18 +565,47 @@ pub fn transfer_call(
     blind_transfer(&profile, dialect, &req)
 }
 
+/// The far party of a call: the caller's channel when it is not hers,
+/// else any other channel that is neither hers nor a Local half.
+fn far_party<'a>(channels: &'a [CallChannel], mine: &[String]) -> Option<&'a CallChannel> {
+    let is_mine =
+        |c: &&CallChannel| c.kind == EndpointKind::Extension && mine.contains(&c.endpoint);
+    channels
+        .iter()
+        .find(|c| c.origin && !is_mine(c))
+        .or_else(|| {
+            channels
+                .iter()
+                .find(|c| !is_mine(c) && c.kind != EndpointKind::Local)
+        })
+}
+
 /// The channels of call `call` in a fresh `CoreShowChannels` listing (those
-/// whose Linkedid or Uniqueid is the call's id), as [`transfer_call`] takes
-/// them: for a tool that keeps no tracker, such as the CLI.
+/// whose Linkedid or Uniqueid is the call's id, and on AMI 1.x, which has
+/// no Linkedid, those bridged to them by `BridgedUniqueID`), as
+/// [`transfer_call`] and [`park_call`] take them: for a tool that keeps no
+/// tracker, such as the CLI.
 pub fn listed_call_channels(
     listing: &[Packet],
     call: &str,
     classifier: &Classifier,
 ) -> Vec<CallChannel> {
+    let of_call = |p: &&Packet| {
+        p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call)
+    };
+    let ids: Vec<&str> = listing
+        .iter()
+        .filter(of_call)
+        .flat_map(|p| [p.get("Uniqueid"), p.get("BridgedUniqueID")])
+        .flatten()
+        .filter(|u| !u.is_empty())
+        .collect();
     let mut out: Vec<CallChannel> = listing
         .iter()
         .filter(|p| {
-            p.get("Linkedid").or(p.get("Uniqueid")) == Some(call) || p.get("Uniqueid") == Some(call)
+            of_call(p)
+                || p.get("Uniqueid").is_some_and(|u| ids.contains(&u))
+                || p.get("BridgedUniqueID").is_some_and(|u| ids.contains(&u))
         })
         .filter_map(|p| {
             let raw = p.get("Channel")?;
@@ -529,8 +646,11 @@ pub fn hangup(channel: &str) -> Result<Packet> {
     Ok(Packet::action("Hangup").with("Channel", channel_name(channel)?))
 }
 
-/// Builds a `Park` of the far party; when the parking times out the call
-/// comes back to the user's own channel.
+/// Builds a `Park` of the far party into the profile's lot; when the
+/// parking times out the call comes back to the user's own channel.
+/// Asterisk 12+ (res_parking) names that channel `TimeoutChannel`; 1.x
+/// (features.c) requires it as `Channel2` and hangs it up once the call is
+/// parked. Both take `Parkinglot`.
 pub fn park(
     profile: &Profile,
     dialect: Dialect,
@@ -542,7 +662,7 @@ pub fn park(
     }
     let far = channel_name(far_channel)?;
     let own = channel_name(own_channel)?;
-    Ok(if dialect == Dialect::Ami1 {
+    let mut p = if dialect == Dialect::Ami1 {
         Packet::action("Park")
             .with("Channel", far)
             .with("Channel2", own)
@@ -550,7 +670,11 @@ pub fn park(
         Packet::action("Park")
             .with("Channel", far)
             .with("TimeoutChannel", own)
-    })
+    };
+    if let Some(lot) = &profile.parking_lot {
+        p.push("Parkinglot", id(lot, "parking lot")?);
+    }
+    Ok(p)
 }
 
 /// Sends a click-to-dial and waits up to `wait` for its outcome: the

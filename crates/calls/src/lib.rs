@@ -2,7 +2,7 @@
 //! parsing, the AMI dialects, the pure [`tracker`], the attendant
 //! [`console`]'s parked calls, queues and voicemail panels and the
 //! [`recall`] of unanswered transfers beside it, presence, PBX profiles,
-//! typed actions and number normalization.
+//! typed actions, the AMI user's [`rights`] and number normalization.
 //!
 //! This crate must not open sockets or files; the only async code is the thin
 //! glue that feeds the tracker from an `ringside-ami` event stream.
@@ -20,6 +20,7 @@ pub mod profile;
 pub mod recall;
 pub mod record;
 pub mod replay;
+pub mod rights;
 pub mod sms;
 pub mod tracker;
 

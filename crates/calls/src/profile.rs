@@ -1,7 +1,16 @@
 //! PBX profiles: what differs between the PBXes in the seeds (default AMI
 //! port, dialect, the dialplan contexts to originate and transfer in, the
-//! phone channel technology, which transfer and park actions exist).
-//! Data only; `crate::actions` builds the packets from it.
+//! phone channel technology, which transfer and park actions exist) and the
+//! attendant console's facts (how a colleague's call is picked up, the
+//! parking lot and where its spaces are dialled, how a colleague's voicemail
+//! is reached, how a queue names its members, and which AMI permissions the
+//! vendor lets an AMI user have at all). Data only; `crate::actions` builds
+//! the packets from it and `crate::rights` says what can be offered.
+//!
+//! Where a vendor's value is not documented in the seeds or shown by the
+//! captures, the field is left at what plain Asterisk does (`PickupChan`,
+//! the PBX's default lot, the user's own dialplan) or empty (no voicemail
+//! extension), so the user sets it rather than Ringside guessing.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +71,65 @@ pub struct Profile {
     pub park: bool,
     /// Letters may be dialled (SIP URIs, vanity numbers).
     pub letters_allowed: bool,
+    /// The feature code that picks up a colleague's ringing phone when
+    /// dialled from hers, `{ext}` the colleague (`**{ext}` on FreePBX, as
+    /// in the captures' `pickup-feature-code`). `None`: Originate from her
+    /// phone to the application `PickupChan` with the colleague's device.
+    #[serde(default)]
+    pub pickup_code: Option<String>,
+    /// The parking lot the `Park` action names (`Parkinglot`); `None`
+    /// leaves it to the PBX's default lot.
+    #[serde(default)]
+    pub parking_lot: Option<String>,
+    /// The context a parking space is dialled in to retrieve a parked call
+    /// (`parkedcalls`); `None`: her own click-to-dial context, which
+    /// includes the parking spaces on FreePBX and Yeastar.
+    #[serde(default)]
+    pub parking_context: Option<String>,
+    /// The extension that sends a caller to a colleague's voicemail,
+    /// `{ext}` the colleague (`*{ext}` on FreePBX), dialled in the transfer
+    /// context. `None`: not known for this PBX, so "send to voicemail" is
+    /// not offered until it is set.
+    #[serde(default)]
+    pub voicemail_exten: Option<String>,
+    /// A colleague's mailbox as `MailboxCount` and `MessageWaiting` name
+    /// it, `{ext}` the colleague.
+    #[serde(default = "default_mailbox")]
+    pub mailbox: String,
+    /// How a queue names a member logged in from Ringside, `{ext}` the
+    /// extension (`Local/{ext}@from-queue/n` on FreePBX); `None`: the
+    /// phone's device (`PJSIP/1002`).
+    #[serde(default)]
+    pub queue_member: Option<String>,
+    /// Where a queue reads that member's busy state (`StateInterface`,
+    /// FreePBX `hint:{ext}@ext-local`); `None`: from the member itself.
+    #[serde(default)]
+    pub queue_state_interface: Option<String>,
+    /// The AMI permission classes the vendor lets an AMI user have at all
+    /// (`manager.conf` `write=`); `None`: every class Asterisk has.
+    /// Grandstream UCM offers no `system`, `command` or `config`.
+    #[serde(default)]
+    pub ami_classes: Option<Vec<String>>,
 }
+
+fn default_mailbox() -> String {
+    "{ext}@default".into()
+}
+
+/// The AMI permission classes a Grandstream UCM user can be given (its AMI
+/// guide's privilege table).
+const GRANDSTREAM_CLASSES: &[&str] = &[
+    "originate",
+    "call",
+    "cdr",
+    "agent",
+    "cc",
+    "dtmf",
+    "dialplan",
+    "reporting",
+    "user",
+    "security",
+];
 
 impl Profile {
     /// The profile of a family.
@@ -79,6 +146,14 @@ impl Profile {
             attended_transfer: true,
             park: true,
             letters_allowed: false,
+            pickup_code: None,
+            parking_lot: None,
+            parking_context: None,
+            voicemail_exten: None,
+            mailbox: default_mailbox(),
+            queue_member: None,
+            queue_state_interface: None,
+            ami_classes: None,
         };
         match kind {
             PbxKind::YeastarS => Self {
@@ -100,9 +175,22 @@ impl Profile {
                 port: 7777,
                 tls_port: Some(5039),
                 dialect: Dialect::Ami2,
+                ami_classes: Some(
+                    GRANDSTREAM_CLASSES
+                        .iter()
+                        .map(|c| (*c).to_owned())
+                        .collect(),
+                ),
                 ..base
             },
-            PbxKind::FreePbx => base,
+            PbxKind::FreePbx => Self {
+                pickup_code: Some("**{ext}".into()),
+                parking_lot: Some("default".into()),
+                voicemail_exten: Some("*{ext}".into()),
+                queue_member: Some("Local/{ext}@from-queue/n".into()),
+                queue_state_interface: Some("hint:{ext}@ext-local".into()),
+                ..base
+            },
             PbxKind::OpenVox => Self {
                 originate_context: "default".into(),
                 transfer_context: "default".into(),
@@ -110,7 +198,11 @@ impl Profile {
                 park: false,
                 ..base
             },
-            PbxKind::Generic => base,
+            PbxKind::Generic => Self {
+                parking_lot: Some("default".into()),
+                parking_context: Some("parkedcalls".into()),
+                ..base
+            },
         }
     }
 
@@ -160,6 +252,35 @@ impl Profile {
     pub fn device_for(&self, ext: &str) -> String {
         format!("{}/{}", self.tech, ext)
     }
+
+    /// The context her phone dials a parking space in.
+    pub fn parking_context_for(&self, ext: &str) -> String {
+        match &self.parking_context {
+            Some(c) => c.replace("{ext}", ext),
+            None => self.originate_context_for(ext),
+        }
+    }
+
+    /// A colleague's mailbox (`1002@default`).
+    pub fn mailbox_for(&self, ext: &str) -> String {
+        self.mailbox.replace("{ext}", ext)
+    }
+
+    /// The queue interface of a member extension (`PJSIP/1002`,
+    /// `Local/1002@from-queue/n`).
+    pub fn queue_member_for(&self, ext: &str) -> String {
+        match &self.queue_member {
+            Some(m) => m.replace("{ext}", ext),
+            None => self.device_for(ext),
+        }
+    }
+
+    /// Whether the vendor lets an AMI user have this permission class.
+    pub fn grants_class(&self, class: &str) -> bool {
+        self.ami_classes
+            .as_ref()
+            .is_none_or(|c| c.iter().any(|x| x.eq_ignore_ascii_case(class)))
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +327,51 @@ mod tests {
             Profile::of(PbxKind::OpenVox).originate_context,
             "default",
             "OpenVox examples use default"
+        );
+    }
+
+    #[test]
+    fn console_facts_per_vendor() {
+        let f = Profile::of(PbxKind::FreePbx);
+        assert_eq!(
+            f.pickup_code.as_deref(),
+            Some("**{ext}"),
+            "the captures' directed pickup `**1002`, as on FreePBX"
+        );
+        assert_eq!(
+            f.parking_context_for("1001"),
+            "from-internal",
+            "FreePBX's from-internal includes the parking spaces"
+        );
+        assert_eq!(f.queue_member_for("1002"), "Local/1002@from-queue/n");
+        assert_eq!(f.mailbox_for("1002"), "1002@default");
+        let g = Profile::of(PbxKind::Generic);
+        assert_eq!(
+            (g.parking_lot.as_deref(), g.parking_context_for("1001")),
+            (Some("default"), "parkedcalls".to_owned()),
+            "plain Asterisk: lot default, spaces in parkedcalls (park-retrieve.sent)"
+        );
+        assert_eq!(g.queue_member_for("1003"), "PJSIP/1003");
+        assert!(g.pickup_code.is_none() && g.voicemail_exten.is_none());
+        assert_eq!(
+            Profile::of(PbxKind::YeastarS).parking_context_for("1000"),
+            "DLPN_DialPlan1000",
+            "Yeastar: her own dialplan reaches the spaces"
+        );
+        assert_eq!(
+            Profile::of(PbxKind::YeastarMyPbx).queue_member_for("1003"),
+            "SIP/1003"
+        );
+        let ucm = Profile::of(PbxKind::GrandstreamUcm);
+        assert!(
+            !ucm.grants_class("system")
+                && !ucm.grants_class("command")
+                && ucm.grants_class("AGENT"),
+            "UCM's AMI privilege table"
+        );
+        assert!(
+            g.grants_class("system"),
+            "plain Asterisk grants every class"
         );
     }
 

@@ -28,6 +28,14 @@ pub enum Command {
     /// Test the connection step by step (reach, TLS, AMI greeting, login,
     /// rights) and say where it stops, as Settings' "Test connection" does.
     Check(CheckArgs),
+    /// Pick up extension EXT's ringing call: your phone rings first.
+    Pickup(PickupArgs),
+    /// Park call CALL (its id from `watch`) in the PBX's parking lot.
+    Park(ParkArgs),
+    /// Retrieve the call parked in space SPACE: your phone rings first.
+    Retrieve(RetrieveArgs),
+    /// Pause, unpause, log in (add) or log out (remove) a queue member.
+    Queue(QueueArgs),
 }
 
 /// How to reach the PBX.
@@ -154,6 +162,128 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Connection settings (host and user name the keyring entry).
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+}
+
+/// `ringside pickup`.
+#[derive(Debug, Args)]
+pub struct PickupArgs {
+    /// The colleague's extension whose phone rings.
+    pub ringing: String,
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// Your own extension (its phone rings first and takes the call).
+    #[arg(long, short = 'e', env = "RINGSIDE_EXTENSION")]
+    pub extension: String,
+    /// Your name, shown on your phone as the caller ID.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How long to wait for your phone to answer and take the call, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub wait: u64,
+}
+
+/// `ringside park`.
+#[derive(Debug, Args)]
+pub struct ParkArgs {
+    /// The call id (Linkedid) as `watch` prints it.
+    pub call: String,
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// Your own extension: a parked call nobody retrieves rings it again.
+    #[arg(long, short = 'e', env = "RINGSIDE_EXTENSION")]
+    pub extension: String,
+}
+
+/// `ringside retrieve`.
+#[derive(Debug, Args)]
+pub struct RetrieveArgs {
+    /// The parking space (`71`).
+    pub space: String,
+    /// The parking lot, when the PBX has more than one.
+    #[arg(long)]
+    pub lot: Option<String>,
+    /// Connection settings.
+    #[command(flatten)]
+    pub pbx: PbxArgs,
+    /// Your own extension (its phone rings first and takes the call).
+    #[arg(long, short = 'e', env = "RINGSIDE_EXTENSION")]
+    pub extension: String,
+    /// Your name, shown on your phone as the caller ID.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The context the space is dialled in (default: the profile's).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// How long to wait for your phone to answer and take the call, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub wait: u64,
+}
+
+/// `ringside queue`.
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: QueueAction,
+}
+
+/// What a `queue` subcommand does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueVerb {
+    /// Pause the member.
+    Pause,
+    /// Unpause the member.
+    Unpause,
+    /// Log the member in.
+    Add,
+    /// Log the member out.
+    Remove,
+}
+
+/// A `queue` subcommand with its arguments.
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// Pause MEMBER in QUEUE (it is not rung until unpaused).
+    Pause(QueueMemberArgs),
+    /// Unpause MEMBER in QUEUE.
+    Unpause(QueueMemberArgs),
+    /// Log MEMBER in to QUEUE.
+    Add(QueueMemberArgs),
+    /// Log MEMBER out of QUEUE.
+    Remove(QueueMemberArgs),
+}
+
+impl QueueAction {
+    /// Which verb, and its arguments.
+    pub fn split(&self) -> (QueueVerb, &QueueMemberArgs) {
+        match self {
+            Self::Pause(a) => (QueueVerb::Pause, a),
+            Self::Unpause(a) => (QueueVerb::Unpause, a),
+            Self::Add(a) => (QueueVerb::Add, a),
+            Self::Remove(a) => (QueueVerb::Remove, a),
+        }
+    }
+}
+
+/// `ringside queue pause|unpause|add|remove QUEUE MEMBER`.
+#[derive(Debug, Args)]
+pub struct QueueMemberArgs {
+    /// The queue's name (`support`).
+    pub queue: String,
+    /// The member: an extension (`1002`, named as the profile's queues name
+    /// their members) or an interface (`PJSIP/1002`, `Local/1002@from-queue/n`).
+    pub member: String,
+    /// Why (pause only; shown to supervisors on Asterisk 12+).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The member's name in the queue (add only).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Connection settings.
     #[command(flatten)]
     pub pbx: PbxArgs,
 }

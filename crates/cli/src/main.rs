@@ -4,6 +4,7 @@
 //! very same tracker offline. See README.md for the JSON lines.
 
 mod args;
+mod console;
 mod output;
 
 use std::io::{BufRead, Read, Write};
@@ -57,12 +58,23 @@ impl Failure {
 }
 
 impl From<actions::ActionError> for Failure {
+    /// What the PBX said (a refusal, a failed dial) is a runtime failure;
+    /// what was found wrong before anything was sent is bad input.
     fn from(e: actions::ActionError) -> Self {
+        use actions::ActionError as E;
         match e {
-            actions::ActionError::Pbx(_)
-            | actions::ActionError::DialFailed(_)
-            | actions::ActionError::CommandsDenied
-            | actions::ActionError::SmsFailed(_) => Self::runtime(e.to_string()),
+            E::Pbx(_)
+            | E::DialFailed(_)
+            | E::CommandsDenied
+            | E::SmsFailed(_)
+            | E::PermissionDenied { .. }
+            | E::NoSuchChannel
+            | E::NotQueueMember { .. }
+            | E::AlreadyQueueMember { .. }
+            | E::NoSuchQueue { .. }
+            | E::StaticQueueMember { .. }
+            | E::ParkFailed(_)
+            | E::TooLate { .. } => Self::runtime(e.to_string()),
             _ => Self::usage(e.to_string()),
         }
     }
@@ -78,6 +90,10 @@ fn main() -> ExitCode {
         Command::Presence(a) => with_runtime(presence(a)),
         Command::Login(a) => login(&a),
         Command::Check(a) => with_runtime(check(a)),
+        Command::Pickup(a) => with_runtime(console::pickup(a)),
+        Command::Park(a) => with_runtime(console::park(a)),
+        Command::Retrieve(a) => with_runtime(console::retrieve(a)),
+        Command::Queue(a) => with_runtime(console::queue(a)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

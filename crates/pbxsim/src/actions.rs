@@ -5,7 +5,10 @@
 //! this module owns everything after the login, and reads or changes the
 //! world only through its methods. This file dispatches every action and
 //! answers those that act (Originate, Redirect, the transfers, Hangup,
-//! Command, Events); the ones that only read the PBX are in `queries.rs`.
+//! Command, Events); the ones that only read the PBX are in `queries.rs`,
+//! the attendant console's (parking, queues, voicemail, and the Originates
+//! that pick up or retrieve a call) in `console.rs`, and who may send what
+//! (`Permission denied`, `ListCommands`) in `rights.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,11 +19,13 @@ use tokio::sync::oneshot;
 
 use crate::config::Dialect;
 use crate::openvox;
-use crate::scenario::{self, OriginateSpec, Timing};
+use crate::scenario::{self, Timing};
 use crate::shared::Shared;
-use crate::world::{CallCmd, ChanState, World};
+use crate::world::{CallCmd, ChanState, OriginateSpec, World};
 
+mod console;
 mod queries;
+mod rights;
 
 /// What the session must do after an action was answered.
 #[derive(Debug, Default)]
@@ -79,14 +84,26 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, World> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Answers one action of a logged-in session.
-pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
+/// Answers one action of a session logged in as a user with these
+/// `write=` classes.
+pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet, write: &[String]) -> Answer {
     let dialect = shared.dialect;
     let name = action
         .action_name()
         .unwrap_or_default()
         .to_ascii_lowercase();
+    if !rights::permitted(write, &name, dialect) {
+        return Answer::packets(&[error(action, "Permission denied")]);
+    }
     match name.as_str() {
+        "listcommands" => rights::list_commands(action, write, dialect),
+        "park" => console::park(shared, action),
+        "parkedcalls" => console::parked_calls(shared, action),
+        "queuesummary" => console::queue_summary(shared, action),
+        "queuepause" => console::queue_pause(shared, action),
+        "queueadd" => console::queue_add(shared, action),
+        "queueremove" => console::queue_remove(shared, action),
+        "mailboxcount" => console::mailbox_count(shared, action),
         "ping" => Answer::packets(&[response(action, "Success")
             .with("Ping", "Pong")
             .with("Timestamp", lock(shared).timestamp())]),
@@ -119,7 +136,7 @@ pub(crate) async fn answer(shared: &Arc<Shared>, action: &Packet) -> Answer {
         "command" => command(shared, action),
         "coresettings" => queries::core_settings(dialect, action),
         "corestatus" => queries::core_status(shared, action),
-        "queuestatus" => queries::queue_status(shared, action),
+        "queuestatus" => console::queue_status(shared, action),
         "pjsipshowendpoints" if dialect == Dialect::Modern => queries::endpoints(shared, action),
         "sippeers" if dialect == Dialect::Ami11 => queries::endpoints(shared, action),
         "pjsipshowendpoint" if dialect == Dialect::Modern => {
@@ -155,67 +172,68 @@ fn endpoint_of(channel: &str) -> Option<&str> {
     }
 }
 
-async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
+/// What an `Originate` asks for, or the error Asterisk answers a missing
+/// field with.
+fn originate_spec(action: &Packet) -> Result<OriginateSpec, Answer> {
     let Some(channel) = action.get("Channel").filter(|c| !c.is_empty()) else {
-        return Answer::packets(&[error(action, "Channel not specified")]);
+        return Err(Answer::packets(&[error(action, "Channel not specified")]));
     };
-    let Some(exten) = action.get("Exten").filter(|e| !e.is_empty()) else {
-        return Answer::packets(&[error(action, "Exten not specified")]);
+    let app = action
+        .get("Application")
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            (
+                a.to_owned(),
+                action.get("Data").unwrap_or_default().to_owned(),
+            )
+        });
+    let exten = match action.get("Exten").filter(|e| !e.is_empty()) {
+        Some(e) => e,
+        None if app.is_some() => "",
+        None => return Err(Answer::packets(&[error(action, "Exten not specified")])),
     };
-    let is_async = action
-        .get("Async")
-        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on"));
-    let from = endpoint_of(channel).unwrap_or_default().to_owned();
-    let known = lock(shared).extension(&from).is_some();
-    let spec = OriginateSpec {
+    Ok(OriginateSpec {
         action_id: action.action_id().map(str::to_owned),
-        from: from.clone(),
+        from: endpoint_of(channel).unwrap_or_default().to_owned(),
         context: action.get("Context").unwrap_or("default").to_owned(),
         exten: exten.to_owned(),
+        app,
         channel_id: action
             .get("ChannelId")
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
         caller_id: action.get("CallerID").map(str::to_owned),
-        is_async,
+        is_async: action.get("Async").is_some_and(|v| {
+            matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
+        }),
+    })
+}
+
+async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
+    let spec = match originate_spec(action) {
+        Ok(spec) => spec,
+        Err(answer) => return answer,
     };
+    if lock(shared).extension(&spec.from).is_none() {
+        return no_such_phone(shared, action, &spec);
+    }
     let timing = Timing {
         ring: Duration::from_secs(1),
         talk: Duration::from_secs(3600),
     };
-    if !known {
-        if is_async {
-            // Asterisk queues it, then reports the failure as an event.
-            let w = shared.world.clone();
-            let queued = success(action, "Originate successfully queued");
-            let failure = with_id(
-                Packet::new()
-                    .with("Event", "OriginateResponse")
-                    .with("Privilege", "call,all"),
-                action,
-            )
-            .with("Response", "Failure")
-            .with("Channel", channel)
-            .with("Context", &spec.context)
-            .with("Exten", exten)
-            .with("Reason", "0")
-            .with("Uniqueid", "<null>")
-            .with("CallerIDNum", "<unknown>")
-            .with("CallerIDName", "<unknown>");
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                w.lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .emit(&failure);
-            });
-            return Answer::packets(&[queued]);
-        }
-        return Answer::packets(&[error(action, "Originate failed")]);
+    let queued = success(action, "Originate successfully queued");
+    if console::originate_takes(shared, &spec).is_some() {
+        return Answer::packets(&[queued]);
     }
     let w = shared.world.clone();
-    if is_async {
+    if spec.app.is_some() {
+        // Another application: the phone answers, runs it and hangs up.
+        tokio::spawn(scenario::originate_alone(w, spec, timing.ring));
+        return Answer::packets(&[queued]);
+    }
+    if spec.is_async {
         tokio::spawn(scenario::originate(w, spec, timing, None));
-        return Answer::packets(&[success(action, "Originate successfully queued")]);
+        return Answer::packets(&[queued]);
     }
     // A synchronous Originate answers once the first leg is up.
     let (tx, rx) = oneshot::channel();
@@ -224,6 +242,37 @@ async fn originate(shared: &Arc<Shared>, action: &Packet) -> Answer {
         Ok(true) => Answer::packets(&[success(action, "Originate successfully queued")]),
         _ => Answer::packets(&[error(action, "Originate failed")]),
     }
+}
+
+/// An Originate from a phone the PBX does not have: an async one is
+/// queued, then fails with an `OriginateResponse` (reason 0); a
+/// synchronous one fails at once.
+fn no_such_phone(shared: &Arc<Shared>, action: &Packet, spec: &OriginateSpec) -> Answer {
+    if !spec.is_async {
+        return Answer::packets(&[error(action, "Originate failed")]);
+    }
+    let w = shared.world.clone();
+    let failure = with_id(
+        Packet::new()
+            .with("Event", "OriginateResponse")
+            .with("Privilege", "call,all"),
+        action,
+    )
+    .with("Response", "Failure")
+    .with("Channel", action.get("Channel").unwrap_or_default())
+    .with("Context", &spec.context)
+    .with("Exten", &spec.exten)
+    .with("Reason", "0")
+    .with("Uniqueid", "<null>")
+    .with("CallerIDNum", "<unknown>")
+    .with("CallerIDName", "<unknown>");
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        w.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .emit(&failure);
+    });
+    Answer::packets(&[success(action, "Originate successfully queued")])
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

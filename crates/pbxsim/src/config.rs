@@ -60,16 +60,29 @@ pub struct SimUser {
     /// every login as this user then fails with `Authentication failed`,
     /// exactly as Asterisk answers an ACL refusal.
     pub permitted: bool,
+    /// The permission classes of the user's `write=` line (`call`,
+    /// `originate`, `agent`…; `all` for every one). An action whose
+    /// authority has none of them is answered `Permission denied`, and
+    /// `ListCommands` does not list it, as manager.c does.
+    pub write: Vec<String>,
 }
 
 impl SimUser {
-    /// A permitted user.
+    /// A permitted user with `write=all`.
     pub fn new(name: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             name: name.into(),
             secret: secret.into(),
             permitted: true,
+            write: vec!["all".into()],
         }
+    }
+
+    /// The same user with `write=` these classes only.
+    #[must_use]
+    pub fn with_write(mut self, classes: &[&str]) -> Self {
+        self.write = classes.iter().map(|c| (*c).to_owned()).collect();
+        self
     }
 }
 
@@ -79,6 +92,7 @@ impl std::fmt::Debug for SimUser {
             .field("name", &self.name)
             .field("secret", &"<redacted>")
             .field("permitted", &self.permitted)
+            .field("write", &self.write)
             .finish()
     }
 }
@@ -115,6 +129,38 @@ pub fn capture_extensions() -> Vec<Extension> {
     .into_iter()
     .map(|(n, name)| Extension::new(n, name))
     .collect()
+}
+
+/// A queue of the simulated PBX (`queues.conf`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimQueue {
+    /// Its name (`support`).
+    pub name: String,
+    /// Static members (`member => PJSIP/1003`): an extension stands for
+    /// its phone's device in the dialect (`PJSIP/1003`, `SIP/1003`); an
+    /// interface with a `/` (`Local/1002@internal/n`) is taken as it is.
+    pub members: Vec<String>,
+}
+
+impl SimQueue {
+    /// A queue with these static members.
+    pub fn new(name: impl Into<String>, members: &[&str]) -> Self {
+        Self {
+            name: name.into(),
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+        }
+    }
+}
+
+/// The queues of the PBX the captures were recorded on: `support` with
+/// the static members `Local/1002@internal/n` and 1003's phone (the
+/// `actions.ami` QueueStatus), and `sales`, which has no members
+/// (`queue-abandon`).
+pub fn capture_queues() -> Vec<SimQueue> {
+    vec![
+        SimQueue::new("support", &["Local/1002@internal/n", "1003"]),
+        SimQueue::new("sales", &[]),
+    ]
 }
 
 /// How the dialplan declares the phones' hints: the busy-lamp states that
@@ -258,6 +304,14 @@ pub struct SimConfig {
     /// Act as an OpenVox GSM gateway: answer `gsm send sms`, and (with a
     /// demo loop) receive SMS now and then. `None`: a PBX without GSM.
     pub openvox: Option<OpenVox>,
+    /// The queues (default: the captures' `support` and `sales`).
+    pub queues: Vec<SimQueue>,
+    /// How long a call parked with the `Park` action waits before it
+    /// rings its parker again (Asterisk's default `parkingtime`, 45 s).
+    /// The lot is `default`, spaces 71–79, as on the capture PBX.
+    pub parking_time: Duration,
+    /// Voicemail already waiting: `(extension, new, old)` messages.
+    pub voicemail: Vec<(String, u32, u32)>,
 }
 
 impl Default for SimConfig {
@@ -276,6 +330,9 @@ impl Default for SimConfig {
             login_timeout: None,
             banner: None,
             openvox: None,
+            queues: capture_queues(),
+            parking_time: Duration::from_secs(45),
+            voicemail: Vec::new(),
         }
     }
 }

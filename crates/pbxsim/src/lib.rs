@@ -15,6 +15,14 @@
 //!   against its live channels and extension states, recording every action;
 //!   its hints are one per extension or one pattern ([`Hints`]), whose
 //!   extensions `ExtensionStateList` lists only once watched;
+//! - be an attendant's PBX: a parking lot (`Park`, `ParkedCalls`,
+//!   retrieval by an Originate to the space, the timeout back to the
+//!   parker), queues with members and waiting callers ([`SimQueue`]:
+//!   `QueueStatus`, `QueueSummary`, `QueuePause`, `QueueAdd`,
+//!   `QueueRemove`), pickup by an Originate to `PickupChan` or a `**<ext>`
+//!   code, voicemail (`MailboxCount`, `MessageWaiting`), and each user's
+//!   `write=` classes ([`SimUser::with_write`]: `Permission denied`, and
+//!   `ListCommands` lists only what the user may send);
 //! - act as an OpenVox GSM gateway ([`OpenVox`]): take `gsm send sms`
 //!   commands and announce incoming SMS as the gateway's dialplan does;
 //! - inject [`Fault`]s: cut packets, drip, garbage, a 100 MiB packet, an
@@ -50,7 +58,8 @@ mod world;
 
 pub use capture::Capture;
 pub use config::{
-    capture_extensions, Dialect, Extension, Hints, Pace, Replay, SimConfig, SimTls, SimUser,
+    capture_extensions, capture_queues, Dialect, Extension, Hints, Pace, Replay, SimConfig,
+    SimQueue, SimTls, SimUser,
 };
 pub use error::{Error, Result};
 pub use fault::Fault;

@@ -34,6 +34,11 @@ struct Args {
         hide_env_values = true
     )]
     secret: String,
+    /// The user's `write=` permission classes, comma-separated (`call,
+    /// originate,reporting`): other actions are answered `Permission
+    /// denied` and left out of `ListCommands`.
+    #[arg(long, value_delimiter = ',', default_value = "all")]
+    write: Vec<String>,
     /// Replay this capture (`.ami` or `.ami.gz`) to every client after login.
     #[arg(long)]
     replay: Option<PathBuf>,
@@ -58,8 +63,9 @@ struct Args {
     /// Start the replay again when it ends.
     #[arg(long = "loop", requires = "replay")]
     repeat: bool,
-    /// Play demo calls (external callers, a ring group, internal calls, a
-    /// queue, a transfer) for as long as it runs.
+    /// Play demo calls (external callers, a ring group, a parked call,
+    /// callers waiting in a queue, internal calls, a transfer, a voicemail)
+    /// for as long as it runs.
     #[arg(long)]
     demo: bool,
     /// Act as an OpenVox GSM gateway (spans 1-4): answer `gsm send sms`
@@ -113,7 +119,10 @@ async fn main() -> std::process::ExitCode {
 async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut config = SimConfig {
         listen: args.listen,
-        users: vec![SimUser::new(args.user, args.secret)],
+        users: vec![SimUser {
+            write: args.write.clone(),
+            ..SimUser::new(args.user, args.secret)
+        }],
         dialect: match args.dialect {
             DialectArg::Modern => Dialect::Modern,
             DialectArg::Ami11 => Dialect::Ami11,

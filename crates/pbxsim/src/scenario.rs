@@ -10,7 +10,9 @@
 //!   and the moves a client asks for while it runs (redirect, blind transfer);
 //! - `queue.rs`: queues, their events and the members rung through Local
 //!   channels;
-//! - `features.rs`: attended transfers, pickups and parking;
+//! - `features.rs`: attended transfers and pickups;
+//! - `parking.rs`: a parked call, retrieved, given up or timed out;
+//! - `voicemail.rs`: a caller leaving a message;
 //! - `originate.rs`: the calls a client's `Originate` makes.
 //!
 //! The packet sequences follow the real captures (`tests/fixtures/ami` for
@@ -24,11 +26,13 @@ use std::time::Duration;
 mod call;
 mod features;
 mod originate;
+mod parking;
 mod queue;
+mod voicemail;
 
 use call::{CallRun, Route, WorldRef};
 pub use features::PickupStyle;
-pub(crate) use originate::{originate, OriginateSpec};
+pub(crate) use originate::{originate, originate_alone};
 
 /// A caller: number and caller-ID name. Any Unicode is kept; CR, LF and NUL
 /// (which no PBX can put on the wire) become spaces.
@@ -217,6 +221,35 @@ pub enum Scenario {
         /// Ring and talk time (the ring time is also the park timeout).
         timing: Timing,
     },
+    /// An external call answered by `parker`, who parks it in the first
+    /// free space after the talk time. After the ring time `retrieved_by`
+    /// dials the space and talks to the caller; with nobody, it waits the
+    /// PBX's parking time (a client may retrieve it) and then rings
+    /// `parker` again.
+    Park {
+        /// Who calls.
+        caller: Party,
+        /// The dialled number on the trunk.
+        did: String,
+        /// The extension that answers and parks.
+        parker: String,
+        /// The extension that retrieves it, if any.
+        retrieved_by: Option<String>,
+        /// Ring and talk time.
+        timing: Timing,
+    },
+    /// An external call to `exten` that nobody answers: the caller leaves
+    /// a message in `exten`'s voicemail, speaking for the talk time.
+    Voicemail {
+        /// Who calls.
+        caller: Party,
+        /// The dialled number on the trunk.
+        did: String,
+        /// The extension rung, whose mailbox gets the message.
+        exten: String,
+        /// Ring and talk time.
+        timing: Timing,
+    },
 }
 
 impl Scenario {
@@ -343,6 +376,28 @@ impl Scenario {
         }
     }
 
+    /// An external call answered by `parker` and parked; retrieved by
+    /// `retrieved_by` after the ring time, or left for the parking time.
+    pub fn park(caller: Party, did: &str, parker: &str, retrieved_by: Option<&str>) -> Self {
+        Self::Park {
+            caller,
+            did: did.into(),
+            parker: parker.into(),
+            retrieved_by: retrieved_by.map(Into::into),
+            timing: Timing::default(),
+        }
+    }
+
+    /// An external call to `exten` that ends in `exten`'s voicemail.
+    pub fn voicemail(caller: Party, did: &str, exten: &str) -> Self {
+        Self::Voicemail {
+            caller,
+            did: did.into(),
+            exten: exten.into(),
+            timing: Timing::default(),
+        }
+    }
+
     /// Extension `from` calls `to`, who answers.
     pub fn internal(from: &str, to: &str) -> Self {
         Self::Internal {
@@ -384,7 +439,9 @@ impl Scenario {
             | Self::Outbound { timing, .. }
             | Self::Transfer { timing, .. }
             | Self::Pickup { timing, .. }
-            | Self::ParkTimeout { timing, .. } => *timing,
+            | Self::ParkTimeout { timing, .. }
+            | Self::Park { timing, .. }
+            | Self::Voicemail { timing, .. } => *timing,
         }
     }
 
@@ -399,21 +456,36 @@ impl Scenario {
             | Self::Outbound { timing, .. }
             | Self::Transfer { timing, .. }
             | Self::Pickup { timing, .. }
-            | Self::ParkTimeout { timing, .. } => *timing = t,
+            | Self::ParkTimeout { timing, .. }
+            | Self::Park { timing, .. }
+            | Self::Voicemail { timing, .. } => *timing = t,
         }
         self
     }
 
     /// The rotating set the demo PBX plays: external callers to one
-    /// extension, a ring group, an internal call, a queue, a transfer and a
-    /// missed call, with the captures' extensions 1000-1005.
+    /// extension, a ring group, a call parked at 1002 for the parking time
+    /// (a client may retrieve it), two callers waiting in queue `sales`
+    /// (which has nobody to answer, so they wait 40 s and give up), an
+    /// internal call, a transfer, a missed call, a queue, an outbound call
+    /// and a caller who leaves 1002 a voicemail, with the captures'
+    /// extensions 1000-1005. The parked call and the waiting callers come
+    /// within half a minute of the start.
     pub fn demo_set() -> Vec<Scenario> {
         let acme = Party::new("+15551234567", "ACME Corp");
         let initech = Party::new("+442071234567", "Initech");
         let globex = Party::new("0207946000", "Globex Inc");
         let umbrella = Party::new("+4930123456", "Umbrella GmbH");
+        let hooli = Party::new("+14155550199", "Hooli");
         let t = |s: Scenario, ring: u64, talk: u64| {
             s.with_timing(Duration::from_secs(ring), Duration::from_secs(talk))
+        };
+        let waiting = |caller: Party| {
+            t(
+                Scenario::queue(caller, "5550800", "sales", &[], None),
+                40,
+                0,
+            )
         };
         vec![
             t(Scenario::incoming(acme.clone(), "5550100", "1001"), 4, 8),
@@ -428,6 +500,9 @@ impl Scenario {
                 5,
                 10,
             ),
+            t(Scenario::park(hooli.clone(), "5550102", "1002", None), 3, 5),
+            waiting(Party::new("+13125550199", "Wayne Enterprises")),
+            waiting(Party::new("+12125550142", "Stark Industries")),
             t(Scenario::internal("1004", "1001"), 3, 6),
             t(
                 Scenario::transfer(acme, "5550100", "1001", "1002", TransferStyle::Redirect),
@@ -447,6 +522,7 @@ impl Scenario {
                 8,
             ),
             t(Scenario::outbound("1005", "5559876543"), 3, 6),
+            t(Scenario::voicemail(hooli, "5550102", "1002"), 5, 6),
         ]
     }
 }
@@ -507,6 +583,13 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
             run.scripted_transfer = Some((style, to));
             run.run(vec![first]).await;
         }
+        attendant => play_attendant(run, attendant).await,
+    }
+}
+
+/// Plays the attendant situations: pickups, parks and voicemail.
+async fn play_attendant(mut run: CallRun, scenario: Scenario) {
+    match scenario {
         Scenario::Pickup {
             ringing,
             picker,
@@ -515,9 +598,27 @@ pub(crate) async fn play(w: WorldRef, scenario: Scenario) {
         } => run.play_pickup(&ringing, &picker, style).await,
         Scenario::ParkTimeout { parker, space, .. } => {
             run.answers = vec![parker.clone()];
-            run.park_after_talk = Some(space);
+            run.park_after_talk = Some((space, None));
             run.run(vec![parker]).await;
         }
+        Scenario::Park {
+            parker,
+            retrieved_by,
+            ..
+        } => {
+            let time = call::lock(&run.w).parking_time;
+            run.answers = vec![parker.clone()];
+            run.retrieved_by = retrieved_by;
+            // The first space free when it is parked (a full lot: not parked).
+            run.park_after_talk = Some((String::new(), Some(time)));
+            run.run(vec![parker]).await;
+        }
+        Scenario::Voicemail { exten, .. } => {
+            run.voicemail_on_miss = Some(exten.clone());
+            run.run(vec![exten]).await;
+        }
+        // The others are played by `play`.
+        _ => call::lock(&run.w).unregister_call(run.id),
     }
 }
 
@@ -533,6 +634,8 @@ fn start_caller(run: &mut CallRun, scenario: &Scenario) {
         | Scenario::Queue { caller, did, .. }
         | Scenario::Transfer { caller, did, .. }
         | Scenario::Pickup { caller, did, .. }
-        | Scenario::ParkTimeout { caller, did, .. } => run.start_external(caller, did),
+        | Scenario::ParkTimeout { caller, did, .. }
+        | Scenario::Park { caller, did, .. }
+        | Scenario::Voicemail { caller, did, .. } => run.start_external(caller, did),
     }
 }

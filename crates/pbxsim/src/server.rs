@@ -60,13 +60,7 @@ impl PbxSim {
             None => None,
         };
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
-        let world = World::new(
-            config.dialect,
-            config.extensions.clone(),
-            config.trunk.clone(),
-            config.hints,
-            events.clone(),
-        );
+        let world = World::new(&config, events.clone());
         let shared = Arc::new(Shared::new(&config, world, events));
         if let Some(f) = &config.fault {
             apply_server_flag(&shared, f);

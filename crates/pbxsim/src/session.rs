@@ -82,6 +82,8 @@ where
 struct Auth {
     challenge: Option<String>,
     logged_in: bool,
+    /// The logged-in user's `write=` classes.
+    write: Vec<String>,
 }
 
 async fn read_actions<R>(
@@ -113,7 +115,7 @@ async fn read_actions<R>(
         };
         shared.record(&packet);
         let msgs = if auth.logged_in {
-            after_login(&shared, &packet).await
+            after_login(&shared, &packet, &auth.write).await
         } else {
             before_login(&shared, &mut auth, &packet)
         };
@@ -133,14 +135,14 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
     }
 }
 
-async fn after_login(shared: &Arc<Shared>, packet: &Packet) -> Vec<Out> {
+async fn after_login(shared: &Arc<Shared>, packet: &Packet, write: &[String]) -> Vec<Out> {
     if packet
         .action_name()
         .is_some_and(|a| a.eq_ignore_ascii_case("logoff"))
     {
         return goodbye(packet);
     }
-    let answer = actions::answer(shared, packet).await;
+    let answer = actions::answer(shared, packet, write).await;
     let mut msgs = vec![Out::Bytes(Bytes::from(answer.bytes))];
     if let Some(on) = answer.events {
         msgs.push(Out::Events(on));
@@ -201,6 +203,7 @@ fn login(shared: &Shared, auth: &mut Auth, packet: &Packet) -> Vec<Out> {
         ];
     }
     auth.logged_in = true;
+    auth.write = user.map(|u| u.write.clone()).unwrap_or_default();
     let events = !packet
         .get("Events")
         .is_some_and(|e| e.eq_ignore_ascii_case("off"));

@@ -11,7 +11,10 @@
 //! about one channel; `bridges.rs` the bridges, `extensions.rs` the
 //! extension and device states and the hints, `moves.rs` how channels move
 //! between calls (masquerades, Local pairs, bridge swaps and merges, with
-//! the pickup, park and transfer events).
+//! the pickup, park and transfer events), `commands.rs` what clients ask a
+//! running call to do, and the attendant console's state: `lots.rs` the
+//! parking lot, `queues.rs` the queues' members and waiting callers,
+//! `voicemail.rs` the mailboxes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,29 +23,25 @@ use bytes::Bytes;
 use ringside_ami::Packet;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::config::{Dialect, Extension, Hints};
+use crate::config::{Dialect, Extension, Hints, SimConfig};
 
 mod bridges;
+mod commands;
 mod extensions;
+mod lots;
 mod moves;
+mod queues;
+mod voicemail;
+pub(crate) use commands::{CallCmd, OriginateSpec};
 pub(crate) use extensions::{device_state, status_text};
-pub(crate) use moves::{dial_string_of, sip_attended_transfer_event, AttendedTransfer, ParkEv};
+pub(crate) use lots::{ParkEv, ParkedSlot, PARKING_LOT};
+pub(crate) use moves::{
+    blind_transfer_event, dial_string_of, sip_attended_transfer_event, AttendedTransfer,
+};
+pub(crate) use queues::{Member, QueueRefusal, QueueState};
 
 /// Identifies one simulated call (one call task).
 pub(crate) type CallId = u64;
-
-/// What a client asked to do to a channel of a running call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CallCmd {
-    /// `Hangup` of this channel.
-    Hangup { channel: String },
-    /// `Redirect` of this channel to an extension.
-    Redirect { channel: String, exten: String },
-    /// `BlindTransfer`: the peer of `channel` goes to `exten`.
-    BlindTransfer { channel: String, exten: String },
-    /// `Atxfer`: `channel` consults `exten`, then hands its peer over.
-    Atxfer { channel: String, exten: String },
-}
 
 /// Asterisk's channel states, as numbered on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,24 +181,38 @@ pub(crate) struct World {
     watched: Vec<String>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallCmd>>,
     events: broadcast::Sender<Bytes>,
+    /// Calls waiting in the parking lot.
+    parked: Vec<ParkedSlot>,
+    /// The lot's holding bridge (12+), once a call was parked.
+    parking_bridge: Option<String>,
+    /// How long a call parked by the `Park` action waits.
+    pub parking_time: Duration,
+    /// The queues by name.
+    queues: BTreeMap<String, QueueState>,
+    /// `(new, old)` voicemail per extension.
+    mailboxes: HashMap<String, (u32, u32)>,
 }
 
 impl World {
-    pub fn new(
-        dialect: Dialect,
-        extensions: Vec<Extension>,
-        trunk: String,
-        hints: Hints,
-        events: broadcast::Sender<Bytes>,
-    ) -> Self {
+    pub fn new(config: &SimConfig, events: broadcast::Sender<Bytes>) -> Self {
         let base_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
+        let dialect = config.dialect;
+        let extensions = config.extensions.clone();
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| {
+                let state = QueueState::new(dialect, &q.members, base_epoch.as_secs());
+                (q.name.clone(), state)
+            })
+            .collect();
         Self {
             dialect,
             ext_status: extensions.iter().map(|e| (e.number.clone(), 0)).collect(),
             extensions,
-            trunk,
+            trunk: config.trunk.clone(),
             // Asterisk's counter is well past zero on a PBX that has run a
             // while; starting higher also keeps suffixes realistic.
             seq: 2,
@@ -208,10 +221,19 @@ impl World {
             base_instant: tokio::time::Instant::now(),
             chans: BTreeMap::new(),
             unavailable: Vec::new(),
-            hints,
+            hints: config.hints,
             watched: Vec::new(),
             calls: HashMap::new(),
             events,
+            parked: Vec::new(),
+            parking_bridge: None,
+            parking_time: config.parking_time,
+            queues,
+            mailboxes: config
+                .voicemail
+                .iter()
+                .map(|(e, n, o)| (e.clone(), (*n, *o)))
+                .collect(),
         }
     }
 
@@ -257,6 +279,11 @@ impl World {
     pub fn wipe(&mut self) {
         self.calls.clear();
         self.chans.clear();
+        self.parked.clear();
+        self.parking_bridge = None;
+        for q in self.queues.values_mut() {
+            q.callers.clear();
+        }
         for s in self.ext_status.values_mut() {
             *s = 0;
         }

@@ -107,9 +107,8 @@ async fn wrong_md5_key_and_unknown_user_fail() {
 async fn not_permitted_user_is_refused_even_with_the_right_secret() {
     let config = SimConfig {
         users: vec![SimUser {
-            name: "ringside".into(),
-            secret: "ringside-secret".into(),
             permitted: false,
+            ..SimUser::new("ringside", "ringside-secret")
         }],
         ..SimConfig::default()
     };

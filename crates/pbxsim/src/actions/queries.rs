@@ -2,8 +2,8 @@
 //! live world as Asterisk answers them in each dialect: the core's
 //! settings and status (`CoreSettings`, `CoreStatus`), the channels
 //! (`CoreShowChannels`, `Status`), extension and device states
-//! (`ExtensionStateList`, `DeviceStateList`, `ExtensionState`),
-//! `QueueStatus`, and the phones as endpoints or peers
+//! (`ExtensionStateList`, `DeviceStateList`, `ExtensionState`), and the
+//! phones as endpoints or peers
 //! (`PJSIPShowEndpoints`/`SIPpeers`, `PJSIPShowEndpoint`, `SIPshowpeer`).
 
 use std::sync::Arc;
@@ -19,13 +19,13 @@ fn duration_hms(secs: u64) -> String {
     format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
-fn list_start(action: &Packet, message: &str) -> Packet {
+pub(super) fn list_start(action: &Packet, message: &str) -> Packet {
     response(action, "Success")
         .with("EventList", "start")
         .with("Message", message)
 }
 
-fn list_complete(action: &Packet, event: &str, items: usize) -> Packet {
+pub(super) fn list_complete(action: &Packet, event: &str, items: usize) -> Packet {
     with_id(Packet::new().with("Event", event), action)
         .with("EventList", "Complete")
         .with("ListItems", items.to_string())
@@ -275,36 +275,6 @@ pub(super) fn extension_state(shared: &Arc<Shared>, action: &Packet) -> Answer {
         );
     }
     Answer::packets(&[p])
-}
-
-pub(super) fn queue_status(shared: &Arc<Shared>, action: &Packet) -> Answer {
-    let modern = shared.dialect == Dialect::Modern;
-    let start = if modern {
-        list_start(action, "Queue status will follow")
-    } else {
-        success(action, "Queue status will follow")
-    };
-    let params = with_id(
-        Packet::new()
-            .with("Event", "QueueParams")
-            .with("Queue", "support")
-            .with("Max", "0")
-            .with("Strategy", "ringall")
-            .with("Calls", "0")
-            .with("Holdtime", "0")
-            .with("TalkTime", "0")
-            .with("Completed", "0")
-            .with("Abandoned", "0")
-            .with("ServiceLevel", "0")
-            .with("ServicelevelPerf", "0.0"),
-        action,
-    );
-    let complete = if modern {
-        list_complete(action, "QueueStatusComplete", 1)
-    } else {
-        with_id(Packet::new().with("Event", "QueueStatusComplete"), action)
-    };
-    Answer::packets(&[start, params, complete])
 }
 
 /// `PJSIPShowEndpoints` (12+) or `SIPpeers` (1.8): one item per phone and

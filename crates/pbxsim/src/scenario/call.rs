@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::queue::{queue_event, QueueEv};
 use super::{Party, Timing, TransferStyle};
 use crate::config::Dialect;
-use crate::world::{CallCmd, CallId, Cdr, Chan, ChanState, NewChan, World};
+use crate::world::{blind_transfer_event, CallCmd, CallId, Cdr, Chan, ChanState, NewChan, World};
 
 /// What ended a wait.
 pub(super) enum Wake {
@@ -59,6 +59,8 @@ pub(super) enum TalkEnd {
     /// Someone hung up; the leg A was talking to at the end.
     HungUp(Leg),
     Moved(String),
+    /// Every channel of the call is already gone (a parked caller hung up).
+    Gone,
 }
 
 /// How the caller's channel reaches extensions.
@@ -110,14 +112,19 @@ pub(super) struct CallRun {
     pub(super) dial_app_gone: bool,
     /// The next dial starts from this `(context, exten)` (`park-dial`).
     pub(super) comeback: Option<(String, String)>,
-    /// Park the call in this space after the first talk period.
-    pub(super) park_after_talk: Option<String>,
+    /// Park the call in this space after the first talk period, for this
+    /// long (the ring time when `None`).
+    pub(super) park_after_talk: Option<(String, Option<Duration>)>,
     /// Queue members rung directly, not through Local channels.
     pub(super) direct: Vec<String>,
     /// The context of Local queue members.
     pub(super) local_context: String,
     /// Whether a 1.x queue sends `AgentCalled`/`AgentConnect`.
     pub(super) agent_events: bool,
+    /// A parked call is retrieved by this extension after the ring time.
+    pub(super) retrieved_by: Option<String>,
+    /// Nobody answering sends the caller to this extension's voicemail.
+    pub(super) voicemail_on_miss: Option<String>,
 }
 
 impl CallRun {
@@ -145,6 +152,8 @@ impl CallRun {
             direct: Vec::new(),
             local_context: "from-queue".to_owned(),
             agent_events: true,
+            retrieved_by: None,
+            voicemail_on_miss: None,
         }
     }
 
@@ -249,6 +258,14 @@ impl CallRun {
                     self.cancel(&remaining, "CANCEL", 16);
                     return DialEnd::Moved(exten);
                 }
+                Wake::Cmd(CallCmd::PickUp { target, by }) => {
+                    if let Some(leg) = self.picked_up(&remaining, &target, by) {
+                        return DialEnd::Answered(leg);
+                    }
+                }
+                Wake::Cmd(CallCmd::Retrieve { by }) => self.decline(*by),
+                // Only an answered call is parked here.
+                Wake::Cmd(CallCmd::Park { .. }) => {}
             }
         }
     }
@@ -462,22 +479,21 @@ impl CallRun {
             let q = q.clone();
             if self.agent_events || modern {
                 queue_event(
-                    &w,
+                    &mut w,
                     QueueEv::AgentConnect,
                     &self.a,
                     Some(&leg.dialled),
                     &q,
-                    1,
                 );
             }
-            queue_event(&w, QueueEv::Leave, &self.a, None, &q, 1);
+            queue_event(&mut w, QueueEv::Leave { answered: true }, &self.a, None, &q);
         }
         w.bridge(&self.a, &leg.dialled);
         self.last_dest_chan = phone;
     }
 
     /// Stops ringing `legs` with a dial status and hangup cause.
-    fn cancel(&mut self, legs: &[Leg], status: &str, cause: u8) {
+    pub(super) fn cancel(&mut self, legs: &[Leg], status: &str, cause: u8) {
         let mut w = lock(&self.w);
         for l in legs {
             if self.last_dest_chan.is_empty() {
@@ -519,10 +535,12 @@ impl CallRun {
                             None => return TalkEnd::HungUp(leg.clone()),
                         }
                     }
-                    None => match self.park_after_talk.take() {
-                        Some(space) => return self.park_until_timeout(leg, &space).await,
-                        None => return TalkEnd::HungUp(leg.clone()),
-                    },
+                    None => {
+                        return match self.park_after_talk.take() {
+                            Some((space, time)) => self.park_scripted(leg, space, time).await,
+                            None => TalkEnd::HungUp(leg.clone()),
+                        }
+                    }
                 },
                 Wake::Cmd(cmd) => cmd,
             };
@@ -557,6 +575,17 @@ impl CallRun {
                     self.decline_consult = false;
                     talk = self.timing.talk;
                 }
+                CallCmd::Park {
+                    channel,
+                    parker,
+                    space,
+                    timeout,
+                } => {
+                    if let Some(parked) = self.parked_side(leg, &channel) {
+                        return self.park(&parked, &space, parker, timeout).await;
+                    }
+                }
+                CallCmd::PickUp { by, .. } | CallCmd::Retrieve { by } => self.decline(*by),
             }
         }
     }
@@ -572,6 +601,13 @@ impl CallRun {
     pub(super) async fn run(mut self, mut targets: Vec<String>) {
         let mut disposition = "NO ANSWER";
         loop {
+            let mailbox = targets
+                .first()
+                .and_then(|t| lock(&self.w).voicemail_target(t));
+            if let Some(ext) = mailbox {
+                self.leave_voicemail(&ext).await;
+                break;
+            }
             match self.dial(&targets).await {
                 DialEnd::Answered(leg) => {
                     disposition = "ANSWERED";
@@ -585,18 +621,25 @@ impl CallRun {
                             self.move_to(&exten);
                             targets = vec![exten];
                         }
+                        TalkEnd::Gone => break,
                     }
                 }
                 DialEnd::Moved(exten) => {
                     self.move_to(&exten);
                     targets = vec![exten];
                 }
+                DialEnd::Missed if self.voicemail_on_miss.is_some() => {
+                    let ext = self.voicemail_on_miss.take().unwrap_or_default();
+                    self.leave_voicemail(&ext).await;
+                    break;
+                }
                 DialEnd::Missed | DialEnd::CallerHungUp => {
                     let mut w = lock(&self.w);
                     if let Route::Queue(q) = &self.route {
                         let q = q.clone();
-                        queue_event(&w, QueueEv::Abandon, &self.a, None, &q, 1);
-                        queue_event(&w, QueueEv::Leave, &self.a, None, &q, 1);
+                        queue_event(&mut w, QueueEv::Abandon, &self.a, None, &q);
+                        let left = QueueEv::Leave { answered: false };
+                        queue_event(&mut w, left, &self.a, None, &q);
                     }
                     self.end_dial_app(&mut w, "CANCEL");
                     if w.dialect == Dialect::Modern {
@@ -631,7 +674,7 @@ impl CallRun {
     }
 
     /// The caller's Cdr, written from its channel (call before its hangup).
-    fn write_cdr(&self, w: &World, disposition: &str) {
+    pub(super) fn write_cdr(&self, w: &World, disposition: &str) {
         let Some(a) = w.chan(&self.a).cloned() else {
             return;
         };
@@ -681,42 +724,11 @@ impl CallRun {
 }
 
 /// Hangs up every channel of a leg.
-fn hang_leg(w: &mut World, leg: &Leg, cause: u8) {
+pub(super) fn hang_leg(w: &mut World, leg: &Leg, cause: u8) {
     if let Some((l2, phone)) = &leg.local {
         w.unbridge(l2, phone);
         w.hangup(phone, cause);
         w.hangup(l2, cause);
     }
     w.hangup(&leg.dialled, cause);
-}
-
-/// Asterisk 12+ `BlindTransfer` event.
-fn blind_transfer_event(w: &World, transferer: &str, transferee: &str, exten: &str, bridge: &str) {
-    let (Some(t), Some(e)) = (w.chan(transferer).cloned(), w.chan(transferee).cloned()) else {
-        return;
-    };
-    let mut p = ringside_ami::Packet::new()
-        .with("Event", "BlindTransfer")
-        .with("Privilege", "call,all");
-    p.push("Result", "Success");
-    for (k, v) in [
-        ("TransfererChannel", &t.name),
-        ("TransfererCallerIDNum", &t.cid_num),
-        ("TransfererCallerIDName", &t.cid_name),
-        ("TransfererUniqueid", &t.uniqueid),
-        ("TransfererLinkedid", &t.linkedid),
-        ("TransfereeChannel", &e.name),
-        ("TransfereeCallerIDNum", &e.cid_num),
-        ("TransfereeCallerIDName", &e.cid_name),
-        ("TransfereeUniqueid", &e.uniqueid),
-        ("TransfereeLinkedid", &e.linkedid),
-    ] {
-        p.push(k, v.clone());
-    }
-    p.push("BridgeUniqueid", bridge);
-    p.push("BridgeType", "basic");
-    p.push("IsExternal", "No");
-    p.push("Context", "internal");
-    p.push("Extension", exten);
-    w.emit(&p);
 }

@@ -1,6 +1,7 @@
 //! Call features that move a call between phones: attended transfers (the
-//! `Atxfer` action and the phone's own transfer key), pickups and a park
-//! that times out back to its parker, each in both dialects.
+//! `Atxfer` action and the phone's own transfer key) and pickups (a phone's
+//! feature code, or a client's Originate to `PickupChan`), each in both
+//! dialects. Parking is in `parking.rs`.
 //!
 //! The sequences follow the Asterisk sources and captures:
 //! `ami/atxfer-1003.ami` (12+ Atxfer: a Local pair sharing the caller's
@@ -8,14 +9,14 @@
 //! `builtin_atxfer` (a Local pair, then a `Transfered/` masquerade),
 //! res_pjsip's REFER (`AttendedTransfer` with `IsExternal: Yes`), chan_sip's
 //! REFER (`Transfer` then a masquerade), `ami/pickup-feature-code.ami` and
-//! `ami-1.3/pickup-feature-code.ami`, 12+ `res_parking` and 11's
-//! `masq_park_call` with the `park-dial` comeback.
+//! `ami-1.3/pickup-feature-code.ami`.
 
 use super::call::{lock, CallRun, Leg, TalkEnd, Wake};
+use super::originate::originate_response;
 use crate::config::Dialect;
 use crate::world::{
-    dial_string_of, sip_attended_transfer_event, AttendedTransfer, CallCmd, ChanState, NewChan,
-    ParkEv,
+    sip_attended_transfer_event, AttendedTransfer, CallCmd, ChanState, NewChan, OriginateSpec,
+    World,
 };
 
 /// How a ringing call is picked up.
@@ -332,107 +333,26 @@ impl CallRun {
         })
     }
 
-    /// The phone of `leg` parks the caller in `space`; nobody retrieves it,
-    /// so after the ring time it times out and rings the parker again
-    /// (`comebacktoorigin=yes`, the default).
-    pub(super) async fn park_until_timeout(&mut self, leg: &Leg, space: &str) -> TalkEnd {
-        let t = leg.phone().to_owned();
-        let parker_ext = leg.target.clone();
-        {
-            let mut w = lock(&self.w);
-            if w.dialect == Dialect::Modern {
-                w.leave_bridge(&self.a);
-                w.park_event(ParkEv::Parked, &self.a, &t, space, 45);
-                w.join_bridge(&self.a, None, None);
-                w.leave_bridge(&t);
-                w.hangup(&t, 16);
-            } else {
-                w.unbridge(&self.a, &t);
-                let a = self.a.clone();
-                let (ctx, ex) = w
-                    .chan(&a)
-                    .map(|c| (c.context.clone(), c.exten.clone()))
-                    .unwrap_or_default();
-                let parked = w.pseudo_channel(self.id, "Parked", &a, &ctx, &ex);
-                let zombie = w.masquerade(&parked, &a);
-                w.park_event(ParkEv::Parked, &self.a, &t, space, 45);
-                w.dial_app_exit(&zombie, "ANSWER");
-                w.hangup(&zombie, 16);
-                w.hangup(&t, 16);
-            }
-        }
-        self.wait(self.timing.ring).await;
-        let mut w = lock(&self.w);
-        let parker = dial_string_of(&t);
-        let flat = parker.replace('/', "_");
-        if w.dialect == Dialect::Modern {
-            w.leave_bridge(&self.a);
-            for (k, v) in [
-                ("PARKING_SPACE", space),
-                ("PARKEDLOT", "default"),
-                ("PARKER", parker.as_str()),
-                ("PARKER_FLAT", flat.as_str()),
-            ] {
-                w.var_set(&self.a, k, v);
-            }
-        } else {
-            w.var_set(&self.a, "COMEBACKDIALTIME", "30");
-            w.var_set(&self.a, "PARKER", &parker);
-        }
-        w.park_event(ParkEv::TimedOut, &self.a, &t, space, 45);
-        self.comeback = Some(("park-dial".to_owned(), flat));
-        TalkEnd::Moved(parker_ext)
-    }
-
     /// `picker` picks up the ringing `leg` of the caller; returns the
-    /// picker's leg, now bridged with the caller.
-    pub(super) fn pick_up(&mut self, leg: &Leg, picker: &str, style: PickupStyle) -> Option<Leg> {
+    /// picker's leg, now bridged with the caller. `by` is the client's
+    /// Originate that asked for it: the picker's channel then has its
+    /// preset Uniqueid and context, and its answer is reported with
+    /// `OriginateResponse`.
+    pub(super) fn pick_up(
+        &mut self,
+        leg: &Leg,
+        picker: &str,
+        style: PickupStyle,
+        by: Option<&OriginateSpec>,
+    ) -> Option<Leg> {
         let mut w = lock(&self.w);
         let modern = w.dialect == Dialect::Modern;
         let target = leg.phone().to_owned();
         let a = w.chan(&self.a).cloned()?;
         let name = w.ext_name(picker);
-        let (exten, context, state) = match style {
-            PickupStyle::Group => (
-                "*8".to_owned(),
-                format!("DLPN_DialPlan{picker}"),
-                ChanState::Ring,
-            ),
-            PickupStyle::FeatureCode => (
-                format!("**{}", leg.target),
-                format!("DLPN_DialPlan{picker}"),
-                ChanState::Ring,
-            ),
-            PickupStyle::Originate => (
-                if modern { "s" } else { "" }.to_owned(),
-                "default".to_owned(),
-                ChanState::Down,
-            ),
-        };
-        let p = w.new_channel(
-            self.id,
-            NewChan {
-                endpoint: picker,
-                state,
-                cid_num: picker,
-                cid_name: &name,
-                context: &context,
-                exten: &exten,
-                linkedid: None,
-                uniqueid: None,
-                local_name: None,
-            },
-        );
-        if style == PickupStyle::Originate {
-            // pbx_outgoing_exec dials the device with no dialling channel.
-            w.dial_begin(None, &p, picker);
-            w.set_state(&p, ChanState::Ringing);
-            w.set_state(&p, ChanState::Up);
-            w.dial_end(None, &p, "ANSWER");
-            w.set_location(&p, &context, &exten, "PickupChan", &target);
-            w.set_connected(&p, &a.cid_num, &a.cid_name);
-        } else {
-            w.set_connected(&p, &a.cid_num, &a.cid_name);
+        let (p, context, exten) = self.new_picker(&mut w, leg, picker, style, by);
+        w.set_connected(&p, &a.cid_num, &a.cid_name);
+        if style != PickupStyle::Originate {
             w.set_state(&p, ChanState::Up);
         }
         let (pc, tc) = (w.chan(&p).cloned()?, w.chan(&target).cloned()?);
@@ -465,6 +385,96 @@ impl CallRun {
 }
 
 impl CallRun {
+    /// The picker's channel as its style makes it: a phone dialling `*8`
+    /// or `**<ext>` (Ring), or an Originate's first leg (Down, dialled with
+    /// no dialling channel, answered, running `PickupChan`). Returns it
+    /// with its context and extension.
+    fn new_picker(
+        &self,
+        w: &mut World,
+        leg: &Leg,
+        picker: &str,
+        style: PickupStyle,
+        by: Option<&OriginateSpec>,
+    ) -> (String, String, String) {
+        let modern = w.dialect == Dialect::Modern;
+        let (exten, context, state) = match style {
+            PickupStyle::Group => (
+                "*8".to_owned(),
+                format!("DLPN_DialPlan{picker}"),
+                ChanState::Ring,
+            ),
+            PickupStyle::FeatureCode => (
+                format!("**{}", leg.target),
+                format!("DLPN_DialPlan{picker}"),
+                ChanState::Ring,
+            ),
+            PickupStyle::Originate => (
+                if modern { "s" } else { "" }.to_owned(),
+                by.map_or("default", |b| b.context.as_str()).to_owned(),
+                ChanState::Down,
+            ),
+        };
+        let name = w.ext_name(picker);
+        let p = w.new_channel(
+            self.id,
+            NewChan {
+                endpoint: picker,
+                state,
+                cid_num: picker,
+                cid_name: &name,
+                context: &context,
+                exten: &exten,
+                linkedid: None,
+                uniqueid: by.and_then(|b| b.channel_id.as_deref()),
+                local_name: None,
+            },
+        );
+        if style == PickupStyle::Originate {
+            // pbx_outgoing_exec dials the device with no dialling channel.
+            w.dial_begin(None, &p, picker);
+            w.set_state(&p, ChanState::Ringing);
+            w.set_state(&p, ChanState::Up);
+            w.dial_end(None, &p, "ANSWER");
+            if let Some(b) = by {
+                originate_response(w, b, &p, true);
+            }
+            // A feature code (`**1002`) runs PickupChan from the dialplan.
+            let at = by
+                .filter(|b| !b.exten.is_empty())
+                .map_or(&exten, |b| &b.exten);
+            w.set_location(&p, &context, at, "PickupChan", leg.phone());
+        }
+        (p, context, exten)
+    }
+
+    /// A client's Originate picks up the ringing channel `target`: the
+    /// other legs stop ringing and the picker's phone takes the caller.
+    /// A leg rung through a Local pair is not picked up here.
+    pub(super) fn picked_up(
+        &mut self,
+        ringing: &[Leg],
+        target: &str,
+        by: Box<OriginateSpec>,
+    ) -> Option<Leg> {
+        let Some(leg) = ringing
+            .iter()
+            .find(|l| l.local.is_none() && l.dialled == target)
+            .cloned()
+        else {
+            self.decline(*by);
+            return None;
+        };
+        let others: Vec<Leg> = ringing
+            .iter()
+            .filter(|l| l.dialled != leg.dialled)
+            .cloned()
+            .collect();
+        self.cancel(&others, "CANCEL", 26);
+        let picker = by.from.clone();
+        self.pick_up(&leg, &picker, PickupStyle::Originate, Some(&by))
+    }
+
     /// Rings `ringing`; after the ring time `picker` picks the call up and
     /// talks to the caller until the talk time is over.
     pub(super) async fn play_pickup(mut self, ringing: &str, picker: &str, style: PickupStyle) {
@@ -472,7 +482,7 @@ impl CallRun {
         let picked = match legs.first() {
             Some(leg) => {
                 self.wait(self.timing.ring).await;
-                self.pick_up(leg, picker, style)
+                self.pick_up(leg, picker, style, None)
             }
             None => None,
         };
@@ -490,6 +500,7 @@ impl CallRun {
                 self.move_to(&exten);
                 Box::pin(self.run(vec![exten])).await;
             }
+            TalkEnd::Gone => lock(&self.w).unregister_call(self.id),
         }
     }
 }

@@ -13,28 +13,36 @@ pub(super) enum QueueEv {
     Join,
     AgentCalled,
     AgentConnect,
-    Leave,
+    /// The caller leaves the queue, answered or not.
+    Leave {
+        answered: bool,
+    },
     Abandon,
 }
 
-/// Queue events in each dialect (12+: `QueueCallerJoin` …; 1.8: `Join` …).
+/// Queue events in each dialect (12+: `QueueCallerJoin` …; 1.8: `Join` …),
+/// with the caller's position and the count kept by the world's queues.
 pub(super) fn queue_event(
-    w: &World,
+    w: &mut World,
     ev: QueueEv,
     caller: &str,
     agent: Option<&str>,
     queue: &str,
-    position: u32,
 ) {
     let Some(c) = w.chan(caller).cloned() else {
         return;
     };
     let q = ("Queue", queue.to_owned());
-    let pos = ("Position", position.to_string());
     match (ev, agent) {
-        (QueueEv::Join, _) => caller_joins(w, &c, q, pos),
-        (QueueEv::Leave, _) => caller_leaves(w, &c, q, pos),
-        (QueueEv::Abandon, _) => caller_abandons(w, &c, q, pos),
+        (QueueEv::Join, _) => {
+            let (position, count) = w.queue_join(queue, caller);
+            caller_joins(w, &c, q, position, count);
+        }
+        (QueueEv::Leave { answered }, _) => {
+            let (position, count) = w.queue_leave(queue, caller, answered);
+            caller_leaves(w, &c, q, position, count);
+        }
+        (QueueEv::Abandon, _) => caller_abandons(w, &c, q),
         (QueueEv::AgentCalled, Some(agent)) => agent_called(w, &c, agent, q),
         (QueueEv::AgentConnect, Some(agent)) => agent_connects(w, &c, agent, q),
         _ => {}
@@ -45,10 +53,14 @@ pub(super) fn queue_event(
 type Field = (&'static str, String);
 
 /// `QueueCallerJoin` (12+) or `Join` (1.8) for the caller `c`.
-fn caller_joins(w: &World, c: &Chan, q: Field, pos: Field) {
+fn caller_joins(w: &World, c: &Chan, q: Field, position: usize, count: usize) {
     let modern = w.dialect == Dialect::Modern;
     let name = if modern { "QueueCallerJoin" } else { "Join" };
-    let mut extra = vec![q, pos, ("Count", "1".to_owned())];
+    let mut extra = vec![
+        q,
+        ("Position", position.to_string()),
+        ("Count", count.to_string()),
+    ];
     if !modern {
         extra.splice(
             0..0,
@@ -64,10 +76,14 @@ fn caller_joins(w: &World, c: &Chan, q: Field, pos: Field) {
 }
 
 /// `QueueCallerLeave` (12+) or `Leave` (1.8) for the caller `c`.
-fn caller_leaves(w: &World, c: &Chan, q: Field, pos: Field) {
+fn caller_leaves(w: &World, c: &Chan, q: Field, position: usize, count: usize) {
     let modern = w.dialect == Dialect::Modern;
     let name = if modern { "QueueCallerLeave" } else { "Leave" };
-    let mut extra = vec![q, pos, ("Count", "0".to_owned())];
+    let mut extra = vec![
+        q,
+        ("Position", position.to_string()),
+        ("Count", count.to_string()),
+    ];
     if !modern {
         extra.splice(
             0..0,
@@ -80,13 +96,15 @@ fn caller_leaves(w: &World, c: &Chan, q: Field, pos: Field) {
     w.chan_event_with(name, &c.name, &extra);
 }
 
-/// `QueueCallerAbandon` for the caller `c`, who gave up waiting.
-fn caller_abandons(w: &World, c: &Chan, q: Field, pos: Field) {
+/// `QueueCallerAbandon` for the caller `c`, who gave up waiting: its
+/// position now and how long it waited.
+fn caller_abandons(w: &World, c: &Chan, q: Field) {
+    let (position, held) = w.queue_wait(&q.1, &c.name).unwrap_or((1, 0));
     let mut extra = vec![
         q,
-        pos,
-        ("OriginalPosition", "1".to_owned()),
-        ("HoldTime", "0".to_owned()),
+        ("Position", position.to_string()),
+        ("OriginalPosition", position.to_string()),
+        ("HoldTime", held.to_string()),
     ];
     if w.dialect != Dialect::Modern {
         extra.insert(1, ("Uniqueid", c.uniqueid.clone()));
@@ -183,9 +201,12 @@ impl CallRun {
             // A plain queue answers the caller first (`Answer()`).
             w.set_state(&self.a, ChanState::Up);
         }
-        queue_event(w, QueueEv::Join, &self.a, None, queue, 1);
-        let (direct, local): (Vec<&String>, Vec<&String>) =
-            targets.iter().partition(|t| self.direct.contains(t));
+        queue_event(w, QueueEv::Join, &self.a, None, queue);
+        // A paused member is not rung.
+        let (direct, local): (Vec<&String>, Vec<&String>) = targets
+            .iter()
+            .filter(|t| !w.member_paused(queue, t))
+            .partition(|t| self.direct.contains(t));
         // app_queue requests every member before any rings; the
         // direct ones come first, as in ami-1.3/queue-direct-answers.
         let mut legs: Vec<Leg> = direct
@@ -201,7 +222,7 @@ impl CallRun {
             .collect();
         for l in &legs {
             if self.agent_events || w.dialect == Dialect::Modern {
-                queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l.dialled), queue, 1);
+                queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l.dialled), queue);
             }
             // 12+ announces each member with DialBegin; 1.x with nothing.
             w.dial_begin(Some(&self.a), &l.dialled, &format!("{tech}/{}", l.target));
@@ -253,7 +274,7 @@ impl CallRun {
             &l1,
             &format!("Local/{agent}@{}/n", self.local_context),
         );
-        queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
+        queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue);
         let l2_chan = w.chan(&l2).cloned().unwrap_or_else(|| a.clone());
         let phone = self.new_phone_leg(w, agent, &l2_chan, &l2);
         w.set_state(&l1, ChanState::Ringing);
@@ -275,7 +296,7 @@ impl CallRun {
         w.set_caller_quietly(&l2, &a.cid_num, &a.cid_name);
         w.set_connected(&l2, &a.dnid, "");
         if self.agent_events {
-            queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue, 1);
+            queue_event(w, QueueEv::AgentCalled, &self.a, Some(&l1), queue);
         }
         let l2_chan = w.chan(&l2).cloned().unwrap_or_else(|| a.clone());
         let phone = self.new_phone_leg(w, agent, &l2_chan, &l2);

@@ -76,10 +76,11 @@ impl World {
                 let mut p = Packet::new()
                     .with("Event", "BridgeLeave")
                     .with("Privilege", "call,all");
-                push_bridge(&mut p, &id, "native_rtp", peers.len());
+                self.push_bridge_of(&mut p, &id, "native_rtp", peers.len());
                 chan_fields(&mut p, &c, "");
                 self.emit(&p);
-                if peers.is_empty() {
+                // The lot's holding bridge stays for the next parked call.
+                if peers.is_empty() && !self.is_parking_bridge(&id) {
                     let mut p = Packet::new()
                         .with("Event", "BridgeDestroy")
                         .with("Privilege", "call,all");
@@ -108,6 +109,27 @@ impl World {
         if let Some(x) = self.chan_mut(name) {
             x.bridge = None;
         }
+    }
+
+    /// A 12+ bridge's fields: the lot's holding bridge, or a basic one.
+    pub(super) fn push_bridge_of(&self, p: &mut Packet, id: &str, tech: &str, n: usize) {
+        if self.is_parking_bridge(id) {
+            super::lots::push_parking_bridge(p, id, n);
+        } else {
+            push_bridge(p, id, tech, n);
+        }
+    }
+
+    /// 12+: a new basic bridge, announced (`BridgeCreate`) before anyone
+    /// enters it; returns its id.
+    pub fn new_bridge(&mut self) -> String {
+        let id = uuid_v4();
+        let mut p = Packet::new()
+            .with("Event", "BridgeCreate")
+            .with("Privilege", "call,all");
+        push_bridge(&mut p, &id, "simple_bridge", 0);
+        self.emit(&p);
+        id
     }
 
     /// True when channel `a` was created before channel `b`.

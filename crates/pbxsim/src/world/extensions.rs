@@ -173,6 +173,8 @@ impl World {
                     .with("State", device_state(status)),
             );
         }
+        // app_queue follows its members' devices.
+        self.queue_members_changed(number);
         // No hint (a pattern hint nobody watches): no ExtensionStatus.
         if !self.has_hint(number) {
             return;

@@ -1,7 +1,8 @@
 //! How Asterisk moves channels between calls, in each dialect: the 1.x
 //! masquerade (a channel's guts move into another struct, which keeps its
 //! own Uniqueid), Local channel pairs, 12+ bridges that channels join one
-//! at a time, and the events that announce pickups, parks and transfers.
+//! at a time, and the events that announce pickups and transfers (parks:
+//! `lots.rs`).
 //!
 //! Header names and orders follow the Asterisk sources (11.25.3 for 1.x,
 //! 20 for 12+) and the captures in `tests/fixtures`. Like the rest of the
@@ -10,16 +11,9 @@
 use ringside_ami::Packet;
 
 use super::bridges::push_bridge;
-use super::{chan_fields, connected_or_unknown, uuid_v4, Chan, World};
+use super::{chan_fields, uuid_v4, Chan, World};
 use crate::config::Dialect;
 use crate::world::{CallId, ChanState, NewChan};
-
-/// What a parking event reports (12+ `Parkee*` body, 1.x flat headers).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum ParkEv {
-    Parked,
-    TimedOut,
-}
 
 impl World {
     /// A channel's current bridge.
@@ -203,7 +197,7 @@ impl World {
         let mut p = Packet::new()
             .with("Event", "BridgeEnter")
             .with("Privilege", "call,all");
-        push_bridge(&mut p, &id, "simple_bridge", n);
+        self.push_bridge_of(&mut p, &id, "simple_bridge", n);
         chan_fields(&mut p, &c, "");
         if let Some(uid) = swap.and_then(|s| self.chan(s)).map(|s| s.uniqueid.clone()) {
             p.push("SwapUniqueid", uid);
@@ -347,51 +341,6 @@ impl World {
         }
         self.emit(&p);
     }
-
-    /// A parking event for `parkee` in space `space`, parked by the phone
-    /// whose channel was `parker` (12+ `ParkerDialString` is its name without
-    /// the `-seq`; 1.x `ParkedCall` names it in `From`).
-    pub fn park_event(&self, ev: ParkEv, parkee: &str, parker: &str, space: &str, timeout: u64) {
-        let Some(c) = self.chan(parkee) else { return };
-        let name = match ev {
-            ParkEv::Parked => "ParkedCall",
-            ParkEv::TimedOut => "ParkedCallTimeOut",
-        };
-        let mut p = Packet::new()
-            .with("Event", name)
-            .with("Privilege", "call,all");
-        match self.dialect {
-            Dialect::Modern => {
-                chan_fields(&mut p, c, "Parkee");
-                p.push("ParkerDialString", dial_string_of(parker));
-                p.push("Parkinglot", "default");
-                p.push("ParkingSpace", space);
-                p.push("ParkingTimeout", timeout.to_string());
-                p.push("ParkingDuration", "0");
-            }
-            Dialect::Ami11 => {
-                p.push("Exten", space);
-                p.push("Channel", &c.name);
-                p.push("Parkinglot", "default");
-                if let ParkEv::Parked = ev {
-                    p.push("From", parker);
-                    p.push("Timeout", timeout.to_string());
-                }
-                p.push("CallerIDNum", &c.cid_num);
-                p.push("CallerIDName", &c.cid_name);
-                p.push("ConnectedLineNum", connected_or_unknown(&c.conn_num));
-                p.push("ConnectedLineName", connected_or_unknown(&c.conn_name));
-                // post_manager_event spells it UniqueID; park_call_full Uniqueid.
-                let key = if let ParkEv::Parked = ev {
-                    "Uniqueid"
-                } else {
-                    "UniqueID"
-                };
-                p.push(key, &c.uniqueid);
-            }
-        }
-        self.emit(&p);
-    }
 }
 
 /// `ast_channel_name_to_dial_string`: the channel name cut at its last `-`.
@@ -463,4 +412,41 @@ pub(crate) fn sip_attended_transfer_event(w: &World, b1: &Chan, b2: &Chan) {
             .with("TargetChannel", &b2.name)
             .with("TargetUniqueid", &b2.uniqueid),
     );
+}
+
+/// Asterisk 12+ `BlindTransfer` event.
+pub(crate) fn blind_transfer_event(
+    w: &World,
+    transferer: &str,
+    transferee: &str,
+    exten: &str,
+    bridge: &str,
+) {
+    let (Some(t), Some(e)) = (w.chan(transferer).cloned(), w.chan(transferee).cloned()) else {
+        return;
+    };
+    let mut p = Packet::new()
+        .with("Event", "BlindTransfer")
+        .with("Privilege", "call,all");
+    p.push("Result", "Success");
+    for (k, v) in [
+        ("TransfererChannel", &t.name),
+        ("TransfererCallerIDNum", &t.cid_num),
+        ("TransfererCallerIDName", &t.cid_name),
+        ("TransfererUniqueid", &t.uniqueid),
+        ("TransfererLinkedid", &t.linkedid),
+        ("TransfereeChannel", &e.name),
+        ("TransfereeCallerIDNum", &e.cid_num),
+        ("TransfereeCallerIDName", &e.cid_name),
+        ("TransfereeUniqueid", &e.uniqueid),
+        ("TransfereeLinkedid", &e.linkedid),
+    ] {
+        p.push(k, v.clone());
+    }
+    p.push("BridgeUniqueid", bridge);
+    p.push("BridgeType", "basic");
+    p.push("IsExternal", "No");
+    p.push("Context", "internal");
+    p.push("Extension", exten);
+    w.emit(&p);
 }
