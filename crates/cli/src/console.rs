@@ -80,16 +80,7 @@ async fn pickup_on(
         "ringing {} first, then taking {}'s call…",
         req.extension, req.ringing
     ));
-    let device = profile.device_for(&req.ringing);
-    actions::send_confirmed(
-        client,
-        ConsoleAction::Pickup,
-        packet,
-        &req.channel_id,
-        wait,
-        |p| actions::is_pickup_of(p, &device),
-    )
-    .await?;
+    actions::send_pickup(client, &profile, req, packet, wait).await?;
     Ok(())
 }
 
@@ -130,8 +121,7 @@ async fn park_on(
         &channels,
         std::slice::from_ref(&a.extension),
     )?;
-    let far = packet.get("Channel").unwrap_or_default().to_owned();
-    Ok(actions::send_park(client, packet, &far, PARK_WAIT).await?)
+    Ok(actions::send_park_call(client, packet, PARK_WAIT).await?)
 }
 
 /// `ringside retrieve SPACE`.
@@ -196,16 +186,8 @@ async fn retrieve_on(
         "ringing {} first, then taking the call in space {}…",
         a.extension, a.space
     ));
-    let (space, lot) = (a.space.clone(), a.lot.clone());
-    actions::send_confirmed(
-        client,
-        ConsoleAction::Retrieve,
-        packet,
-        &req.channel_id,
-        Duration::from_secs(a.wait),
-        |p| actions::is_unpark_of(p, &space, lot.as_deref()),
-    )
-    .await?;
+    let wait = Duration::from_secs(a.wait);
+    actions::send_retrieve(client, req, a.lot.as_deref(), packet, wait).await?;
     Ok(())
 }
 

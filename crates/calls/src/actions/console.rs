@@ -552,6 +552,59 @@ pub async fn send_confirmed(
     }
 }
 
+/// Sends a pickup built by [`pickup`] for `req` and waits up to `wait`
+/// for the `Pickup` of the colleague's ringing phone: done only then, not
+/// when her own phone answers. The app and the CLI both send it this way.
+pub async fn send_pickup(
+    client: &Client,
+    profile: &Profile,
+    req: &PickupRequest,
+    packet: Packet,
+    wait: Duration,
+) -> Result<()> {
+    let device = profile.device_for(&req.ringing);
+    send_confirmed(
+        client,
+        ConsoleAction::Pickup,
+        packet,
+        &req.channel_id,
+        wait,
+        |p| is_pickup_of(p, &device),
+    )
+    .await
+}
+
+/// Sends a retrieval built by [`retrieve`] for `req` and waits up to
+/// `wait` for the `UnParkedCall` of its space (in `lot` when given).
+pub async fn send_retrieve(
+    client: &Client,
+    req: &RetrieveRequest,
+    lot: Option<&str>,
+    packet: Packet,
+    wait: Duration,
+) -> Result<()> {
+    send_confirmed(
+        client,
+        ConsoleAction::Retrieve,
+        packet,
+        &req.channel_id,
+        wait,
+        |p| is_unpark_of(p, &req.space, lot),
+    )
+    .await
+}
+
+/// Sends a park built by [`park_call`] and waits up to `wait` for the
+/// space its caller (the packet's `Channel`) waits in.
+pub async fn send_park_call(
+    client: &Client,
+    packet: Packet,
+    wait: Duration,
+) -> Result<Option<ParkedAt>> {
+    let far = packet.get("Channel").unwrap_or_default().to_owned();
+    send_park(client, packet, &far, wait).await
+}
+
 /// Where a call was parked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParkedAt {
