@@ -23,9 +23,12 @@ pub mod replay;
 pub mod sms;
 pub mod tracker;
 
-pub use console::{ParkChange, ParkedCalls, QueueChange, Queues, Voicemail, VoicemailChange};
+pub use console::{
+    Console, ConsoleChange, ParkChange, ParkedCalls, QueueChange, Queues, Voicemail,
+    VoicemailChange,
+};
 pub use number::NumberPlan;
-pub use recall::{Recall, RecallConfig, RecallOutput};
+pub use recall::{LiveRecall, Recall, RecallConfig, RecallOutput, RecallSetup};
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};
