@@ -48,8 +48,9 @@ pub enum LiveUpdate {
     Presence(Colleague),
     /// The attendant console changed: a parked call, a queue's caller, a
     /// colleague's voicemail count, or the recall. Of the recall's outputs,
-    /// a [`RecallOutput::Redirect`] is reported once the `Redirect` was
-    /// sent (the caller is on the way back to her);
+    /// a [`RecallOutput::Redirect`] is reported as the loop sends the
+    /// `Redirect` (the caller is being sent back to her; a
+    /// [`LiveUpdate::RecallFailed`] follows if it could not be);
     /// [`RecallOutput::Recalled`] once her phone rings with the caller.
     Console(ConsoleChange),
     /// The recall's `Redirect` of `call` could not be sent (or built): the
@@ -449,18 +450,15 @@ impl<'a, M: LiveModel> Feed<'a, M> {
         self.flush(out);
     }
 
-    /// A `Redirect` the recall asked for was sent (reported as asked), or
-    /// failed: reported, and told to the recall, which tries once more.
+    /// A `Redirect` the recall asked for was sent, or failed: reported,
+    /// and told to the recall, which tries once more.
     async fn redirected(
         &mut self,
         asked: RecallOutput,
         sent: Result<Packet, ActionError>,
         out: &mut (dyn FnMut(LiveUpdate) + Send),
     ) {
-        let Err(e) = sent else {
-            out(LiveUpdate::Console(ConsoleChange::Recall(asked)));
-            return;
-        };
+        let Err(e) = sent else { return };
         let RecallOutput::Redirect { call, from, to } = &asked else {
             return;
         };
@@ -529,8 +527,10 @@ impl<'a, M: LiveModel> Feed<'a, M> {
         self.recall_due = console.recall.as_ref().and_then(LiveRecall::next_deadline);
     }
 
-    /// Builds the `Redirect` `asked` is (sent after the lock); one that
-    /// cannot be built (the call has no channel left) failed at once.
+    /// Builds the `Redirect` `asked` is (reported now, sent after the
+    /// lock, so the report comes before anything the PBX does with it);
+    /// one that cannot be built (the call has no channel left) failed at
+    /// once.
     fn order_redirect(
         &mut self,
         asked: RecallOutput,
@@ -541,7 +541,11 @@ impl<'a, M: LiveModel> Feed<'a, M> {
             return;
         };
         match recall.redirect(tracker, call, to) {
-            Ok(packet) => self.sends.push((asked, packet)),
+            Ok(packet) => {
+                self.updates
+                    .push(LiveUpdate::Console(ConsoleChange::Recall(asked.clone())));
+                self.sends.push((asked, packet));
+            }
             Err(e) => {
                 self.updates.push(recall_failed(call, from, to, &e));
                 let decided = recall.redirect_failed(call, now_ms());
@@ -575,11 +579,20 @@ fn recalled(outputs: Vec<RecallOutput>) -> impl Iterator<Item = LiveUpdate> {
 
 /// A recall's `Redirect` of `call` from `from` back to `to` failed with `e`.
 fn recall_failed(call: &str, from: &str, to: &str, e: &ActionError) -> LiveUpdate {
+    use ringside_ami::Error::{ConnectionLost, Timeout};
+    // Without the PBX's answer, whether the caller moved is not known: the
+    // next tick looks at the call again (her phone ringing is a recall).
+    let message = match e {
+        ActionError::Pbx(ConnectionLost { .. } | Timeout { .. }) => {
+            format!("Sending the caller back from {from} to {to} may not have worked: {e}")
+        }
+        _ => format!("The caller could not be sent back from {from} to {to}: {e}"),
+    };
     LiveUpdate::RecallFailed {
         call: call.to_owned(),
         from: from.to_owned(),
         to: to.to_owned(),
-        message: format!("The caller could not be sent back from {from} to {to}: {e}"),
+        message,
     }
 }
 
