@@ -80,6 +80,8 @@ pub fn replay(tracker: &mut CallTracker, capture: &Capture) -> Vec<CardChange> {
 
 /// One change a replay with the console reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Cards are most of a replay; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 pub enum Replayed {
     /// A card's change.
     Card(CardChange),
