@@ -19,6 +19,12 @@
 //! tracker stamped it). A transfer whose target is not known yet (an empty
 //! `to`, filled in when the target's phone is dialled) waits until it is.
 //!
+//! On AMI 1.x a resync cannot tie a phone found ringing to the caller's
+//! call (its listings have no Linkedid): when the session drops between a
+//! `Redirect` and her phone ringing, the caller rings her as a call of its
+//! own to the tracker, with no recall said; the watch ends without one,
+//! and nothing is redirected twice.
+//!
 //! Pure like the rest of the crate: the loop sends the packet
 //! [`LiveRecall::redirect`] builds and reports back
 //! ([`LiveRecall::redirect_failed`]).
