@@ -222,8 +222,20 @@ async fn a_reconnect_in_the_middle_does_not_redirect_twice() {
                     Duration::from_secs(60),
                 )
                 .await;
-                if let DropWhen::Redirected = when {
-                    updates.until("the redirect", |u| recall(u).is_some()).await;
+                match when {
+                    // Once the card shows her transfer (the recall watches);
+                    // a transfer whose events a drop lost is not watched.
+                    DropWhen::Waiting => {
+                        updates
+                            .until("her transfer on the card", |u| {
+                                matches!(u, LiveUpdate::Card(CardChange::Update { card, .. })
+                                    if card.transfers.iter().any(|t| t.by.as_deref() == Some(HER)))
+                            })
+                            .await;
+                    }
+                    DropWhen::Redirected => {
+                        updates.until("the redirect", |u| recall(u).is_some()).await;
+                    }
                 }
                 sim_ref.inject(Fault::DisconnectMidPacket);
                 updates
@@ -242,12 +254,13 @@ async fn a_reconnect_in_the_middle_does_not_redirect_twice() {
                 // the session dropped between the redirect and her phone
                 // ringing, the caller rings her without a recall to say so.
                 let tied = dialect == Dialect::Modern || matches!(when, DropWhen::Waiting);
-                if tied && updates.count(recalled) == 0 {
-                    // Her phone may have rung before the session dropped.
-                    updates.until("the recall", recalled).await;
-                }
-                while updates.count(her_popup) < 2 {
-                    updates.until("her phone ringing again", her_popup).await;
+                // Her phone may have rung before the session dropped.
+                let back = |u: &Updates| {
+                    u.count(recalled) > 0 || (!tied && u.count(her_popup) >= 2)
+                };
+                while !back(&updates) {
+                    let what = if tied { "the recall" } else { "her phone ringing again" };
+                    updates.until(what, |u| recalled(u) || her_popup(u)).await;
                 }
                 // A Redirect whose answer the drop cut off is unknown: if the
                 // PBX never got it, the colleague still rings and it is sent
