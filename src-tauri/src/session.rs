@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState};
 use ringside_calls::clock::now_ms;
-use ringside_calls::live::LiveUpdate;
+use ringside_calls::live::{LiveParts, LiveUpdate};
 use ringside_calls::presence::Presence;
-use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
+use ringside_calls::{CallTracker, CardChange, CloseReason, Console, TrackerConfig};
 use ringside_config::Transport;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -58,21 +58,29 @@ pub struct Target {
 pub struct NoTarget(pub ConnectionStatus);
 
 /// What the session task keeps up to date from the PBX's events: the call
-/// tracker and the colleagues' presence. Commands lock it briefly to read.
+/// tracker, the colleagues' presence and the attendant console (parked
+/// calls, queues, voicemail). Commands lock it briefly to read.
 #[derive(Debug)]
 pub struct LiveState {
     /// The calls in flight.
     pub tracker: CallTracker,
     /// The colleagues' presence.
     pub presence: Presence,
+    /// The parked calls, queues and voicemail counts (the recall is off
+    /// until the app passes its setting: `Console::with_recall`).
+    pub console: Console,
     /// Names she gave colleagues in Contacts (a contact holding the
     /// extension's number), by extension: they win over the PBX's names.
     pub contact_names: BTreeMap<String, String>,
 }
 
 impl ringside_calls::live::LiveModel for LiveState {
-    fn parts(&mut self) -> (&mut CallTracker, &mut Presence) {
-        (&mut self.tracker, &mut self.presence)
+    fn parts(&mut self) -> LiveParts<'_> {
+        LiveParts {
+            tracker: &mut self.tracker,
+            presence: &mut self.presence,
+            console: &mut self.console,
+        }
     }
 }
 
@@ -320,6 +328,7 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
             ..TrackerConfig::default()
         }),
         presence: Presence::new(),
+        console: Console::new(),
         contact_names: BTreeMap::new(),
     }));
     let state_task = tauri::async_runtime::spawn(follow_state(

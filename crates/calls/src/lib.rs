@@ -24,9 +24,12 @@ pub mod rights;
 pub mod sms;
 pub mod tracker;
 
-pub use console::{ParkChange, ParkedCalls, QueueChange, Queues, Voicemail, VoicemailChange};
+pub use console::{
+    Console, ConsoleChange, ParkChange, ParkedCalls, QueueChange, Queues, Voicemail,
+    VoicemailChange,
+};
 pub use number::NumberPlan;
-pub use recall::{Recall, RecallConfig, RecallOutput};
+pub use recall::{LiveRecall, Recall, RecallConfig, RecallOutput, RecallSetup};
 pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
 pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};

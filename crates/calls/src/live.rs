@@ -1,25 +1,40 @@
-//! The thin async glue that feeds the pure [`CallTracker`] (and
-//! [`Presence`]) from a live [`ringside_ami::Client`]: apply each event in
-//! order, and rebuild state from `CoreShowChannels` (`Status` on old PBXes)
-//! and, for presence, the endpoint listing, `ExtensionStateList` and
-//! `DeviceStateList` whenever a session starts or events were lost.
+//! The thin async glue that feeds the pure [`CallTracker`], [`Presence`]
+//! and attendant [`Console`] from a live [`ringside_ami::Client`]: apply
+//! each event in order (the tracker first, then the console with the
+//! tracker's changes), and rebuild state from fresh listings
+//! ([`fetch_listings`]) whenever a session starts or events were lost.
 //!
 //! Incoming SMS from an OpenVox GSM gateway ride the same stream: each
 //! event also goes through an [`SmsDetector`], which reports every message
 //! once.
 //!
-//! No call logic lives here: every decision is the tracker's. Wall-clock
-//! time enters only as the event's receive time (or the PBX's own
-//! `Timestamp`), stamped before the tracker sees it.
+//! No call logic lives here: every decision is the tracker's, the panels'
+//! or the recall's. Wall-clock time enters only as the event's receive time
+//! (or the PBX's own `Timestamp`), stamped before the tracker sees it, and
+//! as the time the recall is ticked at its deadlines. The loop sends only
+//! the recall's `Redirect`s, and asks the PBX only for its listings, the
+//! colleagues' names and their voicemail counts.
 
-use ringside_ami::{Client, ConnectionState, EventList, Packet, SessionEvent};
+use std::time::Duration;
 
-use crate::channel::Classifier;
+use ringside_ami::{Client, ConnectionState, EventStream, Packet, SessionEvent};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::actions::{self, ActionError};
 use crate::clock::now_ms;
-use crate::number::callerid_name;
-use crate::presence::{Colleague, Presence, PresenceListing};
+use crate::console::{Console, ConsoleChange};
+use crate::presence::{Colleague, Presence};
+use crate::recall::{LiveRecall, RecallOutput};
 use crate::sms::{IncomingSms, SmsDetector};
 use crate::tracker::{CallTracker, CardChange};
+
+mod listings;
+
+pub use listings::{
+    endpoint_names, fetch_listings, list_endpoints, mailbox_counts, name_colleagues, name_queries,
+    presence_listing, resync, Listings, NameQuery, MAX_MAILBOXES, MAX_NAMED_PHONES,
+};
 
 /// What the live feed reports.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +46,27 @@ pub enum LiveUpdate {
     Card(CardChange),
     /// A colleague's presence changed.
     Presence(Colleague),
+    /// The attendant console changed: a parked call, a queue's caller, a
+    /// colleague's voicemail count, or the recall. Of the recall's outputs,
+    /// a [`RecallOutput::Redirect`] is reported as the loop sends the
+    /// `Redirect` (the caller is being sent back to her; a
+    /// [`LiveUpdate::RecallFailed`] follows if it could not be);
+    /// [`RecallOutput::Recalled`] once her phone rings with the caller.
+    Console(ConsoleChange),
+    /// The recall's `Redirect` of `call` could not be sent (or built): the
+    /// caller is still with `from`. It is tried once more at the next tick
+    /// (once the session is up again); a second failure gives up
+    /// ([`RecallOutput::GaveUp`] follows).
+    RecallFailed {
+        /// The call id.
+        call: String,
+        /// The transfer's target, which did not answer.
+        from: String,
+        /// Her extension, which the caller was to come back to.
+        to: String,
+        /// Why, in words she can act on (the PBX's refusal included).
+        message: String,
+    },
     /// An SMS reached the OpenVox GSM gateway (reported once per message),
     /// in the event that arrived at `arrived_at_ms`.
     Sms {
@@ -65,269 +101,76 @@ pub fn event_time(p: &Packet, received_at_ms: i64) -> i64 {
         .map_or(received_at_ms, |s| (s * 1000.0) as i64)
 }
 
-/// Rebuilds the tracker and presence from fresh listings
-/// ([`fetch_listings`], then [`Listings::apply`]). Also teaches the tracker
-/// which endpoints are trunks (PJSIPShowEndpoints, else SIPpeers), and
-/// returns the phones of that listing to ask for names
-/// ([`name_colleagues`]), which the resync itself does not wait for.
-pub async fn resync(
-    client: &Client,
-    tracker: &mut CallTracker,
-    presence: &mut Presence,
-    at_ms: i64,
-    out: &mut dyn FnMut(LiveUpdate),
-) -> Result<Vec<NameQuery>, ringside_ami::Error> {
-    fetch_listings(client)
-        .await
-        .apply(tracker, presence, at_ms, out)
-}
-
-/// What a resync rebuilds from, read from the PBX before any state is
-/// touched, so whoever shares the tracker is not held up by the PBX.
+/// The parts of a [`LiveModel`] the feed keeps up to date, borrowed
+/// together.
 #[derive(Debug)]
-pub struct Listings {
-    banner: Option<String>,
-    endpoints: Option<EventList>,
-    channels: Result<Vec<Packet>, ringside_ami::Error>,
-    board: Result<PresenceListing, ringside_ami::Error>,
-}
-
-/// Reads the listings a resync needs: the endpoints, the calls
-/// (`CoreShowChannels`, `Status` on Asterisk 1.4) and the board's hints and
-/// device states. A listing the PBX refuses is kept as its error.
-pub async fn fetch_listings(client: &Client) -> Listings {
-    let endpoints = list_endpoints(client).await.ok();
-    let channels = match client.send_list(Packet::action("CoreShowChannels")).await {
-        Ok(list) => Ok(list.events),
-        // Asterisk 1.4 has no CoreShowChannels; its Status list never says Complete.
-        Err(_) => client
-            .send_list_until(Packet::action("Status"), "StatusComplete")
-            .await
-            .map(|l| l.events),
-    };
-    let board = presence_listing(client, endpoints.clone()).await;
-    Listings {
-        banner: client.banner_version(),
-        endpoints,
-        channels,
-        board,
-    }
-}
-
-impl Listings {
-    /// Rebuilds `tracker` and `presence` from these listings, reporting each
-    /// change to `out`; returns the phones to ask for names. Presence is
-    /// rebuilt even when the calls could not be listed; that failure is
-    /// then the error, after the rest was applied.
-    pub fn apply(
-        self,
-        tracker: &mut CallTracker,
-        presence: &mut Presence,
-        at_ms: i64,
-        out: &mut dyn FnMut(LiveUpdate),
-    ) -> Result<Vec<NameQuery>, ringside_ami::Error> {
-        if let Some(v) = &self.banner {
-            tracker.observe_banner(v);
-        }
-        let mut phones = Vec::new();
-        if let Some(list) = &self.endpoints {
-            for p in &list.events {
-                tracker.classifier_mut().learn(p);
-            }
-            phones = name_queries(&list.events, tracker.classifier());
-        }
-        if let Ok(channels) = &self.channels {
-            for change in tracker.resync(channels, at_ms) {
-                out(LiveUpdate::Card(change));
-            }
-        }
-        if let Ok(listing) = &self.board {
-            for c in presence.resync_listing(listing, tracker.classifier()) {
-                out(LiveUpdate::Presence(c));
-            }
-        }
-        self.channels.map(|_| phones)
-    }
-}
-
-/// Reads what [`Presence::resync_listing`] rebuilds the board from: the
-/// hints (`ExtensionStateList`), the device states (`DeviceStateList`,
-/// Asterisk 12+) and `endpoints`, the listing a resync already read with
-/// [`list_endpoints`] (`None` when the PBX would not give it). Fails, with
-/// `ExtensionStateList`'s error, only when there are neither hints nor
-/// endpoints: presence then stays as it was.
-pub async fn presence_listing(
-    client: &Client,
-    endpoints: Option<EventList>,
-) -> Result<PresenceListing, ringside_ami::Error> {
-    let hints = client.send_list(Packet::action("ExtensionStateList")).await;
-    let Some(endpoints) = endpoints else {
-        return hints.map(|h| PresenceListing {
-            hints: h.events,
-            ..PresenceListing::default()
-        });
-    };
-    let devices = match client.send_list(Packet::action("DeviceStateList")).await {
-        Ok(list) => list.events,
-        // Asterisk 1.8 has none: a phone's state is then its peer status.
-        Err(_) => Vec::new(),
-    };
-    Ok(PresenceListing {
-        hints: hints.map(|h| h.events).unwrap_or_default(),
-        devices,
-        endpoints: endpoints.events,
-    })
-}
-
-/// Names the colleagues from the caller IDs their phones are configured
-/// with ([`endpoint_names`]; `phones` as [`resync`] returns them) and
-/// reports those whose name changed. Run once a new session has been
-/// announced: it costs a round trip per phone (a few in flight at once),
-/// and nothing else should wait for it.
-pub async fn name_colleagues(
-    client: &Client,
-    phones: &[NameQuery],
-    presence: &mut Presence,
-    out: &mut dyn FnMut(LiveUpdate),
-) {
-    for c in presence.set_names(endpoint_names(client, phones).await) {
-        out(LiveUpdate::Presence(c));
-    }
-}
-
-/// The PBX's phones and trunks: `PJSIPShowEndpoints` (Asterisk 12+), else
-/// `SIPpeers` (chan_sip).
-pub async fn list_endpoints(client: &Client) -> Result<EventList, ringside_ami::Error> {
-    match client.send_list(Packet::action("PJSIPShowEndpoints")).await {
-        Ok(list) => Ok(list),
-        Err(_) => client.send_list(Packet::action("SIPpeers")).await,
-    }
-}
-
-/// At most this many phones are asked for their names, one action each.
-pub const MAX_NAMED_PHONES: usize = 500;
-
-/// How to ask the PBX how one phone is configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NameQuery {
-    /// `PJSIPShowEndpoint` (Asterisk 12+), for an `EndpointList` item.
-    Pjsip(String),
-    /// `SIPshowpeer` (chan_sip), for a `PeerEntry` item.
-    Sip(String),
-}
-
-/// The phones of a `PJSIPShowEndpoints` / `SIPpeers` listing worth asking
-/// for a name: the endpoints `classifier` takes for extensions (trunks have
-/// no colleague behind them), at most [`MAX_NAMED_PHONES`].
-pub fn name_queries(endpoints: &[Packet], classifier: &Classifier) -> Vec<NameQuery> {
-    endpoints
-        .iter()
-        .filter_map(|p| {
-            let name = classifier.listed_phone(p)?.to_owned();
-            match p.event() {
-                Some(e) if e.eq_ignore_ascii_case("EndpointList") => Some(NameQuery::Pjsip(name)),
-                Some(e) if e.eq_ignore_ascii_case("PeerEntry") => Some(NameQuery::Sip(name)),
-                _ => None,
-            }
-        })
-        .take(MAX_NAMED_PHONES)
-        .collect()
-}
-
-/// The names the PBX gives its phones: the caller ID each is configured
-/// with (`callerid=Bob Sales <1002>`), read with one action per phone.
-/// A phone the PBX will not show, or whose caller ID has no name, stays
-/// unnamed. Returns extension → name, for [`Presence::set_names`].
-pub async fn endpoint_names(client: &Client, queries: &[NameQuery]) -> Vec<(String, String)> {
-    let mut names = Vec::new();
-    let mut asking = tokio::task::JoinSet::new();
-    let mut pending = queries.iter().cloned();
-    loop {
-        while asking.len() < NAMES_IN_FLIGHT {
-            let Some(q) = pending.next() else { break };
-            let client = client.clone();
-            asking.spawn(async move { endpoint_name(&client, q).await });
-        }
-        match asking.join_next().await {
-            Some(Ok(Some(named))) => names.push(named),
-            Some(_) => {}
-            None => break,
-        }
-    }
-    names
-}
-
-/// How many name questions are in flight at once: on a PBX across a WAN a
-/// round trip each, one after the other, would take seconds.
-const NAMES_IN_FLIGHT: usize = 8;
-
-async fn endpoint_name(client: &Client, q: NameQuery) -> Option<(String, String)> {
-    let (ext, clid) = match q {
-        NameQuery::Pjsip(ext) => {
-            let list = client
-                .send_list(Packet::action("PJSIPShowEndpoint").with("Endpoint", ext.as_str()))
-                .await
-                .ok()?;
-            let detail = list.events.iter().find(|p| {
-                p.event()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("EndpointDetail"))
-            });
-            let clid = detail.and_then(|p| p.get("Callerid")).map(str::to_owned);
-            (ext, clid)
-        }
-        NameQuery::Sip(ext) => {
-            let p = client
-                .send(Packet::action("SIPshowpeer").with("Peer", ext.as_str()))
-                .await
-                .ok()?;
-            let clid = p.get("Callerid").map(str::to_owned);
-            (ext, clid)
-        }
-    };
-    let name = callerid_name(&clid?, &ext)?;
-    Some((ext, name))
+pub struct LiveParts<'a> {
+    /// The calls in flight.
+    pub tracker: &'a mut CallTracker,
+    /// The colleagues' presence.
+    pub presence: &'a mut Presence,
+    /// The attendant console: parked calls, queues, voicemail, recall.
+    pub console: &'a mut Console,
 }
 
 /// What a live feed keeps up to date. The feed locks it once per event and
 /// once per resync, so others (the app's commands) can read between them;
-/// it may hold more than the tracker and presence (the app keeps the names
-/// from Contacts beside them).
+/// it may hold more than its [`LiveParts`] (the app keeps the names from
+/// Contacts beside them).
 pub trait LiveModel: Send {
-    /// The call tracker and the colleagues' presence, borrowed together.
-    fn parts(&mut self) -> (&mut CallTracker, &mut Presence);
+    /// The tracker, presence and console, borrowed together.
+    fn parts(&mut self) -> LiveParts<'_>;
 }
 
-/// The plain [`LiveModel`]: a tracker and presence, nothing else.
+/// The plain [`LiveModel`]: a tracker, presence and console, nothing else.
 #[derive(Debug)]
 pub struct Live {
     /// The calls in flight.
     pub tracker: CallTracker,
     /// The colleagues' presence.
     pub presence: Presence,
+    /// The attendant console.
+    pub console: Console,
 }
 
 impl Live {
-    /// A model watching what `tracker` watches, with an empty board.
+    /// A model watching what `tracker` watches, with an empty board and a
+    /// console watching every queue, without the recall.
     pub fn new(tracker: CallTracker) -> Self {
         Self {
             tracker,
             presence: Presence::new(),
+            console: Console::new(),
         }
+    }
+
+    /// The same model with this console (its queues, its recall).
+    #[must_use]
+    pub fn with_console(mut self, console: Console) -> Self {
+        self.console = console;
+        self
     }
 }
 
 impl LiveModel for Live {
-    fn parts(&mut self) -> (&mut CallTracker, &mut Presence) {
-        (&mut self.tracker, &mut self.presence)
+    fn parts(&mut self) -> LiveParts<'_> {
+        LiveParts {
+            tracker: &mut self.tracker,
+            presence: &mut self.presence,
+            console: &mut self.console,
+        }
     }
 }
 
 /// Follows the client's session forever (until the client shuts down):
 /// applies each event to `live`, resyncs on every new session and after
-/// lost events, names the colleagues once per session (on a task of its
-/// own, which no event waits for), and hands every change to `out`, with
-/// the connection's ups and downs ([`LiveUpdate::Connected`],
-/// [`LiveUpdate::Disconnected`], [`LiveUpdate::Reconnecting`]) in order.
+/// lost events, names the colleagues once per session and counts their
+/// voicemail after each resync (on tasks of their own, which no event
+/// waits for), ticks the console's recall at its deadlines while the
+/// session is up (sending the `Redirect`s it asks for, on tasks of their
+/// own too), and hands every change to `out`, with the connection's ups
+/// and downs ([`LiveUpdate::Connected`], [`LiveUpdate::Disconnected`],
+/// [`LiveUpdate::Reconnecting`]) in order.
 ///
 /// `out` is never called with `live` locked. The CLI, the tests and the
 /// app all follow a PBX through this one loop.
@@ -336,12 +179,7 @@ pub async fn follow<M: LiveModel>(
     live: &tokio::sync::Mutex<M>,
     out: &mut (dyn FnMut(LiveUpdate) + Send),
 ) {
-    let mut feed = Feed {
-        client,
-        live,
-        naming: tokio::task::JoinSet::new(),
-        updates: Vec::new(),
-    };
+    let mut feed = Feed::new(client, live);
     let mut events = client.events();
     // Failed reconnect attempts show only in the connection state, which
     // keeps each for the backoff delay, so none is missed here.
@@ -360,29 +198,30 @@ pub async fn follow<M: LiveModel>(
     }
     let mut sms = SmsDetector::new();
     loop {
-        let item = tokio::select! {
-            // Events first: a session's end is reported before the failed
-            // attempts that follow it.
-            biased;
-            item = events.recv() => match item {
-                Some(item) => item,
-                None => break,
-            },
-            Some(Ok(names)) = feed.naming.join_next(), if !feed.naming.is_empty() => {
+        let item = match feed.next(&mut events, &mut state, &mut state_open).await {
+            Wake::Session(item) => item,
+            Wake::Closed => break,
+            Wake::Named(names) => {
                 feed.name(names, out).await;
                 continue;
             }
-            changed = state.changed(), if state_open => {
-                state_open = changed.is_ok();
-                let failed = match &*state.borrow_and_update() {
-                    ConnectionState::Unreachable { message } | ConnectionState::AuthFailed { message } => Some(message.clone()),
-                    _ => None,
-                };
-                if let Some(message) = failed {
-                    out(LiveUpdate::Reconnecting(message));
-                }
+            Wake::Counted(answers) => {
+                feed.counted(&answers, out).await;
                 continue;
             }
+            Wake::Redirected(asked, sent) => {
+                feed.redirected(asked, sent, out).await;
+                continue;
+            }
+            Wake::RecallDue => {
+                feed.tick(out).await;
+                continue;
+            }
+            Wake::AttemptFailed(message) => {
+                out(LiveUpdate::Reconnecting(message));
+                continue;
+            }
+            Wake::StateChanged => continue,
         };
         match item {
             SessionEvent::Connected { .. } if synced_this_session => synced_this_session = false,
@@ -404,6 +243,7 @@ pub async fn follow<M: LiveModel>(
             }
             SessionEvent::Disconnected => {
                 synced_this_session = false;
+                feed.online = false;
                 out(LiveUpdate::Disconnected(disconnect_message(client)));
             }
             _ => {}
@@ -420,22 +260,107 @@ fn disconnect_message(client: &Client) -> String {
     }
 }
 
+/// What woke [`follow`] up.
+enum Wake {
+    /// Something on the session's stream.
+    Session(SessionEvent),
+    /// The stream is over: the client shut down.
+    Closed,
+    /// A naming round finished.
+    Named(Vec<(String, String)>),
+    /// A voicemail count round finished.
+    Counted(Vec<Packet>),
+    /// The recall's `Redirect` was sent, or failed.
+    Redirected(RecallOutput, Result<Packet, ActionError>),
+    /// The recall's next deadline came.
+    RecallDue,
+    /// An attempt to reconnect failed; why.
+    AttemptFailed(String),
+    /// The connection state changed otherwise.
+    StateChanged,
+}
+
+/// A recall sent a `Redirect`, and what came of it.
+type Redirecting = (RecallOutput, Result<Packet, ActionError>);
+
 /// The state [`follow`] carries between events.
 struct Feed<'a, M> {
     client: &'a Client,
     live: &'a tokio::sync::Mutex<M>,
     /// The naming round of the current session, if one is running.
-    naming: tokio::task::JoinSet<Vec<(String, String)>>,
+    naming: JoinSet<Vec<(String, String)>>,
+    /// The voicemail count round of the latest resync, if one is running.
+    counting: JoinSet<Vec<Packet>>,
+    /// The recall's `Redirect`s being sent.
+    redirects: JoinSet<Redirecting>,
+    /// When the recall is next due (Unix ms), as last read.
+    recall_due: Option<i64>,
+    /// A session is up (and was resynced): the recall may act.
+    online: bool,
     /// Changes made under the lock, handed out once it is released.
     updates: Vec<LiveUpdate>,
+    /// `Redirect`s asked for under the lock, sent once it is released.
+    sends: Vec<(RecallOutput, Packet)>,
 }
 
-impl<M: LiveModel> Feed<'_, M> {
+impl<'a, M: LiveModel> Feed<'a, M> {
+    fn new(client: &'a Client, live: &'a tokio::sync::Mutex<M>) -> Self {
+        Self {
+            client,
+            live,
+            naming: JoinSet::new(),
+            counting: JoinSet::new(),
+            redirects: JoinSet::new(),
+            recall_due: None,
+            online: false,
+            updates: Vec::new(),
+            sends: Vec::new(),
+        }
+    }
+
+    /// Waits for the next thing to do. Events come first: a session's end
+    /// is reported before the failed attempts that follow it.
+    async fn next(
+        &mut self,
+        events: &mut EventStream,
+        state: &mut watch::Receiver<ConnectionState>,
+        state_open: &mut bool,
+    ) -> Wake {
+        let due = self.recall_due.filter(|_| self.online).map(instant_of);
+        tokio::select! {
+            biased;
+            item = events.recv() => item.map_or(Wake::Closed, Wake::Session),
+            Some(Ok(names)) = self.naming.join_next(), if !self.naming.is_empty() => Wake::Named(names),
+            Some(Ok(answers)) = self.counting.join_next(), if !self.counting.is_empty() => Wake::Counted(answers),
+            Some(Ok((asked, sent))) = self.redirects.join_next(), if !self.redirects.is_empty() => {
+                Wake::Redirected(asked, sent)
+            }
+            () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
+                Wake::RecallDue
+            }
+            changed = state.changed(), if *state_open => {
+                *state_open = changed.is_ok();
+                match &*state.borrow_and_update() {
+                    ConnectionState::Unreachable { message } | ConnectionState::AuthFailed { message } => {
+                        Wake::AttemptFailed(message.clone())
+                    }
+                    _ => Wake::StateChanged,
+                }
+            }
+        }
+    }
+
     /// A session began (`version` from its banner): resync, announce it,
     /// and start naming its colleagues (a previous round is dropped).
     async fn session_started(&mut self, version: String, out: &mut (dyn FnMut(LiveUpdate) + Send)) {
-        self.live.lock().await.parts().0.observe_banner(&version);
+        self.live
+            .lock()
+            .await
+            .parts()
+            .tracker
+            .observe_banner(&version);
         let phones = self.resync(out).await;
+        self.online = true;
         out(LiveUpdate::Connected(version));
         self.naming.abort_all();
         if !phones.is_empty() {
@@ -446,38 +371,109 @@ impl<M: LiveModel> Feed<'_, M> {
     }
 
     /// Rebuilds the state from fresh listings, read before it is locked;
-    /// a failure is reported as [`LiveUpdate::ResyncFailed`]. Returns the
-    /// phones to name (none when it failed).
+    /// a failure is reported as [`LiveUpdate::ResyncFailed`]. Then counts
+    /// the voicemail of the colleagues on the rebuilt board (a previous
+    /// round is dropped). Returns the phones to name (none when it failed).
     async fn resync(&mut self, out: &mut (dyn FnMut(LiveUpdate) + Send)) -> Vec<NameQuery> {
         let listings = fetch_listings(self.client).await;
-        let result = {
-            let mut live = self.live.lock().await;
-            let (tracker, presence) = live.parts();
-            let updates = &mut self.updates;
-            listings.apply(tracker, presence, now_ms(), &mut |u| updates.push(u))
+        let live = self.live;
+        let (result, board) = {
+            let mut live = live.lock().await;
+            let mut updates = Vec::new();
+            let result = listings.apply(live.parts(), now_ms(), &mut |u| updates.push(u));
+            let LiveParts {
+                tracker,
+                presence,
+                console,
+            } = live.parts();
+            self.take(updates, tracker, console);
+            let board: Vec<String> = presence.colleagues().map(|c| c.extension.clone()).collect();
+            (result, board)
         };
         self.flush(out);
+        self.counting.abort_all();
+        if !board.is_empty() {
+            let client = self.client.clone();
+            self.counting
+                .spawn(async move { mailbox_counts(&client, &board).await });
+        }
         result.unwrap_or_else(|e| {
             out(LiveUpdate::ResyncFailed(e.to_string()));
             Vec::new()
         })
     }
 
-    /// Applies one event to the tracker and presence.
+    /// Applies one event to the tracker, presence and console.
     async fn apply(
         &mut self,
         packet: &Packet,
         at_ms: i64,
         out: &mut (dyn FnMut(LiveUpdate) + Send),
     ) {
-        let mut changes = Vec::new();
+        let live = self.live;
         {
-            let mut live = self.live.lock().await;
-            let (tracker, presence) = live.parts();
-            tracker.apply_into(packet, at_ms, &mut changes);
-            self.updates.extend(changes.drain(..).map(LiveUpdate::Card));
+            let mut live = live.lock().await;
+            let LiveParts {
+                tracker,
+                presence,
+                console,
+            } = live.parts();
+            let mut cards = Vec::new();
+            tracker.apply_into(packet, at_ms, &mut cards);
+            let changes = console.apply(packet, at_ms, tracker, &cards);
+            self.updates.extend(cards.into_iter().map(LiveUpdate::Card));
             self.updates
                 .extend(presence.apply(packet).into_iter().map(LiveUpdate::Presence));
+            self.take(
+                changes.into_iter().map(LiveUpdate::Console),
+                tracker,
+                console,
+            );
+        }
+        self.flush(out);
+    }
+
+    /// The recall's deadline came: decide on the current cards.
+    async fn tick(&mut self, out: &mut (dyn FnMut(LiveUpdate) + Send)) {
+        let live = self.live;
+        {
+            let mut live = live.lock().await;
+            let LiveParts {
+                tracker, console, ..
+            } = live.parts();
+            let decided = match console.recall.as_mut() {
+                Some(recall) => recall.tick(tracker, now_ms()),
+                None => Vec::new(),
+            };
+            self.take(recalled(decided), tracker, console);
+        }
+        self.flush(out);
+    }
+
+    /// A `Redirect` the recall asked for was sent, or failed: reported,
+    /// and told to the recall, which tries once more.
+    async fn redirected(
+        &mut self,
+        asked: RecallOutput,
+        sent: Result<Packet, ActionError>,
+        out: &mut (dyn FnMut(LiveUpdate) + Send),
+    ) {
+        let Err(e) = sent else { return };
+        let RecallOutput::Redirect { call, from, to } = &asked else {
+            return;
+        };
+        out(recall_failed(call, from, to, &e));
+        let live = self.live;
+        {
+            let mut live = live.lock().await;
+            let LiveParts {
+                tracker, console, ..
+            } = live.parts();
+            let decided = match console.recall.as_mut() {
+                Some(recall) => recall.redirect_failed(call, now_ms()),
+                None => Vec::new(),
+            };
+            self.take(recalled(decided), tracker, console);
         }
         self.flush(out);
     }
@@ -488,15 +484,120 @@ impl<M: LiveModel> Feed<'_, M> {
         names: Vec<(String, String)>,
         out: &mut (dyn FnMut(LiveUpdate) + Send),
     ) {
-        let named = self.live.lock().await.parts().1.set_names(names);
+        let named = self.live.lock().await.parts().presence.set_names(names);
         for c in named {
             out(LiveUpdate::Presence(c));
         }
     }
 
+    /// The answers a voicemail count round got.
+    async fn counted(&mut self, answers: &[Packet], out: &mut (dyn FnMut(LiveUpdate) + Send)) {
+        let changes = self
+            .live
+            .lock()
+            .await
+            .parts()
+            .console
+            .mailbox_counts(answers, now_ms());
+        for c in changes {
+            out(LiveUpdate::Console(c));
+        }
+    }
+
+    /// Takes changes made under the lock: the recall's `Redirect`s are
+    /// built from the tracker's channels of the call, to be sent once the
+    /// lock is released; the rest is reported as it is.
+    fn take(
+        &mut self,
+        updates: impl IntoIterator<Item = LiveUpdate>,
+        tracker: &CallTracker,
+        console: &mut Console,
+    ) {
+        for u in updates {
+            let LiveUpdate::Console(ConsoleChange::Recall(asked @ RecallOutput::Redirect { .. })) =
+                u
+            else {
+                self.updates.push(u);
+                continue;
+            };
+            if let Some(recall) = console.recall.as_mut() {
+                self.order_redirect(asked, tracker, recall);
+            }
+        }
+        self.recall_due = console.recall.as_ref().and_then(LiveRecall::next_deadline);
+    }
+
+    /// Builds the `Redirect` `asked` is (reported now, sent after the
+    /// lock, so the report comes before anything the PBX does with it);
+    /// one that cannot be built (the call has no channel left) failed at
+    /// once.
+    fn order_redirect(
+        &mut self,
+        asked: RecallOutput,
+        tracker: &CallTracker,
+        recall: &mut LiveRecall,
+    ) {
+        let RecallOutput::Redirect { call, from, to } = &asked else {
+            return;
+        };
+        match recall.redirect(tracker, call, to) {
+            Ok(packet) => {
+                self.updates
+                    .push(LiveUpdate::Console(ConsoleChange::Recall(asked.clone())));
+                self.sends.push((asked, packet));
+            }
+            Err(e) => {
+                self.updates.push(recall_failed(call, from, to, &e));
+                let decided = recall.redirect_failed(call, now_ms());
+                self.updates.extend(recalled(decided));
+            }
+        }
+    }
+
+    /// Hands out the changes made under the lock, and starts sending the
+    /// `Redirect`s asked for.
     fn flush(&mut self, out: &mut (dyn FnMut(LiveUpdate) + Send)) {
         for u in self.updates.drain(..) {
             out(u);
         }
+        for (asked, packet) in self.sends.drain(..) {
+            let client = self.client.clone();
+            self.redirects.spawn(async move {
+                let sent = actions::send(&client, packet).await;
+                (asked, sent)
+            });
+        }
     }
+}
+
+/// The recall's outputs as updates.
+fn recalled(outputs: Vec<RecallOutput>) -> impl Iterator<Item = LiveUpdate> {
+    outputs
+        .into_iter()
+        .map(|o| LiveUpdate::Console(ConsoleChange::Recall(o)))
+}
+
+/// A recall's `Redirect` of `call` from `from` back to `to` failed with `e`.
+fn recall_failed(call: &str, from: &str, to: &str, e: &ActionError) -> LiveUpdate {
+    use ringside_ami::Error::{ConnectionLost, Timeout};
+    // Without the PBX's answer, whether the caller moved is not known: the
+    // next tick looks at the call again (her phone ringing is a recall).
+    let message = match e {
+        ActionError::Pbx(ConnectionLost { .. } | Timeout { .. }) => {
+            format!("Sending the caller back from {from} to {to} may not have worked: {e}")
+        }
+        _ => format!("The caller could not be sent back from {from} to {to}: {e}"),
+    };
+    LiveUpdate::RecallFailed {
+        call: call.to_owned(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+        message,
+    }
+}
+
+/// The tokio instant of a Unix-ms time (now, if it has passed).
+fn instant_of(at_ms: i64) -> tokio::time::Instant {
+    let wait = u64::try_from(at_ms.saturating_sub(now_ms())).unwrap_or(0);
+    tokio::time::Instant::now() + Duration::from_millis(wait)
 }

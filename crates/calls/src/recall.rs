@@ -13,8 +13,9 @@
 //! (every input that needs the time carries its `at_ms`), no I/O, no async.
 //!
 //! ## Inputs
-//! - [`Recall::transferred`]: her blind transfer went through (the app calls
-//!   it when its transfer action succeeded).
+//! - [`Recall::transferred`]: her blind transfer went through. In a live
+//!   session [`LiveRecall`] calls it when the tracker's card of the call
+//!   first shows her blind transfer, whatever made it (see its docs).
 //! - [`Recall::observe`]: every change the tracker reports, in order.
 //! - [`Recall::tick`]: time passed. Call it at [`Recall::next_deadline`],
 //!   with the tracker's current [`cards`](crate::CallTracker::cards), and
@@ -103,6 +104,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::tracker::{CallCard, CardChange};
 
+mod transfers;
+
+pub use transfers::{LiveRecall, RecallSetup};
+
 /// How long a transferred caller may ring a colleague before coming back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecallConfig {
@@ -151,7 +156,7 @@ impl Default for RecallConfig {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RecallOutput {
     /// Nobody answered in time: redirect the caller of `call` to `to`
-    /// (the app sends it, e.g. with `actions::transfer_call`). Asked for
+    /// (the live loop sends [`LiveRecall::redirect`]). Asked for
     /// once per transfer (twice only when the first could not be sent).
     Redirect {
         /// The call id.

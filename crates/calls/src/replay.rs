@@ -9,6 +9,7 @@ use bytes::BytesMut;
 use ringside_ami::{AmiCodec, Banner, CodecError, Frame, Packet};
 use tokio_util::codec::Decoder;
 
+use crate::console::{Console, ConsoleChange};
 use crate::tracker::{CallTracker, CardChange};
 
 /// A decoded capture: the banner (when the capture starts with one) and
@@ -73,6 +74,45 @@ pub fn replay(tracker: &mut CallTracker, capture: &Capture) -> Vec<CardChange> {
         if p.event().is_some() {
             tracker.apply_into(p, event_time_ms(p, i, 0), &mut out);
         }
+    }
+    out
+}
+
+/// One change a replay with the console reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+// Cards are most of a replay; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+pub enum Replayed {
+    /// A card's change.
+    Card(CardChange),
+    /// The console's change.
+    Console(ConsoleChange),
+}
+
+/// Feeds a whole capture through `tracker` and `console` as the live loop
+/// does (each event to the tracker, then to the console with the tracker's
+/// changes) and returns every change, in order: an event's card changes,
+/// then its console changes. A replay has no clock, so a recall set up on
+/// `console` is never ticked.
+pub fn replay_with_console(
+    tracker: &mut CallTracker,
+    console: &mut Console,
+    capture: &Capture,
+) -> Vec<Replayed> {
+    if let Some(b) = &capture.banner {
+        tracker.observe_banner(&b.version);
+    }
+    let mut out = Vec::new();
+    let mut cards = Vec::new();
+    for (i, p) in capture.packets.iter().enumerate() {
+        if p.event().is_none() {
+            continue;
+        }
+        let at = event_time_ms(p, i, 0);
+        tracker.apply_into(p, at, &mut cards);
+        let changes = console.apply(p, at, tracker, &cards);
+        out.extend(cards.drain(..).map(Replayed::Card));
+        out.extend(changes.into_iter().map(Replayed::Console));
     }
     out
 }

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use ringside_ami::{Client, EventStream, Packet, SessionEvent};
-use ringside_calls::live::resync;
+use ringside_calls::live::{resync, LiveParts};
 use ringside_calls::presence::Presence;
-use ringside_calls::{CallTracker, TrackerConfig};
+use ringside_calls::{CallTracker, Console, TrackerConfig};
 use ringside_pbxsim::{Dialect, Hints, Party, Scenario, SimConfig, SimHandle};
 
 mod support;
@@ -23,6 +23,18 @@ async fn pattern_hint_pbx(dialect: Dialect) -> (SimHandle, Client) {
         ..SimConfig::dialect(dialect)
     })
     .await
+}
+
+fn parts<'a>(
+    tracker: &'a mut CallTracker,
+    presence: &'a mut Presence,
+    console: &'a mut Console,
+) -> LiveParts<'a> {
+    LiveParts {
+        tracker,
+        presence,
+        console,
+    }
 }
 
 /// The board as `(extension, label)`, by extension.
@@ -106,9 +118,15 @@ async fn every_phone_is_on_the_board_though_the_pbx_lists_no_hint() {
     let mut events = client.events();
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
-    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {})
-        .await
-        .expect("resync");
+    let mut console = Console::new();
+    resync(
+        &client,
+        parts(&mut tracker, &mut presence, &mut console),
+        0,
+        &mut |_| {},
+    )
+    .await
+    .expect("resync");
     assert_eq!(
         board(&presence),
         [
@@ -175,9 +193,15 @@ async fn chan_sip_phones_come_from_sippeers_with_their_peer_status() {
     let mut events = client.events();
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
-    resync(&client, &mut tracker, &mut presence, 0, &mut |_| {})
-        .await
-        .expect("resync");
+    let mut console = Console::new();
+    resync(
+        &client,
+        parts(&mut tracker, &mut presence, &mut console),
+        0,
+        &mut |_| {},
+    )
+    .await
+    .expect("resync");
     assert_eq!(
         board(&presence),
         [

@@ -5,10 +5,10 @@
 
 use ringside_ami::{Client, Packet};
 use ringside_calls::live::{
-    endpoint_names, name_colleagues, name_queries, resync, LiveUpdate, NameQuery,
+    endpoint_names, name_colleagues, name_queries, resync, LiveParts, LiveUpdate, NameQuery,
 };
 use ringside_calls::presence::Presence;
-use ringside_calls::{CallTracker, TrackerConfig};
+use ringside_calls::{CallTracker, Console, TrackerConfig};
 use ringside_pbxsim::{capture_extensions, Dialect, SimConfig, SimHandle};
 
 mod support;
@@ -29,8 +29,14 @@ async fn a_resync_names_every_phone_from_its_caller_id() {
     let (_sim, client) = sim_and_client(Dialect::Modern).await;
     let mut tracker = CallTracker::new(TrackerConfig::watching(["1001"]));
     let mut presence = Presence::new();
+    let mut console = Console::new();
     let mut named = Vec::new();
-    let phones = resync(&client, &mut tracker, &mut presence, 0, &mut |_| {})
+    let parts = LiveParts {
+        tracker: &mut tracker,
+        presence: &mut presence,
+        console: &mut console,
+    };
+    let phones = resync(&client, parts, 0, &mut |_| {})
         .await
         .expect("resync");
     assert!(
@@ -68,7 +74,12 @@ async fn a_resync_names_every_phone_from_its_caller_id() {
     );
 
     // A second resync (after a reconnect) keeps them.
-    resync(&client, &mut tracker, &mut presence, 1, &mut |_| {})
+    let parts = LiveParts {
+        tracker: &mut tracker,
+        presence: &mut presence,
+        console: &mut console,
+    };
+    resync(&client, parts, 1, &mut |_| {})
         .await
         .expect("resync again");
     assert_eq!(

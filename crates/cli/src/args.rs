@@ -15,7 +15,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print every change of a call card for the watched extensions.
+    /// Print every change of a call card for the watched extensions, and of
+    /// the parked calls, queues and voicemail counts.
     Watch(WatchArgs),
     /// Click-to-dial: ring your phone, then call NUMBER.
     Dial(DialArgs),
@@ -87,6 +88,16 @@ pub struct WatchArgs {
     /// An endpoint that is a trunk (e.g. `carrier`); repeatable.
     #[arg(long = "trunk")]
     pub trunks: Vec<String>,
+    /// A queue whose callers to report (`queue_join`/`queue_leave` lines);
+    /// repeatable. Without any, every queue is reported.
+    #[arg(long = "queue", value_name = "NAME")]
+    pub queues: Vec<String>,
+    /// Bring a caller back to your phone when a colleague you blind-transferred
+    /// them to has not answered within SECS seconds (the app's default is 20).
+    /// Off unless given: `watch` then moves calls. Needs --extension (whose
+    /// transfers come back), and a live PBX.
+    #[arg(long, value_name = "SECS")]
+    pub recall: Option<u64>,
     /// Feed a captured AMI session (`.ami`, or gzip-compressed) through the
     /// tracker offline instead of connecting.
     #[arg(long, value_name = "FILE")]

@@ -20,8 +20,10 @@ use ringside_calls::clock::now_ms;
 use ringside_calls::live::{self, LiveUpdate};
 use ringside_calls::presence::Presence;
 use ringside_calls::profile::Profile;
-use ringside_calls::replay::{self, Capture};
+use ringside_calls::recall::{RecallConfig, RecallSetup};
+use ringside_calls::replay::{self, Capture, Replayed};
 use ringside_calls::tracker::{CallTracker, CardChange, Dialect, TrackerConfig};
+use ringside_calls::{Console, ConsoleChange, Queues};
 
 use args::{
     CheckArgs, Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs,
@@ -132,6 +134,47 @@ fn print_change(change: &CardChange, json: bool, out: &mut impl Write) -> std::i
     }
 }
 
+fn print_console(change: &ConsoleChange, json: bool, out: &mut impl Write) -> std::io::Result<()> {
+    if !json {
+        return writeln!(out, "{}", output::console_text(change));
+    }
+    match output::console_json(change) {
+        Some(line) => writeln!(out, "{line}"),
+        None => Ok(()),
+    }
+}
+
+/// The attendant console `watch` reports: the `--queue` queues (all
+/// without any), and with `--recall SECS` (live only) the recall of
+/// `--extension`'s blind transfers, redirected as `profile` says.
+fn console_for(a: &WatchArgs, profile: Option<&Profile>) -> Result<Console, Failure> {
+    let console = Console::new().with_queues(Queues::watching(a.queues.clone()));
+    let Some(secs) = a.recall else {
+        return Ok(console);
+    };
+    let Some(profile) = profile else {
+        return Err(Failure::usage(
+            "--recall moves calls on a live PBX; it cannot be used with --replay",
+        ));
+    };
+    if secs == 0 {
+        return Err(Failure::usage(
+            "give how many seconds a transferred caller may ring before coming back, e.g. --recall 20",
+        ));
+    }
+    if a.extensions.is_empty() {
+        return Err(Failure::usage(
+            "--recall needs --extension: the extensions whose blind transfers come back",
+        ));
+    }
+    Ok(console.with_recall(RecallSetup {
+        config: RecallConfig::after_secs(secs),
+        extensions: a.extensions.clone(),
+        profile: profile.clone(),
+        context: None,
+    }))
+}
+
 /// Reads a capture, gunzipping it when it is gzip (by magic, not by name).
 fn read_capture(path: &Path) -> Result<Vec<u8>, Failure> {
     let raw = std::fs::read(path)
@@ -153,11 +196,16 @@ fn watch_replay(a: &WatchArgs) -> Result<(), Failure> {
     let capture = Capture::decode(&bytes)
         .map_err(|e| Failure::usage(format!("{} is not an AMI capture: {e}", path.display())))?;
     let mut tracker = CallTracker::new(tracker_config(a));
-    let changes = replay::replay(&mut tracker, &capture);
+    let mut console = console_for(a, None)?;
+    let changes = replay::replay_with_console(&mut tracker, &mut console, &capture);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for c in &changes {
-        if print_change(c, a.json, &mut out).is_err() {
+        let printed = match c {
+            Replayed::Card(c) => print_change(c, a.json, &mut out),
+            Replayed::Console(c) => print_console(c, a.json, &mut out),
+        };
+        if printed.is_err() {
             return Ok(()); // the reader went away (e.g. `| head`)
         }
     }
@@ -375,8 +423,10 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
     }
     let profile = profile_of(&a.pbx)?;
     let (host, port) = host_port(&a.pbx, &profile)?;
+    let console = console_for(&a, Some(&profile))?;
     let client = connect(&a.pbx, &profile).await?;
-    let live = tokio::sync::Mutex::new(live::Live::new(CallTracker::new(tracker_config(&a))));
+    let tracker = CallTracker::new(tracker_config(&a));
+    let live = tokio::sync::Mutex::new(live::Live::new(tracker).with_console(console));
     let json = a.json;
     let mut report = |u: LiveUpdate| {
         let stdout = std::io::stdout();
@@ -384,6 +434,11 @@ async fn watch_live(a: WatchArgs) -> Result<(), Failure> {
         let link = |link, message: &str| output::connection(link, message, json);
         let _ = match &u {
             LiveUpdate::Card(c) => print_change(c, json, &mut out),
+            LiveUpdate::Console(c) => print_console(c, json, &mut out),
+            LiveUpdate::RecallFailed { message, .. } => {
+                eprintln!("ringside: {}", output::safe(message));
+                Ok(())
+            }
             LiveUpdate::Connected(v) => writeln!(
                 out,
                 "{}",

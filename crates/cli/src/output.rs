@@ -1,9 +1,13 @@
-//! How `ringside` prints card changes, the connection's state and presence:
-//! JSON lines (the serialized `CardChange`, documented in README.md) or
-//! readable text.
+//! How `ringside` prints card changes, the attendant console's changes, the
+//! connection's state and presence: JSON lines (the serialized
+//! `CardChange` and `ConsoleChange`, documented in README.md) or readable
+//! text.
 
+use ringside_calls::console::{wait_clock, ConsoleChange, ParkChange, ParkOutcome};
+use ringside_calls::console::{QueueChange, QueueOutcome, VoicemailChange};
 use ringside_calls::presence::Colleague;
 use ringside_calls::tracker::{CallCard, CardChange, CloseReason, Party};
+use ringside_calls::RecallOutput;
 use ringside_calls::{CallRecord, Direction, Transfer};
 
 /// Makes PBX-supplied text safe for a terminal: control characters (an
@@ -242,6 +246,164 @@ fn call_end_text(
     }
     s.push_str(&format!("  [call {}]", safe(call)));
     s
+}
+
+/// One JSON line of a console change: the serialized change. Of the
+/// recall's steps only `recall` (the caller rings her again) is a line;
+/// `None` for the others, which only the text output tells.
+pub fn console_json(change: &ConsoleChange) -> Option<String> {
+    if let ConsoleChange::Recall(r) = change {
+        if !matches!(r, RecallOutput::Recalled { .. }) {
+            return None;
+        }
+    }
+    Some(
+        serde_json::to_string(change)
+            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}")),
+    )
+}
+
+/// One readable line of a console change.
+pub fn console_text(change: &ConsoleChange) -> String {
+    match change {
+        ConsoleChange::Park(p) => park_text(p),
+        ConsoleChange::Queue(q) => queue_text(q),
+        ConsoleChange::Voicemail(VoicemailChange::Voicemail {
+            extension,
+            new,
+            old,
+        }) => format!("VOICEMAIL {}: {new} new, {old} old", safe(extension)),
+        ConsoleChange::Recall(r) => recall_text(r),
+    }
+}
+
+/// `space 71 (lot default)`.
+fn space(slot: &str, lot: Option<&str>) -> String {
+    match lot {
+        Some(l) => format!("space {} (lot {})", safe(slot), safe(l)),
+        None => format!("space {}", safe(slot)),
+    }
+}
+
+fn park_text(p: &ParkChange) -> String {
+    match p {
+        ParkChange::Parked {
+            call,
+            slot,
+            lot,
+            caller_num,
+            caller_name,
+            parked_by,
+        } => format!(
+            "PARKED    {}: {}{}  [call {}]",
+            space(slot, lot.as_deref()),
+            who(caller_num, caller_name.as_deref()),
+            parked_by
+                .as_deref()
+                .map(|b| format!(", parked by {}", safe(b)))
+                .unwrap_or_default(),
+            safe(call)
+        ),
+        ParkChange::ParkEnd {
+            call,
+            slot,
+            lot,
+            end,
+            retrieved_by,
+            returned_to,
+        } => {
+            let how = match (end, retrieved_by, returned_to) {
+                (ParkOutcome::Retrieved, Some(by), _) => format!("retrieved by {}", safe(by)),
+                (ParkOutcome::Retrieved, None, _) => "retrieved".to_owned(),
+                (ParkOutcome::Timeout, _, Some(to)) => {
+                    format!("nobody retrieved it, ringing {} again", safe(to))
+                }
+                (ParkOutcome::Timeout, _, None) => "nobody retrieved it in time".to_owned(),
+                (ParkOutcome::Hangup, _, _) => "the caller hung up".to_owned(),
+            };
+            format!(
+                "UNPARKED  {}: {how}  [call {}]",
+                space(slot, lot.as_deref()),
+                safe(call)
+            )
+        }
+    }
+}
+
+fn queue_text(q: &QueueChange) -> String {
+    match q {
+        QueueChange::QueueJoin {
+            queue,
+            call,
+            caller_num,
+            caller_name,
+            position,
+        } => format!(
+            "QUEUE     {}: {} waiting, position {position}  [call {}]",
+            safe(queue),
+            who(caller_num, caller_name.as_deref()),
+            safe(call)
+        ),
+        QueueChange::QueueLeave {
+            queue,
+            call,
+            caller_num,
+            end,
+            answered_by,
+            waited_ms,
+        } => {
+            let waited = wait_clock(*waited_ms);
+            let how = match (end, answered_by) {
+                (QueueOutcome::Answered, Some(by)) => {
+                    format!("answered by {} after {waited}", safe(by))
+                }
+                (QueueOutcome::Answered, None) => format!("answered after {waited}"),
+                (QueueOutcome::Abandoned, _) => format!("gave up after {waited}"),
+                (QueueOutcome::Timeout, _) => format!("left the queue unanswered after {waited}"),
+            };
+            format!(
+                "QUEUE     {}: {} {how}  [call {}]",
+                safe(queue),
+                safe(caller_num),
+                safe(call)
+            )
+        }
+    }
+}
+
+fn recall_text(r: &RecallOutput) -> String {
+    let (call, line) = match r {
+        RecallOutput::Redirect { call, from, to } => (
+            call,
+            format!(
+                "{} did not answer: sending the caller back to {}",
+                safe(from),
+                safe(to)
+            ),
+        ),
+        RecallOutput::Recalled { call, from, to } => (
+            call,
+            format!(
+                "back from {}: not answered, ringing {} again",
+                safe(from),
+                safe(to)
+            ),
+        ),
+        RecallOutput::Answered { call, by, .. } => (
+            call,
+            format!("answered by {} after all: the caller stays", safe(by)),
+        ),
+        RecallOutput::GaveUp { call, from, to } => (
+            call,
+            format!(
+                "could not send the caller back from {} to {}: the caller stays with {}",
+                safe(from),
+                safe(to),
+                safe(from)
+            ),
+        ),
+    };
+    format!("RECALL    {line}  [call {}]", safe(call))
 }
 
 /// Where the connection to the PBX stands, for `watch`.

@@ -29,6 +29,11 @@ impl Drop for Watch {
 
 impl Watch {
     async fn start(sim: &SimHandle, extensions: &[&str]) -> Self {
+        Self::start_with(sim, extensions, &[]).await
+    }
+
+    /// `watch` with `extra` arguments too.
+    async fn start_with(sim: &SimHandle, extensions: &[&str], extra: &[&str]) -> Self {
         let mut args = vec![
             "watch".to_owned(),
             "--pbx".to_owned(),
@@ -41,6 +46,7 @@ impl Watch {
             args.push("--extension".to_owned());
             args.push((*e).to_owned());
         }
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_ringside"))
             .args(&args)
             .env("RINGSIDE_AMI_SECRET", "ringside-secret")
@@ -544,6 +550,62 @@ async fn a_parked_call_times_out_back_to_its_parker() {
         );
         let end = of_type(&lines, "call_end")[0];
         assert_eq!(end["answered_by"], "1001", "{dialect:?}: {end}");
+    }
+}
+
+/// `watch --recall 1` brings back a caller that `ringside transfer`, another
+/// process, blind-transferred to a colleague who does not answer: the
+/// transfer is seen on the card, whatever made it, and the caller is
+/// redirected back once, with one `recall` line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_recall_brings_back_a_transfer_made_by_another_process() {
+    for dialect in [Dialect::Modern, Dialect::Ami11] {
+        let sim = sim(dialect).await;
+        let watch = Watch::start_with(&sim, &["1001"], &["--recall", "1"]).await;
+        // 1002 would answer after 4 s, long after the 1 s recall.
+        drop(
+            sim.play(
+                Scenario::incoming(acme(), "5550100", "1001")
+                    .with_timing(Duration::from_secs(4), Duration::from_secs(60)),
+            ),
+        );
+        let answered = loop {
+            let u = watch.next_of_type("update");
+            if u["card"]["connected_to"] == "1001" {
+                break u;
+            }
+        };
+        let call = answered["call"].as_str().expect("a call id").to_owned();
+        let (pbx, id) = (sim.addr().to_string(), call.clone());
+        let transfer = tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_ringside"))
+                .args(["transfer", &id, "1002", "--pbx", &pbx, "--user", "ringside"])
+                .args(["--extension", "1001"])
+                .env("RINGSIDE_AMI_SECRET", "ringside-secret")
+                .output()
+                .expect("ringside transfer runs")
+        })
+        .await
+        .expect("joined");
+        assert!(
+            transfer.status.success(),
+            "{dialect:?}: {}",
+            String::from_utf8_lossy(&transfer.stderr)
+        );
+        let back = watch.next_of_type("recall");
+        assert_eq!(
+            back,
+            serde_json::json!({"type": "recall", "call": call, "from": "1002", "to": "1001"}),
+            "{dialect:?}: the documented line"
+        );
+        let redirects = sim
+            .received()
+            .iter()
+            .filter(|p| p.is("Action", "Redirect") && p.get("Exten") == Some("1001"))
+            .count();
+        assert_eq!(redirects, 1, "{dialect:?}: sent back once");
+        drop(watch);
+        sim.shutdown().await;
     }
 }
 

@@ -10,6 +10,10 @@
 //! event's time, and a panel shows a live wait as that time minus the
 //! `since_ms`/`joined_ms` it keeps.
 //!
+//! [`Console`] holds the three panels and the recall together, as the live
+//! loop keeps them beside the tracker and presence, and as the CLI's
+//! replay feeds them.
+//!
 //! The events are decoded by the tracker's own `CallEvent` where the
 //! tracker reads them too (parking, queue joins and leaves, bridges,
 //! hangups), so both read the two dialects alike; `events.rs` here decodes
@@ -48,11 +52,13 @@ use crate::channel::ChannelName;
 use crate::tracker::events::ChannelRef;
 use crate::tracker::CallTracker;
 
+mod desk;
 mod events;
 mod parking;
 mod queues;
 mod voicemail;
 
+pub use desk::{Console, ConsoleChange, ConsoleListing};
 pub use parking::{ParkChange, ParkOutcome, ParkedCall, ParkedCalls};
 pub use queues::{
     MemberState, Queue, QueueCaller, QueueChange, QueueMember, QueueOutcome, QueueSummary, Queues,

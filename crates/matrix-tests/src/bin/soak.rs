@@ -190,9 +190,10 @@ async fn serve(a: Args) -> i32 {
             let r = match action.as_str() {
                 "ping" => format!("Response: Success\r\nActionID: {aid}\r\nPing: Pong\r\nTimestamp: 0.0\r\n\r\n"),
                 // The resync's lists (CoreShowChannels, PJSIPShowEndpoints,
-                // ExtensionStateList): empty, as the stream itself is the
-                // only state this server keeps.
-                "coreshowchannels" | "pjsipshowendpoints" | "extensionstatelist" | "sippeers" | "status" | "devicestatelist" => format!(
+                // ExtensionStateList, the console's ParkedCalls and queues):
+                // empty, as the stream itself is the only state this server keeps.
+                "coreshowchannels" | "pjsipshowendpoints" | "extensionstatelist" | "sippeers" | "status" | "devicestatelist"
+                | "parkedcalls" | "queuestatus" | "queuesummary" => format!(
                     "Response: Success\r\nActionID: {aid}\r\nEventList: start\r\nMessage: List will follow\r\n\r\n\
                      Event: ListComplete\r\nActionID: {aid}\r\nEventList: Complete\r\nListItems: 0\r\n\r\n"
                 ),
@@ -513,7 +514,7 @@ async fn soak(a: Args) -> i32 {
 }
 
 /// The app's resync (`ringside_calls::live::resync`: endpoints, channels,
-/// extension states), with the calls it ends written to the store.
+/// extension states, the console's listings), with the calls it ends written to the store.
 async fn resync(
     client: &Client,
     tracker: &mut CallTracker,
@@ -527,8 +528,14 @@ async fn resync(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
     let mut changes = Vec::new();
-    let r = ringside_calls::live::resync(client, tracker, presence, now, &mut |u| changes.push(u))
-        .await;
+    // The soak follows the tracker only; the console is rebuilt and dropped.
+    let mut console = ringside_calls::Console::new();
+    let parts = ringside_calls::live::LiveParts {
+        tracker,
+        presence,
+        console: &mut console,
+    };
+    let r = ringside_calls::live::resync(client, parts, now, &mut |u| changes.push(u)).await;
     if let Err(e) = r {
         eprintln!("resync failed: {e}");
     }
