@@ -6,10 +6,13 @@
 
 use tauri::{AppHandle, Emitter, Runtime, State};
 
+mod console;
+pub use console::*;
+
 use crate::ipc::{
     ApiTestResult, CallRow, CallerContext, CdrImportSummary, Colleague, Contact, ErrorCode,
-    HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note, PbxChannel, PbxProfile,
-    Settings, SmsRow, Status, TestReport, EVENT_CDR_IMPORT, EVENT_HISTORY_CHANGED,
+    HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note, PbxChannel, Settings,
+    SmsRow, Status, TestReport, EVENT_CDR_IMPORT, EVENT_HISTORY_CHANGED,
 };
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
@@ -17,7 +20,6 @@ use crate::shell::Shell;
 use ringside_calls::actions::{self, DialRequest};
 use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
-use ringside_calls::profile::{PbxKind, Profile};
 
 /// Connection, demo flag and watched extensions.
 #[tauri::command]
@@ -303,23 +305,11 @@ pub async fn export_contacts(shell: State<'_, Shell>) -> IpcResult<String> {
     })
 }
 
-/// The calls crate's profile for the settings' PBX family.
-pub fn profile_of(p: PbxProfile) -> Profile {
-    Profile::of(match p {
-        PbxProfile::YeastarS => PbxKind::YeastarS,
-        PbxProfile::YeastarMyPbx => PbxKind::YeastarMyPbx,
-        PbxProfile::GrandstreamUcm => PbxKind::GrandstreamUcm,
-        PbxProfile::FreePbx => PbxKind::FreePbx,
-        PbxProfile::OpenVox => PbxKind::OpenVox,
-        PbxProfile::GenericAsterisk => PbxKind::Generic,
-    })
-}
-
-fn not_connected() -> IpcError {
+pub(crate) fn not_connected() -> IpcError {
     IpcError::new(ErrorCode::NotConnected, crate::errors::NOT_CONNECTED)
 }
 
-fn check_call_id(call: &str) -> IpcResult<()> {
+pub(crate) fn check_call_id(call: &str) -> IpcResult<()> {
     if call.is_empty() || call.len() > 128 || call.chars().any(char::is_control) {
         return Err(IpcError::new(
             ErrorCode::UnknownCall,
@@ -387,7 +377,7 @@ pub async fn dial(
             "My extension: set your extension in Settings so Ringside knows which phone to ring.",
         )
     })?;
-    let profile = profile_of(shell.saved_settings().profile);
+    let profile = shell.saved_settings().profile.profile();
     let dialect = live.lock().await.tracker.dialect();
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let channel_id = format!(
@@ -428,7 +418,7 @@ pub async fn transfer(
     check_call_id(&call)?;
     let target = actions::clean_dial_input(&target)?;
     let (client, live, session_target) = slot.current().await.ok_or_else(not_connected)?;
-    let profile = profile_of(shell.saved_settings().profile);
+    let profile = shell.saved_settings().profile.profile();
     let (channels, dialect) = {
         let l = live.lock().await;
         (l.tracker.channels_of(&call), l.tracker.dialect())

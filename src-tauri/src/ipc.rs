@@ -11,6 +11,8 @@
 //! `ringside-calls` and sent as the same JSON the CLI prints; their
 //! TypeScript comes from that crate's `ts` feature, exported here too.
 
+pub use ringside_calls::console::{Mailbox, ParkedCall, Queue};
+pub use ringside_calls::recall::RecallOutput;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -42,6 +44,18 @@ pub const EVENT_SMS: &str = "ringside://sms";
 /// A CDR import from the Elastix API committed a batch: [`ImportProgress`],
 /// to the main window.
 pub const EVENT_CDR_IMPORT: &str = "ringside://cdr-import";
+/// The parked calls changed: every [`ParkedCall`] (coalesced).
+pub const EVENT_PARKED: &str = "ringside://parked";
+/// The watched queues changed: every [`Queue`] (coalesced).
+pub const EVENT_QUEUES: &str = "ringside://queues";
+/// A colleague's voicemail counts changed: every [`Mailbox`] (coalesced).
+pub const EVENT_VOICEMAIL: &str = "ringside://voicemail";
+/// The recall of a blind transfer decided something: a [`RecallOutput`],
+/// to both windows (`recall`: "Back from 1002: not answered").
+pub const EVENT_RECALL: &str = "ringside://recall";
+/// What the console may offer changed (a new session, new rights): every
+/// [`Offer`].
+pub const EVENT_CONSOLE: &str = "ringside://console";
 
 /// A stable, machine-readable error code; the UI may branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -532,6 +546,17 @@ pub struct Settings {
     /// True when the keyring holds an API token for `elastixUrl` (read only).
     #[serde(default)]
     pub has_api_token: bool,
+    /// Seconds a caller she blind-transferred may ring a colleague before
+    /// Ringside brings the call back to her phone; 0 = never.
+    #[serde(default = "default_recall_after_secs")]
+    pub recall_after_secs: u32,
+    /// The queues the Queues panel shows; empty = every queue.
+    #[serde(default)]
+    pub watched_queues: Vec<String>,
+}
+
+fn default_recall_after_secs() -> u32 {
+    20
 }
 
 /// What `test_api_connection` returns.
@@ -743,6 +768,89 @@ impl HistoryQuery {
             limit: self.limit.unwrap_or(200).clamp(1, 500),
         }
     }
+}
+
+impl PbxProfile {
+    /// The calls crate's profile of this PBX family.
+    pub fn profile(self) -> ringside_calls::profile::Profile {
+        use ringside_calls::profile::{PbxKind, Profile};
+        Profile::of(match self {
+            Self::YeastarS => PbxKind::YeastarS,
+            Self::YeastarMyPbx => PbxKind::YeastarMyPbx,
+            Self::GrandstreamUcm => PbxKind::GrandstreamUcm,
+            Self::FreePbx => PbxKind::FreePbx,
+            Self::OpenVox => PbxKind::OpenVox,
+            Self::GenericAsterisk => PbxKind::Generic,
+        })
+    }
+}
+
+/// An attendant-console action the UI offers as a button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferAction {
+    /// Pick up a colleague's ringing call.
+    Pickup,
+    /// Park a call.
+    Park,
+    /// Take a parked call back.
+    Retrieve,
+    /// Pause or unpause a queue member.
+    QueuePause,
+    /// Log a member in to or out of a queue.
+    QueueMember,
+    /// Send a caller to a colleague's voicemail.
+    Voicemail,
+}
+
+impl OfferAction {
+    /// The calls crate's name of the same action, whose rules decide it.
+    pub fn console_action(self) -> ringside_calls::rights::ConsoleAction {
+        use ringside_calls::rights::ConsoleAction as A;
+        match self {
+            Self::Pickup => A::Pickup,
+            Self::Park => A::Park,
+            Self::Retrieve => A::Retrieve,
+            Self::QueuePause => A::QueuePause,
+            Self::QueueMember => A::QueueMembers,
+            Self::Voicemail => A::SendToVoicemail,
+        }
+    }
+
+    /// Every action, in the order the UI lists them.
+    pub const ALL: [OfferAction; 6] = [
+        Self::Pickup,
+        Self::Park,
+        Self::Retrieve,
+        Self::QueuePause,
+        Self::QueueMember,
+        Self::Voicemail,
+    ];
+}
+
+/// Whether the console may offer an action, as the PBX profile and the AMI
+/// user's rights say (`ringside_calls::rights::availability`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Offer {
+    /// The action.
+    pub action: OfferAction,
+    /// True when the button works.
+    pub allowed: bool,
+    /// When it does not: why, in a sentence she can act on.
+    pub why: Option<String>,
+}
+
+/// `get_console`: the attendant console as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ConsoleState {
+    /// The parked calls.
+    pub parked: Vec<ParkedCall>,
+    /// The watched queues.
+    pub queues: Vec<Queue>,
+    /// The colleagues' voicemail counts.
+    pub voicemail: Vec<Mailbox>,
+    /// What may be offered.
+    pub offers: Vec<Offer>,
 }
 
 #[cfg(test)]

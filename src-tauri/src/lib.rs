@@ -12,6 +12,7 @@ pub mod autostart;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod console;
 pub mod demo;
 pub mod elastix;
 pub mod errors;

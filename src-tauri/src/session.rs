@@ -15,9 +15,10 @@ use std::time::Instant;
 
 use ringside_ami::{Client, ClientConfig, ConnectionState as AmiState};
 use ringside_calls::clock::now_ms;
+use ringside_calls::console::{Console, ConsoleChange};
 use ringside_calls::live::{LiveParts, LiveUpdate};
 use ringside_calls::presence::Presence;
-use ringside_calls::{CallTracker, CardChange, CloseReason, Console, TrackerConfig};
+use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
 use ringside_config::Transport;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -25,8 +26,9 @@ use tokio::sync::Mutex;
 
 use crate::feeds::Coalesce;
 use crate::ipc::{
-    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, PresenceState,
-    EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_LIVE_CALLS, EVENT_PRESENCE,
+    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, ConsoleState, Offer,
+    PresenceState, EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_CONSOLE, EVENT_LIVE_CALLS, EVENT_PARKED,
+    EVENT_PRESENCE, EVENT_QUEUES, EVENT_RECALL, EVENT_VOICEMAIL,
 };
 use crate::notify::CallerNotice;
 use crate::popup::{MAIN_WINDOW, POPUP_WINDOW};
@@ -66,9 +68,12 @@ pub struct LiveState {
     pub tracker: CallTracker,
     /// The colleagues' presence.
     pub presence: Presence,
-    /// The parked calls, queues and voicemail counts (the recall is off
-    /// until the app passes its setting: `Console::with_recall`).
+    /// The parked calls, queues and voicemail counts, and the recall of
+    /// her unanswered blind transfers (`console::console_for`).
     pub console: Console,
+    /// What the console's buttons may do, from the PBX profile and the
+    /// AMI user's rights (asked once per session).
+    pub offers: Vec<Offer>,
     /// Names she gave colleagues in Contacts (a contact holding the
     /// extension's number), by extension: they win over the PBX's names.
     pub contact_names: BTreeMap<String, String>,
@@ -321,6 +326,8 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         extensions: target.extensions.clone(),
     });
 
+    let saved = shell.saved_settings();
+    let profile = saved.profile.profile();
     let live = Arc::new(Mutex::new(LiveState {
         tracker: CallTracker::new(TrackerConfig {
             extensions: target.extensions.clone(),
@@ -328,7 +335,12 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
             ..TrackerConfig::default()
         }),
         presence: Presence::new(),
-        console: Console::new(),
+        console: crate::console::console_for(&saved, &target.extensions, &profile),
+        offers: crate::console::offers(
+            &profile,
+            profile.dialect,
+            &ringside_calls::rights::Rights::unknown(),
+        ),
         contact_names: BTreeMap::new(),
     }));
     let state_task = tauri::async_runtime::spawn(follow_state(
@@ -337,8 +349,12 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         target.clone(),
         started,
     ));
-    let event_task =
-        tauri::async_runtime::spawn(follow_events(app.clone(), client.clone(), live.clone()));
+    let event_task = tauri::async_runtime::spawn(follow_events(
+        app.clone(),
+        client.clone(),
+        live.clone(),
+        profile,
+    ));
     tracing::info!(demo = target.demo, host = %target.host, port = target.port, user = %target.user, "session started");
     Ok(Session {
         client,
@@ -388,7 +404,12 @@ async fn follow_state<R: Runtime>(
 /// (`ringside_calls::live::follow`, which locks the live state only per
 /// event and per resync, so commands can read between them) and fans its
 /// updates out to the windows, the tray, the history and the texts.
-async fn follow_events<R: Runtime>(app: AppHandle<R>, client: Client, live: Arc<Mutex<LiveState>>) {
+async fn follow_events<R: Runtime>(
+    app: AppHandle<R>,
+    client: Client,
+    live: Arc<Mutex<LiveState>>,
+    profile: ringside_calls::profile::Profile,
+) {
     // Presence and the list of live calls change in bursts (every device
     // state, every call of a busy office): the main window gets each at most
     // every PRESENCE_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot flood the
@@ -404,6 +425,7 @@ async fn follow_events<R: Runtime>(app: AppHandle<R>, client: Client, live: Arc<
                 let (app, live) = (app_c.clone(), live_c.clone());
                 async move { emit_live_calls(&app, &live).await }
             }),
+            console: ConsoleFeeds::spawn(&app, &live),
         }
     };
     let mut out = |update: LiveUpdate| match update {
@@ -415,9 +437,24 @@ async fn follow_events<R: Runtime>(app: AppHandle<R>, client: Client, live: Arc<
         LiveUpdate::Sms { sms, arrived_at_ms } => {
             crate::sms::incoming(&app, sms, arrived_at_ms, Instant::now());
         }
+        LiveUpdate::Console(change) => windows.console.changed(&app, change),
+        LiveUpdate::RecallFailed {
+            call,
+            from,
+            message,
+            ..
+        } => {
+            tracing::warn!(%call, %from, "could not bring a transferred caller back: {message}");
+        }
         LiveUpdate::Connected(_) => {
             windows.presence.poke();
             windows.live_calls.poke();
+            windows.console.poke_all();
+            let (app_o, client_o, live_o, profile_o) =
+                (app.clone(), client.clone(), live.clone(), profile.clone());
+            tauri::async_runtime::spawn(async move {
+                refresh_offers(&app_o, &client_o, &live_o, &profile_o).await;
+            });
             // Contacts name colleagues too; looked up once per session.
             let (app, live) = (app.clone(), live.clone());
             tauri::async_runtime::spawn(async move { names_from_contacts(&app, &live).await });
@@ -448,6 +485,99 @@ const LIVE_CALLS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 struct MainWindowFeeds {
     presence: Coalesce,
     live_calls: Coalesce,
+    console: ConsoleFeeds,
+}
+
+/// How often each console panel is sent to the windows at most: a queue
+/// with 200 waiting callers changes many times a second, and the page
+/// paints the newest snapshot once per frame anyway.
+const CONSOLE_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// The console's panels, each sent as a whole snapshot, coalesced.
+#[derive(Debug)]
+struct ConsoleFeeds {
+    parked: Coalesce,
+    queues: Coalesce,
+    voicemail: Coalesce,
+}
+
+impl ConsoleFeeds {
+    fn spawn<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) -> Self {
+        fn feed<R: Runtime, T: serde::Serialize + Send + 'static>(
+            app: &AppHandle<R>,
+            live: &Arc<Mutex<LiveState>>,
+            event: &'static str,
+            read: fn(&LiveState) -> T,
+        ) -> Coalesce {
+            let (app, live) = (app.clone(), live.clone());
+            Coalesce::spawn(CONSOLE_EVERY, move || {
+                let (app, live) = (app.clone(), live.clone());
+                async move {
+                    let snapshot = read(&*live.lock().await);
+                    if let Err(e) = app.emit(event, &snapshot) {
+                        tracing::warn!("could not send {event} to the windows: {e}");
+                    }
+                }
+            })
+        }
+        Self {
+            parked: feed(app, live, EVENT_PARKED, |l| {
+                l.console.parked.calls().cloned().collect::<Vec<_>>()
+            }),
+            queues: feed(app, live, EVENT_QUEUES, |l| {
+                crate::console::watched_queues(&l.console)
+            }),
+            voicemail: feed(app, live, EVENT_VOICEMAIL, |l| {
+                l.console.voicemail.mailboxes().cloned().collect::<Vec<_>>()
+            }),
+        }
+    }
+
+    /// One console change: its panel is sent again, and a recall's
+    /// outcome goes to both windows at once (the popup says "Back from
+    /// 1002: not answered").
+    fn changed<R: Runtime>(&self, app: &AppHandle<R>, change: ConsoleChange) {
+        match change {
+            ConsoleChange::Park(_) => self.parked.poke(),
+            ConsoleChange::Queue(_) => self.queues.poke(),
+            ConsoleChange::Voicemail(_) => self.voicemail.poke(),
+            ConsoleChange::Recall(out) => {
+                if let Err(e) = app.emit(EVENT_RECALL, &out) {
+                    tracing::warn!("could not send the recall to the windows: {e}");
+                }
+            }
+        }
+    }
+
+    fn poke_all(&self) {
+        self.parked.poke();
+        self.queues.poke();
+        self.voicemail.poke();
+    }
+}
+
+/// Asks the PBX what this AMI user may do and tells the windows what the
+/// console's buttons may offer.
+async fn refresh_offers<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    live: &Arc<Mutex<LiveState>>,
+    profile: &ringside_calls::profile::Profile,
+) {
+    let rights = crate::console::fetch_rights(client).await;
+    let offers = {
+        let mut l = live.lock().await;
+        l.offers = crate::console::offers(profile, l.tracker.dialect(), &rights);
+        l.offers.clone()
+    };
+    if let Err(e) = app.emit(EVENT_CONSOLE, &offers) {
+        tracing::warn!("could not send the console's offers to the windows: {e}");
+    }
+}
+
+/// `get_console`'s answer.
+pub fn console_state(live: &LiveState) -> ConsoleState {
+    crate::console::state(&live.console, &live.offers)
 }
 
 /// Looks the colleagues' extensions up in Contacts (after a resync, and
@@ -645,158 +775,4 @@ fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: Str
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_free_colleague_talks_to_nobody() {
-        use ringside_calls::presence::{Colleague as Seen, ExtensionState, Party};
-        let seen = |code: i32| Seen {
-            extension: "1001".into(),
-            hint: None,
-            state: ExtensionState::from_code(code),
-            label: String::new(),
-            talking_to: Some(Party {
-                num: "+15551234567".into(),
-                name: Some("ACME Corp".into()),
-            }),
-            name: Some("Alice Front Desk".into()),
-        };
-        let busy = colleague(&seen(1), None);
-        assert_eq!(busy.talking_to.as_deref(), Some("ACME Corp (+15551234567)"));
-        assert_eq!(busy.name, "Alice Front Desk");
-        for code in [0, 4, -1] {
-            assert_eq!(
-                colleague(&seen(code), None).talking_to,
-                None,
-                "state {code}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_colleague_is_named_from_contacts_then_the_pbx_then_the_number() {
-        use ringside_calls::presence::{Colleague as Seen, ExtensionState};
-        let seen = |name: Option<&str>| Seen {
-            extension: "1002".into(),
-            hint: None,
-            state: ExtensionState::from_code(0),
-            label: String::new(),
-            talking_to: None,
-            name: name.map(str::to_owned),
-        };
-        let mine = "Bob (sales desk)".to_owned();
-        assert_eq!(
-            colleague(&seen(Some("Bob Sales")), Some(&mine)).name,
-            mine,
-            "her contact wins"
-        );
-        assert_eq!(
-            colleague(&seen(Some("Bob Sales")), None).name,
-            "Bob Sales",
-            "else the phone's caller ID"
-        );
-        assert_eq!(colleague(&seen(None), None).name, "1002", "else the number");
-    }
-
-    fn target(demo: bool) -> Target {
-        Target {
-            host: "pbx.local".into(),
-            port: 5038,
-            user: "ringside".into(),
-            transport: Transport::Plain,
-            extensions: vec!["1001".into()],
-            groups: vec![],
-            demo,
-        }
-    }
-
-    fn ringing(call: &str) -> CardChange {
-        CardChange::Popup {
-            call: call.into(),
-            extension: "1001".into(),
-            caller_num: "+15551234567".into(),
-            caller_name: None,
-            direction: ringside_calls::Direction::Inbound,
-            trunk: None,
-            did: None,
-            queue: None,
-            transferred_by: None,
-            consultation: false,
-            consulting_for: None,
-            park_return: false,
-            park_slot: None,
-            parked_by: None,
-            at_ms: 0,
-        }
-    }
-
-    fn closed(call: &str) -> CardChange {
-        CardChange::Close {
-            call: call.into(),
-            extension: "1001".into(),
-            reason: CloseReason::AnsweredElsewhere,
-            answered_by: Some("1002".into()),
-            at_ms: 0,
-        }
-    }
-
-    #[test]
-    fn the_popup_hears_only_of_its_own_cards() {
-        let mut popup = crate::popup::PopupState::default();
-        assert!(
-            popup_wants(&popup, &ringing("a")),
-            "a new card always goes to the popup"
-        );
-        assert!(
-            !popup_wants(&popup, &closed("a")),
-            "another extension's call is none of the popup's business"
-        );
-        popup.open("a");
-        assert!(
-            popup_wants(&popup, &closed("a")),
-            "a change to a card it shows"
-        );
-        assert!(!popup_wants(&popup, &closed("b")));
-        popup.do_not_disturb = true;
-        assert!(
-            !popup_wants(&popup, &ringing("c")),
-            "no card under do-not-disturb"
-        );
-        assert!(
-            popup_wants(&popup, &closed("a")),
-            "a card already up still follows its call"
-        );
-    }
-
-    #[test]
-    fn client_states_map_to_plain_ui_states() {
-        let s = connection_status(
-            &AmiState::Connected {
-                version: "12.0.0".into(),
-            },
-            &target(false),
-            None,
-        );
-        assert_eq!(s.state, ConnectionState::Connected);
-        assert_eq!(s.message, "Connected to pbx.local:5038");
-        assert_eq!(s.version.as_deref(), Some("12.0.0"));
-        let demo = connection_status(&AmiState::Connecting { attempt: 1 }, &target(true), None);
-        assert_eq!(
-            demo.message, "Connecting to the demo PBX…",
-            "the demo's random port means nothing to a user"
-        );
-        let failed = connection_status(
-            &AmiState::AuthFailed {
-                message: "Wrong AMI password for user 'ringside' on pbx.local:5038".into(),
-            },
-            &target(false),
-            None,
-        );
-        assert_eq!(failed.state, ConnectionState::AuthFailed);
-        assert!(
-            failed.message.contains("Wrong AMI password"),
-            "the client's actionable message is passed through"
-        );
-    }
-}
+mod tests;

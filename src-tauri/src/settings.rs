@@ -47,6 +47,8 @@ pub fn default_settings() -> Settings {
         elastix_url: String::new(),
         elastix_fingerprint: None,
         has_api_token: false,
+        recall_after_secs: 20,
+        watched_queues: Vec::new(),
     }
 }
 
@@ -103,8 +105,37 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             "use at most 3600 seconds (0 closes it with the call).",
         ));
     }
+    validate_console(s)
+}
+
+/// The attendant console's recall time and watched queues.
+fn validate_console(s: &Settings) -> IpcResult<()> {
+    if s.recall_after_secs != 0 && !(5..=600).contains(&s.recall_after_secs) {
+        return Err(invalid(
+            "Bring a transferred caller back after",
+            "use 5 to 600 seconds, or 0 to never bring a caller back.",
+        ));
+    }
+    if s.watched_queues.len() > MAX_WATCHED_QUEUES {
+        return Err(invalid(
+            "Queues to show",
+            format!("list at most {MAX_WATCHED_QUEUES} queues, or none to show every queue."),
+        ));
+    }
+    for q in &s.watched_queues {
+        let name = q.trim();
+        if name.is_empty() || name.len() > 80 || name.chars().any(|c| c.is_control() || c == ',') {
+            return Err(invalid(
+                "Queues to show",
+                format!("“{}” is not a queue name; use the names the PBX gives its queues, such as sales.", name.escape_debug()),
+            ));
+        }
+    }
     Ok(())
 }
+
+/// At most this many queues are named in Settings.
+const MAX_WATCHED_QUEUES: usize = 50;
 
 /// The PBX's host, port, AMI user and pinned certificate.
 fn validate_login(s: &Settings) -> IpcResult<()> {
@@ -411,7 +442,28 @@ mod tests {
                 "Pinned certificate",
             ),
             (|s| s.ami_user = "a\r\nAction: Originate".into(), "AMI user"),
+            (
+                |s| s.recall_after_secs = 2,
+                "Bring a transferred caller back after",
+            ),
+            (
+                |s| s.recall_after_secs = 601,
+                "Bring a transferred caller back after",
+            ),
+            (
+                |s| s.watched_queues = vec!["sales\r\nAction: Command".into()],
+                "Queues to show",
+            ),
+            (|s| s.watched_queues = vec!["  ".into()], "Queues to show"),
+            (
+                |s| s.watched_queues = (0..51).map(|i| format!("q{i}")).collect(),
+                "Queues to show",
+            ),
         ];
+        let mut off = configured();
+        off.recall_after_secs = 0;
+        off.watched_queues = vec!["sales".into(), "support desk".into()];
+        validate(&off).expect("0 turns the recall off; queue names may hold spaces");
         for (break_it, field) in cases {
             let mut s = configured();
             break_it(&mut s);

@@ -155,6 +155,10 @@ impl Shell {
                 s.extensions.clone(),
                 s.watched_groups.clone(),
                 s.profile,
+                // The console is built with the session: a new recall
+                // time or queue list takes a fresh session (and resync).
+                s.recall_after_secs,
+                s.watched_queues.clone(),
             )
         };
         if self.args.pbx.is_some() || self.args.demo {

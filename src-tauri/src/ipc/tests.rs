@@ -35,6 +35,8 @@ fn export_typescript_bindings() {
         PbxChannel,
         ringside_calls::CardChange,
         ringside_calls::CallCard,
+        ConsoleState,
+        RecallOutput,
     );
     let card = std::fs::read_to_string(dir.join("CardChange.ts")).expect("CardChange.ts written");
     assert!(

@@ -11,14 +11,20 @@ import type { CdrImportSummary } from "./CdrImportSummary";
 import type { Colleague } from "./Colleague";
 import type { ConfirmDial } from "./ConfirmDial";
 import type { ConnectionStatus } from "./ConnectionStatus";
+import type { ConsoleState } from "./ConsoleState";
 import type { Contact } from "./Contact";
 import type { HistoryChanged } from "./HistoryChanged";
 import type { HistoryQuery } from "./HistoryQuery";
 import type { ImportProgress } from "./ImportProgress";
 import type { ImportReport } from "./ImportReport";
 import type { IncomingSmsEvent } from "./IncomingSmsEvent";
+import type { Mailbox } from "./Mailbox";
 import type { Note } from "./Note";
+import type { Offer } from "./Offer";
+import type { ParkedCall } from "./ParkedCall";
 import type { PbxChannel } from "./PbxChannel";
+import type { Queue } from "./Queue";
+import type { RecallOutput } from "./RecallOutput";
 import type { Settings } from "./Settings";
 import type { SmsRow } from "./SmsRow";
 import type { Status } from "./Status";
@@ -54,6 +60,13 @@ export interface Commands {
   import_cdr: [undefined, CdrImportSummary];
   list_pbx_calls: [undefined, Array<PbxChannel>];
   play_recording: [{ callId: string }, null];
+  get_console: [undefined, ConsoleState];
+  pickup: [{ extension: string }, null];
+  park: [{ call: string }, null];
+  retrieve: [{ slot: string; lot?: string }, null];
+  queue_pause: [{ queue?: string; member: string; paused: boolean; reason?: string }, null];
+  queue_member: [{ queue: string; member: string; loggedIn: boolean }, null];
+  send_to_voicemail: [{ call: string; extension: string }, null];
 }
 
 /** Event names, as the constants in src-tauri/src/ipc.rs. */
@@ -68,6 +81,11 @@ export const EVENTS = {
   focusDialer: "ringside://focus-dialer",
   sms: "ringside://sms",
   cdrImport: "ringside://cdr-import",
+  parked: "ringside://parked",
+  queues: "ringside://queues",
+  voicemail: "ringside://voicemail",
+  recall: "ringside://recall",
+  console: "ringside://console",
 } as const;
 
 /** The payload of every event. */
@@ -82,4 +100,9 @@ export interface EventPayloads {
   [EVENTS.focusDialer]: HistoryChanged;
   [EVENTS.sms]: IncomingSmsEvent;
   [EVENTS.cdrImport]: ImportProgress;
+  [EVENTS.parked]: Array<ParkedCall>;
+  [EVENTS.queues]: Array<Queue>;
+  [EVENTS.voicemail]: Array<Mailbox>;
+  [EVENTS.recall]: RecallOutput;
+  [EVENTS.console]: Array<Offer>;
 }

@@ -95,4 +95,13 @@ elastixFingerprint?: string,
 /**
  * True when the keyring holds an API token for `elastixUrl` (read only).
  */
-hasApiToken: boolean, };
+hasApiToken: boolean, 
+/**
+ * Seconds a caller she blind-transferred may ring a colleague before
+ * Ringside brings the call back to her phone; 0 = never.
+ */
+recallAfterSecs: number, 
+/**
+ * The queues the Queues panel shows; empty = every queue.
+ */
+watchedQueues: Array<string>, };
