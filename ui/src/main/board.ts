@@ -82,6 +82,8 @@ function colleagueAt(extension: string): Colleague | undefined {
 
 interface ColleagueRow {
   button: HTMLButtonElement;
+  /** The Pick up button and why it is disabled; only while the phone rings. */
+  extra: HTMLElement;
   pickup: OfferButton;
   message: HTMLElement;
 }
@@ -117,12 +119,10 @@ function colleagueButton(extension: string): HTMLLIElement {
     e.preventDefault();
     void transferTo(callId, c);
   });
-  const li = el("li", { class: "colleague-row", attrs: { "data-extension": extension } }, [
-    button,
-    el("div", { class: "colleague-extra" }, [pickup.button, pickup.why]),
-    message,
-  ]);
-  colleagueRows.set(li, { button, pickup, message });
+  const extra = el("div", { class: "colleague-extra" }, [pickup.button, pickup.why]);
+  extra.hidden = true;
+  const li = el("li", { class: "colleague-row", attrs: { "data-extension": extension } }, [button, extra, message]);
+  colleagueRows.set(li, { button, extra, pickup, message });
   return li;
 }
 
@@ -147,14 +147,11 @@ function fillColleague(li: HTMLElement, c: Colleague): void {
     el("span", { class: "colleague-detail", testid: "colleague-detail" }, [`${c.extension} · `, outsideText(detail, { max: 60 })]),
   );
   const canPickUp = ringing(c);
-  row.pickup.button.hidden = !canPickUp;
+  row.extra.hidden = !canPickUp;
   row.pickup.button.setAttribute("aria-label", `Pick up ${c.name}'s ringing call`);
   if (canPickUp) showOffer(row.pickup, offers.get("pickup"));
-  else {
-    row.pickup.why.hidden = true;
-    // What was said about a pickup is about a ring that is over.
-    row.message.textContent = "";
-  }
+  // What was said about a pickup is about a ring that is over.
+  else row.message.textContent = "";
 }
 
 function renderBoard(): void {
