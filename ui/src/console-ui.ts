@@ -108,16 +108,19 @@ function paint(node: HTMLElement, w: Waiting, now: number): void {
   if (node.textContent !== text) node.textContent = text;
 }
 
+/** Ticks on the wall clock's whole seconds, so every time on the page moves together. */
+function scheduleTick(): void {
+  ticker = window.setTimeout(tick, 1000 - (Date.now() % 1000));
+}
+
 function tick(): void {
   const now = Date.now();
   for (const [node, w] of waiting) {
     if (node.isConnected) paint(node, w, now);
     else waiting.delete(node); // its row was removed
   }
-  if (waiting.size === 0) {
-    window.clearInterval(ticker);
-    ticker = undefined;
-  }
+  if (waiting.size > 0) scheduleTick();
+  else ticker = undefined;
 }
 
 /**
@@ -130,5 +133,5 @@ export function showWaiting(node: HTMLElement, since: number, prefix = ""): void
   const w = { since, prefix };
   waiting.set(node, w);
   paint(node, w, Date.now());
-  if (ticker === undefined) ticker = window.setInterval(tick, 1000);
+  if (ticker === undefined) scheduleTick();
 }

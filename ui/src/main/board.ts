@@ -242,7 +242,7 @@ function fillChip(li: HTMLElement, c: CallCard): void {
     row.pickup.button.setAttribute("aria-label", `Pick up ${callLabel(c)}, ringing at ${target}`);
     showOffer(row.pickup, offers.get("pickup"));
   } else row.pickup.why.hidden = true;
-  const parkable = c.state === "answered" && c.parked === null;
+  const parkable = c.state === "answered" && !c.parked;
   row.park.button.hidden = !parkable;
   if (parkable) {
     row.park.button.setAttribute("aria-label", `Park ${callLabel(c)}`);

@@ -31,6 +31,21 @@ const MAX_REASON_CHARS = 80;
 let offers: Offers;
 const views = new Map<string, QueueView>();
 
+/** Writes only what changed: a snapshot that changes one agent must not touch the rest of the panel. */
+function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setHidden(node: HTMLElement, hidden: boolean): void {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}
+
+function setDisabled(node: HTMLButtonElement | HTMLInputElement, disabled: boolean, why: string | null): void {
+  if (node.disabled !== disabled) node.disabled = disabled;
+  const title = disabled ? (why ?? "") : "";
+  if (node.title !== title) node.title = title;
+}
+
 /** A pause reason she typed, or why it cannot be sent. */
 export function checkReason(text: string): { ok: true; reason: string | null } | { ok: false; message: string } {
   const reason = text.trim();
@@ -120,7 +135,7 @@ class QueueView {
   update(q: Queue): void {
     const available = q.members.filter((m) => !m.paused && m.state === "not_in_use").length;
     const waiting = q.callers.length;
-    this.summary.textContent = `${waiting} waiting · ${available} of ${q.members.length} ${q.members.length === 1 ? "agent" : "agents"} available`;
+    setText(this.summary, `${waiting} waiting · ${available} of ${q.members.length} ${q.members.length === 1 ? "agent" : "agents"} available`);
     this.renderCallers(q.callers);
     this.renderMembers(q.members);
   }
@@ -142,7 +157,7 @@ class QueueView {
         };
       }),
     );
-    this.noCallers.hidden = sorted.length > 0;
+    setHidden(this.noCallers, sorted.length > 0);
   }
 
   private renderMembers(list: QueueMember[]): void {
@@ -150,11 +165,10 @@ class QueueView {
     const pause = offers.get("queue_pause");
     const member = offers.get("queue_member");
     const whys = [...new Set([pause.why, member.why].filter((w): w is string => !!w))];
-    this.why.textContent = whys.join(" ");
-    this.why.hidden = whys.length === 0;
-    this.loginButton.disabled = !member.allowed;
-    this.loginInput.disabled = !member.allowed;
-    this.loginButton.title = member.allowed ? "" : (member.why ?? "");
+    setText(this.why, whys.join(" "));
+    setHidden(this.why, whys.length === 0);
+    setDisabled(this.loginButton, !member.allowed, member.why);
+    setDisabled(this.loginInput, !member.allowed, member.why);
     const offerSig = `${offers.sig("queue_pause")}\u0000${offers.sig("queue_member")}`;
     syncList(
       this.members,
@@ -165,7 +179,7 @@ class QueueView {
         fill: (li) => this.fillMemberRow(li, m),
       })),
     );
-    this.noMembers.hidden = list.length > 0;
+    setHidden(this.noMembers, list.length > 0);
   }
 
   private makeMemberRow(iface: string): HTMLElement {
@@ -232,12 +246,8 @@ class QueueView {
     row.pause.hidden = m.paused;
     row.unpause.hidden = !m.paused;
     if (m.paused) row.pauseForm.hidden = true;
-    for (const b of [row.pause, row.unpause]) {
-      b.disabled = !pause.allowed;
-      b.title = pause.allowed ? "" : (pause.why ?? "");
-    }
-    row.logout.disabled = !member.allowed;
-    row.logout.title = member.allowed ? "" : (member.why ?? "");
+    for (const b of [row.pause, row.unpause]) setDisabled(b, !pause.allowed, pause.why);
+    setDisabled(row.logout, !member.allowed, member.why);
     const who = memberLabel(m);
     row.pause.setAttribute("aria-label", `Pause ${who}`);
     row.unpause.setAttribute("aria-label", `Unpause ${who}`);
@@ -342,7 +352,7 @@ export function renderQueues(list: Queue[]): void {
   });
   for (const name of [...views.keys()]) if (!seen.has(name)) views.delete(name);
   syncList(byId("queues"), rows);
-  byId("queues-empty").hidden = list.length > 0;
+  setHidden(byId("queues-empty"), list.length > 0);
 }
 
 export function startQueues(shared: Offers): void {
