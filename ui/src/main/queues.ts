@@ -64,6 +64,9 @@ interface CallerRow {
   caller: HTMLElement;
   waited: HTMLElement;
   longest: HTMLElement;
+  /** What the row shows now: when one caller leaves, the others only renumber. */
+  shownCaller?: string;
+  shownSince?: number;
 }
 
 interface MemberRow {
@@ -152,7 +155,7 @@ class QueueView {
         return {
           key: c.call || c.uniqueid,
           sig: `${c.position}\u0000${c.caller_num}\u0000${c.caller_name}\u0000${c.joined_ms}\u0000${isLongest}`,
-          make: makeCallerRow,
+          make: () => makeCallerRow(c.call || c.uniqueid),
           fill: (li) => fillCallerRow(li, c, isLongest),
         };
       }),
@@ -313,30 +316,36 @@ class QueueView {
   }
 }
 
-function makeCallerRow(): HTMLElement {
+function makeCallerRow(key: string): HTMLElement {
   const row: CallerRow = {
     position: el("span", { class: "queue-position", testid: "queue-position" }),
     caller: el("span", { class: "queue-caller-name" }),
     waited: el("span", { class: "waited", testid: "queue-waiting" }),
     longest: el("span", { class: "longest-tag", testid: "longest-tag", text: "Longest wait" }),
   };
-  const li = el("li", { class: "queue-caller", testid: "queue-caller" }, [row.position, row.caller, row.waited, row.longest]);
+  const li = el("li", { class: "queue-caller", testid: "queue-caller", attrs: { "data-call": key } }, [row.position, row.caller, row.waited, row.longest]);
   callerRows.set(li, row);
   return li;
 }
 
 function fillCallerRow(li: HTMLElement, c: QueueCaller, longest: boolean): void {
   const row = callerRows.get(li)!;
-  li.dataset.call = c.call;
   li.classList.toggle("longest", longest);
-  row.position.textContent = `${c.position}.`;
-  const who = callerLabel(c.caller_name, c.caller_num);
-  row.caller.replaceChildren(outsideText(who, { class: "queue-caller-label", testid: "queue-caller-label", max: 40 }));
-  if (c.caller_name?.trim() && c.caller_num.trim()) {
-    row.caller.append(" ", el("span", { class: "queue-caller-number", text: c.caller_num, attrs: { dir: "ltr" } }));
+  setText(row.position, `${c.position}.`);
+  const shown = `${c.caller_name}\u0000${c.caller_num}`;
+  if (row.shownCaller !== shown) {
+    row.shownCaller = shown;
+    const who = callerLabel(c.caller_name, c.caller_num);
+    row.caller.replaceChildren(outsideText(who, { class: "queue-caller-label", testid: "queue-caller-label", max: 40 }));
+    if (c.caller_name?.trim() && c.caller_num.trim()) {
+      row.caller.append(" ", el("span", { class: "queue-caller-number", text: c.caller_num, attrs: { dir: "ltr" } }));
+    }
   }
-  showWaiting(row.waited, c.joined_ms, "waiting ");
-  row.longest.hidden = !longest;
+  if (row.shownSince !== c.joined_ms) {
+    row.shownSince = c.joined_ms;
+    showWaiting(row.waited, c.joined_ms, "waiting ");
+  }
+  setHidden(row.longest, !longest);
 }
 
 /** Renders one `queues` snapshot. */
