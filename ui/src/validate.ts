@@ -178,10 +178,15 @@ export function validateConsoleSettings(s: Pick<ConsoleSettings, "recallAfterSec
       message: `Bring a transferred caller back: a whole number of seconds from ${RECALL_MIN_SECS} to ${RECALL_MAX_SECS}, or 0 to never bring them back.`,
     });
   const badQueue = s.watchedQueues.find((q) => !QUEUE_RE.test(q));
-  if (badQueue !== undefined)
+  if (badQueue !== undefined) {
+    // A name with an invisible or direction-changing character is not quoted:
+    // a right-to-left override would turn the rest of the sentence around.
+    const hidden = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(badQueue);
+    const what = hidden ? "one name holds an invisible character; type the names again" : `"${badQueue}" is not a queue name`;
     errors.push({
       field: "watchedQueues",
-      message: `Queues to show: "${badQueue}" is not a queue name (letters, digits, dots, - and _ only). Separate queues with commas.`,
+      message: `Queues to show: ${what} (letters, digits, dots, - and _ only). Separate queues with commas.`,
     });
+  }
   return errors;
 }

@@ -443,6 +443,15 @@ test("board: Pick up on a ringing colleague, its refusal, disabled with why; the
   assert.deepEqual(await invocations(page, "park"), [{ call: "c-talk" }]);
   await talkingChip.getByTestId("live-call-message").filter({ hasText: "Parking ACME Corp… The Parked calls panel shows its space." }).waitFor();
   await screenshot(page, "console-live-calls");
+
+  // The main window's word on a recall (the popup shows the caller's card).
+  await emit(page, RECALL, { type: "recall", call: "c-talk", from: "1002", to: "1001" });
+  assert.equal(await page.getByTestId("board-message").textContent(), "A caller you transferred came back from 1002: not answered. Your phone rings.");
+  await emit(page, RECALL, { type: "gave_up", call: "c-talk", from: "1002", to: "1001" });
+  assert.equal(await page.getByTestId("board-message").textContent(), "Ringside could not bring the caller back from 1002: they are still ringing there.");
+  assert.equal(await page.getByTestId("board-message").getAttribute("data-kind"), "error");
+  await emit(page, RECALL, { type: "answered", call: "c-talk", from: "1002", by: "1002" });
+  assert.match(await page.getByTestId("board-message").textContent(), /^Ringside could not bring/, "an answer says nothing new");
   await assertClean(app, "main");
   await app.context.close();
 });
@@ -618,10 +627,19 @@ test("settings: the recall delay is 0 or 5 to 600 seconds, the queues to show a 
   await page.getByTestId("settings-watched-queues").fill("support, sales\u202E;x y/z");
   await page.getByTestId("settings-save").click();
   assert.equal(await page.getByTestId("error-recallAfterSecs").textContent(), "");
-  assert.match(await page.getByTestId("error-watchedQueues").textContent(), /^Queues to show: ".*" is not a queue name/);
+  assert.equal(
+    await page.getByTestId("error-watchedQueues").textContent(),
+    "Queues to show: one name holds an invisible character; type the names again (letters, digits, dots, - and _ only). Separate queues with commas.",
+    "a right-to-left override is not quoted back: it would reverse the sentence",
+  );
   assert.equal(await page.getByTestId("settings-watched-queues").getAttribute("aria-invalid"), "true");
+  await page.getByTestId("settings-watched-queues").scrollIntoViewIfNeeded();
+  await screenshot(page, "console-settings");
   assert.deepEqual(await invocations(page, "save_settings"), [], "nothing invalid is sent");
 
+  await page.getByTestId("settings-watched-queues").fill("support, sales/x");
+  await page.getByTestId("settings-save").click();
+  assert.match(await page.getByTestId("error-watchedQueues").textContent(), /^Queues to show: "sales\/x" is not a queue name/);
   await page.getByTestId("settings-watched-queues").fill("support, sales 600");
   await page.getByTestId("settings-recall").fill("45");
   await page.getByTestId("settings-save").click();
