@@ -132,6 +132,15 @@ export function syncList(parent: HTMLElement, rows: Row[]): void {
     if (state && !existing.has(state.key)) existing.set(state.key, child as HTMLElement);
     else child.remove();
   }
+  // Rows that go are removed first: left in place, one gone from the top
+  // would make every row after it move (a queue's head answered renumbers
+  // 200 callers, and each was re-inserted).
+  const wanted = new Set(rows.map((r) => r.key));
+  for (const [key, node] of existing) {
+    if (wanted.has(key)) continue;
+    node.remove();
+    existing.delete(key);
+  }
   let cursor = parent.firstElementChild;
   for (const row of rows) {
     let node = existing.get(row.key);

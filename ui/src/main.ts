@@ -1,9 +1,11 @@
 // The main window: connection status, the colleagues board with live calls,
-// the dialer, history, contacts and settings. Each part lives in src/main/
+// the parked calls and queues panels, the dialer, history, contacts and
+// settings. Each part lives in src/main/
 // and only renders and invokes; the shell owns every decision about calls.
 
 import "./style.css";
-import { startBoard } from "./main/board";
+import { setMyExtensions, startBoard } from "./main/board";
+import { startConsole } from "./main/console";
 import { startContacts } from "./main/contacts";
 import { startDialer } from "./main/dialer";
 import { startHistory } from "./main/history";
@@ -37,7 +39,16 @@ function startTabs(): void {
 async function start(): Promise<void> {
   startTabs();
   // Each part reports its own failures in place; one failing must not blank the others.
-  await Promise.allSettled([startDialer(), startStatus(), startBoard(), startHistory(), startContacts(), startSettings(), startPbxApi()]);
+  await Promise.allSettled([
+    startDialer(),
+    startStatus().then(setMyExtensions),
+    startBoard(),
+    startConsole(),
+    startHistory(),
+    startContacts(),
+    startSettings(),
+    startPbxApi(),
+  ]);
   document.body.dataset.ready = "true";
 }
 

@@ -5,12 +5,17 @@
 // collapses into a "+N more" row, which never takes a ringing call. It
 // renders what `ringside://card` and `ringside://caller-context` say and
 // invokes commands for the card's buttons; it decides nothing about calls
-// itself.
+// itself. The attendant console adds Park on an answered call, "picked up
+// by you", and the recall banner of a transferred caller who came back
+// (popup-console.ts).
 
 import "./style.css";
 import { clear, el, outcomeText, outsideText, shortTime, syncList, type Row } from "./dom";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
+import { offerButton, showOffer, type OfferButton } from "./console-ui";
+import { consoleCommand, type ParkedCall, type RecallOutput } from "./console-types";
+import { forgetRecall, listenConsole, loadOffers, offers, pendingRecall, RecallBanner, rememberRecall, type ConsoleHooks, type Recalled } from "./popup-console";
 import { TransferPicker } from "./transfer-picker";
 import type { IncomingSmsEvent } from "./bindings/IncomingSmsEvent";
 import type { SmsRow } from "./bindings/SmsRow";
@@ -311,6 +316,10 @@ class PopupCard {
   private readonly noteText: HTMLTextAreaElement;
   private readonly savedNotes: HTMLUListElement;
   private readonly actionButtons: HTMLButtonElement[] = [];
+  /** Park: offered on an answered call only. */
+  private readonly park: OfferButton;
+  /** "Back from 1002: not answered", once the recall says so. */
+  private recall: RecallBanner | null = null;
   private removeTimer: number | undefined;
   /** Set once the card is on its way out; later changes must not overwrite why. */
   closing = false;
@@ -345,6 +354,7 @@ class PopupCard {
       idPrefix,
       () => new Set([this.extension, ...myExtensions]),
       (choice) => void this.transfer(choice.target, choice.label, choice.attended),
+      (extension, name) => void this.toColleagueVoicemail(extension, name),
     );
     this.pickerPanel = el("div", { class: "card-panel", testid: "transfer-panel" }, [this.picker.root]);
     this.pickerPanel.hidden = true;
@@ -387,8 +397,10 @@ class PopupCard {
     });
     dismiss.addEventListener("click", () => void this.dismiss());
 
+    this.park = offerButton("Park", "action-park", () => void this.parkCall());
     const actions = el("div", { class: "card-actions" }, [
       this.action("Transfer…", "action-transfer", () => this.togglePanel(this.pickerPanel, () => this.picker.focus())),
+      this.park.button,
       voicemailTarget(popup) ? this.action("To voicemail", "action-voicemail", () => void this.toVoicemail()) : null,
       this.action("Note…", "action-note", () => this.togglePanel(this.notePanel, () => this.noteText.focus())),
       this.action("Copy number", "action-copy", () => void this.copyNumber(), true),
@@ -417,6 +429,7 @@ class PopupCard {
         ]),
         this.context,
         actions,
+        this.park.why,
         this.feedback,
         this.pickerPanel,
         this.notePanel,
@@ -426,6 +439,7 @@ class PopupCard {
     );
 
     this.picker.setColleagues(colleagues);
+    this.refreshOffers();
     this.showRinging();
     this.refreshRinging();
     this.renderContext();
@@ -457,7 +471,46 @@ class PopupCard {
   private setStatus(text: string, state: string): void {
     this.status.textContent = text;
     this.root.dataset.state = state;
+    this.refreshPark();
     scheduleLayout();
+  }
+
+  /** Park is for a call she is on: an answered card, not closing, not a consultation. */
+  private refreshPark(): void {
+    const parkable = this.root.dataset.state === "answered" && !this.closing && !this.consultation;
+    this.park.button.hidden = !parkable;
+    if (parkable) showOffer(this.park, offers.get("park"));
+    else this.park.why.hidden = true;
+  }
+
+  /** What the PBX allows changed: Park, voicemail in the picker, the recall's button. */
+  refreshOffers(): void {
+    this.refreshPark();
+    this.picker.setVoicemail(offers.get("voicemail").allowed);
+    this.recall?.refresh();
+  }
+
+  /** The recall brought this call back to her: say so, and offer the colleague's voicemail. */
+  showRecall(r: Recalled): void {
+    if (this.recall?.recall.from === r.from) return;
+    const banner = new RecallBanner(r);
+    if (this.recall) this.recall.root.replaceWith(banner.root);
+    else this.status.after(banner.root);
+    this.recall = banner;
+    scheduleLayout();
+  }
+
+  /** How a recall watch ended without a recall ("answered", "gave_up"). */
+  recallEnded(r: Exclude<RecallOutput, { type: "recall" | "redirect" }>): void {
+    if (r.type === "answered") this.recall?.answeredBy(r.by);
+    else this.say(`Ringside could not bring the caller back from ${r.from}: they are still ringing there.`, "error");
+  }
+
+  /** The parked calls say where this call waits now. */
+  noteParked(p: ParkedCall): void {
+    if (this.feedback.dataset.parked === p.slot) return;
+    this.feedback.dataset.parked = p.slot;
+    this.say(`Parked in space ${p.slot}${p.lot && p.lot !== "default" ? ` (${p.lot})` : ""}. Retrieve it from the main window.`);
   }
 
   /** Still ringing: such a card leads the stack and is never collapsed. */
@@ -522,7 +575,10 @@ class PopupCard {
   }
 
   showAnswered(by: string): void {
-    this.setStatus(this.isMine(by) ? `Answered by you (${by})` : `Answered by ${by}`, "answered");
+    const mine = this.isMine(by);
+    const pickedUp = callInfo(this.call).pickedUpBy === by;
+    const text = mine ? `${pickedUp ? "Picked up" : "Answered"} by you (${by})` : `Answered by ${by}`;
+    this.setStatus(text, "answered");
   }
 
   /** The call's transfer history: "Transferred by 1001 to 1002, then to 1003". */
@@ -591,6 +647,12 @@ class PopupCard {
   endActions(): void {
     for (const b of this.actionButtons) b.disabled = true;
     this.pickerPanel.hidden = true;
+    this.refreshPark();
+  }
+
+  /** The call ended: nothing left to send to voicemail. */
+  endRecall(): void {
+    this.recall?.end();
   }
 
   remove(): void {
@@ -606,6 +668,26 @@ class PopupCard {
     try {
       await command("transfer", { call: this.call, target, attended });
       this.say(attended ? `Talk to ${label}, then hang up to complete the transfer.` : `Transferred to ${label}.`);
+      this.pickerPanel.hidden = true;
+    } catch (e) {
+      this.say(errorText(e), "error");
+    }
+  }
+
+  private async parkCall(): Promise<void> {
+    this.say("Parking the call… The main window's Parked calls panel shows its space.");
+    try {
+      await consoleCommand("park", { call: this.call });
+    } catch (e) {
+      this.say(errorText(e), "error");
+    }
+  }
+
+  private async toColleagueVoicemail(extension: string, name: string): Promise<void> {
+    this.say(`Sending the caller to ${name}'s voicemail…`);
+    try {
+      await consoleCommand("send_to_voicemail", { call: this.call, extension });
+      this.say(`Sent to ${name}'s voicemail (${extension}).`);
       this.pickerPanel.hidden = true;
     } catch (e) {
       this.say(errorText(e), "error");
@@ -688,6 +770,8 @@ function applyCardChange(change: CardChange): void {
       if (!cards.has(key)) {
         const card = new PopupCard(change);
         cards.set(key, card);
+        const recalled = pendingRecall(change.call);
+        if (recalled) card.showRecall(recalled);
         // A new ring is shown from the top of the stack, collapsed again.
         expanded = false;
         window.scrollTo(0, 0);
@@ -732,7 +816,9 @@ function applyCardChange(change: CardChange): void {
     }
     case "call_end": {
       info.answeredBy = change.answered_by ?? info.answeredBy;
+      forgetRecall(change.call);
       for (const card of cardsOf(change.call)) {
+        card.endRecall();
         card.closeWith(change.missed ? "Missed call" : "Call ended", change.missed ? "missed" : "ended");
       }
       break;
@@ -751,9 +837,63 @@ function applyCallerContext(call: string, context: CallerContext): void {
   for (const card of cardsOf(call)) card.renderContext();
 }
 
+/**
+ * A recall is shown on the card of its call: the card her phone's new ring
+ * opened. The recall and that popup race; whichever comes second joins
+ * them. Should no popup come (the card was dismissed), the card is rebuilt
+ * from the live call, at her extension. Of the other outcomes, `answered`
+ * and `gave_up` change a card only if one is up (the main window says
+ * `gave_up` too), and `redirect` shows nothing: the `recall` follows.
+ */
+async function applyRecall(r: RecallOutput): Promise<void> {
+  if (r.type === "redirect") return;
+  if (r.type !== "recall") {
+    forgetRecall(r.call);
+    for (const card of cardsOf(r.call)) card.recallEnded(r);
+    return;
+  }
+  rememberRecall(r);
+  if (cardsOf(r.call).length === 0) {
+    try {
+      const live = (await command("list_live_calls")).find((c) => c.call === r.call);
+      if (live && live.state !== "ended" && cardsOf(r.call).length === 0) popupFromLive(live, r.to);
+    } catch {
+      // Without the live call there is no caller to show; the popup event may still come.
+    }
+  }
+  for (const card of cardsOf(r.call)) card.showRecall(r);
+}
+
+/** A card whose call waits in a parking space says which one. */
+function applyParked(list: ParkedCall[]): void {
+  for (const p of list) for (const card of cardsOf(p.call)) card.noteParked(p);
+}
+
 function applyPresence(list: Colleague[]): void {
   colleagues = list;
   for (const card of cards.values()) card.setColleagues(list);
+}
+
+/** The card a `popup` change would have opened, rebuilt from a live call. */
+function popupFromLive(call: CallCard, extension: string): void {
+  applyCardChange({
+    type: "popup",
+    call: call.call,
+    extension,
+    caller_num: call.caller_num,
+    caller_name: call.caller_name,
+    direction: call.direction ?? "inbound",
+    trunk: call.trunk,
+    did: call.did,
+    queue: call.queue,
+    transferred_by: call.transfers.at(-1)?.by ?? null,
+    consultation: false,
+    consulting_for: null,
+    park_return: false,
+    park_slot: null,
+    parked_by: null,
+    at_ms: call.started_at_ms,
+  });
 }
 
 /**
@@ -765,26 +905,7 @@ async function restoreRinging(live: CallCard[]): Promise<void> {
   for (const call of live) {
     if (call.state !== "ringing") continue;
     const mine = call.ringing.filter((ext) => myExtensions.has(ext));
-    for (const extension of mine) {
-      applyCardChange({
-        type: "popup",
-        call: call.call,
-        extension,
-        caller_num: call.caller_num,
-        caller_name: call.caller_name,
-        direction: call.direction ?? "inbound",
-        trunk: call.trunk,
-        did: call.did,
-        queue: call.queue,
-        transferred_by: call.transfers.at(-1)?.by ?? null,
-        consultation: false,
-        consulting_for: null,
-        park_return: false,
-        park_slot: null,
-        parked_by: null,
-        at_ms: call.started_at_ms,
-      });
-    }
+    for (const extension of mine) popupFromLive(call, extension);
     if (mine.length > 0) {
       for (const ext of call.ringing) callInfo(call.call).ringing.add(ext);
       for (const card of cardsOf(call.call)) card.refreshRinging();
@@ -833,6 +954,14 @@ function warmUp(): void {
   shelf.remove();
 }
 
+const consoleHooks: ConsoleHooks = {
+  offersChanged: () => {
+    for (const card of cards.values()) card.refreshOffers();
+  },
+  recall: (r) => void applyRecall(r),
+  parked: applyParked,
+};
+
 async function start(): Promise<void> {
   refreshEmpty();
   window.addEventListener("resize", scheduleLayout);
@@ -842,11 +971,13 @@ async function start(): Promise<void> {
     onEvent(EVENTS.callerContext, (e) => applyCallerContext(e.call, e.callerContext)),
     onEvent(EVENTS.presence, applyPresence),
     onEvent(EVENTS.sms, applyIncomingSms),
+    listenConsole(consoleHooks),
   ]);
   const [status, presence, live] = await Promise.allSettled([
     command("get_status"),
     command("get_presence"),
     command("list_live_calls"),
+    loadOffers(consoleHooks),
   ]);
   if (status.status === "fulfilled") myExtensions = new Set(status.value.extensions);
   if (presence.status === "fulfilled") applyPresence(presence.value);

@@ -1,6 +1,8 @@
 // The colleague list a popup card transfers to: searchable by name or
 // extension, showing live presence, blind ("transfer now") or attended
-// ("ask first"). It only renders and reports a choice; the card invokes.
+// ("ask first"), and, where the PBX allows it, "Voicemail" to send the
+// caller to a colleague's voicemail. It only renders and reports a choice;
+// the card invokes.
 
 import { el, outsideText, presenceText, syncList, type Row } from "./dom";
 import type { Colleague } from "./bindings/Colleague";
@@ -18,11 +20,15 @@ export class TransferPicker {
   private readonly list: HTMLUListElement;
   private readonly attended: HTMLInputElement;
   private colleagues: Colleague[] = [];
+  /** "Send to voicemail" is offered (the `voicemail` offer allows it). */
+  private voicemail = false;
 
   constructor(
     idPrefix: string,
     private readonly exclude: () => Set<string>,
     private readonly onChoose: (choice: TransferChoice) => void,
+    /** Sends the caller to this colleague's voicemail (`send_to_voicemail`). */
+    private readonly onVoicemail: (extension: string, label: string) => void = () => {},
   ) {
     this.search = el("input", {
       class: "input",
@@ -69,6 +75,13 @@ export class TransferPicker {
     this.render();
   }
 
+  /** Shows or hides each colleague's "Voicemail" target. */
+  setVoicemail(allowed: boolean): void {
+    if (this.voicemail === allowed) return;
+    this.voicemail = allowed;
+    this.render();
+  }
+
   focus(): void {
     this.search.focus();
   }
@@ -83,17 +96,25 @@ export class TransferPicker {
     );
     const rows: Row[] = matches.map((c) => ({
       key: `colleague:${c.extension}`,
-      sig: JSON.stringify(c),
+      sig: `${JSON.stringify(c)}\u0000${this.voicemail}`,
       make: () => {
         const button = el("button", { testid: "transfer-target", attrs: { type: "button", "data-extension": c.extension } });
-        button.addEventListener("click", () => {
-          const now = this.colleagues.find((x) => x.extension === c.extension) ?? c;
-          this.choose(now.extension, `${now.name} (${now.extension})`);
+        const now = () => this.colleagues.find((x) => x.extension === c.extension) ?? c;
+        button.addEventListener("click", () => this.choose(now().extension, `${now().name} (${now().extension})`));
+        const voicemail = el("button", {
+          class: "button picker-voicemail",
+          testid: "transfer-voicemail",
+          text: "Voicemail",
+          attrs: { type: "button", "data-extension": c.extension },
         });
-        return el("li", {}, [button]);
+        voicemail.addEventListener("click", () => this.onVoicemail(now().extension, now().name));
+        return el("li", { class: "picker-row" }, [button, voicemail]);
       },
       fill: (li) => {
         const button = li.firstElementChild as HTMLButtonElement;
+        const voicemail = button.nextElementSibling as HTMLButtonElement;
+        voicemail.hidden = !this.voicemail;
+        voicemail.setAttribute("aria-label", `Send to ${c.name}'s voicemail (${c.extension})`);
         button.className = `picker-target presence-${c.state}`;
         button.replaceChildren(
           el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),

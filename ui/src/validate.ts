@@ -3,7 +3,7 @@
 // field that caused it, and a smuggled dial string never leaves the page.
 
 import type { PbxProfile } from "./bindings/PbxProfile";
-import type { Settings } from "./bindings/Settings";
+import type { ConsoleSettings } from "./console-types";
 
 export type DialCheck = { ok: true; number: string } | { ok: false; message: string };
 
@@ -76,7 +76,7 @@ export function defaultPort(profile: ProfileInfo, tls: boolean): number {
   return tls && profile.tlsPort !== null ? profile.tlsPort : profile.port;
 }
 
-export type SettingsField = keyof Settings;
+export type SettingsField = keyof ConsoleSettings;
 
 export interface FieldError {
   field: SettingsField;
@@ -104,7 +104,7 @@ export function normalizeFingerprint(text: string): string | null {
 }
 
 /** Every problem in the form, each naming its field the way the form labels it. */
-export function validateSettings(s: Settings): FieldError[] {
+export function validateSettings(s: ConsoleSettings): FieldError[] {
   const errors: FieldError[] = [];
   const add = (field: SettingsField, message: string) => errors.push({ field, message });
 
@@ -159,5 +159,34 @@ export function validateSettings(s: Settings): FieldError[] {
   if (!Number.isInteger(s.popupDurationSecs) || s.popupDurationSecs < 0 || s.popupDurationSecs > 3600)
     add("popupDurationSecs", "Popup duration: a whole number of seconds from 0 (stay until dismissed) to 3600.");
 
+  for (const e of validateConsoleSettings(s)) add(e.field, e.message);
+  return errors;
+}
+
+/** The attendant console's own limits: the same as the shell's (issue 16). */
+export const RECALL_MIN_SECS = 5;
+export const RECALL_MAX_SECS = 600;
+const QUEUE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The two console fields: the recall delay and the queues to show. */
+export function validateConsoleSettings(s: Pick<ConsoleSettings, "recallAfterSecs" | "watchedQueues">): FieldError[] {
+  const errors: FieldError[] = [];
+  const r = s.recallAfterSecs;
+  if (!Number.isInteger(r) || (r !== 0 && (r < RECALL_MIN_SECS || r > RECALL_MAX_SECS)))
+    errors.push({
+      field: "recallAfterSecs",
+      message: `Bring a transferred caller back: a whole number of seconds from ${RECALL_MIN_SECS} to ${RECALL_MAX_SECS}, or 0 to never bring them back.`,
+    });
+  const badQueue = s.watchedQueues.find((q) => !QUEUE_RE.test(q));
+  if (badQueue !== undefined) {
+    // A name with an invisible or direction-changing character is not quoted:
+    // a right-to-left override would turn the rest of the sentence around.
+    const hidden = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(badQueue);
+    const what = hidden ? "one name holds an invisible character; type the names again" : `"${badQueue}" is not a queue name`;
+    errors.push({
+      field: "watchedQueues",
+      message: `Queues to show: ${what} (letters, digits, dots, - and _ only). Separate queues with commas.`,
+    });
+  }
   return errors;
 }

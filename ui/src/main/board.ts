@@ -1,11 +1,17 @@
 // The colleagues board and the live calls above it. Clicking a colleague
 // calls them; dropping a live call chip on a colleague (or choosing a chip,
-// then a colleague, from the keyboard) transfers that call to them.
+// then a colleague, from the keyboard) transfers that call to them. A
+// colleague whose phone rings (and a ringing chip) has a Pick up button, an
+// answered chip a Park button, and each colleague shows their new
+// voicemails; a console action the PBX does not allow is disabled and says
+// why.
 
 import { byId, el, outsideText, presenceText, syncList } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { Colleague } from "../bindings/Colleague";
 import type { CallCard } from "../bindings/CallCard";
+import { consoleCommand, type Mailbox } from "../console-types";
+import { Offers, offerButton, showOffer, type OfferButton } from "../console-ui";
 import { dialNumber } from "./dialer";
 
 const CALL_MIME = "application/x-ringside-call";
@@ -14,11 +20,42 @@ let colleagues: Colleague[] = [];
 let liveCalls: CallCard[] = [];
 /** The call chosen for a keyboard transfer, waiting for a colleague. */
 let pickedCall: string | null = null;
+/** New voicemails per extension (absent = none). */
+let voicemail = new Map<string, number>();
+/** What the PBX lets her do; nothing until the console hub says. */
+let offers = new Offers();
+/** Her own phones: no Pick up on those. */
+let myExtensions = new Set<string>();
 
 function say(text: string, kind: "ok" | "error"): void {
   const m = byId("board-message");
   m.textContent = text;
   m.dataset.kind = kind;
+}
+
+/** For the console hub: a recall, said where her transfers are said. */
+export function sayOnBoard(text: string, kind: "ok" | "error"): void {
+  say(text, kind);
+}
+
+function sayIn(node: HTMLElement, text: string, kind: "ok" | "error"): void {
+  node.textContent = text;
+  node.dataset.kind = kind;
+}
+
+/** Pick up: a directed pickup of `extension`'s ringing call to her phone. */
+async function pickUp(extension: string, label: string, message: HTMLElement): Promise<void> {
+  sayIn(message, `Picking up ${label}'s call… Your phone rings first; pick it up.`, "ok");
+  try {
+    await consoleCommand("pickup", { extension });
+  } catch (e) {
+    sayIn(message, errorText(e), "error");
+  }
+}
+
+/** A colleague's phone rings: a pickup would take that call. */
+function ringing(c: Colleague): boolean {
+  return (c.state === "ringing" || c.state === "inUseRinging") && !myExtensions.has(c.extension);
 }
 
 function callLabel(c: CallCard): string {
@@ -43,8 +80,23 @@ function colleagueAt(extension: string): Colleague | undefined {
   return colleagues.find((c) => c.extension === extension);
 }
 
+interface ColleagueRow {
+  button: HTMLButtonElement;
+  /** The Pick up button and why it is disabled; only while the phone rings. */
+  extra: HTMLElement;
+  pickup: OfferButton;
+  message: HTMLElement;
+}
+
+const colleagueRows = new WeakMap<HTMLElement, ColleagueRow>();
+
 function colleagueButton(extension: string): HTMLLIElement {
   const button = el("button", { testid: "colleague", attrs: { type: "button", "data-extension": extension } });
+  const message = el("p", { class: "message row-message", testid: "colleague-message", attrs: { role: "status" } });
+  const pickup = offerButton("Pick up", "pickup", () => {
+    const c = colleagueAt(extension);
+    if (c) void pickUp(c.extension, c.name, message);
+  });
   button.addEventListener("click", () => {
     const c = colleagueAt(extension);
     if (!c) return;
@@ -67,32 +119,135 @@ function colleagueButton(extension: string): HTMLLIElement {
     e.preventDefault();
     void transferTo(callId, c);
   });
-  return el("li", {}, [button]);
+  const extra = el("div", { class: "colleague-extra" }, [pickup.button, pickup.why]);
+  extra.hidden = true;
+  const li = el("li", { class: "colleague-row", attrs: { "data-extension": extension } }, [button, extra, message]);
+  colleagueRows.set(li, { button, extra, pickup, message });
+  return li;
+}
+
+function voicemailBadge(count: number): HTMLElement | null {
+  if (count <= 0) return null;
+  const words = `${count} new ${count === 1 ? "voicemail" : "voicemails"}`;
+  return el("span", { class: "vm-badge", testid: "voicemail-badge", text: `✉ ${count}`, attrs: { title: words } }, [
+    el("span", { class: "sr-only", text: ` (${words})` }),
+  ]);
 }
 
 function fillColleague(li: HTMLElement, c: Colleague): void {
-  const button = li.firstElementChild as HTMLButtonElement;
+  const row = colleagueRows.get(li)!;
+  const button = row.button;
   const detail = c.talkingTo ? `${presenceText(c.state)} with ${c.talkingTo}` : presenceText(c.state);
   const dropTarget = button.classList.contains("drop-target");
   button.className = `colleague presence-${c.state}${dropTarget ? " drop-target" : ""}`;
   button.dataset.state = c.state;
   button.replaceChildren(
     el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
-    outsideText(c.name, { class: "colleague-name", max: 40 }),
+    el("span", { class: "colleague-head" }, [outsideText(c.name, { class: "colleague-name", max: 40 }), voicemailBadge(voicemail.get(c.extension) ?? 0)]),
     el("span", { class: "colleague-detail", testid: "colleague-detail" }, [`${c.extension} · `, outsideText(detail, { max: 60 })]),
   );
+  const canPickUp = ringing(c);
+  row.extra.hidden = !canPickUp;
+  row.pickup.button.setAttribute("aria-label", `Pick up ${c.name}'s ringing call`);
+  if (canPickUp) showOffer(row.pickup, offers.get("pickup"));
+  // What was said about a pickup is about a ring that is over.
+  else row.message.textContent = "";
 }
 
 function renderBoard(): void {
+  const pickupSig = offers.sig("pickup");
   syncList(
     byId("board"),
     colleagues.map((c) => ({
       key: c.extension,
-      sig: JSON.stringify(c),
+      sig: `${JSON.stringify(c)}\u0000${voicemail.get(c.extension) ?? 0}\u0000${pickupSig}\u0000${ringing(c)}`,
       make: () => colleagueButton(c.extension),
       fill: (li) => fillColleague(li, c),
     })),
   );
+}
+
+interface ChipRow {
+  chip: HTMLButtonElement;
+  pickup: OfferButton;
+  park: OfferButton;
+  message: HTMLElement;
+}
+
+const chipRows = new WeakMap<HTMLElement, ChipRow>();
+
+function callAt(callId: string): CallCard | undefined {
+  return liveCalls.find((c) => c.call === callId);
+}
+
+/** The colleague's phone a pickup of this call takes it from: the first one ringing that is not hers. */
+function pickupTarget(c: CallCard): string | null {
+  if (c.state !== "ringing") return null;
+  return c.ringing.find((ext) => !myExtensions.has(ext)) ?? null;
+}
+
+async function parkCall(callId: string, message: HTMLElement): Promise<void> {
+  const c = callAt(callId);
+  sayIn(message, `Parking ${c ? callLabel(c) : "the call"}… The Parked calls panel shows its space.`, "ok");
+  try {
+    await consoleCommand("park", { call: callId });
+  } catch (e) {
+    sayIn(message, errorText(e), "error");
+  }
+}
+
+function makeChip(callId: string): HTMLElement {
+  const chip = el("button", {
+    class: "call-chip",
+    testid: "live-call",
+    attrs: {
+      type: "button",
+      draggable: "true",
+      "data-call": callId,
+      title: "Drag onto a colleague to transfer, or press to choose a colleague",
+    },
+  });
+  const message = el("span", { class: "message row-message", testid: "live-call-message", attrs: { role: "status" } });
+  chip.addEventListener("dragstart", (e) => {
+    e.dataTransfer?.setData(CALL_MIME, callId);
+    e.dataTransfer?.setData("text/plain", callAt(callId)?.caller_num ?? "");
+    if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
+  });
+  chip.addEventListener("click", () => {
+    const c = callAt(callId);
+    pickedCall = pickedCall === callId ? null : callId;
+    renderCalls();
+    if (pickedCall && c) say(`Choose a colleague to transfer ${callLabel(c)} to. Press Esc to cancel.`, "ok");
+    else say("", "ok");
+  });
+  const pickup = offerButton("Pick up", "live-call-pickup", () => {
+    const c = callAt(callId);
+    const ext = c ? pickupTarget(c) : null;
+    if (ext) void pickUp(ext, colleagueAt(ext)?.name ?? ext, message);
+  });
+  const park = offerButton("Park", "live-call-park", () => void parkCall(callId, message));
+  const li = el("li", { class: "live-call-row", attrs: { "data-call": callId } }, [chip, pickup.button, park.button, pickup.why, park.why, message]);
+  chipRows.set(li, { chip, pickup, park, message });
+  return li;
+}
+
+function fillChip(li: HTMLElement, c: CallCard): void {
+  const row = chipRows.get(li)!;
+  const where = c.state === "answered" && c.answered_by ? `with ${c.answered_by}` : c.state;
+  row.chip.setAttribute("aria-pressed", String(pickedCall === c.call));
+  row.chip.replaceChildren(outsideText(callLabel(c), { max: 30 }), ` · ${where}`);
+  const target = pickupTarget(c);
+  row.pickup.button.hidden = target === null;
+  if (target !== null) {
+    row.pickup.button.setAttribute("aria-label", `Pick up ${callLabel(c)}, ringing at ${target}`);
+    showOffer(row.pickup, offers.get("pickup"));
+  } else row.pickup.why.hidden = true;
+  const parkable = c.state === "answered" && !c.parked;
+  row.park.button.hidden = !parkable;
+  if (parkable) {
+    row.park.button.setAttribute("aria-label", `Park ${callLabel(c)}`);
+    showOffer(row.park, offers.get("park"));
+  } else row.park.why.hidden = true;
 }
 
 function renderCalls(): void {
@@ -101,37 +256,15 @@ function renderCalls(): void {
     list.replaceChildren(el("li", { class: "hint", testid: "no-live-calls", text: "No calls right now." }));
     return;
   }
-  list.replaceChildren(
-    ...liveCalls.map((c) => {
-      const where = c.state === "answered" && c.answered_by ? `with ${c.answered_by}` : c.state;
-      const chip = el(
-        "button",
-        {
-          class: "call-chip",
-          testid: "live-call",
-          attrs: {
-            type: "button",
-            draggable: "true",
-            "data-call": c.call,
-            "aria-pressed": String(pickedCall === c.call),
-            title: "Drag onto a colleague to transfer, or press to choose a colleague",
-          },
-        },
-        [outsideText(callLabel(c), { max: 30 }), ` · ${where}`],
-      );
-      chip.addEventListener("dragstart", (e) => {
-        e.dataTransfer?.setData(CALL_MIME, c.call);
-        e.dataTransfer?.setData("text/plain", c.caller_num);
-        if (e.dataTransfer) e.dataTransfer.effectAllowed = "move";
-      });
-      chip.addEventListener("click", () => {
-        pickedCall = pickedCall === c.call ? null : c.call;
-        renderCalls();
-        if (pickedCall) say(`Choose a colleague to transfer ${callLabel(c)} to. Press Esc to cancel.`, "ok");
-        else say("", "ok");
-      });
-      return el("li", {}, [chip]);
-    }),
+  const sig = `${pickedCall}\u0000${offers.sig("pickup")}\u0000${offers.sig("park")}\u0000${[...myExtensions].join(",")}`;
+  syncList(
+    list,
+    liveCalls.map((c) => ({
+      key: c.call,
+      sig: `${JSON.stringify(c)}\u0000${pickedCall === c.call}\u0000${sig}`,
+      make: () => makeChip(c.call),
+      fill: (li) => fillChip(li, c),
+    })),
   );
 }
 
@@ -147,6 +280,26 @@ async function refreshCalls(): Promise<void> {
   } catch (e) {
     say(errorText(e), "error");
   }
+}
+
+/** New voicemail counts, from the `voicemail` snapshot. */
+export function setVoicemail(list: Mailbox[]): void {
+  voicemail = new Map(list.filter((m) => m.new > 0).map((m) => [m.extension, m.new]));
+  renderBoard();
+}
+
+/** What the PBX lets her do changed. */
+export function setBoardOffers(latest: Offers): void {
+  offers = latest;
+  renderBoard();
+  renderCalls();
+}
+
+/** Her own extensions (from `get_status`): no Pick up on her own phone. */
+export function setMyExtensions(list: string[]): void {
+  myExtensions = new Set(list);
+  renderBoard();
+  renderCalls();
 }
 
 export async function startBoard(): Promise<void> {

@@ -1,6 +1,7 @@
 // The Settings form: PBX profile and connection, the AMI secret (typed once,
 // handed to the keyring through `set_secret`, then wiped from the page),
-// watched extensions, number plan, CRM link, popup and start-up options.
+// watched extensions, number plan, CRM link, popup and start-up options,
+// and the attendant console's recall delay and queues to show.
 // Client-side checks name the field; the shell checks again on save.
 
 import { byId, el } from "../dom";
@@ -8,10 +9,11 @@ import { command, errorText } from "../ipc";
 import type { PbxProfile } from "../bindings/PbxProfile";
 import type { PopupPosition } from "../bindings/PopupPosition";
 import type { Settings } from "../bindings/Settings";
+import { consoleSettings, type ConsoleSettings } from "../console-types";
 import { defaultPort, normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
-const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
+const FIELD_IDS: Partial<Record<keyof ConsoleSettings, string>> = {
   profile: "s-profile",
   host: "s-host",
   port: "s-port",
@@ -31,6 +33,8 @@ const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
   gsmSpan: "s-gsm-span",
   elastixUrl: "s-elastix-url",
   elastixFingerprint: "s-elastix-fp",
+  watchedQueues: "s-watched-queues",
+  recallAfterSecs: "s-recall",
 };
 
 let hasSecret = false;
@@ -56,7 +60,8 @@ function showSecretState(): void {
     : "Not set yet. Typed once, kept in the system keyring, never shown again.";
 }
 
-function fillForm(s: Settings): void {
+function fillForm(saved: Settings): void {
+  const s = consoleSettings(saved);
   byId<HTMLSelectElement>("s-profile").value = s.profile;
   input("s-host").value = s.host;
   input("s-port").value = String(s.port);
@@ -76,6 +81,8 @@ function fillForm(s: Settings): void {
   input("s-gsm-span").value = String(s.gsmSpan ?? 1);
   input("s-elastix-url").value = s.elastixUrl ?? "";
   input("s-elastix-fp").value = s.elastixFingerprint ?? "";
+  input("s-watched-queues").value = s.watchedQueues.join(", ");
+  input("s-recall").value = String(s.recallAfterSecs);
   hasApiToken = s.hasApiToken ?? false;
   showApiTokenState();
   hasSecret = s.hasSecret;
@@ -87,7 +94,7 @@ function wholeNumber(text: string): number {
   return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
 }
 
-function readForm(): Settings {
+function readForm(): ConsoleSettings {
   const fingerprint = input("s-fingerprint").value.trim();
   const apiFingerprint = input("s-elastix-fp").value.trim();
   return {
@@ -114,6 +121,8 @@ function readForm(): Settings {
     elastixUrl: input("s-elastix-url").value.trim(),
     elastixFingerprint: apiFingerprint === "" ? undefined : (normalizeFingerprint(apiFingerprint) ?? apiFingerprint),
     hasApiToken,
+    watchedQueues: splitList(input("s-watched-queues").value),
+    recallAfterSecs: wholeNumber(input("s-recall").value),
   };
 }
 
