@@ -17,7 +17,7 @@ use ringside_calls::actions::{
 use ringside_calls::live::LiveUpdate;
 use ringside_calls::profile::{PbxKind, Profile};
 use ringside_calls::tracker::Dialect;
-use ringside_pbxsim::{capture_extensions, PbxSim, SimConfig};
+use ringside_pbxsim::{capture_extensions, PbxSim, SimConfig, SimHandle};
 
 use crate::common::*;
 
@@ -49,6 +49,26 @@ fn xfer(ext: &str, target: &str, context: Option<&str>) -> BlindTransferRequest 
     }
 }
 
+/// Waits until the PBX got `n` `MailboxCount`s: the board's voicemail
+/// counts, which the session sends by itself after its resync.
+async fn wait_for_mailbox_counts(sim: &SimHandle, n: usize) {
+    let counted = || {
+        sim.received()
+            .iter()
+            .filter(|p| p.is("Action", "MailboxCount"))
+            .count()
+    };
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while counted() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the session asked only {} of {n} voicemail counts within {WAIT:?}",
+            counted()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_user_typed_field_can_smuggle_anything_onto_the_wire() {
     tokio::time::timeout(Duration::from_secs(60), async {
@@ -62,6 +82,9 @@ async fn no_user_typed_field_can_smuggle_anything_onto_the_wire() {
             })
             .await;
         chain.wait_named(capture_extensions().len()).await;
+        // The session counts each colleague's voicemail once the board is
+        // known; those reads are its own, so let them pass before looking.
+        wait_for_mailbox_counts(&sim, capture_extensions().len()).await;
         let before = sim.received().len();
         let profile = Profile::of(PbxKind::FreePbx);
 
