@@ -124,10 +124,14 @@ fn validate_console(s: &Settings) -> IpcResult<()> {
     }
     for q in &s.watched_queues {
         let name = q.trim();
-        if name.is_empty() || name.len() > 80 || name.chars().any(|c| c.is_control() || c == ',') {
+        if ringside_calls::actions::queue_name(name).is_err() {
             return Err(invalid(
                 "Queues to show",
-                format!("“{}” is not a queue name; use the names the PBX gives its queues, such as sales.", name.escape_debug()),
+                format!(
+                    "“{}” is not a queue name; use the names the PBX gives its queues, \
+                     such as sales (letters, digits, dots, - and _ only).",
+                    name.escape_debug()
+                ),
             ));
         }
     }
@@ -456,14 +460,18 @@ mod tests {
             ),
             (|s| s.watched_queues = vec!["  ".into()], "Queues to show"),
             (
+                |s| s.watched_queues = vec!["support desk".into()],
+                "Queues to show",
+            ),
+            (
                 |s| s.watched_queues = (0..51).map(|i| format!("q{i}")).collect(),
                 "Queues to show",
             ),
         ];
         let mut off = configured();
         off.recall_after_secs = 0;
-        off.watched_queues = vec!["sales".into(), "support desk".into()];
-        validate(&off).expect("0 turns the recall off; queue names may hold spaces");
+        off.watched_queues = vec!["sales".into(), "support-desk".into(), "600".into()];
+        validate(&off).expect("0 turns the recall off; queue names as queues.conf spells them");
         for (break_it, field) in cases {
             let mut s = configured();
             break_it(&mut s);

@@ -24,9 +24,9 @@ mod console;
 
 pub use console::{
     is_pickup_of, is_unpark_of, park_call, parked_at, pickup, queue_add, queue_interface,
-    queue_pause, queue_remove, refusal, retrieve, send_confirmed, send_console, send_park,
-    send_park_call, send_pickup, send_retrieve, send_to_voicemail, voicemail_call, OriginateWatch,
-    ParkedAt, PickupRequest, RetrieveRequest,
+    queue_name, queue_pause, queue_remove, refusal, retrieve, send_confirmed, send_console,
+    send_park, send_park_call, send_pickup, send_retrieve, send_to_voicemail, voicemail_call,
+    OriginateWatch, ParkedAt, PickupRequest, RetrieveRequest,
 };
 
 /// Longest number or extension accepted.

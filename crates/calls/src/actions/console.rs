@@ -290,8 +290,11 @@ fn interface_name(value: &str) -> Result<String> {
     Ok(v)
 }
 
-/// Checks a queue's name as `queues.conf` spells its section.
-fn queue_name(value: &str) -> Result<String> {
+/// Checks a queue's name as `queues.conf` spells its section: ASCII
+/// letters, digits, `-`, `_` and `.`, at most 80 characters. Settings'
+/// watched queues are checked by the same rule, so a queue she may watch is
+/// one she may act on.
+pub fn queue_name(value: &str) -> Result<String> {
     safe(value, "queue", 80, |c| {
         c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
     })
