@@ -3,7 +3,8 @@
 // and the one clock behind every "waiting 0:42" on the page.
 
 import { el } from "./dom";
-import type { ConsoleAction, Offer } from "./console-types";
+import type { OfferAction } from "./bindings/OfferAction";
+import type { Offer } from "./bindings/Offer";
 
 /** Before the shell said what the PBX allows: buttons wait, and say so. */
 const NOT_YET = "Ringside is still finding out what your PBX allows. Wait a moment; if this stays, check the connection at the top of the main window.";
@@ -19,7 +20,7 @@ export interface OfferView {
 
 /** The latest offers from `get_console` and the `console` event. */
 export class Offers {
-  private offers = new Map<ConsoleAction, Offer>();
+  private offers = new Map<OfferAction, Offer>();
   /** Until the first list: why nothing is offered yet (the failure of `get_console`, say). */
   private pending: string = NOT_YET;
   private known = false;
@@ -34,7 +35,7 @@ export class Offers {
     if (!this.known) this.pending = why;
   }
 
-  get(action: ConsoleAction): OfferView {
+  get(action: OfferAction): OfferView {
     if (!this.known) return { allowed: false, why: this.pending };
     const offer = this.offers.get(action);
     if (!offer) return { allowed: false, why: NOT_OFFERED };
@@ -43,7 +44,7 @@ export class Offers {
   }
 
   /** A short key of one action's offer, for a row's signature. */
-  sig(action: ConsoleAction): string {
+  sig(action: OfferAction): string {
     const o = this.get(action);
     return o.allowed ? "y" : `n:${o.why}`;
   }

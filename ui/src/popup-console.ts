@@ -6,7 +6,9 @@
 
 import { el } from "./dom";
 import { errorText } from "./ipc";
-import { CONSOLE_EVENTS, consoleCommand, onConsoleEvent, type ParkedCall, type RecallOutput } from "./console-types";
+import { EVENTS, command, onEvent } from "./ipc";
+import type { ParkedCall } from "./bindings/ParkedCall";
+import type { RecallOutput } from "./bindings/RecallOutput";
 import { Offers, offerButton, showOffer, type OfferButton } from "./console-ui";
 
 export const offers = new Offers();
@@ -73,7 +75,7 @@ export class RecallBanner {
     const from = this.recall.from;
     this.say(`Sending the caller to ${from}'s voicemail…`, "ok");
     try {
-      await consoleCommand("send_to_voicemail", { call: this.recall.call, extension: from });
+      await command("send_to_voicemail", { call: this.recall.call, extension: from });
       this.say(`Sent to ${from}'s voicemail.`, "ok");
     } catch (e) {
       this.say(errorText(e), "error");
@@ -98,20 +100,20 @@ let fresh = false;
 /** Listens to the console's events. */
 export async function listenConsole(hooks: ConsoleHooks): Promise<void> {
   await Promise.all([
-    onConsoleEvent(CONSOLE_EVENTS.console, (list) => {
+    onEvent(EVENTS.console, (list) => {
       fresh = true;
       offers.set(list);
       hooks.offersChanged();
     }),
-    onConsoleEvent(CONSOLE_EVENTS.recall, hooks.recall),
-    onConsoleEvent(CONSOLE_EVENTS.parked, hooks.parked),
+    onEvent(EVENTS.recall, hooks.recall),
+    onEvent(EVENTS.parked, hooks.parked),
   ]);
 }
 
 /** Asks for what the PBX allows; a `console` event that came first wins. */
 export async function loadOffers(hooks: ConsoleHooks): Promise<void> {
   try {
-    const state = await consoleCommand("get_console");
+    const state = await command("get_console");
     if (!fresh) offers.set(state.offers);
   } catch (e) {
     offers.unknown(errorText(e));

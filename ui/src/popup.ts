@@ -14,7 +14,8 @@ import { clear, el, outcomeText, outsideText, shortTime, syncList, type Row } fr
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
 import { offerButton, showOffer, type OfferButton } from "./console-ui";
-import { consoleCommand, type ParkedCall, type RecallOutput } from "./console-types";
+import type { ParkedCall } from "./bindings/ParkedCall";
+import type { RecallOutput } from "./bindings/RecallOutput";
 import { forgetRecall, listenConsole, loadOffers, offers, pendingRecall, RecallBanner, rememberRecall, type ConsoleHooks, type Recalled } from "./popup-console";
 import { TransferPicker } from "./transfer-picker";
 import type { IncomingSmsEvent } from "./bindings/IncomingSmsEvent";
@@ -677,7 +678,7 @@ class PopupCard {
   private async parkCall(): Promise<void> {
     this.say("Parking the call… The main window's Parked calls panel shows its space.");
     try {
-      await consoleCommand("park", { call: this.call });
+      await command("park", { call: this.call });
     } catch (e) {
       this.say(errorText(e), "error");
     }
@@ -686,7 +687,7 @@ class PopupCard {
   private async toColleagueVoicemail(extension: string, name: string): Promise<void> {
     this.say(`Sending the caller to ${name}'s voicemail…`);
     try {
-      await consoleCommand("send_to_voicemail", { call: this.call, extension });
+      await command("send_to_voicemail", { call: this.call, extension });
       this.say(`Sent to ${name}'s voicemail (${extension}).`);
       this.pickerPanel.hidden = true;
     } catch (e) {

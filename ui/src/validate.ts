@@ -3,7 +3,7 @@
 // field that caused it, and a smuggled dial string never leaves the page.
 
 import type { PbxProfile } from "./bindings/PbxProfile";
-import type { ConsoleSettings } from "./console-types";
+import type { Settings } from "./bindings/Settings";
 
 export type DialCheck = { ok: true; number: string } | { ok: false; message: string };
 
@@ -76,7 +76,7 @@ export function defaultPort(profile: ProfileInfo, tls: boolean): number {
   return tls && profile.tlsPort !== null ? profile.tlsPort : profile.port;
 }
 
-export type SettingsField = keyof ConsoleSettings;
+export type SettingsField = keyof Settings;
 
 export interface FieldError {
   field: SettingsField;
@@ -104,7 +104,7 @@ export function normalizeFingerprint(text: string): string | null {
 }
 
 /** Every problem in the form, each naming its field the way the form labels it. */
-export function validateSettings(s: ConsoleSettings): FieldError[] {
+export function validateSettings(s: Settings): FieldError[] {
   const errors: FieldError[] = [];
   const add = (field: SettingsField, message: string) => errors.push({ field, message });
 
@@ -166,10 +166,10 @@ export function validateSettings(s: ConsoleSettings): FieldError[] {
 /** The attendant console's own limits: the same as the shell's (issue 16). */
 export const RECALL_MIN_SECS = 5;
 export const RECALL_MAX_SECS = 600;
-const QUEUE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const QUEUE_RE = /^[A-Za-z0-9_.-]{1,80}$/;
 
 /** The two console fields: the recall delay and the queues to show. */
-export function validateConsoleSettings(s: Pick<ConsoleSettings, "recallAfterSecs" | "watchedQueues">): FieldError[] {
+export function validateConsoleSettings(s: Pick<Settings, "recallAfterSecs" | "watchedQueues">): FieldError[] {
   const errors: FieldError[] = [];
   const r = s.recallAfterSecs;
   if (!Number.isInteger(r) || (r !== 0 && (r < RECALL_MIN_SECS || r > RECALL_MAX_SECS)))

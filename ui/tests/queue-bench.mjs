@@ -41,7 +41,7 @@ try {
       get_settings: {
         profile: "freePbx", host: "pbx.local", port: 5038, tls: false, amiUser: "ringside", hasSecret: true, extensions: ["1001"], watchedGroups: [],
         countryCode: "1", trunkPrefix: "", crmUrlTemplate: "", popupPosition: "bottomRight", popupDurationSecs: 20,
-        notifications: false, notifyWithPopup: false, startWithOs: false, gsmSpan: 1,
+        notifications: false, notifyWithPopup: false, startWithOs: false, gsmSpan: 1, recallAfterSecs: 20, watchedQueues: [],
       },
       get_console: { parked: [], queues: [], voicemail: [], offers: ACTIONS.map((action) => ({ action, allowed: true, why: null })) },
     },

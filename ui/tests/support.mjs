@@ -221,28 +221,3 @@ export async function commandsGranted(windowLabel) {
   return [...list.matchAll(/"allow-([a-z-]+)"/g)].map((m) => m[1].replaceAll("-", "_")).sort();
 }
 
-/**
- * The attendant console's commands (issue 16), read from the one file of
- * the UI that declares them, ui/src/console-types.ts.
- */
-export async function consoleCommands() {
-  const ts = await readFile(join(uiDir, "src", "console-types.ts"), "utf8");
-  const start = ts.indexOf("export interface ConsoleCommands {");
-  const body = ts.slice(start, ts.indexOf("\n}", start));
-  return [...body.matchAll(/^\s+([a-z_]+): \[/gm)].map((m) => m[1]);
-}
-
-/**
- * The console commands the shell does not have yet: absent from the
- * generated ui/src/bindings/IpcTable.ts. Until the Rust side of issue 16
- * lands, no capability can grant them (build.rs generates an `allow-` only
- * for a command that exists), so the capability checks set these aside and
- * console.test.mjs reports them as a TODO. Once a command is generated, it
- * is checked like every other.
- */
-export async function consoleCommandsNotInShell() {
-  const table = await readFile(join(uiDir, "src", "bindings", "IpcTable.ts"), "utf8");
-  const commands = table.slice(table.indexOf("export interface Commands {"));
-  const known = new Set([...commands.slice(0, commands.indexOf("\n}")).matchAll(/^\s+([a-z_]+): \[/gm)].map((m) => m[1]));
-  return (await consoleCommands()).filter((c) => !known.has(c));
-}

@@ -10,7 +10,7 @@ import { byId, el, outsideText, presenceText, syncList } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { Colleague } from "../bindings/Colleague";
 import type { CallCard } from "../bindings/CallCard";
-import { consoleCommand, type Mailbox } from "../console-types";
+import type { Mailbox } from "../bindings/Mailbox";
 import { Offers, offerButton, showOffer, type OfferButton } from "../console-ui";
 import { dialNumber } from "./dialer";
 
@@ -47,7 +47,7 @@ function sayIn(node: HTMLElement, text: string, kind: "ok" | "error"): void {
 async function pickUp(extension: string, label: string, message: HTMLElement): Promise<void> {
   sayIn(message, `Picking up ${label}'s call… Your phone rings first; pick it up.`, "ok");
   try {
-    await consoleCommand("pickup", { extension });
+    await command("pickup", { extension });
   } catch (e) {
     sayIn(message, errorText(e), "error");
   }
@@ -190,7 +190,7 @@ async function parkCall(callId: string, message: HTMLElement): Promise<void> {
   const c = callAt(callId);
   sayIn(message, `Parking ${c ? callLabel(c) : "the call"}… The Parked calls panel shows its space.`, "ok");
   try {
-    await consoleCommand("park", { call: callId });
+    await command("park", { call: callId });
   } catch (e) {
     sayIn(message, errorText(e), "error");
   }

@@ -7,16 +7,12 @@
 
 import { byId } from "../dom";
 import { errorText } from "../ipc";
-import {
-  CONSOLE_EVENTS,
-  consoleCommand,
-  onConsoleEvent,
-  type ConsoleState,
-  type Offer,
-  type ParkedCall,
-  type Queue,
-  type RecallOutput,
-} from "../console-types";
+import { EVENTS, command, onEvent } from "../ipc";
+import type { ConsoleState } from "../bindings/ConsoleState";
+import type { Offer } from "../bindings/Offer";
+import type { ParkedCall } from "../bindings/ParkedCall";
+import type { Queue } from "../bindings/Queue";
+import type { RecallOutput } from "../bindings/RecallOutput";
 import { Offers } from "../console-ui";
 import { sayOnBoard, setBoardOffers, setVoicemail } from "./board";
 import { renderParked, startParked } from "./parked";
@@ -75,28 +71,28 @@ export async function startConsole(): Promise<void> {
   startQueues(offers);
   // Listen before asking, so no change is lost in between.
   await Promise.all([
-    onConsoleEvent(CONSOLE_EVENTS.parked, (list) => {
+    onEvent(EVENTS.parked, (list) => {
       fresh.parked = true;
       parked = list;
       schedule("parked");
     }),
-    onConsoleEvent(CONSOLE_EVENTS.queues, (list) => {
+    onEvent(EVENTS.queues, (list) => {
       fresh.queues = true;
       queues = list;
       schedule("queues");
     }),
-    onConsoleEvent(CONSOLE_EVENTS.voicemail, (list) => {
+    onEvent(EVENTS.voicemail, (list) => {
       fresh.voicemail = true;
       setVoicemail(list);
     }),
-    onConsoleEvent(CONSOLE_EVENTS.console, (list) => {
+    onEvent(EVENTS.console, (list) => {
       fresh.offers = true;
       applyOffers(list);
     }),
-    onConsoleEvent(CONSOLE_EVENTS.recall, sayRecall),
+    onEvent(EVENTS.recall, sayRecall),
   ]);
   try {
-    applyState(await consoleCommand("get_console"));
+    applyState(await command("get_console"));
   } catch (e) {
     const m = byId("console-message");
     m.textContent = errorText(e);

@@ -6,7 +6,8 @@
 
 import { byId, el, outsideText, syncList } from "../dom";
 import { errorText } from "../ipc";
-import { consoleCommand, type ParkedCall } from "../console-types";
+import { command } from "../ipc";
+import type { ParkedCall } from "../bindings/ParkedCall";
 import { showWaiting, type Offers } from "../console-ui";
 
 interface ParkedRow {
@@ -47,7 +48,7 @@ async function retrieve(key: string, row: ParkedRow): Promise<void> {
   const who = callerLabel(p.caller_name, p.caller_num);
   say(row.message, `Retrieving ${who} from space ${p.slot}… Your phone rings first; pick it up.`, "ok");
   try {
-    await consoleCommand("retrieve", { slot: p.slot, lot: p.lot });
+    await command("retrieve", { slot: p.slot, lot: p.lot ?? undefined });
   } catch (e) {
     say(row.message, errorText(e), "error");
   }

@@ -9,7 +9,11 @@
 
 import { byId, el, outsideText, syncList } from "../dom";
 import { errorText } from "../ipc";
-import { consoleCommand, type MemberState, type Queue, type QueueCaller, type QueueMember } from "../console-types";
+import { command } from "../ipc";
+import type { MemberState } from "../bindings/MemberState";
+import type { Queue } from "../bindings/Queue";
+import type { QueueCaller } from "../bindings/QueueCaller";
+import type { QueueMember } from "../bindings/QueueMember";
 import { showWaiting, type Offers } from "../console-ui";
 import { callerLabel, say } from "./parked";
 
@@ -275,7 +279,7 @@ class QueueView {
     }
     say(row.message, paused ? `Pausing ${who}…` : `Unpausing ${who}…`, "ok");
     try {
-      await consoleCommand("queue_pause", { queue: this.name, member: iface, paused, reason });
+      await command("queue_pause", { queue: this.name, member: iface, paused, reason: reason ?? undefined });
       say(row.message, paused ? `Paused: ${this.name} does not ring ${who} until you unpause.` : `${who} takes calls from ${this.name} again.`, "ok");
       row.pauseForm.hidden = true;
       row.reason.value = "";
@@ -289,7 +293,7 @@ class QueueView {
     if (!m) return;
     say(row.message, `Logging ${memberLabel(m)} out of ${this.name}…`, "ok");
     try {
-      await consoleCommand("queue_member", { queue: this.name, member: iface, loggedIn: false });
+      await command("queue_member", { queue: this.name, member: iface, loggedIn: false });
       say(row.message, `${memberLabel(m)} is logged out of ${this.name}.`, "ok");
     } catch (e) {
       say(row.message, errorText(e), "error");
@@ -307,7 +311,7 @@ class QueueView {
     this.loginInput.removeAttribute("aria-invalid");
     say(this.loginMessage, `Logging ${ext} in to ${this.name}…`, "ok");
     try {
-      await consoleCommand("queue_member", { queue: this.name, member: ext, loggedIn: true });
+      await command("queue_member", { queue: this.name, member: ext, loggedIn: true });
       say(this.loginMessage, `${ext} is logged in to ${this.name}.`, "ok");
       this.loginInput.value = "";
     } catch (e) {

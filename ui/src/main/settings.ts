@@ -9,11 +9,10 @@ import { command, errorText } from "../ipc";
 import type { PbxProfile } from "../bindings/PbxProfile";
 import type { PopupPosition } from "../bindings/PopupPosition";
 import type { Settings } from "../bindings/Settings";
-import { consoleSettings, type ConsoleSettings } from "../console-types";
 import { defaultPort, normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
-const FIELD_IDS: Partial<Record<keyof ConsoleSettings, string>> = {
+const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
   profile: "s-profile",
   host: "s-host",
   port: "s-port",
@@ -61,7 +60,7 @@ function showSecretState(): void {
 }
 
 function fillForm(saved: Settings): void {
-  const s = consoleSettings(saved);
+  const s = saved;
   byId<HTMLSelectElement>("s-profile").value = s.profile;
   input("s-host").value = s.host;
   input("s-port").value = String(s.port);
@@ -94,7 +93,7 @@ function wholeNumber(text: string): number {
   return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
 }
 
-function readForm(): ConsoleSettings {
+function readForm(): Settings {
   const fingerprint = input("s-fingerprint").value.trim();
   const apiFingerprint = input("s-elastix-fp").value.trim();
   return {
