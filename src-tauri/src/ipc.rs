@@ -293,6 +293,11 @@ pub struct CallRow {
     pub recording_file: Option<String>,
     /// Where the row came from: "ami" (seen live) or "cdr" (imported).
     pub source: String,
+    /// The caller's wait in a queue, when the call went through one: the
+    /// missed list says "Gave up in queue sales after 1:10".
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<ringside_calls::QueueWait>,
     /// Notes on this call.
     pub notes: Vec<Note>,
 }
@@ -683,6 +688,7 @@ impl From<ringside_store::StoredCall> for CallRow {
             called_back: c.called_back.is_some(),
             recording_file: c.recording_file,
             source: c.source.as_str().to_owned(),
+            queue: r.queue,
             notes: c.notes.into_iter().map(Note::from).collect(),
         }
     }

@@ -2,7 +2,7 @@
 // lets her take (the offers, with the reason shown on a disabled button),
 // and the one clock behind every "waiting 0:42" on the page.
 
-import { el } from "./dom";
+import { el, waitedText } from "./dom";
 import type { OfferAction } from "./bindings/OfferAction";
 import type { Offer } from "./bindings/Offer";
 
@@ -86,14 +86,6 @@ export function showOffer(b: OfferButton, offer: OfferView): void {
 
 // ---------- waiting time ----------
 
-/** "0:42", "12:05", "1:02:03". */
-export function waitedText(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
 
 interface Waiting {
   since: number;

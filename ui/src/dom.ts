@@ -2,6 +2,8 @@
 // history or the user is set with textContent or an attribute, never parsed
 // as HTML: a caller name is text, whatever bytes it holds.
 
+import type { QueueWait } from "./bindings/QueueWait";
+
 type Child = Node | string | null | undefined | false;
 
 export interface ElOptions {
@@ -83,7 +85,19 @@ const OUTCOME_WORDS: Record<string, string> = {
   unanswered: "Not answered",
 };
 
-export function outcomeText(outcome: string, answeredBy?: string | null): string {
+/** "0:42", "12:05", "1:02:03". */
+export function waitedText(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** How a call ended, in her words; a caller who gave up in a queue says
+ * which queue and after how long ("Gave up in queue sales after 1:10"). */
+export function outcomeText(outcome: string, answeredBy?: string | null, queue?: QueueWait | null): string {
+  if (outcome === "abandoned" && queue) return `Gave up in queue ${queue.queue} after ${waitedText(queue.waited_ms)}`;
   const word = OUTCOME_WORDS[outcome] ?? outcome;
   return answeredBy && (outcome === "answered" || outcome === "answered_elsewhere")
     ? `${word} by ${answeredBy}`

@@ -613,7 +613,7 @@ class PopupCard {
         const item = el("li", { testid: "recent-call" }, [
           el("span", { class: "recent-time", text: shortTime(row.startedAtMs) }),
           " ",
-          el("span", { class: `outcome outcome-${row.outcome}`, text: outcomeText(row.outcome, row.answeredBy) }),
+          el("span", { class: `outcome outcome-${row.outcome}`, text: outcomeText(row.outcome, row.answeredBy, row.queue) }),
         ]);
         for (const note of row.notes.slice(0, 2)) {
           item.append(el("br"), outsideText(note.text, { class: "recent-note", testid: "recent-note", max: 120 }));

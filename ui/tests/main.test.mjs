@@ -276,7 +276,13 @@ test("history search passes the typed text and renders the rows; missed calls ca
     server.url,
     "index.html",
     shell({
-      list_missed: [row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" })],
+      list_missed: [
+        row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" }),
+        row("m2", {
+          remoteNum: "+12015550111", remoteName: "Vandelay Industries", outcome: "abandoned",
+          queue: { queue: "support", position: 2, end: "abandoned", waited_ms: 70_400 },
+        }),
+      ],
       mark_called_back: null,
       add_note: { id: 5, callId: "m1", text: "Left a message", createdAtMs: 1 },
     }),
@@ -348,8 +354,14 @@ test("history search passes the typed text and renders the rows; missed calls ca
   await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "search_history").at(-1).args.query.outcome === "missed");
   await screenshot(page, "main-history");
 
-  const missed = page.getByTestId("missed-row");
+  const missed = page.locator('[data-testid="missed-row"][data-call="m1"]');
   assert.equal(await missed.getByTestId("row-caller").textContent(), "Initech");
+  assert.equal(await missed.getByTestId("row-outcome").textContent(), "Missed");
+  assert.equal(
+    await page.locator('[data-testid="missed-row"][data-call="m2"]').getByTestId("row-outcome").textContent(),
+    "Gave up in queue support after 1:10",
+    "a caller who gave up in a queue says which queue and how long they waited",
+  );
   await missed.getByTestId("row-call-back").click();
   assert.deepEqual((await invocations(page, "dial")).at(-1), { number: "+442071234567" });
   await missed.getByTestId("row-add-note").click();

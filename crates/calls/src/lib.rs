@@ -30,6 +30,6 @@ pub use console::{
 };
 pub use number::NumberPlan;
 pub use recall::{LiveRecall, Recall, RecallConfig, RecallOutput, RecallSetup};
-pub use record::{CallRecord, Direction, Outcome, Transfer, TransferKind};
+pub use record::{CallRecord, Direction, Outcome, QueueWait, Transfer, TransferKind, WaitEnd};
 pub use sms::{IncomingSms, SmsDetector, SmsRequest};
 pub use tracker::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};

@@ -110,6 +110,38 @@ pub struct Transfer {
     pub at_ms: i64,
 }
 
+/// How a wait ended: in a queue, or in a parking space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum WaitEnd {
+    /// A queue member answered.
+    Answered,
+    /// The caller hung up while waiting in the queue.
+    Abandoned,
+    /// The queue let the caller go unanswered (its timeout, an exit key, or
+    /// nobody left to ring), or the parking time ran out.
+    Timeout,
+    /// Someone dialled the parking space.
+    Retrieved,
+    /// The caller hung up while parked.
+    Hangup,
+}
+
+/// A caller's wait in a queue, reported with the call's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct QueueWait {
+    /// The queue's name.
+    pub queue: String,
+    /// The caller's position on joining.
+    pub position: Option<u32>,
+    /// How the wait ended: `answered`, `abandoned` or `timeout`.
+    pub end: WaitEnd,
+    /// How long the caller waited, ms.
+    pub waited_ms: i64,
+}
+
 /// One finished real call. A ring-group or queue call is one record.
 ///
 /// Written once per call from `CardChange::Ended`; the store upserts on
@@ -153,6 +185,12 @@ pub struct CallRecord {
     /// True when the call ended while Ringside was disconnected and its end
     /// was only learned at resync.
     pub ended_offline: bool,
+    /// The caller's wait in a queue, when the call went through one: the
+    /// missed list says "gave up in queue sales after 1:10". Left out of the
+    /// JSON when the call went through no queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub queue: Option<QueueWait>,
 }
 
 impl CallRecord {

@@ -127,6 +127,18 @@ fn check_queue(label: &str, truth: &Value, lines: &[Value]) {
             end["call"], j["call"],
             "{label}: the queued call is the card's call"
         );
+        // The history record keeps the wait, for the missed list's "gave up
+        // in queue sales after 0:46".
+        assert_eq!(
+            end["record"]["queue"], end["queue"],
+            "{label}: the record keeps the card's queue wait: {end}"
+        );
+        for key in ["queue", "end"] {
+            assert_eq!(
+                end["record"]["queue"][key], leave[key],
+                "{label}: the record's queue wait {key}: {end}"
+            );
+        }
     }
 }
 

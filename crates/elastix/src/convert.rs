@@ -148,6 +148,7 @@ fn call_from_rows(rows: &[&CdrRow], offset: UtcOffset) -> ImportedCall {
         answered_at_ms,
         ended_at_ms,
         ended_offline: true,
+        queue: None,
     };
     ImportedCall {
         record,

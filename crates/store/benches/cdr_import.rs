@@ -73,6 +73,7 @@ fn call(i: usize, num: &str, rng: &mut StdRng) -> CallRecord {
         answered_at_ms: (outcome == Outcome::Answered).then_some(at + 4_000),
         ended_at_ms: at + 90_000,
         ended_offline: false,
+        queue: None,
     }
 }
 

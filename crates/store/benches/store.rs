@@ -165,6 +165,7 @@ fn call(id: &str, num: &str, name: Option<String>, at: i64, rng: &mut StdRng) ->
         answered_at_ms: (outcome == Outcome::Answered).then_some(at + 4_000),
         ended_at_ms: at + 90_000,
         ended_offline: false,
+        queue: None,
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use ringside_calls::{CallRecord, Direction, NumberPlan, Outcome, Transfer};
+use ringside_calls::{CallRecord, Direction, NumberPlan, Outcome, QueueWait, Transfer};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use crate::error::{Result, SqlContext};
@@ -17,7 +17,7 @@ use crate::notes::notes_for_call;
 pub(crate) const CALL_COLS: &str = "c.call_id, c.uniqueid, c.direction, c.remote_num, c.remote_name, c.from_extension, \
      c.trunk, c.did, c.rang, c.answered_by, c.transfers, c.outcome, c.started_at_ms, c.answered_at_ms, \
      c.ended_at_ms, c.ended_offline, c.remote_norm, c.called_back_at_ms, c.called_back_by, c.source, \
-     c.recording_file";
+     c.recording_file, c.queue_wait";
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
@@ -56,6 +56,13 @@ pub(crate) fn call_from_row(row: &Row<'_>) -> rusqlite::Result<StoredCall> {
         answered_at_ms: row.get(13)?,
         ended_at_ms: row.get(14)?,
         ended_offline: row.get(15)?,
+        queue: row
+            .get::<_, Option<String>>(21)?
+            .map(|q| serde_json::from_str::<QueueWait>(&q))
+            .transpose()
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(21, rusqlite::types::Type::Text, e.into())
+            })?,
     };
     let called_back = match (
         row.get::<_, Option<i64>>(17)?,
@@ -139,11 +146,17 @@ pub(crate) fn upsert_call(
     let norm = plan.normalize(&rec.remote_num);
     let rang = serde_json::to_string(&rec.rang).map_err(json_err)?;
     let transfers = serde_json::to_string(&rec.transfers).map_err(json_err)?;
+    let queue_wait = rec
+        .queue
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(json_err)?;
     tx.prepare_cached(
         "INSERT INTO calls (call_id, uniqueid, direction, remote_num, remote_norm, remote_name, from_extension, \
              trunk, did, rang, answered_by, transfers, outcome, started_at_ms, answered_at_ms, ended_at_ms, ended_offline, \
-             source, recording_file)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+             source, recording_file, queue_wait)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
          ON CONFLICT (call_id) DO UPDATE SET
              uniqueid = excluded.uniqueid, direction = excluded.direction, remote_num = excluded.remote_num,
              remote_norm = excluded.remote_norm, remote_name = excluded.remote_name,
@@ -151,7 +164,8 @@ pub(crate) fn upsert_call(
              rang = excluded.rang, answered_by = excluded.answered_by, transfers = excluded.transfers,
              outcome = excluded.outcome, started_at_ms = excluded.started_at_ms,
              answered_at_ms = excluded.answered_at_ms, ended_at_ms = excluded.ended_at_ms,
-             ended_offline = excluded.ended_offline",
+             ended_offline = excluded.ended_offline,
+             queue_wait = COALESCE(excluded.queue_wait, calls.queue_wait)",
     )?
     .execute(params![
         rec.call_id,
@@ -173,6 +187,7 @@ pub(crate) fn upsert_call(
         rec.ended_offline,
         origin.source.as_str(),
         origin.recording_file,
+        queue_wait,
     ])?;
     match norm {
         Some(norm) => update_called_back(tx, &norm, rec),

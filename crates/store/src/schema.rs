@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_search_and_callbacks.sql"),
     include_str!("../migrations/0003_deferred_call_index.sql"),
     include_str!("../migrations/0004_sms_and_cdr_import.sql"),
+    include_str!("../migrations/0005_queue_wait.sql"),
 ];
 
 /// The schema version this build writes and understands.

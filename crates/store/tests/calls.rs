@@ -3,7 +3,7 @@
 mod common;
 
 use common::{inbound, open, outbound, DAY0, HOUR};
-use ringside_calls::{Outcome, Transfer, TransferKind};
+use ringside_calls::{Outcome, QueueWait, Transfer, TransferKind, WaitEnd};
 use ringside_store::{CallQuery, ContactFields, ContactNumber, NoteTarget, Retention};
 
 #[test]
@@ -43,6 +43,37 @@ fn a_call_round_trips_with_rang_and_transfers() {
         Some("+44207946000"),
         "the normalized number is stored alongside"
     );
+}
+
+#[test]
+fn a_caller_who_gave_up_in_a_queue_is_missed_with_the_queue_and_the_wait() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(&dir.path().join("h.db"));
+    let mut rec = inbound("q1", "+12015550111", Outcome::Abandoned, DAY0);
+    rec.did = Some("5550800".into());
+    rec.queue = Some(QueueWait {
+        queue: "support".into(),
+        position: Some(2),
+        end: WaitEnd::Abandoned,
+        waited_ms: 70_000,
+    });
+    store.record_call(rec.clone()).wait().expect("record");
+    let missed = store
+        .missed_calls(DAY0 - HOUR, false, 10)
+        .wait()
+        .expect("missed");
+    assert_eq!(missed.len(), 1, "a caller who gave up is a missed call");
+    assert_eq!(
+        missed[0].record.queue, rec.queue,
+        "the missed list knows the queue and how long the caller waited"
+    );
+    // Writing the call again without its wait (a CDR import of the same
+    // call knows no queue) keeps the wait the live tracker saw.
+    let mut again = rec.clone();
+    again.queue = None;
+    store.record_call(again).wait().expect("record again");
+    let got = store.get_call("q1").wait().expect("read").expect("stored");
+    assert_eq!(got.record.queue, rec.queue, "the queue wait is kept");
 }
 
 #[test]

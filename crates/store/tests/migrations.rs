@@ -193,8 +193,8 @@ fn schema_3_upgrades_to_4_and_its_calls_take_part_in_cdr_import() {
     let store = open(&path);
     assert_eq!(
         file_version(&path).ok(),
-        Some(4),
-        "schema 3 is upgraded to 4"
+        Some(LATEST_VERSION),
+        "schema 3 is upgraded through 4 to the latest"
     );
     let old = store
         .get_call("1795392000.5")
@@ -210,6 +210,10 @@ fn schema_3_upgrades_to_4_and_its_calls_take_part_in_cdr_import() {
         old.source,
         CallSource::Ami,
         "an old row counts as recorded live"
+    );
+    assert_eq!(
+        old.record.queue, None,
+        "a call recorded before schema 5 has no queue wait"
     );
     assert!(
         store.cdr_cursor("pbx").wait().expect("cursor").is_none(),

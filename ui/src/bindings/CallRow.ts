@@ -2,6 +2,7 @@
 import type { Direction } from "./Direction";
 import type { Note } from "./Note";
 import type { Outcome } from "./Outcome";
+import type { QueueWait } from "./QueueWait";
 
 /**
  * One row of the call history.
@@ -59,6 +60,11 @@ recordingFile?: string,
  * Where the row came from: "ami" (seen live) or "cdr" (imported).
  */
 source: string, 
+/**
+ * The caller's wait in a queue, when the call went through one: the
+ * missed list says "Gave up in queue sales after 1:10".
+ */
+queue?: QueueWait, 
 /**
  * Notes on this call.
  */

@@ -170,6 +170,11 @@ function baseCells(row: CallRow): HTMLTableCellElement[] {
   ];
 }
 
+/** How the call ended: "Answered by 1002", "Gave up in queue sales after 1:10". */
+function outcomeCell(row: CallRow): HTMLTableCellElement {
+  return el("td", { class: `outcome-${row.outcome}`, testid: "row-outcome", text: outcomeText(row.outcome, row.answeredBy, row.queue) });
+}
+
 let historySeq = 0;
 
 async function loadHistory(): Promise<void> {
@@ -187,7 +192,7 @@ async function loadHistory(): Promise<void> {
       rows.map((row) =>
         tableRow(row.callId, "history-row", "data-call", row, () => [
           ...baseCells(row),
-          el("td", { class: `outcome-${row.outcome}`, testid: "row-outcome", text: outcomeText(row.outcome, row.answeredBy) }),
+          outcomeCell(row),
           notesCell(row, "history-message", () => void refreshAll()),
           el("td", {}, [
             callBackButton(row),
@@ -225,6 +230,7 @@ async function loadMissed(): Promise<void> {
           });
           return [
             ...baseCells(row),
+            outcomeCell(row),
             notesCell(row, "missed-message", () => void refreshAll()),
             el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
           ];

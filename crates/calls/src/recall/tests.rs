@@ -99,6 +99,7 @@ fn ended(call: &str) -> CardChange {
             answered_at_ms: None,
             ended_at_ms: 0,
             ended_offline: false,
+            queue: None,
         },
     }
 }

@@ -3,6 +3,7 @@
 //! These are the CLI's JSON lines and the app's event payloads.
 
 use super::*;
+pub use crate::record::{QueueWait, WaitEnd};
 
 /// Which AMI dialect the PBX speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -120,38 +121,6 @@ pub struct ParkSpot {
     pub lot: Option<String>,
     /// The extension that parked the call, when known.
     pub parked_by: Option<String>,
-}
-
-/// How a wait ended: in a queue, or in a parking space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum WaitEnd {
-    /// A queue member answered.
-    Answered,
-    /// The caller hung up while waiting in the queue.
-    Abandoned,
-    /// The queue let the caller go unanswered (its timeout, an exit key, or
-    /// nobody left to ring), or the parking time ran out.
-    Timeout,
-    /// Someone dialled the parking space.
-    Retrieved,
-    /// The caller hung up while parked.
-    Hangup,
-}
-
-/// A caller's wait in a queue, reported with the call's end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct QueueWait {
-    /// The queue's name.
-    pub queue: String,
-    /// The caller's position on joining.
-    pub position: Option<u32>,
-    /// How the wait ended: `answered`, `abandoned` or `timeout`.
-    pub end: WaitEnd,
-    /// How long the caller waited, ms.
-    pub waited_ms: i64,
 }
 
 /// One stay in a parking space, reported with the call's end.

@@ -39,7 +39,7 @@ impl CallTracker {
             missed: (call.rang_here() || call.abandoned) && call.answered_by.is_none(),
             answered_elsewhere_for: call.answered_elsewhere_for.clone(),
             picked_up_by: call.picked_up_by.clone(),
-            queue: call.queue_wait(at_ms),
+            queue: record.queue.clone(),
             parks: call.take_parks(),
             ended_offline: offline,
             record,
@@ -228,6 +228,7 @@ impl Call {
             answered_at_ms: self.answered_at_ms,
             ended_at_ms: at_ms,
             ended_offline: offline,
+            queue: self.queue_wait(at_ms),
         }
     }
 

@@ -37,6 +37,7 @@ fn call(round: &str, i: u64) -> CallRecord {
         answered_at_ms: None,
         ended_at_ms: 1_795_392_000_000 + i as i64 * 1000 + 500,
         ended_offline: false,
+        queue: None,
     }
 }
 

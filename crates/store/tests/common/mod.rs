@@ -39,6 +39,7 @@ pub fn inbound(call_id: &str, num: &str, outcome: Outcome, at: i64) -> CallRecor
         answered_at_ms: (outcome == Outcome::Answered).then_some(at + 5_000),
         ended_at_ms: at + 60_000,
         ended_offline: false,
+        queue: None,
     }
 }
 
