@@ -44,7 +44,11 @@ impl From<ActionError> for IpcError {
             ActionError::BadField { .. } | ActionError::NotAnswered | ActionError::NoText => {
                 ErrorCode::InvalidInput
             }
-            ActionError::CallGone => ErrorCode::UnknownCall,
+            ActionError::CallGone | ActionError::NoSuchChannel => ErrorCode::UnknownCall,
+            ActionError::NotRinging { .. }
+            | ActionError::NothingParked { .. }
+            | ActionError::NoSuchQueue { .. }
+            | ActionError::NotQueueMember { .. } => ErrorCode::NotFound,
             _ => ErrorCode::PbxRefused,
         };
         IpcError::new(code, sentence(&e.to_string())).because(e.code())
@@ -134,6 +138,20 @@ mod tests {
         assert_eq!(ipc.reason.as_deref(), Some("action_failed"));
         let gone = IpcError::from(ActionError::CallGone);
         assert_eq!(gone.code, ErrorCode::UnknownCall);
+        let channel = IpcError::from(ActionError::NoSuchChannel);
+        assert_eq!(channel.code, ErrorCode::UnknownCall);
+        let empty = IpcError::from(ActionError::NothingParked {
+            space: "71".into(),
+            lot: None,
+        });
+        assert_eq!(
+            (empty.code, empty.message.as_str()),
+            (ErrorCode::NotFound, "No call is parked in space 71.")
+        );
+        let queue = IpcError::from(ActionError::NoSuchQueue {
+            queue: "suport".into(),
+        });
+        assert_eq!(queue.code, ErrorCode::NotFound);
         let text = IpcError::from(ActionError::NoText);
         assert_eq!(
             (text.code, text.message.as_str()),

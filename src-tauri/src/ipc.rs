@@ -84,7 +84,9 @@ pub enum ErrorCode {
     UnknownCall,
     /// A file could not be read or written.
     Io,
-    /// The PBX has no such thing (a recording that was deleted or never made).
+    /// The PBX has no such thing: a recording that was deleted or never made,
+    /// a parking space with no call, a phone with nothing ringing to pick up,
+    /// a queue or queue member it does not know.
     NotFound,
 }
 
