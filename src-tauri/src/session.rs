@@ -277,32 +277,7 @@ pub fn restart<R: Runtime>(app: &AppHandle<R>) {
 async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session, NoTarget> {
     let started = Instant::now();
     let mut target = resolve_target(shell)?;
-    let (demo, secret) = if target.demo {
-        let demo = crate::demo::DemoPbx::start().await.map_err(|m| {
-            NoTarget(ConnectionStatus {
-                state: ConnectionState::Disconnected,
-                message: m,
-                version: None,
-            })
-        })?;
-        target.port = demo.port();
-        let secret = demo.secret();
-        (Some(demo), secret)
-    } else {
-        let secret = secret_for(shell, &target)
-            .map_err(NoTarget)?
-            .ok_or_else(|| {
-                NoTarget(ConnectionStatus {
-                    state: ConnectionState::AuthFailed,
-                    message: format!(
-                        "No AMI secret is saved for user '{}' on {}:{}. Type it in Settings.",
-                        target.user, target.host, target.port
-                    ),
-                    version: None,
-                })
-            })?;
-        (None, secret)
-    };
+    let (demo, secret) = demo_or_secret(shell, &mut target).await?;
     if target.user.trim().is_empty() {
         return Err(NoTarget(ConnectionStatus {
             state: ConnectionState::AuthFailed,
@@ -328,21 +303,7 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
 
     let saved = shell.saved_settings();
     let profile = saved.profile.profile();
-    let live = Arc::new(Mutex::new(LiveState {
-        tracker: CallTracker::new(TrackerConfig {
-            extensions: target.extensions.clone(),
-            groups: target.groups.clone(),
-            ..TrackerConfig::default()
-        }),
-        presence: Presence::new(),
-        console: crate::console::console_for(&saved, &target.extensions, &profile),
-        offers: crate::console::offers(
-            &profile,
-            profile.dialect,
-            &ringside_calls::rights::Rights::unknown(),
-        ),
-        contact_names: BTreeMap::new(),
-    }));
+    let live = Arc::new(Mutex::new(live_state(&saved, &target, &profile)));
     let state_task = tauri::async_runtime::spawn(follow_state(
         app.clone(),
         client.clone(),
@@ -363,6 +324,64 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
         tasks: vec![state_task, event_task],
         demo,
     })
+}
+
+/// The demo PBX started on a free port (and its secret) when the target is
+/// the demo; otherwise the saved secret of the target's AMI user.
+async fn demo_or_secret(
+    shell: &Shell,
+    target: &mut Target,
+) -> Result<(Option<crate::demo::DemoPbx>, Secret), NoTarget> {
+    if target.demo {
+        let demo = crate::demo::DemoPbx::start().await.map_err(|m| {
+            NoTarget(ConnectionStatus {
+                state: ConnectionState::Disconnected,
+                message: m,
+                version: None,
+            })
+        })?;
+        target.port = demo.port();
+        let secret = demo.secret();
+        return Ok((Some(demo), secret));
+    }
+    let secret = secret_for(shell, target)
+        .map_err(NoTarget)?
+        .ok_or_else(|| {
+            NoTarget(ConnectionStatus {
+                state: ConnectionState::AuthFailed,
+                message: format!(
+                    "No AMI secret is saved for user '{}' on {}:{}. Type it in Settings.",
+                    target.user, target.host, target.port
+                ),
+                version: None,
+            })
+        })?;
+    Ok((None, secret))
+}
+
+/// A new session's model: the tracker for her extensions and groups, the
+/// board, the console built from Settings, and offers that wait for the
+/// user's rights.
+fn live_state(
+    saved: &crate::ipc::Settings,
+    target: &Target,
+    profile: &ringside_calls::profile::Profile,
+) -> LiveState {
+    LiveState {
+        tracker: CallTracker::new(TrackerConfig {
+            extensions: target.extensions.clone(),
+            groups: target.groups.clone(),
+            ..TrackerConfig::default()
+        }),
+        presence: Presence::new(),
+        console: crate::console::console_for(saved, &target.extensions, profile),
+        offers: crate::console::offers(
+            profile,
+            profile.dialect,
+            &ringside_calls::rights::Rights::unknown(),
+        ),
+        contact_names: BTreeMap::new(),
+    }
 }
 
 fn bad_config(e: &ringside_ami::Error) -> NoTarget {
