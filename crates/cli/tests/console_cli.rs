@@ -171,6 +171,23 @@ fn park_retrieve_queue_abandon_and_pickups_through_the_binary() {
     let lines = replay_json(&queue, &[]);
     check_queue("queue-abandon", &truth_for(&queue), &lines);
     assert_eq!(of_type(&lines, "queue_join").len(), 2, "two callers wait");
+    // A replay runs faster than the capture, so the waits are the PBX's own
+    // HoldTime (Kramerica about 2.5 s, Vandelay about 6.5 s, whole seconds).
+    let waits: Vec<(String, i64)> = of_type(&lines, "queue_leave")
+        .iter()
+        .map(|l| {
+            let who = l["caller_num"].as_str().unwrap_or_default().to_owned();
+            (who, l["waited_ms"].as_i64().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            ("+12015550222".to_owned(), 2_000),
+            ("+12015550111".to_owned(), 6_000)
+        ],
+        "waited as long as the PBX says"
+    );
 
     for dir in [0, 1] {
         let path = capture(dir, "pickup-feature-code.ami");

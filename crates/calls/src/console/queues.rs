@@ -473,9 +473,11 @@ impl Queues {
                 self.settle(j.uniqueid, None, out);
                 self.on_join(&j, at_ms, ids, out);
             }
-            CallEvent::QueueAbandon { uniqueid, queue } => {
-                self.on_abandon(uniqueid, queue, at_ms, out)
-            }
+            CallEvent::QueueAbandon {
+                uniqueid,
+                queue,
+                hold_s,
+            } => self.on_abandon(uniqueid, queue, hold_s, at_ms, out),
             CallEvent::QueueLeave { uniqueid, queue } => {
                 if let Some((queue, caller)) = self.take_caller(uniqueid, queue) {
                     self.left.push(Left {
@@ -542,14 +544,16 @@ impl Queues {
     }
 
     /// `QueueCallerAbandon`: the caller hung up waiting (its leave follows).
+    /// The wait is at least the PBX's own `HoldTime`, as the tracker counts it.
     fn on_abandon(
         &mut self,
         uid: &str,
         queue: Option<&str>,
+        hold_s: Option<i64>,
         at_ms: i64,
         out: &mut Vec<QueueChange>,
     ) {
-        let (queue, caller, until) = match self.take_caller(uid, queue) {
+        let (queue, mut caller, until) = match self.take_caller(uid, queue) {
             Some((q, c)) => (q, c, at_ms),
             None => match self.left.iter().position(|l| l.caller.uniqueid == uid) {
                 Some(i) => {
@@ -559,6 +563,11 @@ impl Queues {
                 None => return,
             },
         };
+        if let Some(hold_s) = hold_s {
+            caller.joined_ms = caller
+                .joined_ms
+                .min(until.saturating_sub(hold_s.saturating_mul(1000)));
+        }
         out.push(leave_change(
             queue,
             caller,

@@ -351,11 +351,20 @@ impl CallTracker {
         self.push_update(key, at_ms, out);
     }
 
-    /// `QueueCallerAbandon`: the caller gave up waiting.
-    pub(super) fn on_queue_abandon(&mut self, uid: &str, at_ms: i64) {
+    /// `QueueCallerAbandon`: the caller gave up waiting. The wait is at
+    /// least the PBX's own `HoldTime` (whole seconds), so a replay, whose
+    /// clock is not the capture's, still tells how long the caller waited.
+    pub(super) fn on_queue_abandon(&mut self, uid: &str, hold_s: Option<i64>, at_ms: i64) {
         if let Some(call) = self.call_of_mut(Some(uid)) {
             call.abandoned = true;
             call.end_queue_wait(WaitEnd::Abandoned, at_ms);
+            if let (Some(w), Some(hold_s)) = (call.queue_wait.as_mut(), hold_s) {
+                if let Some((_, ended)) = w.end {
+                    w.since_ms = w
+                        .since_ms
+                        .min(ended.saturating_sub(hold_s.saturating_mul(1000)));
+                }
+            }
         }
     }
 

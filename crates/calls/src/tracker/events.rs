@@ -91,6 +91,8 @@ pub(crate) enum CallEvent<'a> {
         uniqueid: &'a str,
         /// `Queue`.
         queue: Option<&'a str>,
+        /// `HoldTime`: the PBX's own count of the seconds the caller waited.
+        hold_s: Option<i64>,
     },
     /// `QueueCallerLeave` (12+) / `Leave` (1.x): the caller is out of the queue.
     QueueLeave {

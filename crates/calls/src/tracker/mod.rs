@@ -274,7 +274,9 @@ impl CallTracker {
             CallEvent::QueueJoin(j) => {
                 self.on_queue_join(j.uniqueid, j.queue, j.position, at_ms, out)
             }
-            CallEvent::QueueAbandon { uniqueid, .. } => self.on_queue_abandon(uniqueid, at_ms),
+            CallEvent::QueueAbandon {
+                uniqueid, hold_s, ..
+            } => self.on_queue_abandon(uniqueid, hold_s, at_ms),
             CallEvent::QueueLeave { uniqueid, .. } => self.on_queue_leave(uniqueid, at_ms),
             CallEvent::AgentCalled(a) => self.on_agent_called(&a, at_ms, out),
             CallEvent::Pickup { picker, target } => self.on_pickup(&picker, &target, at_ms, out),

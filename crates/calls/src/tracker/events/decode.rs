@@ -287,6 +287,10 @@ impl<'a> CallEvent<'a> {
             Ev::QueueCallerAbandon => Self::QueueAbandon {
                 uniqueid: ev.get("Uniqueid")?,
                 queue: non_empty(ev, "Queue"),
+                hold_s: ev
+                    .get("HoldTime")
+                    .and_then(|h| h.trim().parse().ok())
+                    .filter(|h: &i64| *h >= 0),
             },
             Ev::QueueLeave => Self::QueueLeave {
                 uniqueid: ev.get("Uniqueid")?,
