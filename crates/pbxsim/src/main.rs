@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ringside_pbxsim::{
-    CallSpec, Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SimConfig, SimHandle, SimTls,
-    SimUser,
+    CallSpec, Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SimConfig, SimHandle,
+    SimQueue, SimTls, SimUser,
 };
 use tokio::sync::mpsc;
 
@@ -93,6 +93,13 @@ struct Args {
     /// the caller waits in that queue for the ring time and gives up.
     #[arg(long = "call", value_name = "SPEC")]
     calls: Vec<CallSpec>,
+    /// A queue, in place of the default `support` and `sales` of that name
+    /// (repeat for more): `NAME=MEMBERS`, the members comma-separated
+    /// extensions, ranges (`2001-2050`) or interfaces
+    /// (`Local/1002@internal/n`); member extensions the PBX lacks become
+    /// phones named `Agent <ext>`.
+    #[arg(long = "queue", value_name = "NAME=MEMBERS")]
+    queues: Vec<SimQueue>,
     /// Read more calls from standard input, one spec (as for --call) a line,
     /// each started as soon as it is read (its `after` counts from then);
     /// a line that is not a spec is reported on stderr and skipped.
@@ -158,6 +165,9 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         replay.start_delay = Duration::from_millis(args.start_delay_ms);
         replay.repeat = args.repeat;
         config.replay = Some(replay);
+    }
+    for q in args.queues {
+        config.set_queue(q);
     }
     config.banner = args.banner;
     if args.pattern_hints {
