@@ -569,8 +569,9 @@ async function main() {
     // She asks for both: the SMS phase (same settings) checks the notification then goes out.
     await session.click('[data-testid="settings-notify-with-popup"]');
     await session.click('[data-testid="settings-save"]');
-    await waitFor("Settings to say the settings were saved", 10_000, async () =>
-      /saved/i.test(await session.exec("return document.querySelector('[data-testid=\"settings-message\"]').innerText;")),
+    // "Settings not saved. Fix the fields marked above." must not pass for it.
+    await waitFor("Settings to say 'Settings saved.'", 10_000, async () =>
+      /^Settings saved/.test(await session.exec("return document.querySelector('[data-testid=\"settings-message\"]').innerText;")),
     );
     await session.type('[data-testid="settings-secret"]', SECRET);
     await session.click('[data-testid="settings-secret-save"]');
