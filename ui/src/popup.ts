@@ -325,7 +325,7 @@ class PopupCard {
   /** Set once the card is on its way out; later changes must not overwrite why. */
   closing = false;
 
-  constructor(readonly popup: CardPopup) {
+  constructor(public popup: CardPopup) {
     this.call = popup.call;
     this.extension = popup.extension;
     const idPrefix = `card-${cards.size}-${Date.now().toString(36)}`;
@@ -534,6 +534,17 @@ class PopupCard {
       ? `Back from parking space ${this.popup.park_slot ?? "?"}${this.popup.parked_by ? ` (parked by ${this.popup.parked_by})` : ""}. `
       : "";
     this.setStatus(`${parked}${from}${where} at ${this.extension}`, "ringing");
+  }
+
+  /**
+   * Her phone rings again for this call (a transfer nobody answered coming
+   * back, a parked call timing out): the card says it rings, and why, and
+   * offers what a ringing call allows (no Park) until she answers again.
+   */
+  ringAgain(popup: CardPopup): void {
+    if (this.consultation) return;
+    this.popup = popup;
+    this.showRinging();
   }
 
   /** Still the colleague's side of a transfer (the caller shown is her colleague). */
@@ -767,8 +778,12 @@ function applyCardChange(change: CardChange): void {
   switch (change.type) {
     case "popup": {
       const key = cardKey(change.call, change.extension);
-      info.ringing.add(change.extension);
-      if (!cards.has(key)) {
+      // A card still showing why it went away would go with this new ring.
+      if (cards.get(key)?.closing) cards.get(key)!.remove();
+      callInfo(change.call).ringing.add(change.extension);
+      const shown = cards.get(key);
+      if (shown) shown.ringAgain(change);
+      else {
         const card = new PopupCard(change);
         cards.set(key, card);
         const recalled = pendingRecall(change.call);
