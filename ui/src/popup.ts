@@ -15,6 +15,7 @@ import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
 import { offerButton, showOffer, type OfferButton } from "./console-ui";
 import type { ParkedCall } from "./bindings/ParkedCall";
+import type { ParkSpot } from "./bindings/ParkSpot";
 import type { RecallOutput } from "./bindings/RecallOutput";
 import { forgetRecall, listenConsole, loadOffers, offers, pendingRecall, RecallBanner, rememberRecall, type ConsoleHooks, type Recalled } from "./popup-console";
 import { TransferPicker } from "./transfer-picker";
@@ -593,6 +594,12 @@ class PopupCard {
     this.setStatus(text, "answered");
   }
 
+  /** The call waits in a parking space: nobody is on it, so nothing to park. */
+  showParked(spot: ParkSpot): void {
+    const lot = spot.lot && spot.lot !== "default" ? ` (${spot.lot})` : "";
+    this.setStatus(`Waiting in parking space ${spot.slot}${lot}`, "parked");
+  }
+
   /** The call's transfer history: "Transferred by 1001 to 1002, then to 1003". */
   renderTransfers(): void {
     const hops = callInfo(this.call).transfers;
@@ -809,7 +816,8 @@ function applyCardChange(change: CardChange): void {
         card.followConsultation(live);
         if (live.picked_up_by) card.notePickup(live.picked_up_by);
         if (wasConsultation || card.closing) continue;
-        if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+        if (live.parked) card.showParked(live.parked);
+        else if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
       }
       break;
     }

@@ -563,6 +563,14 @@ test("popup: Park on an answered card (disabled with why when not offered), 'pic
   assert.deepEqual(await invocations(page, "park"), [{ call: "c1" }]);
   await emit(page, PARKED, [parked("71", { call: "c1" })]);
   await card.getByTestId("card-feedback").filter({ hasText: "Parked in space 71. Retrieve it from the main window." }).waitFor();
+  // The tracker's card says it is parked: nobody is on it, so no Park; retrieved to her, it is hers again.
+  const spot = { slot: "71", lot: "default", parked_by: "1001" };
+  await emit(page, CARD, { type: "update", call: "c1", card: liveCard(popup, { state: "answered", answered_by: "1001", connected_to: null, parked: spot }), at_ms: 2 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Waiting in parking space 71");
+  assert.equal(await park.isVisible(), false, "no Park for a parked call");
+  await emit(page, CARD, { type: "update", call: "c1", card: liveCard(popup, { state: "answered", answered_by: "1001", connected_to: "1001" }), at_ms: 3 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Answered by you (1001)");
+  assert.equal(await park.isVisible(), true);
 
   const refusal = "The PBX could not park the call: its parking lot is full. Retrieve a parked call first.";
   await page.evaluate((m) => {
