@@ -5,8 +5,11 @@
 # session D-Bus with an unlocked gnome-keyring and a notification daemon.
 # Checks: popup with the caller, transfer reaches the PBX, history, desktop
 # notification, keyring round trip, no secret in files (SQLite and WAL
-# included, while running and after) or logs, and kill -9 during a burst of
-# calls (the busy-hour capture) losing no call the app had logged as saved.
+# included, while running and after) or logs, an SMS through a simulated
+# OpenVox gateway, the attendant console (park from the popup, retrieve from
+# the Parked calls panel, a blind transfer nobody answers coming back after
+# the recall time saved in Settings), and kill -9 during a burst of calls
+# (the busy-hour capture) losing no call the app had logged as saved.
 # Screenshots and logs land in artifacts/e2e/. Exits non-zero on any failure.
 #
 # Standalone: `bash scripts/test-e2e.sh` (builds what is missing).

@@ -140,11 +140,32 @@ impl Shell {
         *self.live.lock_or_recover() = info;
     }
 
-    /// Settings were saved: whether the session must restart, because the
-    /// PBX login (or the watched extensions) differ from what runs now. A
-    /// run started with `--pbx` or `--demo` keeps its command-line PBX.
+    /// Settings were saved: whether the session must restart, because what
+    /// it was started from differs now: the PBX login, the watched
+    /// extensions, the profile, or the console's recall time and queues. A
+    /// run started with `--pbx` or `--demo` keeps its command-line PBX (and
+    /// user and extensions when given there), but still takes the rest
+    /// from the settings, so a change to those restarts it too.
     pub fn needs_restart(&self, old: &Settings) -> bool {
         let new = self.settings();
+        let args = &self.args;
+        // The console is built with the session: a new recall time or
+        // queue list takes a fresh session (and resync).
+        let console = |s: &Settings| (s.profile, s.recall_after_secs, s.watched_queues.clone());
+        if args.demo {
+            return console(old) != console(&new);
+        }
+        if args.pbx.is_some() {
+            let rest = |s: &Settings| {
+                (
+                    console(s),
+                    s.watched_groups.clone(),
+                    args.extensions.is_empty().then(|| s.extensions.clone()),
+                    args.user.is_none().then(|| s.ami_user.clone()),
+                )
+            };
+            return rest(old) != rest(&new);
+        }
         let login = |s: &Settings| {
             (
                 s.host.clone(),
@@ -154,16 +175,9 @@ impl Shell {
                 s.ami_user.clone(),
                 s.extensions.clone(),
                 s.watched_groups.clone(),
-                s.profile,
-                // The console is built with the session: a new recall
-                // time or queue list takes a fresh session (and resync).
-                s.recall_after_secs,
-                s.watched_queues.clone(),
+                console(s),
             )
         };
-        if self.args.pbx.is_some() || self.args.demo {
-            return false;
-        }
         login(old) != login(&new) || old.has_secret != new.has_secret
     }
 
@@ -303,4 +317,95 @@ impl Shell {
 pub fn number_plan(s: &Settings) -> ringside_calls::NumberPlan {
     let intl = if s.country_code == "1" { "011" } else { "00" };
     ringside_calls::NumberPlan::new(&s.country_code, &s.trunk_prefix, intl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shell over temp dirs started with `args`, as `main` builds it.
+    fn shell(dir: &std::path::Path, args: Args) -> Shell {
+        let secrets = Arc::new(settings::FileSecretStore::new(dir.join("keys")));
+        Shell::new(args, dir.join("config"), dir.join("data"), secrets)
+    }
+
+    /// Saves the current settings changed by `change`; whether that
+    /// restarts the session.
+    fn save_restarts(shell: &Shell, change: impl FnOnce(&mut Settings)) -> bool {
+        let mut s = shell.saved_settings();
+        change(&mut s);
+        let old = shell.save_settings(s).expect("valid settings");
+        shell.needs_restart(&old)
+    }
+
+    #[test]
+    fn a_pbx_run_restarts_for_what_it_takes_from_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = shell(
+            dir.path(),
+            Args {
+                pbx: Some("127.0.0.1:5038".into()),
+                user: Some("ringside".into()),
+                extensions: vec!["1001".into()],
+                ..Args::default()
+            },
+        );
+        assert!(
+            save_restarts(&shell, |s| s.recall_after_secs = 5),
+            "the recall time is the saved one's even with --pbx: saving it must rebuild the console"
+        );
+        assert!(save_restarts(&shell, |s| s.watched_queues = vec!["support".into()]));
+        assert!(save_restarts(&shell, |s| s.watched_groups = vec!["600".into()]));
+        assert!(
+            !save_restarts(&shell, |s| {
+                s.host = "pbx.example".into();
+                s.port = 5039;
+                s.ami_user = "someone".into();
+                s.extensions = vec!["1002".into()];
+            }),
+            "the PBX, user and extensions given with --pbx stay: nothing to restart for"
+        );
+        assert!(!save_restarts(&shell, |s| s.popup_duration_secs = 9));
+    }
+
+    #[test]
+    fn a_pbx_run_without_extensions_takes_them_from_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = shell(
+            dir.path(),
+            Args {
+                pbx: Some("127.0.0.1:5038".into()),
+                ..Args::default()
+            },
+        );
+        assert!(save_restarts(&shell, |s| s.extensions = vec!["1002".into()]));
+        assert!(save_restarts(&shell, |s| s.ami_user = "frontdesk".into()));
+    }
+
+    #[test]
+    fn a_demo_run_restarts_for_the_console_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = shell(
+            dir.path(),
+            Args {
+                demo: true,
+                ..Args::default()
+            },
+        );
+        assert!(save_restarts(&shell, |s| s.recall_after_secs = 0));
+        assert!(!save_restarts(&shell, |s| s.extensions = vec!["1002".into()]));
+    }
+
+    #[test]
+    fn a_saved_pbx_run_restarts_for_its_login_and_its_console() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = shell(dir.path(), Args::default());
+        assert!(save_restarts(&shell, |s| {
+            s.host = "pbx.example".into();
+            s.ami_user = "ringside".into();
+            s.extensions = vec!["1001".into()];
+        }));
+        assert!(save_restarts(&shell, |s| s.recall_after_secs = 30));
+        assert!(!save_restarts(&shell, |s| s.popup_duration_secs = 9));
+    }
 }

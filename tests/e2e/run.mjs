@@ -18,6 +18,16 @@
 // logs in with the saved settings, so the secret was read back from the
 // Secret Service; while it runs (WAL file present), no file it wrote holds
 // the secret.
+// Phase SMS: the simulated PBX as an OpenVox gateway announces a text; it
+// shows as a card in the popup and in History, and a reply typed in the
+// popup reaches the gateway as `gsm send sms` with the exact text.
+// Phase console (tests/e2e/console.mjs, issue 16): with its own simulated
+// PBX and app, a call parked from its popup shows in the Parked calls
+// panel and is retrieved with a click (Park and the Originate to the space
+// in the lot's context reach the PBX), and a blind transfer to 1002 that
+// 1002 does not answer within the recall time saved in Settings comes back:
+// one Redirect of the caller to 1001, and the popup says "Back from 1002:
+// not answered" with the voicemail offer.
 // Phase 3 (crash safety): the simulated PBX streams the busy-hour capture
 // (about 30 calls/s); once the app's log has named at least 40 calls as
 // saved to history, the app is killed with SIGKILL mid-burst. Started again
@@ -33,6 +43,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { consoleThroughPopup } from "./console.mjs";
 import { Session, waitFor, waitForDriver } from "./webdriver.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -51,6 +62,8 @@ const CONFIG_DIR = join(TMP, "config");
 const DATA_DIR = join(TMP, "data");
 const CRASH_DATA_DIR = join(TMP, "data-crash");
 const SMS_DATA_DIR = join(TMP, "data-sms");
+const CONSOLE_CONFIG_DIR = join(TMP, "config-console");
+const CONSOLE_DATA_DIR = join(TMP, "data-console");
 /** The simulated gateway's first demo text (crates/pbxsim/src/openvox.rs demo_messages). */
 const DEMO_SMS = { span: 1, sender: "13632919026", text: "This is a short message from my mobile phone" };
 /** Calls the app must have saved (per its log) before it is killed. */
@@ -79,8 +92,9 @@ function freePort() {
   });
 }
 
-function start(name, cmd, args, env) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** Starts a child whose output goes to artifacts/e2e/NAME.log; `stdin: true` keeps its input open for writing. */
+function start(name, cmd, args, env, { stdin = false } = {}) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   const out = createWriteStream(join(ART, `${name}.log`));
   child.stdout.pipe(out);
   child.stderr.pipe(out);
@@ -150,9 +164,9 @@ function filesUnder(dir) {
 
 /** Every place the app (or WebKit on its behalf) may write: files to search for the secret. */
 function appFiles() {
-  const dirs = [CONFIG_DIR, DATA_DIR, CRASH_DATA_DIR];
+  const dirs = [CONFIG_DIR, DATA_DIR, CRASH_DATA_DIR, CONSOLE_CONFIG_DIR, CONSOLE_DATA_DIR];
   for (const v of ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"]) if (process.env[v]) dirs.push(process.env[v]);
-  const logs = ["app-run1", "app-run2", "app-run3", "app-run4"].map((n) => join(ART, `${n}.log`));
+  const logs = ["app-run1", "app-run2", "app-run3", "app-run4", "app-console"].map((n) => join(ART, `${n}.log`));
   // gnome-keyring's own file is where the secret belongs (encrypted).
   const keyrings = process.env.XDG_DATA_HOME ? join(process.env.XDG_DATA_HOME, "keyrings") : null;
   const files = dirs.flatMap(filesUnder).filter((f) => !keyrings || !f.startsWith(keyrings + "/"));
@@ -555,8 +569,9 @@ async function main() {
     // She asks for both: the SMS phase (same settings) checks the notification then goes out.
     await session.click('[data-testid="settings-notify-with-popup"]');
     await session.click('[data-testid="settings-save"]');
-    await waitFor("Settings to say the settings were saved", 10_000, async () =>
-      /saved/i.test(await session.exec("return document.querySelector('[data-testid=\"settings-message\"]').innerText;")),
+    // "Settings not saved. Fix the fields marked above." must not pass for it.
+    await waitFor("Settings to say 'Settings saved.'", 10_000, async () =>
+      /^Settings saved/.test(await session.exec("return document.querySelector('[data-testid=\"settings-message\"]').innerText;")),
     );
     await session.type('[data-testid="settings-secret"]', SECRET);
     await session.click('[data-testid="settings-secret-save"]');
@@ -591,6 +606,13 @@ async function main() {
   await new Promise((r) => setTimeout(r, 500));
 
   await smsThroughGateway();
+  await new Promise((r) => setTimeout(r, 500));
+
+  // The console phase shares this file's helpers and paths.
+  await consoleThroughPopup({
+    start, pass, log, screenshot, pbxActions, field, startDriver, stopApp, appCaps, mainConnected,
+    PBXSIM, SECRET, CONSOLE_CONFIG_DIR, CONSOLE_DATA_DIR,
+  });
   await new Promise((r) => setTimeout(r, 500));
 
   await crashDuringBurst();

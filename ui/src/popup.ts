@@ -15,6 +15,7 @@ import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
 import { offerButton, showOffer, type OfferButton } from "./console-ui";
 import type { ParkedCall } from "./bindings/ParkedCall";
+import type { ParkSpot } from "./bindings/ParkSpot";
 import type { RecallOutput } from "./bindings/RecallOutput";
 import { forgetRecall, listenConsole, loadOffers, offers, pendingRecall, RecallBanner, rememberRecall, type ConsoleHooks, type Recalled } from "./popup-console";
 import { TransferPicker } from "./transfer-picker";
@@ -325,7 +326,7 @@ class PopupCard {
   /** Set once the card is on its way out; later changes must not overwrite why. */
   closing = false;
 
-  constructor(readonly popup: CardPopup) {
+  constructor(public popup: CardPopup) {
     this.call = popup.call;
     this.extension = popup.extension;
     const idPrefix = `card-${cards.size}-${Date.now().toString(36)}`;
@@ -536,6 +537,17 @@ class PopupCard {
     this.setStatus(`${parked}${from}${where} at ${this.extension}`, "ringing");
   }
 
+  /**
+   * Her phone rings again for this call (a transfer nobody answered coming
+   * back, a parked call timing out): the card says it rings, and why, and
+   * offers what a ringing call allows (no Park) until she answers again.
+   */
+  ringAgain(popup: CardPopup): void {
+    if (this.consultation) return;
+    this.popup = popup;
+    this.showRinging();
+  }
+
   /** Still the colleague's side of a transfer (the caller shown is her colleague). */
   isConsultation(): boolean {
     return this.consultation;
@@ -580,6 +592,12 @@ class PopupCard {
     const pickedUp = callInfo(this.call).pickedUpBy === by;
     const text = mine ? `${pickedUp ? "Picked up" : "Answered"} by you (${by})` : `Answered by ${by}`;
     this.setStatus(text, "answered");
+  }
+
+  /** The call waits in a parking space: nobody is on it, so nothing to park. */
+  showParked(spot: ParkSpot): void {
+    const lot = spot.lot && spot.lot !== "default" ? ` (${spot.lot})` : "";
+    this.setStatus(`Waiting in parking space ${spot.slot}${lot}`, "parked");
   }
 
   /** The call's transfer history: "Transferred by 1001 to 1002, then to 1003". */
@@ -767,8 +785,12 @@ function applyCardChange(change: CardChange): void {
   switch (change.type) {
     case "popup": {
       const key = cardKey(change.call, change.extension);
-      info.ringing.add(change.extension);
-      if (!cards.has(key)) {
+      // A card still showing why it went away would go with this new ring.
+      if (cards.get(key)?.closing) cards.get(key)!.remove();
+      callInfo(change.call).ringing.add(change.extension);
+      const shown = cards.get(key);
+      if (shown) shown.ringAgain(change);
+      else {
         const card = new PopupCard(change);
         cards.set(key, card);
         const recalled = pendingRecall(change.call);
@@ -794,7 +816,8 @@ function applyCardChange(change: CardChange): void {
         card.followConsultation(live);
         if (live.picked_up_by) card.notePickup(live.picked_up_by);
         if (wasConsultation || card.closing) continue;
-        if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+        if (live.parked) card.showParked(live.parked);
+        else if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
       }
       break;
     }

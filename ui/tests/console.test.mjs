@@ -563,6 +563,14 @@ test("popup: Park on an answered card (disabled with why when not offered), 'pic
   assert.deepEqual(await invocations(page, "park"), [{ call: "c1" }]);
   await emit(page, PARKED, [parked("71", { call: "c1" })]);
   await card.getByTestId("card-feedback").filter({ hasText: "Parked in space 71. Retrieve it from the main window." }).waitFor();
+  // The tracker's card says it is parked: nobody is on it, so no Park; retrieved to her, it is hers again.
+  const spot = { slot: "71", lot: "default", parked_by: "1001" };
+  await emit(page, CARD, { type: "update", call: "c1", card: liveCard(popup, { state: "answered", answered_by: "1001", connected_to: null, parked: spot }), at_ms: 2 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Waiting in parking space 71");
+  assert.equal(await park.isVisible(), false, "no Park for a parked call");
+  await emit(page, CARD, { type: "update", call: "c1", card: liveCard(popup, { state: "answered", answered_by: "1001", connected_to: "1001" }), at_ms: 3 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Answered by you (1001)");
+  assert.equal(await park.isVisible(), true);
 
   const refusal = "The PBX could not park the call: its parking lot is full. Retrieve a parked call first.";
   await page.evaluate((m) => {
@@ -603,6 +611,52 @@ test("popup: Park on an answered card (disabled with why when not offered), 'pic
   await card.getByTestId("action-transfer").click();
   assert.equal(await card.getByTestId("transfer-target").first().isVisible(), true);
   assert.equal(await card.locator('[data-testid="transfer-voicemail"]:visible').count(), 0, "no voicemail target when it is not offered");
+  await assertClean(app, "popup");
+  await app.context.close();
+});
+
+test("popup: her phone ringing again for a call (a transfer come back, a parked call timed out) reads as ringing, without Park, until she answers", async () => {
+  const app = await openApp(browser, server.url, "popup.html", popupShell({ park: null }));
+  const { page } = app;
+  const popup = { type: "popup", call: "c1", extension: "1001", caller_num: "+15551234567", caller_name: "ACME Corp", direction: "inbound", trunk: "carrier", did: null, queue: null, transferred_by: null, consultation: false, consulting_for: null, park_return: false, park_slot: null, parked_by: null, at_ms: 0 };
+  const answered = (at_ms, fields = {}) => ({ type: "update", call: "c1", card: liveCard(popup, { state: "answered", answered_by: "1001", connected_to: "1001", ...fields }), at_ms });
+  await emit(page, CARD, popup);
+  await emit(page, CARD, { type: "close", call: "c1", extension: "1001", reason: "answered", answered_by: "1001", at_ms: 1 });
+  await emit(page, CARD, answered(2));
+  const card = page.locator('[data-testid="card"][data-call="c1"]');
+  assert.equal(await card.getByTestId("card-status").textContent(), "Answered by you (1001)");
+  assert.equal(await card.getByTestId("action-park").isVisible(), true);
+
+  // She blind-transfers it; 1002 does not answer and the recall rings her phone again (the tracker sends a new popup).
+  await emit(page, CARD, answered(3, { ringing: ["1002"], transfers: [{ by: "1001", to: "1002", kind: "blind", at_ms: 3 }] }));
+  await emit(page, CARD, { ...popup, at_ms: 4 });
+  await emit(page, RECALL, { type: "recall", call: "c1", from: "1002", to: "1001" });
+  await card.getByTestId("recall").waitFor();
+  assert.equal(await page.getByTestId("card").count(), 1, "the same card, not a second one");
+  assert.equal(await card.getByTestId("card-status").textContent(), "Ringing at 1001", "not 'Answered by you' while it rings");
+  assert.equal(await card.getAttribute("data-state"), "ringing");
+  assert.equal(await card.getByTestId("action-park").isVisible(), false, "no Park while it rings");
+  assert.equal(await card.getByTestId("recall-text").textContent(), "Back from 1002: not answered");
+
+  await emit(page, CARD, { type: "close", call: "c1", extension: "1001", reason: "answered", answered_by: "1001", at_ms: 5 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Answered by you (1001)");
+  assert.equal(await card.getByTestId("action-park").isVisible(), true, "Park again once she is on the call");
+
+  // Parked, nobody retrieves it: it rings her again, and the card says where it comes back from.
+  await emit(page, CARD, { ...popup, park_return: true, park_slot: "71", parked_by: "1001", at_ms: 6 });
+  assert.equal(await card.getByTestId("card-status").textContent(), "Back from parking space 71 (parked by 1001). Ringing at 1001");
+  assert.equal(await card.getByTestId("action-park").isVisible(), false);
+
+  // A card already going away (missed here) makes way for the new ring instead of taking it along.
+  const other = { ...popup, call: "c2", caller_name: "Globex" };
+  await emit(page, CARD, other);
+  await emit(page, CARD, { type: "close", call: "c2", extension: "1001", reason: "missed", answered_by: null, at_ms: 7 });
+  const globex = page.locator('[data-testid="card"][data-call="c2"]');
+  assert.equal(await globex.getByTestId("card-status").textContent(), "Missed call");
+  await emit(page, CARD, { ...other, at_ms: 8 });
+  assert.equal(await globex.getByTestId("card-status").textContent(), "Ringing at 1001");
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await globex.count(), 1, "still up after the closing card's 2.5 s");
   await assertClean(app, "popup");
   await app.context.close();
 });

@@ -152,6 +152,62 @@ impl SimQueue {
     }
 }
 
+impl std::str::FromStr for SimQueue {
+    type Err = String;
+
+    /// `NAME=MEMBERS`, for the program's `--queue`: the members
+    /// comma-separated, each an extension (`1003`), a range of extensions
+    /// (`2001-2050`) or an interface (`Local/1002@internal/n`).
+    ///
+    /// ```
+    /// use ringside_pbxsim::SimQueue;
+    /// let q: SimQueue = "support=2001-2003,Local/1002@internal/n".parse().unwrap();
+    /// assert_eq!(q, SimQueue::new("support", &["2001", "2002", "2003", "Local/1002@internal/n"]));
+    /// ```
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (name, list) = s
+            .split_once('=')
+            .ok_or_else(|| format!("'{s}': give NAME=MEMBERS, such as support=2001-2050"))?;
+        let name = name.trim();
+        let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if name.is_empty() || !name.chars().all(fine) {
+            return Err(format!(
+                "'{name}' is not a queue name (letters, digits, '-', '_', '.')"
+            ));
+        }
+        let mut members = Vec::new();
+        for m in list.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+            if m.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(format!(
+                    "member '{}' holds a space or a control character",
+                    m.escape_debug()
+                ));
+            }
+            match m.split_once('-').filter(|_| !m.contains('/')) {
+                Some((first, last)) => {
+                    let range = |n: &str| n.parse::<u32>().ok();
+                    let (Some(a), Some(b)) = (range(first), range(last)) else {
+                        return Err(format!(
+                            "'{m}' is not a range of extensions, such as 2001-2050"
+                        ));
+                    };
+                    if b < a || b - a >= 1000 {
+                        return Err(format!(
+                            "'{m}': give a range of at most 1000 extensions, the lower first"
+                        ));
+                    }
+                    members.extend((a..=b).map(|n| n.to_string()));
+                }
+                None => members.push(m.to_owned()),
+            }
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            members,
+        })
+    }
+}
+
 /// The queues of the PBX the captures were recorded on: `support` with
 /// the static members `Local/1002@internal/n` and 1003's phone (the
 /// `actions.ami` QueueStatus), and `sales`, which has no members
@@ -344,5 +400,93 @@ impl SimConfig {
             dialect,
             ..Self::default()
         }
+    }
+
+    /// Sets a queue (in place of one of the same name); the extensions
+    /// among its members that the PBX lacks become phones of their own,
+    /// named `Agent <ext>`, so their calls change the members' state.
+    pub fn set_queue(&mut self, queue: SimQueue) {
+        for m in queue.members.iter().filter(|m| !m.contains('/')) {
+            if !self.extensions.iter().any(|e| &e.number == m) {
+                self.extensions
+                    .push(Extension::new(m.clone(), format!("Agent {m}")));
+            }
+        }
+        self.queues.retain(|q| q.name != queue.name);
+        self.queues.push(queue);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queue_option_lists_extensions_ranges_and_interfaces() {
+        let q: SimQueue = " support = 2001-2003 , 1003,Local/1002@from-queue/n,"
+            .parse()
+            .expect("a valid queue");
+        assert_eq!(
+            q,
+            SimQueue::new(
+                "support",
+                &["2001", "2002", "2003", "1003", "Local/1002@from-queue/n"]
+            ),
+            "a range is every extension in it; an interface (with '/') is kept whole"
+        );
+        let empty: SimQueue = "sales=".parse().expect("a valid queue");
+        assert!(empty.members.is_empty(), "a queue may have no members");
+        for (bad, says) in [
+            ("support", "'support': give NAME=MEMBERS"),
+            ("sup port=1001", "'sup port' is not a queue name"),
+            (
+                "support=2050-2001",
+                "'2050-2001': give a range of at most 1000",
+            ),
+            (
+                "support=2001-9999",
+                "'2001-9999': give a range of at most 1000",
+            ),
+            ("support=20a1-2050", "'20a1-2050' is not a range"),
+            (
+                "support=1001\r\nAction: Logoff",
+                "member '1001\\r\\nAction: Logoff' holds",
+            ),
+        ] {
+            let e = bad.parse::<SimQueue>().expect_err(bad);
+            assert!(e.starts_with(says), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_set_queue_replaces_its_namesake_and_adds_its_agents_as_phones() {
+        let mut config = SimConfig::default();
+        config.set_queue("support=1003,2001-2002".parse().expect("a valid queue"));
+        let support: Vec<_> = config
+            .queues
+            .iter()
+            .filter(|q| q.name == "support")
+            .collect();
+        assert_eq!(support.len(), 1, "the captures' support queue is replaced");
+        assert_eq!(support[0].members, ["1003", "2001", "2002"]);
+        assert!(
+            config.queues.iter().any(|q| q.name == "sales"),
+            "other queues stay"
+        );
+        let names: Vec<_> = config
+            .extensions
+            .iter()
+            .map(|e| (e.number.as_str(), e.name.as_str()))
+            .collect();
+        assert!(
+            names.contains(&("1003", "Carol Support")),
+            "a known phone keeps its name"
+        );
+        assert!(names.contains(&("2001", "Agent 2001")) && names.contains(&("2002", "Agent 2002")));
+        assert_eq!(
+            names.len(),
+            8,
+            "the six capture phones and the two agents: {names:?}"
+        );
     }
 }

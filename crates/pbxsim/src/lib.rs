@@ -64,5 +64,5 @@ pub use config::{
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use openvox::{OpenVox, SentSms};
-pub use scenario::{Party, PickupStyle, Scenario, Timing, TransferStyle};
+pub use scenario::{CallSpec, Party, PickupStyle, Scenario, Timing, TransferStyle};
 pub use server::{PbxSim, Playing, SimHandle};

@@ -1,7 +1,8 @@
 //! `ringside-pbxsim`: the simulated PBX as a program, for scripts, the peer
 //! benchmark and trying Ringside without a PBX. Prints
 //! `listening on <addr>` as its first stdout line, then serves until
-//! interrupted.
+//! interrupted. Calls can be scripted on the command line (`--call`) or
+//! typed on standard input (`--calls-from-stdin`), one spec a line.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,8 +11,10 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ringside_pbxsim::{
-    Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SimConfig, SimTls, SimUser,
+    CallSpec, Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SimConfig, SimHandle,
+    SimQueue, SimTls, SimUser,
 };
+use tokio::sync::mpsc;
 
 /// A simulated Asterisk PBX speaking AMI.
 #[derive(Debug, Parser)]
@@ -80,6 +83,28 @@ struct Args {
     /// Seconds between demo calls.
     #[arg(long, default_value_t = 8)]
     demo_every: u64,
+    /// Play this outside call once a client is logged in (repeat for more):
+    /// comma-separated key=value pairs, such as
+    /// `from=+15551234567,name=ACME Corp,did=5550100,to=1001,ring=3,talk=600,after=5`
+    /// (`from` and `to` required; seconds: `ring` before `to` answers,
+    /// default 2; `talk` before the caller hangs up, default 3; `after` the
+    /// login before it starts, default 0). A colleague it is transferred to
+    /// answers after the same ring time. With `queue=NAME` instead of `to`,
+    /// the caller waits in that queue for the ring time and gives up.
+    #[arg(long = "call", value_name = "SPEC")]
+    calls: Vec<CallSpec>,
+    /// A queue, in place of the default `support` and `sales` of that name
+    /// (repeat for more): `NAME=MEMBERS`, the members comma-separated
+    /// extensions, ranges (`2001-2050`) or interfaces
+    /// (`Local/1002@internal/n`); member extensions the PBX lacks become
+    /// phones named `Agent <ext>`.
+    #[arg(long = "queue", value_name = "NAME=MEMBERS")]
+    queues: Vec<SimQueue>,
+    /// Read more calls from standard input, one spec (as for --call) a line,
+    /// each started as soon as it is read (its `after` counts from then);
+    /// a line that is not a spec is reported on stderr and skipped.
+    #[arg(long)]
+    calls_from_stdin: bool,
     /// After the `listening on` line, print every action received as one
     /// JSON object per line (`Secret` and `Key` redacted), for scripts that
     /// check what a client sent (the app's end-to-end test).
@@ -141,6 +166,9 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         replay.repeat = args.repeat;
         config.replay = Some(replay);
     }
+    for q in args.queues {
+        config.set_queue(q);
+    }
     config.banner = args.banner;
     if args.pattern_hints {
         config.hints = Hints::Pattern;
@@ -163,27 +191,63 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on {}", sim.addr());
     use std::io::Write as _;
     std::io::stdout().flush()?;
-    if args.print_actions {
-        let mut printed = 0;
-        let ctrl_c = tokio::signal::ctrl_c();
-        tokio::pin!(ctrl_c);
-        loop {
-            tokio::select! {
-                r = &mut ctrl_c => { r?; break; }
-                () = tokio::time::sleep(Duration::from_millis(100)) => {}
-            }
-            let all = sim.received();
-            for p in all.iter().skip(printed) {
-                println!("{}", action_json(p));
-            }
-            printed = all.len();
-            std::io::stdout().flush()?;
-        }
-    } else {
-        tokio::signal::ctrl_c().await?;
+    let (calls_tx, calls) = mpsc::unbounded_channel();
+    for spec in args.calls {
+        let _ = calls_tx.send(spec);
     }
+    if args.calls_from_stdin {
+        // A plain thread: reading stdin would block a runtime thread.
+        std::thread::spawn(move || read_calls(&calls_tx));
+    }
+    run(&sim, calls, args.print_actions).await?;
     sim.shutdown().await;
     Ok(())
+}
+
+/// Serves until interrupted: starts each call that comes in and, with
+/// `print_actions`, prints every action received.
+async fn run(
+    sim: &SimHandle,
+    mut calls: mpsc::UnboundedReceiver<CallSpec>,
+    print_actions: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    let mut printed = 0;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        tokio::select! {
+            r = &mut ctrl_c => { r?; return Ok(()); }
+            Some(spec) = calls.recv() => drop(sim.play_spec(spec)),
+            () = tokio::time::sleep(Duration::from_millis(100)), if print_actions => {
+                let all = sim.received();
+                for p in all.iter().skip(printed) {
+                    println!("{}", action_json(p));
+                }
+                printed = all.len();
+                std::io::stdout().flush()?;
+            }
+        }
+    }
+}
+
+/// Parses each line of standard input as a call spec until it closes.
+fn read_calls(calls: &mpsc::UnboundedSender<CallSpec>) {
+    use std::io::BufRead as _;
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { return };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match line.parse::<CallSpec>() {
+            Ok(spec) => {
+                if calls.send(spec).is_err() {
+                    return;
+                }
+            }
+            Err(e) => eprintln!("ringside-pbxsim: skipped the call '{line}': {e}"),
+        }
+    }
 }
 
 /// One received action as a JSON object, credentials redacted.

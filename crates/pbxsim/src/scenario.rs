@@ -13,7 +13,9 @@
 //! - `features.rs`: attended transfers and pickups;
 //! - `parking.rs`: a parked call, retrieved, given up or timed out;
 //! - `voicemail.rs`: a caller leaving a message;
-//! - `originate.rs`: the calls a client's `Originate` makes.
+//! - `originate.rs`: the calls a client's `Originate` makes;
+//! - `spec.rs`: a call written as one line of text ([`CallSpec`]), for the
+//!   program's `--call` option and standard input.
 //!
 //! The packet sequences follow the real captures (`tests/fixtures/ami` for
 //! Asterisk 12+, `tests/fixtures/ami-1.3` for 1.8/11); queue calls follow
@@ -28,11 +30,13 @@ mod features;
 mod originate;
 mod parking;
 mod queue;
+mod spec;
 mod voicemail;
 
 use call::{CallRun, Route, WorldRef};
 pub use features::PickupStyle;
 pub(crate) use originate::{originate, originate_alone};
+pub use spec::CallSpec;
 
 /// A caller: number and caller-ID name. Any Unicode is kept; CR, LF and NUL
 /// (which no PBX can put on the wire) become spaces.

@@ -19,7 +19,7 @@ use crate::config::{Dialect, SimConfig};
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::openvox::SentSms;
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, CallSpec, Scenario};
 use crate::session;
 use crate::shared::{Ctl, Shared};
 use crate::world::World;
@@ -278,6 +278,21 @@ impl SimHandle {
             self.shared.world.clone(),
             scenario,
         )))
+    }
+
+    /// Starts a call written as text ([`CallSpec`]) once a client is logged
+    /// in (at once if one is), after the spec's `after`: a call from the
+    /// command line rings when someone is there to see it.
+    pub fn play_spec(&self, spec: CallSpec) -> Playing {
+        let shared = self.shared.clone();
+        Playing(tokio::spawn(async move {
+            let mut logged_in = shared.watch_logged_in();
+            if logged_in.wait_for(|&n| n >= 1).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(spec.after).await;
+            scenario::play(shared.world.clone(), spec.scenario).await;
+        }))
     }
 
     /// Every SMS clients sent with `gsm send sms` (OpenVox mode), in order,

@@ -66,3 +66,108 @@ async fn prints_its_address_and_replays_a_capture() {
         "--replay streams the capture"
     );
 }
+
+/// Starts the program with `args` (and the default user) and reads its
+/// `listening on` line.
+async fn spawn_with(args: &[&str], stdin: Stdio) -> (Child, std::net::SocketAddr) {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_ringside-pbxsim"))
+            .args(["--listen", "127.0.0.1:0", "--user", "u1", "--secret", "s1"])
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs"),
+    );
+    let stdout = child.0.stdout.take().expect("piped stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .expect("reader thread")
+    .expect("a first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("first line is 'listening on ADDR'")
+        .parse()
+        .expect("a socket address");
+    (child, addr)
+}
+
+/// The first DialBegin after login, with a bound so a missing call fails
+/// the test instead of hanging it.
+async fn first_dial(c: &mut common::RawClient<tokio::net::TcpStream>) -> ringside_ami::Packet {
+    let events = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        c.events_until(|e| e.is("Event", "DialBegin")),
+    )
+    .await
+    .expect("a scripted call rings within a minute");
+    events
+        .into_iter()
+        .last()
+        .expect("events_until returns its match")
+}
+
+#[tokio::test]
+async fn a_call_on_the_command_line_rings_once_a_client_is_logged_in() {
+    let (_child, addr) = spawn_with(
+        &[
+            "--call",
+            "from=+15551234567,name=ACME Corp,did=5550100,to=1001,ring=1,talk=1",
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let mut c = connect(addr).await;
+    assert_eq!(c.login_md5("u1", "s1").await.response(), Some("Success"));
+    let dial = first_dial(&mut c).await;
+    assert_eq!(
+        (
+            dial.get("CallerIDNum"),
+            dial.get("CallerIDName"),
+            dial.get("DestChannel")
+                .map(|d| d.starts_with("PJSIP/1001-"))
+        ),
+        (Some("+15551234567"), Some("ACME Corp"), Some(true)),
+        "the spec's caller rings the spec's extension: {dial:?}"
+    );
+}
+
+#[tokio::test]
+async fn calls_typed_on_stdin_ring_and_a_bad_line_is_skipped() {
+    use std::io::Write as _;
+    let (mut child, addr) = spawn_with(&["--calls-from-stdin"], Stdio::piped()).await;
+    let mut c = connect(addr).await;
+    assert_eq!(c.login_md5("u1", "s1").await.response(), Some("Success"));
+    let mut stdin = child.0.stdin.take().expect("piped stdin");
+    writeln!(stdin, "from=+1555,to=1001,colour=red").expect("the program reads its stdin");
+    writeln!(
+        stdin,
+        "from=+442071234567,name=Initech,to=1002,ring=1,talk=1"
+    )
+    .expect("the program reads its stdin");
+    stdin.flush().expect("the program reads its stdin");
+    let dial = first_dial(&mut c).await;
+    assert_eq!(
+        (
+            dial.get("CallerIDName"),
+            dial.get("DestChannel")
+                .map(|d| d.starts_with("PJSIP/1002-"))
+        ),
+        (Some("Initech"), Some(true)),
+        "the good line after the bad one rings: {dial:?}"
+    );
+    drop(stdin);
+    let stderr = child.0.stderr.take().expect("piped stderr");
+    let _ = child.0.kill();
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut said).expect("stderr is text");
+    assert!(
+        said.contains("skipped the call 'from=+1555,to=1001,colour=red': unknown key 'colour'"),
+        "the bad line is reported with why: {said}"
+    );
+}
