@@ -14,12 +14,11 @@
 //   3. RSS of the ringside-app process and of its whole tree (WebKit web and
 //      network processes included) after that replay, with the UI open.
 // Prints a JSON summary and writes it to artifacts/measure/summary.json.
-import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
-import { createServer } from "node:net";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session, waitFor, waitForDriver } from "./webdriver.mjs";
+import { Processes, findAppUnder, freePort, quantile, treeRss } from "./procs.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const ART = join(ROOT, "artifacts/measure");
@@ -35,98 +34,9 @@ const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress").
 const BACKGROUND_SECONDS = Number(process.env.RINGSIDE_MEASURE_SECONDS ?? 45);
 mkdirSync(ART, { recursive: true });
 const TMP = mkdtempSync(join(tmpdir(), "ringside-measure-"));
-const children = [];
-
-function start(name, cmd, args, env) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const out = createWriteStream(join(ART, `${name}.log`));
-  child.lines = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let buf = "";
-    stream.on("data", (d) => {
-      out.write(d);
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf("\n")) >= 0) {
-        child.lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
-  }
-  children.push(child);
-  return child;
-}
-
-function freePort() {
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-  });
-}
-
-async function pbxsim(name, extra) {
-  const pbx = start(name, PBXSIM, ["--listen", "127.0.0.1:0", "--user", "ringside", ...extra], { RINGSIDE_PBXSIM_SECRET: SECRET });
-  const m = await waitFor("pbxsim listening", 20_000, async () => pbx.lines.map((l) => /^listening on (\S+)/.exec(l)).find(Boolean));
-  return { pbx, addr: m[1] };
-}
-
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-};
-
-/** A field of /proc/PID/smaps_rollup in kB, or 0. */
-function rollup(pid, field) {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-    return m ? +m[1] : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Proportional set size in kB (shared pages split between their users), or 0. */
-const pss = (pid) => rollup(pid, "Pss");
-
-/** RSS (and PSS) in kB of `pid` and of every process under it. */
-function treeRss(pid) {
-  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/))
-    .map(([p, pp, rss, ...comm]) => ({ pid: +p, ppid: +pp, rss: +rss, comm: comm.join(" ") }));
-  const tree = [];
-  const walk = (p) => {
-    for (const r of rows.filter((r) => r.ppid === p)) {
-      tree.push(r);
-      walk(r.pid);
-    }
-  };
-  const self = rows.find((r) => r.pid === pid);
-  walk(pid);
-  return {
-    self: self?.rss ?? 0,
-    tree: (self?.rss ?? 0) + tree.reduce((a, r) => a + r.rss, 0),
-    selfPss: pss(pid),
-    treePss: pss(pid) + tree.reduce((a, r) => a + pss(r.pid), 0),
-    // Private memory (heap, JS, caches) as against mapped libraries.
-    selfAnon: rollup(pid, "Anonymous"),
-    children: tree.map((r) => `${r.comm}:rss=${r.rss},pss=${pss(r.pid)},anon=${rollup(r.pid, "Anonymous")}`),
-  };
-}
-
-function findAppUnder(pid) {
-  const rows = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .map((l) => l.trim().split(/\s+/))
-    .map(([p, pp, comm]) => ({ pid: +p, ppid: +pp, comm }));
-  const under = (p) => rows.filter((r) => r.ppid === p).flatMap((r) => [r, ...under(r.pid)]);
-  return under(pid).find((r) => r.comm.startsWith("ringside-app"))?.pid;
-}
+const procs = new Processes(ART);
+const start = (name, cmd, args, env) => procs.start(name, cmd, args, env);
+const pbxsim = (name, extra) => procs.pbxsim(PBXSIM, name, SECRET, extra);
 
 async function startToConnected(runs = 5) {
   const { pbx, addr } = await pbxsim("pbxsim-start", []);
@@ -269,11 +179,11 @@ async function main() {
 
 main()
   .then(() => {
-    for (const c of children) c.kill();
+    procs.killAll();
     process.exit(0);
   })
   .catch((e) => {
     console.error(`[measure] FAIL: ${e.message}`);
-    for (const c of children) c.kill();
+    procs.killAll();
     process.exit(1);
   });

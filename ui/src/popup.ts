@@ -88,9 +88,13 @@ function refreshEmpty(): void {
 
 /** Texts sit below the calls, under a heading of their own. */
 const textsList = el("div", { class: "texts-list" });
+/** Said once older texts left the popup (see `MAX_TEXT_CARDS`). */
+const olderTexts = el("p", { class: "hint older-texts", testid: "older-texts", text: "Older texts are in the main window, under History." });
+olderTexts.hidden = true;
 const textsSection = el("section", { class: "texts", testid: "texts", attrs: { "aria-label": "Texts" } }, [
   el("h2", { class: "texts-heading", text: "Texts" }),
   textsList,
+  olderTexts,
 ]);
 /** "+3 more": the cards that did not fit the window; a click shows them all. */
 const moreRow = el("button", { class: "more-cards", testid: "more-cards", attrs: { type: "button" } });
@@ -213,7 +217,7 @@ class SmsCard {
   private readonly feedback: HTMLElement;
 
   constructor(readonly key: string, readonly sms: SmsRow) {
-    const idPrefix = `sms-${smsCards.size}-${Date.now().toString(36)}`;
+    const idPrefix = `sms-${this.arrived}`;
     this.context = el("section", { class: "card-context", testid: "sms-context", attrs: { "aria-label": "What we know" } });
     this.feedback = el("p", { class: "card-feedback", testid: "sms-feedback", attrs: { role: "status" } });
     this.compose = new SmsCompose(idPrefix, sms.number, () => {
@@ -275,7 +279,12 @@ class SmsCard {
     scheduleLayout();
   }
 
-  private async dismiss(): Promise<void> {
+  /** She is writing a reply on it (or has her cursor in it): it stays. */
+  inUse(): boolean {
+    return !this.compose.root.hidden || this.root.contains(document.activeElement);
+  }
+
+  async dismiss(): Promise<void> {
     this.remove();
     try {
       await command("dismiss_popup", { call: this.key });
@@ -287,11 +296,38 @@ class SmsCard {
 
 const smsCards = new Map<string, SmsCard>();
 
+/**
+ * The most text cards the popup keeps. Each stayed until she dismissed it,
+ * and a day at a gateway brings hundreds: the app's soak (bench/app-soak)
+ * ended a day with 1,000 cards in the popup's page. Every text is also in
+ * the main window's History, newest first.
+ */
+const MAX_TEXT_CARDS = 10;
+
 function applyIncomingSms(e: IncomingSmsEvent): void {
   if (smsCards.has(e.key)) return;
   const card = new SmsCard(e.key, e.sms);
   smsCards.set(e.key, card);
+  retireOldTexts();
   scheduleLayout();
+}
+
+/**
+ * Dismisses the oldest text cards beyond `MAX_TEXT_CARDS`, as her own click
+ * would (the shell hears it, so the window hides once nothing is left),
+ * except one she is replying to.
+ */
+function retireOldTexts(): void {
+  let excess = smsCards.size - MAX_TEXT_CARDS;
+  if (excess <= 0) return;
+  const oldestFirst = [...smsCards.values()].sort((a, b) => a.arrived - b.arrived);
+  for (const card of oldestFirst) {
+    if (excess <= 0) break;
+    if (card.inUse()) continue;
+    void card.dismiss();
+    olderTexts.hidden = false;
+    excess -= 1;
+  }
 }
 
 class PopupCard {

@@ -582,6 +582,28 @@ test("an incoming text is a card stacked with the calls: hostile, RTL and long t
   await app.context.close();
 });
 
+test("a day of texts: the popup keeps the ten newest cards, tells the shell of each older one, and never takes away a reply being written", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  await emit(page, SMS, incomingSms("in-1", "Can you call me back about the invoice?"));
+  const first = page.locator('[data-sms="in-1"]');
+  await first.getByTestId("sms-reply").click();
+  await first.getByTestId("sms-compose-text").fill("Half-written reply");
+  assert.equal(await page.getByTestId("older-texts").isVisible(), false, "nothing has left the popup yet");
+  for (let i = 2; i <= 25; i++) await emit(page, SMS, incomingSms(`in-${i}`, `Text number ${i}`));
+  await page.locator('[data-sms="in-25"]').waitFor();
+
+  const shown = await page.getByTestId("sms-card").evaluateAll((cards) => cards.map((c) => c.dataset.sms));
+  const newest = Array.from({ length: 9 }, (_, i) => `in-${25 - i}`);
+  assert.deepEqual(shown, [...newest, "in-1"], "the nine newest texts and the one she is answering, newest first");
+  assert.equal(await first.getByTestId("sms-compose-text").inputValue(), "Half-written reply", "her reply is still there");
+  const dismissed = (await invocations(page, "dismiss_popup")).map((a) => a.call);
+  assert.deepEqual(dismissed, Array.from({ length: 15 }, (_, i) => `sms:in-${i + 2}`), "each older card is dismissed with the shell, oldest first");
+  assert.equal(await page.getByTestId("older-texts").textContent(), "Older texts are in the main window, under History.");
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("replying to a text: a line break gets the clear error, a good text calls send_sms with the number and text", async () => {
   const sent = { id: "out-1", direction: "outgoing", number: "13632919026", text: "x", atMs: 0, status: "sent" };
   const app = await openApp(browser, server.url, "popup.html", shell(["1001"], { send_sms: sent }));

@@ -13,6 +13,7 @@ use crate::capture::Capture;
 use crate::error::{Error, Result};
 use crate::fault::Fault;
 use crate::openvox::OpenVox;
+use crate::scenario::{faster, Scenario};
 
 /// Which Asterisk generation the simulated PBX speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -347,6 +348,14 @@ pub struct SimConfig {
     /// Play the demo loop (a new call every this often) for as long as the
     /// server runs.
     pub demo_every: Option<Duration>,
+    /// How many times faster than real time the demo plays, so a soak can
+    /// run a working day's calls in minutes: the period between its calls
+    /// (and texts), every call's ring and talk times (queue waits
+    /// included) and the lot's parking time are divided by it
+    /// ([`SimConfig::demo_plan`], [`SimConfig::lot_parking_time`]).
+    /// 1 (the default) is real time; a value that is not a positive finite
+    /// number counts as 1.
+    pub demo_speed: f64,
     /// A fault applied to every session from the start.
     pub fault: Option<Fault>,
     /// A banner line other than the dialect's (without line end), e.g.
@@ -382,6 +391,7 @@ impl Default for SimConfig {
             tls: None,
             replay: None,
             demo_every: None,
+            demo_speed: 1.0,
             fault: None,
             login_timeout: None,
             banner: None,
@@ -414,6 +424,25 @@ impl SimConfig {
         }
         self.queues.retain(|q| q.name != queue.name);
         self.queues.push(queue);
+    }
+
+    /// The demo as it plays, `None` without one: the period between its
+    /// calls and the rotating calls ([`Scenario::demo_set`]), both at
+    /// [`SimConfig::demo_speed`].
+    pub fn demo_plan(&self) -> Option<(Duration, Vec<Scenario>)> {
+        let every = faster(self.demo_every?, self.demo_speed);
+        let calls = Scenario::demo_set()
+            .into_iter()
+            .map(|s| s.faster(self.demo_speed))
+            .collect();
+        Some((every, calls))
+    }
+
+    /// How long a parked call waits before it rings its parker again: the
+    /// parking time at [`SimConfig::demo_speed`], so the demo's parked
+    /// calls come back as often as its calls come in.
+    pub fn lot_parking_time(&self) -> Duration {
+        faster(self.parking_time, self.demo_speed)
     }
 }
 
@@ -488,5 +517,62 @@ mod tests {
             8,
             "the six capture phones and the two agents: {names:?}"
         );
+    }
+
+    #[test]
+    fn the_demo_plays_at_its_speed_and_real_time_by_default() {
+        let every = Duration::from_secs(4);
+        let plain = SimConfig {
+            demo_every: Some(every),
+            ..SimConfig::default()
+        };
+        assert_eq!(plain.demo_speed, 1.0, "real time unless asked");
+        let (period, calls) = plain.demo_plan().expect("a demo");
+        assert_eq!(period, every);
+        assert_eq!(calls, Scenario::demo_set(), "the calls as they always were");
+        assert_eq!(plain.lot_parking_time(), Duration::from_secs(45));
+        assert!(SimConfig::default().demo_plan().is_none(), "no demo asked");
+
+        let fast = SimConfig {
+            demo_speed: 8.0,
+            ..plain
+        };
+        let (period, calls) = fast.demo_plan().expect("a demo");
+        assert_eq!(period, Duration::from_millis(500));
+        assert_eq!(calls.len(), Scenario::demo_set().len());
+        for (fast, real) in calls.iter().zip(Scenario::demo_set()) {
+            let (f, r) = (fast.timing(), real.timing());
+            assert_eq!((f.ring, f.talk), (r.ring / 8, r.talk / 8), "{real:?}");
+            assert_eq!(
+                fast.clone().with_timing(r.ring, r.talk),
+                real,
+                "only the times change"
+            );
+        }
+        // The callers waiting in queue `sales` give up after 40 s of theirs.
+        assert!(calls.iter().any(
+            |c| matches!(c, Scenario::Queue { timing, .. } if timing.ring == Duration::from_secs(5))
+        ));
+        assert_eq!(fast.lot_parking_time(), Duration::from_millis(5625));
+        assert_eq!(
+            fast.parking_time,
+            Duration::from_secs(45),
+            "the configured parking time is kept as given"
+        );
+    }
+
+    #[test]
+    fn a_speed_that_is_no_speed_plays_in_real_time() {
+        for speed in [0.0, -2.0, f64::NAN, f64::INFINITY] {
+            let c = SimConfig {
+                demo_every: Some(Duration::from_secs(8)),
+                demo_speed: speed,
+                ..SimConfig::default()
+            };
+            let (period, calls) = c.demo_plan().expect("a demo");
+            assert_eq!(period, Duration::from_secs(8), "{speed}");
+            assert_eq!(calls, Scenario::demo_set(), "{speed}");
+            assert_eq!(c.lot_parking_time(), Duration::from_secs(45), "{speed}");
+        }
     }
 }

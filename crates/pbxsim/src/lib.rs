@@ -9,7 +9,8 @@
 //!   each client after its login, as fast as the client reads or paced;
 //! - script calls ([`Scenario`]) in two dialects ([`Dialect::Ami11`] for
 //!   Asterisk 1.8, [`Dialect::Modern`] for 12+): incoming, ring group,
-//!   queue via Local channels, internal, outbound, transfers, and a demo loop;
+//!   queue via Local channels, internal, outbound, transfers, and a demo loop
+//!   (in real time, or [`SimConfig::demo_speed`] times as fast for soaks);
 //! - answer Ping, Originate (and make the call happen), Redirect,
 //!   BlindTransfer, Atxfer, Hangup, the event lists, Command and Events
 //!   against its live channels and extension states, recording every action;

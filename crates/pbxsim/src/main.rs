@@ -105,6 +105,11 @@ struct Args {
     /// a line that is not a spec is reported on stderr and skipped.
     #[arg(long)]
     calls_from_stdin: bool,
+    /// Play the demo this many times faster than real time (e.g. 8): the
+    /// time between calls and texts, ringing, talking, queue waits and
+    /// the parking time are all divided by it.
+    #[arg(long, requires = "demo", default_value_t = 1.0, value_parser = speed)]
+    demo_speed: f64,
     /// After the `listening on` line, print every action received as one
     /// JSON object per line (`Secret` and `Key` redacted), for scripts that
     /// check what a client sent (the app's end-to-end test).
@@ -179,6 +184,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.login_timeout = args.login_timeout.map(Duration::from_secs);
     if args.demo {
         config.demo_every = Some(Duration::from_secs(args.demo_every.max(1)));
+        config.demo_speed = args.demo_speed;
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         config.tls = Some(SimTls::Pem {
@@ -247,6 +253,16 @@ fn read_calls(calls: &mpsc::UnboundedSender<CallSpec>) {
             }
             Err(e) => eprintln!("ringside-pbxsim: skipped the call '{line}': {e}"),
         }
+    }
+}
+
+/// A demo speed: a number from 0.01 to 1000.
+fn speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.01..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{s} is not a speed; give a number from 0.01 to 1000 (8 plays the demo eight times as fast)"
+        )),
     }
 }
 

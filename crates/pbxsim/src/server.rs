@@ -76,10 +76,11 @@ impl PbxSim {
             restart_rx,
         ));
         let mut tasks = vec![accept];
-        if let Some(every) = config.demo_every {
+        if let Some((every, calls)) = config.demo_plan() {
             tasks.push(tokio::spawn(demo_loop(
                 shared.clone(),
                 every,
+                calls,
                 token.clone(),
             )));
             if config.openvox.is_some() {
@@ -166,11 +167,15 @@ async fn accept_loop(
     }
 }
 
-async fn demo_loop(shared: Arc<Shared>, every: Duration, token: CancellationToken) {
-    let set = Scenario::demo_set();
+async fn demo_loop(
+    shared: Arc<Shared>,
+    every: Duration,
+    calls: Vec<Scenario>,
+    token: CancellationToken,
+) {
     // A first call soon after start, so a newcomer sees a popup at once.
     let mut next = tokio::time::Instant::now() + every.min(Duration::from_secs(2));
-    for scenario in set.iter().cycle() {
+    for scenario in calls.iter().cycle() {
         tokio::select! {
             () = token.cancelled() => return,
             () = tokio::time::sleep_until(next) => {}

@@ -227,7 +227,7 @@ impl World {
             events,
             parked: Vec::new(),
             parking_bridge: None,
-            parking_time: config.parking_time,
+            parking_time: config.lot_parking_time(),
             queues,
             mailboxes: config
                 .voicemail

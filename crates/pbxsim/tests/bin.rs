@@ -171,3 +171,21 @@ async fn calls_typed_on_stdin_ring_and_a_bad_line_is_skipped() {
         "the bad line is reported with why: {said}"
     );
 }
+
+#[test]
+fn a_demo_speed_that_is_no_speed_is_refused_in_plain_words() {
+    for bad in ["0", "-8", "fast", "NaN", "1e9"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ringside-pbxsim"))
+            .args(["--listen", "127.0.0.1:0", "--demo"])
+            .arg(format!("--demo-speed={bad}"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        assert!(!out.status.success(), "{bad} is refused");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("give a number from 0.01 to 1000"),
+            "{bad}: says what to give: {err}"
+        );
+    }
+}
