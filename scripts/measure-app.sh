@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Measures the real app (release build) the way issue 5 states its targets:
 # start → Connected against a local simulated PBX, DialBegin → popup UI
-# event latency with the busy-hour capture streamed at 5,000 events/s, and
-# the RSS of the app and of its whole process tree (WebKit included) after
-# it. Same session set-up as the end-to-end test (Xvfb, private session bus,
-# keyring, dunst). Prints a JSON summary, also kept in
+# event latency with the busy-hour capture streamed at 5,000 events/s, the
+# RSS of the app and of its whole process tree (WebKit included) after it,
+# and (issue 16) the Queues panel with 200 callers waiting and 50 agents in
+# that stream: each snapshot's arrival in the page → the frame showing it
+# painted. Same session set-up as the end-to-end test (Xvfb, private session
+# bus, keyring, dunst). Prints a JSON summary, also kept in
 # artifacts/measure/summary.json. RINGSIDE_MEASURE_RATE changes the rate,
-# RINGSIDE_MEASURE_PARTS picks parts (start,background,stress) and
-# RINGSIDE_MEASURE_SECONDS sets how long the background run lasts.
+# RINGSIDE_MEASURE_PARTS picks parts (start,background,stress,queues) and
+# RINGSIDE_MEASURE_SECONDS sets how long the background and queues runs last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}

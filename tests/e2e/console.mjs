@@ -6,17 +6,20 @@
 //   - In Settings she sets "Bring a transferred caller back after" to 5 s
 //     and saves: the session starts again (a second Login reaches the PBX).
 //   - ACME Corp rings 1001 and is answered; Park on its popup card makes
-//     the PBX receive Park of the caller's channel, coming back to 1001's;
-//     the Parked calls panel shows the call with its space and caller;
-//     clicking the row makes the PBX receive the Originate from 1001 to
-//     that space in the lot's context (parkedcalls), and the panel empties.
+//     the PBX receive Park of the caller's channel, coming back to 1001's,
+//     and the card reads "Waiting in parking space 7x"; the Parked calls
+//     panel shows the call with its space and caller; clicking the row
+//     makes the PBX receive the Originate from 1001 to that space in the
+//     lot's context (parkedcalls), the panel empties and the card reads
+//     "Answered by you (1001)" again.
 //   - Initech rings 1001 and is answered; Transfer… → 1002 on its popup
 //     makes the PBX receive BlindTransfer of 1001's channel to 1002. 1002
 //     rings longer than the recall's 5 s (the simulator's colleague answers
 //     after the call's ring time, 15 s here), so the app sends the caller
 //     back: the PBX receives one Redirect of the caller's channel to 1001,
 //     and the popup shows "Back from 1002: not answered" with the button
-//     "Send to 1002's voicemail". No second Redirect comes.
+//     "Send to 1002's voicemail" on the caller's card, which reads "Ringing
+//     at 1001" until 1001 answers. No second Redirect comes.
 import { Session, waitFor } from "./webdriver.mjs";
 
 const PARKED = { number: "+15551234567", name: "ACME Corp" };
@@ -100,6 +103,11 @@ async function parkAndRetrieve(h, session, pbx) {
   if (!/^PJSIP\/carrier-/.test(parked)) throw new Error(`Park named channel '${parked}', not the caller's PJSIP/carrier-...`);
   if (!/^PJSIP\/1001-/.test(back)) throw new Error(`Park's TimeoutChannel is '${back}', not 1001's PJSIP/1001-... channel`);
   h.pass(`the PBX received Park of ${parked}, coming back to ${back}`);
+  const status = await waitFor("the popup card to say the call waits in a parking space", 15_000, async () => {
+    const t = await text(session, `${cardOf(PARKED)}[data-call="${id}"] [data-testid="card-status"]`);
+    return /^Waiting in parking space 7[1-9]$/.test(t) && !(await shown(session, `${cardOf(PARKED)}[data-call="${id}"] [data-testid="action-park"]`)) ? t : null;
+  });
+  h.pass(`the popup card reads "${status}" and offers Park no more`);
 
   await session.switchToPage("index.html");
   await session.click('[data-testid="tab-calls"]');
@@ -133,6 +141,13 @@ async function parkAndRetrieve(h, session, pbx) {
   );
   h.screenshot("12-parked-retrieved");
   h.pass(`the retrieved call left the panel ("${await text(session, '[data-testid="parked-empty"]')}")`);
+  await session.switchToPage("popup.html");
+  const card = `${cardOf(PARKED)}[data-call="${id}"]`;
+  await waitFor("the popup card to read answered by 1001 again, out of the parking space", 20_000, async () =>
+    (await text(session, `${card} [data-testid="card-status"]`)) === "Answered by you (1001)" &&
+    (await text(session, `${card} [data-testid="card-feedback"]`)) === `Left parking space ${row.slot}.`,
+  );
+  h.pass(`the popup card reads "Answered by you (1001)" and "Left parking space ${row.slot}." again`);
 }
 
 /** A blind transfer to 1002 that 1002 does not answer in time comes back. */
@@ -174,6 +189,8 @@ async function transferComesBack(h, session, pbx) {
       button: c.querySelector('[data-testid="recall-voicemail"]')?.innerText ?? '',
       disabled: c.querySelector('[data-testid="recall-voicemail"]')?.disabled ?? null,
       why: c.querySelector('[data-testid="recall-voicemail-why"]')?.innerText ?? '',
+      state: c.dataset.state,
+      status: c.querySelector('[data-testid="card-status"]')?.innerText ?? '',
     })).find((b) => b.text);`, cardOf(TRANSFERRED));
     return found ?? null;
   });
@@ -181,8 +198,12 @@ async function transferComesBack(h, session, pbx) {
   if (banner.button !== "Send to 1002's voicemail") throw new Error(`the recall banner offers '${banner.button}', not "Send to 1002's voicemail"`);
   // The generic profile knows no voicemail number: the offer stays, disabled, saying why.
   if (banner.disabled && !banner.why.trim()) throw new Error("the voicemail offer is disabled without saying why");
+  // 1001 answers only after its ring time (15 s): until then the card reads as ringing, not as the call she had answered.
+  if (banner.state !== "ringing" || banner.status !== "Ringing at 1001") {
+    throw new Error(`the returned caller's card reads '${banner.status}' (${banner.state}), not 'Ringing at 1001'`);
+  }
   h.screenshot("14-popup-recall");
-  h.pass(`the popup shows "${banner.text}" with "${banner.button}"${banner.disabled ? ` (disabled: ${banner.why.trim()})` : ""}`);
+  h.pass(`the popup shows "${banner.text}" with "${banner.button}"${banner.disabled ? ` (disabled: ${banner.why.trim()})` : ""}, on the card ringing at 1001 again`);
 
   // The caller is back ringing at 1001 (the recall card came from that ring); nothing sends it again.
   await waitFor("1001 to answer the returned caller", 30_000 + COLLEAGUE_RING_SECS * 1000, async () =>

@@ -12,7 +12,14 @@
 //      and, from the app's debug log, the shell's part of it: DialBegin
 //      received → card handed to the popup's webview (`shellMs`);
 //   3. RSS of the ringside-app process and of its whole tree (WebKit web and
-//      network processes included) after that replay, with the UI open.
+//      network processes included) after that replay, with the UI open;
+//   4. the Queues panel (issue 16): 200 callers waiting in `support` and its
+//      50 agents taking calls, while the busy-hour capture streams at 5,000
+//      events/s around them: for each `ringside://queues` snapshot, from its
+//      arrival in the main window's page to the end of the first frame that
+//      shows it (its waiting callers on screen, in order), against the
+//      16 ms of one frame; how long those frames took, and the page's
+//      script (the panel's render) in them.
 // Prints a JSON summary and writes it to artifacts/measure/summary.json.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,15 +35,20 @@ const DRIVER = process.env.TAURI_DRIVER_BIN;
 const BUSY = join(ROOT, "tests/fixtures/ami/busy-hour.ami.gz");
 const SECRET = "measure-secret";
 const RATE = Number(process.env.RINGSIDE_MEASURE_RATE ?? 5000);
-// Which parts to run (comma-separated: start,background,stress) and how long
-// the background run lasts: more seconds, more popups behind its p99.
-const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress").split(",");
+// Which parts to run (comma-separated: start,background,stress,queues) and
+// how long the background and queues runs last: more seconds, more samples
+// behind their p99.
+const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress,queues").split(",");
 const BACKGROUND_SECONDS = Number(process.env.RINGSIDE_MEASURE_SECONDS ?? 45);
+/** The Queues panel's load: callers waiting, agents, and how long each caller waits before giving up. */
+const QUEUE_CALLERS = 200;
+const QUEUE_AGENTS = 50;
+const QUEUE_WAIT_SECONDS = 40;
 mkdirSync(ART, { recursive: true });
 const TMP = mkdtempSync(join(tmpdir(), "ringside-measure-"));
 const procs = new Processes(ART);
 const start = (name, cmd, args, env) => procs.start(name, cmd, args, env);
-const pbxsim = (name, extra) => procs.pbxsim(PBXSIM, name, SECRET, extra);
+const pbxsim = (name, extra, opts) => procs.pbxsim(PBXSIM, name, SECRET, extra, opts);
 
 async function startToConnected(runs = 5) {
   const { pbx, addr } = await pbxsim("pbxsim-start", []);
@@ -163,6 +175,151 @@ async function latencyAndMemory(mode, seconds = 45) {
   }
 }
 
+/**
+ * Instruments the main window: for each `ringside://queues` snapshot, its
+ * arrival, and the end of the first frame after which the `support` queue
+ * on screen lists the newest snapshot's callers in order (a snapshot
+ * overtaken by a newer one counts as shown with it); and the time each of
+ * those frames took from its animation-frame callbacks to its end.
+ */
+const QUEUE_PROBE = `
+  window.__queues = [];
+  // The page's own part of each frame: its animation-frame callbacks (the
+  // panel paints in one), by frame; the rest of a frame is WebKit's style,
+  // layout and painting.
+  const script = new Map();
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (cb) =>
+    raf((ts) => {
+      const t = performance.now();
+      cb(ts);
+      script.set(ts, (script.get(ts) ?? 0) + performance.now() - t);
+    });
+  window.__gaps = [];
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    if (now - last > 12) window.__gaps.push(Math.round(now - last));
+    last = now;
+  }, 4);
+  const keysOf = (q) => (q ? q.callers.map((c) => c.call || c.uniqueid).join("\\n") : "");
+  const onScreen = () =>
+    [...document.querySelectorAll('[data-queue="support"] [data-testid="queue-caller"]')].map((li) => li.dataset.call).join("\\n");
+  const pending = [];
+  let newest = "";
+  let watching = false;
+  const afterFrame = (frameStart) => {
+    if (script.size > 100) script.clear();
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      const now = performance.now();
+      if (onScreen() !== newest) {
+        requestAnimationFrame(afterFrame);
+        return;
+      }
+      const scriptMs = script.get(frameStart) ?? 0;
+      script.clear();
+      for (const p of pending.splice(0)) window.__queues.push([now - p.at, now - frameStart, p.waiting, p.members, scriptMs]);
+      watching = false;
+    };
+    ch.port2.postMessage(0);
+  };
+  const T = window.__TAURI_INTERNALS__;
+  const cb = T.transformCallback((event) => {
+    const q = (event.payload || []).find((x) => x.name === "support");
+    newest = keysOf(q);
+    pending.push({ at: performance.now(), waiting: q ? q.callers.length : 0, members: q ? q.members.length : 0 });
+    if (!watching) {
+      watching = true;
+      requestAnimationFrame(afterFrame);
+    }
+  });
+  return T.invoke("plugin:event|listen", { event: "ringside://queues", target: { kind: "Any" }, handler: cb });
+`;
+
+/** A caller for the simulator's `--calls-from-stdin`, waiting `secs` in `support`. */
+const queueCaller = (n, secs) =>
+  `from=+1312555${String(n % 10000).padStart(4, "0")},name=Caller ${n},did=5550700,queue=support,ring=${secs}\n`;
+
+/**
+ * `queues`: 200 callers wait in `support` (the first ones leave 5 a second
+ * over 40 s while as many new ones join, so the count holds), its 50
+ * agents (2001-2050) take calls in turn, and the busy-hour capture loops at
+ * 5,000 events/s; the main window shows every queue.
+ */
+async function queuePanel(seconds) {
+  const agents = `2001-${2000 + QUEUE_AGENTS}`;
+  const { pbx, addr } = await pbxsim(
+    "pbxsim-queues",
+    ["--replay", BUSY, "--rate", String(RATE), "--loop", "--start-delay-ms", "10000", "--queue", `support=${agents}`, "--calls-from-stdin"],
+    { stdin: true },
+  );
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = start("driver-queues", DRIVER, ["--port", String(port), "--native-port", String(nativePort), "--native-driver", "/usr/bin/WebKitWebDriver"], {
+    RINGSIDE_AMI_SECRET: SECRET,
+    RINGSIDE_CONFIG_DIR: join(TMP, "queues-cfg"),
+    RUST_LOG: process.env.RUST_LOG ?? "info",
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitForDriver(base);
+  const session = await Session.create(base, {
+    alwaysMatch: { "tauri:options": { application: APP, args: ["--pbx", addr, "--user", "ringside", "--extension", "1003", "--data-dir", join(TMP, "queues-data")] } },
+  });
+  let churn;
+  try {
+    await session.switchToPage("index.html");
+    await waitFor("the main window to say Connected", 30_000, async () =>
+      (await session.exec("return document.querySelector('[data-testid=\"connection\"]')?.dataset.state ?? '';")) === "connected",
+    );
+    await session.exec(QUEUE_PROBE);
+    // The first callers leave 5 a second; each 200 ms a new caller (waiting
+    // 40 s) joins and an agent gets a call (ringing 1 s, talking 4 s).
+    const perSecond = QUEUE_CALLERS / QUEUE_WAIT_SECONDS;
+    let next = 0;
+    for (; next < QUEUE_CALLERS; next++) pbx.stdin.write(queueCaller(next, 1 + Math.floor(next / perSecond)));
+    let agent = 0;
+    churn = setInterval(() => {
+      pbx.stdin.write(queueCaller(next++, QUEUE_WAIT_SECONDS));
+      pbx.stdin.write(`from=+1212555${String(agent).padStart(4, "0")},name=Customer ${agent},did=5550700,to=${2001 + (agent++ % QUEUE_AGENTS)},ring=1,talk=4\n`);
+    }, 1000 / perSecond);
+    await waitFor(`${QUEUE_CALLERS} callers in the panel`, 60_000, async () =>
+      (await session.exec("return document.querySelectorAll('[data-queue=\"support\"] [data-testid=\"queue-caller\"]').length;")) >= QUEUE_CALLERS * 0.95,
+    );
+    // From here on every snapshot counts: the replay is streaming (10 s after the login) and the queue is full.
+    await session.exec("window.__queues.length = 0; window.__gaps.length = 0;");
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const samples = await session.exec("return window.__queues;");
+    const gaps = await session.exec("return window.__gaps;");
+    writeFileSync(join(ART, "queue-samples.json"), JSON.stringify({ samples, gaps }));
+    const shown = samples.map(([ms]) => ms);
+    const frames = samples.map(([, ms]) => ms);
+    const waiting = samples.map(([, , w]) => w);
+    const scripts = samples.map(([, , , , ms]) => ms);
+    const r = (x) => Math.round(x * 10) / 10;
+    const stats = (xs) => (xs.length ? { p50: r(quantile(xs, 0.5)), p90: r(quantile(xs, 0.9)), p99: r(quantile(xs, 0.99)), max: r(Math.max(...xs)) } : null);
+    const appPid = findAppUnder(driver.pid);
+    return {
+      rateEventsPerSecond: RATE,
+      seconds,
+      snapshots: samples.length,
+      waiting: { min: Math.min(...waiting), max: Math.max(...waiting) },
+      agents: Math.max(0, ...samples.map(([, , , m]) => m)),
+      arrivalToPaintedMs: stats(shown),
+      frameMs: stats(frames),
+      frameScriptMs: stats(scripts),
+      withinOneFrame: shown.filter((ms) => ms <= 16).length,
+      mainStallsOver12Ms: { count: gaps.length, p50: quantile(gaps, 0.5) ?? 0, max: Math.max(0, ...gaps) },
+      rssKb: appPid ? treeRss(appPid) : null,
+    };
+  } finally {
+    clearInterval(churn);
+    await session.delete();
+    driver.kill("SIGTERM");
+    pbx.kill();
+  }
+}
+
 async function main() {
   for (const [k, v] of Object.entries({ RINGSIDE_APP_BIN: APP, RINGSIDE_PBXSIM_BIN: PBXSIM, TAURI_DRIVER_BIN: DRIVER })) {
     if (!v) throw new Error(`${k} is not set; run scripts/measure-app.sh`);
@@ -172,6 +329,7 @@ async function main() {
     startToConnected: PARTS.includes("start") ? await startToConnected() : null,
     background: PARTS.includes("background") ? await latencyAndMemory("background", BACKGROUND_SECONDS) : null,
     stress: PARTS.includes("stress") ? await latencyAndMemory("stress") : null,
+    queues: PARTS.includes("queues") ? await queuePanel(BACKGROUND_SECONDS) : null,
   };
   writeFileSync(join(ART, "summary.json"), JSON.stringify(summary, null, 2));
   console.log(JSON.stringify(summary, null, 2));

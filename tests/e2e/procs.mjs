@@ -16,8 +16,9 @@ export class Processes {
     this.children = [];
   }
 
-  start(name, cmd, args, env) {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  /** `stdin: true` keeps the child's standard input open as `child.stdin`. */
+  start(name, cmd, args, env, { stdin = false } = {}) {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
     const out = createWriteStream(join(this.logDir, `${name}.log`));
     child.lines = [];
     for (const stream of [child.stdout, child.stderr]) {
@@ -40,8 +41,8 @@ export class Processes {
    * `ringside-pbxsim` on a free local port with AMI user `ringside` and
    * `secret`, plus `extra` flags; resolves once it prints its address.
    */
-  async pbxsim(bin, name, secret, extra) {
-    const pbx = this.start(name, bin, ["--listen", "127.0.0.1:0", "--user", "ringside", ...extra], { RINGSIDE_PBXSIM_SECRET: secret });
+  async pbxsim(bin, name, secret, extra, opts) {
+    const pbx = this.start(name, bin, ["--listen", "127.0.0.1:0", "--user", "ringside", ...extra], { RINGSIDE_PBXSIM_SECRET: secret }, opts);
     const m = await waitFor("pbxsim listening", 20_000, async () => pbx.lines.map((l) => /^listening on (\S+)/.exec(l)).find(Boolean));
     return { pbx, addr: m[1] };
   }

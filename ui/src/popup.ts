@@ -630,6 +630,14 @@ class PopupCard {
     this.setStatus(text, "answered");
   }
 
+  /** The call is out of the parking space it waited in: the card's "Parked in space 71…" no longer holds. */
+  leftParking(): void {
+    const slot = this.feedback.dataset.parked;
+    if (slot === undefined) return;
+    delete this.feedback.dataset.parked;
+    this.say(`Left parking space ${slot}.`);
+  }
+
   /** The call waits in a parking space: nobody is on it, so nothing to park. */
   showParked(spot: ParkSpot): void {
     const lot = spot.lot && spot.lot !== "default" ? ` (${spot.lot})` : "";
@@ -853,7 +861,8 @@ function applyCardChange(change: CardChange): void {
         if (live.picked_up_by) card.notePickup(live.picked_up_by);
         if (wasConsultation || card.closing) continue;
         if (live.parked) card.showParked(live.parked);
-        else if (live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+        else card.leftParking();
+        if (!live.parked && live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
       }
       break;
     }

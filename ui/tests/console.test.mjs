@@ -571,6 +571,7 @@ test("popup: Park on an answered card (disabled with why when not offered), 'pic
   await emit(page, CARD, { type: "update", call: "c1", card: liveCard(popup, { state: "answered", answered_by: "1001", connected_to: "1001" }), at_ms: 3 });
   assert.equal(await card.getByTestId("card-status").textContent(), "Answered by you (1001)");
   assert.equal(await park.isVisible(), true);
+  assert.equal(await card.getByTestId("card-feedback").textContent(), "Left parking space 71.", "'Retrieve it from the main window' no longer holds");
 
   const refusal = "The PBX could not park the call: its parking lot is full. Retrieve a parked call first.";
   await page.evaluate((m) => {
