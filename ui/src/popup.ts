@@ -823,8 +823,17 @@ const CLOSE_WORDS: Record<CloseReason, string> = {
   consultation_ended: "Not transferred: the consultation ended",
 };
 
-/** Applies one tracker change to the cards. */
+/**
+ * Applies one tracker change to the cards. What it says about a call whose
+ * cards are gone (dismissed, or removed after their closing notice, while
+ * the shell still lets changes through for its popup duration) has nowhere
+ * to go: keeping it would keep one entry per call of the day.
+ */
 function applyCardChange(change: CardChange): void {
+  if (change.type !== "popup" && cardsOf(change.call).length === 0) {
+    if (change.type === "call_end") forgetRecall(change.call);
+    return;
+  }
   const info = callInfo(change.call);
   switch (change.type) {
     case "popup": {
@@ -902,6 +911,8 @@ function applyCallerContext(call: string, context: CallerContext): void {
     return;
   }
   if (call.startsWith("sms:")) return; // a text card already dismissed
+  // A card already gone (or never shown: do not disturb) keeps nothing.
+  if (cardsOf(call).length === 0) return;
   callInfo(call).context = context;
   for (const card of cardsOf(call)) card.renderContext();
 }

@@ -673,6 +673,51 @@ async function boxOf(locator) {
   return (await locator.isVisible()) ? locator.boundingBox() : null;
 }
 
+test("a day of calls leaves nothing behind: changes and caller history for a card already gone are not kept", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  const cdp = await app.context.newCDPSession(page);
+  const heapBytes = async () => {
+    await cdp.send("HeapProfiler.collectGarbage");
+    return (await cdp.send("Runtime.getHeapUsage")).usedSize;
+  };
+  // Each call rings, she dismisses its card, and then, as the shell lets
+  // changes through for its popup duration, the call ends and what history
+  // knows about the caller arrives (~40 kB of notes here, so a kept one shows).
+  const calls = (from, n) =>
+    page.evaluate(
+      async ([from, n]) => {
+        for (let i = from; i < from + n; i++) {
+          const call = `day-${i}`;
+          await window.__ringside.emit("ringside://card", {
+            type: "popup", call, extension: "1001", caller_num: `+1555${i}`, caller_name: `Caller ${i}`,
+            direction: "inbound", trunk: "carrier", did: "5550100", queue: null, transferred_by: null, at_ms: i,
+          });
+          document.querySelector(`[data-call="${call}"] [data-testid="dismiss"]`).click();
+          await window.__ringside.emit("ringside://card", { type: "close", call, extension: "1001", reason: "answered_elsewhere", answered_by: "1002", at_ms: i });
+          await window.__ringside.emit("ringside://card", { type: "call_end", call, answered_by: "1002", missed: false, at_ms: i });
+          const notes = Array.from({ length: 400 }, (_, k) => ({ id: k, text: `note ${k} on call ${i}: ${"called about the delivery ".repeat(3)}`, createdAtMs: k }));
+          await window.__ringside.emit("ringside://caller-context", {
+            call,
+            callerContext: {
+              contact: null, callsToday: 1, recentSms: [],
+              recentCalls: [{ callId: `old-${i}`, direction: "inbound", remoteNum: `+1555${i}`, outcome: "missed", startedAtMs: 0, notes }],
+            },
+          });
+        }
+      },
+      [from, n],
+    );
+  await calls(0, 50);
+  const before = await heapBytes();
+  await calls(50, 500);
+  const grown = (await heapBytes()) - before;
+  assert.equal(await page.getByTestId("card").count(), 0, "every card was dismissed");
+  assert.ok(grown < 5_000_000, `500 more calls kept ${Math.round(grown / 1e6)} MB in the popup's page (a kept caller history alone is ~40 kB)`);
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("a call ringing at her extension takes the top of the popup, above texts that came before and after it", async () => {
   const app = await openApp(browser, server.url, "popup.html", shell(["1001"]), POPUP_WINDOW);
   const { page } = app;
