@@ -2218,3 +2218,36 @@ fn ami11_agentcalled_names_the_member_channel_a_queue_rings() {
         other => panic!("exactly one popup at the member, got {other:?}"),
     }
 }
+
+/// Events queued behind a resync after lost events are older than what the
+/// resync's listing showed: her phone's `DialBegin` arriving after the call
+/// was already answered must not pop the call up a second time (the memory
+/// row's burst caught it: popup, resync showing it answered, the old
+/// `DialBegin`, a second popup).
+#[test]
+fn a_dial_of_a_leg_already_answered_does_not_pop_up_again() {
+    let mut t = watching(&["1001"]);
+    let p1 = phone("1001", "1795445000.91", "00000091", TRUNK.linked);
+    let rung = feed(
+        &mut t,
+        &[
+            newchannel(&TRUNK),
+            newchannel(&p1),
+            dial_begin(Some(&TRUNK), &p1, "1001"),
+            ringing(&p1),
+            up(&p1),
+            dial_end(&TRUNK, &p1, "ANSWER"),
+            bridge_enter(&TRUNK, "b1"),
+            bridge_enter(&p1, "b1"),
+        ],
+        0,
+    );
+    assert_eq!(popup_exts(&rung), ["1001"], "one popup while it rang");
+    let stale = feed(&mut t, &[dial_begin(Some(&TRUNK), &p1, "1001")], 5_000);
+    assert!(
+        popups(&stale).is_empty(),
+        "an old dial of an answered leg is not a new ring: {stale:?}"
+    );
+    let ended = feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 6_000);
+    assert_eq!(ends(&ended).len(), 1, "the call still ends once");
+}

@@ -222,6 +222,13 @@ impl CallTracker {
         let Some(d) = self.channels.get_mut(dest_uid) else {
             return;
         };
+        // A channel rings once: a dial of a leg already answered or ended is
+        // an event older than what the tracker knows (queued behind a resync
+        // after lost events, whose listing already showed it answered). It
+        // must not pop the call up a second time.
+        if matches!(d.leg, LegState::Answered | LegState::Ended) {
+            return;
+        }
         d.leg = LegState::Ringing;
         let dest_ext = d.endpoint.clone();
         let watched = self.is_watched(&dest_ext);

@@ -66,7 +66,10 @@ fn quick_call(n: u32) -> Scenario {
         "5550100",
         "1001",
     )
-    .with_timing(Duration::from_millis(200), Duration::from_millis(200))
+    // Long enough to ring after the abuse is through: a call that rang and
+    // was answered wholly inside lost events is never popped up (the resync
+    // finds it answered), which is right, but not what this row checks.
+    .with_timing(Duration::from_millis(2_000), Duration::from_millis(200))
 }
 
 /// Runs one abuse against a warmed-up chain and checks the row's guarantees.
@@ -126,7 +129,7 @@ fn abuse_row(what: &str, fault: Fault) {
                 !states.iter().any(|s| matches!(s, ConnectionState::Disconnected { .. })),
                 "{what}: the protocol lets the client skip it, so the connection must survive: {states:?}"
             );
-            assert_eq!(chain.popups().len(), 2, "{what}: the warm-up call and the call after it popped up once each");
+            assert_eq!(chain.popups().len(), 2, "{what}: the warm-up call and the call after it popped up once each: {:?}", chain.popups());
             assert_eq!(chain.store.count_calls().await.expect("count"), 2, "{what}: both calls are in the history");
             chain.stop().await;
             sim.shutdown().await;
