@@ -174,6 +174,8 @@ function verdict(samples) {
     pssAfterFirstHourMb: first.treePssMb,
     pssAtEndMb: last.treePssMb,
     pssGrowthPercent: Math.round(growth * 1000) / 10,
+    // Not judged (the target is PSS), but untouched by other programs.
+    ussGrowthPercent: Math.round(((last.treeUssMb - first.treeUssMb) / first.treeUssMb) * 1000) / 10,
     reasons,
     notes,
   };

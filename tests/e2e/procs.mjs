@@ -131,7 +131,9 @@ export function treeRss(pid) {
 /** WebKit processes on the machine outside `pid`'s tree: they share libraries with it, so its PSS drops while they run. */
 export function otherWebKit(pid) {
   const mine = new Set(processTree(pid).map((r) => r.pid));
-  return psRows().filter((r) => r.comm.startsWith("WebKit") && !mine.has(r.pid)).length;
+  // `comm` is cut at 15 characters; WebKitWebDriver maps none of WebKit's libraries.
+  const webkit = (comm) => comm.startsWith("WebKitWebProces") || comm.startsWith("WebKitNetworkPr");
+  return psRows().filter((r) => webkit(r.comm) && !mine.has(r.pid)).length;
 }
 
 /** The `ringside-app` process somewhere under `pid` (tauri-driver's child's child). */
