@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, appendFileSync, statSync, readdi
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session, waitFor, waitForDriver } from "../tests/e2e/webdriver.mjs";
-import { Processes, findAppUnder, freePort, processTree } from "../tests/e2e/procs.mjs";
+import { Processes, findAppUnder, freePort, otherWebKit, processTree } from "../tests/e2e/procs.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const ART = join(ROOT, "artifacts/app-soak");
@@ -109,10 +109,16 @@ function memory(appPid) {
   return {
     treePssMb: mb(sum("pss")),
     treeRssMb: mb(sum("rss")),
+    // Private memory alone: PSS also moves when another program maps the
+    // same libraries (a second WebKit app on the machine lowers it).
+    treeAnonMb: mb(sum("anon")),
+    treeUssMb: mb(sum("uss")),
     appPssMb: mb(app.pss),
     appRssMb: mb(app.rss),
     appAnonMb: mb(app.anon),
-    processes: tree.slice(1).map((r) => ({ pid: r.pid, comm: r.comm, pssMb: mb(r.pss), rssMb: mb(r.rss), anonMb: mb(r.anon) })),
+    appUssMb: mb(app.uss ?? 0),
+    processes: tree.slice(1).map((r) => ({ pid: r.pid, comm: r.comm, pssMb: mb(r.pss), rssMb: mb(r.rss), anonMb: mb(r.anon), ussMb: mb(r.uss) })),
+    otherWebKitProcesses: otherWebKit(appPid),
   };
 }
 
@@ -156,6 +162,10 @@ function verdict(samples) {
   for (const [win, key, cap] of CAPPED) {
     if (grew(win, key)) notes.push(`${win} ${key} still filling up towards its cap of ${cap}: ${early[early.length - 1].ui[win][key]} at hour ${hourOf}, ${last.ui[win][key]} at the end`);
   }
+  const shared = samples.filter((s) => s.otherWebKitProcesses > 0).map((s) => s.hour);
+  if (shared.length > 0) {
+    notes.push(`other WebKit processes ran on the machine at hour(s) ${shared.join(", ")}: they share libraries with the app's tree, so its PSS there reads low; the private memory (treeUssMb) is not affected`);
+  }
   for (const win of ["main", "popup"]) {
     if (grew(win, "nodes")) notes.push(`${win} DOM nodes still growing: ${early[early.length - 1].ui[win].nodes} at hour ${hourOf}, ${last.ui[win].nodes} at the end`);
   }
@@ -164,6 +174,8 @@ function verdict(samples) {
     pssAfterFirstHourMb: first.treePssMb,
     pssAtEndMb: last.treePssMb,
     pssGrowthPercent: Math.round(growth * 1000) / 10,
+    // Not judged (the target is PSS), but untouched by other programs.
+    ussGrowthPercent: Math.round(((last.treeUssMb - first.treeUssMb) / first.treeUssMb) * 1000) / 10,
     reasons,
     notes,
   };

@@ -90,8 +90,9 @@ function psRows() {
 }
 
 /**
- * `pid` and every process under it, parents first, each with RSS, PSS and
- * anonymous memory (heap, JS, caches, as against mapped libraries) in kB.
+ * `pid` and every process under it, parents first, each with RSS, PSS,
+ * USS and anonymous memory (heap, JS, caches, as against mapped libraries)
+ * in kB.
  */
 export function processTree(pid) {
   const rows = psRows();
@@ -106,7 +107,13 @@ export function processTree(pid) {
   if (!self) return [];
   tree.push(self);
   walk(pid);
-  return tree.map((r) => ({ ...r, pss: pss(r.pid), anon: rollup(r.pid, "Anonymous") }));
+  return tree.map((r) => ({
+    ...r,
+    pss: pss(r.pid),
+    anon: rollup(r.pid, "Anonymous"),
+    // Unique set size: pages no other process maps.
+    uss: rollup(r.pid, "Private_Clean") + rollup(r.pid, "Private_Dirty"),
+  }));
 }
 
 /** RSS (and PSS) in kB of `pid` and of every process under it. */
@@ -120,6 +127,14 @@ export function treeRss(pid) {
     selfAnon: self?.anon ?? 0,
     children: tree.map((r) => `${r.comm}:rss=${r.rss},pss=${r.pss},anon=${r.anon}`),
   };
+}
+
+/** WebKit processes on the machine outside `pid`'s tree: they share libraries with it, so its PSS drops while they run. */
+export function otherWebKit(pid) {
+  const mine = new Set(processTree(pid).map((r) => r.pid));
+  // `comm` is cut at 15 characters; WebKitWebDriver maps none of WebKit's libraries.
+  const webkit = (comm) => comm.startsWith("WebKitWebProces") || comm.startsWith("WebKitNetworkPr");
+  return psRows().filter((r) => webkit(r.comm) && !mine.has(r.pid)).length;
 }
 
 /** The `ringside-app` process somewhere under `pid` (tauri-driver's child's child). */
