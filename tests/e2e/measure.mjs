@@ -202,18 +202,26 @@ const QUEUE_PROBE = `
     if (now - last > 12) window.__gaps.push(Math.round(now - last));
     last = now;
   }, 4);
-  const keysOf = (q) => (q ? q.callers.map((c) => c.call || c.uniqueid).join("\\n") : "");
-  const onScreen = () =>
-    [...document.querySelectorAll('[data-queue="support"] [data-testid="queue-caller"]')].map((li) => li.dataset.call).join("\\n");
+  const keysOf = (q) => (q ? [...q.callers].sort((a, b) => a.position - b.position).map((c) => c.call || c.uniqueid) : []);
+  // The panel draws only the callers its list's view shows (and a margin):
+  // the snapshot is on screen when the list counts all of its callers and
+  // every drawn row is the caller the snapshot has at that place.
+  const onScreen = () => {
+    const list = document.querySelector('[data-queue="support"] [data-testid="queue-callers"]');
+    if (!list) return newest.length === 0;
+    const first = Number(list.dataset.first ?? 0);
+    const drawn = [...list.querySelectorAll('[data-testid="queue-caller"]')].map((li) => li.dataset.call);
+    return Number(list.dataset.total ?? 0) === newest.length && (drawn.length > 0 || newest.length === 0) && drawn.every((k, i) => k === newest[first + i]);
+  };
   const pending = [];
-  let newest = "";
+  let newest = [];
   let watching = false;
   const afterFrame = (frameStart) => {
     if (script.size > 100) script.clear();
     const ch = new MessageChannel();
     ch.port1.onmessage = () => {
       const now = performance.now();
-      if (onScreen() !== newest) {
+      if (!onScreen()) {
         requestAnimationFrame(afterFrame);
         return;
       }
@@ -284,7 +292,7 @@ async function queuePanel(seconds) {
       pbx.stdin.write(`from=+1212555${String(agent).padStart(4, "0")},name=Customer ${agent},did=5550700,to=${2001 + (agent++ % QUEUE_AGENTS)},ring=1,talk=4\n`);
     }, 1000 / perSecond);
     await waitFor(`${QUEUE_CALLERS} callers in the panel`, 60_000, async () =>
-      (await session.exec("return document.querySelectorAll('[data-queue=\"support\"] [data-testid=\"queue-caller\"]').length;")) >= QUEUE_CALLERS * 0.95,
+      Number(await session.exec("return document.querySelector('[data-queue=\"support\"] [data-testid=\"queue-callers\"]')?.dataset.total ?? 0;")) >= QUEUE_CALLERS * 0.95,
     );
     // From here on every snapshot counts: the replay is streaming (10 s after the login) and the queue is full.
     await session.exec("window.__queues.length = 0; window.__gaps.length = 0;");

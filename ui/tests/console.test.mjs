@@ -145,6 +145,19 @@ async function frame(page) {
   await page.clock.runFor(20);
 }
 
+/** Scrolls a list to its start or end, and waits for its scroll event (the browser's, not the fake clock's). */
+async function scrollList(list, where) {
+  await list.evaluate(
+    (ul, to) =>
+      new Promise((done) => {
+        const view = ul.parentElement;
+        view.addEventListener("scroll", () => done(), { once: true });
+        view.scrollTop = to === "end" ? view.scrollHeight : 0;
+      }),
+    where,
+  );
+}
+
 /** Opens the main window on the fake clock, paused at NOW. */
 async function openMain(consoleState, extra) {
   const app = await openApp(browser, server.url, "index.html", mainShell(consoleState, extra), VIEWPORT, { clock: T0 });
@@ -332,8 +345,27 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   const app = await openMain({ queues: [queue("support", callers, members)] });
   const { page } = app;
   const q = page.locator('[data-testid="queue"][data-queue="support"]');
-  assert.equal(await q.getByTestId("queue-caller").count(), 200);
+  // Only the callers in the list's window are drawn, each saying where it stands in the 200.
+  const drawn = await q.getByTestId("queue-caller").count();
+  assert.ok(drawn >= 12 && drawn <= 30, `about a window of rows is drawn, not all 200 (${drawn})`);
+  assert.equal(await q.getByTestId("queue-callers").getAttribute("data-total"), "200");
+  assert.equal(await q.getByTestId("queue-caller").first().getAttribute("aria-setsize"), "200");
+  assert.equal(await q.getByTestId("queue-caller").first().getAttribute("aria-posinset"), "1");
   assert.equal(await q.locator(".queue-member").count(), 50);
+  assert.equal(await q.locator(".queue-caller.longest").getAttribute("data-call"), "q-1");
+  // The scroll bar is the whole queue's: scrolled to the end, the last callers are drawn in place.
+  await scrollList(q.getByTestId("queue-callers"), "end");
+  await frame(page);
+  const last = q.locator('[data-testid="queue-caller"][data-call="q-200"]');
+  assert.equal(await last.getByTestId("queue-position").textContent(), "200.");
+  assert.equal(await last.isVisible(), true);
+  assert.equal(await last.getAttribute("aria-posinset"), "200");
+  assert.equal(await q.locator('[data-call="q-1"]').count(), 0, "the head, out of view, is not drawn");
+  const box = await q.getByTestId("queue-callers").locator("xpath=..").boundingBox();
+  const lastBox = await last.boundingBox();
+  assert.ok(lastBox.y + lastBox.height <= box.y + box.height + 1 && lastBox.y >= box.y, "the last caller sits inside the list's view");
+  await scrollList(q.getByTestId("queue-callers"), "start");
+  await frame(page);
   assert.equal(await q.locator(".queue-caller.longest").getAttribute("data-call"), "q-1");
 
   // Watch every change the next snapshots make to the panel.
@@ -366,7 +398,7 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   await page.clock.runFor(1000);
   const ticked = await page.evaluate(() => [...window.__mutated]);
   assert.equal(ticked.filter((k) => k.startsWith("PJSIP/")).length, 0, "no agent row is touched by the clock");
-  assert.equal(ticked.length, 200, "each waiting caller's time, once");
+  assert.equal(ticked.length, drawn, "each drawn caller's time, once");
   await assertClean(app, "main");
   await app.context.close();
 });

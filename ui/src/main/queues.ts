@@ -5,7 +5,11 @@
 // console hub hands it, at most once a frame. Built for 200 callers and 50
 // agents under a storm of updates: every queue, caller and agent keeps its
 // element (keyed by queue name, call and interface), a snapshot refills only
-// the rows whose data changed, and one timer ticks every waiting time.
+// the rows whose data changed, and one timer ticks every waiting time. The
+// callers' list draws only the rows its scroll window shows (plus a margin):
+// when the head of 200 callers is answered, the other 199 renumber, and
+// laying all of them out again cost WebKit three frames; with the window,
+// it renumbers about twenty.
 
 import { byId, el, outsideText, syncList } from "../dom";
 import { errorText } from "../ipc";
@@ -31,6 +35,21 @@ const STATE_WORDS: Record<MemberState, string> = {
 
 const EXTENSION_RE = /^[A-Za-z0-9_-]{1,32}$/;
 const MAX_REASON_CHARS = 80;
+
+/** Each caller's row is this tall (set on the list as `--queue-row`), so the window knows where every row is. */
+const CALLER_ROW_REM = 1.9;
+/** The list's view's height (set as `--queue-list`): about 12 rows. */
+const CALLER_LIST_REM = 22;
+/** Rows drawn above and below the visible ones, so a scroll shows drawn rows at once. */
+const OVERSCAN_ROWS = 6;
+const WINDOW_ROWS = Math.ceil(CALLER_LIST_REM / CALLER_ROW_REM) + 2 * OVERSCAN_ROWS;
+
+let remPx = 0;
+/** One caller row's height in CSS pixels (the root font size read once). */
+function callerRowPx(): number {
+  if (!remPx) remPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  return CALLER_ROW_REM * remPx;
+}
 
 let offers: Offers;
 const views = new Map<string, QueueView>();
@@ -92,6 +111,8 @@ class QueueView {
   readonly root: HTMLElement;
   private readonly summary: HTMLElement;
   private readonly callers: HTMLElement;
+  /** The callers' list scrolls inside this, over the list's padding that stands in for the rows not drawn. */
+  private readonly callersView: HTMLElement;
   private readonly noCallers: HTMLElement;
   private readonly members: HTMLElement;
   private readonly noMembers: HTMLElement;
@@ -103,12 +124,30 @@ class QueueView {
   private readonly loginMessage: HTMLElement;
   /** The agents as the latest snapshot says, for the buttons. */
   private current = new Map<string, QueueMember>();
+  /** The callers as the latest snapshot says, in queue order, and who has waited longest. */
+  private waiting: QueueCaller[] = [];
+  private longest: QueueCaller | null = null;
+  /** The callers' list's scroll offset, as its last scroll event said (reading it would force a layout). */
+  private scrolled = 0;
+  private redraw = false;
 
   constructor(readonly name: string) {
     const id = `queue-${++formIds}`;
     this.whyId = `${id}-why`;
     this.summary = el("p", { class: "queue-summary", testid: "queue-summary" });
     this.callers = el("ul", { class: "queue-callers", testid: "queue-callers", attrs: { "aria-label": `Callers waiting in ${name}` } });
+    this.callersView = el("div", { class: "queue-callers-view", attrs: { tabindex: "0" } }, [this.callers]);
+    this.callersView.style.setProperty("--queue-row", `${CALLER_ROW_REM}rem`);
+    this.callersView.style.setProperty("--queue-list", `${CALLER_LIST_REM}rem`);
+    this.callersView.addEventListener("scroll", () => {
+      this.scrolled = this.callersView.scrollTop;
+      if (this.redraw) return;
+      this.redraw = true;
+      requestAnimationFrame(() => {
+        this.redraw = false;
+        this.drawCallers();
+      });
+    });
     this.noCallers = el("p", { class: "hint", testid: "queue-no-callers", text: "Nobody is waiting." });
     this.members = el("ul", { class: "queue-members", testid: "queue-members", attrs: { "aria-label": `Agents of ${name}` } });
     this.noMembers = el("p", { class: "hint", testid: "queue-no-members", text: "No agent is logged in." });
@@ -133,7 +172,7 @@ class QueueView {
       el("h3", { class: "queue-name" }, [outsideText(name, { max: 40 })]),
       this.summary,
       el("div", { class: "queue-columns" }, [
-        el("div", {}, [el("h4", { text: "Waiting" }), this.callers, this.noCallers]),
+        el("div", {}, [el("h4", { text: "Waiting" }), this.callersView, this.noCallers]),
         el("div", {}, [el("h4", { text: "Agents" }), this.why, this.members, this.noMembers, this.login]),
       ]),
     ]);
@@ -148,23 +187,46 @@ class QueueView {
   }
 
   private renderCallers(list: QueueCaller[]): void {
-    const sorted = [...list].sort((a, b) => a.position - b.position);
+    this.waiting = [...list].sort((a, b) => a.position - b.position);
     // The longest wait: the earliest to join (ties: the one nearest the front).
     let longest: QueueCaller | null = null;
-    for (const c of sorted) if (!longest || c.joined_ms < longest.joined_ms) longest = c;
+    for (const c of this.waiting) if (!longest || c.joined_ms < longest.joined_ms) longest = c;
+    this.longest = this.waiting.length > 1 ? longest : null;
+    this.drawCallers();
+    setHidden(this.noCallers, this.waiting.length > 0);
+  }
+
+  /**
+   * Draws the callers the list's scroll window shows, with a margin; the
+   * list's padding stands in for the rows above and below, so its scroll
+   * bar is that of the whole queue.
+   */
+  private drawCallers(): void {
+    const total = this.waiting.length;
+    const rowPx = callerRowPx();
+    const top = Math.floor(this.scrolled / rowPx) - OVERSCAN_ROWS;
+    const first = Math.max(0, Math.min(top, total - WINDOW_ROWS));
+    const shown = this.waiting.slice(first, first + WINDOW_ROWS);
     syncList(
       this.callers,
-      sorted.map((c) => {
-        const isLongest = c === longest && sorted.length > 1;
+      shown.map((c, i) => {
+        const isLongest = c === this.longest;
+        const index = first + i + 1;
         return {
           key: c.call || c.uniqueid,
-          sig: `${c.position}\u0000${c.caller_num}\u0000${c.caller_name}\u0000${c.joined_ms}\u0000${isLongest}`,
+          sig: `${c.position}\u0000${c.caller_num}\u0000${c.caller_name}\u0000${c.joined_ms}\u0000${isLongest}\u0000${index}\u0000${total}`,
           make: () => makeCallerRow(c.call || c.uniqueid),
-          fill: (li) => fillCallerRow(li, c, isLongest),
+          fill: (li) => fillCallerRow(li, c, isLongest, index, total),
         };
       }),
     );
-    setHidden(this.noCallers, sorted.length > 0);
+    const list = this.callers;
+    const padTop = `${first * rowPx}px`;
+    const padBottom = `${(total - first - shown.length) * rowPx}px`;
+    if (list.style.paddingTop !== padTop) list.style.paddingTop = padTop;
+    if (list.style.paddingBottom !== padBottom) list.style.paddingBottom = padBottom;
+    if (list.dataset.first !== String(first)) list.dataset.first = String(first);
+    if (list.dataset.total !== String(total)) list.dataset.total = String(total);
   }
 
   private renderMembers(list: QueueMember[]): void {
@@ -332,9 +394,12 @@ function makeCallerRow(key: string): HTMLElement {
   return li;
 }
 
-function fillCallerRow(li: HTMLElement, c: QueueCaller, longest: boolean): void {
+function fillCallerRow(li: HTMLElement, c: QueueCaller, longest: boolean, index: number, total: number): void {
   const row = callerRows.get(li)!;
   li.classList.toggle("longest", longest);
+  // Only some rows are drawn: each says where it stands in the whole list.
+  li.setAttribute("aria-posinset", String(index));
+  li.setAttribute("aria-setsize", String(total));
   setText(row.position, `${c.position}.`);
   const shown = `${c.caller_name}\u0000${c.caller_num}`;
   if (row.shownCaller !== shown) {
