@@ -11,8 +11,9 @@ pub use console::*;
 
 use crate::ipc::{
     ApiTestResult, CallRow, CallerContext, CdrImportSummary, Colleague, Contact, ErrorCode,
-    HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, Note, PbxChannel, Settings,
-    SmsRow, Status, TestReport, EVENT_CDR_IMPORT, EVENT_HISTORY_CHANGED,
+    HistoryChanged, HistoryQuery, ImportReport, IpcError, IpcResult, MissedPage, Note, PbxChannel,
+    Settings, SmsRow, Status, TestReport, EVENT_CDR_IMPORT, EVENT_HISTORY_CHANGED,
+    MISSED_PAGE_ROWS,
 };
 use crate::session::SessionSlot;
 use crate::settings::{self, Secret};
@@ -20,6 +21,7 @@ use crate::shell::Shell;
 use ringside_calls::actions::{self, DialRequest};
 use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
+use ringside_store::MissedCursor;
 
 /// Connection, demo flag and watched extensions.
 #[tauri::command]
@@ -224,12 +226,41 @@ pub async fn search_history(
     Ok(rows.into_iter().map(CallRow::from).collect())
 }
 
-/// Missed calls of the last 30 days, newest first (called-back ones included and marked).
+/// Missed calls of the last 30 days, newest first (called-back ones included
+/// and marked), a page at a time: the first page without `before_*`, the
+/// next with the last row's `started_at_ms` and `call_id`.
 #[tauri::command]
-pub async fn list_missed(shell: State<'_, Shell>) -> IpcResult<Vec<CallRow>> {
+pub async fn list_missed(
+    shell: State<'_, Shell>,
+    before_ms: Option<i64>,
+    before_call: Option<String>,
+) -> IpcResult<MissedPage> {
+    let before =
+        match (before_ms, before_call) {
+            (Some(started_at_ms), Some(call_id)) => {
+                check_call_id(&call_id)?;
+                Some(MissedCursor {
+                    started_at_ms,
+                    call_id,
+                })
+            }
+            (None, None) => None,
+            _ => return Err(IpcError::new(
+                ErrorCode::InvalidInput,
+                "Older missed calls are asked for after a call: give both its start and its id.",
+            )),
+        };
     let since = now_ms() - 30 * 86_400_000;
-    let rows = shell.store()?.missed_calls(since, true, 500).await?;
-    Ok(rows.into_iter().map(CallRow::from).collect())
+    let mut rows = shell
+        .store()?
+        .missed_calls(since, true, before, MISSED_PAGE_ROWS + 1)
+        .await?;
+    let older = rows.len() > MISSED_PAGE_ROWS as usize;
+    rows.truncate(MISSED_PAGE_ROWS as usize);
+    Ok(MissedPage {
+        rows: rows.into_iter().map(CallRow::from).collect(),
+        older,
+    })
 }
 
 /// Marks a missed call as called back by hand.

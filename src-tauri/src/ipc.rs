@@ -419,6 +419,21 @@ pub struct ConfirmDial {
     pub source: DialSource,
 }
 
+/// A page of the missed-call list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MissedPage {
+    /// At most [`MISSED_PAGE_ROWS`] calls.
+    pub rows: Vec<CallRow>,
+    /// Whether older missed calls follow: ask again with the last row's
+    /// `startedAtMs` and `callId`.
+    pub older: bool,
+}
+
+/// Rows in a page of the missed-call list. The list is read a page at a
+/// time so the window stays the same size however many calls were missed.
+pub const MISSED_PAGE_ROWS: u32 = 100;
+
 /// `search_history`'s query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]

@@ -97,7 +97,7 @@ function mainShell(consoleState, extra = {}) {
     get_presence: COLLEAGUES,
     list_live_calls: [],
     search_history: [],
-    list_missed: [],
+    list_missed: { rows: [], older: false },
     search_contacts: [],
     search_sms: [],
     get_settings: {

@@ -63,7 +63,7 @@ function shell(extra = {}) {
     get_presence: COLLEAGUES,
     list_live_calls: [],
     search_history: [],
-    list_missed: [],
+    list_missed: { rows: [], older: false },
     search_contacts: [],
     search_sms: [],
     get_settings: SETTINGS,
@@ -276,13 +276,16 @@ test("history search passes the typed text and renders the rows; missed calls ca
     server.url,
     "index.html",
     shell({
-      list_missed: [
-        row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" }),
-        row("m2", {
-          remoteNum: "+12015550111", remoteName: "Vandelay Industries", outcome: "abandoned",
-          queue: { queue: "support", position: 2, end: "abandoned", waited_ms: 70_400 },
-        }),
-      ],
+      list_missed: {
+        rows: [
+          row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" }),
+          row("m2", {
+            remoteNum: "+12015550111", remoteName: "Vandelay Industries", outcome: "abandoned",
+            queue: { queue: "support", position: 2, end: "abandoned", waited_ms: 70_400 },
+          }),
+        ],
+        older: false,
+      },
       mark_called_back: null,
       add_note: { id: 5, callId: "m1", text: "Left a message", createdAtMs: 1 },
     }),
@@ -377,6 +380,45 @@ test("history search passes the typed text and renders the rows; missed calls ca
   const before = (await invocations(page, "list_missed")).length;
   await emit(page, "ringside://history-changed", {});
   await page.waitForFunction((n) => window.__ringside.calls.filter((c) => c.cmd === "list_missed").length > n, before);
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("missed calls come a page at a time: Older asks after the page's last call, Newer goes back, a new missed call refreshes the page she is on", async () => {
+  // 250 missed calls, one a minute, newest first; the shell pages them by 100.
+  const all = Array.from({ length: 250 }, (_, i) => row(`m${i}`, { outcome: "missed", startedAtMs: Date.now() - (i + 1) * 60_000 }));
+  const app = await openApp(browser, server.url, "index.html", shell({}), VIEWPORT);
+  const { page } = app;
+  await page.evaluate((all) => {
+    window.__ringside.handlers.list_missed = ({ beforeMs, beforeCall }) => {
+      const from = beforeCall === undefined ? 0 : all.findIndex((r) => r.callId === beforeCall) + 1;
+      if (beforeCall !== undefined && all[from - 1].startedAtMs !== beforeMs) throw { code: "invalid_input", message: "cursor mismatch" };
+      return { rows: all.slice(from, from + 100), older: from + 100 < all.length };
+    };
+  }, all);
+  await emit(page, "ringside://history-changed", {});
+  await page.getByTestId("tab-history").click();
+  const rows = page.getByTestId("missed-rows").locator("tr");
+  await page.getByTestId("missed-range").filter({ hasText: "Missed calls 1–100" }).waitFor();
+  assert.equal(await rows.count(), 100);
+  assert.equal(await page.getByTestId("missed-newer").isDisabled(), true);
+  await page.getByTestId("missed-older").click();
+  await page.getByTestId("missed-range").filter({ hasText: "Missed calls 101–200" }).waitFor();
+  assert.equal(await rows.first().getAttribute("data-call"), "m100");
+  assert.deepEqual((await invocations(page, "list_missed")).at(-1), { beforeMs: all[99].startedAtMs, beforeCall: "m99" });
+  await page.getByTestId("missed-older").click();
+  await page.getByTestId("missed-range").filter({ hasText: "Missed calls 201–250 (the oldest of the last 30 days)" }).waitFor();
+  assert.equal(await rows.count(), 50, "the window holds one page, never the whole list");
+  assert.equal(await page.getByTestId("missed-older").isDisabled(), true);
+  // A call recorded meanwhile refreshes the page she is on, not the first.
+  const before = (await invocations(page, "list_missed")).length;
+  await emit(page, "ringside://history-changed", {});
+  await page.waitForFunction((n) => window.__ringside.calls.filter((c) => c.cmd === "list_missed").length > n, before);
+  assert.deepEqual((await invocations(page, "list_missed")).at(-1), { beforeMs: all[199].startedAtMs, beforeCall: "m199" });
+  await page.getByTestId("missed-newer").click();
+  await page.getByTestId("missed-newer").click();
+  await page.getByTestId("missed-range").filter({ hasText: "Missed calls 1–100" }).waitFor();
+  assert.equal(await rows.first().getAttribute("data-call"), "m0");
   await assertClean(app);
   await app.context.close();
 });
@@ -544,7 +586,7 @@ test("history: texts are found by search_sms with the same text, shown literally
     server.url,
     "index.html",
     shell({
-      list_missed: [row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" })],
+      list_missed: { rows: [row("m1", { remoteNum: "+442071234567", remoteName: "Initech", outcome: "missed" })], older: false },
       send_sms: sms("out-1", { direction: "outgoing", number: "+442071234567", status: "sent" }),
     }),
     VIEWPORT,

@@ -37,7 +37,7 @@ try {
     "index.html",
     {
       get_status: { connection: { state: "connected", message: "" }, demo: false, extensions: ["1001"] },
-      get_presence: [], list_live_calls: [], search_history: [], list_missed: [], search_contacts: [], search_sms: [],
+      get_presence: [], list_live_calls: [], search_history: [], list_missed: { rows: [], older: false }, search_contacts: [], search_sms: [],
       get_settings: {
         profile: "freePbx", host: "pbx.local", port: 5038, tls: false, amiUser: "ringside", hasSecret: true, extensions: ["1001"], watchedGroups: [],
         countryCode: "1", trunkPrefix: "", crmUrlTemplate: "", popupPosition: "bottomRight", popupDurationSecs: 20,

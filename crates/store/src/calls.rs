@@ -10,7 +10,7 @@ use ringside_calls::{CallRecord, Direction, NumberPlan, Outcome, QueueWait, Tran
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use crate::error::{Result, SqlContext};
-use crate::model::{CallSource, CalledBack, StoredCall, MISSED_OUTCOMES, MISSED_SQL};
+use crate::model::{CallSource, CalledBack, MissedCursor, StoredCall, MISSED_OUTCOMES, MISSED_SQL};
 use crate::notes::notes_for_call;
 
 /// Columns of `calls` in the order [`call_from_row`] reads them.
@@ -281,6 +281,7 @@ pub(crate) fn missed_calls(
     path: &Path,
     since_ms: i64,
     include_called_back: bool,
+    before: Option<&MissedCursor>,
     limit: u32,
 ) -> Result<Vec<StoredCall>> {
     let filter = if include_called_back {
@@ -288,12 +289,19 @@ pub(crate) fn missed_calls(
     } else {
         "AND c.called_back_at_ms IS NULL"
     };
+    // Newest first with the call id breaking ties, so a page that ends
+    // between two calls of the same millisecond goes on from the right one.
+    let (cursor_ms, cursor_id) = before.map_or((i64::MAX, ""), |b| (b.started_at_ms, &*b.call_id));
     conn.prepare_cached(&format!(
         "SELECT {CALL_COLS} FROM calls c WHERE c.outcome IN {MISSED_SQL} AND c.started_at_ms >= ?1 {filter}
-         ORDER BY c.started_at_ms DESC LIMIT ?2"
+         AND (c.started_at_ms < ?3 OR (c.started_at_ms = ?3 AND c.call_id < ?4) OR ?5)
+         ORDER BY c.started_at_ms DESC, c.call_id DESC LIMIT ?2"
     ))
     .at(path)?
-    .query_map(params![since_ms, limit], call_from_row)
+    .query_map(
+        params![since_ms, limit, cursor_ms, cursor_id, before.is_none()],
+        call_from_row,
+    )
     .at(path)?
     .collect::<rusqlite::Result<Vec<_>>>()
     .at(path)

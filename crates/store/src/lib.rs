@@ -53,9 +53,9 @@ mod workers;
 pub use error::{Result, StoreError};
 pub use model::{
     CallQuery, CallSource, CalledBack, CallerContext, CdrCursor, CdrImportProgress,
-    CdrImportReport, Contact, ContactFields, ContactNumber, ImportReport, ImportedCall, Note,
-    NoteTarget, Retention, SkippedRow, SmsDirection, SmsRecord, SmsStatus, StoredCall, StoredSms,
-    MISSED_OUTCOMES,
+    CdrImportReport, Contact, ContactFields, ContactNumber, ImportReport, ImportedCall,
+    MissedCursor, Note, NoteTarget, Retention, SkippedRow, SmsDirection, SmsRecord, SmsStatus,
+    StoredCall, StoredSms, MISSED_OUTCOMES,
 };
 pub use ringside_calls::{CallRecord, NumberPlan};
 pub use schema::{Durability, LATEST_VERSION};

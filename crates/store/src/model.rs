@@ -114,6 +114,27 @@ pub struct CalledBack {
     pub by_call_id: String,
 }
 
+/// Where a page of missed calls goes on from: the last call of the page
+/// before (the list is newest first, the call id breaking ties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissedCursor {
+    /// The `started_at_ms` of that call.
+    pub started_at_ms: i64,
+    /// Its `call_id`.
+    pub call_id: String,
+}
+
+impl MissedCursor {
+    /// The cursor after `call`, the last of a page.
+    pub fn after(call: &StoredCall) -> Self {
+        Self {
+            started_at_ms: call.record.started_at_ms,
+            call_id: call.record.call_id.clone(),
+        }
+    }
+}
+
 /// A call as read back from the store, with what the store adds to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -35,8 +35,8 @@ use tokio::sync::oneshot;
 use crate::error::{Result, StoreError};
 use crate::model::{
     CallQuery, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact,
-    ContactFields, ImportReport, ImportedCall, Note, NoteTarget, Retention, SmsRecord, SmsStatus,
-    StoredCall, StoredSms,
+    ContactFields, ImportReport, ImportedCall, MissedCursor, Note, NoteTarget, Retention,
+    SmsRecord, SmsStatus, StoredCall, StoredSms,
 };
 use crate::schema::{self, Durability, LATEST_VERSION};
 use crate::workers::{spawn_checkpointer, spawn_worker, spawn_writer, Job, INDEX_AFTER_IDLE};
@@ -441,16 +441,25 @@ impl HistoryStore {
     }
 
     /// Missed calls (missed, abandoned, voicemail) that started at or after
-    /// `since_ms`, newest first; without those already called back unless
-    /// `include_called_back`.
+    /// `since_ms`, newest first, at most `limit`; without those already
+    /// called back unless `include_called_back`. With `before`, the page
+    /// after that call: the list is read a page at a time.
     pub fn missed_calls(
         &self,
         since_ms: i64,
         include_called_back: bool,
+        before: Option<MissedCursor>,
         limit: u32,
     ) -> Pending<Vec<StoredCall>> {
         self.read(move |conn, path, _| {
-            calls::missed_calls(conn, path, since_ms, include_called_back, limit)
+            calls::missed_calls(
+                conn,
+                path,
+                since_ms,
+                include_called_back,
+                before.as_ref(),
+                limit,
+            )
         })
     }
 

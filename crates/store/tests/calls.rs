@@ -4,7 +4,9 @@ mod common;
 
 use common::{inbound, open, outbound, DAY0, HOUR};
 use ringside_calls::{Outcome, QueueWait, Transfer, TransferKind, WaitEnd};
-use ringside_store::{CallQuery, ContactFields, ContactNumber, NoteTarget, Retention};
+use ringside_store::{
+    CallQuery, ContactFields, ContactNumber, MissedCursor, NoteTarget, Retention,
+};
 
 #[test]
 fn a_call_round_trips_with_rang_and_transfers() {
@@ -46,6 +48,46 @@ fn a_call_round_trips_with_rang_and_transfers() {
 }
 
 #[test]
+fn the_missed_list_is_read_a_page_at_a_time_each_call_once_even_when_two_share_a_millisecond() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = open(&dir.path().join("h.db"));
+    // Seven missed calls, newest last; m3 and m4 start in the same millisecond,
+    // and an answered call between them is not on the list.
+    let starts = [0, 1_000, 2_000, 3_000, 3_000, 4_000, 5_000];
+    for (i, at) in starts.iter().enumerate() {
+        let rec = inbound(&format!("m{i}"), "+12015550111", Outcome::Missed, DAY0 + at);
+        store.record_call(rec).wait().expect("record");
+    }
+    store
+        .record_call(inbound(
+            "a",
+            "+12015550122",
+            Outcome::Answered,
+            DAY0 + 2_500,
+        ))
+        .wait()
+        .expect("record");
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .missed_calls(DAY0, true, before.clone(), 3)
+            .wait()
+            .expect("page");
+        seen.extend(page.iter().map(|c| c.record.call_id.clone()));
+        match page.last() {
+            Some(last) if page.len() == 3 => before = Some(MissedCursor::after(last)),
+            _ => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["m6", "m5", "m4", "m3", "m2", "m1", "m0"],
+        "newest first, every missed call once, the tie in its place"
+    );
+}
+
+#[test]
 fn a_caller_who_gave_up_in_a_queue_is_missed_with_the_queue_and_the_wait() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = open(&dir.path().join("h.db"));
@@ -59,7 +101,7 @@ fn a_caller_who_gave_up_in_a_queue_is_missed_with_the_queue_and_the_wait() {
     });
     store.record_call(rec.clone()).wait().expect("record");
     let missed = store
-        .missed_calls(DAY0 - HOUR, false, 10)
+        .missed_calls(DAY0 - HOUR, false, None, 10)
         .wait()
         .expect("missed");
     assert_eq!(missed.len(), 1, "a caller who gave up is a missed call");
@@ -245,7 +287,7 @@ fn answered_outbound_call_marks_missed_calls_called_back() {
         .expect("record");
     assert_eq!(
         store
-            .missed_calls(DAY0, false, 50)
+            .missed_calls(DAY0, false, None, 50)
             .wait()
             .expect("missed")
             .len(),
@@ -264,7 +306,7 @@ fn answered_outbound_call_marks_missed_calls_called_back() {
         .expect("rec");
     assert_eq!(
         store
-            .missed_calls(DAY0, false, 50)
+            .missed_calls(DAY0, false, None, 50)
             .wait()
             .expect("missed")
             .len(),
@@ -280,7 +322,10 @@ fn answered_outbound_call_marks_missed_calls_called_back() {
         ))
         .wait()
         .expect("rec");
-    let open_missed = store.missed_calls(DAY0, false, 50).wait().expect("missed");
+    let open_missed = store
+        .missed_calls(DAY0, false, None, 50)
+        .wait()
+        .expect("missed");
     let ids: Vec<&str> = open_missed
         .iter()
         .map(|c| c.record.call_id.as_str())
@@ -290,7 +335,10 @@ fn answered_outbound_call_marks_missed_calls_called_back() {
         ["m3"],
         "only the other number's missed call is still open"
     );
-    let all = store.missed_calls(DAY0, true, 50).wait().expect("missed");
+    let all = store
+        .missed_calls(DAY0, true, None, 50)
+        .wait()
+        .expect("missed");
     let m1 = all
         .iter()
         .find(|c| c.record.call_id == "m1")

@@ -365,7 +365,7 @@ fn a_failing_batch_keeps_every_batch_before_it_and_all_history() {
     );
     assert_eq!(
         store
-            .missed_calls(0, true, 100)
+            .missed_calls(0, true, None, 100)
             .wait()
             .expect("missed")
             .len(),
@@ -426,7 +426,10 @@ fn imported_calls_appear_in_missed_calls_search_and_the_popup() {
         .import_cdr("pbx", rows, |_| {})
         .wait()
         .expect("import");
-    let list = store.missed_calls(DAY0, false, 10).wait().expect("missed");
+    let list = store
+        .missed_calls(DAY0, false, None, 10)
+        .wait()
+        .expect("missed");
     assert_eq!(
         list.iter()
             .map(|c| c.record.call_id.as_str())
@@ -477,7 +480,7 @@ fn imported_calls_appear_in_missed_calls_search_and_the_popup() {
         .expect("record");
     assert!(
         store
-            .missed_calls(DAY0, false, 10)
+            .missed_calls(DAY0, false, None, 10)
             .wait()
             .expect("missed")
             .is_empty(),

@@ -20,7 +20,7 @@ fn a_missed_call_marked_by_hand_is_called_back_once() {
         .wait()
         .unwrap();
     assert_eq!(
-        store.missed_calls(0, false, 10).wait().unwrap().len(),
+        store.missed_calls(0, false, None, 10).wait().unwrap().len(),
         1,
         "not called back yet"
     );
@@ -39,10 +39,14 @@ fn a_missed_call_marked_by_hand_is_called_back_once() {
     );
 
     assert!(
-        store.missed_calls(0, false, 10).wait().unwrap().is_empty(),
+        store
+            .missed_calls(0, false, None, 10)
+            .wait()
+            .unwrap()
+            .is_empty(),
         "off the to-call-back list"
     );
-    let all = store.missed_calls(0, true, 10).wait().unwrap();
+    let all = store.missed_calls(0, true, None, 10).wait().unwrap();
     let back = all[0].called_back.as_ref().expect("marked");
     assert_eq!((back.at_ms, back.by_call_id.as_str()), (5_000, "manual"));
 }

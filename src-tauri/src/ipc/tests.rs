@@ -24,6 +24,7 @@ fn export_typescript_bindings() {
         HistoryChanged,
         ConfirmDial,
         HistoryQuery,
+        MissedPage,
         ImportReport,
         Settings,
         TestReport,

@@ -19,6 +19,7 @@ import type { ImportProgress } from "./ImportProgress";
 import type { ImportReport } from "./ImportReport";
 import type { IncomingSmsEvent } from "./IncomingSmsEvent";
 import type { Mailbox } from "./Mailbox";
+import type { MissedPage } from "./MissedPage";
 import type { Note } from "./Note";
 import type { Offer } from "./Offer";
 import type { ParkedCall } from "./ParkedCall";
@@ -41,7 +42,7 @@ export interface Commands {
   add_note: [{ callId?: string; number?: string; text: string }, Note];
   lookup_caller: [{ number: string }, CallerContext];
   search_history: [{ query: HistoryQuery }, Array<CallRow>];
-  list_missed: [undefined, Array<CallRow>];
+  list_missed: [{ beforeMs?: number; beforeCall?: string }, MissedPage];
   mark_called_back: [{ callId: string }, null];
   search_contacts: [{ text: string }, Array<Contact>];
   import_contacts: [{ fileName: string; content: string }, ImportReport];

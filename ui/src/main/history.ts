@@ -212,35 +212,69 @@ async function loadHistory(): Promise<void> {
   }
 }
 
+/**
+ * The missed-call list is read a page at a time (the shell's page size),
+ * newest first: `missedPages` holds where each page shown so far starts,
+ * the first page at null. A new missed call refreshes the page she is on.
+ */
+const missedPages: Array<{ beforeMs: number; beforeCall: string } | null> = [null];
+let missedPageSize = 0;
+let missedSeq = 0;
+
 async function loadMissed(): Promise<void> {
+  const seq = ++missedSeq;
+  const page = missedPages.length - 1;
   try {
-    const rows = await command("list_missed");
-    syncList(
-      byId("missed-rows"),
-      rows.map((row) =>
-        tableRow(row.callId, "missed-row", "data-call", row, () => {
-          const done = el("button", { class: "button", testid: "row-called-back", text: "Mark called back", attrs: { type: "button" } });
-          done.addEventListener("click", async () => {
-            try {
-              await command("mark_called_back", { callId: row.callId });
-              void loadMissed();
-            } catch (e) {
-              say("missed-message", errorText(e), "error");
-            }
-          });
-          return [
-            ...baseCells(row),
-            outcomeCell(row),
-            notesCell(row, "missed-message", () => void refreshAll()),
-            el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
-          ];
-        }),
-      ),
-    );
+    const { rows, older } = await command("list_missed", missedPages[page] ?? {});
+    if (seq !== missedSeq) return; // she paged on meanwhile; the newer answer wins
+    if (rows.length === 0 && page > 0) {
+      // The page emptied (its calls were deleted): go back one.
+      missedPages.pop();
+      return loadMissed();
+    }
+    if (page === 0) missedPageSize = Math.max(missedPageSize, rows.length);
+    syncList(byId("missed-rows"), rows.map(missedRow));
     byId("missed-empty").hidden = rows.length > 0;
+    showMissedPager(page, rows, older);
   } catch (e) {
     say("missed-message", errorText(e), "error");
   }
+}
+
+function missedRow(row: CallRow): Row {
+  return tableRow(row.callId, "missed-row", "data-call", row, () => {
+    const done = el("button", { class: "button", testid: "row-called-back", text: "Mark called back", attrs: { type: "button" } });
+    done.addEventListener("click", async () => {
+      try {
+        await command("mark_called_back", { callId: row.callId });
+        void loadMissed();
+      } catch (e) {
+        say("missed-message", errorText(e), "error");
+      }
+    });
+    return [
+      ...baseCells(row),
+      outcomeCell(row),
+      notesCell(row, "missed-message", () => void refreshAll()),
+      el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
+    ];
+  });
+}
+
+function showMissedPager(page: number, rows: CallRow[], older: boolean): void {
+  byId("missed-pager").hidden = page === 0 && !older;
+  byId<HTMLButtonElement>("missed-newer").disabled = page === 0;
+  const olderButton = byId<HTMLButtonElement>("missed-older");
+  olderButton.disabled = !older;
+  const last = rows.at(-1);
+  olderButton.onclick = last
+    ? () => {
+        missedPages.push({ beforeMs: last.startedAtMs, beforeCall: last.callId });
+        void loadMissed();
+      }
+    : null;
+  const first = page * missedPageSize + 1;
+  byId("missed-range").textContent = rows.length ? `Missed calls ${first}–${first + rows.length - 1}${older ? "" : " (the oldest of the last 30 days)"}` : "";
 }
 
 function refreshAll(): Promise<unknown> {
@@ -262,6 +296,10 @@ export async function startHistory(): Promise<void> {
     }, 250);
   });
   byId("history-outcome").addEventListener("change", () => void loadHistory());
+  byId("missed-newer").addEventListener("click", () => {
+    if (missedPages.length > 1) missedPages.pop();
+    void loadMissed();
+  });
   await onEvent(EVENTS.historyChanged, () => void refreshAll());
   await refreshAll();
 }
