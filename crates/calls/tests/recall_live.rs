@@ -136,17 +136,52 @@ async fn a_transfer_nobody_answers_comes_back_once() {
                     if (c.clone(), from.clone(), to.clone()) == want(HER)),
                 "{dialect:?}: sent back first: {sent:?}"
             );
+            let after_redirect = updates.seen().len();
             let back = updates.until("the recall", |u| recall(u).is_some()).await;
             assert!(
                 matches!(recall(&back), Some(RecallOutput::Recalled { call: c, from, to })
                     if (c.clone(), from.clone(), to.clone()) == want(HER)),
                 "{dialect:?}: back from 1002: {back:?}"
             );
+            // Her phone rings with the call again: the card says so (the
+            // update may come before the recall's own), and no longer says
+            // the colleague's phone rings.
+            let rings_her = |u: &LiveUpdate| {
+                matches!(u, LiveUpdate::Card(CardChange::Update { card, .. })
+                    if card.call == call && card.ringing.iter().any(|e| e == HER))
+            };
+            let already = updates.seen()[after_redirect..]
+                .iter()
+                .find(|u| rings_her(u))
+                .cloned();
+            let again = match already {
+                Some(u) => u,
+                None => updates.until("her phone ringing again", rings_her).await,
+            };
+            let LiveUpdate::Card(CardChange::Update { card, .. }) = &again else {
+                unreachable!("matched above");
+            };
+            assert_eq!(
+                card.ringing,
+                [HER],
+                "{dialect:?}: only her phone rings once the caller is back: {card:?}"
+            );
             let popups = updates.count(|u| {
                 matches!(u, LiveUpdate::Card(CardChange::Popup { call: c, extension, .. })
                     if *c == call && extension == HER)
             });
             assert_eq!(popups, 2, "{dialect:?}: the call, and the call coming back");
+            // While the colleague's phone rang, the caller talked to nobody.
+            for u in updates.seen() {
+                if let LiveUpdate::Card(CardChange::Update { card, .. }) = u {
+                    if card.call == call && card.ringing.iter().any(|e| e == COLLEAGUE) {
+                        assert_eq!(
+                            card.connected_to, None,
+                            "{dialect:?}: ringing the colleague, the caller is connected to nobody: {card:?}"
+                        );
+                    }
+                }
+            }
         })
         .await;
         assert_eq!(redirects_to_her(&sim), 1, "{dialect:?}: one redirect back");

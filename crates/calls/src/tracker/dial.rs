@@ -276,7 +276,13 @@ impl CallTracker {
                 at_ms,
             ));
         }
-        if (transferred_by.is_some() || moved_from.is_some() || park_return.is_some())
+        // A call that was answered and rings again (moved on, parked and
+        // back, sent back by a recall) changes on the live card too.
+        let rings_again = call.answered_at_ms.is_some();
+        if (transferred_by.is_some()
+            || moved_from.is_some()
+            || park_return.is_some()
+            || rings_again)
             && call.relevant
         {
             self.push_update(caller_key, at_ms, out);

@@ -467,9 +467,22 @@ impl CallTracker {
             }
         }
         let key = chan.call;
+        // The phone talking to the caller hung up while the caller stays (a
+        // blind transfer, a redirect): until someone answers again, the caller
+        // talks to nobody. A consultation's own channel is not that phone's
+        // talk with the caller, and another channel of the same phone still is.
+        let left_talk = chan.kind == EndpointKind::Extension
+            && !chan.consult
+            && !self
+                .channels
+                .values()
+                .any(|c| c.call == key && c.endpoint == chan.endpoint);
         let done = match self.calls.get_mut(&key) {
             Some(call) => {
                 call.live = call.live.saturating_sub(1);
+                if left_talk && call.connected.as_deref() == Some(&*chan.endpoint) {
+                    call.connected = None;
+                }
                 call.live == 0
             }
             None => false,
