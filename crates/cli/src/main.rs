@@ -28,7 +28,7 @@ use ringside_calls::{Console, ConsoleChange, Queues};
 use args::{
     CheckArgs, Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs,
 };
-use output::Link;
+use ringside_calls::lines::{self, Link};
 
 // Where the PBX is and where its secret is kept: one reading, the app's too.
 use ringside_config::{
@@ -128,7 +128,7 @@ fn tracker_config(a: &WatchArgs) -> TrackerConfig {
 
 fn print_change(change: &CardChange, json: bool, out: &mut impl Write) -> std::io::Result<()> {
     if json {
-        writeln!(out, "{}", output::json(change))
+        writeln!(out, "{}", lines::card(change))
     } else {
         writeln!(out, "{}", output::text(change))
     }
@@ -138,7 +138,7 @@ fn print_console(change: &ConsoleChange, json: bool, out: &mut impl Write) -> st
     if !json {
         return writeln!(out, "{}", output::console_text(change));
     }
-    match output::console_json(change) {
+    match lines::console(change) {
         Some(line) => writeln!(out, "{line}"),
         None => Ok(()),
     }
