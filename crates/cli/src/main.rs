@@ -5,6 +5,7 @@
 
 mod args;
 mod console;
+mod office;
 mod output;
 
 use std::io::{BufRead, Read, Write};
@@ -86,8 +87,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Watch(a) if a.replay.is_some() => watch_replay(&a),
+        Command::Watch(a) if a.office.broker.is_some() => {
+            with_runtime(office::watch(&a.office, a.json))
+        }
         Command::Watch(a) => with_runtime(watch_live(a)),
+        Command::Dial(a) if a.office.broker.is_some() => {
+            let req = ringside_gateway::DeskRequest::Dial {
+                from: a.extension.clone(),
+                number: a.number.clone(),
+            };
+            with_runtime(office::ask(&a.office, &req))
+        }
         Command::Dial(a) => with_runtime(dial(a)),
+        Command::Transfer(a) if a.office.broker.is_some() => {
+            let req = ringside_gateway::DeskRequest::Transfer {
+                call: a.call.clone(),
+                to: a.target.clone(),
+                attended: a.attended,
+            };
+            with_runtime(office::ask(&a.office, &req))
+        }
         Command::Transfer(a) => with_runtime(transfer(a)),
         Command::Presence(a) => with_runtime(presence(a)),
         Command::Login(a) => login(&a),

@@ -182,6 +182,34 @@ fn start_gateway(broker: &Broker, sim: &SimHandle) -> Proc {
     Proc(child)
 }
 
+/// The `ringside` binary cargo built beside this test (the CLI is another
+/// package, so its path is found in the target directory, not by `env!`).
+fn ringside_cli() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let cli = dir.join(format!("ringside{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        cli.exists(),
+        "{} is missing: build the CLI first (cargo build -p ringside-cli), as cargo test --workspace does",
+        cli.display()
+    );
+    cli
+}
+
+/// `ringside ARGS --broker … --broker-user USER --broker-ca …`.
+fn cli_office(broker: &Broker, user: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(ringside_cli());
+    cmd.args(args)
+        .arg("--broker")
+        .arg(broker.url())
+        .arg("--broker-user")
+        .arg(user)
+        .arg("--broker-ca")
+        .arg(broker.ca())
+        .env("RINGSIDE_BROKER_PASSWORD", format!("{user}-pw"));
+    cmd
+}
+
 /// What a desk hears: its printed lines, the gateway's status, answers and
 /// acknowledgements.
 #[derive(Debug)]
@@ -398,6 +426,32 @@ async fn three_desks_print_what_a_direct_watch_prints() {
     for d in &desks {
         d.wait_online();
     }
+    // The support desk through the CLI too, as a receptionist runs it.
+    let mut cli = cli_office(&broker, "support", &["watch", "--json", "-e", "1003"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ringside watch --broker starts");
+    let cli_out = cli.stdout.take().expect("stdout");
+    let _cli = Proc(cli);
+    let (cli_tx, cli_lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(cli_out)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if cli_tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let online = cli_lines
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a first line");
+    assert!(
+        online.contains("\"state\":\"connected\"") && online.contains("Office gateway online"),
+        "{online}"
+    );
     let mut direct = Vec::new();
     for (_, ext) in DESKS {
         direct.push(direct_watch(&sim, ext).await);
