@@ -41,7 +41,8 @@ impl Drop for Proc {
 
 /// Mosquitto with TLS, passwords and the gateway's ACL, in a temp dir.
 struct Broker {
-    _proc: Proc,
+    /// The running broker (killed when dropped).
+    proc: Option<Proc>,
     dir: tempfile::TempDir,
     port: u16,
 }
@@ -108,9 +109,19 @@ impl Broker {
             d.display()
         );
         std::fs::write(d.join("mosquitto.conf"), conf).expect("conf");
+        let proc = Self::spawn(d, port);
+        Self {
+            proc: Some(proc),
+            dir,
+            port,
+        }
+    }
+
+    /// Mosquitto on `port` with the configuration in `dir`, listening.
+    fn spawn(dir: &Path, port: u16) -> Proc {
         let child = Command::new("mosquitto")
             .arg("-c")
-            .arg(d.join("mosquitto.conf"))
+            .arg(dir.join("mosquitto.conf"))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -121,11 +132,15 @@ impl Broker {
             assert!(Instant::now() < deadline, "mosquitto listens within 10 s");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self {
-            _proc: proc,
-            dir,
-            port,
-        }
+        proc
+    }
+
+    /// Stops the broker (its retained messages are lost: no persistence)
+    /// and starts it again on the same port.
+    fn restart(&mut self) {
+        self.proc = None;
+        std::thread::sleep(Duration::from_millis(300));
+        self.proc = Some(Self::spawn(self.dir.path(), self.port));
     }
 
     fn ca(&self) -> PathBuf {
@@ -694,5 +709,34 @@ async fn a_late_desk_sees_the_live_card_and_a_killed_gateway_goes_offline() {
         started.elapsed() < session::KEEP_ALIVE * 2,
         "offline within the keepalive: {:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_broker_restart_gateway_and_desk_come_back() {
+    let mut broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let desk = Desk::join(&broker, "reception");
+    desk.wait_online();
+    let started = Instant::now();
+    broker.restart();
+    // The broker kept nothing: the status the desk sees again is the one
+    // the gateway re-published once it was back.
+    desk.wait_online();
+    let back = started.elapsed();
+    sim.play(fast(Scenario::incoming(
+        Party::new("+15551234567", "ACME"),
+        "5550100",
+        "1001",
+    )));
+    let lines = desk.until_call_end();
+    assert!(
+        lines.iter().any(|l| l.contains("\"type\":\"popup\"")),
+        "a call after the restart pops up: {lines:?}"
+    );
+    assert!(
+        back < Duration::from_secs(15),
+        "back within the backoff: {back:?}"
     );
 }
