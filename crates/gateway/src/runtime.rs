@@ -167,8 +167,15 @@ impl Gateway {
             true,
         );
         let retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
-        for (user, cards) in &retained.live {
-            self.send(topics.desk_live(user), cards.snapshot(), true);
+        // Every desk's, an empty one too: a snapshot a previous run left
+        // retained may list calls that ended while the gateway was away.
+        for desk in &self.desks {
+            let user = &desk.config.user;
+            let snapshot = retained
+                .live
+                .get(user)
+                .map_or_else(|| LiveCards::default().snapshot(), LiveCards::snapshot);
+            self.send(topics.desk_live(user), snapshot, true);
         }
         if !retained.presence.is_empty() {
             self.send(topics.presence(), board(&retained.presence), true);
