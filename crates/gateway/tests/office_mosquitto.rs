@@ -171,6 +171,18 @@ fn rand_id() -> u128 {
 
 /// The gateway binary, configured for the three desks.
 fn start_gateway(broker: &Broker, sim: &SimHandle) -> Proc {
+    let path = write_gateway_config(broker, sim);
+    let child = gateway_command(&path, "ringside-gateway-pw")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("ringside-gateway starts");
+    Proc(child)
+}
+
+/// The gateway's configuration for the three desks, written beside the
+/// broker's.
+fn write_gateway_config(broker: &Broker, sim: &SimHandle) -> PathBuf {
     let mut desks = String::new();
     for (user, ext) in DESKS {
         desks.push_str(&format!(
@@ -185,16 +197,18 @@ fn start_gateway(broker: &Broker, sim: &SimHandle) -> Proc {
     );
     let path = broker.dir.path().join("gateway.toml");
     std::fs::write(&path, conf).expect("gateway.toml");
-    let child = Command::new(env!("CARGO_BIN_EXE_ringside-gateway"))
-        .arg("--config")
-        .arg(&path)
+    path
+}
+
+/// `ringside-gateway --config PATH` with the AMI secret and this broker
+/// password in its environment.
+fn gateway_command(path: &Path, broker_password: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringside-gateway"));
+    cmd.arg("--config")
+        .arg(path)
         .env("RINGSIDE_AMI_SECRET", "ringside-secret")
-        .env("RINGSIDE_BROKER_PASSWORD", "ringside-gateway-pw")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("ringside-gateway starts");
-    Proc(child)
+        .env("RINGSIDE_BROKER_PASSWORD", broker_password);
+    cmd
 }
 
 /// The `ringside` binary cargo built beside this test (the CLI is another
@@ -738,5 +752,36 @@ async fn after_a_broker_restart_gateway_and_desk_come_back() {
     assert!(
         back < Duration::from_secs(15),
         "back within the backoff: {back:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_tests_both_hops_and_names_the_one_that_fails() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let path = write_gateway_config(&broker, &sim);
+    let run = |password: &str| {
+        let out = gateway_command(&path, password)
+            .arg("--check")
+            .output()
+            .expect("--check runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, said) = run("ringside-gateway-pw");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("ok   PBX: Log in") && said.contains("ok   Broker"),
+        "{said}"
+    );
+    let (code, said) = run("wrong");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(!said.contains("FAIL PBX"), "the PBX hop is fine: {said}");
+    assert!(
+        said.contains("FAIL Broker: log in: The broker mqtts://127.0.0.1:")
+            && said.contains("refused the user name or password"),
+        "{said}"
     );
 }
