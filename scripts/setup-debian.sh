@@ -19,6 +19,9 @@ PKGS=(
   dbus dbus-x11 at-spi2-core gnome-keyring libsecret-1-dev dunst
   # UI tests and screenshots
   chromium imagemagick
+  # office mode's tests start their own Mosquitto on a free loopback port
+  # (the package's own service on 1883 is not used)
+  mosquitto
   # misc
   curl ca-certificates procps
 )

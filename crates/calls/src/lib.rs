@@ -12,6 +12,7 @@ pub mod channel;
 pub mod civil;
 pub mod clock;
 pub mod console;
+pub mod lines;
 pub mod live;
 pub mod number;
 pub mod presence;

@@ -72,9 +72,35 @@ impl PbxArgs {
     }
 }
 
+/// How a desk reaches the office gateway (office mode) instead of the PBX.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BrokerArgs {
+    /// The office gateway's MQTT broker, `mqtts://HOST:PORT` (or
+    /// `mqtt://` on this computer): the calls come through the gateway,
+    /// not from the PBX. The password is RINGSIDE_BROKER_PASSWORD or the
+    /// OS keyring's `mqtt:USER@HOST`.
+    #[arg(long, value_name = "URL")]
+    pub broker: Option<String>,
+    /// This desk's broker user (as the gateway's configuration lists it).
+    #[arg(long, value_name = "USER")]
+    pub broker_user: Option<String>,
+    /// Trust the broker's certificate if it chains to the CA in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub broker_ca: Option<std::path::PathBuf>,
+    /// Trust exactly the broker certificate with this SHA-256 fingerprint.
+    #[arg(long, value_name = "SHA256")]
+    pub broker_pin: Option<String>,
+    /// The topic tree's root, when the gateway sets `broker.root`.
+    #[arg(long, value_name = "ROOT")]
+    pub broker_root: Option<String>,
+}
+
 /// `ringside watch`.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// Office mode: through the office gateway's broker.
+    #[command(flatten)]
+    pub office: BrokerArgs,
     /// Connection settings (not used with --replay).
     #[command(flatten)]
     pub pbx: PbxArgs,
@@ -110,6 +136,9 @@ pub struct WatchArgs {
 /// `ringside dial`.
 #[derive(Debug, Args)]
 pub struct DialArgs {
+    /// Office mode: through the office gateway's broker.
+    #[command(flatten)]
+    pub office: BrokerArgs,
     /// The number to call (digits, *, #, leading +).
     pub number: String,
     /// Connection settings.
@@ -132,6 +161,9 @@ pub struct DialArgs {
 /// `ringside transfer`.
 #[derive(Debug, Args)]
 pub struct TransferArgs {
+    /// Office mode: through the office gateway's broker.
+    #[command(flatten)]
+    pub office: BrokerArgs,
     /// The call id (Linkedid) as `watch` prints it.
     pub call: String,
     /// The extension to transfer to.

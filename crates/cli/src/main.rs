@@ -5,6 +5,7 @@
 
 mod args;
 mod console;
+mod office;
 mod output;
 
 use std::io::{BufRead, Read, Write};
@@ -28,7 +29,7 @@ use ringside_calls::{Console, ConsoleChange, Queues};
 use args::{
     CheckArgs, Cli, Command, DialArgs, LoginArgs, PbxArgs, PresenceArgs, TransferArgs, WatchArgs,
 };
-use output::Link;
+use ringside_calls::lines::{self, Link};
 
 // Where the PBX is and where its secret is kept: one reading, the app's too.
 use ringside_config::{
@@ -86,8 +87,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Watch(a) if a.replay.is_some() => watch_replay(&a),
+        Command::Watch(a) if a.office.broker.is_some() => {
+            with_runtime(office::watch(&a.office, a.json))
+        }
         Command::Watch(a) => with_runtime(watch_live(a)),
+        Command::Dial(a) if a.office.broker.is_some() => {
+            let req = ringside_gateway::DeskRequest::Dial {
+                from: a.extension.clone(),
+                number: a.number.clone(),
+            };
+            with_runtime(office::ask(&a.office, &req))
+        }
         Command::Dial(a) => with_runtime(dial(a)),
+        Command::Transfer(a) if a.office.broker.is_some() => {
+            let req = ringside_gateway::DeskRequest::Transfer {
+                call: a.call.clone(),
+                to: a.target.clone(),
+                attended: a.attended,
+            };
+            with_runtime(office::ask(&a.office, &req))
+        }
         Command::Transfer(a) => with_runtime(transfer(a)),
         Command::Presence(a) => with_runtime(presence(a)),
         Command::Login(a) => login(&a),
@@ -128,7 +147,7 @@ fn tracker_config(a: &WatchArgs) -> TrackerConfig {
 
 fn print_change(change: &CardChange, json: bool, out: &mut impl Write) -> std::io::Result<()> {
     if json {
-        writeln!(out, "{}", output::json(change))
+        writeln!(out, "{}", lines::card(change))
     } else {
         writeln!(out, "{}", output::text(change))
     }
@@ -138,7 +157,7 @@ fn print_console(change: &ConsoleChange, json: bool, out: &mut impl Write) -> st
     if !json {
         return writeln!(out, "{}", output::console_text(change));
     }
-    match output::console_json(change) {
+    match lines::console(change) {
         Some(line) => writeln!(out, "{line}"),
         None => Ok(()),
     }

@@ -5,6 +5,7 @@
 
 use ringside_calls::console::{wait_clock, ConsoleChange, ParkChange, ParkOutcome};
 use ringside_calls::console::{QueueChange, QueueOutcome, VoicemailChange};
+use ringside_calls::lines::{self, Link};
 use ringside_calls::presence::Colleague;
 use ringside_calls::tracker::{CallCard, CardChange, CloseReason, Party};
 use ringside_calls::RecallOutput;
@@ -29,12 +30,6 @@ fn who(num: &str, name: Option<&str>) -> String {
         Some(n) if !n.is_empty() => format!("{} <{}>", safe(n), safe(num)),
         _ => safe(num),
     }
-}
-
-/// One JSON line.
-pub fn json(change: &CardChange) -> String {
-    serde_json::to_string(change)
-        .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
 }
 
 /// One readable line: a popup's, an update's, a closed popup's or a
@@ -248,21 +243,6 @@ fn call_end_text(
     s
 }
 
-/// One JSON line of a console change: the serialized change. Of the
-/// recall's steps only `recall` (the caller rings her again) is a line;
-/// `None` for the others, which only the text output tells.
-pub fn console_json(change: &ConsoleChange) -> Option<String> {
-    if let ConsoleChange::Recall(r) = change {
-        if !matches!(r, RecallOutput::Recalled { .. }) {
-            return None;
-        }
-    }
-    Some(
-        serde_json::to_string(change)
-            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}")),
-    )
-}
-
 /// One readable line of a console change.
 pub fn console_text(change: &ConsoleChange) -> String {
     match change {
@@ -406,33 +386,11 @@ fn recall_text(r: &RecallOutput) -> String {
     format!("RECALL    {line}  [call {}]", safe(call))
 }
 
-/// Where the connection to the PBX stands, for `watch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Link {
-    /// A session is up and the calls were re-read.
-    Connected,
-    /// The session ended.
-    Disconnected,
-    /// An attempt to get it back failed; it is tried again.
-    Reconnecting,
-}
-
-impl Link {
-    fn name(self) -> &'static str {
-        match self {
-            Link::Connected => "connected",
-            Link::Disconnected => "disconnected",
-            Link::Reconnecting => "reconnecting",
-        }
-    }
-}
-
-/// One `connection` line: `{"type":"connection","state":…,"message":…}`
-/// as JSON, else `CONNECTED  <message>` and the like.
+/// One `connection` line: the JSON line ([`lines::connection`]) with
+/// `json`, else `CONNECTED  <message>` and the like.
 pub fn connection(link: Link, message: &str, json: bool) -> String {
     if json {
-        serde_json::json!({ "type": "connection", "state": link.name(), "message": message })
-            .to_string()
+        lines::connection(link, message)
     } else {
         format!("{:<12} {}", link.name().to_uppercase(), safe(message))
     }
@@ -456,17 +414,6 @@ mod tests {
 
     #[test]
     fn connection_lines() {
-        let line = connection(
-            Link::Reconnecting,
-            "PBX refused the connection on pbx.local:5038",
-            true,
-        );
-        let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object");
-        assert_eq!(
-            v,
-            serde_json::json!({"type": "connection", "state": "reconnecting", "message": "PBX refused the connection on pbx.local:5038"}),
-            "the documented JSON line"
-        );
         assert_eq!(
             connection(
                 Link::Disconnected,
@@ -475,6 +422,11 @@ mod tests {
             ),
             "DISCONNECTED The PBX at pbx.local:5038 closed\\u{1b}[2J",
             "readable text, with control characters shown rather than obeyed"
+        );
+        assert_eq!(
+            connection(Link::Connected, "up", true),
+            lines::connection(Link::Connected, "up"),
+            "the JSON line is the calls crate's"
         );
     }
 }

@@ -83,6 +83,12 @@ impl BrokerUrl {
     }
 }
 
+/// The OS keyring account that holds a desk's broker password for `user`
+/// on `host` (beside the AMI secret's `user@host`): `mqtt:user@host`.
+pub fn keyring_account(user: &str, host: &str) -> String {
+    format!("mqtt:{}", ringside_config::keyring_account(user, host))
+}
+
 impl std::fmt::Display for BrokerUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let scheme = if self.tls { "mqtts" } else { "mqtt" };

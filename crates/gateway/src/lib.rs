@@ -19,14 +19,21 @@
 //!   who may ask what, which turns an allowed request into the calls crate's
 //!   typed action. A desk can never send a raw AMI action.
 //!
-//! The MQTT sessions themselves, the `ringside-gateway` binary and the desk
-//! side build on these.
+//! On these: [`session`] (an MQTT 5 session, TLS with the AMI crate's
+//! trust, the gateway's Last Will, reconnection with backoff), [`feed`]
+//! (a desk's live calls, retained, and the desk's de-duplication) and
+//! [`runtime`] (the gateway at work: one AMI session, one tracker per
+//! desk, the desks' requests answered). The `ringside-gateway` binary and
+//! the CLI's `--broker` commands are thin over them.
 
 pub mod broker;
 pub mod config;
 pub mod credentials;
 mod error;
+pub mod feed;
 pub mod request;
+pub mod runtime;
+pub mod session;
 pub mod topics;
 
 pub use broker::BrokerUrl;

@@ -146,6 +146,14 @@ impl TlsTrust {
     pub fn pinned(fingerprint: &str) -> Result<Self> {
         Ok(TlsTrust::Pinned(fingerprint.parse()?))
     }
+
+    /// The rustls client configuration that verifies a server as this trust
+    /// says (a CA chain and host name, or exactly the pinned certificate),
+    /// for another of Ringside's TLS connections to use the same decision:
+    /// the office gateway's MQTT broker is trusted the way the PBX is.
+    pub fn rustls_client_config(&self) -> Result<Arc<rustls::ClientConfig>> {
+        client_config(self).map(|(config, _seen)| config)
+    }
 }
 
 /// What went wrong in a TLS handshake, as far as the user can act on it.

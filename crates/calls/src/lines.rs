@@ -1,0 +1,79 @@
+//! The JSON lines `ringside watch --json` prints, written once so the CLI
+//! and the office gateway (which publishes them to each desk) print the
+//! same bytes for the same change: a card change, a console change, and
+//! the connection's state.
+//!
+//! Each line is the serialized value ([`CardChange`], [`ConsoleChange`]),
+//! documented in README.md; nothing here decides what a change is.
+
+use crate::console::ConsoleChange;
+use crate::recall::RecallOutput;
+use crate::tracker::CardChange;
+
+/// One card change's line.
+pub fn card(change: &CardChange) -> String {
+    serde_json::to_string(change)
+        .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}"))
+}
+
+/// One console change's line. Of the recall's steps only `recall` (the
+/// caller rings her again) is a line; `None` for the others, which only the
+/// readable text tells.
+pub fn console(change: &ConsoleChange) -> Option<String> {
+    if let ConsoleChange::Recall(r) = change {
+        if !matches!(r, RecallOutput::Recalled { .. }) {
+            return None;
+        }
+    }
+    Some(
+        serde_json::to_string(change)
+            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"message\":\"{e}\"}}")),
+    )
+}
+
+/// Where a watcher's link to its calls stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A session is up and the calls were re-read.
+    Connected,
+    /// The session ended.
+    Disconnected,
+    /// An attempt to get it back failed; it is tried again.
+    Reconnecting,
+}
+
+impl Link {
+    /// The line's `state`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Link::Connected => "connected",
+            Link::Disconnected => "disconnected",
+            Link::Reconnecting => "reconnecting",
+        }
+    }
+}
+
+/// One `connection` line: `{"type":"connection","state":…,"message":…}`.
+pub fn connection(link: Link, message: &str) -> String {
+    serde_json::json!({ "type": "connection", "state": link.name(), "message": message })
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_line_is_the_documented_object() {
+        let line = connection(
+            Link::Reconnecting,
+            "PBX refused the connection on pbx.local:5038",
+        );
+        let v: serde_json::Value = serde_json::from_str(&line).expect("one JSON object");
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "connection", "state": "reconnecting", "message": "PBX refused the connection on pbx.local:5038"}),
+            "the documented JSON line"
+        );
+    }
+}

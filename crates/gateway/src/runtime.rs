@@ -1,0 +1,385 @@
+//! The gateway at work: it holds the office's one AMI session, runs one
+//! tracker per desk through the calls crate's live loop (`live::follow`,
+//! the very loop a direct `ringside watch` runs, watching that desk's
+//! extensions), and publishes each desk's card changes as the JSON lines a
+//! direct watch prints. It answers the desks' requests through
+//! [`crate::request::authorize`] and the calls crate's typed actions.
+//!
+//! Everything it publishes goes through one queue to the broker, so a card
+//! line always reaches the broker before the retained snapshot that holds
+//! it (see [`crate::feed`]).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rumqttc::v5::mqttbytes::v5::{Publish, PublishProperties};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::AsyncClient;
+use tokio::sync::mpsc;
+
+use ringside_ami::Client;
+use ringside_calls::actions::{self, PickupRequest};
+use ringside_calls::clock::now_ms;
+use ringside_calls::lines;
+use ringside_calls::live::{self, Live, LiveUpdate};
+use ringside_calls::presence::Colleague;
+use ringside_calls::tracker::{CardChange, Dialect, TrackerConfig};
+use ringside_calls::CallTracker;
+
+use crate::config::{DeskConfig, GatewayConfig};
+use crate::error::RequestError;
+use crate::feed::LiveCards;
+use crate::request::{authorize, DeskRequest, DeskResponse, Pbx};
+use crate::session::{self, SessionEvent};
+
+/// How long a dial or pickup waits for the desk's phone to answer.
+const ANSWER_WAIT: Duration = Duration::from_secs(60);
+/// How long a park waits for the PBX to say where the call went.
+const PARK_WAIT: Duration = Duration::from_secs(10);
+
+/// One message for the broker.
+#[derive(Debug)]
+struct Outgoing {
+    topic: String,
+    payload: String,
+    retain: bool,
+    properties: Option<PublishProperties>,
+}
+
+/// One desk: its configuration and its own tracker.
+#[derive(Debug)]
+struct Desk {
+    config: DeskConfig,
+    live: tokio::sync::Mutex<Live>,
+}
+
+/// What the retained topics hold now, re-published after a reconnect.
+#[derive(Debug, Default)]
+struct Retained {
+    /// Each desk's live calls, by desk user.
+    live: BTreeMap<String, LiveCards>,
+    /// The board, by extension.
+    presence: BTreeMap<String, Colleague>,
+}
+
+/// The running gateway, shared by its tasks.
+#[derive(Debug)]
+pub struct Gateway {
+    config: GatewayConfig,
+    ami: Client,
+    desks: Vec<Arc<Desk>>,
+    out: mpsc::UnboundedSender<Outgoing>,
+    retained: Mutex<Retained>,
+    since_ms: i64,
+    next_id: AtomicU64,
+}
+
+impl Gateway {
+    /// Runs the gateway until the AMI client or the broker session ends
+    /// (the binary stops it on a signal): `ami` is a started client,
+    /// `mqtt` and `eventloop` a started session ([`session::start`] with
+    /// [`session::gateway_options`]).
+    pub async fn run(
+        config: GatewayConfig,
+        ami: Client,
+        mqtt: AsyncClient,
+        eventloop: rumqttc::v5::EventLoop,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let desks = config
+            .desks
+            .iter()
+            .map(|d| {
+                let tracker = CallTracker::new(TrackerConfig {
+                    extensions: d.extensions.clone(),
+                    groups: Vec::new(),
+                    trunks: Vec::new(),
+                    known_extensions: Vec::new(),
+                });
+                Arc::new(Desk {
+                    config: d.clone(),
+                    live: tokio::sync::Mutex::new(Live::new(tracker)),
+                })
+            })
+            .collect();
+        let gw = Arc::new(Self {
+            config,
+            ami,
+            desks,
+            out: tx,
+            retained: Mutex::new(Retained::default()),
+            since_ms: now_ms(),
+            next_id: AtomicU64::new(1),
+        });
+        let publisher = tokio::spawn(publish_all(mqtt.clone(), rx));
+        let mut follows = tokio::task::JoinSet::new();
+        for (i, desk) in gw.desks.iter().enumerate() {
+            let (gw, desk) = (gw.clone(), desk.clone());
+            follows.spawn(async move {
+                let mut out = |u: LiveUpdate| gw.desk_update(i, &desk.config.user, u);
+                live::follow(&gw.ami, &desk.live, &mut out).await;
+            });
+        }
+        let broker = gw.config.broker.clone();
+        let on_session = {
+            let gw = gw.clone();
+            move |e: SessionEvent| {
+                match e {
+                    SessionEvent::Up => {
+                        eprintln!("ringside-gateway: connected to the broker {broker}");
+                        let (gw, mqtt) = (gw.clone(), mqtt.clone());
+                        tokio::spawn(async move { gw.came_up(&mqtt).await });
+                    }
+                    SessionEvent::Message(p) => {
+                        let gw = gw.clone();
+                        tokio::spawn(async move { gw.answer(p).await });
+                    }
+                    SessionEvent::Down(why) => eprintln!("ringside-gateway: {why}"),
+                    SessionEvent::Other(_) => {}
+                }
+                true
+            }
+        };
+        let broker = gw.config.broker.clone();
+        tokio::select! {
+            () = session::drive(eventloop, &broker, on_session) => {}
+            _ = follows.join_next() => {}
+        }
+        publisher.abort();
+    }
+
+    /// The broker accepted the session: subscribe to the requests, say
+    /// online, and publish the retained state again (a broker restarted
+    /// without persistence lost it).
+    async fn came_up(&self, mqtt: &AsyncClient) {
+        let topics = &self.config.topics;
+        if let Err(e) = mqtt
+            .subscribe(topics.all_requests(), QoS::AtLeastOnce)
+            .await
+        {
+            eprintln!("ringside-gateway: could not subscribe to the desks' requests: {e}");
+        }
+        self.send(
+            topics.gateway_status(),
+            session::status_payload(true, self.since_ms),
+            true,
+        );
+        let retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+        // Every desk's, an empty one too: a snapshot a previous run left
+        // retained may list calls that ended while the gateway was away.
+        for desk in &self.desks {
+            let user = &desk.config.user;
+            let snapshot = retained
+                .live
+                .get(user)
+                .map_or_else(|| LiveCards::default().snapshot(), LiveCards::snapshot);
+            self.send(topics.desk_live(user), snapshot, true);
+        }
+        if !retained.presence.is_empty() {
+            self.send(topics.presence(), board(&retained.presence), true);
+        }
+    }
+
+    fn send(&self, topic: String, payload: String, retain: bool) {
+        let _ = self.out.send(Outgoing {
+            topic,
+            payload,
+            retain,
+            properties: None,
+        });
+    }
+
+    /// One change of desk `index`'s live loop, published.
+    fn desk_update(&self, index: usize, user: &str, u: LiveUpdate) {
+        let topics = &self.config.topics;
+        match u {
+            LiveUpdate::Card(c) => {
+                let line = lines::card(&c);
+                let ended = matches!(c, CardChange::Ended { .. });
+                // Under the lock, so the snapshots leave in the lines' order.
+                let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+                self.send(topics.desk_cards(user), line.clone(), false);
+                let cards = retained.live.entry(user.to_owned()).or_default();
+                cards.record(c.call(), &line, ended);
+                self.send(topics.desk_live(user), cards.snapshot(), true);
+            }
+            LiveUpdate::Console(c) => {
+                if let Some(line) = lines::console(&c) {
+                    self.send(topics.desk_cards(user), line, false);
+                }
+            }
+            LiveUpdate::Presence(c) if index == 0 => {
+                let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+                retained.presence.insert(c.extension.clone(), c);
+                self.send(topics.presence(), board(&retained.presence), true);
+            }
+            // The PBX link, told once (every desk's loop sees it).
+            LiveUpdate::Connected(v) if index == 0 => {
+                eprintln!(
+                    "ringside-gateway: connected to the PBX {}:{} (AMI {v})",
+                    self.config.pbx_host, self.config.pbx_port
+                );
+            }
+            LiveUpdate::Disconnected(m) | LiveUpdate::Reconnecting(m) if index == 0 => {
+                eprintln!("ringside-gateway: {m}");
+            }
+            LiveUpdate::ResyncFailed(m) => {
+                eprintln!("ringside-gateway: desk {user}: could not rebuild the call list: {m}");
+            }
+            _ => {}
+        }
+    }
+
+    /// Answers one request, on the desk's own response topic, with the
+    /// request's correlation data. The answer goes to the desk the topic
+    /// names, whatever response topic the request asked for: a desk
+    /// cannot have the gateway write on another desk's branch.
+    async fn answer(&self, p: Publish) {
+        let topics = &self.config.topics;
+        let topic = String::from_utf8_lossy(&p.topic).into_owned();
+        let Some(user) = topics.request_user(&topic) else {
+            return;
+        };
+        let response = match self.run_request(user, &p.payload).await {
+            Ok(()) => DeskResponse::done(),
+            Err(e) => {
+                eprintln!("ringside-gateway: desk {user}: refused: {e}");
+                DeskResponse::from(&e)
+            }
+        };
+        let properties = PublishProperties {
+            correlation_data: p.properties.and_then(|pp| pp.correlation_data),
+            ..PublishProperties::default()
+        };
+        let _ = self.out.send(Outgoing {
+            topic: topics.desk_response(user),
+            payload: serde_json::to_string(&response).unwrap_or_default(),
+            retain: false,
+            properties: Some(properties),
+        });
+    }
+
+    /// Checks and runs one request; nothing reaches the PBX unless
+    /// [`authorize`] allowed it.
+    async fn run_request(&self, user: &str, payload: &[u8]) -> Result<(), RequestError> {
+        let desk = self
+            .desks
+            .iter()
+            .find(|d| d.config.user == user)
+            .ok_or_else(|| RequestError::UnknownDesk(user.to_owned()))?;
+        let req = DeskRequest::parse(payload)?;
+        let dialect = self
+            .ami
+            .banner_version()
+            .map_or(self.config.profile.dialect, |v| {
+                Dialect::from_banner_version(&v)
+            });
+        let channel_id = format!(
+            "ringside-gw-{}-{}",
+            std::process::id(),
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        );
+        let pbx = Pbx {
+            profile: &self.config.profile,
+            dialect,
+        };
+        let packet = {
+            let live = desk.live.lock().await;
+            authorize(&desk.config, &req, pbx, &live.tracker, &channel_id)?
+        };
+        match &req {
+            DeskRequest::Dial { .. } => {
+                actions::send_click_to_dial(&self.ami, packet, &channel_id, ANSWER_WAIT).await?;
+            }
+            DeskRequest::Pickup { from, ringing } => {
+                let pick = PickupRequest {
+                    extension: from.clone(),
+                    ringing: ringing.clone(),
+                    caller_name: None,
+                    channel_id,
+                };
+                actions::send_pickup(&self.ami, &self.config.profile, &pick, packet, ANSWER_WAIT)
+                    .await?;
+            }
+            DeskRequest::Park { .. } => {
+                actions::send_park_call(&self.ami, packet, PARK_WAIT).await?;
+            }
+            _ => {
+                actions::send(&self.ami, packet).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The board's snapshot: every colleague, by extension.
+fn board(presence: &BTreeMap<String, Colleague>) -> String {
+    serde_json::to_string(&presence.values().collect::<Vec<_>>()).unwrap_or_default()
+}
+
+/// Publishes the queue in order (QoS 1: the broker acknowledges each).
+async fn publish_all(mqtt: AsyncClient, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
+    while let Some(m) = rx.recv().await {
+        let sent = match m.properties {
+            Some(props) => {
+                mqtt.publish_with_properties(m.topic, QoS::AtLeastOnce, m.retain, m.payload, props)
+                    .await
+            }
+            None => {
+                mqtt.publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload)
+                    .await
+            }
+        };
+        if sent.is_err() {
+            return; // the session is gone
+        }
+    }
+}
+
+/// Starts the AMI client the configuration names (TLS with its pin when
+/// set), with `secret`.
+pub fn start_ami(config: &GatewayConfig, secret: &ringside_ami::Secret) -> Result<Client, String> {
+    let mut c = ringside_ami::ClientConfig::new(
+        config.pbx_host.clone(),
+        config.pbx_port,
+        config.pbx_user.clone(),
+        secret.clone(),
+    );
+    if let Some(pin) = &config.pbx_tls {
+        let trust = ringside_config::tls_trust(pin.as_deref(), None)
+            .map_err(|e| format!("the PBX's TLS settings cannot work: {e}"))?;
+        c = c.tls(trust);
+    }
+    Client::start(c).map_err(|e| e.to_string())
+}
+
+/// The broker login the configuration names, with `password`.
+pub fn broker_login(
+    config: &GatewayConfig,
+    password: &ringside_ami::Secret,
+) -> Result<session::Login, String> {
+    let trust = if config.broker.tls {
+        let pem =
+            match &config.broker_ca {
+                Some(p) => Some(std::fs::read(p).map_err(|e| {
+                    format!("cannot read the broker's CA file {}: {e}", p.display())
+                })?),
+                None => None,
+            };
+        Some(
+            ringside_config::tls_trust(config.broker_pin.as_deref(), pem.as_deref())
+                .map_err(|e| format!("the broker's TLS settings cannot work: {e}"))?,
+        )
+    } else {
+        None
+    };
+    Ok(session::Login {
+        broker: config.broker.clone(),
+        user: config.broker_user.clone(),
+        password: password.clone(),
+        trust,
+        client_id: format!("ringside-gateway-{}", std::process::id()),
+    })
+}

@@ -1,0 +1,787 @@
+//! Office mode end to end with a real Mosquitto (Debian's `mosquitto`),
+//! started by the test on a free loopback port with TLS (a CA and a
+//! server certificate made here), a password file (`mosquitto_passwd`)
+//! and the ACL file the gateway writes: the simulated PBX → the
+//! `ringside-gateway` binary → Mosquitto → desks, and the broker and the
+//! gateway each refusing what a desk may not do.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ringside_calls::lines;
+use ringside_calls::live::{self, Live, LiveUpdate};
+use ringside_calls::tracker::TrackerConfig;
+use ringside_calls::CallTracker;
+use ringside_gateway::feed::DeskFeed;
+use ringside_gateway::session::{self, Login, SessionEvent};
+use ringside_gateway::{BrokerUrl, Topics};
+use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle};
+use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, PublishProperties, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::AsyncClient;
+use serde_json::Value;
+
+const DESKS: [(&str, &str); 3] = [
+    ("reception", "1001"),
+    ("sales", "1002"),
+    ("support", "1003"),
+];
+
+/// A process killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Mosquitto with TLS, passwords and the gateway's ACL, in a temp dir.
+struct Broker {
+    /// The running broker (killed when dropped).
+    proc: Option<Proc>,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn write_certs(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().expect("ca key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).expect("ca cert");
+    let key = KeyPair::generate().expect("server key");
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("server params")
+        .signed_by(&key, &ca_cert, &ca_key)
+        .expect("server cert");
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("ca.pem");
+    std::fs::write(dir.join("server.pem"), server.pem()).expect("server.pem");
+    std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("server.key");
+}
+
+impl Broker {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        write_certs(d);
+        let passwd = d.join("passwd");
+        for (i, user) in ["ringside-gateway", "reception", "sales", "support"]
+            .iter()
+            .enumerate()
+        {
+            let mut cmd = Command::new("mosquitto_passwd");
+            if i == 0 {
+                cmd.arg("-c");
+            }
+            let ok = cmd
+                .args([
+                    "-b",
+                    passwd.to_str().expect("utf-8"),
+                    user,
+                    &format!("{user}-pw"),
+                ])
+                .status()
+                .expect("mosquitto_passwd runs (Debian's mosquitto package)");
+            assert!(ok.success(), "password for {user}");
+        }
+        std::fs::write(
+            d.join("acl"),
+            Topics::default().mosquitto_acl("ringside-gateway"),
+        )
+        .expect("acl");
+        let port = free_port();
+        let conf = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n\
+             cafile {0}/ca.pem\ncertfile {0}/server.pem\nkeyfile {0}/server.key\n\
+             password_file {0}/passwd\nacl_file {0}/acl\nlog_dest stderr\nlog_type error\n",
+            d.display()
+        );
+        std::fs::write(d.join("mosquitto.conf"), conf).expect("conf");
+        let proc = Self::spawn(d, port);
+        Self {
+            proc: Some(proc),
+            dir,
+            port,
+        }
+    }
+
+    /// Mosquitto on `port` with the configuration in `dir`, listening.
+    fn spawn(dir: &Path, port: u16) -> Proc {
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(dir.join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("mosquitto starts");
+        let proc = Proc(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto listens within 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        proc
+    }
+
+    /// Stops the broker (its retained messages are lost: no persistence)
+    /// and starts it again on the same port.
+    fn restart(&mut self) {
+        self.proc = None;
+        std::thread::sleep(Duration::from_millis(300));
+        self.proc = Some(Self::spawn(self.dir.path(), self.port));
+    }
+
+    fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn url(&self) -> String {
+        format!("mqtts://127.0.0.1:{}", self.port)
+    }
+
+    fn login(&self, user: &str) -> Login {
+        let pem = std::fs::read(self.ca()).expect("ca");
+        Login {
+            broker: BrokerUrl::parse(&self.url()).expect("url"),
+            user: user.into(),
+            password: ringside_ami::Secret::new(format!("{user}-pw")),
+            trust: Some(ringside_config::tls_trust(None, Some(&pem)).expect("trust")),
+            client_id: format!("test-{user}-{}", rand_id()),
+        }
+    }
+}
+
+fn rand_id() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// The gateway binary, configured for the three desks.
+fn start_gateway(broker: &Broker, sim: &SimHandle) -> Proc {
+    let path = write_gateway_config(broker, sim);
+    let child = gateway_command(&path, "ringside-gateway-pw")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("ringside-gateway starts");
+    Proc(child)
+}
+
+/// The gateway's configuration for the three desks, written beside the
+/// broker's.
+fn write_gateway_config(broker: &Broker, sim: &SimHandle) -> PathBuf {
+    let mut desks = String::new();
+    for (user, ext) in DESKS {
+        desks.push_str(&format!(
+            "[[desk]]\nuser = \"{user}\"\nextensions = [\"{ext}\"]\n\n"
+        ));
+    }
+    let conf = format!(
+        "[pbx]\naddress = \"{}\"\nuser = \"ringside\"\n\n[broker]\nurl = \"{}\"\nuser = \"ringside-gateway\"\nca = \"{}\"\n\n{desks}",
+        sim.addr(),
+        broker.url(),
+        broker.ca().display()
+    );
+    let path = broker.dir.path().join("gateway.toml");
+    std::fs::write(&path, conf).expect("gateway.toml");
+    path
+}
+
+/// `ringside-gateway --config PATH` with the AMI secret and this broker
+/// password in its environment.
+fn gateway_command(path: &Path, broker_password: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringside-gateway"));
+    cmd.arg("--config")
+        .arg(path)
+        .env("RINGSIDE_AMI_SECRET", "ringside-secret")
+        .env("RINGSIDE_BROKER_PASSWORD", broker_password);
+    cmd
+}
+
+/// The `ringside` binary cargo built beside this test (the CLI is another
+/// package, so its path is found in the target directory, not by `env!`).
+fn ringside_cli() -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let cli = dir.join(format!("ringside{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        cli.exists(),
+        "{} is missing: build the CLI first (cargo build -p ringside-cli), as cargo test --workspace does",
+        cli.display()
+    );
+    cli
+}
+
+/// `ringside ARGS --broker … --broker-user USER --broker-ca …`.
+fn cli_office(broker: &Broker, user: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(ringside_cli());
+    cmd.args(args)
+        .arg("--broker")
+        .arg(broker.url())
+        .arg("--broker-user")
+        .arg(user)
+        .arg("--broker-ca")
+        .arg(broker.ca())
+        .env("RINGSIDE_BROKER_PASSWORD", format!("{user}-pw"));
+    cmd
+}
+
+/// What a desk hears: its printed lines, the gateway's status, answers and
+/// acknowledgements.
+#[derive(Debug)]
+enum Heard {
+    Line(String),
+    Status(Value),
+    Answer(Value, Option<Vec<u8>>),
+    PubAck(PubAckReason),
+    SubAck(Vec<SubscribeReasonCode>),
+    /// A message on any other topic (such as another desk's request).
+    Elsewhere(String),
+}
+
+/// A desk on the broker, as `ringside watch --broker` is.
+struct Desk {
+    mqtt: AsyncClient,
+    heard: mpsc::Receiver<Heard>,
+}
+
+impl Desk {
+    fn join(broker: &Broker, user: &'static str) -> Self {
+        let login = broker.login(user);
+        let url = login.broker.clone();
+        let (mqtt, eventloop) = session::start(session::options(&login).expect("options"));
+        let (tx, heard) = mpsc::channel();
+        let t = Topics::default();
+        let sub = mqtt.clone();
+        tokio::spawn(async move {
+            let mut feed = DeskFeed::default();
+            session::drive(eventloop, &url, move |e| {
+                let send = |h| tx.send(h).is_ok();
+                match e {
+                    SessionEvent::Up => {
+                        let sub = sub.clone();
+                        let t = t.clone();
+                        tokio::spawn(async move {
+                            for topic in [
+                                t.desk_cards(user),
+                                t.desk_live(user),
+                                t.gateway_status(),
+                                t.desk_response(user),
+                            ] {
+                                let _ = sub.subscribe(topic, QoS::AtLeastOnce).await;
+                            }
+                        });
+                        true
+                    }
+                    SessionEvent::Message(p) => {
+                        let topic = String::from_utf8_lossy(&p.topic).into_owned();
+                        let text = String::from_utf8_lossy(&p.payload).into_owned();
+                        if topic == t.desk_cards(user) {
+                            feed.on_line(&text);
+                            send(Heard::Line(text))
+                        } else if topic == t.desk_live(user) {
+                            feed.on_snapshot(&p.payload)
+                                .into_iter()
+                                .all(|l| send(Heard::Line(l)))
+                        } else if topic == t.gateway_status() {
+                            send(Heard::Status(
+                                serde_json::from_str(&text).expect("status JSON"),
+                            ))
+                        } else if topic == t.desk_response(user) {
+                            let corr = p
+                                .properties
+                                .and_then(|pp| pp.correlation_data)
+                                .map(|b| b.to_vec());
+                            send(Heard::Answer(
+                                serde_json::from_str(&text).expect("answer JSON"),
+                                corr,
+                            ))
+                        } else {
+                            send(Heard::Elsewhere(topic))
+                        }
+                    }
+                    SessionEvent::Other(Packet::PubAck(a)) => send(Heard::PubAck(a.reason)),
+                    SessionEvent::Other(Packet::SubAck(a)) => send(Heard::SubAck(a.return_codes)),
+                    _ => true,
+                }
+            })
+            .await;
+        });
+        Self { mqtt, heard }
+    }
+
+    /// The next thing heard that `pick` takes, within `secs`.
+    fn wait<T>(&self, secs: u64, what: &str, mut pick: impl FnMut(Heard) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let h = self
+                .heard
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {what} within {secs} s"));
+            if let Some(t) = pick(h) {
+                return t;
+            }
+        }
+    }
+
+    fn wait_online(&self) {
+        self.wait(20, "gateway online", |h| match h {
+            Heard::Status(v) if v["state"] == "online" => Some(()),
+            _ => None,
+        });
+    }
+
+    /// Card lines until the first `call_end`.
+    fn until_call_end(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.wait(20, "call_end", |h| match h {
+            Heard::Line(l) => {
+                let end = l.contains("\"type\":\"call_end\"");
+                out.push(l);
+                end.then_some(())
+            }
+            _ => None,
+        });
+        out
+    }
+
+    async fn request(&self, topic: String, body: &str, corr: &[u8]) {
+        let props = PublishProperties {
+            // Asks for reception's topic whoever asks: the gateway answers
+            // on the asking desk's own.
+            response_topic: Some(Topics::default().desk_response("reception")),
+            correlation_data: Some(corr.to_vec().into()),
+            ..PublishProperties::default()
+        };
+        self.mqtt
+            .publish_with_properties(topic, QoS::AtLeastOnce, false, body.to_owned(), props)
+            .await
+            .expect("queued");
+    }
+}
+
+/// The same lines as values, with the times (when each watcher received
+/// the events, a few ms apart) left out.
+fn timeless(lines: &[String]) -> Vec<Value> {
+    fn strip(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k.ends_with("_ms") && x.is_number() {
+                        *x = Value::from(0);
+                    } else {
+                        strip(x);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    lines
+        .iter()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            strip(&mut v);
+            v
+        })
+        .collect()
+}
+
+/// A direct watch of `ext` (what `ringside watch --pbx … -e EXT --json`
+/// runs), its card lines sent to the returned channel.
+async fn direct_watch(
+    sim: &SimHandle,
+    ext: &str,
+) -> (ringside_ami::Client, mpsc::Receiver<String>) {
+    let config = ringside_ami::ClientConfig::new(
+        sim.addr().ip().to_string(),
+        sim.addr().port(),
+        "ringside",
+        ringside_ami::Secret::new("ringside-secret"),
+    );
+    let client = ringside_ami::Client::start(config).expect("client");
+    let (tx, rx) = mpsc::channel();
+    let c = client.clone();
+    let ext = ext.to_owned();
+    tokio::spawn(async move {
+        let tracker = CallTracker::new(TrackerConfig {
+            extensions: vec![ext],
+            groups: Vec::new(),
+            trunks: Vec::new(),
+            known_extensions: Vec::new(),
+        });
+        let live = tokio::sync::Mutex::new(Live::new(tracker));
+        let mut out = |u: LiveUpdate| {
+            if let LiveUpdate::Card(c) = u {
+                let _ = tx.send(lines::card(&c));
+            }
+        };
+        live::follow(&c, &live, &mut out).await;
+    });
+    (client, rx)
+}
+
+fn fast(s: Scenario) -> Scenario {
+    s.with_timing(Duration::from_millis(300), Duration::from_millis(300))
+}
+
+async fn sim() -> SimHandle {
+    PbxSim::start(SimConfig::dialect(Dialect::Modern))
+        .await
+        .expect("simulator starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_desks_print_what_a_direct_watch_prints() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let desks: Vec<Desk> = DESKS.iter().map(|(u, _)| Desk::join(&broker, u)).collect();
+    for d in &desks {
+        d.wait_online();
+    }
+    // The support desk through the CLI too, as a receptionist runs it.
+    let mut cli = cli_office(&broker, "support", &["watch", "--json", "-e", "1003"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ringside watch --broker starts");
+    let cli_out = cli.stdout.take().expect("stdout");
+    let _cli = Proc(cli);
+    let (cli_tx, cli_lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(cli_out)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if cli_tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let online = cli_lines
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a first line");
+    assert!(
+        online.contains("\"state\":\"connected\"") && online.contains("Office gateway online"),
+        "{online}"
+    );
+    let mut direct = Vec::new();
+    for (_, ext) in DESKS {
+        direct.push(direct_watch(&sim, ext).await);
+    }
+    // The gateway (one session) and the three direct watches are logged in.
+    assert!(
+        sim.wait_logged_in(4, Duration::from_secs(20)).await,
+        "all logged in"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sim.play(fast(Scenario::ring_group(
+        Party::new("+442071234567", "Initech"),
+        "5550600",
+        "600",
+        &["1001", "1002", "1003"],
+        Some("1002"),
+    )))
+    .finished()
+    .await;
+    for (i, d) in desks.iter().enumerate() {
+        let through_broker = d.until_call_end();
+        let mut own = Vec::new();
+        loop {
+            let l = direct[i]
+                .1
+                .recv_timeout(Duration::from_secs(20))
+                .expect("direct line");
+            let end = l.contains("\"type\":\"call_end\"");
+            own.push(l);
+            if end {
+                break;
+            }
+        }
+        assert_eq!(
+            timeless(&through_broker),
+            timeless(&own),
+            "desk {} prints what a direct watch of {} prints",
+            DESKS[i].0,
+            DESKS[i].1
+        );
+        assert!(
+            through_broker
+                .iter()
+                .any(|l| l.contains("\"type\":\"popup\"")),
+            "a popup reached desk {}",
+            DESKS[i].0
+        );
+    }
+    for (c, _) in &direct {
+        c.shutdown().await;
+    }
+}
+
+/// The names of the actions the PBX received that change a call.
+fn moves(sim: &SimHandle) -> Vec<String> {
+    sim.received()
+        .iter()
+        .filter_map(|p| p.get("Action").map(str::to_owned))
+        .filter(|a| {
+            [
+                "originate",
+                "redirect",
+                "atxfer",
+                "blindtransfer",
+                "hangup",
+                "park",
+                "command",
+            ]
+            .contains(&a.to_ascii_lowercase().as_str())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broker_and_the_gateway_refuse_what_a_desk_may_not_do() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let sales = Desk::join(&broker, "sales");
+    let reception = Desk::join(&broker, "reception");
+    sales.wait_online();
+    reception.wait_online();
+    let t = Topics::default();
+    // The broker: another desk's request topic, and the gateway's.
+    reception
+        .request(
+            t.desk_request("sales"),
+            r#"{"action":"hangup","call":"x"}"#,
+            b"0",
+        )
+        .await;
+    let refused = reception.wait(10, "puback", |h| match h {
+        Heard::PubAck(r) => Some(r),
+        _ => None,
+    });
+    assert_eq!(
+        refused,
+        PubAckReason::NotAuthorized,
+        "the broker refuses a publish on sales' topic"
+    );
+    reception
+        .mqtt
+        .subscribe(t.all_requests(), QoS::AtLeastOnce)
+        .await
+        .expect("queued");
+    let codes = reception.wait(10, "suback", |h| match h {
+        Heard::SubAck(c) => Some(c),
+        _ => None,
+    });
+    // Mosquitto 2.0 grants the subscription and then delivers nothing the
+    // ACL does not let this desk read: sales' request reaches the gateway
+    // (which answers sales), never reception.
+    sales
+        .request(
+            t.desk_request("sales"),
+            r#"{"action":"hangup","call":"gone"}"#,
+            b"s1",
+        )
+        .await;
+    let (answer, _) = sales.wait(10, "sales' answer", |h| match h {
+        Heard::Answer(v, c) => Some((v, c)),
+        _ => None,
+    });
+    assert_eq!(answer["ok"], false, "no such call: {answer}");
+    std::thread::sleep(Duration::from_millis(300));
+    let leaked: Vec<String> = reception
+        .heard
+        .try_iter()
+        .filter_map(|h| match h {
+            Heard::Elsewhere(topic) => Some(topic),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "reception read requests it may not ({codes:?}): {leaked:?}"
+    );
+    // A call at sales' phone, ringing long enough to be asked about.
+    sim.play(
+        Scenario::incoming(Party::new("+15551234567", "ACME"), "5550102", "1002")
+            .with_timing(Duration::from_secs(4), Duration::from_millis(300)),
+    );
+    let popup = sales.wait(20, "popup at sales", |h| match h {
+        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
+        _ => None,
+    });
+    let call = serde_json::from_str::<Value>(&popup).expect("JSON")["call"]
+        .as_str()
+        .expect("call id")
+        .to_owned();
+    let before = moves(&sim);
+    let big = format!(
+        r#"{{"action":"dial","from":"1001","number":"{}"}}"#,
+        "1".repeat(5000)
+    );
+    let cases = [
+        (
+            r#"{"action":"dial","from":"1002","number":"100"}"#.to_owned(),
+            "not_your_extension",
+        ),
+        (
+            format!(r#"{{"action":"transfer","call":"{call}","to":"1001"}}"#),
+            "not_your_call",
+        ),
+        (
+            format!(r#"{{"action":"hangup","call":"{call}"}}"#),
+            "not_your_call",
+        ),
+        (
+            r#"{"action":"dial","from":"1001","number":"100\r\nAction: Command"}"#.to_owned(),
+            "",
+        ),
+        (big, "too_large"),
+        (
+            r#"{"action":"Originate","Channel":"PJSIP/1002"}"#.to_owned(),
+            "malformed",
+        ),
+    ];
+    for (i, (body, code)) in cases.iter().enumerate() {
+        let corr = format!("req-{i}");
+        reception
+            .request(t.desk_request("reception"), body, corr.as_bytes())
+            .await;
+        let (answer, got) = reception.wait(10, "answer", |h| match h {
+            Heard::Answer(v, c) => Some((v, c)),
+            _ => None,
+        });
+        assert_eq!(
+            got.as_deref(),
+            Some(corr.as_bytes()),
+            "the answer carries the correlation data"
+        );
+        assert_eq!(answer["ok"], false, "refused: {body:.80}");
+        if !code.is_empty() {
+            assert_eq!(answer["code"], *code, "{answer}");
+        }
+        let message = answer["message"].as_str().expect("words");
+        assert!(
+            !message.contains('\r') && !message.contains('\n'),
+            "{message:?}"
+        );
+    }
+    assert_eq!(
+        moves(&sim),
+        before,
+        "nothing that moves a call reached the PBX"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_desk_sees_the_live_card_and_a_killed_gateway_goes_offline() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let mut gw = start_gateway(&broker, &sim);
+    let early = Desk::join(&broker, "reception");
+    early.wait_online();
+    sim.play(
+        Scenario::incoming(Party::new("+15551234567", "ACME"), "5550100", "1001")
+            .with_timing(Duration::from_secs(6), Duration::from_millis(300)),
+    );
+    let popup = early.wait(20, "popup", |h| match h {
+        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
+        _ => None,
+    });
+    // Joins mid-call: the retained snapshot brings the popup at once.
+    let late = Desk::join(&broker, "reception");
+    let seen = late.wait(10, "the live card", |h| match h {
+        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
+        _ => None,
+    });
+    assert_eq!(seen, popup, "the same line as the desk that was there");
+    let started = Instant::now();
+    gw.0.kill().expect("kill -9");
+    let state = late.wait(20, "offline", |h| match h {
+        Heard::Status(v) if v["state"] == "offline" => Some(v),
+        _ => None,
+    });
+    assert_eq!(state["state"], "offline");
+    assert!(
+        started.elapsed() < session::KEEP_ALIVE * 2,
+        "offline within the keepalive: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_broker_restart_gateway_and_desk_come_back() {
+    let mut broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let desk = Desk::join(&broker, "reception");
+    desk.wait_online();
+    let started = Instant::now();
+    broker.restart();
+    // The broker kept nothing: the status the desk sees again is the one
+    // the gateway re-published once it was back.
+    desk.wait_online();
+    let back = started.elapsed();
+    sim.play(fast(Scenario::incoming(
+        Party::new("+15551234567", "ACME"),
+        "5550100",
+        "1001",
+    )));
+    let lines = desk.until_call_end();
+    assert!(
+        lines.iter().any(|l| l.contains("\"type\":\"popup\"")),
+        "a call after the restart pops up: {lines:?}"
+    );
+    assert!(
+        back < Duration::from_secs(15),
+        "back within the backoff: {back:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_tests_both_hops_and_names_the_one_that_fails() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let path = write_gateway_config(&broker, &sim);
+    let run = |password: &str| {
+        let out = gateway_command(&path, password)
+            .arg("--check")
+            .output()
+            .expect("--check runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, said) = run("ringside-gateway-pw");
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("ok   PBX: Log in") && said.contains("ok   Broker"),
+        "{said}"
+    );
+    let (code, said) = run("wrong");
+    assert_eq!(code, Some(1), "{said}");
+    assert!(!said.contains("FAIL PBX"), "the PBX hop is fine: {said}");
+    assert!(
+        said.contains("FAIL Broker: log in: The broker mqtts://127.0.0.1:")
+            && said.contains("refused the user name or password"),
+        "{said}"
+    );
+}
