@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Ringside needs to build, run and test on Debian 12:
 # system packages (Tauri's WebKitGTK stack, the test display, D-Bus, keyring,
-# notification daemon, Chromium) and the npm packages of the UI.
+# notification daemon, Chromium, mingw-w64 and Wine for the Windows build),
+# Rust's standard library for Windows, and the npm packages of the UI.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,8 @@ PKGS=(
   # office mode's tests start their own Mosquitto on a free loopback port
   # (the package's own service on 1883 is not used)
   mosquitto
+  # Windows: the cross linker, Wine to run the tests, the installer's tools
+  gcc-mingw-w64-x86-64 wine wine64 nsis p7zip-full
   # misc
   curl ca-certificates procps
 )
@@ -34,6 +37,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The Windows build and its tests under Wine (scripts/test-windows.sh) need Rust's
+# standard library for the target; rustup is the only place it comes from.
+WIN_TARGET=x86_64-pc-windows-gnu
+if ! rustup target list --installed 2>/dev/null | grep -qx "$WIN_TARGET"; then
+  echo "setup: adding Rust's standard library for $WIN_TARGET"
+  rustup target add "$WIN_TARGET" || {
+    echo "rustup could not add the $WIN_TARGET target: the Windows build and its tests need it; check this machine can reach static.rust-lang.org" >&2
+    exit 1
+  }
 fi
 
 if [ -f ui/package.json ]; then

@@ -5,8 +5,10 @@
 #   3. the Rust formatting check, then one cargo build of the whole workspace, app included,
 #      clippy over it with warnings as errors, and its tests (headless crates, simulated PBX,
 #      CLI replays, fault matrix, the app's own tests); bindings the tests rewrote fail the run
-#   4. the UI in real Chromium with mocked IPC (screenshots in artifacts/screenshots/)
-#   5. the real app end to end under Xvfb + tauri-driver (artifacts/e2e/)
+#   4. the headless crates cross-built for Windows, their tests and every capture's
+#      replay run under Wine (scripts/test-windows.sh)
+#   5. the UI in real Chromium with mocked IPC (screenshots in artifacts/screenshots/)
+#   6. the real app end to end under Xvfb + tauri-driver (artifacts/e2e/)
 # Everything runs inside a private session D-Bus with an unlocked gnome-keyring and a
 # notification daemon, and with XDG dirs pointed at a temp dir, so nothing touches $HOME.
 set -euo pipefail
@@ -69,6 +71,10 @@ if [ -z "$BINDINGS_BEFORE" ] && [ -n "$(git status --porcelain -- ui/src/binding
 fi
 export RINGSIDE_APP_BIN=$TARGET_DIR/debug/ringside-app
 export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
+
+echo "==> Windows: the headless crates' tests and the replays under Wine"
+# Same target dir, other triple; the replays compare with the Linux CLI built above.
+RINGSIDE_LINUX_CLI=$TARGET_DIR/debug/ringside bash scripts/test-windows.sh
 
 echo "==> UI tests in Chromium"
 npm --prefix ui test

@@ -1,5 +1,6 @@
 //! The native desktop notification that goes out at the same moment as the
-//! caller popup (notify-rust over D-Bus on Linux), with the same caller text.
+//! caller popup (notify-rust over D-Bus on Linux, a toast on Windows), with the
+//! same caller text.
 //!
 //! Caller names come from the PBX and may be anything, including HTML
 //! (`<img src=x onerror=...>`). The freedesktop spec treats the summary as
@@ -7,8 +8,6 @@
 //! the summary and the body is escaped when the server says it understands
 //! markup (`body-markup` capability): either way the user reads the literal
 //! text. This module must not decide *when* to notify; the session does.
-
-use std::sync::OnceLock;
 
 /// What one notification says about a ringing call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,7 +124,9 @@ pub fn escape_markup(s: &str) -> String {
 }
 
 /// Whether the notification server parses body markup; asked once.
+#[cfg(not(windows))]
 fn server_parses_markup() -> bool {
+    use std::sync::OnceLock;
     static MARKUP: OnceLock<bool> = OnceLock::new();
     *MARKUP.get_or_init(|| {
         notify_rust::get_capabilities()
@@ -133,6 +134,18 @@ fn server_parses_markup() -> bool {
             .unwrap_or(true)
     })
 }
+
+/// A Windows toast's texts are set as plain text (the toast XML's inner text).
+#[cfg(windows)]
+fn server_parses_markup() -> bool {
+    false
+}
+
+/// The AppUserModelID Windows files Ringside's toasts under: the app's identifier
+/// (tauri.conf.json), which the installer registers with the name and icon and
+/// puts on the Start-menu shortcut (packaging/windows/ringside.nsi).
+#[cfg(windows)]
+const WINDOWS_APP_ID: &str = "app.ringside.desktop";
 
 /// Sends the notification. Blocking (a D-Bus round trip): call it from a
 /// blocking thread. A missing notification server is logged, not fatal: the
@@ -144,14 +157,18 @@ pub fn show_blocking(notice: &Notice) {
     } else {
         body
     };
-    let result = notify_rust::Notification::new()
+    let mut notification = notify_rust::Notification::new();
+    notification
         .appname("Ringside")
         .summary(&summary)
         .body(&body)
         .icon(icon)
-        .hint(notify_rust::Hint::Category("im.received".into()))
-        .timeout(notify_rust::Timeout::Milliseconds(15_000))
-        .show();
+        .timeout(notify_rust::Timeout::Milliseconds(15_000));
+    #[cfg(not(windows))]
+    notification.hint(notify_rust::Hint::Category("im.received".into()));
+    #[cfg(windows)]
+    notification.app_id(WINDOWS_APP_ID);
+    let result = notification.show();
     match result {
         Ok(_) => tracing::debug!("notification sent"),
         Err(e) => tracing::warn!("could not show the desktop notification: {e}"),

@@ -22,6 +22,7 @@
 
 /// glvnd reads this list of vendor files once, at this process's first EGL
 /// call; a file that does not exist is skipped, so the list is empty.
+#[cfg(target_os = "linux")]
 const NO_EGL_VENDOR: &str = "/nonexistent/ringside-no-egl-vendor.json";
 
 /// What [`prepare`] decided, for the log.

@@ -46,15 +46,18 @@ pub enum Error {
         source: std::io::Error,
     },
     /// No OS keyring could be opened at all (no Secret Service running, no
-    /// desktop session bus).
-    #[error("The system keyring could not be used ({reason}). Unlock your keyring (GNOME Keyring / KWallet) and try again.")]
+    /// desktop session bus). On Windows the keyring is the Credential Manager,
+    /// and the message says so.
+    #[cfg_attr(not(windows), error("The system keyring could not be used ({reason}). Unlock your keyring (GNOME Keyring / KWallet) and try again."))]
+    #[cfg_attr(windows, error("Windows Credential Manager could not be used ({reason}). Sign out of Windows and back in, then try again; if it keeps failing, ask whoever looks after this computer."))]
     NoKeyring {
         /// The keyring library's words.
         reason: String,
     },
     /// The OS keyring is there but refused to read or store the secret
     /// (typically because it is locked).
-    #[error("The system keyring could not be used ({reason}). Unlock your keyring (GNOME Keyring / KWallet) and try again.")]
+    #[cfg_attr(not(windows), error("The system keyring could not be used ({reason}). Unlock your keyring (GNOME Keyring / KWallet) and try again."))]
+    #[cfg_attr(windows, error("Windows Credential Manager could not be used ({reason}). Sign out of Windows and back in, then try again; if it keeps failing, ask whoever looks after this computer."))]
     Keyring {
         /// The keyring library's words.
         reason: String,

@@ -392,11 +392,14 @@ fn damaged_pages_after_a_valid_header_are_reported_corrupt() {
 
 #[test]
 fn read_only_file_is_refused_and_left_untouched() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("history.db");
     drop(open(&path));
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
+    // The read-only flag rather than Unix mode bits: the same test runs on Windows.
+    let writable = fs::metadata(&path).expect("metadata").permissions();
+    let mut read_only = writable.clone();
+    read_only.set_readonly(true);
+    fs::set_permissions(&path, read_only).expect("make the file read-only");
     let before = fs::read(&path).expect("read");
     let err = HistoryStore::open(StoreConfig::new(uk()).with_path(&path))
         .expect_err("read-only must be refused");
@@ -407,4 +410,6 @@ fn read_only_file_is_refused_and_left_untouched() {
         "the message names the file: {err}"
     );
     assert_untouched(&path, &before, "read-only file");
+    // Windows refuses to delete a read-only file: the temp dir is given back as it was.
+    fs::set_permissions(&path, writable).expect("make the file writable again");
 }
