@@ -2,7 +2,8 @@
 // lets her take (the offers, with the reason shown on a disabled button),
 // and the one clock behind every "waiting 0:42" on the page.
 
-import { el, waitedText } from "./dom";
+import { el } from "./dom";
+import { formatDuration } from "./i18n";
 import type { OfferAction } from "./bindings/OfferAction";
 import type { Offer } from "./bindings/Offer";
 
@@ -97,7 +98,7 @@ const waiting = new Map<HTMLElement, Waiting>();
 let ticker: number | undefined;
 
 function paint(node: HTMLElement, w: Waiting, now: number): void {
-  const text = w.prefix + waitedText(now - w.since);
+  const text = w.prefix + formatDuration(now - w.since);
   if (node.textContent !== text) node.textContent = text;
 }
 

@@ -4,6 +4,7 @@
 // and only renders and invokes; the shell owns every decision about calls.
 
 import "./style.css";
+import { translatePage } from "./i18n";
 import { setMyExtensions, startBoard } from "./main/board";
 import { startConsole } from "./main/console";
 import { startContacts } from "./main/contacts";
@@ -37,6 +38,7 @@ function startTabs(): void {
 }
 
 async function start(): Promise<void> {
+  translatePage();
   startTabs();
   // Each part reports its own failures in place; one failing must not blank the others.
   await Promise.allSettled([

@@ -10,7 +10,9 @@
 // (popup-console.ts).
 
 import "./style.css";
-import { clear, el, outcomeText, outsideText, shortTime, syncList, type Row } from "./dom";
+import { translatePage } from "./i18n";
+import { clear, el, outcomeText, outsideText, syncList, type Row } from "./dom";
+import { formatWhen } from "./i18n";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
 import { offerButton, showOffer, type OfferButton } from "./console-ui";
@@ -197,7 +199,7 @@ function recentTexts(rows: SmsRow[]): HTMLElement | null {
   for (const row of rows.slice(0, 3)) {
     list.append(
       el("li", { testid: "recent-text" }, [
-        el("span", { class: "recent-time", text: shortTime(row.atMs) }),
+        el("span", { class: "recent-time", text: formatWhen(row.atMs) }),
         " ",
         el("span", { class: "sms-direction", text: row.direction === "incoming" ? "Received" : "Sent" }),
         ": ",
@@ -238,7 +240,7 @@ class SmsCard {
       if (!this.compose.root.hidden) this.compose.focus();
       scheduleLayout();
     });
-    const meta = [`Text${sms.span ? ` on GSM ${sms.span}` : ""}`, shortTime(sms.atMs)].join(" · ");
+    const meta = [`Text${sms.span ? ` on GSM ${sms.span}` : ""}`, formatWhen(sms.atMs)].join(" · ");
     this.root = el(
       "article",
       { class: "card sms-card", testid: "sms-card", attrs: { "data-sms": sms.id, "aria-label": `Text from ${sms.number}` } },
@@ -673,7 +675,7 @@ class PopupCard {
       const list = el("ul", { class: "recent-calls", testid: "recent-calls", attrs: { "aria-label": "Last calls" } });
       for (const row of ctx.recentCalls.slice(0, 3)) {
         const item = el("li", { testid: "recent-call" }, [
-          el("span", { class: "recent-time", text: shortTime(row.startedAtMs) }),
+          el("span", { class: "recent-time", text: formatWhen(row.startedAtMs) }),
           " ",
           el("span", { class: `outcome outcome-${row.outcome}`, text: outcomeText(row.outcome, row.answeredBy, row.queue) }),
         ]);
@@ -1043,6 +1045,7 @@ const consoleHooks: ConsoleHooks = {
 };
 
 async function start(): Promise<void> {
+  translatePage();
   refreshEmpty();
   window.addEventListener("resize", scheduleLayout);
   // Listen before asking for anything, so no change is lost in between.

@@ -3,7 +3,8 @@
 // the OpenVox gateway. It checks what the gateway can never send before
 // asking the shell, which checks again with the calls crate's rules.
 
-import { el, outsideText, shortTime } from "./dom";
+import { el, outsideText } from "./dom";
+import { formatWhen } from "./i18n";
 import { command, errorText } from "./ipc";
 import type { SmsRow } from "./bindings/SmsRow";
 
@@ -89,7 +90,7 @@ async function showThread(list: HTMLUListElement, number: string): Promise<void>
     list.replaceChildren(
       ...rows.map((r) =>
         el("li", { testid: "sms-thread-item", attrs: { "data-direction": r.direction } }, [
-          el("span", { class: "recent-time", text: shortTime(r.atMs) }),
+          el("span", { class: "recent-time", text: formatWhen(r.atMs) }),
           ` ${r.direction === "incoming" ? "Received" : r.status === "failed" ? "Not sent" : "Sent"}: `,
           outsideText(r.text, { max: 200 }),
         ]),

@@ -1,6 +1,7 @@
 // Call history and missed calls: searchable, with notes and call-back.
 
-import { byId, el, outcomeText, outsideText, shortTime, syncList, type Row } from "../dom";
+import { byId, el, outcomeText, outsideText, syncList, type Row } from "../dom";
+import { formatWhen } from "../i18n";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { CallRow } from "../bindings/CallRow";
 import type { HistoryQuery } from "../bindings/HistoryQuery";
@@ -133,7 +134,7 @@ function smsRowCells(sms: SmsRow): HTMLTableCellElement[] {
   const wayCell = el("td", { testid: "sms-row-status", class: `sms-${sms.status}`, text: way });
   if (sms.error) wayCell.append(el("br"), outsideText(sms.error, { class: "sms-error", testid: "sms-row-error", max: 160 }));
   return [
-    el("td", { text: shortTime(sms.atMs) }),
+    el("td", { text: formatWhen(sms.atMs) }),
     el("td", { testid: "sms-row-number" }, [outsideText(sms.number)]),
     wayCell,
     el("td", { testid: "sms-row-text" }, [outsideText(sms.text, { class: "sms-row-text", max: 200 })]),
@@ -164,7 +165,7 @@ async function loadTexts(): Promise<void> {
 
 function baseCells(row: CallRow): HTMLTableCellElement[] {
   return [
-    el("td", { text: shortTime(row.startedAtMs) }),
+    el("td", { text: formatWhen(row.startedAtMs) }),
     el("td", { class: "name", testid: "row-caller" }, [outsideText(callerOf(row))]),
     el("td", { testid: "row-number", text: row.remoteNum, attrs: { dir: "ltr" } }),
   ];

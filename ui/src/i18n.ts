@@ -1,0 +1,215 @@
+// The UI's language: the message catalogs (src/locales/<lang>.json, ICU
+// MessageFormat, English the source), which language is shown, `t()` and the
+// locale-aware formatting of times, durations and numbers. Every user-facing
+// string goes through here; nothing else picks a locale or formats a clock.
+// It must not touch the IPC: the choice of language lives in this window's
+// localStorage, not in the shell's Settings.
+
+import { IntlMessageFormat } from "intl-messageformat";
+import en from "./locales/en.json";
+import de from "./locales/de.json";
+import es from "./locales/es.json";
+import fr from "./locales/fr.json";
+import it from "./locales/it.json";
+import ptBR from "./locales/pt-BR.json";
+import tr from "./locales/tr.json";
+import zhCN from "./locales/zh-CN.json";
+import type { ErrorCode } from "./bindings/ErrorCode";
+
+/** Each language named in its own language, as the Settings switch lists them. */
+export const LANGUAGES = {
+  en: "English",
+  de: "Deutsch",
+  fr: "Français",
+  es: "Español",
+  it: "Italiano",
+  "pt-BR": "Português (Brasil)",
+  tr: "Türkçe",
+  "zh-CN": "简体中文",
+} as const;
+
+export type Language = keyof typeof LANGUAGES;
+export type MessageKey = keyof typeof en;
+/** A message's arguments: ICU `{name}` values. */
+export type MessageArgs = Record<string, string | number>;
+
+const CATALOGS: Record<Language, Partial<Record<MessageKey, string>>> = {
+  en,
+  de,
+  fr,
+  es,
+  it,
+  "pt-BR": ptBR,
+  tr,
+  "zh-CN": zhCN,
+};
+
+/** Where the Settings switch keeps her choice; absent means Automatic. */
+export const LANGUAGE_STORAGE_KEY = "ringside.language";
+
+function isLanguage(tag: string | null | undefined): tag is Language {
+  return tag !== null && tag !== undefined && Object.hasOwn(LANGUAGES, tag);
+}
+
+/**
+ * The language for a stored choice and the webview's preferred locales (the
+ * OS locale): an exact match, then the same base language ("de-AT" → "de",
+ * "pt-PT" → "pt-BR", "zh-TW" → "zh-CN"), else English.
+ */
+export function pickLanguage(choice: string | null, preferred: readonly string[]): Language {
+  if (isLanguage(choice)) return choice;
+  for (const tag of preferred) {
+    if (isLanguage(tag)) return tag;
+    const base = tag.toLowerCase().split(/[-_]/)[0];
+    const match = (Object.keys(LANGUAGES) as Language[]).find((l) => l.toLowerCase().split("-")[0] === base);
+    if (match) return match;
+  }
+  return "en";
+}
+
+function storedChoice(): string | null {
+  try {
+    return localStorage.getItem(LANGUAGE_STORAGE_KEY);
+  } catch {
+    return null; // storage disabled: Automatic
+  }
+}
+
+function preferredLocales(): readonly string[] {
+  return navigator.languages?.length ? navigator.languages : [navigator.language];
+}
+
+let current: Language = pickLanguage(storedChoice(), preferredLocales());
+let formatLocale = localeFor(current);
+const compiled = new Map<string, IntlMessageFormat>();
+
+/**
+ * The locale dates and numbers use: the OS locale when it is a variant of
+ * the chosen language ("en-GB" keeps day-month order), else the language.
+ */
+function localeFor(lang: Language): string {
+  const os = preferredLocales()[0];
+  if (os && os.toLowerCase().split(/[-_]/)[0] === lang.toLowerCase().split("-")[0]) return os;
+  return lang;
+}
+
+export function currentLanguage(): Language {
+  return current;
+}
+
+/** "auto" or the language she chose in Settings. */
+export function languageChoice(): Language | "auto" {
+  const choice = storedChoice();
+  return isLanguage(choice) ? choice : "auto";
+}
+
+/** Stores her choice ("auto" forgets it); the page reloads to apply it. */
+export function setLanguageChoice(choice: Language | "auto"): void {
+  if (choice === "auto") localStorage.removeItem(LANGUAGE_STORAGE_KEY);
+  else localStorage.setItem(LANGUAGE_STORAGE_KEY, choice);
+  current = pickLanguage(storedChoice(), preferredLocales());
+  formatLocale = localeFor(current);
+  compiled.clear();
+}
+
+/** The message `key` in the current language (English when a catalog lacks it), filled with `args`. */
+export function t(key: MessageKey, args?: MessageArgs): string {
+  const cacheKey = `${current}\u0000${key}`;
+  let format = compiled.get(cacheKey);
+  if (!format) {
+    const source = CATALOGS[current][key] ?? en[key];
+    format = new IntlMessageFormat(source, current);
+    compiled.set(cacheKey, format);
+  }
+  return String(format.format(args));
+}
+
+/**
+ * Fills the page's static text: `data-i18n` sets the text, and
+ * `data-i18n-placeholder`, `data-i18n-aria-label`, `data-i18n-title` set
+ * those attributes. Also sets `<html lang>` so hyphenation and CJK line
+ * breaking follow the language.
+ */
+export function translatePage(root: ParentNode = document): void {
+  document.documentElement.lang = current;
+  for (const node of root.querySelectorAll<HTMLElement>("[data-i18n]")) {
+    node.textContent = t(node.dataset.i18n as MessageKey);
+  }
+  for (const attr of ["placeholder", "aria-label", "title"] as const) {
+    for (const node of root.querySelectorAll<HTMLElement>(`[data-i18n-${attr}]`)) {
+      node.setAttribute(attr, t(node.getAttribute(`data-i18n-${attr}`) as MessageKey));
+    }
+  }
+}
+
+let timeFmt: Intl.DateTimeFormat | undefined;
+let dayFmt: Intl.DateTimeFormat | undefined;
+let fmtLocale = "";
+
+function dateFormats(): { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat } {
+  if (!timeFmt || !dayFmt || fmtLocale !== formatLocale) {
+    fmtLocale = formatLocale;
+    timeFmt = new Intl.DateTimeFormat(formatLocale, { hour: "2-digit", minute: "2-digit" });
+    dayFmt = new Intl.DateTimeFormat(formatLocale, { day: "numeric", month: "short" });
+  }
+  return { time: timeFmt, day: dayFmt };
+}
+
+/** A clock time in her locale: "14:05", "02:05 PM". */
+export function formatTime(ms: number): string {
+  return dateFormats().time.format(new Date(ms));
+}
+
+/** "14:05" today, "3 Nov 14:05" (in her locale's order) otherwise. */
+export function formatWhen(ms: number, now = Date.now()): string {
+  const d = new Date(ms);
+  const { time, day } = dateFormats();
+  const sameDay = new Date(now).toDateString() === d.toDateString();
+  return sameDay ? time.format(d) : t("time.dayAndTime", { day: day.format(d), time: time.format(d) });
+}
+
+/** A whole number with her locale's grouping: "1,234", "1.234". */
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(formatLocale).format(n);
+}
+
+/**
+ * A length of time as a clock reading, "0:42", "12:05", "1:02:03": the same
+ * in all eight languages, digits from her locale.
+ */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const two = new Intl.NumberFormat(formatLocale, { minimumIntegerDigits: 2, useGrouping: false });
+  const one = new Intl.NumberFormat(formatLocale, { useGrouping: false });
+  return h > 0
+    ? `${one.format(h)}:${two.format(m)}:${two.format(total % 60)}`
+    : `${one.format(m)}:${two.format(total % 60)}`;
+}
+
+/** The catalog's sentence for an IPC error code. */
+const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
+  invalid_number: "error.invalid_number",
+  invalid_input: "error.invalid_input",
+  not_connected: "error.not_connected",
+  auth_failed: "error.auth_failed",
+  pbx_refused: "error.pbx_refused",
+  timeout: "error.timeout",
+  store_unavailable: "error.store_unavailable",
+  invalid_setting: "error.invalid_setting",
+  keyring_unavailable: "error.keyring_unavailable",
+  unknown_call: "error.unknown_call",
+  io: "error.io",
+  not_found: "error.not_found",
+};
+
+/**
+ * What to show for an error the shell sent: in English its own sentence,
+ * which names the host, user or field; in another language the code's
+ * translated sentence, with the shell's English sentence after it as detail.
+ */
+export function errorSentence(code: ErrorCode | undefined, shellMessage: string): string {
+  if (current === "en" || code === undefined || !Object.hasOwn(ERROR_KEYS, code)) return shellMessage;
+  return t("error.withDetail", { summary: t(ERROR_KEYS[code]), detail: shellMessage });
+}
