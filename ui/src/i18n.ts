@@ -213,3 +213,13 @@ export function errorSentence(code: ErrorCode | undefined, shellMessage: string)
   if (current === "en" || code === undefined || !Object.hasOwn(ERROR_KEYS, code)) return shellMessage;
   return t("error.withDetail", { summary: t(ERROR_KEYS[code]), detail: shellMessage });
 }
+
+/**
+ * `t()` for a message with an optional part: `{hasX, select, yes {… {x}} other {}}`
+ * gets `x` and `hasX` ("yes" when `value` is not empty), so a translator
+ * places the optional words, and an empty value is never shown as "()".
+ */
+export function flagged(key: MessageKey, args: MessageArgs, name: string, value: string): string {
+  const flag = `has${name[0].toUpperCase()}${name.slice(1)}`;
+  return t(key, { ...args, [name]: value, [flag]: value === "" ? "no" : "yes" });
+}
