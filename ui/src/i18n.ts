@@ -223,3 +223,14 @@ export function flagged(key: MessageKey, args: MessageArgs, name: string, value:
   const flag = `has${name[0].toUpperCase()}${name.slice(1)}`;
   return t(key, { ...args, [name]: value, [flag]: value === "" ? "no" : "yes" });
 }
+
+/**
+ * A message around an element that is not text (a caller's name in its own
+ * bidi isolate): the words before and after `{name}`, so the translation
+ * decides where the element goes ("Wants to hand over {name}" / "{name} möchte übergeben").
+ */
+export function textAround(key: MessageKey, name: string, args: MessageArgs = {}): [string, string] {
+  const mark = "\u0000";
+  const [before, after = ""] = t(key, { ...args, [name]: mark }).split(mark);
+  return [before, after];
+}

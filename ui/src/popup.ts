@@ -29,7 +29,7 @@ import type { CallCard } from "./bindings/CallCard";
 import type { CardChange } from "./bindings/CardChange";
 import type { CloseReason } from "./bindings/CloseReason";
 import type { Transfer } from "./bindings/Transfer";
-import { flagged, t, type MessageKey } from "./i18n";
+import { flagged, t, textAround, type MessageKey } from "./i18n";
 
 /** The `popup` change that opens a card (generated from ringside-calls' `CardChange`). */
 type CardPopup = Extract<CardChange, { type: "popup" }>;
@@ -381,7 +381,8 @@ class PopupCard {
     const waiting = popup.consulting_for;
     if (this.consultation && waiting) {
       const who = waiting.caller_name?.trim() ? waiting.caller_name : waiting.caller_num;
-      this.consultLine.append("Wants to hand over ", outsideText(who, { class: "consulting-name", testid: "consulting-name" }));
+      const [before, after] = textAround("popup.wantsToHandOver", "name");
+      this.consultLine.append(before, outsideText(who, { class: "consulting-name", testid: "consulting-name" }), after);
       if (who !== waiting.caller_num) {
         this.consultLine.append(" ", el("span", { class: "caller-number", text: waiting.caller_num, attrs: { dir: "ltr" } }));
       }

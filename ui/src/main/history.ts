@@ -276,7 +276,8 @@ function showMissedPager(page: number, rows: CallRow[], older: boolean): void {
       }
     : null;
   const first = page * missedPageSize + 1;
-  byId("missed-range").textContent = rows.length ? `Missed calls ${first}–${first + rows.length - 1}${older ? "" : " (the oldest of the last 30 days)"}` : "";
+  const range = { first, last: first + rows.length - 1 };
+  byId("missed-range").textContent = rows.length ? t(older ? "history.missedRange" : "history.missedRangeOldest", range) : "";
 }
 
 function refreshAll(): Promise<unknown> {
