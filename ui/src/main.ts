@@ -11,6 +11,7 @@ import { startContacts } from "./main/contacts";
 import { startDialer } from "./main/dialer";
 import { startHistory } from "./main/history";
 import { startPbxApi } from "./main/pbx-api";
+import { startLanguageSwitch } from "./main/language";
 import { startSettings } from "./main/settings";
 import { startStatus } from "./main/status";
 
@@ -39,6 +40,7 @@ function startTabs(): void {
 
 async function start(): Promise<void> {
   translatePage();
+  startLanguageSwitch();
   startTabs();
   // Each part reports its own failures in place; one failing must not blank the others.
   await Promise.allSettled([

@@ -10,7 +10,7 @@
 // (popup-console.ts).
 
 import "./style.css";
-import { translatePage } from "./i18n";
+import { LANGUAGE_STORAGE_KEY, translatePage } from "./i18n";
 import { clear, el, outcomeText, outsideText, syncList, type Row } from "./dom";
 import { formatWhen } from "./i18n";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
@@ -1057,6 +1057,10 @@ const consoleHooks: ConsoleHooks = {
 
 async function start(): Promise<void> {
   translatePage();
+  // Her language changed in the main window's Settings: this window follows.
+  window.addEventListener("storage", (e) => {
+    if (e.key === LANGUAGE_STORAGE_KEY || e.key === null) location.reload();
+  });
   refreshEmpty();
   window.addEventListener("resize", scheduleLayout);
   // Listen before asking for anything, so no change is lost in between.
