@@ -15,6 +15,12 @@ const CONTEXT = "ringside://caller-context";
 const POPUP_WINDOW = { width: 380, height: 480 };
 const MAIN_WINDOW = { width: 1100, height: 900 };
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
+const SETTINGS = {
+  profile: "genericAsterisk", host: "pbx.local", port: 5038, tls: false, amiUser: "r", hasSecret: false,
+  extensions: ["1001"], watchedGroups: [], countryCode: "1", trunkPrefix: "", crmUrlTemplate: "",
+  popupPosition: "bottomRight", popupDurationSecs: 20, notifications: true, startWithOs: false,
+  recallAfterSecs: 20, watchedQueues: [],
+};
 const NOW = T0 + 60_000;
 
 /** What each language must say, and a caller from its own country (an emoji included: it must not be a box). */
@@ -177,7 +183,7 @@ test("the Settings switch overrides the locale, names each language in its own w
     {
       get_status: { connection: { state: "connected", message: "" }, demo: false, extensions: ["1001"] },
       get_presence: [], list_live_calls: [], search_history: [], list_missed: { rows: [], older: false },
-      search_contacts: [], search_sms: [], get_settings: { profile: "genericAsterisk", host: "pbx.local", port: 5038, tls: false, amiUser: "r", hasSecret: false, extensions: ["1001"], watchedGroups: [], countryCode: "1", trunkPrefix: "", crmUrlTemplate: "", popupPosition: "bottomRight", popupDurationSecs: 20, notifications: true, startWithOs: false, recallAfterSecs: 20, watchedQueues: [] },
+      search_contacts: [], search_sms: [], get_settings: SETTINGS,
       get_console: { parked: [], queues: [], voicemail: [], offers: [] },
     },
     MAIN_WINDOW,
@@ -198,5 +204,42 @@ test("the Settings switch overrides the locale, names each language in its own w
   await Promise.all([page.waitForEvent("load"), page.getByTestId("settings-language").selectOption("auto")]);
   await page.locator('body[data-ready="true"]').waitFor();
   assert.equal(await page.getByTestId("tab-settings").textContent(), "Settings", "Automatic follows the locale again");
+  await app.context.close();
+});
+
+test("in German, the shell's refusal is its code's German sentence with the shell's own words after it, and the dialer's check speaks German", async () => {
+  const shellSentence = "Ringside is not connected to the PBX, so it cannot dial.";
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    {
+      get_status: { connection: { state: "unreachable", message: "pbx.local:5038 did not answer." }, demo: false, extensions: ["1001"] },
+      get_presence: [], list_live_calls: [], search_history: [], list_missed: { rows: [], older: false },
+      search_contacts: [], search_sms: [], get_settings: SETTINGS,
+      get_console: { parked: [], queues: [], voicemail: [], offers: [] },
+      dial: { __error: { code: "not_connected", message: shellSentence } },
+    },
+    MAIN_WINDOW,
+    { locale: "de-DE" },
+  );
+  const { page } = app;
+  assert.equal(await page.getByTestId("connection-state").textContent(), "Telefonanlage nicht erreichbar");
+  const input = page.getByTestId("dial-input");
+  const message = page.getByTestId("dial-message");
+  await input.fill("1003x");
+  await input.press("Enter");
+  assert.equal(
+    await message.textContent(),
+    "Nicht anrufbar: „x“ ist in einer Telefonnummer nicht erlaubt. Verwenden Sie Ziffern, * und #, am Anfang optional ein +.",
+  );
+  await input.fill("1003");
+  await input.press("Enter");
+  await message.filter({ hasText: shellSentence }).waitFor();
+  assert.equal(
+    await message.textContent(),
+    `Ringside ist gerade nicht mit der Telefonanlage verbunden. Prüfen Sie die Einstellungen oder warten Sie, bis die Verbindung wieder steht. (${shellSentence})`,
+  );
+  assert.deepEqual(app.pageErrors, []);
   await app.context.close();
 });
