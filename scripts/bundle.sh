@@ -3,6 +3,8 @@
 # npm (@tauri-apps/cli, a devDependency of ui/), so no 20-minute
 # `cargo install tauri-cli` is needed:
 #   - a .deb (binary, .desktop file with the tel:/sip: handlers, icons);
+#   - an .rpm with the same files for Fedora (Tauri's RPM bundler is pure
+#     Rust: it needs no rpmbuild and downloads nothing);
 #   - an AppImage only with RINGSIDE_BUNDLE_APPIMAGE=1: Tauri's bundler
 #     downloads AppRun, linuxdeploy and its plugins from GitHub at bundle
 #     time (checked with tauri-cli 2.12.5: it fails with "failed to lookup
@@ -11,13 +13,14 @@
 # The .desktop file comes from src-tauri/ringside.desktop: Tauri's default
 # one lists the tel:/sip: MimeType but has no %u, so a clicked link would
 # start the app without its number.
-# Timing on 2 cores: about 7 min for the dist build (its own target/dist), seconds for the .deb.
+# Timing on 2 cores: about 7 min for the dist build (its own target/dist), seconds for the packages.
 # Not part of scripts/test.sh (CI stays lean); run it to make a release.
 #
-#   scripts/bundle.sh            release build, .deb
+#   scripts/bundle.sh            release build, .deb and .rpm
 #   RINGSIDE_BUNDLE_DEBUG=1 ...  bundle the debug build instead (fast, for checking the package)
 #
-# Prints where the packages are and what the .deb holds (dpkg-deb -I / -c).
+# Prints where the packages are and what they hold (dpkg-deb -I / -c; for the
+# .rpm `rpm -qpi`, `--requires` and `-l` when Debian's `rpm` package is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -29,9 +32,9 @@ fi
 echo "==> building the web UI"
 npm --prefix ui run build
 
-bundles=deb
+bundles=deb,rpm
 if [ "${RINGSIDE_BUNDLE_APPIMAGE:-}" = 1 ]; then
-  bundles=deb,appimage
+  bundles=deb,rpm,appimage
 fi
 flags=(--bundles "$bundles" --ci)
 profile=dist
@@ -59,6 +62,17 @@ desktop=$(mktemp -d)
 trap 'rm -rf "$desktop"' EXIT
 dpkg-deb -x "$deb" "$desktop"
 find "$desktop" -name '*.desktop' -exec sh -c 'echo "==> $1"; cat "$1"' _ {} \;
-if [ "$bundles" != deb ]; then
+rpm_file=$(ls -t "$out"/rpm/*.rpm | head -n 1)
+echo "==> $rpm_file"
+if command -v rpm >/dev/null; then
+  rpm -qpi "$rpm_file"
+  echo "==> requires"
+  rpm -qp --requires "$rpm_file"
+  echo "==> files"
+  rpm -qpl "$rpm_file"
+else
+  echo "(install Debian's rpm package to see what the .rpm holds)"
+fi
+if [ "${RINGSIDE_BUNDLE_APPIMAGE:-}" = 1 ]; then
   ls -l "$out"/appimage/*.AppImage
 fi

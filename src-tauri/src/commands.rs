@@ -767,11 +767,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut shell = shell_with_crm(dir.path(), "");
         let xdg_config_home = dir.path().join("xdg-config");
-        shell.autostart = crate::autostart::Autostart::from_env();
-        shell.autostart.dir = Some(xdg_config_home.join("autostart"));
+        shell.autostart = ringside_config::autostart::Autostart::from_env();
+        shell.autostart.place =
+            ringside_config::autostart::Place::Xdg(Some(xdg_config_home.join("autostart")));
         let entry = xdg_config_home
             .join("autostart")
-            .join(crate::autostart::ENTRY_FILE);
+            .join(ringside_config::autostart::ENTRY_FILE);
         let save = |on: bool| {
             let old = shell
                 .save_settings(Settings {

@@ -98,7 +98,10 @@ impl From<ringside_config::Error> for IpcError {
         use ringside_config::Error as E;
         let code = match &e {
             E::SettingsDamaged { .. } | E::SettingsWrongValue { .. } => ErrorCode::InvalidSetting,
-            E::SettingsUnreadable { .. } | E::SettingsUnwritable { .. } => ErrorCode::Io,
+            E::SettingsUnreadable { .. }
+            | E::SettingsUnwritable { .. }
+            | E::Autostart { .. }
+            | E::NoAutostartDir => ErrorCode::Io,
             _ => ErrorCode::KeyringUnavailable,
         };
         IpcError::new(code, sentence(&e.to_string())).because(e.code())

@@ -8,7 +8,6 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod autostart;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -37,7 +37,7 @@ pub struct Shell {
     store: Result<ringside_store::HistoryStore, IpcError>,
     window_ops: Mutex<Option<tokio::sync::mpsc::UnboundedSender<WindowOp>>>,
     /// The login entry `startWithOs` creates or removes.
-    pub autostart: crate::autostart::Autostart,
+    pub autostart: ringside_config::autostart::Autostart,
 }
 
 /// A change to the popup window, applied in order by one task: window calls
@@ -93,7 +93,7 @@ impl Shell {
             popup: Mutex::new(PopupState::default()),
             live: Mutex::new(LiveInfo::default()),
             window_ops: Mutex::new(None),
-            autostart: crate::autostart::Autostart::from_env(),
+            autostart: ringside_config::autostart::Autostart::from_env(),
         }
     }
 
@@ -237,7 +237,7 @@ impl Shell {
     pub fn refresh_autostart(&self) {
         if self.saved.lock_or_recover().start_with_os {
             if let Err(e) = self.autostart.apply(true) {
-                tracing::warn!("{}", e.message);
+                tracing::warn!("{e}");
             }
         }
     }

@@ -245,7 +245,10 @@ async fn a_reconnect_in_the_middle_does_not_redirect_twice() {
     for dialect in [Dialect::Modern, Dialect::Ami11] {
         for when in [DropWhen::Waiting, DropWhen::Redirected] {
             let (sim, client) = support::pbx::sim_and_client(sim_of(dialect)).await;
-            let live = &live(Duration::from_millis(1_500));
+            // 1002 would answer after 6 s, the recall comes at 1 s: the
+            // reconnect and resync have 5 s to fit in, even on a loaded
+            // machine (one CI run missed the recall with a 2.5 s margin).
+            let live = &live(Duration::from_millis(1_000));
             let (sim_ref, client_ref) = (&sim, &client);
             following(&client, live, |mut updates| async move {
                 answered_then_transferred(
@@ -253,7 +256,7 @@ async fn a_reconnect_in_the_middle_does_not_redirect_twice() {
                     client_ref,
                     live,
                     &mut updates,
-                    Duration::from_secs(4),
+                    Duration::from_secs(6),
                     Duration::from_secs(60),
                 )
                 .await;

@@ -72,6 +72,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The login entry ("Start Ringside when I log in") could not be added
+    /// or removed.
+    #[error("Start with the system: could not change {what}: {reason}.")]
+    Autostart {
+        /// The entry: the `.desktop` file, or the Windows Run value.
+        what: String,
+        /// What the OS said.
+        reason: String,
+    },
+    /// There is no folder for a Linux login entry.
+    #[error("Start with the system: neither XDG_CONFIG_HOME nor HOME is set, so there is no autostart folder.")]
+    NoAutostartDir,
 }
 
 impl Error {
@@ -85,6 +97,8 @@ impl Error {
             Self::NoKeyring { .. } => "no_keyring",
             Self::Keyring { .. } => "keyring",
             Self::SecretFile { .. } => "secret_file",
+            Self::Autostart { .. } => "autostart",
+            Self::NoAutostartDir => "no_autostart_dir",
         }
     }
 }

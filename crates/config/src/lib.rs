@@ -11,9 +11,12 @@
 //! - the secrets: a [`Secret`] goes to a [`SecretStore`], the OS keyring
 //!   ([`OsKeyring`]) under [`KEYRING_SERVICE`] and [`keyring_account`], or
 //!   a folder of files in tests ([`FileSecretStore`]);
-//! - what can go wrong with those two, in words for the person at the desk:
+//! - "Start Ringside when I log in": the login entry, [`autostart`] (an
+//!   XDG autostart file on Linux, the Run value on Windows);
+//! - what can go wrong with those, in words for the person at the desk:
 //!   [`Error`].
 
+pub mod autostart;
 mod dirs;
 mod error;
 mod secret;
