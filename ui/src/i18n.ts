@@ -7,13 +7,6 @@
 
 import { IntlMessageFormat } from "intl-messageformat";
 import en from "./locales/en.json";
-import de from "./locales/de.json";
-import es from "./locales/es.json";
-import fr from "./locales/fr.json";
-import it from "./locales/it.json";
-import ptBR from "./locales/pt-BR.json";
-import tr from "./locales/tr.json";
-import zhCN from "./locales/zh-CN.json";
 import type { ErrorCode } from "./bindings/ErrorCode";
 
 /** Each language named in its own language, as the Settings switch lists them. */
@@ -33,16 +26,13 @@ export type MessageKey = keyof typeof en;
 /** A message's arguments: ICU `{name}` values. */
 export type MessageArgs = Record<string, string | number>;
 
-const CATALOGS: Record<Language, Partial<Record<MessageKey, string>>> = {
-  en,
-  de,
-  fr,
-  es,
-  it,
-  "pt-BR": ptBR,
-  tr,
-  "zh-CN": zhCN,
-};
+type Catalog = Partial<Record<MessageKey, string>>;
+
+/**
+ * The other languages' catalogs, each its own chunk: a window loads English
+ * (the fallback) and the one language it shows, not all eight.
+ */
+const OTHER_CATALOGS = import.meta.glob<Catalog>(["./locales/*.json", "!./locales/en.json"], { import: "default" });
 
 /** Where the Settings switch keeps her choice; absent means Automatic. */
 export const LANGUAGE_STORAGE_KEY = "ringside.language";
@@ -79,9 +69,23 @@ function preferredLocales(): readonly string[] {
   return navigator.languages?.length ? navigator.languages : [navigator.language];
 }
 
-let current: Language = pickLanguage(storedChoice(), preferredLocales());
-let formatLocale = localeFor(current);
-const compiled = new Map<string, IntlMessageFormat>();
+const current: Language = pickLanguage(storedChoice(), preferredLocales());
+const formatLocale = localeFor(current);
+const compiled = new Map<MessageKey, IntlMessageFormat>();
+
+/** The shown language's catalog; a language whose chunk fails to load shows English. */
+async function loadCatalog(lang: Language): Promise<Catalog> {
+  const load = OTHER_CATALOGS[`./locales/${lang}.json`];
+  if (lang === "en" || !load) return en;
+  try {
+    return await load();
+  } catch {
+    return en;
+  }
+}
+
+// Top-level await: every module that imports t() runs after the catalog is in.
+const catalog: Catalog = await loadCatalog(current);
 
 /**
  * The locale dates and numbers use: the OS locale when it is a variant of
@@ -103,23 +107,26 @@ export function languageChoice(): Language | "auto" {
   return isLanguage(choice) ? choice : "auto";
 }
 
-/** Stores her choice ("auto" forgets it); the page reloads to apply it. */
+/**
+ * Stores her choice ("auto" forgets it). It applies when the window loads
+ * next: the caller reloads it (the text already on screen was built in the
+ * old language).
+ */
 export function setLanguageChoice(choice: Language | "auto"): void {
-  if (choice === "auto") localStorage.removeItem(LANGUAGE_STORAGE_KEY);
-  else localStorage.setItem(LANGUAGE_STORAGE_KEY, choice);
-  current = pickLanguage(storedChoice(), preferredLocales());
-  formatLocale = localeFor(current);
-  compiled.clear();
+  try {
+    if (choice === "auto") localStorage.removeItem(LANGUAGE_STORAGE_KEY);
+    else localStorage.setItem(LANGUAGE_STORAGE_KEY, choice);
+  } catch {
+    // Storage disabled: nothing to keep; the window stays in its language.
+  }
 }
 
 /** The message `key` in the current language (English when a catalog lacks it), filled with `args`. */
 export function t(key: MessageKey, args?: MessageArgs): string {
-  const cacheKey = `${current}\u0000${key}`;
-  let format = compiled.get(cacheKey);
+  let format = compiled.get(key);
   if (!format) {
-    const source = CATALOGS[current][key] ?? en[key];
-    format = new IntlMessageFormat(source, current);
-    compiled.set(cacheKey, format);
+    format = new IntlMessageFormat(catalog[key] ?? en[key], current);
+    compiled.set(key, format);
   }
   return String(format.format(args));
 }
@@ -142,36 +149,29 @@ export function translatePage(root: ParentNode = document): void {
   }
 }
 
-let timeFmt: Intl.DateTimeFormat | undefined;
-let dayFmt: Intl.DateTimeFormat | undefined;
-let fmtLocale = "";
+// Made once: the language is fixed for the life of the page.
+const timeFormat = new Intl.DateTimeFormat(formatLocale, { hour: "2-digit", minute: "2-digit" });
+const dayFormat = new Intl.DateTimeFormat(formatLocale, { day: "numeric", month: "short" });
 
-function dateFormats(): { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat } {
-  if (!timeFmt || !dayFmt || fmtLocale !== formatLocale) {
-    fmtLocale = formatLocale;
-    timeFmt = new Intl.DateTimeFormat(formatLocale, { hour: "2-digit", minute: "2-digit" });
-    dayFmt = new Intl.DateTimeFormat(formatLocale, { day: "numeric", month: "short" });
-  }
-  return { time: timeFmt, day: dayFmt };
-}
-
-/** A clock time in her locale: "14:05", "02:05 PM". */
-export function formatTime(ms: number): string {
-  return dateFormats().time.format(new Date(ms));
-}
-
-/** "14:05" today, "3 Nov 14:05" (in her locale's order) otherwise. */
+/** "14:05" today, "3 Nov 14:05" (in her locale's order and words) otherwise. */
 export function formatWhen(ms: number, now = Date.now()): string {
   const d = new Date(ms);
-  const { time, day } = dateFormats();
   const sameDay = new Date(now).toDateString() === d.toDateString();
-  return sameDay ? time.format(d) : t("time.dayAndTime", { day: day.format(d), time: time.format(d) });
+  return sameDay ? timeFormat.format(d) : t("time.dayAndTime", { day: dayFormat.format(d), time: timeFormat.format(d) });
 }
 
-/** A whole number with her locale's grouping: "1,234", "1.234". */
-export function formatNumber(n: number): string {
-  return new Intl.NumberFormat(formatLocale).format(n);
-}
+/**
+ * The digits of a clock in her locale. All eight languages write Latin
+ * digits, where padding the number is the same thing and costs nothing: the
+ * queue panel writes hundreds of clocks a second. A locale with other digits
+ * goes through Intl.NumberFormat.
+ */
+const clockDigits: (n: number, width: 1 | 2) => string = (() => {
+  const one = new Intl.NumberFormat(formatLocale, { useGrouping: false });
+  const two = new Intl.NumberFormat(formatLocale, { minimumIntegerDigits: 2, useGrouping: false });
+  if (one.resolvedOptions().numberingSystem === "latn") return (n, width) => String(n).padStart(width, "0");
+  return (n, width) => (width === 2 ? two : one).format(n);
+})();
 
 /**
  * A length of time as a clock reading, "0:42", "12:05", "1:02:03": the same
@@ -181,11 +181,8 @@ export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
-  const two = new Intl.NumberFormat(formatLocale, { minimumIntegerDigits: 2, useGrouping: false });
-  const one = new Intl.NumberFormat(formatLocale, { useGrouping: false });
-  return h > 0
-    ? `${one.format(h)}:${two.format(m)}:${two.format(total % 60)}`
-    : `${one.format(m)}:${two.format(total % 60)}`;
+  const s = clockDigits(total % 60, 2);
+  return h > 0 ? `${clockDigits(h, 1)}:${clockDigits(m, 2)}:${s}` : `${clockDigits(m, 1)}:${s}`;
 }
 
 /** The catalog's sentence for an IPC error code. */
