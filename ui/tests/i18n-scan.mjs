@@ -3,6 +3,8 @@
 // going through t(). "Reaches the page" means one of the sinks below; a
 // class name, a test id, a command name or an event name is not one, so the
 // scan can be strict about the sinks and stay free of false positives.
+// esbuild (types stripped) and rollup's parser (the tree) are Vite's own
+// dependencies, so the scan adds no package of its own.
 
 import { readFile } from "node:fs/promises";
 import { transform } from "esbuild";
