@@ -590,6 +590,11 @@ class PopupCard {
     this.showRinging();
   }
 
+  /** Her phone, the one this card is for, is among those `ringing`. */
+  ringsIn(ringing: readonly string[]): boolean {
+    return ringing.includes(this.extension);
+  }
+
   /** Still the colleague's side of a transfer (the caller shown is her colleague). */
   isConsultation(): boolean {
     return this.consultation;
@@ -884,7 +889,11 @@ function applyCardChange(change: CardChange): void {
         if (wasConsultation || card.closing) continue;
         if (live.parked) card.showParked(live.parked);
         else card.leftParking();
-        if (!live.parked && live.state === "answered" && live.answered_by) card.showAnswered(live.answered_by);
+        // A call she answered once and that rings her again (a transfer
+        // come back) keeps state "answered": her phone ringing wins.
+        if (!live.parked && live.state === "answered" && live.answered_by && !card.ringsIn(live.ringing)) {
+          card.showAnswered(live.answered_by);
+        }
       }
       break;
     }

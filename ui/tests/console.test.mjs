@@ -663,6 +663,8 @@ test("popup: her phone ringing again for a call (a transfer come back, a parked 
   // She blind-transfers it; 1002 does not answer and the recall rings her phone again (the tracker sends a new popup).
   await emit(page, CARD, answered(3, { ringing: ["1002"], transfers: [{ by: "1001", to: "1002", kind: "blind", at_ms: 3 }] }));
   await emit(page, CARD, { ...popup, at_ms: 4 });
+  // ... and its live card says so, still "answered by 1001" (she did, before the transfer).
+  await emit(page, CARD, answered(4, { ringing: ["1001"], connected_to: null, transfers: [{ by: "1001", to: "1002", kind: "blind", at_ms: 3 }] }));
   await emit(page, RECALL, { type: "recall", call: "c1", from: "1002", to: "1001" });
   await card.getByTestId("recall").waitFor();
   assert.equal(await page.getByTestId("card").count(), 1, "the same card, not a second one");
