@@ -31,19 +31,36 @@ pub struct Board {
     pub subscribed: AtomicUsize,
     /// Desks that saw the gateway `online`.
     pub online: AtomicUsize,
-    /// Card lines matched with the truth, over all desks.
-    pub matched: AtomicU64,
+    /// Card lines printed, over all desks.
+    pub cards: AtomicU64,
     /// When the first card line reached any desk (µs), 0 before.
     pub first_card_us: AtomicU64,
     /// When the last card line reached a desk (µs).
     pub last_card_us: AtomicU64,
 }
 
-/// One desk's record of what it printed.
-#[derive(Debug)]
+/// One desk's record of what it printed. While the stream runs a desk only
+/// stamps and keeps its lines (so the measuring costs the desks' process
+/// as little as possible); [`DeskRecord::matched`] compares them after.
+#[derive(Debug, Default)]
 pub struct DeskRecord {
     /// The truth it is compared with.
     pub truth: Arc<Truth>,
+    /// Each line printed (as `ringside watch --broker` prints it) and
+    /// when (µs).
+    pub printed: Vec<(u64, String)>,
+    /// Bytes of the cards topic's messages.
+    pub cards_bytes: u64,
+    /// Bytes of the retained live snapshots received.
+    pub live_bytes: u64,
+    /// Live snapshots received.
+    pub snapshots: u64,
+    online: bool,
+}
+
+/// A desk's lines compared with its truth.
+#[derive(Debug, Default)]
+pub struct Matched {
     /// For each line of the truth: when this desk printed it (µs), 0 if not.
     pub got_us: Vec<u64>,
     /// Lines printed twice.
@@ -54,59 +71,73 @@ pub struct DeskRecord {
     pub first_unexpected: Option<String>,
     /// Other lines on the cards topic (console changes).
     pub other_lines: u64,
-    per_call: HashMap<String, usize>,
-    online: bool,
+}
+
+/// Whether a line is a card's (cheaply: the lines start with their type).
+fn is_card(line: &str) -> bool {
+    ["popup", "update", "close", "call_end"].iter().any(|t| {
+        line.strip_prefix("{\"type\":\"")
+            .is_some_and(|r| r.starts_with(t) && r[t.len()..].starts_with('"'))
+    })
 }
 
 impl DeskRecord {
     fn new(truth: Arc<Truth>) -> Self {
         Self {
-            got_us: vec![0; truth.lines.len()],
             truth,
-            duplicates: 0,
-            unexpected: 0,
-            first_unexpected: None,
-            other_lines: 0,
-            per_call: HashMap::new(),
-            online: false,
+            ..Self::default()
         }
     }
 
-    /// One line the desk prints, at `at_us`.
-    fn printed(&mut self, line: &str, at_us: u64, board: &Board) {
-        let value = timeless(line);
-        let kind = value["type"].as_str().unwrap_or("");
-        if !matches!(kind, "popup" | "update" | "close" | "call_end") {
-            self.other_lines += 1;
-            return;
+    fn keep(&mut self, line: String, at_us: u64, board: &Board) {
+        if is_card(&line) {
+            board.cards.fetch_add(1, Ordering::Relaxed);
+            let _ = board.first_card_us.compare_exchange(
+                0,
+                at_us,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            );
+            board.last_card_us.fetch_max(at_us, Ordering::Relaxed);
         }
-        let call = value["call"].as_str().unwrap_or("").to_owned();
-        let k = self.per_call.entry(call.clone()).or_default();
-        let at = self.truth.by_call.get(&(call, *k)).copied();
-        *k += 1;
-        match at {
-            Some(i) if self.truth.lines[i].value == value => {
-                if self.got_us[i] == 0 {
-                    self.got_us[i] = at_us;
-                    board.matched.fetch_add(1, Ordering::Relaxed);
-                    let _ = board.first_card_us.compare_exchange(
-                        0,
-                        at_us,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    );
-                    board.last_card_us.fetch_max(at_us, Ordering::Relaxed);
-                } else {
-                    self.duplicates += 1;
+        self.printed.push((at_us, line));
+    }
+
+    /// The printed lines matched with the truth: a desk's k-th line about
+    /// a call is the truth's k-th line about it, the same but for times.
+    pub fn matched(&self) -> Matched {
+        let mut m = Matched {
+            got_us: vec![0; self.truth.lines.len()],
+            ..Matched::default()
+        };
+        let mut per_call: HashMap<String, usize> = HashMap::new();
+        for (at_us, line) in &self.printed {
+            if !is_card(line) {
+                m.other_lines += 1;
+                continue;
+            }
+            let value = timeless(line);
+            let call = value["call"].as_str().unwrap_or("").to_owned();
+            let k = per_call.entry(call.clone()).or_default();
+            let at = self.truth.by_call.get(&(call, *k)).copied();
+            *k += 1;
+            match at {
+                Some(i) if self.truth.lines[i].value == value => {
+                    if m.got_us[i] == 0 {
+                        m.got_us[i] = *at_us;
+                    } else {
+                        m.duplicates += 1;
+                    }
+                }
+                _ => {
+                    m.unexpected += 1;
+                    if m.first_unexpected.is_none() {
+                        m.first_unexpected = Some(line.chars().take(400).collect());
+                    }
                 }
             }
-            _ => {
-                self.unexpected += 1;
-                if self.first_unexpected.is_none() {
-                    self.first_unexpected = Some(line.chars().take(400).collect());
-                }
-            }
         }
+        m
     }
 }
 
@@ -164,12 +195,15 @@ impl Desk {
                         let at = now_us();
                         let mut r = rec.lock().unwrap_or_else(|e| e.into_inner());
                         if p.topic == cards.as_bytes() {
-                            let text = String::from_utf8_lossy(&p.payload);
+                            r.cards_bytes += p.payload.len() as u64;
+                            let text = String::from_utf8_lossy(&p.payload).into_owned();
                             feed.on_line(&text);
-                            r.printed(&text, at, &board);
+                            r.keep(text, at, &board);
                         } else if p.topic == live.as_bytes() {
+                            r.live_bytes += p.payload.len() as u64;
+                            r.snapshots += 1;
                             for l in feed.on_snapshot(&p.payload) {
-                                r.printed(&l, at, &board);
+                                r.keep(l, at, &board);
                             }
                         } else if p.topic == status.as_bytes()
                             && !r.online
@@ -195,12 +229,5 @@ impl Desk {
     /// Stops the desk (its connection closes with its task).
     pub fn leave(&self) {
         self.task.abort();
-    }
-}
-
-impl DeskRecord {
-    /// A record of nothing (what is left behind when one is taken out).
-    pub fn empty() -> Self {
-        Self::new(Arc::new(Truth::default()))
     }
 }

@@ -175,7 +175,7 @@ async fn follow_stream(
         if at_first.is_none() && o.board.first_card_us.load(Ordering::Relaxed) != 0 {
             at_first = Some(usages(o));
         }
-        let matched = o.board.matched.load(Ordering::Relaxed);
+        let matched = o.board.cards.load(Ordering::Relaxed);
         if matched != last {
             (last, last_change) = (matched, Instant::now());
         }
@@ -229,7 +229,7 @@ async fn office_run(args: &Args, setup: &Setup, speed: f64) -> Value {
     let records: Vec<DeskRecord> = o
         .desks
         .iter()
-        .map(|d| std::mem::replace(&mut *lock(&d.record), DeskRecord::empty()))
+        .map(|d| std::mem::take(&mut *lock(&d.record)))
         .collect();
     let gateway_log = std::fs::read_to_string(o.dir.path().join("gateway.log")).unwrap_or_default();
     let mut out = figures(&records, &sent, expected);
@@ -269,16 +269,19 @@ fn percentiles(v: &mut [u64]) -> Value {
     json!({"n": v.len(), "p50_ms": at(0.50), "p90_ms": at(0.90), "p99_ms": at(0.99), "max_ms": at(1.0)})
 }
 
-/// Lost, duplicated and unexpected lines, and the latencies, over all desks.
+/// Lost, duplicated and unexpected lines, the latencies and the bytes,
+/// over all desks.
 fn figures(records: &[DeskRecord], sent: &[u64], expected: u64) -> Value {
     let (mut all, mut popups) = (Vec::new(), Vec::new());
     let (mut lost, mut dup, mut unexpected, mut other, mut unstamped) =
         (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut cards_bytes, mut live_bytes, mut snapshots) = (0u64, 0u64, 0u64);
     let mut first_unexpected = None;
     let mut desks_with_loss = 0;
     for r in records {
+        let m = r.matched();
         let before = lost;
-        for (i, &got) in r.got_us.iter().enumerate() {
+        for (i, &got) in m.got_us.iter().enumerate() {
             let line = &r.truth.lines[i];
             if got == 0 {
                 lost += 1;
@@ -296,12 +299,13 @@ fn figures(records: &[DeskRecord], sent: &[u64], expected: u64) -> Value {
             }
         }
         desks_with_loss += usize::from(lost > before);
-        dup += r.duplicates;
-        unexpected += r.unexpected;
-        other += r.other_lines;
-        if first_unexpected.is_none() {
-            first_unexpected = r.first_unexpected.clone();
-        }
+        dup += m.duplicates;
+        unexpected += m.unexpected;
+        other += m.other_lines;
+        first_unexpected = first_unexpected.or(m.first_unexpected);
+        cards_bytes += r.cards_bytes;
+        live_bytes += r.live_bytes;
+        snapshots += r.snapshots;
     }
     json!({
         "expected_lines": expected,
@@ -313,6 +317,9 @@ fn figures(records: &[DeskRecord], sent: &[u64], expected: u64) -> Value {
         "first_unexpected": first_unexpected,
         "console_lines": other,
         "unstamped": unstamped,
+        "cards_bytes": cards_bytes,
+        "live_bytes": live_bytes,
+        "live_snapshots": snapshots,
         "latency": percentiles(&mut all),
         "popup_latency": percentiles(&mut popups),
     })
