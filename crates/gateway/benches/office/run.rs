@@ -150,10 +150,16 @@ async fn wait_for(what: &str, secs: u64, done: impl Fn() -> bool) {
     }
 }
 
-/// CPU and peak RSS of the gateway, the broker and the PBX.
-fn usages(o: &Office) -> [Usage; 3] {
+/// CPU and peak RSS of the gateway, the broker, the PBX and the desks'
+/// process (this one).
+fn usages(o: &Office) -> [Usage; 4] {
     let gw = o.gateway.as_ref().map(Proc::usage).unwrap_or_default();
-    [gw, o.mosquitto.usage(), o.pbx.usage()]
+    [
+        gw,
+        o.mosquitto.usage(),
+        o.pbx.usage(),
+        procs::usage(std::process::id()),
+    ]
 }
 
 /// Waits until every desk has every line, or no new line came for the
@@ -165,7 +171,7 @@ async fn follow_stream(
     speed: f64,
     o: &mut Office,
     expected: u64,
-) -> ([Usage; 3], [Usage; 3]) {
+) -> ([Usage; 4], [Usage; 4]) {
     let play = Duration::from_secs_f64(args.start_delay + setup.recorded_s / speed);
     let started = Instant::now();
     let mut at_first = None;
@@ -246,6 +252,7 @@ async fn office_run(args: &Args, setup: &Setup, speed: f64) -> Value {
         "gateway": usage_json(first[0], end[0]),
         "broker": usage_json(first[1], end[1]),
         "pbx": usage_json(first[2], end[2]),
+        "desks_process": usage_json(first[3], end[3]),
         "pbx_bytes": setup.capture.bytes().len(),
         "gateway_log_tail": gateway_log.lines().rev().take(5).collect::<Vec<_>>(),
     });
