@@ -78,7 +78,11 @@ pub async fn run(
     let give_up = started + limit;
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..sessions {
-        set.spawn(session(addr, expect_bytes, tally.clone(), give_up));
+        let one = session(addr, expect_bytes, tally.clone(), give_up);
+        // A session the PBX never answers gives up too.
+        set.spawn(async move {
+            let _ = tokio::time::timeout_at(give_up.into(), one).await;
+        });
     }
     while set.join_next().await.is_some() {}
     (tally, started.elapsed())

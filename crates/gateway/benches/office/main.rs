@@ -41,6 +41,10 @@ struct Args {
     /// The capture to play.
     #[arg(long)]
     capture: PathBuf,
+    /// The speeds to play the direct alternative at (its PBX-side cost
+    /// per stream hardly depends on the speed).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    direct_speeds: Vec<f64>,
     /// AMI sessions for the direct alternative (0: skip it).
     #[arg(long, default_value_t = 500)]
     direct_sessions: usize,

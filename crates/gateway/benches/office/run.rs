@@ -19,16 +19,21 @@ pub async fn all(args: &Args) -> Value {
     let mut office = Vec::new();
     for &speed in &args.speeds {
         eprintln!("office bench: {} desks at {speed}x", args.desks);
-        office.push(office_run(args, &setup, speed).await);
+        let run = office_run(args, &setup, speed).await;
+        // Also said as it comes, so a later run's failure loses nothing.
+        eprintln!("office bench: result {run}");
+        office.push(run);
     }
     let mut direct = Vec::new();
     if args.direct_sessions > 0 {
-        for &speed in &args.speeds {
+        for &speed in &args.direct_speeds {
             eprintln!(
                 "office bench: direct, {} AMI sessions at {speed}x",
                 args.direct_sessions
             );
-            direct.push(direct_run(args, &setup, speed).await);
+            let run = direct_run(args, &setup, speed).await;
+            eprintln!("office bench: result {run}");
+            direct.push(run);
         }
     }
     json!({
@@ -343,7 +348,7 @@ async fn direct_run(args: &Args, setup: &Setup, speed: f64) -> Value {
     });
     let before = pbx.usage();
     let stream = setup.capture.bytes().len() as u64;
-    let limit = Duration::from_secs_f64(args.start_delay + 4.0 * setup.recorded_s / speed + 60.0);
+    let limit = Duration::from_secs_f64(args.start_delay + 2.0 * setup.recorded_s / speed + 30.0);
     let (tally, took) = crate::direct::run(addr, args.direct_sessions, stream, limit).await;
     let after = pbx.usage();
     json!({
