@@ -18,8 +18,9 @@ PKGS=(
   xvfb xauth webkit2gtk-driver
   # session bus, keyring, notifications
   dbus dbus-x11 at-spi2-core gnome-keyring libsecret-1-dev dunst
-  # UI tests and screenshots
-  chromium imagemagick
+  # UI tests and screenshots; the fonts for Chinese text and for emoji in a
+  # caller's text (without them CJK and emoji show as empty boxes)
+  chromium imagemagick fonts-noto-cjk fonts-noto-color-emoji
   # office mode's tests start their own Mosquitto on a free loopback port
   # (the package's own service on 1883 is not used)
   mosquitto

@@ -18,6 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+# The app's UI speaks the OS locale's language (ui/src/i18n.ts) and this test
+# reads English words: the locale is pinned, whatever the machine's LANG is.
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset LANGUAGE
 
 if [ -z "${RINGSIDE_E2E_INNER:-}" ]; then
   # Build first (outside the display session): the UI, then the app with it embedded.

@@ -2,15 +2,17 @@
 // lets her take (the offers, with the reason shown on a disabled button),
 // and the one clock behind every "waiting 0:42" on the page.
 
-import { el, waitedText } from "./dom";
+import { el } from "./dom";
+import { formatDuration } from "./i18n";
 import type { OfferAction } from "./bindings/OfferAction";
 import type { Offer } from "./bindings/Offer";
+import { t, type MessageKey } from "./i18n";
 
 /** Before the shell said what the PBX allows: buttons wait, and say so. */
-const NOT_YET = "Ringside is still finding out what your PBX allows. Wait a moment; if this stays, check the connection at the top of the main window.";
+const NOT_YET = t("offer.notYet");
 
 /** Said for an action the shell's list leaves out. */
-const NOT_OFFERED = "Ringside cannot do this on your PBX.";
+const NOT_OFFERED = t("offer.notOffered");
 
 export interface OfferView {
   allowed: boolean;
@@ -89,7 +91,8 @@ export function showOffer(b: OfferButton, offer: OfferView): void {
 
 interface Waiting {
   since: number;
-  prefix: string;
+  /** The message the duration goes in, as `{duration}`. */
+  label: MessageKey;
 }
 
 /** Every element showing a live waiting time, and since when. */
@@ -97,7 +100,7 @@ const waiting = new Map<HTMLElement, Waiting>();
 let ticker: number | undefined;
 
 function paint(node: HTMLElement, w: Waiting, now: number): void {
-  const text = w.prefix + waitedText(now - w.since);
+  const text = t(w.label, { duration: formatDuration(now - w.since) });
   if (node.textContent !== text) node.textContent = text;
 }
 
@@ -122,8 +125,8 @@ function tick(): void {
  * it writes an element only when its text changes: with 200 callers
  * waiting, a second costs 200 short text writes and nothing else.
  */
-export function showWaiting(node: HTMLElement, since: number, prefix = ""): void {
-  const w = { since, prefix };
+export function showWaiting(node: HTMLElement, since: number, label: MessageKey = "time.duration"): void {
+  const w = { since, label };
   waiting.set(node, w);
   paint(node, w, Date.now());
   if (ticker === undefined) scheduleTick();

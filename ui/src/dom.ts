@@ -3,6 +3,7 @@
 // as HTML: a caller name is text, whatever bytes it holds.
 
 import type { QueueWait } from "./bindings/QueueWait";
+import { formatDuration, t, type MessageKey } from "./i18n";
 
 type Child = Node | string | null | undefined | false;
 
@@ -66,57 +67,40 @@ export function clear(node: Element): void {
   node.replaceChildren();
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const dayFmt = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
-
-/** "14:05" today, "3 Nov 14:05" otherwise. */
-export function shortTime(ms: number, now = Date.now()): string {
-  const d = new Date(ms);
-  const sameDay = new Date(now).toDateString() === d.toDateString();
-  return sameDay ? timeFmt.format(d) : `${dayFmt.format(d)} ${timeFmt.format(d)}`;
-}
-
-const OUTCOME_WORDS: Record<string, string> = {
-  answered: "Answered",
-  missed: "Missed",
-  answered_elsewhere: "Answered elsewhere",
-  abandoned: "Caller hung up in queue",
-  voicemail: "Voicemail",
-  unanswered: "Not answered",
+const OUTCOME_KEYS: Record<string, MessageKey> = {
+  answered: "outcome.answered",
+  missed: "outcome.missed",
+  answered_elsewhere: "outcome.answeredElsewhere",
+  abandoned: "outcome.abandoned",
+  voicemail: "outcome.voicemail",
+  unanswered: "outcome.unanswered",
 };
-
-/** "0:42", "12:05", "1:02:03". */
-export function waitedText(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
 
 /** How a call ended, in her words; a caller who gave up in a queue says
  * which queue and after how long ("Gave up in queue sales after 1:10"). */
 export function outcomeText(outcome: string, answeredBy?: string | null, queue?: QueueWait | null): string {
-  if (outcome === "abandoned" && queue) return `Gave up in queue ${queue.queue} after ${waitedText(queue.waited_ms)}`;
-  const word = OUTCOME_WORDS[outcome] ?? outcome;
+  if (outcome === "abandoned" && queue) {
+    return t("outcome.gaveUpInQueue", { queue: queue.queue, waited: formatDuration(queue.waited_ms) });
+  }
+  const word = Object.hasOwn(OUTCOME_KEYS, outcome) ? t(OUTCOME_KEYS[outcome]) : outcome;
   return answeredBy && (outcome === "answered" || outcome === "answered_elsewhere")
-    ? `${word} by ${answeredBy}`
+    ? t("outcome.by", { outcome: word, name: answeredBy })
     : word;
 }
 
-const PRESENCE_WORDS: Record<string, string> = {
-  idle: "Available",
-  ringing: "Ringing",
-  inUse: "On a call",
-  busy: "Busy",
-  onHold: "On hold",
-  unavailable: "Offline",
-  notFound: "Unknown",
-  inUseRinging: "On a call, ringing",
+const PRESENCE_KEYS: Record<string, MessageKey> = {
+  idle: "presence.idle",
+  ringing: "presence.ringing",
+  inUse: "presence.inUse",
+  busy: "presence.busy",
+  onHold: "presence.onHold",
+  unavailable: "presence.unavailable",
+  notFound: "presence.notFound",
+  inUseRinging: "presence.inUseRinging",
 };
 
 export function presenceText(state: string): string {
-  return PRESENCE_WORDS[state] ?? state;
+  return Object.hasOwn(PRESENCE_KEYS, state) ? t(PRESENCE_KEYS[state]) : state;
 }
 
 /** One row of a list kept in step by `syncList`. */

@@ -7,6 +7,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { EVENTS, type Commands, type EventPayloads } from "./bindings/IpcTable";
 import type { IpcError } from "./bindings/IpcError";
+import { errorSentence, t } from "./i18n";
 
 /** Event names and the command and event tables come from Rust (src-tauri/src/ipc_table.in). */
 export { EVENTS };
@@ -31,9 +32,12 @@ function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && typeof (e as IpcError).message === "string";
 }
 
-/** A sentence to show for a failed command: the shell's message when it sent one. */
+/**
+ * A sentence to show for a failed command: the shell's message when it sent
+ * one (in another language, its code's translation with the message after it).
+ */
 export function errorText(e: unknown): string {
-  if (isIpcError(e) && e.message.trim() !== "") return e.message;
+  if (isIpcError(e) && e.message.trim() !== "") return errorSentence(e.code, e.message);
   if (typeof e === "string" && e.trim() !== "") return e;
-  return "Ringside could not reach its background service. Restart the app if this keeps happening.";
+  return t("error.noService");
 }

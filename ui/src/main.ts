@@ -4,12 +4,14 @@
 // and only renders and invokes; the shell owns every decision about calls.
 
 import "./style.css";
+import { translatePage } from "./i18n";
 import { setMyExtensions, startBoard } from "./main/board";
 import { startConsole } from "./main/console";
 import { startContacts } from "./main/contacts";
 import { startDialer } from "./main/dialer";
 import { startHistory } from "./main/history";
 import { startPbxApi } from "./main/pbx-api";
+import { startLanguageSwitch } from "./main/language";
 import { startSettings } from "./main/settings";
 import { startStatus } from "./main/status";
 
@@ -37,6 +39,8 @@ function startTabs(): void {
 }
 
 async function start(): Promise<void> {
+  translatePage();
+  startLanguageSwitch();
   startTabs();
   // Each part reports its own failures in place; one failing must not blank the others.
   await Promise.allSettled([

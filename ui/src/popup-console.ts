@@ -10,6 +10,7 @@ import { EVENTS, command, onEvent } from "./ipc";
 import type { ParkedCall } from "./bindings/ParkedCall";
 import type { RecallOutput } from "./bindings/RecallOutput";
 import { Offers, offerButton, showOffer, type OfferButton } from "./console-ui";
+import { t } from "./i18n";
 
 export const offers = new Offers();
 
@@ -42,9 +43,9 @@ export class RecallBanner {
   private readonly message: HTMLElement;
 
   constructor(readonly recall: Recalled) {
-    this.text = el("strong", { class: "recall-text", testid: "recall-text", text: `Back from ${recall.from}: not answered` });
+    this.text = el("strong", { class: "recall-text", testid: "recall-text", text: t("recall.backFrom", { from: recall.from }) });
     this.message = el("span", { class: "message row-message", testid: "recall-message", attrs: { role: "status" } });
-    this.voicemail = offerButton(`Send to ${recall.from}'s voicemail`, "recall-voicemail", () => void this.toVoicemail());
+    this.voicemail = offerButton(t("recall.sendToVoicemailOf", { name: recall.from }), "recall-voicemail", () => void this.toVoicemail());
     this.voicemail.button.classList.add("primary");
     this.root = el("div", { class: "card-recall", testid: "recall", attrs: { role: "alert" } }, [
       this.text,
@@ -61,7 +62,7 @@ export class RecallBanner {
 
   /** Someone answered after all: nothing to send anywhere. */
   answeredBy(by: string): void {
-    this.text.textContent = `${by} answered after all.`;
+    this.text.textContent = t("recall.answeredAfterAll", { name: by });
     this.voicemail.button.hidden = true;
     this.voicemail.why.hidden = true;
   }
@@ -73,10 +74,10 @@ export class RecallBanner {
 
   private async toVoicemail(): Promise<void> {
     const from = this.recall.from;
-    this.say(`Sending the caller to ${from}'s voicemail…`, "ok");
+    this.say(t("popup.sendingToVoicemailOf", { name: from }), "ok");
     try {
       await command("send_to_voicemail", { call: this.recall.call, extension: from });
-      this.say(`Sent to ${from}'s voicemail.`, "ok");
+      this.say(t("recall.sentToVoicemailOf", { name: from }), "ok");
     } catch (e) {
       this.say(errorText(e), "error");
     }

@@ -10,7 +10,9 @@
 // (popup-console.ts).
 
 import "./style.css";
-import { clear, el, outcomeText, outsideText, shortTime, syncList, type Row } from "./dom";
+import { LANGUAGE_STORAGE_KEY, translatePage } from "./i18n";
+import { clear, el, outcomeText, outsideText, syncList, type Row } from "./dom";
+import { formatWhen } from "./i18n";
 import { command, errorText, EVENTS, onEvent } from "./ipc";
 import { SmsCompose } from "./sms-compose";
 import { offerButton, showOffer, type OfferButton } from "./console-ui";
@@ -27,6 +29,7 @@ import type { CallCard } from "./bindings/CallCard";
 import type { CardChange } from "./bindings/CardChange";
 import type { CloseReason } from "./bindings/CloseReason";
 import type { Transfer } from "./bindings/Transfer";
+import { flagged, t, textAround, type MessageKey } from "./i18n";
 
 /** The `popup` change that opens a card (generated from ringside-calls' `CardChange`). */
 type CardPopup = Extract<CardChange, { type: "popup" }>;
@@ -89,10 +92,10 @@ function refreshEmpty(): void {
 /** Texts sit below the calls, under a heading of their own. */
 const textsList = el("div", { class: "texts-list" });
 /** Said once older texts left the popup (see `MAX_TEXT_CARDS`). */
-const olderTexts = el("p", { class: "hint older-texts", testid: "older-texts", text: "Older texts are in the main window, under History." });
+const olderTexts = el("p", { class: "hint older-texts", testid: "older-texts", text: t("popup.olderTexts") });
 olderTexts.hidden = true;
-const textsSection = el("section", { class: "texts", testid: "texts", attrs: { "aria-label": "Texts" } }, [
-  el("h2", { class: "texts-heading", text: "Texts" }),
+const textsSection = el("section", { class: "texts", testid: "texts", attrs: { "aria-label": t("popup.texts") } }, [
+  el("h2", { class: "texts-heading", text: t("popup.texts") }),
   textsList,
   olderTexts,
 ]);
@@ -169,7 +172,7 @@ function collapseOverflow(stack: { root: HTMLElement; keep: boolean }[]): void {
   const padding = parseFloat(getComputedStyle(cardsRoot).paddingBottom) || 0;
   if (expanded || stack.length === 0 || bottom(cardsRoot) - padding <= limit) return;
   moreRow.hidden = false;
-  moreRow.textContent = `+${stack.length} more`;
+  moreRow.textContent = t("popup.more", { count: stack.length });
   const gap = parseFloat(getComputedStyle(cardsRoot).rowGap) || 0;
   const room = limit - moreRow.offsetHeight - gap - padding;
   const focused = document.activeElement;
@@ -183,8 +186,8 @@ function collapseOverflow(stack: { root: HTMLElement; keep: boolean }[]): void {
     hidden += 1;
   }
   moreRow.hidden = hidden === 0;
-  moreRow.textContent = `+${hidden} more`;
-  moreRow.setAttribute("aria-label", `Show ${hidden} more ${hidden === 1 ? "card" : "cards"}`);
+  moreRow.textContent = t("popup.more", { count: hidden });
+  moreRow.setAttribute("aria-label", t("popup.showMoreCards", { count: hidden }));
 }
 
 /** Longest part of a text shown on its card; the whole text is in the title. */
@@ -193,13 +196,13 @@ const SMS_SHOWN_CHARS = 280;
 /** The last texts with a caller, for a card's context. */
 function recentTexts(rows: SmsRow[]): HTMLElement | null {
   if (rows.length === 0) return null;
-  const list = el("ul", { class: "recent-texts", testid: "recent-texts", attrs: { "aria-label": "Last texts" } });
+  const list = el("ul", { class: "recent-texts", testid: "recent-texts", attrs: { "aria-label": t("popup.lastTexts") } });
   for (const row of rows.slice(0, 3)) {
     list.append(
       el("li", { testid: "recent-text" }, [
-        el("span", { class: "recent-time", text: shortTime(row.atMs) }),
+        el("span", { class: "recent-time", text: formatWhen(row.atMs) }),
         " ",
-        el("span", { class: "sms-direction", text: row.direction === "incoming" ? "Received" : "Sent" }),
+        el("span", { class: "sms-direction", text: row.direction === "incoming" ? t("sms.received") : t("sms.sent") }),
         ": ",
         outsideText(row.text, { class: "recent-text-body", max: 80 }),
       ]),
@@ -218,30 +221,30 @@ class SmsCard {
 
   constructor(readonly key: string, readonly sms: SmsRow) {
     const idPrefix = `sms-${this.arrived}`;
-    this.context = el("section", { class: "card-context", testid: "sms-context", attrs: { "aria-label": "What we know" } });
+    this.context = el("section", { class: "card-context", testid: "sms-context", attrs: { "aria-label": t("popup.whatWeKnow") } });
     this.feedback = el("p", { class: "card-feedback", testid: "sms-feedback", attrs: { role: "status" } });
     this.compose = new SmsCompose(idPrefix, sms.number, () => {
       this.compose.root.hidden = true;
-      this.feedback.textContent = "Reply sent.";
+      this.feedback.textContent = t("popup.replySent");
     });
     this.compose.root.hidden = true;
     const dismiss = el("button", {
       class: "icon-button",
       testid: "sms-dismiss",
       text: "✕",
-      attrs: { type: "button", "aria-label": "Dismiss this text", title: "Dismiss" },
+      attrs: { type: "button", "aria-label": t("popup.dismissText"), title: t("popup.dismiss") },
     });
     dismiss.addEventListener("click", () => void this.dismiss());
-    const reply = el("button", { class: "button", testid: "sms-reply", text: "Reply…", attrs: { type: "button" } });
+    const reply = el("button", { class: "button", testid: "sms-reply", text: t("popup.reply"), attrs: { type: "button" } });
     reply.addEventListener("click", () => {
       this.compose.root.hidden = !this.compose.root.hidden;
       if (!this.compose.root.hidden) this.compose.focus();
       scheduleLayout();
     });
-    const meta = [`Text${sms.span ? ` on GSM ${sms.span}` : ""}`, shortTime(sms.atMs)].join(" · ");
+    const meta = [sms.span ? t("popup.textOnGsm", { span: sms.span }) : t("popup.text"), formatWhen(sms.atMs)].join(" · ");
     this.root = el(
       "article",
-      { class: "card sms-card", testid: "sms-card", attrs: { "data-sms": sms.id, "aria-label": `Text from ${sms.number}` } },
+      { class: "card sms-card", testid: "sms-card", attrs: { "data-sms": sms.id, "aria-label": t("popup.textFrom", { number: sms.number }) } },
       [
         el("header", { class: "card-head" }, [
           el("div", { class: "caller" }, [
@@ -366,19 +369,20 @@ class PopupCard {
     this.call = popup.call;
     this.extension = popup.extension;
     const idPrefix = `card-${cards.size}-${Date.now().toString(36)}`;
-    const name = popup.caller_name?.trim() ? popup.caller_name : "Unknown caller";
+    const name = popup.caller_name?.trim() ? popup.caller_name : t("popup.unknownCaller");
 
     this.status = el("p", { class: "card-status", testid: "card-status", attrs: { role: "status" } });
     this.ringingAt = el("dd", { testid: "ringing-extensions" });
-    this.ringingRow = [el("dt", { text: "Ringing" }), this.ringingAt];
-    this.context = el("section", { class: "card-context", testid: "caller-context", attrs: { "aria-label": "What we know" } });
+    this.ringingRow = [el("dt", { text: t("popup.ringing") }), this.ringingAt];
+    this.context = el("section", { class: "card-context", testid: "caller-context", attrs: { "aria-label": t("popup.whatWeKnow") } });
     this.transfers = el("p", { class: "card-transfers", testid: "transfers" });
     this.consultation = popup.consultation === true;
     this.consultLine = el("p", { class: "card-consulting", testid: "consulting-for" });
     const waiting = popup.consulting_for;
     if (this.consultation && waiting) {
       const who = waiting.caller_name?.trim() ? waiting.caller_name : waiting.caller_num;
-      this.consultLine.append("Wants to hand over ", outsideText(who, { class: "consulting-name", testid: "consulting-name" }));
+      const [before, after] = textAround("popup.wantsToHandOver", "name");
+      this.consultLine.append(before, outsideText(who, { class: "consulting-name", testid: "consulting-name" }), after);
       if (who !== waiting.caller_num) {
         this.consultLine.append(" ", el("span", { class: "caller-number", text: waiting.caller_num, attrs: { dir: "ltr" } }));
       }
@@ -403,9 +407,9 @@ class PopupCard {
       attrs: { id: `${idPrefix}-note`, rows: "2", maxlength: "2000" },
     });
     this.notePanel = el("form", { class: "card-panel note-form", testid: "note-panel" }, [
-      el("label", { text: "Note about this call", attrs: { for: `${idPrefix}-note` } }),
+      el("label", { text: t("popup.noteAboutCall"), attrs: { for: `${idPrefix}-note` } }),
       this.noteText,
-      el("button", { class: "button primary", testid: "note-save", text: "Save note", attrs: { type: "submit" } }),
+      el("button", { class: "button primary", testid: "note-save", text: t("popup.saveNote"), attrs: { type: "submit" } }),
     ]);
     this.notePanel.hidden = true;
     this.notePanel.addEventListener("submit", (e) => {
@@ -416,35 +420,35 @@ class PopupCard {
     // "Text back": most useful once a call was missed, so it survives the call's end.
     this.textPanel = new SmsCompose(idPrefix, popup.caller_num, () => {
       this.textPanel.root.hidden = true;
-      this.say("Text sent.");
+      this.say(t("sms.textSent"));
     });
     this.textPanel.root.hidden = true;
 
     const lineParts: string[] = [];
-    if (popup.park_return) lineParts.push(`back from parking ${popup.park_slot ?? ""}`.trim());
-    if (popup.did) lineParts.push(`DID ${popup.did}`);
-    if (popup.queue) lineParts.push(`queue ${popup.queue}`);
-    if (popup.trunk) lineParts.push(`trunk ${popup.trunk}`);
-    const lineText = lineParts.length > 0 ? lineParts.join(" · ") : popup.direction === "internal" ? "internal call" : "—";
+    if (popup.park_return) lineParts.push(t("popup.line.backFromParking", { slot: popup.park_slot ?? "" }).trim());
+    if (popup.did) lineParts.push(t("popup.line.did", { did: popup.did }));
+    if (popup.queue) lineParts.push(t("popup.line.queue", { queue: popup.queue }));
+    if (popup.trunk) lineParts.push(t("popup.line.trunk", { trunk: popup.trunk }));
+    const lineText = lineParts.length > 0 ? lineParts.join(" · ") : popup.direction === "internal" ? t("popup.line.internal") : "—";
 
     const dismiss = el("button", {
       class: "icon-button",
       testid: "dismiss",
       text: "✕",
-      attrs: { type: "button", "aria-label": "Dismiss this call", title: "Dismiss" },
+      attrs: { type: "button", "aria-label": t("popup.dismissCall"), title: t("popup.dismiss") },
     });
     dismiss.addEventListener("click", () => void this.dismiss());
 
-    this.park = offerButton("Park", "action-park", () => void this.parkCall());
+    this.park = offerButton(t("popup.park"), "action-park", () => void this.parkCall());
     const actions = el("div", { class: "card-actions" }, [
-      this.action("Transfer…", "action-transfer", () => this.togglePanel(this.pickerPanel, () => this.picker.focus())),
+      this.action(t("popup.transfer"), "action-transfer", () => this.togglePanel(this.pickerPanel, () => this.picker.focus())),
       this.park.button,
-      voicemailTarget(popup) ? this.action("To voicemail", "action-voicemail", () => void this.toVoicemail()) : null,
-      this.action("Note…", "action-note", () => this.togglePanel(this.notePanel, () => this.noteText.focus())),
-      this.action("Copy number", "action-copy", () => void this.copyNumber(), true),
-      this.action("Open CRM", "action-crm", () => void this.openCrm(), true),
+      voicemailTarget(popup) ? this.action(t("popup.toVoicemail"), "action-voicemail", () => void this.toVoicemail()) : null,
+      this.action(t("popup.note"), "action-note", () => this.togglePanel(this.notePanel, () => this.noteText.focus())),
+      this.action(t("popup.copyNumber"), "action-copy", () => void this.copyNumber(), true),
+      this.action(t("popup.openCrm"), "action-crm", () => void this.openCrm(), true),
       /\d/.test(popup.caller_num)
-        ? this.action("Text…", "action-text", () => this.togglePanel(this.textPanel.root, () => this.textPanel.focus()), true)
+        ? this.action(t("popup.textBack"), "action-text", () => this.togglePanel(this.textPanel.root, () => this.textPanel.focus()), true)
         : null,
     ]);
 
@@ -453,7 +457,7 @@ class PopupCard {
       {
         class: `card direction-${popup.direction}${this.consultation ? " consultation" : ""}`,
         testid: "card",
-        attrs: { "data-call": popup.call, "data-extension": popup.extension, "aria-label": `Call from ${name}` },
+        attrs: { "data-call": popup.call, "data-extension": popup.extension, "aria-label": t("popup.callFrom", { name }) },
       },
       [
         el("header", { class: "card-head" }, [el("div", { class: "caller" }, [this.callerName, this.callerNumber]), dismiss]),
@@ -461,7 +465,7 @@ class PopupCard {
         this.consultLine,
         this.transfers,
         el("dl", { class: "card-line" }, [
-          el("dt", { text: "Line" }),
+          el("dt", { text: t("popup.line") }),
           el("dd", { testid: "line-info", text: lineText }),
           ...this.ringingRow,
         ]),
@@ -541,14 +545,14 @@ class PopupCard {
   /** How a recall watch ended without a recall ("answered", "gave_up"). */
   recallEnded(r: Exclude<RecallOutput, { type: "recall" | "redirect" }>): void {
     if (r.type === "answered") this.recall?.answeredBy(r.by);
-    else this.say(`Ringside could not bring the caller back from ${r.from}: they are still ringing there.`, "error");
+    else this.say(t("popup.recallFailed", { from: r.from }), "error");
   }
 
   /** The parked calls say where this call waits now. */
   noteParked(p: ParkedCall): void {
     if (this.feedback.dataset.parked === p.slot) return;
     this.feedback.dataset.parked = p.slot;
-    this.say(`Parked in space ${p.slot}${p.lot && p.lot !== "default" ? ` (${p.lot})` : ""}. Retrieve it from the main window.`);
+    this.say(flagged("popup.parkedIn", { slot: p.slot }, "lot", p.lot && p.lot !== "default" ? p.lot : ""));
   }
 
   /** Still ringing: such a card leads the stack and is never collapsed. */
@@ -562,15 +566,17 @@ class PopupCard {
 
   showRinging(): void {
     if (this.consultation) {
-      this.setStatus(`${this.popup.caller_num} asks you before a transfer. Ringing at ${this.extension}`, "ringing");
+      this.setStatus(t("popup.consultRinging", { number: this.popup.caller_num, extension: this.extension }), "ringing");
       return;
     }
-    const where = this.popup.direction === "internal" ? "Internal call ringing" : "Ringing";
-    const from = this.popup.transferred_by ? `Transferred here by ${this.popup.transferred_by}. ` : "";
+    const where = this.popup.direction === "internal"
+      ? t("popup.internalRingingAt", { extension: this.extension })
+      : t("popup.ringingAt", { extension: this.extension });
+    const from = this.popup.transferred_by ? t("popup.transferredHereBy", { name: this.popup.transferred_by }) + " " : "";
     const parked = this.popup.park_return
-      ? `Back from parking space ${this.popup.park_slot ?? "?"}${this.popup.parked_by ? ` (parked by ${this.popup.parked_by})` : ""}. `
+      ? flagged("popup.backFromParkingSpace", { slot: this.popup.park_slot ?? "?" }, "by", this.popup.parked_by ?? "") + " "
       : "";
-    this.setStatus(`${parked}${from}${where} at ${this.extension}`, "ringing");
+    this.setStatus(`${parked}${from}${where}`, "ringing");
   }
 
   /**
@@ -593,28 +599,28 @@ class PopupCard {
   followConsultation(live: CallCard): void {
     if (!this.consultation || this.closing) return;
     if (live.consulting && live.consulting.to === this.extension) {
-      if (live.consulting.answered) this.setStatus(`Talking with ${live.consulting.by} before the transfer`, "consulting");
+      if (live.consulting.answered) this.setStatus(t("popup.talkingBeforeTransfer", { name: live.consulting.by }), "consulting");
       return;
     }
     if (live.connected_to !== this.extension && !live.ringing.includes(this.extension)) return;
     // The hand-over is done: this is the caller's card now.
     this.consultation = false;
     this.root.classList.remove("consultation");
-    const name = live.caller_name?.trim() ? live.caller_name : "Unknown caller";
+    const name = live.caller_name?.trim() ? live.caller_name : t("popup.unknownCaller");
     this.callerName.replaceWith((this.callerName = outsideText(name, { class: "caller-name", testid: "caller-name" })));
     this.callerNumber.textContent = live.caller_num;
-    this.root.setAttribute("aria-label", `Call from ${name}`);
+    this.root.setAttribute("aria-label", t("popup.callFrom", { name }));
     this.consultLine.hidden = true;
     const by = live.transfers.at(-1)?.by;
-    const from = by ? `Transferred to you by ${by}` : "Transferred to you";
-    if (live.connected_to === this.extension) this.setStatus(`${from}. Talking`, "answered");
-    else this.setStatus(`${from}. Ringing at ${this.extension}`, "ringing");
+    const from = by ? t("popup.transferredToYouBy", { name: by }) : t("popup.transferredToYou");
+    if (live.connected_to === this.extension) this.setStatus(t("popup.fromTalking", { from }), "answered");
+    else this.setStatus(t("popup.fromRinging", { from, extension: this.extension }), "ringing");
   }
 
   /** The call was picked up at another phone: say by whom. */
   notePickup(by: string): void {
     if (this.root.dataset.state !== "answered-elsewhere") return;
-    this.status.textContent = this.isMine(by) ? `Picked up by you (${by})` : `Picked up by ${by}`;
+    this.status.textContent = this.isMine(by) ? t("popup.pickedUpByYou", { extension: by }) : t("popup.pickedUpBy", { name: by });
   }
 
   refreshRinging(): void {
@@ -626,7 +632,9 @@ class PopupCard {
   showAnswered(by: string): void {
     const mine = this.isMine(by);
     const pickedUp = callInfo(this.call).pickedUpBy === by;
-    const text = mine ? `${pickedUp ? "Picked up" : "Answered"} by you (${by})` : `Answered by ${by}`;
+    const text = mine
+      ? t(pickedUp ? "popup.pickedUpByYou" : "popup.answeredByYou", { extension: by })
+      : t("popup.answeredBy", { name: by });
     this.setStatus(text, "answered");
   }
 
@@ -635,21 +643,26 @@ class PopupCard {
     const slot = this.feedback.dataset.parked;
     if (slot === undefined) return;
     delete this.feedback.dataset.parked;
-    this.say(`Left parking space ${slot}.`);
+    this.say(t("popup.leftParking", { slot }));
   }
 
   /** The call waits in a parking space: nobody is on it, so nothing to park. */
   showParked(spot: ParkSpot): void {
-    const lot = spot.lot && spot.lot !== "default" ? ` (${spot.lot})` : "";
-    this.setStatus(`Waiting in parking space ${spot.slot}${lot}`, "parked");
+    const lot = spot.lot && spot.lot !== "default" ? spot.lot : "";
+    this.setStatus(flagged("popup.waitingInParking", { slot: spot.slot }, "lot", lot), "parked");
   }
 
   /** The call's transfer history: "Transferred by 1001 to 1002, then to 1003". */
   renderTransfers(): void {
     const hops = callInfo(this.call).transfers;
     this.transfers.textContent = hops
-      .map((t, i) => `${i === 0 ? "Transferred" : "then"}${t.by ? ` by ${t.by}` : ""} to ${t.to}${t.kind === "attended" ? " (asked first)" : ""}`)
-      .join(", ");
+      .map((hop, i) =>
+        flagged(i === 0 ? "popup.transferHopFirst" : "popup.transferHopThen", {
+          to: hop.to,
+          asked: hop.kind === "attended" ? "yes" : "no",
+        }, "by", hop.by ?? ""),
+      )
+      .join(t("list.separator"));
   }
 
   renderContext(): void {
@@ -666,14 +679,14 @@ class PopupCard {
       this.context.append(contactLine);
     }
     if (ctx.callsToday > 0) {
-      const times = ctx.callsToday === 1 ? "once" : `${ctx.callsToday} times`;
-      this.context.append(el("p", { class: "calls-today", testid: "calls-today", text: `Called ${times} today` }));
+      const text = t("popup.calledToday", { count: ctx.callsToday });
+      this.context.append(el("p", { class: "calls-today", testid: "calls-today", text }));
     }
     if (ctx.recentCalls.length > 0) {
-      const list = el("ul", { class: "recent-calls", testid: "recent-calls", attrs: { "aria-label": "Last calls" } });
+      const list = el("ul", { class: "recent-calls", testid: "recent-calls", attrs: { "aria-label": t("popup.lastCalls") } });
       for (const row of ctx.recentCalls.slice(0, 3)) {
         const item = el("li", { testid: "recent-call" }, [
-          el("span", { class: "recent-time", text: shortTime(row.startedAtMs) }),
+          el("span", { class: "recent-time", text: formatWhen(row.startedAtMs) }),
           " ",
           el("span", { class: `outcome outcome-${row.outcome}`, text: outcomeText(row.outcome, row.answeredBy, row.queue) }),
         ]);
@@ -727,10 +740,10 @@ class PopupCard {
   }
 
   private async transfer(target: string, label: string, attended: boolean): Promise<void> {
-    this.say(attended ? `Calling ${label} first…` : `Transferring to ${label}…`);
+    this.say(t(attended ? "popup.callingFirst" : "popup.transferring", { name: label }));
     try {
       await command("transfer", { call: this.call, target, attended });
-      this.say(attended ? `Talk to ${label}, then hang up to complete the transfer.` : `Transferred to ${label}.`);
+      this.say(t(attended ? "popup.talkThenHangUp" : "popup.transferredTo", { name: label }));
       this.pickerPanel.hidden = true;
     } catch (e) {
       this.say(errorText(e), "error");
@@ -738,7 +751,7 @@ class PopupCard {
   }
 
   private async parkCall(): Promise<void> {
-    this.say("Parking the call… The main window's Parked calls panel shows its space.");
+    this.say(t("popup.parking"));
     try {
       await command("park", { call: this.call });
     } catch (e) {
@@ -747,10 +760,10 @@ class PopupCard {
   }
 
   private async toColleagueVoicemail(extension: string, name: string): Promise<void> {
-    this.say(`Sending the caller to ${name}'s voicemail…`);
+    this.say(t("popup.sendingToVoicemailOf", { name }));
     try {
       await command("send_to_voicemail", { call: this.call, extension });
-      this.say(`Sent to ${name}'s voicemail (${extension}).`);
+      this.say(t("popup.sentToVoicemailOf", { name, extension }));
       this.pickerPanel.hidden = true;
     } catch (e) {
       this.say(errorText(e), "error");
@@ -762,7 +775,7 @@ class PopupCard {
     if (!target) return;
     try {
       await command("transfer", { call: this.call, target, attended: false });
-      this.say("Sent to voicemail.");
+      this.say(t("popup.sentToVoicemail"));
     } catch (e) {
       this.say(errorText(e), "error");
     }
@@ -771,7 +784,7 @@ class PopupCard {
   private async saveNote(): Promise<void> {
     const text = this.noteText.value.trim();
     if (text === "") {
-      this.say("Type the note first.", "error");
+      this.say(t("popup.typeNoteFirst"), "error");
       return;
     }
     try {
@@ -779,7 +792,7 @@ class PopupCard {
       this.savedNotes.append(el("li", { testid: "saved-note" }, [outsideText(note.text, { max: 200 })]));
       this.noteText.value = "";
       this.notePanel.hidden = true;
-      this.say("Note saved.");
+      this.say(t("popup.noteSaved"));
     } catch (e) {
       this.say(errorText(e), "error");
     }
@@ -788,16 +801,16 @@ class PopupCard {
   private async copyNumber(): Promise<void> {
     try {
       await navigator.clipboard.writeText(this.popup.caller_num);
-      this.say(`Copied ${this.popup.caller_num}.`);
+      this.say(t("popup.copied", { number: this.popup.caller_num }));
     } catch {
-      this.say("Could not copy. Select the number and press Ctrl+C.", "error");
+      this.say(t("popup.copyFailed"), "error");
     }
   }
 
   private async openCrm(): Promise<void> {
     try {
       await command("open_crm", { number: this.popup.caller_num });
-      this.say("Opened in your CRM.");
+      this.say(t("popup.openedCrm"));
     } catch (e) {
       this.say(errorText(e), "error");
     }
@@ -814,13 +827,13 @@ class PopupCard {
   }
 }
 
-const CLOSE_WORDS: Record<CloseReason, string> = {
-  answered: "Answered",
-  answered_elsewhere: "Answered elsewhere",
-  missed: "Missed call",
-  ended: "Call ended",
-  transferred: "Transferred",
-  consultation_ended: "Not transferred: the consultation ended",
+const CLOSE_KEYS: Record<CloseReason, MessageKey> = {
+  answered: "outcome.answered",
+  answered_elsewhere: "outcome.answeredElsewhere",
+  missed: "popup.missedCall",
+  ended: "popup.callEnded",
+  transferred: "popup.transferred",
+  consultation_ended: "popup.consultationEnded",
 };
 
 /**
@@ -885,10 +898,10 @@ function applyCardChange(change: CardChange): void {
         // The receptionist picked up: keep the card, it is where she transfers from.
         card.showAnswered(info.answeredBy ?? change.extension);
       } else if (change.reason === "answered_elsewhere") {
-        card.closeWith(info.answeredBy ? `Answered by ${info.answeredBy}` : "Answered elsewhere", "answered-elsewhere");
+        card.closeWith(info.answeredBy ? t("popup.answeredBy", { name: info.answeredBy }) : t("outcome.answeredElsewhere"), "answered-elsewhere");
         if (info.pickedUpBy) card.notePickup(info.pickedUpBy);
       } else {
-        card.closeWith(CLOSE_WORDS[change.reason] ?? "Call ended", change.reason);
+        card.closeWith(t(CLOSE_KEYS[change.reason] ?? "popup.callEnded"), change.reason);
       }
       break;
     }
@@ -897,7 +910,7 @@ function applyCardChange(change: CardChange): void {
       forgetRecall(change.call);
       for (const card of cardsOf(change.call)) {
         card.endRecall();
-        card.closeWith(change.missed ? "Missed call" : "Call ended", change.missed ? "missed" : "ended");
+        card.closeWith(t(change.missed ? "popup.missedCall" : "popup.callEnded"), change.missed ? "missed" : "ended");
       }
       break;
     }
@@ -1043,6 +1056,11 @@ const consoleHooks: ConsoleHooks = {
 };
 
 async function start(): Promise<void> {
+  translatePage();
+  // Her language changed in the main window's Settings: this window follows.
+  window.addEventListener("storage", (e) => {
+    if (e.key === LANGUAGE_STORAGE_KEY || e.key === null) location.reload();
+  });
   refreshEmpty();
   window.addEventListener("resize", scheduleLayout);
   // Listen before asking for anything, so no change is lost in between.

@@ -3,19 +3,21 @@
 // the OpenVox gateway. It checks what the gateway can never send before
 // asking the shell, which checks again with the calls crate's rules.
 
-import { el, outsideText, shortTime } from "./dom";
+import { el, outsideText } from "./dom";
+import { formatWhen } from "./i18n";
 import { command, errorText } from "./ipc";
 import type { SmsRow } from "./bindings/SmsRow";
+import { t } from "./i18n";
 
 /** What the gateway's `gsm send sms` cannot carry, in the words the shell also uses. */
-export const LINE_BREAK_ERROR = "Write the text on one line: the gateway cannot send a line break.";
+export const LINE_BREAK_ERROR = t("sms.lineBreak");
 
 /** Why `text` cannot be sent, or null when it can. */
 export function smsTextProblem(text: string): string | null {
-  if (text.trim() === "") return "Type the text message first.";
+  if (text.trim() === "") return t("sms.typeFirst");
   if (/[\r\n]/.test(text)) return LINE_BREAK_ERROR;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) return "The text holds a control character the gateway cannot send; retype it.";
+  if (/[\u0000-\u001f\u007f]/.test(text)) return t("sms.controlChar");
   return null;
 }
 
@@ -35,10 +37,10 @@ export class SmsCompose {
       testid: "sms-compose-text",
       attrs: { id: `${idPrefix}-sms`, rows: "2", maxlength: "900" },
     });
-    this.send = el("button", { class: "button primary", testid: "sms-compose-send", text: "Send text", attrs: { type: "submit" } });
+    this.send = el("button", { class: "button primary", testid: "sms-compose-send", text: t("sms.send"), attrs: { type: "submit" } });
     this.feedback = el("p", { class: "card-feedback", testid: "sms-compose-feedback", attrs: { role: "status" } });
     this.root = el("form", { class: "card-panel sms-compose", testid: "sms-compose" }, [
-      el("label", { attrs: { for: `${idPrefix}-sms` } }, ["Text to ", el("span", { text: number, attrs: { dir: "ltr" } })]),
+      el("label", { attrs: { for: `${idPrefix}-sms` } }, [t("sms.textTo"), " ", el("span", { text: number, attrs: { dir: "ltr" } })]),
       this.text,
       this.send,
       this.feedback,
@@ -66,11 +68,11 @@ export class SmsCompose {
       return;
     }
     this.send.disabled = true;
-    this.say("Sending…");
+    this.say(t("sms.sending"));
     try {
       const row = await command("send_sms", { number: this.number, text: text.trim() });
       this.text.value = "";
-      this.say("Text sent.");
+      this.say(t("sms.textSent"));
       this.onSent(row);
     } catch (e) {
       this.say(errorText(e), "error");
@@ -89,8 +91,10 @@ async function showThread(list: HTMLUListElement, number: string): Promise<void>
     list.replaceChildren(
       ...rows.map((r) =>
         el("li", { testid: "sms-thread-item", attrs: { "data-direction": r.direction } }, [
-          el("span", { class: "recent-time", text: shortTime(r.atMs) }),
-          ` ${r.direction === "incoming" ? "Received" : r.status === "failed" ? "Not sent" : "Sent"}: `,
+          el("span", { class: "recent-time", text: formatWhen(r.atMs) }),
+          " ",
+          t(r.direction === "incoming" ? "sms.received" : r.status === "failed" ? "sms.notSent" : "sms.sent"),
+          ": ",
           outsideText(r.text, { max: 200 }),
         ]),
       ),
@@ -115,7 +119,7 @@ export function textBackButton(number: string, label: string, testid: string): H
       return;
     }
     const tr = b.closest("tr");
-    const thread = el("ul", { class: "recent-texts", testid: "sms-thread", attrs: { "aria-label": `Texts with ${number}` } });
+    const thread = el("ul", { class: "recent-texts", testid: "sms-thread", attrs: { "aria-label": t("sms.textsWith", { number }) } });
     const compose = new SmsCompose(`history-sms-${++composeSeq}`, number, () => void showThread(thread, number));
     formRow = el("tr", { class: "compose-row", testid: "compose-row" }, [
       el("td", { attrs: { colspan: "6" } }, [thread, compose.root]),

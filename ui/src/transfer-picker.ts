@@ -7,6 +7,7 @@
 import { el, outsideText, presenceText, syncList, type Row } from "./dom";
 import type { Colleague } from "./bindings/Colleague";
 import { checkDialNumber } from "./validate";
+import { t } from "./i18n";
 
 export interface TransferChoice {
   target: string;
@@ -36,7 +37,7 @@ export class TransferPicker {
       attrs: {
         type: "search",
         id: `${idPrefix}-search`,
-        placeholder: "Name or extension",
+        placeholder: t("transfer.searchPlaceholder"),
         autocomplete: "off",
         "aria-controls": `${idPrefix}-list`,
       },
@@ -52,12 +53,12 @@ export class TransferPicker {
     });
     this.list = el("ul", { class: "picker-list", testid: "transfer-list", attrs: { id: `${idPrefix}-list` } });
     this.root = el("div", { class: "picker", testid: "transfer-picker" }, [
-      el("label", { class: "picker-label", text: "Transfer to", attrs: { for: `${idPrefix}-search` } }),
+      el("label", { class: "picker-label", text: t("transfer.to"), attrs: { for: `${idPrefix}-search` } }),
       this.search,
       el("fieldset", { class: "picker-modes" }, [
-        el("legend", { class: "sr-only", text: "How to transfer" }),
-        el("label", { attrs: { for: `${idPrefix}-blind` } }, [blind, " Transfer now"]),
-        el("label", { attrs: { for: `${idPrefix}-attended` } }, [this.attended, " Ask first"]),
+        el("legend", { class: "sr-only", text: t("transfer.how") }),
+        el("label", { attrs: { for: `${idPrefix}-blind` } }, [blind, " ", t("transfer.now")]),
+        el("label", { attrs: { for: `${idPrefix}-attended` } }, [this.attended, " ", t("transfer.askFirst")]),
       ]),
       this.list,
     ]);
@@ -104,7 +105,7 @@ export class TransferPicker {
         const voicemail = el("button", {
           class: "button picker-voicemail",
           testid: "transfer-voicemail",
-          text: "Voicemail",
+          text: t("transfer.voicemail"),
           attrs: { type: "button", "data-extension": c.extension },
         });
         voicemail.addEventListener("click", () => this.onVoicemail(now().extension, now().name));
@@ -114,7 +115,7 @@ export class TransferPicker {
         const button = li.firstElementChild as HTMLButtonElement;
         const voicemail = button.nextElementSibling as HTMLButtonElement;
         voicemail.hidden = !this.voicemail;
-        voicemail.setAttribute("aria-label", `Send to ${c.name}'s voicemail (${c.extension})`);
+        voicemail.setAttribute("aria-label", t("transfer.voicemailOf", { name: c.name, extension: c.extension }));
         button.className = `picker-target presence-${c.state}`;
         button.replaceChildren(
           el("span", { class: "presence-dot", attrs: { "aria-hidden": "true" } }),
@@ -135,7 +136,7 @@ export class TransferPicker {
           const button = el("button", {
             class: "picker-target picker-typed",
             testid: "transfer-typed",
-            text: `Transfer to ${number}`,
+            text: t("transfer.toNumber", { number }),
             attrs: { type: "button" },
           });
           button.addEventListener("click", () => this.choose(number, number));
@@ -145,7 +146,7 @@ export class TransferPicker {
       });
     }
     if (rows.length === 0) {
-      rows.push({ key: "empty", sig: "", make: () => el("li", { class: "picker-empty", text: "No colleague matches." }), fill: () => {} });
+      rows.push({ key: "empty", sig: "", make: () => el("li", { class: "picker-empty", text: t("transfer.noMatch") }), fill: () => {} });
     }
     // Presence re-sends the list several times a second: rows are kept, so a
     // colleague reached with the keyboard keeps the focus.

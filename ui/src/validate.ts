@@ -4,17 +4,18 @@
 
 import type { PbxProfile } from "./bindings/PbxProfile";
 import type { Settings } from "./bindings/Settings";
+import { t } from "./i18n";
 
 export type DialCheck = { ok: true; number: string } | { ok: false; message: string };
 
 const MAX_DIAL_DIGITS = 32;
 
 function describeChar(ch: string): string {
-  if (ch === "\r" || ch === "\n") return "a line break";
-  if (ch === "\t") return "a tab";
+  if (ch === "\r" || ch === "\n") return t("char.lineBreak");
+  if (ch === "\t") return t("char.tab");
   const code = ch.codePointAt(0) ?? 0;
-  if (code < 0x20 || code === 0x7f) return "an invisible control character";
-  return `"${ch}"`;
+  if (code < 0x20 || code === 0x7f) return t("char.control");
+  return t("char.quoted", { ch });
 }
 
 /**
@@ -26,20 +27,20 @@ function describeChar(ch: string): string {
  */
 export function checkDialNumber(input: string): DialCheck {
   const number = input.trim().replace(/[ .()\/\u00a0-]/g, "");
-  if (number === "") return { ok: false, message: "Type a number to call." };
+  if (number === "") return { ok: false, message: t("dial.typeNumber") };
   for (const [i, ch] of Array.from(number).entries()) {
     const allowed = /[0-9*#]/.test(ch) || (ch === "+" && i === 0);
     if (!allowed) {
-      const what = ch === "+" ? "A + is only allowed at the start" : `${describeChar(ch)} is not allowed in a phone number`;
+      const what = ch === "+" ? t("dial.plusOnlyAtStart") : t("dial.charNotAllowed", { what: describeChar(ch) });
       return {
         ok: false,
-        message: `Cannot call this: ${what}. Use digits, * and #, with an optional + at the start.`,
+        message: t("dial.cannotCall", { what }),
       };
     }
   }
-  if (number === "+") return { ok: false, message: "Type a number after the +." };
+  if (number === "+") return { ok: false, message: t("dial.numberAfterPlus") };
   if (number.length > MAX_DIAL_DIGITS) {
-    return { ok: false, message: `Cannot call this: a number has at most ${MAX_DIAL_DIGITS} digits.` };
+    return { ok: false, message: t("dial.tooLong", { max: MAX_DIAL_DIGITS }) };
   }
   return { ok: true, number };
 }
@@ -68,7 +69,7 @@ export const PROFILES: ProfileInfo[] = [
   { id: "grandstreamUcm", label: "Grandstream UCM", port: 7777, tlsPort: 5039 },
   { id: "freePbx", label: "FreePBX / Elastix", port: 5038, tlsPort: null },
   { id: "openVox", label: "OpenVox", port: 5038, tlsPort: null },
-  { id: "genericAsterisk", label: "Generic Asterisk", port: 5038, tlsPort: null },
+  { id: "genericAsterisk", label: t("settings.genericAsterisk"), port: 5038, tlsPort: null },
 ];
 
 /** The port a profile uses by default, with or without TLS. */
@@ -109,35 +110,35 @@ export function validateSettings(s: Settings): FieldError[] {
   const add = (field: SettingsField, message: string) => errors.push({ field, message });
 
   const host = s.host.trim();
-  if (host === "") add("host", "Host: enter the PBX address, for example pbx.local or 192.168.1.10.");
+  if (host === "") add("host", t("settings.err.hostEmpty"));
   else if (!(HOST_RE.test(host) || (host.includes(":") && IPV6_RE.test(host))))
-    add("host", "Host: use only letters, digits, dots and dashes (no http://, spaces or slashes).");
+    add("host", t("settings.err.hostChars"));
 
   if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
-    add("port", "Port: must be a whole number from 1 to 65535.");
+    add("port", t("settings.err.port"));
 
   if (s.tls && s.pinnedFingerprint && s.pinnedFingerprint.trim() !== "" && normalizeFingerprint(s.pinnedFingerprint) === null)
     add(
       "pinnedFingerprint",
-      "Pinned certificate: a SHA-256 fingerprint is 64 hexadecimal digits, optionally in pairs separated by colons.",
+      t("settings.err.pin"),
     );
 
-  if (s.amiUser.trim() === "") add("amiUser", "AMI user: enter the user name from the PBX's AMI settings.");
-  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", "AMI user: must not contain spaces or line breaks.");
+  if (s.amiUser.trim() === "") add("amiUser", t("settings.err.amiUserEmpty"));
+  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", t("settings.err.amiUserChars"));
 
-  if (s.extensions.length === 0) add("extensions", "My extensions: enter at least one extension, like 1001.");
+  if (s.extensions.length === 0) add("extensions", t("settings.err.extensionsEmpty"));
   else {
     const bad = s.extensions.find((e) => !EXT_RE.test(e));
-    if (bad !== undefined) add("extensions", `My extensions: "${bad}" is not an extension (letters, digits, - and _ only).`);
+    if (bad !== undefined) add("extensions", t("settings.err.extensionBad", { value: bad }));
   }
   const badGroup = s.watchedGroups.find((e) => !EXT_RE.test(e));
   if (badGroup !== undefined)
-    add("watchedGroups", `Ring groups and queues: "${badGroup}" is not a group or queue number.`);
+    add("watchedGroups", t("settings.err.groupBad", { value: badGroup }));
 
   if (s.countryCode !== "" && !/^\+?[0-9]{1,3}$/.test(s.countryCode))
-    add("countryCode", "Country code: 1 to 3 digits, like 44 or 1.");
+    add("countryCode", t("settings.err.countryCode"));
   if (s.trunkPrefix !== "" && !/^[0-9]{1,4}$/.test(s.trunkPrefix))
-    add("trunkPrefix", "Trunk prefix: up to 4 digits, like 0 or 9.");
+    add("trunkPrefix", t("settings.err.trunkPrefix"));
 
   const crm = s.crmUrlTemplate.trim();
   if (crm !== "") {
@@ -145,19 +146,19 @@ export function validateSettings(s: Settings): FieldError[] {
     // with a host, no whitespace or control characters (so never javascript:,
     // file:, data: or a scheme-less path).
     if (!/^https?:\/\/[^\s\u0000-\u001f\u007f/?#][^\s\u0000-\u001f\u007f]*$/i.test(crm))
-      add("crmUrlTemplate", "CRM link: must start with http:// or https:// and a host name, and contain no spaces.");
-    else if (!crm.includes("{number}")) add("crmUrlTemplate", "CRM link: put {number} where the caller's number goes.");
+      add("crmUrlTemplate", t("settings.err.crmUrl"));
+    else if (!crm.includes("{number}")) add("crmUrlTemplate", t("settings.err.crmPlaceholder"));
   }
 
   const api = (s.elastixUrl ?? "").trim();
   if (api !== "" && (!/^https:\/\/[^\s/]+/i.test(api) || /[\s\u0000-\u001f]/.test(api)))
-    add("elastixUrl", "Elastix API: use the https:// address of the PBX's API, such as https://pbx.local/api/api.php.");
+    add("elastixUrl", t("settings.err.elastixUrl"));
   if (s.elastixFingerprint && normalizeFingerprint(s.elastixFingerprint) === null)
-    add("elastixFingerprint", "API certificate: paste the SHA-256 fingerprint, 64 hexadecimal digits (colons allowed).");
+    add("elastixFingerprint", t("settings.err.elastixFingerprint"));
   if (!Number.isInteger(s.gsmSpan) || s.gsmSpan < 1 || s.gsmSpan > 255)
-    add("gsmSpan", "GSM span: the gateway's GSM port that sends texts, a whole number such as 1.");
+    add("gsmSpan", t("settings.err.gsmSpan"));
   if (!Number.isInteger(s.popupDurationSecs) || s.popupDurationSecs < 0 || s.popupDurationSecs > 3600)
-    add("popupDurationSecs", "Popup duration: a whole number of seconds from 0 (stay until dismissed) to 3600.");
+    add("popupDurationSecs", t("settings.err.popupDuration"));
 
   for (const e of validateConsoleSettings(s)) add(e.field, e.message);
   return errors;
@@ -175,17 +176,17 @@ export function validateConsoleSettings(s: Pick<Settings, "recallAfterSecs" | "w
   if (!Number.isInteger(r) || (r !== 0 && (r < RECALL_MIN_SECS || r > RECALL_MAX_SECS)))
     errors.push({
       field: "recallAfterSecs",
-      message: `Bring a transferred caller back: a whole number of seconds from ${RECALL_MIN_SECS} to ${RECALL_MAX_SECS}, or 0 to never bring them back.`,
+      message: t("settings.err.recall", { min: RECALL_MIN_SECS, max: RECALL_MAX_SECS }),
     });
   const badQueue = s.watchedQueues.find((q) => !QUEUE_RE.test(q));
   if (badQueue !== undefined) {
     // A name with an invisible or direction-changing character is not quoted:
     // a right-to-left override would turn the rest of the sentence around.
     const hidden = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(badQueue);
-    const what = hidden ? "one name holds an invisible character; type the names again" : `"${badQueue}" is not a queue name`;
+    const what = hidden ? t("settings.err.queueInvisible") : t("settings.err.queueBad", { value: badQueue ?? "" });
     errors.push({
       field: "watchedQueues",
-      message: `Queues to show: ${what} (letters, digits, dots, - and _ only). Separate queues with commas.`,
+      message: t("settings.err.queues", { what }),
     });
   }
   return errors;

@@ -96,10 +96,11 @@ export async function launchBrowser() {
  * canned command answers. Returns the page and what it did that a test must
  * check: dialogs opened and uncaught errors. With `clock` (Unix ms) the
  * page's time is Playwright's fake clock, started at that time; time flows
- * until the test pauses it (`page.clock.pauseAt`).
+ * until the test pauses it (`page.clock.pauseAt`). With `locale` ("de-DE") the
+ * page's navigator.language is that locale, as the OS locale is in the app.
  */
-export async function openApp(browser, baseUrl, path, responses, viewport = { width: 420, height: 720 }, { clock } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function openApp(browser, baseUrl, path, responses, viewport = { width: 420, height: 720 }, { clock, locale } = {}) {
+  const context = await browser.newContext({ viewport, ...(locale ? { locale } : {}) });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseUrl });
   const page = await context.newPage();
   const dialogs = [];

@@ -261,13 +261,16 @@ async fn a_reconnect_in_the_middle_does_not_redirect_twice() {
                 )
                 .await;
                 match when {
-                    // Once the card shows her transfer (the recall watches);
-                    // a transfer whose events a drop lost is not watched.
+                    // Once the card shows her transfer (the recall watches;
+                    // a transfer whose events a drop lost is not) and the
+                    // colleague's phone ringing with it: the session drops
+                    // while the caller rings 1002.
                     DropWhen::Waiting => {
                         updates
-                            .until("her transfer on the card", |u| {
+                            .until("1002 ringing after her transfer", |u| {
                                 matches!(u, LiveUpdate::Card(CardChange::Update { card, .. })
-                                    if card.transfers.iter().any(|t| t.by.as_deref() == Some(HER)))
+                                    if card.transfers.iter().any(|t| t.by.as_deref() == Some(HER))
+                                        && card.ringing.iter().any(|e| e == COLLEAGUE))
                             })
                             .await;
                     }

@@ -2251,3 +2251,67 @@ fn a_dial_of_a_leg_already_answered_does_not_pop_up_again() {
     let ended = feed(&mut t, &[hangup(&p1, "16"), hangup(&TRUNK, "16")], 6_000);
     assert_eq!(ends(&ended).len(), 1, "the call still ends once");
 }
+
+/// Her blind transfer seen, then the session dropped before her phone's
+/// hang-up and the colleague's ring arrived: the resync's listing shows the
+/// caller dialling 1002, and the recall's deadline still brings the caller
+/// back (the watch keeps its deadline through the resync).
+#[test]
+fn a_recall_watch_outlives_a_resync_that_lost_the_transferers_hangup() {
+    use ringside_calls::profile::{PbxKind, Profile};
+    use ringside_calls::recall::{LiveRecall, RecallConfig, RecallOutput, RecallSetup};
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    let mut t = watching(&["1001"]);
+    let mut recall = LiveRecall::new(RecallSetup {
+        config: RecallConfig { after_ms: 1000 },
+        extensions: vec!["1001".into()],
+        profile: Profile::of(PbxKind::Generic),
+        context: None,
+    });
+    let mut said = Vec::new();
+    for c in answered_by_1001(&mut t, &p1) {
+        said.extend(recall.observe(&c));
+    }
+    let transfer = event("BlindTransfer")
+        .with("Result", "Success")
+        .with("TransfererChannel", p1.name)
+        .with("TransfererUniqueid", p1.uid)
+        .with("TransfereeChannel", TRUNK.name)
+        .with("TransfereeUniqueid", TRUNK.uid)
+        .with("IsExternal", "Yes")
+        .with("Context", "from-internal")
+        .with("Extension", "1002");
+    for c in feed(&mut t, &[transfer], 10_000) {
+        said.extend(recall.observe(&c));
+    }
+    assert_eq!(
+        recall.next_deadline(),
+        Some(11_000),
+        "watched from the transfer"
+    );
+    let listing = [listed(&TRUNK, "6", "Dial"), listed(&p2, "5", "AppDial")];
+    for c in t.resync(&listing, 10_500) {
+        said.extend(recall.observe(&c));
+    }
+    said.extend(recall.resynced(&t));
+    assert!(
+        said.is_empty(),
+        "nothing decided before the deadline: {said:?}"
+    );
+    assert_eq!(recall.next_deadline(), Some(11_000), "the deadline is kept");
+    let card = t.cards().into_iter().find(|c| c.call == lk);
+    let card = card.expect("the caller's call is still live");
+    assert_eq!(card.ringing, ["1002"], "the listing shows 1002 ringing");
+    assert_eq!(card.connected_to, None, "her phone hung up while away");
+    assert_eq!(
+        recall.tick(&t, 11_000),
+        [RecallOutput::Redirect {
+            call: lk.into(),
+            from: "1002".into(),
+            to: "1001".into(),
+        }],
+        "nobody answered 1002 in time: the caller comes back"
+    );
+}

@@ -13,6 +13,7 @@ import type { CallCard } from "../bindings/CallCard";
 import type { Mailbox } from "../bindings/Mailbox";
 import { Offers, offerButton, showOffer, type OfferButton } from "../console-ui";
 import { dialNumber } from "./dialer";
+import { t, type MessageKey } from "../i18n";
 
 const CALL_MIME = "application/x-ringside-call";
 
@@ -45,7 +46,7 @@ function sayIn(node: HTMLElement, text: string, kind: "ok" | "error"): void {
 
 /** Pick up: a directed pickup of `extension`'s ringing call to her phone. */
 async function pickUp(extension: string, label: string, message: HTMLElement): Promise<void> {
-  sayIn(message, `Picking up ${label}'s call… Your phone rings first; pick it up.`, "ok");
+  sayIn(message, t("board.pickingUp", { name: label }), "ok");
   try {
     await command("pickup", { extension });
   } catch (e) {
@@ -58,6 +59,13 @@ function ringing(c: Colleague): boolean {
   return (c.state === "ringing" || c.state === "inUseRinging") && !myExtensions.has(c.extension);
 }
 
+const CALL_STATE_KEYS: Record<CallCard["state"], MessageKey> = {
+  dialing: "callState.dialing",
+  ringing: "callState.ringing",
+  answered: "callState.answered",
+  ended: "callState.ended",
+};
+
 function callLabel(c: CallCard): string {
   return c.caller_name?.trim() ? c.caller_name : c.caller_num;
 }
@@ -69,7 +77,7 @@ async function transferTo(callId: string, colleague: Colleague): Promise<void> {
   renderCalls();
   try {
     await command("transfer", { call: callId, target: colleague.extension, attended: false });
-    say(`Transferred ${call ? callLabel(call) : "the call"} to ${who}.`, "ok");
+    say(call ? t("board.transferred", { call: callLabel(call), to: who }) : t("board.transferredTheCall", { to: who }), "ok");
   } catch (e) {
     say(errorText(e), "error");
   }
@@ -93,7 +101,7 @@ const colleagueRows = new WeakMap<HTMLElement, ColleagueRow>();
 function colleagueButton(extension: string): HTMLLIElement {
   const button = el("button", { testid: "colleague", attrs: { type: "button", "data-extension": extension } });
   const message = el("p", { class: "message row-message", testid: "colleague-message", attrs: { role: "status" } });
-  const pickup = offerButton("Pick up", "pickup", () => {
+  const pickup = offerButton(t("board.pickUp"), "pickup", () => {
     const c = colleagueAt(extension);
     if (c) void pickUp(c.extension, c.name, message);
   });
@@ -128,16 +136,16 @@ function colleagueButton(extension: string): HTMLLIElement {
 
 function voicemailBadge(count: number): HTMLElement | null {
   if (count <= 0) return null;
-  const words = `${count} new ${count === 1 ? "voicemail" : "voicemails"}`;
+  const words = t("board.newVoicemails", { count });
   return el("span", { class: "vm-badge", testid: "voicemail-badge", text: `✉ ${count}`, attrs: { title: words } }, [
-    el("span", { class: "sr-only", text: ` (${words})` }),
+    el("span", { class: "sr-only", text: t("board.parenthesized", { text: words }) }),
   ]);
 }
 
 function fillColleague(li: HTMLElement, c: Colleague): void {
   const row = colleagueRows.get(li)!;
   const button = row.button;
-  const detail = c.talkingTo ? `${presenceText(c.state)} with ${c.talkingTo}` : presenceText(c.state);
+  const detail = c.talkingTo ? t("board.presenceWith", { state: presenceText(c.state), name: c.talkingTo }) : presenceText(c.state);
   const dropTarget = button.classList.contains("drop-target");
   button.className = `colleague presence-${c.state}${dropTarget ? " drop-target" : ""}`;
   button.dataset.state = c.state;
@@ -148,7 +156,7 @@ function fillColleague(li: HTMLElement, c: Colleague): void {
   );
   const canPickUp = ringing(c);
   row.extra.hidden = !canPickUp;
-  row.pickup.button.setAttribute("aria-label", `Pick up ${c.name}'s ringing call`);
+  row.pickup.button.setAttribute("aria-label", t("board.pickUpColleague", { name: c.name }));
   if (canPickUp) showOffer(row.pickup, offers.get("pickup"));
   // What was said about a pickup is about a ring that is over.
   else row.message.textContent = "";
@@ -188,7 +196,7 @@ function pickupTarget(c: CallCard): string | null {
 
 async function parkCall(callId: string, message: HTMLElement): Promise<void> {
   const c = callAt(callId);
-  sayIn(message, `Parking ${c ? callLabel(c) : "the call"}… The Parked calls panel shows its space.`, "ok");
+  sayIn(message, c ? t("board.parking", { call: callLabel(c) }) : t("board.parkingTheCall"), "ok");
   try {
     await command("park", { call: callId });
   } catch (e) {
@@ -204,7 +212,7 @@ function makeChip(callId: string): HTMLElement {
       type: "button",
       draggable: "true",
       "data-call": callId,
-      title: "Drag onto a colleague to transfer, or press to choose a colleague",
+      title: t("board.chipTitle"),
     },
   });
   const message = el("span", { class: "message row-message", testid: "live-call-message", attrs: { role: "status" } });
@@ -217,15 +225,15 @@ function makeChip(callId: string): HTMLElement {
     const c = callAt(callId);
     pickedCall = pickedCall === callId ? null : callId;
     renderCalls();
-    if (pickedCall && c) say(`Choose a colleague to transfer ${callLabel(c)} to. Press Esc to cancel.`, "ok");
+    if (pickedCall && c) say(t("board.chooseColleague", { call: callLabel(c) }), "ok");
     else say("", "ok");
   });
-  const pickup = offerButton("Pick up", "live-call-pickup", () => {
+  const pickup = offerButton(t("board.pickUp"), "live-call-pickup", () => {
     const c = callAt(callId);
     const ext = c ? pickupTarget(c) : null;
     if (ext) void pickUp(ext, colleagueAt(ext)?.name ?? ext, message);
   });
-  const park = offerButton("Park", "live-call-park", () => void parkCall(callId, message));
+  const park = offerButton(t("popup.park"), "live-call-park", () => void parkCall(callId, message));
   const li = el("li", { class: "live-call-row", attrs: { "data-call": callId } }, [chip, pickup.button, park.button, pickup.why, park.why, message]);
   chipRows.set(li, { chip, pickup, park, message });
   return li;
@@ -233,19 +241,19 @@ function makeChip(callId: string): HTMLElement {
 
 function fillChip(li: HTMLElement, c: CallCard): void {
   const row = chipRows.get(li)!;
-  const where = c.state === "answered" && c.answered_by ? `with ${c.answered_by}` : c.state;
+  const where = c.state === "answered" && c.answered_by ? t("pbxCalls.with", { name: c.answered_by }) : t(CALL_STATE_KEYS[c.state] ?? "callState.ended");
   row.chip.setAttribute("aria-pressed", String(pickedCall === c.call));
   row.chip.replaceChildren(outsideText(callLabel(c), { max: 30 }), ` · ${where}`);
   const target = pickupTarget(c);
   row.pickup.button.hidden = target === null;
   if (target !== null) {
-    row.pickup.button.setAttribute("aria-label", `Pick up ${callLabel(c)}, ringing at ${target}`);
+    row.pickup.button.setAttribute("aria-label", t("board.pickUpCall", { call: callLabel(c), extension: target }));
     showOffer(row.pickup, offers.get("pickup"));
   } else row.pickup.why.hidden = true;
   const parkable = c.state === "answered" && !c.parked;
   row.park.button.hidden = !parkable;
   if (parkable) {
-    row.park.button.setAttribute("aria-label", `Park ${callLabel(c)}`);
+    row.park.button.setAttribute("aria-label", t("board.parkCall", { call: callLabel(c) }));
     showOffer(row.park, offers.get("park"));
   } else row.park.why.hidden = true;
 }
@@ -253,7 +261,7 @@ function fillChip(li: HTMLElement, c: CallCard): void {
 function renderCalls(): void {
   const list = byId("live-calls");
   if (liveCalls.length === 0) {
-    list.replaceChildren(el("li", { class: "hint", testid: "no-live-calls", text: "No calls right now." }));
+    list.replaceChildren(el("li", { class: "hint", testid: "no-live-calls", text: t("board.noCalls") }));
     return;
   }
   const sig = `${pickedCall}\u0000${offers.sig("pickup")}\u0000${offers.sig("park")}\u0000${[...myExtensions].join(",")}`;
@@ -307,7 +315,7 @@ export async function startBoard(): Promise<void> {
     if (e.key === "Escape" && pickedCall) {
       pickedCall = null;
       renderCalls();
-      say("Transfer cancelled.", "ok");
+      say(t("board.transferCancelled"), "ok");
     }
   });
   await Promise.all([

@@ -17,6 +17,7 @@ import { Offers } from "../console-ui";
 import { sayOnBoard, setBoardOffers, setVoicemail } from "./board";
 import { renderParked, startParked } from "./parked";
 import { renderQueues, startQueues } from "./queues";
+import { t } from "../i18n";
 
 const offers = new Offers();
 let parked: ParkedCall[] = [];
@@ -48,8 +49,8 @@ function applyOffers(list: Offer[]): void {
 
 /** The main window's word on a recall; the popup shows the caller's card. */
 function sayRecall(r: RecallOutput): void {
-  if (r.type === "recall") sayOnBoard(`A caller you transferred came back from ${r.from}: not answered. Your phone rings.`, "ok");
-  else if (r.type === "gave_up") sayOnBoard(`Ringside could not bring the caller back from ${r.from}: they are still ringing there.`, "error");
+  if (r.type === "recall") sayOnBoard(t("recall.cameBack", { from: r.from }), "ok");
+  else if (r.type === "gave_up") sayOnBoard(t("popup.recallFailed", { from: r.from }), "error");
   // `redirect` is on its way (the `recall` follows); `answered` means all is well.
 }
 

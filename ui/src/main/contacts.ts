@@ -5,6 +5,7 @@ import { byId, el, outsideText } from "../dom";
 import { command, errorText } from "../ipc";
 import { textBackButton } from "../sms-compose";
 import { dialNumber } from "./dialer";
+import { t } from "../i18n";
 
 /** Larger files are refused before reading; an address book is far smaller. */
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
@@ -28,15 +29,15 @@ async function loadContacts(): Promise<void> {
             "td",
             {},
             c.numbers.flatMap((n) => {
-              const b = el("button", { class: "button", testid: "contact-call", text: `Call ${n}`, attrs: { type: "button" } });
+              const b = el("button", { class: "button", testid: "contact-call", text: t("contacts.callNumber", { number: n }), attrs: { type: "button" } });
               b.addEventListener("click", () => void dialNumber(n, `${c.name} (${n})`));
-              return [b, " ", textBackButton(n, "Text", "contact-text"), " "];
+              return [b, " ", textBackButton(n, t("contacts.text"), "contact-text"), " "];
             }),
           ),
         ]),
       ),
     );
-    say(contacts.length === 0 ? (text ? "No contact matches." : "No contacts yet. Import a CSV or vCard file.") : "");
+    say(contacts.length === 0 ? (text ? t("contacts.noMatch") : t("contacts.none")) : "");
   } catch (e) {
     say(errorText(e), "error");
   }
@@ -45,21 +46,21 @@ async function loadContacts(): Promise<void> {
 async function importFile(file: File): Promise<void> {
   const report = byId("import-report");
   if (file.size > MAX_IMPORT_BYTES) {
-    report.replaceChildren(el("p", { class: "message", text: `${file.name} is too large to be an address book (over 5 MB).`, attrs: { "data-kind": "error" } }));
+    report.replaceChildren(el("p", { class: "message", text: t("contacts.tooLarge", { file: file.name }), attrs: { "data-kind": "error" } }));
     return;
   }
   try {
     const content = await file.text();
     const result = await command("import_contacts", { fileName: file.name, content });
-    const noun = result.imported === 1 ? "contact" : "contacts";
-    const parts: Node[] = [el("p", { class: "message", testid: "import-summary", text: `Imported ${result.imported} ${noun} from ${file.name}.`, attrs: { "data-kind": "ok" } })];
+    const summary = t("contacts.imported", { count: result.imported, file: file.name });
+    const parts: Node[] = [el("p", { class: "message", testid: "import-summary", text: summary, attrs: { "data-kind": "ok" } })];
     if (result.skipped.length > 0) {
       parts.push(
-        el("p", { text: `Skipped ${result.skipped.length}:` }),
+        el("p", { text: t("contacts.skipped", { count: result.skipped.length }) }),
         el(
           "ul",
           { testid: "import-skipped" },
-          result.skipped.map((s) => el("li", { testid: "import-skipped-line" }, [`Line ${s.line}: `, outsideText(s.reason, { max: 200 })])),
+          result.skipped.map((s) => el("li", { testid: "import-skipped-line" }, [t("contacts.line", { line: s.line }), " ", outsideText(s.reason, { max: 200 })])),
         ),
       );
     }
@@ -79,7 +80,7 @@ async function exportContacts(): Promise<void> {
     a.click();
     a.remove();
     window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    say("Exported to ringside-contacts.csv in your downloads.");
+    say(t("contacts.exported", { file: "ringside-contacts.csv" }));
   } catch (e) {
     say(errorText(e), "error");
   }

@@ -6,6 +6,7 @@ import { byId, el, outsideText } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { ConfirmDial } from "../bindings/ConfirmDial";
 import { checkDialNumber, looksLikeNumber } from "../validate";
+import { t, type MessageKey } from "../i18n";
 
 const PAD_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
@@ -22,7 +23,7 @@ export async function dialNumber(raw: string, label?: string): Promise<boolean> 
     say(checked.message, "error");
     return false;
   }
-  say(`Calling ${label ?? checked.number}… Your phone rings first; pick it up.`, "ok");
+  say(t("dial.calling", { name: label ?? checked.number }), "ok");
   try {
     await command("dial", { number: checked.number });
     return true;
@@ -32,10 +33,10 @@ export async function dialNumber(raw: string, label?: string): Promise<boolean> 
   }
 }
 
-const SOURCE_WORDS: Record<string, string> = {
-  hotkey: "the number you copied",
-  link: "a link you opened",
-  tray: "the tray menu",
+const SOURCE_KEYS: Record<string, MessageKey> = {
+  hotkey: "dial.source.hotkey",
+  link: "dial.source.link",
+  tray: "dial.source.tray",
 };
 
 /**
@@ -44,8 +45,8 @@ const SOURCE_WORDS: Record<string, string> = {
  */
 function askToDial(request: ConfirmDial): void {
   const box = byId("confirm-dial");
-  const from = SOURCE_WORDS[request.source] ?? "outside Ringside";
-  byId("confirm-dial-text").textContent = `Call ${request.number}? It came from ${from}.`;
+  const from = t(Object.hasOwn(SOURCE_KEYS, request.source) ? SOURCE_KEYS[request.source] : "dial.source.other");
+  byId("confirm-dial-text").textContent = t("dial.confirm", { number: request.number, from });
   box.dataset.number = request.number;
   box.hidden = false;
   byId("confirm-dial-yes").focus();
@@ -76,7 +77,7 @@ export async function startDialer(): Promise<void> {
     e.preventDefault();
     const checked = checkDialNumber(input.value);
     if (!checked.ok) {
-      const hint = matches.childElementCount > 0 ? " To call a contact, choose them from the list below." : "";
+      const hint = matches.childElementCount > 0 ? " " + t("dial.chooseContactHint") : "";
       say(checked.message + hint, "error");
       input.setAttribute("aria-invalid", "true");
       input.focus();
@@ -93,7 +94,7 @@ export async function startDialer(): Promise<void> {
   });
   byId("confirm-dial-no").addEventListener("click", () => {
     closeConfirm();
-    say("Call cancelled.", "ok");
+    say(t("dial.cancelled"), "ok");
     input.focus();
   });
   byId("confirm-dial").addEventListener("keydown", (e) => {
@@ -118,7 +119,8 @@ export async function startDialer(): Promise<void> {
           ...contacts.slice(0, 8).flatMap((c) =>
             c.numbers.map((n) => {
               const b = el("button", { class: "button contact-call", testid: "dial-match", attrs: { type: "button" } }, [
-                "Call ",
+                t("dial.callContact"),
+                " ",
                 outsideText(c.name, { max: 40 }),
                 ` ${n}`,
               ]);

@@ -1,6 +1,7 @@
 // Call history and missed calls: searchable, with notes and call-back.
 
-import { byId, el, outcomeText, outsideText, shortTime, syncList, type Row } from "../dom";
+import { byId, el, outcomeText, outsideText, syncList, type Row } from "../dom";
+import { formatWhen } from "../i18n";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { CallRow } from "../bindings/CallRow";
 import type { HistoryQuery } from "../bindings/HistoryQuery";
@@ -8,6 +9,7 @@ import type { Outcome } from "../bindings/Outcome";
 import { dialNumber } from "./dialer";
 import { textBackButton } from "../sms-compose";
 import type { SmsRow } from "../bindings/SmsRow";
+import { t, type MessageKey } from "../i18n";
 
 const HISTORY_LIMIT = 200;
 
@@ -18,7 +20,7 @@ function say(id: string, text: string, kind: "ok" | "error" = "ok"): void {
 }
 
 function callerOf(row: CallRow): string {
-  return row.contactName?.trim() || row.remoteName?.trim() || "Unknown caller";
+  return row.contactName?.trim() || row.remoteName?.trim() || t("popup.unknownCaller");
 }
 
 function notesCell(row: CallRow, messageId: string, refresh: () => void): HTMLTableCellElement {
@@ -29,9 +31,9 @@ function notesCell(row: CallRow, messageId: string, refresh: () => void): HTMLTa
   const input = el("input", {
     class: "input",
     testid: "row-note-input",
-    attrs: { type: "text", maxlength: "2000", "aria-label": `Note for the call from ${callerOf(row)}` },
+    attrs: { type: "text", maxlength: "2000", "aria-label": t("history.noteFor", { name: callerOf(row) }) },
   });
-  const save = el("button", { class: "button", testid: "row-note-save", text: "Save note", attrs: { type: "submit" } });
+  const save = el("button", { class: "button", testid: "row-note-save", text: t("popup.saveNote"), attrs: { type: "submit" } });
   const form = el("form", { class: "search-row" }, [input, save]);
   form.hidden = true;
   form.addEventListener("submit", async (e) => {
@@ -40,13 +42,13 @@ function notesCell(row: CallRow, messageId: string, refresh: () => void): HTMLTa
     if (text === "") return;
     try {
       await command("add_note", { callId: row.callId, number: row.remoteNum, text });
-      say(messageId, "Note saved.");
+      say(messageId, t("popup.noteSaved"));
       refresh();
     } catch (err) {
       say(messageId, errorText(err), "error");
     }
   });
-  const open = el("button", { class: "button", testid: "row-add-note", text: "Add note", attrs: { type: "button" } });
+  const open = el("button", { class: "button", testid: "row-add-note", text: t("history.addNote"), attrs: { type: "button" } });
   open.addEventListener("click", () => {
     form.hidden = false;
     open.hidden = true;
@@ -99,13 +101,13 @@ function tableRow(
 /** "Play recording" for a call the PBX recorded; the shell fetches it and opens the system player. */
 function recordingButton(row: CallRow, messageId: string): HTMLButtonElement | null {
   if (!row.recordingFile) return null;
-  const b = el("button", { class: "button", testid: "row-play", text: "Play recording", attrs: { type: "button" } });
+  const b = el("button", { class: "button", testid: "row-play", text: t("history.playRecording"), attrs: { type: "button" } });
   b.addEventListener("click", async () => {
     b.disabled = true;
-    say(messageId, "Fetching the recording from the PBX…");
+    say(messageId, t("history.fetchingRecording"));
     try {
       await command("play_recording", { callId: row.callId });
-      say(messageId, "The recording opened in your audio player.");
+      say(messageId, t("history.recordingOpened"));
     } catch (e) {
       say(messageId, errorText(e), "error");
     } finally {
@@ -116,28 +118,28 @@ function recordingButton(row: CallRow, messageId: string): HTMLButtonElement | n
 }
 
 function callBackButton(row: CallRow): HTMLButtonElement {
-  const b = el("button", { class: "button", testid: "row-call-back", text: "Call back", attrs: { type: "button" } });
+  const b = el("button", { class: "button", testid: "row-call-back", text: t("history.callBack"), attrs: { type: "button" } });
   b.addEventListener("click", () => void dialNumber(row.remoteNum, `${callerOf(row)} (${row.remoteNum})`));
   return b;
 }
 
-const SMS_STATUS_WORDS: Record<string, string> = {
-  received: "Received",
-  sending: "Sending…",
-  sent: "Sent",
-  failed: "Not sent",
+const SMS_STATUS_KEYS: Record<string, MessageKey> = {
+  received: "sms.received",
+  sending: "sms.sending",
+  sent: "sms.sent",
+  failed: "sms.notSent",
 };
 
 function smsRowCells(sms: SmsRow): HTMLTableCellElement[] {
-  const way = SMS_STATUS_WORDS[sms.status] ?? sms.status;
+  const way = Object.hasOwn(SMS_STATUS_KEYS, sms.status) ? t(SMS_STATUS_KEYS[sms.status]) : sms.status;
   const wayCell = el("td", { testid: "sms-row-status", class: `sms-${sms.status}`, text: way });
   if (sms.error) wayCell.append(el("br"), outsideText(sms.error, { class: "sms-error", testid: "sms-row-error", max: 160 }));
   return [
-    el("td", { text: shortTime(sms.atMs) }),
+    el("td", { text: formatWhen(sms.atMs) }),
     el("td", { testid: "sms-row-number" }, [outsideText(sms.number)]),
     wayCell,
     el("td", { testid: "sms-row-text" }, [outsideText(sms.text, { class: "sms-row-text", max: 200 })]),
-    el("td", {}, [textBackButton(sms.number, sms.direction === "incoming" ? "Reply" : "Text again", "sms-row-reply")]),
+    el("td", {}, [textBackButton(sms.number, sms.direction === "incoming" ? t("history.reply") : t("history.textAgain"), "sms-row-reply")]),
   ];
 }
 
@@ -156,7 +158,7 @@ async function loadTexts(): Promise<void> {
     );
     const empty = byId("sms-empty");
     empty.hidden = rows.length > 0;
-    empty.textContent = text ? "No texts match." : "No text messages yet.";
+    empty.textContent = text ? t("history.noTextsMatch") : t("history.noTexts");
   } catch (e) {
     say("sms-message", errorText(e), "error");
   }
@@ -164,7 +166,7 @@ async function loadTexts(): Promise<void> {
 
 function baseCells(row: CallRow): HTMLTableCellElement[] {
   return [
-    el("td", { text: shortTime(row.startedAtMs) }),
+    el("td", { text: formatWhen(row.startedAtMs) }),
     el("td", { class: "name", testid: "row-caller" }, [outsideText(callerOf(row))]),
     el("td", { testid: "row-number", text: row.remoteNum, attrs: { dir: "ltr" } }),
   ];
@@ -197,7 +199,7 @@ async function loadHistory(): Promise<void> {
           el("td", {}, [
             callBackButton(row),
             " ",
-            textBackButton(row.remoteNum, "Text", "row-text-back"),
+            textBackButton(row.remoteNum, t("contacts.text"), "row-text-back"),
             " ",
             recordingButton(row, "history-message"),
           ]),
@@ -206,7 +208,7 @@ async function loadHistory(): Promise<void> {
     );
     const empty = byId("history-empty");
     empty.hidden = rows.length > 0;
-    empty.textContent = text || outcome ? "No calls match." : "No calls yet.";
+    empty.textContent = text || outcome ? t("history.noCallsMatch") : t("history.noCalls");
   } catch (e) {
     say("history-message", errorText(e), "error");
   }
@@ -243,7 +245,7 @@ async function loadMissed(): Promise<void> {
 
 function missedRow(row: CallRow): Row {
   return tableRow(row.callId, "missed-row", "data-call", row, () => {
-    const done = el("button", { class: "button", testid: "row-called-back", text: "Mark called back", attrs: { type: "button" } });
+    const done = el("button", { class: "button", testid: "row-called-back", text: t("history.markCalledBack"), attrs: { type: "button" } });
     done.addEventListener("click", async () => {
       try {
         await command("mark_called_back", { callId: row.callId });
@@ -256,7 +258,7 @@ function missedRow(row: CallRow): Row {
       ...baseCells(row),
       outcomeCell(row),
       notesCell(row, "missed-message", () => void refreshAll()),
-      el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, "Text back", "row-text-back"), " ", done]),
+      el("td", {}, [callBackButton(row), " ", textBackButton(row.remoteNum, t("history.textBack"), "row-text-back"), " ", done]),
     ];
   });
 }
@@ -274,7 +276,8 @@ function showMissedPager(page: number, rows: CallRow[], older: boolean): void {
       }
     : null;
   const first = page * missedPageSize + 1;
-  byId("missed-range").textContent = rows.length ? `Missed calls ${first}–${first + rows.length - 1}${older ? "" : " (the oldest of the last 30 days)"}` : "";
+  const range = { first, last: first + rows.length - 1 };
+  byId("missed-range").textContent = rows.length ? t(older ? "history.missedRange" : "history.missedRangeOldest", range) : "";
 }
 
 function refreshAll(): Promise<unknown> {

@@ -9,6 +9,7 @@ import { errorText } from "../ipc";
 import { command } from "../ipc";
 import type { ParkedCall } from "../bindings/ParkedCall";
 import { showWaiting, type Offers } from "../console-ui";
+import { flagged, t } from "../i18n";
 
 interface ParkedRow {
   button: HTMLButtonElement;
@@ -30,11 +31,11 @@ function keyOf(p: ParkedCall): string {
 
 export function callerLabel(name: string | null, num: string): string {
   if (name?.trim()) return name;
-  return num.trim() ? num : "Unknown caller";
+  return num.trim() ? num : t("popup.unknownCaller");
 }
 
 function spaceText(p: ParkedCall): string {
-  return p.lot && p.lot !== "default" ? `Space ${p.slot} (${p.lot})` : `Space ${p.slot}`;
+  return flagged("parked.space", { slot: p.slot }, "lot", p.lot && p.lot !== "default" ? p.lot : "");
 }
 
 export function say(node: HTMLElement, text: string, kind: "ok" | "error"): void {
@@ -46,7 +47,7 @@ async function retrieve(key: string, row: ParkedRow): Promise<void> {
   const p = current.get(key);
   if (!p) return;
   const who = callerLabel(p.caller_name, p.caller_num);
-  say(row.message, `Retrieving ${who} from space ${p.slot}… Your phone rings first; pick it up.`, "ok");
+  say(row.message, t("parked.retrieving", { name: who, slot: p.slot }), "ok");
   try {
     await command("retrieve", { slot: p.slot, lot: p.lot ?? undefined });
   } catch (e) {
@@ -78,12 +79,13 @@ function fillRow(li: HTMLElement, p: ParkedCall): void {
   const number = p.caller_name?.trim() && p.caller_num.trim() ? p.caller_num : "";
   row.caller.replaceChildren(outsideText(who, { class: "parked-name", testid: "parked-name", max: 40 }));
   if (number) row.caller.append(" ", el("span", { class: "parked-number", text: number, attrs: { dir: "ltr" } }));
-  row.by.textContent = p.parked_by ? `parked by ${p.parked_by}` : "";
-  showWaiting(row.waited, p.since_ms, "waiting ");
+  row.by.textContent = p.parked_by ? t("parked.by", { name: p.parked_by }) : "";
+  showWaiting(row.waited, p.since_ms, "time.waiting");
   const offer = offers.get("retrieve");
   row.button.disabled = !offer.allowed;
-  row.button.setAttribute("aria-label", `Retrieve ${who} from ${spaceText(p).toLowerCase()} to your phone`);
-  if (offer.allowed) row.button.title = "Retrieve to your phone";
+  const lot = p.lot && p.lot !== "default" ? p.lot : "";
+  row.button.setAttribute("aria-label", flagged("parked.retrieveLabel", { name: who, slot: p.slot }, "lot", lot));
+  if (offer.allowed) row.button.title = t("parked.retrieveTitle");
   else row.button.title = offer.why ?? "";
 }
 

@@ -7,19 +7,13 @@ import { byId, el, outsideText } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { CdrImportSummary } from "../bindings/CdrImportSummary";
 import type { ImportProgress } from "../bindings/ImportProgress";
+import { formatDuration, t } from "../i18n";
 
-const count = new Intl.NumberFormat();
-
-function calls(n: number): string {
-  return `${count.format(n)} ${n === 1 ? "call" : "calls"}`;
-}
 
 /** "Imported 4 calls, merged 1 already in history." */
 export function summaryText(s: CdrImportSummary): string {
-  const parts = [`Imported ${calls(s.imported)}`, `merged ${count.format(s.merged)} already in history`];
-  if (s.recordingsAdded > 0) parts.push(`${count.format(s.recordingsAdded)} gained a recording`);
-  let text = parts.join(", ") + ".";
-  if (s.skipped > 0) text += ` ${calls(s.skipped)} could not be read and were left out.`;
+  let text = t("cdr.imported", { count: s.imported, merged: s.merged, recordings: s.recordingsAdded });
+  if (s.skipped > 0) text += " " + t("cdr.skipped", { count: s.skipped });
   return text;
 }
 
@@ -29,7 +23,7 @@ function showProgress(p: ImportProgress): void {
   bar.max = Math.max(p.total, 1);
   bar.value = p.done;
   const m = byId("cdr-import-message");
-  m.textContent = `Importing… ${count.format(p.done)} of ${count.format(p.total)}`;
+  m.textContent = t("cdr.progress", { done: p.done, total: p.total });
   m.dataset.kind = "ok";
 }
 
@@ -37,7 +31,7 @@ async function runImport(): Promise<void> {
   const button = byId<HTMLButtonElement>("cdr-import");
   const m = byId("cdr-import-message");
   button.disabled = true;
-  m.textContent = "Asking the PBX for its call records…";
+  m.textContent = t("cdr.asking");
   m.dataset.kind = "ok";
   try {
     const summary = await command("import_cdr");
@@ -61,12 +55,12 @@ async function loadPbxCalls(): Promise<void> {
         el("li", { testid: "pbx-call", attrs: { "data-channel": c.channel } }, [
           outsideText(c.callerId || c.channel, { class: "name" }),
           ` · ${c.state}`,
-          c.bridgedTo ? ` · with ${c.bridgedTo}` : "",
-          c.seconds !== undefined ? ` · ${Math.floor(c.seconds / 60)}:${String(c.seconds % 60).padStart(2, "0")}` : "",
+          c.bridgedTo ? " · " + t("pbxCalls.with", { name: c.bridgedTo }) : "",
+          c.seconds !== undefined ? ` · ${formatDuration(c.seconds * 1000)}` : "",
         ]),
       ),
     );
-    m.textContent = channels.length === 0 ? "No calls on the PBX right now." : "";
+    m.textContent = channels.length === 0 ? t("pbxCalls.none") : "";
     m.dataset.kind = "ok";
   } catch (e) {
     m.textContent = errorText(e);

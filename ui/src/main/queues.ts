@@ -20,17 +20,18 @@ import type { QueueCaller } from "../bindings/QueueCaller";
 import type { QueueMember } from "../bindings/QueueMember";
 import { showWaiting, type Offers } from "../console-ui";
 import { callerLabel, say } from "./parked";
+import { t, type MessageKey } from "../i18n";
 
-const STATE_WORDS: Record<MemberState, string> = {
-  unknown: "State unknown",
-  not_in_use: "Available",
-  in_use: "On a call",
-  busy: "Busy",
-  invalid: "Phone not found",
-  unavailable: "Offline",
-  ringing: "Ringing",
-  ring_in_use: "On a call, ringing",
-  on_hold: "On hold",
+const STATE_KEYS: Record<MemberState, MessageKey> = {
+  unknown: "member.unknown",
+  not_in_use: "presence.idle",
+  in_use: "presence.inUse",
+  busy: "presence.busy",
+  invalid: "member.invalid",
+  unavailable: "presence.unavailable",
+  ringing: "presence.ringing",
+  ring_in_use: "presence.inUseRinging",
+  on_hold: "presence.onHold",
 };
 
 const EXTENSION_RE = /^[A-Za-z0-9_-]{1,32}$/;
@@ -72,8 +73,8 @@ function setDisabled(node: HTMLButtonElement | HTMLInputElement, disabled: boole
 /** A pause reason she typed, or why it cannot be sent. */
 export function checkReason(text: string): { ok: true; reason: string | null } | { ok: false; message: string } {
   const reason = text.trim();
-  if (/[\u0000-\u001f\u007f]/.test(reason)) return { ok: false, message: "Reason: one line of text, without line breaks or tabs." };
-  if (Array.from(reason).length > MAX_REASON_CHARS) return { ok: false, message: `Reason: at most ${MAX_REASON_CHARS} characters.` };
+  if (/[\u0000-\u001f\u007f]/.test(reason)) return { ok: false, message: t("queue.reasonOneLine") };
+  if (Array.from(reason).length > MAX_REASON_CHARS) return { ok: false, message: t("queue.reasonTooLong", { max: MAX_REASON_CHARS }) };
   return { ok: true, reason: reason === "" ? null : reason };
 }
 
@@ -135,7 +136,7 @@ class QueueView {
     const id = `queue-${++formIds}`;
     this.whyId = `${id}-why`;
     this.summary = el("p", { class: "queue-summary", testid: "queue-summary" });
-    this.callers = el("ul", { class: "queue-callers", testid: "queue-callers", attrs: { "aria-label": `Callers waiting in ${name}` } });
+    this.callers = el("ul", { class: "queue-callers", testid: "queue-callers", attrs: { "aria-label": t("queue.callersIn", { queue: name }) } });
     this.callersView = el("div", { class: "queue-callers-view", attrs: { tabindex: "0" } }, [this.callers]);
     this.callersView.style.setProperty("--queue-row", `${CALLER_ROW_REM}rem`);
     this.callersView.style.setProperty("--queue-list", `${CALLER_LIST_REM}rem`);
@@ -148,19 +149,19 @@ class QueueView {
         this.drawCallers();
       });
     });
-    this.noCallers = el("p", { class: "hint", testid: "queue-no-callers", text: "Nobody is waiting." });
-    this.members = el("ul", { class: "queue-members", testid: "queue-members", attrs: { "aria-label": `Agents of ${name}` } });
-    this.noMembers = el("p", { class: "hint", testid: "queue-no-members", text: "No agent is logged in." });
+    this.noCallers = el("p", { class: "hint", testid: "queue-no-callers", text: t("queue.nobodyWaiting") });
+    this.members = el("ul", { class: "queue-members", testid: "queue-members", attrs: { "aria-label": t("queue.agentsOf", { queue: name }) } });
+    this.noMembers = el("p", { class: "hint", testid: "queue-no-members", text: t("queue.noAgents") });
     this.why = el("p", { class: "offer-why", testid: "queue-why", attrs: { id: this.whyId } });
     this.loginInput = el("input", {
       class: "input",
       testid: "queue-login-extension",
       attrs: { id: `${id}-login`, inputmode: "numeric", autocomplete: "off", placeholder: "1002", "aria-describedby": `${id}-login-message ${this.whyId}` },
     });
-    this.loginButton = el("button", { class: "button", testid: "queue-login", text: "Log in", attrs: { type: "submit" } });
+    this.loginButton = el("button", { class: "button", testid: "queue-login", text: t("queue.logIn"), attrs: { type: "submit" } });
     this.loginMessage = el("p", { class: "message row-message", testid: "queue-login-message", attrs: { id: `${id}-login-message`, role: "status" } });
     this.login = el("form", { class: "queue-login-form", attrs: { novalidate: "" } }, [
-      el("label", { text: "Log in an agent (extension)", attrs: { for: `${id}-login` } }),
+      el("label", { text: t("queue.logInAgent"), attrs: { for: `${id}-login` } }),
       el("div", { class: "dial-row" }, [this.loginInput, this.loginButton]),
       this.loginMessage,
     ]);
@@ -168,12 +169,12 @@ class QueueView {
       e.preventDefault();
       void this.logIn();
     });
-    this.root = el("section", { class: "queue", testid: "queue", attrs: { "data-queue": name, "aria-label": `Queue ${name}` } }, [
+    this.root = el("section", { class: "queue", testid: "queue", attrs: { "data-queue": name, "aria-label": t("queue.label", { queue: name }) } }, [
       el("h3", { class: "queue-name" }, [outsideText(name, { max: 40 })]),
       this.summary,
       el("div", { class: "queue-columns" }, [
-        el("div", {}, [el("h4", { text: "Waiting" }), this.callersView, this.noCallers]),
-        el("div", {}, [el("h4", { text: "Agents" }), this.why, this.members, this.noMembers, this.login]),
+        el("div", {}, [el("h4", { text: t("queue.waiting") }), this.callersView, this.noCallers]),
+        el("div", {}, [el("h4", { text: t("queue.agents") }), this.why, this.members, this.noMembers, this.login]),
       ]),
     ]);
   }
@@ -181,7 +182,7 @@ class QueueView {
   update(q: Queue): void {
     const available = q.members.filter((m) => !m.paused && m.state === "not_in_use").length;
     const waiting = q.callers.length;
-    setText(this.summary, `${waiting} waiting · ${available} of ${q.members.length} ${q.members.length === 1 ? "agent" : "agents"} available`);
+    setText(this.summary, t("queue.summary", { waiting, available, total: q.members.length }));
     this.renderCallers(q.callers);
     this.renderMembers(q.members);
   }
@@ -258,18 +259,18 @@ class QueueView {
     const row: MemberRow = {
       label: el("span", { class: "member-name", testid: "member-name" }),
       state: el("span", { class: "member-state", testid: "member-state" }),
-      pause: button("Pause…", "member-pause"),
-      unpause: button("Unpause", "member-unpause"),
-      logout: button("Log out", "member-logout"),
-      reason: el("input", { class: "input", testid: "pause-reason", attrs: { id: `${id}-reason`, maxlength: String(MAX_REASON_CHARS), placeholder: "Lunch" } }),
+      pause: button(t("queue.pauseEllipsis"), "member-pause"),
+      unpause: button(t("queue.unpause"), "member-unpause"),
+      logout: button(t("queue.logOut"), "member-logout"),
+      reason: el("input", { class: "input", testid: "pause-reason", attrs: { id: `${id}-reason`, maxlength: String(MAX_REASON_CHARS), placeholder: t("queue.reasonPlaceholder") } }),
       pauseForm: el("form", { class: "pause-form", testid: "pause-form", attrs: { novalidate: "" } }),
       message: el("p", { class: "message row-message", testid: "member-message", attrs: { role: "status" } }),
     };
-    const cancel = el("button", { class: "button", testid: "pause-cancel", text: "Cancel", attrs: { type: "button" } });
+    const cancel = el("button", { class: "button", testid: "pause-cancel", text: t("page.cancel"), attrs: { type: "button" } });
     row.pauseForm.append(
-      el("label", { text: "Reason (optional)", attrs: { for: `${id}-reason` } }),
+      el("label", { text: t("queue.reasonOptional"), attrs: { for: `${id}-reason` } }),
       row.reason,
-      el("button", { class: "button primary", testid: "pause-confirm", text: "Pause", attrs: { type: "submit" } }),
+      el("button", { class: "button primary", testid: "pause-confirm", text: t("queue.pause"), attrs: { type: "submit" } }),
       cancel,
     );
     row.pauseForm.hidden = true;
@@ -303,12 +304,12 @@ class QueueView {
     li.dataset.paused = String(m.paused);
     const ext = m.extension && m.extension !== memberLabel(m) ? ` (${m.extension})` : "";
     row.label.replaceChildren(outsideText(memberLabel(m), { max: 32 }), ext);
-    const parts = [STATE_WORDS[m.state] ?? m.state];
-    if (m.in_call && m.state !== "in_use") parts.push("on a queue call");
-    const state = parts.join(", ");
-    row.state.replaceChildren(`${state} · ${m.calls_taken} ${m.calls_taken === 1 ? "call" : "calls"} taken`);
+    const parts = [Object.hasOwn(STATE_KEYS, m.state) ? t(STATE_KEYS[m.state]) : m.state];
+    if (m.in_call && m.state !== "in_use") parts.push(t("member.onQueueCall"));
+    const state = parts.join(t("list.separator"));
+    row.state.replaceChildren(t("member.stateAndCalls", { state, count: m.calls_taken }));
     if (m.paused) {
-      row.state.append(" · ", el("strong", { class: "paused", testid: "member-paused" }, ["paused", ...(m.paused_reason ? [": ", outsideText(m.paused_reason, { max: 40 })] : [])]));
+      row.state.append(" · ", el("strong", { class: "paused", testid: "member-paused" }, [t("member.paused"), ...(m.paused_reason ? [": ", outsideText(m.paused_reason, { max: 40 })] : [])]));
     }
     const pause = offers.get("queue_pause");
     const member = offers.get("queue_member");
@@ -318,9 +319,9 @@ class QueueView {
     for (const b of [row.pause, row.unpause]) setDisabled(b, !pause.allowed, pause.why);
     setDisabled(row.logout, !member.allowed, member.why);
     const who = memberLabel(m);
-    row.pause.setAttribute("aria-label", `Pause ${who}`);
-    row.unpause.setAttribute("aria-label", `Unpause ${who}`);
-    row.logout.setAttribute("aria-label", `Log ${who} out of ${this.name}`);
+    row.pause.setAttribute("aria-label", t("member.pauseLabel", { name: who }));
+    row.unpause.setAttribute("aria-label", t("member.unpauseLabel", { name: who }));
+    row.logout.setAttribute("aria-label", t("member.logoutLabel", { name: who, queue: this.name }));
   }
 
   private async pause(iface: string, row: MemberRow, paused: boolean): Promise<void> {
@@ -339,10 +340,10 @@ class QueueView {
       row.reason.removeAttribute("aria-invalid");
       reason = checked.reason;
     }
-    say(row.message, paused ? `Pausing ${who}…` : `Unpausing ${who}…`, "ok");
+    say(row.message, t(paused ? "member.pausing" : "member.unpausing", { name: who }), "ok");
     try {
       await command("queue_pause", { queue: this.name, member: iface, paused, reason: reason ?? undefined });
-      say(row.message, paused ? `Paused: ${this.name} does not ring ${who} until you unpause.` : `${who} takes calls from ${this.name} again.`, "ok");
+      say(row.message, t(paused ? "member.pausedDone" : "member.unpausedDone", { name: who, queue: this.name }), "ok");
       row.pauseForm.hidden = true;
       row.reason.value = "";
     } catch (e) {
@@ -353,10 +354,10 @@ class QueueView {
   private async logOut(iface: string, row: MemberRow): Promise<void> {
     const m = this.current.get(iface);
     if (!m) return;
-    say(row.message, `Logging ${memberLabel(m)} out of ${this.name}…`, "ok");
+    say(row.message, t("member.loggingOut", { name: memberLabel(m), queue: this.name }), "ok");
     try {
       await command("queue_member", { queue: this.name, member: iface, loggedIn: false });
-      say(row.message, `${memberLabel(m)} is logged out of ${this.name}.`, "ok");
+      say(row.message, t("member.loggedOut", { name: memberLabel(m), queue: this.name }), "ok");
     } catch (e) {
       say(row.message, errorText(e), "error");
     }
@@ -365,16 +366,16 @@ class QueueView {
   private async logIn(): Promise<void> {
     const ext = this.loginInput.value.trim();
     if (!EXTENSION_RE.test(ext)) {
-      say(this.loginMessage, "Type the agent's extension, like 1002: letters, digits, - and _ only.", "error");
+      say(this.loginMessage, t("queue.loginBadExtension"), "error");
       this.loginInput.setAttribute("aria-invalid", "true");
       this.loginInput.focus();
       return;
     }
     this.loginInput.removeAttribute("aria-invalid");
-    say(this.loginMessage, `Logging ${ext} in to ${this.name}…`, "ok");
+    say(this.loginMessage, t("queue.loggingIn", { name: ext, queue: this.name }), "ok");
     try {
       await command("queue_member", { queue: this.name, member: ext, loggedIn: true });
-      say(this.loginMessage, `${ext} is logged in to ${this.name}.`, "ok");
+      say(this.loginMessage, t("queue.loggedIn", { name: ext, queue: this.name }), "ok");
       this.loginInput.value = "";
     } catch (e) {
       say(this.loginMessage, errorText(e), "error");
@@ -387,7 +388,7 @@ function makeCallerRow(key: string): HTMLElement {
     position: el("span", { class: "queue-position", testid: "queue-position" }),
     caller: el("span", { class: "queue-caller-name" }),
     waited: el("span", { class: "waited", testid: "queue-waiting" }),
-    longest: el("span", { class: "longest-tag", testid: "longest-tag", text: "Longest wait" }),
+    longest: el("span", { class: "longest-tag", testid: "longest-tag", text: t("queue.longestWait") }),
   };
   const li = el("li", { class: "queue-caller", testid: "queue-caller", attrs: { "data-call": key } }, [row.position, row.caller, row.waited, row.longest]);
   callerRows.set(li, row);
@@ -412,7 +413,7 @@ function fillCallerRow(li: HTMLElement, c: QueueCaller, longest: boolean, index:
   }
   if (row.shownSince !== c.joined_ms) {
     row.shownSince = c.joined_ms;
-    showWaiting(row.waited, c.joined_ms, "waiting ");
+    showWaiting(row.waited, c.joined_ms, "time.waiting");
   }
   setHidden(row.longest, !longest);
 }

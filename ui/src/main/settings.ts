@@ -10,6 +10,7 @@ import type { PbxProfile } from "../bindings/PbxProfile";
 import type { PopupPosition } from "../bindings/PopupPosition";
 import type { Settings } from "../bindings/Settings";
 import { defaultPort, normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
+import { t } from "../i18n";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
 const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
@@ -41,8 +42,8 @@ let hasApiToken = false;
 
 function showApiTokenState(): void {
   byId("api-token-state").textContent = hasApiToken
-    ? "Saved in the system keyring. Type a new one only to replace it."
-    : "Not set yet. Typed once, kept in the system keyring, never shown again.";
+    ? t("settings.secretSaved")
+    : t("settings.secretNotSet");
 }
 
 const input = (id: string) => byId<HTMLInputElement>(id);
@@ -55,8 +56,8 @@ function say(text: string, kind: "ok" | "error"): void {
 
 function showSecretState(): void {
   byId("secret-state").textContent = hasSecret
-    ? "Saved in the system keyring. Type a new one only to replace it."
-    : "Not set yet. Typed once, kept in the system keyring, never shown again.";
+    ? t("settings.secretSaved")
+    : t("settings.secretNotSet");
 }
 
 function fillForm(saved: Settings): void {
@@ -141,7 +142,7 @@ function showErrors(errors: FieldError[]): void {
     return;
   }
   summary.replaceChildren(
-    el("strong", { text: errors.length === 1 ? "One thing to fix:" : `${errors.length} things to fix:` }),
+    el("strong", { text: t("settings.thingsToFix", { count: errors.length }) }),
     el(
       "ul",
       {},
@@ -171,7 +172,7 @@ async function saveSecret(): Promise<boolean> {
     showSecretState();
     return true;
   } catch (e) {
-    say(`${errorText(e)} The secret was not saved; type it again.`, "error");
+    say(`${errorText(e)} ${t("settings.secretNotSaved")}`, "error");
     return false;
   }
 }
@@ -188,7 +189,7 @@ async function saveApiToken(): Promise<boolean> {
     showApiTokenState();
     return true;
   } catch (e) {
-    say(`${errorText(e)} The API token was not saved; type it again.`, "error");
+    say(`${errorText(e)} ${t("settings.tokenNotSaved")}`, "error");
     return false;
   }
 }
@@ -199,11 +200,11 @@ async function testApi(): Promise<void> {
   const errors = validateSettings(settings);
   showErrors(errors);
   if (errors.length > 0) {
-    result.textContent = "Fix the fields marked above before testing.";
+    result.textContent = t("settings.fixBeforeTesting");
     result.dataset.kind = "error";
     return;
   }
-  result.textContent = "Asking the PBX's API…";
+  result.textContent = t("settings.askingApi");
   result.dataset.kind = "ok";
   try {
     const r = await command("test_api_connection", { settings: { ...settings, hasSecret, hasApiToken } });
@@ -220,7 +221,7 @@ async function save(): Promise<void> {
   const errors = validateSettings(settings);
   showErrors(errors);
   if (errors.length > 0) {
-    say("Settings not saved. Fix the fields marked above.", "error");
+    say(t("settings.notSaved"), "error");
     return;
   }
   try {
@@ -232,7 +233,7 @@ async function save(): Promise<void> {
   // After the settings: the keyring entries are named after the saved user, host and API address.
   if (!(await saveSecret())) return;
   if (!(await saveApiToken())) return;
-  say("Settings saved.", "ok");
+  say(t("settings.saved"), "ok");
 }
 
 async function testConnection(): Promise<void> {
@@ -242,11 +243,11 @@ async function testConnection(): Promise<void> {
   const steps = byId("test-steps");
   steps.replaceChildren();
   if (errors.length > 0) {
-    say("Fix the fields marked above before testing.", "error");
+    say(t("settings.fixBeforeTesting"), "error");
     return;
   }
   if (!(await saveSecret())) return;
-  say("Testing the connection…", "ok");
+  say(t("settings.testing"), "ok");
   try {
     const report = await command("test_connection", { settings: { ...settings, hasSecret } });
     steps.replaceChildren(
@@ -258,7 +259,7 @@ async function testConnection(): Promise<void> {
       ),
     );
     const allOk = report.steps.length > 0 && report.steps.every((s) => s.ok);
-    say(allOk ? "Everything worked." : "The connection test found a problem; see the failed step.", allOk ? "ok" : "error");
+    say(allOk ? t("settings.testOk") : t("settings.testFailed"), allOk ? "ok" : "error");
   } catch (e) {
     say(errorText(e), "error");
   }
@@ -288,13 +289,13 @@ export async function startSettings(): Promise<void> {
   byId("s-api-test").addEventListener("click", () => void testApi());
   byId("s-api-token-save").addEventListener("click", async () => {
     const typed = input("s-api-token").value !== "";
-    if (!typed) say("Type the API token first.", "error");
-    else if (await saveApiToken()) say("API token saved in the system keyring.", "ok");
+    if (!typed) say(t("settings.typeTokenFirst"), "error");
+    else if (await saveApiToken()) say(t("settings.tokenSaved"), "ok");
   });
   byId("s-secret-save").addEventListener("click", async () => {
     const typed = input("s-secret").value !== "";
-    if (typed && (await saveSecret())) say("AMI secret saved in the system keyring.", "ok");
-    else if (!typed) say("Type the AMI secret first.", "error");
+    if (typed && (await saveSecret())) say(t("settings.amiSecretSaved"), "ok");
+    else if (!typed) say(t("settings.typeSecretFirst"), "error");
   });
   try {
     fillForm(await command("get_settings"));

@@ -3,19 +3,20 @@
 import { byId } from "../dom";
 import { command, errorText, EVENTS, onEvent } from "../ipc";
 import type { ConnectionStatus } from "../bindings/ConnectionStatus";
+import { t, type MessageKey } from "../i18n";
 
-const STATE_WORDS: Record<string, string> = {
-  connecting: "Connecting…",
-  connected: "Connected",
-  authFailed: "Login refused",
-  unreachable: "PBX unreachable",
-  disconnected: "Disconnected",
+const STATE_KEYS: Record<string, MessageKey> = {
+  connecting: "connection.connecting",
+  connected: "connection.connected",
+  authFailed: "connection.authFailed",
+  unreachable: "connection.unreachable",
+  disconnected: "connection.disconnected",
 };
 
 function showConnection(status: ConnectionStatus): void {
   const box = byId("connection");
   box.dataset.state = status.state;
-  byId("connection-state").textContent = STATE_WORDS[status.state] ?? status.state;
+  byId("connection-state").textContent = Object.hasOwn(STATE_KEYS, status.state) ? t(STATE_KEYS[status.state]) : status.state;
   // The shell's message is already a plain sentence ("Wrong AMI password for user 'x' on pbx.local:5038").
   byId("connection-message").textContent = status.message;
 }

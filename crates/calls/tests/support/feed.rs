@@ -34,15 +34,15 @@ impl Updates {
         .await;
         match found {
             Ok(Some(u)) => u,
-            // The board's presence updates are left out: they are most of
-            // what a live loop reports, and would push the calls' own
-            // updates out of a truncated test log.
+            // One line per update: the pretty form of a whole session
+            // would not fit in a truncated test log.
             _ => panic!(
-                "no {what}; seen, presence left out: {:#?}",
+                "no {what}; seen, one per line:\n{}",
                 self.seen
                     .iter()
-                    .filter(|u| !matches!(u, LiveUpdate::Presence(_)))
+                    .map(|u| format!("{u:?}"))
                     .collect::<Vec<_>>()
+                    .join("\n")
             ),
         }
     }
