@@ -16,6 +16,8 @@ use tokio::net::TcpStream;
 pub struct DirectTally {
     /// Bytes the PBX wrote to all sessions after their logins.
     pub bytes: AtomicU64,
+    /// Sessions the PBX accepted (its banner came).
+    pub greeted: AtomicUsize,
     /// Sessions that logged in.
     pub logged_in: AtomicUsize,
     /// Sessions that received the whole stream.
@@ -34,6 +36,7 @@ async fn session(addr: SocketAddr, expect_bytes: u64, tally: Arc<DirectTally>, g
     if rd.read_line(&mut line).await.is_err() {
         return;
     }
+    tally.greeted.fetch_add(1, Ordering::Relaxed);
     let login =
         "Action: Login\r\nActionID: 1\r\nUsername: ringside\r\nSecret: ringside-secret\r\n\r\n";
     if rd.get_mut().write_all(login.as_bytes()).await.is_err() {

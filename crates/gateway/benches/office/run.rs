@@ -354,6 +354,7 @@ async fn direct_run(args: &Args, setup: &Setup, speed: f64) -> Value {
     json!({
         "speed": speed,
         "sessions": args.direct_sessions,
+        "greeted": tally.greeted.load(Ordering::Relaxed),
         "logged_in": tally.logged_in.load(Ordering::Relaxed),
         "complete": tally.complete.load(Ordering::Relaxed),
         "pbx_bytes": tally.bytes.load(Ordering::Relaxed),
