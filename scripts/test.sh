@@ -6,7 +6,9 @@
 #      clippy over it with warnings as errors, and its tests (headless crates, simulated PBX,
 #      CLI replays, fault matrix, the app's own tests); bindings the tests rewrote fail the run
 #   4. the headless crates cross-built for Windows, their tests and every capture's
-#      replay run under Wine (scripts/test-windows.sh)
+#      replay run under Wine (scripts/test-windows.sh); then the app cross-built and
+#      its installer made and checked, installed and uninstalled under Wine
+#      (scripts/build-windows.sh)
 #   5. the UI in real Chromium with mocked IPC (screenshots in artifacts/screenshots/)
 #   6. the real app end to end under Xvfb + tauri-driver (artifacts/e2e/)
 # Everything runs inside a private session D-Bus with an unlocked gnome-keyring and a
@@ -75,6 +77,10 @@ export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
 echo "==> Windows: the headless crates' tests and the replays under Wine"
 # Same target dir, other triple; the replays compare with the Linux CLI built above.
 RINGSIDE_LINUX_CLI=$TARGET_DIR/debug/ringside bash scripts/test-windows.sh
+echo "==> Windows: the app cross-built, its installer made and checked under Wine"
+# The UI was built above; the release build for Windows is the one new
+# compile here (about 9 min cold on 2 cores, seconds when cached).
+RINGSIDE_UI_BUILT=1 bash scripts/build-windows.sh
 
 echo "==> UI tests in Chromium"
 npm --prefix ui test
