@@ -65,6 +65,57 @@ impl LiveCards {
     }
 }
 
+/// The gateway's record of every desk's live calls, and which desks'
+/// retained snapshots are behind their lines.
+///
+/// A snapshot is for a desk that joins mid-call; a desk that is connected
+/// gets every line live. So the gateway does not publish one per line
+/// (with a busy extension that was a snapshot of every live call's lines
+/// for every line, about 95 % of the bytes through the broker, and a queue
+/// that grew without bound once the broker fell behind), but every
+/// [`SNAPSHOT_EVERY`] for the desks whose calls changed. A desk that joins
+/// between a line and that desk's next snapshot gets the older snapshot,
+/// then the line in the next one: later, never lost, never twice.
+#[derive(Debug, Default)]
+pub struct DeskSnapshots {
+    live: BTreeMap<String, LiveCards>,
+    behind: std::collections::BTreeSet<String>,
+}
+
+/// How often the desks' retained snapshots are brought up to date.
+pub const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+impl DeskSnapshots {
+    /// Records a card line of `user`'s `call` (`ended`: its `call_end`);
+    /// the desk's snapshot is behind until [`Self::take_behind`].
+    pub fn record(&mut self, user: &str, call: &str, line: &str, ended: bool) {
+        self.live
+            .entry(user.to_owned())
+            .or_default()
+            .record(call, line, ended);
+        self.behind.insert(user.to_owned());
+    }
+
+    /// The snapshots that are behind, by desk user, now up to date.
+    pub fn take_behind(&mut self) -> Vec<(String, String)> {
+        let behind = std::mem::take(&mut self.behind);
+        behind
+            .into_iter()
+            .map(|user| {
+                let snapshot = self.snapshot(&user);
+                (user, snapshot)
+            })
+            .collect()
+    }
+
+    /// `user`'s snapshot (an empty one for a desk without calls).
+    pub fn snapshot(&self, user: &str) -> String {
+        self.live
+            .get(user)
+            .map_or_else(|| LiveCards::default().snapshot(), LiveCards::snapshot)
+    }
+}
+
 /// The desk's side: which of a call's lines it printed.
 #[derive(Debug, Default)]
 pub struct DeskFeed {
@@ -138,6 +189,42 @@ mod tests {
         desk.on_line(END);
         assert!(desk.printed.is_empty(), "an ended call is forgotten");
         assert_eq!(gw.snapshot(), r#"{"calls":[]}"#, "an ended call leaves");
+    }
+
+    #[test]
+    fn a_burst_of_lines_makes_one_snapshot_per_desk_holding_them_all() {
+        let mut gw = DeskSnapshots::default();
+        let mut desk = DeskFeed::default();
+        for i in 0..100 {
+            let call = format!("c{i}");
+            let popup = POPUP.replace("c1", &call);
+            gw.record("reception", &call, &popup, false);
+            desk.on_line(&popup);
+            if i % 2 == 0 {
+                let end = END.replace("c1", &call);
+                gw.record("reception", &call, &end, true);
+                desk.on_line(&end);
+            }
+        }
+        gw.record("sales", "s1", POPUP, false);
+        let due = gw.take_behind();
+        let users: Vec<&str> = due.iter().map(|(u, _)| u.as_str()).collect();
+        assert_eq!(users, ["reception", "sales"], "one snapshot per desk");
+        let snap: LiveSnapshot = serde_json::from_str(&due[0].1).expect("JSON");
+        assert_eq!(snap.calls.len(), 50, "the 50 calls still live");
+        assert!(
+            desk.on_snapshot(due[0].1.as_bytes()).is_empty(),
+            "a desk that got the lines live prints nothing again"
+        );
+        assert!(gw.take_behind().is_empty(), "nothing changed since");
+        // A desk that joins now gets every live call's lines from it.
+        assert_eq!(
+            DeskFeed::default()
+                .on_snapshot(gw.snapshot("reception").as_bytes())
+                .len(),
+            50
+        );
+        assert_eq!(gw.snapshot("nobody"), r#"{"calls":[]}"#);
     }
 
     #[test]

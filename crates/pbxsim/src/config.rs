@@ -2,7 +2,11 @@
 //! trunk, TLS, and what it streams (a capture replay, a demo loop, or only
 //! what tests script). Plain data, no I/O except loading TLS material.
 
+use std::fs::File;
+use std::io::BufWriter;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -262,6 +266,9 @@ pub struct Replay {
     pub start_delay: Duration,
     /// Start again from the top when the capture ends.
     pub repeat: bool,
+    /// Note when each packet of the replay left (for the office benchmark's
+    /// latency): see [`SentLog`].
+    pub sent_log: Option<Arc<SentLog>>,
 }
 
 impl Replay {
@@ -272,6 +279,48 @@ impl Replay {
             pace: Pace::AsFastAsPossible,
             start_delay: Duration::ZERO,
             repeat: false,
+            sent_log: None,
+        }
+    }
+}
+
+/// A file that gets, for the replay to the first session that logs in, one
+/// line per packet: its index in the capture and the wall-clock time
+/// (microseconds since the Unix epoch) just before its bytes were handed to
+/// the socket. Packets written together (an unpaced replay writes chunks)
+/// share one time. The lines are buffered and flushed when that replay
+/// ends (or its session does), so noting costs no system call per packet.
+#[derive(Debug)]
+pub struct SentLog {
+    path: PathBuf,
+    claimed: AtomicBool,
+}
+
+impl SentLog {
+    /// A log to be written at `path` (created, or emptied, by the session
+    /// that claims it).
+    pub fn new(path: impl Into<PathBuf>) -> Arc<Self> {
+        Arc::new(Self {
+            path: path.into(),
+            claimed: AtomicBool::new(false),
+        })
+    }
+
+    /// The file for the first session that asks; `None` for the others,
+    /// or when it cannot be created (said on stderr).
+    pub(crate) fn claim(&self) -> Option<BufWriter<File>> {
+        if self.claimed.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        match File::create(&self.path) {
+            Ok(f) => Some(BufWriter::with_capacity(256 * 1024, f)),
+            Err(e) => {
+                eprintln!(
+                    "ringside-pbxsim: cannot write the sent log {}: {e}",
+                    self.path.display()
+                );
+                None
+            }
         }
     }
 }

@@ -59,8 +59,8 @@ mod world;
 
 pub use capture::Capture;
 pub use config::{
-    capture_extensions, capture_queues, Dialect, Extension, Hints, Pace, Replay, SimConfig,
-    SimQueue, SimTls, SimUser,
+    capture_extensions, capture_queues, Dialect, Extension, Hints, Pace, Replay, SentLog,
+    SimConfig, SimQueue, SimTls, SimUser,
 };
 pub use error::{Error, Result};
 pub use fault::Fault;

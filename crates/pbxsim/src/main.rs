@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ringside_pbxsim::{
-    CallSpec, Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SimConfig, SimHandle,
-    SimQueue, SimTls, SimUser,
+    CallSpec, Capture, Dialect, Hints, OpenVox, Pace, PbxSim, Replay, SentLog, SimConfig,
+    SimHandle, SimQueue, SimTls, SimUser,
 };
 use tokio::sync::mpsc;
 
@@ -66,6 +66,11 @@ struct Args {
     /// Start the replay again when it ends.
     #[arg(long = "loop", requires = "replay")]
     repeat: bool,
+    /// Write, for the replay to the first client that logs in, one line per
+    /// packet to this file: its index and the time (µs since the Unix
+    /// epoch) it was sent. Written when that replay ends.
+    #[arg(long, requires = "replay", value_name = "FILE")]
+    sent_log: Option<PathBuf>,
     /// Play demo calls (external callers, a ring group, a parked call,
     /// callers waiting in a queue, internal calls, a transfer, a voicemail)
     /// for as long as it runs.
@@ -169,6 +174,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         replay.start_delay = Duration::from_millis(args.start_delay_ms);
         replay.repeat = args.repeat;
+        replay.sent_log = args.sent_log.as_ref().map(SentLog::new);
         config.replay = Some(replay);
     }
     for q in args.queues {

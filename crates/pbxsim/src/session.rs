@@ -8,6 +8,8 @@
 //! The writer writes with `write_all`, so a client that stops reading slows
 //! the replay down through TCP back-pressure instead of growing a buffer.
 
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
 use std::ops::Range;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -243,6 +245,8 @@ struct ReplayCursor {
     next: usize,
     /// Not before this instant (kept across cancelled polls).
     not_before: Option<Instant>,
+    /// When each packet left, if this replay claimed the sent log.
+    log: Option<BufWriter<File>>,
 }
 
 impl ReplayCursor {
@@ -259,6 +263,30 @@ impl ReplayCursor {
             repeat: r.repeat,
             next: 0,
             not_before: first,
+            log: r.sent_log.as_ref().and_then(|l| l.claim()),
+        }
+    }
+
+    /// Notes that `packets` leave now (a line each in the sent log).
+    fn note_sent(&mut self, packets: Range<usize>) {
+        let Some(log) = &mut self.log else { return };
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
+        for i in packets {
+            if writeln!(log, "{i} {now_us}").is_err() {
+                self.log = None;
+                return;
+            }
+        }
+    }
+
+    /// Writes out what the sent log holds (at the replay's end).
+    fn flush_log(&mut self) {
+        if let Some(mut log) = self.log.take() {
+            if let Err(e) = log.flush() {
+                eprintln!("ringside-pbxsim: cannot write the sent log: {e}");
+            }
         }
     }
 
@@ -376,10 +404,16 @@ impl<W: AsyncRead + AsyncWrite + Send + Unpin> Writer<W> {
                 },
                 r = next_replay(&mut self.replay) => match r {
                     Some((b, packets)) => {
-                        self.note_phone_states(packets);
+                        self.note_phone_states(packets.clone());
+                        if let Some(r) = &mut self.replay {
+                            r.note_sent(packets);
+                        }
                         self.write(b).await
                     }
                     None => {
+                        if let Some(r) = &mut self.replay {
+                            r.flush_log();
+                        }
                         self.replay = None;
                         true
                     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{connect, decode_file, fixture};
 use ringside_ami::Packet;
-use ringside_pbxsim::{Capture, Pace, PbxSim, Replay, SimConfig};
+use ringside_pbxsim::{Capture, Pace, PbxSim, Replay, SentLog, SimConfig};
 
 /// Event name → count, for the capture's events nobody asked for.
 fn capture_counts(name: &str) -> BTreeMap<String, usize> {
@@ -268,5 +268,55 @@ async fn presence_listed_mid_replay_agrees_with_the_replayed_events() {
             (status, state),
             "{why}"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_sent_log_notes_each_packet_of_the_first_session_once_in_order() {
+    let capture = Arc::new(Capture::load(fixture("ami/incoming-answered.ami")).expect("loads"));
+    let n = capture.packet_count();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sent.log");
+    let replay = Replay {
+        pace: Pace::PerSecond(2000.0),
+        sent_log: Some(SentLog::new(&path)),
+        ..Replay::new(capture)
+    };
+    let sim = PbxSim::start(SimConfig {
+        replay: Some(replay),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("starts");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_micros();
+    let mut first = connect(sim.addr()).await;
+    first.login_md5("ringside", "ringside-secret").await;
+    // A second session gets the replay too, but does not write the log.
+    let mut second = connect(sim.addr()).await;
+    second.login_md5("ringside", "ringside-secret").await;
+    for _ in 0..n {
+        first.next().await.expect("an event");
+        second.next().await.expect("an event");
+    }
+    // The log is written when the replay ends, just after its last packet.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let lines = loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.lines().count() >= n || std::time::Instant::now() > deadline {
+            break text.lines().map(str::to_owned).collect::<Vec<_>>();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(lines.len(), n, "one line per packet, one session only");
+    let mut last = before;
+    for (i, line) in lines.iter().enumerate() {
+        let (index, at) = line.split_once(' ').expect("index and time");
+        assert_eq!(index, i.to_string(), "in capture order");
+        let at: u128 = at.parse().expect("microseconds");
+        assert!(at >= last, "times never go back: {line}");
+        last = at;
     }
 }
