@@ -59,9 +59,44 @@ pub fn connection(link: Link, message: &str) -> String {
         .to_string()
 }
 
+/// A printed line as a JSON value with its times (every `*_ms` number) set
+/// to 0: what two watchers of the same calls printed compares equal, though
+/// each stamped the events when it received them.
+pub fn timeless(line: &str) -> Result<serde_json::Value, serde_json::Error> {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if k.ends_with("_ms") && x.is_number() {
+                        *x = serde_json::Value::from(0);
+                    } else {
+                        strip(x);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::from_str(line)?;
+    strip(&mut v);
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timeless_line_has_every_time_at_zero_and_nothing_else_changed() {
+        let v = timeless(r#"{"type":"x","at_ms":5,"card":{"started_at_ms":7,"rang":["1001"],"answered_at_ms":null},"n":3}"#)
+            .expect("JSON");
+        assert_eq!(
+            v,
+            serde_json::json!({"type":"x","at_ms":0,"card":{"started_at_ms":0,"rang":["1001"],"answered_at_ms":null},"n":3})
+        );
+        assert!(timeless("not json").is_err());
+    }
 
     #[test]
     fn a_connection_line_is_the_documented_object() {

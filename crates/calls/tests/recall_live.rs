@@ -136,7 +136,7 @@ async fn a_transfer_nobody_answers_comes_back_once() {
                     if (c.clone(), from.clone(), to.clone()) == want(HER)),
                 "{dialect:?}: sent back first: {sent:?}"
             );
-            let after_redirect = updates.seen().len();
+            let after_redirect = updates.seen.len();
             let back = updates.until("the recall", |u| recall(u).is_some()).await;
             assert!(
                 matches!(recall(&back), Some(RecallOutput::Recalled { call: c, from, to })
@@ -150,7 +150,7 @@ async fn a_transfer_nobody_answers_comes_back_once() {
                 matches!(u, LiveUpdate::Card(CardChange::Update { card, .. })
                     if card.call == call && card.ringing.iter().any(|e| e == HER))
             };
-            let already = updates.seen()[after_redirect..]
+            let already = updates.seen[after_redirect..]
                 .iter()
                 .find(|u| rings_her(u))
                 .cloned();
@@ -172,7 +172,7 @@ async fn a_transfer_nobody_answers_comes_back_once() {
             });
             assert_eq!(popups, 2, "{dialect:?}: the call, and the call coming back");
             // While the colleague's phone rang, the caller talked to nobody.
-            for u in updates.seen() {
+            for u in &updates.seen {
                 if let LiveUpdate::Card(CardChange::Update { card, .. }) = u {
                     if card.call == call && card.ringing.iter().any(|e| e == COLLEAGUE) {
                         assert_eq!(

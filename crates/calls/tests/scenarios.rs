@@ -843,6 +843,19 @@ fn answered_by_1001(t: &mut CallTracker, p1: &Ch) -> Vec<CardChange> {
     )
 }
 
+/// Asterisk 12+ `BlindTransfer`: `by`'s phone sends the outside caller to `exten`.
+fn blind_transfer(by: &Ch, exten: &str) -> Packet {
+    event("BlindTransfer")
+        .with("Result", "Success")
+        .with("TransfererChannel", by.name)
+        .with("TransfererUniqueid", by.uid)
+        .with("TransfereeChannel", TRUNK.name)
+        .with("TransfereeUniqueid", TRUNK.uid)
+        .with("IsExternal", "Yes")
+        .with("Context", "from-internal")
+        .with("Extension", exten)
+}
+
 #[test]
 fn blind_transfer_event_pops_at_the_target_with_history() {
     let lk = TRUNK.linked;
@@ -858,15 +871,7 @@ fn blind_transfer_event_pops_at_the_target_with_history() {
     let ch = feed(
         &mut t,
         &[
-            event("BlindTransfer")
-                .with("Result", "Success")
-                .with("TransfererChannel", p1.name)
-                .with("TransfererUniqueid", p1.uid)
-                .with("TransfereeChannel", TRUNK.name)
-                .with("TransfereeUniqueid", TRUNK.uid)
-                .with("IsExternal", "Yes")
-                .with("Context", "from-internal")
-                .with("Extension", "1002"),
+            blind_transfer(&p1, "1002"),
             bridge_leave(&p1, "b1"),
             hangup(&p1, "16"),
             bridge_leave(&TRUNK, "b1"),
@@ -2274,15 +2279,7 @@ fn a_recall_watch_outlives_a_resync_that_lost_the_transferers_hangup() {
     for c in answered_by_1001(&mut t, &p1) {
         said.extend(recall.observe(&c));
     }
-    let transfer = event("BlindTransfer")
-        .with("Result", "Success")
-        .with("TransfererChannel", p1.name)
-        .with("TransfererUniqueid", p1.uid)
-        .with("TransfereeChannel", TRUNK.name)
-        .with("TransfereeUniqueid", TRUNK.uid)
-        .with("IsExternal", "Yes")
-        .with("Context", "from-internal")
-        .with("Extension", "1002");
+    let transfer = blind_transfer(&p1, "1002");
     for c in feed(&mut t, &[transfer], 10_000) {
         said.extend(recall.observe(&c));
     }

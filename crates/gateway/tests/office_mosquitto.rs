@@ -381,29 +381,10 @@ impl Desk {
 
 /// The same lines as values, with the times (when each watcher received
 /// the events, a few ms apart) left out.
-fn timeless(lines: &[String]) -> Vec<Value> {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    if k.ends_with("_ms") && x.is_number() {
-                        *x = Value::from(0);
-                    } else {
-                        strip(x);
-                    }
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    lines
+fn timeless(printed: &[String]) -> Vec<Value> {
+    printed
         .iter()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).expect("JSON line");
-            strip(&mut v);
-            v
-        })
+        .map(|l| lines::timeless(l).expect("JSON line"))
         .collect()
 }
 

@@ -47,11 +47,6 @@ impl Updates {
         }
     }
 
-    /// Every update read so far, in order.
-    pub fn seen(&self) -> &[LiveUpdate] {
-        &self.seen
-    }
-
     /// How many updates seen so far satisfy `counted`.
     pub fn count(&self, counted: impl Fn(&LiveUpdate) -> bool) -> usize {
         self.seen.iter().filter(|u| counted(u)).count()

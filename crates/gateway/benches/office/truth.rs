@@ -88,26 +88,10 @@ pub fn truth(capture: &Capture, packets: &[ringside_ami::Packet], extension: &st
     out
 }
 
-/// A line as a value with its times (`*_ms` numbers) set to 0.
+/// A line as a value with its times (`*_ms` numbers) set to 0 (Null when
+/// it is not JSON, which matches no line of the truth).
 pub fn timeless(line: &str) -> Value {
-    fn strip(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    if k.ends_with("_ms") && x.is_number() {
-                        *x = Value::from(0);
-                    } else {
-                        strip(x);
-                    }
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    let mut v: Value = serde_json::from_str(line).unwrap_or(Value::Null);
-    strip(&mut v);
-    v
+    lines::timeless(line).unwrap_or(Value::Null)
 }
 
 /// The busy hour's own length in seconds: from the first call's start to
