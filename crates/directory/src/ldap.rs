@@ -193,6 +193,17 @@ pub fn server_address(url: &str) -> Result<(String, u16), SettingsError> {
     Ok((host.to_owned(), port))
 }
 
+/// The OS keyring account of a directory's password:
+/// `ldap:<bind DN>@<host>`, beside the AMI secrets and broker passwords.
+///
+/// ```
+/// let a = ringside_directory::ldap::keyring_account("cn=reader,dc=example,dc=com", "dc1.example.com");
+/// assert_eq!(a, "ldap:cn=reader,dc=example,dc=com@dc1.example.com");
+/// ```
+pub fn keyring_account(bind_dn: &str, host: &str) -> String {
+    format!("ldap:{}@{}", bind_dn.trim(), host.trim())
+}
+
 /// A colleague the board can name: an extension and whose it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Colleague {

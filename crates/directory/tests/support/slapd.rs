@@ -108,7 +108,10 @@ impl Slapd {
 
     fn write_config(&self, tls: bool) {
         let d = self.dir.path().display();
-        let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/ad-lite.schema");
+        // The schema ships beside this file; it is written into the temp dir
+        // so the harness works from any crate that includes it.
+        let schema = self.dir.path().join("ad-lite.schema");
+        std::fs::write(&schema, include_str!("ad-lite.schema")).expect("write the schema");
         let mut conf = format!(
             "include /etc/ldap/schema/core.schema\n\
              include /etc/ldap/schema/cosine.schema\n\
