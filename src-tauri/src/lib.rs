@@ -18,6 +18,7 @@ pub mod errors;
 pub mod feeds;
 pub mod ipc;
 pub mod ipc_table;
+pub mod lang;
 pub mod logs;
 pub mod notify;
 pub mod popup;

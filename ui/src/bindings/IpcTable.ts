@@ -68,6 +68,7 @@ export interface Commands {
   queue_pause: [{ queue?: string; member: string; paused: boolean; reason?: string }, null];
   queue_member: [{ queue: string; member: string; loggedIn: boolean }, null];
   send_to_voicemail: [{ call: string; extension: string }, null];
+  set_shown_language: [{ language: string }, null];
 }
 
 /** Event names, as the constants in src-tauri/src/ipc.rs. */
