@@ -13,6 +13,7 @@
 
 pub use ringside_calls::console::{Mailbox, ParkedCall, Queue};
 pub use ringside_calls::recall::RecallOutput;
+pub use ringside_directory::precedence::NameSource;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -24,6 +25,10 @@ pub const EVENT_CARD: &str = "ringside://card";
 pub const EVENT_LIVE_CALLS: &str = "ringside://live-calls";
 /// History context for a caller, sent right after a popup: [`CallerContextEvent`].
 pub const EVENT_CALLER_CONTEXT: &str = "ringside://caller-context";
+/// Who a card's caller is and where the name came from: [`CallerIdentityEvent`].
+/// Sent right after the history lookup, and again when the company directory
+/// answers (within its deadline; never, if it does not).
+pub const EVENT_CALLER_IDENTITY: &str = "ringside://caller-identity";
 /// Every change of the PBX connection: [`ConnectionStatus`].
 pub const EVENT_CONNECTION: &str = "ringside://connection";
 /// Presence of the colleagues changed: `Colleague[]`.
@@ -391,6 +396,34 @@ pub struct CallerContextEvent {
     pub call: String,
     /// What history knows.
     pub caller_context: CallerContext,
+}
+
+/// `ringside://caller-identity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentityEvent {
+    /// The card's call id.
+    pub call: String,
+    pub identity: CallerIdentity,
+}
+
+/// What a card shows about who is calling, decided by
+/// `ringside_directory::precedence::identify`. Every field is text to show
+/// as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentity {
+    /// The name to show, `None` for the number alone.
+    pub name: Option<String>,
+    /// Where the name came from; the card says so.
+    pub source: Option<NameSource>,
+    pub company: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    /// The directory's photo as a `data:image/…;base64,` URL.
+    pub photo: Option<String>,
+    /// Whether the directory is still being asked: the card may change once more.
+    pub pending: bool,
 }
 
 /// `ringside://history-changed` and `ringside://focus-dialer` (no payload).

@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod caller;
 pub mod cli;
 pub mod clock;
 pub mod commands;

@@ -6,6 +6,7 @@ import type { CallCard } from "./CallCard";
 import type { CallRow } from "./CallRow";
 import type { CallerContext } from "./CallerContext";
 import type { CallerContextEvent } from "./CallerContextEvent";
+import type { CallerIdentityEvent } from "./CallerIdentityEvent";
 import type { CardChange } from "./CardChange";
 import type { CdrImportSummary } from "./CdrImportSummary";
 import type { Colleague } from "./Colleague";
@@ -76,6 +77,7 @@ export const EVENTS = {
   card: "ringside://card",
   liveCalls: "ringside://live-calls",
   callerContext: "ringside://caller-context",
+  callerIdentity: "ringside://caller-identity",
   connection: "ringside://connection",
   presence: "ringside://presence",
   historyChanged: "ringside://history-changed",
@@ -95,6 +97,7 @@ export interface EventPayloads {
   [EVENTS.card]: CardChange;
   [EVENTS.liveCalls]: Array<CallCard>;
   [EVENTS.callerContext]: CallerContextEvent;
+  [EVENTS.callerIdentity]: CallerIdentityEvent;
   [EVENTS.connection]: ConnectionStatus;
   [EVENTS.presence]: Array<Colleague>;
   [EVENTS.historyChanged]: HistoryChanged;
