@@ -608,6 +608,76 @@ pub struct Settings {
     /// The queues the Queues panel shows; empty = every queue.
     #[serde(default)]
     pub watched_queues: Vec<String>,
+    /// The company directory (LDAP / Active Directory) callers are looked up in.
+    #[serde(default)]
+    pub directory: DirectorySettings,
+    /// True when the keyring holds the directory's bind password (read only).
+    #[serde(default)]
+    pub has_directory_password: bool,
+    /// The CardDAV address book synced into the contacts.
+    #[serde(default)]
+    pub address_book: AddressBookSettings,
+    /// True when the keyring holds the address book's password (read only).
+    #[serde(default)]
+    pub has_address_book_password: bool,
+}
+
+/// Where the company directory is and how to search it. The bind password
+/// is never part of it: `set_directory_password` puts it in the OS keyring.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DirectorySettings {
+    /// `ldaps://host` or `ldap://host`; empty = no directory.
+    pub url: String,
+    /// Upgrade an `ldap://` connection with StartTLS.
+    pub start_tls: bool,
+    /// SHA-256 fingerprint of the server's certificate, pinned (self-signed).
+    pub fingerprint: Option<String>,
+    /// A PEM file of the CA the server's certificate must chain to; empty =
+    /// the system's CAs.
+    pub ca_file: String,
+    /// The user to sign in as (a DN, or `user@domain` on Active Directory);
+    /// empty = anonymous.
+    pub bind_dn: String,
+    /// Where to search, such as `ou=People,dc=example,dc=com`.
+    pub base_dn: String,
+    /// The search filter with `{number}` where the number's match goes;
+    /// empty = the default for people.
+    pub filter: String,
+    /// The attributes that hold numbers; empty = `telephoneNumber`,
+    /// `mobile`, `homePhone`, `ipPhone`, `otherTelephone`.
+    pub attributes: Vec<String>,
+}
+
+/// Where the CardDAV address book is. The password is never part of it:
+/// `set_address_book_password` puts it in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AddressBookSettings {
+    /// The server (`https://cloud.example.com`), or the address book's own
+    /// URL; empty = none.
+    pub url: String,
+    /// The user to sign in as.
+    pub user: String,
+    /// SHA-256 fingerprint of the server's certificate, pinned (self-signed).
+    pub fingerprint: Option<String>,
+    /// A PEM file of the CA the server's certificate must chain to; empty =
+    /// the system's CAs.
+    pub ca_file: String,
+    /// Minutes between syncs (5 to 1440).
+    pub sync_minutes: u32,
+}
+
+impl Default for AddressBookSettings {
+    fn default() -> AddressBookSettings {
+        AddressBookSettings {
+            url: String::new(),
+            user: String::new(),
+            fingerprint: None,
+            ca_file: String::new(),
+            sync_minutes: 15,
+        }
+    }
 }
 
 fn default_recall_after_secs() -> u32 {
