@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
-import { cspViolations, emit, fixture, invocations, launchBrowser, openApp, popupChanges, screenshot, serveDist } from "./support.mjs";
+import { cspViolations, emit, fixture, invocations, launchBrowser, openApp, overflowing, popupChanges, screenshot, serveDist } from "./support.mjs";
 
 const CARD = "ringside://card";
 const CONTEXT = "ringside://caller-context";
@@ -55,21 +55,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** Elements wider than the page: a word that would not wrap pushes its box out. */
-function overflowing(page) {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const wide = [...document.querySelectorAll("body *")].filter((el) => {
-      const r = el.getBoundingClientRect();
-      return r.width > 0 && el.checkVisibility() && (r.right > width + 1 || el.scrollWidth > el.clientWidth + 1) && getComputedStyle(el).overflowX === "visible";
-    });
-    return {
-      page: document.documentElement.scrollWidth > width,
-      elements: wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.slice(0, 40)}"`),
-    };
-  });
-}
 
 test("the fonts for CJK and emoji are installed (scripts/setup-debian.sh), so the screenshots show glyphs, not boxes", async () => {
   const run = promisify(execFile);
