@@ -657,7 +657,11 @@ fn every_watch_is_let_go_once_its_call_is_settled() {
     });
     recall.observe(&ended("c2"));
     recall.tick(&[rings("c3", &["1002"]), quiet("c4")], 30_000);
-    assert_eq!(recall.watching(), 2, "c3 is being recalled, c4 looked at once more");
+    assert_eq!(
+        recall.watching(),
+        2,
+        "c3 is being recalled, c4 looked at once more"
+    );
     recall.tick(&[rings("c3", &["1002"]), quiet("c4")], 30_000 + GRACE_MS);
     assert_eq!(recall.watching(), 1, "c4 let go at its second look");
     recall.observe(&popup("c3", HER, false));
