@@ -395,8 +395,10 @@ async fn run_search(
         }
         out.push(entry::Entry::from(SearchEntry::construct(item)));
         if out.len() >= cap {
-            // Enough: ask the server to stop, and read no more.
+            // Enough: forget the rest here, ask the server to stop, and
+            // read no more.
             let id = stream.ldap_handle().last_id();
+            let _ = stream.finish().await;
             let _ = stream.ldap_handle().abandon(id).await;
             return Ok(out);
         }
