@@ -390,9 +390,11 @@ pub struct LdapArgs {
     pub starttls: bool,
     /// Accept exactly the server certificate with this SHA-256
     /// fingerprint (`AB:CD:…` or hex): for a self-signed certificate.
+    /// Implies --starttls on an `ldap://` server.
     #[arg(long, value_name = "SHA256")]
     pub tls_pin: Option<String>,
-    /// Also trust the CA certificate(s) in this PEM file.
+    /// Also trust the CA certificate(s) in this PEM file. Implies
+    /// --starttls on an `ldap://` server.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<std::path::PathBuf>,
     /// The filter, with {number} where the number's match goes.

@@ -56,7 +56,8 @@ fn password(a: &LdapArgs, bind_dn: &str) -> Result<Secret, Failure> {
 /// The settings the arguments describe.
 fn config(a: &LdapArgs) -> Result<LdapConfig, Failure> {
     let mut c = LdapConfig::new(a.server.trim(), a.base.trim());
-    c.starttls = a.starttls;
+    // Naming what to trust asks for TLS: StartTLS on an ldap:// server.
+    c.starttls = a.starttls || a.tls_pin.is_some() || a.ca.is_some();
     c.filter = a.filter.clone();
     if !a.attributes.is_empty() {
         c.attributes = a.attributes.clone();
