@@ -2,6 +2,7 @@
 # Installs everything Ringside needs to build, run and test on Debian 12:
 # system packages (Tauri's WebKitGTK stack, the test display, D-Bus, keyring,
 # notification daemon, Chromium, mingw-w64 and Wine for the Windows build),
+# Radicale (a CardDAV server) for the address book tests,
 # Rust's standard library for Windows, and the npm packages of the UI.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
@@ -58,4 +59,20 @@ if [ -f ui/package.json ]; then
     # (npm 11) rejects as "not in sync".
     (cd ui && npm install --no-audit --no-fund)
   fi
+fi
+
+# The CardDAV tests and bench start a real Radicale (PyPI) on a free loopback
+# port. It lives in a virtualenv of its own under the user's cache, pinned;
+# the tests find it through RINGSIDE_RADICALE (scripts/test.sh exports it)
+# or at this same path.
+RADICALE_VERSION=3.9.0
+RADICALE_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/ringside/radicale-$RADICALE_VERSION"
+if [ ! -x "$RADICALE_VENV/bin/radicale" ]; then
+  echo "setup: installing Radicale $RADICALE_VERSION into $RADICALE_VENV"
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv
+  fi
+  rm -rf "$RADICALE_VENV"
+  python3 -m venv "$RADICALE_VENV"
+  "$RADICALE_VENV/bin/pip" install -q "radicale==$RADICALE_VERSION"
 fi

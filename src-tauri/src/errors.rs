@@ -77,7 +77,7 @@ impl From<ringside_store::StoreError> for IpcError {
     fn from(e: ringside_store::StoreError) -> Self {
         use ringside_store::StoreError as E;
         let code = match e {
-            E::Invalid(_) | E::Import(_) => ErrorCode::InvalidInput,
+            E::Invalid(_) | E::Import(_) | E::SyncedContact { .. } => ErrorCode::InvalidInput,
             _ => ErrorCode::StoreUnavailable,
         };
         IpcError::new(code, e.to_string()).because(e.code())

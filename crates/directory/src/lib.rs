@@ -18,6 +18,7 @@ use std::future::Future;
 
 use serde::Serialize;
 
+pub mod carddav;
 pub mod lookup;
 pub mod precedence;
 

@@ -11,7 +11,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use crate::error::{Result, SqlContext, StoreError};
 use crate::import::Parsed;
-use crate::model::{normalize_numbers, Contact, ContactFields, ContactNumber, ImportReport};
+use crate::model::{
+    normalize_numbers, Contact, ContactFields, ContactNumber, ContactOrigin, ImportReport,
+};
 use crate::sql::{escape_like, number_match};
 use crate::text::{fold, fts_phrase, is_number_like, trigram_usable};
 
@@ -22,7 +24,7 @@ fn validate(fields: &ContactFields) -> Result<()> {
     Ok(())
 }
 
-fn write_numbers(
+pub(crate) fn write_numbers(
     tx: &Connection,
     plan: &NumberPlan,
     id: i64,
@@ -45,7 +47,7 @@ fn write_numbers(
     Ok(())
 }
 
-fn refresh_contact_fts(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+pub(crate) fn refresh_contact_fts(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM contacts_fts WHERE rowid = ?1")?
         .execute([id])?;
     conn.prepare_cached(
@@ -121,6 +123,7 @@ pub(crate) fn update_contact(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .at(path)?;
+    refuse_synced(&tx, path, id)?;
     let changed = tx
         .execute(
             "UPDATE contacts SET name = ?2, company = ?3, email = ?4, notes = ?5, crm_url = ?6, updated_at_ms = ?7
@@ -137,8 +140,27 @@ pub(crate) fn update_contact(
     get_contact(conn, path, id)?.ok_or(StoreError::NoSuchContact(id))
 }
 
-/// Deletes a contact (its numbers go with it).
+/// Refuses to change a contact synced from an address book: the server
+/// holds it, and the next sync would undo the change anyway.
+fn refuse_synced(conn: &Connection, path: &Path, id: i64) -> Result<()> {
+    let book: Option<String> = conn
+        .prepare_cached(
+            "SELECT b.name FROM contacts c JOIN address_books b ON b.id = c.book_id WHERE c.id = ?1",
+        )
+        .at(path)?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .at(path)?;
+    match book {
+        Some(book) => Err(StoreError::SyncedContact { book }),
+        None => Ok(()),
+    }
+}
+
+/// Deletes a contact (its numbers go with it). Notes on its numbers are
+/// kept: they belong to the number, not to the contact.
 pub(crate) fn delete_contact(conn: &Connection, path: &Path, id: i64) -> Result<()> {
+    refuse_synced(conn, path, id)?;
     if conn
         .execute("DELETE FROM contacts WHERE id = ?1", [id])
         .at(path)?
@@ -153,7 +175,9 @@ pub(crate) fn delete_contact(conn: &Connection, path: &Path, id: i64) -> Result<
 pub(crate) fn get_contact(conn: &Connection, path: &Path, id: i64) -> Result<Option<Contact>> {
     let contact = conn
         .prepare_cached(
-            "SELECT id, name, company, email, notes, crm_url, created_at_ms, updated_at_ms FROM contacts WHERE id = ?1",
+            "SELECT c.id, c.name, c.company, c.email, c.notes, c.crm_url, c.created_at_ms, c.updated_at_ms,
+                    b.name, c.title
+             FROM contacts c LEFT JOIN address_books b ON b.id = c.book_id WHERE c.id = ?1",
         )
         .at(path)?
         .query_row([id], contact_from_row)
@@ -185,6 +209,12 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         },
         created_at_ms: r.get(6)?,
         updated_at_ms: r.get(7)?,
+        origin: match r.get::<_, Option<String>>(8)? {
+            Some(_) => ContactOrigin::AddressBook,
+            None => ContactOrigin::Local,
+        },
+        address_book: r.get(8)?,
+        title: r.get(9)?,
     })
 }
 
@@ -302,7 +332,7 @@ pub(crate) fn contact_names(
     let mut stmt = conn
         .prepare_cached(
             "SELECT c.name FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id
-             WHERE n.norm = ?1 ORDER BY n.contact_id LIMIT 1",
+             WHERE n.norm = ?1 ORDER BY c.book_id IS NOT NULL, n.contact_id LIMIT 1",
         )
         .at(path)?;
     let mut out = BTreeMap::new();

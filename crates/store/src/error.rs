@@ -67,6 +67,13 @@ pub enum StoreError {
     /// A contact id that does not exist.
     #[error("There is no contact with id {0}.")]
     NoSuchContact(i64),
+    /// The contact was synced from an address book: it is changed there,
+    /// and the next sync brings the change.
+    #[error("This contact comes from the address book {book}; change it there.")]
+    SyncedContact {
+        /// The address book's name.
+        book: String,
+    },
     /// An input the store refuses (an empty contact name, ...).
     #[error("{0}")]
     Invalid(String),
@@ -95,6 +102,7 @@ impl StoreError {
             Self::Sqlite { .. } => "sqlite",
             Self::NoDataDir => "no_data_dir",
             Self::NoSuchContact(_) => "no_such_contact",
+            Self::SyncedContact { .. } => "synced_contact",
             Self::Invalid(_) => "invalid",
             Self::Import(_) => "import",
             Self::Closed { .. } => "closed",

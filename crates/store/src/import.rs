@@ -22,7 +22,7 @@ pub struct Parsed {
 }
 
 impl Parsed {
-    fn skip(&mut self, line: u64, reason: impl Into<String>) {
+    pub(crate) fn skip(&mut self, line: u64, reason: impl Into<String>) {
         self.skipped.push(SkippedRow {
             line,
             reason: reason.into(),
@@ -30,7 +30,7 @@ impl Parsed {
     }
 
     /// Keeps a contact if it has a name (or company) and its numbers are numbers.
-    fn accept(&mut self, plan: &NumberPlan, line: u64, mut c: ContactFields) {
+    pub(crate) fn accept(&mut self, plan: &NumberPlan, line: u64, mut c: ContactFields) {
         if c.name.trim().is_empty() {
             match c.company.clone().filter(|s| !s.trim().is_empty()) {
                 Some(company) => c.name = company,
@@ -300,227 +300,12 @@ fn out_row(plan: &NumberPlan, out: &mut Parsed, line: u64, columns: &[Column], f
 
 // ---- vCard ----------------------------------------------------------------
 
-/// Undoes vCard text escaping: `\n`, `\,`, `\;`, `\\`.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n' | 'N') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => out.push('\\'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Splits a structured value (N, ORG) on unescaped `;`.
-fn split_components(s: &str) -> Vec<String> {
-    let mut parts = vec![String::new()];
-    let mut escaped = false;
-    for c in s.chars() {
-        if escaped {
-            if let Some(p) = parts.last_mut() {
-                p.push('\\');
-                p.push(c);
-            }
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == ';' {
-            parts.push(String::new());
-        } else if let Some(p) = parts.last_mut() {
-            p.push(c);
-        }
-    }
-    parts.iter().map(|p| unescape(p)).collect()
-}
-
-/// One unfolded content line: `group.NAME;PARAM=x:value`.
-struct Property {
-    name: String,
-    params: Vec<(String, String)>,
-    value: String,
-}
-
-fn parse_property(line: u64, text: &str) -> std::result::Result<Property, String> {
-    // The name and parameters end at the first ':' outside double quotes.
-    let mut quoted = false;
-    let colon = text
-        .char_indices()
-        .find(|&(_, c)| {
-            if c == '"' {
-                quoted = !quoted;
-            }
-            c == ':' && !quoted
-        })
-        .map(|(i, _)| i)
-        .ok_or_else(|| {
-            format!(
-                "line {line}: \"{}\" has no ':'",
-                text.chars().take(40).collect::<String>()
-            )
-        })?;
-    let (head, value) = (&text[..colon], &text[colon + 1..]);
-    let mut parts = head.split(';');
-    let name = parts.next().unwrap_or_default();
-    let name = name
-        .rsplit('.')
-        .next()
-        .unwrap_or(name)
-        .trim()
-        .to_ascii_uppercase();
-    let params = parts
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => (
-                k.trim().to_ascii_uppercase(),
-                v.trim_matches('"').to_owned(),
-            ),
-            // vCard 2.1 style bare parameter: TEL;CELL:...
-            None => ("TYPE".to_owned(), p.to_owned()),
-        })
-        .collect();
-    Ok(Property {
-        name,
-        params,
-        value: value.to_owned(),
-    })
-}
-
 /// Parses vCard 3.0 and 4.0 (and most 2.1): folded lines, several TEL
-/// entries, escaped characters, N/FN/ORG/EMAIL/NOTE/URL. Each card that is
-/// malformed (no END, a line without ':', no name) is skipped with the line
-/// it starts on.
+/// entries, escaped characters, quoted-printable, N/FN/ORG/EMAIL/NOTE/URL
+/// (see [`crate::vcard`]). Each card that is malformed (no END, a line
+/// without ':', no name) is skipped with the line it starts on.
 pub fn parse_vcard(plan: &NumberPlan, text: &str) -> Parsed {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // Unfold: a line starting with a space or tab continues the previous one.
-    let mut lines: Vec<(u64, String)> = Vec::new();
-    for (i, raw) in text.split('\n').enumerate() {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        match (
-            raw.strip_prefix(' ').or_else(|| raw.strip_prefix('\t')),
-            lines.last_mut(),
-        ) {
-            (Some(cont), Some((_, prev))) => prev.push_str(cont),
-            _ => lines.push((i as u64 + 1, raw.to_owned())),
-        }
-    }
-    let mut out = Parsed::default();
-    let mut card: Option<(u64, Vec<Property>, Option<String>)> = None;
-    for (line, content) in lines {
-        if content.trim().is_empty() {
-            continue;
-        }
-        let upper = content.trim().to_ascii_uppercase();
-        if upper == "BEGIN:VCARD" {
-            if let Some((start, _, _)) = card.take() {
-                out.skip(start, "card has no END:VCARD");
-            }
-            card = Some((line, Vec::new(), None));
-            continue;
-        }
-        if upper == "END:VCARD" {
-            match card.take() {
-                Some((start, _, Some(e))) => out.skip(start, e),
-                Some((start, props, None)) => out.accept(plan, start, card_fields(props)),
-                None => out.skip(line, "END:VCARD without BEGIN:VCARD"),
-            }
-            continue;
-        }
-        let Some((_, props, error)) = card.as_mut() else {
-            out.skip(line, "text outside BEGIN:VCARD ... END:VCARD");
-            continue;
-        };
-        match parse_property(line, &content) {
-            Ok(p) => props.push(p),
-            Err(e) => {
-                if error.is_none() {
-                    *error = Some(e);
-                }
-            }
-        }
-    }
-    if let Some((start, _, _)) = card {
-        out.skip(start, "card has no END:VCARD");
-    }
-    // Skipped text outside cards is reported once per stretch, not per line.
-    out.skipped
-        .dedup_by(|b, a| a.reason == b.reason && b.reason.starts_with("text outside"));
-    out
-}
-
-fn card_fields(props: Vec<Property>) -> ContactFields {
-    let mut c = ContactFields::default();
-    let mut n_name = None;
-    for p in props {
-        match p.name.as_str() {
-            "FN" => c.name = unescape(&p.value).trim().to_owned(),
-            "N" => {
-                // Family;Given;Additional;Prefix;Suffix
-                let parts = split_components(&p.value);
-                let pick = |i: usize| {
-                    parts
-                        .get(i)
-                        .map(|s| s.trim().to_owned())
-                        .filter(|s| !s.is_empty())
-                };
-                let joined: Vec<String> = [pick(3), pick(1), pick(2), pick(0), pick(4)]
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                n_name = Some(joined.join(" "));
-            }
-            "ORG" => {
-                c.company = split_components(&p.value)
-                    .into_iter()
-                    .next()
-                    .and_then(|s| non_empty(&s))
-            }
-            "EMAIL" => c.email = c.email.take().or_else(|| non_empty(&unescape(&p.value))),
-            "NOTE" => c.notes = non_empty(&unescape(&p.value)),
-            "URL" => c.crm_url = c.crm_url.take().or_else(|| non_empty(&unescape(&p.value))),
-            "TEL" => {
-                let value = unescape(&p.value);
-                let number = value
-                    .trim()
-                    .strip_prefix("tel:")
-                    .unwrap_or(value.trim())
-                    .to_owned();
-                // tel: URIs may carry ";ext=..." parameters.
-                let number = number.split(';').next().unwrap_or_default().to_owned();
-                let label = p
-                    .params
-                    .iter()
-                    .filter(|(k, _)| k == "TYPE")
-                    .flat_map(|(_, v)| v.split(','))
-                    .map(|t| t.trim().to_ascii_lowercase())
-                    .find(|t| !matches!(t.as_str(), "voice" | "pref" | "internet"))
-                    .map(|t| {
-                        let mut s = t;
-                        if let Some(f) = s.get_mut(0..1) {
-                            f.make_ascii_uppercase();
-                        }
-                        s
-                    });
-                if !number.is_empty() {
-                    c.numbers.push(ContactNumber {
-                        label,
-                        number,
-                        normalized: None,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    if c.name.is_empty() {
-        c.name = n_name.unwrap_or_default();
-    }
-    c
+    crate::vcard::parse_file(plan, text)
 }
 
 // ---- export ---------------------------------------------------------------
@@ -643,19 +428,5 @@ mod tests {
                 "the good rows are kept with {eol:?}"
             );
         }
-    }
-
-    #[test]
-    fn vcard_escapes_are_undone() {
-        assert_eq!(
-            unescape(r"a\, b\; c\\d\ne"),
-            "a, b; c\\d\ne",
-            "vCard escapes must be decoded"
-        );
-        assert_eq!(
-            split_components(r"Doe;John\;Jr;;"),
-            vec!["Doe", "John;Jr", "", ""],
-            "escaped ';' stays in its component"
-        );
     }
 }

@@ -32,6 +32,7 @@
 //! read-only file is refused before SQLite writes to it. The app should keep
 //! showing popups without history when the store fails to open.
 
+pub mod address_books;
 mod calls;
 mod cdr;
 mod contacts;
@@ -48,14 +49,16 @@ mod sql;
 mod store;
 pub mod text;
 pub mod texts;
+pub mod vcard;
 mod workers;
 
+pub use address_books::{BookChanges, BookState, BookSyncApplied, SyncedCard};
 pub use error::{Result, StoreError};
 pub use model::{
     CallQuery, CallSource, CalledBack, CallerContext, CdrCursor, CdrImportProgress,
-    CdrImportReport, Contact, ContactFields, ContactNumber, ImportReport, ImportedCall,
-    MissedCursor, Note, NoteTarget, Retention, SkippedRow, SmsDirection, SmsRecord, SmsStatus,
-    StoredCall, StoredSms, MISSED_OUTCOMES,
+    CdrImportReport, Contact, ContactFields, ContactNumber, ContactOrigin, ImportReport,
+    ImportedCall, MissedCursor, Note, NoteTarget, Retention, SkippedRow, SmsDirection, SmsRecord,
+    SmsStatus, StoredCall, StoredSms, MISSED_OUTCOMES,
 };
 pub use ringside_calls::{CallRecord, NumberPlan};
 pub use schema::{Durability, LATEST_VERSION};

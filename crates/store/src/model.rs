@@ -76,6 +76,27 @@ pub struct Contact {
     pub created_at_ms: i64,
     /// When last changed, Unix milliseconds.
     pub updated_at_ms: i64,
+    /// Saved in Ringside, or synced from an address book (then read-only).
+    #[serde(default)]
+    pub origin: ContactOrigin,
+    /// For a synced contact, the address book's name, so the card can say
+    /// where the name came from.
+    #[serde(default)]
+    pub address_book: Option<String>,
+    /// The job title, from a synced vCard's `TITLE`.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// Where a contact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ContactOrigin {
+    /// Saved (typed or imported) in Ringside; editable.
+    #[default]
+    Local,
+    /// Synced from a CardDAV address book; changed only there.
+    AddressBook,
 }
 
 /// What a note is attached to.

@@ -29,7 +29,10 @@ pub(crate) fn lookup_caller(
     };
     let contact_id: Option<i64> = conn
         .prepare_cached(
-            "SELECT contact_id FROM contact_numbers WHERE norm = ?1 ORDER BY contact_id LIMIT 1",
+            // A contact saved in Ringside wins over one synced from an
+            // address book (the card's precedence); then the oldest.
+            "SELECT n.contact_id FROM contact_numbers n JOIN contacts c ON c.id = n.contact_id
+             WHERE n.norm = ?1 ORDER BY c.book_id IS NOT NULL, n.contact_id LIMIT 1",
         )
         .at(path)?
         .query_row([&norm], |r| r.get(0))

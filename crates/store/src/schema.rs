@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_deferred_call_index.sql"),
     include_str!("../migrations/0004_sms_and_cdr_import.sql"),
     include_str!("../migrations/0005_queue_wait.sql"),
+    include_str!("../migrations/0006_address_books.sql"),
 ];
 
 /// The schema version this build writes and understands.

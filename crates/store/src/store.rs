@@ -32,6 +32,7 @@ use ringside_calls::{CallRecord, NumberPlan};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use crate::address_books::{self, BookChanges, BookState, BookSyncApplied};
 use crate::error::{Result, StoreError};
 use crate::model::{
     CallQuery, CallerContext, CdrCursor, CdrImportProgress, CdrImportReport, Contact,
@@ -629,14 +630,16 @@ impl HistoryStore {
         })
     }
 
-    /// Replaces a contact's fields.
+    /// Replaces a contact's fields. A contact synced from an address book
+    /// is refused ([`StoreError::SyncedContact`]).
     pub fn update_contact(&self, id: i64, fields: ContactFields, now_ms: i64) -> Pending<Contact> {
         self.write(move |conn, path, plan| {
             contacts::update_contact(conn, path, plan, id, &fields, now_ms)
         })
     }
 
-    /// Deletes a contact.
+    /// Deletes a contact; notes on its numbers stay. A contact synced from
+    /// an address book is refused ([`StoreError::SyncedContact`]).
     pub fn delete_contact(&self, id: i64) -> Pending<()> {
         self.write(move |conn, path, _| contacts::delete_contact(conn, path, id))
     }
@@ -672,6 +675,26 @@ impl HistoryStore {
     /// All contacts as CSV; see [`import::contacts_to_csv`].
     pub fn export_csv(&self) -> Pending<Vec<u8>> {
         self.read(|conn, path, _| import::contacts_to_csv(&contacts::all_contacts(conn, path)?))
+    }
+
+    // ---- address books ----
+
+    /// Where the last sync of the address book at `url` ended: its sync
+    /// token and each stored card's ETag (empty before the first sync).
+    pub fn address_book_state(&self, url: &str) -> Pending<BookState> {
+        let url = url.to_owned();
+        self.read(move |conn, path, _| address_books::book_state(conn, path, &url))
+    }
+
+    /// Writes one sync of one address book, with its new sync token, in one
+    /// transaction: a process killed meanwhile leaves the book's contacts as
+    /// they were. Synced contacts are read-only to
+    /// [`Self::update_contact`] and [`Self::delete_contact`]; deleting one
+    /// here keeps the notes on its numbers.
+    pub fn apply_address_book_sync(&self, changes: BookChanges) -> Pending<BookSyncApplied> {
+        self.write(move |conn, path, plan| {
+            address_books::apply_changes(conn, path, plan, &changes, now_ms())
+        })
     }
 
     // ---- retention ----
