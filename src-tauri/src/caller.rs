@@ -16,7 +16,9 @@ use crate::ipc::{
     CallerContext, CallerContextEvent, CallerIdentity, CallerIdentityEvent, EVENT_CALLER_CONTEXT,
     EVENT_CALLER_IDENTITY,
 };
+use crate::popup::POPUP_WINDOW;
 use crate::shell::Shell;
+use crate::sync::LockExt;
 
 /// Looks the caller up and sends the card what is found: the history and
 /// the identity, then the identity again once the directory has answered.
@@ -71,6 +73,12 @@ pub fn send_context<R: Runtime>(
             contact: found.contact.as_ref(),
             pbx_name: pbx_name.as_deref(),
         };
+        // A card already closed has nothing to change (an identity that
+        // came before its card is kept by the popup, so the first one always
+        // goes).
+        if !shell.popup.lock_or_recover().is_shown(&call) {
+            return;
+        }
         send_identity(&app, &call, known.identity(person.as_ref(), false));
     });
 }
@@ -118,7 +126,8 @@ fn send_identity<R: Runtime>(app: &AppHandle<R>, call: &str, identity: CallerIde
         call: call.to_owned(),
         identity,
     };
-    if let Err(e) = app.emit(EVENT_CALLER_IDENTITY, event) {
+    // Only the popup shows it: the main window's webview is not woken.
+    if let Err(e) = app.emit_to(POPUP_WINDOW, EVENT_CALLER_IDENTITY, event) {
         tracing::warn!("could not send the caller's identity: {e}");
     }
 }
