@@ -4,7 +4,7 @@
 //! `ipc_table.in`, which makes the handler, the permissions and the UI's
 //! command types.
 
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 mod console;
 pub use console::*;
@@ -152,6 +152,22 @@ pub fn dismiss_popup<R: Runtime>(
         ));
     }
     shell.popup_closed(&app, &call, false);
+    Ok(())
+}
+
+/// The language the UI shows (its tag, as `ui/src/i18n.ts` names it): the
+/// tray and the notifications follow it.
+#[tauri::command]
+pub fn set_shown_language<R: Runtime>(app: AppHandle<R>, language: String) -> IpcResult<()> {
+    if !crate::lang::set_shown(&language) {
+        return Err(IpcError::new(
+            ErrorCode::InvalidInput,
+            "Ringside does not have that language. Pick one from the list in Settings.",
+        ));
+    }
+    if let Some(tray) = app.try_state::<crate::tray::Tray<R>>() {
+        tray.relabel(&app);
+    }
     Ok(())
 }
 

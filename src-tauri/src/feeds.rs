@@ -98,7 +98,8 @@ pub async fn refresh_tray_recent<R: Runtime>(app: &AppHandle<R>) {
             };
             RecentCall {
                 number: r.remote_num,
-                label: format!("{who} · {}", r.outcome.as_str().replace('_', " ")),
+                who,
+                outcome: r.outcome,
             }
         })
         .collect();

@@ -13,6 +13,7 @@
 
 pub use ringside_calls::console::{Mailbox, ParkedCall, Queue};
 pub use ringside_calls::recall::RecallOutput;
+pub use ringside_directory::precedence::NameSource;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -24,6 +25,10 @@ pub const EVENT_CARD: &str = "ringside://card";
 pub const EVENT_LIVE_CALLS: &str = "ringside://live-calls";
 /// History context for a caller, sent right after a popup: [`CallerContextEvent`].
 pub const EVENT_CALLER_CONTEXT: &str = "ringside://caller-context";
+/// Who a card's caller is and where the name came from: [`CallerIdentityEvent`].
+/// Sent right after the history lookup, and again when the company directory
+/// answers (within its deadline; never, if it does not).
+pub const EVENT_CALLER_IDENTITY: &str = "ringside://caller-identity";
 /// Every change of the PBX connection: [`ConnectionStatus`].
 pub const EVENT_CONNECTION: &str = "ringside://connection";
 /// Presence of the colleagues changed: `Colleague[]`.
@@ -393,6 +398,34 @@ pub struct CallerContextEvent {
     pub caller_context: CallerContext,
 }
 
+/// `ringside://caller-identity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentityEvent {
+    /// The card's call id.
+    pub call: String,
+    pub identity: CallerIdentity,
+}
+
+/// What a card shows about who is calling, decided by
+/// `ringside_directory::precedence::identify`. Every field is text to show
+/// as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallerIdentity {
+    /// The name to show, `None` for the number alone.
+    pub name: Option<String>,
+    /// Where the name came from; the card says so.
+    pub source: Option<NameSource>,
+    pub company: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    /// The directory's photo as a `data:image/…;base64,` URL.
+    pub photo: Option<String>,
+    /// Whether the directory is still being asked: the card may change once more.
+    pub pending: bool,
+}
+
 /// `ringside://history-changed` and `ringside://focus-dialer` (no payload).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct HistoryChanged {}
@@ -575,6 +608,76 @@ pub struct Settings {
     /// The queues the Queues panel shows; empty = every queue.
     #[serde(default)]
     pub watched_queues: Vec<String>,
+    /// The company directory (LDAP / Active Directory) callers are looked up in.
+    #[serde(default)]
+    pub directory: DirectorySettings,
+    /// True when the keyring holds the directory's bind password (read only).
+    #[serde(default)]
+    pub has_directory_password: bool,
+    /// The CardDAV address book synced into the contacts.
+    #[serde(default)]
+    pub address_book: AddressBookSettings,
+    /// True when the keyring holds the address book's password (read only).
+    #[serde(default)]
+    pub has_address_book_password: bool,
+}
+
+/// Where the company directory is and how to search it. The bind password
+/// is never part of it: `set_directory_password` puts it in the OS keyring.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DirectorySettings {
+    /// `ldaps://host` or `ldap://host`; empty = no directory.
+    pub url: String,
+    /// Upgrade an `ldap://` connection with StartTLS.
+    pub start_tls: bool,
+    /// SHA-256 fingerprint of the server's certificate, pinned (self-signed).
+    pub fingerprint: Option<String>,
+    /// A PEM file of the CA the server's certificate must chain to; empty =
+    /// the system's CAs.
+    pub ca_file: String,
+    /// The user to sign in as (a DN, or `user@domain` on Active Directory);
+    /// empty = anonymous.
+    pub bind_dn: String,
+    /// Where to search, such as `ou=People,dc=example,dc=com`.
+    pub base_dn: String,
+    /// The search filter with `{number}` where the number's match goes;
+    /// empty = the default for people.
+    pub filter: String,
+    /// The attributes that hold numbers; empty = `telephoneNumber`,
+    /// `mobile`, `homePhone`, `ipPhone`, `otherTelephone`.
+    pub attributes: Vec<String>,
+}
+
+/// Where the CardDAV address book is. The password is never part of it:
+/// `set_address_book_password` puts it in the OS keyring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AddressBookSettings {
+    /// The server (`https://cloud.example.com`), or the address book's own
+    /// URL; empty = none.
+    pub url: String,
+    /// The user to sign in as.
+    pub user: String,
+    /// SHA-256 fingerprint of the server's certificate, pinned (self-signed).
+    pub fingerprint: Option<String>,
+    /// A PEM file of the CA the server's certificate must chain to; empty =
+    /// the system's CAs.
+    pub ca_file: String,
+    /// Minutes between syncs (5 to 1440).
+    pub sync_minutes: u32,
+}
+
+impl Default for AddressBookSettings {
+    fn default() -> AddressBookSettings {
+        AddressBookSettings {
+            url: String::new(),
+            user: String::new(),
+            fingerprint: None,
+            ca_file: String::new(),
+            sync_minutes: 15,
+        }
+    }
 }
 
 fn default_recall_after_secs() -> u32 {

@@ -8,6 +8,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod caller;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod errors;
 pub mod feeds;
 pub mod ipc;
 pub mod ipc_table;
+pub mod lang;
 pub mod logs;
 pub mod notify;
 pub mod popup;

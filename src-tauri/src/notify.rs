@@ -9,6 +9,8 @@
 //! markup (`body-markup` capability): either way the user reads the literal
 //! text. This module must not decide *when* to notify; the session does.
 
+use crate::lang::Words;
+
 /// What one notification says about a ringing call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerNotice {
@@ -24,28 +26,26 @@ pub struct CallerNotice {
 
 impl CallerNotice {
     /// The summary line: the caller's name (or number), as plain text.
-    pub fn summary(&self) -> String {
-        match self
+    pub fn summary(&self, words: Words) -> String {
+        let name = self
             .caller_name
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty())
-        {
-            Some(name) => format!("Call from {name}"),
-            None => format!("Call from {}", self.caller_num),
-        }
+            .unwrap_or(&self.caller_num);
+        words.text("popup.callFrom", &[("name", name)])
     }
 
     /// The body as plain text: number, then where the call came in.
-    pub fn body_text(&self) -> String {
-        let mut body = self.caller_num.clone();
-        match &self.line {
+    pub fn body_text(&self, words: Words) -> String {
+        let ext = ("extension", self.extension.as_str());
+        let place = match &self.line {
             Some(line) if !line.is_empty() => {
-                body.push_str(&format!("\non line {line}, ringing {}", self.extension))
+                words.text("shell.notify.onLine", &[("line", line), ext])
             }
-            _ => body.push_str(&format!("\nringing {}", self.extension)),
-        }
-        body
+            _ => words.text("popup.ringingAt", &[ext]),
+        };
+        format!("{}\n{place}", self.caller_num)
     }
 }
 
@@ -63,8 +63,8 @@ pub const SMS_NOTICE_CHARS: usize = 200;
 
 impl SmsNotice {
     /// "Text from +15551234567", as plain text.
-    pub fn summary(&self) -> String {
-        format!("Text from {}", self.sender)
+    pub fn summary(&self, words: Words) -> String {
+        words.text("popup.textFrom", &[("number", &self.sender)])
     }
 
     /// The message, cut at [`SMS_NOTICE_CHARS`] with an ellipsis.
@@ -99,10 +99,10 @@ impl From<SmsNotice> for Notice {
 }
 
 impl Notice {
-    fn parts(&self) -> (String, String, &'static str) {
+    fn parts(&self, words: Words) -> (String, String, &'static str) {
         match self {
-            Self::Call(n) => (n.summary(), n.body_text(), "call-start"),
-            Self::Sms(n) => (n.summary(), n.body_text(), "mail-message-new"),
+            Self::Call(n) => (n.summary(words), n.body_text(words), "call-start"),
+            Self::Sms(n) => (n.summary(words), n.body_text(), "mail-message-new"),
         }
     }
 }
@@ -151,7 +151,7 @@ const WINDOWS_APP_ID: &str = "app.ringside.desktop";
 /// blocking thread. A missing notification server is logged, not fatal: the
 /// popup still shows.
 pub fn show_blocking(notice: &Notice) {
-    let (summary, body, icon) = notice.parts();
+    let (summary, body, icon) = notice.parts(Words::shown());
     let body = if server_parses_markup() {
         escape_markup(&body)
     } else {
@@ -179,6 +179,10 @@ pub fn show_blocking(notice: &Notice) {
 mod tests {
     use super::*;
 
+    fn en() -> Words {
+        Words::of("en").expect("English is ours")
+    }
+
     #[test]
     fn hostile_names_stay_literal_text() {
         let n = CallerNotice {
@@ -188,13 +192,13 @@ mod tests {
             extension: "1001".into(),
         };
         assert_eq!(
-            n.summary(),
+            n.summary(en()),
             "Call from <img src=x onerror=alert(document.domain)>",
             "the summary is plain text by spec"
         );
         assert_eq!(escape_markup("<b>&'\""), "&lt;b&gt;&amp;&apos;&quot;");
         assert!(
-            n.body_text().starts_with("+15551234567\n"),
+            n.body_text(en()).starts_with("+15551234567\n"),
             "the number leads the body"
         );
     }
@@ -205,7 +209,7 @@ mod tests {
             sender: "+15551234567".into(),
             text: "<b>hi</b> ".repeat(40),
         };
-        assert_eq!(n.summary(), "Text from +15551234567");
+        assert_eq!(n.summary(en()), "Text from +15551234567");
         let body = n.body_text();
         assert_eq!(
             body.chars().count(),
@@ -226,6 +230,6 @@ mod tests {
             line: None,
             extension: "1001".into(),
         };
-        assert_eq!(n.summary(), "Call from 1004");
+        assert_eq!(n.summary(en()), "Call from 1004");
     }
 }

@@ -26,9 +26,9 @@ use tokio::sync::Mutex;
 
 use crate::feeds::Coalesce;
 use crate::ipc::{
-    CallerContextEvent, Colleague, ConnectionState, ConnectionStatus, ConsoleState, Offer,
-    PresenceState, EVENT_CALLER_CONTEXT, EVENT_CARD, EVENT_CONSOLE, EVENT_LIVE_CALLS, EVENT_PARKED,
-    EVENT_PRESENCE, EVENT_QUEUES, EVENT_RECALL, EVENT_VOICEMAIL,
+    Colleague, ConnectionState, ConnectionStatus, ConsoleState, Offer, PresenceState, EVENT_CARD,
+    EVENT_CONSOLE, EVENT_LIVE_CALLS, EVENT_PARKED, EVENT_PRESENCE, EVENT_QUEUES, EVENT_RECALL,
+    EVENT_VOICEMAIL,
 };
 use crate::notify::CallerNotice;
 use crate::popup::{MAIN_WINDOW, POPUP_WINDOW};
@@ -723,12 +723,12 @@ pub fn dispatch<R: Runtime>(app: &AppHandle<R>, change: CardChange) {
         } => {
             let notice = CallerNotice {
                 caller_num: caller_num.clone(),
-                caller_name,
+                caller_name: caller_name.clone(),
                 line: queue.or(did),
                 extension,
             };
             shell.popup_opened(app, &call, notice);
-            send_caller_context(app, call, caller_num);
+            crate::caller::send_context(app, call, caller_num, caller_name);
         }
         CardChange::Close { call, reason, .. } => {
             // Answered here: the card stays, it is where she transfers from.
@@ -766,31 +766,6 @@ fn popup_wants(popup: &crate::popup::PopupState, change: &CardChange) -> bool {
         CardChange::Popup { .. } => !popup.do_not_disturb,
         other => popup.is_shown(other.call()),
     }
-}
-
-fn send_caller_context<R: Runtime>(app: &AppHandle<R>, call: String, number: String) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let Some(shell) = app.try_state::<Shell>() else {
-            return;
-        };
-        let Ok(store) = shell.store() else { return };
-        match store
-            .lookup_caller(&number, crate::clock::today_start_ms(), 5)
-            .await
-        {
-            Ok(ctx) => {
-                let _ = app.emit(
-                    EVENT_CALLER_CONTEXT,
-                    CallerContextEvent {
-                        call,
-                        caller_context: ctx.into(),
-                    },
-                );
-            }
-            Err(e) => tracing::warn!("could not look up the caller in history: {e}"),
-        }
-    });
 }
 
 #[cfg(test)]

@@ -49,13 +49,22 @@ pub fn default_settings() -> Settings {
         has_api_token: false,
         recall_after_secs: 20,
         watched_queues: Vec::new(),
+        directory: Default::default(),
+        has_directory_password: false,
+        address_book: Default::default(),
+        has_address_book_password: false,
     }
 }
 
 impl Persisted for Settings {
     /// Whether the keyring holds the AMI secret and the API token is asked
     /// of the keyring each time, never kept in the file.
-    const RUNTIME_KEYS: &'static [&'static str] = &["hasSecret", "hasApiToken"];
+    const RUNTIME_KEYS: &'static [&'static str] = &[
+        "hasSecret",
+        "hasApiToken",
+        "hasDirectoryPassword",
+        "hasAddressBookPassword",
+    ];
 
     fn defaults() -> Self {
         default_settings()

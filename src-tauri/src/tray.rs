@@ -11,8 +11,10 @@ use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::ipc::{ConnectionState, ConnectionStatus, HistoryChanged, EVENT_FOCUS_DIALER};
+use crate::lang::Words;
 use crate::popup::{show_main, MAIN_WINDOW};
 use crate::sync::LockExt;
+use ringside_calls::Outcome;
 
 const ICON_CONNECTED: &[u8] = include_bytes!("../../icons/tray-connected.png");
 const ICON_CONNECTING: &[u8] = include_bytes!("../../icons/tray-connecting.png");
@@ -31,8 +33,25 @@ const RECENT_PREFIX: &str = "tray:recent:";
 pub struct RecentCall {
     /// The number to call back.
     pub number: String,
-    /// What the menu shows ("ACME Corp (+15551234567) missed").
-    pub label: String,
+    /// Who called, as the menu names them ("ACME Corp (+15551234567)").
+    pub who: String,
+    /// How the call ended.
+    pub outcome: Outcome,
+}
+
+impl RecentCall {
+    /// What the menu shows: "ACME Corp (+15551234567) · Missed", in `words`.
+    pub fn label(&self, words: Words) -> String {
+        let key = match self.outcome {
+            Outcome::Answered => "outcome.answered",
+            Outcome::Missed => "outcome.missed",
+            Outcome::AnsweredElsewhere => "outcome.answeredElsewhere",
+            Outcome::Abandoned => "outcome.abandoned",
+            Outcome::Voicemail => "outcome.voicemail",
+            Outcome::Unanswered => "outcome.unanswered",
+        };
+        format!("{} · {}", self.who, words.text(key, &[]))
+    }
 }
 
 /// The tray's live parts, kept to update them.
@@ -85,7 +104,7 @@ impl<R: Runtime> Tray<R> {
     /// Builds the tray icon and its menu.
     pub fn build(app: &AppHandle<R>, actions: impl TrayActions<R>) -> tauri::Result<Self> {
         let state = TrayState::default();
-        let menu = build_menu(app, &state)?;
+        let menu = build_menu(app, &state, Words::shown())?;
         let icon = TrayIconBuilder::with_id("ringside")
             .icon(Image::from_bytes(ICON_OFFLINE)?)
             .tooltip("Ringside")
@@ -130,11 +149,14 @@ impl<R: Runtime> Tray<R> {
         if let Ok(img) = Image::from_bytes(icon_for(status.state)) {
             let _ = self.icon.set_icon(Some(img));
         }
-        let _ = self
-            .icon
-            .set_tooltip(Some(format!("Ringside: {}", status.message)));
         let mut s = self.inner.lock_or_recover();
         s.status = Some(status.clone());
+        self.refresh(app, &s);
+    }
+
+    /// Rebuilds the menu and tooltip in the language the UI now shows.
+    pub fn relabel(&self, app: &AppHandle<R>) {
+        let s = self.inner.lock_or_recover();
         self.refresh(app, &s);
     }
 
@@ -149,7 +171,12 @@ impl<R: Runtime> Tray<R> {
     }
 
     fn refresh(&self, app: &AppHandle<R>, s: &TrayState) {
-        match build_menu(app, s) {
+        let words = Words::shown();
+        if let Some(status) = &s.status {
+            let state = words.text(state_key(status.state), &[]);
+            let _ = self.icon.set_tooltip(Some(format!("Ringside: {state}")));
+        }
+        match build_menu(app, s, words) {
             Ok(menu) => {
                 let _ = self.icon.set_menu(Some(menu));
             }
@@ -158,38 +185,51 @@ impl<R: Runtime> Tray<R> {
     }
 }
 
-fn build_menu<R: Runtime>(app: &AppHandle<R>, s: &TrayState) -> tauri::Result<Menu<R>> {
-    let status_text = s
-        .status
-        .as_ref()
-        .map(|st| menu_label(&st.message))
-        .unwrap_or_else(|| "Starting…".into());
+/// The catalog key naming a connection state: the words the UI's status
+/// line uses.
+fn state_key(state: ConnectionState) -> &'static str {
+    match state {
+        ConnectionState::Connected => "connection.connected",
+        ConnectionState::Connecting => "connection.connecting",
+        ConnectionState::AuthFailed => "connection.authFailed",
+        ConnectionState::Unreachable => "connection.unreachable",
+        ConnectionState::Disconnected => "connection.disconnected",
+    }
+}
+
+fn build_menu<R: Runtime>(
+    app: &AppHandle<R>,
+    s: &TrayState,
+    words: Words,
+) -> tauri::Result<Menu<R>> {
+    let status_text = match &s.status {
+        Some(st) => words.text(state_key(st.state), &[]),
+        None => words.text("shell.tray.starting", &[]),
+    };
     let status = MenuItem::with_id(app, ID_STATUS, status_text, false, None::<&str>)?;
-    let recent = Submenu::with_id(app, "tray:recent", "Recent calls", true)?;
+    let recent_title = words.text("shell.tray.recentCalls", &[]);
+    let recent = Submenu::with_id(app, "tray:recent", recent_title, true)?;
     if s.recent.is_empty() {
-        recent.append(&MenuItem::new(app, "No calls yet", false, None::<&str>)?)?;
+        let none = words.text("shell.tray.noCalls", &[]);
+        recent.append(&MenuItem::new(app, none, false, None::<&str>)?)?;
     }
     for call in &s.recent {
         let item = MenuItem::with_id(
             app,
             format!("{RECENT_PREFIX}{}", call.number),
-            menu_label(&call.label),
+            menu_label(&call.label(words)),
             true,
             None::<&str>,
         )?;
         recent.append(&item)?;
     }
-    let quick = MenuItem::with_id(app, ID_QUICK_DIAL, "Quick dial…", true, None::<&str>)?;
-    let dnd = CheckMenuItem::with_id(
-        app,
-        ID_DND,
-        "Do not disturb (no popups)",
-        true,
-        s.dnd,
-        None::<&str>,
-    )?;
-    let show = MenuItem::with_id(app, ID_SHOW, "Show Ringside", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, ID_QUIT, "Quit", true, None::<&str>)?;
+    let item =
+        |id: &str, key: &str| MenuItem::with_id(app, id, words.text(key, &[]), true, None::<&str>);
+    let quick = item(ID_QUICK_DIAL, "shell.tray.quickDial")?;
+    let dnd_text = words.text("shell.tray.dnd", &[]);
+    let dnd = CheckMenuItem::with_id(app, ID_DND, dnd_text, true, s.dnd, None::<&str>)?;
+    let show = item(ID_SHOW, "shell.tray.show")?;
+    let quit = item(ID_QUIT, "shell.tray.quit")?;
     Menu::with_items(
         app,
         &[

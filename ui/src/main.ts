@@ -4,7 +4,8 @@
 // and only renders and invokes; the shell owns every decision about calls.
 
 import "./style.css";
-import { translatePage } from "./i18n";
+import { currentLanguage, translatePage } from "./i18n";
+import { command } from "./ipc";
 import { setMyExtensions, startBoard } from "./main/board";
 import { startConsole } from "./main/console";
 import { startContacts } from "./main/contacts";
@@ -40,6 +41,8 @@ function startTabs(): void {
 
 async function start(): Promise<void> {
   translatePage();
+  // The tray and the notifications speak the language this window shows.
+  command("set_shown_language", { language: currentLanguage() }).catch(() => {});
   startLanguageSwitch();
   startTabs();
   // Each part reports its own failures in place; one failing must not blank the others.

@@ -3,11 +3,12 @@
 // stack (newest first), then the other calls (answered, closing), then the
 // texts in a quieter section of their own; what does not fit the window
 // collapses into a "+N more" row, which never takes a ringing call. It
-// renders what `ringside://card` and `ringside://caller-context` say and
+// renders what `ringside://card`, `ringside://caller-context` and
+// `ringside://caller-identity` say (who is calling, popup-identity.ts) and
 // invokes commands for the card's buttons; it decides nothing about calls
-// itself. The attendant console adds Park on an answered call, "picked up
-// by you", and the recall banner of a transferred caller who came back
-// (popup-console.ts).
+// or names itself. The attendant console adds Park on an answered call,
+// "picked up by you", and the recall banner of a transferred caller who
+// came back (popup-console.ts).
 
 import "./style.css";
 import { LANGUAGE_STORAGE_KEY, translatePage } from "./i18n";
@@ -24,6 +25,8 @@ import { TransferPicker } from "./transfer-picker";
 import type { IncomingSmsEvent } from "./bindings/IncomingSmsEvent";
 import type { SmsRow } from "./bindings/SmsRow";
 import type { CallerContext } from "./bindings/CallerContext";
+import type { CallerIdentity } from "./bindings/CallerIdentity";
+import { CallerIdentityView, keepEarly, takeEarly } from "./popup-identity";
 import type { Colleague } from "./bindings/Colleague";
 import type { CallCard } from "./bindings/CallCard";
 import type { CardChange } from "./bindings/CardChange";
@@ -44,6 +47,8 @@ interface CallInfo {
   pickedUpBy: string | null;
   transfers: Transfer[];
   context: CallerContext | null;
+  /** Who is calling, as the shell decided it; `null` until it says. */
+  identity: CallerIdentity | null;
   ringing: Set<string>;
 }
 
@@ -73,7 +78,7 @@ function cardKey(call: string, extension: string): string {
 function callInfo(call: string): CallInfo {
   let info = calls.get(call);
   if (!info) {
-    info = { answeredBy: null, pickedUpBy: null, transfers: [], context: null, ringing: new Set() };
+    info = { answeredBy: null, pickedUpBy: null, transfers: [], context: null, identity: null, ringing: new Set() };
     calls.set(call, info);
   }
   return info;
@@ -344,7 +349,15 @@ class PopupCard {
   private readonly context: HTMLElement;
   private readonly transfers: HTMLElement;
   private callerName: HTMLElement;
+  /** The name the card shows now, whole (the element may shorten it). */
+  private shownName: string;
   private readonly callerNumber: HTMLElement;
+  private readonly identity = new CallerIdentityView();
+  /**
+   * A consultation handed over: the card shows the caller now, and the
+   * identity the shell sent was for the colleague's number it rang with.
+   */
+  private identityOutdated = false;
   /** For a consultation: who waits to be handed over. */
   private readonly consultLine: HTMLElement;
   /** A consultation card: the caller shown is her colleague, until the hand-over. */
@@ -369,7 +382,8 @@ class PopupCard {
     this.call = popup.call;
     this.extension = popup.extension;
     const idPrefix = `card-${cards.size}-${Date.now().toString(36)}`;
-    const name = popup.caller_name?.trim() ? popup.caller_name : t("popup.unknownCaller");
+    const name = this.pbxName();
+    this.shownName = name;
 
     this.status = el("p", { class: "card-status", testid: "card-status", attrs: { role: "status" } });
     this.ringingAt = el("dd", { testid: "ringing-extensions" });
@@ -460,7 +474,11 @@ class PopupCard {
         attrs: { "data-call": popup.call, "data-extension": popup.extension, "aria-label": t("popup.callFrom", { name }) },
       },
       [
-        el("header", { class: "card-head" }, [el("div", { class: "caller" }, [this.callerName, this.callerNumber]), dismiss]),
+        el("header", { class: "card-head" }, [
+          this.identity.avatar,
+          el("div", { class: "caller" }, [this.callerName, this.callerNumber, this.identity.lines]),
+          dismiss,
+        ]),
         this.status,
         this.consultLine,
         this.transfers,
@@ -484,8 +502,40 @@ class PopupCard {
     this.refreshOffers();
     this.showRinging();
     this.refreshRinging();
-    this.renderContext();
+    this.showIdentity();
     this.renderTransfers();
+  }
+
+  /** The PBX's caller name, what the card shows until the shell names the caller. */
+  private pbxName(): string {
+    return this.popup.caller_name?.trim() ? this.popup.caller_name : t("popup.unknownCaller");
+  }
+
+  /** Puts `name` at the head of the card, and in what a screen reader says of it. */
+  private showName(name: string): void {
+    if (name === this.shownName) return;
+    this.shownName = name;
+    this.callerName.replaceWith((this.callerName = outsideText(name, { class: "caller-name", testid: "caller-name" })));
+    this.root.setAttribute("aria-label", t("popup.callFrom", { name }));
+  }
+
+  /** What the shell knows of the caller, once it has said; `null` before. */
+  private knownIdentity(): CallerIdentity | null {
+    return this.identityOutdated ? null : callInfo(this.call).identity;
+  }
+
+  /**
+   * Shows who is calling as the shell last said: its name, else the PBX's
+   * caller name as before; where the name came from, the company line and
+   * the photo. The context's contact line gives way to it (`renderContext`).
+   * A handed-over consultation keeps the caller's name it took from the call.
+   */
+  showIdentity(): void {
+    if (this.identityOutdated) return;
+    const identity = this.knownIdentity();
+    this.showName(identity?.name ?? this.pbxName());
+    this.identity.show(identity);
+    this.renderContext();
   }
 
   private action(label: string, testid: string, onClick: () => void, survivesEnd = false): HTMLButtonElement {
@@ -611,10 +661,11 @@ class PopupCard {
     // The hand-over is done: this is the caller's card now.
     this.consultation = false;
     this.root.classList.remove("consultation");
-    const name = live.caller_name?.trim() ? live.caller_name : t("popup.unknownCaller");
-    this.callerName.replaceWith((this.callerName = outsideText(name, { class: "caller-name", testid: "caller-name" })));
+    this.identityOutdated = true;
+    this.identity.show(null);
+    this.renderContext();
+    this.showName(live.caller_name?.trim() ? live.caller_name : t("popup.unknownCaller"));
     this.callerNumber.textContent = live.caller_num;
-    this.root.setAttribute("aria-label", t("popup.callFrom", { name }));
     this.consultLine.hidden = true;
     const by = live.transfers.at(-1)?.by;
     const from = by ? t("popup.transferredToYouBy", { name: by }) : t("popup.transferredToYou");
@@ -674,7 +725,8 @@ class PopupCard {
     const ctx = callInfo(this.call).context;
     clear(this.context);
     if (!ctx) return;
-    if (ctx.contact) {
+    // Once the shell has named the caller, the head of the card says who it is.
+    if (ctx.contact && !this.knownIdentity()) {
       const contactLine = el("p", { class: "contact", testid: "contact" }, [
         outsideText(ctx.contact.name, { class: "contact-name", testid: "contact-name" }),
       ]);
@@ -862,6 +914,8 @@ function applyCardChange(change: CardChange): void {
       const shown = cards.get(key);
       if (shown) shown.ringAgain(change);
       else {
+        const early = takeEarly(change.call);
+        if (early) callInfo(change.call).identity = early;
         const card = new PopupCard(change);
         cards.set(key, card);
         const recalled = pendingRecall(change.call);
@@ -937,6 +991,21 @@ function applyCallerContext(call: string, context: CallerContext): void {
   if (cardsOf(call).length === 0) return;
   callInfo(call).context = context;
   for (const card of cardsOf(call)) card.renderContext();
+}
+
+/**
+ * Who is calling, as the shell decided it; each identity replaces the last
+ * whole. One that comes before its card (the popup and the lookup race) is
+ * kept for it; one for a card already gone shows nowhere.
+ */
+function applyCallerIdentity(call: string, identity: CallerIdentity): void {
+  if (call.startsWith("sms:")) return;
+  if (cardsOf(call).length === 0) {
+    keepEarly(call, identity);
+    return;
+  }
+  callInfo(call).identity = identity;
+  for (const card of cardsOf(call)) card.showIdentity();
 }
 
 /**
@@ -1076,6 +1145,7 @@ async function start(): Promise<void> {
   await Promise.all([
     onEvent(EVENTS.card, applyCardChange),
     onEvent(EVENTS.callerContext, (e) => applyCallerContext(e.call, e.callerContext)),
+    onEvent(EVENTS.callerIdentity, (e) => applyCallerIdentity(e.call, e.identity)),
     onEvent(EVENTS.presence, applyPresence),
     onEvent(EVENTS.sms, applyIncomingSms),
     listenConsole(consoleHooks),

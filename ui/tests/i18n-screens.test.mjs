@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { after, before, test } from "node:test";
-import { cspViolations, emit, fixture, launchBrowser, openApp, popupChanges, screenshot, serveDist } from "./support.mjs";
+import { cspViolations, emit, fixture, invocations, launchBrowser, openApp, overflowing, popupChanges, screenshot, serveDist } from "./support.mjs";
 
 const CARD = "ringside://card";
 const CONTEXT = "ringside://caller-context";
@@ -55,21 +55,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** Elements wider than the page: a word that would not wrap pushes its box out. */
-function overflowing(page) {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth;
-    const wide = [...document.querySelectorAll("body *")].filter((el) => {
-      const r = el.getBoundingClientRect();
-      return r.width > 0 && el.checkVisibility() && (r.right > width + 1 || el.scrollWidth > el.clientWidth + 1) && getComputedStyle(el).overflowX === "visible";
-    });
-    return {
-      page: document.documentElement.scrollWidth > width,
-      elements: wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.slice(0, 40)}"`),
-    };
-  });
-}
 
 test("the fonts for CJK and emoji are installed (scripts/setup-debian.sh), so the screenshots show glyphs, not boxes", async () => {
   const run = promisify(execFile);
@@ -185,11 +170,13 @@ test("the Settings switch overrides the locale, names each language in its own w
       get_presence: [], list_live_calls: [], search_history: [], list_missed: { rows: [], older: false },
       search_contacts: [], search_sms: [], get_settings: SETTINGS,
       get_console: { parked: [], queues: [], voicemail: [], offers: [] },
+      set_shown_language: null,
     },
     MAIN_WINDOW,
     { locale: "en-US" },
   );
   const { page } = app;
+  assert.deepEqual(await invocations(page, "set_shown_language"), [{ language: "en" }], "the tray and notifications are told the language shown");
   await page.getByTestId("tab-settings").click();
   const select = page.getByTestId("settings-language");
   assert.deepEqual(await select.locator("option").allTextContents(), [
@@ -200,6 +187,7 @@ test("the Settings switch overrides the locale, names each language in its own w
   await page.locator('body[data-ready="true"]').waitFor();
   assert.equal(await page.getByTestId("tab-settings").textContent(), "Ayarlar", "the choice applies after the reload");
   assert.equal(await page.getByTestId("settings-language").inputValue(), "tr", "and is kept");
+  assert.deepEqual(await invocations(page, "set_shown_language"), [{ language: "tr" }], "the reloaded window tells the shell the new language");
   await page.getByTestId("tab-settings").click();
   await Promise.all([page.waitForEvent("load"), page.getByTestId("settings-language").selectOption("auto")]);
   await page.locator('body[data-ready="true"]').waitFor();

@@ -96,9 +96,11 @@ test("every message parses and has exactly English's placeholders, with its lang
   assert.deepEqual(problems, [], "each translation must fill in the same values as English and inflect by its own plural rules");
 });
 
-test("every key is used by the source or a page, and every key a page names exists", async () => {
+test("every key is used by the source, a page or the shell, and every key a page names exists", async () => {
   const en = await catalog("en");
-  const files = [...(await sourceFiles(join(uiDir, "src"))), join(uiDir, "index.html"), join(uiDir, "popup.html")];
+  // The shell's words (tray, notifications) are listed in src-tauri/src/lang.rs.
+  const shell = join(uiDir, "..", "src-tauri", "src", "lang.rs");
+  const files = [...(await sourceFiles(join(uiDir, "src"))), join(uiDir, "index.html"), join(uiDir, "popup.html"), shell];
   const text = (await Promise.all(files.map((f) => readFile(f, "utf8")))).join("\n");
   const unused = Object.keys(en).filter((k) => !text.includes(`"${k}"`));
   assert.deepEqual(unused, [], "keys nothing refers to: remove them from every catalog");

@@ -140,6 +140,21 @@ export async function screenshot(page, name) {
   return file;
 }
 
+/** Elements wider than the page: a word that would not wrap pushes its box out. */
+export function overflowing(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll("body *")].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && el.checkVisibility() && (r.right > width + 1 || el.scrollWidth > el.clientWidth + 1) && getComputedStyle(el).overflowX === "visible";
+    });
+    return {
+      page: document.documentElement.scrollWidth > width,
+      elements: wide.slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.slice(0, 40)}"`),
+    };
+  });
+}
+
 /** The ground truth of a capture in tests/fixtures/ami/. */
 export async function fixture(name) {
   return JSON.parse(await readFile(join(repoRoot, "tests", "fixtures", "ami", `${name}.json`), "utf8"));

@@ -60,6 +60,10 @@
 //!   an IVR, a queue between two rounds of ringing) or was answered, and
 //!   the watch ends. A call already ringing only her (the PBX sent it back
 //!   itself) is reported `Recalled` without a redirect.
+//! - **A deadline that finds no phone ringing looks once more**,
+//!   [`GRACE_MS`] later, before the watch ends: a colleague's ring the PBX
+//!   had not started yet (a slow dialplan), or that a reconnect's listing
+//!   missed, is still caught. A call sent to voicemail is let go then.
 //! - **Answered at the last moment** (19.9 s of 20): the update ends the
 //!   watch, and even unseen the current card rings nobody: no redirect.
 //! - **Answered after the redirect was asked for**: the redirect may already
@@ -107,6 +111,10 @@ use crate::tracker::{CallCard, CardChange};
 mod transfers;
 
 pub use transfers::{LiveRecall, RecallSetup};
+
+/// How long after a deadline that found no phone ringing the call is looked
+/// at once more (see the module docs).
+pub const GRACE_MS: i64 = 3_000;
 
 /// How long a transferred caller may ring a colleague before coming back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +227,8 @@ struct Watch {
     phase: Phase,
     /// A redirect was already asked for and could not be sent.
     redirect_failed: bool,
+    /// A deadline already found no phone ringing and looked once more.
+    graced: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +277,7 @@ impl Recall {
                     deadline_ms: at_ms.saturating_add(after),
                 },
                 redirect_failed: false,
+                graced: false,
             },
         );
     }
@@ -305,7 +316,8 @@ impl Recall {
             if !watch.is_due(at_ms) {
                 return true;
             }
-            card_of(cards, call).is_some_and(|card| watch.on_deadline(card, &mut out) == Next::Keep)
+            card_of(cards, call)
+                .is_some_and(|card| watch.on_deadline(card, at_ms, &mut out) == Next::Keep)
         });
         out
     }
@@ -401,14 +413,16 @@ impl Watch {
         Next::Forget
     }
 
-    /// The deadline has come; `card` is the call's current card.
-    fn on_deadline(&mut self, card: &CallCard, out: &mut Vec<RecallOutput>) -> Next {
+    /// The deadline has come at `at_ms`; `card` is the call's current card.
+    fn on_deadline(&mut self, card: &CallCard, at_ms: i64, out: &mut Vec<RecallOutput>) -> Next {
         if self.answered(card).is_some() {
             return Next::Forget;
         }
-        let colleague_rings =
-            card.consulting.is_none() && card.ringing.iter().any(|e| *e != self.her);
-        if colleague_rings {
+        if card.consulting.is_some() {
+            // Someone holds the caller and consults: the transfer was answered.
+            return Next::Forget;
+        }
+        if card.ringing.iter().any(|e| *e != self.her) {
             out.push(RecallOutput::Redirect {
                 call: card.call.clone(),
                 from: self.target.clone(),
@@ -420,6 +434,14 @@ impl Watch {
         if card.ringing.contains(&self.her) {
             // The PBX already sent it back to her.
             out.push(self.recalled(&card.call));
+            return Next::Forget;
+        }
+        if !self.graced {
+            self.graced = true;
+            self.phase = Phase::Waiting {
+                deadline_ms: at_ms.saturating_add(GRACE_MS),
+            };
+            return Next::Keep;
         }
         Next::Forget
     }

@@ -21,6 +21,7 @@ fn export_typescript_bindings() {
         CallRow,
         CallerContext,
         CallerContextEvent,
+        CallerIdentityEvent,
         HistoryChanged,
         ConfirmDial,
         HistoryQuery,

@@ -6,6 +6,7 @@ import type { CallCard } from "./CallCard";
 import type { CallRow } from "./CallRow";
 import type { CallerContext } from "./CallerContext";
 import type { CallerContextEvent } from "./CallerContextEvent";
+import type { CallerIdentityEvent } from "./CallerIdentityEvent";
 import type { CardChange } from "./CardChange";
 import type { CdrImportSummary } from "./CdrImportSummary";
 import type { Colleague } from "./Colleague";
@@ -68,6 +69,7 @@ export interface Commands {
   queue_pause: [{ queue?: string; member: string; paused: boolean; reason?: string }, null];
   queue_member: [{ queue: string; member: string; loggedIn: boolean }, null];
   send_to_voicemail: [{ call: string; extension: string }, null];
+  set_shown_language: [{ language: string }, null];
 }
 
 /** Event names, as the constants in src-tauri/src/ipc.rs. */
@@ -75,6 +77,7 @@ export const EVENTS = {
   card: "ringside://card",
   liveCalls: "ringside://live-calls",
   callerContext: "ringside://caller-context",
+  callerIdentity: "ringside://caller-identity",
   connection: "ringside://connection",
   presence: "ringside://presence",
   historyChanged: "ringside://history-changed",
@@ -94,6 +97,7 @@ export interface EventPayloads {
   [EVENTS.card]: CardChange;
   [EVENTS.liveCalls]: Array<CallCard>;
   [EVENTS.callerContext]: CallerContextEvent;
+  [EVENTS.callerIdentity]: CallerIdentityEvent;
   [EVENTS.connection]: ConnectionStatus;
   [EVENTS.presence]: Array<Colleague>;
   [EVENTS.historyChanged]: HistoryChanged;

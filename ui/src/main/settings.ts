@@ -39,6 +39,8 @@ const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
 
 let hasSecret = false;
 let hasApiToken = false;
+/** The settings as loaded: the parts this form does not edit are saved as they were. */
+let loaded: Settings | null = null;
 
 function showApiTokenState(): void {
   byId("api-token-state").textContent = hasApiToken
@@ -62,6 +64,7 @@ function showSecretState(): void {
 
 function fillForm(saved: Settings): void {
   const s = saved;
+  loaded = saved;
   byId<HTMLSelectElement>("s-profile").value = s.profile;
   input("s-host").value = s.host;
   input("s-port").value = String(s.port);
@@ -123,6 +126,10 @@ function readForm(): Settings {
     hasApiToken,
     watchedQueues: splitList(input("s-watched-queues").value),
     recallAfterSecs: wholeNumber(input("s-recall").value),
+    directory: loaded?.directory ?? { url: "", startTls: false, fingerprint: null, caFile: "", bindDn: "", baseDn: "", filter: "", attributes: [] },
+    hasDirectoryPassword: loaded?.hasDirectoryPassword ?? false,
+    addressBook: loaded?.addressBook ?? { url: "", user: "", fingerprint: null, caFile: "", syncMinutes: 15 },
+    hasAddressBookPassword: loaded?.hasAddressBookPassword ?? false,
   };
 }
 

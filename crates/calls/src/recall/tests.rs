@@ -245,13 +245,39 @@ fn table() -> Vec<Row> {
             ],
         },
         Row {
-            name: "the colleague's phone stopped ringing (voicemail, busy): let go",
+            name: "the colleague's phone stopped ringing (voicemail, busy): let go after one more look",
             steps: vec![
                 (Transfer("c1", "1002", 1_000), none()),
                 (Update(rings("c1", &["1002"])), none()),
                 (Tick(21_000, vec![quiet("c1")]), none()),
+                (NextDeadline(Some(21_000 + GRACE_MS)), none()),
+                (Tick(21_000 + GRACE_MS, vec![quiet("c1")]), none()),
                 (NextDeadline(None), none()),
                 (Popup("c1", HER, false), none()),
+            ],
+        },
+        Row {
+            name: "a ring not seen at the deadline (a slow dialplan, a reconnect's listing that missed it) is caught at the second look",
+            steps: vec![
+                (Transfer("c1", "1002", 1_000), none()),
+                (Tick(21_000, vec![quiet("c1")]), none()),
+                (
+                    Tick(21_000 + GRACE_MS, vec![rings("c1", &["1002"])]),
+                    vec![redirect("c1", "1002")],
+                ),
+                (Popup("c1", HER, false), vec![recalled("c1", "1002")]),
+            ],
+        },
+        Row {
+            name: "the PBX sent it back to her by the second look: recalled, no redirect",
+            steps: vec![
+                (Transfer("c1", "1002", 1_000), none()),
+                (Tick(21_000, vec![quiet("c1")]), none()),
+                (
+                    Tick(21_000 + GRACE_MS, vec![rings("c1", &[HER])]),
+                    vec![recalled("c1", "1002")],
+                ),
+                (NextDeadline(None), none()),
             ],
         },
         Row {
@@ -631,7 +657,13 @@ fn every_watch_is_let_go_once_its_call_is_settled() {
     });
     recall.observe(&ended("c2"));
     recall.tick(&[rings("c3", &["1002"]), quiet("c4")], 30_000);
-    assert_eq!(recall.watching(), 1, "c3 is being recalled");
+    assert_eq!(
+        recall.watching(),
+        2,
+        "c3 is being recalled, c4 looked at once more"
+    );
+    recall.tick(&[rings("c3", &["1002"]), quiet("c4")], 30_000 + GRACE_MS);
+    assert_eq!(recall.watching(), 1, "c4 let go at its second look");
     recall.observe(&popup("c3", HER, false));
     assert_eq!(recall.watching(), 0);
 }
