@@ -11,8 +11,8 @@ use ringside_directory::Person;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::ipc::{
-    CallerContext, CallerContextEvent, CallerIdentity, CallerIdentityEvent, EVENT_CALLER_CONTEXT,
-    EVENT_CALLER_IDENTITY,
+    CallerContext, CallerContextEvent, CallerIdentity, CallerIdentityEvent, ContactOrigin,
+    EVENT_CALLER_CONTEXT, EVENT_CALLER_IDENTITY,
 };
 use crate::shell::Shell;
 
@@ -68,7 +68,7 @@ impl Known<'_> {
         let contact = self.ctx.contact.as_ref().map(|c| StoredContact {
             name: &c.name,
             company: c.company.as_deref(),
-            from_address_book: false,
+            from_address_book: c.origin == ContactOrigin::AddressBook,
         });
         to_ipc(
             identify(self.number, contact, directory, self.pbx_name),
