@@ -6,6 +6,7 @@
 mod args;
 mod console;
 mod contacts;
+mod directory;
 mod office;
 mod output;
 
@@ -117,6 +118,7 @@ fn main() -> ExitCode {
         Command::Retrieve(a) => with_runtime(console::retrieve(a)),
         Command::Queue(a) => with_runtime(console::queue(a)),
         Command::Contacts(a) => with_runtime(contacts::run(a)),
+        Command::Directory(a) => directory::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
