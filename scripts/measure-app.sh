@@ -8,7 +8,8 @@
 # painted. Same session set-up as the end-to-end test (Xvfb, private session
 # bus, keyring, dunst). Prints a JSON summary, also kept in
 # artifacts/measure/summary.json. RINGSIDE_MEASURE_RATE changes the rate,
-# RINGSIDE_MEASURE_PARTS picks parts (start,background,stress,queues) and
+# RINGSIDE_MEASURE_PARTS picks parts (start,background,stress,queues,deaddir: the
+# stress run with a company directory that never answers) and
 # RINGSIDE_MEASURE_SECONDS sets how long the background and queues runs last.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,13 +6,15 @@
 //! deadline bounds how long the card may still change.
 
 use base64::Engine;
+use ringside_directory::lookup::Answer;
 use ringside_directory::precedence::{identify, Shown, StoredContact};
 use ringside_directory::Person;
+use ringside_store::{Contact, ContactOrigin};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::ipc::{
-    CallerContext, CallerContextEvent, CallerIdentity, CallerIdentityEvent, ContactOrigin,
-    EVENT_CALLER_CONTEXT, EVENT_CALLER_IDENTITY,
+    CallerContext, CallerContextEvent, CallerIdentity, CallerIdentityEvent, EVENT_CALLER_CONTEXT,
+    EVENT_CALLER_IDENTITY,
 };
 use crate::shell::Shell;
 
@@ -30,44 +32,62 @@ pub fn send_context<R: Runtime>(
             return;
         };
         let Ok(store) = shell.store() else { return };
-        let ctx = match store
+        let found = match store
             .lookup_caller(&number, crate::clock::today_start_ms(), 5)
             .await
         {
-            Ok(ctx) => CallerContext::from(ctx),
+            Ok(found) => found,
             Err(e) => {
                 tracing::warn!("could not look up the caller in history: {e}");
                 return;
             }
         };
+        let directory = shell.directory();
         let known = Known {
             number: &number,
-            ctx: &ctx,
+            contact: found.contact.as_ref(),
             pbx_name: pbx_name.as_deref(),
         };
-        send_identity(&app, &call, known.identity(None, false));
+        send_identity(&app, &call, known.identity(None, directory.is_some()));
+        let caller_context = CallerContext::from(found.clone());
         let _ = app.emit(
             EVENT_CALLER_CONTEXT,
             CallerContextEvent {
-                call,
-                caller_context: ctx,
+                call: call.clone(),
+                caller_context,
             },
         );
+        let Some(directory) = directory else { return };
+        let key = crate::shell::number_plan(&shell.saved_settings())
+            .normalize(&number)
+            .unwrap_or_else(|| number.clone());
+        let person = match directory.lookup(&key).await {
+            Answer::Found { person } => Some(person),
+            // Nothing more to say: the card stops waiting.
+            Answer::NotFound | Answer::TimedOut | Answer::Failed { .. } => None,
+        };
+        let known = Known {
+            number: &number,
+            contact: found.contact.as_ref(),
+            pbx_name: pbx_name.as_deref(),
+        };
+        send_identity(&app, &call, known.identity(person.as_ref(), false));
     });
 }
 
 /// What is known about a caller before the directory answers.
 struct Known<'a> {
     number: &'a str,
-    ctx: &'a CallerContext,
+    /// The contact the store has for the number: saved or synced.
+    contact: Option<&'a Contact>,
     pbx_name: Option<&'a str>,
 }
 
 impl Known<'_> {
     fn identity(&self, directory: Option<&Person>, pending: bool) -> CallerIdentity {
-        let contact = self.ctx.contact.as_ref().map(|c| StoredContact {
-            name: &c.name,
-            company: c.company.as_deref(),
+        let contact = self.contact.map(|c| StoredContact {
+            name: &c.fields.name,
+            company: c.fields.company.as_deref(),
             from_address_book: c.origin == ContactOrigin::AddressBook,
         });
         to_ipc(

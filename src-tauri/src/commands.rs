@@ -7,7 +7,9 @@
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 mod console;
+mod directory;
 pub use console::*;
+pub use directory::*;
 
 use crate::ipc::{
     ApiTestResult, CallRow, CallerContext, CdrImportSummary, Colleague, Contact, ErrorCode,

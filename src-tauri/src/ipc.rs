@@ -703,6 +703,51 @@ fn default_recall_after_secs() -> u32 {
     20
 }
 
+/// What `test_directory` returns: every step passed, or the one that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryTestResult {
+    /// Whether every step passed.
+    pub ok: bool,
+    /// The step that failed.
+    pub step: Option<DirectoryStep>,
+    /// Whether the connection is encrypted (`ldaps://` or StartTLS): a
+    /// plain one sends the password in clear.
+    pub encrypted: bool,
+    /// Why the step failed, in plain words; empty when it passed.
+    pub message: String,
+}
+
+/// The steps of "Test directory", in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum DirectoryStep {
+    /// Reach the server (its address and port).
+    Reach,
+    /// The secure connection (the certificate is checked).
+    Tls,
+    /// Sign in as the bind user.
+    SignIn,
+    /// One search under the base with the filter.
+    Search,
+}
+
+/// What `sync_address_book` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressBookSyncResult {
+    /// Whether the sync went through.
+    pub ok: bool,
+    /// Contacts added, changed and removed by this sync.
+    pub added: u32,
+    pub updated: u32,
+    pub removed: u32,
+    /// vCards the server sent that could not be read (skipped).
+    pub skipped: u32,
+    /// Why it failed, in plain words; empty when it went through.
+    pub message: String,
+}
+
 /// What `test_api_connection` returns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

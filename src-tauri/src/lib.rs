@@ -8,12 +8,14 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod address_book;
 pub mod caller;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod console;
 pub mod demo;
+pub mod directory;
 pub mod elastix;
 pub mod errors;
 pub mod feeds;
@@ -146,6 +148,7 @@ pub fn run(webkit: webkit_env::Prepared) {
             setup_deep_links(&handle);
             register_dial_hotkey(&handle);
             session::restart(&handle);
+            address_book::start_sync_loop(&handle);
             handle_links(&handle, start_links.clone());
             Ok(())
         })

@@ -599,8 +599,9 @@ pub fn console_state(live: &LiveState) -> ConsoleState {
     crate::console::state(&live.console, &live.offers)
 }
 
-/// Looks the colleagues' extensions up in Contacts (after a resync, and
-/// after contacts are imported) and sends presence again if a name changed.
+/// Looks the colleagues' extensions up in Contacts, then the company
+/// directory for those Contacts does not name (after a resync, and after
+/// contacts are imported), and sends presence again if a name changed.
 pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
     let Some(shell) = app.try_state::<Shell>() else {
         return;
@@ -613,8 +614,14 @@ pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mute
         .colleagues()
         .map(|c| c.extension.clone())
         .collect();
-    match store.contact_names(extensions).await {
-        Ok(names) => {
+    let from_directory = crate::directory::colleague_names(&shell).await;
+    match store.contact_names(extensions.clone()).await {
+        Ok(mut names) => {
+            for ext in extensions {
+                if let Some(name) = from_directory.get(&ext) {
+                    names.entry(ext).or_insert_with(|| name.clone());
+                }
+            }
             let changed = {
                 let mut l = live.lock().await;
                 let changed = l.contact_names != names;
@@ -630,7 +637,8 @@ pub async fn names_from_contacts<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mute
 }
 
 /// The UI's view of a colleague's presence; `contact_name` is the name
-/// she gave the extension in Contacts, which wins over the PBX's.
+/// she gave the extension in Contacts, else the company directory's, which
+/// wins over the PBX's.
 pub fn colleague(
     c: &ringside_calls::presence::Colleague,
     contact_name: Option<&String>,

@@ -114,7 +114,9 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
             "use at most 3600 seconds (0 closes it with the call).",
         ));
     }
-    validate_console(s)
+    validate_console(s)?;
+    crate::address_book::validate(&s.address_book)?;
+    crate::directory::validate(&s.directory)
 }
 
 /// The attendant console's recall time and watched queues.
@@ -186,7 +188,7 @@ fn validate_login(s: &Settings) -> IpcResult<()> {
 
 /// A pasted SHA-256 fingerprint, when there is one: 64 hex digits, colons
 /// and spaces allowed.
-fn validate_pin(fp: Option<&str>, field: &'static str) -> IpcResult<()> {
+pub(crate) fn validate_pin(fp: Option<&str>, field: &'static str) -> IpcResult<()> {
     let Some(fp) = fp else { return Ok(()) };
     let hex: String = fp
         .chars()

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::cli::Args;
+use crate::directory::CompanyDirectory;
 use crate::ipc::{
     ConnectionState, ConnectionStatus, IpcError, IpcResult, Settings, Status, EVENT_CONNECTION,
 };
@@ -38,6 +39,9 @@ pub struct Shell {
     window_ops: Mutex<Option<tokio::sync::mpsc::UnboundedSender<WindowOp>>>,
     /// The login entry `startWithOs` creates or removes.
     pub autostart: ringside_config::autostart::Autostart,
+    /// The company directory, opened from the settings when first asked
+    /// (`None` inside: none is set); emptied when its settings change.
+    directory: Mutex<Option<Option<Arc<CompanyDirectory>>>>,
 }
 
 /// A change to the popup window, applied in order by one task: window calls
@@ -94,7 +98,31 @@ impl Shell {
             live: Mutex::new(LiveInfo::default()),
             window_ops: Mutex::new(None),
             autostart: ringside_config::autostart::Autostart::from_env(),
+            directory: Mutex::new(None),
         }
+    }
+
+    /// The company directory the settings name, if any. Opened on first
+    /// use (it reads the keyring); a directory that cannot be opened is
+    /// logged and counts as none until the settings change.
+    pub fn directory(&self) -> Option<Arc<CompanyDirectory>> {
+        let mut slot = self.directory.lock_or_recover();
+        if let Some(open) = slot.as_ref() {
+            return open.clone();
+        }
+        let s = self.saved_settings();
+        let open = crate::directory::open(self.secrets.as_ref(), &s).unwrap_or_else(|e| {
+            tracing::warn!("the company directory is not used: {}", e.message);
+            None
+        });
+        *slot = Some(open.clone());
+        open
+    }
+
+    /// The directory's settings or password changed: the next card opens it
+    /// again.
+    pub fn forget_directory(&self) {
+        *self.directory.lock_or_recover() = None;
     }
 
     fn window_op<R: Runtime>(&self, app: &AppHandle<R>, op: WindowOp) {
@@ -198,6 +226,8 @@ impl Shell {
                 Ok(Some(_))
             );
         s.has_api_token = crate::elastix::has_token(self.secrets.as_ref(), &s);
+        s.has_directory_password = crate::directory::has_password(self.secrets.as_ref(), &s);
+        s.has_address_book_password = crate::address_book::has_password(self.secrets.as_ref(), &s);
         s
     }
 
@@ -210,9 +240,13 @@ impl Shell {
             Settings {
                 has_secret: false,
                 has_api_token: false,
+                has_directory_password: false,
+                has_address_book_password: false,
                 ..new
             },
         );
+        drop(saved);
+        self.forget_directory();
         Ok(old)
     }
 

@@ -20,8 +20,12 @@
 //      shows it (its waiting callers on screen, in order), against the
 //      16 ms of one frame; how long those frames took, and the page's
 //      script (the panel's render) in them.
+//   5. (issue 19) part 2's stress run again with a company directory that
+//      accepts connections and never answers (`deadDirectory`): the popup
+//      must not wait for it, so its latency is compared with part 2's.
 // Prints a JSON summary and writes it to artifacts/measure/summary.json.
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Session, waitFor, waitForDriver } from "./webdriver.mjs";
@@ -38,7 +42,7 @@ const RATE = Number(process.env.RINGSIDE_MEASURE_RATE ?? 5000);
 // Which parts to run (comma-separated: start,background,stress,queues) and
 // how long the background and queues runs last: more seconds, more samples
 // behind their p99.
-const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress,queues").split(",");
+const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress,queues,deaddir").split(",");
 const BACKGROUND_SECONDS = Number(process.env.RINGSIDE_MEASURE_SECONDS ?? 45);
 /** The Queues panel's load: callers waiting, agents, and how long each caller waits before giving up. */
 const QUEUE_CALLERS = 200;
@@ -80,10 +84,27 @@ async function startToConnected(runs = 5) {
  * (its calls ring 1001 and 1002) while the simulator's demo calls ring the
  * watched 1003 (ring group and queue) about every 3.5 s, for `seconds`.
  */
+/**
+ * A company directory that accepts every connection and never says a word:
+ * the worst a directory can do to a popup. Its address goes into the app's
+ * settings file in `configDir`.
+ */
+async function deadDirectory(configDir) {
+  const held = [];
+  const server = createServer((socket) => held.push(socket));
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  mkdirSync(configDir, { recursive: true });
+  const url = `ldap://127.0.0.1:${server.address().port}`;
+  writeFileSync(join(configDir, "settings.json"), JSON.stringify({ directory: { url, baseDn: "dc=example,dc=com" } }));
+  return { url, close: () => { for (const s of held) s.destroy(); server.close(); } };
+}
+
 async function latencyAndMemory(mode, seconds = 45) {
   // Replay starts 10 s after the login: time for the WebDriver session and the listener.
-  const extra = mode === "stress" ? [] : ["--loop", "--demo", "--demo-every", "1"];
-  const watched = mode === "stress" ? "1001" : "1003";
+  const stress = mode === "stress" || mode === "deaddir";
+  const extra = stress ? [] : ["--loop", "--demo", "--demo-every", "1"];
+  const watched = stress ? "1001" : "1003";
+  const dead = mode === "deaddir" ? await deadDirectory(join(TMP, `busy-cfg-${mode}`)) : null;
   const { pbx, addr } = await pbxsim(`pbxsim-${mode}`, ["--replay", BUSY, "--rate", String(RATE), "--start-delay-ms", "10000", ...extra]);
   const port = await freePort();
   const nativePort = await freePort();
@@ -129,7 +150,7 @@ async function latencyAndMemory(mode, seconds = 45) {
       });
       return T.invoke("plugin:event|listen", { event: "ringside://card", target: { kind: "Any" }, handler: cb });
     `);
-    if (mode === "stress") {
+    if (stress) {
       let last = -1;
       let stableSince = Date.now();
       await waitFor("the busy-hour replay to finish", 120_000, async () => {
@@ -167,8 +188,10 @@ async function latencyAndMemory(mode, seconds = 45) {
       shellMs: shell.length ? { popups: shell.length, p50: quantile(shell, 0.5), p90: quantile(shell, 0.9), p99: quantile(shell, 0.99), max: Math.max(...shell) } : null,
       popupStallsOver12Ms: { count: stalls.length, p50: quantile(stalls, 0.5) ?? 0, max: Math.max(0, ...stalls) },
       rssKb: mem,
+      directory: dead ? { url: dead.url, answers: "never" } : null,
     };
   } finally {
+    dead?.close();
     await session.delete();
     driver.kill("SIGTERM");
     pbx.kill();
@@ -338,6 +361,7 @@ async function main() {
     background: PARTS.includes("background") ? await latencyAndMemory("background", BACKGROUND_SECONDS) : null,
     stress: PARTS.includes("stress") ? await latencyAndMemory("stress") : null,
     queues: PARTS.includes("queues") ? await queuePanel(BACKGROUND_SECONDS) : null,
+    deadDirectory: PARTS.includes("deaddir") ? await latencyAndMemory("deaddir") : null,
   };
   writeFileSync(join(ART, "summary.json"), JSON.stringify(summary, null, 2));
   console.log(JSON.stringify(summary, null, 2));

@@ -95,3 +95,23 @@ pub trait Directory: Send + Sync + 'static {
     /// bounds them.
     fn find(&self, number: &str) -> impl Future<Output = Result<Option<Person>, Error>> + Send;
 }
+
+/// The OS keyring account holding a CardDAV address book's password:
+/// `carddav:USER@HOST`, HOST from the book's URL. The app and the CLI both
+/// name it from here, apart from the PBX's `USER@HOST` (the same user may
+/// well sign in to both with different passwords).
+///
+/// ```
+/// let a = ringside_directory::carddav_keyring_account("anna", "https://dav.example.com:8443/anna/");
+/// assert_eq!(a, "carddav:anna@dav.example.com");
+/// ```
+pub fn carddav_keyring_account(user: &str, url: &str) -> String {
+    let url = url.trim();
+    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host_port = authority.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    format!("carddav:{}@{}", user.trim(), host)
+}

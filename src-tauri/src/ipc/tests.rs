@@ -22,6 +22,8 @@ fn export_typescript_bindings() {
         CallerContext,
         CallerContextEvent,
         CallerIdentityEvent,
+        DirectoryTestResult,
+        AddressBookSyncResult,
         HistoryChanged,
         ConfirmDial,
         HistoryQuery,
