@@ -19,6 +19,8 @@ ROOT=$PWD
 
 if [ "${RINGSIDE_TEST_INNER:-}" != 1 ]; then
   bash scripts/setup-debian.sh
+  # The CardDAV tests' Radicale, where setup put it (XDG_CACHE_HOME changes below).
+  export RINGSIDE_RADICALE="${RINGSIDE_RADICALE:-${XDG_CACHE_HOME:-$HOME/.cache}/ringside/radicale-3.9.0/bin/radicale}"
   echo "==> building the web UI"
   npm --prefix ui run build
   export RINGSIDE_TEST_INNER=1

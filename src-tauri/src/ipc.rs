@@ -253,6 +253,25 @@ pub struct Contact {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Saved in Ringside, or synced from a CardDAV address book (then
+    /// read-only: it is changed in the address book).
+    #[serde(default)]
+    pub origin: ContactOrigin,
+    /// For a synced contact, the address book's name: the card names it.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_book: Option<String>,
+}
+
+/// Where a contact came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ContactOrigin {
+    /// Saved (typed or imported) in Ringside.
+    #[default]
+    Local,
+    /// Synced from a CardDAV address book.
+    AddressBook,
 }
 
 pub use ringside_calls::{Direction, Outcome};

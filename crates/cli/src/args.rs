@@ -37,6 +37,8 @@ pub enum Command {
     Retrieve(RetrieveArgs),
     /// Pause, unpause, log in (add) or log out (remove) a queue member.
     Queue(QueueArgs),
+    /// Contacts from a CardDAV address book: `contacts sync`.
+    Contacts(crate::contacts::ContactsArgs),
     /// The company directory (LDAP or Active Directory): test it, look a
     /// number up, list the colleagues, store its password.
     Directory(DirectoryArgs),

@@ -5,6 +5,7 @@
 
 mod args;
 mod console;
+mod contacts;
 mod directory;
 mod office;
 mod output;
@@ -116,6 +117,7 @@ fn main() -> ExitCode {
         Command::Park(a) => with_runtime(console::park(a)),
         Command::Retrieve(a) => with_runtime(console::retrieve(a)),
         Command::Queue(a) => with_runtime(console::queue(a)),
+        Command::Contacts(a) => with_runtime(contacts::run(a)),
         Command::Directory(a) => directory::run(a),
     };
     match result {

@@ -24,6 +24,11 @@ impl From<ringside_store::Contact> for Contact {
             company: c.fields.company,
             numbers: c.fields.numbers.into_iter().map(|n| n.number).collect(),
             email: c.fields.email,
+            origin: match c.origin {
+                ringside_store::ContactOrigin::Local => ContactOrigin::Local,
+                ringside_store::ContactOrigin::AddressBook => ContactOrigin::AddressBook,
+            },
+            address_book: c.address_book,
         }
     }
 }

@@ -8,7 +8,7 @@ use hyper::StatusCode;
 use super::error::{Error, Result};
 use super::http::{DavHttp, Origin};
 use super::xml::{
-    parse_multistatus, DavResponse, Multistatus, PROPFIND_LISTING, PROPFIND_PRINCIPAL,
+    parse_multistatus, DavResponse, Multistatus, PROPFIND_COLLECTIONS, PROPFIND_PRINCIPAL,
 };
 use super::AddressBook;
 
@@ -102,7 +102,7 @@ pub(crate) async fn address_books(http: &DavHttp, start: &str) -> Result<Vec<Add
     let home = home
         .and_then(|h| path_on(http.origin(), &context, &h))
         .unwrap_or(context);
-    let Some((home, listing)) = propfind(http, &home, "1", PROPFIND_LISTING).await? else {
+    let Some((home, listing)) = propfind(http, &home, "1", PROPFIND_COLLECTIONS).await? else {
         return Err(no_book(http, start));
     };
     let books: Vec<AddressBook> = listing

@@ -13,7 +13,15 @@ pub(crate) const PROPFIND_PRINCIPAL: &str = r#"<?xml version="1.0" encoding="utf
   <d:prop><d:current-user-principal/><card:addressbook-home-set/><d:resourcetype/><d:displayname/></d:prop>
 </d:propfind>"#;
 
-/// What a listing of collections, or of a collection's cards, asks.
+/// What a listing of the home set's collections asks. No `getetag`: a
+/// collection's ETag can cost the server a pass over all its cards
+/// (Radicale: 200 ms for 5,000), and discovery runs on every sync.
+pub(crate) const PROPFIND_COLLECTIONS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:">
+  <d:prop><d:resourcetype/><d:displayname/></d:prop>
+</d:propfind>"#;
+
+/// What a listing of a collection's cards asks (the ETag way).
 pub(crate) const PROPFIND_LISTING: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <d:propfind xmlns:d="DAV:">
   <d:prop><d:resourcetype/><d:displayname/><d:getetag/></d:prop>
