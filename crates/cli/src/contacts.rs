@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use ringside_ami::Secret;
-use ringside_config::{keyring_account, tls_trust, OsKeyring, SecretStore};
+use ringside_config::{tls_trust, OsKeyring, SecretStore};
 use ringside_directory::carddav::{self, CardDavConfig};
 use ringside_store::{HistoryStore, NumberPlan, StoreConfig};
 
@@ -112,26 +112,20 @@ async fn sync(a: SyncArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `RINGSIDE_CARDDAV_PASSWORD`, else the OS keyring's entry for
-/// `user@host` (what `ringside login --pbx HOST --user USER` stores).
+/// `RINGSIDE_CARDDAV_PASSWORD`, else the OS keyring's `carddav:USER@HOST`
+/// (what the app's Settings store).
 fn password_for(user: &str, url: &str) -> Result<Secret, Failure> {
     if let Ok(p) = std::env::var("RINGSIDE_CARDDAV_PASSWORD") {
         if !p.is_empty() {
             return Ok(Secret::new(p));
         }
     }
-    let host = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or_default();
-    let account = keyring_account(user, host);
+    let account = ringside_directory::carddav_keyring_account(user, url);
     match OsKeyring.get(&account) {
         Ok(Some(secret)) => Ok(Secret::new(secret.expose())),
         _ => Err(Failure::runtime(format!(
-            "no password for {account}: set RINGSIDE_CARDDAV_PASSWORD, or store it with \
-             `ringside login --pbx {host} --user {user}`"
+            "no password for {account}: set RINGSIDE_CARDDAV_PASSWORD, or save it in \
+             Ringside's Settings (Address book)"
         ))),
     }
 }
