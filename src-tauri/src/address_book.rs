@@ -172,3 +172,58 @@ pub fn start_sync_loop<R: Runtime>(app: &AppHandle<R>) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{default_settings, FileSecretStore};
+
+    fn with_book(url: &str, user: &str) -> Settings {
+        let mut s = default_settings();
+        s.address_book.url = url.into();
+        s.address_book.user = user.into();
+        s
+    }
+
+    #[test]
+    fn the_password_is_kept_apart_from_the_pbx_secret_of_the_same_user() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let secrets = FileSecretStore::new(dir.path().join("keys"));
+        let s = with_book("https://pbx.local:8443/dav/", "anna");
+        assert_eq!(password_account(&s.address_book), "carddav:anna@pbx.local");
+        assert_ne!(
+            password_account(&s.address_book),
+            crate::settings::keyring_account("anna", "pbx.local")
+        );
+        let missing = config(&secrets, &s).expect_err("no password yet");
+        assert!(
+            missing.message.contains("no password is saved"),
+            "{}",
+            missing.message
+        );
+        store_password(&secrets, &s, &Secret::new("pw")).expect("stored");
+        assert!(has_password(&secrets, &s));
+        assert!(config(&secrets, &s).expect("valid").is_some());
+    }
+
+    #[test]
+    fn settings_that_cannot_work_are_refused_in_plain_words() {
+        let cases = [
+            (with_book("ftp://dav", "anna"), "https://"),
+            (with_book("https://dav", ""), "user name"),
+            (with_book("https://dav\r\nX: y", "anna"), "https://"),
+        ];
+        for (s, says) in cases {
+            let e = validate(&s.address_book).expect_err("refused");
+            assert!(e.message.contains(says), "{}", e.message);
+        }
+        let mut rare = with_book("https://dav", "anna");
+        rare.address_book.sync_minutes = 2;
+        assert!(validate(&rare.address_book)
+            .expect_err("too often")
+            .message
+            .contains("5 to 1440"));
+        validate(&with_book("https://dav.example.com", "anna").address_book).expect("fine");
+        validate(&with_book("", "").address_book).expect("no address book is fine");
+    }
+}

@@ -171,3 +171,72 @@ pub async fn colleague_names(shell: &crate::shell::Shell) -> BTreeMap<String, St
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{default_settings, FileSecretStore};
+
+    fn with_directory(url: &str, bind_dn: &str) -> Settings {
+        let mut s = default_settings();
+        s.directory.url = url.into();
+        s.directory.bind_dn = bind_dn.into();
+        s.directory.base_dn = "dc=example,dc=com".into();
+        s
+    }
+
+    #[test]
+    fn the_password_is_kept_for_the_server_and_user_the_cli_reads() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let secrets = FileSecretStore::new(dir.path().join("keys"));
+        let s = with_directory("ldaps://dc1.example.com:636", "cn=reader,dc=example,dc=com");
+        assert_eq!(
+            password_account(&s.directory),
+            "ldap:cn=reader,dc=example,dc=com@dc1.example.com"
+        );
+        assert!(!has_password(&secrets, &s));
+        let refused = store_password(&secrets, &s, &Secret::new("a\r\nb")).expect_err("CR/LF");
+        assert!(refused.message.contains("one line"), "{}", refused.message);
+        store_password(&secrets, &s, &Secret::new("s3cret")).expect("stored");
+        assert!(has_password(&secrets, &s));
+        let c = config(&secrets, &s)
+            .expect("valid")
+            .expect("a directory is set");
+        assert_eq!(c.password.expose(), "s3cret");
+        let unsaved = with_directory("", "");
+        let refused = store_password(&secrets, &unsaved, &Secret::new("x")).expect_err("no server");
+        assert!(
+            refused.message.contains("save the server"),
+            "{}",
+            refused.message
+        );
+        assert!(config(&secrets, &unsaved)
+            .expect("no directory is fine")
+            .is_none());
+    }
+
+    #[test]
+    fn settings_that_cannot_work_name_the_field_and_what_to_type() {
+        let mut bad_url = with_directory("http://dc1", "");
+        bad_url.directory.url = "http://dc1".into();
+        let mut no_placeholder = with_directory("ldap://dc1", "");
+        no_placeholder.directory.filter = "(cn=*)".into();
+        let mut bad_pin = with_directory("ldaps://dc1", "");
+        bad_pin.directory.fingerprint = Some("not a pin".into());
+        let mut bad_attribute = with_directory("ldap://dc1", "");
+        bad_attribute.directory.attributes = vec!["mobile)(cn=*".into()];
+        for s in [bad_url, no_placeholder, bad_pin, bad_attribute] {
+            let e = validate(&s.directory).expect_err("refused");
+            assert_eq!(e.code, ErrorCode::InvalidSetting, "{}", e.message);
+            assert!(
+                e.message.starts_with("Company directory")
+                    || e.message.contains("Directory certificate"),
+                "names the section: {}",
+                e.message
+            );
+        }
+        validate(&with_directory("ldaps://dc1.example.com", "").directory)
+            .expect("a plain directory is fine");
+        validate(&with_directory("", "").directory).expect("no directory is fine");
+    }
+}
