@@ -13,7 +13,7 @@
 //! [`SNAPSHOT_EVERY`], not one per line.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -85,7 +85,7 @@ impl LiveModel for Office {
 }
 
 /// What the retained topics hold now, re-published after a reconnect.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Retained {
     /// Each view's live calls, keyed by the view's index.
     live: DeskSnapshots,
@@ -104,6 +104,9 @@ pub struct Gateway {
     office: tokio::sync::Mutex<Office>,
     out: mpsc::UnboundedSender<Outgoing>,
     retained: Mutex<Retained>,
+    /// The calls were read from the PBX at least once: the snapshots say
+    /// what this run knows (before, a desk would close live calls).
+    synced: AtomicBool,
     since_ms: i64,
     next_id: AtomicU64,
 }
@@ -197,6 +200,7 @@ impl Gateway {
     /// The gateway's state before anything connected: one view per
     /// distinct set of desk extensions, and a tracker watching them all.
     fn new(config: GatewayConfig, ami: Client, out: mpsc::UnboundedSender<Outgoing>) -> Self {
+        let since_ms = now_ms();
         let (sets, of_desk, view_desks) = views_of(&config.desks);
         let mut all: Vec<String> = sets.iter().flatten().cloned().collect();
         all.sort();
@@ -223,8 +227,12 @@ impl Gateway {
             view_desks,
             office: tokio::sync::Mutex::new(office),
             out,
-            retained: Mutex::new(Retained::default()),
-            since_ms: now_ms(),
+            retained: Mutex::new(Retained {
+                live: DeskSnapshots::new(since_ms),
+                presence: BTreeMap::new(),
+            }),
+            synced: AtomicBool::new(false),
+            since_ms,
             next_id: AtomicU64::new(1),
         }
     }
@@ -248,7 +256,9 @@ impl Gateway {
         let retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
         // Every desk's, an empty one too: a snapshot a previous run left
         // retained may list calls that ended while the gateway was away.
-        for desk in &self.desks {
+        // Not before the calls were read: the first read publishes them.
+        let synced = self.synced.load(Ordering::Acquire);
+        for desk in self.desks.iter().filter(|_| synced) {
             let snapshot = retained.live.snapshot(&desk.view.to_string());
             self.send(desk.live_topic.clone(), snapshot, true);
         }
@@ -307,10 +317,19 @@ impl Gateway {
                     true,
                 );
             }
-            LiveUpdate::Connected(v) => eprintln!(
-                "ringside-gateway: connected to the PBX {}:{} (AMI {v})",
-                self.config.pbx_host, self.config.pbx_port
-            ),
+            LiveUpdate::Connected(v) => {
+                eprintln!(
+                    "ringside-gateway: connected to the PBX {}:{} (AMI {v})",
+                    self.config.pbx_host, self.config.pbx_port
+                );
+                // The calls were read: every desk's snapshot says so at
+                // the next tick, calls or none.
+                let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+                self.synced.store(true, Ordering::Release);
+                for view in 0..self.view_desks.len() {
+                    retained.live.touch(&view.to_string());
+                }
+            }
             LiveUpdate::Disconnected(m) | LiveUpdate::Reconnecting(m) => {
                 eprintln!("ringside-gateway: {m}");
             }
