@@ -25,6 +25,9 @@ PKGS=(
   # office mode's tests start their own Mosquitto on a free loopback port
   # (the package's own service on 1883 is not used)
   mosquitto
+  # the directory's LDAP tests start their own OpenLDAP slapd on a free
+  # loopback port (the package's own service is not used)
+  slapd ldap-utils
   # Windows: the cross linker, Wine to run the tests, the installer's tools
   gcc-mingw-w64-x86-64 wine wine64 nsis p7zip-full
   # misc

@@ -77,7 +77,21 @@ export function defaultPort(profile: ProfileInfo, tls: boolean): number {
   return tls && profile.tlsPort !== null ? profile.tlsPort : profile.port;
 }
 
-export type SettingsField = keyof Settings;
+/**
+ * A field of the form: a Settings key, or one field of its company directory
+ * or address book (each named after the key it edits there).
+ */
+export type SettingsField =
+  | keyof Settings
+  | "directoryUrl"
+  | "directoryFingerprint"
+  | "directoryBindDn"
+  | "directoryFilter"
+  | "directoryAttributes"
+  | "addressBookUrl"
+  | "addressBookUser"
+  | "addressBookFingerprint"
+  | "addressBookSyncMinutes";
 
 export interface FieldError {
   field: SettingsField;
@@ -161,8 +175,64 @@ export function validateSettings(s: Settings): FieldError[] {
     add("popupDurationSecs", t("settings.err.popupDuration"));
 
   for (const e of validateConsoleSettings(s)) add(e.field, e.message);
+  for (const e of validateDirectorySettings(s)) add(e.field, e.message);
   return errors;
 }
+
+/** Whitespace or a control character: never part of an address. */
+const BLANK_OR_CONTROL = /[\s\u0000-\u001f\u007f]/;
+/** An LDAP attribute's name (`telephoneNumber`, `ipPhone`) or its OID. */
+const ATTRIBUTE_RE = /^(?:[A-Za-z][A-Za-z0-9-]{0,63}|[0-9]+(?:\.[0-9]+)+)$/;
+/** How often the address book syncs, as the shell allows (issue 19). */
+export const SYNC_MIN_MINUTES = 5;
+export const SYNC_MAX_MINUTES = 1440;
+
+/**
+ * The company directory's and the address book's fields, with the shell's
+ * rules (src-tauri's directory::validate and address_book::validate). A pin
+ * is checked even when the address is empty, as the shell does.
+ */
+export function validateDirectorySettings(s: Pick<Settings, "directory" | "addressBook">): FieldError[] {
+  const errors: FieldError[] = [];
+  const add = (field: SettingsField, message: string) => errors.push({ field, message });
+  const d = s.directory;
+  const url = d.url.trim();
+  if (url !== "" && (!/^ldaps?:\/\/[^\s/?#]/i.test(url) || BLANK_OR_CONTROL.test(url) || url.length > 500))
+    add("directoryUrl", t("settings.err.directoryUrl"));
+  if (d.fingerprint !== null && d.fingerprint.trim() !== "" && normalizeFingerprint(d.fingerprint) === null)
+    add("directoryFingerprint", t("settings.err.directoryFingerprint"));
+  if (/[\u0000-\u001f\u007f]/.test(d.bindDn)) add("directoryBindDn", t("settings.err.directoryBindDn"));
+  const filter = d.filter.trim();
+  if (filter !== "" && !filter.includes("{number}")) add("directoryFilter", t("settings.err.directoryFilter"));
+  const badAttribute = d.attributes.find((a) => !ATTRIBUTE_RE.test(a));
+  if (badAttribute !== undefined) {
+    const hidden = HIDDEN_CHAR.test(badAttribute);
+    const what = hidden ? t("settings.err.queueInvisible") : t("settings.err.attributeBad", { value: badAttribute });
+    add("directoryAttributes", t("settings.err.directoryAttributes", { what }));
+  }
+
+  const a = s.addressBook;
+  const bookUrl = a.url.trim();
+  if (bookUrl !== "") {
+    if (!/^https?:\/\/[^\s/?#]/i.test(bookUrl) || BLANK_OR_CONTROL.test(bookUrl) || bookUrl.length > 500)
+      add("addressBookUrl", t("settings.err.addressBookUrl"));
+    if (a.user.trim() === "") add("addressBookUser", t("settings.err.addressBookUserEmpty"));
+  }
+  if (/[\u0000-\u001f\u007f]/.test(a.user)) add("addressBookUser", t("settings.err.addressBookUserChars"));
+  if (a.fingerprint !== null && a.fingerprint.trim() !== "" && normalizeFingerprint(a.fingerprint) === null)
+    add("addressBookFingerprint", t("settings.err.addressBookFingerprint"));
+  const m = a.syncMinutes;
+  if (!Number.isInteger(m) || m < SYNC_MIN_MINUTES || m > SYNC_MAX_MINUTES)
+    add("addressBookSyncMinutes", t("settings.err.syncMinutes", { min: SYNC_MIN_MINUTES, max: SYNC_MAX_MINUTES }));
+  return errors;
+}
+
+/**
+ * An invisible or direction-changing character: a value holding one is not
+ * quoted back in a message, since a right-to-left override would turn the
+ * rest of the sentence around.
+ */
+const HIDDEN_CHAR = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /** The attendant console's own limits: the same as the shell's (issue 16). */
 export const RECALL_MIN_SECS = 5;
@@ -180,9 +250,7 @@ export function validateConsoleSettings(s: Pick<Settings, "recallAfterSecs" | "w
     });
   const badQueue = s.watchedQueues.find((q) => !QUEUE_RE.test(q));
   if (badQueue !== undefined) {
-    // A name with an invisible or direction-changing character is not quoted:
-    // a right-to-left override would turn the rest of the sentence around.
-    const hidden = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/.test(badQueue);
+    const hidden = HIDDEN_CHAR.test(badQueue);
     const what = hidden ? t("settings.err.queueInvisible") : t("settings.err.queueBad", { value: badQueue ?? "" });
     errors.push({
       field: "watchedQueues",

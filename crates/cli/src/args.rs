@@ -37,6 +37,9 @@ pub enum Command {
     Retrieve(RetrieveArgs),
     /// Pause, unpause, log in (add) or log out (remove) a queue member.
     Queue(QueueArgs),
+    /// The company directory (LDAP or Active Directory): test it, look a
+    /// number up, list the colleagues, store its password.
+    Directory(DirectoryArgs),
 }
 
 /// How to reach the PBX.
@@ -329,4 +332,86 @@ pub struct QueueMemberArgs {
     /// Connection settings.
     #[command(flatten)]
     pub pbx: PbxArgs,
+}
+
+/// `ringside directory`.
+#[derive(Debug, Args)]
+pub struct DirectoryArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: DirectoryAction,
+}
+
+/// A `directory` subcommand.
+#[derive(Debug, Subcommand)]
+pub enum DirectoryAction {
+    /// Test the directory step by step (reach, TLS, sign in, one search)
+    /// and say where it stops, as Settings' "Test directory" does.
+    Test(LdapArgs),
+    /// Who NUMBER is, as the popup would show it.
+    Lookup(LookupArgs),
+    /// The colleagues' extensions and names, as the board would show them.
+    Colleagues(LdapArgs),
+    /// Store the bind user's password in the OS keyring (read from
+    /// standard input).
+    Login(LdapArgs),
+}
+
+/// `ringside directory lookup NUMBER`.
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// The number, written any way (`+49 30 1234-567`, `030 1234567`).
+    pub number: String,
+    /// One JSON object (or `null` when nobody has the number).
+    #[arg(long)]
+    pub json: bool,
+    /// Directory settings.
+    #[command(flatten)]
+    pub ldap: LdapArgs,
+}
+
+/// How to reach and search the directory. The password is
+/// RINGSIDE_LDAP_PASSWORD or the OS keyring's `ldap:BIND_DN@HOST` (see
+/// `ringside directory login`), never an argument.
+#[derive(Debug, Args, Clone)]
+pub struct LdapArgs {
+    /// The server: `ldaps://HOST[:PORT]`, or `ldap://HOST[:PORT]` (with --starttls).
+    #[arg(long, env = "RINGSIDE_LDAP_URL", value_name = "URL")]
+    pub server: String,
+    /// Where to search, such as `ou=People,dc=example,dc=com`.
+    #[arg(long, env = "RINGSIDE_LDAP_BASE", value_name = "DN")]
+    pub base: String,
+    /// The user to sign in as (a DN, or `user@domain` on Active Directory);
+    /// without it the search is anonymous.
+    #[arg(long, env = "RINGSIDE_LDAP_BIND_DN", value_name = "DN")]
+    pub bind_dn: Option<String>,
+    /// Upgrade an `ldap://` connection with StartTLS.
+    #[arg(long)]
+    pub starttls: bool,
+    /// Accept exactly the server certificate with this SHA-256
+    /// fingerprint (`AB:CD:…` or hex): for a self-signed certificate.
+    /// Implies --starttls on an `ldap://` server.
+    #[arg(long, value_name = "SHA256")]
+    pub tls_pin: Option<String>,
+    /// Also trust the CA certificate(s) in this PEM file. Implies
+    /// --starttls on an `ldap://` server.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+    /// The filter, with {number} where the number's match goes.
+    #[arg(
+        long,
+        env = "RINGSIDE_LDAP_FILTER",
+        default_value = "(&(objectClass=person){number})"
+    )]
+    pub filter: String,
+    /// An attribute that holds numbers; repeat for several (default:
+    /// telephoneNumber, mobile, homePhone, ipPhone, otherTelephone).
+    #[arg(long = "attribute", value_name = "NAME")]
+    pub attributes: Vec<String>,
+    /// The office's country calling code (as in the app's Settings).
+    #[arg(long, env = "RINGSIDE_COUNTRY_CODE", default_value = "1")]
+    pub country_code: String,
+    /// The national trunk prefix (`0` in most of Europe, `1` in North America).
+    #[arg(long, env = "RINGSIDE_TRUNK_PREFIX", default_value = "1")]
+    pub trunk_prefix: String,
 }

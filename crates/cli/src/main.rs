@@ -5,6 +5,7 @@
 
 mod args;
 mod console;
+mod directory;
 mod office;
 mod output;
 
@@ -115,6 +116,7 @@ fn main() -> ExitCode {
         Command::Park(a) => with_runtime(console::park(a)),
         Command::Retrieve(a) => with_runtime(console::retrieve(a)),
         Command::Queue(a) => with_runtime(console::queue(a)),
+        Command::Directory(a) => directory::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

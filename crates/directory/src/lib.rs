@@ -19,6 +19,7 @@ use std::future::Future;
 use serde::Serialize;
 
 pub mod carddav;
+pub mod ldap;
 pub mod lookup;
 pub mod precedence;
 

@@ -1,6 +1,7 @@
 // Generated from src-tauri/src/ipc_table.in by ipc_table.rs's test
 // (cargo test -p ringside). Do not edit by hand.
 
+import type { AddressBookSyncResult } from "./AddressBookSyncResult";
 import type { ApiTestResult } from "./ApiTestResult";
 import type { CallCard } from "./CallCard";
 import type { CallRow } from "./CallRow";
@@ -14,6 +15,7 @@ import type { ConfirmDial } from "./ConfirmDial";
 import type { ConnectionStatus } from "./ConnectionStatus";
 import type { ConsoleState } from "./ConsoleState";
 import type { Contact } from "./Contact";
+import type { DirectoryTestResult } from "./DirectoryTestResult";
 import type { HistoryChanged } from "./HistoryChanged";
 import type { HistoryQuery } from "./HistoryQuery";
 import type { ImportProgress } from "./ImportProgress";
@@ -70,6 +72,10 @@ export interface Commands {
   queue_member: [{ queue: string; member: string; loggedIn: boolean }, null];
   send_to_voicemail: [{ call: string; extension: string }, null];
   set_shown_language: [{ language: string }, null];
+  set_directory_password: [{ password: string }, null];
+  test_directory: [{ settings: Settings }, DirectoryTestResult];
+  set_address_book_password: [{ password: string }, null];
+  sync_address_book: [undefined, AddressBookSyncResult];
 }
 
 /** Event names, as the constants in src-tauri/src/ipc.rs. */

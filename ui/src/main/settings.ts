@@ -1,7 +1,8 @@
 // The Settings form: PBX profile and connection, the AMI secret (typed once,
 // handed to the keyring through `set_secret`, then wiped from the page),
 // watched extensions, number plan, CRM link, popup and start-up options,
-// and the attendant console's recall delay and queues to show.
+// and the attendant console's recall delay and queues to show. The company
+// directory and address book sections live in directory-settings.ts.
 // Client-side checks name the field; the shell checks again on save.
 
 import { byId, el } from "../dom";
@@ -9,11 +10,27 @@ import { command, errorText } from "../ipc";
 import type { PbxProfile } from "../bindings/PbxProfile";
 import type { PopupPosition } from "../bindings/PopupPosition";
 import type { Settings } from "../bindings/Settings";
-import { defaultPort, normalizeFingerprint, PROFILES, splitList, validateSettings, type FieldError } from "../validate";
+import {
+  defaultPort,
+  normalizeFingerprint,
+  PROFILES,
+  splitList,
+  validateSettings,
+  type FieldError,
+  type SettingsField,
+} from "../validate";
 import { t } from "../i18n";
+import {
+  DIRECTORY_FIELD_IDS,
+  fillDirectorySections,
+  readDirectorySections,
+  saveDirectoryPasswords,
+  startDirectorySections,
+  type SettingsForm,
+} from "./directory-settings";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
-const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
+const FIELD_IDS: Partial<Record<SettingsField, string>> = {
   profile: "s-profile",
   host: "s-host",
   port: "s-port",
@@ -35,12 +52,11 @@ const FIELD_IDS: Partial<Record<keyof Settings, string>> = {
   elastixFingerprint: "s-elastix-fp",
   watchedQueues: "s-watched-queues",
   recallAfterSecs: "s-recall",
+  ...DIRECTORY_FIELD_IDS,
 };
 
 let hasSecret = false;
 let hasApiToken = false;
-/** The settings as loaded: the parts this form does not edit are saved as they were. */
-let loaded: Settings | null = null;
 
 function showApiTokenState(): void {
   byId("api-token-state").textContent = hasApiToken
@@ -64,7 +80,6 @@ function showSecretState(): void {
 
 function fillForm(saved: Settings): void {
   const s = saved;
-  loaded = saved;
   byId<HTMLSelectElement>("s-profile").value = s.profile;
   input("s-host").value = s.host;
   input("s-port").value = String(s.port);
@@ -90,6 +105,7 @@ function fillForm(saved: Settings): void {
   showApiTokenState();
   hasSecret = s.hasSecret;
   showSecretState();
+  fillDirectorySections(s);
 }
 
 /** A whole number, or NaN for anything else ("", "12.5", "5038x"). */
@@ -126,10 +142,7 @@ function readForm(): Settings {
     hasApiToken,
     watchedQueues: splitList(input("s-watched-queues").value),
     recallAfterSecs: wholeNumber(input("s-recall").value),
-    directory: loaded?.directory ?? { url: "", startTls: false, fingerprint: null, caFile: "", bindDn: "", baseDn: "", filter: "", attributes: [] },
-    hasDirectoryPassword: loaded?.hasDirectoryPassword ?? false,
-    addressBook: loaded?.addressBook ?? { url: "", user: "", fingerprint: null, caFile: "", syncMinutes: 15 },
-    hasAddressBookPassword: loaded?.hasAddressBookPassword ?? false,
+    ...readDirectorySections(),
   };
 }
 
@@ -240,6 +253,7 @@ async function save(): Promise<void> {
   // After the settings: the keyring entries are named after the saved user, host and API address.
   if (!(await saveSecret())) return;
   if (!(await saveApiToken())) return;
+  if (!(await saveDirectoryPasswords(form))) return;
   say(t("settings.saved"), "ok");
 }
 
@@ -271,6 +285,17 @@ async function testConnection(): Promise<void> {
     say(errorText(e), "error");
   }
 }
+
+/** What the directory sections borrow from the form as a whole. */
+const form: SettingsForm = {
+  readChecked() {
+    const settings = readForm();
+    const errors = validateSettings(settings);
+    showErrors(errors);
+    return errors.length === 0 ? settings : null;
+  },
+  say,
+};
 
 export async function startSettings(): Promise<void> {
   const profile = byId<HTMLSelectElement>("s-profile");
@@ -304,6 +329,7 @@ export async function startSettings(): Promise<void> {
     if (typed && (await saveSecret())) say(t("settings.amiSecretSaved"), "ok");
     else if (!typed) say(t("settings.typeSecretFirst"), "error");
   });
+  startDirectorySections(form);
   try {
     fillForm(await command("get_settings"));
   } catch (e) {
