@@ -5,6 +5,7 @@
 #   - a .deb (binary, .desktop file with the tel:/sip: handlers, icons);
 #   - an .rpm with the same files for Fedora (Tauri's RPM bundler is pure
 #     Rust: it needs no rpmbuild and downloads nothing);
+#   - the office gateway's own .deb, ringside-gateway (scripts/gateway-deb.sh);
 #   - an AppImage only with RINGSIDE_BUNDLE_APPIMAGE=1: Tauri's bundler
 #     downloads AppRun, linuxdeploy and its plugins from GitHub at bundle
 #     time (checked with tauri-cli 2.12.5: it fails with "failed to lookup
@@ -54,7 +55,7 @@ started=$(date +%s)
 echo "==> bundled in $(( $(date +%s) - started )) s"
 
 out=$TARGET_DIR/$profile/bundle
-deb=$(ls -t "$out"/deb/*.deb | head -n 1)
+deb=$(ls -t "$out"/deb/*.deb | grep -v '/ringside-gateway_' | head -n 1)
 echo "==> $deb"
 dpkg-deb -I "$deb"
 dpkg-deb -c "$deb"
@@ -76,3 +77,13 @@ fi
 if [ "${RINGSIDE_BUNDLE_APPIMAGE:-}" = 1 ]; then
   ls -l "$out"/appimage/*.AppImage
 fi
+
+# The office gateway's own .deb, beside the app's (scripts/gateway-deb.sh):
+# its binary from the same profile, checked with dpkg-deb -I / -c.
+echo "==> the office gateway's .deb"
+cargo build --locked "${cargo_args[@]}" -p ringside-gateway --bin ringside-gateway
+gateway_deb=$(bash scripts/gateway-deb.sh "$TARGET_DIR/$profile/ringside-gateway" "$out/deb")
+bash scripts/gateway-deb.sh --check "$TARGET_DIR/$profile/ringside-gateway" >/dev/null
+echo "==> $gateway_deb"
+dpkg-deb -I "$gateway_deb"
+dpkg-deb -c "$gateway_deb"

@@ -73,6 +73,8 @@ if [ -z "$BINDINGS_BEFORE" ] && [ -n "$(git status --porcelain -- ui/src/binding
   echo "ui/src/bindings was out of date: the tests rewrote it; commit the new files" >&2
   exit 1
 fi
+echo "==> the office gateway's .deb (built from the debug binary, checked)"
+bash scripts/gateway-deb.sh --check "$TARGET_DIR/debug/ringside-gateway" >/dev/null
 export RINGSIDE_APP_BIN=$TARGET_DIR/debug/ringside-app
 export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
 

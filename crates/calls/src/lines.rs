@@ -31,6 +31,15 @@ pub fn console(change: &ConsoleChange) -> Option<String> {
     )
 }
 
+/// The line an office desk prints for a call it showed that ended while
+/// the office gateway was offline: `{"type":"ended_offline","call":…,
+/// "at_ms":…}`, `at_ms` when the desk learned it. The gateway came back
+/// without the call, so nothing more is known of how it ended (no
+/// `call_end`, no record, follows for it).
+pub fn ended_offline(call: &str, at_ms: i64) -> String {
+    serde_json::json!({ "type": "ended_offline", "call": call, "at_ms": at_ms }).to_string()
+}
+
 /// Where a watcher's link to its calls stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {

@@ -44,6 +44,14 @@ pub use listings::{
 pub enum LiveUpdate {
     /// A card changed.
     Card(CardChange),
+    /// A card of one of the model's [`LiveModel::views`] changed: `view`
+    /// is its index, `change` what a loop of its own would have reported.
+    ViewCard {
+        /// The view's index in [`LiveModel::views`].
+        view: usize,
+        /// The change.
+        change: CardChange,
+    },
     /// A colleague's presence changed.
     Presence(Colleague),
     /// The attendant console changed: a parked call, a queue's caller, a
@@ -120,6 +128,16 @@ pub struct LiveParts<'a> {
 pub trait LiveModel: Send {
     /// The tracker, presence and console, borrowed together.
     fn parts(&mut self) -> LiveParts<'_>;
+
+    /// More trackers, each watching extensions of its own, fed the same
+    /// events and listings as [`LiveParts::tracker`] right after it: one
+    /// loop (one AMI subscriber, one resync) serves several watchers, as
+    /// the office gateway serves its desks. Their changes come as
+    /// [`LiveUpdate::ViewCard`], the very changes a loop of their own
+    /// would report. None by default.
+    fn views(&mut self) -> &mut [CallTracker] {
+        &mut []
+    }
 }
 
 /// The plain [`LiveModel`]: a tracker, presence and console, nothing else.
@@ -353,12 +371,13 @@ impl<'a, M: LiveModel> Feed<'a, M> {
     /// A session began (`version` from its banner): resync, announce it,
     /// and start naming its colleagues (a previous round is dropped).
     async fn session_started(&mut self, version: String, out: &mut (dyn FnMut(LiveUpdate) + Send)) {
-        self.live
-            .lock()
-            .await
-            .parts()
-            .tracker
-            .observe_banner(&version);
+        {
+            let mut live = self.live.lock().await;
+            live.parts().tracker.observe_banner(&version);
+            for view in live.views() {
+                view.observe_banner(&version);
+            }
+        }
         let phones = self.resync(out).await;
         self.online = true;
         out(LiveUpdate::Connected(version));
@@ -380,7 +399,9 @@ impl<'a, M: LiveModel> Feed<'a, M> {
         let (result, board) = {
             let mut live = live.lock().await;
             let mut updates = Vec::new();
-            let result = listings.apply(live.parts(), now_ms(), &mut |u| updates.push(u));
+            let at_ms = now_ms();
+            listings.apply_views(live.views(), at_ms, &mut |u| updates.push(u));
+            let result = listings.apply(live.parts(), at_ms, &mut |u| updates.push(u));
             let LiveParts {
                 tracker,
                 presence,
@@ -422,13 +443,25 @@ impl<'a, M: LiveModel> Feed<'a, M> {
             tracker.apply_into(packet, at_ms, &mut cards);
             let changes = console.apply(packet, at_ms, tracker, &cards);
             self.updates.extend(cards.into_iter().map(LiveUpdate::Card));
+            let presence = presence.apply(packet);
+            let changes: Vec<_> = changes.into_iter().map(LiveUpdate::Console).collect();
+            // The views' cards next, as a loop of their own would report
+            // them: before the presence and console changes of the event.
+            let mut cards = Vec::new();
+            for (view, t) in live.views().iter_mut().enumerate() {
+                t.apply_into(packet, at_ms, &mut cards);
+                self.updates.extend(
+                    cards
+                        .drain(..)
+                        .map(|change| LiveUpdate::ViewCard { view, change }),
+                );
+            }
             self.updates
-                .extend(presence.apply(packet).into_iter().map(LiveUpdate::Presence));
-            self.take(
-                changes.into_iter().map(LiveUpdate::Console),
-                tracker,
-                console,
-            );
+                .extend(presence.into_iter().map(LiveUpdate::Presence));
+            let LiveParts {
+                tracker, console, ..
+            } = live.parts();
+            self.take(changes, tracker, console);
         }
         self.flush(out);
     }

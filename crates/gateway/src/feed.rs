@@ -19,6 +19,11 @@ use serde::{Deserialize, Serialize};
 pub struct LiveSnapshot {
     /// Each live call with its lines so far.
     pub calls: Vec<LiveCall>,
+    /// The gateway run it comes from: when that gateway started (Unix ms,
+    /// the `since_ms` of its `online` status). A desk that sees a new run
+    /// closes the calls it shows that the new run does not list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<i64>,
 }
 
 /// One live call in a snapshot.
@@ -49,9 +54,10 @@ impl LiveCards {
         }
     }
 
-    /// The snapshot's JSON.
-    pub fn snapshot(&self) -> String {
+    /// The snapshot's JSON, from the gateway run started at `since_ms`.
+    pub fn snapshot(&self, since_ms: i64) -> String {
         let snap = LiveSnapshot {
+            since_ms: Some(since_ms),
             calls: self
                 .calls
                 .iter()
@@ -80,12 +86,28 @@ impl LiveCards {
 pub struct DeskSnapshots {
     live: BTreeMap<String, LiveCards>,
     behind: std::collections::BTreeSet<String>,
+    /// The gateway run's start (Unix ms), stamped on every snapshot.
+    since_ms: i64,
 }
 
 /// How often the desks' retained snapshots are brought up to date.
 pub const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl DeskSnapshots {
+    /// No calls yet, for the gateway run started at `since_ms`.
+    pub fn new(since_ms: i64) -> Self {
+        Self {
+            since_ms,
+            ..Self::default()
+        }
+    }
+
+    /// Marks `key`'s snapshot behind, calls or none: the gateway read the
+    /// calls from the PBX, and the snapshots say what it found.
+    pub fn touch(&mut self, key: &str) {
+        self.behind.insert(key.to_owned());
+    }
+
     /// Records a card line of `user`'s `call` (`ended`: its `call_end`);
     /// the desk's snapshot is behind until [`Self::take_behind`].
     pub fn record(&mut self, user: &str, call: &str, line: &str, ended: bool) {
@@ -110,16 +132,27 @@ impl DeskSnapshots {
 
     /// `user`'s snapshot (an empty one for a desk without calls).
     pub fn snapshot(&self, user: &str) -> String {
-        self.live
-            .get(user)
-            .map_or_else(|| LiveCards::default().snapshot(), LiveCards::snapshot)
+        self.live.get(user).map_or_else(
+            || LiveCards::default().snapshot(self.since_ms),
+            |c| c.snapshot(self.since_ms),
+        )
     }
 }
 
-/// The desk's side: which of a call's lines it printed.
+/// The desk's side: which of a call's lines it printed, and which gateway
+/// run it last heard from.
+///
+/// When the gateway comes back (a restart, a `kill -9`), its first
+/// snapshots come from a new run, published once it read the calls from
+/// the PBX. A call the desk shows that the new run does not list ended
+/// while the gateway was away: the desk prints an `ended_offline` line
+/// for it ([`ringside_calls::lines::ended_offline`]). A call both list
+/// keeps its card: the new run's lines for it are not printed again (no
+/// second popup).
 #[derive(Debug, Default)]
 pub struct DeskFeed {
     printed: BTreeMap<String, usize>,
+    run: Option<i64>,
 }
 
 impl DeskFeed {
@@ -135,12 +168,20 @@ impl DeskFeed {
         }
     }
 
-    /// A snapshot from the live topic: the lines not printed yet.
+    /// A snapshot from the live topic: the lines not printed yet, and for
+    /// a new gateway run the `ended_offline` lines of the calls it lost.
     pub fn on_snapshot(&mut self, payload: &[u8]) -> Vec<String> {
         let Ok(snap) = serde_json::from_slice::<LiveSnapshot>(payload) else {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let new_run = snap.since_ms.is_some() && self.run.is_some() && snap.since_ms != self.run;
+        if snap.since_ms.is_some() {
+            self.run = snap.since_ms;
+        }
+        if new_run {
+            out = self.new_run(&snap);
+        }
         for c in snap.calls {
             let done = self.printed.entry(c.call).or_default();
             if c.lines.len() > *done {
@@ -148,6 +189,32 @@ impl DeskFeed {
                 *done = c.lines.len();
             }
         }
+        out
+    }
+}
+
+impl DeskFeed {
+    /// A snapshot of a new gateway run: closes the calls it does not list,
+    /// and takes the lines it lists for the others as printed.
+    fn new_run(&mut self, snap: &LiveSnapshot) -> Vec<String> {
+        let listed: BTreeMap<&str, usize> = snap
+            .calls
+            .iter()
+            .map(|c| (c.call.as_str(), c.lines.len()))
+            .collect();
+        let at_ms = ringside_calls::clock::now_ms();
+        let mut out = Vec::new();
+        self.printed
+            .retain(|call, done| match listed.get(call.as_str()) {
+                Some(&n) => {
+                    *done = n;
+                    true
+                }
+                None => {
+                    out.push(ringside_calls::lines::ended_offline(call, at_ms));
+                    false
+                }
+            });
         out
     }
 }
@@ -177,18 +244,22 @@ mod tests {
         gw.record("c1", POPUP, false);
         // The desk joins: the retained snapshot has the popup.
         let mut desk = DeskFeed::default();
-        assert_eq!(desk.on_snapshot(gw.snapshot().as_bytes()), [POPUP]);
+        assert_eq!(desk.on_snapshot(gw.snapshot(1).as_bytes()), [POPUP]);
         // The update comes live, then the snapshot that holds it.
         gw.record("c1", UPDATE, false);
         desk.on_line(UPDATE);
         assert!(
-            desk.on_snapshot(gw.snapshot().as_bytes()).is_empty(),
+            desk.on_snapshot(gw.snapshot(1).as_bytes()).is_empty(),
             "already printed"
         );
         gw.record("c1", END, true);
         desk.on_line(END);
         assert!(desk.printed.is_empty(), "an ended call is forgotten");
-        assert_eq!(gw.snapshot(), r#"{"calls":[]}"#, "an ended call leaves");
+        assert_eq!(
+            gw.snapshot(1),
+            r#"{"calls":[],"since_ms":1}"#,
+            "an ended call leaves"
+        );
     }
 
     #[test]
@@ -224,20 +295,57 @@ mod tests {
                 .len(),
             50
         );
-        assert_eq!(gw.snapshot("nobody"), r#"{"calls":[]}"#);
+        assert_eq!(gw.snapshot("nobody"), r#"{"calls":[],"since_ms":0}"#);
     }
 
     #[test]
     fn a_snapshot_older_than_the_subscription_is_caught_up_by_the_next() {
         let mut gw = LiveCards::default();
         gw.record("c1", POPUP, false);
-        let old = gw.snapshot();
+        let old = gw.snapshot(1);
         gw.record("c1", UPDATE, false);
         let mut desk = DeskFeed::default();
         // Subscribed after the update went out on the cards topic, but
         // before its snapshot: the old retained one, then the new one.
         assert_eq!(desk.on_snapshot(old.as_bytes()), [POPUP]);
-        assert_eq!(desk.on_snapshot(gw.snapshot().as_bytes()), [UPDATE]);
+        assert_eq!(desk.on_snapshot(gw.snapshot(1).as_bytes()), [UPDATE]);
         assert!(desk.on_snapshot(b"not json").is_empty());
+    }
+
+    #[test]
+    fn a_call_that_ended_while_the_gateway_was_away_is_closed_once() {
+        let mut before = LiveCards::default();
+        before.record("c1", POPUP, false);
+        before.record("c2", &POPUP.replace("c1", "c2"), false);
+        let mut desk = DeskFeed::default();
+        assert_eq!(desk.on_snapshot(before.snapshot(1).as_bytes()).len(), 2);
+        // The same run again (a retained copy): nothing to close.
+        assert!(desk.on_snapshot(before.snapshot(1).as_bytes()).is_empty());
+        // The gateway came back (run 2): c1 is still live, its card as the
+        // new run read it; c2 ended meanwhile; c3 began meanwhile.
+        let mut after = LiveCards::default();
+        after.record("c1", UPDATE, false);
+        after.record("c3", &POPUP.replace("c1", "c3"), false);
+        let printed = desk.on_snapshot(after.snapshot(2).as_bytes());
+        assert_eq!(printed.len(), 2, "{printed:?}");
+        let closed: serde_json::Value = serde_json::from_str(&printed[0]).expect("JSON");
+        assert_eq!(closed["type"], "ended_offline");
+        assert_eq!(closed["call"], "c2");
+        assert_eq!(
+            printed[1],
+            POPUP.replace("c1", "c3"),
+            "the new call's popup"
+        );
+        assert!(
+            desk.on_snapshot(after.snapshot(2).as_bytes()).is_empty(),
+            "closed once, no second popup for c1"
+        );
+        // A desk's first snapshot never closes anything.
+        assert_eq!(
+            DeskFeed::default()
+                .on_snapshot(after.snapshot(3).as_bytes())
+                .len(),
+            2
+        );
     }
 }

@@ -1,8 +1,10 @@
-//! The gateway at work: it holds the office's one AMI session, runs one
-//! tracker per desk through the calls crate's live loop (`live::follow`,
-//! the very loop a direct `ringside watch` runs, watching that desk's
-//! extensions), and publishes each desk's card changes as the JSON lines a
-//! direct watch prints. It answers the desks' requests through
+//! The gateway at work: it holds the office's one AMI session and follows
+//! it with one calls-crate live loop (`live::follow`, the loop a direct
+//! `ringside watch` runs). Each event is taken off the AMI client's queue
+//! once and applied to one tracker per distinct set of desk extensions
+//! (the loop's views), whose changes are the very lines a direct watch of
+//! those extensions prints; each line is made once and fanned out to the
+//! desks that watch them. It answers the desks' requests through
 //! [`crate::request::authorize`] and the calls crate's typed actions.
 //!
 //! Everything it publishes goes through one queue to the broker, so a card
@@ -11,7 +13,7 @@
 //! [`SNAPSHOT_EVERY`], not one per line.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +26,7 @@ use ringside_ami::Client;
 use ringside_calls::actions::{self, PickupRequest};
 use ringside_calls::clock::now_ms;
 use ringside_calls::lines;
-use ringside_calls::live::{self, Live, LiveUpdate};
+use ringside_calls::live::{self, Live, LiveModel, LiveParts, LiveUpdate};
 use ringside_calls::presence::Colleague;
 use ringside_calls::tracker::{CardChange, Dialect, TrackerConfig};
 use ringside_calls::CallTracker;
@@ -37,6 +39,10 @@ use crate::session::{self, SessionEvent};
 
 /// How long a dial or pickup waits for the desk's phone to answer.
 const ANSWER_WAIT: Duration = Duration::from_secs(60);
+/// How many events the gateway's one loop may leave unread before the AMI
+/// client drops the oldest (the loop then reads the calls again, and says
+/// so): a burst of the whole office's events, at ten times a busy hour's.
+const EVENT_QUEUE: usize = 65_536;
 /// How long a park waits for the PBX to say where the call went.
 const PARK_WAIT: Duration = Duration::from_secs(10);
 
@@ -49,17 +55,39 @@ struct Outgoing {
     properties: Option<PublishProperties>,
 }
 
-/// One desk: its configuration and its own tracker.
+/// One desk: its configuration, its view and its topics.
 #[derive(Debug)]
 struct Desk {
     config: DeskConfig,
-    live: tokio::sync::Mutex<Live>,
+    /// Its view: the index of the tracker watching its extensions.
+    view: usize,
+    cards_topic: String,
+    live_topic: String,
+}
+
+/// The office's live model, fed by the one loop: a tracker watching every
+/// desk's extensions (for the board and the console), and one view per
+/// distinct set of desk extensions, whose cards are the desks' lines.
+#[derive(Debug)]
+struct Office {
+    main: Live,
+    views: Vec<CallTracker>,
+}
+
+impl LiveModel for Office {
+    fn parts(&mut self) -> LiveParts<'_> {
+        self.main.parts()
+    }
+
+    fn views(&mut self) -> &mut [CallTracker] {
+        &mut self.views
+    }
 }
 
 /// What the retained topics hold now, re-published after a reconnect.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Retained {
-    /// Each desk's live calls, by desk user.
+    /// Each view's live calls, keyed by the view's index.
     live: DeskSnapshots,
     /// The board, by extension.
     presence: BTreeMap<String, Colleague>,
@@ -70,11 +98,49 @@ struct Retained {
 pub struct Gateway {
     config: GatewayConfig,
     ami: Client,
-    desks: Vec<Arc<Desk>>,
+    desks: Vec<Desk>,
+    /// The desks of each view, by index into `desks`.
+    view_desks: Vec<Vec<usize>>,
+    office: tokio::sync::Mutex<Office>,
     out: mpsc::UnboundedSender<Outgoing>,
     retained: Mutex<Retained>,
+    /// The calls were read from the PBX at least once: the snapshots say
+    /// what this run knows (before, a desk would close live calls).
+    synced: AtomicBool,
     since_ms: i64,
     next_id: AtomicU64,
+}
+
+/// A tracker watching `extensions`.
+fn watching(extensions: Vec<String>) -> CallTracker {
+    CallTracker::new(TrackerConfig {
+        extensions,
+        groups: Vec::new(),
+        trunks: Vec::new(),
+        known_extensions: Vec::new(),
+    })
+}
+
+/// Groups the desks by the extensions they watch: the views' extension
+/// sets, each desk's view, and each view's desks. Desks that watch the
+/// same extensions share one tracker; their lines are the same.
+fn views_of(desks: &[DeskConfig]) -> (Vec<Vec<String>>, Vec<usize>, Vec<Vec<usize>>) {
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    let mut of_desk = Vec::with_capacity(desks.len());
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (i, d) in desks.iter().enumerate() {
+        let view = match sets.iter().position(|s| *s == d.extensions) {
+            Some(v) => v,
+            None => {
+                sets.push(d.extensions.clone());
+                members.push(Vec::new());
+                sets.len() - 1
+            }
+        };
+        of_desk.push(view);
+        members[view].push(i);
+    }
+    (sets, of_desk, members)
 }
 
 impl Gateway {
@@ -89,44 +155,19 @@ impl Gateway {
         eventloop: rumqttc::v5::EventLoop,
     ) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let desks = config
-            .desks
-            .iter()
-            .map(|d| {
-                let tracker = CallTracker::new(TrackerConfig {
-                    extensions: d.extensions.clone(),
-                    groups: Vec::new(),
-                    trunks: Vec::new(),
-                    known_extensions: Vec::new(),
-                });
-                Arc::new(Desk {
-                    config: d.clone(),
-                    live: tokio::sync::Mutex::new(Live::new(tracker)),
-                })
-            })
-            .collect();
-        let gw = Arc::new(Self {
-            config,
-            ami,
-            desks,
-            out: tx,
-            retained: Mutex::new(Retained::default()),
-            since_ms: now_ms(),
-            next_id: AtomicU64::new(1),
-        });
+        let gw = Arc::new(Self::new(config, ami, tx));
         let publisher = tokio::spawn(publish_all(mqtt.clone(), rx));
         let snapshots = {
             let gw = gw.clone();
             tokio::spawn(async move { gw.publish_snapshots().await })
         };
-        let mut follows = tokio::task::JoinSet::new();
-        for (i, desk) in gw.desks.iter().enumerate() {
-            let (gw, desk) = (gw.clone(), desk.clone());
-            follows.spawn(async move {
-                let mut out = |u: LiveUpdate| gw.desk_update(i, &desk.config.user, u);
-                live::follow(&gw.ami, &desk.live, &mut out).await;
-            });
-        }
+        let follow = {
+            let gw = gw.clone();
+            async move {
+                let mut out = |u: LiveUpdate| gw.update(u);
+                live::follow(&gw.ami, &gw.office, &mut out).await;
+            }
+        };
         let broker = gw.config.broker.clone();
         let on_session = {
             let gw = gw.clone();
@@ -150,10 +191,50 @@ impl Gateway {
         let broker = gw.config.broker.clone();
         tokio::select! {
             () = session::drive(eventloop, &broker, on_session) => {}
-            _ = follows.join_next() => {}
+            () = follow => {}
         }
         publisher.abort();
         snapshots.abort();
+    }
+
+    /// The gateway's state before anything connected: one view per
+    /// distinct set of desk extensions, and a tracker watching them all.
+    fn new(config: GatewayConfig, ami: Client, out: mpsc::UnboundedSender<Outgoing>) -> Self {
+        let since_ms = now_ms();
+        let (sets, of_desk, view_desks) = views_of(&config.desks);
+        let mut all: Vec<String> = sets.iter().flatten().cloned().collect();
+        all.sort();
+        all.dedup();
+        let office = Office {
+            main: Live::new(watching(all)),
+            views: sets.into_iter().map(watching).collect(),
+        };
+        let desks = config
+            .desks
+            .iter()
+            .zip(of_desk)
+            .map(|(d, view)| Desk {
+                config: d.clone(),
+                view,
+                cards_topic: config.topics.desk_cards(&d.user),
+                live_topic: config.topics.desk_live(&d.user),
+            })
+            .collect();
+        Self {
+            config,
+            ami,
+            desks,
+            view_desks,
+            office: tokio::sync::Mutex::new(office),
+            out,
+            retained: Mutex::new(Retained {
+                live: DeskSnapshots::new(since_ms),
+                presence: BTreeMap::new(),
+            }),
+            synced: AtomicBool::new(false),
+            since_ms,
+            next_id: AtomicU64::new(1),
+        }
     }
 
     /// The broker accepted the session: subscribe to the requests, say
@@ -175,9 +256,11 @@ impl Gateway {
         let retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
         // Every desk's, an empty one too: a snapshot a previous run left
         // retained may list calls that ended while the gateway was away.
-        for desk in &self.desks {
-            let user = &desk.config.user;
-            self.send(topics.desk_live(user), retained.live.snapshot(user), true);
+        // Not before the calls were read: the first read publishes them.
+        let synced = self.synced.load(Ordering::Acquire);
+        for desk in self.desks.iter().filter(|_| synced) {
+            let snapshot = retained.live.snapshot(&desk.view.to_string());
+            self.send(desk.live_topic.clone(), snapshot, true);
         }
         if !retained.presence.is_empty() {
             self.send(topics.presence(), board(&retained.presence), true);
@@ -193,8 +276,13 @@ impl Gateway {
         loop {
             tick.tick().await;
             let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
-            for (user, snapshot) in retained.live.take_behind() {
-                self.send(self.config.topics.desk_live(&user), snapshot, true);
+            for (view, snapshot) in retained.live.take_behind() {
+                let Ok(view) = view.parse::<usize>() else {
+                    continue;
+                };
+                for &d in &self.view_desks[view] {
+                    self.send(self.desks[d].live_topic.clone(), snapshot.clone(), true);
+                }
             }
         }
     }
@@ -208,45 +296,66 @@ impl Gateway {
         });
     }
 
-    /// One change of desk `index`'s live loop, published.
-    fn desk_update(&self, index: usize, user: &str, u: LiveUpdate) {
-        let topics = &self.config.topics;
+    /// One change of the office's live loop, published.
+    fn update(&self, u: LiveUpdate) {
         match u {
-            LiveUpdate::Card(c) => {
-                let line = lines::card(&c);
-                let ended = matches!(c, CardChange::Ended { .. });
-                // Under the lock, so a snapshot never leaves ahead of a
-                // line it holds (see `publish_snapshots`).
-                let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
-                self.send(topics.desk_cards(user), line.clone(), false);
-                retained.live.record(user, c.call(), &line, ended);
-            }
+            LiveUpdate::ViewCard { view, change } => self.view_card(view, &change),
             LiveUpdate::Console(c) => {
+                // The office's panels: every desk's.
                 if let Some(line) = lines::console(&c) {
-                    self.send(topics.desk_cards(user), line, false);
+                    for desk in &self.desks {
+                        self.send(desk.cards_topic.clone(), line.clone(), false);
+                    }
                 }
             }
-            LiveUpdate::Presence(c) if index == 0 => {
+            LiveUpdate::Presence(c) => {
                 let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
                 retained.presence.insert(c.extension.clone(), c);
-                self.send(topics.presence(), board(&retained.presence), true);
+                self.send(
+                    self.config.topics.presence(),
+                    board(&retained.presence),
+                    true,
+                );
             }
-            // The PBX link, told once (every desk's loop sees it).
-            LiveUpdate::Connected(v) if index == 0 => {
+            LiveUpdate::Connected(v) => {
                 eprintln!(
                     "ringside-gateway: connected to the PBX {}:{} (AMI {v})",
                     self.config.pbx_host, self.config.pbx_port
                 );
+                // The calls were read: every desk's snapshot says so at
+                // the next tick, calls or none.
+                let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+                self.synced.store(true, Ordering::Release);
+                for view in 0..self.view_desks.len() {
+                    retained.live.touch(&view.to_string());
+                }
             }
-            LiveUpdate::Disconnected(m) | LiveUpdate::Reconnecting(m) if index == 0 => {
+            LiveUpdate::Disconnected(m) | LiveUpdate::Reconnecting(m) => {
                 eprintln!("ringside-gateway: {m}");
             }
-            LiveUpdate::Lagged(lost) => eprintln!("{}", lagged_words(user, lost)),
+            LiveUpdate::Lagged(lost) => eprintln!("{}", lagged_words(lost)),
             LiveUpdate::ResyncFailed(m) => {
-                eprintln!("ringside-gateway: desk {user}: could not rebuild the call list: {m}");
+                eprintln!("ringside-gateway: could not rebuild the call list from the PBX: {m}");
             }
+            // The main tracker's cards: the views' are the desks'.
             _ => {}
         }
+    }
+
+    /// A card change of `view`, published to each of its desks: the line
+    /// is made once, and recorded once for their retained snapshots.
+    fn view_card(&self, view: usize, change: &CardChange) {
+        let line = lines::card(change);
+        let ended = matches!(change, CardChange::Ended { .. });
+        // Under the lock, so a snapshot never leaves ahead of a line it
+        // holds (see `publish_snapshots`).
+        let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+        for &d in &self.view_desks[view] {
+            self.send(self.desks[d].cards_topic.clone(), line.clone(), false);
+        }
+        retained
+            .live
+            .record(&view.to_string(), change.call(), &line, ended);
     }
 
     /// Answers one request, on the desk's own response topic, with the
@@ -303,8 +412,14 @@ impl Gateway {
             dialect,
         };
         let packet = {
-            let live = desk.live.lock().await;
-            authorize(&desk.config, &req, pbx, &live.tracker, &channel_id)?
+            let office = self.office.lock().await;
+            authorize(
+                &desk.config,
+                &req,
+                pbx,
+                &office.views[desk.view],
+                &channel_id,
+            )?
         };
         match &req {
             DeskRequest::Dial { .. } => {
@@ -331,13 +446,13 @@ impl Gateway {
     }
 }
 
-/// What the gateway says when a desk's loop fell so far behind the PBX
-/// that the AMI client dropped events for it (`bench/office` saw it with
-/// 500 busy desks at ten times the busy hour): its calls are read again,
-/// but the card changes in between are gone.
-fn lagged_words(user: &str, lost: u64) -> String {
+/// What the gateway says when its loop fell so far behind the PBX that
+/// the AMI client dropped events for it (more than [`EVENT_QUEUE`] unread):
+/// the calls are read again from the PBX, but the card changes in between
+/// are gone.
+fn lagged_words(lost: u64) -> String {
     format!(
-        "ringside-gateway: desk {user} fell behind the PBX and missed {lost} events; its calls were read again from the PBX, but card changes in between may not have reached it (give the gateway more CPU, or serve fewer desks from it)"
+        "ringside-gateway: fell behind the PBX and missed {lost} events; the calls were read again from the PBX, but card changes in between may not have reached the desks (give the gateway more CPU, or serve fewer desks from it)"
     )
 }
 
@@ -373,7 +488,8 @@ pub fn start_ami(config: &GatewayConfig, secret: &ringside_ami::Secret) -> Resul
         config.pbx_port,
         config.pbx_user.clone(),
         secret.clone(),
-    );
+    )
+    .event_capacity(EVENT_QUEUE);
     if let Some(pin) = &config.pbx_tls {
         let trust = ringside_config::tls_trust(pin.as_deref(), None)
             .map_err(|e| format!("the PBX's TLS settings cannot work: {e}"))?;
@@ -416,9 +532,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_desk_that_fell_behind_is_named_with_what_it_missed() {
-        let said = lagged_words("reception", 5219);
-        assert!(said.contains("desk reception"), "{said}");
+    fn falling_behind_says_what_was_missed() {
+        let said = lagged_words(5219);
         assert!(said.contains("missed 5219 events"), "{said}");
         assert!(!said.contains('\n'), "one log line: {said}");
     }

@@ -729,6 +729,54 @@ async fn a_late_desk_sees_the_live_card_and_a_killed_gateway_goes_offline() {
     windows,
     ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
 )]
+async fn a_call_that_ends_while_the_gateway_is_killed_is_closed_when_it_returns() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let mut gw = start_gateway(&broker, &sim);
+    let desk = Desk::join(&broker, "reception");
+    desk.wait_online();
+    let call = sim.play(
+        Scenario::incoming(Party::new("+15551234567", "ACME"), "5550100", "1001")
+            .with_timing(Duration::from_millis(300), Duration::from_secs(4)),
+    );
+    let popup = desk.wait(20, "popup", |h| match h {
+        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
+        _ => None,
+    });
+    let id = serde_json::from_str::<Value>(&popup).expect("JSON")["call"].clone();
+    gw.0.kill().expect("kill -9");
+    let _ = gw.0.wait();
+    desk.wait(20, "offline", |h| match h {
+        Heard::Status(v) if v["state"] == "offline" => Some(()),
+        _ => None,
+    });
+    // The caller hangs up while no gateway runs.
+    call.finished().await;
+    let _gw = start_gateway(&broker, &sim);
+    desk.wait_online();
+    let closed = desk.wait(20, "the closing line", |h| match h {
+        Heard::Line(l) => Some(l),
+        _ => None,
+    });
+    let closed: Value = serde_json::from_str(&closed).expect("JSON");
+    assert_eq!(closed["type"], "ended_offline", "{closed}");
+    assert_eq!(closed["call"], id, "the call the desk showed");
+    // Closed once: the next snapshots of the new run bring nothing more.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match desk.heard.recv_timeout(left) {
+            Ok(Heard::Line(l)) => panic!("a line after the closing one: {l}"),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    windows,
+    ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
+)]
 async fn after_a_broker_restart_gateway_and_desk_come_back() {
     let mut broker = Broker::start();
     let sim = sim().await;

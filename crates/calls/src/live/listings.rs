@@ -16,6 +16,7 @@ use crate::channel::Classifier;
 use crate::console::ConsoleListing;
 use crate::number::callerid_name;
 use crate::presence::{Presence, PresenceListing};
+use crate::tracker::CallTracker;
 
 /// Rebuilds the tracker, presence and console from fresh listings
 /// ([`fetch_listings`], then [`Listings::apply`]). Also teaches the tracker
@@ -102,6 +103,33 @@ async fn console_list(
 }
 
 impl Listings {
+    /// Rebuilds `views` (a [`super::LiveModel`]'s further trackers) from
+    /// these listings as [`Self::apply`] rebuilds the main tracker: the
+    /// banner, the endpoints, the calls. Their changes go to `out` as
+    /// [`LiveUpdate::ViewCard`]. Call it before [`Self::apply`].
+    pub fn apply_views(
+        &self,
+        views: &mut [CallTracker],
+        at_ms: i64,
+        out: &mut dyn FnMut(LiveUpdate),
+    ) {
+        for (view, tracker) in views.iter_mut().enumerate() {
+            if let Some(v) = &self.banner {
+                tracker.observe_banner(v);
+            }
+            if let Some(list) = &self.endpoints {
+                for p in &list.events {
+                    tracker.classifier_mut().learn(p);
+                }
+            }
+            if let Ok(channels) = &self.channels {
+                for change in tracker.resync(channels, at_ms) {
+                    out(LiveUpdate::ViewCard { view, change });
+                }
+            }
+        }
+    }
+
     /// Rebuilds the tracker, presence and console in `parts` from these
     /// listings, reporting each change to `out`; returns the phones to ask
     /// for names. Presence and the console are rebuilt even when the calls
