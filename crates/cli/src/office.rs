@@ -11,11 +11,9 @@ use std::time::Duration;
 use ringside_calls::lines::Link;
 use ringside_calls::tracker::CardChange;
 use ringside_config::{OsKeyring, SecretStore};
-use ringside_gateway::feed::DeskFeed;
-use ringside_gateway::session::{self, Login, SessionEvent};
-use ringside_gateway::{BrokerUrl, DeskRequest, DeskResponse, Topics};
-use rumqttc::v5::mqttbytes::v5::PublishProperties;
-use rumqttc::v5::mqttbytes::QoS;
+use ringside_gateway::desk::{Desk, DeskEvent, GatewayStatus, OfficeTopic};
+use ringside_gateway::session::Login;
+use ringside_gateway::{BrokerUrl, DeskRequest, Topics};
 
 use crate::args::BrokerArgs;
 use crate::{output, Failure};
@@ -107,50 +105,25 @@ fn print_line(line: &str, json: bool) -> std::io::Result<()> {
 /// lines ("Office gateway offline since 10:02").
 pub async fn watch(a: &BrokerArgs, json: bool) -> Result<(), Failure> {
     let (login, topics) = login(a)?;
-    let user = login.user.clone();
-    let broker = login.broker.clone();
-    let (mqtt, eventloop) = session::start(session::options(&login).map_err(Failure::usage)?);
-    let mut feed = DeskFeed::default();
-    let (cards, live, status) = (
-        topics.desk_cards(&user),
-        topics.desk_live(&user),
-        topics.gateway_status(),
-    );
-    let on = |e: SessionEvent| {
-        let printed = match e {
-            SessionEvent::Up => {
-                let (mqtt, subs) = (mqtt.clone(), [cards.clone(), live.clone(), status.clone()]);
-                tokio::spawn(async move {
-                    for t in subs {
-                        let _ = mqtt.subscribe(t, QoS::AtLeastOnce).await;
-                    }
-                });
-                Ok(())
+    let (desk, mut events) = Desk::connect(&login, topics).map_err(Failure::usage)?;
+    let printing = async {
+        while let Some(e) = events.recv().await {
+            let printed = match e {
+                DeskEvent::Line(line) => print_line(&line, json),
+                DeskEvent::Office(OfficeTopic::Gateway, payload) => print_status(&payload, json),
+                DeskEvent::BrokerDown(why) => print_link(Link::Reconnecting, &why, json),
+                DeskEvent::BrokerUp | DeskEvent::Office(..) => Ok(()),
+            };
+            if printed.is_err() {
+                return; // the reader went away (e.g. `| head`)
             }
-            SessionEvent::Message(p) => {
-                let topic = String::from_utf8_lossy(&p.topic);
-                let text = String::from_utf8_lossy(&p.payload);
-                if topic == cards {
-                    feed.on_line(&text);
-                    print_line(&text, json)
-                } else if topic == live {
-                    feed.on_snapshot(&p.payload)
-                        .iter()
-                        .try_for_each(|l| print_line(l, json))
-                } else {
-                    print_status(&text, json)
-                }
-            }
-            SessionEvent::Down(why) => print_link(Link::Reconnecting, &why, json),
-            SessionEvent::Other(_) => Ok(()),
-        };
-        printed.is_ok() // the reader went away (e.g. `| head`)
+        }
     };
     tokio::select! {
-        () = session::drive(eventloop, &broker, on) => {}
+        () = printing => {}
         _ = tokio::signal::ctrl_c() => {}
     }
-    let _ = mqtt.disconnect().await;
+    desk.close().await;
     Ok(())
 }
 
@@ -163,85 +136,26 @@ fn print_link(link: Link, message: &str, json: bool) -> std::io::Result<()> {
 
 /// The gateway's retained status as a connection line.
 fn print_status(payload: &str, json: bool) -> std::io::Result<()> {
-    let v: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
-    let since = v["since_ms"]
-        .as_i64()
-        .map(|ms| {
-            let secs = ms.div_euclid(1000).rem_euclid(86_400);
-            format!("{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60)
-        })
-        .unwrap_or_default();
-    if v["state"] == "online" {
-        print_link(
-            Link::Connected,
-            &format!("Office gateway online since {since}"),
-            json,
-        )
+    let Some(status) = GatewayStatus::parse(payload) else {
+        return Ok(());
+    };
+    let words = status.words(|ms| {
+        let secs = ms.div_euclid(1000).rem_euclid(86_400);
+        format!("{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60)
+    });
+    let link = if status.online {
+        Link::Connected
     } else {
-        print_link(
-            Link::Disconnected,
-            &format!("Office gateway offline since {since}"),
-            json,
-        )
-    }
+        Link::Disconnected
+    };
+    print_link(link, &words, json)
 }
 
 /// Sends one request and waits for the gateway's answer.
 pub async fn ask(a: &BrokerArgs, req: &DeskRequest) -> Result<(), Failure> {
     let (login, topics) = login(a)?;
-    let user = login.user.clone();
-    let broker = login.broker.clone();
-    let (mqtt, eventloop) = session::start(session::options(&login).map_err(Failure::usage)?);
-    let body = serde_json::to_string(req).map_err(|e| Failure::usage(e.to_string()))?;
-    let corr = format!("{}-{}", std::process::id(), ringside_calls::clock::now_ms());
-    let (request, response) = (topics.desk_request(&user), topics.desk_response(&user));
-    let mut answer: Option<Result<DeskResponse, String>> = None;
-    let on = |e: SessionEvent| {
-        match e {
-            SessionEvent::Up => {
-                let (mqtt, request, response, body, corr) = (
-                    mqtt.clone(),
-                    request.clone(),
-                    response.clone(),
-                    body.clone(),
-                    corr.clone(),
-                );
-                tokio::spawn(async move {
-                    let _ = mqtt.subscribe(response.clone(), QoS::AtLeastOnce).await;
-                    let props = PublishProperties {
-                        response_topic: Some(response),
-                        correlation_data: Some(corr.into_bytes().into()),
-                        ..PublishProperties::default()
-                    };
-                    let _ = mqtt
-                        .publish_with_properties(request, QoS::AtLeastOnce, false, body, props)
-                        .await;
-                });
-            }
-            SessionEvent::Message(p) => {
-                let ours = p
-                    .properties
-                    .as_ref()
-                    .and_then(|pp| pp.correlation_data.as_deref())
-                    == Some(corr.as_bytes());
-                if ours {
-                    answer = Some(serde_json::from_slice(&p.payload).map_err(|e| e.to_string()));
-                }
-            }
-            SessionEvent::Down(why) => answer = Some(Err(why)),
-            SessionEvent::Other(_) => {}
-        }
-        answer.is_none()
-    };
-    let waited = tokio::time::timeout(ANSWER_WAIT, session::drive(eventloop, &broker, on)).await;
-    let _ = mqtt.disconnect().await;
-    match (waited, answer) {
-        (_, Some(Ok(r))) if r.ok => Ok(()),
-        (_, Some(Ok(r))) => Err(Failure::runtime(r.message.unwrap_or_else(|| "the office gateway refused the request".into()))),
-        (_, Some(Err(why))) => Err(Failure::runtime(why)),
-        _ => Err(Failure::runtime(format!(
-            "the office gateway did not answer within {} s: is it running (ringside-gateway) and connected to {broker}?",
-            ANSWER_WAIT.as_secs()
-        ))),
-    }
+    let (desk, _events) = Desk::connect(&login, topics).map_err(Failure::usage)?;
+    let answer = desk.ask(req, ANSWER_WAIT).await;
+    desk.close().await;
+    answer.map_err(|e| Failure::runtime(e.to_string()))
 }

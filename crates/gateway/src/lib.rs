@@ -19,7 +19,9 @@
 //!   who may ask what, which turns an allowed request into the calls crate's
 //!   typed action. A desk can never send a raw AMI action.
 //!
-//! On these: [`session`] (an MQTT 5 session, TLS with the AMI crate's
+//! On these: [`desk`] (a desk's connection, shared by the CLI and the
+//! app: its card lines once each, the office's retained state, requests
+//! and their answers), [`session`] (an MQTT 5 session, TLS with the AMI crate's
 //! trust, the gateway's Last Will, reconnection with backoff), [`feed`]
 //! (a desk's live calls, retained, and the desk's de-duplication) and
 //! [`runtime`] (the gateway at work: one AMI session, one tracker per
@@ -29,6 +31,7 @@
 pub mod broker;
 pub mod config;
 pub mod credentials;
+pub mod desk;
 mod error;
 pub mod feed;
 pub mod request;

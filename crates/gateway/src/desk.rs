@@ -1,0 +1,390 @@
+//! A desk's connection to the office gateway, as the CLI and the app both
+//! hold it: one MQTT 5 session on the desk's branch, whose messages become
+//! [`DeskEvent`]s in order, and requests answered on the desk's response
+//! topic ([`Desk::ask`]).
+//!
+//! ## Behavior
+//! - Each card line is delivered once, whether it came live on the
+//!   `cards` topic or from the retained `live` snapshot when the desk joined
+//!   mid-call ([`crate::feed::DeskFeed`]); a call that ended while the
+//!   gateway was away arrives as an `ended_offline` line.
+//! - The office's retained state (the gateway's status, the board, and the
+//!   live calls, parked calls and queues as the gateway publishes them)
+//!   arrives as [`DeskEvent::Office`], each payload whole.
+//! - The session comes back on its own after a broker restart (backoff in
+//!   [`session::drive`]); the desk re-subscribes, and the retained state
+//!   arrives again.
+//! - A request waits until the desk's subscriptions are in place on the
+//!   current connection (the broker keeps one connection's packets in
+//!   order, so the answer cannot overtake them), then for the answer with
+//!   the same correlation data. No answer in time is an error in words.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rumqttc::v5::mqttbytes::v5::PublishProperties;
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::AsyncClient;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::feed::DeskFeed;
+use crate::session::{self, Login, SessionEvent};
+use crate::{BrokerUrl, DeskRequest, DeskResponse, Topics};
+
+/// Which retained office topic a [`DeskEvent::Office`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficeTopic {
+    /// `office/gateway`: `{"state":"online"|"offline","since_ms":…}`.
+    Gateway,
+    /// `office/presence`: the board.
+    Presence,
+    /// `office/calls`: the office's live calls.
+    Calls,
+    /// `office/parked`: the parked calls.
+    Parked,
+    /// `office/queues`: the queues.
+    Queues,
+    /// Any other `office/…` topic a newer gateway publishes.
+    Other,
+}
+
+/// What the desk's session reports, in the order it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeskEvent {
+    /// The broker accepted the desk (again).
+    BrokerUp,
+    /// The broker connection failed or was lost; why, in words. It is
+    /// tried again.
+    BrokerDown(String),
+    /// A card or console line of the desk's (a `ringside watch --json`
+    /// line), each once.
+    Line(String),
+    /// A retained office payload, whole.
+    Office(OfficeTopic, String),
+}
+
+/// The gateway's status as its retained topic says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayStatus {
+    /// Online or not (its Last Will sets offline).
+    pub online: bool,
+    /// Since when, Unix ms, when it says.
+    pub since_ms: Option<i64>,
+}
+
+impl GatewayStatus {
+    /// Reads an `office/gateway` payload; `None` if it is not one.
+    pub fn parse(payload: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+        let online = match v.get("state")?.as_str()? {
+            "online" => true,
+            "offline" => false,
+            _ => return None,
+        };
+        Some(Self {
+            online,
+            since_ms: v.get("since_ms").and_then(serde_json::Value::as_i64),
+        })
+    }
+
+    /// "Office gateway online since 10:02" (the time as `clock` writes it).
+    pub fn words(&self, clock: impl Fn(i64) -> String) -> String {
+        let state = if self.online { "online" } else { "offline" };
+        match self.since_ms {
+            Some(ms) => format!("Office gateway {state} since {}", clock(ms)),
+            None => format!("Office gateway {state}"),
+        }
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AskError {
+    /// The gateway refused it, or the PBX did: the response's code and words.
+    Refused {
+        /// A stable word to branch on (`not_your_call`, …).
+        code: String,
+        /// What the receptionist reads.
+        message: String,
+    },
+    /// Nothing came back in time; what to check, in words.
+    NoAnswer(String),
+}
+
+impl std::fmt::Display for AskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Refused { message, .. } | Self::NoAnswer(message) => f.write_str(message),
+        }
+    }
+}
+
+type Waiting = Arc<Mutex<HashMap<Vec<u8>, oneshot::Sender<DeskResponse>>>>;
+
+/// A desk's live connection to the office gateway. Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    mqtt: AsyncClient,
+    topics: Topics,
+    user: String,
+    broker: BrokerUrl,
+    /// True while the desk's subscriptions are in place on the current
+    /// connection.
+    ready: watch::Receiver<bool>,
+    waiting: Waiting,
+    task: Arc<tokio::task::JoinHandle<()>>,
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+impl Desk {
+    /// Connects as `login` (its password only where it may travel) and
+    /// starts delivering the desk's events. Must be called on a tokio
+    /// runtime; the session runs until [`Desk::close`] or the receiver is
+    /// dropped.
+    pub fn connect(
+        login: &Login,
+        topics: Topics,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<DeskEvent>), String> {
+        let (mqtt, eventloop) = session::start(session::options(login)?);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (ready_tx, ready) = watch::channel(false);
+        let waiting: Waiting = Arc::default();
+        let run = Run {
+            mqtt: mqtt.clone(),
+            subs: [
+                topics.desk_cards(&login.user),
+                topics.desk_live(&login.user),
+                topics.desk_response(&login.user),
+                topics.office_filter(),
+            ],
+            topics: topics.clone(),
+            feed: DeskFeed::default(),
+            tx,
+            ready: ready_tx,
+            waiting: waiting.clone(),
+        };
+        let broker = login.broker.clone();
+        let task = tokio::spawn(run.drive(eventloop, broker.clone()));
+        Ok((
+            Self {
+                mqtt,
+                topics,
+                user: login.user.clone(),
+                broker,
+                ready,
+                waiting,
+                task: Arc::new(task),
+            },
+            rx,
+        ))
+    }
+
+    /// The desk's broker user.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Sends `req` and waits up to `wait` for the gateway's answer.
+    pub async fn ask(&self, req: &DeskRequest, wait: Duration) -> Result<(), AskError> {
+        let no_answer = || {
+            AskError::NoAnswer(format!(
+                "The office gateway did not answer within {} s: is it running (ringside-gateway) and connected to {}?",
+                wait.as_secs(),
+                self.broker
+            ))
+        };
+        let body = serde_json::to_string(req).map_err(|e| AskError::NoAnswer(e.to_string()))?;
+        let corr = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            ringside_calls::clock::now_ms(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        )
+        .into_bytes();
+        let (answer_tx, answer) = oneshot::channel();
+        lock(&self.waiting).insert(corr.clone(), answer_tx);
+        let asked = async {
+            let mut ready = self.ready.clone();
+            ready
+                .wait_for(|r| *r)
+                .await
+                .map_err(|_| AskError::NoAnswer("the desk's session has ended".into()))?;
+            let props = PublishProperties {
+                response_topic: Some(self.topics.desk_response(&self.user)),
+                correlation_data: Some(corr.clone().into()),
+                ..PublishProperties::default()
+            };
+            self.mqtt
+                .publish_with_properties(
+                    self.topics.desk_request(&self.user),
+                    QoS::AtLeastOnce,
+                    false,
+                    body,
+                    props,
+                )
+                .await
+                .map_err(|e| AskError::NoAnswer(format!("the request could not be sent: {e}")))?;
+            answer.await.map_err(|_| no_answer())
+        };
+        let result = tokio::time::timeout(wait, asked).await;
+        lock(&self.waiting).remove(&corr);
+        match result {
+            Ok(Ok(r)) if r.ok => Ok(()),
+            Ok(Ok(r)) => Err(AskError::Refused {
+                code: r.code.unwrap_or_else(|| "refused".into()),
+                message: r
+                    .message
+                    .unwrap_or_else(|| "The office gateway refused the request.".into()),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(no_answer()),
+        }
+    }
+
+    /// Says goodbye to the broker and stops the session.
+    pub async fn close(&self) {
+        let _ = self.mqtt.disconnect().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.task.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The session task's state.
+struct Run {
+    mqtt: AsyncClient,
+    subs: [String; 4],
+    topics: Topics,
+    feed: DeskFeed,
+    tx: mpsc::UnboundedSender<DeskEvent>,
+    ready: watch::Sender<bool>,
+    waiting: Waiting,
+}
+
+impl Run {
+    async fn drive(mut self, eventloop: rumqttc::v5::EventLoop, broker: BrokerUrl) {
+        session::drive(eventloop, &broker, |e| self.on(e)).await;
+        self.ready.send_replace(false);
+    }
+
+    /// One session event; `false` once nobody listens any more.
+    fn on(&mut self, e: SessionEvent) -> bool {
+        match e {
+            SessionEvent::Up => {
+                self.subscribe();
+                self.send(DeskEvent::BrokerUp)
+            }
+            SessionEvent::Down(why) => {
+                self.ready.send_replace(false);
+                self.send(DeskEvent::BrokerDown(why))
+            }
+            SessionEvent::Message(p) => {
+                let topic = String::from_utf8_lossy(&p.topic).into_owned();
+                let corr = p
+                    .properties
+                    .as_ref()
+                    .and_then(|pp| pp.correlation_data.as_ref())
+                    .map(|c| c.to_vec());
+                self.message(&topic, &p.payload, corr)
+            }
+            SessionEvent::Other(_) => !self.tx.is_closed(),
+        }
+    }
+
+    /// Subscribes on the current connection, then lets requests through.
+    fn subscribe(&self) {
+        let (mqtt, subs, ready) = (self.mqtt.clone(), self.subs.clone(), self.ready.clone());
+        tokio::spawn(async move {
+            for t in subs {
+                let _ = mqtt.subscribe(t, QoS::AtLeastOnce).await;
+            }
+            // Queued behind the subscriptions on this connection.
+            ready.send_replace(true);
+        });
+    }
+
+    fn message(&mut self, topic: &str, payload: &[u8], corr: Option<Vec<u8>>) -> bool {
+        let text = || String::from_utf8_lossy(payload).into_owned();
+        if topic == self.subs[0] {
+            let line = text();
+            self.feed.on_line(&line);
+            return self.send(DeskEvent::Line(line));
+        }
+        if topic == self.subs[1] {
+            let lines = self.feed.on_snapshot(payload);
+            return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
+        }
+        if topic == self.subs[2] {
+            if let Some(corr) = corr {
+                let answer: DeskResponse = serde_json::from_slice(payload).unwrap_or_else(|_| {
+                    DeskResponse::refused("malformed", "The office gateway's answer was garbled.")
+                });
+                if let Some(waiter) = lock(&self.waiting).remove(&corr) {
+                    let _ = waiter.send(answer);
+                }
+            }
+            return !self.tx.is_closed();
+        }
+        let kind = office_topic(&self.topics, topic);
+        self.send(DeskEvent::Office(kind, text()))
+    }
+
+    fn send(&self, e: DeskEvent) -> bool {
+        self.tx.send(e).is_ok()
+    }
+}
+
+/// Which office topic `topic` is.
+fn office_topic(topics: &Topics, topic: &str) -> OfficeTopic {
+    [
+        (topics.gateway_status(), OfficeTopic::Gateway),
+        (topics.presence(), OfficeTopic::Presence),
+        (topics.calls(), OfficeTopic::Calls),
+        (topics.parked(), OfficeTopic::Parked),
+        (topics.queues(), OfficeTopic::Queues),
+    ]
+    .into_iter()
+    .find(|(t, _)| t == topic)
+    .map_or(OfficeTopic::Other, |(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_status_reads_its_retained_payload() {
+        let on = GatewayStatus::parse(&session::status_payload(true, 36_120_000)).expect("status");
+        assert_eq!(
+            on,
+            GatewayStatus {
+                online: true,
+                since_ms: Some(36_120_000)
+            }
+        );
+        let clock = |ms: i64| format!("{:02}:{:02}", ms / 3_600_000, ms / 60_000 % 60);
+        assert_eq!(on.words(clock), "Office gateway online since 10:02");
+        let off = GatewayStatus::parse(r#"{"state":"offline"}"#).expect("status");
+        assert_eq!(off.words(clock), "Office gateway offline");
+        assert_eq!(GatewayStatus::parse(r#"{"state":"sleepy"}"#), None);
+        assert_eq!(GatewayStatus::parse("garbage"), None);
+    }
+
+    #[test]
+    fn office_topics_are_told_apart() {
+        let t = Topics::new("ringside").expect("topics");
+        assert_eq!(office_topic(&t, &t.presence()), OfficeTopic::Presence);
+        assert_eq!(office_topic(&t, &t.gateway_status()), OfficeTopic::Gateway);
+        assert_eq!(office_topic(&t, &t.queues()), OfficeTopic::Queues);
+        assert_eq!(
+            office_topic(&t, "ringside/v1/office/later"),
+            OfficeTopic::Other
+        );
+    }
+}
