@@ -8,8 +8,10 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 mod console;
 mod directory;
+mod office;
 pub use console::*;
 pub use directory::*;
+pub use office::*;
 
 use crate::ipc::{
     ApiTestResult, CallRow, CallerContext, CdrImportSummary, Colleague, Contact, ErrorCode,
@@ -17,12 +19,13 @@ use crate::ipc::{
     Settings, SmsRow, Status, TestReport, EVENT_CDR_IMPORT, EVENT_HISTORY_CHANGED,
     MISSED_PAGE_ROWS,
 };
-use crate::session::SessionSlot;
+use crate::session::{Link, SessionSlot};
 use crate::settings::{self, Secret};
 use crate::shell::Shell;
 use ringside_calls::actions::{self, DialRequest};
 use ringside_calls::channel::EndpointKind;
 use ringside_calls::clock::now_ms;
+use ringside_gateway::DeskRequest;
 use ringside_store::MissedCursor;
 
 /// Connection, demo flag and watched extensions.
@@ -336,7 +339,7 @@ pub async fn import_contacts<R: Runtime>(
     };
     let _ = app.emit(EVENT_HISTORY_CHANGED, HistoryChanged {});
     // A contact may name a colleague on the board.
-    if let Some((_, live, _)) = slot.current().await {
+    if let Some(live) = slot.live().await {
         crate::session::names_from_contacts(&app, &live).await;
     }
     Ok(report.into())
@@ -358,6 +361,38 @@ pub(crate) fn not_connected() -> IpcError {
     IpcError::new(ErrorCode::NotConnected, crate::errors::NOT_CONNECTED)
 }
 
+/// The running session's own AMI client, live state and target; in office
+/// mode, that the gateway does not do this for a desk.
+pub(crate) async fn ami(
+    slot: &SessionSlot,
+) -> IpcResult<(
+    ringside_ami::Client,
+    std::sync::Arc<tokio::sync::Mutex<crate::session::LiveState>>,
+    crate::session::Target,
+)> {
+    match slot.link().await {
+        Some((Link::Ami(client), live, target)) => Ok((client, live, target)),
+        Some((Link::Office(_), ..)) => Err(IpcError::new(
+            ErrorCode::NotConnected,
+            crate::errors::NOT_THROUGH_GATEWAY,
+        )),
+        None => Err(not_connected()),
+    }
+}
+
+/// How long a request through the office gateway may take: a dial, a
+/// pickup or a retrieval waits for her phone to answer first.
+pub(crate) const GATEWAY_WAIT: std::time::Duration = std::time::Duration::from_secs(75);
+
+/// Asks the office gateway to run `req` for this desk.
+pub(crate) async fn ask_gateway(
+    desk: &ringside_gateway::desk::Desk,
+    req: DeskRequest,
+) -> IpcResult<()> {
+    tracing::info!(?req, "asking the office gateway");
+    Ok(desk.ask(&req, GATEWAY_WAIT).await?)
+}
+
 pub(crate) fn check_call_id(call: &str) -> IpcResult<()> {
     if call.is_empty() || call.len() > 128 || call.chars().any(char::is_control) {
         return Err(IpcError::new(
@@ -374,8 +409,8 @@ pub async fn get_presence(
     shell: State<'_, Shell>,
     slot: State<'_, SessionSlot>,
 ) -> IpcResult<Vec<Colleague>> {
-    let ami = match slot.current().await {
-        Some((_, live, _)) => crate::session::presence_list(&live).await,
+    let ami = match slot.live().await {
+        Some(live) => crate::session::presence_list(&live).await,
         None => Vec::new(),
     };
     if !ami.is_empty() {
@@ -404,8 +439,8 @@ pub async fn get_presence(
 pub async fn list_live_calls(
     slot: State<'_, SessionSlot>,
 ) -> IpcResult<Vec<ringside_calls::CallCard>> {
-    match slot.current().await {
-        Some((_, live, _)) => Ok(live.lock().await.tracker.cards()),
+    match slot.live().await {
+        Some(live) => Ok(live.lock().await.live_calls()),
         None => Ok(Vec::new()),
     }
 }
@@ -419,13 +454,23 @@ pub async fn dial(
     number: String,
 ) -> IpcResult<()> {
     let number = actions::clean_dial_input(&number)?;
-    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let (link, live, target) = slot.link().await.ok_or_else(not_connected)?;
     let extension = target.extensions.first().cloned().ok_or_else(|| {
         IpcError::new(
             ErrorCode::InvalidSetting,
             "My extension: set your extension in Settings so Ringside knows which phone to ring.",
         )
     })?;
+    let client = match link {
+        Link::Office(desk) => {
+            let req = DeskRequest::Dial {
+                from: extension,
+                number,
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let dialect = live.lock().await.tracker.dialect();
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -466,7 +511,18 @@ pub async fn transfer(
 ) -> IpcResult<()> {
     check_call_id(&call)?;
     let target = actions::clean_dial_input(&target)?;
-    let (client, live, session_target) = slot.current().await.ok_or_else(not_connected)?;
+    let (link, live, session_target) = slot.link().await.ok_or_else(not_connected)?;
+    let client = match link {
+        Link::Office(desk) => {
+            let req = DeskRequest::Transfer {
+                call,
+                to: target,
+                attended,
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let (channels, dialect) = {
         let l = live.lock().await;
@@ -493,7 +549,11 @@ pub async fn transfer(
 #[tauri::command]
 pub async fn hangup(slot: State<'_, SessionSlot>, call: String) -> IpcResult<()> {
     check_call_id(&call)?;
-    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let (link, live, target) = slot.link().await.ok_or_else(not_connected)?;
+    let client = match link {
+        Link::Office(desk) => return ask_gateway(&desk, DeskRequest::Hangup { call }).await,
+        Link::Ami(client) => client,
+    };
     let channels = live.lock().await.tracker.channels_of(&call);
     let own = channels
         .iter()
@@ -533,7 +593,7 @@ pub async fn send_sms<R: Runtime>(
     );
     let req =
         crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
-    let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
+    let (client, _, _) = ami(&slot).await?;
     let row = crate::sms::send(shell.store()?, &client, &req, now_ms()).await;
     crate::feeds::history_changed(&app);
     row

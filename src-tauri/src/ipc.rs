@@ -639,6 +639,31 @@ pub struct Settings {
     /// True when the keyring holds the address book's password (read only).
     #[serde(default)]
     pub has_address_book_password: bool,
+    /// Office mode: connect through the office gateway's broker instead of
+    /// to the PBX.
+    #[serde(default)]
+    pub office: OfficeSettings,
+    /// True when the keyring holds this desk's broker password (read only).
+    #[serde(default)]
+    pub has_broker_password: bool,
+}
+
+/// "Connect through the office gateway": the broker and this desk's user
+/// on it. The password is never part of it: `set_broker_password` puts it
+/// in the OS keyring.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OfficeSettings {
+    /// `mqtts://broker.office.lan:8883` (or `mqtt://` to a broker on this
+    /// computer); empty = connect to the PBX directly.
+    pub broker: String,
+    /// This desk's broker user, as the gateway's configuration lists it.
+    pub user: String,
+    /// SHA-256 fingerprint of the broker's certificate, pinned (self-signed).
+    pub fingerprint: Option<String>,
+    /// A PEM file of the CA the broker's certificate must chain to; empty =
+    /// the system's CAs.
+    pub ca_file: String,
 }
 
 /// Where the company directory is and how to search it. The bind password

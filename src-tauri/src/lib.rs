@@ -24,6 +24,7 @@ pub mod ipc_table;
 pub mod lang;
 pub mod logs;
 pub mod notify;
+pub mod office;
 pub mod popup;
 pub mod probe;
 pub mod session;

@@ -18,8 +18,9 @@ use ringside_calls::clock::now_ms;
 use ringside_calls::console::{Console, ConsoleChange};
 use ringside_calls::live::{LiveParts, LiveUpdate};
 use ringside_calls::presence::Presence;
-use ringside_calls::{CallTracker, CardChange, CloseReason, TrackerConfig};
+use ringside_calls::{CallCard, CallTracker, CardChange, CloseReason, TrackerConfig};
 use ringside_config::Transport;
+use ringside_gateway::desk::Desk;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Mutex;
@@ -77,6 +78,24 @@ pub struct LiveState {
     /// Names she gave colleagues in Contacts (a contact holding the
     /// extension's number), by extension: they win over the PBX's names.
     pub contact_names: BTreeMap<String, String>,
+    /// Office mode: the office's live calls as the gateway publishes them
+    /// (`office/calls`), once it has.
+    pub office_calls: Option<Vec<CallCard>>,
+    /// Office mode: this desk's own calls, from its card lines, until the
+    /// gateway publishes the office's.
+    pub desk_cards: BTreeMap<String, CallCard>,
+}
+
+impl LiveState {
+    /// The calls in flight for the main window: the tracker's, or in office
+    /// mode the gateway's (else the desk's own cards).
+    pub fn live_calls(&self) -> Vec<CallCard> {
+        match &self.office_calls {
+            Some(calls) => calls.clone(),
+            None if !self.desk_cards.is_empty() => self.desk_cards.values().cloned().collect(),
+            None => self.tracker.cards(),
+        }
+    }
 }
 
 impl ringside_calls::live::LiveModel for LiveState {
@@ -89,12 +108,23 @@ impl ringside_calls::live::LiveModel for LiveState {
     }
 }
 
-/// One running session: the AMI client, the live state, their tasks, and
-/// the demo PBX when there is one.
+/// How a session reaches the PBX.
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// Its own AMI session.
+    Ami(Client),
+    /// Through the office gateway's broker (office mode): the gateway holds
+    /// the only AMI session and runs the desk's requests.
+    Office(Desk),
+}
+
+/// One running session: the AMI client (or the desk's connection to the
+/// office gateway), the live state, their tasks, and the demo PBX when
+/// there is one.
 #[derive(Debug)]
 pub struct Session {
-    /// The AMI client handle.
-    pub client: Client,
+    /// How it reaches the PBX.
+    pub link: Link,
     /// Tracker and presence, fed by the session task.
     pub live: Arc<Mutex<LiveState>>,
     /// Where it connects.
@@ -108,7 +138,10 @@ impl Session {
         for t in &self.tasks {
             t.abort();
         }
-        self.client.shutdown().await;
+        match &self.link {
+            Link::Ami(client) => client.shutdown().await,
+            Link::Office(desk) => desk.close().await,
+        }
         if let Some(d) = self.demo {
             d.stop().await;
         }
@@ -120,13 +153,27 @@ impl Session {
 pub struct SessionSlot(pub tokio::sync::Mutex<Option<Session>>);
 
 impl SessionSlot {
-    /// The client, live state and target of the running session, if any.
+    /// The AMI client, live state and target of the running session, if
+    /// it has its own AMI session (not in office mode).
     pub async fn current(&self) -> Option<(Client, Arc<Mutex<LiveState>>, Target)> {
+        match self.link().await? {
+            (Link::Ami(client), live, target) => Some((client, live, target)),
+            (Link::Office(_), ..) => None,
+        }
+    }
+
+    /// How the running session reaches the PBX, its live state and target.
+    pub async fn link(&self) -> Option<(Link, Arc<Mutex<LiveState>>, Target)> {
         self.0
             .lock()
             .await
             .as_ref()
-            .map(|s| (s.client.clone(), s.live.clone(), s.target.clone()))
+            .map(|s| (s.link.clone(), s.live.clone(), s.target.clone()))
+    }
+
+    /// The running session's live state, whichever way it reaches the PBX.
+    pub async fn live(&self) -> Option<Arc<Mutex<LiveState>>> {
+        self.0.lock().await.as_ref().map(|s| s.live.clone())
     }
 }
 
@@ -277,6 +324,9 @@ pub fn restart<R: Runtime>(app: &AppHandle<R>) {
 async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session, NoTarget> {
     let started = Instant::now();
     let mut target = resolve_target(shell)?;
+    if !target.demo && shell.args.pbx.is_none() && crate::office::enabled(&shell.saved_settings()) {
+        return office::start(app, shell, target);
+    }
     let (demo, secret) = demo_or_secret(shell, &mut target).await?;
     if target.user.trim().is_empty() {
         return Err(NoTarget(ConnectionStatus {
@@ -318,7 +368,7 @@ async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session,
     ));
     tracing::info!(demo = target.demo, host = %target.host, port = target.port, user = %target.user, "session started");
     Ok(Session {
-        client,
+        link: Link::Ami(client),
         live,
         target,
         tasks: vec![state_task, event_task],
@@ -381,6 +431,8 @@ fn live_state(
             &ringside_calls::rights::Rights::unknown(),
         ),
         contact_names: BTreeMap::new(),
+        office_calls: None,
+        desk_cards: BTreeMap::new(),
     }
 }
 
@@ -429,24 +481,7 @@ async fn follow_events<R: Runtime>(
     live: Arc<Mutex<LiveState>>,
     profile: ringside_calls::profile::Profile,
 ) {
-    // Presence and the list of live calls change in bursts (every device
-    // state, every call of a busy office): the main window gets each at most
-    // every PRESENCE_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot flood the
-    // windows and delay the popups.
-    let windows = {
-        let (app_p, live_p, app_c, live_c) = (app.clone(), live.clone(), app.clone(), live.clone());
-        MainWindowFeeds {
-            presence: Coalesce::spawn(PRESENCE_EVERY, move || {
-                let (app, live) = (app_p.clone(), live_p.clone());
-                async move { emit_presence(&app, &live).await }
-            }),
-            live_calls: Coalesce::spawn(LIVE_CALLS_EVERY, move || {
-                let (app, live) = (app_c.clone(), live_c.clone());
-                async move { emit_live_calls(&app, &live).await }
-            }),
-            console: ConsoleFeeds::spawn(&app, &live),
-        }
-    };
+    let windows = MainWindowFeeds::spawn(&app, &live);
     let mut out = |update: LiveUpdate| match update {
         LiveUpdate::Card(change) => {
             windows.live_calls.poke();
@@ -505,6 +540,27 @@ struct MainWindowFeeds {
     presence: Coalesce,
     live_calls: Coalesce,
     console: ConsoleFeeds,
+}
+
+impl MainWindowFeeds {
+    /// Presence and the list of live calls change in bursts (every device
+    /// state, every call of a busy office): the main window gets each at
+    /// most every PRESENCE_EVERY / LIVE_CALLS_EVERY, so a busy PBX cannot
+    /// flood the windows and delay the popups.
+    fn spawn<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) -> Self {
+        let (app_p, live_p, app_c, live_c) = (app.clone(), live.clone(), app.clone(), live.clone());
+        MainWindowFeeds {
+            presence: Coalesce::spawn(PRESENCE_EVERY, move || {
+                let (app, live) = (app_p.clone(), live_p.clone());
+                async move { emit_presence(&app, &live).await }
+            }),
+            live_calls: Coalesce::spawn(LIVE_CALLS_EVERY, move || {
+                let (app, live) = (app_c.clone(), live_c.clone());
+                async move { emit_live_calls(&app, &live).await }
+            }),
+            console: ConsoleFeeds::spawn(app, live),
+        }
+    }
 }
 
 /// How often each console panel is sent to the windows at most: a queue
@@ -697,7 +753,7 @@ async fn emit_presence<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveStat
 }
 
 async fn emit_live_calls<R: Runtime>(app: &AppHandle<R>, live: &Arc<Mutex<LiveState>>) {
-    let cards = live.lock().await.tracker.cards();
+    let cards = live.lock().await.live_calls();
     if let Err(e) = app.emit_to(MAIN_WINDOW, EVENT_LIVE_CALLS, &cards) {
         tracing::warn!("could not send the live calls to the main window: {e}");
     }
@@ -776,5 +832,6 @@ fn popup_wants(popup: &crate::popup::PopupState, change: &CardChange) -> bool {
     }
 }
 
+mod office;
 #[cfg(test)]
 mod tests;

@@ -53,6 +53,8 @@ pub fn default_settings() -> Settings {
         has_directory_password: false,
         address_book: Default::default(),
         has_address_book_password: false,
+        office: Default::default(),
+        has_broker_password: false,
     }
 }
 
@@ -64,6 +66,7 @@ impl Persisted for Settings {
         "hasApiToken",
         "hasDirectoryPassword",
         "hasAddressBookPassword",
+        "hasBrokerPassword",
     ];
 
     fn defaults() -> Self {
@@ -116,6 +119,7 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
     }
     validate_console(s)?;
     crate::address_book::validate(&s.address_book)?;
+    crate::office::validate(&s.office)?;
     crate::directory::validate(&s.directory)
 }
 

@@ -204,9 +204,12 @@ impl Shell {
                 s.extensions.clone(),
                 s.watched_groups.clone(),
                 console(s),
+                s.office.clone(),
             )
         };
-        login(old) != login(&new) || old.has_secret != new.has_secret
+        login(old) != login(&new)
+            || old.has_secret != new.has_secret
+            || old.has_broker_password != new.has_broker_password
     }
 
     /// The saved settings without asking the keyring (`hasSecret` false):
@@ -228,6 +231,7 @@ impl Shell {
         s.has_api_token = crate::elastix::has_token(self.secrets.as_ref(), &s);
         s.has_directory_password = crate::directory::has_password(self.secrets.as_ref(), &s);
         s.has_address_book_password = crate::address_book::has_password(self.secrets.as_ref(), &s);
+        s.has_broker_password = crate::office::has_password(self.secrets.as_ref(), &s);
         s
     }
 
@@ -242,6 +246,7 @@ impl Shell {
                 has_api_token: false,
                 has_directory_password: false,
                 has_address_book_password: false,
+                has_broker_password: false,
                 ..new
             },
         );

@@ -263,6 +263,22 @@ impl Presence {
         changed
     }
 
+    /// Replaces everything with a board someone else follows the PBX for
+    /// (an office desk shows the office gateway's): each colleague as it is,
+    /// names included.
+    pub fn replace_board(&mut self, board: Vec<Colleague>) {
+        self.devices.clear();
+        self.channels.clear();
+        self.names = board
+            .iter()
+            .filter_map(|c| Some((c.extension.clone(), c.name.clone()?)))
+            .collect();
+        self.colleagues = board
+            .into_iter()
+            .map(|c| (c.extension.clone(), c))
+            .collect();
+    }
+
     /// Applies one event; returns the colleagues whose presence changed.
     pub fn apply(&mut self, ev: &Packet) -> Vec<Colleague> {
         let Some(name) = ev.event() else {
@@ -511,6 +527,19 @@ mod tests {
             .with("Context", "internal")
             .with("Hint", format!("PJSIP/{ext}"))
             .with("Status", code)
+    }
+
+    #[test]
+    fn a_board_from_the_office_gateway_replaces_everything() {
+        let mut p = Presence::new();
+        p.resync(&[status("1001", "0"), status("1009", "1")]);
+        let mut ringing = p.get("1001").expect("1001").clone();
+        ringing.state = ExtensionState::from_code(8);
+        ringing.name = Some("Alice".into());
+        let wire = serde_json::to_string(&[ringing.clone()]).expect("json");
+        p.replace_board(serde_json::from_str(&wire).expect("board"));
+        let now: Vec<_> = p.colleagues().cloned().collect();
+        assert_eq!(now, vec![ringing], "1009 gone, 1001 ringing and named");
     }
 
     #[test]

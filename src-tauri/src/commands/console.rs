@@ -10,13 +10,15 @@ use std::time::Duration;
 
 use tauri::State;
 
-use super::{check_call_id, not_connected};
+use super::{ami, ask_gateway, check_call_id, not_connected};
 use crate::ipc::{ConsoleState, ErrorCode, IpcError, IpcResult};
+use crate::session::Link;
 use crate::session::SessionSlot;
 use crate::shell::Shell;
 use ringside_calls::actions::{self, PickupRequest, RetrieveRequest};
 use ringside_calls::clock::now_ms;
 use ringside_calls::rights::ConsoleAction;
+use ringside_gateway::DeskRequest;
 
 /// How long her phone may ring before a pickup or retrieval is given up.
 const ANSWER_WAIT: Duration = Duration::from_secs(40);
@@ -43,7 +45,7 @@ fn own_extension(extensions: &[String]) -> IpcResult<String> {
 /// The parked calls, queues, voicemail counts and what may be offered.
 #[tauri::command]
 pub async fn get_console(slot: State<'_, SessionSlot>) -> IpcResult<ConsoleState> {
-    let (_, live, _) = slot.current().await.ok_or_else(not_connected)?;
+    let live = slot.live().await.ok_or_else(not_connected)?;
     let state = crate::session::console_state(&*live.lock().await);
     Ok(state)
 }
@@ -56,7 +58,17 @@ pub async fn pickup(
     slot: State<'_, SessionSlot>,
     extension: String,
 ) -> IpcResult<()> {
-    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let (link, live, target) = slot.link().await.ok_or_else(not_connected)?;
+    let client = match link {
+        Link::Office(desk) => {
+            let req = DeskRequest::Pickup {
+                from: own_extension(&target.extensions)?,
+                ringing: extension,
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let dialect = live.lock().await.tracker.dialect();
     let req = PickupRequest {
@@ -79,7 +91,11 @@ pub async fn park(
     call: String,
 ) -> IpcResult<()> {
     check_call_id(&call)?;
-    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let (link, live, target) = slot.link().await.ok_or_else(not_connected)?;
+    let client = match link {
+        Link::Office(desk) => return ask_gateway(&desk, DeskRequest::Park { call }).await,
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let (channels, dialect) = {
         let l = live.lock().await;
@@ -101,7 +117,7 @@ pub async fn retrieve(
     slot: String,
     lot: Option<String>,
 ) -> IpcResult<()> {
-    let (client, live, target) = session.current().await.ok_or_else(not_connected)?;
+    let (client, live, target) = ami(&session).await?;
     let profile = shell.saved_settings().profile.profile();
     let (dialect, parked) = {
         let l = live.lock().await;
@@ -133,7 +149,7 @@ pub async fn queue_pause(
     paused: bool,
     reason: Option<String>,
 ) -> IpcResult<()> {
-    let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
+    let (client, _, _) = ami(&slot).await?;
     let profile = shell.saved_settings().profile.profile();
     let packet = actions::queue_pause(
         &profile,
@@ -155,7 +171,7 @@ pub async fn queue_member(
     member: String,
     logged_in: bool,
 ) -> IpcResult<()> {
-    let (client, _, _) = slot.current().await.ok_or_else(not_connected)?;
+    let (client, _, _) = ami(&slot).await?;
     let profile = shell.saved_settings().profile.profile();
     let packet = if logged_in {
         actions::queue_add(&profile, &queue, &member, None, false)?
@@ -175,7 +191,7 @@ pub async fn send_to_voicemail(
     extension: String,
 ) -> IpcResult<()> {
     check_call_id(&call)?;
-    let (client, live, target) = slot.current().await.ok_or_else(not_connected)?;
+    let (client, live, target) = ami(&slot).await?;
     let profile = shell.saved_settings().profile.profile();
     let channels = live.lock().await.tracker.channels_of(&call);
     let packet = actions::voicemail_call(&profile, &channels, &target.extensions, &extension)?;

@@ -76,6 +76,7 @@ export interface Commands {
   test_directory: [{ settings: Settings }, DirectoryTestResult];
   set_address_book_password: [{ password: string }, null];
   sync_address_book: [undefined, AddressBookSyncResult];
+  set_broker_password: [{ password: string }, null];
 }
 
 /** Event names, as the constants in src-tauri/src/ipc.rs. */
