@@ -9,6 +9,7 @@ import { byId, el } from "../dom";
 import { command, errorText } from "../ipc";
 import type { PbxProfile } from "../bindings/PbxProfile";
 import type { PopupPosition } from "../bindings/PopupPosition";
+import type { OfficeSettings } from "../bindings/OfficeSettings";
 import type { Settings } from "../bindings/Settings";
 import {
   defaultPort,
@@ -56,6 +57,9 @@ const FIELD_IDS: Partial<Record<SettingsField, string>> = {
 };
 
 let hasSecret = false;
+/** Office mode's settings as loaded: kept as they are when the form is saved. */
+let office: OfficeSettings = { broker: "", user: "", fingerprint: null, caFile: "" };
+let hasBrokerPassword = false;
 let hasApiToken = false;
 
 function showApiTokenState(): void {
@@ -106,6 +110,8 @@ function fillForm(saved: Settings): void {
   hasSecret = s.hasSecret;
   showSecretState();
   fillDirectorySections(s);
+  office = s.office;
+  hasBrokerPassword = s.hasBrokerPassword;
 }
 
 /** A whole number, or NaN for anything else ("", "12.5", "5038x"). */
@@ -143,6 +149,8 @@ function readForm(): Settings {
     watchedQueues: splitList(input("s-watched-queues").value),
     recallAfterSecs: wholeNumber(input("s-recall").value),
     ...readDirectorySections(),
+    office,
+    hasBrokerPassword,
   };
 }
 
