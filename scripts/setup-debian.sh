@@ -23,8 +23,9 @@ PKGS=(
   # caller's text (without them CJK and emoji show as empty boxes)
   chromium imagemagick fonts-noto-cjk fonts-noto-color-emoji
   # office mode's tests start their own Mosquitto on a free loopback port
-  # (the package's own service on 1883 is not used)
-  mosquitto
+  # (the package's own service on 1883 is not used); the app's office-mode
+  # end-to-end test makes the broker's self-signed certificate with openssl
+  mosquitto openssl
   # the directory's LDAP tests start their own OpenLDAP slapd on a free
   # loopback port (the package's own service is not used)
   slapd ldap-utils

@@ -35,6 +35,10 @@ if [ -z "${RINGSIDE_E2E_INNER:-}" ]; then
     cargo build -p ringside-pbxsim --bin ringside-pbxsim
     export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
   fi
+  if [ -z "${RINGSIDE_GATEWAY_BIN:-}" ]; then
+    cargo build -p ringside-gateway --bin ringside-gateway
+    export RINGSIDE_GATEWAY_BIN=$TARGET_DIR/debug/ringside-gateway
+  fi
   # tauri-driver 2.x into a project-local root (crates.io also has 3.0 alphas).
   TOOLS=$ROOT/target/tools
   if [ ! -x "$TOOLS/bin/tauri-driver" ]; then

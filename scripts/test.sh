@@ -77,6 +77,7 @@ echo "==> the office gateway's .deb (built from the debug binary, checked)"
 bash scripts/gateway-deb.sh --check "$TARGET_DIR/debug/ringside-gateway" >/dev/null
 export RINGSIDE_APP_BIN=$TARGET_DIR/debug/ringside-app
 export RINGSIDE_PBXSIM_BIN=$TARGET_DIR/debug/ringside-pbxsim
+export RINGSIDE_GATEWAY_BIN=$TARGET_DIR/debug/ringside-gateway
 
 echo "==> Windows: the headless crates' tests and the replays under Wine"
 # Same target dir, other triple; the replays compare with the Linux CLI built above.

@@ -259,6 +259,30 @@ pub fn resolve_target(shell: &Shell) -> Result<Target, NoTarget> {
     })
 }
 
+/// Office mode's target, when the settings choose the office gateway and
+/// the command line names no PBX (`--demo`, `--pbx` win): her extensions
+/// and groups; the broker's address is filled in from the login.
+fn office_target(shell: &Shell) -> Option<Target> {
+    let saved = shell.saved_settings();
+    let args = &shell.args;
+    if args.demo || args.pbx.is_some() || !crate::office::enabled(&saved) {
+        return None;
+    }
+    Some(Target {
+        host: String::new(),
+        port: 0,
+        user: String::new(),
+        transport: Transport::Plain,
+        extensions: if args.extensions.is_empty() {
+            saved.extensions.clone()
+        } else {
+            args.extensions.clone()
+        },
+        groups: saved.watched_groups.clone(),
+        demo: false,
+    })
+}
+
 /// Maps the client's state to the UI's.
 pub fn connection_status(
     state: &AmiState,
@@ -323,10 +347,10 @@ pub fn restart<R: Runtime>(app: &AppHandle<R>) {
 
 async fn start<R: Runtime>(app: &AppHandle<R>, shell: &Shell) -> Result<Session, NoTarget> {
     let started = Instant::now();
-    let mut target = resolve_target(shell)?;
-    if !target.demo && shell.args.pbx.is_none() && crate::office::enabled(&shell.saved_settings()) {
+    if let Some(target) = office_target(shell) {
         return office::start(app, shell, target);
     }
+    let mut target = resolve_target(shell)?;
     let (demo, secret) = demo_or_secret(shell, &mut target).await?;
     if target.user.trim().is_empty() {
         return Err(NoTarget(ConnectionStatus {

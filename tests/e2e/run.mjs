@@ -28,6 +28,13 @@
 // 1002 does not answer within the recall time saved in Settings comes back:
 // one Redirect of the caller to 1001, and the popup says "Back from 1002:
 // not answered" with the voicemail offer.
+// Phase office (tests/e2e/office.mjs, issue 17): the simulated PBX →
+// ringside-gateway → Mosquitto (password file, ACL, a TLS listener the
+// desk pins) → the app as a desk: the status line asks for the broker
+// password, then says connected through the gateway; a call pops up from
+// the gateway's card lines, a transfer from the popup reaches the PBX as
+// the gateway's BlindTransfer, and the gateway's kill -9 shows as "Office
+// gateway offline since HH:MM" until it is back.
 // Phase 3 (crash safety): the simulated PBX streams the busy-hour capture
 // (about 30 calls/s); once the app's log has named at least 40 calls as
 // saved to history, the app is killed with SIGKILL mid-burst. Started again
@@ -40,16 +47,18 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, createWriteStream } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { consoleThroughPopup } from "./console.mjs";
+import { officeThroughGateway } from "./office.mjs";
 import { Session, waitFor, waitForDriver } from "./webdriver.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const ART = join(ROOT, "artifacts/e2e");
 const APP = process.env.RINGSIDE_APP_BIN;
 const PBXSIM = process.env.RINGSIDE_PBXSIM_BIN;
+const GATEWAY = process.env.RINGSIDE_GATEWAY_BIN;
 const DRIVER = process.env.TAURI_DRIVER_BIN;
 const FIXTURE = join(ROOT, "tests/fixtures/ami/incoming-answered.ami");
 const BUSY_HOUR = join(ROOT, "tests/fixtures/ami/busy-hour.ami.gz");
@@ -64,6 +73,8 @@ const CRASH_DATA_DIR = join(TMP, "data-crash");
 const SMS_DATA_DIR = join(TMP, "data-sms");
 const CONSOLE_CONFIG_DIR = join(TMP, "config-console");
 const CONSOLE_DATA_DIR = join(TMP, "data-console");
+const OFFICE_CONFIG_DIR = join(TMP, "config-office");
+const OFFICE_DATA_DIR = join(TMP, "data-office");
 /** The simulated gateway's first demo text (crates/pbxsim/src/openvox.rs demo_messages). */
 const DEMO_SMS = { span: 1, sender: "13632919026", text: "This is a short message from my mobile phone" };
 /** Calls the app must have saved (per its log) before it is killed. */
@@ -90,6 +101,27 @@ function freePort() {
     });
     srv.on("error", rej);
   });
+}
+
+/** Whether something listens on 127.0.0.1:`port`. */
+function listening(port) {
+  return new Promise((res) => {
+    const sock = connect(port, "127.0.0.1");
+    sock.on("connect", () => {
+      sock.destroy();
+      res(true);
+    });
+    sock.on("error", () => res(false));
+  });
+}
+
+/** Whether the log of the child started as `name` (artifacts/e2e/NAME.log) holds `text` yet. */
+function logHas(name, text) {
+  try {
+    return readFileSync(join(ART, `${name}.log`), "utf8").includes(text);
+  } catch {
+    return false;
+  }
 }
 
 /** Starts a child whose output goes to artifacts/e2e/NAME.log; `stdin: true` keeps its input open for writing. */
@@ -429,9 +461,21 @@ function log3(msg) {
   log(`[crash] ${msg}`);
 }
 
+function officeHelpers() {
+  return {
+    start, pass, log, screenshot, pbxActions, field, startDriver, stopApp, appCaps, freePort, listening, logHas,
+    PBXSIM, GATEWAY, SECRET, OFFICE_CONFIG_DIR, OFFICE_DATA_DIR,
+  };
+}
+
 async function main() {
-  for (const [name, v] of Object.entries({ RINGSIDE_APP_BIN: APP, RINGSIDE_PBXSIM_BIN: PBXSIM, TAURI_DRIVER_BIN: DRIVER })) {
+  for (const [name, v] of Object.entries({ RINGSIDE_APP_BIN: APP, RINGSIDE_PBXSIM_BIN: PBXSIM, RINGSIDE_GATEWAY_BIN: GATEWAY, TAURI_DRIVER_BIN: DRIVER })) {
     if (!v) throw new Error(`${name} is not set; run scripts/test-e2e.sh`);
+  }
+  if (process.env.RINGSIDE_E2E_ONLY === "office") {
+    // While working on office mode: only its phase (the test command runs them all).
+    await officeThroughGateway(officeHelpers());
+    return;
   }
 
   // Notifications: record every Notify call on the session bus (dunst answers them).
@@ -613,6 +657,10 @@ async function main() {
     start, pass, log, screenshot, pbxActions, field, startDriver, stopApp, appCaps, mainConnected,
     PBXSIM, SECRET, CONSOLE_CONFIG_DIR, CONSOLE_DATA_DIR,
   });
+  await new Promise((r) => setTimeout(r, 500));
+
+  // Office mode: the same helpers, the gateway between the app and the PBX.
+  await officeThroughGateway(officeHelpers());
   await new Promise((r) => setTimeout(r, 500));
 
   await crashDuringBurst();

@@ -91,11 +91,24 @@ export async function startConsole(): Promise<void> {
       applyOffers(list);
     }),
     onEvent(EVENTS.recall, sayRecall),
+    // No session when the page loaded (no password saved yet, say): asked
+    // again once one connects, so the panels do not keep the old error.
+    onEvent(EVENTS.connection, (status) => {
+      if (status.state === "connected" && byId("console-message").dataset.kind === "error") void askConsole();
+    }),
   ]);
+  await askConsole();
+}
+
+async function askConsole(): Promise<void> {
+  const m = byId("console-message");
   try {
     applyState(await command("get_console"));
+    if (m.dataset.kind === "error") {
+      m.textContent = "";
+      delete m.dataset.kind;
+    }
   } catch (e) {
-    const m = byId("console-message");
     m.textContent = errorText(e);
     m.dataset.kind = "error";
     offers.unknown(errorText(e));

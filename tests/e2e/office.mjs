@@ -1,0 +1,232 @@
+// Office mode end to end (issue 17), a phase of run.mjs that shares its
+// helpers (`h`): the simulated PBX → ringside-gateway → Debian's Mosquitto
+// → the real app as one desk, with nothing between the app and the PBX but
+// the gateway.
+//   - Mosquitto runs with a password file and the ACL the gateway prints
+//     (`--print-acl`): a plain listener on loopback for the gateway and a
+//     TLS listener whose self-signed certificate the desk pins by its
+//     SHA-256 fingerprint in Settings.
+//   - The app starts with Settings' office gateway set but no broker
+//     password saved: the status line says so. The password is then saved
+//     into the Secret Service (`set_broker_password`, as Settings does) and
+//     the app connects: "Connected through the office gateway".
+//   - ACME Corp rings 1001: the popup shows the caller, from the gateway's
+//     card lines (the app holds no AMI session: the PBX sees one Login).
+//   - 1001 answers; Transfer… → 1002 on the popup card makes the PBX
+//     receive BlindTransfer of 1001's channel to 1002, sent by the gateway.
+//   - The gateway is killed with SIGKILL: within its keepalive the status
+//     line says "Office gateway offline since HH:MM"; started again, the
+//     app says connected through it again.
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Session, waitFor } from "./webdriver.mjs";
+
+const CALLER = { number: "+15551234567", name: "ACME Corp" };
+const DESK = { user: "reception", password: "reception-e2e-pw", extension: "1001" };
+const GATEWAY_USER = { user: "ringside-gateway", password: "gateway-e2e-pw" };
+
+const cardOf = (who) => `[data-testid="card"][aria-label="Call from ${who.name}"]`;
+
+function text(session, css) {
+  return session.exec("return document.querySelector(arguments[0])?.innerText ?? '';", css);
+}
+
+function shown(session, css) {
+  return session.exec(
+    "const e = document.querySelector(arguments[0]); return !!e && !e.hidden && e.getClientRects().length > 0;",
+    css,
+  );
+}
+
+/** The main window's status line: its state and message. */
+async function status(session) {
+  await session.switchToPage("index.html");
+  return session.exec(`const e = document.querySelector('[data-testid="connection"]');
+    return { state: e?.dataset.state ?? '', message: document.getElementById('connection-message')?.innerText ?? '' };`);
+}
+
+function received(h, pbx, name) {
+  return h.pbxActions(pbx).filter((a) => (h.field(a, "Action") ?? "").toLowerCase() === name.toLowerCase());
+}
+
+/** A self-signed certificate for 127.0.0.1 and its SHA-256 fingerprint (hex with colons). */
+function certificate(dir) {
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"), "-days", "2",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+  ], { stdio: "ignore" });
+  // Mosquitto started as root reads its files as the `mosquitto` user.
+  chmodSync(join(dir, "key.pem"), 0o644);
+  const out = execFileSync("openssl", ["x509", "-in", join(dir, "cert.pem"), "-noout", "-fingerprint", "-sha256"], { encoding: "utf8" });
+  return out.trim().split("=").pop();
+}
+
+/** Mosquitto with a password file and the gateway's ACL: a plain loopback listener and a TLS one. */
+async function startBroker(h, dir, gatewayConfig, { plain, tls }) {
+  const passwd = join(dir, "passwd");
+  execFileSync("mosquitto_passwd", ["-c", "-b", passwd, GATEWAY_USER.user, GATEWAY_USER.password]);
+  execFileSync("mosquitto_passwd", ["-b", passwd, DESK.user, DESK.password]);
+  writeFileSync(join(dir, "acl"), execFileSync(h.GATEWAY, ["--config", gatewayConfig, "--print-acl"], { encoding: "utf8" }));
+  writeFileSync(
+    join(dir, "mosquitto.conf"),
+    [
+      "per_listener_settings false",
+      "allow_anonymous false",
+      "persistence false",
+      `password_file ${passwd}`,
+      `acl_file ${join(dir, "acl")}`,
+      "log_dest stderr",
+      "log_type error",
+      `listener ${plain} 127.0.0.1`,
+      `listener ${tls} 127.0.0.1`,
+      `certfile ${join(dir, "cert.pem")}`,
+      `keyfile ${join(dir, "key.pem")}`,
+      "",
+    ].join("\n"),
+  );
+  h.start("mosquitto-office", "mosquitto", ["-c", join(dir, "mosquitto.conf")], {});
+}
+
+function gatewayConfig(dir, pbxAddr, plainPort) {
+  const path = join(dir, "gateway.toml");
+  writeFileSync(
+    path,
+    `[pbx]\naddress = "${pbxAddr}"\nuser = "ringside"\n\n` +
+      `[broker]\nurl = "mqtt://127.0.0.1:${plainPort}"\nuser = "${GATEWAY_USER.user}"\n\n` +
+      `[[desk]]\nuser = "${DESK.user}"\nextensions = ["${DESK.extension}"]\n`,
+  );
+  return path;
+}
+
+function startGateway(h, config, name) {
+  const gw = h.start(name, h.GATEWAY, ["--config", config], {
+    RINGSIDE_AMI_SECRET: h.SECRET,
+    RINGSIDE_BROKER_PASSWORD: GATEWAY_USER.password,
+  });
+  return gw;
+}
+
+/** Saves the desk's broker password into the keyring, as Settings' password field does. */
+async function saveBrokerPassword(session) {
+  await session.switchToPage("index.html");
+  const r = await session.execAsync(
+    `const done = arguments[arguments.length - 1];
+     window.__TAURI_INTERNALS__.invoke('set_broker_password', { password: arguments[0] })
+       .then(() => done('ok'), (e) => done('error: ' + (e?.message ?? JSON.stringify(e))));`,
+    DESK.password,
+  );
+  if (r !== "ok") throw new Error(`set_broker_password: ${r}`);
+}
+
+/** Transfer… → 1002 on the popup card `card`. */
+async function transferTo1002(session, card) {
+  await session.click(`${card} [data-testid="action-transfer"]`);
+  await session.type(`${card} [data-testid="transfer-search"]`, "1002");
+  await waitFor("a transfer target for 1002", 10_000, async () => {
+    for (const css of [`${card} [data-testid="transfer-target"][data-extension="1002"]`, `${card} [data-testid="transfer-typed"]`]) {
+      try {
+        await session.click(css);
+        return true;
+      } catch {
+        // try the next one
+      }
+    }
+    return false;
+  });
+}
+
+/** The office phase: `h` holds run.mjs's helpers and paths. */
+export async function officeThroughGateway(h) {
+  const dir = mkdtempSync(join(tmpdir(), "ringside-e2e-office-"));
+  chmodSync(dir, 0o755); // see certificate()
+  const fingerprint = certificate(dir);
+  const pbx = h.start(
+    "pbxsim-office",
+    h.PBXSIM,
+    ["--listen", "127.0.0.1:0", "--dialect", "modern", "--user", "ringside", "--print-actions", "--calls-from-stdin"],
+    { RINGSIDE_PBXSIM_SECRET: h.SECRET },
+    { stdin: true },
+  );
+  const listening = await waitFor("the office PBX's 'listening on' line", 30_000, async () =>
+    pbx.lines.map((l) => /^listening on (\S+)/.exec(l)).find(Boolean),
+  );
+  const ports = { plain: await h.freePort(), tls: await h.freePort() };
+  const config = gatewayConfig(dir, listening[1], ports.plain);
+  await startBroker(h, dir, config, ports);
+  await waitFor("Mosquitto to listen", 10_000, async () => h.listening(ports.tls));
+  let gateway = startGateway(h, config, "gateway-office");
+  await waitFor("the gateway to connect to the PBX and the broker", 30_000, async () =>
+    received(h, pbx, "Login").length === 1 && h.logHas("gateway-office", "connected to the broker"),
+  );
+  h.pass(`the office gateway holds the PBX's AMI session and publishes to Mosquitto (TLS desk listener on ${ports.tls})`);
+
+  mkdirSync(h.OFFICE_CONFIG_DIR, { recursive: true });
+  writeFileSync(
+    join(h.OFFICE_CONFIG_DIR, "settings.json"),
+    JSON.stringify({
+      extensions: [DESK.extension],
+      office: { broker: `mqtts://127.0.0.1:${ports.tls}`, user: DESK.user, fingerprint },
+    }),
+  );
+  const { driver, base } = await h.startDriver("app-office", { RINGSIDE_CONFIG_DIR: h.OFFICE_CONFIG_DIR });
+  const session = await Session.create(base, h.appCaps(["--data-dir", h.OFFICE_DATA_DIR]));
+  try {
+    const before = await waitFor("the status line to ask for the broker password", 30_000, async () => {
+      const s = await status(session);
+      return /No broker password is saved for desk 'reception'/.test(s.message) ? s : null;
+    });
+    h.pass(`with no broker password saved, the status line says: "${before.message}"`);
+    await saveBrokerPassword(session);
+    const online = await waitFor("the app to connect through the office gateway", 30_000, async () => {
+      const s = await status(session);
+      return s.state === "connected" && /^Connected through the office gateway/.test(s.message) ? s : null;
+    });
+    h.pass(`with the password in the keyring and the broker's certificate pinned, the status line says: "${online.message}"`);
+    await waitFor("the console panels to drop the error from before the session", 10_000, async () =>
+      (await text(session, '[data-testid="console-message"]')) === "",
+    );
+    h.screenshot("20-office-connected");
+
+    pbx.stdin.write(`from=${CALLER.number},name=${CALLER.name},did=5550100,to=${DESK.extension},ring=3,talk=900\n`);
+    await session.switchToPage("popup.html");
+    const shownCard = await waitFor(`the popup to show ${CALLER.name}`, 30_000, async () => {
+      const t = await text(session, cardOf(CALLER));
+      return t.includes(CALLER.number) ? t : null;
+    });
+    if (received(h, pbx, "Login").length !== 1) throw new Error("the app logged in to the PBX itself in office mode");
+    h.screenshot("21-office-popup");
+    h.pass(`the popup shows ${CALLER.name} ${CALLER.number} from the gateway's card lines (the PBX saw one Login: the gateway's)`);
+    void shownCard;
+
+    const card = `${cardOf(CALLER)}[data-state="answered"]`;
+    await waitFor("1001 to answer, so the card offers Transfer", 30_000, async () => shown(session, `${card} [data-testid="action-transfer"]`));
+    await transferTo1002(session, card);
+    const blind = await waitFor("the PBX to receive BlindTransfer to 1002 from the gateway", 20_000, async () => received(h, pbx, "BlindTransfer")[0]);
+    if (!/^PJSIP\/1001-/.test(h.field(blind, "Channel") ?? "") || h.field(blind, "Exten") !== "1002") {
+      throw new Error(`BlindTransfer moved '${h.field(blind, "Channel")}' to '${h.field(blind, "Exten")}', not 1001's channel to 1002`);
+    }
+    h.pass(`Transfer… → 1002 on the popup went through the gateway: the PBX received BlindTransfer of ${h.field(blind, "Channel")} to 1002`);
+
+    gateway.kill("SIGKILL");
+    const offline = await waitFor("the status line to say the office gateway is offline", 20_000, async () => {
+      const s = await status(session);
+      return /^Office gateway offline since \d\d:\d\d/.test(s.message) ? s : null;
+    });
+    h.screenshot("22-office-gateway-offline");
+    h.pass(`after the gateway's kill -9, the status line says: "${offline.message}" (${offline.state})`);
+
+    gateway = startGateway(h, config, "gateway-office-2");
+    await waitFor("the app to say connected through the gateway again", 30_000, async () => {
+      const s = await status(session);
+      return s.state === "connected" && /^Connected through the office gateway/.test(s.message);
+    });
+    h.pass("the gateway started again: the app is connected through it again, without restarting");
+  } finally {
+    pbx.kill();
+    gateway.kill();
+    await h.stopApp(session, driver);
+  }
+}
