@@ -593,8 +593,12 @@ pub async fn send_sms<R: Runtime>(
     );
     let req =
         crate::sms::outgoing_request(&number, &text, span, shell.saved_settings().gsm_span, id)?;
-    let (client, _, _) = ami(&slot).await?;
-    let row = crate::sms::send(shell.store()?, &client, &req, now_ms()).await;
+    let row = match slot.link().await.ok_or_else(not_connected)? {
+        (Link::Ami(client), ..) => crate::sms::send(shell.store()?, &client, &req, now_ms()).await,
+        (Link::Office(desk), ..) => {
+            crate::sms::send_through_office(shell.store()?, &desk, &req, now_ms()).await
+        }
+    };
     crate::feeds::history_changed(&app);
     row
 }

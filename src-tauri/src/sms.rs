@@ -128,6 +128,29 @@ pub async fn send(
     Ok(SmsRow::from(record))
 }
 
+/// Office mode's [`send`]: the office gateway sends the text for this desk
+/// (the same check, record and words; the gateway's refusal is the
+/// failure history keeps).
+pub async fn send_through_office(
+    store: &ringside_store::HistoryStore,
+    desk: &ringside_gateway::desk::Desk,
+    req: &SmsRequest,
+    at_ms: i64,
+) -> IpcResult<SmsRow> {
+    let ask = ringside_gateway::DeskRequest::Sms {
+        number: req.destination.clone(),
+        text: req.text.clone(),
+        span: req.span.parse().ok(),
+    };
+    let send = async {
+        desk.ask(&ask, crate::commands::GATEWAY_WAIT)
+            .await
+            .map_err(|e| ringside_calls::actions::ActionError::SmsFailed(e.to_string()))
+    };
+    let record = send_recorded(store, req, at_ms, send).await?;
+    Ok(SmsRow::from(record))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
