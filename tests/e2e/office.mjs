@@ -7,9 +7,9 @@
 //     TLS listener whose self-signed certificate the desk pins by its
 //     SHA-256 fingerprint in Settings.
 //   - The app starts with Settings' office gateway set but no broker
-//     password saved: the status line says so. The password is then saved
-//     into the Secret Service (`set_broker_password`, as Settings does) and
-//     the app connects: "Connected through the office gateway".
+//     password saved: the status line says so. The password is then typed
+//     in Settings → Broker password → Save password (into the Secret
+//     Service) and the app connects: "Connected through the office gateway".
 //   - ACME Corp rings 1001: the popup shows the caller, from the gateway's
 //     card lines (the app holds no AMI session: the PBX sees one Login).
 //   - 1001 answers; Transfer… → 1002 on the popup card makes the PBX
@@ -109,16 +109,19 @@ function startGateway(h, config, name) {
   return gw;
 }
 
-/** Saves the desk's broker password into the keyring, as Settings' password field does. */
+/** Types the desk's broker password in Settings and saves it into the keyring, as she would. */
 async function saveBrokerPassword(session) {
   await session.switchToPage("index.html");
-  const r = await session.execAsync(
-    `const done = arguments[arguments.length - 1];
-     window.__TAURI_INTERNALS__.invoke('set_broker_password', { password: arguments[0] })
-       .then(() => done('ok'), (e) => done('error: ' + (e?.message ?? JSON.stringify(e))));`,
-    DESK.password,
+  await session.click('[data-testid="tab-settings"]');
+  await waitFor("Settings to show the saved broker", 10_000, async () =>
+    (await session.exec("return document.querySelector('[data-testid=\"settings-office-broker\"]').value;")) !== "",
   );
-  if (r !== "ok") throw new Error(`set_broker_password: ${r}`);
+  await session.type('[data-testid="settings-office-password"]', DESK.password);
+  await session.click('[data-testid="settings-office-password-save"]');
+  await waitFor("Settings to say the broker password is saved", 15_000, async () =>
+    /^Broker password saved in the system keyring/.test(await text(session, '[data-testid="settings-message"]')),
+  );
+  await session.click('[data-testid="tab-calls"]');
 }
 
 /** Transfer… → 1002 on the popup card `card`. */

@@ -91,7 +91,10 @@ export type SettingsField =
   | "addressBookUrl"
   | "addressBookUser"
   | "addressBookFingerprint"
-  | "addressBookSyncMinutes";
+  | "addressBookSyncMinutes"
+  | "officeBroker"
+  | "officeUser"
+  | "officeFingerprint";
 
 export interface FieldError {
   field: SettingsField;
@@ -176,6 +179,33 @@ export function validateSettings(s: Settings): FieldError[] {
 
   for (const e of validateConsoleSettings(s)) add(e.field, e.message);
   for (const e of validateDirectorySettings(s)) add(e.field, e.message);
+  for (const e of validateOfficeSettings(s)) add(e.field, e.message);
+  return errors;
+}
+
+/** A broker on this computer, where a password may travel without TLS (the shell's BrokerUrl::is_loopback). */
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)(?::\d+)?$/i;
+
+/**
+ * "Connect through the office gateway", with the shell's rules (src-tauri's
+ * office::validate, the gateway crate's BrokerUrl): an empty broker is off;
+ * otherwise mqtts://, or mqtt:// to this computer only, and a desk user
+ * without the broker's topic characters. A pin is checked even when off.
+ */
+export function validateOfficeSettings(s: Partial<Pick<Settings, "office">>): FieldError[] {
+  const errors: FieldError[] = [];
+  const o = s.office;
+  if (!o) return errors;
+  const broker = o.broker.trim();
+  if (broker !== "") {
+    const m = /^(mqtts?):\/\/([^\s/?#@]+)\/?$/i.exec(broker);
+    if (m === null || BLANK_OR_CONTROL.test(broker) || broker.length > 500) errors.push({ field: "officeBroker", message: t("settings.err.officeBroker") });
+    else if (m[1].toLowerCase() === "mqtt" && !LOOPBACK_HOST.test(m[2])) errors.push({ field: "officeBroker", message: t("settings.err.officeBrokerClear") });
+    const user = o.user.trim();
+    if (user === "" || user.length > 128 || /[/+#\u0000-\u001f\u007f]/.test(user)) errors.push({ field: "officeUser", message: t("settings.err.officeUser") });
+  }
+  if (o.fingerprint !== null && o.fingerprint.trim() !== "" && normalizeFingerprint(o.fingerprint) === null)
+    errors.push({ field: "officeFingerprint", message: t("settings.err.officeFingerprint") });
   return errors;
 }
 

@@ -9,7 +9,6 @@ import { byId, el } from "../dom";
 import { command, errorText } from "../ipc";
 import type { PbxProfile } from "../bindings/PbxProfile";
 import type { PopupPosition } from "../bindings/PopupPosition";
-import type { OfficeSettings } from "../bindings/OfficeSettings";
 import type { Settings } from "../bindings/Settings";
 import {
   defaultPort,
@@ -29,6 +28,7 @@ import {
   startDirectorySections,
   type SettingsForm,
 } from "./directory-settings";
+import { fillOfficeSection, OFFICE_FIELD_IDS, readOfficeSection, saveBrokerPassword, startOfficeSection } from "./office-settings";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
 const FIELD_IDS: Partial<Record<SettingsField, string>> = {
@@ -54,12 +54,11 @@ const FIELD_IDS: Partial<Record<SettingsField, string>> = {
   watchedQueues: "s-watched-queues",
   recallAfterSecs: "s-recall",
   ...DIRECTORY_FIELD_IDS,
+  ...OFFICE_FIELD_IDS,
 };
 
 let hasSecret = false;
-/** Office mode's settings as loaded: kept as they are when the form is saved. */
-let office: OfficeSettings = { broker: "", user: "", fingerprint: null, caFile: "" };
-let hasBrokerPassword = false;
+
 let hasApiToken = false;
 
 function showApiTokenState(): void {
@@ -110,8 +109,7 @@ function fillForm(saved: Settings): void {
   hasSecret = s.hasSecret;
   showSecretState();
   fillDirectorySections(s);
-  office = s.office;
-  hasBrokerPassword = s.hasBrokerPassword;
+  fillOfficeSection(s);
 }
 
 /** A whole number, or NaN for anything else ("", "12.5", "5038x"). */
@@ -149,8 +147,7 @@ function readForm(): Settings {
     watchedQueues: splitList(input("s-watched-queues").value),
     recallAfterSecs: wholeNumber(input("s-recall").value),
     ...readDirectorySections(),
-    office,
-    hasBrokerPassword,
+    ...readOfficeSection(),
   };
 }
 
@@ -262,6 +259,7 @@ async function save(): Promise<void> {
   if (!(await saveSecret())) return;
   if (!(await saveApiToken())) return;
   if (!(await saveDirectoryPasswords(form))) return;
+  if (!(await saveBrokerPassword(form))) return;
   say(t("settings.saved"), "ok");
 }
 
@@ -338,6 +336,7 @@ export async function startSettings(): Promise<void> {
     else if (!typed) say(t("settings.typeSecretFirst"), "error");
   });
   startDirectorySections(form);
+  startOfficeSection(form);
   try {
     fillForm(await command("get_settings"));
   } catch (e) {

@@ -1,0 +1,224 @@
+// Settings' "Connect through the office gateway" section (issue 17) in real
+// Chromium with the shell mocked: what save_settings receives, the broker
+// password handed to the keyring after the settings and wiped from the
+// page, the PBX login disabled while a broker is set (with the note saying
+// why) and enabled again without one, field-named validation (a clear-text
+// broker off this computer, a user with topic characters, a bad pin), the
+// shell's refusal shown, and the German page fitting its window.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  commandsGranted,
+  commandsInvoked,
+  cspViolations,
+  invocations,
+  launchBrowser,
+  openApp,
+  overflowing,
+  recordCommands,
+  screenshot,
+  serveDist,
+} from "./support.mjs";
+
+const VIEWPORT = { width: 1100, height: 800 };
+
+/** Settings as saved before office mode: no `office` at all. */
+const OLD_SETTINGS = {
+  profile: "genericAsterisk",
+  host: "pbx.local",
+  port: 5038,
+  tls: false,
+  amiUser: "ringside",
+  hasSecret: true,
+  extensions: ["1001"],
+  watchedGroups: [],
+  countryCode: "49",
+  trunkPrefix: "0",
+  crmUrlTemplate: "",
+  popupPosition: "bottomRight",
+  popupDurationSecs: 20,
+  notifications: true,
+  notifyWithPopup: false,
+  startWithOs: false,
+  gsmSpan: 1,
+  elastixUrl: "",
+  hasApiToken: false,
+  recallAfterSecs: 20,
+  watchedQueues: [],
+};
+
+const OFFICE = { broker: "mqtts://broker.office.lan:8883", user: "reception", fingerprint: "AB:".repeat(31) + "AB", caFile: "/etc/ssl/office-ca.pem" };
+
+function shell(extra = {}) {
+  return {
+    get_status: { connection: { state: "connected", message: "" }, demo: false, extensions: ["1001"] },
+    get_presence: [],
+    list_live_calls: [],
+    search_history: [],
+    list_missed: { rows: [], older: false },
+    search_contacts: [],
+    search_sms: [],
+    get_settings: OLD_SETTINGS,
+    get_console: { parked: [], queues: [], voicemail: [], offers: [] },
+    ...extra,
+  };
+}
+
+let browser;
+let server;
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function assertClean(app) {
+  await recordCommands(app, "main");
+  assert.deepEqual(app.pageErrors, [], "no uncaught error in the page");
+  assert.deepEqual(app.dialogs, [], "no alert/confirm/prompt was opened");
+  assert.deepEqual(await cspViolations(app.page), [], "nothing needed more than the app's CSP allows");
+}
+
+const PBX_LOGIN = ["settings-host", "settings-port", "settings-tls", "settings-user", "settings-secret", "settings-test"];
+
+async function loginDisabled(page) {
+  const states = [];
+  for (const id of PBX_LOGIN) states.push(await page.getByTestId(id).isDisabled());
+  return states;
+}
+
+test("office gateway: saved as typed, the broker password goes to the keyring after the settings and is wiped; the PBX login is not used meanwhile", async () => {
+  const app = await openApp(browser, server.url, "index.html", shell({ save_settings: null, set_broker_password: null }), VIEWPORT);
+  const { page } = app;
+  await page.getByTestId("tab-settings").click();
+  assert.equal(await page.getByTestId("settings-office-broker").inputValue(), "", "settings saved before office mode show it off");
+  assert.ok(await page.getByTestId("office-active").isHidden(), "no note while the PBX is connected directly");
+  assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => false));
+  assert.match(await page.getByTestId("office-password-state").textContent(), /^Not set yet/);
+
+  const password = "Desk-p4ss!word";
+  await page.getByTestId("settings-office-broker").fill(OFFICE.broker);
+  await page.getByTestId("settings-office-user").fill(OFFICE.user);
+  await page.getByTestId("settings-office-fingerprint").fill("ab".repeat(32));
+  await page.getByTestId("settings-office-ca-file").fill(OFFICE.caFile);
+  await page.getByTestId("settings-office-password").fill(password);
+  assert.ok(await page.getByTestId("office-active").isVisible(), "the note says why the PBX fields are not used");
+  assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => true), "the PBX login is disabled in office mode");
+  assert.ok(await page.getByTestId("settings-extensions").isEnabled(), "her extensions stay hers");
+
+  await page.getByTestId("settings-save").click();
+  await page.getByTestId("settings-message").filter({ hasText: "Settings saved." }).waitFor();
+  const [saved] = await invocations(page, "save_settings");
+  assert.deepEqual(saved.settings.office, OFFICE, "as typed, the pin in its canonical form");
+  assert.deepEqual(saved.settings.extensions, ["1001"]);
+  assert.deepEqual(await invocations(page, "set_broker_password"), [{ password }]);
+  const order = await page.evaluate(() =>
+    window.__ringside.calls.map((x) => x.cmd).filter((c) => ["save_settings", "set_broker_password"].includes(c)),
+  );
+  assert.deepEqual(order, ["save_settings", "set_broker_password"], "settings first: the keyring entry is named after the saved broker and user");
+  assert.equal(await page.getByTestId("settings-office-password").inputValue(), "", "wiped from the page");
+  assert.match(await page.getByTestId("office-password-state").textContent(), /^Saved in the system keyring/);
+  assert.ok(!JSON.stringify(saved).includes(password), "the password never travels with the settings");
+  assert.ok(!(await page.content()).includes(password), "nor stays in the page");
+
+  // Back to the PBX directly: the broker is emptied, the PBX login usable again.
+  await page.getByTestId("settings-office-broker").fill("");
+  assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => false));
+  assert.ok(await page.getByTestId("office-active").isHidden());
+  await page.getByTestId("settings-save").click();
+  await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "save_settings").length === 2);
+  const [, direct] = await invocations(page, "save_settings");
+  assert.equal(direct.settings.office.broker, "", "an empty broker connects to the PBX directly");
+  assert.equal((await invocations(page, "set_broker_password")).length, 1, "an empty password field sends nothing");
+  await assertClean(app);
+  await app.context.close();
+
+  // After a restart the saved office settings fill the form, office mode disables the PBX login at once.
+  const again = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({ get_settings: { ...OLD_SETTINGS, office: OFFICE, hasBrokerPassword: true }, save_settings: null }),
+    VIEWPORT,
+  );
+  await again.page.getByTestId("tab-settings").click();
+  assert.equal(await again.page.getByTestId("settings-office-fingerprint").inputValue(), OFFICE.fingerprint);
+  assert.match(await again.page.getByTestId("office-password-state").textContent(), /^Saved in the system keyring/);
+  assert.deepEqual(await loginDisabled(again.page), PBX_LOGIN.map(() => true));
+  await again.page.getByTestId("settings-save").click();
+  await again.page.getByTestId("settings-message").filter({ hasText: "Settings saved." }).waitFor();
+  const [resaved] = await invocations(again.page, "save_settings");
+  assert.deepEqual(resaved.settings.office, OFFICE, "sent back unchanged");
+  await assertClean(again);
+  await again.context.close();
+});
+
+test("office gateway validation names each field, nothing invalid is saved; the shell's refusal is shown", async () => {
+  const refusal = "Office gateway: save the broker and this desk's user first, then type the password.";
+  const app = await openApp(
+    browser,
+    server.url,
+    "index.html",
+    shell({ save_settings: null, set_broker_password: { __error: { code: "invalidSetting", message: refusal } } }),
+    VIEWPORT,
+  );
+  const { page } = app;
+  await page.getByTestId("tab-settings").click();
+  await page.getByTestId("settings-office-broker").fill("mqtt://broker.office.lan");
+  await page.getByTestId("settings-office-user").fill("front/desk");
+  await page.getByTestId("settings-office-fingerprint").fill("not-a-pin");
+  await page.getByTestId("settings-save").click();
+  assert.match(await page.getByTestId("error-officeBroker").textContent(), /mqtts:\/\/ so the password travels encrypted/);
+  assert.match(await page.getByTestId("error-officeUser").textContent(), /^Desk user: /);
+  assert.match(await page.getByTestId("error-officeFingerprint").textContent(), /^Broker certificate: /);
+  assert.deepEqual(await invocations(page, "save_settings"), [], "nothing invalid is saved");
+
+  await page.getByTestId("settings-office-broker").fill("http://broker");
+  await page.getByTestId("settings-save").click();
+  assert.match(await page.getByTestId("error-officeBroker").textContent(), /^Broker: write its address as mqtts:\/\//);
+
+  // A broker on this computer may be plain; the user and the pin fixed, it saves.
+  await page.getByTestId("settings-office-broker").fill("mqtt://127.0.0.1:1883");
+  await page.getByTestId("settings-office-user").fill("reception");
+  await page.getByTestId("settings-office-fingerprint").fill("");
+  await page.getByTestId("settings-office-password").fill("typed");
+  await page.getByTestId("settings-save").click();
+  await page.getByTestId("settings-message").filter({ hasText: refusal }).waitFor();
+  assert.equal(await page.getByTestId("settings-message").textContent(), `${refusal} The broker password was not saved; type it again.`);
+  assert.equal(await page.getByTestId("settings-office-password").inputValue(), "", "wiped even though the keyring did not take it");
+  const [saved] = await invocations(page, "save_settings");
+  assert.deepEqual(saved.settings.office, { broker: "mqtt://127.0.0.1:1883", user: "reception", fingerprint: null, caFile: "" });
+
+  await page.getByTestId("settings-office-password-save").click();
+  assert.equal(await page.getByTestId("settings-message").textContent(), "Type the broker password first.");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("in German, the office gateway section and its errors fit the window", async () => {
+  const app = await openApp(browser, server.url, "index.html", shell({ get_settings: { ...OLD_SETTINGS, office: OFFICE, hasBrokerPassword: false } }), VIEWPORT, {
+    locale: "de-DE",
+  });
+  const { page } = app;
+  await page.getByTestId("tab-settings").click();
+  await page.getByTestId("settings-office-user").fill("");
+  await page.getByTestId("settings-save").click();
+  assert.match(await page.getByTestId("error-officeUser").textContent(), /^Arbeitsplatz-Benutzer: /);
+  assert.match(await page.getByTestId("office-active").textContent(), /Büro-Gateway/);
+  assert.deepEqual(await overflowing(page), { page: false, elements: [] }, "labels, hints and errors wrap inside the window");
+  await page.getByTestId("settings-office-broker").scrollIntoViewIfNeeded();
+  await screenshot(page, "i18n-settings-office-de");
+  await assertClean(app);
+  await app.context.close();
+});
+
+test("every command these tests invoked is granted to the main window by src-tauri's capability", async () => {
+  const invoked = commandsInvoked("main");
+  for (const c of ["set_broker_password", "save_settings"]) assert.ok(invoked.includes(c), `the tests above invoked ${c}`);
+  const granted = await commandsGranted("main");
+  assert.deepEqual(invoked.filter((c) => !granted.includes(c)), [], "a command missing from the capability would be refused in the real app");
+});
