@@ -84,9 +84,55 @@ pub struct LiveState {
     /// Office mode: this desk's own calls, from its card lines, until the
     /// gateway publishes the office's.
     pub desk_cards: BTreeMap<String, CallCard>,
+    /// Office mode: the office's parked calls, queues and voicemail counts
+    /// as the gateway publishes them (its console, not ours).
+    pub office_panels: Option<OfficePanels>,
+}
+
+/// The attendant panels of the office, as the office gateway publishes them
+/// (`office/parked`, `office/queues`, `office/voicemail`).
+#[derive(Debug, Clone, Default)]
+pub struct OfficePanels {
+    /// The parked calls.
+    pub parked: Vec<ringside_calls::console::ParkedCall>,
+    /// Every queue the gateway follows.
+    pub queues: Vec<ringside_calls::console::Queue>,
+    /// Each colleague's voicemail counts.
+    pub voicemail: Vec<ringside_calls::console::Mailbox>,
 }
 
 impl LiveState {
+    /// The parked calls for the Parked calls panel, from the PBX or the
+    /// office gateway.
+    pub fn parked_calls(&self) -> Vec<ringside_calls::console::ParkedCall> {
+        match &self.office_panels {
+            Some(p) => p.parked.clone(),
+            None => self.console.parked.calls().cloned().collect(),
+        }
+    }
+
+    /// The queues the Queues panel shows: her watched ones (Settings'
+    /// "Queues to show"), from the PBX or the office gateway.
+    pub fn queues_shown(&self) -> Vec<ringside_calls::console::Queue> {
+        match &self.office_panels {
+            Some(p) => p
+                .queues
+                .iter()
+                .filter(|q| self.console.queues.is_watched(&q.name))
+                .cloned()
+                .collect(),
+            None => crate::console::watched_queues(&self.console),
+        }
+    }
+
+    /// The colleagues' voicemail counts.
+    pub fn mailboxes(&self) -> Vec<ringside_calls::console::Mailbox> {
+        match &self.office_panels {
+            Some(p) => p.voicemail.clone(),
+            None => self.console.voicemail.mailboxes().cloned().collect(),
+        }
+    }
+
     /// The calls in flight for the main window: the tracker's, or in office
     /// mode the gateway's (else the desk's own cards).
     pub fn live_calls(&self) -> Vec<CallCard> {
@@ -457,6 +503,7 @@ fn live_state(
         contact_names: BTreeMap::new(),
         office_calls: None,
         desk_cards: BTreeMap::new(),
+        office_panels: None,
     }
 }
 
@@ -620,15 +667,9 @@ impl ConsoleFeeds {
             })
         }
         Self {
-            parked: feed(app, live, EVENT_PARKED, |l| {
-                l.console.parked.calls().cloned().collect::<Vec<_>>()
-            }),
-            queues: feed(app, live, EVENT_QUEUES, |l| {
-                crate::console::watched_queues(&l.console)
-            }),
-            voicemail: feed(app, live, EVENT_VOICEMAIL, |l| {
-                l.console.voicemail.mailboxes().cloned().collect::<Vec<_>>()
-            }),
+            parked: feed(app, live, EVENT_PARKED, LiveState::parked_calls),
+            queues: feed(app, live, EVENT_QUEUES, LiveState::queues_shown),
+            voicemail: feed(app, live, EVENT_VOICEMAIL, LiveState::mailboxes),
         }
     }
 
@@ -676,7 +717,12 @@ async fn refresh_offers<R: Runtime>(
 
 /// `get_console`'s answer.
 pub fn console_state(live: &LiveState) -> ConsoleState {
-    crate::console::state(&live.console, &live.offers)
+    ConsoleState {
+        parked: live.parked_calls(),
+        queues: live.queues_shown(),
+        voicemail: live.mailboxes(),
+        offers: live.offers.clone(),
+    }
 }
 
 /// Looks the colleagues' extensions up in Contacts, then the company

@@ -114,6 +114,14 @@ async fn follow_desk<R: Runtime>(
                 }
                 windows.live_calls.poke();
             }
+            DeskEvent::Office(OfficeTopic::Parked, payload) => {
+                panel(&live, &payload, |p, v| p.parked = v).await;
+                windows.console.parked.poke();
+            }
+            DeskEvent::Office(OfficeTopic::Queues, payload) => {
+                panel(&live, &payload, |p, v| p.queues = v).await;
+                windows.console.queues.poke();
+            }
             DeskEvent::Office(..) => {}
             DeskEvent::BrokerUp => set_status(
                 &app,
@@ -134,6 +142,25 @@ async fn follow_desk<R: Runtime>(
                 },
             ),
         }
+    }
+}
+
+/// One of the office's retained panels: the desk shows the gateway's
+/// from now on (an unreadable payload is logged and the panel kept).
+async fn panel<T: serde::de::DeserializeOwned>(
+    live: &Arc<Mutex<LiveState>>,
+    payload: &str,
+    set: impl FnOnce(&mut super::OfficePanels, T),
+) {
+    match serde_json::from_str::<T>(payload) {
+        Ok(v) => set(
+            live.lock()
+                .await
+                .office_panels
+                .get_or_insert_with(Default::default),
+            v,
+        ),
+        Err(e) => tracing::warn!("an office panel from the gateway could not be read: {e}"),
     }
 }
 
