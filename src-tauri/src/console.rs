@@ -12,7 +12,7 @@ use ringside_calls::recall::{RecallConfig, RecallSetup};
 use ringside_calls::rights::{availability, Rights};
 use ringside_calls::tracker::Dialect;
 
-use crate::ipc::{ConsoleState, Offer, OfferAction, Settings};
+use crate::ipc::{Offer, OfferAction, Settings};
 
 /// The console a session keeps: the queues Settings names (all without
 /// any) and, unless it is 0, the recall of her blind transfers after
@@ -62,24 +62,9 @@ pub async fn fetch_rights(client: &Client) -> Rights {
     }
 }
 
-/// `get_console`'s answer from the session's console and offers.
-pub fn state(console: &Console, offers: &[Offer]) -> ConsoleState {
-    ConsoleState {
-        parked: console.parked.calls().cloned().collect(),
-        queues: watched_queues(console),
-        voicemail: console.voicemail.mailboxes().cloned().collect(),
-        offers: offers.to_vec(),
-    }
-}
-
 /// The queues the panel shows.
 pub fn watched_queues(console: &Console) -> Vec<ringside_calls::console::Queue> {
-    console
-        .queues
-        .queues()
-        .filter(|q| console.queues.is_watched(&q.name))
-        .cloned()
-        .collect()
+    console.watched_queues()
 }
 
 #[cfg(test)]

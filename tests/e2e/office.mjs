@@ -14,6 +14,9 @@
 //     card lines (the app holds no AMI session: the PBX sees one Login).
 //   - 1001 answers; Transfer… → 1002 on the popup card makes the PBX
 //     receive BlindTransfer of 1001's channel to 1002, sent by the gateway.
+//   - Initech rings 1001 and is answered; Park on its popup card makes the
+//     PBX receive Park (from the gateway), and the Parked calls panel shows
+//     it from the gateway's retained office/parked.
 //   - The gateway is killed with SIGKILL: within its keepalive the status
 //     line says "Office gateway offline since HH:MM"; started again, the
 //     app says connected through it again.
@@ -24,6 +27,7 @@ import { join } from "node:path";
 import { Session, waitFor } from "./webdriver.mjs";
 
 const CALLER = { number: "+15551234567", name: "ACME Corp" };
+const PARKED = { number: "+442071234567", name: "Initech" };
 const DESK = { user: "reception", password: "reception-e2e-pw", extension: "1001" };
 const GATEWAY_USER = { user: "ringside-gateway", password: "gateway-e2e-pw" };
 
@@ -213,12 +217,29 @@ export async function officeThroughGateway(h) {
     }
     h.pass(`Transfer… → 1002 on the popup went through the gateway: the PBX received BlindTransfer of ${h.field(blind, "Channel")} to 1002`);
 
+    // A second caller, parked from the popup: the gateway parks it and its retained panel shows it.
+    pbx.stdin.write(`from=${PARKED.number},name=${PARKED.name},did=5550600,to=${DESK.extension},ring=2,talk=900\n`);
+    await session.switchToPage("popup.html");
+    const parkButton = `${cardOf(PARKED)}[data-state="answered"] [data-testid="action-park"]`;
+    await waitFor(`the popup card of ${PARKED.name}, answered, to offer Park`, 40_000, async () => shown(session, parkButton));
+    await session.click(parkButton);
+    const park = await waitFor("the PBX to receive Park from the gateway", 20_000, async () => received(h, pbx, "Park")[0]);
+    if (!/^PJSIP\/carrier-/.test(h.field(park, "Channel") ?? "")) throw new Error(`Park named '${h.field(park, "Channel")}', not the caller's channel`);
+    h.pass(`Park on the popup went through the gateway: the PBX received Park of ${h.field(park, "Channel")}`);
+    await session.switchToPage("index.html");
+    const row = await waitFor(`the Parked calls panel to show ${PARKED.name} from the gateway's office/parked`, 20_000, async () => {
+      const rows = await session.exec(`return [...document.querySelectorAll('[data-testid="parked-call"]')].map((b) => b.innerText);`);
+      return rows.find((r) => r.includes(PARKED.name)) ?? null;
+    });
+    h.screenshot("22-office-parked");
+    h.pass(`the Parked calls panel shows the gateway's parked call: "${row.replace(/\s+/g, " ")}"`);
+
     gateway.kill("SIGKILL");
     const offline = await waitFor("the status line to say the office gateway is offline", 20_000, async () => {
       const s = await status(session);
       return /^Office gateway offline since \d\d:\d\d/.test(s.message) ? s : null;
     });
-    h.screenshot("22-office-gateway-offline");
+    h.screenshot("23-office-gateway-offline");
     h.pass(`after the gateway's kill -9, the status line says: "${offline.message}" (${offline.state})`);
 
     gateway = startGateway(h, config, "gateway-office-2");

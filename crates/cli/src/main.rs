@@ -89,9 +89,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Watch(a) if a.replay.is_some() => watch_replay(&a),
-        Command::Watch(a) if a.office.broker.is_some() => {
-            with_runtime(office::watch(&a.office, a.json))
-        }
+        Command::Watch(a) if a.office.broker.is_some() => office_watch(&a),
         Command::Watch(a) => with_runtime(watch_live(a)),
         Command::Dial(a) if a.office.broker.is_some() => {
             let req = ringside_gateway::DeskRequest::Dial {
@@ -127,6 +125,23 @@ fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// `watch --broker …`: the gateway's console reports every queue and
+/// brings no caller back, so `--queue` and `--recall` are refused rather
+/// than ignored.
+fn office_watch(a: &WatchArgs) -> Result<(), Failure> {
+    if !a.queues.is_empty() {
+        return Err(Failure::usage(
+            "--queue cannot be used with --broker: through the office gateway every queue is reported; leave --queue out",
+        ));
+    }
+    if a.recall.is_some() {
+        return Err(Failure::usage(
+            "--recall cannot be used with --broker: the office gateway does not bring transferred callers back yet; leave --recall out",
+        ));
+    }
+    with_runtime(office::watch(&a.office, a.json))
 }
 
 fn with_runtime(

@@ -317,3 +317,30 @@ fn recall_is_refused_where_it_cannot_work() {
     let zero = live(&["--recall", "0", "-e", "1001"]);
     assert_eq!(zero.status.code(), Some(2), "no wait at all is refused");
 }
+
+#[test]
+fn queue_and_recall_are_refused_through_the_office_gateway() {
+    // Refused before connecting: nothing listens on port 9.
+    for (extra, word) in [
+        (["--queue", "sales"], "--queue"),
+        (["--recall", "20"], "--recall"),
+    ] {
+        let mut args = vec![
+            "watch",
+            "--broker",
+            "mqtt://127.0.0.1:9",
+            "--broker-user",
+            "reception",
+            "-e",
+            "1001",
+        ];
+        args.extend_from_slice(&extra);
+        let out = ringside(&args);
+        assert_eq!(out.status.code(), Some(2), "{word}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("{word} cannot be used with --broker")),
+            "{err}"
+        );
+    }
+}

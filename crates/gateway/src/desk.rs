@@ -46,6 +46,8 @@ pub enum OfficeTopic {
     Parked,
     /// `office/queues`: the queues.
     Queues,
+    /// `office/voicemail`: each colleague's voicemail counts.
+    Voicemail,
     /// Any other `office/…` topic a newer gateway publishes.
     Other,
 }
@@ -348,6 +350,7 @@ fn office_topic(topics: &Topics, topic: &str) -> OfficeTopic {
         (topics.calls(), OfficeTopic::Calls),
         (topics.parked(), OfficeTopic::Parked),
         (topics.queues(), OfficeTopic::Queues),
+        (topics.voicemail(), OfficeTopic::Voicemail),
     ]
     .into_iter()
     .find(|(t, _)| t == topic)

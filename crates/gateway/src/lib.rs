@@ -23,7 +23,9 @@
 //! app: its card lines once each, the office's retained state, requests
 //! and their answers), [`session`] (an MQTT 5 session, TLS with the AMI crate's
 //! trust, the gateway's Last Will, reconnection with backoff), [`feed`]
-//! (a desk's live calls, retained, and the desk's de-duplication) and
+//! (a desk's live calls, retained, and the desk's de-duplication),
+//! [`panels`] (the office's live calls, parked calls, queues and voicemail,
+//! retained) and
 //! [`runtime`] (the gateway at work: one AMI session, one tracker per
 //! desk, the desks' requests answered). The `ringside-gateway` binary and
 //! the CLI's `--broker` commands are thin over them.
@@ -34,6 +36,7 @@ pub mod credentials;
 pub mod desk;
 mod error;
 pub mod feed;
+pub mod panels;
 pub mod request;
 pub mod runtime;
 pub mod session;

@@ -10,7 +10,9 @@
 //! Everything it publishes goes through one queue to the broker, so a card
 //! line always reaches the broker before the retained snapshot that holds
 //! it (see [`crate::feed`]). The snapshots follow the lines every
-//! [`SNAPSHOT_EVERY`], not one per line.
+//! [`SNAPSHOT_EVERY`], not one per line; so do the office's panels (the
+//! live calls, parked calls, queues and voicemail, [`crate::panels`]),
+//! read from the tracker and console that watch every desk's extensions.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,6 +36,7 @@ use ringside_calls::CallTracker;
 use crate::config::{DeskConfig, GatewayConfig};
 use crate::error::RequestError;
 use crate::feed::{DeskSnapshots, SNAPSHOT_EVERY};
+use crate::panels::{OfficePanels, Panel};
 use crate::request::{authorize, DeskRequest, DeskResponse, Pbx};
 use crate::session::{self, SessionEvent};
 
@@ -91,6 +94,8 @@ struct Retained {
     live: DeskSnapshots,
     /// The board, by extension.
     presence: BTreeMap<String, Colleague>,
+    /// The office's panels: which are behind, and what the broker holds.
+    panels: OfficePanels,
 }
 
 /// The running gateway, shared by its tasks.
@@ -230,6 +235,7 @@ impl Gateway {
             retained: Mutex::new(Retained {
                 live: DeskSnapshots::new(since_ms),
                 presence: BTreeMap::new(),
+                panels: OfficePanels::default(),
             }),
             synced: AtomicBool::new(false),
             since_ms,
@@ -265,6 +271,9 @@ impl Gateway {
         if !retained.presence.is_empty() {
             self.send(topics.presence(), board(&retained.presence), true);
         }
+        for (panel, payload) in retained.panels.held() {
+            self.send(panel.topic(topics), payload.clone(), true);
+        }
     }
 
     /// Brings the desks' retained snapshots up to date every
@@ -275,16 +284,47 @@ impl Gateway {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
-            for (view, snapshot) in retained.live.take_behind() {
-                let Ok(view) = view.parse::<usize>() else {
-                    continue;
-                };
-                for &d in &self.view_desks[view] {
-                    self.send(self.desks[d].live_topic.clone(), snapshot.clone(), true);
+            let behind = {
+                let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+                for (view, snapshot) in retained.live.take_behind() {
+                    let Ok(view) = view.parse::<usize>() else {
+                        continue;
+                    };
+                    for &d in &self.view_desks[view] {
+                        self.send(self.desks[d].live_topic.clone(), snapshot.clone(), true);
+                    }
                 }
+                retained.panels.take_behind()
+            };
+            if !behind.is_empty() {
+                self.publish_panels(&behind).await;
             }
         }
+    }
+
+    /// Publishes the office's panels that are `behind`, read from the
+    /// tracker and console that watch every desk's extensions; a payload
+    /// the broker already holds is not sent again.
+    async fn publish_panels(&self, behind: &[Panel]) {
+        let payloads: Vec<(Panel, String)> = {
+            let office = self.office.lock().await;
+            behind
+                .iter()
+                .map(|&p| (p, p.payload(&office.main.tracker, &office.main.console)))
+                .collect()
+        };
+        let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+        for (panel, payload) in payloads {
+            if retained.panels.update(panel, &payload) {
+                self.send(panel.topic(&self.config.topics), payload, true);
+            }
+        }
+    }
+
+    /// Marks `panel` behind: published at the next round.
+    fn touch(&self, panel: Panel) {
+        let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+        retained.panels.touch(panel);
     }
 
     fn send(&self, topic: String, payload: String, retain: bool) {
@@ -301,6 +341,9 @@ impl Gateway {
         match u {
             LiveUpdate::ViewCard { view, change } => self.view_card(view, &change),
             LiveUpdate::Console(c) => {
+                if let Some(panel) = Panel::of(&c) {
+                    self.touch(panel);
+                }
                 // The office's panels: every desk's.
                 if let Some(line) = lines::console(&c) {
                     for desk in &self.desks {
@@ -310,6 +353,9 @@ impl Gateway {
             }
             LiveUpdate::Presence(c) => {
                 let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
+                // A phone's state moves with the calls of extensions no
+                // desk watches too, which no card change reports.
+                retained.panels.touch(Panel::Calls);
                 retained.presence.insert(c.extension.clone(), c);
                 self.send(
                     self.config.topics.presence(),
@@ -329,15 +375,26 @@ impl Gateway {
                 for view in 0..self.view_desks.len() {
                     retained.live.touch(&view.to_string());
                 }
+                retained.panels.touch_all();
             }
             LiveUpdate::Disconnected(m) | LiveUpdate::Reconnecting(m) => {
                 eprintln!("ringside-gateway: {m}");
             }
-            LiveUpdate::Lagged(lost) => eprintln!("{}", lagged_words(lost)),
+            LiveUpdate::Lagged(lost) => {
+                eprintln!("{}", lagged_words(lost));
+                // The calls are read again: the panels say what was found.
+                self.retained
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .panels
+                    .touch_all();
+            }
             LiveUpdate::ResyncFailed(m) => {
                 eprintln!("ringside-gateway: could not rebuild the call list from the PBX: {m}");
             }
-            // The main tracker's cards: the views' are the desks'.
+            // The main tracker's cards: the views' are the desks', and
+            // the office's live calls changed.
+            LiveUpdate::Card(_) => self.touch(Panel::Calls),
             _ => {}
         }
     }

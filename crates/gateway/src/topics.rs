@@ -3,8 +3,8 @@
 //! Under a root (`ringside` by default) and the version `v1`:
 //! - `office/…`: what every desk may read. `office/gateway` (retained; the
 //!   gateway's `online`/`offline`, the latter set by its Last Will),
-//!   `office/presence` and `office/calls` (retained snapshots),
-//!   `office/parked` and `office/queues` (retained).
+//!   `office/presence`, `office/calls`, `office/parked`, `office/queues`
+//!   and `office/voicemail` (retained snapshots, [`crate::panels`]).
 //! - `desk/{user}/…`: one desk's own branch, `{user}` being its broker user
 //!   name. `desk/{user}/cards` carries the card changes of that desk's
 //!   extensions (as `ringside watch --json` prints them), `desk/{user}/live`
@@ -85,6 +85,11 @@ impl Topics {
     /// The retained queues.
     pub fn queues(&self) -> String {
         format!("{}/office/queues", self.base)
+    }
+
+    /// The retained voicemail counts of every colleague.
+    pub fn voicemail(&self) -> String {
+        format!("{}/office/voicemail", self.base)
     }
 
     /// Every office-wide topic, for a desk's subscription.

@@ -19,7 +19,7 @@ use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveUpdate};
 use ringside_calls::tracker::TrackerConfig;
 use ringside_calls::CallTracker;
-use ringside_gateway::feed::DeskFeed;
+use ringside_gateway::feed::{DeskFeed, SNAPSHOT_EVERY};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
 use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle};
@@ -389,10 +389,12 @@ fn timeless(printed: &[String]) -> Vec<Value> {
 }
 
 /// A direct watch of `ext` (what `ringside watch --pbx … -e EXT --json`
-/// runs), its card lines sent to the returned channel.
+/// runs), its card lines sent to the returned channel, and with `console`
+/// the console's lines too (parked calls, queues, voicemail).
 async fn direct_watch(
     sim: &SimHandle,
     ext: &str,
+    console: bool,
 ) -> (ringside_ami::Client, mpsc::Receiver<String>) {
     let config = ringside_ami::ClientConfig::new(
         sim.addr().ip().to_string(),
@@ -413,8 +415,13 @@ async fn direct_watch(
         });
         let live = tokio::sync::Mutex::new(Live::new(tracker));
         let mut out = |u: LiveUpdate| {
-            if let LiveUpdate::Card(c) = u {
-                let _ = tx.send(lines::card(&c));
+            let line = match u {
+                LiveUpdate::Card(c) => Some(lines::card(&c)),
+                LiveUpdate::Console(c) if console => lines::console(&c),
+                _ => None,
+            };
+            if let Some(line) = line {
+                let _ = tx.send(line);
             }
         };
         live::follow(&c, &live, &mut out).await;
@@ -473,7 +480,7 @@ async fn three_desks_print_what_a_direct_watch_prints() {
     );
     let mut direct = Vec::new();
     for (_, ext) in DESKS {
-        direct.push(direct_watch(&sim, ext).await);
+        direct.push(direct_watch(&sim, ext, false).await);
     }
     // The gateway (one session) and the three direct watches are logged in.
     assert!(
@@ -838,4 +845,222 @@ async fn check_tests_both_hops_and_names_the_one_that_fails() {
             && said.contains("refused the user name or password"),
         "{said}"
     );
+}
+
+/// A client reading the office's retained topics, as any desk may: each
+/// message with its topic and whether the broker held it (retained).
+fn read_office(
+    broker: &Broker,
+    user: &str,
+) -> (AsyncClient, mpsc::Receiver<(String, bool, Value)>) {
+    let login = broker.login(user);
+    let url = login.broker.clone();
+    let (mqtt, eventloop) = session::start(session::options(&login).expect("options"));
+    let (tx, heard) = mpsc::channel();
+    let sub = mqtt.clone();
+    tokio::spawn(async move {
+        session::drive(eventloop, &url, move |e| match e {
+            SessionEvent::Up => {
+                let sub = sub.clone();
+                tokio::spawn(async move {
+                    let _ = sub
+                        .subscribe(Topics::default().office_filter(), QoS::AtLeastOnce)
+                        .await;
+                });
+                true
+            }
+            SessionEvent::Message(p) => {
+                let topic = String::from_utf8_lossy(&p.topic).into_owned();
+                let v = serde_json::from_slice(&p.payload).unwrap_or(Value::Null);
+                tx.send((topic, p.retain, v)).is_ok()
+            }
+            _ => true,
+        })
+        .await;
+    });
+    (mqtt, heard)
+}
+
+/// The first message on each of `topics`, with whether it was retained.
+fn first_on_each(
+    heard: &mpsc::Receiver<(String, bool, Value)>,
+    topics: &[String],
+) -> std::collections::BTreeMap<String, (bool, Value)> {
+    let mut first = std::collections::BTreeMap::new();
+    while first.len() < topics.len() {
+        let (t, retained, v) = heard
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("only {first:?} within 10 s"));
+        if topics.contains(&t) {
+            first.entry(t).or_insert((retained, v));
+        }
+    }
+    first
+}
+
+/// The next message on `topic` within `secs` that `pick` takes.
+fn office_wait<T>(
+    heard: &mpsc::Receiver<(String, bool, Value)>,
+    topic: &str,
+    secs: u64,
+    mut pick: impl FnMut(bool, &Value) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (t, retained, v) = heard
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("nothing on {topic} within {secs} s"));
+        if t == topic {
+            if let Some(out) = pick(retained, &v) {
+                return out;
+            }
+        }
+    }
+}
+
+/// Lines from `next` into `out` until `done` holds for what is in it.
+fn lines_until(
+    out: &mut Vec<String>,
+    mut next: impl FnMut() -> String,
+    done: impl Fn(&[String]) -> bool,
+) {
+    while !done(out) {
+        out.push(next());
+    }
+}
+
+/// Whether `lines` hold a line of this `type`.
+fn has(lines: &[String], kind: &str) -> bool {
+    lines
+        .iter()
+        .any(|l| l.contains(&format!("\"type\":\"{kind}\"")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    windows,
+    ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
+)]
+async fn parked_calls_and_queues_are_retained_and_their_lines_reach_the_desks() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let desk = Desk::join(&broker, "reception");
+    desk.wait_online();
+    let direct = direct_watch(&sim, "1001", true).await;
+    assert!(
+        sim.wait_logged_in(2, Duration::from_secs(20)).await,
+        "the gateway and the direct watch are logged in"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // 1001 answers ACME and parks it; 1002 takes it back after 3 s. Meanwhile
+    // Initech waits in queue sales, which nobody answers, and gives up.
+    let park = sim.play(
+        Scenario::park(
+            Party::new("+15551234567", "ACME"),
+            "5550100",
+            "1001",
+            Some("1002"),
+        )
+        .with_timing(Duration::from_secs(3), Duration::from_millis(300)),
+    );
+    let desk_line = || {
+        desk.wait(20, "a line", |h| match h {
+            Heard::Line(l) => Some(l),
+            _ => None,
+        })
+    };
+    let mut through_broker = Vec::new();
+    lines_until(&mut through_broker, desk_line, |ls| has(ls, "parked"));
+    let parked = through_broker
+        .iter()
+        .find(|l| l.contains("\"type\":\"parked\""))
+        .expect("parked");
+    let parked: Value = serde_json::from_str(parked).expect("JSON");
+    let queue = sim.play(
+        Scenario::queue(
+            Party::new("+442071234567", "Initech"),
+            "5550800",
+            "sales",
+            &[],
+            None,
+        )
+        .with_timing(Duration::from_secs(2), Duration::from_millis(300)),
+    );
+    lines_until(&mut through_broker, desk_line, |ls| has(ls, "queue_join"));
+    // Past the next snapshot round: a desk that subscribes now gets the
+    // parked call and the waiting caller from what the broker retained.
+    tokio::time::sleep(SNAPSHOT_EVERY * 3).await;
+    let (late, heard) = read_office(&broker, "sales");
+    let t = Topics::default();
+    let first = first_on_each(&heard, &[t.parked(), t.queues(), t.calls(), t.voicemail()]);
+    for (topic, (retained, _)) in &first {
+        assert!(retained, "{topic} is retained");
+    }
+    let list = first[&t.parked()]
+        .1
+        .as_array()
+        .expect("an array of parked calls");
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["call"], parked["call"]);
+    assert_eq!(list[0]["slot"], parked["slot"]);
+    assert_eq!(list[0]["parked_by"], "1001");
+    let queues = &first[&t.queues()].1;
+    let sales = queues
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["name"] == "sales"))
+        .unwrap_or_else(|| panic!("queue sales: {queues}"));
+    assert_eq!(
+        sales["callers"][0]["caller_num"], "+442071234567",
+        "{sales}"
+    );
+    let calls = first[&t.calls()].1.as_array().expect("an array of calls");
+    assert!(
+        calls.iter().any(|c| c["call"] == parked["call"]),
+        "the parked call is live: {calls:?}"
+    );
+    assert!(first[&t.voicemail()].1.is_array(), "{first:?}");
+    // Once the park and the wait end, the panels say so.
+    park.finished().await;
+    queue.finished().await;
+    office_wait(&heard, &t.parked(), 10, |_, v| {
+        (v == &Value::Array(Vec::new())).then_some(())
+    });
+    // The desk printed what the direct watch of 1001 printed, the console's
+    // lines included (its `voicemail` lines come at each watcher's own
+    // connect, so they are left out).
+    let ended = |ls: &[String]| has(ls, "park_end") && has(ls, "queue_leave");
+    lines_until(&mut through_broker, desk_line, ended);
+    let mut own = Vec::new();
+    lines_until(
+        &mut own,
+        || {
+            direct
+                .1
+                .recv_timeout(Duration::from_secs(20))
+                .expect("direct line")
+        },
+        ended,
+    );
+    let no_voicemail = |ls: &[String]| -> Vec<String> {
+        ls.iter()
+            .filter(|l| !l.contains("\"type\":\"voicemail\""))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        timeless(&no_voicemail(&through_broker)),
+        timeless(&no_voicemail(&own))
+    );
+    for kind in ["popup", "parked", "park_end", "queue_join", "queue_leave"] {
+        assert!(
+            through_broker
+                .iter()
+                .any(|l| l.contains(&format!("\"type\":\"{kind}\""))),
+            "a {kind} line reached the desk: {through_broker:?}"
+        );
+    }
+    let _ = late.disconnect().await;
+    direct.0.shutdown().await;
 }

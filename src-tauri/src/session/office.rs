@@ -122,6 +122,10 @@ async fn follow_desk<R: Runtime>(
                 panel(&live, &payload, |p, v| p.queues = v).await;
                 windows.console.queues.poke();
             }
+            DeskEvent::Office(OfficeTopic::Voicemail, payload) => {
+                panel(&live, &payload, |p, v| p.voicemail = v).await;
+                windows.console.voicemail.poke();
+            }
             DeskEvent::Office(..) => {}
             DeskEvent::BrokerUp => set_status(
                 &app,

@@ -11,7 +11,7 @@
 use ringside_ami::Packet;
 use serde::Serialize;
 
-use super::{ParkChange, ParkedCalls, QueueChange, Queues, Voicemail, VoicemailChange};
+use super::{ParkChange, ParkedCalls, Queue, QueueChange, Queues, Voicemail, VoicemailChange};
 use crate::recall::{LiveRecall, RecallOutput, RecallSetup};
 use crate::tracker::{CallTracker, CardChange};
 
@@ -160,6 +160,17 @@ impl Console {
             );
         }
         out
+    }
+
+    /// The queues its panel shows (every queue it saw, or those it was set
+    /// up to watch): the app's Queues panel and the office gateway's
+    /// retained `office/queues` both read this.
+    pub fn watched_queues(&self) -> Vec<Queue> {
+        self.queues
+            .queues()
+            .filter(|q| self.queues.is_watched(&q.name))
+            .cloned()
+            .collect()
     }
 
     /// Takes `MailboxCount` answers received at `at_ms` (a mailbox not
