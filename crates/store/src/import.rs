@@ -312,6 +312,8 @@ pub fn parse_vcard(plan: &NumberPlan, text: &str) -> Parsed {
 
 /// Writes contacts as CSV in Google's column layout ("Phone 1 - Type",
 /// "Phone 1 - Value", ...), which [`parse_csv`] and most address books read.
+/// Records end in CRLF on every system (RFC 4180, and what Outlook and
+/// Excel on Windows expect); the file is the same bytes wherever it is made.
 pub fn contacts_to_csv(contacts: &[Contact]) -> Result<Vec<u8>> {
     let phones = contacts
         .iter()
@@ -319,7 +321,9 @@ pub fn contacts_to_csv(contacts: &[Contact]) -> Result<Vec<u8>> {
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     let mut header = vec![
         "Name".to_owned(),
         "Organization Name".into(),

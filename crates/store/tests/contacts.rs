@@ -440,6 +440,11 @@ fn csv_export_reimports_to_the_same_contacts() {
         .wait()
         .expect("import");
     let csv = store.export_csv().wait().expect("export");
+    let text = String::from_utf8(csv.clone()).expect("UTF-8");
+    assert!(
+        text.ends_with("\r\n") && text.matches("\r\n").count() == text.matches('\n').count(),
+        "every record ends in CRLF (RFC 4180), on every system: {text:?}"
+    );
     let copy = open(&dir.path().join("b.db"));
     let report = copy.import_csv(csv, DAY0).wait().expect("re-import");
     assert_eq!(
