@@ -121,27 +121,29 @@ export function normalizeFingerprint(text: string): string | null {
   return null;
 }
 
-/** Every problem in the form, each naming its field the way the form labels it. */
-export function validateSettings(s: Settings): FieldError[] {
+/**
+ * How the desk connects: to the PBX directly (its own AMI login), or
+ * through the office gateway. The shell has no separate switch for it: a
+ * saved broker is office mode (src-tauri's office::enabled).
+ */
+export type Connection = "direct" | "office";
+
+/** The connection saved settings ask for: the office gateway when a broker is set. */
+export function connectionOf(s: Partial<Pick<Settings, "office">>): Connection {
+  return (s.office?.broker ?? "").trim() !== "" ? "office" : "direct";
+}
+
+/**
+ * Every problem in the form, each naming its field the way the form labels
+ * it. Through the office gateway the PBX login (host, port, pin, AMI user)
+ * is not used and its fields are disabled, so it is not checked: a desk
+ * with only the office gateway set up must be able to save.
+ */
+export function validateSettings(s: Settings, via: Connection = connectionOf(s)): FieldError[] {
   const errors: FieldError[] = [];
   const add = (field: SettingsField, message: string) => errors.push({ field, message });
 
-  const host = s.host.trim();
-  if (host === "") add("host", t("settings.err.hostEmpty"));
-  else if (!(HOST_RE.test(host) || (host.includes(":") && IPV6_RE.test(host))))
-    add("host", t("settings.err.hostChars"));
-
-  if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
-    add("port", t("settings.err.port"));
-
-  if (s.tls && s.pinnedFingerprint && s.pinnedFingerprint.trim() !== "" && normalizeFingerprint(s.pinnedFingerprint) === null)
-    add(
-      "pinnedFingerprint",
-      t("settings.err.pin"),
-    );
-
-  if (s.amiUser.trim() === "") add("amiUser", t("settings.err.amiUserEmpty"));
-  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", t("settings.err.amiUserChars"));
+  if (via === "direct") for (const e of validatePbxLogin(s)) add(e.field, e.message);
 
   if (s.extensions.length === 0) add("extensions", t("settings.err.extensionsEmpty"));
   else {
@@ -180,6 +182,26 @@ export function validateSettings(s: Settings): FieldError[] {
   for (const e of validateConsoleSettings(s)) add(e.field, e.message);
   for (const e of validateDirectorySettings(s)) add(e.field, e.message);
   for (const e of validateOfficeSettings(s)) add(e.field, e.message);
+  return errors;
+}
+
+/** The PBX login: what connecting to the PBX directly needs. */
+function validatePbxLogin(s: Pick<Settings, "host" | "port" | "tls" | "pinnedFingerprint" | "amiUser">): FieldError[] {
+  const errors: FieldError[] = [];
+  const add = (field: SettingsField, message: string) => errors.push({ field, message });
+  const host = s.host.trim();
+  if (host === "") add("host", t("settings.err.hostEmpty"));
+  else if (!(HOST_RE.test(host) || (host.includes(":") && IPV6_RE.test(host))))
+    add("host", t("settings.err.hostChars"));
+
+  if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
+    add("port", t("settings.err.port"));
+
+  if (s.tls && s.pinnedFingerprint && s.pinnedFingerprint.trim() !== "" && normalizeFingerprint(s.pinnedFingerprint) === null)
+    add("pinnedFingerprint", t("settings.err.pin"));
+
+  if (s.amiUser.trim() === "") add("amiUser", t("settings.err.amiUserEmpty"));
+  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", t("settings.err.amiUserChars"));
   return errors;
 }
 

@@ -2,7 +2,8 @@
 // Chromium with the shell mocked: what save_settings receives, the broker
 // password handed to the keyring after the settings and wiped from the
 // page, the PBX login disabled while a broker is set (with the note saying
-// why) and enabled again without one, field-named validation (a clear-text
+// why) and enabled again without one, a desk with only the office gateway
+// set up saving without a PBX login, field-named validation (a clear-text
 // broker off this computer, a user with topic characters, a bad pin), the
 // shell's refusal shown, and the German page fitting its window.
 
@@ -155,6 +156,66 @@ test("office gateway: saved as typed, the broker password goes to the keyring af
   assert.deepEqual(resaved.settings.office, OFFICE, "sent back unchanged");
   await assertClean(again);
   await again.context.close();
+});
+
+/** A fresh install's settings (src-tauri's default_settings): no PBX login at all. */
+const FRESH = {
+  ...OLD_SETTINGS,
+  host: "",
+  amiUser: "",
+  hasSecret: false,
+  extensions: [],
+  countryCode: "1",
+  trunkPrefix: "1",
+  popupDurationSecs: 4,
+  office: { broker: "", user: "", fingerprint: null, caFile: "" },
+  hasBrokerPassword: false,
+};
+
+test("a desk with only the office gateway set up saves: the PBX login it does not use is not checked, and is still checked to connect directly", async () => {
+  const app = await openApp(browser, server.url, "index.html", shell({ get_settings: FRESH, save_settings: null }), VIEWPORT);
+  const { page } = app;
+  const errors = () => page.getByTestId("settings-error").allTextContents();
+  await page.getByTestId("tab-settings").click();
+  await page.getByTestId("settings-extensions").fill("1001");
+
+  // Directly, the PBX login is needed.
+  await page.getByTestId("settings-save").click();
+  assert.deepEqual(await errors(), [
+    "Host: enter the PBX address, for example pbx.local or 192.168.1.10.",
+    "AMI user: enter the user name from the PBX's AMI settings.",
+  ]);
+  assert.deepEqual(await invocations(page, "save_settings"), []);
+
+  // A port half-typed before choosing the office gateway: disabled with it, so not hers to fix.
+  await page.getByTestId("settings-port").fill("50x");
+  await page.getByTestId("settings-office-broker").fill(OFFICE.broker);
+  await page.getByTestId("settings-office-user").fill(OFFICE.user);
+  assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => true));
+  await page.getByTestId("settings-save").click();
+  assert.deepEqual(await errors(), [], "the disabled PBX fields are not checked through the office gateway");
+  assert.equal(await page.getByTestId("error-host").textContent(), "", "nor marked");
+  await page.getByTestId("settings-message").filter({ hasText: "Settings saved." }).waitFor();
+  const [saved] = await invocations(page, "save_settings");
+  assert.equal(saved.settings.office.broker, OFFICE.broker);
+  assert.deepEqual(saved.settings.extensions, ["1001"]);
+  assert.deepEqual(
+    [saved.settings.host, saved.settings.port, saved.settings.amiUser],
+    ["", 5038, ""],
+    "the PBX login goes back as it was saved, not as half-typed in the disabled fields",
+  );
+
+  // Back to the PBX directly: its login is checked again, the typed port with it.
+  await page.getByTestId("settings-office-broker").fill("");
+  await page.getByTestId("settings-save").click();
+  assert.deepEqual(await errors(), [
+    "Host: enter the PBX address, for example pbx.local or 192.168.1.10.",
+    "Port: must be a whole number from 1 to 65535.",
+    "AMI user: enter the user name from the PBX's AMI settings.",
+  ]);
+  assert.equal((await invocations(page, "save_settings")).length, 1, "nothing more was saved");
+  await assertClean(app);
+  await app.context.close();
 });
 
 test("office gateway validation names each field, nothing invalid is saved; the shell's refusal is shown", async () => {

@@ -12,7 +12,7 @@ import { command, errorText } from "../ipc";
 import type { OfficeSettings } from "../bindings/OfficeSettings";
 import type { Settings } from "../bindings/Settings";
 import { t } from "../i18n";
-import { normalizeFingerprint, type SettingsField } from "../validate";
+import { normalizeFingerprint, type Connection, type SettingsField } from "../validate";
 import type { SettingsForm } from "./directory-settings";
 
 /** The section's fields by the name validate.ts gives their errors. */
@@ -38,6 +38,11 @@ function showPasswordState(): void {
 /** Whether a broker is typed: office mode. */
 function officeChosen(): boolean {
   return input("s-office-broker").value.trim() !== "";
+}
+
+/** The connection the form is set to. */
+export function chosenConnection(): Connection {
+  return officeChosen() ? "office" : "direct";
 }
 
 /** Disables the PBX login while office mode is chosen, and says why. */
