@@ -181,7 +181,7 @@ export function validateSettings(s: Settings, via: Connection = connectionOf(s))
 
   for (const e of validateConsoleSettings(s)) add(e.field, e.message);
   for (const e of validateDirectorySettings(s)) add(e.field, e.message);
-  for (const e of validateOfficeSettings(s)) add(e.field, e.message);
+  for (const e of validateOfficeSettings(s, via)) add(e.field, e.message);
   return errors;
 }
 
@@ -210,16 +210,17 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)(?::\d+)?$/
 
 /**
  * "Connect through the office gateway", with the shell's rules (src-tauri's
- * office::validate, the gateway crate's BrokerUrl): an empty broker is off;
- * otherwise mqtts://, or mqtt:// to this computer only, and a desk user
- * without the broker's topic characters. A pin is checked even when off.
+ * office::validate, the gateway crate's BrokerUrl): an empty broker is off,
+ * so choosing the office gateway needs one; it is mqtts://, or mqtt:// to
+ * this computer only, with a desk user without the broker's topic
+ * characters. A pin is checked even when off.
  */
-export function validateOfficeSettings(s: Partial<Pick<Settings, "office">>): FieldError[] {
+export function validateOfficeSettings(s: Partial<Pick<Settings, "office">>, via: Connection = connectionOf(s)): FieldError[] {
   const errors: FieldError[] = [];
   const o = s.office;
   if (!o) return errors;
   const broker = o.broker.trim();
-  if (broker !== "") {
+  if (via === "office" || broker !== "") {
     const m = /^(mqtts?):\/\/([^\s/?#@]+)\/?$/i.exec(broker);
     if (m === null || BLANK_OR_CONTROL.test(broker) || broker.length > 500) errors.push({ field: "officeBroker", message: t("settings.err.officeBroker") });
     else if (m[1].toLowerCase() === "mqtt" && !LOOPBACK_HOST.test(m[2])) errors.push({ field: "officeBroker", message: t("settings.err.officeBrokerClear") });

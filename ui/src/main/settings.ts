@@ -33,6 +33,7 @@ import {
   chosenConnection,
   fillOfficeSection,
   OFFICE_FIELD_IDS,
+  officeSaved,
   readOfficeSection,
   saveBrokerPassword,
   startOfficeSection,
@@ -292,6 +293,7 @@ async function save(): Promise<void> {
     return;
   }
   savedLogin = pbxLogin(settings);
+  officeSaved(settings);
   // After the settings: the keyring entries are named after the saved user, host and API address.
   if (!(await saveSecret())) return;
   if (!(await saveApiToken())) return;
