@@ -7,7 +7,8 @@
 // settings and wiped from the page, a desk with only the office gateway set
 // up saving without a PBX login, field-named validation (no broker, a
 // clear-text broker off this computer, a user with topic characters, a bad
-// pin), the shell's refusal shown, and the German page fitting its window.
+// pin), the shell's refusal shown, the German page fitting its window, and
+// a refusal from the gateway shown as its sentence in plain text.
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -324,6 +325,44 @@ test("in German, the office gateway section and its errors fit the window", asyn
   await screenshot(page, "i18n-settings-office-de");
   await assertClean(app);
   await app.context.close();
+});
+
+test("in office mode a refusal from the gateway is shown to her as its sentence, in plain text, never as code or JSON", async () => {
+  // As src-tauri's errors.rs makes it of the gateway's RequestError::NotYourExtension: the UI's
+  // code, the gateway's finer word as the reason, the gateway's sentence as the message.
+  const sentence = "Extension 1002 is not one of this desk's (1001): a desk acts only from its own phones.";
+  const refusal = { code: "pbx_refused", reason: "not_your_extension", message: sentence };
+  const office = {
+    get_status: { connection: { state: "connected", message: "Connected through the office gateway at broker.office.lan." }, demo: false, extensions: ["1001"] },
+    get_settings: { ...OLD_SETTINGS, office: OFFICE, hasBrokerPassword: true },
+    dial: { __error: refusal },
+  };
+  const shown = async (page) => {
+    const message = page.getByTestId("dial-message");
+    await page.getByTestId("dial-input").fill("1003");
+    await page.getByTestId("dial-input").press("Enter");
+    await message.filter({ hasText: sentence }).waitFor();
+    assert.equal(await message.evaluate((m) => m.children.length), 0, "text only, no markup");
+    const text = await message.textContent();
+    for (const raw of ["{", "}", "pbx_refused", "not_your_extension", "code", "message", "[object"])
+      assert.ok(!text.includes(raw), `${JSON.stringify(text)} shows ${raw}`);
+    return text;
+  };
+
+  const app = await openApp(browser, server.url, "index.html", shell(office), VIEWPORT);
+  assert.equal(await shown(app.page), sentence, "in English, the gateway's own sentence");
+  assert.deepEqual(await invocations(app.page, "dial"), [{ number: "1003" }]);
+  await assertClean(app);
+  await app.context.close();
+
+  const de = await openApp(browser, server.url, "index.html", shell(office), VIEWPORT, { locale: "de-DE" });
+  assert.equal(
+    await shown(de.page),
+    `Die Telefonanlage hat das abgelehnt. Wenden Sie sich an die Betreuung Ihrer Telefonanlage, wenn es wieder passiert. (${sentence})`,
+    "in German, the code's sentence with the gateway's words after it",
+  );
+  assert.deepEqual(de.pageErrors, []);
+  await de.context.close();
 });
 
 test("every command these tests invoked is granted to the main window by src-tauri's capability", async () => {
