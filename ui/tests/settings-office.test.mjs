@@ -270,7 +270,7 @@ test("office gateway validation names each field, nothing invalid is saved; the 
     browser,
     server.url,
     "index.html",
-    shell({ save_settings: null, set_broker_password: { __error: { code: "invalidSetting", message: refusal } } }),
+    shell({ save_settings: null, set_broker_password: { __error: { code: "invalid_setting", message: refusal } } }),
     VIEWPORT,
   );
   const { page } = app;
