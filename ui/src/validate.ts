@@ -121,27 +121,29 @@ export function normalizeFingerprint(text: string): string | null {
   return null;
 }
 
-/** Every problem in the form, each naming its field the way the form labels it. */
-export function validateSettings(s: Settings): FieldError[] {
+/**
+ * How the desk connects: to the PBX directly (its own AMI login), or
+ * through the office gateway. The shell has no separate switch for it: a
+ * saved broker is office mode (src-tauri's office::enabled).
+ */
+export type Connection = "direct" | "office";
+
+/** The connection saved settings ask for: the office gateway when a broker is set. */
+export function connectionOf(s: Partial<Pick<Settings, "office">>): Connection {
+  return (s.office?.broker ?? "").trim() !== "" ? "office" : "direct";
+}
+
+/**
+ * Every problem in the form, each naming its field the way the form labels
+ * it. Through the office gateway the PBX login (host, port, pin, AMI user)
+ * is not used and its fields are disabled, so it is not checked: a desk
+ * with only the office gateway set up must be able to save.
+ */
+export function validateSettings(s: Settings, via: Connection = connectionOf(s)): FieldError[] {
   const errors: FieldError[] = [];
   const add = (field: SettingsField, message: string) => errors.push({ field, message });
 
-  const host = s.host.trim();
-  if (host === "") add("host", t("settings.err.hostEmpty"));
-  else if (!(HOST_RE.test(host) || (host.includes(":") && IPV6_RE.test(host))))
-    add("host", t("settings.err.hostChars"));
-
-  if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
-    add("port", t("settings.err.port"));
-
-  if (s.tls && s.pinnedFingerprint && s.pinnedFingerprint.trim() !== "" && normalizeFingerprint(s.pinnedFingerprint) === null)
-    add(
-      "pinnedFingerprint",
-      t("settings.err.pin"),
-    );
-
-  if (s.amiUser.trim() === "") add("amiUser", t("settings.err.amiUserEmpty"));
-  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", t("settings.err.amiUserChars"));
+  if (via === "direct") for (const e of validatePbxLogin(s)) add(e.field, e.message);
 
   if (s.extensions.length === 0) add("extensions", t("settings.err.extensionsEmpty"));
   else {
@@ -179,7 +181,27 @@ export function validateSettings(s: Settings): FieldError[] {
 
   for (const e of validateConsoleSettings(s)) add(e.field, e.message);
   for (const e of validateDirectorySettings(s)) add(e.field, e.message);
-  for (const e of validateOfficeSettings(s)) add(e.field, e.message);
+  for (const e of validateOfficeSettings(s, via)) add(e.field, e.message);
+  return errors;
+}
+
+/** The PBX login: what connecting to the PBX directly needs. */
+function validatePbxLogin(s: Pick<Settings, "host" | "port" | "tls" | "pinnedFingerprint" | "amiUser">): FieldError[] {
+  const errors: FieldError[] = [];
+  const add = (field: SettingsField, message: string) => errors.push({ field, message });
+  const host = s.host.trim();
+  if (host === "") add("host", t("settings.err.hostEmpty"));
+  else if (!(HOST_RE.test(host) || (host.includes(":") && IPV6_RE.test(host))))
+    add("host", t("settings.err.hostChars"));
+
+  if (!Number.isInteger(s.port) || s.port < 1 || s.port > 65535)
+    add("port", t("settings.err.port"));
+
+  if (s.tls && s.pinnedFingerprint && s.pinnedFingerprint.trim() !== "" && normalizeFingerprint(s.pinnedFingerprint) === null)
+    add("pinnedFingerprint", t("settings.err.pin"));
+
+  if (s.amiUser.trim() === "") add("amiUser", t("settings.err.amiUserEmpty"));
+  else if (/[\s\u0000-\u001f\u007f]/.test(s.amiUser)) add("amiUser", t("settings.err.amiUserChars"));
   return errors;
 }
 
@@ -188,16 +210,17 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)(?::\d+)?$/
 
 /**
  * "Connect through the office gateway", with the shell's rules (src-tauri's
- * office::validate, the gateway crate's BrokerUrl): an empty broker is off;
- * otherwise mqtts://, or mqtt:// to this computer only, and a desk user
- * without the broker's topic characters. A pin is checked even when off.
+ * office::validate, the gateway crate's BrokerUrl): an empty broker is off,
+ * so choosing the office gateway needs one; it is mqtts://, or mqtt:// to
+ * this computer only, with a desk user without the broker's topic
+ * characters. A pin is checked even when off.
  */
-export function validateOfficeSettings(s: Partial<Pick<Settings, "office">>): FieldError[] {
+export function validateOfficeSettings(s: Partial<Pick<Settings, "office">>, via: Connection = connectionOf(s)): FieldError[] {
   const errors: FieldError[] = [];
   const o = s.office;
   if (!o) return errors;
   const broker = o.broker.trim();
-  if (broker !== "") {
+  if (via === "office" || broker !== "") {
     const m = /^(mqtts?):\/\/([^\s/?#@]+)\/?$/i.exec(broker);
     if (m === null || BLANK_OR_CONTROL.test(broker) || broker.length > 500) errors.push({ field: "officeBroker", message: t("settings.err.officeBroker") });
     else if (m[1].toLowerCase() === "mqtt" && !LOOPBACK_HOST.test(m[2])) errors.push({ field: "officeBroker", message: t("settings.err.officeBrokerClear") });

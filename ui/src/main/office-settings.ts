@@ -1,18 +1,23 @@
-// Settings' "Connect through the office gateway" section (issue 17): the
-// broker, this desk's user, the broker's certificate (pin or CA file) and
-// its password, typed once and handed to the keyring through
-// `set_broker_password`, then wiped from the page. While a broker is set,
-// the PBX login fields are not used (the office gateway holds the PBX's
-// only AMI session), so they are disabled with a note saying why; the
-// desk's extensions stay hers. The shell checks everything again and does
-// the connecting; settings.ts owns the form as a whole and its save order.
+// Settings' choice of connection ("Connect to: the PBX directly / the
+// office gateway") and its "Connect through the office gateway" section
+// (issue 17): the broker, this desk's user, the broker's certificate (pin
+// or CA file) and its password, typed once and handed to the keyring
+// through `set_broker_password`, then wiped from the page. The shell has no
+// switch of its own: a saved broker is office mode (src-tauri's
+// office::enabled), so the choice is read from the saved broker and saving
+// "the PBX directly" saves the broker empty. Through the office gateway the
+// PBX login fields are not used (the gateway holds the PBX's only AMI
+// session), so they are disabled with a note saying why, and directly the
+// office fields are; the desk's extensions stay hers either way. The shell
+// checks everything again and does the connecting; settings.ts owns the
+// form as a whole and its save order.
 
 import { byId } from "../dom";
 import { command, errorText } from "../ipc";
 import type { OfficeSettings } from "../bindings/OfficeSettings";
 import type { Settings } from "../bindings/Settings";
 import { t } from "../i18n";
-import { normalizeFingerprint, type SettingsField } from "../validate";
+import { connectionOf, normalizeFingerprint, type Connection, type SettingsField } from "../validate";
 import type { SettingsForm } from "./directory-settings";
 
 /** The section's fields by the name validate.ts gives their errors. */
@@ -22,12 +27,23 @@ export const OFFICE_FIELD_IDS: Partial<Record<SettingsField, string>> = {
   officeFingerprint: "s-office-fp",
 };
 
-/** The PBX login's fields: not used while the office gateway is. */
+/** The PBX login's fields: not used through the office gateway. */
 const PBX_LOGIN_IDS = ["s-profile", "s-host", "s-port", "s-tls", "s-fingerprint", "s-user", "s-secret", "s-secret-save", "settings-test"];
+
+/** This section's fields: not used when connecting to the PBX directly. */
+const OFFICE_IDS = ["s-office-broker", "s-office-user", "s-office-password", "s-office-password-save", "s-office-fp", "s-office-ca"];
 
 const NO_OFFICE: OfficeSettings = { broker: "", user: "", fingerprint: null, caFile: "" };
 
 let hasBrokerPassword = false;
+
+/**
+ * The office settings as last loaded or saved. Connecting directly, this
+ * section is disabled and not checked, so it is sent back as saved with the
+ * broker emptied: the desk's user and certificate stay for the day she
+ * chooses the office gateway again.
+ */
+let savedOffice: OfficeSettings = NO_OFFICE;
 
 const input = (id: string) => byId<HTMLInputElement>(id);
 
@@ -35,24 +51,31 @@ function showPasswordState(): void {
   byId("office-password-state").textContent = hasBrokerPassword ? t("settings.secretSaved") : t("settings.secretNotSet");
 }
 
-/** Whether a broker is typed: office mode. */
-function officeChosen(): boolean {
-  return input("s-office-broker").value.trim() !== "";
+/** The connection chosen under "Connect to". */
+export function chosenConnection(): Connection {
+  return input("s-connect-office").checked ? "office" : "direct";
 }
 
-/** Disables the PBX login while office mode is chosen, and says why. */
-function showMode(): void {
-  const office = officeChosen();
-  for (const id of PBX_LOGIN_IDS) {
+function disable(ids: string[], disabled: boolean): void {
+  for (const id of ids) {
     const control = document.getElementById(id) as HTMLInputElement | HTMLButtonElement | HTMLSelectElement | null;
-    if (control && control.disabled !== office) control.disabled = office;
+    if (control && control.disabled !== disabled) control.disabled = disabled;
   }
+}
+
+/** Enables the chosen connection's fields and disables the other's; through the office gateway, says why. */
+function showMode(): void {
+  const office = chosenConnection() === "office";
+  disable(PBX_LOGIN_IDS, office);
+  disable(OFFICE_IDS, !office);
   byId("office-active").hidden = !office;
 }
 
 /** Fills the section; settings saved before office mode existed show it empty. */
 export function fillOfficeSection(s: Partial<Settings>): void {
   const o = { ...NO_OFFICE, ...s.office };
+  savedOffice = o;
+  input(connectionOf({ office: o }) === "office" ? "s-connect-office" : "s-connect-direct").checked = true;
   input("s-office-broker").value = o.broker;
   input("s-office-user").value = o.user;
   input("s-office-fp").value = o.fingerprint ?? "";
@@ -62,8 +85,9 @@ export function fillOfficeSection(s: Partial<Settings>): void {
   showMode();
 }
 
-/** The section as the Settings fields it edits. */
+/** The section as the Settings fields it edits: connecting directly, the saved ones without a broker. */
 export function readOfficeSection(): Pick<Settings, "office" | "hasBrokerPassword"> {
+  if (chosenConnection() === "direct") return { office: { ...savedOffice, broker: "" }, hasBrokerPassword };
   const pin = input("s-office-fp").value.trim();
   return {
     office: {
@@ -74,6 +98,11 @@ export function readOfficeSection(): Pick<Settings, "office" | "hasBrokerPasswor
     },
     hasBrokerPassword,
   };
+}
+
+/** After the shell took the settings: what this section sends back while it is not used. */
+export function officeSaved(s: Pick<Settings, "office">): void {
+  savedOffice = s.office;
 }
 
 /**
@@ -106,7 +135,7 @@ export async function saveBrokerPassword(form: SettingsForm): Promise<boolean> {
 }
 
 export function startOfficeSection(form: SettingsForm): void {
-  input("s-office-broker").addEventListener("input", showMode);
+  for (const id of ["s-connect-direct", "s-connect-office"]) input(id).addEventListener("change", showMode);
   byId("s-office-password-save").addEventListener("click", async () => {
     if (input("s-office-password").value === "") return form.say(t("settings.typeBrokerPasswordFirst"), "error");
     const refused = await savePassword();

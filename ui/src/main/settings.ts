@@ -16,6 +16,7 @@ import {
   PROFILES,
   splitList,
   validateSettings,
+  type Connection,
   type FieldError,
   type SettingsField,
 } from "../validate";
@@ -28,7 +29,15 @@ import {
   startDirectorySections,
   type SettingsForm,
 } from "./directory-settings";
-import { fillOfficeSection, OFFICE_FIELD_IDS, readOfficeSection, saveBrokerPassword, startOfficeSection } from "./office-settings";
+import {
+  chosenConnection,
+  fillOfficeSection,
+  OFFICE_FIELD_IDS,
+  officeSaved,
+  readOfficeSection,
+  saveBrokerPassword,
+  startOfficeSection,
+} from "./office-settings";
 
 /** Form fields by the Settings key they edit (the secret is not one of them). */
 const FIELD_IDS: Partial<Record<SettingsField, string>> = {
@@ -59,6 +68,22 @@ const FIELD_IDS: Partial<Record<SettingsField, string>> = {
 
 let hasSecret = false;
 
+/** The PBX login's fields, the settings' keys of them. */
+type PbxLogin = Pick<Settings, "profile" | "host" | "port" | "tls" | "pinnedFingerprint" | "amiUser">;
+
+/**
+ * The PBX login as last loaded or saved. Through the office gateway its
+ * fields are disabled and not checked, so it is sent back as saved (the
+ * shell accepted it then): whatever was left half-typed in them before
+ * she chose the office gateway cannot make the shell refuse a save she has
+ * no way to fix.
+ */
+let savedLogin: PbxLogin | null = null;
+
+function pbxLogin(s: Settings): PbxLogin {
+  return { profile: s.profile, host: s.host, port: s.port, tls: s.tls, pinnedFingerprint: s.pinnedFingerprint, amiUser: s.amiUser };
+}
+
 let hasApiToken = false;
 
 function showApiTokenState(): void {
@@ -83,6 +108,7 @@ function showSecretState(): void {
 
 function fillForm(saved: Settings): void {
   const s = saved;
+  savedLogin = pbxLogin(s);
   byId<HTMLSelectElement>("s-profile").value = s.profile;
   input("s-host").value = s.host;
   input("s-port").value = String(s.port);
@@ -117,7 +143,13 @@ function wholeNumber(text: string): number {
   return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
 }
 
-function readForm(): Settings {
+/** The form as Settings, for the connection it is set to. */
+function readForm(via: Connection): Settings {
+  const typed = readTyped();
+  return via === "office" && savedLogin !== null ? { ...typed, ...savedLogin } : typed;
+}
+
+function readTyped(): Settings {
   const fingerprint = input("s-fingerprint").value.trim();
   const apiFingerprint = input("s-elastix-fp").value.trim();
   return {
@@ -185,6 +217,15 @@ function showErrors(errors: FieldError[]): void {
   summary.focus();
 }
 
+/** The form as Settings and its problems (marked on the page), for the connection it is set to. */
+function readAndCheck(): { settings: Settings; errors: FieldError[] } {
+  const via = chosenConnection();
+  const settings = readForm(via);
+  const errors = validateSettings(settings, via);
+  showErrors(errors);
+  return { settings, errors };
+}
+
 /** Sends a typed secret to the keyring and wipes it from the page, whatever the outcome. */
 async function saveSecret(): Promise<boolean> {
   const field = input("s-secret");
@@ -221,9 +262,7 @@ async function saveApiToken(): Promise<boolean> {
 
 async function testApi(): Promise<void> {
   const result = byId("api-test-result");
-  const settings = readForm();
-  const errors = validateSettings(settings);
-  showErrors(errors);
+  const { settings, errors } = readAndCheck();
   if (errors.length > 0) {
     result.textContent = t("settings.fixBeforeTesting");
     result.dataset.kind = "error";
@@ -242,9 +281,7 @@ async function testApi(): Promise<void> {
 }
 
 async function save(): Promise<void> {
-  const settings = readForm();
-  const errors = validateSettings(settings);
-  showErrors(errors);
+  const { settings, errors } = readAndCheck();
   if (errors.length > 0) {
     say(t("settings.notSaved"), "error");
     return;
@@ -255,6 +292,8 @@ async function save(): Promise<void> {
     say(errorText(e), "error");
     return;
   }
+  savedLogin = pbxLogin(settings);
+  officeSaved(settings);
   // After the settings: the keyring entries are named after the saved user, host and API address.
   if (!(await saveSecret())) return;
   if (!(await saveApiToken())) return;
@@ -264,9 +303,7 @@ async function save(): Promise<void> {
 }
 
 async function testConnection(): Promise<void> {
-  const settings = readForm();
-  const errors = validateSettings(settings);
-  showErrors(errors);
+  const { settings, errors } = readAndCheck();
   const steps = byId("test-steps");
   steps.replaceChildren();
   if (errors.length > 0) {
@@ -295,9 +332,7 @@ async function testConnection(): Promise<void> {
 /** What the directory sections borrow from the form as a whole. */
 const form: SettingsForm = {
   readChecked() {
-    const settings = readForm();
-    const errors = validateSettings(settings);
-    showErrors(errors);
+    const { settings, errors } = readAndCheck();
     return errors.length === 0 ? settings : null;
   },
   say,
