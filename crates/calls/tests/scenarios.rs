@@ -2312,3 +2312,71 @@ fn a_recall_watch_outlives_a_resync_that_lost_the_transferers_hangup() {
         "nobody answered 1002 in time: the caller comes back"
     );
 }
+
+/// The cards of the updates in `ch`, in order.
+fn updated_cards(ch: &[CardChange]) -> Vec<&ringside_calls::tracker::CallCard> {
+    ch.iter()
+        .filter_map(|c| match c {
+            CardChange::Update { card, .. } => Some(card),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Her phone's hang-up may come after the caller already rings 1002 (a
+/// phone that hangs up once told the transfer worked; a `Redirect` of the
+/// caller, which sends no transfer event): while 1002 rings, the card never
+/// says the caller still talks to her.
+#[test]
+fn a_transferred_caller_ringing_1002_talks_to_nobody_whenever_her_phone_hangs_up() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    for (how, transfer_event) in [("BlindTransfer", true), ("Redirect", false)] {
+        let mut t = watching(&["1001"]);
+        answered_by_1001(&mut t, &p1);
+        let mut evs = Vec::new();
+        if transfer_event {
+            evs.push(blind_transfer(&p1, "1002"));
+        }
+        evs.extend([
+            bridge_leave(&TRUNK, "b1"),
+            bridge_leave(&p1, "b1"),
+            newchannel(&p2),
+            dial_begin(Some(&TRUNK), &p2, "1002"),
+            ringing(&p2),
+        ]);
+        let ch = feed(&mut t, &evs, 10_000);
+        let cards = updated_cards(&ch);
+        let rings = cards
+            .iter()
+            .find(|c| c.ringing == ["1002"])
+            .unwrap_or_else(|| panic!("{how}: an update says 1002 rings: {ch:?}"));
+        assert_eq!(
+            rings
+                .transfers
+                .iter()
+                .map(|t| (t.by.as_deref(), t.to.as_str()))
+                .collect::<Vec<_>>(),
+            [(Some("1001"), "1002")],
+            "{how}: her transfer"
+        );
+        for card in cards.iter().filter(|c| !c.transfers.is_empty()) {
+            assert_eq!(
+                card.connected_to, None,
+                "{how}: transferred away, the caller talks to her no more: {card:?}"
+            );
+        }
+        let ch = feed(&mut t, &[hangup(&p1, "16")], 10_600);
+        assert!(
+            updated_cards(&ch).iter().all(|c| c.connected_to.is_none()),
+            "{how}: her late hang-up changes nothing: {ch:?}"
+        );
+        let card = t.cards().into_iter().find(|c| c.call == lk);
+        let card = card.expect("the caller still rings 1002");
+        assert_eq!(
+            (card.ringing, card.connected_to),
+            (vec!["1002".to_owned()], None)
+        );
+    }
+}

@@ -267,6 +267,11 @@ impl CallTracker {
         );
         let moved_from =
             call.moved_before_answer(transferred_by.is_none(), caller_kind, &dest_ext, at_ms, out);
+        if transferred_by.is_some() {
+            // Moved here (a transfer, a Redirect): the caller no longer talks
+            // to whoever sent it, whose hang-up may still be to come.
+            call.connected = None;
+        }
         if watched {
             call.relevant = true;
             out.extend(call.pop_at(
