@@ -51,15 +51,15 @@
 //!   before the transfer (a call a colleague had already answered and sent
 //!   to her) is not a new answer, hence "a change".
 //! - **The deadline is decided on the call's current card**, the one
-//!   [`Recall::tick`] is given, not the last change seen: the tracker
-//!   reports nothing when a colleague's phone merely stops ringing (its dial
-//!   timed out into voicemail, it was busy), so the last update may still
-//!   say it rings. The caller is redirected only when a phone other than
-//!   hers still rings for the call. Otherwise the transfer went somewhere
-//!   Ringside must not pull a caller out of (voicemail, an outside number,
-//!   an IVR, a queue between two rounds of ringing) or was answered, and
-//!   the watch ends. A call already ringing only her (the PBX sent it back
-//!   itself) is reported `Recalled` without a redirect.
+//!   [`Recall::tick`] is given, not the last change seen: a colleague's
+//!   phone that stopped ringing (its dial timed out into voicemail, it was
+//!   busy) rings on no current card, even when the update that said so was
+//!   lost with a dropped session. The caller is redirected only when a
+//!   phone other than hers still rings for the call. Otherwise the transfer
+//!   went somewhere Ringside must not pull a caller out of (voicemail, an
+//!   outside number, an IVR, a queue between two rounds of ringing) or was
+//!   answered, and the watch ends. A call already ringing only her (the PBX
+//!   sent it back itself) is reported `Recalled` without a redirect.
 //! - **A deadline that finds no phone ringing looks once more**,
 //!   [`GRACE_MS`] later, before the watch ends: a colleague's ring the PBX
 //!   had not started yet (a slow dialplan), or that a reconnect's listing

@@ -826,21 +826,22 @@ fn unanswered_call_goes_to_voicemail() {
 
 /// ACME on the trunk, answered by 1001 and bridged.
 fn answered_by_1001(t: &mut CallTracker, p1: &Ch) -> Vec<CardChange> {
-    feed(
-        t,
-        &[
-            newchannel(&TRUNK),
-            newchannel(p1),
-            dial_begin(Some(&TRUNK), p1, "1001"),
-            ringing(p1),
-            up(p1),
-            dial_end(&TRUNK, p1, "ANSWER"),
-            up(&TRUNK),
-            bridge_enter(p1, "b1"),
-            bridge_enter(&TRUNK, "b1"),
-        ],
-        0,
-    )
+    feed(t, &answered_evs(p1), 0)
+}
+
+/// The outside caller rings `p1`, which answers and talks in bridge `b1`.
+fn answered_evs(p1: &Ch) -> [Packet; 9] {
+    [
+        newchannel(&TRUNK),
+        newchannel(p1),
+        dial_begin(Some(&TRUNK), p1, "1001"),
+        ringing(p1),
+        up(p1),
+        dial_end(&TRUNK, p1, "ANSWER"),
+        up(&TRUNK),
+        bridge_enter(p1, "b1"),
+        bridge_enter(&TRUNK, "b1"),
+    ]
 }
 
 /// Asterisk 12+ `BlindTransfer`: `by`'s phone sends the outside caller to `exten`.
@@ -2311,4 +2312,239 @@ fn a_recall_watch_outlives_a_resync_that_lost_the_transferers_hangup() {
         }],
         "nobody answered 1002 in time: the caller comes back"
     );
+}
+
+/// The cards of the updates in `ch`, in order.
+fn updated_cards(ch: &[CardChange]) -> Vec<&ringside_calls::tracker::CallCard> {
+    ch.iter()
+        .filter_map(|c| match c {
+            CardChange::Update { card, .. } => Some(card),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Her blind transfer to 1002, who does not answer in time, brought back to
+/// her by the recall, in the order pbxsim sends it on Asterisk 12+ (her
+/// `BlindTransfer`, her phone's hang-up, 1002 ringing; the recall's
+/// `Redirect` of the caller: 1002's `DialEnd` CANCEL and hang-up, then her
+/// phone ringing and answering). Every step says on the card who rings and
+/// who the caller talks to: nobody from her transfer until she answers again,
+/// and never 1002 and her ringing at once.
+#[test]
+fn a_blind_transfer_brought_back_by_the_recall_shows_who_rings_at_each_step() {
+    use ringside_calls::profile::{PbxKind, Profile};
+    use ringside_calls::recall::{LiveRecall, RecallConfig, RecallOutput, RecallSetup};
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    let again = phone("1001", "1795445000.63", "00000053", lk);
+    let mut t = watching(&["1001"]);
+    let mut recall = LiveRecall::new(RecallSetup {
+        config: RecallConfig { after_ms: 20_000 },
+        extensions: vec!["1001".into()],
+        profile: Profile::of(PbxKind::Generic),
+        context: None,
+    });
+    let mut every: Vec<CardChange> = Vec::new();
+    // Feeds `evs` from `at`: the tracker's changes, and what the recall said of them.
+    let mut step = |t: &mut CallTracker, recall: &mut LiveRecall, evs: &[Packet], at: i64| {
+        let ch = feed(t, evs, at);
+        let said: Vec<RecallOutput> = ch.iter().flat_map(|c| recall.observe(c)).collect();
+        every.extend(ch.iter().cloned());
+        (ch, said)
+    };
+    let ringing_and_talking = |ch: &[CardChange]| -> Vec<(Vec<String>, Option<String>)> {
+        updated_cards(ch)
+            .into_iter()
+            .map(|c| (c.ringing.clone(), c.connected_to.clone()))
+            .collect()
+    };
+    let talking = |to: &str| Some(to.to_owned());
+
+    let (ch, _) = step(&mut t, &mut recall, &answered_evs(&p1), 0);
+    assert_eq!(ringing_and_talking(&ch), [(vec![], talking("1001"))]);
+
+    // Her transfer: the caller has left her, and 1002 does not ring yet.
+    let (ch, said) = step(&mut t, &mut recall, &[blind_transfer(&p1, "1002")], 10_000);
+    assert_eq!(said, []);
+    let cards = updated_cards(&ch);
+    let [card] = cards.as_slice() else {
+        panic!("one update at her transfer: {ch:?}");
+    };
+    assert_eq!(card.transfers.len(), 1, "her transfer is on the card");
+    assert_eq!(
+        (card.ringing.as_slice(), card.connected_to.as_deref()),
+        (&[][..], None),
+        "blind-transferred away, the caller talks to her no more: {card:?}"
+    );
+
+    // Her phone hangs up; 1002 rings.
+    let (ch, said) = step(
+        &mut t,
+        &mut recall,
+        &[
+            bridge_leave(&TRUNK, "b1"),
+            bridge_leave(&p1, "b1"),
+            hangup(&p1, "16"),
+            newchannel(&p2),
+            dial_begin(Some(&TRUNK), &p2, "1002"),
+            ringing(&p2),
+        ],
+        10_100,
+    );
+    assert_eq!(said, []);
+    assert_eq!(
+        ringing_and_talking(&ch),
+        [(vec!["1002".to_owned()], None)],
+        "1002 rings, nobody talks to the caller"
+    );
+    assert_eq!(
+        recall.next_deadline(),
+        Some(30_000),
+        "watched from her transfer"
+    );
+
+    // Nobody answered 1002 in time: the caller is sent back to her.
+    assert_eq!(
+        recall.tick(&t, 30_000),
+        [RecallOutput::Redirect {
+            call: lk.into(),
+            from: "1002".into(),
+            to: "1001".into(),
+        }]
+    );
+    // The Redirect takes the caller out of the Dial to 1002: 1002 stops ringing.
+    let (ch, said) = step(
+        &mut t,
+        &mut recall,
+        &[dial_end(&TRUNK, &p2, "CANCEL"), hangup(&p2, "127")],
+        30_100,
+    );
+    assert_eq!(said, []);
+    assert_eq!(
+        ringing_and_talking(&ch),
+        [(vec![], None)],
+        "the card says 1002 stopped ringing: {ch:?}"
+    );
+
+    // Her phone rings with the caller again: only hers.
+    let (ch, said) = step(
+        &mut t,
+        &mut recall,
+        &[
+            newchannel(&again),
+            dial_begin(Some(&TRUNK), &again, "1001"),
+            ringing(&again),
+        ],
+        30_300,
+    );
+    assert_eq!(popup_exts(&ch), ["1001"], "the call rings her again");
+    assert_eq!(
+        ringing_and_talking(&ch),
+        [(vec!["1001".to_owned()], None)],
+        "only her phone rings"
+    );
+    assert_eq!(
+        said,
+        [RecallOutput::Recalled {
+            call: lk.into(),
+            from: "1002".into(),
+            to: "1001".into(),
+        }]
+    );
+
+    // She answers: she talks to the caller again.
+    let (ch, said) = step(
+        &mut t,
+        &mut recall,
+        &[
+            up(&again),
+            dial_end(&TRUNK, &again, "ANSWER"),
+            bridge_enter(&again, "b2"),
+            bridge_enter(&TRUNK, "b2"),
+        ],
+        31_000,
+    );
+    assert_eq!(said, []);
+    assert_eq!(
+        closes(&ch),
+        [("1001".to_owned(), CloseReason::Answered, talking("1001"))]
+    );
+    assert_eq!(ringing_and_talking(&ch), [(vec![], talking("1001"))]);
+
+    let (ch, _) = step(
+        &mut t,
+        &mut recall,
+        &[hangup(&again, "16"), hangup(&TRUNK, "16")],
+        40_000,
+    );
+    assert!(
+        matches!(ends(&ch).as_slice(), [CardChange::Ended { answered_by, .. }] if answered_by.as_deref() == Some("1001")),
+        "she had the caller last: {ch:?}"
+    );
+    for card in updated_cards(&every) {
+        assert!(
+            !(card.ringing.iter().any(|e| e == "1002") && card.ringing.iter().any(|e| e == "1001")),
+            "1002 and her phone never ring at once: {card:?}"
+        );
+    }
+}
+
+/// Her phone's hang-up may come after the caller already rings 1002 (a
+/// phone that hangs up once told the transfer worked; a `Redirect` of the
+/// caller, which sends no transfer event): while 1002 rings, the card never
+/// says the caller still talks to her.
+#[test]
+fn a_transferred_caller_ringing_1002_talks_to_nobody_whenever_her_phone_hangs_up() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    for (how, transfer_event) in [("BlindTransfer", true), ("Redirect", false)] {
+        let mut t = watching(&["1001"]);
+        answered_by_1001(&mut t, &p1);
+        let mut evs = Vec::new();
+        if transfer_event {
+            evs.push(blind_transfer(&p1, "1002"));
+        }
+        evs.extend([
+            bridge_leave(&TRUNK, "b1"),
+            bridge_leave(&p1, "b1"),
+            newchannel(&p2),
+            dial_begin(Some(&TRUNK), &p2, "1002"),
+            ringing(&p2),
+        ]);
+        let ch = feed(&mut t, &evs, 10_000);
+        let cards = updated_cards(&ch);
+        let rings = cards
+            .iter()
+            .find(|c| c.ringing == ["1002"])
+            .unwrap_or_else(|| panic!("{how}: an update says 1002 rings: {ch:?}"));
+        assert_eq!(
+            rings
+                .transfers
+                .iter()
+                .map(|t| (t.by.as_deref(), t.to.as_str()))
+                .collect::<Vec<_>>(),
+            [(Some("1001"), "1002")],
+            "{how}: her transfer"
+        );
+        for card in cards.iter().filter(|c| !c.transfers.is_empty()) {
+            assert_eq!(
+                card.connected_to, None,
+                "{how}: transferred away, the caller talks to her no more: {card:?}"
+            );
+        }
+        let ch = feed(&mut t, &[hangup(&p1, "16")], 10_600);
+        assert!(
+            updated_cards(&ch).iter().all(|c| c.connected_to.is_none()),
+            "{how}: her late hang-up changes nothing: {ch:?}"
+        );
+        let card = t.cards().into_iter().find(|c| c.call == lk);
+        let card = card.expect("the caller still rings 1002");
+        assert_eq!(
+            (card.ringing, card.connected_to),
+            (vec!["1002".to_owned()], None)
+        );
+    }
 }

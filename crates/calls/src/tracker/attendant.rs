@@ -295,7 +295,10 @@ impl CallTracker {
         let Some(call) = self.calls.get_mut(&key) else {
             return;
         };
-        let parked_by = parker.or_else(|| call.connected.clone());
+        // A blind transfer to the parking extension took the caller from
+        // its transferer, who parked it.
+        let transferer = call.pending_transfer.as_ref().and_then(|t| t.by.clone());
+        let parked_by = parker.or(transferer).or_else(|| call.connected.clone());
         call.park = Some(ParkSpot {
             slot: p.space.to_owned(),
             lot,

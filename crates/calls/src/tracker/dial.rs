@@ -267,6 +267,11 @@ impl CallTracker {
         );
         let moved_from =
             call.moved_before_answer(transferred_by.is_none(), caller_kind, &dest_ext, at_ms, out);
+        if transferred_by.is_some() {
+            // Moved here (a transfer, a Redirect): the caller no longer talks
+            // to whoever sent it, whose hang-up may still be to come.
+            call.connected = None;
+        }
         if watched {
             call.relevant = true;
             out.extend(call.pop_at(
@@ -504,34 +509,13 @@ impl CallTracker {
         if still_ringing_here {
             return;
         }
-        let Some(slot) = call
-            .slots
-            .iter_mut()
-            .find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
-        else {
-            return;
-        };
-        if let Some(by) = call.answered_by.clone() {
-            slot.state = SlotState::Closed;
-            call.answered_elsewhere_for.push(ext.to_string());
-            out.push(CardChange::Close {
-                call: call.id.to_string(),
-                extension: ext.to_string(),
-                reason: CloseReason::AnsweredElsewhere,
-                answered_by: Some(by),
-                at_ms,
-            });
-        } else if cancelled || call.queue.is_some() {
-            slot.state = SlotState::Pending;
-        } else {
-            slot.state = SlotState::Closed;
-            out.push(CardChange::Close {
-                call: call.id.to_string(),
-                extension: ext.to_string(),
-                reason: CloseReason::Missed,
-                answered_by: None,
-                at_ms,
-            });
+        call.stopped_ringing(&ext, cancelled, at_ms, out);
+        // A call answered once that rang on (transferred, sent back by a
+        // recall, back from parking) and stops ringing there changes on the
+        // live card too, as its ringing did: a Redirect that takes the caller
+        // away says nothing else until the next phone rings.
+        if call.answered_at_ms.is_some() {
+            self.push_update(key, at_ms, out);
         }
     }
 
@@ -729,6 +713,47 @@ impl Call {
             *parked_by = spot.parked_by.clone();
         }
         popup
+    }
+
+    /// No phone of extension `ext` rings for the call any more: its popup
+    /// closes (answered elsewhere, or missed) or, when the caller side
+    /// stopped it or a queue may ring it again, waits to be resolved.
+    fn stopped_ringing(
+        &mut self,
+        ext: &str,
+        cancelled: bool,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        let Some(slot) = self
+            .slots
+            .iter_mut()
+            .find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
+        else {
+            return;
+        };
+        if let Some(by) = self.answered_by.clone() {
+            slot.state = SlotState::Closed;
+            self.answered_elsewhere_for.push(ext.to_owned());
+            out.push(CardChange::Close {
+                call: self.id.to_string(),
+                extension: ext.to_owned(),
+                reason: CloseReason::AnsweredElsewhere,
+                answered_by: Some(by),
+                at_ms,
+            });
+        } else if cancelled || self.queue.is_some() {
+            slot.state = SlotState::Pending;
+        } else {
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: self.id.to_string(),
+                extension: ext.to_owned(),
+                reason: CloseReason::Missed,
+                answered_by: None,
+                at_ms,
+            });
+        }
     }
 
     /// Extension `ext` answered: it talks to the caller now, and every popup

@@ -345,6 +345,11 @@ impl CallTracker {
             kind,
             at_ms,
         });
+        if kind == TransferKind::Blind {
+            // Sent away: the caller talks to nobody until someone answers
+            // again, even if the transferer's phone hangs up only later.
+            call.connected = None;
+        }
         call.pending_transfer = Some(PendingTransfer { by });
         if call.relevant {
             self.push_update(key, at_ms, out);
