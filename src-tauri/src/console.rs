@@ -48,6 +48,22 @@ pub fn offers(profile: &Profile, dialect: Dialect, rights: &Rights) -> Vec<Offer
         .collect()
 }
 
+/// What each button may do in office mode: what the profile allows, of
+/// the actions a desk can ask the office gateway for (the gateway checks
+/// the rest); the others say why not.
+pub fn office_offers(profile: &Profile) -> Vec<Offer> {
+    offers(profile, profile.dialect, &Rights::unknown())
+        .into_iter()
+        .map(|mut o| {
+            if o.allowed && !ringside_gateway::desk::carries(o.action.console_action()) {
+                o.allowed = false;
+                o.why = Some(crate::errors::NOT_THROUGH_GATEWAY.to_owned());
+            }
+            o
+        })
+        .collect()
+}
+
 /// The AMI user's rights, asked of the PBX (`ListCommands` lists only what
 /// this user may send); unknown when the PBX will not say, and then every
 /// action the profile allows is offered and a refusal is told when it
@@ -95,6 +111,34 @@ mod tests {
         assert!(all
             .iter()
             .any(|o| o.action == OfferAction::Pickup && o.allowed));
+    }
+
+    #[test]
+    fn in_office_mode_only_what_the_gateway_carries_is_offered() {
+        let profile = Profile::of(PbxKind::Generic);
+        let offers = office_offers(&profile);
+        assert_eq!(offers.len(), OfferAction::ALL.len());
+        let get = |a| offers.iter().find(|o| o.action == a).unwrap();
+        for a in [OfferAction::Pickup, OfferAction::Park] {
+            assert!(
+                get(a).allowed,
+                "the gateway parks and picks up: {:?}",
+                get(a)
+            );
+        }
+        let direct = offers_with_unknown(&profile);
+        for a in [
+            OfferAction::Retrieve,
+            OfferAction::QueuePause,
+            OfferAction::QueueMember,
+            OfferAction::Voicemail,
+        ] {
+            let o = get(a);
+            assert!(!o.allowed, "{o:?}");
+            if direct.iter().any(|d| d.action == a && d.allowed) {
+                assert_eq!(o.why.as_deref(), Some(crate::errors::NOT_THROUGH_GATEWAY));
+            }
+        }
     }
 
     fn offers_with_unknown(profile: &Profile) -> Vec<Offer> {

@@ -221,7 +221,10 @@ export async function officeThroughGateway(h) {
     pbx.stdin.write(`from=${PARKED.number},name=${PARKED.name},did=5550600,to=${DESK.extension},ring=2,talk=900\n`);
     await session.switchToPage("popup.html");
     const parkButton = `${cardOf(PARKED)}[data-state="answered"] [data-testid="action-park"]`;
-    await waitFor(`the popup card of ${PARKED.name}, answered, to offer Park`, 40_000, async () => shown(session, parkButton));
+    // Offered once the gateway is known online (the popup asked before the session was up).
+    await waitFor(`the popup card of ${PARKED.name}, answered, to offer Park`, 40_000, async () =>
+      (await shown(session, parkButton)) && session.exec("return !document.querySelector(arguments[0]).disabled;", parkButton),
+    );
     await session.click(parkButton);
     const park = await waitFor("the PBX to receive Park from the gateway", 20_000, async () => received(h, pbx, "Park")[0]);
     if (!/^PJSIP\/carrier-/.test(h.field(park, "Channel") ?? "")) throw new Error(`Park named '${h.field(park, "Channel")}', not the caller's channel`);

@@ -123,6 +123,19 @@ impl std::fmt::Display for AskError {
     }
 }
 
+/// Whether a desk can ask the office gateway for this console action: the
+/// requests of [`DeskRequest`] (dial, pickup, park, a blind or attended
+/// transfer, hang-up, texts). Retrieving a parked call, queue members and
+/// sending a caller to voicemail are not among them yet, so the app does
+/// not offer those buttons in office mode.
+pub fn carries(action: ringside_calls::rights::ConsoleAction) -> bool {
+    use ringside_calls::rights::ConsoleAction as A;
+    match action {
+        A::Dial | A::Pickup | A::Park | A::Transfer | A::AttendedTransfer => true,
+        A::Retrieve | A::QueuePause | A::QueueMembers | A::SendToVoicemail => false,
+    }
+}
+
 type Waiting = Arc<Mutex<HashMap<Vec<u8>, oneshot::Sender<DeskResponse>>>>;
 
 /// A desk's live connection to the office gateway. Cloning shares it.

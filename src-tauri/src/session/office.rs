@@ -13,7 +13,7 @@ use ringside_calls::clock::now_ms;
 use ringside_calls::presence::Colleague;
 use ringside_calls::{CallCard, CardChange, CloseReason};
 use ringside_gateway::desk::{Desk, DeskEvent, GatewayStatus, OfficeTopic};
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::Mutex;
 
@@ -63,7 +63,9 @@ pub(super) fn start<R: Runtime>(
         },
     );
     let profile = saved.profile.profile();
-    let live = Arc::new(Mutex::new(super::live_state(&saved, &target, &profile)));
+    let mut state = super::live_state(&saved, &target, &profile);
+    state.offers = crate::console::office_offers(&profile);
+    let live = Arc::new(Mutex::new(state));
     let task = tauri::async_runtime::spawn(follow_desk(app.clone(), events, live.clone(), place));
     tracing::info!(broker = %login.broker, user = %login.user, "office session started");
     Ok(Session {
@@ -89,7 +91,18 @@ async fn follow_desk<R: Runtime>(
             DeskEvent::Line(line) => on_line(&app, &windows, &live, &line).await,
             DeskEvent::Office(OfficeTopic::Gateway, payload) => {
                 if let Some(status) = GatewayStatus::parse(&payload) {
+                    let online = status.online;
                     set_status(&app, gateway_status(status));
+                    if online {
+                        // Windows that asked before the session was up
+                        // learn what their buttons may do.
+                        let offers = live.lock().await.offers.clone();
+                        if let Err(e) = app.emit(crate::ipc::EVENT_CONSOLE, &offers) {
+                            tracing::warn!(
+                                "could not send the console's offers to the windows: {e}"
+                            );
+                        }
+                    }
                 }
             }
             DeskEvent::Office(OfficeTopic::Presence, payload) => {
