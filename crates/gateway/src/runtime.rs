@@ -55,6 +55,7 @@ struct Outgoing {
     topic: String,
     payload: String,
     retain: bool,
+    qos: QoS,
     properties: Option<PublishProperties>,
 }
 
@@ -327,11 +328,33 @@ impl Gateway {
         retained.panels.touch(panel);
     }
 
+    /// Queues a retained message (QoS 1: the broker acknowledges it).
     fn send(&self, topic: String, payload: String, retain: bool) {
         let _ = self.out.send(Outgoing {
             topic,
             payload,
             retain,
+            qos: QoS::AtLeastOnce,
+            properties: None,
+        });
+    }
+
+    /// Queues a line for a desk's `cards` topic. Most go with QoS 0: there
+    /// is one per change per desk, and a line the broker drops for a desk
+    /// that fell behind is in its next retained `live` snapshot, which the
+    /// desk prints from (`feed::DeskFeed`). A call's `call_end` goes with
+    /// QoS 1, as no later snapshot would bring it (an ended call leaves
+    /// them), and a missed one would leave her popup open.
+    fn send_line(&self, topic: String, line: String, last_of_its_call: bool) {
+        let _ = self.out.send(Outgoing {
+            topic,
+            payload: line,
+            retain: false,
+            qos: if last_of_its_call {
+                QoS::AtLeastOnce
+            } else {
+                QoS::AtMostOnce
+            },
             properties: None,
         });
     }
@@ -347,7 +370,8 @@ impl Gateway {
                 // The office's panels: every desk's.
                 if let Some(line) = lines::console(&c) {
                     for desk in &self.desks {
-                        self.send(desk.cards_topic.clone(), line.clone(), false);
+                        // The retained office/… panels hold what it says.
+                        self.send_line(desk.cards_topic.clone(), line.clone(), false);
                     }
                 }
             }
@@ -408,7 +432,7 @@ impl Gateway {
         // holds (see `publish_snapshots`).
         let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
         for &d in &self.view_desks[view] {
-            self.send(self.desks[d].cards_topic.clone(), line.clone(), false);
+            self.send_line(self.desks[d].cards_topic.clone(), line.clone(), ended);
         }
         retained
             .live
@@ -440,6 +464,7 @@ impl Gateway {
             topic: topics.desk_response(user),
             payload: serde_json::to_string(&response).unwrap_or_default(),
             retain: false,
+            qos: QoS::AtLeastOnce,
             properties: Some(properties),
         });
     }
@@ -518,7 +543,7 @@ fn board(presence: &BTreeMap<String, Colleague>) -> String {
     serde_json::to_string(&presence.values().collect::<Vec<_>>()).unwrap_or_default()
 }
 
-/// Publishes the queue in order (QoS 1: the broker acknowledges each).
+/// Publishes the queue in order, on one connection, each with its QoS.
 async fn publish_all(mqtt: AsyncClient, mut rx: mpsc::UnboundedReceiver<Outgoing>) {
     while let Some(m) = rx.recv().await {
         let sent = match m.properties {
@@ -526,10 +551,7 @@ async fn publish_all(mqtt: AsyncClient, mut rx: mpsc::UnboundedReceiver<Outgoing
                 mqtt.publish_with_properties(m.topic, QoS::AtLeastOnce, m.retain, m.payload, props)
                     .await
             }
-            None => {
-                mqtt.publish(m.topic, QoS::AtLeastOnce, m.retain, m.payload)
-                    .await
-            }
+            None => mqtt.publish(m.topic, m.qos, m.retain, m.payload).await,
         };
         if sent.is_err() {
             return; // the session is gone
