@@ -8,8 +8,11 @@
 #   - the exe imports a DLL that is neither a Windows system DLL nor shipped;
 #   - the installer's file list (7z l) is not what the .nsi's File lines say;
 #   - the installer is 15 MB or more;
-#   - a silent install under Wine does not put the files, shortcut and HKCU entries
-#     in place, or the silent uninstall leaves them.
+#   - under Wine (packaging/windows/check-installer.sh has the details): the silent
+#     installs, plain and with /DESKTOP /AUTOSTART, do not put the files, shortcuts,
+#     AppUserModelID and HKCU entries in place; the installed app, with no WebView2
+#     there, does not stop with status 3 and a plain-words message; or the silent
+#     uninstalls, plain and with /REMOVEHISTORY, leave them or mishandle the history.
 # Prints the installer's path. RINGSIDE_UI_BUILT=1 skips the UI build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,7 +11,22 @@
 ;   - the tel: and sip: link handlers;
 ;   - an uninstaller that asks whether to keep the call history.
 ; Ringside needs Microsoft's WebView2 runtime (Windows 11 has it; most Windows 10
-; PCs got it with Edge): when it is missing the installer says so and where to get it.
+; PCs got it with Edge): when it is missing the installer says so and where to get it,
+; and so does the app at each start (src-tauri/src/windows_start.rs reads the same keys).
+;
+; For admins who deploy it silently (each user runs it; no admin rights needed):
+;   Ringside-<version>-setup.exe /S [/DESKTOP] [/AUTOSTART]
+;     /S          no questions; only the app, its Start-menu entry and the links,
+;                 unless asked for:
+;     /DESKTOP    the desktop shortcut too;
+;     /AUTOSTART  the "start with Windows" Run entry too.
+;   Without /S the two options tick those boxes on the components page, where the
+;   desktop shortcut is ticked and "start with Windows" not, unless asked.
+;   %LOCALAPPDATA%\Programs\Ringside\uninstall.exe /S [/REMOVEHISTORY]
+;     /S              no questions; keeps the call history, contacts, notes and
+;                     settings, unless
+;     /REMOVEHISTORY  deletes them too (without /S: pre-answers the question, No).
+; packaging/windows/check-installer.sh tries each of these under Wine.
 ;
 ; makensis -DVERSION=0.1.0 -DSRCDIR=<folder with the files> -DOUTFILE=<installer.exe>
 
@@ -48,6 +63,8 @@ UninstallIcon "${SRCDIR}\ringside.ico"
 
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
+!include "FileFunc.nsh"
+!include "Sections.nsh"
 
 !define MUI_ICON "${SRCDIR}\ringside.ico"
 !define MUI_UNICON "${SRCDIR}\ringside.ico"
@@ -66,10 +83,6 @@ VIAddVersionKey "FileDescription" "${APP} installer"
 VIAddVersionKey "FileVersion" "${VERSION}"
 VIAddVersionKey "ProductVersion" "${VERSION}"
 VIAddVersionKey "LegalCopyright" "MIT OR Apache-2.0"
-
-Function .onInit
-  SetShellVarContext current
-FunctionEnd
 
 ; tel:/sip: links open Ringside with the link (HKCU, so no admin rights).
 !macro LinkHandler SCHEME DESC
@@ -128,6 +141,39 @@ SectionEnd
   !insertmacro MUI_DESCRIPTION_TEXT ${SecDesktop} "An icon on the desktop."
   !insertmacro MUI_DESCRIPTION_TEXT ${SecRun} "Ringside opens by itself when you sign in to Windows."
 !insertmacro MUI_FUNCTION_DESCRIPTION_END
+
+; The command line's options (see the top): /DESKTOP and /AUTOSTART select those
+; sections; a silent install leaves out the desktop shortcut unless asked.
+Function .onInit
+  SetShellVarContext current
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/DESKTOP" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${SecDesktop}
+  ${ElseIf} ${Silent}
+    !insertmacro UnselectSection ${SecDesktop}
+  ${EndIf}
+  ClearErrors
+  ${GetOptions} $R0 "/AUTOSTART" $R1
+  ${IfNot} ${Errors}
+    !insertmacro SelectSection ${SecRun}
+  ${EndIf}
+FunctionEnd
+
+; 1 when the uninstaller was started with /REMOVEHISTORY.
+Var RemoveHistory
+
+Function un.onInit
+  SetShellVarContext current
+  StrCpy $RemoveHistory 0
+  ${GetParameters} $R0
+  ClearErrors
+  ${GetOptions} $R0 "/REMOVEHISTORY" $R1
+  ${IfNot} ${Errors}
+    StrCpy $RemoveHistory 1
+  ${EndIf}
+FunctionEnd
 
 ; Sets System.AppUserModel.ID on the shortcut on the stack, so Windows ties the
 ; app's notifications and taskbar button to it. NSIS has no command for it: the
@@ -215,7 +261,10 @@ Section "Uninstall"
   DeleteRegKey HKCU "Software\${APP}"
   ; Settings, call history, contacts and notes live in %APPDATA%\ringside\ringside
   ; (the `directories` crate's place); the window engine's cache under the app's ID.
+  ; /REMOVEHISTORY answers No without asking; a silent uninstall otherwise keeps them.
+  StrCmp $RemoveHistory 1 remove
   MessageBox MB_YESNO|MB_ICONQUESTION "Keep your call history, contacts, notes and settings?$\r$\n$\r$\nChoose Yes if you may install Ringside again: it will find them. Choose No to delete them from this computer." /SD IDYES IDYES keep
+  remove:
     RMDir /r "$APPDATA\ringside\ringside"
     RMDir "$APPDATA\ringside"
     RMDir /r "$LOCALAPPDATA\${AUMID}"

@@ -34,6 +34,7 @@ pub mod sms;
 pub mod sync;
 pub mod tray;
 pub mod webkit_env;
+pub mod windows_start;
 
 use std::sync::Arc;
 
@@ -110,11 +111,13 @@ fn handle_links<R: Runtime>(app: &AppHandle<R>, urls: impl IntoIterator<Item = S
 
 /// Starts the app. `webkit` is what [`webkit_env::prepare`] set up.
 pub fn run(webkit: webkit_env::Prepared) {
-    let args = cli::Args::parse();
+    let args = cli::Args::try_parse().unwrap_or_else(|e| windows_start::bad_command_line(e));
     let data_dir = args.data_dir.clone().unwrap_or_else(settings::data_dir);
     let log_path = logs::init(&data_dir);
     tracing::info!(log = ?log_path, "Ringside {} starting", env!("CARGO_PKG_VERSION"));
     tracing::info!(?webkit, "WebKitGTK environment");
+    // Windows: no window can open without WebView2; say so and stop here.
+    windows_start::require_webview2();
     let shell = Shell::new(
         args.clone(),
         settings::config_dir(),
@@ -155,8 +158,7 @@ pub fn run(webkit: webkit_env::Prepared) {
         })
         .run(tauri::generate_context!());
     if let Err(e) = result {
-        tracing::error!("Ringside stopped: {e}");
-        std::process::exit(1);
+        windows_start::start_failed(&e, log_path.as_deref());
     }
 }
 
