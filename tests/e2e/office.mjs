@@ -17,6 +17,8 @@
 //   - Initech rings 1001 and is answered; Park on its popup card makes the
 //     PBX receive Park (from the gateway), and the Parked calls panel shows
 //     it from the gateway's retained office/parked.
+//   - A text the PBX receives (pbxsim's `text` line) shows as a card on
+//     the popup, from the gateway's office/texts.
 //   - The gateway is killed with SIGKILL: within its keepalive the status
 //     line says "Office gateway offline since HH:MM"; started again, the
 //     app says connected through it again.
@@ -28,6 +30,7 @@ import { Session, waitFor } from "./webdriver.mjs";
 
 const CALLER = { number: "+15551234567", name: "ACME Corp" };
 const PARKED = { number: "+442071234567", name: "Initech" };
+const TEXT = { sender: "+4917612345678", text: "Back at 3, call me" };
 const DESK = { user: "reception", password: "reception-e2e-pw", extension: "1001" };
 const GATEWAY_USER = { user: "ringside-gateway", password: "gateway-e2e-pw" };
 
@@ -236,6 +239,18 @@ export async function officeThroughGateway(h) {
     });
     h.screenshot("22-office-parked");
     h.pass(`the Parked calls panel shows the gateway's parked call: "${row.replace(/\s+/g, " ")}"`);
+
+    // A text the PBX's GSM gateway receives reaches the desk through office/texts.
+    pbx.stdin.write(`text 1 ${TEXT.sender} ${TEXT.text}\n`);
+    await session.switchToPage("popup.html");
+    await waitFor("the popup to show the text received through the gateway", 20_000, async () => {
+      const t = await session.exec(
+        "return [...document.querySelectorAll('[data-testid=\"sms-card\"]')].map((c) => c.innerText).join('\\n');",
+      );
+      return t.includes(TEXT.text) && t.includes(TEXT.sender);
+    });
+    h.pass(`a text the PBX received shows on the desk's popup through the gateway, from ${TEXT.sender}`);
+    await session.switchToPage("index.html");
 
     gateway.kill("SIGKILL");
     const offline = await waitFor("the status line to say the office gateway is offline", 20_000, async () => {

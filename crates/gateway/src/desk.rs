@@ -33,7 +33,18 @@ use crate::feed::DeskFeed;
 use crate::session::{self, Login, SessionEvent};
 use crate::{BrokerUrl, DeskRequest, DeskResponse, Topics};
 
-/// Which retained office topic a [`DeskEvent::Office`] came from.
+/// An `office/texts` payload: a text the PBX's GSM gateway received, as
+/// the gateway's AMI session read it, and when its event arrived there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OfficeText {
+    /// The text, as a direct session reads it.
+    pub sms: ringside_calls::sms::IncomingSms,
+    /// When its event reached the gateway (Unix ms), for a GSM gateway
+    /// that gave no time.
+    pub arrived_at_ms: i64,
+}
+
+/// Which office topic a [`DeskEvent::Office`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfficeTopic {
     /// `office/gateway`: `{"state":"online"|"offline","since_ms":…}`.
@@ -48,6 +59,8 @@ pub enum OfficeTopic {
     Queues,
     /// `office/voicemail`: each colleague's voicemail counts.
     Voicemail,
+    /// `office/texts`: an incoming text, [`OfficeText`] (not retained).
+    Texts,
     /// Any other `office/…` topic a newer gateway publishes.
     Other,
 }
@@ -364,6 +377,7 @@ fn office_topic(topics: &Topics, topic: &str) -> OfficeTopic {
         (topics.parked(), OfficeTopic::Parked),
         (topics.queues(), OfficeTopic::Queues),
         (topics.voicemail(), OfficeTopic::Voicemail),
+        (topics.texts(), OfficeTopic::Texts),
     ]
     .into_iter()
     .find(|(t, _)| t == topic)
@@ -398,6 +412,7 @@ mod tests {
         assert_eq!(office_topic(&t, &t.presence()), OfficeTopic::Presence);
         assert_eq!(office_topic(&t, &t.gateway_status()), OfficeTopic::Gateway);
         assert_eq!(office_topic(&t, &t.queues()), OfficeTopic::Queues);
+        assert_eq!(office_topic(&t, &t.texts()), OfficeTopic::Texts);
         assert_eq!(
             office_topic(&t, "ringside/v1/office/later"),
             OfficeTopic::Other

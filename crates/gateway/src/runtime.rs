@@ -328,7 +328,8 @@ impl Gateway {
         retained.panels.touch(panel);
     }
 
-    /// Queues a retained message (QoS 1: the broker acknowledges it).
+    /// Queues a message with QoS 1 (the broker acknowledges it): the
+    /// retained state, and the texts.
     fn send(&self, topic: String, payload: String, retain: bool) {
         let _ = self.out.send(Outgoing {
             topic,
@@ -419,6 +420,16 @@ impl Gateway {
             // The main tracker's cards: the views' are the desks', and
             // the office's live calls changed.
             LiveUpdate::Card(_) => self.touch(Panel::Calls),
+            // A text the GSM gateway received: every desk's, once (QoS 1,
+            // not retained: a desk that joins later finds it in no
+            // snapshot; the texts are the office's, not a desk's).
+            LiveUpdate::Sms { sms, arrived_at_ms } => {
+                let text = crate::desk::OfficeText { sms, arrived_at_ms };
+                match serde_json::to_string(&text) {
+                    Ok(payload) => self.send(self.config.topics.texts(), payload, false),
+                    Err(e) => eprintln!("ringside-gateway: a text could not be written: {e}"),
+                }
+            }
             _ => {}
         }
     }

@@ -4,7 +4,8 @@
 //! - `office/…`: what every desk may read. `office/gateway` (retained; the
 //!   gateway's `online`/`offline`, the latter set by its Last Will),
 //!   `office/presence`, `office/calls`, `office/parked`, `office/queues`
-//!   and `office/voicemail` (retained snapshots, [`crate::panels`]).
+//!   and `office/voicemail` (retained snapshots, [`crate::panels`]);
+//!   `office/texts` (not retained: each incoming text, once).
 //! - `desk/{user}/…`: one desk's own branch, `{user}` being its broker user
 //!   name. `desk/{user}/cards` carries the card changes of that desk's
 //!   extensions (as `ringside watch --json` prints them), `desk/{user}/live`
@@ -90,6 +91,12 @@ impl Topics {
     /// The retained voicemail counts of every colleague.
     pub fn voicemail(&self) -> String {
         format!("{}/office/voicemail", self.base)
+    }
+
+    /// Incoming texts (not retained): each SMS the PBX's GSM gateway
+    /// received, once, for every desk.
+    pub fn texts(&self) -> String {
+        format!("{}/office/texts", self.base)
     }
 
     /// Every office-wide topic, for a desk's subscription.

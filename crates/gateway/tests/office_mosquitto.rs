@@ -19,6 +19,7 @@ use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveUpdate};
 use ringside_calls::tracker::TrackerConfig;
 use ringside_calls::CallTracker;
+use ringside_gateway::desk::OfficeText;
 use ringside_gateway::feed::{DeskFeed, SNAPSHOT_EVERY};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
@@ -942,7 +943,7 @@ fn has(lines: &[String], kind: &str) -> bool {
     windows,
     ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
 )]
-async fn parked_calls_and_queues_are_retained_and_their_lines_reach_the_desks() {
+async fn parked_calls_and_queues_are_retained_and_their_lines_and_texts_reach_the_desks() {
     let broker = Broker::start();
     let sim = sim().await;
     let _gw = start_gateway(&broker, &sim);
@@ -1027,6 +1028,16 @@ async fn parked_calls_and_queues_are_retained_and_their_lines_reach_the_desks() 
     office_wait(&heard, &t.parked(), 10, |_, v| {
         (v == &Value::Array(Vec::new())).then_some(())
     });
+    // A text the GSM gateway receives reaches every desk once, on
+    // office/texts, as a direct session reads it; it is not retained.
+    sim.inject_sms(2, "+4917612345678", "Back at 3, call me");
+    let (retained, text) = office_wait(&heard, &t.texts(), 10, |r, v| Some((r, v.clone())));
+    assert!(!retained, "a text is not retained: {text}");
+    let text: OfficeText = serde_json::from_value(text).expect("a desk reads the text");
+    assert_eq!(text.sms.sender.as_deref(), Some("+4917612345678"));
+    assert_eq!(text.sms.text, "Back at 3, call me");
+    assert_eq!(text.sms.span, Some(2));
+    assert!(text.arrived_at_ms > 0);
     // The desk printed what the direct watch of 1001 printed, the console's
     // lines included (its `voicemail` lines come at each watcher's own
     // connect, so they are left out).

@@ -107,7 +107,9 @@ struct Args {
     queues: Vec<SimQueue>,
     /// Read more calls from standard input, one spec (as for --call) a line,
     /// each started as soon as it is read (its `after` counts from then);
-    /// a line that is not a spec is reported on stderr and skipped.
+    /// a line `text SPAN SENDER MESSAGE…` announces an incoming SMS on that
+    /// GSM span as an OpenVox gateway does; a line that is neither is
+    /// reported on stderr and skipped.
     #[arg(long)]
     calls_from_stdin: bool,
     /// Play the demo this many times faster than real time (e.g. 8): the
@@ -205,7 +207,7 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     std::io::stdout().flush()?;
     let (calls_tx, calls) = mpsc::unbounded_channel();
     for spec in args.calls {
-        let _ = calls_tx.send(spec);
+        let _ = calls_tx.send(Play::Call(spec));
     }
     if args.calls_from_stdin {
         // A plain thread: reading stdin would block a runtime thread.
@@ -216,11 +218,52 @@ async fn serve(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// What a line of standard input asks the simulator to play.
+#[derive(Debug)]
+enum Play {
+    /// An outside call.
+    Call(CallSpec),
+    /// An incoming SMS on a GSM span.
+    Text {
+        span: u32,
+        sender: String,
+        text: String,
+    },
+}
+
+impl std::str::FromStr for Play {
+    type Err = String;
+
+    fn from_str(line: &str) -> Result<Self, String> {
+        let Some(rest) = line.strip_prefix("text ") else {
+            return line
+                .parse::<CallSpec>()
+                .map(Play::Call)
+                .map_err(|e| e.to_string());
+        };
+        let mut parts = rest.trim().splitn(3, ' ');
+        let (Some(span), Some(sender), Some(text)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err("a text needs `text SPAN SENDER MESSAGE`".into());
+        };
+        let span = span
+            .parse::<u32>()
+            .ok()
+            .filter(|s| (1..=4).contains(s))
+            .ok_or_else(|| format!("the span '{span}' is not 1 to 4"))?;
+        Ok(Play::Text {
+            span,
+            sender: sender.to_owned(),
+            text: text.to_owned(),
+        })
+    }
+}
+
 /// Serves until interrupted: starts each call that comes in and, with
 /// `print_actions`, prints every action received.
 async fn run(
     sim: &SimHandle,
-    mut calls: mpsc::UnboundedReceiver<CallSpec>,
+    mut calls: mpsc::UnboundedReceiver<Play>,
     print_actions: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write as _;
@@ -230,7 +273,10 @@ async fn run(
     loop {
         tokio::select! {
             r = &mut ctrl_c => { r?; return Ok(()); }
-            Some(spec) = calls.recv() => drop(sim.play_spec(spec)),
+            Some(play) = calls.recv() => match play {
+                Play::Call(spec) => drop(sim.play_spec(spec)),
+                Play::Text { span, sender, text } => drop(sim.inject_sms(span, &sender, &text)),
+            },
             () = tokio::time::sleep(Duration::from_millis(100)), if print_actions => {
                 let all = sim.received();
                 for p in all.iter().skip(printed) {
@@ -243,21 +289,22 @@ async fn run(
     }
 }
 
-/// Parses each line of standard input as a call spec until it closes.
-fn read_calls(calls: &mpsc::UnboundedSender<CallSpec>) {
+/// Parses each line of standard input as a call spec (or a text) until it
+/// closes.
+fn read_calls(calls: &mpsc::UnboundedSender<Play>) {
     use std::io::BufRead as _;
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { return };
         if line.trim().is_empty() {
             continue;
         }
-        match line.parse::<CallSpec>() {
-            Ok(spec) => {
-                if calls.send(spec).is_err() {
+        match line.parse::<Play>() {
+            Ok(play) => {
+                if calls.send(play).is_err() {
                     return;
                 }
             }
-            Err(e) => eprintln!("ringside-pbxsim: skipped the call '{line}': {e}"),
+            Err(e) => eprintln!("ringside-pbxsim: skipped the line '{line}': {e}"),
         }
     }
 }

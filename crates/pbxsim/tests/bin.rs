@@ -138,7 +138,7 @@ async fn a_call_on_the_command_line_rings_once_a_client_is_logged_in() {
 }
 
 #[tokio::test]
-async fn calls_typed_on_stdin_ring_and_a_bad_line_is_skipped() {
+async fn calls_and_texts_typed_on_stdin_play_and_a_bad_line_is_skipped() {
     use std::io::Write as _;
     let (mut child, addr) = spawn_with(&["--calls-from-stdin"], Stdio::piped()).await;
     let mut c = connect(addr).await;
@@ -161,14 +161,38 @@ async fn calls_typed_on_stdin_ring_and_a_bad_line_is_skipped() {
         (Some("Initech"), Some(true)),
         "the good line after the bad one rings: {dial:?}"
     );
+    writeln!(stdin, "text 9 +4917612345678 no such span").expect("stdin");
+    writeln!(stdin, "text 2 +4917612345678 Back at 3, call me").expect("stdin");
+    stdin.flush().expect("the program reads its stdin");
+    let events = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        c.events_until(|e| e.is("Event", "Newexten") && e.is("Exten", "sms")),
+    )
+    .await
+    .expect("the text is announced within 20 s");
+    let sms = events.last().expect("events_until returns its match");
+    let app_data = sms.get("AppData").unwrap_or_default();
+    assert!(
+        sms.get("Channel")
+            .is_some_and(|c| c.starts_with("EXTRA-SMS/2-"))
+            && app_data.contains("+4917612345678")
+            && app_data.contains("Back"),
+        "an OpenVox gateway's incoming text on span 2: {sms:?}"
+    );
     drop(stdin);
     let stderr = child.0.stderr.take().expect("piped stderr");
     let _ = child.0.kill();
     let mut said = String::new();
     std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut said).expect("stderr is text");
     assert!(
-        said.contains("skipped the call 'from=+1555,to=1001,colour=red': unknown key 'colour'"),
+        said.contains("skipped the line 'from=+1555,to=1001,colour=red': unknown key 'colour'"),
         "the bad line is reported with why: {said}"
+    );
+    assert!(
+        said.contains(
+            "skipped the line 'text 9 +4917612345678 no such span': the span '9' is not 1 to 4"
+        ),
+        "a bad text line too: {said}"
     );
 }
 

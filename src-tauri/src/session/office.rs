@@ -12,7 +12,7 @@ use std::sync::Arc;
 use ringside_calls::clock::now_ms;
 use ringside_calls::presence::Colleague;
 use ringside_calls::{CallCard, CardChange, CloseReason};
-use ringside_gateway::desk::{Desk, DeskEvent, GatewayStatus, OfficeTopic};
+use ringside_gateway::desk::{Desk, DeskEvent, GatewayStatus, OfficeText, OfficeTopic};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::Mutex;
@@ -138,6 +138,21 @@ async fn follow_desk<R: Runtime>(
             DeskEvent::Office(OfficeTopic::Voicemail, payload) => {
                 panel(&live, &payload, |p, v| p.voicemail = v).await;
                 windows.console.voicemail.poke();
+            }
+            DeskEvent::Office(OfficeTopic::Texts, payload) => {
+                // A text the office's GSM gateway received: shown and kept
+                // as a direct session does.
+                match serde_json::from_str::<OfficeText>(&payload) {
+                    Ok(t) => crate::sms::incoming(
+                        &app,
+                        t.sms,
+                        t.arrived_at_ms,
+                        std::time::Instant::now(),
+                    ),
+                    Err(e) => {
+                        tracing::warn!("a text from the office gateway could not be read: {e}")
+                    }
+                }
             }
             DeskEvent::Office(..) => {}
             DeskEvent::BrokerUp => set_status(

@@ -5,7 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use ringside_ami::Packet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::app_data::{parse_app_data, parse_time_ms};
 use super::{find_ascii_ci, is_phone_like, parse_span, PROCESS_SMS};
@@ -15,7 +15,7 @@ use super::{find_ascii_ci, is_phone_like, parse_span, PROCESS_SMS};
 /// Everything the event said is kept: `raw` is the `AppData` exactly as
 /// received, so a format this parser does not know still shows the user the
 /// whole message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IncomingSms {
     /// The GSM span (SIM slot) that received it: from `process_sms`'s
