@@ -361,25 +361,6 @@ pub(crate) fn not_connected() -> IpcError {
     IpcError::new(ErrorCode::NotConnected, crate::errors::NOT_CONNECTED)
 }
 
-/// The running session's own AMI client, live state and target; in office
-/// mode, that the gateway does not do this for a desk.
-pub(crate) async fn ami(
-    slot: &SessionSlot,
-) -> IpcResult<(
-    ringside_ami::Client,
-    std::sync::Arc<tokio::sync::Mutex<crate::session::LiveState>>,
-    crate::session::Target,
-)> {
-    match slot.link().await {
-        Some((Link::Ami(client), live, target)) => Ok((client, live, target)),
-        Some((Link::Office(_), ..)) => Err(IpcError::new(
-            ErrorCode::NotConnected,
-            crate::errors::NOT_THROUGH_GATEWAY,
-        )),
-        None => Err(not_connected()),
-    }
-}
-
 /// How long a request through the office gateway may take: a dial, a
 /// pickup or a retrieval waits for her phone to answer first.
 pub(crate) const GATEWAY_WAIT: std::time::Duration = std::time::Duration::from_secs(75);

@@ -115,28 +115,35 @@ mod tests {
 
     #[test]
     fn in_office_mode_only_what_the_gateway_carries_is_offered() {
-        let profile = Profile::of(PbxKind::Generic);
-        let offers = office_offers(&profile);
-        assert_eq!(offers.len(), OfferAction::ALL.len());
-        let get = |a| offers.iter().find(|o| o.action == a).unwrap();
-        for a in [OfferAction::Pickup, OfferAction::Park] {
-            assert!(
-                get(a).allowed,
-                "the gateway parks and picks up: {:?}",
-                get(a)
-            );
-        }
-        let direct = offers_with_unknown(&profile);
-        for a in [
-            OfferAction::Retrieve,
-            OfferAction::QueuePause,
-            OfferAction::QueueMember,
-            OfferAction::Voicemail,
-        ] {
-            let o = get(a);
-            assert!(!o.allowed, "{o:?}");
-            if direct.iter().any(|d| d.action == a && d.allowed) {
-                assert_eq!(o.why.as_deref(), Some(crate::errors::NOT_THROUGH_GATEWAY));
+        // The gateway carries every console button now (its own checks
+        // refuse what is not the desk's): what the profile allows is offered.
+        for kind in [PbxKind::Generic, PbxKind::FreePbx] {
+            let profile = Profile::of(kind);
+            let offers = office_offers(&profile);
+            assert_eq!(offers.len(), OfferAction::ALL.len());
+            let direct = offers_with_unknown(&profile);
+            for o in &offers {
+                let d = direct.iter().find(|d| d.action == o.action).unwrap();
+                assert!(
+                    ringside_gateway::desk::carries(o.action.console_action()),
+                    "{o:?}"
+                );
+                assert_eq!(o.allowed, d.allowed, "{kind:?}: {o:?}");
+                assert_ne!(
+                    o.why.as_deref(),
+                    Some(crate::errors::NOT_THROUGH_GATEWAY),
+                    "{o:?}"
+                );
+            }
+            let get = |a| offers.iter().find(|o| o.action == a).unwrap();
+            for a in [
+                OfferAction::Pickup,
+                OfferAction::Park,
+                OfferAction::Retrieve,
+                OfferAction::QueuePause,
+                OfferAction::QueueMember,
+            ] {
+                assert!(get(a).allowed, "the gateway carries it: {:?}", get(a));
             }
         }
     }

@@ -137,15 +137,23 @@ impl std::fmt::Display for AskError {
 }
 
 /// Whether a desk can ask the office gateway for this console action: the
-/// requests of [`DeskRequest`] (dial, pickup, park, a blind or attended
-/// transfer, hang-up, texts). Retrieving a parked call, queue members and
-/// sending a caller to voicemail are not among them yet, so the app does
-/// not offer those buttons in office mode.
+/// requests of [`DeskRequest`] carry all of them (dial, pickup, park,
+/// retrieve, a blind or attended transfer, the desk's own queue pauses and
+/// logins, a caller to voicemail); the gateway refuses what is not the
+/// desk's own (another extension's queue membership, a call at another
+/// desk's phones).
 pub fn carries(action: ringside_calls::rights::ConsoleAction) -> bool {
     use ringside_calls::rights::ConsoleAction as A;
     match action {
-        A::Dial | A::Pickup | A::Park | A::Transfer | A::AttendedTransfer => true,
-        A::Retrieve | A::QueuePause | A::QueueMembers | A::SendToVoicemail => false,
+        A::Dial
+        | A::Pickup
+        | A::Park
+        | A::Retrieve
+        | A::Transfer
+        | A::AttendedTransfer
+        | A::QueuePause
+        | A::QueueMembers
+        | A::SendToVoicemail => true,
     }
 }
 

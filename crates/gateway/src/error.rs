@@ -106,6 +106,15 @@ pub enum RequestError {
         /// The desk's own, comma-separated.
         mine: String,
     },
+    /// The desk asked to pause, or log in or out, a queue member that is
+    /// not one of its own extensions.
+    #[error("{member} is not this desk's extension ({mine}): a desk may pause, or log in to and out of a queue, only its own")]
+    NotYourMember {
+        /// The member asked for.
+        member: String,
+        /// The desk's own, comma-separated.
+        mine: String,
+    },
     /// The call is not at any of the desk's extensions.
     #[error("that call is not at this desk's phones ({mine}), so this desk cannot move it")]
     NotYourCall {
@@ -124,7 +133,7 @@ impl RequestError {
             Self::TooLarge { .. } => "too_large",
             Self::Malformed(_) => "malformed",
             Self::UnknownDesk(_) => "unknown_desk",
-            Self::NotYourExtension { .. } => "not_your_extension",
+            Self::NotYourExtension { .. } | Self::NotYourMember { .. } => "not_your_extension",
             Self::NotYourCall { .. } => "not_your_call",
             Self::Action(e) => e.code(),
         }

@@ -15,7 +15,8 @@
 //! - [`topics`]: the versioned topic tree, and the Mosquitto ACL that
 //!   confines each desk to its own branch;
 //! - [`request`]: what a desk may ask (dial, transfer, pickup, park, hang
-//!   up, text), the JSON on the wire with its size cap, and the one check of
+//!   up, text, retrieve, send to voicemail, its own queue pauses and
+//!   logins), the JSON on the wire with its size cap, and the one check of
 //!   who may ask what, which turns an allowed request into the calls crate's
 //!   typed action. A desk can never send a raw AMI action.
 //!

@@ -25,11 +25,12 @@ use rumqttc::v5::AsyncClient;
 use tokio::sync::mpsc;
 
 use ringside_ami::Client;
-use ringside_calls::actions::{self, PickupRequest};
+use ringside_calls::actions::{self, PickupRequest, RetrieveRequest};
 use ringside_calls::clock::now_ms;
 use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveModel, LiveParts, LiveUpdate};
 use ringside_calls::presence::Colleague;
+use ringside_calls::rights::ConsoleAction;
 use ringside_calls::tracker::{CardChange, Dialect, TrackerConfig};
 use ringside_calls::CallTracker;
 
@@ -37,10 +38,10 @@ use crate::config::{DeskConfig, GatewayConfig};
 use crate::error::RequestError;
 use crate::feed::{DeskSnapshots, SNAPSHOT_EVERY};
 use crate::panels::{OfficePanels, Panel};
-use crate::request::{authorize, DeskRequest, DeskResponse, Pbx};
+use crate::request::{authorize, retrieve_extension, DeskRequest, DeskResponse, DeskView, Pbx};
 use crate::session::{self, SessionEvent};
 
-/// How long a dial or pickup waits for the desk's phone to answer.
+/// How long a dial, pickup or retrieval waits for the desk's phone to answer.
 const ANSWER_WAIT: Duration = Duration::from_secs(60);
 /// How many events the gateway's one loop may leave unread before the AMI
 /// client drops the oldest (the loop then reads the calls again, and says
@@ -506,13 +507,11 @@ impl Gateway {
         };
         let packet = {
             let office = self.office.lock().await;
-            authorize(
-                &desk.config,
-                &req,
-                pbx,
-                &office.views[desk.view],
-                &channel_id,
-            )?
+            let view = DeskView {
+                calls: &office.views[desk.view],
+                parked: &office.main.console.parked,
+            };
+            authorize(&desk.config, &req, pbx, &view, &channel_id)?
         };
         match &req {
             DeskRequest::Dial { .. } => {
@@ -530,6 +529,26 @@ impl Gateway {
             }
             DeskRequest::Park { .. } => {
                 actions::send_park_call(&self.ami, packet, PARK_WAIT).await?;
+            }
+            DeskRequest::Retrieve { slot, lot, from } => {
+                let retrieve = RetrieveRequest {
+                    extension: retrieve_extension(&desk.config, from.as_deref())?,
+                    space: slot.clone(),
+                    caller_name: None,
+                    channel_id,
+                    context: None,
+                };
+                actions::send_retrieve(&self.ami, &retrieve, lot.as_deref(), packet, ANSWER_WAIT)
+                    .await?;
+            }
+            DeskRequest::Voicemail { .. } => {
+                actions::send_console(&self.ami, ConsoleAction::SendToVoicemail, packet).await?;
+            }
+            DeskRequest::QueuePause { .. } => {
+                actions::send_console(&self.ami, ConsoleAction::QueuePause, packet).await?;
+            }
+            DeskRequest::QueueMember { .. } => {
+                actions::send_console(&self.ami, ConsoleAction::QueueMembers, packet).await?;
             }
             _ => {
                 actions::send(&self.ami, packet).await?;

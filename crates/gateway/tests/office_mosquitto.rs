@@ -1075,3 +1075,143 @@ async fn parked_calls_and_queues_are_retained_and_their_lines_and_texts_reach_th
     let _ = late.disconnect().await;
     direct.0.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    windows,
+    ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
+)]
+async fn a_desk_parks_and_retrieves_a_call_through_the_gateway() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let reception = Desk::join(&broker, "reception");
+    let sales = Desk::join(&broker, "sales");
+    reception.wait_online();
+    sales.wait_online();
+    let t = Topics::default();
+    // ACME talks to 1001 (reception) for as long as the test needs.
+    drop(
+        sim.play(
+            Scenario::incoming(Party::new("+15551234567", "ACME"), "5550100", "1001")
+                .with_timing(Duration::from_millis(100), Duration::from_secs(600)),
+        ),
+    );
+    let popup = reception.wait(20, "popup at reception", |h| match h {
+        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
+        _ => None,
+    });
+    let call = serde_json::from_str::<Value>(&popup).expect("JSON")["call"]
+        .as_str()
+        .expect("call id")
+        .to_owned();
+    // Asks as `desk`; the answer, and the lines heard while waiting for it.
+    let ask = |desk: &'static str, body: String, corr: String| {
+        let who = if desk == "reception" {
+            &reception
+        } else {
+            &sales
+        };
+        let topic = t.desk_request(desk);
+        async move {
+            who.request(topic, &body, corr.as_bytes()).await;
+            let mut lines = Vec::new();
+            let (answer, got) = who.wait(30, "answer", |h| match h {
+                Heard::Answer(v, c) => Some((v, c)),
+                Heard::Line(l) => {
+                    lines.push(l);
+                    None
+                }
+                _ => None,
+            });
+            assert_eq!(got.as_deref(), Some(corr.as_bytes()), "{body}");
+            (answer, lines)
+        }
+    };
+    // Parked from reception's desk, once the call is answered.
+    let mut heard = None;
+    for i in 0..40 {
+        let (answer, lines) = ask(
+            "reception",
+            format!(r#"{{"action":"park","call":"{call}"}}"#),
+            format!("park-{i}"),
+        )
+        .await;
+        if answer["ok"] == true {
+            heard = Some(lines);
+            break;
+        }
+        assert_eq!(answer["code"], "not_in_progress", "{answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let heard = heard.expect("the gateway parked the call");
+    let line = match heard
+        .into_iter()
+        .find(|l| l.contains("\"type\":\"parked\""))
+    {
+        Some(l) => l,
+        None => reception.wait(20, "parked line", |h| match h {
+            Heard::Line(l) if l.contains("\"type\":\"parked\"") => Some(l),
+            _ => None,
+        }),
+    };
+    let slot = serde_json::from_str::<Value>(&line).expect("JSON")["slot"]
+        .as_str()
+        .expect("slot")
+        .to_owned();
+    // Sales may not take it to reception's phone, nor pause reception;
+    // nobody can retrieve an empty space. Nothing of these reaches the PBX.
+    let before = moves(&sim);
+    let refused = [
+        (
+            "sales",
+            format!(r#"{{"action":"retrieve","slot":"{slot}","from":"1001"}}"#),
+            "not_your_extension",
+        ),
+        (
+            "sales",
+            r#"{"action":"queue_pause","member":"PJSIP/1001","paused":true}"#.to_owned(),
+            "not_your_extension",
+        ),
+        (
+            "reception",
+            r#"{"action":"retrieve","slot":"75"}"#.to_owned(),
+            "nothing_parked",
+        ),
+    ];
+    for (i, (desk, body, code)) in refused.into_iter().enumerate() {
+        let (answer, _) = ask(desk, body, format!("no-{i}")).await;
+        assert_eq!(answer["ok"], false, "{answer}");
+        assert_eq!(answer["code"], code, "{answer}");
+    }
+    assert_eq!(moves(&sim), before, "no refused request reached the PBX");
+    assert!(
+        !sim.received().iter().any(|p| p.is("Action", "QueuePause")),
+        "no QueuePause reached the PBX"
+    );
+    // Reception takes it back to her own phone (her first extension).
+    let (answer, lines) = ask(
+        "reception",
+        format!(r#"{{"action":"retrieve","slot":"{slot}","lot":null}}"#),
+        "retrieve".to_owned(),
+    )
+    .await;
+    assert_eq!(answer, serde_json::json!({"ok": true}));
+    let retrieve = sim
+        .wait_for_action(Duration::from_secs(5), |p| {
+            p.is("Action", "Originate") && p.is("Exten", &slot)
+        })
+        .await
+        .expect("an Originate to the space");
+    assert_eq!(
+        retrieve.get("Channel"),
+        Some("PJSIP/1001"),
+        "her phone rings first"
+    );
+    if !has(&lines, "park_end") {
+        reception.wait(20, "park_end line", |h| match h {
+            Heard::Line(l) if l.contains("\"type\":\"park_end\"") => Some(()),
+            _ => None,
+        });
+    }
+}

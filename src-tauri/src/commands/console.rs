@@ -4,13 +4,15 @@
 //! asks `ringside_calls::actions` for the packet and its way of sending
 //! (the CLI's `pickup`, `park`, `retrieve` and `queue` use the same), and
 //! maps the error. What may be offered at all is `ringside_calls::rights`'s
-//! decision, read here from the session.
+//! decision, read here from the session. In office mode each is a request
+//! to the office gateway instead (`ringside_gateway::DeskRequest`), which
+//! makes the same checks and refuses what is not the desk's own.
 
 use std::time::Duration;
 
 use tauri::State;
 
-use super::{ami, ask_gateway, check_call_id, not_connected};
+use super::{ask_gateway, check_call_id, not_connected};
 use crate::ipc::{ConsoleState, ErrorCode, IpcError, IpcResult};
 use crate::session::Link;
 use crate::session::SessionSlot;
@@ -117,7 +119,19 @@ pub async fn retrieve(
     slot: String,
     lot: Option<String>,
 ) -> IpcResult<()> {
-    let (client, live, target) = ami(&session).await?;
+    let (link, live, target) = session.link().await.ok_or_else(not_connected)?;
+    let client = match link {
+        // The gateway checks the space is parked, as its console knows.
+        Link::Office(desk) => {
+            let req = DeskRequest::Retrieve {
+                slot,
+                lot,
+                from: Some(own_extension(&target.extensions)?),
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let (dialect, parked) = {
         let l = live.lock().await;
@@ -149,7 +163,19 @@ pub async fn queue_pause(
     paused: bool,
     reason: Option<String>,
 ) -> IpcResult<()> {
-    let (client, _, _) = ami(&slot).await?;
+    let client = match slot.link().await.ok_or_else(not_connected)?.0 {
+        // The gateway lets a desk pause only its own extensions.
+        Link::Office(desk) => {
+            let req = DeskRequest::QueuePause {
+                queue,
+                member,
+                paused,
+                reason,
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let packet = actions::queue_pause(
         &profile,
@@ -171,7 +197,18 @@ pub async fn queue_member(
     member: String,
     logged_in: bool,
 ) -> IpcResult<()> {
-    let (client, _, _) = ami(&slot).await?;
+    let client = match slot.link().await.ok_or_else(not_connected)?.0 {
+        // The gateway lets a desk log in or out only its own extensions.
+        Link::Office(desk) => {
+            let req = DeskRequest::QueueMember {
+                queue,
+                member,
+                logged_in,
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let packet = if logged_in {
         actions::queue_add(&profile, &queue, &member, None, false)?
@@ -191,7 +228,17 @@ pub async fn send_to_voicemail(
     extension: String,
 ) -> IpcResult<()> {
     check_call_id(&call)?;
-    let (client, live, target) = ami(&slot).await?;
+    let (link, live, target) = slot.link().await.ok_or_else(not_connected)?;
+    let client = match link {
+        Link::Office(desk) => {
+            let req = DeskRequest::Voicemail {
+                call,
+                to: extension,
+            };
+            return ask_gateway(&desk, req).await;
+        }
+        Link::Ami(client) => client,
+    };
     let profile = shell.saved_settings().profile.profile();
     let channels = live.lock().await.tracker.channels_of(&call);
     let packet = actions::voicemail_call(&profile, &channels, &target.extensions, &extension)?;
