@@ -16,7 +16,8 @@
 //     receive BlindTransfer of 1001's channel to 1002, sent by the gateway.
 //   - Initech rings 1001 and is answered; Park on its popup card makes the
 //     PBX receive Park (from the gateway), and the Parked calls panel shows
-//     it from the gateway's retained office/parked.
+//     it from the gateway's retained office/parked; a click on it makes the
+//     PBX receive the retrieve's Originate (her phone to the space).
 //   - A text the PBX receives (pbxsim's `text` line) shows as a card on
 //     the popup, from the gateway's office/texts.
 //   - The gateway is killed with SIGKILL: within its keepalive the status
@@ -239,6 +240,22 @@ export async function officeThroughGateway(h) {
     });
     h.screenshot("22-office-parked");
     h.pass(`the Parked calls panel shows the gateway's parked call: "${row.replace(/\s+/g, " ")}"`);
+
+    // Retrieved with a click: the gateway sends the Originate that rings her phone for the space.
+    const slot = await session.exec(
+      `return [...document.querySelectorAll('[data-testid="parked-call"]')].find((b) => b.innerText.includes(arguments[0]))?.closest('li')?.dataset.slot ?? null;`,
+      PARKED.name,
+    );
+    if (!slot) throw new Error(`no parked row of ${PARKED.name} names its space`);
+    await session.click('[data-testid="tab-calls"]');
+    await session.click(`li[data-slot="${slot}"] [data-testid="parked-call"]`);
+    const originate = await waitFor(`the PBX to receive the Originate to space ${slot} from the gateway`, 20_000, async () =>
+      received(h, pbx, "Originate").find((a) => h.field(a, "Exten") === slot),
+    );
+    if (h.field(originate, "Channel") !== `PJSIP/${DESK.extension}`) {
+      throw new Error(`the retrieve rang '${h.field(originate, "Channel")}', not PJSIP/${DESK.extension}`);
+    }
+    h.pass(`a click on the parked call retrieved it through the gateway: the PBX received Originate of PJSIP/${DESK.extension} to ${slot}@${h.field(originate, "Context")}`);
 
     // A text the PBX's GSM gateway receives reaches the desk through office/texts.
     pbx.stdin.write(`text 1 ${TEXT.sender} ${TEXT.text}\n`);
