@@ -2548,3 +2548,177 @@ fn a_transferred_caller_ringing_1002_talks_to_nobody_whenever_her_phone_hangs_up
         );
     }
 }
+
+/// What the call's `call_end` says: `answered_by`, `missed`,
+/// `answered_elsewhere_for` and the record's outcome.
+fn end_of(ch: &[CardChange]) -> (Option<String>, bool, Vec<String>, Outcome) {
+    match ends(ch).as_slice() {
+        [CardChange::Ended {
+            answered_by,
+            missed,
+            answered_elsewhere_for,
+            record,
+            ..
+        }] => (
+            answered_by.clone(),
+            *missed,
+            answered_elsewhere_for.clone(),
+            record.outcome,
+        ),
+        other => panic!("one call_end: {other:?}"),
+    }
+}
+
+/// Her blind transfer to 1002, seen by a desk that watches 1002 (alone, or
+/// with her 1001): the caller rings 1002 after 1001 answered, so 1001's
+/// answer is not an answer of 1002's ringing. When the recall's `Redirect`
+/// takes the caller back to her while 1002 rings, 1002's popup closes as
+/// `transferred` (the call moved away from 1002 while it rang, as any
+/// `Redirect` of a ringing call does), never as answered elsewhere by the
+/// 1001 that answered before 1002 rang; 1002 is not in
+/// `answered_elsewhere_for`.
+#[test]
+fn a_caller_the_recall_takes_back_from_ringing_1002_closes_1002_as_transferred() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    let again = phone("1001", "1795445000.63", "00000053", lk);
+    for desk in [&["1002"][..], &["1001", "1002"][..]] {
+        let mut t = watching(desk);
+        answered_by_1001(&mut t, &p1);
+        let ch = feed(
+            &mut t,
+            &[
+                blind_transfer(&p1, "1002"),
+                bridge_leave(&TRUNK, "b1"),
+                bridge_leave(&p1, "b1"),
+                hangup(&p1, "16"),
+                newchannel(&p2),
+                dial_begin(Some(&TRUNK), &p2, "1002"),
+                ringing(&p2),
+            ],
+            10_000,
+        );
+        assert_eq!(popup_exts(&ch), ["1002"], "{desk:?}: 1002 rings");
+        assert_eq!(closes(&ch), [], "{desk:?}: nothing closes yet");
+        // The recall's Redirect: 1002 stops ringing, her phone rings.
+        let ch = feed(
+            &mut t,
+            &[
+                dial_end(&TRUNK, &p2, "CANCEL"),
+                hangup(&p2, "127"),
+                newchannel(&again),
+                dial_begin(Some(&TRUNK), &again, "1001"),
+                ringing(&again),
+            ],
+            30_000,
+        );
+        assert_eq!(
+            closes(&ch),
+            [("1002".to_owned(), CloseReason::Transferred, None)],
+            "{desk:?}: taken away from 1002 while it rang: {ch:?}"
+        );
+        let ch = feed(
+            &mut t,
+            &[
+                up(&again),
+                dial_end(&TRUNK, &again, "ANSWER"),
+                bridge_enter(&again, "b2"),
+                bridge_enter(&TRUNK, "b2"),
+                hangup(&again, "16"),
+                hangup(&TRUNK, "16"),
+            ],
+            31_000,
+        );
+        let her = desk.contains(&"1001");
+        let (answered_by, missed, elsewhere, outcome) = end_of(&ch);
+        assert_eq!(
+            answered_by.as_deref(),
+            Some("1001"),
+            "{desk:?}: she had it last"
+        );
+        assert!(!missed, "{desk:?}: she took the caller back");
+        assert_eq!(elsewhere, Vec::<String>::new(), "{desk:?}: {ch:?}");
+        assert_eq!(
+            outcome,
+            if her {
+                Outcome::Answered
+            } else {
+                Outcome::AnsweredElsewhere
+            },
+            "{desk:?}"
+        );
+        let mut every_close = closes(&ch);
+        every_close.retain(|(e, _, _)| e == "1002");
+        assert_eq!(every_close, [], "{desk:?}: 1002's popup closed once");
+    }
+}
+
+/// Her blind transfer to 1002, and the caller hangs up while 1002 rings: a
+/// desk watching 1002 missed the call. 1001's answer came before 1002 rang,
+/// so it is no answer of 1002's ringing: 1002's popup closes `missed`, the
+/// `call_end` says `missed` and leaves 1002 out of `answered_elsewhere_for`,
+/// and 1002's history records a missed call; `answered_by` still names
+/// 1001, who picked up last (the recall reads it).
+#[test]
+fn a_transferred_caller_who_hangs_up_while_1002_rings_is_missed_at_1002() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    for desk in [&["1002"][..], &["1001", "1002"][..]] {
+        for (how, gone) in [
+            (
+                "DialEnd CANCEL",
+                vec![
+                    dial_end(&TRUNK, &p2, "CANCEL"),
+                    hangup(&p2, "16"),
+                    hangup(&TRUNK, "16"),
+                ],
+            ),
+            (
+                "caller's hang-up first",
+                vec![hangup(&TRUNK, "16"), hangup(&p2, "26")],
+            ),
+        ] {
+            let mut t = watching(desk);
+            answered_by_1001(&mut t, &p1);
+            let ch = feed(
+                &mut t,
+                &[
+                    blind_transfer(&p1, "1002"),
+                    bridge_leave(&TRUNK, "b1"),
+                    bridge_leave(&p1, "b1"),
+                    hangup(&p1, "16"),
+                    newchannel(&p2),
+                    dial_begin(Some(&TRUNK), &p2, "1002"),
+                    ringing(&p2),
+                ],
+                10_000,
+            );
+            assert_eq!(popup_exts(&ch), ["1002"], "{desk:?} {how}: 1002 rings");
+            let ch = feed(&mut t, &gone, 20_000);
+            assert_eq!(
+                closes(&ch),
+                [("1002".to_owned(), CloseReason::Missed, None)],
+                "{desk:?} {how}: nobody answered 1002: {ch:?}"
+            );
+            let (answered_by, missed, elsewhere, outcome) = end_of(&ch);
+            assert_eq!(
+                answered_by.as_deref(),
+                Some("1001"),
+                "{desk:?} {how}: 1001 picked up last"
+            );
+            assert!(missed, "{desk:?} {how}: 1002 missed it: {ch:?}");
+            assert_eq!(elsewhere, Vec::<String>::new(), "{desk:?} {how}");
+            assert_eq!(
+                outcome,
+                if desk.contains(&"1001") {
+                    Outcome::Answered
+                } else {
+                    Outcome::Missed
+                },
+                "{desk:?} {how}"
+            );
+        }
+    }
+}

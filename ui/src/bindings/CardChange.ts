@@ -128,11 +128,13 @@ call: string,
  */
 answered_by: string | null, 
 /**
- * It rang at a watched extension and nobody answered.
+ * It rang at a watched extension and nobody answered: not at all,
+ * or (a blind transfer) not since that phone began to ring.
  */
 missed: boolean, 
 /**
- * Watched extensions whose popup closed because another answered.
+ * Watched extensions whose popup closed because another answered
+ * after it began to ring there.
  */
 answered_elsewhere_for: Array<string>, 
 /**

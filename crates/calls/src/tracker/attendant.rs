@@ -106,7 +106,8 @@ impl CallTracker {
             if call.direction.is_none() {
                 call.direction = Some(origin_direction(call.origin_kind));
             }
-            call.slots.push(Slot::new(group.into(), SlotState::Open));
+            call.slots
+                .push(Slot::new(group.into(), SlotState::Open, call.answers));
             let popup = popup_for(call, group, None, at_ms);
             out.push(popup);
         }

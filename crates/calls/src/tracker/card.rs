@@ -87,13 +87,19 @@ pub enum CallState {
 pub enum CloseReason {
     /// This extension answered.
     Answered,
-    /// Another extension answered (see `answered_by`).
+    /// Another extension answered (see `answered_by`) after this one began
+    /// to ring.
     AnsweredElsewhere,
-    /// It stopped ringing here and nobody answered.
+    /// It stopped ringing here and nobody answered. An answer from before
+    /// it rang here does not count: a caller blind-transferred here who
+    /// hangs up while it rings was missed here, though `answered_by` still
+    /// names whoever answered before the transfer.
     Missed,
     /// The call ended after being answered here or transferred here.
     Ended,
-    /// The call was transferred away from this extension while ringing.
+    /// The call was transferred away from this extension while ringing: a
+    /// `Redirect` of the ringing caller, such as the recall's taking a
+    /// blind-transferred caller back to the extension that transferred it.
     Transferred,
     /// A consultation (the colleague's side of an attended transfer) ended
     /// without the caller being handed over: declined, or cancelled by the
@@ -301,9 +307,11 @@ pub enum CardChange {
         /// Who picked up last: an extension, or `trunk NAME` when the far
         /// end of an outbound call answered; `null` when nobody did.
         answered_by: Option<String>,
-        /// It rang at a watched extension and nobody answered.
+        /// It rang at a watched extension and nobody answered: not at all,
+        /// or (a blind transfer) not since that phone began to ring.
         missed: bool,
-        /// Watched extensions whose popup closed because another answered.
+        /// Watched extensions whose popup closed because another answered
+        /// after it began to ring there.
         answered_elsewhere_for: Vec<String>,
         /// The extension that picked the call up while it rang elsewhere
         /// (directed or group pickup); `null` otherwise.

@@ -639,6 +639,13 @@ impl Call {
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) -> Option<Arc<str>> {
+        if self.answered_by.is_some() {
+            self.last_cancelled = None;
+            if not_transferred && self.queue.is_none() && caller_kind != EndpointKind::Local {
+                self.moved_away_from_ringing(dest_ext, at_ms, out);
+            }
+            return None;
+        }
         let from = self.last_cancelled.take().filter(|from| {
             not_transferred
                 && self.queue.is_none()
@@ -669,6 +676,31 @@ impl Call {
         Some(from)
     }
 
+    /// An answered call that rang on (a blind transfer) moved elsewhere
+    /// while it rang (the recall's `Redirect` back to the extension that
+    /// transferred it, any `Redirect` of the caller): a popup whose ringing
+    /// the caller side stopped, unanswered since it began, closes as
+    /// transferred, as for a call nobody had answered yet. The transfer
+    /// history is left as it was: the move back is no transfer of anyone's.
+    fn moved_away_from_ringing(&mut self, dest_ext: &str, at_ms: i64, out: &mut Vec<CardChange>) {
+        let answers = self.answers;
+        for slot in self.slots.iter_mut().filter(|s| {
+            !s.consult
+                && s.state == SlotState::Pending
+                && *s.ext != *dest_ext
+                && s.answers_at_ring == answers
+        }) {
+            slot.state = SlotState::Closed;
+            out.push(CardChange::Close {
+                call: self.id.to_string(),
+                extension: slot.ext.to_string(),
+                reason: CloseReason::Transferred,
+                answered_by: None,
+                at_ms,
+            });
+        }
+    }
+
     /// The popup at a watched extension that starts ringing: none while its
     /// card is still shown (a queue ringing it again), else a new one.
     fn pop_at(
@@ -678,6 +710,7 @@ impl Call {
         park_return: Option<&ParkSpot>,
         at_ms: i64,
     ) -> Option<CardChange> {
+        let answers = self.answers;
         let mut popup = match self
             .slots
             .iter_mut()
@@ -690,11 +723,12 @@ impl Call {
             }
             Some(slot) if transferred_by.is_none() => {
                 slot.state = SlotState::Open;
+                slot.answers_at_ring = answers;
                 Some(popup_for(self, dest_ext, None, at_ms))
             }
             _ => {
                 self.slots
-                    .push(Slot::new(dest_ext.clone(), SlotState::Open));
+                    .push(Slot::new(dest_ext.clone(), SlotState::Open, answers));
                 Some(popup_for(self, dest_ext, transferred_by, at_ms))
             }
         };
@@ -717,7 +751,9 @@ impl Call {
 
     /// No phone of extension `ext` rings for the call any more: its popup
     /// closes (answered elsewhere, or missed) or, when the caller side
-    /// stopped it or a queue may ring it again, waits to be resolved.
+    /// stopped it or a queue may ring it again, waits to be resolved. Only
+    /// an answer since it began to ring here is "answered elsewhere": a
+    /// caller transferred here after 1001 answered was not answered by 1001.
     fn stopped_ringing(
         &mut self,
         ext: &str,
@@ -725,14 +761,16 @@ impl Call {
         at_ms: i64,
         out: &mut Vec<CardChange>,
     ) {
-        let Some(slot) = self
+        let Some(i) = self
             .slots
-            .iter_mut()
-            .find(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
+            .iter()
+            .position(|s| *s.ext == *ext && !s.consult && s.state == SlotState::Open)
         else {
             return;
         };
-        if let Some(by) = self.answered_by.clone() {
+        let answered_since = self.answered_since(&self.slots[i]);
+        let slot = &mut self.slots[i];
+        if let Some(by) = self.answered_by.clone().filter(|_| answered_since) {
             slot.state = SlotState::Closed;
             self.answered_elsewhere_for.push(ext.to_owned());
             out.push(CardChange::Close {
@@ -746,6 +784,7 @@ impl Call {
             slot.state = SlotState::Pending;
         } else {
             slot.state = SlotState::Closed;
+            self.note_missed_after_answer();
             out.push(CardChange::Close {
                 call: self.id.to_string(),
                 extension: ext.to_owned(),
@@ -761,7 +800,7 @@ impl Call {
     fn answered_here(&mut self, ext: &str, watched: bool, at_ms: i64, out: &mut Vec<CardChange>) {
         self.ringing = self.ringing.saturating_sub(1);
         self.connected = Some(ext.to_owned());
-        self.answered_by = Some(ext.to_owned());
+        self.note_answer(ext);
         self.end_queue_wait(WaitEnd::Answered, at_ms);
         self.answered_at_ms.get_or_insert(at_ms);
         if watched {

@@ -36,7 +36,10 @@ impl CallTracker {
             answered_by: answered_label,
             // A caller who gave up waiting in a queue was missed too, though
             // no phone may have rung.
-            missed: (call.rang_here() || call.abandoned) && call.answered_by.is_none(),
+            missed: ((call.rang_here() || call.abandoned) && call.answered_by.is_none())
+                // A phone rung after the answer (a blind transfer) that
+                // nobody answered since, the caller gone or moved on.
+                || call.missed_since_last_answer(),
             answered_elsewhere_for: call.answered_elsewhere_for.clone(),
             picked_up_by: call.picked_up_by.clone(),
             queue: record.queue.clone(),
@@ -146,19 +149,29 @@ impl Call {
         self.slots.iter().any(|s| !s.consult)
     }
 
-    /// Closes every popup still shown, each with why.
+    /// Closes every popup still shown, each with why. An answer from before
+    /// a phone began to ring (1001's, before her blind transfer to 1002) is
+    /// no answer of that ringing: still ringing at the end, it was missed.
     fn close_remaining_popups(&mut self, at_ms: i64, out: &mut Vec<CardChange>) {
+        let answers = self.answers;
         for slot in self.slots.iter_mut() {
             if slot.state == SlotState::Closed {
                 continue;
             }
+            let answered_since = answers > slot.answers_at_ring;
             let reason = match (slot.state, self.answered_by.as_deref()) {
                 _ if slot.consult => CloseReason::ConsultationEnded,
                 (SlotState::Talking, _) => CloseReason::Ended,
                 (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
-                (_, Some(_)) => {
+                (_, Some(_)) if answered_since => {
                     self.answered_elsewhere_for.push(slot.ext.to_string());
                     CloseReason::AnsweredElsewhere
+                }
+                (_, Some(_)) => {
+                    if answers > 0 {
+                        self.missed_at_answers = Some(answers);
+                    }
+                    CloseReason::Missed
                 }
                 (_, None) => CloseReason::Missed,
             };
@@ -167,7 +180,11 @@ impl Call {
                 call: self.id.to_string(),
                 extension: slot.ext.to_string(),
                 reason,
-                answered_by: self.answered_by.clone(),
+                answered_by: if reason == CloseReason::Missed {
+                    None
+                } else {
+                    self.answered_by.clone()
+                },
                 at_ms,
             });
         }
@@ -179,6 +196,10 @@ impl Call {
         if self.answered_by.is_some() || self.answered_by_trunk.is_some() {
             if answered_here || placed_by_user || !rang_here {
                 Outcome::Answered
+            } else if self.missed_since_last_answer() {
+                // Transferred here after someone else answered, and nobody
+                // answered here: the watched extensions missed it.
+                Outcome::Missed
             } else {
                 Outcome::AnsweredElsewhere
             }

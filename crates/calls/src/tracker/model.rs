@@ -61,14 +61,21 @@ pub(super) struct Slot {
     pub(super) state: SlotState,
     /// The popup of a consultation (the colleague's side of an attended transfer).
     pub(super) consult: bool,
+    /// The call's [`Call::answers`] when this phone began to ring: only an
+    /// answer after that is an answer of this ringing (a caller transferred
+    /// here after 1001 answered was not answered by 1001 here).
+    pub(super) answers_at_ring: u32,
 }
 
 impl Slot {
-    pub(super) fn new(ext: Arc<str>, state: SlotState) -> Self {
+    /// A popup for `ext`, ringing (or talking) from now, when the call has
+    /// been answered `answers` times.
+    pub(super) fn new(ext: Arc<str>, state: SlotState, answers: u32) -> Self {
         Self {
             ext,
             state,
             consult: false,
+            answers_at_ring: answers,
         }
     }
 }
@@ -95,6 +102,15 @@ pub(super) struct Call {
     pub(super) live: u32,
     pub(super) rang: Vec<String>,
     pub(super) answered_by: Option<String>,
+    /// How many times an extension answered the call (a ringing leg, an
+    /// attended transfer's colleague, a leg found up at a resync): a popup
+    /// counts only the answers after its phone began to ring.
+    pub(super) answers: u32,
+    /// The value of `answers` when a popup that rang after an answer last
+    /// closed missed: still the same at the call's end, nobody answered
+    /// since, so the call was missed there (a transferred caller who hung up
+    /// while the colleague's phone rang).
+    pub(super) missed_at_answers: Option<u32>,
     pub(super) answered_by_trunk: Option<String>,
     pub(super) answered_at_ms: Option<i64>,
     pub(super) transfers: Vec<Transfer>,
@@ -156,6 +172,32 @@ impl Call {
         self.slots.is_empty() && self.rang.is_empty() && self.answered_by.is_none()
     }
 
+    /// An extension answered: popups ringing from before now count it.
+    pub(super) fn note_answer(&mut self, ext: &str) {
+        self.answered_by = Some(ext.to_owned());
+        self.answers += 1;
+    }
+
+    /// Someone answered since this popup's phone began to ring.
+    pub(super) fn answered_since(&self, slot: &Slot) -> bool {
+        self.answers > slot.answers_at_ring
+    }
+
+    /// A popup that rang after the call was answered closed missed (nobody
+    /// answered since it began to ring).
+    pub(super) fn note_missed_after_answer(&mut self) {
+        if self.answers > 0 {
+            self.missed_at_answers = Some(self.answers);
+        }
+    }
+
+    /// A phone that rang after the call was answered closed missed, and
+    /// nobody answered since: the call was missed there, whoever had
+    /// answered it before.
+    pub(super) fn missed_since_last_answer(&self) -> bool {
+        self.answers > 0 && self.missed_at_answers == Some(self.answers)
+    }
+
     /// The queue wait ended; the first cause wins.
     pub(super) fn end_queue_wait(&mut self, end: WaitEnd, at_ms: i64) {
         if let Some(w) = self.queue_wait.as_mut().filter(|w| w.end.is_none()) {
@@ -187,6 +229,8 @@ impl CallTracker {
                 live: 0,
                 rang: Vec::new(),
                 answered_by: None,
+                answers: 0,
+                missed_at_answers: None,
                 answered_by_trunk: None,
                 answered_at_ms: None,
                 transfers: Vec::new(),

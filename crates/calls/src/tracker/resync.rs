@@ -145,15 +145,18 @@ impl CallTracker {
             call.rang.push(ext.clone());
         }
         if up {
-            call.answered_by = Some(ext.clone());
+            call.note_answer(&ext);
             call.answered_at_ms.get_or_insert(at_ms);
             call.relevant |= watched;
         } else if ringing {
             call.ringing += 1;
             if watched && !call.slots.iter().any(|s| *s.ext == *ext) {
                 call.relevant = true;
-                call.slots
-                    .push(Slot::new(ext.as_str().into(), SlotState::Open));
+                call.slots.push(Slot::new(
+                    ext.as_str().into(),
+                    SlotState::Open,
+                    call.answers,
+                ));
                 let popup = popup_for(call, &ext, None, at_ms);
                 out.push(popup);
             }

@@ -65,9 +65,8 @@ impl CallTracker {
             call.slots
                 .retain(|s| !(s.consult && *s.ext == *to && s.state == SlotState::Closed));
             call.slots.push(Slot {
-                ext: to.clone(),
-                state: SlotState::Open,
                 consult: true,
+                ..Slot::new(to.clone(), SlotState::Open, call.answers)
             });
             out.push(CardChange::Popup {
                 call: call.id.to_string(),
@@ -188,7 +187,7 @@ impl CallTracker {
             };
         }
         if !ringing {
-            call.answered_by = Some(cons.to.clone());
+            call.note_answer(&cons.to);
             call.connected = Some(cons.to.clone());
             call.answered_at_ms.get_or_insert(at_ms);
         }
@@ -410,7 +409,7 @@ impl CallTracker {
                 kind: TransferKind::Attended,
                 at_ms,
             });
-            call.answered_by = Some(to.clone());
+            call.note_answer(&to);
             call.answered_at_ms.get_or_insert(at_ms);
             if !call.rang.contains(&to) {
                 call.rang.push(to.clone());
@@ -418,8 +417,11 @@ impl CallTracker {
             if watched {
                 call.relevant = true;
                 if !call.slots.iter().any(|s| *s.ext == *to) {
-                    call.slots
-                        .push(Slot::new(to.as_str().into(), SlotState::Talking));
+                    call.slots.push(Slot::new(
+                        to.as_str().into(),
+                        SlotState::Talking,
+                        call.answers,
+                    ));
                     let p = popup_for(call, &to, by.clone(), at_ms);
                     out.push(p);
                 }
