@@ -2569,6 +2569,20 @@ fn end_of(ch: &[CardChange]) -> (Option<String>, bool, Vec<String>, Outcome) {
     }
 }
 
+/// `p1` (1001, answered in bridge `b1`) blind-transfers the caller to
+/// 1002, hangs up, and 1002's phone `p2` rings.
+fn blind_transfer_ringing_1002(p1: &Ch, p2: &Ch) -> [Packet; 7] {
+    [
+        blind_transfer(p1, "1002"),
+        bridge_leave(&TRUNK, "b1"),
+        bridge_leave(p1, "b1"),
+        hangup(p1, "16"),
+        newchannel(p2),
+        dial_begin(Some(&TRUNK), p2, "1002"),
+        ringing(p2),
+    ]
+}
+
 /// Her blind transfer to 1002, seen by a desk that watches 1002 (alone, or
 /// with her 1001): the caller rings 1002 after 1001 answered, so 1001's
 /// answer is not an answer of 1002's ringing. When the recall's `Redirect`
@@ -2586,19 +2600,7 @@ fn a_caller_the_recall_takes_back_from_ringing_1002_closes_1002_as_transferred()
     for desk in [&["1002"][..], &["1001", "1002"][..]] {
         let mut t = watching(desk);
         answered_by_1001(&mut t, &p1);
-        let ch = feed(
-            &mut t,
-            &[
-                blind_transfer(&p1, "1002"),
-                bridge_leave(&TRUNK, "b1"),
-                bridge_leave(&p1, "b1"),
-                hangup(&p1, "16"),
-                newchannel(&p2),
-                dial_begin(Some(&TRUNK), &p2, "1002"),
-                ringing(&p2),
-            ],
-            10_000,
-        );
+        let ch = feed(&mut t, &blind_transfer_ringing_1002(&p1, &p2), 10_000);
         assert_eq!(popup_exts(&ch), ["1002"], "{desk:?}: 1002 rings");
         assert_eq!(closes(&ch), [], "{desk:?}: nothing closes yet");
         // The recall's Redirect: 1002 stops ringing, her phone rings.
@@ -2682,19 +2684,7 @@ fn a_transferred_caller_who_hangs_up_while_1002_rings_is_missed_at_1002() {
         ] {
             let mut t = watching(desk);
             answered_by_1001(&mut t, &p1);
-            let ch = feed(
-                &mut t,
-                &[
-                    blind_transfer(&p1, "1002"),
-                    bridge_leave(&TRUNK, "b1"),
-                    bridge_leave(&p1, "b1"),
-                    hangup(&p1, "16"),
-                    newchannel(&p2),
-                    dial_begin(Some(&TRUNK), &p2, "1002"),
-                    ringing(&p2),
-                ],
-                10_000,
-            );
+            let ch = feed(&mut t, &blind_transfer_ringing_1002(&p1, &p2), 10_000);
             assert_eq!(popup_exts(&ch), ["1002"], "{desk:?} {how}: 1002 rings");
             let ch = feed(&mut t, &gone, 20_000);
             assert_eq!(

@@ -365,6 +365,37 @@ impl Desk {
         out
     }
 
+    /// The next popup line, within `secs`.
+    fn popup(&self, secs: u64, what: &str) -> String {
+        self.wait(secs, what, |h| match h {
+            Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
+            _ => None,
+        })
+    }
+
+    /// Sends `body` on `user`'s request topic and waits `secs` for the
+    /// answer, which must carry `corr`: the answer, and the card lines
+    /// heard while waiting for it.
+    async fn ask(&self, user: &str, body: &str, corr: &str, secs: u64) -> (Value, Vec<String>) {
+        self.request(Topics::default().desk_request(user), body, corr.as_bytes())
+            .await;
+        let mut lines = Vec::new();
+        let (answer, got) = self.wait(secs, "answer", |h| match h {
+            Heard::Answer(v, c) => Some((v, c)),
+            Heard::Line(l) => {
+                lines.push(l);
+                None
+            }
+            _ => None,
+        });
+        assert_eq!(
+            got.as_deref(),
+            Some(corr.as_bytes()),
+            "the answer carries the correlation data: {body:.80}"
+        );
+        (answer, lines)
+    }
+
     async fn request(&self, topic: String, body: &str, corr: &[u8]) {
         let props = PublishProperties {
             // Asks for reception's topic whoever asks: the gateway answers
@@ -432,6 +463,14 @@ async fn direct_watch(
 
 fn fast(s: Scenario) -> Scenario {
     s.with_timing(Duration::from_millis(300), Duration::from_millis(300))
+}
+
+/// The call id of a card line.
+fn call_of(line: &str) -> String {
+    serde_json::from_str::<Value>(line).expect("JSON")["call"]
+        .as_str()
+        .expect("call id")
+        .to_owned()
 }
 
 async fn sim() -> SimHandle {
@@ -625,14 +664,7 @@ async fn the_broker_and_the_gateway_refuse_what_a_desk_may_not_do() {
         Scenario::incoming(Party::new("+15551234567", "ACME"), "5550102", "1002")
             .with_timing(Duration::from_secs(4), Duration::from_millis(300)),
     );
-    let popup = sales.wait(20, "popup at sales", |h| match h {
-        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
-        _ => None,
-    });
-    let call = serde_json::from_str::<Value>(&popup).expect("JSON")["call"]
-        .as_str()
-        .expect("call id")
-        .to_owned();
+    let call = call_of(&sales.popup(20, "popup at sales"));
     let before = moves(&sim);
     let big = format!(
         r#"{{"action":"dial","from":"1001","number":"{}"}}"#,
@@ -662,19 +694,9 @@ async fn the_broker_and_the_gateway_refuse_what_a_desk_may_not_do() {
         ),
     ];
     for (i, (body, code)) in cases.iter().enumerate() {
-        let corr = format!("req-{i}");
-        reception
-            .request(t.desk_request("reception"), body, corr.as_bytes())
+        let (answer, _) = reception
+            .ask("reception", body, &format!("req-{i}"), 10)
             .await;
-        let (answer, got) = reception.wait(10, "answer", |h| match h {
-            Heard::Answer(v, c) => Some((v, c)),
-            _ => None,
-        });
-        assert_eq!(
-            got.as_deref(),
-            Some(corr.as_bytes()),
-            "the answer carries the correlation data"
-        );
         assert_eq!(answer["ok"], false, "refused: {body:.80}");
         if !code.is_empty() {
             assert_eq!(answer["code"], *code, "{answer}");
@@ -707,16 +729,10 @@ async fn a_late_desk_sees_the_live_card_and_a_killed_gateway_goes_offline() {
         Scenario::incoming(Party::new("+15551234567", "ACME"), "5550100", "1001")
             .with_timing(Duration::from_secs(6), Duration::from_millis(300)),
     );
-    let popup = early.wait(20, "popup", |h| match h {
-        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
-        _ => None,
-    });
+    let popup = early.popup(20, "popup");
     // Joins mid-call: the retained snapshot brings the popup at once.
     let late = Desk::join(&broker, "reception");
-    let seen = late.wait(10, "the live card", |h| match h {
-        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
-        _ => None,
-    });
+    let seen = late.popup(10, "the live card");
     assert_eq!(seen, popup, "the same line as the desk that was there");
     let started = Instant::now();
     gw.0.kill().expect("kill -9");
@@ -747,11 +763,7 @@ async fn a_call_that_ends_while_the_gateway_is_killed_is_closed_when_it_returns(
         Scenario::incoming(Party::new("+15551234567", "ACME"), "5550100", "1001")
             .with_timing(Duration::from_millis(300), Duration::from_secs(4)),
     );
-    let popup = desk.wait(20, "popup", |h| match h {
-        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
-        _ => None,
-    });
-    let id = serde_json::from_str::<Value>(&popup).expect("JSON")["call"].clone();
+    let id = Value::from(call_of(&desk.popup(20, "popup")));
     gw.0.kill().expect("kill -9");
     let _ = gw.0.wait();
     desk.wait(20, "offline", |h| match h {
@@ -1089,7 +1101,6 @@ async fn a_desk_parks_and_retrieves_a_call_through_the_gateway() {
     let sales = Desk::join(&broker, "sales");
     reception.wait_online();
     sales.wait_online();
-    let t = Topics::default();
     // ACME talks to 1001 (reception) for as long as the test needs.
     drop(
         sim.play(
@@ -1097,36 +1108,16 @@ async fn a_desk_parks_and_retrieves_a_call_through_the_gateway() {
                 .with_timing(Duration::from_millis(100), Duration::from_secs(600)),
         ),
     );
-    let popup = reception.wait(20, "popup at reception", |h| match h {
-        Heard::Line(l) if l.contains("\"type\":\"popup\"") => Some(l),
-        _ => None,
-    });
-    let call = serde_json::from_str::<Value>(&popup).expect("JSON")["call"]
-        .as_str()
-        .expect("call id")
-        .to_owned();
-    // Asks as `desk`; the answer, and the lines heard while waiting for it.
+    let call = call_of(&reception.popup(20, "popup at reception"));
+    // Asks as `desk` (reception or sales); the answer, and the lines heard
+    // while waiting for it.
     let ask = |desk: &'static str, body: String, corr: String| {
         let who = if desk == "reception" {
             &reception
         } else {
             &sales
         };
-        let topic = t.desk_request(desk);
-        async move {
-            who.request(topic, &body, corr.as_bytes()).await;
-            let mut lines = Vec::new();
-            let (answer, got) = who.wait(30, "answer", |h| match h {
-                Heard::Answer(v, c) => Some((v, c)),
-                Heard::Line(l) => {
-                    lines.push(l);
-                    None
-                }
-                _ => None,
-            });
-            assert_eq!(got.as_deref(), Some(corr.as_bytes()), "{body}");
-            (answer, lines)
-        }
+        async move { who.ask(desk, &body, &corr, 30).await }
     };
     // Parked from reception's desk, once the call is answered.
     let mut heard = None;

@@ -659,20 +659,7 @@ impl Call {
             kind: TransferKind::Blind,
             at_ms,
         });
-        for slot in self
-            .slots
-            .iter_mut()
-            .filter(|s| s.ext == from && s.state == SlotState::Pending)
-        {
-            slot.state = SlotState::Closed;
-            out.push(CardChange::Close {
-                call: self.id.to_string(),
-                extension: slot.ext.to_string(),
-                reason: CloseReason::Transferred,
-                answered_by: None,
-                at_ms,
-            });
-        }
+        self.close_transferred(|s| s.ext == from, at_ms, out);
         Some(from)
     }
 
@@ -684,12 +671,27 @@ impl Call {
     /// history is left as it was: the move back is no transfer of anyone's.
     fn moved_away_from_ringing(&mut self, dest_ext: &str, at_ms: i64, out: &mut Vec<CardChange>) {
         let answers = self.answers;
-        for slot in self.slots.iter_mut().filter(|s| {
-            !s.consult
-                && s.state == SlotState::Pending
-                && *s.ext != *dest_ext
-                && s.answers_at_ring == answers
-        }) {
+        self.close_transferred(
+            |s| !s.consult && *s.ext != *dest_ext && s.answers_at_ring == answers,
+            at_ms,
+            out,
+        );
+    }
+
+    /// Closes as transferred each popup still waiting to be resolved
+    /// (`Pending`) that `which` picks: the caller went elsewhere while it
+    /// rang there.
+    fn close_transferred(
+        &mut self,
+        which: impl Fn(&Slot) -> bool,
+        at_ms: i64,
+        out: &mut Vec<CardChange>,
+    ) {
+        for slot in self
+            .slots
+            .iter_mut()
+            .filter(|s| s.state == SlotState::Pending && which(s))
+        {
             slot.state = SlotState::Closed;
             out.push(CardChange::Close {
                 call: self.id.to_string(),
