@@ -48,22 +48,6 @@ pub fn offers(profile: &Profile, dialect: Dialect, rights: &Rights) -> Vec<Offer
         .collect()
 }
 
-/// What each button may do in office mode: what the profile allows, of
-/// the actions a desk can ask the office gateway for (the gateway checks
-/// the rest); the others say why not.
-pub fn office_offers(profile: &Profile) -> Vec<Offer> {
-    offers(profile, profile.dialect, &Rights::unknown())
-        .into_iter()
-        .map(|mut o| {
-            if o.allowed && !ringside_gateway::desk::carries(o.action.console_action()) {
-                o.allowed = false;
-                o.why = Some(crate::errors::NOT_THROUGH_GATEWAY.to_owned());
-            }
-            o
-        })
-        .collect()
-}
-
 /// The AMI user's rights, asked of the PBX (`ListCommands` lists only what
 /// this user may send); unknown when the PBX will not say, and then every
 /// action the profile allows is offered and a refusal is told when it
@@ -76,11 +60,6 @@ pub async fn fetch_rights(client: &Client) -> Rights {
             Rights::unknown()
         }
     }
-}
-
-/// The queues the panel shows.
-pub fn watched_queues(console: &Console) -> Vec<ringside_calls::console::Queue> {
-    console.watched_queues()
 }
 
 #[cfg(test)]
@@ -111,41 +90,6 @@ mod tests {
         assert!(all
             .iter()
             .any(|o| o.action == OfferAction::Pickup && o.allowed));
-    }
-
-    #[test]
-    fn in_office_mode_only_what_the_gateway_carries_is_offered() {
-        // The gateway carries every console button now (its own checks
-        // refuse what is not the desk's): what the profile allows is offered.
-        for kind in [PbxKind::Generic, PbxKind::FreePbx] {
-            let profile = Profile::of(kind);
-            let offers = office_offers(&profile);
-            assert_eq!(offers.len(), OfferAction::ALL.len());
-            let direct = offers_with_unknown(&profile);
-            for o in &offers {
-                let d = direct.iter().find(|d| d.action == o.action).unwrap();
-                assert!(
-                    ringside_gateway::desk::carries(o.action.console_action()),
-                    "{o:?}"
-                );
-                assert_eq!(o.allowed, d.allowed, "{kind:?}: {o:?}");
-                assert_ne!(
-                    o.why.as_deref(),
-                    Some(crate::errors::NOT_THROUGH_GATEWAY),
-                    "{o:?}"
-                );
-            }
-            let get = |a| offers.iter().find(|o| o.action == a).unwrap();
-            for a in [
-                OfferAction::Pickup,
-                OfferAction::Park,
-                OfferAction::Retrieve,
-                OfferAction::QueuePause,
-                OfferAction::QueueMember,
-            ] {
-                assert!(get(a).allowed, "the gateway carries it: {:?}", get(a));
-            }
-        }
     }
 
     fn offers_with_unknown(profile: &Profile) -> Vec<Offer> {

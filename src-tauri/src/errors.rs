@@ -14,10 +14,6 @@ use crate::ipc::{ErrorCode, IpcError};
 pub const NOT_CONNECTED: &str =
     "Ringside is not connected to the PBX right now; wait until the status says Connected.";
 
-/// Office mode, asked for something the office gateway does not do for a
-/// desk: what she can do instead.
-pub const NOT_THROUGH_GATEWAY: &str = "Through the office gateway Ringside cannot do this yet. Ask your office admin, or connect to the PBX directly in Settings.";
-
 impl From<ringside_gateway::desk::AskError> for IpcError {
     fn from(e: ringside_gateway::desk::AskError) -> Self {
         use ringside_gateway::desk::AskError as E;

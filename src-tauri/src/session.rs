@@ -121,7 +121,7 @@ impl LiveState {
                 .filter(|q| self.console.queues.is_watched(&q.name))
                 .cloned()
                 .collect(),
-            None => crate::console::watched_queues(&self.console),
+            None => self.console.watched_queues(),
         }
     }
 

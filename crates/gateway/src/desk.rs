@@ -136,27 +136,6 @@ impl std::fmt::Display for AskError {
     }
 }
 
-/// Whether a desk can ask the office gateway for this console action: the
-/// requests of [`DeskRequest`] carry all of them (dial, pickup, park,
-/// retrieve, a blind or attended transfer, the desk's own queue pauses and
-/// logins, a caller to voicemail); the gateway refuses what is not the
-/// desk's own (another extension's queue membership, a call at another
-/// desk's phones).
-pub fn carries(action: ringside_calls::rights::ConsoleAction) -> bool {
-    use ringside_calls::rights::ConsoleAction as A;
-    match action {
-        A::Dial
-        | A::Pickup
-        | A::Park
-        | A::Retrieve
-        | A::Transfer
-        | A::AttendedTransfer
-        | A::QueuePause
-        | A::QueueMembers
-        | A::SendToVoicemail => true,
-    }
-}
-
 type Waiting = Arc<Mutex<HashMap<Vec<u8>, oneshot::Sender<DeskResponse>>>>;
 
 /// A desk's live connection to the office gateway. Cloning shares it.

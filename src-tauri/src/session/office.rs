@@ -63,9 +63,9 @@ pub(super) fn start<R: Runtime>(
         },
     );
     let profile = saved.profile.profile();
-    let mut state = super::live_state(&saved, &target, &profile);
-    state.offers = crate::console::office_offers(&profile);
-    let live = Arc::new(Mutex::new(state));
+    // Offers as for a PBX user whose rights are unknown: the gateway
+    // carries every console action and refuses what is not the desk's.
+    let live = Arc::new(Mutex::new(super::live_state(&saved, &target, &profile)));
     let task = tauri::async_runtime::spawn(follow_desk(app.clone(), events, live.clone(), place));
     tracing::info!(broker = %login.broker, user = %login.user, "office session started");
     Ok(Session {
