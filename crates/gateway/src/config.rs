@@ -114,6 +114,16 @@ fn default_profile() -> String {
 }
 
 impl GatewayConfig {
+    /// The broker's ACL for this gateway and its desks (`--print-acl`).
+    pub fn mosquitto_acl(&self) -> String {
+        self.topics.mosquitto_acl(
+            &self.broker_user,
+            self.desks
+                .iter()
+                .map(|d| (d.user.as_str(), d.extensions.as_slice())),
+        )
+    }
+
     /// Reads and checks the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {

@@ -1,9 +1,13 @@
 //! A desk's connection to the office gateway, as the CLI and the app both
-//! hold it: one MQTT 5 session on the desk's branch, whose messages become
-//! [`DeskEvent`]s in order, and requests answered on the desk's response
-//! topic ([`Desk::ask`]).
+//! hold it: one MQTT 5 session on the desk's branch and its view, whose
+//! messages become [`DeskEvent`]s in order, and requests answered on the
+//! desk's response topic ([`Desk::ask`]).
 //!
 //! ## Behavior
+//! - The desk subscribes to its own branch and the office topics; the
+//!   gateway's retained `desk/{user}/view` ([`AssignedView`]) then names the
+//!   view whose `cards` and `live` topics carry the desk's cards, and the
+//!   desk subscribes to them (again whenever it names another view).
 //! - Each card line is delivered once, whether it came live on the
 //!   `cards` topic or from the retained `live` snapshot when the desk joined
 //!   mid-call ([`crate::feed::DeskFeed`]); a call that ended while the
@@ -29,7 +33,7 @@ use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::AsyncClient;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::feed::DeskFeed;
+use crate::feed::{line_place, DeskFeed};
 use crate::session::{self, Login, SessionEvent};
 use crate::{BrokerUrl, DeskRequest, DeskResponse, Topics};
 
@@ -42,6 +46,33 @@ pub struct OfficeText {
     /// When its event reached the gateway (Unix ms), for a GSM gateway
     /// that gave no time.
     pub arrived_at_ms: i64,
+}
+
+/// What a desk's retained `desk/{user}/view` holds: the view whose topics
+/// carry its cards (`view/{view}/cards` and `view/{view}/live`), and the
+/// extensions it watches.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AssignedView {
+    /// The view's name, a topic level ([`Topics::view_name`]).
+    pub view: String,
+    /// The desk's extensions, as the gateway's configuration lists them.
+    pub extensions: Vec<String>,
+}
+
+impl AssignedView {
+    /// Reads a `desk/{user}/view` payload; `None` if it is not one (or
+    /// names no single topic level).
+    pub fn parse(payload: &[u8]) -> Option<Self> {
+        let v: Self = serde_json::from_slice(payload).ok()?;
+        let level_ok = !v.view.is_empty() && !v.view.contains(['/', '+', '#', '\0']);
+        level_ok.then_some(v)
+    }
+
+    /// Its `cards` and `live` topics, in the order a desk subscribes to
+    /// them (the lines before the snapshot that holds them).
+    pub fn topics(&self, topics: &Topics) -> [String; 2] {
+        [topics.view_cards(&self.view), topics.view_live(&self.view)]
+    }
 }
 
 /// Which office topic a [`DeskEvent::Office`] came from.
@@ -170,11 +201,11 @@ impl Desk {
         let run = Run {
             mqtt: mqtt.clone(),
             subs: [
-                topics.desk_cards(&login.user),
-                topics.desk_live(&login.user),
+                topics.desk_view(&login.user),
                 topics.desk_response(&login.user),
                 topics.office_filter(),
             ],
+            view: None,
             topics: topics.clone(),
             feed: DeskFeed::default(),
             tx,
@@ -274,7 +305,11 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The session task's state.
 struct Run {
     mqtt: AsyncClient,
-    subs: [String; 4],
+    /// The desk's view, its response topic and the office's topics.
+    subs: [String; 3],
+    /// The view's `cards` and `live` topics, once the gateway named it
+    /// and the desk subscribed to them on this connection.
+    view: Option<[String; 2]>,
     topics: Topics,
     feed: DeskFeed,
     tx: mpsc::UnboundedSender<DeskEvent>,
@@ -292,6 +327,9 @@ impl Run {
     fn on(&mut self, e: SessionEvent) -> bool {
         match e {
             SessionEvent::Up => {
+                // A clean session: the view's subscriptions went with the
+                // last connection; its retained name comes again.
+                self.view = None;
                 self.subscribe();
                 self.send(DeskEvent::BrokerUp)
             }
@@ -301,12 +339,7 @@ impl Run {
             }
             SessionEvent::Message(p) => {
                 let topic = String::from_utf8_lossy(&p.topic).into_owned();
-                let corr = p
-                    .properties
-                    .as_ref()
-                    .and_then(|pp| pp.correlation_data.as_ref())
-                    .map(|c| c.to_vec());
-                self.message(&topic, &p.payload, corr)
+                self.message(&topic, &p.payload, p.properties.as_ref())
             }
             SessionEvent::Other(_) => !self.tx.is_closed(),
         }
@@ -324,18 +357,56 @@ impl Run {
         });
     }
 
-    fn message(&mut self, topic: &str, payload: &[u8], corr: Option<Vec<u8>>) -> bool {
+    /// The gateway named the desk's view: subscribe to its topics, and
+    /// leave those of the view it named before, if another.
+    fn follow_view(&mut self, payload: &[u8]) {
+        let Some(assigned) = AssignedView::parse(payload) else {
+            return;
+        };
+        let topics = assigned.topics(&self.topics);
+        if self.view.as_ref() == Some(&topics) {
+            return;
+        }
+        let old = self.view.replace(topics.clone());
+        let mqtt = self.mqtt.clone();
+        tokio::spawn(async move {
+            for t in old.into_iter().flatten() {
+                let _ = mqtt.unsubscribe(t).await;
+            }
+            for t in topics {
+                let _ = mqtt.subscribe(t, QoS::AtLeastOnce).await;
+            }
+        });
+    }
+
+    fn message(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        properties: Option<&PublishProperties>,
+    ) -> bool {
         let text = || String::from_utf8_lossy(payload).into_owned();
+        if let Some([cards, live]) = &self.view {
+            if topic == cards {
+                let lines = self.feed.on_line(&text(), line_place(properties));
+                return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
+            }
+            if topic == live {
+                let lines = self.feed.on_snapshot(payload);
+                return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
+            }
+        }
         if topic == self.subs[0] {
-            let line = text();
-            self.feed.on_line(&line);
-            return self.send(DeskEvent::Line(line));
+            self.follow_view(payload);
+            return !self.tx.is_closed();
+        }
+        if topic == self.topics.console() {
+            return self.send(DeskEvent::Line(text()));
         }
         if topic == self.subs[1] {
-            let lines = self.feed.on_snapshot(payload);
-            return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
-        }
-        if topic == self.subs[2] {
+            let corr = properties
+                .and_then(|pp| pp.correlation_data.as_ref())
+                .map(|c| c.to_vec());
             if let Some(corr) = corr {
                 let answer: DeskResponse = serde_json::from_slice(payload).unwrap_or_else(|_| {
                     DeskResponse::refused("malformed", "The office gateway's answer was garbled.")

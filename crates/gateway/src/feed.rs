@@ -1,17 +1,21 @@
-//! A desk's cards on the wire: the gateway's record of each desk's live
-//! calls (published retained on `desk/{user}/live`), and the desk's side,
-//! which prints each card line once, whether it came live on
-//! `desk/{user}/cards` or from the retained snapshot when the desk joined
-//! mid-call.
+//! A desk's cards on the wire: the gateway's record of each view's live
+//! calls (published retained on `view/{…}/live`), and the desk's side,
+//! which prints each card line once and in its call's order, whether it
+//! came live on `view/{…}/cards` or from the retained snapshot when the
+//! desk joined mid-call.
 //!
 //! The snapshot holds, for each call still live, the very lines the cards
-//! topic carried for it, in order. The gateway publishes a line on the
-//! cards topic before the snapshot that holds it (one connection, so the
-//! broker keeps that order), so a desk counting the lines it printed per
-//! call never prints one twice, and never misses one.
+//! topic carried for it, in order. Each line on the cards topic carries its
+//! place among its call's lines (the MQTT 5 user property [`LINE_PROPERTY`],
+//! 0 for the first). A desk that missed one (it subscribed a moment after
+//! the line went out, or the broker dropped it, QoS 0) holds the later ones
+//! until the next snapshot brings it: the gateway publishes a line before
+//! the snapshot that holds it (one connection, so the broker keeps that
+//! order), and a snapshot follows every change within [`SNAPSHOT_EVERY`].
 
 use std::collections::BTreeMap;
 
+use rumqttc::v5::mqttbytes::v5::PublishProperties;
 use serde::{Deserialize, Serialize};
 
 /// The retained snapshot's payload.
@@ -41,16 +45,39 @@ pub struct LiveCards {
     calls: BTreeMap<String, Vec<String>>,
 }
 
+/// The MQTT 5 user property of a line on a view's cards topic: its place
+/// among its call's lines, 0 for the first.
+pub const LINE_PROPERTY: &str = "line";
+
+/// The place a line on a view's cards topic carries ([`LINE_PROPERTY`]).
+pub fn line_place(properties: Option<&PublishProperties>) -> Option<usize> {
+    properties?
+        .user_properties
+        .iter()
+        .find(|(k, _)| k == LINE_PROPERTY)?
+        .1
+        .parse()
+        .ok()
+}
+
+/// The properties of a line at `place` among its call's lines.
+pub fn line_properties(place: usize) -> PublishProperties {
+    PublishProperties {
+        user_properties: vec![(LINE_PROPERTY.to_owned(), place.to_string())],
+        ..PublishProperties::default()
+    }
+}
+
 impl LiveCards {
     /// Records a card line of `call`; `ended` (a `call_end`) forgets it.
-    pub fn record(&mut self, call: &str, line: &str, ended: bool) {
+    /// Its place among the call's lines, 0 for the first.
+    pub fn record(&mut self, call: &str, line: &str, ended: bool) -> usize {
         if ended {
-            self.calls.remove(call);
+            self.calls.remove(call).map_or(0, |lines| lines.len())
         } else {
-            self.calls
-                .entry(call.to_owned())
-                .or_default()
-                .push(line.to_owned());
+            let lines = self.calls.entry(call.to_owned()).or_default();
+            lines.push(line.to_owned());
+            lines.len() - 1
         }
     }
 
@@ -108,14 +135,17 @@ impl DeskSnapshots {
         self.behind.insert(key.to_owned());
     }
 
-    /// Records a card line of `user`'s `call` (`ended`: its `call_end`);
-    /// the desk's snapshot is behind until [`Self::take_behind`].
-    pub fn record(&mut self, user: &str, call: &str, line: &str, ended: bool) {
-        self.live
-            .entry(user.to_owned())
+    /// Records a card line of `key`'s `call` (`ended`: its `call_end`);
+    /// the snapshot is behind until [`Self::take_behind`]. The line's place
+    /// among its call's lines ([`LINE_PROPERTY`]).
+    pub fn record(&mut self, key: &str, call: &str, line: &str, ended: bool) -> usize {
+        let at = self
+            .live
+            .entry(key.to_owned())
             .or_default()
             .record(call, line, ended);
-        self.behind.insert(user.to_owned());
+        self.behind.insert(key.to_owned());
+        at
     }
 
     /// The snapshots that are behind, by desk user, now up to date.
@@ -151,21 +181,63 @@ impl DeskSnapshots {
 /// second popup).
 #[derive(Debug, Default)]
 pub struct DeskFeed {
-    printed: BTreeMap<String, usize>,
+    printed: BTreeMap<String, Printed>,
     run: Option<i64>,
 }
 
-impl DeskFeed {
-    /// A line from the cards topic, which the desk prints as it comes: a
-    /// card line counts towards its call (a `call_end` forgets the call).
-    pub fn on_line(&mut self, line: &str) {
-        if let Some((call, ended)) = card_of(line) {
-            if ended {
-                self.printed.remove(&call);
-            } else {
-                *self.printed.entry(call).or_default() += 1;
-            }
+/// One live call at a desk: how many of its lines were printed, and the
+/// later ones that came before a line missed (by their place).
+#[derive(Debug, Default)]
+struct Printed {
+    count: usize,
+    held: BTreeMap<usize, String>,
+}
+
+impl Printed {
+    /// The held lines that follow the printed ones without a gap, now
+    /// printed (those a snapshot already printed are dropped).
+    fn release(&mut self, out: &mut Vec<String>) {
+        self.held = self.held.split_off(&self.count);
+        while let Some(line) = self.held.remove(&self.count) {
+            out.push(line);
+            self.count += 1;
         }
+    }
+}
+
+impl DeskFeed {
+    /// A line from the cards topic, with its place among its call's lines
+    /// ([`LINE_PROPERTY`], when the gateway gave it): the lines to print
+    /// now. A line already printed is not printed again; one that comes
+    /// after a line missed is held until the next snapshot brings the
+    /// missing one. A `call_end` prints what is held and forgets the call
+    /// (an ended call leaves the snapshots). Any other line is printed as
+    /// it comes.
+    pub fn on_line(&mut self, line: &str, at: Option<usize>) -> Vec<String> {
+        let Some((call, ended)) = card_of(line) else {
+            return vec![line.to_owned()];
+        };
+        if ended {
+            let mut out: Vec<String> = self
+                .printed
+                .remove(&call)
+                .map(|p| p.held.into_values().collect())
+                .unwrap_or_default();
+            out.push(line.to_owned());
+            return out;
+        }
+        let p = self.printed.entry(call).or_default();
+        let Some(at) = at else {
+            p.count += 1;
+            return vec![line.to_owned()];
+        };
+        if at < p.count {
+            return Vec::new();
+        }
+        p.held.insert(at, line.to_owned());
+        let mut out = Vec::new();
+        p.release(&mut out);
+        out
     }
 
     /// A snapshot from the live topic: the lines not printed yet, and for
@@ -183,11 +255,12 @@ impl DeskFeed {
             out = self.new_run(&snap);
         }
         for c in snap.calls {
-            let done = self.printed.entry(c.call).or_default();
-            if c.lines.len() > *done {
-                out.extend(c.lines[*done..].iter().cloned());
-                *done = c.lines.len();
+            let p = self.printed.entry(c.call).or_default();
+            if c.lines.len() > p.count {
+                out.extend(c.lines[p.count..].iter().cloned());
+                p.count = c.lines.len();
             }
+            p.release(&mut out);
         }
         out
     }
@@ -205,9 +278,13 @@ impl DeskFeed {
         let at_ms = ringside_calls::clock::now_ms();
         let mut out = Vec::new();
         self.printed
-            .retain(|call, done| match listed.get(call.as_str()) {
+            .retain(|call, p| match listed.get(call.as_str()) {
                 Some(&n) => {
-                    *done = n;
+                    // The new run's lines are numbered afresh.
+                    *p = Printed {
+                        count: n,
+                        held: BTreeMap::new(),
+                    };
                     true
                 }
                 None => {
@@ -246,14 +323,15 @@ mod tests {
         let mut desk = DeskFeed::default();
         assert_eq!(desk.on_snapshot(gw.snapshot(1).as_bytes()), [POPUP]);
         // The update comes live, then the snapshot that holds it.
-        gw.record("c1", UPDATE, false);
-        desk.on_line(UPDATE);
+        let at = gw.record("c1", UPDATE, false);
+        assert_eq!(desk.on_line(UPDATE, Some(at)), [UPDATE]);
         assert!(
             desk.on_snapshot(gw.snapshot(1).as_bytes()).is_empty(),
             "already printed"
         );
-        gw.record("c1", END, true);
-        desk.on_line(END);
+        assert!(desk.on_line(UPDATE, Some(at)).is_empty(), "a duplicate");
+        let at = gw.record("c1", END, true);
+        assert_eq!(desk.on_line(END, Some(at)), [END]);
         assert!(desk.printed.is_empty(), "an ended call is forgotten");
         assert_eq!(
             gw.snapshot(1),
@@ -269,12 +347,12 @@ mod tests {
         for i in 0..100 {
             let call = format!("c{i}");
             let popup = POPUP.replace("c1", &call);
-            gw.record("reception", &call, &popup, false);
-            desk.on_line(&popup);
+            let at = gw.record("reception", &call, &popup, false);
+            assert_eq!(desk.on_line(&popup, Some(at)), [popup.as_str()]);
             if i % 2 == 0 {
                 let end = END.replace("c1", &call);
-                gw.record("reception", &call, &end, true);
-                desk.on_line(&end);
+                let at = gw.record("reception", &call, &end, true);
+                assert_eq!(desk.on_line(&end, Some(at)), [end.as_str()]);
             }
         }
         gw.record("sales", "s1", POPUP, false);
@@ -296,6 +374,46 @@ mod tests {
             50
         );
         assert_eq!(gw.snapshot("nobody"), r#"{"calls":[],"since_ms":0}"#);
+    }
+
+    #[test]
+    fn a_line_after_a_missed_one_waits_for_the_snapshot_that_brings_it() {
+        const CLOSE: &str = r#"{"type":"close","call":"c1","reason":"answered"}"#;
+        let mut gw = LiveCards::default();
+        // The popup went out before the desk subscribed to the cards topic.
+        gw.record("c1", POPUP, false);
+        let mut desk = DeskFeed::default();
+        let close = gw.record("c1", CLOSE, false);
+        let update = gw.record("c1", UPDATE, false);
+        assert!(desk.on_line(CLOSE, Some(close)).is_empty(), "held");
+        assert!(desk.on_line(UPDATE, Some(update)).is_empty(), "held");
+        // The snapshot brings the popup; the held lines follow, in order.
+        assert_eq!(
+            desk.on_snapshot(gw.snapshot(1).as_bytes()),
+            [POPUP, CLOSE, UPDATE]
+        );
+        // A line dropped on the way (QoS 0): the next one waits, and a
+        // snapshot that holds both prints the missing one and releases it.
+        let mut desk = DeskFeed::default();
+        let mut gw = LiveCards::default();
+        let popup = gw.record("c1", POPUP, false);
+        assert_eq!(desk.on_line(POPUP, Some(popup)), [POPUP]);
+        gw.record("c1", CLOSE, false);
+        let update = gw.record("c1", UPDATE, false);
+        assert!(desk.on_line(UPDATE, Some(update)).is_empty());
+        assert_eq!(desk.on_snapshot(gw.snapshot(1).as_bytes()), [CLOSE, UPDATE]);
+        // A call that ends with a line still missing: what is held, then
+        // its end (no snapshot will list it again).
+        let later = gw.record("c1", POPUP, false);
+        gw.record("c1", UPDATE, false);
+        assert!(desk.on_line(UPDATE, Some(later + 1)).is_empty());
+        let end = gw.record("c1", END, true);
+        assert_eq!(desk.on_line(END, Some(end)), [UPDATE, END]);
+        assert!(desk.printed.is_empty());
+        // A line without its place (an older gateway) is printed as it comes.
+        assert_eq!(desk.on_line(POPUP, None), [POPUP]);
+        let console = r#"{"type":"parked","call":"c9","slot":"71"}"#;
+        assert_eq!(desk.on_line(console, Some(7)), [console], "not a card line");
     }
 
     #[test]

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let config = GatewayConfig::load(&args.config).map_err(|e| e.to_string())?;
     if args.print_acl {
-        print!("{}", config.topics.mosquitto_acl(&config.broker_user));
+        print!("{}", config.mosquitto_acl());
         return Ok(());
     }
     let file = args

@@ -35,11 +35,13 @@ use ringside_calls::tracker::{CardChange, Dialect, TrackerConfig};
 use ringside_calls::CallTracker;
 
 use crate::config::{DeskConfig, GatewayConfig};
+use crate::desk::AssignedView;
 use crate::error::RequestError;
-use crate::feed::{DeskSnapshots, SNAPSHOT_EVERY};
+use crate::feed::{line_properties, DeskSnapshots, SNAPSHOT_EVERY};
 use crate::panels::{OfficePanels, Panel};
 use crate::request::{authorize, retrieve_extension, DeskRequest, DeskResponse, DeskView, Pbx};
 use crate::session::{self, SessionEvent};
+use crate::topics::Topics;
 
 /// How long a dial, pickup or retrieval waits for the desk's phone to answer.
 const ANSWER_WAIT: Duration = Duration::from_secs(60);
@@ -60,14 +62,24 @@ struct Outgoing {
     properties: Option<PublishProperties>,
 }
 
-/// One desk: its configuration, its view and its topics.
+/// One desk: its configuration and its view.
 #[derive(Debug)]
 struct Desk {
     config: DeskConfig,
     /// Its view: the index of the tracker watching its extensions.
     view: usize,
-    cards_topic: String,
-    live_topic: String,
+}
+
+/// One view's topics: its desks read its cards there, once for all of
+/// them (the broker fans each line out).
+#[derive(Debug)]
+struct ViewTopics {
+    /// `view/{name}/cards`.
+    cards: String,
+    /// `view/{name}/live`.
+    live: String,
+    /// What each of its desks' `desk/{user}/view` holds.
+    assigned: String,
 }
 
 /// The office's live model, fed by the one loop: a tracker watching every
@@ -106,8 +118,8 @@ pub struct Gateway {
     config: GatewayConfig,
     ami: Client,
     desks: Vec<Desk>,
-    /// The desks of each view, by index into `desks`.
-    view_desks: Vec<Vec<usize>>,
+    /// The topics of each view.
+    views: Vec<ViewTopics>,
     office: tokio::sync::Mutex<Office>,
     out: mpsc::UnboundedSender<Outgoing>,
     retained: Mutex<Retained>,
@@ -129,25 +141,22 @@ fn watching(extensions: Vec<String>) -> CallTracker {
 }
 
 /// Groups the desks by the extensions they watch: the views' extension
-/// sets, each desk's view, and each view's desks. Desks that watch the
-/// same extensions share one tracker; their lines are the same.
-fn views_of(desks: &[DeskConfig]) -> (Vec<Vec<String>>, Vec<usize>, Vec<Vec<usize>>) {
+/// sets, and each desk's view. Desks that watch the same extensions share
+/// one tracker and one view's topics; their lines are the same.
+fn views_of(desks: &[DeskConfig]) -> (Vec<Vec<String>>, Vec<usize>) {
     let mut sets: Vec<Vec<String>> = Vec::new();
     let mut of_desk = Vec::with_capacity(desks.len());
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for (i, d) in desks.iter().enumerate() {
+    for d in desks {
         let view = match sets.iter().position(|s| *s == d.extensions) {
             Some(v) => v,
             None => {
                 sets.push(d.extensions.clone());
-                members.push(Vec::new());
                 sets.len() - 1
             }
         };
         of_desk.push(view);
-        members[view].push(i);
     }
-    (sets, of_desk, members)
+    (sets, of_desk)
 }
 
 impl Gateway {
@@ -208,10 +217,25 @@ impl Gateway {
     /// distinct set of desk extensions, and a tracker watching them all.
     fn new(config: GatewayConfig, ami: Client, out: mpsc::UnboundedSender<Outgoing>) -> Self {
         let since_ms = now_ms();
-        let (sets, of_desk, view_desks) = views_of(&config.desks);
+        let (sets, of_desk) = views_of(&config.desks);
         let mut all: Vec<String> = sets.iter().flatten().cloned().collect();
         all.sort();
         all.dedup();
+        let views = sets
+            .iter()
+            .map(|extensions| {
+                let name = Topics::view_name(extensions);
+                let assigned = AssignedView {
+                    view: name.clone(),
+                    extensions: extensions.clone(),
+                };
+                ViewTopics {
+                    cards: config.topics.view_cards(&name),
+                    live: config.topics.view_live(&name),
+                    assigned: serde_json::to_string(&assigned).unwrap_or_default(),
+                }
+            })
+            .collect();
         let office = Office {
             main: Live::new(watching(all)),
             views: sets.into_iter().map(watching).collect(),
@@ -223,15 +247,13 @@ impl Gateway {
             .map(|(d, view)| Desk {
                 config: d.clone(),
                 view,
-                cards_topic: config.topics.desk_cards(&d.user),
-                live_topic: config.topics.desk_live(&d.user),
             })
             .collect();
         Self {
             config,
             ami,
             desks,
-            view_desks,
+            views,
             office: tokio::sync::Mutex::new(office),
             out,
             retained: Mutex::new(Retained {
@@ -246,8 +268,8 @@ impl Gateway {
     }
 
     /// The broker accepted the session: subscribe to the requests, say
-    /// online, and publish the retained state again (a broker restarted
-    /// without persistence lost it).
+    /// online, tell each desk its view, and publish the retained state
+    /// again (a broker restarted without persistence lost it).
     async fn came_up(&self, mqtt: &AsyncClient) {
         let topics = &self.config.topics;
         if let Err(e) = mqtt
@@ -261,14 +283,24 @@ impl Gateway {
             session::status_payload(true, self.since_ms),
             true,
         );
+        for desk in &self.desks {
+            self.send(
+                topics.desk_view(&desk.config.user),
+                self.views[desk.view].assigned.clone(),
+                true,
+            );
+        }
         let retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
-        // Every desk's, an empty one too: a snapshot a previous run left
+        // Every view's, an empty one too: a snapshot a previous run left
         // retained may list calls that ended while the gateway was away.
         // Not before the calls were read: the first read publishes them.
         let synced = self.synced.load(Ordering::Acquire);
-        for desk in self.desks.iter().filter(|_| synced) {
-            let snapshot = retained.live.snapshot(&desk.view.to_string());
-            self.send(desk.live_topic.clone(), snapshot, true);
+        for (i, view) in self.views.iter().enumerate().filter(|_| synced) {
+            self.send(
+                view.live.clone(),
+                retained.live.snapshot(&i.to_string()),
+                true,
+            );
         }
         if !retained.presence.is_empty() {
             self.send(topics.presence(), board(&retained.presence), true);
@@ -278,8 +310,8 @@ impl Gateway {
         }
     }
 
-    /// Brings the desks' retained snapshots up to date every
-    /// [`SNAPSHOT_EVERY`], for the desks whose calls changed. Queued under
+    /// Brings the views' retained snapshots up to date every
+    /// [`SNAPSHOT_EVERY`], for the views whose calls changed. Queued under
     /// the same lock as the lines, so each leaves after every line it holds.
     async fn publish_snapshots(&self) {
         let mut tick = tokio::time::interval(SNAPSHOT_EVERY);
@@ -289,12 +321,11 @@ impl Gateway {
             let behind = {
                 let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
                 for (view, snapshot) in retained.live.take_behind() {
-                    let Ok(view) = view.parse::<usize>() else {
+                    let Some(view) = view.parse::<usize>().ok().and_then(|v| self.views.get(v))
+                    else {
                         continue;
                     };
-                    for &d in &self.view_desks[view] {
-                        self.send(self.desks[d].live_topic.clone(), snapshot.clone(), true);
-                    }
+                    self.send(view.live.clone(), snapshot, true);
                 }
                 retained.panels.take_behind()
             };
@@ -341,13 +372,17 @@ impl Gateway {
         });
     }
 
-    /// Queues a line for a desk's `cards` topic. Most go with QoS 0: there
-    /// is one per change per desk, and a line the broker drops for a desk
-    /// that fell behind is in its next retained `live` snapshot, which the
-    /// desk prints from (`feed::DeskFeed`). A call's `call_end` goes with
+    /// Queues a line for a view's `cards` topic (or the console's). Most
+    /// go with QoS 0: the broker delivers each to every desk of the view,
+    /// and a line it drops for a desk that fell behind is in the view's
+    /// next retained `live` snapshot, which the desk prints from
+    /// (`feed::DeskFeed`). A call's `call_end` goes with
     /// QoS 1, as no later snapshot would bring it (an ended call leaves
     /// them), and a missed one would leave her popup open.
-    fn send_line(&self, topic: String, line: String, last_of_its_call: bool) {
+    /// A card line carries its place among its call's lines (`place`,
+    /// [`crate::feed::LINE_PROPERTY`]), so a desk that missed one holds the
+    /// later ones until the snapshot that brings it.
+    fn send_line(&self, topic: String, line: String, last_of_its_call: bool, place: Option<usize>) {
         let _ = self.out.send(Outgoing {
             topic,
             payload: line,
@@ -357,7 +392,7 @@ impl Gateway {
             } else {
                 QoS::AtMostOnce
             },
-            properties: None,
+            properties: place.map(line_properties),
         });
     }
 
@@ -369,12 +404,10 @@ impl Gateway {
                 if let Some(panel) = Panel::of(&c) {
                     self.touch(panel);
                 }
-                // The office's panels: every desk's.
+                // The office's panels: every desk's, one topic (the
+                // retained office/… panels hold what it says).
                 if let Some(line) = lines::console(&c) {
-                    for desk in &self.desks {
-                        // The retained office/… panels hold what it says.
-                        self.send_line(desk.cards_topic.clone(), line.clone(), false);
-                    }
+                    self.send_line(self.config.topics.console(), line, false, None);
                 }
             }
             LiveUpdate::Presence(c) => {
@@ -398,7 +431,7 @@ impl Gateway {
                 // the next tick, calls or none.
                 let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
                 self.synced.store(true, Ordering::Release);
-                for view in 0..self.view_desks.len() {
+                for view in 0..self.views.len() {
                     retained.live.touch(&view.to_string());
                 }
                 retained.panels.touch_all();
@@ -435,20 +468,21 @@ impl Gateway {
         }
     }
 
-    /// A card change of `view`, published to each of its desks: the line
-    /// is made once, and recorded once for their retained snapshots.
+    /// A card change of `view`, published once on the view's topic (the
+    /// broker gives it to each of its desks), and recorded for its
+    /// retained snapshot.
     fn view_card(&self, view: usize, change: &CardChange) {
         let line = lines::card(change);
         let ended = matches!(change, CardChange::Ended { .. });
         // Under the lock, so a snapshot never leaves ahead of a line it
         // holds (see `publish_snapshots`).
         let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
-        for &d in &self.view_desks[view] {
-            self.send_line(self.desks[d].cards_topic.clone(), line.clone(), ended);
-        }
-        retained
+        let place = retained
             .live
             .record(&view.to_string(), change.call(), &line, ended);
+        if let Some(v) = self.views.get(view) {
+            self.send_line(v.cards.clone(), line, ended, Some(place));
+        }
     }
 
     /// Answers one request, on the desk's own response topic, with the
@@ -578,7 +612,7 @@ async fn publish_all(mqtt: AsyncClient, mut rx: mpsc::UnboundedReceiver<Outgoing
     while let Some(m) = rx.recv().await {
         let sent = match m.properties {
             Some(props) => {
-                mqtt.publish_with_properties(m.topic, QoS::AtLeastOnce, m.retain, m.payload, props)
+                mqtt.publish_with_properties(m.topic, m.qos, m.retain, m.payload, props)
                     .await
             }
             None => mqtt.publish(m.topic, m.qos, m.retain, m.payload).await,

@@ -19,8 +19,8 @@ use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveUpdate};
 use ringside_calls::tracker::TrackerConfig;
 use ringside_calls::CallTracker;
-use ringside_gateway::desk::OfficeText;
-use ringside_gateway::feed::{DeskFeed, SNAPSHOT_EVERY};
+use ringside_gateway::desk::{AssignedView, OfficeText};
+use ringside_gateway::feed::{line_place, DeskFeed, SNAPSHOT_EVERY};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
 use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle};
@@ -34,6 +34,14 @@ const DESKS: [(&str, &str); 3] = [
     ("sales", "1002"),
     ("support", "1003"),
 ];
+
+/// Each desk with its extensions, for the broker's ACL.
+fn desk_extensions() -> Vec<(&'static str, Vec<String>)> {
+    DESKS
+        .iter()
+        .map(|(u, e)| (*u, vec![(*e).to_owned()]))
+        .collect()
+}
 
 /// A process killed when dropped.
 struct Proc(Child);
@@ -104,7 +112,10 @@ impl Broker {
         }
         std::fs::write(
             d.join("acl"),
-            Topics::default().mosquitto_acl("ringside-gateway"),
+            Topics::default().mosquitto_acl(
+                "ringside-gateway",
+                desk_extensions().iter().map(|(u, e)| (*u, e.as_slice())),
+            ),
         )
         .expect("acl");
         let port = free_port();
@@ -274,17 +285,20 @@ impl Desk {
         let sub = mqtt.clone();
         tokio::spawn(async move {
             let mut feed = DeskFeed::default();
+            // The view's cards and live topics, once the gateway named it.
+            let mut view: Option<[String; 2]> = None;
             session::drive(eventloop, &url, move |e| {
                 let send = |h| tx.send(h).is_ok();
                 match e {
                     SessionEvent::Up => {
+                        view = None;
                         let sub = sub.clone();
                         let t = t.clone();
                         tokio::spawn(async move {
                             for topic in [
-                                t.desk_cards(user),
-                                t.desk_live(user),
+                                t.desk_view(user),
                                 t.gateway_status(),
+                                t.console(),
                                 t.desk_response(user),
                             ] {
                                 let _ = sub.subscribe(topic, QoS::AtLeastOnce).await;
@@ -295,13 +309,30 @@ impl Desk {
                     SessionEvent::Message(p) => {
                         let topic = String::from_utf8_lossy(&p.topic).into_owned();
                         let text = String::from_utf8_lossy(&p.payload).into_owned();
-                        if topic == t.desk_cards(user) {
-                            feed.on_line(&text);
-                            send(Heard::Line(text))
-                        } else if topic == t.desk_live(user) {
+                        if topic == t.desk_view(user) {
+                            let topics = AssignedView::parse(&p.payload)
+                                .expect("the gateway names the desk's view")
+                                .topics(&t);
+                            if view.as_ref() != Some(&topics) {
+                                view = Some(topics.clone());
+                                let sub = sub.clone();
+                                tokio::spawn(async move {
+                                    for topic in topics {
+                                        let _ = sub.subscribe(topic, QoS::AtLeastOnce).await;
+                                    }
+                                });
+                            }
+                            true
+                        } else if view.as_ref().is_some_and(|[cards, _]| topic == *cards) {
+                            feed.on_line(&text, line_place(p.properties.as_ref()))
+                                .into_iter()
+                                .all(|l| send(Heard::Line(l)))
+                        } else if view.as_ref().is_some_and(|[_, live]| topic == *live) {
                             feed.on_snapshot(&p.payload)
                                 .into_iter()
                                 .all(|l| send(Heard::Line(l)))
+                        } else if topic == t.console() {
+                            send(Heard::Line(text))
                         } else if topic == t.gateway_status() {
                             send(Heard::Status(
                                 serde_json::from_str(&text).expect("status JSON"),
@@ -665,6 +696,32 @@ async fn the_broker_and_the_gateway_refuse_what_a_desk_may_not_do() {
             .with_timing(Duration::from_secs(4), Duration::from_millis(300)),
     );
     let call = call_of(&sales.popup(20, "popup at sales"));
+    // Nor may a desk read another desk's view: sales' popup went to sales
+    // alone, however reception subscribes.
+    reception
+        .mqtt
+        .subscribe(format!("{}/view/1002/#", t.base()), QoS::AtLeastOnce)
+        .await
+        .expect("queued");
+    reception
+        .mqtt
+        .subscribe(format!("{}/view/#", t.base()), QoS::AtLeastOnce)
+        .await
+        .expect("queued");
+    std::thread::sleep(Duration::from_millis(500));
+    let read: Vec<String> = reception
+        .heard
+        .try_iter()
+        .filter_map(|h| match h {
+            Heard::Elsewhere(topic) => Some(topic),
+            Heard::Line(l) if l.contains(&call) => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        read.is_empty(),
+        "reception read sales' cards (its retained live snapshot): {read:?}"
+    );
     let before = moves(&sim);
     let big = format!(
         r#"{{"action":"dial","from":"1001","number":"{}"}}"#,

@@ -14,7 +14,7 @@ fn the_sample_configuration_loads_and_the_shipped_acl_is_its_own() {
     let shipped = std::fs::read_to_string(dir.join("ringside.acl")).expect("ringside.acl");
     assert_eq!(
         shipped,
-        config.topics.mosquitto_acl(&config.broker_user),
+        config.mosquitto_acl(),
         "regenerate packaging/gateway/ringside.acl with --print-acl"
     );
 }

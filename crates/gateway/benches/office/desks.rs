@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ringside_gateway::feed::DeskFeed;
+use ringside_gateway::desk::AssignedView;
+use ringside_gateway::feed::{line_place, DeskFeed};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
 use rumqttc::v5::mqttbytes::v5::Packet;
@@ -172,18 +173,15 @@ impl Desk {
         let (rec, sub) = (record.clone(), mqtt.clone());
         let task = tokio::spawn(async move {
             let t = Topics::default();
-            let (cards, live, status) =
-                (t.desk_cards(&user), t.desk_live(&user), t.gateway_status());
+            let (assigned, status) = (t.desk_view(&user), t.gateway_status());
+            // The view's cards and live topics, once the gateway named it.
+            let mut view: Option<[String; 2]> = None;
             let mut feed = DeskFeed::default();
             session::drive(eventloop, &url, move |e| {
                 match e {
                     SessionEvent::Up => {
-                        let topics = [
-                            cards.clone(),
-                            live.clone(),
-                            status.clone(),
-                            t.desk_response(&user),
-                        ];
+                        view = None;
+                        let topics = [assigned.clone(), status.clone(), t.desk_response(&user)];
                         let sub = sub.clone();
                         tokio::spawn(async move {
                             for topic in topics {
@@ -194,16 +192,32 @@ impl Desk {
                     SessionEvent::Message(p) => {
                         let at = now_us();
                         let mut r = rec.lock().unwrap_or_else(|e| e.into_inner());
-                        if p.topic == cards.as_bytes() {
+                        let on_view =
+                            |i: usize| view.as_ref().is_some_and(|v| p.topic == v[i].as_bytes());
+                        if on_view(0) {
                             r.cards_bytes += p.payload.len() as u64;
                             let text = String::from_utf8_lossy(&p.payload).into_owned();
-                            feed.on_line(&text);
-                            r.keep(text, at, &board);
-                        } else if p.topic == live.as_bytes() {
+                            for l in feed.on_line(&text, line_place(p.properties.as_ref())) {
+                                r.keep(l, at, &board);
+                            }
+                        } else if on_view(1) {
                             r.live_bytes += p.payload.len() as u64;
                             r.snapshots += 1;
                             for l in feed.on_snapshot(&p.payload) {
                                 r.keep(l, at, &board);
+                            }
+                        } else if p.topic == assigned.as_bytes() {
+                            if let Some(named) = AssignedView::parse(&p.payload) {
+                                let topics = named.topics(&t);
+                                if view.as_ref() != Some(&topics) {
+                                    view = Some(topics.clone());
+                                    let sub = sub.clone();
+                                    tokio::spawn(async move {
+                                        for topic in topics {
+                                            let _ = sub.subscribe(topic, QoS::AtLeastOnce).await;
+                                        }
+                                    });
+                                }
                             }
                         } else if p.topic == status.as_bytes()
                             && !r.online

@@ -98,7 +98,13 @@ pub fn free_port() -> u16 {
 
 /// Mosquitto on a free loopback port (plain TCP), with a password file made
 /// by `mosquitto_passwd` for `users` and the gateway's ACL, in `dir`.
-pub fn mosquitto(dir: &Path, users: &[(String, String)], gateway_user: &str) -> (Proc, u16) {
+/// `desks` are the gateway's desks with their extensions, for the ACL.
+pub fn mosquitto(
+    dir: &Path,
+    users: &[(String, String)],
+    gateway_user: &str,
+    desks: &[(String, Vec<String>)],
+) -> (Proc, u16) {
     let passwd = dir.join("passwd");
     let plain: String = users.iter().map(|(u, p)| format!("{u}:{p}\n")).collect();
     std::fs::write(&passwd, plain).expect("write the password file");
@@ -111,7 +117,10 @@ pub fn mosquitto(dir: &Path, users: &[(String, String)], gateway_user: &str) -> 
     assert!(ok.success(), "mosquitto_passwd -U failed");
     std::fs::write(
         dir.join("acl"),
-        Topics::default().mosquitto_acl(gateway_user),
+        Topics::default().mosquitto_acl(
+            gateway_user,
+            desks.iter().map(|(u, e)| (u.as_str(), e.as_slice())),
+        ),
     )
     .expect("write the ACL");
     let port = free_port();

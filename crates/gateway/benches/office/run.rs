@@ -92,7 +92,17 @@ async fn start_office(args: &Args, setup: &Setup, speed: f64) -> Office {
     let users: Vec<String> = (1..=args.desks).map(|i| format!("desk{i:04}")).collect();
     let mut logins = vec![(GATEWAY_USER.to_owned(), password(GATEWAY_USER))];
     logins.extend(users.iter().map(|u| (u.clone(), password(u))));
-    let (mosquitto, port) = procs::mosquitto(dir.path(), &logins, GATEWAY_USER);
+    let views: Vec<(String, Vec<String>)> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            (
+                u.clone(),
+                vec![setup.truths[i % setup.truths.len()].0.clone()],
+            )
+        })
+        .collect();
+    let (mosquitto, port) = procs::mosquitto(dir.path(), &logins, GATEWAY_USER, &views);
     let (pbx, pbx_addr) = procs::pbxsim(&PbxRun {
         bin: args.pbxsim.clone(),
         capture: args.capture.clone(),
@@ -119,7 +129,7 @@ async fn start_office(args: &Args, setup: &Setup, speed: f64) -> Office {
         ));
     }
     wait_for("every desk subscribed", 120, || {
-        board.subscribed.load(Ordering::Relaxed) >= 4 * args.desks
+        board.subscribed.load(Ordering::Relaxed) >= 3 * args.desks
     })
     .await;
     let path = dir.path().join("gateway.toml");
@@ -132,6 +142,11 @@ async fn start_office(args: &Args, setup: &Setup, speed: f64) -> Office {
     );
     wait_for("every desk seeing the gateway online", 60, || {
         board.online.load(Ordering::Relaxed) >= args.desks
+    })
+    .await;
+    // Then the view the gateway named: its cards and live topics.
+    wait_for("every desk subscribed to its view", 60, || {
+        board.subscribed.load(Ordering::Relaxed) >= 5 * args.desks
     })
     .await;
     Office {
