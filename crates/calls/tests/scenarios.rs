@@ -2712,3 +2712,54 @@ fn a_transferred_caller_who_hangs_up_while_1002_rings_is_missed_at_1002() {
         }
     }
 }
+
+/// The recall rings her phone again and the caller hangs up before she
+/// answers: her popup closes as missed, and the call is a missed call of
+/// hers (she should call back), though she answered it once before her
+/// transfer.
+#[test]
+fn a_recalled_caller_who_hangs_up_while_her_phone_rings_again_is_missed() {
+    let lk = TRUNK.linked;
+    let p1 = phone("1001", "1795445000.61", "00000051", lk);
+    let p2 = phone("1002", "1795445000.62", "00000052", lk);
+    let again = phone("1001", "1795445000.63", "00000053", lk);
+    let mut t = watching(&["1001"]);
+    answered_by_1001(&mut t, &p1);
+    feed(&mut t, &blind_transfer_ringing_1002(&p1, &p2), 10_000);
+    feed(
+        &mut t,
+        &[dial_end(&TRUNK, &p2, "CANCEL"), hangup(&p2, "127")],
+        30_100,
+    );
+    let ch = feed(
+        &mut t,
+        &[
+            newchannel(&again),
+            dial_begin(Some(&TRUNK), &again, "1001"),
+            ringing(&again),
+        ],
+        30_300,
+    );
+    assert_eq!(popup_exts(&ch), ["1001"], "the call rings her again");
+    let ch = feed(
+        &mut t,
+        &[
+            dial_end(&TRUNK, &again, "CANCEL"),
+            hangup(&again, "127"),
+            hangup(&TRUNK, "16"),
+        ],
+        35_000,
+    );
+    assert_eq!(
+        closes(&ch),
+        [("1001".to_owned(), CloseReason::Missed, None)],
+        "{ch:?}"
+    );
+    let (answered_by, missed, _, outcome) = end_of(&ch);
+    assert!(missed, "a missed call of hers: {ch:?}");
+    assert_eq!(
+        (answered_by.as_deref(), outcome),
+        (Some("1001"), Outcome::Missed),
+        "in her missed list, though she had answered it before"
+    );
+}

@@ -93,7 +93,9 @@ pub enum CloseReason {
     /// It stopped ringing here and nobody answered. An answer from before
     /// it rang here does not count: a caller blind-transferred here who
     /// hangs up while it rings was missed here, though `answered_by` still
-    /// names whoever answered before the transfer.
+    /// names whoever answered before the transfer; so was a caller the
+    /// recall rang back to the extension that had answered and transferred
+    /// it, gone before it answered again.
     Missed,
     /// The call ended after being answered here or transferred here.
     Ended,

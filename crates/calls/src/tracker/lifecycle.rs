@@ -162,7 +162,14 @@ impl Call {
             let reason = match (slot.state, self.answered_by.as_deref()) {
                 _ if slot.consult => CloseReason::ConsultationEnded,
                 (SlotState::Talking, _) => CloseReason::Ended,
-                (_, Some(by)) if by == &*slot.ext => CloseReason::Ended,
+                (_, Some(by)) if by == &*slot.ext && answered_since => CloseReason::Ended,
+                // Answered here, then rung here again (the recall's ring
+                // back) and not answered since: missed.
+                (_, Some(by)) if by == &*slot.ext => {
+                    self.rang_back_unanswered = true;
+                    self.missed_at_answers = Some(answers);
+                    CloseReason::Missed
+                }
                 (_, Some(_)) if answered_since => {
                     self.answered_elsewhere_for.push(slot.ext.to_string());
                     CloseReason::AnsweredElsewhere
@@ -194,7 +201,12 @@ impl Call {
     fn outcome(&self, answered_here: bool, placed_by_user: bool) -> Outcome {
         let rang_here = self.rang_here();
         if self.answered_by.is_some() || self.answered_by_trunk.is_some() {
-            if answered_here || placed_by_user || !rang_here {
+            if self.rang_back_unanswered && !placed_by_user {
+                // Her phone rang again after she had answered and
+                // transferred (the recall's ring back), and she did not
+                // answer before the caller hung up: she lost the caller.
+                Outcome::Missed
+            } else if answered_here || placed_by_user || !rang_here {
                 Outcome::Answered
             } else if self.missed_since_last_answer() {
                 // Transferred here after someone else answered, and nobody

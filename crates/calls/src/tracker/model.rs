@@ -111,6 +111,9 @@ pub(super) struct Call {
     /// since, so the call was missed there (a transferred caller who hung up
     /// while the colleague's phone rang).
     pub(super) missed_at_answers: Option<u32>,
+    /// The extension that answered last rang again afterwards (the
+    /// recall's ring back) and the call ended before it answered again.
+    pub(super) rang_back_unanswered: bool,
     pub(super) answered_by_trunk: Option<String>,
     pub(super) answered_at_ms: Option<i64>,
     pub(super) transfers: Vec<Transfer>,
@@ -231,6 +234,7 @@ impl CallTracker {
                 answered_by: None,
                 answers: 0,
                 missed_at_answers: None,
+                rang_back_unanswered: false,
                 answered_by_trunk: None,
                 answered_at_ms: None,
                 transfers: Vec::new(),
