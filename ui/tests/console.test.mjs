@@ -393,12 +393,27 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   assert.equal(await q.getByTestId("queue-summary").textContent(), "200 waiting · 49 of 50 agents available");
   assert.match(await q.locator('[data-interface="PJSIP/2017"]').getByTestId("member-state").textContent(), /^Ringing/);
 
-  // One tick rewrites the waiting times and nothing else.
-  await page.evaluate(() => window.__mutated.clear());
+  // One tick rewrites the waiting times and nothing else, each in the Text node already there.
+  const clocks = () =>
+    page.evaluate(() => {
+      window.__clocks ??= [...document.querySelectorAll('[data-queue="support"] [data-testid="queue-waiting"]')].map((n) => n.firstChild);
+      return window.__clocks.map((text) => ({ kept: text.isConnected && text.parentNode.firstChild === text && text.parentNode.lastChild === text, data: text.data }));
+    });
+  const before = await clocks();
+  await page.evaluate(() => {
+    window.__mutated.clear();
+    window.__kinds = new Set();
+    window.__kindObserver = new MutationObserver((records) => records.forEach((r) => window.__kinds.add(r.type)));
+    window.__kindObserver.observe(document.getElementById("queues"), { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await page.clock.runFor(1000);
   const ticked = await page.evaluate(() => [...window.__mutated]);
   assert.equal(ticked.filter((k) => k.startsWith("PJSIP/")).length, 0, "no agent row is touched by the clock");
   assert.equal(ticked.length, drawn, "each drawn caller's time, once");
+  assert.deepEqual(await page.evaluate(() => [...window.__kinds]), ["characterData"], "a tick only changes text: no node is replaced, no attribute set");
+  const after = await clocks();
+  assert.ok(after.every((c) => c.kept), "every clock keeps its one Text node");
+  assert.ok(after.every((c, i) => c.data !== before[i].data), "and each one's time moved on");
   await assertClean(app, "main");
   await app.context.close();
 });
