@@ -380,6 +380,10 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
     });
     window.__observer.observe(document.getElementById("queues"), { subtree: true, childList: true, characterData: true, attributes: true });
   });
+  // The agent's name, to check below that a change of state alone leaves it as it was.
+  await page.evaluate(() => {
+    window.__name2017 = document.querySelector('[data-interface="PJSIP/2017"] [data-testid="member-name"]').firstChild;
+  });
   const changed = members.map((m) => (m.extension === "2017" ? { ...m, state: "ringing" } : m));
   // A burst of identical snapshots, as the shell may send under load, then the one that changes something.
   for (let i = 0; i < 20; i++) await emit(page, QUEUES, [queue("support", callers, members)]);
@@ -392,6 +396,11 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   );
   assert.equal(await q.getByTestId("queue-summary").textContent(), "200 waiting · 49 of 50 agents available");
   assert.match(await q.locator('[data-interface="PJSIP/2017"]').getByTestId("member-state").textContent(), /^Ringing/);
+  assert.equal(
+    await page.evaluate(() => document.querySelector('[data-interface="PJSIP/2017"] [data-testid="member-name"]').firstChild === window.__name2017),
+    true,
+    "a change of state keeps the agent's name node: rebuilding it made the engine style and lay it out again",
+  );
 
   // One tick rewrites the waiting times and nothing else, each in the Text node already there.
   const clocks = () =>
