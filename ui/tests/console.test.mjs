@@ -352,6 +352,11 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   assert.equal(await q.getByTestId("queue-caller").first().getAttribute("aria-setsize"), "200");
   assert.equal(await q.getByTestId("queue-caller").first().getAttribute("aria-posinset"), "1");
   assert.equal(await q.locator(".queue-member").count(), 50);
+  assert.equal(
+    await q.getByTestId("queue-caller").first().evaluate((li) => getComputedStyle(li).contain),
+    "content",
+    "a caller row's changes (its number, its clock) are laid out and painted inside it",
+  );
   assert.equal(await q.locator(".queue-caller.longest").getAttribute("data-call"), "q-1");
   // The scroll bar is the whole queue's: scrolled to the end, the last callers are drawn in place.
   await scrollList(q.getByTestId("queue-callers"), "end");
