@@ -352,6 +352,11 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   assert.equal(await q.getByTestId("queue-caller").first().getAttribute("aria-setsize"), "200");
   assert.equal(await q.getByTestId("queue-caller").first().getAttribute("aria-posinset"), "1");
   assert.equal(await q.locator(".queue-member").count(), 50);
+  assert.equal(
+    await q.getByTestId("queue-caller").first().evaluate((li) => getComputedStyle(li).contain),
+    "content",
+    "a caller row's changes (its number, its clock) are laid out and painted inside it",
+  );
   assert.equal(await q.locator(".queue-caller.longest").getAttribute("data-call"), "q-1");
   // The scroll bar is the whole queue's: scrolled to the end, the last callers are drawn in place.
   await scrollList(q.getByTestId("queue-callers"), "end");
@@ -380,6 +385,10 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
     });
     window.__observer.observe(document.getElementById("queues"), { subtree: true, childList: true, characterData: true, attributes: true });
   });
+  // The agent's name, to check below that a change of state alone leaves it as it was.
+  await page.evaluate(() => {
+    window.__name2017 = document.querySelector('[data-interface="PJSIP/2017"] [data-testid="member-name"]').firstChild;
+  });
   const changed = members.map((m) => (m.extension === "2017" ? { ...m, state: "ringing" } : m));
   // A burst of identical snapshots, as the shell may send under load, then the one that changes something.
   for (let i = 0; i < 20; i++) await emit(page, QUEUES, [queue("support", callers, members)]);
@@ -392,13 +401,33 @@ test("queues at scale: 200 callers and 50 agents, one agent's change touches onl
   );
   assert.equal(await q.getByTestId("queue-summary").textContent(), "200 waiting · 49 of 50 agents available");
   assert.match(await q.locator('[data-interface="PJSIP/2017"]').getByTestId("member-state").textContent(), /^Ringing/);
+  assert.equal(
+    await page.evaluate(() => document.querySelector('[data-interface="PJSIP/2017"] [data-testid="member-name"]').firstChild === window.__name2017),
+    true,
+    "a change of state keeps the agent's name node: rebuilding it made the engine style and lay it out again",
+  );
 
-  // One tick rewrites the waiting times and nothing else.
-  await page.evaluate(() => window.__mutated.clear());
+  // One tick rewrites the waiting times and nothing else, each in the Text node already there.
+  const clocks = () =>
+    page.evaluate(() => {
+      window.__clocks ??= [...document.querySelectorAll('[data-queue="support"] [data-testid="queue-waiting"]')].map((n) => n.firstChild);
+      return window.__clocks.map((text) => ({ kept: text.isConnected && text.parentNode.firstChild === text && text.parentNode.lastChild === text, data: text.data }));
+    });
+  const before = await clocks();
+  await page.evaluate(() => {
+    window.__mutated.clear();
+    window.__kinds = new Set();
+    window.__kindObserver = new MutationObserver((records) => records.forEach((r) => window.__kinds.add(r.type)));
+    window.__kindObserver.observe(document.getElementById("queues"), { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   await page.clock.runFor(1000);
   const ticked = await page.evaluate(() => [...window.__mutated]);
   assert.equal(ticked.filter((k) => k.startsWith("PJSIP/")).length, 0, "no agent row is touched by the clock");
   assert.equal(ticked.length, drawn, "each drawn caller's time, once");
+  assert.deepEqual(await page.evaluate(() => [...window.__kinds]), ["characterData"], "a tick only changes text: no node is replaced, no attribute set");
+  const after = await clocks();
+  assert.ok(after.every((c) => c.kept), "every clock keeps its one Text node");
+  assert.ok(after.every((c, i) => c.data !== before[i].data), "and each one's time moved on");
   await assertClean(app, "main");
   await app.context.close();
 });

@@ -57,7 +57,7 @@ export async function serveDist() {
 
 let harnessCode;
 /** tests/harness.ts bundled to one classic script, in memory. */
-async function harnessScript() {
+export async function harnessScript() {
   if (!harnessCode) {
     const out = await build({
       configFile: false,

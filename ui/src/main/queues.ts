@@ -96,6 +96,9 @@ interface CallerRow {
 interface MemberRow {
   label: HTMLElement;
   state: HTMLElement;
+  /** What the label and state show now: an agent whose state changed keeps her name's nodes. */
+  shownLabel?: string;
+  shownState?: string;
   pause: HTMLButtonElement;
   unpause: HTMLButtonElement;
   logout: HTMLButtonElement;
@@ -300,28 +303,42 @@ class QueueView {
 
   private fillMemberRow(li: HTMLElement, m: QueueMember): void {
     const row = memberRows.get(li)!;
-    li.dataset.state = m.state;
-    li.dataset.paused = String(m.paused);
-    const ext = m.extension && m.extension !== memberLabel(m) ? ` (${m.extension})` : "";
-    row.label.replaceChildren(outsideText(memberLabel(m), { max: 32 }), ext);
+    // An agent's change is usually her state alone: only the parts that
+    // differ are written, so the engine restyles and repaints no more.
+    if (li.dataset.state !== m.state) li.dataset.state = m.state;
+    if (li.dataset.paused !== String(m.paused)) li.dataset.paused = String(m.paused);
+    const who = memberLabel(m);
+    const ext = m.extension && m.extension !== who ? ` (${m.extension})` : "";
+    if (row.shownLabel !== `${who}\u0000${ext}`) {
+      row.shownLabel = `${who}\u0000${ext}`;
+      row.label.replaceChildren(outsideText(who, { max: 32 }), ext);
+      row.pause.setAttribute("aria-label", t("member.pauseLabel", { name: who }));
+      row.unpause.setAttribute("aria-label", t("member.unpauseLabel", { name: who }));
+      row.logout.setAttribute("aria-label", t("member.logoutLabel", { name: who, queue: this.name }));
+    }
     const parts = [Object.hasOwn(STATE_KEYS, m.state) ? t(STATE_KEYS[m.state]) : m.state];
     if (m.in_call && m.state !== "in_use") parts.push(t("member.onQueueCall"));
-    const state = parts.join(t("list.separator"));
-    row.state.replaceChildren(t("member.stateAndCalls", { state, count: m.calls_taken }));
-    if (m.paused) {
-      row.state.append(" · ", el("strong", { class: "paused", testid: "member-paused" }, [t("member.paused"), ...(m.paused_reason ? [": ", outsideText(m.paused_reason, { max: 40 })] : [])]));
+    const state = t("member.stateAndCalls", { state: parts.join(t("list.separator")), count: m.calls_taken });
+    const shownState = `${state}\u0000${m.paused}\u0000${m.paused_reason ?? ""}`;
+    if (row.shownState !== shownState) {
+      const only = row.state.firstChild;
+      if (!m.paused && row.shownState !== undefined && only instanceof Text && only === row.state.lastChild) {
+        only.data = state; // a state change alone rewrites the text in place
+      } else {
+        row.state.replaceChildren(state);
+        if (m.paused) {
+          row.state.append(" · ", el("strong", { class: "paused", testid: "member-paused" }, [t("member.paused"), ...(m.paused_reason ? [": ", outsideText(m.paused_reason, { max: 40 })] : [])]));
+        }
+      }
+      row.shownState = shownState;
     }
     const pause = offers.get("queue_pause");
     const member = offers.get("queue_member");
-    row.pause.hidden = m.paused;
-    row.unpause.hidden = !m.paused;
-    if (m.paused) row.pauseForm.hidden = true;
+    setHidden(row.pause, m.paused);
+    setHidden(row.unpause, !m.paused);
+    if (m.paused) setHidden(row.pauseForm, true);
     for (const b of [row.pause, row.unpause]) setDisabled(b, !pause.allowed, pause.why);
     setDisabled(row.logout, !member.allowed, member.why);
-    const who = memberLabel(m);
-    row.pause.setAttribute("aria-label", t("member.pauseLabel", { name: who }));
-    row.unpause.setAttribute("aria-label", t("member.unpauseLabel", { name: who }));
-    row.logout.setAttribute("aria-label", t("member.logoutLabel", { name: who, queue: this.name }));
   }
 
   private async pause(iface: string, row: MemberRow, paused: boolean): Promise<void> {
