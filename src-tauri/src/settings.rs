@@ -11,6 +11,7 @@
 use std::path::Path;
 
 use crate::ipc::{ErrorCode, IpcError, IpcResult, PbxProfile, PopupPosition, Settings};
+use ringside_calls::recall::RecallConfig;
 
 /// Where the files live, the settings file's name, the secret stores and
 /// the keyring's names: shared with the CLI.
@@ -125,12 +126,8 @@ pub fn validate(s: &Settings) -> IpcResult<()> {
 
 /// The attendant console's recall time and watched queues.
 fn validate_console(s: &Settings) -> IpcResult<()> {
-    if s.recall_after_secs != 0 && !(5..=600).contains(&s.recall_after_secs) {
-        return Err(invalid(
-            "Bring a transferred caller back after",
-            "use 5 to 600 seconds, or 0 to never bring a caller back.",
-        ));
-    }
+    RecallConfig::from_setting(u64::from(s.recall_after_secs))
+        .map_err(|why| invalid("Bring a transferred caller back after", why))?;
     if s.watched_queues.len() > MAX_WATCHED_QUEUES {
         return Err(invalid(
             "Queues to show",

@@ -133,6 +133,17 @@ impl RecallConfig {
             after_ms: secs.saturating_mul(1000),
         }
     }
+
+    /// The recall a setting in seconds asks for, as the app's Settings and
+    /// the office gateway's configuration take it: `None` for 0 (never
+    /// bring a caller back), 5 to 600 seconds, else what to write instead.
+    pub fn from_setting(secs: u64) -> Result<Option<Self>, &'static str> {
+        match secs {
+            0 => Ok(None),
+            5..=600 => Ok(Some(Self::after_secs(secs))),
+            _ => Err("use 5 to 600 seconds, or 0 to never bring a caller back."),
+        }
+    }
 }
 
 impl Default for RecallConfig {

@@ -138,7 +138,7 @@ fn office_watch(a: &WatchArgs) -> Result<(), Failure> {
     }
     if a.recall.is_some() {
         return Err(Failure::usage(
-            "--recall cannot be used with --broker: the office gateway does not bring transferred callers back yet; leave --recall out",
+            "--recall cannot be used with --broker: the office gateway brings transferred callers back itself (its recall_after_secs); leave --recall out",
         ));
     }
     with_runtime(office::watch(&a.office, a.json))

@@ -20,12 +20,18 @@
 //! extensions = ["1001"]
 //! ```
 //!
+//! A top-level `recall_after_secs` (default 20; 0 never) brings a caller a
+//! desk blind-transferred back to the desk's phone when the colleague has
+//! not answered in that time, as the app's Settings do for a direct
+//! session.
+//!
 //! No secret is ever in this file: see [`crate::credentials`].
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ringside_calls::profile::Profile;
+use ringside_calls::recall::RecallConfig;
 use serde::Deserialize;
 
 use crate::broker::BrokerUrl;
@@ -65,6 +71,9 @@ pub struct GatewayConfig {
     pub credentials: Option<PathBuf>,
     /// The desks, in the file's order.
     pub desks: Vec<DeskConfig>,
+    /// How long a desk's blind transfer may ring unanswered before the
+    /// caller comes back to the desk's phone; `None`: never.
+    pub recall: Option<RecallConfig>,
 }
 
 /// One desk: its broker user and the extensions it acts from.
@@ -81,6 +90,8 @@ pub struct DeskConfig {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     credentials: Option<PathBuf>,
+    #[serde(default = "default_recall")]
+    recall_after_secs: u64,
     pbx: RawPbx,
     broker: RawBroker,
     #[serde(default, rename = "desk")]
@@ -107,6 +118,10 @@ struct RawBroker {
     ca: Option<PathBuf>,
     pin: Option<String>,
     root: Option<String>,
+}
+
+fn default_recall() -> u64 {
+    RecallConfig::DEFAULT_AFTER_MS / 1000
 }
 
 fn default_profile() -> String {
@@ -196,6 +211,8 @@ impl GatewayConfig {
         .map_err(|e| ConfigError::invalid("broker.root", e))?;
         let broker_user = plain_name("broker.user", &raw.broker.user)?;
         let desks = check_desks(raw.desks, &broker_user)?;
+        let recall = RecallConfig::from_setting(raw.recall_after_secs)
+            .map_err(|why| ConfigError::invalid("recall_after_secs", why.trim_end_matches('.')))?;
         Ok(Self {
             pbx_host,
             pbx_port,
@@ -209,6 +226,7 @@ impl GatewayConfig {
             topics,
             credentials: raw.credentials,
             desks,
+            recall,
         })
     }
 

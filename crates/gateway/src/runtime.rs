@@ -30,9 +30,10 @@ use ringside_calls::clock::now_ms;
 use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveModel, LiveParts, LiveUpdate};
 use ringside_calls::presence::Colleague;
+use ringside_calls::recall::{RecallOutput, RecallSetup};
 use ringside_calls::rights::ConsoleAction;
 use ringside_calls::tracker::{CardChange, Dialect, TrackerConfig};
-use ringside_calls::CallTracker;
+use ringside_calls::{CallTracker, Console, ConsoleChange};
 
 use crate::config::{DeskConfig, GatewayConfig};
 use crate::desk::AssignedView;
@@ -74,6 +75,8 @@ struct Desk {
 /// them (the broker fans each line out).
 #[derive(Debug)]
 struct ViewTopics {
+    /// The extensions it watches.
+    extensions: Vec<String>,
     /// `view/{name}/cards`.
     cards: String,
     /// `view/{name}/live`.
@@ -230,14 +233,24 @@ impl Gateway {
                     extensions: extensions.clone(),
                 };
                 ViewTopics {
+                    extensions: extensions.clone(),
                     cards: config.topics.view_cards(&name),
                     live: config.topics.view_live(&name),
                     assigned: serde_json::to_string(&assigned).unwrap_or_default(),
                 }
             })
             .collect();
+        let mut console = Console::new();
+        if let Some(recall) = config.recall {
+            console = console.with_recall(RecallSetup {
+                config: recall,
+                extensions: all.clone(),
+                profile: config.profile.clone(),
+                context: None,
+            });
+        }
         let office = Office {
-            main: Live::new(watching(all)),
+            main: Live::new(watching(all)).with_console(console),
             views: sets.into_iter().map(watching).collect(),
         };
         let desks = config
@@ -382,16 +395,12 @@ impl Gateway {
     /// A card line carries its place among its call's lines (`place`,
     /// [`crate::feed::LINE_PROPERTY`]), so a desk that missed one holds the
     /// later ones until the snapshot that brings it.
-    fn send_line(&self, topic: String, line: String, last_of_its_call: bool, place: Option<usize>) {
+    fn send_line(&self, topic: String, line: String, qos: QoS, place: Option<usize>) {
         let _ = self.out.send(Outgoing {
             topic,
             payload: line,
             retain: false,
-            qos: if last_of_its_call {
-                QoS::AtLeastOnce
-            } else {
-                QoS::AtMostOnce
-            },
+            qos,
             properties: place.map(line_properties),
         });
     }
@@ -404,11 +413,37 @@ impl Gateway {
                 if let Some(panel) = Panel::of(&c) {
                     self.touch(panel);
                 }
-                // The office's panels: every desk's, one topic (the
-                // retained office/… panels hold what it says).
-                if let Some(line) = lines::console(&c) {
-                    self.send_line(self.config.topics.console(), line, false, None);
+                let Some(line) = lines::console(&c) else {
+                    return;
+                };
+                match &c {
+                    // The recall brought a caller back to a desk's phone:
+                    // the desks that watch it say "Back from 1002" (QoS 1:
+                    // no snapshot would bring it again).
+                    ConsoleChange::Recall(RecallOutput::Recalled { to, .. }) => {
+                        for view in self.views.iter().filter(|v| v.extensions.contains(to)) {
+                            self.send_line(
+                                view.cards.clone(),
+                                line.clone(),
+                                QoS::AtLeastOnce,
+                                None,
+                            );
+                        }
+                    }
+                    // The office's panels: every desk's, one topic (the
+                    // retained office/… panels hold what it says).
+                    _ => self.send_line(self.config.topics.console(), line, QoS::AtMostOnce, None),
                 }
+            }
+            LiveUpdate::RecallFailed {
+                call,
+                from,
+                message,
+                ..
+            } => {
+                eprintln!(
+                    "ringside-gateway: could not bring call {call}, transferred to {from}, back: {message}"
+                );
             }
             LiveUpdate::Presence(c) => {
                 let mut retained = self.retained.lock().unwrap_or_else(|e| e.into_inner());
@@ -480,8 +515,13 @@ impl Gateway {
         let place = retained
             .live
             .record(&view.to_string(), change.call(), &line, ended);
+        let qos = if ended {
+            QoS::AtLeastOnce
+        } else {
+            QoS::AtMostOnce
+        };
         if let Some(v) = self.views.get(view) {
-            self.send_line(v.cards.clone(), line, ended, Some(place));
+            self.send_line(v.cards.clone(), line, qos, Some(place));
         }
     }
 

@@ -188,7 +188,12 @@ fn rand_id() -> u128 {
 
 /// The gateway binary, configured for the three desks.
 fn start_gateway(broker: &Broker, sim: &SimHandle) -> Proc {
-    let path = write_gateway_config(broker, sim);
+    start_gateway_with(broker, sim, "")
+}
+
+/// The same, with `top` (top-level keys) at the head of its configuration.
+fn start_gateway_with(broker: &Broker, sim: &SimHandle, top: &str) -> Proc {
+    let path = write_gateway_config(broker, sim, top);
     let child = gateway_command(&path, "ringside-gateway-pw")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -199,7 +204,7 @@ fn start_gateway(broker: &Broker, sim: &SimHandle) -> Proc {
 
 /// The gateway's configuration for the three desks, written beside the
 /// broker's.
-fn write_gateway_config(broker: &Broker, sim: &SimHandle) -> PathBuf {
+fn write_gateway_config(broker: &Broker, sim: &SimHandle, top: &str) -> PathBuf {
     let mut desks = String::new();
     for (user, ext) in DESKS {
         desks.push_str(&format!(
@@ -207,7 +212,7 @@ fn write_gateway_config(broker: &Broker, sim: &SimHandle) -> PathBuf {
         ));
     }
     let conf = format!(
-        "[pbx]\naddress = \"{}\"\nuser = \"ringside\"\n\n[broker]\nurl = \"{}\"\nuser = \"ringside-gateway\"\nca = \"{}\"\n\n{desks}",
+        "{top}[pbx]\naddress = \"{}\"\nuser = \"ringside\"\n\n[broker]\nurl = \"{}\"\nuser = \"ringside-gateway\"\nca = \"{}\"\n\n{desks}",
         sim.addr(),
         broker.url(),
         broker.ca().display()
@@ -890,7 +895,7 @@ async fn after_a_broker_restart_gateway_and_desk_come_back() {
 async fn check_tests_both_hops_and_names_the_one_that_fails() {
     let broker = Broker::start();
     let sim = sim().await;
-    let path = write_gateway_config(&broker, &sim);
+    let path = write_gateway_config(&broker, &sim, "");
     let run = |password: &str| {
         let out = gateway_command(&path, password)
             .arg("--check")
@@ -1262,4 +1267,73 @@ async fn a_desk_parks_and_retrieves_a_call_through_the_gateway() {
             _ => None,
         });
     }
+}
+
+/// The gateway brings back a caller a desk blind-transferred to a colleague
+/// who did not answer within `recall_after_secs`: one `Redirect` to the
+/// desk's phone, and the `recall` line on that desk's cards (the app's
+/// "Back from 1002: not answered"), not on the colleague's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    windows,
+    ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
+)]
+async fn the_gateway_brings_a_transferred_caller_back_to_the_desk() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway_with(&broker, &sim, "recall_after_secs = 5\n");
+    let reception = Desk::join(&broker, "reception");
+    let sales = Desk::join(&broker, "sales");
+    reception.wait_online();
+    sales.wait_online();
+    // Each phone answers after 8 s: 1001 does, 1002 would, long after the
+    // 5 s recall.
+    drop(
+        sim.play(
+            Scenario::incoming(Party::new("+15551234567", "ACME"), "5550100", "1001")
+                .with_timing(Duration::from_secs(8), Duration::from_secs(120)),
+        ),
+    );
+    let call = call_of(&reception.popup(20, "popup at reception"));
+    reception.wait(30, "1001 answered", |h| match h {
+        Heard::Line(l) if l.contains("\"connected_to\":\"1001\"") => Some(()),
+        _ => None,
+    });
+    let (answer, _) = reception
+        .ask(
+            "reception",
+            &format!(r#"{{"action":"transfer","call":"{call}","to":"1002","attended":false}}"#),
+            "transfer",
+            10,
+        )
+        .await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    let back = reception.wait(30, "the recall line", |h| match h {
+        Heard::Line(l) if l.contains("\"type\":\"recall\"") => Some(l),
+        _ => None,
+    });
+    assert_eq!(
+        serde_json::from_str::<Value>(&back).expect("JSON"),
+        serde_json::json!({"type": "recall", "call": call, "from": "1002", "to": "1001"}),
+        "the documented line"
+    );
+    let redirects = sim
+        .received()
+        .iter()
+        .filter(|p| p.is("Action", "Redirect") && p.get("Exten") == Some("1001"))
+        .count();
+    assert_eq!(redirects, 1, "sent back once");
+    std::thread::sleep(Duration::from_millis(500));
+    let at_sales: Vec<String> = sales
+        .heard
+        .try_iter()
+        .filter_map(|h| match h {
+            Heard::Line(l) if l.contains("\"type\":\"recall\"") => Some(l),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        at_sales.is_empty(),
+        "the recall is reception's: {at_sales:?}"
+    );
 }

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use ringside_calls::clock::now_ms;
 use ringside_calls::presence::Colleague;
-use ringside_calls::{CallCard, CardChange, CloseReason};
+use ringside_calls::recall::RecallOutput;
+use ringside_calls::{CallCard, CardChange, CloseReason, ConsoleChange};
 use ringside_gateway::desk::{Desk, DeskEvent, GatewayStatus, OfficeText, OfficeTopic};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -211,9 +212,16 @@ async fn on_line<R: Runtime>(
                 live.lock().await.desk_cards.remove(&call);
                 closed_offline(app, call)
             }
-            // The console's lines (parked, queues, voicemail) reach the
-            // panels from the office's retained topics instead.
-            None => return,
+            None => {
+                // The gateway's recall brought a caller back to her phone:
+                // "Back from 1002: not answered", as in a direct session.
+                // The other console lines (parked, queues, voicemail) reach
+                // the panels from the office's retained topics instead.
+                if let Ok(back @ RecallOutput::Recalled { .. }) = serde_json::from_str(line) {
+                    windows.console.changed(app, ConsoleChange::Recall(back));
+                }
+                return;
+            }
         },
     };
     {

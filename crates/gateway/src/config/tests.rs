@@ -34,6 +34,15 @@ fn a_whole_configuration_is_read_with_its_defaults() {
     assert_eq!(c.desk("sales").map(|d| d.extensions.len()), Some(2));
     assert!(c.desk("nobody").is_none());
     assert!(c.pbx_tls.is_none());
+    assert_eq!(
+        c.recall,
+        Some(RecallConfig::after_secs(20)),
+        "callers come back after 20 s unless it says otherwise"
+    );
+    let never = parse(&format!("recall_after_secs = 0\n{GOOD}")).expect("valid");
+    assert_eq!(never.recall, None);
+    let soon = parse(&format!("recall_after_secs = 5\n{GOOD}")).expect("valid");
+    assert_eq!(soon.recall, Some(RecallConfig::after_secs(5)));
 }
 
 #[test]
@@ -77,6 +86,16 @@ fn each_mistake_names_its_key() {
         ),
         ("[\"1001\"]", "[]", "desk[1].extensions"),
         ("[\"1001\"]", "[\"1001\\r\\n\"]", "desk[1].extensions"),
+        (
+            "credentials =",
+            "recall_after_secs = 2\ncredentials =",
+            "recall_after_secs",
+        ),
+        (
+            "credentials =",
+            "recall_after_secs = 3600\ncredentials =",
+            "recall_after_secs",
+        ),
     ];
     for (from, to, key) in cases {
         assert!(GOOD.contains(from), "{from}");
