@@ -83,6 +83,7 @@ async function startBroker(h, dir, gatewayConfig, { plain, tls }) {
     [
       "per_listener_settings false",
       "allow_anonymous false",
+      "set_tcp_nodelay true",
       "persistence false",
       `password_file ${passwd}`,
       `acl_file ${join(dir, "acl")}`,

@@ -56,6 +56,11 @@ pub fn options(login: &Login) -> Result<MqttOptions, String> {
     o.set_keep_alive(KEEP_ALIVE);
     o.set_clean_start(true);
     o.set_connection_timeout(10);
+    // A card line or a request leaves at once, not after the ACK of the
+    // one before it (Nagle's algorithm and a delayed ACK: up to 40 ms).
+    let mut net = o.network_options();
+    net.set_tcp_nodelay(true);
+    o.set_network_options(net);
     o.set_credentials(&login.user, login.password.expose());
     if login.broker.tls {
         let trust = login.trust.clone().unwrap_or_else(TlsTrust::system);

@@ -125,7 +125,7 @@ pub fn mosquitto(
     .expect("write the ACL");
     let port = free_port();
     let conf = format!(
-        "listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\n\
+        "listener {port} 127.0.0.1\nallow_anonymous false\npersistence false\nset_tcp_nodelay true\n\
          password_file {0}/passwd\nacl_file {0}/acl\nlog_dest stderr\nlog_type error\n",
         dir.display()
     );
