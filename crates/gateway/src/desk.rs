@@ -418,6 +418,15 @@ impl Run {
             return !self.tx.is_closed();
         }
         let kind = office_topic(&self.topics, topic);
+        if kind == OfficeTopic::Gateway {
+            if let Some(GatewayStatus {
+                online: true,
+                since_ms: Some(run),
+            }) = GatewayStatus::parse(&text())
+            {
+                self.feed.on_gateway(run);
+            }
+        }
         self.send(DeskEvent::Office(kind, text()))
     }
 

@@ -98,7 +98,7 @@ impl LiveCards {
     }
 }
 
-/// The gateway's record of every desk's live calls, and which desks'
+/// The gateway's record of every view's live calls, and which views'
 /// retained snapshots are behind their lines.
 ///
 /// A snapshot is for a desk that joins mid-call; a desk that is connected
@@ -106,8 +106,8 @@ impl LiveCards {
 /// (with a busy extension that was a snapshot of every live call's lines
 /// for every line, about 95 % of the bytes through the broker, and a queue
 /// that grew without bound once the broker fell behind), but every
-/// [`SNAPSHOT_EVERY`] for the desks whose calls changed. A desk that joins
-/// between a line and that desk's next snapshot gets the older snapshot,
+/// [`SNAPSHOT_EVERY`] for the views whose calls changed. A desk that joins
+/// between a line and its view's next snapshot gets the older snapshot,
 /// then the line in the next one: later, never lost, never twice.
 #[derive(Debug, Default)]
 pub struct DeskSnapshots {
@@ -238,6 +238,17 @@ impl DeskFeed {
         let mut out = Vec::new();
         p.release(&mut out);
         out
+    }
+
+    /// The gateway said it is online, for its run started at `since_ms`
+    /// (its status's `since_ms`, which its snapshots carry too). A desk
+    /// that has not had a snapshot yet (the gateway went away before its
+    /// first one reached the desk) still knows which run its calls came
+    /// from, so the next run's first snapshot closes those that ended
+    /// meanwhile. A run the desk already knows is kept: a new run's status
+    /// may come before its first snapshot, which must still look new.
+    pub fn on_gateway(&mut self, since_ms: i64) {
+        self.run.get_or_insert(since_ms);
     }
 
     /// A snapshot from the live topic: the lines not printed yet, and for
@@ -414,6 +425,19 @@ mod tests {
         assert_eq!(desk.on_line(POPUP, None), [POPUP]);
         let console = r#"{"type":"parked","call":"c9","slot":"71"}"#;
         assert_eq!(desk.on_line(console, Some(7)), [console], "not a card line");
+    }
+
+    #[test]
+    fn a_desk_that_saw_no_snapshot_before_the_gateway_died_still_closes_its_calls() {
+        let mut desk = DeskFeed::default();
+        desk.on_gateway(1);
+        assert_eq!(desk.on_line(POPUP, Some(0)), [POPUP]);
+        // Killed before its first snapshot; run 2 says online, then its
+        // first snapshot, without the call.
+        desk.on_gateway(2);
+        let printed = desk.on_snapshot(LiveCards::default().snapshot(2).as_bytes());
+        assert_eq!(printed.len(), 1, "{printed:?}");
+        assert!(printed[0].contains("\"type\":\"ended_offline\"") && printed[0].contains("\"c1\""));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ringside_gateway::desk::AssignedView;
+use ringside_gateway::desk::{AssignedView, GatewayStatus};
 use ringside_gateway::feed::{line_place, DeskFeed};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
@@ -219,12 +219,21 @@ impl Desk {
                                     });
                                 }
                             }
-                        } else if p.topic == status.as_bytes()
-                            && !r.online
-                            && String::from_utf8_lossy(&p.payload).contains("\"online\"")
-                        {
-                            r.online = true;
-                            board.online.fetch_add(1, Ordering::Relaxed);
+                        } else if p.topic == status.as_bytes() {
+                            let said = GatewayStatus::parse(&String::from_utf8_lossy(&p.payload));
+                            if let Some(GatewayStatus {
+                                online: true,
+                                since_ms,
+                            }) = said
+                            {
+                                if let Some(run) = since_ms {
+                                    feed.on_gateway(run);
+                                }
+                                if !r.online {
+                                    r.online = true;
+                                    board.online.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
                         }
                     }
                     SessionEvent::Other(Packet::SubAck(_)) => {
