@@ -7,7 +7,8 @@
 //! - The desk subscribes to its own branch and the office topics; the
 //!   gateway's retained `desk/{user}/view` ([`AssignedView`]) then names the
 //!   view whose `cards` and `live` topics carry the desk's cards, and the
-//!   desk subscribes to them (again whenever it names another view).
+//!   desk subscribes to them (again whenever it names another view;
+//!   [`ViewFollower`]).
 //! - Each card line is delivered once, whether it came live on the
 //!   `cards` topic or from the retained `live` snapshot when the desk joined
 //!   mid-call ([`crate::feed::DeskFeed`]); a call that ended while the
@@ -72,6 +73,98 @@ impl AssignedView {
     /// them (the lines before the snapshot that holds them).
     pub fn topics(&self, topics: &Topics) -> [String; 2] {
         [topics.view_cards(&self.view), topics.view_live(&self.view)]
+    }
+}
+
+/// Which of the followed view's topics a message came on
+/// ([`ViewFollower::route`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewTopic {
+    /// `view/{view}/cards`: a card line, as it happened.
+    Cards,
+    /// `view/{view}/live`: the retained snapshot of the view's live cards.
+    Live,
+}
+
+/// The view a desk follows: the `cards` and `live` topics that the
+/// gateway's retained `desk/{user}/view` last named. In one place so that
+/// the desk, the Mosquitto test's desks and the office bench's desks follow
+/// the gateway's view the same way, and the test and the bench exercise
+/// the desk's own code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViewFollower {
+    /// The view's `cards` and `live` topics, once the gateway named it
+    /// and the desk subscribed to them on this connection.
+    view: Option<[String; 2]>,
+}
+
+/// What following a newly named view takes: leaving the topics of the view
+/// named before, then joining the new one's ([`ViewChange::apply`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewChange {
+    /// The `cards` and `live` topics of the view named before, if any.
+    pub leave: Option<[String; 2]>,
+    /// The new view's `cards` and `live` topics, in the order a desk
+    /// subscribes to them ([`AssignedView::topics`]): the other way round,
+    /// a line published between the two would wait for the next snapshot.
+    pub join: [String; 2],
+}
+
+impl ViewFollower {
+    /// A `desk/{user}/view` payload arrived: what to leave and join, or
+    /// `None` if it is not one ([`AssignedView::parse`]) or names the view
+    /// followed already (the gateway names it again each time it comes
+    /// up, and the desk's subscriptions are still in place).
+    pub fn on_assigned(&mut self, payload: &[u8], topics: &Topics) -> Option<ViewChange> {
+        self.follow(&AssignedView::parse(payload)?, topics)
+    }
+
+    /// As [`ViewFollower::on_assigned`], for a view already read (the
+    /// Mosquitto test insists that the gateway's payload is one).
+    pub fn follow(&mut self, assigned: &AssignedView, topics: &Topics) -> Option<ViewChange> {
+        let join = assigned.topics(topics);
+        if self.view.as_ref() == Some(&join) {
+            return None;
+        }
+        let leave = self.view.replace(join.clone());
+        Some(ViewChange { leave, join })
+    }
+
+    /// The connection was (re)made with a clean session: the view's
+    /// subscriptions went with the last one, and its retained name comes
+    /// again, to be joined anew.
+    pub fn forget(&mut self) {
+        self.view = None;
+    }
+
+    /// Whether `topic` (as the publish carries it, so that the bench's
+    /// 500 desks need not make a string of each) is the followed view's
+    /// `cards` or `live`; `None` for any other, and before a view is named.
+    pub fn route(&self, topic: &[u8]) -> Option<ViewTopic> {
+        let [cards, live] = self.view.as_ref()?;
+        if topic == cards.as_bytes() {
+            Some(ViewTopic::Cards)
+        } else if topic == live.as_bytes() {
+            Some(ViewTopic::Live)
+        } else {
+            None
+        }
+    }
+}
+
+impl ViewChange {
+    /// Leaves the old view's topics, then subscribes to the new one's,
+    /// each awaited in turn so that they go out in this order. Failures
+    /// are ignored, as with the desk's other subscriptions: a view lost
+    /// with the connection is joined again on the next one
+    /// ([`ViewFollower::forget`]).
+    pub async fn apply(self, mqtt: &AsyncClient) {
+        for t in self.leave.into_iter().flatten() {
+            let _ = mqtt.unsubscribe(t).await;
+        }
+        for t in self.join {
+            let _ = mqtt.subscribe(t, QoS::AtLeastOnce).await;
+        }
     }
 }
 
@@ -205,7 +298,7 @@ impl Desk {
                 topics.desk_response(&login.user),
                 topics.office_filter(),
             ],
-            view: None,
+            view: ViewFollower::default(),
             topics: topics.clone(),
             feed: DeskFeed::default(),
             tx,
@@ -307,9 +400,8 @@ struct Run {
     mqtt: AsyncClient,
     /// The desk's view, its response topic and the office's topics.
     subs: [String; 3],
-    /// The view's `cards` and `live` topics, once the gateway named it
-    /// and the desk subscribed to them on this connection.
-    view: Option<[String; 2]>,
+    /// The view the gateway named.
+    view: ViewFollower,
     topics: Topics,
     feed: DeskFeed,
     tx: mpsc::UnboundedSender<DeskEvent>,
@@ -329,7 +421,7 @@ impl Run {
             SessionEvent::Up => {
                 // A clean session: the view's subscriptions went with the
                 // last connection; its retained name comes again.
-                self.view = None;
+                self.view.forget();
                 self.subscribe();
                 self.send(DeskEvent::BrokerUp)
             }
@@ -360,23 +452,10 @@ impl Run {
     /// The gateway named the desk's view: subscribe to its topics, and
     /// leave those of the view it named before, if another.
     fn follow_view(&mut self, payload: &[u8]) {
-        let Some(assigned) = AssignedView::parse(payload) else {
-            return;
-        };
-        let topics = assigned.topics(&self.topics);
-        if self.view.as_ref() == Some(&topics) {
-            return;
+        if let Some(change) = self.view.on_assigned(payload, &self.topics) {
+            let mqtt = self.mqtt.clone();
+            tokio::spawn(async move { change.apply(&mqtt).await });
         }
-        let old = self.view.replace(topics.clone());
-        let mqtt = self.mqtt.clone();
-        tokio::spawn(async move {
-            for t in old.into_iter().flatten() {
-                let _ = mqtt.unsubscribe(t).await;
-            }
-            for t in topics {
-                let _ = mqtt.subscribe(t, QoS::AtLeastOnce).await;
-            }
-        });
     }
 
     fn message(
@@ -386,15 +465,12 @@ impl Run {
         properties: Option<&PublishProperties>,
     ) -> bool {
         let text = || String::from_utf8_lossy(payload).into_owned();
-        if let Some([cards, live]) = &self.view {
-            if topic == cards {
-                let lines = self.feed.on_line(&text(), line_place(properties));
-                return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
-            }
-            if topic == live {
-                let lines = self.feed.on_snapshot(payload);
-                return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
-            }
+        if let Some(on) = self.view.route(topic.as_bytes()) {
+            let lines = match on {
+                ViewTopic::Cards => self.feed.on_line(&text(), line_place(properties)),
+                ViewTopic::Live => self.feed.on_snapshot(payload),
+            };
+            return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
         }
         if topic == self.subs[0] {
             self.follow_view(payload);
@@ -471,6 +547,46 @@ mod tests {
         assert_eq!(off.words(clock), "Office gateway offline");
         assert_eq!(GatewayStatus::parse(r#"{"state":"sleepy"}"#), None);
         assert_eq!(GatewayStatus::parse("garbage"), None);
+    }
+
+    #[test]
+    fn a_desk_follows_the_view_the_gateway_names() {
+        let t = Topics::new("ringside").expect("topics");
+        let named = |view: &str| format!(r#"{{"view":"{view}","extensions":["{view}"]}}"#);
+        let mut follower = ViewFollower::default();
+        assert_eq!(follower.route(t.view_cards("1001").as_bytes()), None);
+        assert_eq!(
+            follower.on_assigned(named("1001").as_bytes(), &t),
+            Some(ViewChange {
+                leave: None,
+                join: [t.view_cards("1001"), t.view_live("1001")],
+            })
+        );
+        assert_eq!(follower.on_assigned(named("1001").as_bytes(), &t), None);
+        assert_eq!(follower.on_assigned(b"garbage", &t), None);
+        assert_eq!(follower.on_assigned(named("10/01").as_bytes(), &t), None);
+        assert_eq!(
+            follower.on_assigned(named("1002").as_bytes(), &t),
+            Some(ViewChange {
+                leave: Some([t.view_cards("1001"), t.view_live("1001")]),
+                join: [t.view_cards("1002"), t.view_live("1002")],
+            })
+        );
+        let route = |topic: String| follower.route(topic.as_bytes());
+        assert_eq!(route(t.view_cards("1002")), Some(ViewTopic::Cards));
+        assert_eq!(route(t.view_live("1002")), Some(ViewTopic::Live));
+        assert_eq!(route(t.view_cards("1001")), None);
+        assert_eq!(route(t.desk_view("reception")), None);
+        assert_eq!(route(t.presence()), None);
+        follower.forget();
+        assert_eq!(follower.route(t.view_cards("1002").as_bytes()), None);
+        assert_eq!(
+            follower.on_assigned(named("1002").as_bytes(), &t),
+            Some(ViewChange {
+                leave: None,
+                join: [t.view_cards("1002"), t.view_live("1002")],
+            })
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveUpdate};
 use ringside_calls::tracker::TrackerConfig;
 use ringside_calls::CallTracker;
-use ringside_gateway::desk::{AssignedView, OfficeText};
+use ringside_gateway::desk::{AssignedView, OfficeText, ViewFollower, ViewTopic};
 use ringside_gateway::feed::{line_place, DeskFeed, SNAPSHOT_EVERY};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
@@ -290,13 +290,13 @@ impl Desk {
         let sub = mqtt.clone();
         tokio::spawn(async move {
             let mut feed = DeskFeed::default();
-            // The view's cards and live topics, once the gateway named it.
-            let mut view: Option<[String; 2]> = None;
+            // The view the gateway named, followed as the desk does.
+            let mut view = ViewFollower::default();
             session::drive(eventloop, &url, move |e| {
                 let send = |h| tx.send(h).is_ok();
                 match e {
                     SessionEvent::Up => {
-                        view = None;
+                        view.forget();
                         let sub = sub.clone();
                         let t = t.clone();
                         tokio::spawn(async move {
@@ -315,27 +315,21 @@ impl Desk {
                         let topic = String::from_utf8_lossy(&p.topic).into_owned();
                         let text = String::from_utf8_lossy(&p.payload).into_owned();
                         if topic == t.desk_view(user) {
-                            let topics = AssignedView::parse(&p.payload)
-                                .expect("the gateway names the desk's view")
-                                .topics(&t);
-                            if view.as_ref() != Some(&topics) {
-                                view = Some(topics.clone());
+                            let assigned = AssignedView::parse(&p.payload)
+                                .expect("the gateway names the desk's view");
+                            if let Some(change) = view.follow(&assigned, &t) {
                                 let sub = sub.clone();
-                                tokio::spawn(async move {
-                                    for topic in topics {
-                                        let _ = sub.subscribe(topic, QoS::AtLeastOnce).await;
-                                    }
-                                });
+                                tokio::spawn(async move { change.apply(&sub).await });
                             }
                             true
-                        } else if view.as_ref().is_some_and(|[cards, _]| topic == *cards) {
-                            feed.on_line(&text, line_place(p.properties.as_ref()))
-                                .into_iter()
-                                .all(|l| send(Heard::Line(l)))
-                        } else if view.as_ref().is_some_and(|[_, live]| topic == *live) {
-                            feed.on_snapshot(&p.payload)
-                                .into_iter()
-                                .all(|l| send(Heard::Line(l)))
+                        } else if let Some(on) = view.route(&p.topic) {
+                            let lines = match on {
+                                ViewTopic::Cards => {
+                                    feed.on_line(&text, line_place(p.properties.as_ref()))
+                                }
+                                ViewTopic::Live => feed.on_snapshot(&p.payload),
+                            };
+                            lines.into_iter().all(|l| send(Heard::Line(l)))
                         } else if topic == t.console() {
                             send(Heard::Line(text))
                         } else if topic == t.gateway_status() {

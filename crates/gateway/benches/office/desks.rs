@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ringside_gateway::desk::{AssignedView, GatewayStatus};
+use ringside_gateway::desk::{GatewayStatus, ViewFollower, ViewTopic};
 use ringside_gateway::feed::{line_place, DeskFeed};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
@@ -174,13 +174,13 @@ impl Desk {
         let task = tokio::spawn(async move {
             let t = Topics::default();
             let (assigned, status) = (t.desk_view(&user), t.gateway_status());
-            // The view's cards and live topics, once the gateway named it.
-            let mut view: Option<[String; 2]> = None;
+            // The view the gateway named, followed as the desk does.
+            let mut view = ViewFollower::default();
             let mut feed = DeskFeed::default();
             session::drive(eventloop, &url, move |e| {
                 match e {
                     SessionEvent::Up => {
-                        view = None;
+                        view.forget();
                         let topics = [assigned.clone(), status.clone(), t.desk_response(&user)];
                         let sub = sub.clone();
                         tokio::spawn(async move {
@@ -192,32 +192,23 @@ impl Desk {
                     SessionEvent::Message(p) => {
                         let at = now_us();
                         let mut r = rec.lock().unwrap_or_else(|e| e.into_inner());
-                        let on_view =
-                            |i: usize| view.as_ref().is_some_and(|v| p.topic == v[i].as_bytes());
-                        if on_view(0) {
+                        let on_view = view.route(&p.topic);
+                        if on_view == Some(ViewTopic::Cards) {
                             r.cards_bytes += p.payload.len() as u64;
                             let text = String::from_utf8_lossy(&p.payload).into_owned();
                             for l in feed.on_line(&text, line_place(p.properties.as_ref())) {
                                 r.keep(l, at, &board);
                             }
-                        } else if on_view(1) {
+                        } else if on_view == Some(ViewTopic::Live) {
                             r.live_bytes += p.payload.len() as u64;
                             r.snapshots += 1;
                             for l in feed.on_snapshot(&p.payload) {
                                 r.keep(l, at, &board);
                             }
                         } else if p.topic == assigned.as_bytes() {
-                            if let Some(named) = AssignedView::parse(&p.payload) {
-                                let topics = named.topics(&t);
-                                if view.as_ref() != Some(&topics) {
-                                    view = Some(topics.clone());
-                                    let sub = sub.clone();
-                                    tokio::spawn(async move {
-                                        for topic in topics {
-                                            let _ = sub.subscribe(topic, QoS::AtLeastOnce).await;
-                                        }
-                                    });
-                                }
+                            if let Some(change) = view.on_assigned(&p.payload, &t) {
+                                let sub = sub.clone();
+                                tokio::spawn(async move { change.apply(&sub).await });
                             }
                         } else if p.topic == status.as_bytes() {
                             let said = GatewayStatus::parse(&String::from_utf8_lossy(&p.payload));
