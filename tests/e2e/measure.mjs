@@ -19,7 +19,10 @@
 //      arrival in the main window's page to the end of the first frame that
 //      shows it (its waiting callers on screen, in order), against the
 //      16 ms of one frame; how long those frames took, and the page's
-//      script (the panel's render) in them.
+//      script (the panel's render) in them; and how long each snapshot
+//      waited for the frame that paints it (the display refreshes every
+//      16.7 ms, so a snapshot painted by the first frame after its arrival
+//      waited less than that: `paintedByFirstFrame` counts them).
 //   5. (issue 19) part 2's stress run again with a company directory that
 //      accepts connections and never answers (`deadDirectory`): the popup
 //      must not wait for it, so its latency is compared with part 2's.
@@ -44,6 +47,9 @@ const RATE = Number(process.env.RINGSIDE_MEASURE_RATE ?? 5000);
 // behind their p99.
 const PARTS = (process.env.RINGSIDE_MEASURE_PARTS ?? "start,background,stress,queues,deaddir").split(",");
 const BACKGROUND_SECONDS = Number(process.env.RINGSIDE_MEASURE_SECONDS ?? 45);
+/** One refresh of a 60 Hz display, which WebKit's frames follow. */
+const REFRESH_MS = 1000 / 60;
+
 /** The Queues panel's load: callers waiting, agents, and how long each caller waits before giving up. */
 const QUEUE_CALLERS = 200;
 const QUEUE_AGENTS = 50;
@@ -327,6 +333,8 @@ async function queuePanel(seconds) {
     const frames = samples.map(([, ms]) => ms);
     const waiting = samples.map(([, , w]) => w);
     const scripts = samples.map(([, , , , ms]) => ms);
+    // Arrival to the start of the frame that painted it.
+    const waits = samples.map(([shown, frame]) => shown - frame);
     const r = (x) => Math.round(x * 10) / 10;
     const stats = (xs) => (xs.length ? { p50: r(quantile(xs, 0.5)), p90: r(quantile(xs, 0.9)), p99: r(quantile(xs, 0.99)), max: r(Math.max(...xs)) } : null);
     const appPid = findAppUnder(driver.pid);
@@ -340,6 +348,8 @@ async function queuePanel(seconds) {
       frameMs: stats(frames),
       frameScriptMs: stats(scripts),
       withinOneFrame: shown.filter((ms) => ms <= 16).length,
+      waitForFrameMs: stats(waits),
+      paintedByFirstFrame: waits.filter((ms) => ms <= REFRESH_MS).length,
       mainStallsOver12Ms: { count: gaps.length, p50: quantile(gaps, 0.5) ?? 0, max: Math.max(0, ...gaps) },
       rssKb: appPid ? treeRss(appPid) : null,
     };
