@@ -125,6 +125,7 @@ test("Connect to: the office gateway enables its section and disables the PBX lo
   assert.equal(await connectTo(page), "direct", "settings saved before office mode connect directly");
   assert.equal(await page.getByTestId("settings-office-broker").inputValue(), "");
   assert.ok(await page.getByTestId("office-active").isHidden(), "no note while the PBX is connected directly");
+  assert.ok(await page.getByTestId("recall-office").isHidden(), "directly, the recall delay is hers");
   assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => false));
   assert.deepEqual(await officeDisabled(page), OFFICE_FIELDS.map(() => true), "the office gateway's fields are not used directly");
   assert.match(await page.getByTestId("office-password-state").textContent(), /^Not set yet/);
@@ -138,6 +139,9 @@ test("Connect to: the office gateway enables its section and disables the PBX lo
   await page.getByTestId("settings-office-ca-file").fill(OFFICE.caFile);
   await page.getByTestId("settings-office-password").fill(password);
   assert.ok(await page.getByTestId("office-active").isVisible(), "the note says why the PBX fields are not used");
+  assert.match(await page.getByTestId("recall-office").textContent(), /the gateway brings transferred callers back/, "and that the gateway decides the recall");
+  assert.ok(await page.getByTestId("recall-office").isVisible());
+  assert.ok(await page.getByTestId("settings-recall").isEnabled(), "still hers to set for the day she connects directly");
   assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => true), "the PBX login is disabled in office mode");
   assert.ok(await page.getByTestId("settings-extensions").isEnabled(), "her extensions stay hers");
 
@@ -161,6 +165,7 @@ test("Connect to: the office gateway enables its section and disables the PBX lo
   assert.deepEqual(await loginDisabled(page), PBX_LOGIN.map(() => false));
   assert.deepEqual(await officeDisabled(page), OFFICE_FIELDS.map(() => true));
   assert.ok(await page.getByTestId("office-active").isHidden());
+  assert.ok(await page.getByTestId("recall-office").isHidden());
   assert.equal(await page.getByTestId("settings-office-broker").inputValue(), OFFICE.broker, "kept on the page, should she choose it again");
   await page.getByTestId("settings-save").click();
   await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "save_settings").length === 2);
@@ -317,6 +322,7 @@ test("in German, the office gateway section and its errors fit the window", asyn
   await page.getByTestId("settings-save").click();
   assert.match(await page.getByTestId("error-officeUser").textContent(), /^Arbeitsplatz-Benutzer: /);
   assert.match(await page.getByTestId("office-active").textContent(), /Büro-Gateway/);
+  assert.match(await page.getByTestId("recall-office").textContent(), /^Über das Büro-Gateway holt das Gateway/);
   assert.equal(await connectTo(page), "office");
   assert.equal(await page.locator("#connect-to-label").textContent(), "Verbindung");
   assert.equal((await page.locator('label:has([data-testid="settings-connect-office"])').textContent()).trim(), "über das Büro-Gateway");

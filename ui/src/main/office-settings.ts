@@ -8,7 +8,9 @@
 // "the PBX directly" saves the broker empty. Through the office gateway the
 // PBX login fields are not used (the gateway holds the PBX's only AMI
 // session), so they are disabled with a note saying why, and directly the
-// office fields are; the desk's extensions stay hers either way. The shell
+// office fields are; the desk's extensions stay hers either way. The
+// recall delay stays editable (it is hers again when she connects directly)
+// with a note that through the gateway the gateway's configuration decides. The shell
 // checks everything again and does the connecting; settings.ts owns the
 // form as a whole and its save order.
 
@@ -69,6 +71,8 @@ function showMode(): void {
   disable(PBX_LOGIN_IDS, office);
   disable(OFFICE_IDS, !office);
   byId("office-active").hidden = !office;
+  // The recall delay is the gateway's then (its recall_after_secs), not this desk's.
+  byId("hint-recall-office").hidden = !office;
 }
 
 /** Fills the section; settings saved before office mode existed show it empty. */
