@@ -198,6 +198,11 @@ impl Slapd {
         self.signal("-STOP");
     }
 
+    /// Lets a frozen slapd answer again.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
     /// Kills slapd at once (the kernel closes its connections), and waits
     /// until its port is free.
     pub fn kill(&mut self) {
