@@ -86,6 +86,25 @@ pub enum ViewTopic {
     Live,
 }
 
+impl ViewTopic {
+    /// Hands a message on this topic to the desk's feed: a card line with
+    /// its place in its call, or a snapshot; the lines to print, each once
+    /// and in its call's order.
+    pub fn feed(
+        self,
+        feed: &mut DeskFeed,
+        payload: &[u8],
+        properties: Option<&PublishProperties>,
+    ) -> Vec<String> {
+        match self {
+            ViewTopic::Cards => {
+                feed.on_line(&String::from_utf8_lossy(payload), line_place(properties))
+            }
+            ViewTopic::Live => feed.on_snapshot(payload),
+        }
+    }
+}
+
 /// The view a desk follows: the `cards` and `live` topics that the
 /// gateway's retained `desk/{user}/view` last named. In one place so that
 /// the desk, the Mosquitto test's desks and the office bench's desks follow
@@ -466,10 +485,7 @@ impl Run {
     ) -> bool {
         let text = || String::from_utf8_lossy(payload).into_owned();
         if let Some(on) = self.view.route(topic.as_bytes()) {
-            let lines = match on {
-                ViewTopic::Cards => self.feed.on_line(&text(), line_place(properties)),
-                ViewTopic::Live => self.feed.on_snapshot(payload),
-            };
+            let lines = on.feed(&mut self.feed, payload, properties);
             return lines.into_iter().all(|l| self.send(DeskEvent::Line(l)));
         }
         if topic == self.subs[0] {
@@ -553,13 +569,14 @@ mod tests {
     fn a_desk_follows_the_view_the_gateway_names() {
         let t = Topics::new("ringside").expect("topics");
         let named = |view: &str| format!(r#"{{"view":"{view}","extensions":["{view}"]}}"#);
+        let topics_of = |view: &str| [t.view_cards(view), t.view_live(view)];
         let mut follower = ViewFollower::default();
         assert_eq!(follower.route(t.view_cards("1001").as_bytes()), None);
         assert_eq!(
             follower.on_assigned(named("1001").as_bytes(), &t),
             Some(ViewChange {
                 leave: None,
-                join: [t.view_cards("1001"), t.view_live("1001")],
+                join: topics_of("1001"),
             })
         );
         assert_eq!(follower.on_assigned(named("1001").as_bytes(), &t), None);
@@ -568,8 +585,8 @@ mod tests {
         assert_eq!(
             follower.on_assigned(named("1002").as_bytes(), &t),
             Some(ViewChange {
-                leave: Some([t.view_cards("1001"), t.view_live("1001")]),
-                join: [t.view_cards("1002"), t.view_live("1002")],
+                leave: Some(topics_of("1001")),
+                join: topics_of("1002"),
             })
         );
         let route = |topic: String| follower.route(topic.as_bytes());
@@ -584,7 +601,7 @@ mod tests {
             follower.on_assigned(named("1002").as_bytes(), &t),
             Some(ViewChange {
                 leave: None,
-                join: [t.view_cards("1002"), t.view_live("1002")],
+                join: topics_of("1002"),
             })
         );
     }

@@ -19,8 +19,8 @@ use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveUpdate};
 use ringside_calls::tracker::TrackerConfig;
 use ringside_calls::CallTracker;
-use ringside_gateway::desk::{AssignedView, OfficeText, ViewFollower, ViewTopic};
-use ringside_gateway::feed::{line_place, DeskFeed, SNAPSHOT_EVERY};
+use ringside_gateway::desk::{AssignedView, OfficeText, ViewFollower};
+use ringside_gateway::feed::{DeskFeed, SNAPSHOT_EVERY};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
 use ringside_pbxsim::{Dialect, Party, PbxSim, Scenario, SimConfig, SimHandle};
@@ -323,13 +323,9 @@ impl Desk {
                             }
                             true
                         } else if let Some(on) = view.route(&p.topic) {
-                            let lines = match on {
-                                ViewTopic::Cards => {
-                                    feed.on_line(&text, line_place(p.properties.as_ref()))
-                                }
-                                ViewTopic::Live => feed.on_snapshot(&p.payload),
-                            };
-                            lines.into_iter().all(|l| send(Heard::Line(l)))
+                            on.feed(&mut feed, &p.payload, p.properties.as_ref())
+                                .into_iter()
+                                .all(|l| send(Heard::Line(l)))
                         } else if topic == t.console() {
                             send(Heard::Line(text))
                         } else if topic == t.gateway_status() {

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ringside_gateway::desk::{GatewayStatus, ViewFollower, ViewTopic};
-use ringside_gateway::feed::{line_place, DeskFeed};
+use ringside_gateway::feed::DeskFeed;
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
 use rumqttc::v5::mqttbytes::v5::Packet;
@@ -192,17 +192,14 @@ impl Desk {
                     SessionEvent::Message(p) => {
                         let at = now_us();
                         let mut r = rec.lock().unwrap_or_else(|e| e.into_inner());
-                        let on_view = view.route(&p.topic);
-                        if on_view == Some(ViewTopic::Cards) {
-                            r.cards_bytes += p.payload.len() as u64;
-                            let text = String::from_utf8_lossy(&p.payload).into_owned();
-                            for l in feed.on_line(&text, line_place(p.properties.as_ref())) {
-                                r.keep(l, at, &board);
+                        if let Some(on) = view.route(&p.topic) {
+                            if on == ViewTopic::Cards {
+                                r.cards_bytes += p.payload.len() as u64;
+                            } else {
+                                r.live_bytes += p.payload.len() as u64;
+                                r.snapshots += 1;
                             }
-                        } else if on_view == Some(ViewTopic::Live) {
-                            r.live_bytes += p.payload.len() as u64;
-                            r.snapshots += 1;
-                            for l in feed.on_snapshot(&p.payload) {
+                            for l in on.feed(&mut feed, &p.payload, p.properties.as_ref()) {
                                 r.keep(l, at, &board);
                             }
                         } else if p.topic == assigned.as_bytes() {
