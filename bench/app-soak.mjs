@@ -122,6 +122,12 @@ function memory(appPid) {
   };
 }
 
+/**
+ * Counts each window's rows. The main window shows its Calls tab all day;
+ * the History tab reloads its lists only while shown (ui/src/main/history.ts),
+ * so she looks at it here, once an hour: its lists are counted as she would
+ * see them, then she goes back to Calls.
+ */
 async function counts(session, handles) {
   const out = {};
   for (const [name, handle, script] of [
@@ -129,7 +135,14 @@ async function counts(session, handles) {
     ["popup", handles.popup, POPUP_COUNTS],
   ]) {
     await session.switchTo(handle);
+    if (name === "main") {
+      await session.click('[data-testid="tab-history"]');
+      await waitFor("the History tab's lists to reload", 10_000, async () =>
+        session.exec('return !document.getElementById("panel-history").hasAttribute("aria-busy");'),
+      );
+    }
     out[name] = await session.exec(script);
+    if (name === "main") await session.click('[data-testid="tab-calls"]');
   }
   return out;
 }

@@ -423,6 +423,42 @@ test("missed calls come a page at a time: Older asks after the page's last call,
   await app.context.close();
 });
 
+test("while the Calls tab shows, a change to history reloads nothing; showing History reloads its three lists once, busy until they are in", async () => {
+  const app = await openApp(browser, server.url, "index.html", shell({}), VIEWPORT);
+  const { page } = app;
+  const reloads = () =>
+    page.evaluate(() => ["search_history", "list_missed", "search_sms"].map((cmd) => window.__ringside.calls.filter((c) => c.cmd === cmd).length));
+  await page.waitForFunction(() => document.body.dataset.ready === "true");
+  const atStart = await reloads();
+  assert.deepEqual(atStart, [1, 1, 1], "the lists are read once at start");
+  for (let i = 0; i < 5; i++) await emit(page, "ringside://history-changed", {});
+  await page.waitForTimeout(300);
+  assert.deepEqual(await reloads(), atStart, "a hidden History tab is only marked stale");
+  // The lists answer only when the test lets them: the panel says it is busy meanwhile.
+  await page.evaluate(() => {
+    window.__release = [];
+    window.__ringside.handlers.search_history = () => new Promise((r) => window.__release.push(() => r([])));
+  });
+  await page.getByTestId("tab-history").click();
+  await page.waitForFunction(() => window.__release.length === 1);
+  assert.equal(await page.locator("#panel-history").getAttribute("aria-busy"), "true");
+  assert.deepEqual(await reloads(), [2, 2, 2], "showing the tab reloads each list once, however many changes came");
+  await page.evaluate(() => window.__release.shift()());
+  await page.waitForFunction(() => !document.getElementById("panel-history").hasAttribute("aria-busy"));
+  // Shown, a change reloads at once; going back to Calls and returning with nothing new reloads nothing.
+  await page.evaluate(() => {
+    window.__ringside.handlers.search_history = () => [];
+  });
+  await emit(page, "ringside://history-changed", {});
+  await page.waitForFunction(() => window.__ringside.calls.filter((c) => c.cmd === "search_sms").length === 3);
+  await page.getByTestId("tab-calls").click();
+  await page.getByTestId("tab-history").click();
+  await page.waitForTimeout(300);
+  assert.deepEqual(await reloads(), [3, 3, 3]);
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("settings: field-named errors, profile ports, the secret goes to set_secret and is never shown back", async () => {
   const app = await openApp(
     browser,
