@@ -198,6 +198,67 @@ function collapseOverflow(stack: { root: HTMLElement; keep: boolean }[]): void {
 /** Longest part of a text shown on its card; the whole text is in the title. */
 const SMS_SHOWN_CHARS = 280;
 
+/** What a card's panel gives once built: its element, and where the cursor goes. */
+interface PanelContent {
+  readonly root: HTMLElement;
+  focus(): void;
+}
+
+interface PickerPanel extends PanelContent {
+  readonly picker: TransferPicker;
+}
+
+interface NotePanel extends PanelContent {
+  readonly text: HTMLTextAreaElement;
+}
+
+/**
+ * A card's panel (transfer, note, text back, reply) built the first time
+ * she opens it. Most cards of a day are never opened, and each one built a
+ * colleague list, a search field, radio buttons and text areas up front,
+ * which the popup's WebKit process laid out, kept in step with presence and
+ * threw away with the card: in the whole-day soak that churn was what the
+ * popup's memory grew with.
+ */
+class LazyPanel<T extends PanelContent> {
+  private content: T | null = null;
+
+  constructor(
+    private readonly make: () => T,
+    /** Puts the panel's element in its place on the card. */
+    private readonly place: (root: HTMLElement) => void,
+  ) {}
+
+  /** The panel, if she ever opened it. */
+  get built(): T | null {
+    return this.content;
+  }
+
+  get isOpen(): boolean {
+    return this.content !== null && !this.content.root.hidden;
+  }
+
+  /** Builds the panel (hidden) if it is not yet. */
+  build(): T {
+    if (!this.content) {
+      this.content = this.make();
+      this.content.root.hidden = true;
+      this.place(this.content.root);
+    }
+    return this.content;
+  }
+
+  open(): void {
+    const content = this.build();
+    content.root.hidden = false;
+    content.focus();
+  }
+
+  close(): void {
+    if (this.content) this.content.root.hidden = true;
+  }
+}
+
 /** The last texts with a caller, for a card's context. */
 function recentTexts(rows: SmsRow[]): HTMLElement | null {
   if (rows.length === 0) return null;
@@ -221,18 +282,21 @@ class SmsCard {
   readonly root: HTMLElement;
   readonly arrived = ++arrivals;
   private readonly context: HTMLElement;
-  private readonly compose: SmsCompose;
+  private readonly compose: LazyPanel<SmsCompose>;
   private readonly feedback: HTMLElement;
 
   constructor(readonly key: string, readonly sms: SmsRow) {
     const idPrefix = `sms-${this.arrived}`;
     this.context = el("section", { class: "card-context", testid: "sms-context", attrs: { "aria-label": t("popup.whatWeKnow") } });
     this.feedback = el("p", { class: "card-feedback", testid: "sms-feedback", attrs: { role: "status" } });
-    this.compose = new SmsCompose(idPrefix, sms.number, () => {
-      this.compose.root.hidden = true;
-      this.feedback.textContent = t("popup.replySent");
-    });
-    this.compose.root.hidden = true;
+    this.compose = new LazyPanel(
+      () =>
+        new SmsCompose(idPrefix, sms.number, () => {
+          this.compose.close();
+          this.feedback.textContent = t("popup.replySent");
+        }),
+      (root) => this.root.append(root),
+    );
     const dismiss = el("button", {
       class: "icon-button",
       testid: "sms-dismiss",
@@ -242,8 +306,8 @@ class SmsCard {
     dismiss.addEventListener("click", () => void this.dismiss());
     const reply = el("button", { class: "button", testid: "sms-reply", text: t("popup.reply"), attrs: { type: "button" } });
     reply.addEventListener("click", () => {
-      this.compose.root.hidden = !this.compose.root.hidden;
-      if (!this.compose.root.hidden) this.compose.focus();
+      if (this.compose.isOpen) this.compose.close();
+      else this.compose.open();
       scheduleLayout();
     });
     const meta = [sms.span ? t("popup.textOnGsm", { span: sms.span }) : t("popup.text"), formatWhen(sms.atMs)].join(" · ");
@@ -262,7 +326,6 @@ class SmsCard {
         this.context,
         el("div", { class: "card-actions" }, [reply]),
         this.feedback,
-        this.compose.root,
       ],
     );
   }
@@ -289,7 +352,7 @@ class SmsCard {
 
   /** She is writing a reply on it (or has her cursor in it): it stays. */
   inUse(): boolean {
-    return !this.compose.root.hidden || this.root.contains(document.activeElement);
+    return this.compose.isOpen || this.root.contains(document.activeElement);
   }
 
   async dismiss(): Promise<void> {
@@ -363,11 +426,11 @@ class PopupCard {
   /** A consultation card: the caller shown is her colleague, until the hand-over. */
   private consultation: boolean;
   private readonly feedback: HTMLElement;
-  private readonly picker: TransferPicker;
-  private readonly pickerPanel: HTMLElement;
-  private readonly notePanel: HTMLFormElement;
-  private readonly textPanel: SmsCompose;
-  private readonly noteText: HTMLTextAreaElement;
+  /** Transfer: the colleagues, live, and a number she types. */
+  private readonly pickerPanel: LazyPanel<PickerPanel>;
+  private readonly notePanel: LazyPanel<NotePanel>;
+  /** "Text back": most useful once a call was missed, so it survives the call's end. */
+  private readonly textPanel: LazyPanel<SmsCompose>;
   private readonly savedNotes: HTMLUListElement;
   private readonly actionButtons: HTMLButtonElement[] = [];
   /** Park: offered on an answered call only. */
@@ -406,37 +469,19 @@ class PopupCard {
     this.callerNumber = el("span", { class: "caller-number", testid: "caller-number", text: popup.caller_num, attrs: { dir: "ltr" } });
     this.feedback = el("p", { class: "card-feedback", testid: "card-feedback", attrs: { role: "status" } });
 
-    this.picker = new TransferPicker(
-      idPrefix,
-      () => new Set([this.extension, ...myExtensions]),
-      (choice) => void this.transfer(choice.target, choice.label, choice.attended),
-      (extension, name) => void this.toColleagueVoicemail(extension, name),
-    );
-    this.pickerPanel = el("div", { class: "card-panel", testid: "transfer-panel" }, [this.picker.root]);
-    this.pickerPanel.hidden = true;
-
-    this.noteText = el("textarea", {
-      class: "input",
-      testid: "note-text",
-      attrs: { id: `${idPrefix}-note`, rows: "2", maxlength: "2000" },
-    });
-    this.notePanel = el("form", { class: "card-panel note-form", testid: "note-panel" }, [
-      el("label", { text: t("popup.noteAboutCall"), attrs: { for: `${idPrefix}-note` } }),
-      this.noteText,
-      el("button", { class: "button primary", testid: "note-save", text: t("popup.saveNote"), attrs: { type: "submit" } }),
-    ]);
-    this.notePanel.hidden = true;
-    this.notePanel.addEventListener("submit", (e) => {
-      e.preventDefault();
-      void this.saveNote();
-    });
     this.savedNotes = el("ul", { class: "saved-notes", testid: "saved-notes" });
-    // "Text back": most useful once a call was missed, so it survives the call's end.
-    this.textPanel = new SmsCompose(idPrefix, popup.caller_num, () => {
-      this.textPanel.root.hidden = true;
-      this.say(t("sms.textSent"));
-    });
-    this.textPanel.root.hidden = true;
+    // The panels go, once built, between the card's feedback and its saved notes.
+    const place = (root: HTMLElement) => this.savedNotes.before(root);
+    this.pickerPanel = new LazyPanel(() => this.makePicker(idPrefix), place);
+    this.notePanel = new LazyPanel(() => this.makeNoteForm(idPrefix), place);
+    this.textPanel = new LazyPanel(
+      () =>
+        new SmsCompose(idPrefix, popup.caller_num, () => {
+          this.textPanel.close();
+          this.say(t("sms.textSent"));
+        }),
+      place,
+    );
 
     const lineParts: string[] = [];
     if (popup.park_return) lineParts.push(t("popup.line.backFromParking", { slot: popup.park_slot ?? "" }).trim());
@@ -455,14 +500,14 @@ class PopupCard {
 
     this.park = offerButton(t("popup.park"), "action-park", () => void this.parkCall());
     const actions = el("div", { class: "card-actions" }, [
-      this.action(t("popup.transfer"), "action-transfer", () => this.togglePanel(this.pickerPanel, () => this.picker.focus())),
+      this.action(t("popup.transfer"), "action-transfer", () => this.togglePanel(this.pickerPanel)),
       this.park.button,
       voicemailTarget(popup) ? this.action(t("popup.toVoicemail"), "action-voicemail", () => void this.toVoicemail()) : null,
-      this.action(t("popup.note"), "action-note", () => this.togglePanel(this.notePanel, () => this.noteText.focus())),
+      this.action(t("popup.note"), "action-note", () => this.togglePanel(this.notePanel)),
       this.action(t("popup.copyNumber"), "action-copy", () => void this.copyNumber(), true),
       this.action(t("popup.openCrm"), "action-crm", () => void this.openCrm(), true),
       /\d/.test(popup.caller_num)
-        ? this.action(t("popup.textBack"), "action-text", () => this.togglePanel(this.textPanel.root, () => this.textPanel.focus()), true)
+        ? this.action(t("popup.textBack"), "action-text", () => this.togglePanel(this.textPanel), true)
         : null,
     ]);
 
@@ -491,14 +536,10 @@ class PopupCard {
         actions,
         this.park.why,
         this.feedback,
-        this.pickerPanel,
-        this.notePanel,
-        this.textPanel.root,
         this.savedNotes,
       ],
     );
 
-    this.picker.setColleagues(colleagues);
     this.refreshOffers();
     this.showRinging();
     this.refreshRinging();
@@ -545,14 +586,48 @@ class PopupCard {
     return b;
   }
 
-  private togglePanel(panel: HTMLElement, focus: () => void): void {
-    const open = panel.hidden;
-    this.pickerPanel.hidden = true;
-    this.notePanel.hidden = true;
-    this.textPanel.root.hidden = true;
-    panel.hidden = !open;
-    if (open) focus();
+  /** Opens `panel` (building it the first time) and closes the others, or closes it. */
+  private togglePanel(panel: LazyPanel<PanelContent>): void {
+    const open = !panel.isOpen;
+    this.pickerPanel.close();
+    this.notePanel.close();
+    this.textPanel.close();
+    if (open) panel.open();
     scheduleLayout();
+  }
+
+  private makePicker(idPrefix: string): PickerPanel {
+    const picker = new TransferPicker(
+      idPrefix,
+      () => new Set([this.extension, ...myExtensions]),
+      (choice) => void this.transfer(choice.target, choice.label, choice.attended),
+      (extension, name) => void this.toColleagueVoicemail(extension, name),
+    );
+    picker.setVoicemail(offers.get("voicemail").allowed);
+    picker.setColleagues(colleagues);
+    return {
+      root: el("div", { class: "card-panel", testid: "transfer-panel" }, [picker.root]),
+      picker,
+      focus: () => picker.focus(),
+    };
+  }
+
+  private makeNoteForm(idPrefix: string): NotePanel {
+    const text = el("textarea", {
+      class: "input",
+      testid: "note-text",
+      attrs: { id: `${idPrefix}-note`, rows: "2", maxlength: "2000" },
+    });
+    const root = el("form", { class: "card-panel note-form", testid: "note-panel" }, [
+      el("label", { text: t("popup.noteAboutCall"), attrs: { for: `${idPrefix}-note` } }),
+      text,
+      el("button", { class: "button primary", testid: "note-save", text: t("popup.saveNote"), attrs: { type: "submit" } }),
+    ]);
+    root.addEventListener("submit", (e) => {
+      e.preventDefault();
+      void this.saveNote(text);
+    });
+    return { root, text, focus: () => text.focus() };
   }
 
   private say(text: string, kind: "ok" | "error" = "ok"): void {
@@ -578,7 +653,7 @@ class PopupCard {
   /** What the PBX allows changed: Park, voicemail in the picker, the recall's button. */
   refreshOffers(): void {
     this.refreshPark();
-    this.picker.setVoicemail(offers.get("voicemail").allowed);
+    this.pickerPanel.built?.picker.setVoicemail(offers.get("voicemail").allowed);
     this.recall?.refresh();
   }
 
@@ -760,7 +835,7 @@ class PopupCard {
   }
 
   setColleagues(list: Colleague[]): void {
-    this.picker.setColleagues(list);
+    this.pickerPanel.built?.picker.setColleagues(list);
   }
 
   /** Shows why the card is going away, then removes it. */
@@ -773,13 +848,13 @@ class PopupCard {
     window.clearTimeout(this.removeTimer);
     // A card where she is writing a text back stays until she dismisses it.
     this.removeTimer = window.setTimeout(() => {
-      if (this.textPanel.root.hidden) this.remove();
+      if (!this.textPanel.isOpen) this.remove();
     }, CLOSING_NOTICE_MS);
   }
 
   endActions(): void {
     for (const b of this.actionButtons) b.disabled = true;
-    this.pickerPanel.hidden = true;
+    this.pickerPanel.close();
     this.refreshPark();
   }
 
@@ -801,7 +876,7 @@ class PopupCard {
     try {
       await command("transfer", { call: this.call, target, attended });
       this.say(t(attended ? "popup.talkThenHangUp" : "popup.transferredTo", { name: label }));
-      this.pickerPanel.hidden = true;
+      this.pickerPanel.close();
     } catch (e) {
       this.say(errorText(e), "error");
     }
@@ -821,7 +896,7 @@ class PopupCard {
     try {
       await command("send_to_voicemail", { call: this.call, extension });
       this.say(t("popup.sentToVoicemailOf", { name, extension }));
-      this.pickerPanel.hidden = true;
+      this.pickerPanel.close();
     } catch (e) {
       this.say(errorText(e), "error");
     }
@@ -838,8 +913,8 @@ class PopupCard {
     }
   }
 
-  private async saveNote(): Promise<void> {
-    const text = this.noteText.value.trim();
+  private async saveNote(field: HTMLTextAreaElement): Promise<void> {
+    const text = field.value.trim();
     if (text === "") {
       this.say(t("popup.typeNoteFirst"), "error");
       return;
@@ -847,8 +922,8 @@ class PopupCard {
     try {
       const note = await command("add_note", { callId: this.call, number: this.popup.caller_num, text });
       this.savedNotes.append(el("li", { testid: "saved-note" }, [outsideText(note.text, { max: 200 })]));
-      this.noteText.value = "";
-      this.notePanel.hidden = true;
+      field.value = "";
+      this.notePanel.close();
       this.say(t("popup.noteSaved"));
     } catch (e) {
       this.say(errorText(e), "error");

@@ -303,6 +303,48 @@ test("transfer from the popup sends `transfer` with the picked colleague, blind 
   await app.context.close();
 });
 
+test("a card builds its transfer, note and text panels the first time she opens one, with presence as it is then", async () => {
+  const app = await openApp(browser, server.url, "popup.html", shell(["1001"]));
+  const { page } = app;
+  const base = { type: "popup", extension: "1001", direction: "inbound", trunk: "carrier", did: "5550100", queue: null, transferred_by: null, at_ms: 0 };
+  await emit(page, CARD, { ...base, call: "c1", caller_num: "+15551234567", caller_name: "ACME Corp" });
+  const card = page.locator('[data-call="c1"]');
+  await card.waitFor();
+  // Most cards of a day are never opened: they carry no form, field or colleague list.
+  assert.equal(await card.locator("input, textarea, form, [data-testid=transfer-panel]").count(), 0, "an unopened card has no panel");
+
+  // Presence changes while the card is up, before she opens Transfer.
+  await emit(page, PRESENCE, COLLEAGUES.map((c) => (c.extension === "1002" ? { ...c, state: "inUse" } : c)));
+  await card.getByTestId("action-transfer").click();
+  assert.equal(await card.getByTestId("transfer-panel").isVisible(), true);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "transfer-search", "the cursor is in the search");
+  const bob = card.locator('[data-testid="transfer-target"][data-extension="1002"]');
+  assert.equal(await bob.getByTestId("transfer-target-state").textContent(), "On a call", "the list is as presence is now");
+
+  // Note: the transfer panel closes; what she types survives going back and forth.
+  await card.getByTestId("action-note").click();
+  assert.equal(await card.getByTestId("transfer-panel").isVisible(), false);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "note-text");
+  await card.getByTestId("note-text").fill("Half a note");
+  await card.getByTestId("action-text").click();
+  assert.equal(await card.getByTestId("note-panel").isVisible(), false);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "sms-compose-text");
+  await card.getByTestId("action-note").click();
+  assert.equal(await card.getByTestId("note-text").inputValue(), "Half a note", "the note was kept, not rebuilt");
+  await card.getByTestId("action-note").click();
+  assert.equal(await card.getByTestId("note-panel").isVisible(), false, "a second click closes it");
+  await card.getByTestId("action-transfer").click();
+  assert.equal(await card.getByTestId("transfer-panel").count(), 1, "each panel is built once");
+  assert.equal(await card.getByTestId("note-panel").count(), 1);
+  assert.equal(await card.getByTestId("sms-compose").count(), 1);
+
+  // Built, the list follows presence again.
+  await emit(page, PRESENCE, COLLEAGUES);
+  assert.equal(await bob.getByTestId("transfer-target-state").textContent(), "Available");
+  await assertClean(app);
+  await app.context.close();
+});
+
 test("note, copy, CRM, voicemail and dismiss invoke their commands with this call's data", async () => {
   const app = await openApp(
     browser,
