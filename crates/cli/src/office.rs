@@ -112,6 +112,7 @@ pub async fn watch(a: &BrokerArgs, json: bool) -> Result<(), Failure> {
                 DeskEvent::Line(line) => print_line(&line, json),
                 DeskEvent::Office(OfficeTopic::Gateway, payload) => print_status(&payload, json),
                 DeskEvent::BrokerDown(why) => print_link(Link::Reconnecting, &why, json),
+                DeskEvent::NoView(why) => print_link(Link::Disconnected, &why, json),
                 DeskEvent::BrokerUp | DeskEvent::Office(..) => Ok(()),
             };
             if printed.is_err() {

@@ -16,6 +16,10 @@
 //! - The office's retained state (the gateway's status, the board, and the
 //!   live calls, parked calls and queues as the gateway publishes them)
 //!   arrives as [`DeskEvent::Office`], each payload whole.
+//! - A desk the gateway has no `[[desk]]` for is never named a view, and
+//!   would get no cards without a word: once the gateway says it is online
+//!   and [`VIEW_WAIT`] passes with no view named, the desk hears
+//!   [`DeskEvent::NoView`], what the office admin must do, in words.
 //! - The session comes back on its own after a broker restart (backoff in
 //!   [`session::drive`]); the desk re-subscribes, and the retained state
 //!   arrives again.
@@ -25,7 +29,7 @@
 //!   the same correlation data. No answer in time is an error in words.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -187,6 +191,23 @@ impl ViewChange {
     }
 }
 
+/// How long a desk waits, after the gateway says it is online, for the
+/// gateway to name its view before it reports [`DeskEvent::NoView`]. The
+/// gateway names every desk's view right after its status, retained, so a
+/// view that has not come by then is not coming.
+pub const VIEW_WAIT: Duration = Duration::from_secs(5);
+
+/// Why a desk gets nothing: the gateway is online but has named no view
+/// for `user`, so it has no `[[desk]]` of that user.
+pub fn no_view_words(user: &str) -> String {
+    format!(
+        "The office gateway is online but has no desk for the broker user \"{user}\", so no calls \
+         will show here. Ask the office admin to add a [[desk]] with user = \"{user}\" and its \
+         extensions to the gateway's configuration, restart the gateway, and write the broker's \
+         ACL again (ringside-gateway --print-acl)."
+    )
+}
+
 /// Which office topic a [`DeskEvent::Office`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfficeTopic {
@@ -221,6 +242,10 @@ pub enum DeskEvent {
     Line(String),
     /// A retained office payload, whole.
     Office(OfficeTopic, String),
+    /// The gateway is online but named no view for this desk within
+    /// [`VIEW_WAIT`]: what the office admin must do ([`no_view_words`]).
+    /// A view named later is followed as ever.
+    NoView(String),
 }
 
 /// The gateway's status as its retained topic says it.
@@ -318,6 +343,9 @@ impl Desk {
                 topics.office_filter(),
             ],
             view: ViewFollower::default(),
+            user: login.user.clone(),
+            named: Arc::default(),
+            gateway_epoch: Arc::default(),
             topics: topics.clone(),
             feed: DeskFeed::default(),
             tx,
@@ -421,6 +449,13 @@ struct Run {
     subs: [String; 3],
     /// The view the gateway named.
     view: ViewFollower,
+    /// The desk's broker user, for [`no_view_words`].
+    user: String,
+    /// A view was named on this connection.
+    named: Arc<AtomicBool>,
+    /// Counts the gateway's status messages and the connection's ups and
+    /// downs: a [`VIEW_WAIT`] started before the latest one is moot.
+    gateway_epoch: Arc<AtomicU64>,
     topics: Topics,
     feed: DeskFeed,
     tx: mpsc::UnboundedSender<DeskEvent>,
@@ -441,10 +476,13 @@ impl Run {
                 // A clean session: the view's subscriptions went with the
                 // last connection; its retained name comes again.
                 self.view.forget();
+                self.named.store(false, Ordering::Release);
+                self.gateway_epoch.fetch_add(1, Ordering::AcqRel);
                 self.subscribe();
                 self.send(DeskEvent::BrokerUp)
             }
             SessionEvent::Down(why) => {
+                self.gateway_epoch.fetch_add(1, Ordering::AcqRel);
                 self.ready.send_replace(false);
                 self.send(DeskEvent::BrokerDown(why))
             }
@@ -471,6 +509,9 @@ impl Run {
     /// The gateway named the desk's view: subscribe to its topics, and
     /// leave those of the view it named before, if another.
     fn follow_view(&mut self, payload: &[u8]) {
+        if AssignedView::parse(payload).is_some() {
+            self.named.store(true, Ordering::Release);
+        }
         if let Some(change) = self.view.on_assigned(payload, &self.topics) {
             let mqtt = self.mqtt.clone();
             tokio::spawn(async move { change.apply(&mqtt).await });
@@ -511,12 +552,17 @@ impl Run {
         }
         let kind = office_topic(&self.topics, topic);
         if kind == OfficeTopic::Gateway {
+            let status = GatewayStatus::parse(&text());
             if let Some(GatewayStatus {
                 online: true,
                 since_ms: Some(run),
-            }) = GatewayStatus::parse(&text())
+            }) = status
             {
                 self.feed.on_gateway(run);
+            }
+            let epoch = self.gateway_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+            if status.is_some_and(|s| s.online) {
+                self.expect_view(epoch);
             }
         }
         self.send(DeskEvent::Office(kind, text()))
@@ -524,6 +570,27 @@ impl Run {
 
     fn send(&self, e: DeskEvent) -> bool {
         self.tx.send(e).is_ok()
+    }
+
+    /// The gateway said it is online (status number `epoch`): unless a
+    /// view is named within [`VIEW_WAIT`], and nothing newer was heard of
+    /// the gateway or the connection meanwhile, say why nothing will come.
+    fn expect_view(&self, epoch: u64) {
+        if self.named.load(Ordering::Acquire) {
+            return;
+        }
+        let (named, latest, tx) = (
+            self.named.clone(),
+            self.gateway_epoch.clone(),
+            self.tx.clone(),
+        );
+        let words = no_view_words(&self.user);
+        tokio::spawn(async move {
+            tokio::time::sleep(VIEW_WAIT).await;
+            if !named.load(Ordering::Acquire) && latest.load(Ordering::Acquire) == epoch {
+                let _ = tx.send(DeskEvent::NoView(words));
+            }
+        });
     }
 }
 

@@ -19,7 +19,7 @@ use ringside_calls::lines;
 use ringside_calls::live::{self, Live, LiveUpdate};
 use ringside_calls::tracker::TrackerConfig;
 use ringside_calls::CallTracker;
-use ringside_gateway::desk::{AssignedView, OfficeText, ViewFollower};
+use ringside_gateway::desk::{AssignedView, OfficeText, ViewFollower, VIEW_WAIT};
 use ringside_gateway::feed::{DeskFeed, SNAPSHOT_EVERY};
 use ringside_gateway::session::{self, Login, SessionEvent};
 use ringside_gateway::{BrokerUrl, Topics};
@@ -91,9 +91,16 @@ impl Broker {
         let d = dir.path();
         write_certs(d);
         let passwd = d.join("passwd");
-        for (i, user) in ["ringside-gateway", "reception", "sales", "support"]
-            .iter()
-            .enumerate()
+        // "visitor" may log in to the broker but is no desk of the gateway's.
+        for (i, user) in [
+            "ringside-gateway",
+            "reception",
+            "sales",
+            "support",
+            "visitor",
+        ]
+        .iter()
+        .enumerate()
         {
             let mut cmd = Command::new("mosquitto_passwd");
             if i == 0 {
@@ -259,6 +266,26 @@ fn cli_office(broker: &Broker, user: &str, args: &[&str]) -> Command {
         .arg(broker.ca())
         .env("RINGSIDE_BROKER_PASSWORD", format!("{user}-pw"));
     cmd
+}
+
+/// Starts `cmd` (a `ringside` CLI command): the process, killed when
+/// dropped, and its stdout's lines as they come.
+fn cli_lines(mut cmd: Command) -> (Proc, mpsc::Receiver<String>) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the ringside CLI starts");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    (Proc(child), lines)
 }
 
 /// What a desk hears: its printed lines, the gateway's status, answers and
@@ -523,24 +550,11 @@ async fn three_desks_print_what_a_direct_watch_prints() {
         d.wait_online();
     }
     // The support desk through the CLI too, as a receptionist runs it.
-    let mut cli = cli_office(&broker, "support", &["watch", "--json", "-e", "1003"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("ringside watch --broker starts");
-    let cli_out = cli.stdout.take().expect("stdout");
-    let _cli = Proc(cli);
-    let (cli_tx, cli_lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for l in std::io::BufReader::new(cli_out)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if cli_tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
+    let (_cli, cli_lines) = cli_lines(cli_office(
+        &broker,
+        "support",
+        &["watch", "--json", "-e", "1003"],
+    ));
     let online = cli_lines
         .recv_timeout(Duration::from_secs(20))
         .expect("a first line");
@@ -926,6 +940,66 @@ async fn check_tests_both_hops_and_names_the_one_that_fails() {
         said.contains("FAIL Broker: log in: The broker mqtts://127.0.0.1:")
             && said.contains("refused the user name or password"),
         "{said}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    windows,
+    ignore = "runs Debian's mosquitto and mosquitto_passwd, Linux programs a test under Wine cannot start"
+)]
+async fn a_broker_user_the_gateway_has_no_desk_for_is_told_what_the_admin_must_do() {
+    let broker = Broker::start();
+    let sim = sim().await;
+    let _gw = start_gateway(&broker, &sim);
+    let (_visitor, visitor) = cli_lines(cli_office(&broker, "visitor", &["watch", "--json"]));
+    let (_reception, reception) = cli_lines(cli_office(&broker, "reception", &["watch", "--json"]));
+    // The broker lets "visitor" in and the gateway is online, but no view
+    // is ever named for it: instead of silence, the desk says why.
+    let deadline = Instant::now() + VIEW_WAIT + Duration::from_secs(20);
+    let mut before = Vec::new();
+    let told: Value = loop {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let line = visitor
+            .recv_timeout(wait)
+            .unwrap_or_else(|_| panic!("visitor was told nothing; it printed {before:?}"));
+        if line.contains("has no desk") {
+            break serde_json::from_str(&line).expect("a JSON line");
+        }
+        before.push(line);
+    };
+    assert_eq!(told["type"], "connection", "{told}");
+    assert_eq!(told["state"], "disconnected", "{told}");
+    let words = told["message"].as_str().expect("message");
+    assert!(
+        words.contains(r#"broker user "visitor""#)
+            && words.contains(r#"[[desk]] with user = "visitor""#)
+            && words.contains("--print-acl"),
+        "{words}"
+    );
+    assert!(
+        before.iter().any(|l| l.contains("Office gateway online")),
+        "the gateway's status came first: {before:?}"
+    );
+    // A desk the gateway knows, up as long, is never told so and gets its call.
+    sim.play(fast(Scenario::incoming(
+        Party::new("+15551234567", "ACME"),
+        "5550100",
+        "1001",
+    )));
+    let mut seen = Vec::new();
+    lines_until(
+        &mut seen,
+        || {
+            reception
+                .recv_timeout(Duration::from_secs(20))
+                .expect("reception's lines")
+        },
+        |lines| has(lines, "popup"),
+    );
+    assert!(
+        !seen.iter().any(|l| l.contains("has no desk")),
+        "reception is a desk: {seen:?}"
     );
 }
 

@@ -166,6 +166,15 @@ async fn follow_desk<R: Runtime>(
                     version: None,
                 },
             ),
+            // Connected, yet no calls will come: say what the admin must do.
+            DeskEvent::NoView(why) => set_status(
+                &app,
+                ConnectionStatus {
+                    state: ConnectionState::Disconnected,
+                    message: why,
+                    version: None,
+                },
+            ),
             DeskEvent::BrokerDown(why) => set_status(
                 &app,
                 ConnectionStatus {
