@@ -29,7 +29,7 @@
 //!   the same correlation data. No answer in time is an error in words.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -158,6 +158,11 @@ impl ViewFollower {
     /// again, to be joined anew.
     pub fn forget(&mut self) {
         self.view = None;
+    }
+
+    /// Whether the gateway named a view since the last [`ViewFollower::forget`].
+    pub fn is_named(&self) -> bool {
+        self.view.is_some()
     }
 
     /// Whether `topic` (as the publish carries it, so that the bench's
@@ -344,7 +349,6 @@ impl Desk {
             ],
             view: ViewFollower::default(),
             user: login.user.clone(),
-            named: Arc::default(),
             gateway_epoch: Arc::default(),
             topics: topics.clone(),
             feed: DeskFeed::default(),
@@ -451,10 +455,9 @@ struct Run {
     view: ViewFollower,
     /// The desk's broker user, for [`no_view_words`].
     user: String,
-    /// A view was named on this connection.
-    named: Arc<AtomicBool>,
-    /// Counts the gateway's status messages and the connection's ups and
-    /// downs: a [`VIEW_WAIT`] started before the latest one is moot.
+    /// Counts the gateway's status messages, the views it names and the
+    /// connection's ups and downs: a [`VIEW_WAIT`] started before the
+    /// latest one is moot.
     gateway_epoch: Arc<AtomicU64>,
     topics: Topics,
     feed: DeskFeed,
@@ -476,7 +479,6 @@ impl Run {
                 // A clean session: the view's subscriptions went with the
                 // last connection; its retained name comes again.
                 self.view.forget();
-                self.named.store(false, Ordering::Release);
                 self.gateway_epoch.fetch_add(1, Ordering::AcqRel);
                 self.subscribe();
                 self.send(DeskEvent::BrokerUp)
@@ -509,10 +511,12 @@ impl Run {
     /// The gateway named the desk's view: subscribe to its topics, and
     /// leave those of the view it named before, if another.
     fn follow_view(&mut self, payload: &[u8]) {
-        if AssignedView::parse(payload).is_some() {
-            self.named.store(true, Ordering::Release);
-        }
-        if let Some(change) = self.view.on_assigned(payload, &self.topics) {
+        let Some(assigned) = AssignedView::parse(payload) else {
+            return;
+        };
+        // Named: a wait for the view is over.
+        self.gateway_epoch.fetch_add(1, Ordering::AcqRel);
+        if let Some(change) = self.view.follow(&assigned, &self.topics) {
             let mqtt = self.mqtt.clone();
             tokio::spawn(async move { change.apply(&mqtt).await });
         }
@@ -572,22 +576,18 @@ impl Run {
         self.tx.send(e).is_ok()
     }
 
-    /// The gateway said it is online (status number `epoch`): unless a
-    /// view is named within [`VIEW_WAIT`], and nothing newer was heard of
-    /// the gateway or the connection meanwhile, say why nothing will come.
+    /// The gateway said it is online (`epoch` counted it): unless a view
+    /// is named within [`VIEW_WAIT`], or anything newer is heard of the
+    /// gateway or the connection meanwhile, say why nothing will come.
     fn expect_view(&self, epoch: u64) {
-        if self.named.load(Ordering::Acquire) {
+        if self.view.is_named() {
             return;
         }
-        let (named, latest, tx) = (
-            self.named.clone(),
-            self.gateway_epoch.clone(),
-            self.tx.clone(),
-        );
+        let (latest, tx) = (self.gateway_epoch.clone(), self.tx.clone());
         let words = no_view_words(&self.user);
         tokio::spawn(async move {
             tokio::time::sleep(VIEW_WAIT).await;
-            if !named.load(Ordering::Acquire) && latest.load(Ordering::Acquire) == epoch {
+            if latest.load(Ordering::Acquire) == epoch {
                 let _ = tx.send(DeskEvent::NoView(words));
             }
         });
@@ -639,6 +639,7 @@ mod tests {
         let topics_of = |view: &str| [t.view_cards(view), t.view_live(view)];
         let mut follower = ViewFollower::default();
         assert_eq!(follower.route(t.view_cards("1001").as_bytes()), None);
+        assert!(!follower.is_named());
         assert_eq!(
             follower.on_assigned(named("1001").as_bytes(), &t),
             Some(ViewChange {
@@ -647,6 +648,7 @@ mod tests {
             })
         );
         assert_eq!(follower.on_assigned(named("1001").as_bytes(), &t), None);
+        assert!(follower.is_named());
         assert_eq!(follower.on_assigned(b"garbage", &t), None);
         assert_eq!(follower.on_assigned(named("10/01").as_bytes(), &t), None);
         assert_eq!(
@@ -663,6 +665,10 @@ mod tests {
         assert_eq!(route(t.desk_view("reception")), None);
         assert_eq!(route(t.presence()), None);
         follower.forget();
+        assert!(
+            !follower.is_named(),
+            "a new connection waits for its view again"
+        );
         assert_eq!(follower.route(t.view_cards("1002").as_bytes()), None);
         assert_eq!(
             follower.on_assigned(named("1002").as_bytes(), &t),
