@@ -208,10 +208,6 @@ interface PickerPanel extends PanelContent {
   readonly picker: TransferPicker;
 }
 
-interface NotePanel extends PanelContent {
-  readonly text: HTMLTextAreaElement;
-}
-
 /**
  * A card's panel (transfer, note, text back, reply) built the first time
  * she opens it. Most cards of a day are never opened, and each one built a
@@ -238,20 +234,14 @@ class LazyPanel<T extends PanelContent> {
     return this.content !== null && !this.content.root.hidden;
   }
 
-  /** Builds the panel (hidden) if it is not yet. */
-  build(): T {
+  /** Shows the panel, building it the first time, and puts the cursor in it. */
+  open(): void {
     if (!this.content) {
       this.content = this.make();
-      this.content.root.hidden = true;
       this.place(this.content.root);
     }
-    return this.content;
-  }
-
-  open(): void {
-    const content = this.build();
-    content.root.hidden = false;
-    content.focus();
+    this.content.root.hidden = false;
+    this.content.focus();
   }
 
   close(): void {
@@ -428,7 +418,7 @@ class PopupCard {
   private readonly feedback: HTMLElement;
   /** Transfer: the colleagues, live, and a number she types. */
   private readonly pickerPanel: LazyPanel<PickerPanel>;
-  private readonly notePanel: LazyPanel<NotePanel>;
+  private readonly notePanel: LazyPanel<PanelContent>;
   /** "Text back": most useful once a call was missed, so it survives the call's end. */
   private readonly textPanel: LazyPanel<SmsCompose>;
   private readonly savedNotes: HTMLUListElement;
@@ -612,7 +602,7 @@ class PopupCard {
     };
   }
 
-  private makeNoteForm(idPrefix: string): NotePanel {
+  private makeNoteForm(idPrefix: string): PanelContent {
     const text = el("textarea", {
       class: "input",
       testid: "note-text",
@@ -627,7 +617,7 @@ class PopupCard {
       e.preventDefault();
       void this.saveNote(text);
     });
-    return { root, text, focus: () => text.focus() };
+    return { root, focus: () => text.focus() };
   }
 
   private say(text: string, kind: "ok" | "error" = "ok"): void {
